@@ -1,0 +1,41 @@
+// The one interface every desktop driver implements (process, docker, qemu, static). The agent
+// calls it; the gateway never does directly. Every driver runs the shared contract suite in
+// driver.contract.ts.
+import type { Socket } from 'node:net';
+
+export interface DesktopSpec {
+  desktopId: string; // chosen by the gateway: [a-z0-9-]{1,64}
+  /** VNC password (VncAuth uses the first 8 bytes). Chosen by the gateway, never logged. */
+  secret: string;
+  persistence: 'pooled' | 'personal';
+  /** For personal desktops: a stable key (the owner's user id) naming the kept home. */
+  homeKey?: string;
+  image?: string;
+  cpu?: number;
+  memoryMb?: number;
+  width?: number;
+  height?: number;
+}
+
+export interface DesktopHandle {
+  desktopId: string;
+  state: 'running' | 'stopped';
+  startedAt: number;
+}
+
+export interface DesktopDriver {
+  readonly name: 'process' | 'docker' | 'qemu' | 'static';
+  /** Starts the desktop; resolves once its VNC server answers the RFB banner on host loopback. */
+  create(spec: DesktopSpec, signal?: AbortSignal): Promise<DesktopHandle>;
+  /** Stops the desktop and frees what it held; a pooled desktop's home is removed, a personal one's kept.
+   *  Idempotent: destroying an unknown desktop resolves. */
+  destroy(desktopId: string): Promise<void>;
+  /** Current state, or null when the driver knows no such desktop. */
+  inspect(desktopId: string): Promise<DesktopHandle | null>;
+  /** Inventory: every desktop this driver runs, including ones started before this process (re-adopted). */
+  list(): Promise<DesktopHandle[]>;
+  /** A connected TCP socket to the desktop's VNC server (host loopback). */
+  openStream(desktopId: string): Promise<Socket>;
+  /** Stops managing; running desktops keep running so a restarted agent can re-adopt them. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,232 @@
+// Entities and the Store interface. One interface, several implementations (SQLite now,
+// PostgreSQL later), all checked by one contract suite (store.contract.ts). Async so a network
+// database fits behind it. Times are epoch milliseconds.
+
+export type Role = 'user' | 'helpdesk' | 'admin';
+export const ROLES: readonly Role[] = ['user', 'helpdesk', 'admin'];
+
+export interface User {
+  id: string;
+  username: string;
+  displayName: string;
+  roles: Role[];
+  groups: string[]; // group ids
+  disabled: boolean;
+  passwordHash: string | null; // null for accounts from an identity provider
+  createdAt: number;
+}
+
+export interface Group {
+  id: string;
+  name: string;
+  description: string;
+}
+
+export type Protocol = 'vnc' | 'rdp';
+export type DriverName = 'process' | 'docker' | 'qemu' | 'static';
+export type Persistence = 'pooled' | 'personal';
+export type Placement = 'breadth' | 'depth';
+
+export interface Pool {
+  id: string;
+  name: string;
+  description: string;
+  driver: DriverName;
+  protocol: Protocol;
+  image: string | null;
+  cpu: number | null;
+  memoryMb: number | null;
+  minWarm: number;
+  maxDesktops: number;
+  maxPerUser: number;
+  idleTimeoutS: number; // 0 = never
+  graceS: number;
+  maxLifetimeS: number; // 0 = never
+  persistence: Persistence;
+  placement: Placement;
+  groups: string[]; // entitled group ids; empty = everyone
+  createdAt: number;
+}
+
+export type HostState = 'online' | 'unreachable' | 'draining' | 'cordoned' | 'offline';
+
+export interface Host {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  drivers: DriverName[];
+  capacity: { desktops: number; cpu: number; memoryMb: number };
+  state: HostState;
+  credentialHash: string; // sha256 of the host credential
+  lastHeartbeatAt: number | null;
+  createdAt: number;
+}
+
+export type DesktopState = 'creating' | 'running' | 'stopping' | 'gone' | 'failed';
+
+export interface Desktop {
+  id: string;
+  poolId: string;
+  hostId: string;
+  state: DesktopState;
+  ownerId: string | null; // null while warm
+  secret: string; // VNC password; never leaves gateway/agent
+  error: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type SessionState = 'starting' | 'ready' | 'ending' | 'ended' | 'failed' | 'lost';
+export const LIVE_SESSION_STATES: readonly SessionState[] = ['starting', 'ready', 'ending'];
+
+export interface Session {
+  id: string;
+  poolId: string;
+  userId: string;
+  state: SessionState;
+  desktopId: string | null;
+  hostId: string | null;
+  createdAt: number;
+  readyAt: number | null;
+  endedAt: number | null;
+  lastActivityAt: number;
+  /** When the last viewer left; null while someone watches (or nobody ever connected yet). */
+  detachedAt: number | null;
+  error: string | null;
+}
+
+export type TicketMode = 'control' | 'view';
+
+export interface Ticket {
+  hash: string; // sha256 hex of the ticket
+  userId: string;
+  sessionId: string;
+  mode: TicketMode;
+  expiresAt: number;
+  usedAt: number | null;
+  createdAt: number;
+}
+
+export interface AuditEvent {
+  id: number;
+  at: number;
+  actor: string | null; // username or 'system'
+  action: string; // e.g. auth.login, session.launch
+  target: string | null;
+  result: 'ok' | 'denied' | 'failed';
+  ip: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface WebSession {
+  hash: string; // sha256 hex of the cookie value
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+  lastSeenAt: number;
+}
+
+export interface ApiToken {
+  id: string;
+  userId: string;
+  name: string;
+  hash: string;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+}
+
+export interface EnrollmentToken {
+  hash: string;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+}
+
+export type NewAuditEvent = Omit<AuditEvent, 'id' | 'at'> & { at?: number };
+
+export interface SessionFilter {
+  state?: SessionState[];
+  userId?: string;
+  poolId?: string;
+  hostId?: string;
+  limit?: number;
+}
+
+export interface Store {
+  // users and groups
+  createUser(u: Omit<User, 'createdAt'> & { createdAt?: number }): Promise<User>;
+  getUser(id: string): Promise<User | null>;
+  getUserByName(username: string): Promise<User | null>;
+  listUsers(): Promise<User[]>;
+  updateUser(id: string, patch: Partial<Omit<User, 'id' | 'createdAt'>>): Promise<User | null>;
+  deleteUser(id: string): Promise<boolean>;
+  countUsers(): Promise<number>;
+  createGroup(g: Group): Promise<Group>;
+  getGroup(id: string): Promise<Group | null>;
+  getGroupByName(name: string): Promise<Group | null>;
+  listGroups(): Promise<Group[]>;
+  deleteGroup(id: string): Promise<boolean>;
+
+  // web sessions (cookies) and API tokens, stored hashed
+  createWebSession(s: WebSession): Promise<void>;
+  getWebSession(hash: string): Promise<WebSession | null>;
+  touchWebSession(hash: string, lastSeenAt: number, expiresAt: number): Promise<void>;
+  deleteWebSession(hash: string): Promise<void>;
+  deleteWebSessionsOfUser(userId: string): Promise<void>;
+  deleteExpiredWebSessions(now: number): Promise<number>;
+  createApiToken(t: ApiToken): Promise<void>;
+  getApiTokenByHash(hash: string): Promise<ApiToken | null>;
+  touchApiToken(id: string, at: number): Promise<void>;
+
+  // pools
+  createPool(p: Pool): Promise<Pool>;
+  getPool(id: string): Promise<Pool | null>;
+  getPoolByName(name: string): Promise<Pool | null>;
+  listPools(): Promise<Pool[]>;
+  updatePool(id: string, patch: Partial<Omit<Pool, 'id' | 'createdAt'>>): Promise<Pool | null>;
+  deletePool(id: string): Promise<boolean>;
+
+  // hosts and enrollment
+  createHost(h: Host): Promise<Host>;
+  getHost(id: string): Promise<Host | null>;
+  getHostByCredentialHash(hash: string): Promise<Host | null>;
+  listHosts(): Promise<Host[]>;
+  updateHost(id: string, patch: Partial<Omit<Host, 'id' | 'createdAt'>>): Promise<Host | null>;
+  deleteHost(id: string): Promise<boolean>;
+  createEnrollmentToken(t: EnrollmentToken): Promise<void>;
+  /** Atomically marks an unused, unexpired token used; true when this call consumed it. */
+  consumeEnrollmentToken(hash: string, now: number): Promise<boolean>;
+
+  // desktops
+  createDesktop(d: Desktop): Promise<Desktop>;
+  getDesktop(id: string): Promise<Desktop | null>;
+  listDesktops(filter?: { hostId?: string; poolId?: string; state?: DesktopState[]; ownerless?: boolean }): Promise<Desktop[]>;
+  updateDesktop(id: string, patch: Partial<Omit<Desktop, 'id' | 'createdAt'>>): Promise<Desktop | null>;
+  /** Atomically gives one running ownerless desktop of the pool to the user; null when none. */
+  claimWarmDesktop(poolId: string, userId: string, now: number): Promise<Desktop | null>;
+  countDesktops(filter: { poolId?: string; hostId?: string; state: DesktopState[] }): Promise<number>;
+
+  // sessions
+  createSession(s: Session): Promise<Session>;
+  getSession(id: string): Promise<Session | null>;
+  listSessions(filter?: SessionFilter): Promise<Session[]>;
+  updateSession(id: string, patch: Partial<Omit<Session, 'id' | 'createdAt'>>): Promise<Session | null>;
+  /** The user's live (starting|ready|ending) session in the pool, if any. */
+  findLiveSession(userId: string, poolId: string): Promise<Session | null>;
+  countLiveSessions(filter: { userId?: string; poolId?: string }): Promise<number>;
+
+  // tickets
+  createTicket(t: Ticket): Promise<void>;
+  /** Atomically consumes an unused, unexpired ticket; returns it, or null (unknown, used or expired). */
+  consumeTicket(hash: string, now: number): Promise<Ticket | null>;
+  deleteExpiredTickets(now: number): Promise<number>;
+
+  // audit (append-only)
+  appendAudit(e: NewAuditEvent): Promise<AuditEvent>;
+  listAudit(filter?: { since?: number; actor?: string; action?: string; limit?: number; beforeId?: number }): Promise<AuditEvent[]>;
+
+  /** Cheap liveness check for /readyz. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
