@@ -1,0 +1,213 @@
+// The Deskport agent: dials OUT to the gateway (no inbound port), enrolls once with a one-time
+// token and keeps the host credential in its state dir, reports inventory, runs desktop drivers,
+// and dials back one WebSocket per display stream. Reconnects with capped backoff and jitter.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import type { Logger } from '../server/log.ts';
+import {
+  AGENT_PROTOCOL, decodeFromGateway, encode, HEARTBEAT_INTERVAL_MS, MAX_CONTROL_MESSAGE_BYTES,
+  type AgentRequest, type AgentToGateway, type InventoryItem,
+} from '../server/protocol/agent-v1.ts';
+import { pipeWebSocketToSocket } from '../server/relay/pipe-socket.ts';
+import type { DesktopDriver } from './driver.ts';
+import { nextDelay } from './backoff.ts';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface AgentOptions {
+  gatewayUrl: string; // http(s)://host:port of the gateway
+  enrollToken?: string;
+  stateDir: string;
+  name: string;
+  drivers: DesktopDriver[];
+  capacity: { desktops: number; cpu: number; memoryMb: number };
+  log: Logger;
+  /** How often to look for desktops that stopped on their own. */
+  monitorIntervalMs?: number;
+}
+
+export interface Agent {
+  /** Resolves after the first welcome from the gateway. */
+  ready: Promise<{ hostId: string }>;
+  stop(): Promise<void>;
+}
+
+interface Credential { hostId: string; credential: string }
+
+export function startAgent(o: AgentOptions): Agent {
+  const log = o.log.child({ component: 'agent', name: o.name });
+  const credFile = join(o.stateDir, 'agent-credential.json');
+  mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
+  let cred: Credential | null = readCredential(credFile);
+  let ws: WebSocket | undefined;
+  let stopped = false;
+  let attempt = 0;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+  const known = new Map<string, DesktopDriver>(); // desktopId → driver
+  const running = new Set<string>();
+  let onReady!: (v: { hostId: string }) => void;
+  const ready = new Promise<{ hostId: string }>((r) => (onReady = r));
+  const wsBase = o.gatewayUrl.replace(/^http/, 'ws').replace(/\/$/, '');
+
+  const send = (m: AgentToGateway) => {
+    if (ws?.readyState === WebSocket.OPEN) ws.send(encode(m));
+  };
+
+  async function inventory(): Promise<InventoryItem[]> {
+    const items: InventoryItem[] = [];
+    for (const d of o.drivers) {
+      for (const h of await d.list()) {
+        known.set(h.desktopId, d);
+        items.push({ desktopId: h.desktopId, state: h.state, startedAt: h.startedAt });
+      }
+    }
+    return items;
+  }
+
+  function connect(): void {
+    if (stopped) return;
+    const headers: Record<string, string> = cred ? { authorization: `Bearer ${cred.credential}` } : o.enrollToken ? { 'x-deskport-enroll': o.enrollToken } : {};
+    const sock = new WebSocket(`${wsBase}/agent/v1/connect`, { headers, maxPayload: MAX_CONTROL_MESSAGE_BYTES, perMessageDeflate: false, handshakeTimeout: 10_000 });
+    ws = sock;
+    sock.on('open', () => {
+      void inventory().then((inv) => {
+        for (const i of inv) if (i.state === 'running') running.add(i.desktopId);
+        send({ type: 'hello', protocol: AGENT_PROTOCOL, agentVersion: AGENT_VERSION, name: o.name, drivers: o.drivers.map((d) => d.name), capacity: o.capacity, inventory: inv });
+      }).catch((err) => {
+        log.error({ err }, 'could not read the desktop inventory');
+        sock.close(1011, 'inventory failed');
+      });
+    });
+    sock.on('message', (data, isBinary) => {
+      const d = isBinary ? ({ ok: false, reason: 'binary control message' } as const) : decodeFromGateway(data as Buffer);
+      if (!d.ok) {
+        log.warn({ reason: d.reason }, 'gateway sent a malformed message; reconnecting');
+        return sock.close(4400, d.reason.slice(0, 120));
+      }
+      const m = d.msg;
+      if (m.type === 'welcome') {
+        attempt = 0;
+        if (m.credential) {
+          cred = { hostId: m.hostId, credential: m.credential };
+          writeFileSync(credFile, JSON.stringify(cred), { mode: 0o600 });
+          log.info({ hostId: m.hostId }, 'enrolled; host credential saved');
+        }
+        clearInterval(heartbeat);
+        heartbeat = setInterval(() => send({ type: 'heartbeat', at: Date.now(), desktops: running.size }), HEARTBEAT_INTERVAL_MS);
+        onReady({ hostId: m.hostId });
+        return;
+      }
+      void handle(m);
+    });
+    sock.on('unexpected-response', (_req, res) => {
+      log.error({ status: res.statusCode }, cred ? 'the gateway refused this host credential (host removed?)' : 'the gateway refused the enrollment token');
+      sock.terminate();
+    });
+    sock.on('error', (err) => log.debug({ err: err.message }, 'gateway connection error'));
+    sock.on('close', (code, reason) => {
+      clearInterval(heartbeat);
+      if (stopped) return;
+      const delay = nextDelay(attempt++);
+      log.warn({ code, reason: reason.toString(), retryInMs: delay }, 'disconnected from the gateway');
+      retryTimer = setTimeout(connect, delay);
+    });
+  }
+
+  async function handle(m: AgentRequest): Promise<void> {
+    try {
+      const result = await perform(m);
+      send({ re: m.id, ok: true, result });
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      log.warn({ type: m.type, err: e.message }, 'request failed');
+      send({ re: m.id, ok: false, error: { code: typeof e.code === 'string' && /^[a-z_]{1,64}$/.test(e.code) ? e.code : 'failed', message: e.message.slice(0, 2000) } });
+    }
+  }
+
+  async function driverOf(desktopId: string): Promise<DesktopDriver | undefined> {
+    const k = known.get(desktopId);
+    if (k) return k;
+    for (const d of o.drivers) if (await d.inspect(desktopId)) return d;
+    return undefined;
+  }
+
+  async function perform(m: AgentRequest): Promise<Record<string, unknown>> {
+    switch (m.type) {
+      case 'desktop.create': {
+        const d = o.drivers.find((x) => x.name === m.driver);
+        if (!d) throw Object.assign(new Error(`this host has no ${m.driver} driver`), { code: 'unsupported_driver' });
+        const h = await d.create(m.spec);
+        known.set(h.desktopId, d);
+        running.add(h.desktopId);
+        return { startedAt: h.startedAt };
+      }
+      case 'desktop.destroy': {
+        const d = await driverOf(m.desktopId);
+        running.delete(m.desktopId);
+        if (d) await d.destroy(m.desktopId);
+        known.delete(m.desktopId);
+        return {};
+      }
+      case 'desktop.inspect': {
+        const d = await driverOf(m.desktopId);
+        const h = d ? await d.inspect(m.desktopId) : null;
+        return h ? { state: h.state, startedAt: h.startedAt } : { state: 'gone' };
+      }
+      case 'stream.open': {
+        const d = await driverOf(m.desktopId);
+        if (!d) throw Object.assign(new Error('no such desktop on this host'), { code: 'no_such_desktop' });
+        const socket = await d.openStream(m.desktopId);
+        const back = new WebSocket(`${wsBase}/agent/v1/streams/${m.streamId}`, { headers: { 'x-deskport-stream-key': m.key }, perMessageDeflate: false, handshakeTimeout: 10_000 });
+        await new Promise<void>((resolve, reject) => {
+          back.once('open', resolve);
+          back.once('error', reject);
+          back.once('unexpected-response', () => reject(new Error('the gateway refused the stream')));
+        }).catch((err: Error) => {
+          socket.destroy();
+          back.terminate();
+          throw err;
+        });
+        pipeWebSocketToSocket(back, socket, { log });
+        return {};
+      }
+    }
+  }
+
+  const monitor = setInterval(() => {
+    void (async () => {
+      for (const id of [...running]) {
+        const d = known.get(id);
+        const h = d ? await d.inspect(id) : null;
+        if (h?.state !== 'running' && running.delete(id)) {
+          log.info({ desktopId: id }, 'desktop stopped on its own');
+          send({ type: 'desktop.state', desktopId: id, state: h ? 'stopped' : 'gone' });
+        }
+      }
+    })().catch((err) => log.warn({ err }, 'desktop monitor failed'));
+  }, o.monitorIntervalMs ?? 5_000);
+
+  connect();
+  return {
+    ready,
+    async stop() {
+      stopped = true;
+      clearTimeout(retryTimer);
+      clearInterval(heartbeat);
+      clearInterval(monitor);
+      ws?.close(1001, 'agent stopping');
+      // Desktops keep running: a restarted agent re-adopts them from the drivers' state.
+      await Promise.all(o.drivers.map((d) => d.close()));
+    },
+  };
+}
+
+function readCredential(file: string): Credential | null {
+  try {
+    const c = JSON.parse(readFileSync(file, 'utf8')) as Credential;
+    return typeof c.hostId === 'string' && typeof c.credential === 'string' ? c : null;
+  } catch {
+    return null;
+  }
+}

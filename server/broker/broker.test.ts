@@ -1,0 +1,276 @@
+// Broker unit tests over a real in-memory SQLite store and a SCRIPTED FAKE host control (no agent,
+// no desktops): it plays back create/destroy outcomes so the broker's rules can be checked alone.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAudit } from '../audit.ts';
+import { ManualClock } from '../clock.ts';
+import { HttpError } from '../http/errors.ts';
+import { silentLogger } from '../log.ts';
+import type { AgentRequest } from '../protocol/agent-v1.ts';
+import { openSqliteStore } from '../store/sqlite.ts';
+import type { Pool, Store, User } from '../store/types.ts';
+import { createBroker, type Broker } from './broker.ts';
+import type { BrokerCtx, HostControl } from './context.ts';
+import { createHostEvents } from './hosts.ts';
+import { SessionEvents, type SessionEvent } from './progress.ts';
+import { createTickets } from './tickets.ts';
+import { createTimers } from './timers.ts';
+import { Viewers } from './viewers.ts';
+
+type Body = Omit<AgentRequest, 'id'>;
+
+/** Scripted fake host control: records requests; creates succeed unless `failCreate` says otherwise. */
+class ScriptedHosts implements HostControl {
+  requests: Body[] = [];
+  connected = new Set<string>(['h1']);
+  failCreate: string | null = null;
+  holdCreate: Promise<void> | null = null;
+  async request(_hostId: string, body: Body) {
+    this.requests.push(body);
+    if (body.type === 'desktop.create') {
+      if (this.holdCreate) await this.holdCreate;
+      if (this.failCreate) throw new Error(this.failCreate);
+    }
+    return {};
+  }
+  isConnected(hostId: string) {
+    return this.connected.has(hostId);
+  }
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 5));
+
+let store: Store;
+let clock: ManualClock;
+let hosts: ScriptedHosts;
+let broker: Broker;
+let ctx: BrokerCtx;
+let alice: User;
+let bob: User;
+let pool: Pool;
+let ended: string[];
+
+beforeEach(async () => {
+  store = openSqliteStore({ file: ':memory:' });
+  clock = new ManualClock();
+  hosts = new ScriptedHosts();
+  ended = [];
+  ctx = {
+    store, clock, log: silentLogger(), audit: createAudit(store, silentLogger()), hosts, events: new SessionEvents(), viewers: new Viewers(), stopping: false,
+    metrics: { launchSeconds: () => undefined, sessionEnded: (r) => void ended.push(r), ticketRejected: () => undefined },
+  };
+  broker = createBroker(ctx, createTickets({ store, clock, ttlS: 30 }));
+  const base = { displayName: '', groups: [], disabled: false, passwordHash: null, roles: ['user' as const] };
+  alice = await store.createUser({ id: 'u-alice', username: 'alice', ...base });
+  bob = await store.createUser({ id: 'u-bob', username: 'bob', ...base });
+  await store.createHost({ id: 'h1', name: 'host-1', labels: {}, drivers: ['process'], capacity: { desktops: 2, cpu: 2, memoryMb: 2048 }, state: 'online', credentialHash: 'x', lastHeartbeatAt: clock.now(), createdAt: clock.now() });
+  pool = await store.createPool({
+    id: 'p1', name: 'Linux', description: '', driver: 'process', protocol: 'vnc', image: null, cpu: null, memoryMb: null, minWarm: 0, maxDesktops: 5, maxPerUser: 1,
+    idleTimeoutS: 3600, graceS: 60, maxLifetimeS: 8 * 3600, persistence: 'pooled', placement: 'breadth', groups: [], createdAt: clock.now(),
+  });
+});
+afterEach(async () => store.close());
+
+async function launchReady(user = alice) {
+  const { session } = await broker.launch(user, pool.id, null);
+  await settle();
+  const s = (await store.getSession(session.id))!;
+  expect(s.state).toBe('ready');
+  return s;
+}
+
+const code = async (p: Promise<unknown>) => p.then(() => 'resolved', (e: HttpError) => `${e.status} ${e.code}`);
+
+describe('launch', () => {
+  it('starts a desktop on a host and reports progress in order', async () => {
+    const { session, created } = await broker.launch(alice, pool.id, '127.0.0.1');
+    expect(created).toBe(true);
+    expect(session.state).toBe('starting');
+    const seen: SessionEvent[] = [];
+    ctx.events.subscribe(session.id, (e) => seen.push(e));
+    await settle();
+    const steps = seen.filter((e) => e.kind === 'progress').map((e) => (e.kind === 'progress' ? e.step : ''));
+    expect(steps).toEqual(['queued', 'placing', 'creating', 'ready']);
+    expect(seen.at(-1)).toMatchObject({ kind: 'state', session: { state: 'ready', hostId: 'h1' } });
+    const create = hosts.requests.find((r) => r.type === 'desktop.create');
+    expect(create).toMatchObject({ driver: 'process', spec: { persistence: 'pooled' } });
+    expect((await store.getDesktop((await store.getSession(session.id))!.desktopId!))?.state).toBe('running');
+  });
+
+  it('resumes the live session instead of starting a second one', async () => {
+    const first = await launchReady();
+    const again = await broker.launch(alice, pool.id, null);
+    expect(again).toMatchObject({ created: false, session: { id: first.id } });
+    expect(hosts.requests.filter((r) => r.type === 'desktop.create')).toHaveLength(1);
+  });
+
+  it('refuses unknown and unentitled pools with 404', async () => {
+    expect(await code(broker.launch(alice, 'nope', null))).toBe('404 not_found');
+    await store.updatePool(pool.id, { groups: ['g-staff'] });
+    expect(await code(broker.launch(alice, pool.id, null))).toBe('404 not_found');
+    await store.updateUser(alice.id, { groups: ['g-staff'] });
+    expect(await code(broker.launch((await store.getUser(alice.id))!, pool.id, null))).toBe('resolved');
+  });
+
+  it('enforces maxPerUser across pools and maxDesktops per pool', async () => {
+    await launchReady();
+    const other = await store.createPool({ ...pool, id: 'p2', name: 'Other', maxPerUser: 1 });
+    expect(await code(broker.launch(alice, other.id, null))).toBe('409 limit_reached');
+    await store.updatePool(pool.id, { maxDesktops: 1 });
+    expect(await code(broker.launch(bob, pool.id, null))).toBe('409 pool_full');
+  });
+
+  it('answers 503 when no connected host has room', async () => {
+    hosts.connected.clear();
+    expect(await code(broker.launch(alice, pool.id, null))).toBe('503 no_capacity');
+    expect(await store.listSessions({ userId: alice.id })).toHaveLength(0);
+  });
+
+  it('fails the session with a readable error when the host cannot create the desktop', async () => {
+    hosts.failCreate = 'Xvnc did not start';
+    const { session } = await broker.launch(alice, pool.id, null);
+    await settle();
+    const s = (await store.getSession(session.id))!;
+    expect(s.state).toBe('failed');
+    expect(s.error).toMatch(/Xvnc did not start.*Try again/);
+    expect(hosts.requests.some((r) => r.type === 'desktop.destroy')).toBe(true);
+  });
+
+  it('destroys a desktop that finishes starting after the user already ended the session', async () => {
+    let release!: () => void;
+    hosts.holdCreate = new Promise((r) => (release = r));
+    const { session } = await broker.launch(alice, pool.id, null);
+    await settle();
+    await broker.end(session.id, { username: 'alice' }, 'user');
+    release();
+    await settle();
+    expect((await store.getSession(session.id))!.state).toBe('ended');
+    const d = (await store.listDesktops({ poolId: pool.id }))[0]!;
+    expect(d.state).toBe('gone');
+  });
+});
+
+describe('ending and timers', () => {
+  it('ending destroys the desktop, closes viewers and is idempotent', async () => {
+    const s = await launchReady();
+    const closed: string[] = [];
+    ctx.viewers.add(s.id, { userId: alice.id, mode: 'control', close: (_c, r) => void closed.push(r) });
+    await broker.end(s.id, { username: 'alice' }, 'user');
+    await broker.end(s.id, { username: 'alice' }, 'user');
+    expect((await store.getSession(s.id))!.state).toBe('ended');
+    expect(closed).toEqual(['the session ended']);
+    expect(hosts.requests.filter((r) => r.type === 'desktop.destroy')).toHaveLength(1);
+    expect((await store.getDesktop(s.desktopId!))!.state).toBe('gone');
+  });
+
+  it('ends a session after the disconnect grace when nobody reconnects, not before', async () => {
+    const s = await launchReady();
+    const timers = createTimers(ctx, broker);
+    clock.advance(59_000);
+    await timers.sweep();
+    expect((await store.getSession(s.id))!.state).toBe('ready');
+    const v = { userId: alice.id, mode: 'control' as const, close: () => undefined };
+    ctx.viewers.add(s.id, v);
+    await broker.viewerAttached(s.id);
+    clock.advance(120_000);
+    await timers.sweep();
+    expect((await store.getSession(s.id))!.state).toBe('ready');
+    ctx.viewers.remove(s.id, v);
+    await broker.viewerDetached(s.id);
+    clock.advance(61_000);
+    await timers.sweep();
+    expect((await store.getSession(s.id))!.state).toBe('ended');
+    expect(ended).toEqual(['disconnect_grace']);
+  });
+
+  it('ends idle sessions and sessions past their lifetime', async () => {
+    await store.updatePool(pool.id, { idleTimeoutS: 600, graceS: 100_000 });
+    const s = await launchReady();
+    const timers = createTimers(ctx, broker);
+    clock.advance(300_000);
+    timers.activity(s.id);
+    await settle();
+    clock.advance(500_000);
+    await timers.sweep();
+    expect((await store.getSession(s.id))!.state).toBe('ready');
+    clock.advance(200_000);
+    await timers.sweep();
+    expect((await store.getSession(s.id))!.state).toBe('ended');
+    await store.updatePool(pool.id, { idleTimeoutS: 0, maxLifetimeS: 1000 });
+    const t = await launchReady(bob);
+    clock.advance(1_001_000);
+    await timers.sweep();
+    expect((await store.getSession(t.id))!.state).toBe('ended');
+    expect(ended).toEqual(['idle_timeout', 'max_lifetime']);
+  });
+});
+
+describe('tickets', () => {
+  it('are issued only to the owner of a ready session, in the asked mode, and work once', async () => {
+    const s = await launchReady();
+    expect(await code(broker.issueTicket(bob, s.id, 'control', null))).toBe('403 forbidden');
+    const t = await broker.issueTicket(alice, s.id, 'view', null);
+    const first = await broker.redeem(t.ticket, null);
+    expect(first).toMatchObject({ ok: true, mode: 'view', userId: alice.id, session: { id: s.id } });
+    expect(await broker.redeem(t.ticket, null)).toMatchObject({ ok: false, status: 401 });
+  });
+
+  it('expire after their TTL and refuse forgeries without touching the store', async () => {
+    const s = await launchReady();
+    const t = await broker.issueTicket(alice, s.id, 'control', null);
+    clock.advance(30_001);
+    expect(await broker.redeem(t.ticket, null)).toMatchObject({ ok: false, status: 401 });
+    expect(await broker.redeem('dpk_' + 'A'.repeat(43), null)).toMatchObject({ ok: false, status: 401 });
+    expect(await broker.redeem('../../etc/passwd', null)).toMatchObject({ ok: false, status: 401 });
+    const refusals = await store.listAudit({ action: 'ticket.refuse' });
+    expect(refusals).toHaveLength(3);
+  });
+
+  it('stop working once the session ended or the user was disabled', async () => {
+    const s = await launchReady();
+    const t1 = await broker.issueTicket(alice, s.id, 'control', null);
+    await store.updateUser(alice.id, { disabled: true });
+    expect(await broker.redeem(t1.ticket, null)).toMatchObject({ ok: false, status: 403 });
+    await store.updateUser(alice.id, { disabled: false });
+    const t2 = await broker.issueTicket(alice, s.id, 'control', null);
+    await broker.end(s.id, { username: 'alice' }, 'user');
+    expect(await broker.redeem(t2.ticket, null)).toMatchObject({ ok: false, status: 409 });
+    expect(await code(broker.issueTicket(alice, s.id, 'control', null))).toBe('409 session_not_ready');
+  });
+});
+
+describe('host reconciliation', () => {
+  const hello = (inventory: { desktopId: string; state: 'running' | 'stopped'; startedAt: number }[]) => ({
+    type: 'hello' as const, protocol: 'deskport.agent.v1' as const, agentVersion: 't', name: 'host-1', drivers: ['process' as const], capacity: { desktops: 2, cpu: 2, memoryMb: 1 }, inventory,
+  });
+
+  it('marks sessions lost when the host drops and resumes them when it returns with the desktop', async () => {
+    const s = await launchReady();
+    const ev = createHostEvents(ctx, broker);
+    await ev.hostDisconnected('h1');
+    expect((await store.getSession(s.id))!.state).toBe('lost');
+    expect((await store.getHost('h1'))!.state).toBe('unreachable');
+    await ev.hostConnected((await store.getHost('h1'))!, hello([{ desktopId: s.desktopId!, state: 'running', startedAt: 1 }]));
+    expect((await store.getSession(s.id))!.state).toBe('ready');
+  });
+
+  it('ends sessions whose desktop vanished and destroys orphans the gateway does not know', async () => {
+    const s = await launchReady();
+    const ev = createHostEvents(ctx, broker);
+    await ev.hostConnected((await store.getHost('h1'))!, hello([{ desktopId: 'd-orphan', state: 'running', startedAt: 1 }]));
+    expect((await store.getSession(s.id))!.state).toBe('ended');
+    expect(hosts.requests).toContainEqual({ type: 'desktop.destroy', desktopId: 'd-orphan' });
+  });
+
+  it('ends the session when its desktop stops on its own', async () => {
+    const s = await launchReady();
+    await createHostEvents(ctx, broker).desktopState('h1', { type: 'desktop.state', desktopId: s.desktopId!, state: 'stopped' });
+    expect((await store.getSession(s.id))!.state).toBe('ended');
+  });
+
+  it('ignores agent disconnects caused by the gateway itself shutting down', async () => {
+    const s = await launchReady();
+    ctx.stopping = true;
+    await createHostEvents(ctx, broker).hostDisconnected('h1');
+    expect((await store.getSession(s.id))!.state).toBe('ready');
+  });
+});

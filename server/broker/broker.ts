@@ -1,0 +1,177 @@
+// The broker: launches, resumes and ends sessions, hands out display tickets, and tracks viewers.
+// Timers live in timers.ts, host reconciliation in hosts.ts. Launch path: DESIGN.md "Launch".
+import { conflict, forbidden, HttpError, noCapacity, notFound } from '../http/errors.ts';
+import type { Desktop, Pool, Session, TicketMode, User } from '../store/types.ts';
+import { LIVE_SESSION_STATES } from '../store/types.ts';
+import { newId, vncSecret } from '../util/random.ts';
+import { destroyDesktop, moveDesktop, moveSession, type BrokerCtx } from './context.ts';
+import { chooseHost } from './placement.ts';
+import type { ProgressStep } from './progress.ts';
+import type { Tickets } from './tickets.ts';
+import { sessionView, type SessionView } from './views.ts';
+
+const CREATE_TIMEOUT_MS = 90_000;
+export const CLOSE_SESSION_ENDED = 4000;
+
+export function entitled(user: User, pool: Pool): boolean {
+  return pool.groups.length === 0 || pool.groups.some((g) => user.groups.includes(g));
+}
+
+export interface Actor { username: string; ip?: string | null }
+
+export function createBroker(ctx: BrokerCtx, tickets: Tickets) {
+  const { store, clock, log } = ctx;
+  const progress = (sessionId: string, step: ProgressStep, message: string) =>
+    ctx.events.emit(sessionId, { kind: 'progress', step, message, at: clock.now() });
+
+  async function pickHost(pool: Pool) {
+    const hosts = (await store.listHosts()).filter((h) => ctx.hosts.isConnected(h.id));
+    const candidates = await Promise.all(hosts.map(async (host) => ({ host, desktops: await store.countDesktops({ hostId: host.id, state: ['creating', 'running', 'stopping'] }) })));
+    return chooseHost(candidates, pool.driver, pool.placement);
+  }
+
+  async function provision(session: Session, pool: Pool, user: User, hostId: string): Promise<void> {
+    const started = clock.now();
+    let desktop: Desktop | null = null;
+    try {
+      const host = await store.getHost(hostId);
+      desktop = await store.createDesktop({ id: newId('d'), poolId: pool.id, hostId, state: 'creating', ownerId: user.id, secret: vncSecret(), error: null, createdAt: started, updatedAt: started });
+      session = (await store.updateSession(session.id, { desktopId: desktop.id, hostId }))!;
+      progress(session.id, 'creating', `Starting your desktop on ${host?.name ?? 'a host'}…`);
+      await ctx.hosts.request(hostId, {
+        type: 'desktop.create', driver: pool.driver,
+        spec: {
+          desktopId: desktop.id, secret: desktop.secret, persistence: pool.persistence,
+          ...(pool.persistence === 'personal' ? { homeKey: user.id } : {}),
+          ...(pool.image ? { image: pool.image } : {}), ...(pool.cpu ? { cpu: pool.cpu } : {}), ...(pool.memoryMb ? { memoryMb: pool.memoryMb } : {}),
+        },
+      }, CREATE_TIMEOUT_MS);
+      desktop = await moveDesktop(ctx, desktop, 'running');
+      const cur = await store.getSession(session.id);
+      if (!cur || cur.state !== 'starting') {
+        // The user ended it while it started: nothing should keep running.
+        await destroyDesktop(ctx, desktop);
+        return;
+      }
+      progress(session.id, 'ready', 'Your desktop is ready.');
+      await moveSession(ctx, cur, 'ready', { readyAt: clock.now(), detachedAt: clock.now(), lastActivityAt: clock.now() });
+      ctx.metrics.launchSeconds((clock.now() - started) / 1000, false);
+    } catch (err) {
+      const message = `The desktop could not be started: ${(err as Error).message}. Try again; if it keeps failing, tell your admin.`;
+      log.warn({ sessionId: session.id, err: (err as Error).message }, 'provisioning failed');
+      if (desktop) {
+        const d = await store.getDesktop(desktop.id);
+        if (d && d.state !== 'gone' && d.state !== 'failed') await moveDesktop(ctx, d, 'failed', { error: (err as Error).message }).catch(() => undefined);
+        if (d) await destroyDesktop(ctx, { ...d, state: 'failed' });
+      }
+      const cur = await store.getSession(session.id);
+      if (cur && (cur.state === 'starting')) await moveSession(ctx, cur, 'failed', { error: message });
+      await ctx.audit.record({ actor: user.username, action: 'session.launch', target: session.id, result: 'failed', ip: null, details: { poolId: pool.id, error: (err as Error).message } });
+    }
+  }
+
+  const broker = {
+    view(s: Session): SessionView {
+      return sessionView(s, ctx.viewers.count(s.id));
+    },
+
+    /** POST /sessions: the user's live session in the pool (resume), else a new one. */
+    async launch(user: User, poolId: string, ip: string | null): Promise<{ session: Session; created: boolean }> {
+      const pool = await store.getPool(poolId);
+      if (!pool || !entitled(user, pool)) throw notFound('pool');
+      const live = await store.findLiveSession(user.id, pool.id);
+      if (live) return { session: live, created: false };
+      const mine = await store.countLiveSessions({ userId: user.id });
+      if (mine >= pool.maxPerUser) throw conflict('limit_reached', `You already have ${mine} desktop session(s) running, the most this pool allows. End one first.`);
+      const now = clock.now();
+      const warm = pool.persistence === 'pooled' ? await store.claimWarmDesktop(pool.id, user.id, now) : null;
+      let hostId = warm?.hostId;
+      if (!warm) {
+        const active = await store.countDesktops({ poolId: pool.id, state: ['creating', 'running', 'stopping'] });
+        if (active >= pool.maxDesktops) throw conflict('pool_full', `“${pool.name}” has reached its limit of ${pool.maxDesktops} desktops. Try again later or ask your admin.`);
+        const host = await pickHost(pool);
+        if (!host) throw noCapacity('No host has room for a new desktop right now. Try again in a minute, or ask your admin to add capacity.');
+        hostId = host.id;
+      }
+      let session = await store.createSession({
+        id: newId('s'), poolId: pool.id, userId: user.id, state: 'starting', desktopId: warm?.id ?? null, hostId: hostId ?? null,
+        createdAt: now, readyAt: null, endedAt: null, lastActivityAt: now, detachedAt: null, error: null,
+      });
+      await ctx.audit.record({ actor: user.username, action: 'session.launch', target: session.id, result: 'ok', ip, details: { poolId: pool.id, warm: Boolean(warm) } });
+      progress(session.id, 'queued', 'Launch requested.');
+      if (warm) {
+        progress(session.id, 'ready', 'A warm desktop was ready for you.');
+        session = await moveSession(ctx, session, 'ready', { readyAt: clock.now(), detachedAt: clock.now() });
+        ctx.metrics.launchSeconds((clock.now() - now) / 1000, true);
+      } else {
+        progress(session.id, 'placing', 'Found a host with room.');
+        void provision(session, pool, user, hostId!);
+      }
+      return { session, created: true };
+    },
+
+    /** A session the user may see: their own, or any for helpdesk/admin. */
+    async visible(user: User, sessionId: string): Promise<Session> {
+      const s = await store.getSession(sessionId);
+      const staff = user.roles.includes('admin') || user.roles.includes('helpdesk');
+      if (!s || (s.userId !== user.id && !staff)) throw notFound('session');
+      return s;
+    },
+
+    async end(sessionId: string, actor: Actor, reason: string): Promise<Session> {
+      let s = await store.getSession(sessionId);
+      if (!s) throw notFound('session');
+      if (!LIVE_SESSION_STATES.includes(s.state) && s.state !== 'lost') return s;
+      if (s.state === 'ending') return s;
+      s = await moveSession(ctx, s, 'ending');
+      ctx.viewers.closeAll(s.id, CLOSE_SESSION_ENDED, 'the session ended');
+      const d = s.desktopId ? await store.getDesktop(s.desktopId) : null;
+      if (d && d.state !== 'creating') await destroyDesktop(ctx, d);
+      // A desktop still creating is destroyed by provision() when it sees the session gone.
+      s = await moveSession(ctx, (await store.getSession(s.id))!, 'ended', { error: null });
+      ctx.metrics.sessionEnded(reason);
+      ctx.events.forget(s.id);
+      await ctx.audit.record({ actor: actor.username, action: 'session.end', target: s.id, result: 'ok', ip: actor.ip ?? null, details: { reason } });
+      return s;
+    },
+
+    async issueTicket(user: User, sessionId: string, mode: TicketMode, ip: string | null) {
+      const s = await store.getSession(sessionId);
+      if (!s || s.userId !== user.id) {
+        await ctx.audit.record({ actor: user.username, action: 'ticket.issue', target: sessionId, result: 'denied', ip, details: { mode } });
+        throw s ? forbidden('Only the session owner may open it; helpdesk staff ask to shadow instead.') : notFound('session');
+      }
+      if (s.state !== 'ready') throw new HttpError(409, 'session_not_ready', s.state === 'starting' ? 'The desktop is still starting; wait for it to be ready.' : `The session is ${s.state}; launch a new one.`);
+      const t = await tickets.issue(user.id, s.id, mode);
+      await ctx.audit.record({ actor: user.username, action: 'ticket.issue', target: s.id, result: 'ok', ip, details: { mode } });
+      return t;
+    },
+
+    /** At the display upgrade: consumes the ticket and returns what to connect to, or a refusal. */
+    async redeem(ticket: string, ip: string | null): Promise<{ ok: true; session: Session; desktop: Desktop; mode: TicketMode; userId: string } | { ok: false; status: 401 | 403 | 409; reason: string }> {
+      const t = await tickets.consume(ticket);
+      const refuse = async (status: 401 | 403 | 409, reason: string, details: Record<string, unknown> = {}) => {
+        ctx.metrics.ticketRejected(reason);
+        await ctx.audit.record({ actor: null, action: 'ticket.refuse', target: t?.sessionId ?? null, result: 'denied', ip, details: { reason, ...details } });
+        return { ok: false as const, status, reason };
+      };
+      if (!t) return refuse(401, 'unknown, used or expired ticket');
+      const [s, user] = await Promise.all([store.getSession(t.sessionId), store.getUser(t.userId)]);
+      if (!user || user.disabled) return refuse(403, 'the ticket holder may no longer sign in');
+      if (!s || s.state !== 'ready' || !s.desktopId) return refuse(409, 'the session is not ready');
+      const d = await store.getDesktop(s.desktopId);
+      if (!d || d.state !== 'running') return refuse(409, 'the desktop is not running');
+      return { ok: true, session: s, desktop: d, mode: t.mode, userId: t.userId };
+    },
+
+    async viewerAttached(sessionId: string): Promise<void> {
+      await store.updateSession(sessionId, { detachedAt: null, lastActivityAt: clock.now() });
+    },
+    async viewerDetached(sessionId: string): Promise<void> {
+      if (ctx.viewers.count(sessionId) === 0) await store.updateSession(sessionId, { detachedAt: clock.now() });
+    },
+  };
+  return broker;
+}
+
+export type Broker = ReturnType<typeof createBroker>;

@@ -1,0 +1,75 @@
+// Host reconciliation: when an agent says hello, its inventory is the truth about which desktops
+// still run. Survivors are re-adopted (lost sessions come back), vanished desktops end their
+// sessions, and desktops the gateway does not know (orphans) are destroyed.
+import type { DesktopStateEvent, Hello } from '../protocol/agent-v1.ts';
+import type { Host } from '../store/types.ts';
+import type { Broker } from './broker.ts';
+import { destroyDesktop, moveDesktop, moveSession, type BrokerCtx } from './context.ts';
+import { CLOSE_SESSION_ENDED } from './broker.ts';
+
+export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
+  const { store, clock, log } = ctx;
+  const system = { username: 'system' };
+
+  async function endSessionsOn(desktopId: string, error: string): Promise<void> {
+    for (const s of await store.listSessions({ state: ['starting', 'ready', 'lost'] })) {
+      if (s.desktopId !== desktopId) continue;
+      ctx.viewers.closeAll(s.id, CLOSE_SESSION_ENDED, 'the desktop stopped');
+      if (s.state === 'starting') await moveSession(ctx, s, 'failed', { error });
+      else await broker.end(s.id, system, 'desktop_vanished');
+    }
+  }
+
+  return {
+    async hostConnected(host: Host, hello: Hello): Promise<void> {
+      const inv = new Map(hello.inventory.map((i) => [i.desktopId, i]));
+      const desktops = await store.listDesktops({ hostId: host.id, state: ['creating', 'running', 'stopping', 'failed'] });
+      const knownIds = new Set(desktops.map((d) => d.id));
+      for (const d of desktops) {
+        const item = inv.get(d.id);
+        if (item?.state === 'running' && (d.state === 'running' || d.state === 'creating')) {
+          if (d.state === 'creating') continue; // its create request is still in flight
+          for (const s of await store.listSessions({ state: ['lost'], hostId: host.id })) {
+            if (s.desktopId === d.id) await moveSession(ctx, s, 'ready', { detachedAt: clock.now() });
+          }
+          continue;
+        }
+        if (d.state === 'creating') continue;
+        if (!item && d.state === 'running') {
+          await moveDesktop(ctx, d, 'gone', { error: 'vanished from its host' });
+          await endSessionsOn(d.id, 'The desktop vanished from its host.');
+        } else {
+          await destroyDesktop(ctx, d); // stopping/failed leftovers, or stopped on the host
+          await endSessionsOn(d.id, 'The desktop stopped.');
+        }
+      }
+      for (const item of hello.inventory) {
+        if (knownIds.has(item.desktopId)) continue;
+        log.warn({ hostId: host.id, desktopId: item.desktopId }, 'destroying an orphan desktop the gateway does not know');
+        await ctx.hosts.request(host.id, { type: 'desktop.destroy', desktopId: item.desktopId }, 30_000).catch((err) => log.warn({ err: (err as Error).message }, 'orphan destroy failed'));
+      }
+    },
+
+    async hostDisconnected(hostId: string): Promise<void> {
+      if (ctx.stopping) return;
+      const h = await store.getHost(hostId);
+      if (h?.state === 'online') await store.updateHost(hostId, { state: 'unreachable' });
+      for (const s of await store.listSessions({ state: ['ready'], hostId })) await moveSession(ctx, s, 'lost', { detachedAt: clock.now() });
+    },
+
+    async desktopState(hostId: string, e: DesktopStateEvent): Promise<void> {
+      const d = await store.getDesktop(e.desktopId);
+      if (!d || d.hostId !== hostId || d.state === 'gone') return;
+      if (e.state === 'running') return;
+      if (d.state === 'running') await moveDesktop(ctx, d, e.state === 'failed' ? 'failed' : 'gone', { error: e.error ?? 'stopped on its host' });
+      await endSessionsOn(d.id, 'The desktop stopped.');
+    },
+
+    /** At gateway start: nobody watches yet and no agent is connected until it says hello. */
+    async onStart(): Promise<void> {
+      const now = clock.now();
+      for (const h of await store.listHosts()) if (h.state === 'online') await store.updateHost(h.id, { state: 'unreachable' });
+      for (const s of await store.listSessions({ state: ['ready'] })) if (s.detachedAt === null) await store.updateSession(s.id, { detachedAt: now });
+    },
+  };
+}

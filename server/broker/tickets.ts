@@ -1,0 +1,31 @@
+// One-time display tickets: 256 random bits handed to the browser, stored only as a hash, bound to
+// one user, one session and one mode, valid for at most 30 s, consumed atomically at the upgrade.
+import type { Clock } from '../clock.ts';
+import type { Store, Ticket, TicketMode } from '../store/types.ts';
+import { secretToken, sha256 } from '../util/random.ts';
+
+export const TICKET_PATTERN = /^dpk_[A-Za-z0-9_-]{43}$/;
+export const MAX_TICKET_TTL_S = 30;
+
+export interface Tickets {
+  issue(userId: string, sessionId: string, mode: TicketMode): Promise<{ ticket: string; expiresAt: number }>;
+  /** The ticket's binding when it is well-formed, known, unused and unexpired; else null. Works once. */
+  consume(ticket: string): Promise<Ticket | null>;
+}
+
+export function createTickets(deps: { store: Store; clock: Clock; ttlS: number }): Tickets {
+  const ttlMs = Math.min(deps.ttlS, MAX_TICKET_TTL_S) * 1000;
+  return {
+    async issue(userId, sessionId, mode) {
+      const ticket = secretToken('dpk_');
+      const now = deps.clock.now();
+      const expiresAt = now + ttlMs;
+      await deps.store.createTicket({ hash: sha256(ticket), userId, sessionId, mode, expiresAt, usedAt: null, createdAt: now });
+      return { ticket, expiresAt };
+    },
+    async consume(ticket) {
+      if (!TICKET_PATTERN.test(ticket)) return null;
+      return deps.store.consumeTicket(sha256(ticket), deps.clock.now());
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// The broker's clock-driven rules, checked by one periodic sweep over live sessions (indexed by
+// state): disconnect grace, idle timeout, max lifetime, stuck launches, lost hosts, and the
+// housekeeping of expired tickets and cookies. Deadlines derive from stored timestamps, so they
+// survive a gateway restart.
+import type { Pool } from '../store/types.ts';
+import type { Broker } from './broker.ts';
+import { moveSession, type BrokerCtx } from './context.ts';
+
+export const STUCK_LAUNCH_MS = 180_000;
+const HOUSEKEEPING_MS = 60_000;
+const ACTIVITY_WRITE_MS = 15_000;
+
+export function createTimers(ctx: BrokerCtx, broker: Broker) {
+  const { store, clock, log } = ctx;
+  let lastHousekeeping = 0;
+  const activityWritten = new Map<string, number>();
+  const system = { username: 'system' };
+
+  async function sweep(): Promise<void> {
+    const now = clock.now();
+    const pools = new Map<string, Pool | null>();
+    const poolOf = async (id: string) => {
+      if (!pools.has(id)) pools.set(id, await store.getPool(id));
+      return pools.get(id) ?? null;
+    };
+    for (const s of await store.listSessions({ state: ['ready', 'starting', 'lost'] })) {
+      const pool = await poolOf(s.poolId);
+      const graceMs = (pool?.graceS ?? 300) * 1000;
+      let reason: string | null = null;
+      if (pool && pool.maxLifetimeS > 0 && now - s.createdAt > pool.maxLifetimeS * 1000) reason = 'max_lifetime';
+      else if (s.state === 'ready' && pool && pool.idleTimeoutS > 0 && now - s.lastActivityAt > pool.idleTimeoutS * 1000) reason = 'idle_timeout';
+      else if (s.state === 'ready' && ctx.viewers.count(s.id) === 0 && s.detachedAt !== null && now - s.detachedAt > graceMs) reason = 'disconnect_grace';
+      else if (s.state === 'lost' && now - (s.detachedAt ?? s.createdAt) > graceMs) reason = 'host_lost';
+      if (s.state === 'starting' && now - s.createdAt > STUCK_LAUNCH_MS) {
+        await moveSession(ctx, s, 'failed', { error: 'The desktop took too long to start. Try again; if it keeps failing, tell your admin.' });
+        continue;
+      }
+      if (reason) {
+        log.info({ sessionId: s.id, reason }, 'ending session by policy');
+        await broker.end(s.id, system, reason).catch((err) => log.warn({ err, sessionId: s.id }, 'policy end failed'));
+      }
+    }
+    if (now - lastHousekeeping > HOUSEKEEPING_MS) {
+      lastHousekeeping = now;
+      await store.deleteExpiredTickets(now);
+      await store.deleteExpiredWebSessions(now);
+      for (const [id, at] of activityWritten) if (now - at > ACTIVITY_WRITE_MS * 4) activityWritten.delete(id);
+    }
+  }
+
+  return {
+    sweep,
+    /** Input from a control viewer: written at most every 15 s per session so typing costs no writes. */
+    activity(sessionId: string): void {
+      const now = clock.now();
+      if (now - (activityWritten.get(sessionId) ?? 0) < ACTIVITY_WRITE_MS) return;
+      activityWritten.set(sessionId, now);
+      void store.updateSession(sessionId, { lastActivityAt: now }).catch((err) => log.warn({ err }, 'activity write failed'));
+    },
+  };
+}
+

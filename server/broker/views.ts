@@ -1,0 +1,32 @@
+// The public JSON shapes of broker entities (API.md `session`). Times are ISO 8601 strings.
+import type { Session } from '../store/types.ts';
+
+export interface SessionView {
+  id: string;
+  poolId: string;
+  userId: string;
+  state: Session['state'];
+  hostId?: string;
+  createdAt: string;
+  readyAt?: string;
+  endedAt?: string;
+  viewers: number;
+  error?: string;
+}
+
+const iso = (t: number) => new Date(t).toISOString();
+
+export function sessionView(s: Session, viewers: number): SessionView {
+  return {
+    id: s.id,
+    poolId: s.poolId,
+    userId: s.userId,
+    state: s.state,
+    ...(s.hostId ? { hostId: s.hostId } : {}),
+    createdAt: iso(s.createdAt),
+    ...(s.readyAt ? { readyAt: iso(s.readyAt) } : {}),
+    ...(s.endedAt ? { endedAt: iso(s.endedAt) } : {}),
+    viewers,
+    ...(s.error ? { error: s.error } : {}),
+  };
+}

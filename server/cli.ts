@@ -1,0 +1,123 @@
+// bin/deskport: `up` (gateway + in-process agent + SQLite), `gateway`, `agent`. Every command
+// answers --help, exits non-zero with a one-line reason on bad arguments, and stops cleanly on
+// SIGTERM/SIGINT (desktops keep running; a restarted gateway re-adopts them).
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { startAgent } from '../agents/agent.ts';
+import { createProcessDriver } from '../agents/process/driver.ts';
+import { agentEnv, ConfigError, loadConfig } from './config.ts';
+import { startGateway } from './gateway.ts';
+import { createLogger } from './log.ts';
+
+const HELP: Record<string, string> = {
+  main: `deskport — browser VDI gateway
+
+Usage: bin/deskport <command> [options]
+
+Commands:
+  up        gateway + in-process agent (process desktops) + SQLite: the all-in-one
+  gateway   the gateway alone; remote agents connect to it
+  agent     an agent for one host; dials out to a gateway
+
+Run bin/deskport <command> --help for its options. Configuration: README.md.`,
+  up: `Usage: bin/deskport up [--listen HOST:PORT] [--data DIR]
+
+Runs the gateway with an in-process agent (process driver) and SQLite in DIR.
+  --listen HOST:PORT   where to listen (default 127.0.0.1:8080; env DESKPORT_LISTEN)
+  --data DIR           data directory (default ./data; env DESKPORT_DATA)
+On first start with an empty DIR it creates the user "admin" (password from
+DESKPORT_ADMIN_PASSWORD, else a random one printed once) and the pool
+"Linux desktop (local)".`,
+  gateway: `Usage: bin/deskport gateway [--listen HOST:PORT] [--data DIR]
+
+Runs the gateway alone (same bootstrap as "up"); agents enroll with a token from
+POST /api/v1/admin/hosts/enrollments.
+  --listen HOST:PORT   where to listen (default 127.0.0.1:8080)
+  --data DIR           data directory (default ./data)`,
+  agent: `Usage: bin/deskport agent --gateway URL [--enroll TOKEN] [--name NAME] [--driver process] [--state DIR]
+
+Runs an agent that dials out to the gateway at URL.
+  --gateway URL    the gateway, e.g. http://gw.example:8080 (env DESKPORT_GATEWAY)
+  --enroll TOKEN   one-time enrollment token (first start only; env DESKPORT_ENROLL_TOKEN)
+  --name NAME      host name shown to admins (default: this machine's hostname)
+  --driver NAME    desktop driver: process (docker and qemu: not available yet)
+  --state DIR      where the host credential and desktops live (default ./agent-state)`,
+};
+
+function fail(msg: string): never {
+  process.stderr.write(`deskport: ${msg}\n`);
+  process.exit(2);
+}
+
+function onSignals(stop: () => Promise<void>, log: ReturnType<typeof createLogger>): void {
+  let stopping = false;
+  const handler = (sig: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal: sig }, 'stopping');
+    stop().then(() => process.exit(0), (err) => {
+      log.error({ err }, 'unclean stop');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => handler('SIGTERM'));
+  process.on('SIGINT', () => handler('SIGINT'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') return void process.stdout.write(`${HELP.main}\n`);
+  if (!(cmd in HELP) || cmd === 'main') fail(`unknown command "${cmd}"; try bin/deskport --help`);
+  const spec: ParseArgsConfig['options'] = cmd === 'agent'
+    ? { gateway: { type: 'string' }, enroll: { type: 'string' }, name: { type: 'string' }, driver: { type: 'string' }, state: { type: 'string' }, help: { type: 'boolean', short: 'h' } }
+    : { listen: { type: 'string' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: rest, options: spec, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    fail(`${(err as Error).message.split('\n')[0]}; try bin/deskport ${cmd} --help`);
+  }
+  if (values.help) return void process.stdout.write(`${HELP[cmd]}\n`);
+
+  if (cmd === 'agent') return runAgent(values);
+  let config;
+  try {
+    config = loadConfig({ listen: values.listen, dataDir: values.data });
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  const log = createLogger({ level: config.logLevel });
+  const gw = await startGateway({ config, log, embeddedAgent: cmd === 'up' }).catch((err: NodeJS.ErrnoException) => {
+    fail(err.code === 'EADDRINUSE' ? `${config.listen} is already in use; pick another with --listen` : `could not start: ${err.message}`);
+  });
+  if (gw.generatedAdminPassword) {
+    process.stdout.write(`\n  Created user "admin" with password: ${gw.generatedAdminPassword}\n  (shown once; change it after signing in)\n\n`);
+  }
+  process.stdout.write(`Deskport is running at ${gw.url}/\n`);
+  onSignals(() => gw.stop(), log);
+}
+
+async function runAgent(values: Record<string, string | boolean | undefined>): Promise<void> {
+  const env = agentEnv();
+  const gateway = (values.gateway as string | undefined) ?? env.gateway;
+  if (!gateway || !/^https?:\/\/[^/]+\/?$/.test(gateway)) fail('--gateway must be the gateway URL, e.g. http://127.0.0.1:8080');
+  const driver = (values.driver as string | undefined) ?? 'process';
+  if (driver !== 'process') fail(`driver "${driver}" is not available yet; use --driver process`);
+  const state = resolve((values.state as string | undefined) ?? './agent-state');
+  const log = createLogger({ level: env.logLevel });
+  const enroll = (values.enroll as string | undefined) ?? env.enroll;
+  const agent = startAgent({
+    gatewayUrl: gateway, stateDir: state, name: (values.name as string | undefined) ?? hostname(), log,
+    drivers: [createProcessDriver({ dataDir: state, log })], capacity: { desktops: 8, cpu: 0, memoryMb: 0 },
+    ...(enroll ? { enrollToken: enroll } : {}),
+  });
+  void agent.ready.then(({ hostId }) => process.stdout.write(`Agent connected to ${gateway} as host ${hostId}\n`));
+  onSignals(() => agent.stop(), log);
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  process.stderr.write(`deskport: ${(err as Error).message}\n`);
+  process.exit(1);
+});

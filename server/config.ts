@@ -1,0 +1,85 @@
+// Gateway configuration: the only module that reads process.env. Values come from defaults, then an
+// optional JSON file (DESKPORT_CONFIG), then DESKPORT_* variables, then command-line flags; the
+// result is validated once with zod and passed inward as a typed, frozen object.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const listen = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:8080')
+  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535');
+
+export const configSchema = z
+  .object({
+    listen: listen.default('127.0.0.1:8080'),
+    dataDir: z.string().min(1).default('./data'),
+    publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    adminPassword: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
+    sessionTtlS: z.coerce.number().int().min(60).max(30 * 86400).default(12 * 3600),
+    ticketTtlS: z.coerce.number().int().min(1).max(30).default(30),
+    trustProxy: z.coerce.boolean().default(false),
+    maxBodyBytes: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+    maxClipboardBytes: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(10 * 1024 * 1024),
+    /** Desktops the embedded agent may run at once. */
+    localCapacity: z.coerce.number().int().min(1).max(1000).default(8),
+    metricsPublic: z.coerce.boolean().default(false),
+  })
+  .strict();
+
+export type Config = Readonly<z.infer<typeof configSchema>> & { readonly cookieSecure: boolean };
+
+const ENV: Record<string, keyof z.infer<typeof configSchema>> = {
+  DESKPORT_LISTEN: 'listen',
+  DESKPORT_DATA: 'dataDir',
+  DESKPORT_PUBLIC_URL: 'publicUrl',
+  DESKPORT_LOG_LEVEL: 'logLevel',
+  DESKPORT_ADMIN_PASSWORD: 'adminPassword',
+  DESKPORT_SESSION_TTL_S: 'sessionTtlS',
+  DESKPORT_TICKET_TTL_S: 'ticketTtlS',
+  DESKPORT_TRUST_PROXY: 'trustProxy',
+  DESKPORT_MAX_BODY_BYTES: 'maxBodyBytes',
+  DESKPORT_MAX_CLIPBOARD_BYTES: 'maxClipboardBytes',
+  DESKPORT_LOCAL_CAPACITY: 'localCapacity',
+  DESKPORT_METRICS_PUBLIC: 'metricsPublic',
+};
+
+export class ConfigError extends Error {}
+
+/** Builds the config from file + environment + flags (flags win). Throws ConfigError with one readable line. */
+export function loadConfig(flags: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  let fromFile: Record<string, unknown> = {};
+  const file = env.DESKPORT_CONFIG;
+  if (file) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+    }
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') fromEnv[key] = key === 'trustProxy' || key === 'metricsPublic' ? v === '1' || v === 'true' : v;
+  }
+  const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
+  const parsed = configSchema.safeParse({ ...fromFile, ...fromEnv, ...defined });
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    const envName = Object.entries(ENV).find(([, k]) => k === i.path[0])?.[0];
+    throw new ConfigError(`invalid configuration: ${i.path.join('.') || '(root)'}${envName ? ` (${envName})` : ''}: ${i.message}`);
+  }
+  const c = parsed.data;
+  return Object.freeze({ ...c, dataDir: resolve(c.dataDir), cookieSecure: c.publicUrl?.startsWith('https:') ?? false });
+}
+
+export function splitListen(l: string): { host: string; port: number } {
+  const i = l.lastIndexOf(':');
+  return { host: l.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(l.slice(i + 1)) };
+}
+
+/** Agent-side settings read from the environment (flags win). */
+export function agentEnv(env: NodeJS.ProcessEnv = process.env) {
+  return { gateway: env.DESKPORT_GATEWAY, enroll: env.DESKPORT_ENROLL_TOKEN, logLevel: env.DESKPORT_LOG_LEVEL ?? 'info' };
+}

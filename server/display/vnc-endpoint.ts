@@ -1,0 +1,95 @@
+// /ws/vnc: the browser's display WebSocket. Checks Origin, redeems the one-time ticket (the only
+// credential; no client-chosen target), asks the desktop's agent for a stream, and runs the
+// RFB-terminating relay in the ticket's mode. Viewers are registered for grace and session end.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { Broker } from '../broker/broker.ts';
+import type { Viewers } from '../broker/viewers.ts';
+import type { AgentHub } from '../hub/agent-hub.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { startVncRelay } from '../relay/vnc-relay.ts';
+import { closeWs, refuseUpgrade, upgradePath } from '../util/ws.ts';
+
+export interface VncEndpointDeps {
+  broker: Broker;
+  hub: AgentHub;
+  viewers: Viewers;
+  log: Logger;
+  metrics: Metrics;
+  activity: (sessionId: string) => void;
+  /** Whether a browser page from `origin` may open displays here. */
+  originAllowed: (req: IncomingMessage, origin: string) => boolean;
+  maxClipboardBytes: number;
+}
+
+export const CLOSE_DESKTOP_UNREACHABLE = 4503;
+
+export function createVncEndpoint(deps: VncEndpointDeps) {
+  const { log } = deps;
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: deps.maxClipboardBytes + 64 * 1024,
+    handleProtocols: (protocols) => (protocols.has('binary') ? 'binary' : false),
+  });
+
+  async function accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const origin = req.headers.origin;
+    if (origin !== undefined && !deps.originAllowed(req, origin)) return refuseUpgrade(socket, 403, 'display connections must come from the gateway’s own pages');
+    const ticket = upgradePath(req).searchParams.get('ticket') ?? '';
+    const ip = req.socket.remoteAddress ?? null;
+    const r = await deps.broker.redeem(ticket, ip);
+    if (!r.ok) return refuseUpgrade(socket, r.status, r.reason);
+    const { session, desktop, mode, userId } = r;
+    wss.handleUpgrade(req, socket, head, (browser) => {
+      const slog = log.child({ sessionId: session.id, mode });
+      let relay: { close(reason: string): void } | undefined;
+      const viewer = { userId, mode, close: (code: number, reason: string) => (relay ? relay.close(reason) : closeWs(browser, code, reason)) };
+      deps.viewers.add(session.id, viewer);
+      void deps.broker.viewerAttached(session.id);
+      let left = false;
+      const leave = () => {
+        if (left) return;
+        left = true;
+        deps.viewers.remove(session.id, viewer);
+        void deps.broker.viewerDetached(session.id).catch((err) => slog.warn({ err }, 'detach bookkeeping failed'));
+      };
+      browser.once('close', leave);
+      deps.hub
+        .openStream(desktop.hostId, desktop.id)
+        .then((desktopWs) => {
+          if (left) return void desktopWs.close(1000, 'viewer left');
+          const h = startVncRelay({
+            browser, desktop: desktopWs, secret: desktop.secret, mode, log: slog,
+            maxClipboardBytes: deps.maxClipboardBytes,
+            onActivity: () => deps.activity(session.id),
+            onBytes: deps.metrics.relayBytes,
+          });
+          relay = h;
+          void h.done.then((d: { reason: string }) => slog.info({ reason: d.reason }, 'display closed'));
+          slog.info('display connected');
+        })
+        .catch((err: Error) => {
+          slog.warn({ err: err.message }, 'could not open a display stream');
+          closeWs(browser, CLOSE_DESKTOP_UNREACHABLE, 'the desktop is unreachable right now; retrying may help');
+        });
+    });
+  }
+
+  return {
+    handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+      if (upgradePath(req).pathname !== '/ws/vnc') return false;
+      accept(req, socket, head).catch((err) => {
+        log.error({ err }, 'display upgrade failed');
+        refuseUpgrade(socket, 503, 'the gateway could not open the display');
+      });
+      return true;
+    },
+    close(): void {
+      for (const c of wss.clients) closeWs(c, 1001, 'gateway shutting down');
+      wss.close();
+    },
+  };
+}

@@ -1,0 +1,155 @@
+// Assembles one gateway process: store, audit, agent hub, broker and its timers, the HTTP API,
+// the display endpoint, and (for `up`) the in-process agent that speaks the same agent protocol
+// over loopback as a remote one. stop() is clean and leaves desktops running on their hosts.
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { startAgent, type Agent } from '../agents/agent.ts';
+import type { DesktopDriver } from '../agents/driver.ts';
+import { createProcessDriver } from '../agents/process/driver.ts';
+import { createAudit } from './audit.ts';
+import { ensureAdmin } from './auth/bootstrap.ts';
+import { createBroker } from './broker/broker.ts';
+import type { BrokerCtx } from './broker/context.ts';
+import { createHostEvents } from './broker/hosts.ts';
+import { SessionEvents } from './broker/progress.ts';
+import { createTickets } from './broker/tickets.ts';
+import { createTimers } from './broker/timers.ts';
+import { Viewers } from './broker/viewers.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { splitListen, type Config } from './config.ts';
+import { createVncEndpoint } from './display/vnc-endpoint.ts';
+import { ensureDefaultPool } from './bootstrap-pool.ts';
+import { createApp } from './http/app.ts';
+import { createAgentHub } from './hub/agent-hub.ts';
+import type { Logger } from './log.ts';
+import { createMetrics } from './metrics.ts';
+import { openSqliteStore } from './store/sqlite.ts';
+import { secretToken, sha256 } from './util/random.ts';
+import { originAllowed, refuseUpgrade } from './util/ws.ts';
+
+export interface GatewayOptions {
+  config: Config;
+  log: Logger;
+  clock?: Clock;
+  /** Run the in-process agent with the `process` driver (the `up` command). */
+  embeddedAgent: boolean;
+  /** Tests may swap the driver of the embedded agent. */
+  driver?: DesktopDriver;
+  sweepIntervalMs?: number;
+}
+
+export interface Gateway {
+  url: string;
+  server: Server;
+  /** Set when this start created the admin with a random password: shown once, never logged. */
+  generatedAdminPassword?: string;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(o: GatewayOptions): Promise<Gateway> {
+  const { config, log } = o;
+  const clock = o.clock ?? systemClock;
+  if (!existsSync(config.dataDir)) mkdirSync(config.dataDir, { recursive: true });
+  // Traversable but not listable: desktop homes live below, owned by their own unprivileged users.
+  chmodSync(config.dataDir, 0o711);
+  const store = openSqliteStore({ file: join(config.dataDir, 'deskport.db') });
+  const audit = createAudit(store, log);
+  const authDeps = { store, clock, log, audit, config };
+  const admin = await ensureAdmin(authDeps, config.adminPassword ? { password: config.adminPassword } : {});
+  if (admin.created) await ensureDefaultPool(store, clock, config.localCapacity);
+
+  const hub = createAgentHub({ store, clock, log, audit });
+  const viewers = new Viewers();
+  const events = new SessionEvents();
+  const metrics = createMetrics({ store, agentsOnline: () => hub.connectedHosts().length, viewers: () => viewers.total() });
+  const ctx: BrokerCtx = {
+    store, clock, log, audit, events, viewers, metrics, stopping: false,
+    hosts: {
+      request: (hostId, body, timeoutMs) => {
+        const c = hub.connection(hostId);
+        return c ? c.request(body, timeoutMs) : Promise.reject(new Error('the desktop host is not connected'));
+      },
+      isConnected: (hostId) => hub.connection(hostId) !== undefined,
+    },
+  };
+  const broker = createBroker(ctx, createTickets({ store, clock, ttlS: config.ticketTtlS }));
+  const timers = createTimers(ctx, broker);
+  const hostEvents = createHostEvents(ctx, broker);
+  hub.setEvents(hostEvents);
+  await hostEvents.onStart();
+
+  let agent: Agent | undefined;
+  let agentReady = false;
+  const app = createApp({
+    ...authDeps, broker, events, metrics, maxBodyBytes: config.maxBodyBytes, metricsPublic: config.metricsPublic,
+    connected: (id) => hub.connection(id) !== undefined,
+    ready: async () => {
+      const checks: Record<string, boolean> = { store: await store.ping() };
+      if (o.embeddedAgent) checks.agent = agentReady;
+      return { ok: Object.values(checks).every(Boolean), checks };
+    },
+  });
+  const display = createVncEndpoint({
+    broker, hub, viewers, log, metrics, activity: timers.activity, maxClipboardBytes: config.maxClipboardBytes,
+    originAllowed: (req, origin) => originAllowed(config.publicUrl, req.headers.host, origin),
+  });
+  const server = createServer(app);
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => undefined);
+    if (display.handleUpgrade(req, socket, head) || hub.handleUpgrade(req, socket, head)) return;
+    refuseUpgrade(socket, 404, 'no WebSocket endpoint here');
+  });
+  const { host, port } = splitListen(config.listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address();
+  const boundPort = typeof addr === 'object' && addr ? addr.port : port;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${urlHost}:${boundPort}`;
+  log.info({ url, dataDir: config.dataDir }, 'gateway listening');
+
+  let sweeping = false;
+  const sweepTimer = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    timers.sweep().catch((err) => log.error({ err }, 'broker sweep failed')).finally(() => (sweeping = false));
+  }, o.sweepIntervalMs ?? 1000);
+
+  if (o.embeddedAgent) {
+    const stateDir = join(config.dataDir, 'agent');
+    let enrollToken: string | undefined;
+    if (!existsSync(join(stateDir, 'agent-credential.json'))) {
+      enrollToken = secretToken('dpe_');
+      await store.createEnrollmentToken({ hash: sha256(enrollToken), createdAt: clock.now(), expiresAt: clock.now() + 600_000, usedAt: null });
+    }
+    const driver = o.driver ?? createProcessDriver({ dataDir: config.dataDir, log });
+    agent = startAgent({
+      gatewayUrl: url, stateDir, name: hostname(), drivers: [driver], log, ...(enrollToken ? { enrollToken } : {}),
+      capacity: { desktops: config.localCapacity, cpu: 0, memoryMb: 0 },
+    });
+    void agent.ready.then(() => (agentReady = true));
+  }
+
+  return {
+    url,
+    server,
+    ...(admin.generatedPassword ? { generatedAdminPassword: admin.generatedPassword } : {}),
+    async stop() {
+      ctx.stopping = true;
+      clearInterval(sweepTimer);
+      await agent?.stop();
+      display.close();
+      await hub.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await store.close();
+      log.info('gateway stopped');
+    },
+  };
+}

@@ -1,0 +1,130 @@
+// Administration of pools, hosts and live sessions (role admin). Users and groups live in
+// auth/admin-routes.ts. Every change is audited with the admin as actor.
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Audit } from '../audit.ts';
+import { clientAddress, principalOf } from '../auth/middleware.ts';
+import type { Broker } from '../broker/broker.ts';
+import type { Clock } from '../clock.ts';
+import type { Host, Pool, SessionState, Store } from '../store/types.ts';
+import { newId, secretToken, sha256 } from '../util/random.ts';
+import { conflict, notFound } from './errors.ts';
+import { parse } from './validate.ts';
+
+const poolFields = {
+  name: z.string().trim().min(1).max(100),
+  description: z.string().max(500),
+  driver: z.enum(['process', 'docker', 'qemu', 'static']),
+  protocol: z.enum(['vnc', 'rdp']),
+  image: z.string().max(256).nullable(),
+  cpu: z.number().positive().max(256).nullable(),
+  memoryMb: z.number().int().min(64).max(1 << 22).nullable(),
+  minWarm: z.number().int().min(0).max(1000),
+  maxDesktops: z.number().int().min(1).max(100_000),
+  maxPerUser: z.number().int().min(1).max(100),
+  idleTimeoutS: z.number().int().min(0).max(30 * 86400),
+  graceS: z.number().int().min(0).max(30 * 86400),
+  maxLifetimeS: z.number().int().min(0).max(365 * 86400),
+  persistence: z.enum(['pooled', 'personal']),
+  placement: z.enum(['breadth', 'depth']),
+  groups: z.array(z.string().max(64)).max(100),
+};
+export const POOL_DEFAULTS = { description: '', image: null, cpu: null, memoryMb: null, minWarm: 0, maxDesktops: 50, maxPerUser: 3, idleTimeoutS: 3600, graceS: 600, maxLifetimeS: 12 * 3600, persistence: 'pooled', placement: 'breadth', groups: [] } as const;
+const createPool = z.object({ ...poolFields, ...Object.fromEntries(Object.entries(poolFields).filter(([k]) => k in POOL_DEFAULTS).map(([k, v]) => [k, v.optional()])) }).strict();
+const patchPool = z.object(poolFields).partial().strict();
+const idParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id');
+const STATES = ['starting', 'ready', 'ending', 'ended', 'failed', 'lost'] as const;
+const sessionQuery = z.object({
+  state: z.string().max(100).optional().transform((s) => (s ? s.split(',') : undefined)).pipe(z.array(z.enum(STATES)).optional()),
+  userId: idParam.optional(), poolId: idParam.optional(), hostId: idParam.optional(),
+});
+
+export function hostView(h: Host) {
+  const { credentialHash: _omit, ...rest } = h;
+  return { ...rest, lastHeartbeatAt: h.lastHeartbeatAt ? new Date(h.lastHeartbeatAt).toISOString() : null, createdAt: new Date(h.createdAt).toISOString() };
+}
+
+export function createAdminRouter(deps: { store: Store; broker: Broker; audit: Audit; clock: Clock; connected: (hostId: string) => boolean }): Router {
+  const { store, audit, clock } = deps;
+  const r = Router();
+  const actor = (res: Parameters<typeof principalOf>[0]) => principalOf(res).user.username;
+
+  r.get('/sessions', async (req, res) => {
+    const q = parse(sessionQuery, req.query, 'query');
+    const sessions = await store.listSessions({ ...(q.state ? { state: q.state as SessionState[] } : {}), ...(q.userId ? { userId: q.userId } : {}), ...(q.poolId ? { poolId: q.poolId } : {}), ...(q.hostId ? { hostId: q.hostId } : {}) });
+    const [users, pools, hosts] = await Promise.all([store.listUsers(), store.listPools(), store.listHosts()]);
+    const uname = new Map(users.map((u) => [u.id, u.username]));
+    const pname = new Map(pools.map((p) => [p.id, p.name]));
+    const hname = new Map(hosts.map((h) => [h.id, h.name]));
+    res.json(sessions.map((s) => ({ ...deps.broker.view(s), username: uname.get(s.userId) ?? null, poolName: pname.get(s.poolId) ?? null, hostName: s.hostId ? (hname.get(s.hostId) ?? null) : null })));
+  });
+  r.delete('/sessions/:id', async (req, res) => {
+    const id = parse(idParam, req.params.id, 'session id');
+    await deps.broker.end(id, { username: actor(res), ip: clientAddress(req) }, 'admin');
+    res.status(204).end();
+  });
+
+  r.get('/pools', async (_req, res) => res.json(await store.listPools()));
+  r.get('/pools/:id', async (req, res) => {
+    const p = await store.getPool(parse(idParam, req.params.id, 'pool id'));
+    if (!p) throw notFound('pool');
+    res.json(p);
+  });
+  r.post('/pools', async (req, res) => {
+    const body = parse(createPool, req.body);
+    if (await store.getPoolByName(body.name)) throw conflict('name_taken', `A pool named “${body.name}” exists already.`);
+    const pool = await store.createPool({ ...POOL_DEFAULTS, ...body, groups: [...(body.groups ?? [])], id: newId('p'), createdAt: clock.now() } as Pool);
+    await audit.record({ actor: actor(res), action: 'pool.create', target: pool.id, result: 'ok', ip: clientAddress(req), details: { name: pool.name } });
+    res.status(201).json(pool);
+  });
+  r.patch('/pools/:id', async (req, res) => {
+    const id = parse(idParam, req.params.id, 'pool id');
+    const patch = parse(patchPool, req.body);
+    const pool = await store.updatePool(id, patch);
+    if (!pool) throw notFound('pool');
+    await audit.record({ actor: actor(res), action: 'pool.update', target: id, result: 'ok', ip: clientAddress(req), details: { fields: Object.keys(patch) } });
+    res.json(pool);
+  });
+  r.delete('/pools/:id', async (req, res) => {
+    const id = parse(idParam, req.params.id, 'pool id');
+    if ((await store.countLiveSessions({ poolId: id })) > 0) throw conflict('pool_in_use', 'The pool has live sessions; end them first.');
+    if (!(await store.deletePool(id))) throw notFound('pool');
+    await audit.record({ actor: actor(res), action: 'pool.delete', target: id, result: 'ok', ip: clientAddress(req), details: {} });
+    res.status(204).end();
+  });
+
+  r.get('/hosts', async (_req, res) => res.json((await store.listHosts()).map((h) => ({ ...hostView(h), connected: deps.connected(h.id) }))));
+  r.post('/hosts/enrollments', async (req, res) => {
+    const token = secretToken('dpe_');
+    const expiresAt = clock.now() + 3600_000;
+    await store.createEnrollmentToken({ hash: sha256(token), createdAt: clock.now(), expiresAt, usedAt: null });
+    await audit.record({ actor: actor(res), action: 'host.enrollment_token', target: null, result: 'ok', ip: clientAddress(req), details: {} });
+    res.status(201).json({ token, expiresAt: new Date(expiresAt).toISOString() });
+  });
+  for (const [verb, state] of [['drain', 'draining'], ['cordon', 'cordoned'], ['uncordon', 'online']] as const) {
+    r.post(`/hosts/:id/${verb}`, async (req, res) => {
+      const id = parse(idParam, req.params.id, 'host id');
+      const h = await store.getHost(id);
+      if (!h) throw notFound('host');
+      const next = state === 'online' && !deps.connected(id) ? 'unreachable' : state;
+      const updated = await store.updateHost(id, { state: next });
+      await audit.record({ actor: actor(res), action: `host.${verb}`, target: id, result: 'ok', ip: clientAddress(req), details: {} });
+      res.json(hostView(updated!));
+    });
+  }
+  r.delete('/hosts/:id', async (req, res) => {
+    const id = parse(idParam, req.params.id, 'host id');
+    if ((await store.countDesktops({ hostId: id, state: ['creating', 'running', 'stopping'] })) > 0) throw conflict('host_in_use', 'The host still runs desktops; drain it first.');
+    if (!(await store.deleteHost(id))) throw notFound('host');
+    await audit.record({ actor: actor(res), action: 'host.delete', target: id, result: 'ok', ip: clientAddress(req), details: {} });
+    res.status(204).end();
+  });
+
+  r.get('/audit', async (req, res) => {
+    const q = parse(z.object({ since: z.string().optional(), actor: z.string().max(128).optional(), action: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }), req.query, 'query');
+    const since = q.since ? Date.parse(q.since) : undefined;
+    const rows = await store.listAudit({ ...(since && !Number.isNaN(since) ? { since } : {}), ...(q.actor ? { actor: q.actor } : {}), ...(q.action ? { action: q.action } : {}), ...(q.limit ? { limit: q.limit } : {}) });
+    res.json(rows.map((e) => ({ ...e, at: new Date(e.at).toISOString() })));
+  });
+  return r;
+}

@@ -1,0 +1,82 @@
+// The HTTP application: security headers, body caps, authentication, the Origin rule for writes,
+// the API routers, operations endpoints, the static client, and the one error handler.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import express, { type Express, type RequestHandler } from 'express';
+import { createAdminUsersRouter } from '../auth/admin-routes.ts';
+import type { AuthDeps } from '../auth/deps.ts';
+import { authenticate, currentPrincipal, hasRole, originCheck, requireRole, requireUser } from '../auth/middleware.ts';
+import { createAuthRouter } from '../auth/routes.ts';
+import type { Broker } from '../broker/broker.ts';
+import type { SessionEvents } from '../broker/progress.ts';
+import type { Metrics } from '../metrics.ts';
+import { createAdminRouter } from './admin-routes.ts';
+import { errorHandler, HttpError, notFoundHandler } from './errors.ts';
+import { openApiDocument } from './openapi.ts';
+import { createSessionRouter } from './session-routes.ts';
+
+export interface AppDeps extends AuthDeps {
+  broker: Broker;
+  events: SessionEvents;
+  metrics: Metrics;
+  maxBodyBytes: number;
+  metricsPublic: boolean;
+  connected: (hostId: string) => boolean;
+  ready: () => Promise<{ ok: boolean; checks: Record<string, boolean> }>;
+  clientDir?: string;
+}
+
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.set({
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'X-Frame-Options': 'DENY',
+    'Content-Security-Policy': "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  });
+  next();
+};
+
+const isLoopback = (ip: string | undefined) => !!ip && (ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.'));
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy ? 'loopback' : false);
+  app.use(securityHeaders);
+
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', async (_req, res) => {
+    const r = await deps.ready().catch(() => ({ ok: false, checks: { store: false } }));
+    res.status(r.ok ? 200 : 503).json({ status: r.ok ? 'ready' : 'not_ready', checks: r.checks });
+  });
+
+  const api = express.Router();
+  api.use(express.json({ limit: deps.maxBodyBytes, strict: true }));
+  api.use(authenticate(deps));
+  api.use(originCheck(deps));
+  api.get('/openapi.json', (_req, res) => void res.json(openApiDocument));
+  api.use(createAuthRouter(deps));
+  api.use('/admin', requireUser, requireRole('admin'), createAdminUsersRouter(deps));
+  api.use('/admin', requireUser, requireRole('admin'), createAdminRouter(deps));
+  api.use(requireUser, createSessionRouter(deps));
+  app.use('/api/v1', api);
+
+  app.get('/metrics', authenticate(deps), async (req, res) => {
+    const p = currentPrincipal(res);
+    if (!deps.metricsPublic && !isLoopback(req.socket.remoteAddress) && !(p && hasRole(p.user, 'admin'))) {
+      throw new HttpError(p ? 403 : 401, p ? 'forbidden' : 'unauthorized', 'Metrics are for admins (session or API token) or loopback.');
+    }
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  const clientDir = deps.clientDir ?? fileURLToPath(new URL('../../client/dist/', import.meta.url));
+  if (existsSync(clientDir)) {
+    app.use(express.static(clientDir, { index: false, maxAge: '1h', setHeaders: (res, path) => path.endsWith('.html') && res.set('Cache-Control', 'no-cache') }));
+    app.get(/^\/(?!api\/|ws\/|agent\/|metrics).*/, (req, res, next) => (req.accepts('html') ? res.sendFile('index.html', { root: clientDir, headers: { 'Cache-Control': 'no-cache' } }) : next()));
+  } else {
+    app.get('/', (_req, res) => void res.type('text').send('Deskport gateway is running, but the web client is not built. Run `npm run build`.'));
+  }
+  app.use(notFoundHandler());
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,80 @@
+// Desktops for the signed-in user: entitled pools, launch/resume, progress events (SSE), display
+// tickets and ending. API.md "Desktops for the signed-in user".
+import { Router } from 'express';
+import { z } from 'zod';
+import { clientAddress, principalOf } from '../auth/middleware.ts';
+import { entitled, type Broker } from '../broker/broker.ts';
+import type { SessionEvents } from '../broker/progress.ts';
+import type { Store } from '../store/types.ts';
+import { notFound } from './errors.ts';
+import { parse } from './validate.ts';
+
+const launchBody = z.object({ poolId: z.string().min(1).max(64) }).strict();
+const ticketBody = z.object({ mode: z.enum(['control', 'view']).default('control') }).strict();
+const idParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id');
+const SSE_KEEPALIVE_MS = 15_000;
+
+export function createSessionRouter(deps: { store: Store; broker: Broker; events: SessionEvents }): Router {
+  const { store, broker } = deps;
+  const r = Router();
+
+  r.get('/pools', async (_req, res) => {
+    const { user } = principalOf(res);
+    const pools = (await store.listPools()).filter((p) => entitled(user, p));
+    res.json(pools.map((p) => ({ id: p.id, name: p.name, description: p.description, protocol: p.protocol, driver: p.driver, persistence: p.persistence })));
+  });
+
+  r.post('/sessions', async (req, res) => {
+    const { user } = principalOf(res);
+    const { poolId } = parse(launchBody, req.body);
+    const { session, created } = await broker.launch(user, poolId, clientAddress(req));
+    res.status(created ? 201 : 200).json({ session: broker.view(session) });
+  });
+
+  r.get('/sessions', async (_req, res) => {
+    const { user } = principalOf(res);
+    const sessions = await store.listSessions({ userId: user.id, limit: 100 });
+    res.json(sessions.map((s) => ({ session: broker.view(s) })));
+  });
+
+  r.get('/sessions/:id', async (req, res) => {
+    const s = await broker.visible(principalOf(res).user, parse(idParam, req.params.id, 'session id'));
+    res.json({ session: broker.view(s) });
+  });
+
+  r.get('/sessions/:id/events', async (req, res) => {
+    const s = await broker.visible(principalOf(res).user, parse(idParam, req.params.id, 'session id'));
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    send('state', { session: broker.view(s) });
+    if (s.state === 'ended' || s.state === 'failed') return void res.end();
+    const unsubscribe = deps.events.subscribe(s.id, (e) => {
+      if (e.kind === 'progress') send('progress', { step: e.step, message: e.message, at: e.at });
+      else send('state', { session: e.session });
+    });
+    if (!unsubscribe) return void res.end(`event: error\ndata: ${JSON.stringify({ message: 'too many listeners' })}\n\n`);
+    const keepalive = setInterval(() => res.write(': keepalive\n\n'), SSE_KEEPALIVE_MS);
+    req.on('close', () => {
+      clearInterval(keepalive);
+      unsubscribe();
+    });
+  });
+
+  r.post('/sessions/:id/tickets', async (req, res) => {
+    const { user } = principalOf(res);
+    const { mode } = parse(ticketBody, req.body ?? {});
+    const id = parse(idParam, req.params.id, 'session id');
+    const t = await broker.issueTicket(user, id, mode, clientAddress(req));
+    res.status(201).json({ ticket: t.ticket, url: `/ws/vnc?ticket=${t.ticket}`, protocol: 'vnc', mode, expiresAt: new Date(t.expiresAt).toISOString() });
+  });
+
+  r.delete('/sessions/:id', async (req, res) => {
+    const { user } = principalOf(res);
+    const s = await broker.visible(user, parse(idParam, req.params.id, 'session id'));
+    if (s.userId !== user.id) throw notFound('session'); // staff end others' sessions through /admin
+    await broker.end(s.id, { username: user.username, ip: clientAddress(req) }, 'user');
+    res.status(204).end();
+  });
+
+  return r;
+}

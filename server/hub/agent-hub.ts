@@ -1,0 +1,181 @@
+// The agent hub: accepts agents' outbound control WebSockets (/agent/v1/connect), enrolls them,
+// relays requests/replies and events, watches heartbeats, and matches display stream dial-backs
+// (/agent/v1/streams/:id) to the relay that asked for them. See docs/agent-protocol.md.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { Audit } from '../audit.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import {
+  CloseCode, decodeFromAgent, encode, HEARTBEAT_INTERVAL_MS, HEARTBEAT_MISSES, MAX_CONTROL_MESSAGE_BYTES,
+  type AgentRequest, type DesktopStateEvent, type Hello,
+} from '../protocol/agent-v1.ts';
+import type { Host, Store } from '../store/types.ts';
+import { newId, secretToken, sha256 } from '../util/random.ts';
+import { closeWs, refuseUpgrade, upgradePath } from '../util/ws.ts';
+import { createAgentConnection, type AgentConnection } from './connection.ts';
+import { createStreamBroker } from './streams.ts';
+
+export type { AgentConnection };
+
+export interface HubEvents {
+  hostConnected(host: Host, hello: Hello): Promise<void>;
+  hostDisconnected(hostId: string): Promise<void>;
+  desktopState(hostId: string, e: DesktopStateEvent): Promise<void>;
+}
+
+export interface AgentHub {
+  /** Handles /agent/v1/* upgrades; returns false for other paths. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  connection(hostId: string): AgentConnection | undefined;
+  /** Asks the host's agent to dial back a display stream to the desktop; resolves with that socket. */
+  openStream(hostId: string, desktopId: string, timeoutMs?: number): Promise<WebSocket>;
+  connectedHosts(): string[];
+  setEvents(e: HubEvents): void;
+  close(): Promise<void>;
+}
+
+const HELLO_TIMEOUT_MS = 10_000;
+
+export function createAgentHub(deps: { store: Store; clock: Clock; log: Logger; audit: Audit }): AgentHub {
+  const { store, clock, log } = deps;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CONTROL_MESSAGE_BYTES, perMessageDeflate: false });
+  const streamWss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024, perMessageDeflate: false });
+  const conns = new Map<string, AgentConnection>();
+  const streams = createStreamBroker({ log });
+  let events: HubEvents | undefined;
+
+  const watchdog = setInterval(() => {
+    const limit = clock.now() - HEARTBEAT_INTERVAL_MS * HEARTBEAT_MISSES;
+    for (const c of conns.values()) if (c.lastSeenAt < limit) c.close(CloseCode.ProtocolError, 'no heartbeat');
+  }, HEARTBEAT_INTERVAL_MS);
+  watchdog.unref();
+
+  async function authenticate(req: IncomingMessage): Promise<{ host: Host } | { enroll: true } | null> {
+    const auth = req.headers.authorization;
+    if (auth?.startsWith('Bearer ')) {
+      const host = await store.getHostByCredentialHash(sha256(auth.slice(7).trim()));
+      return host ? { host } : null;
+    }
+    const token = req.headers['x-deskport-enroll'];
+    if (typeof token === 'string' && token.length <= 128 && (await store.consumeEnrollmentToken(sha256(token), clock.now()))) return { enroll: true };
+    return null;
+  }
+
+  function onControl(ws: WebSocket, who: { host: Host } | { enroll: true }, ip: string | undefined): void {
+    let conn: AgentConnection | undefined;
+    let helloSeen = false;
+    const helloTimer = setTimeout(() => closeWs(ws, CloseCode.ProtocolError, 'no hello'), HELLO_TIMEOUT_MS);
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return closeWs(ws, CloseCode.ProtocolError, 'control messages are text');
+      const d = decodeFromAgent(data as Buffer);
+      if (!d.ok) {
+        log.warn({ hostId: conn?.hostId, reason: d.reason }, 'agent sent a malformed message; disconnecting');
+        return closeWs(ws, CloseCode.ProtocolError, d.reason);
+      }
+      const msg = d.msg;
+      if (!conn) {
+        // Between hello and our welcome nothing has been asked of the agent yet; inventory covers state.
+        if (helloSeen) return;
+        if (!('type' in msg) || msg.type !== 'hello') return closeWs(ws, CloseCode.ProtocolError, 'expected hello first');
+        helloSeen = true;
+        clearTimeout(helloTimer);
+        void welcome(ws, who, msg, ip).then((c) => (conn = c)).catch((err) => {
+          log.error({ err }, 'agent hello failed');
+          closeWs(ws, 1011, 'gateway error during hello');
+        });
+        return;
+      }
+      conn.lastSeenAt = clock.now();
+      if ('re' in msg) return conn.settle(msg);
+      if (msg.type === 'heartbeat') return void store.updateHost(conn.hostId, { lastHeartbeatAt: clock.now() });
+      if (msg.type === 'desktop.state') return void events?.desktopState(conn.hostId, msg).catch((err) => log.error({ err }, 'desktop.state handling failed'));
+      closeWs(ws, CloseCode.ProtocolError, `unexpected ${msg.type}`);
+    });
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      if (conn && conns.get(conn.hostId) === conn) {
+        conns.delete(conn.hostId);
+        conn.failPending('the agent disconnected');
+        log.info({ hostId: conn.hostId }, 'agent disconnected');
+        void events?.hostDisconnected(conn.hostId).catch((err) => log.error({ err }, 'host disconnect handling failed'));
+      }
+    });
+    ws.on('error', (err) => log.warn({ err: err.message }, 'agent socket error'));
+  }
+
+  async function welcome(ws: WebSocket, who: { host: Host } | { enroll: true }, hello: Hello, ip: string | undefined): Promise<AgentConnection> {
+    const now = clock.now();
+    const base = { name: hello.name, drivers: hello.drivers, capacity: hello.capacity, lastHeartbeatAt: now };
+    let host: Host;
+    let credential: string | undefined;
+    if ('enroll' in who) {
+      credential = secretToken('dph_');
+      host = await store.createHost({ id: newId('h'), labels: {}, state: 'online', credentialHash: sha256(credential), createdAt: now, ...base });
+      await deps.audit.record({ actor: `host:${host.name}`, action: 'host.enroll', target: host.id, result: 'ok', ip: ip ?? null, details: { drivers: hello.drivers } });
+    } else {
+      const state = who.host.state === 'unreachable' || who.host.state === 'offline' ? 'online' : who.host.state;
+      host = (await store.updateHost(who.host.id, { ...base, state }))!;
+    }
+    conns.get(host.id)?.close(CloseCode.Replaced, 'replaced by a newer connection');
+    const conn = createAgentConnection({ ws, hostId: host.id, name: host.name, clock, log });
+    conns.set(host.id, conn);
+    ws.send(encode({ type: 'welcome', hostId: host.id, ...(credential ? { credential } : {}) }));
+    log.info({ hostId: host.id, name: host.name, inventory: hello.inventory.length }, 'agent connected');
+    await events?.hostConnected(host, hello);
+    return conn;
+  }
+
+  return {
+    handleUpgrade(req, socket, head) {
+      const url = upgradePath(req);
+      const ip = req.socket.remoteAddress;
+      if (url.pathname === '/agent/v1/connect') {
+        authenticate(req)
+          .then((who) => {
+            if (!who) return refuseUpgrade(socket, 401, 'unknown host credential or enrollment token');
+            wss.handleUpgrade(req, socket, head, (ws) => onControl(ws, who, ip));
+          })
+          .catch((err) => {
+            log.error({ err }, 'agent authentication failed');
+            refuseUpgrade(socket, 503, 'gateway store unavailable');
+          });
+        return true;
+      }
+      const m = /^\/agent\/v1\/streams\/([A-Za-z0-9_-]{1,64})$/.exec(url.pathname);
+      if (m) {
+        const key = req.headers['x-deskport-stream-key'];
+        const pending = typeof key === 'string' ? streams.take(m[1]!, key) : undefined;
+        if (!pending) {
+          refuseUpgrade(socket, 401, 'unknown stream or wrong key');
+          return true;
+        }
+        streamWss.handleUpgrade(req, socket, head, (ws) => pending(ws));
+        return true;
+      }
+      return false;
+    },
+    connection: (hostId) => conns.get(hostId),
+    async openStream(hostId, desktopId, timeoutMs = 10_000) {
+      const conn = conns.get(hostId);
+      if (!conn) throw new Error('the desktop host is not connected');
+      const { streamId, key, socket } = streams.expect(timeoutMs);
+      const req: Omit<AgentRequest & { type: 'stream.open' }, 'id'> = { type: 'stream.open', streamId, desktopId, key };
+      conn.request(req, timeoutMs).catch((err: Error) => streams.fail(streamId, err));
+      return socket;
+    },
+    connectedHosts: () => [...conns.keys()],
+    setEvents(e) {
+      events = e;
+    },
+    async close() {
+      clearInterval(watchdog);
+      for (const c of conns.values()) c.close(CloseCode.Shutdown, 'gateway shutting down');
+      conns.clear();
+      streams.close();
+      wss.close();
+      streamWss.close();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+// Prometheus metrics (prom-client): sessions by state, launch latency, relay bytes, agents online,
+// viewers, ticket rejections. Gauges that mirror the store are computed at scrape time.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BrokerMetrics } from './broker/context.ts';
+import type { SessionState, Store } from './store/types.ts';
+
+export interface Metrics extends BrokerMetrics {
+  registry: Registry;
+  relayBytes(direction: 'toBrowser' | 'toDesktop', n: number): void;
+  droppedInput(n: number): void;
+}
+
+export function createMetrics(deps: { store: Store; agentsOnline: () => number; viewers: () => number }): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'deskport_process_' });
+  const live: SessionState[] = ['starting', 'ready', 'ending', 'lost'];
+  new Gauge({
+    name: 'deskport_sessions', help: 'Live sessions by state.', labelNames: ['state'], registers: [registry],
+    async collect() {
+      const all = await deps.store.listSessions({ state: live, limit: 100_000 });
+      for (const s of live) this.set({ state: s }, all.filter((x) => x.state === s).length);
+    },
+  });
+  new Gauge({ name: 'deskport_agents_online', help: 'Agents connected to this gateway.', registers: [registry], collect() { this.set(deps.agentsOnline()); } });
+  new Gauge({ name: 'deskport_viewers', help: 'Open display connections.', registers: [registry], collect() { this.set(deps.viewers()); } });
+  const launch = new Histogram({ name: 'deskport_launch_seconds', help: 'From launch request to desktop ready.', labelNames: ['warm'], buckets: [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64], registers: [registry] });
+  const ended = new Counter({ name: 'deskport_sessions_ended_total', help: 'Sessions ended, by reason.', labelNames: ['reason'], registers: [registry] });
+  const rejected = new Counter({ name: 'deskport_ticket_rejections_total', help: 'Display tickets refused, by reason.', labelNames: ['reason'], registers: [registry] });
+  const bytes = new Counter({ name: 'deskport_relay_bytes_total', help: 'Bytes relayed, by direction.', labelNames: ['direction'], registers: [registry] });
+  const dropped = new Counter({ name: 'deskport_relay_dropped_input_total', help: 'Input messages from view-only viewers dropped by the gateway.', registers: [registry] });
+  // Bound children: the relay calls these per message, so no label lookup on the hot path.
+  const toBrowser = bytes.labels({ direction: 'to_browser' });
+  const toDesktop = bytes.labels({ direction: 'to_desktop' });
+  return {
+    registry,
+    launchSeconds: (s, warm) => launch.observe({ warm: String(warm) }, s),
+    sessionEnded: (reason) => ended.inc({ reason }),
+    ticketRejected: (reason) => rejected.inc({ reason }),
+    relayBytes: (direction, n) => (direction === 'toBrowser' ? toBrowser : toDesktop).inc(n),
+    droppedInput: (n) => dropped.inc(n),
+  };
+}

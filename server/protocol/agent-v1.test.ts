@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { AGENT_PROTOCOL, decodeFromAgent, decodeFromGateway, encode, MAX_CONTROL_MESSAGE_BYTES, type AgentToGateway, type GatewayToAgent } from './agent-v1.ts';
+
+const hello: AgentToGateway = {
+  type: 'hello', protocol: AGENT_PROTOCOL, agentVersion: '0.1.0', name: 'host-a', drivers: ['process'],
+  capacity: { desktops: 4, cpu: 2, memoryMb: 4096 }, inventory: [{ desktopId: 'd-1', state: 'running', startedAt: 1 }],
+};
+
+describe('agent protocol v1', () => {
+  const fromAgent: AgentToGateway[] = [
+    hello,
+    { type: 'heartbeat', at: 5, desktops: 1 },
+    { type: 'desktop.state', desktopId: 'd-1', state: 'failed', error: 'Xvnc exited' },
+    { re: 'r1', ok: true, result: { startedAt: 3 } },
+    { re: 'r2', ok: false, error: { code: 'no_such_desktop', message: 'gone' } },
+  ];
+  const fromGateway: GatewayToAgent[] = [
+    { type: 'welcome', hostId: 'h1', credential: 'c'.repeat(43) },
+    { id: 'r1', type: 'desktop.create', driver: 'process', spec: { desktopId: 'd-1', secret: 'abcdefgh', persistence: 'pooled' } },
+    { id: 'r2', type: 'desktop.destroy', desktopId: 'd-1' },
+    { id: 'r3', type: 'desktop.inspect', desktopId: 'd-1' },
+    { id: 'r4', type: 'stream.open', streamId: 's1', desktopId: 'd-1', key: 'k'.repeat(43) },
+  ];
+  it.each(fromAgent.map((m) => [('type' in m ? m.type : 'reply'), m] as const))('round-trips %s from the agent', (_t, m) => {
+    expect(decodeFromAgent(encode(m))).toEqual({ ok: true, msg: m });
+  });
+  it.each(fromGateway.map((m) => [m.type, m] as const))('round-trips %s from the gateway', (_t, m) => {
+    expect(decodeFromGateway(Buffer.from(encode(m)))).toEqual({ ok: true, msg: m });
+  });
+  it('refuses an unknown type, naming it', () => {
+    const r = decodeFromAgent(JSON.stringify({ type: 'desktop.explode', desktopId: 'd' }));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(/desktop\.explode/);
+  });
+  it('refuses another protocol version at hello', () => {
+    expect(decodeFromAgent(JSON.stringify({ ...hello, protocol: 'deskport.agent.v2' })).ok).toBe(false);
+  });
+  it('refuses truncated JSON, extra fields and wrong types', () => {
+    expect(decodeFromAgent(encode(hello).slice(0, 30))).toEqual({ ok: false, reason: 'message is not valid JSON' });
+    expect(decodeFromAgent(JSON.stringify({ type: 'heartbeat', at: 1, desktops: 0, extra: true })).ok).toBe(false);
+    expect(decodeFromAgent(JSON.stringify({ type: 'heartbeat', at: '1', desktops: 0 })).ok).toBe(false);
+    expect(decodeFromGateway(JSON.stringify({ id: 'r', type: 'desktop.destroy', desktopId: '../../etc' })).ok).toBe(false);
+  });
+  it('refuses a message over the cap before parsing it', () => {
+    const r = decodeFromAgent('x'.repeat(MAX_CONTROL_MESSAGE_BYTES + 1));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(/exceeds/);
+  });
+  it('caps the inventory size', () => {
+    const inventory = Array.from({ length: 1001 }, (_, i) => ({ desktopId: `d-${i}`, state: 'running', startedAt: 1 }));
+    expect(decodeFromAgent(JSON.stringify({ ...hello, inventory })).ok).toBe(false);
+  });
+});

@@ -1,0 +1,122 @@
+// deskport.agent.v1: the control protocol between the gateway's agent hub and every agent.
+// JSON over one WebSocket per agent; requests {id, type, ...} get replies {re, ok, result|error};
+// events carry no id. Every message is schema-validated and size-capped; encode/decode only here.
+import { z } from 'zod';
+
+export const AGENT_PROTOCOL = 'deskport.agent.v1';
+/** Largest control message either side accepts (ws maxPayload). Inventory of 1000 desktops fits. */
+export const MAX_CONTROL_MESSAGE_BYTES = 256 * 1024;
+export const MAX_INVENTORY = 1000;
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+/** Missing this many heartbeats marks a host unreachable. */
+export const HEARTBEAT_MISSES = 3;
+
+export const MessageType = {
+  Hello: 'hello',
+  Welcome: 'welcome',
+  Heartbeat: 'heartbeat',
+  DesktopState: 'desktop.state',
+  DesktopCreate: 'desktop.create',
+  DesktopDestroy: 'desktop.destroy',
+  DesktopInspect: 'desktop.inspect',
+  StreamOpen: 'stream.open',
+} as const;
+
+const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const desktopId = z.string().regex(/^[a-z0-9-]{1,64}$/);
+const driverName = z.enum(['process', 'docker', 'qemu', 'static']);
+const inventoryItem = z.object({ desktopId, state: z.enum(['running', 'stopped']), startedAt: z.number().int().nonnegative() }).strict();
+
+export const helloSchema = z
+  .object({
+    type: z.literal(MessageType.Hello),
+    protocol: z.literal(AGENT_PROTOCOL),
+    agentVersion: z.string().max(64),
+    name: z.string().min(1).max(128),
+    drivers: z.array(driverName).min(1).max(4),
+    capacity: z.object({ desktops: z.number().int().min(0).max(10_000), cpu: z.number().min(0).max(4096), memoryMb: z.number().int().min(0).max(1 << 30) }).strict(),
+    inventory: z.array(inventoryItem).max(MAX_INVENTORY),
+  })
+  .strict();
+
+/** Gateway → agent after hello: who the agent is now, and (after enrollment) its credential to keep. */
+export const welcomeSchema = z.object({ type: z.literal(MessageType.Welcome), hostId: id, credential: z.string().max(128).optional() }).strict();
+
+export const heartbeatSchema = z.object({ type: z.literal(MessageType.Heartbeat), at: z.number().int(), desktops: z.number().int().min(0).max(MAX_INVENTORY) }).strict();
+
+export const desktopStateSchema = z
+  .object({ type: z.literal(MessageType.DesktopState), desktopId, state: z.enum(['running', 'stopped', 'gone', 'failed']), error: z.string().max(2048).optional() })
+  .strict();
+
+export const desktopCreateSchema = z
+  .object({
+    id,
+    type: z.literal(MessageType.DesktopCreate),
+    driver: driverName,
+    spec: z
+      .object({
+        desktopId,
+        secret: z.string().min(6).max(64),
+        persistence: z.enum(['pooled', 'personal']),
+        homeKey: id.optional(),
+        image: z.string().max(256).optional(),
+        cpu: z.number().positive().max(256).optional(),
+        memoryMb: z.number().int().positive().max(1 << 22).optional(),
+        width: z.number().int().min(320).max(8192).optional(),
+        height: z.number().int().min(200).max(8192).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const desktopDestroySchema = z.object({ id, type: z.literal(MessageType.DesktopDestroy), desktopId }).strict();
+export const desktopInspectSchema = z.object({ id, type: z.literal(MessageType.DesktopInspect), desktopId }).strict();
+export const streamOpenSchema = z.object({ id, type: z.literal(MessageType.StreamOpen), streamId: id, desktopId, key: z.string().min(32).max(128) }).strict();
+
+const errorSchema = z.object({ code: z.string().max(64), message: z.string().max(2048) }).strict();
+export const replySchema = z.union([
+  z.object({ re: id, ok: z.literal(true), result: z.record(z.string(), z.unknown()).optional() }).strict(),
+  z.object({ re: id, ok: z.literal(false), error: errorSchema }).strict(),
+]);
+
+export const agentToGateway = z.union([helloSchema, heartbeatSchema, desktopStateSchema, replySchema]);
+export const gatewayToAgent = z.union([welcomeSchema, desktopCreateSchema, desktopDestroySchema, desktopInspectSchema, streamOpenSchema]);
+
+export type Hello = z.infer<typeof helloSchema>;
+export type Welcome = z.infer<typeof welcomeSchema>;
+export type Heartbeat = z.infer<typeof heartbeatSchema>;
+export type DesktopStateEvent = z.infer<typeof desktopStateSchema>;
+export type DesktopCreate = z.infer<typeof desktopCreateSchema>;
+export type DesktopDestroy = z.infer<typeof desktopDestroySchema>;
+export type DesktopInspect = z.infer<typeof desktopInspectSchema>;
+export type StreamOpen = z.infer<typeof streamOpenSchema>;
+export type Reply = z.infer<typeof replySchema>;
+export type AgentToGateway = z.infer<typeof agentToGateway>;
+export type GatewayToAgent = z.infer<typeof gatewayToAgent>;
+export type InventoryItem = z.infer<typeof inventoryItem>;
+export type AgentRequest = DesktopCreate | DesktopDestroy | DesktopInspect | StreamOpen;
+
+export type Decoded<T> = { ok: true; msg: T } | { ok: false; reason: string };
+
+function decode<T>(schema: z.ZodType<T>, data: Buffer | string, max: number): Decoded<T> {
+  const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+  if (size > max) return { ok: false, reason: `message of ${size} bytes exceeds the ${max}-byte cap` };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'message is not valid JSON' };
+  }
+  const r = schema.safeParse(raw);
+  if (r.success) return { ok: true, msg: r.data };
+  const type = typeof raw === 'object' && raw !== null && 'type' in raw ? String((raw as { type: unknown }).type).slice(0, 40) : undefined;
+  const i = r.error.issues[0];
+  return { ok: false, reason: `invalid message${type ? ` of type "${type}"` : ''}: ${i ? `${i.path.join('.') || '(root)'}: ${i.message}` : 'unknown'}` };
+}
+
+export const decodeFromAgent = (data: Buffer | string) => decode(agentToGateway, data, MAX_CONTROL_MESSAGE_BYTES);
+export const decodeFromGateway = (data: Buffer | string) => decode(gatewayToAgent, data, MAX_CONTROL_MESSAGE_BYTES);
+export const encode = (msg: AgentToGateway | GatewayToAgent): string => JSON.stringify(msg);
+
+/** WebSocket close codes used on agent sockets. */
+export const CloseCode = { ProtocolError: 4400, Unauthorized: 4401, Replaced: 4409, Shutdown: 1001 } as const;
