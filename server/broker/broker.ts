@@ -70,44 +70,59 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets) {
     }
   }
 
+  async function launchNow(user: User, poolId: string, ip: string | null): Promise<{ session: Session; created: boolean }> {
+    const pool = await store.getPool(poolId);
+    if (!pool || !entitled(user, pool)) throw notFound('pool');
+    const live = await store.findLiveSession(user.id, pool.id);
+    if (live) return { session: live, created: false };
+    const mine = await store.countLiveSessions({ userId: user.id });
+    if (mine >= pool.maxPerUser) throw conflict('limit_reached', `You already have ${mine} desktop session(s) running, the most this pool allows. End one first.`);
+    const now = clock.now();
+    const warm = pool.persistence === 'pooled' ? await store.claimWarmDesktop(pool.id, user.id, now) : null;
+    let hostId = warm?.hostId;
+    if (!warm) {
+      const active = await store.countDesktops({ poolId: pool.id, state: ['creating', 'running', 'stopping'] });
+      if (active >= pool.maxDesktops) throw conflict('pool_full', `“${pool.name}” has reached its limit of ${pool.maxDesktops} desktops. Try again later or ask your admin.`);
+      const host = await pickHost(pool);
+      if (!host) throw noCapacity('No host has room for a new desktop right now. Try again in a minute, or ask your admin to add capacity.');
+      hostId = host.id;
+    }
+    let session = await store.createSession({
+      id: newId('s'), poolId: pool.id, userId: user.id, state: 'starting', desktopId: warm?.id ?? null, hostId: hostId ?? null,
+      createdAt: now, readyAt: null, endedAt: null, lastActivityAt: now, detachedAt: null, error: null,
+    });
+    await ctx.audit.record({ actor: user.username, action: 'session.launch', target: session.id, result: 'ok', ip, details: { poolId: pool.id, warm: Boolean(warm) } });
+    progress(session.id, 'queued', 'Launch requested.');
+    if (warm) {
+      progress(session.id, 'ready', 'A warm desktop was ready for you.');
+      session = await moveSession(ctx, session, 'ready', { readyAt: clock.now(), detachedAt: clock.now() });
+      ctx.metrics.launchSeconds((clock.now() - now) / 1000, true);
+    } else {
+      progress(session.id, 'placing', 'Found a host with room.');
+      void provision(session, pool, user, hostId!);
+    }
+    return { session, created: true };
+  }
+
+  // One launch at a time per user in this gateway, so two quick clicks cannot both miss the live
+  // session and start two desktops. (Several gateways: the store's constraint is the backstop.)
+  const launching = new Map<string, Promise<unknown>>();
+  function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = launching.get(key) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(fn);
+    launching.set(key, next);
+    void next.catch(() => undefined).finally(() => launching.get(key) === next && launching.delete(key));
+    return next;
+  }
+
   const broker = {
     view(s: Session): SessionView {
       return sessionView(s, ctx.viewers.count(s.id));
     },
 
     /** POST /sessions: the user's live session in the pool (resume), else a new one. */
-    async launch(user: User, poolId: string, ip: string | null): Promise<{ session: Session; created: boolean }> {
-      const pool = await store.getPool(poolId);
-      if (!pool || !entitled(user, pool)) throw notFound('pool');
-      const live = await store.findLiveSession(user.id, pool.id);
-      if (live) return { session: live, created: false };
-      const mine = await store.countLiveSessions({ userId: user.id });
-      if (mine >= pool.maxPerUser) throw conflict('limit_reached', `You already have ${mine} desktop session(s) running, the most this pool allows. End one first.`);
-      const now = clock.now();
-      const warm = pool.persistence === 'pooled' ? await store.claimWarmDesktop(pool.id, user.id, now) : null;
-      let hostId = warm?.hostId;
-      if (!warm) {
-        const active = await store.countDesktops({ poolId: pool.id, state: ['creating', 'running', 'stopping'] });
-        if (active >= pool.maxDesktops) throw conflict('pool_full', `“${pool.name}” has reached its limit of ${pool.maxDesktops} desktops. Try again later or ask your admin.`);
-        const host = await pickHost(pool);
-        if (!host) throw noCapacity('No host has room for a new desktop right now. Try again in a minute, or ask your admin to add capacity.');
-        hostId = host.id;
-      }
-      let session = await store.createSession({
-        id: newId('s'), poolId: pool.id, userId: user.id, state: 'starting', desktopId: warm?.id ?? null, hostId: hostId ?? null,
-        createdAt: now, readyAt: null, endedAt: null, lastActivityAt: now, detachedAt: null, error: null,
-      });
-      await ctx.audit.record({ actor: user.username, action: 'session.launch', target: session.id, result: 'ok', ip, details: { poolId: pool.id, warm: Boolean(warm) } });
-      progress(session.id, 'queued', 'Launch requested.');
-      if (warm) {
-        progress(session.id, 'ready', 'A warm desktop was ready for you.');
-        session = await moveSession(ctx, session, 'ready', { readyAt: clock.now(), detachedAt: clock.now() });
-        ctx.metrics.launchSeconds((clock.now() - now) / 1000, true);
-      } else {
-        progress(session.id, 'placing', 'Found a host with room.');
-        void provision(session, pool, user, hostId!);
-      }
-      return { session, created: true };
+    launch(user: User, poolId: string, ip: string | null): Promise<{ session: Session; created: boolean }> {
+      return serialized(user.id, () => launchNow(user, poolId, ip));
     },
 
     /** A session the user may see: their own, or any for helpdesk/admin. */

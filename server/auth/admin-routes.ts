@@ -1,0 +1,169 @@
+// Admin API for users and groups, mounted at /api/v1/admin. The app puts requireRole('admin') in
+// front; the router guards itself too, so mounting it elsewhere by mistake cannot open it up.
+import { randomUUID } from 'node:crypto';
+import express, { type Request, type Response, type Router } from 'express';
+import { badRequest, conflict, fromZod, notFound } from '../http/errors.ts';
+import { isStoreConflict } from '../store/errors.ts';
+import type { Group, Store, User } from '../store/types.ts';
+import type { AuthDeps } from './deps.ts';
+import { clientAddress, principalOf, requireRole } from './middleware.ts';
+import { hashPassword } from './passwords.ts';
+import { createGroupBody, createUserBody, patchUserBody } from './schemas.ts';
+import { groupNames, publicUser } from './views.ts';
+import { startWebSession } from './web-sessions.ts';
+
+/** Maps group ids or names to ids; unknown ones are a 400 listing them. */
+async function resolveGroups(store: Store, refs: string[] | undefined): Promise<string[] | undefined> {
+  if (refs === undefined) return undefined;
+  const all = await store.listGroups();
+  const ids: string[] = [];
+  const unknown: string[] = [];
+  for (const ref of refs) {
+    const g = all.find((x) => x.id === ref) ?? all.find((x) => x.name === ref);
+    if (g) ids.push(g.id);
+    else unknown.push(ref);
+  }
+  if (unknown.length) {
+    throw badRequest(`Unknown group(s): ${unknown.join(', ')}. Create them first.`, [{ field: 'groups', problem: `unknown: ${unknown.join(', ')}` }]);
+  }
+  return [...new Set(ids)];
+}
+
+/** Maps the store's duplicate-key error (a lost race with a concurrent create) to our 409. */
+const rethrowDuplicate = (code: string, message: string) => (err: unknown): never => {
+  throw isStoreConflict(err, 'duplicate') ? conflict(code, message) : err;
+};
+
+const groupJson = (g: Group) => ({ id: g.id, name: g.name, description: g.description });
+
+export function createAdminUsersRouter(deps: AuthDeps): Router {
+  const { store } = deps;
+  const router = express.Router();
+  router.use(requireRole('admin'));
+
+  const audit = (req: Request, res: Response, action: string, target: string, details: Record<string, unknown> = {}) =>
+    deps.audit.record({ actor: principalOf(res).user.username, action, target, result: 'ok', ip: clientAddress(req), details });
+
+  async function userOr404(id: string): Promise<User> {
+    const u = await store.getUser(id);
+    if (!u) throw notFound('user');
+    return u;
+  }
+
+  router.get('/users', async (_req, res) => {
+    const names = await groupNames(store);
+    const users = await store.listUsers();
+    res.json(users.map((u) => publicUser(u, names)));
+  });
+
+  router.post('/users', async (req, res) => {
+    const parsed = createUserBody.safeParse(req.body);
+    if (!parsed.success) throw fromZod(parsed.error);
+    const b = parsed.data;
+    const taken = `The username "${b.username}" is taken; pick another.`;
+    if (await store.getUserByName(b.username)) throw conflict('username_taken', taken);
+    const groups = (await resolveGroups(store, b.groups)) ?? [];
+    const passwordHash = await hashPassword(b.password);
+    const user = await store
+      .createUser({
+        id: randomUUID(),
+        username: b.username,
+        displayName: b.displayName ?? b.username,
+        roles: b.roles ?? ['user'],
+        groups,
+        disabled: false,
+        passwordHash,
+        createdAt: deps.clock.now(),
+      })
+      .catch(rethrowDuplicate('username_taken', taken));
+    await audit(req, res, 'user.create', user.id, { username: user.username, roles: user.roles, groups: user.groups });
+    res.status(201).json(publicUser(user, await groupNames(store)));
+  });
+
+  router.get('/users/:id', async (req, res) => {
+    res.json(publicUser(await userOr404(req.params.id), await groupNames(store)));
+  });
+
+  router.patch('/users/:id', async (req, res) => {
+    const parsed = patchUserBody.safeParse(req.body);
+    if (!parsed.success) throw fromZod(parsed.error);
+    const b = parsed.data;
+    const me = principalOf(res);
+    const target = await userOr404(req.params.id);
+    const self = target.id === me.user.id;
+    // Refusing these keeps at least one working admin (the one acting) in every sequence of edits.
+    if (self && b.disabled === true) throw conflict('cannot_disable_self', 'You cannot disable your own account.');
+    if (self && b.roles && !b.roles.includes('admin')) throw conflict('cannot_demote_self', 'You cannot remove your own admin role.');
+
+    const patch: Partial<Omit<User, 'id' | 'createdAt'>> = {};
+    if (b.displayName !== undefined) patch.displayName = b.displayName;
+    if (b.roles !== undefined) patch.roles = b.roles;
+    if (b.disabled !== undefined) patch.disabled = b.disabled;
+    const groups = await resolveGroups(store, b.groups);
+    if (groups !== undefined) patch.groups = groups;
+    if (b.password !== undefined) patch.passwordHash = await hashPassword(b.password);
+
+    const updated = await store.updateUser(target.id, patch);
+    if (!updated) throw notFound('user');
+    // A new password or a disabled account ends every browser session of that user.
+    if (b.password !== undefined || (b.disabled === true && !target.disabled)) {
+      await store.deleteWebSessionsOfUser(target.id);
+      // ...except that an admin changing their own password stays signed in on this browser.
+      if (self && me.via === 'cookie') await startWebSession(deps, res, target.id);
+    }
+    const { password: _pw, ...changed } = b;
+    await audit(req, res, 'user.update', target.id, {
+      username: target.username,
+      changed: { ...changed, ...(groups !== undefined ? { groups } : {}) },
+      ...(b.password !== undefined ? { passwordChanged: true } : {}),
+    });
+    res.json(publicUser(updated, await groupNames(store)));
+  });
+
+  router.delete('/users/:id', async (req, res) => {
+    const me = principalOf(res);
+    const target = await userOr404(req.params.id);
+    if (target.id === me.user.id) throw conflict('cannot_delete_self', 'You cannot delete your own account.');
+    // Deleting under a live desktop would orphan it; ending (or disabling) comes first.
+    if ((await store.countLiveSessions({ userId: target.id })) > 0) {
+      throw conflict('user_has_sessions', 'This user has live desktop sessions; end them (or disable the user) first.');
+    }
+    await store.deleteWebSessionsOfUser(target.id);
+    await store.deleteUser(target.id);
+    await audit(req, res, 'user.delete', target.id, { username: target.username });
+    res.status(204).end();
+  });
+
+  router.get('/groups', async (_req, res) => {
+    res.json((await store.listGroups()).map(groupJson));
+  });
+
+  router.post('/groups', async (req, res) => {
+    const parsed = createGroupBody.safeParse(req.body);
+    if (!parsed.success) throw fromZod(parsed.error);
+    const { name, description } = parsed.data;
+    if (await store.getGroupByName(name)) throw conflict('group_name_taken', `A group named "${name}" exists already.`);
+    const group = await store
+      .createGroup({ id: randomUUID(), name, description })
+      .catch(rethrowDuplicate('group_name_taken', `A group named "${name}" exists already.`));
+    await audit(req, res, 'group.create', group.id, { name });
+    res.status(201).json(groupJson(group));
+  });
+
+  router.delete('/groups/:id', async (req, res) => {
+    const group = await store.getGroup(req.params.id);
+    if (!group) throw notFound('group');
+    try {
+      // The store unlinks the group from users and pools atomically, and refuses when it is some
+      // pool's only group: an empty entitlement list means "everyone", so that would widen access.
+      await store.deleteGroup(group.id);
+    } catch (err) {
+      if (isStoreConflict(err, 'in_use')) throw conflict('group_in_use', err.message);
+      throw err;
+    }
+    await audit(req, res, 'group.delete', group.id, { name: group.name });
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,31 @@
+// The one dependency bag every auth module takes, built once by the app. Keeping it a plain
+// interface lets tests hand in a ManualClock, a silent logger and an in-memory store.
+import type { Audit } from '../audit.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import type { Store } from '../store/types.ts';
+
+export interface AuthConfig {
+  /** When set, its origin is the only one cookie-authenticated writes may come from. */
+  publicUrl?: string;
+  cookieSecure: boolean;
+  /** Idle lifetime of a web session (sliding); 12 h by default. */
+  sessionTtlS: number;
+  /** Informational here: the app turns it into express's `trust proxy`, which req.ip obeys. */
+  trustProxy?: boolean;
+}
+
+export interface AuthDeps {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  audit: Audit;
+  config: AuthConfig;
+}
+
+export const DEFAULT_SESSION_TTL_S = 12 * 3600;
+
+export function sessionTtlMs(config: AuthConfig): number {
+  const s = Number.isFinite(config.sessionTtlS) && config.sessionTtlS > 0 ? config.sessionTtlS : DEFAULT_SESSION_TTL_S;
+  return s * 1000;
+}

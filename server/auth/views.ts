@@ -1,0 +1,32 @@
+// The public JSON shape of a user, shared by /me, login and the admin API so they never drift.
+// Groups are shown by name (friendlier to read and script); the store keeps ids.
+import type { Group, Role, Store, User } from '../store/types.ts';
+
+export interface PublicUser {
+  id: string;
+  username: string;
+  displayName: string;
+  roles: Role[];
+  groups: string[]; // group names
+  disabled: boolean;
+  createdAt: number; // epoch ms, like every time in the API
+}
+
+export type GroupNames = ReadonlyMap<string, string>;
+
+export async function groupNames(store: Store): Promise<GroupNames> {
+  return new Map((await store.listGroups()).map((g: Group) => [g.id, g.name]));
+}
+
+/** Never includes the password hash: fields are picked, not spread. */
+export function publicUser(u: User, names: GroupNames): PublicUser {
+  return {
+    id: u.id,
+    username: u.username,
+    displayName: u.displayName,
+    roles: [...u.roles],
+    groups: u.groups.flatMap((id) => names.get(id) ?? []).sort(),
+    disabled: u.disabled,
+    createdAt: u.createdAt,
+  };
+}

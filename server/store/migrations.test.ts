@@ -1,0 +1,75 @@
+// Migrations: numbered files applied once, all-or-nothing, and a newer database refused.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadMigrations, migrate, SchemaTooNewError, type Migration } from './migrations.ts';
+
+const tables = (db: BetterSqlite3.Database) =>
+  db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
+
+describe('migrations', () => {
+  const cleanup: (() => void)[] = [];
+  afterEach(() => cleanup.splice(0).forEach((f) => f()));
+  const memoryDb = () => {
+    const db = new BetterSqlite3(':memory:');
+    cleanup.push(() => db.close());
+    return db;
+  };
+  const dirWith = (files: Record<string, string>): URL => {
+    const dir = mkdtempSync(join(tmpdir(), 'deskport-migrations-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    for (const [name, sql] of Object.entries(files)) writeFileSync(join(dir, name), sql);
+    return pathToFileURL(`${dir}/`);
+  };
+
+  it('ships migrations numbered from 1 without gaps', () => {
+    const all = loadMigrations();
+    expect(all.length).toBeGreaterThan(0);
+    expect(all.map((m) => m.version)).toEqual(all.map((_, i) => i + 1));
+    expect(all[0]?.name).toBe('init');
+  });
+
+  it('applies every pending migration once', () => {
+    const db = memoryDb();
+    const latest = loadMigrations().length;
+    expect(migrate(db)).toEqual({ applied: Array.from({ length: latest }, (_, i) => i + 1), version: latest });
+    expect(migrate(db)).toEqual({ applied: [], version: latest });
+    expect(tables(db)).toEqual(expect.arrayContaining(['users', 'sessions', 'tickets', 'audit', 'schema_migrations']));
+  });
+
+  it('applies only the migrations newer than the database', () => {
+    const db = memoryDb();
+    const one: Migration = { version: 1, name: 'one', sql: 'CREATE TABLE a (x)' };
+    const two: Migration = { version: 2, name: 'two', sql: 'CREATE TABLE b (x)' };
+    migrate(db, [one]);
+    expect(migrate(db, [one, two])).toEqual({ applied: [2], version: 2 });
+    expect(tables(db)).toEqual(['a', 'b', 'schema_migrations']);
+  });
+
+  it('leaves the database untouched when a migration fails', () => {
+    const db = memoryDb();
+    const good: Migration = { version: 1, name: 'good', sql: 'CREATE TABLE a (x)' };
+    const bad: Migration = { version: 2, name: 'bad', sql: 'CREATE TABLE b (x); THIS IS NOT SQL' };
+    expect(() => migrate(db, [good, bad])).toThrow();
+    expect(tables(db)).toEqual([]);
+  });
+
+  it('refuses a database newer than the code, with a message saying so', () => {
+    const db = memoryDb();
+    migrate(db, [{ version: 1, name: 'a', sql: '' }, { version: 2, name: 'b', sql: '' }]);
+    const run = () => migrate(db, [{ version: 1, name: 'a', sql: '' }]);
+    expect(run).toThrow(SchemaTooNewError);
+    expect(run).toThrow('The database schema is version 2, newer than this Deskport understands (up to 1).');
+  });
+
+  it('loads files in numeric order and refuses gaps, duplicates and odd names', () => {
+    const ok = dirWith({ '002_second.sql': 'B', '001_first.sql': 'A', 'README.md': 'ignored' });
+    expect(loadMigrations(ok)).toEqual([{ version: 1, name: 'first', sql: 'A' }, { version: 2, name: 'second', sql: 'B' }]);
+    expect(() => loadMigrations(dirWith({ '001_a.sql': '', '003_c.sql': '' }))).toThrow(/numbered 1, 2, 3/);
+    expect(() => loadMigrations(dirWith({ '001_a.sql': '', '01_b.sql': '' }))).toThrow(/numbered 1, 2, 3/);
+    expect(() => loadMigrations(dirWith({ 'init.sql': '' }))).toThrow(/NNN_name\.sql/);
+  });
+});

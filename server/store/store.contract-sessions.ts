@@ -1,0 +1,128 @@
+// Store contract, sessions and tickets: live-session lookups the broker relies on for resume and
+// limits, and one-time tickets that open at most one WebSocket. Run through runStoreContract.
+import { describe, expect, it } from 'vitest';
+import { isStoreConflict } from './errors.ts';
+import type { CurrentStore } from './store.contract.ts';
+import { aPool, aSession, aTicket, aUser, T0 } from './store.fixtures.ts';
+
+export function sessionsContract(store: CurrentStore): void {
+  async function userAndPool() {
+    return { user: await store().createUser(aUser()), pool: await store().createPool(aPool()) };
+  }
+
+  describe('sessions', () => {
+    it('round-trips, updates, and returns null for an unknown id', async () => {
+      const { user, pool } = await userAndPool();
+      const s = await store().createSession(aSession(user.id, pool.id));
+      expect(await store().getSession(s.id)).toEqual(s);
+      const patch = { state: 'ready' as const, desktopId: 'd1', hostId: 'h1', readyAt: T0 + 1, detachedAt: T0 + 2 };
+      expect(await store().updateSession(s.id, patch)).toEqual({ ...s, ...patch });
+      expect(await store().getSession(s.id)).toEqual({ ...s, ...patch });
+      expect(await store().updateSession('nope', { state: 'ended' })).toBeNull();
+      expect(await store().getSession('nope')).toBeNull();
+    });
+
+    it('lists newest first, filtered by state, user, pool and host', async () => {
+      const a = await userAndPool();
+      const b = await userAndPool();
+      const s1 = await store().createSession(aSession(a.user.id, a.pool.id, { createdAt: T0, hostId: 'h1' }));
+      const s2 = await store().createSession(aSession(a.user.id, b.pool.id, { createdAt: T0 + 1, state: 'ended' }));
+      const s3 = await store().createSession(aSession(b.user.id, a.pool.id, { createdAt: T0 + 2, state: 'ready', hostId: 'h1' }));
+
+      expect(await store().listSessions()).toEqual([s3, s2, s1]);
+      expect(await store().listSessions({ state: ['starting', 'ready'] })).toEqual([s3, s1]);
+      expect(await store().listSessions({ userId: a.user.id })).toEqual([s2, s1]);
+      expect(await store().listSessions({ poolId: a.pool.id, userId: b.user.id })).toEqual([s3]);
+      expect(await store().listSessions({ hostId: 'h1' })).toEqual([s3, s1]);
+      expect(await store().listSessions({ limit: 2 })).toEqual([s3, s2]);
+      expect(await store().listSessions({ state: [] })).toEqual([]);
+    });
+
+    it('lists at most 500 sessions unless asked for more', async () => {
+      const { user, pool } = await userAndPool();
+      for (let i = 0; i < 501; i++) await store().createSession(aSession(user.id, pool.id, { createdAt: T0 + i, state: 'ended' }));
+      const page = await store().listSessions();
+      expect(page).toHaveLength(500);
+      expect(page[0]?.createdAt).toBe(T0 + 500);
+      expect(await store().listSessions({ limit: 1000 })).toHaveLength(501);
+    });
+
+    it("finds the user's live session in the pool, ignoring ended, failed and lost ones", async () => {
+      const { user, pool } = await userAndPool();
+      const other = await store().createPool(aPool());
+      for (const state of ['ended', 'failed', 'lost'] as const) {
+        await store().createSession(aSession(user.id, pool.id, { state, createdAt: T0 + 50 }));
+      }
+      await store().createSession(aSession(user.id, other.id));
+      expect(await store().findLiveSession(user.id, pool.id)).toBeNull();
+
+      const live = await store().createSession(aSession(user.id, pool.id, { state: 'ready' }));
+      expect(await store().findLiveSession(user.id, pool.id)).toEqual(live);
+      await store().updateSession(live.id, { state: 'ending' });
+      expect((await store().findLiveSession(user.id, pool.id))?.id).toBe(live.id);
+      await store().updateSession(live.id, { state: 'ended', endedAt: T0 + 9 });
+      expect(await store().findLiveSession(user.id, pool.id)).toBeNull();
+    });
+
+    it('counts live sessions by user, by pool, and in all', async () => {
+      const a = await userAndPool();
+      const b = await userAndPool();
+      await store().createSession(aSession(a.user.id, a.pool.id, { state: 'starting' }));
+      await store().createSession(aSession(a.user.id, b.pool.id, { state: 'ready' }));
+      await store().createSession(aSession(b.user.id, a.pool.id, { state: 'ending' }));
+      await store().createSession(aSession(b.user.id, b.pool.id, { state: 'ended' }));
+      await store().createSession(aSession(a.user.id, a.pool.id, { state: 'failed' }));
+      expect(await store().countLiveSessions({ userId: a.user.id })).toBe(2);
+      expect(await store().countLiveSessions({ poolId: a.pool.id })).toBe(2);
+      expect(await store().countLiveSessions({ userId: b.user.id, poolId: b.pool.id })).toBe(0);
+      expect(await store().countLiveSessions({})).toBe(3);
+    });
+  });
+
+  describe('tickets', () => {
+    async function session() {
+      const { user, pool } = await userAndPool();
+      return store().createSession(aSession(user.id, pool.id));
+    }
+
+    it('consumes a ticket once: the second consume gets null', async () => {
+      const s = await session();
+      const t = aTicket(s.userId, s.id, { mode: 'view' });
+      await store().createTicket(t);
+      expect(await store().consumeTicket(t.hash, T0 + 1)).toEqual({ ...t, usedAt: T0 + 1 });
+      expect(await store().consumeTicket(t.hash, T0 + 2)).toBeNull();
+    });
+
+    it('lets only one of two concurrent consumers have a ticket', async () => {
+      const s = await session();
+      const t = aTicket(s.userId, s.id);
+      await store().createTicket(t);
+      const both = await Promise.all([store().consumeTicket(t.hash, T0), store().consumeTicket(t.hash, T0)]);
+      expect(both.filter((x) => x !== null)).toHaveLength(1);
+    });
+
+    it('does not consume an expired or unknown ticket', async () => {
+      const s = await session();
+      const t = aTicket(s.userId, s.id, { expiresAt: T0 + 30_000 });
+      await store().createTicket(t);
+      expect(await store().consumeTicket(t.hash, T0 + 30_000)).toBeNull();
+      expect(await store().consumeTicket('unknown', T0)).toBeNull();
+    });
+
+    it('deletes expired tickets, used or not, and reports how many', async () => {
+      const s = await session();
+      const expired = aTicket(s.userId, s.id, { expiresAt: T0 + 10 });
+      const used = aTicket(s.userId, s.id, { expiresAt: T0 + 10, usedAt: T0 + 1 });
+      const fresh = aTicket(s.userId, s.id, { expiresAt: T0 + 100 });
+      for (const t of [expired, used, fresh]) await store().createTicket(t);
+      expect(await store().deleteExpiredTickets(T0 + 10)).toBe(2);
+      expect(await store().consumeTicket(fresh.hash, T0 + 11)).not.toBeNull();
+    });
+
+    it('refuses a ticket for a session that does not exist', async () => {
+      const { user } = await userAndPool();
+      const err = await store().createTicket(aTicket(user.id, 'ghost')).catch((e: unknown) => e);
+      expect(isStoreConflict(err, 'missing_reference')).toBe(true);
+    });
+  });
+}

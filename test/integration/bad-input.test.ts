@@ -1,0 +1,120 @@
+// Bad input at every edge of a real gateway (real Xvnc behind it): each gets the contract's error
+// or a close with a reason, and everyone else keeps being served.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { ADMIN_PASSWORD, launchDesktop, signIn, startTestGateway, ticket, type Api, type TestGateway } from '../helpers/gateway.ts';
+import { RfbViewer } from '../helpers/rfb-viewer.ts';
+
+let t: TestGateway;
+let api: Api;
+let sessionId: string;
+
+beforeAll(async () => {
+  t = await startTestGateway({ env: { DESKPORT_TICKET_TTL_S: '1' } });
+  api = await signIn(t.url, 'admin', ADMIN_PASSWORD);
+  sessionId = (await launchDesktop(api, t.url)).id;
+});
+afterAll(async () => t?.cleanup());
+
+const raw = (path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
+  fetch(`${t.url}${path}`, { ...init, headers: { cookie: api.cookie, origin: t.url, ...init.headers } });
+
+async function expectError(res: Response, status: number, code: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/application\/json/);
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  expect(body.error.code).toBe(code);
+  expect(body.error.message.length).toBeGreaterThan(5);
+  expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/); // never a stack trace
+  return body;
+}
+
+const post = (path: string, body: string, headers: Record<string, string> = {}) => raw(path, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+
+describe('HTTP edge', () => {
+  it('malformed JSON is a 400 in the contract shape', async () => {
+    await expectError(await post('/api/v1/sessions', '{"poolId":'), 400, 'invalid_input');
+  });
+  it('wrong types list the fields', async () => {
+    const b = (await expectError(await post('/api/v1/sessions', '{"poolId":5}'), 400, 'invalid_input')) as { error: { details: { field: string }[] } };
+    expect(b.error.details.map((d) => d.field)).toContain('poolId');
+  });
+  it('a huge body is refused without being buffered whole', async () => {
+    await expectError(await post('/api/v1/sessions', JSON.stringify({ poolId: 'x'.repeat(2_000_000) })), 413, 'body_too_large');
+  });
+  it('an unknown pool is a 404, an unknown endpoint too', async () => {
+    await expectError(await post('/api/v1/sessions', '{"poolId":"p-nope"}'), 404, 'not_found');
+    await expectError(await raw('/api/v1/no-such-thing'), 404, 'not_found');
+  });
+  it('cross-origin cookie writes are refused', async () => {
+    await expectError(await post('/api/v1/sessions', '{"poolId":"x"}', { origin: 'https://evil.example' }), 403, 'origin_mismatch');
+  });
+  it('not signed in is a 401', async () => {
+    await expectError(await fetch(`${t.url}/api/v1/sessions`), 401, 'unauthorized');
+  });
+});
+
+describe('display tickets', () => {
+  const status = (p: Promise<unknown>) => p.then(() => 101, (e: { status?: number }) => e.status ?? 0);
+  it('a forged ticket is refused at the upgrade', async () => {
+    expect(await status(RfbViewer.open(t.url, `/ws/vnc?ticket=dpk_${'A'.repeat(43)}`))).toBe(401);
+    expect(await status(RfbViewer.open(t.url, '/ws/vnc'))).toBe(401);
+  });
+  it('a used ticket is refused', async () => {
+    const url = await ticket(api, sessionId);
+    (await RfbViewer.open(t.url, url)).close();
+    expect(await status(RfbViewer.open(t.url, url))).toBe(401);
+  });
+  it('an expired ticket is refused', async () => {
+    const url = await ticket(api, sessionId);
+    await new Promise((r) => setTimeout(r, 1300));
+    expect(await status(RfbViewer.open(t.url, url))).toBe(401);
+  });
+  it('a display upgrade from a foreign page is refused', async () => {
+    const url = await ticket(api, sessionId);
+    expect(await status(RfbViewer.open(t.url, url, { origin: 'https://evil.example' }))).toBe(403);
+  });
+  it('refusals are audited', async () => {
+    const audit = (await api.get('/api/v1/admin/audit?action=ticket.refuse')).body as unknown[];
+    expect(audit.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('malformed peers', () => {
+  it('a browser sending garbage RFB is closed with a reason; another viewer keeps working', async () => {
+    const good = await RfbViewer.open(t.url, await ticket(api, sessionId));
+    await good.handshake();
+    const bad = await RfbViewer.open(t.url, await ticket(api, sessionId));
+    await bad.handshake();
+    bad.send([99, 1, 2, 3]);
+    const code = await new Promise<number>((r) => (bad.closeInfo ? r(bad.closeInfo.code) : bad.ws.once('close', (c) => r(c))));
+    expect(code).not.toBe(1000);
+    expect(bad.closeInfo?.reason).toMatch(/\w+/);
+    expect((await good.capture()).distinctColours).toBeGreaterThan(1);
+    good.close();
+  });
+
+  it('an agent without credentials is refused; a malformed agent is disconnected with a reason', async () => {
+    const noCred = new WebSocket(`${t.url.replace('http', 'ws')}/agent/v1/connect`);
+    const refused = await new Promise<number>((r) => noCred.once('unexpected-response', (_q, res) => r(res.statusCode ?? 0)));
+    expect(refused).toBe(401);
+    const token = ((await api.post('/api/v1/admin/hosts/enrollments')).body as { token: string }).token;
+    const agent = new WebSocket(`${t.url.replace('http', 'ws')}/agent/v1/connect`, { headers: { 'x-deskport-enroll': token } });
+    await new Promise((r) => agent.once('open', r));
+    agent.send(JSON.stringify({ type: 'hello', protocol: 'deskport.agent.v1', name: 'x'.repeat(10_000) }));
+    const [code, reason] = await new Promise<[number, string]>((r) => agent.once('close', (c, why) => r([c, why.toString()])));
+    expect(code).toBe(4400);
+    expect(reason).toMatch(/invalid message/);
+    // The used token cannot enroll a second time.
+    const again = new WebSocket(`${t.url.replace('http', 'ws')}/agent/v1/connect`, { headers: { 'x-deskport-enroll': token } });
+    expect(await new Promise<number>((r) => again.once('unexpected-response', (_q, res) => r(res.statusCode ?? 0)))).toBe(401);
+  });
+
+  it('the gateway still serves everyone afterwards', async () => {
+    expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+    const v = await RfbViewer.open(t.url, await ticket(api, sessionId));
+    await v.handshake();
+    expect(v.width).toBeGreaterThan(0);
+    v.close();
+  });
+});
