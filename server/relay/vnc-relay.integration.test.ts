@@ -1,0 +1,142 @@
+// The relay against a real Xvnc: viewer ─ws─> relay ─ws─> "agent" (pipeWebSocketToSocket) ─tcp─> Xvnc.
+// Real VncAuth (proves the DES), real frames, view-only drops, refused credentials, and isolation.
+import net from 'node:net';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import { createLogger } from '../log.ts';
+import { msg } from '../rfb/test-messages.ts';
+import { pipeWebSocketToSocket, type PipeHandle } from './pipe-socket.ts';
+import { TestRfbClient } from './test-rfb-client.ts';
+import { startXvnc, type XvncHandle } from './test-xvnc.ts';
+import { startVncRelay, type VncRelay } from './vnc-relay.ts';
+
+const PASSWORD = 'dp-Xk9q2';
+const logLines: string[] = [];
+const log = createLogger({
+  level: 'debug',
+  destination: new Writable({ write: (c: Buffer, _e, cb) => (logLines.push(c.toString()), cb()) }),
+});
+
+let xvnc: XvncHandle | undefined;
+let agent: WebSocketServer | undefined;
+let gateway: WebSocketServer | undefined;
+const pipes: PipeHandle[] = [];
+const relays = new Map<string, { relay: VncRelay; activity: () => number }>();
+
+const listening = (s: WebSocketServer) => new Promise<number>((resolve) => s.once('listening', () => resolve((s.address() as net.AddressInfo).port)));
+
+beforeAll(async () => {
+  xvnc = await startXvnc(PASSWORD);
+  const port = xvnc.port;
+  // Stands in for the agent's display stream: a WebSocket piped to the desktop's TCP port.
+  agent = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  agent.on('connection', (ws) => pipes.push(pipeWebSocketToSocket(ws, net.connect(port, '127.0.0.1'), { log })));
+  const agentPort = await listening(agent);
+  // Stands in for /ws/vnc: query parameters choose the mode, the secret and a name for the test.
+  gateway = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  gateway.on('connection', (browser, req) => {
+    const q = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    const desktop = new WebSocket(`ws://127.0.0.1:${agentPort}/`, { perMessageDeflate: false });
+    desktop.once('error', () => browser.close(4502, 'desktop unreachable'));
+    desktop.once('open', () => {
+      let activity = 0;
+      const relay = startVncRelay({
+        browser, desktop, log,
+        secret: q.get('pw') ?? PASSWORD,
+        mode: q.get('mode') === 'view' ? 'view' : 'control',
+        onActivity: () => activity++,
+      });
+      relays.set(q.get('id') ?? 'anon', { relay, activity: () => activity });
+    });
+  });
+  await listening(gateway);
+});
+
+afterAll(async () => {
+  for (const { relay } of relays.values()) relay.close('test over');
+  for (const p of pipes) p.close('test over');
+  await new Promise<void>((r) => (gateway ? gateway.close(() => r()) : r()));
+  await new Promise<void>((r) => (agent ? agent.close(() => r()) : r()));
+  await xvnc?.stop();
+});
+
+function url(params: Record<string, string>): string {
+  const port = (gateway?.address() as net.AddressInfo).port;
+  return `ws://127.0.0.1:${port}/?${new URLSearchParams(params)}`;
+}
+
+async function viewer(params: Record<string, string>): Promise<TestRfbClient> {
+  const c = await TestRfbClient.connect(url(params));
+  await c.handshake();
+  return c;
+}
+
+describe('vnc relay against a real Xvnc', () => {
+  it("authenticates with VncAuth, forwards ServerInit with the desktop's size and full raw frames", async () => {
+    const c = await viewer({ id: 'control' });
+    expect(c.serverInit).toMatchObject({ width: 1024, height: 768, bitsPerPixel: 32 });
+    expect(c.serverInit?.name).toContain('deskport-test');
+    const frames = [];
+    for (let i = 0; i < 3; i++) frames.push(await c.fullFrame());
+    for (const f of frames) expect(f.rawBytes).toBe(1024 * 768 * 4);
+    console.info(`full 1024x768x32 raw frames through relay+pipe: ${frames.map((f) => `${f.ms} ms`).join(', ')}`);
+    c.send(msg.pointer(0, 10, 10));
+    await c.fullFrame(); // the pointer event went through without breaking the stream
+    expect(relays.get('control')?.activity()).toBe(1);
+    c.close();
+  });
+
+  it('a view viewer cannot type, point, paste or resize; its desktop connection stays up', async () => {
+    const c = await viewer({ id: 'view', mode: 'view' });
+    const input = [
+      ...Array.from({ length: 50 }, (_, i) => msg.pointer(i % 2, 100 + i, 100)),
+      ...Array.from({ length: 20 }, (_, i) => msg.key(i % 2, 0x61)),
+      msg.cutText(Buffer.from('rm -rf ~\n')), msg.setDesktopSize(1), msg.qemuKey(), msg.xvp(),
+    ];
+    c.send(Buffer.concat(input));
+    const f = await c.fullFrame();
+    expect(f.rawBytes).toBe(1024 * 768 * 4);
+    const entry = relays.get('view');
+    const stats = entry?.relay.stats();
+    expect(stats?.droppedMessages).toBe(input.length);
+    expect(stats?.droppedByType).toEqual({ 4: 20, 5: 50, 6: 1, 250: 1, 251: 1, 255: 1 });
+    // Only the handshake (version 12 + type 1 + auth 16 + ClientInit 1), SetEncodings (8) and the request (10).
+    expect(stats?.bytesToDesktop).toBe(30 + 8 + 10);
+    expect(entry?.activity()).toBe(0);
+    c.close();
+  });
+
+  it("a wrong desktop secret closes the viewer with 4502 and says the desktop refused the gateway's credentials", async () => {
+    const c = await TestRfbClient.connect(url({ id: 'wrongpw', pw: 'not-it' }));
+    await expect(c.handshake()).rejects.toThrow();
+    const closed = await c.closed;
+    expect(closed.code).toBe(4502);
+    expect(closed.reason).toBe("the desktop refused the gateway's credentials");
+  });
+
+  it('a malformed message closes that viewer with a reason while a parallel relay keeps working', async () => {
+    const [bad, good] = await Promise.all([viewer({ id: 'bad' }), viewer({ id: 'good' })]);
+    const pipesBefore = pipes.length;
+    bad.send(Buffer.from([99, 0, 0, 0]));
+    const closed = await bad.closed;
+    expect(closed).toEqual({ code: 4400, reason: 'malformed RFB message: unknown client message type 99' });
+    const result = await relays.get('bad')?.relay.done;
+    expect(result?.code).toBe(4400);
+    expect((await good.fullFrame()).rawBytes).toBe(1024 * 768 * 4);
+    expect(pipes.length).toBe(pipesBefore);
+    good.close();
+  });
+
+  it('closing the viewer ends the agent pipe and its TCP connection', async () => {
+    const c = await viewer({ id: 'leaver' });
+    const pipe = pipes[pipes.length - 1];
+    c.close();
+    await expect(pipe?.done).resolves.toMatchObject({ reason: expect.stringContaining('websocket closed') });
+  });
+
+  it('never logs the desktop secret', () => {
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.join('')).not.toContain(PASSWORD);
+  });
+});

@@ -1,0 +1,280 @@
+// The RFB-terminating relay behind /ws/vnc (docs: DESIGN.md "Launch" step 5): handshakes with the
+// desktop (VncAuth, shared) and the browser (None) at once, then passes desktop bytes through
+// untouched and browser bytes only as whole, parsed, policy-checked messages.
+import { WebSocket } from 'ws';
+import { systemClock, type Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import { ClientMessageParser, type ClientMessage } from '../rfb/client-messages.ts';
+import { ClientMessageType } from '../rfb/constants.ts';
+import { BrowserHandshake, DesktopHandshake, type BrowserHandshakeResult, type DesktopHandshakeResult, type HandshakeError } from '../rfb/handshake.ts';
+import { judgeClientMessage, stripEncodings, type ViewerMode } from '../rfb/policy.ts';
+import { closeWs, isOpen, PauseGate, toBuffer } from './ws-util.ts';
+
+/** Close codes the browser sees. noVNC shows the reason; the code tells tests and logs who failed. */
+export const RelayCloseCode = {
+  Normal: 1000,
+  /** The desktop went away after the session started. */
+  DesktopGone: 1001,
+  /** The viewer sent something that is not RFB we accept. */
+  BadViewerStream: 4400,
+  /** The gateway could not open the desktop's RFB session (refused credentials, bad handshake, timeout). */
+  DesktopFailed: 4502,
+} as const;
+
+export type RelayDirection = 'toBrowser' | 'toDesktop';
+
+export interface VncRelayOptions {
+  browser: WebSocket;
+  desktop: WebSocket;
+  /** The desktop's VNC password. Only the desktop handshake holds it; it is never logged. */
+  secret: string;
+  mode: ViewerMode;
+  log: Logger;
+  /** A control viewer used key, pointer or clipboard. Called at most once per activityIntervalMs. */
+  onActivity?: () => void;
+  onBytes?: (direction: RelayDirection, bytes: number) => void;
+  maxClipboardBytes?: number;
+  /** Both handshakes must finish within this. Default 15 s. */
+  handshakeTimeoutMs?: number;
+  /** Per-direction send queue above which the sending side's peer stops being read. Default 1 MiB. */
+  highWaterMark?: number;
+  lowWaterMark?: number;
+  activityIntervalMs?: number;
+  clock?: Clock;
+}
+
+export interface RelayStats {
+  bytesToBrowser: number;
+  bytesToDesktop: number;
+  forwardedMessages: number;
+  droppedMessages: number;
+  /** Dropped (view-only) messages by RFB message type. */
+  droppedByType: Record<number, number>;
+}
+
+export interface RelayResult {
+  reason: string;
+  /** The close code sent to the browser. */
+  code: number;
+}
+
+export interface VncRelay {
+  /** Resolves once, when the relay ends for any reason. Never rejects. */
+  done: Promise<RelayResult>;
+  /** End the relay: both sockets are closed with 1000 and this reason. Safe to call twice. */
+  close(reason: string): void;
+  stats(): RelayStats;
+}
+
+/** Coalesce below this many bytes: one frame for a few small messages beats several sends. */
+const COALESCE_LIMIT = 64 * 1024;
+/** Bytes held from one side while the other side's handshake is still running. */
+const HOLD_LIMIT = 4 * 1024 * 1024;
+
+function desktopFailureReason(e: HandshakeError): string {
+  switch (e.code) {
+    case 'auth-failed':
+      return "the desktop refused the gateway's credentials";
+    case 'no-auth-offered':
+      return 'the desktop does not require a password; refusing to connect';
+    case 'refused':
+      return e.peerReason ? `the desktop refused the connection: ${e.peerReason}` : 'the desktop refused the connection';
+    default:
+      return `the desktop's RFB handshake failed (${e.code})`;
+  }
+}
+
+/** Join slices that sit next to each other in the same chunk (the usual case) into one view. */
+function coalesce(parts: Buffer[]): Buffer[] {
+  const runs: Buffer[] = [];
+  let total = 0;
+  for (const p of parts) {
+    total += p.length;
+    const last = runs[runs.length - 1];
+    if (last && last.buffer === p.buffer && last.byteOffset + last.length === p.byteOffset) {
+      runs[runs.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + p.length);
+    } else runs.push(p);
+  }
+  return runs.length > 1 && total <= COALESCE_LIMIT ? [Buffer.concat(runs, total)] : runs;
+}
+
+export function startVncRelay(options: VncRelayOptions): VncRelay {
+  const { browser, desktop, mode, log } = options;
+  const high = options.highWaterMark ?? 1024 * 1024;
+  const low = options.lowWaterMark ?? 256 * 1024;
+  if (!(low >= 0 && low < high)) throw new RangeError('relay water marks need 0 <= lowWaterMark < highWaterMark');
+  const clock = options.clock ?? systemClock;
+  const activityInterval = options.activityIntervalMs ?? 1000;
+  const startedAt = clock.now();
+
+  const desktopHs = new DesktopHandshake(options.secret);
+  const browserHs = new BrowserHandshake();
+  const parser = new ClientMessageParser({ maxClipboardBytes: options.maxClipboardBytes });
+  const browserGate = new PauseGate(browser);
+  const desktopGate = new PauseGate(desktop);
+  const stats: RelayStats = { bytesToBrowser: 0, bytesToDesktop: 0, forwardedMessages: 0, droppedMessages: 0, droppedByType: {} };
+
+  let phase: 'handshake' | 'relay' | 'closed' = 'handshake';
+  let desktopInit: DesktopHandshakeResult | null = null;
+  let browserInit: BrowserHandshakeResult | null = null;
+  const held = { browser: [] as Buffer[], desktop: [] as Buffer[], browserBytes: 0, desktopBytes: 0 };
+  let lastActivity = -Infinity;
+  let resolveDone: (r: RelayResult) => void = () => {};
+  const done = new Promise<RelayResult>((resolve) => (resolveDone = resolve));
+
+  function finish(reason: string, browserCode: number, desktopReason: string): void {
+    if (phase === 'closed') return;
+    phase = 'closed';
+    clearTimeout(handshakeTimer);
+    browserGate.releaseAll();
+    desktopGate.releaseAll();
+    closeWs(browser, browserCode, reason);
+    closeWs(desktop, 1000, desktopReason);
+    log.info({ reason, code: browserCode, mode, stats, ms: clock.now() - startedAt }, 'vnc relay ended');
+    resolveDone({ reason, code: browserCode });
+  }
+  const badViewer = (why: string) => finish(why, RelayCloseCode.BadViewerStream, 'the viewer sent an invalid RFB stream');
+  const desktopFailed = (why: string) => finish(why, RelayCloseCode.DesktopFailed, why);
+
+  function callback(name: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      log.warn({ err, callback: name }, 'vnc relay callback threw');
+    }
+  }
+
+  /** Send with backpressure: too much queued toward `to` stops reading from `fromGate`'s socket. */
+  function send(to: WebSocket, fromGate: PauseGate, data: Buffer, dir: RelayDirection): void {
+    if (data.length === 0 || !isOpen(to)) return;
+    to.send(data, { binary: true }, (err) => {
+      if (!err && phase !== 'closed' && fromGate.isHeld('backpressure') && to.bufferedAmount <= low) fromGate.release('backpressure');
+    });
+    if (dir === 'toBrowser') stats.bytesToBrowser += data.length;
+    else stats.bytesToDesktop += data.length;
+    if (options.onBytes) callback('onBytes', () => options.onBytes?.(dir, data.length));
+    if (to.bufferedAmount > high) fromGate.hold('backpressure');
+  }
+
+  function fromBrowser(chunk: Buffer): void {
+    const r = parser.push(chunk);
+    if (!r.ok) return badViewer(`malformed RFB message: ${r.error}`);
+    const out: Buffer[] = [];
+    let input = false;
+    for (const m of r.messages) {
+      const v = judgeClientMessage(m, mode);
+      if (!v.forward) {
+        stats.droppedMessages++;
+        stats.droppedByType[m.type] = (stats.droppedByType[m.type] ?? 0) + 1;
+        continue;
+      }
+      input ||= v.input;
+      stats.forwardedMessages++;
+      out.push(m.type === ClientMessageType.SetEncodings ? stripEncodings(m.bytes) : m.bytes);
+    }
+    for (const b of coalesce(out)) send(desktop, browserGate, b, 'toDesktop');
+    if (input && options.onActivity && clock.now() - lastActivity >= activityInterval) {
+      lastActivity = clock.now();
+      callback('onActivity', () => options.onActivity?.());
+    }
+  }
+
+  function maybeStartRelay(): void {
+    if (!desktopInit || !browserInit || phase !== 'handshake') return;
+    phase = 'relay';
+    clearTimeout(handshakeTimer);
+    log.info(
+      { mode, width: desktopInit.width, height: desktopInit.height, desktopRfb: desktopInit.version, viewerRfb: browserInit.version, ms: clock.now() - startedAt },
+      'vnc relay started',
+    );
+    // Order matters: ServerInit first, then whatever the desktop already sent after it.
+    send(browser, desktopGate, desktopInit.serverInit, 'toBrowser');
+    for (const b of [desktopInit.leftover, ...held.desktop]) send(browser, desktopGate, b, 'toBrowser');
+    const fromViewer = [browserInit.leftover, ...held.browser];
+    held.browser = [];
+    held.desktop = [];
+    browserGate.release('handshake');
+    desktopGate.release('handshake');
+    for (const b of fromViewer) if (phase === 'relay' && b.length > 0) fromBrowser(b);
+  }
+
+  /** A side that finished its handshake first waits for the other; keep (bounded) what it sends. */
+  function hold(side: 'browser' | 'desktop', b: Buffer): void {
+    held[side].push(b);
+    const bytes = (side === 'browser' ? (held.browserBytes += b.length) : (held.desktopBytes += b.length));
+    if (bytes > HOLD_LIMIT) {
+      if (side === 'browser') badViewer('the viewer sent too much before the desktop was ready');
+      else desktopFailed('the desktop sent too much before the viewer was ready');
+    }
+  }
+
+  function onBrowserMessage(b: Buffer): void {
+    if (phase === 'relay') return fromBrowser(b);
+    if (browserInit) return hold('browser', b);
+    const step = browserHs.feed(b);
+    for (const s of step.send) send(browser, desktopGate, s, 'toBrowser');
+    if (step.status === 'failed') return badViewer(`RFB handshake failed: ${step.error.message}`);
+    if (step.status === 'done') {
+      browserInit = step.result;
+      if (!desktopInit) browserGate.hold('handshake');
+      maybeStartRelay();
+    }
+  }
+
+  function onDesktopMessage(b: Buffer): void {
+    if (phase === 'relay') return send(browser, desktopGate, b, 'toBrowser');
+    if (desktopInit) return hold('desktop', b);
+    const step = desktopHs.feed(b);
+    for (const s of step.send) send(desktop, browserGate, s, 'toDesktop');
+    if (step.status === 'failed') {
+      log.warn({ code: step.error.code, detail: step.error.message }, 'desktop RFB handshake failed');
+      return desktopFailed(desktopFailureReason(step.error));
+    }
+    if (step.status === 'done') {
+      desktopInit = step.result;
+      if (!browserInit) desktopGate.hold('handshake');
+      maybeStartRelay();
+    }
+  }
+
+  const handshakeTimer = setTimeout(() => {
+    if (!desktopInit) desktopFailed('the desktop did not complete the RFB handshake in time');
+    else badViewer('the viewer did not complete the RFB handshake in time');
+  }, options.handshakeTimeoutMs ?? 15_000);
+  handshakeTimer.unref();
+
+  for (const ws of [browser, desktop]) ws.binaryType = 'nodebuffer';
+  browser.on('message', (data, isBinary) => {
+    if (phase === 'closed') return;
+    if (!isBinary) return badViewer('RFB needs binary WebSocket frames');
+    onBrowserMessage(toBuffer(data));
+  });
+  desktop.on('message', (data, isBinary) => {
+    if (phase === 'closed') return;
+    if (!isBinary) return desktopFailed('the desktop stream sent a text frame');
+    onDesktopMessage(toBuffer(data));
+  });
+  browser.on('close', (code) => finish(`the viewer closed the connection (${code})`, RelayCloseCode.Normal, 'the viewer left'));
+  desktop.on('close', (code, why) => {
+    if (phase === 'relay') return finish(`the desktop closed the connection (${code})`, RelayCloseCode.DesktopGone, 'closed');
+    if (phase === 'handshake') log.warn({ code, why: why.toString() }, 'desktop stream closed during the RFB handshake');
+    desktopFailed('the desktop closed the connection during the RFB handshake');
+  });
+  browser.on('error', (err) => {
+    log.debug({ err }, 'viewer websocket error');
+    finish('viewer connection error', RelayCloseCode.Normal, 'the viewer connection failed');
+  });
+  desktop.on('error', (err) => {
+    log.debug({ err }, 'desktop websocket error');
+    desktopFailed('the desktop connection failed');
+  });
+
+  if (!isOpen(browser) || !isOpen(desktop)) finish('a connection was not open at relay start', RelayCloseCode.DesktopFailed, 'not started');
+  else for (const s of browserHs.start()) send(browser, desktopGate, s, 'toBrowser');
+
+  return {
+    done,
+    close: (reason) => finish(reason, RelayCloseCode.Normal, reason),
+    stats: () => ({ ...stats, droppedByType: { ...stats.droppedByType } }),
+  };
+}
