@@ -105,7 +105,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets) {
   }
 
   // One launch at a time per user in this gateway, so two quick clicks cannot both miss the live
-  // session and start two desktops. (Several gateways: the store's constraint is the backstop.)
+  // session and start two desktops. Several gateways on one store will need a store-level guard too.
   const launching = new Map<string, Promise<unknown>>();
   function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const prev = launching.get(key) ?? Promise.resolve();

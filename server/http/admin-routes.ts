@@ -56,7 +56,7 @@ export function createAdminRouter(deps: { store: Store; broker: Broker; audit: A
     const uname = new Map(users.map((u) => [u.id, u.username]));
     const pname = new Map(pools.map((p) => [p.id, p.name]));
     const hname = new Map(hosts.map((h) => [h.id, h.name]));
-    res.json(sessions.map((s) => ({ ...deps.broker.view(s), username: uname.get(s.userId) ?? null, poolName: pname.get(s.poolId) ?? null, hostName: s.hostId ? (hname.get(s.hostId) ?? null) : null })));
+    res.json(sessions.map((s) => ({ ...deps.broker.view(s), desktopId: s.desktopId, username: uname.get(s.userId) ?? null, poolName: pname.get(s.poolId) ?? null, hostName: s.hostId ? (hname.get(s.hostId) ?? null) : null })));
   });
   r.delete('/sessions/:id', async (req, res) => {
     const id = parse(idParam, req.params.id, 'session id');

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { WebSocket } from 'ws';
 
 export class RfbViewer {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private wake: (() => void) | null = null;
   closeInfo: { code: number; reason: string } | null = null;
   width = 0;

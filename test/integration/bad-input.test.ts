@@ -36,7 +36,7 @@ describe('HTTP edge', () => {
     await expectError(await post('/api/v1/sessions', '{"poolId":'), 400, 'invalid_input');
   });
   it('wrong types list the fields', async () => {
-    const b = (await expectError(await post('/api/v1/sessions', '{"poolId":5}'), 400, 'invalid_input')) as { error: { details: { field: string }[] } };
+    const b = (await expectError(await post('/api/v1/sessions', '{"poolId":5}'), 400, 'invalid_input')) as unknown as { error: { details: { field: string }[] } };
     expect(b.error.details.map((d) => d.field)).toContain('poolId');
   });
   it('a huge body is refused without being buffered whole', async () => {
