@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiToken, User } from '../store/types.ts';
 import type { AuthDeps } from './deps.ts';
-import { randomSecret, SECRET_RE, sha256Hex } from './secrets.ts';
+import { secretToken, SECRET_RE, sha256 } from '../util/random.ts';
 
 export const TOKEN_PREFIX = 'dpt_';
 const TOUCH_EVERY_MS = 60_000; // lastUsedAt is informational; a write per request is not worth it
@@ -15,12 +15,12 @@ export async function issueApiToken(
   expiresInDays?: number,
 ): Promise<{ token: string; record: ApiToken }> {
   const now = deps.clock.now();
-  const token = TOKEN_PREFIX + randomSecret();
+  const token = TOKEN_PREFIX + secretToken();
   const record: ApiToken = {
     id: randomUUID(),
     userId,
     name,
-    hash: sha256Hex(token),
+    hash: sha256(token),
     createdAt: now,
     expiresAt: expiresInDays === undefined ? null : now + expiresInDays * 86400_000,
     lastUsedAt: null,
@@ -32,7 +32,7 @@ export async function issueApiToken(
 /** The enabled user a bearer token belongs to, or null (malformed, unknown, expired, disabled). */
 export async function resolveApiToken(deps: AuthDeps, token: string): Promise<User | null> {
   if (!token.startsWith(TOKEN_PREFIX) || !SECRET_RE.test(token.slice(TOKEN_PREFIX.length))) return null;
-  const t = await deps.store.getApiTokenByHash(sha256Hex(token));
+  const t = await deps.store.getApiTokenByHash(sha256(token));
   const now = deps.clock.now();
   if (!t || (t.expiresAt !== null && t.expiresAt <= now)) return null;
   const user = await deps.store.getUser(t.userId);

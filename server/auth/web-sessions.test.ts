@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sha256Hex } from './secrets.ts';
+import { sha256 } from '../util/random.ts';
 import { startGateway, type TestGateway } from './testing/harness.ts';
 import { parseCookies } from './web-sessions.ts';
 
@@ -30,12 +30,12 @@ describe('web sessions', () => {
     const cookie = await gw.login('alice', 'alice-password');
     const value = cookie.split('=')[1]!;
     expect(await gw.store.getWebSession(value)).toBeNull();
-    expect(await gw.store.getWebSession(sha256Hex(value))).toMatchObject({ userId: 'u-alice' });
+    expect(await gw.store.getWebSession(sha256(value))).toMatchObject({ userId: 'u-alice' });
   });
 
   it('slides the expiry with use, touching at most once a minute', async () => {
     const cookie = await gw.login('alice', 'alice-password');
-    const hash = sha256Hex(cookie.split('=')[1]!);
+    const hash = sha256(cookie.split('=')[1]!);
     const created = (await gw.store.getWebSession(hash))!;
     gw.clock.advance(30_000);
     const quiet = await me(cookie);

@@ -3,7 +3,7 @@
 import type { Request, Response } from 'express';
 import type { WebSession } from '../store/types.ts';
 import { sessionTtlMs, type AuthDeps } from './deps.ts';
-import { randomSecret, SECRET_RE, sha256Hex } from './secrets.ts';
+import { secretToken, SECRET_RE, sha256 } from '../util/random.ts';
 
 export const SESSION_COOKIE = 'deskport_session';
 const TOUCH_EVERY_MS = 60_000;
@@ -50,8 +50,8 @@ export function clearSessionCookie(deps: AuthDeps, res: Response): void {
 export async function startWebSession(deps: AuthDeps, res: Response, userId: string): Promise<WebSession> {
   const now = deps.clock.now();
   const ttl = sessionTtlMs(deps.config);
-  const value = randomSecret();
-  const session: WebSession = { hash: sha256Hex(value), userId, createdAt: now, lastSeenAt: now, expiresAt: now + ttl };
+  const value = secretToken();
+  const session: WebSession = { hash: sha256(value), userId, createdAt: now, lastSeenAt: now, expiresAt: now + ttl };
   await deps.store.createWebSession(session);
   setCookie(deps, res, value, session.expiresAt - now);
   return session;
@@ -64,7 +64,7 @@ export async function startWebSession(deps: AuthDeps, res: Response, userId: str
 export async function resolveWebSession(deps: AuthDeps, req: Request, res: Response): Promise<WebSession | null> {
   const value = readSessionCookie(req);
   if (!value) return null;
-  const hash = sha256Hex(value);
+  const hash = sha256(value);
   const s = await deps.store.getWebSession(hash);
   if (!s) return null;
   const now = deps.clock.now();
@@ -85,7 +85,7 @@ export async function resolveWebSession(deps: AuthDeps, req: Request, res: Respo
 export async function dropWebSession(deps: AuthDeps, req: Request): Promise<boolean> {
   const value = readSessionCookie(req);
   if (!value) return false;
-  const hash = sha256Hex(value);
+  const hash = sha256(value);
   const existed = (await deps.store.getWebSession(hash)) !== null;
   if (existed) await deps.store.deleteWebSession(hash);
   return existed;

@@ -57,7 +57,9 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets) {
       await moveSession(ctx, cur, 'ready', { readyAt: clock.now(), detachedAt: clock.now(), lastActivityAt: clock.now() });
       ctx.metrics.launchSeconds((clock.now() - started) / 1000, false);
     } catch (err) {
-      const message = `The desktop could not be started: ${(err as Error).message}. Try again; if it keeps failing, tell your admin.`;
+      // The person sees one short line; the full story (driver logs) goes to the gateway log.
+      const short = (err as Error).message.split('\n')[0]!.slice(0, 200).replace(/[.\s]+$/, '');
+      const message = `The desktop could not be started (${short}). Try again; if it keeps failing, tell your admin.`;
       log.warn({ sessionId: session.id, err: (err as Error).message }, 'provisioning failed');
       if (desktop) {
         const d = await store.getDesktop(desktop.id);

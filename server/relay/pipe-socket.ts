@@ -4,7 +4,7 @@
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { Logger } from '../log.ts';
-import { closeWs, isOpen, PauseGate, toBuffer } from './ws-util.ts';
+import { closeWs, isOpen, PauseGate, toBuffer } from '../util/ws.ts';
 
 export interface PipeOptions {
   /** Stop reading the socket while the WebSocket has more than this queued. Default 1 MiB. */

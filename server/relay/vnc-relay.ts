@@ -8,7 +8,7 @@ import { ClientMessageParser, type ClientMessage } from '../rfb/client-messages.
 import { ClientMessageType } from '../rfb/constants.ts';
 import { BrowserHandshake, DesktopHandshake, type BrowserHandshakeResult, type DesktopHandshakeResult, type HandshakeError } from '../rfb/handshake.ts';
 import { judgeClientMessage, stripEncodings, type ViewerMode } from '../rfb/policy.ts';
-import { closeWs, isOpen, PauseGate, toBuffer } from './ws-util.ts';
+import { closeWs, isOpen, PauseGate, toBuffer } from '../util/ws.ts';
 
 /** Close codes the browser sees. noVNC shows the reason; the code tells tests and logs who failed. */
 export const RelayCloseCode = {

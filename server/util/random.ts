@@ -13,3 +13,6 @@ export function safeEqual(a: string, b: string): boolean {
 }
 /** A VNC password: VncAuth uses 8 bytes, so 8 printable random chars is all it can carry. */
 export const vncSecret = (): string => randomBytes(6).toString('base64url');
+
+/** Shape check before any store lookup, so junk never costs a query. */
+export const SECRET_RE = /^[A-Za-z0-9_-]{43}$/;
