@@ -1,0 +1,112 @@
+// Administration endpoints used by the admin console (API.md "Administration").
+import { api } from './client.ts';
+import { bool, list, obj, optStr, str, strArray, unwrap, type Json } from './decode.ts';
+import { sessionFields, type Role, type Session } from './types.ts';
+
+export interface AdminUser {
+  id: string;
+  username: string;
+  displayName: string;
+  roles: string[];
+  groups: string[];
+  disabled: boolean;
+}
+
+/** A session as the admin list shows it; names are filled in when the gateway sends them. */
+export interface AdminSession extends Session {
+  username?: string;
+  poolName?: string;
+  hostName?: string;
+}
+
+export interface NamedItem {
+  id: string;
+  name: string;
+}
+
+function decodeUser(x: unknown): AdminUser {
+  const o = unwrap(x, 'user');
+  const username = str(o, 'username');
+  return {
+    id: str(o, 'id'),
+    username,
+    displayName: optStr(o, 'displayName') ?? username,
+    roles: strArray(o, 'roles'),
+    groups: strArray(o, 'groups'),
+    disabled: bool(o, 'disabled'),
+  };
+}
+
+function nested(o: Json, key: string, field: string): string | undefined {
+  const v = o[key];
+  return typeof v === 'object' && v !== null ? optStr(v as Json, field) : undefined;
+}
+
+function decodeAdminSession(x: unknown): AdminSession {
+  const o = unwrap(x, 'session');
+  return {
+    ...sessionFields(o),
+    username: optStr(o, 'username') ?? nested(o, 'user', 'username'),
+    poolName: optStr(o, 'poolName') ?? nested(o, 'pool', 'name'),
+    hostName: optStr(o, 'hostName') ?? nested(o, 'host', 'name'),
+  };
+}
+
+function decodeNamed(x: unknown): NamedItem {
+  const o = obj(x, 'item');
+  return { id: str(o, 'id'), name: optStr(o, 'name') ?? optStr(o, 'username') ?? str(o, 'id') };
+}
+
+export function listUsers(signal?: AbortSignal): Promise<AdminUser[]> {
+  return api('/api/v1/admin/users', { decode: (x) => list(x, 'users', decodeUser), signal });
+}
+
+export interface NewUser {
+  username: string;
+  displayName: string;
+  password: string;
+  roles: Role[];
+}
+
+export async function createUser(input: NewUser): Promise<AdminUser> {
+  const user = await api('/api/v1/admin/users', { method: 'POST', body: input, decode: decodeUser });
+  // API.md lists displayName for PATCH only; set it there too if the create call ignored it.
+  if (input.displayName && user.displayName !== input.displayName) {
+    return updateUser(user.id, { displayName: input.displayName });
+  }
+  return user;
+}
+
+export interface UserPatch {
+  disabled?: boolean;
+  roles?: string[];
+  displayName?: string;
+  password?: string;
+  groups?: string[];
+}
+
+export function updateUser(id: string, patch: UserPatch): Promise<AdminUser> {
+  return api(`/api/v1/admin/users/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch, decode: decodeUser });
+}
+
+export function deleteUser(id: string): Promise<void> {
+  return api(`/api/v1/admin/users/${encodeURIComponent(id)}`, { method: 'DELETE' });
+}
+
+/** Live sessions: starting, ready and ending. */
+export function listLiveSessions(signal?: AbortSignal): Promise<AdminSession[]> {
+  return api('/api/v1/admin/sessions?state=starting,ready,ending', { decode: (x) => list(x, 'sessions', decodeAdminSession), signal });
+}
+
+export function forceEndSession(id: string): Promise<void> {
+  return api(`/api/v1/admin/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' });
+}
+
+/** Pools and hosts, only to show names instead of ids in the sessions table. */
+export function listPoolNames(signal?: AbortSignal): Promise<NamedItem[]> {
+  return api('/api/v1/admin/pools', { decode: (x) => list(x, 'pools', decodeNamed), signal });
+}
+
+export function listHostNames(signal?: AbortSignal): Promise<NamedItem[]> {
+  return api('/api/v1/admin/hosts', { decode: (x) => list(x, 'hosts', decodeNamed), signal });
+}

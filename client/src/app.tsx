@@ -1,0 +1,96 @@
+// The app shell: finds out who is signed in, routes, and sends the person to sign in whenever the
+// gateway answers 401.
+import { useEffect, useState } from 'preact/hooks';
+import { fetchMe, isAdmin, logout } from './api/auth.ts';
+import { errorMessage, isApiError, setUnauthorizedHandler } from './api/client.ts';
+import type { Me } from './api/types.ts';
+import { Alert } from './components/Alert.tsx';
+import { Button } from './components/Button.tsx';
+import { Header } from './components/Header.tsx';
+import { PageLoading } from './components/Spinner.tsx';
+import { AdminSessionsPage } from './pages/AdminSessionsPage.tsx';
+import { AdminUsersPage } from './pages/AdminUsersPage.tsx';
+import { DesktopsPage } from './pages/DesktopsPage.tsx';
+import { LaunchPage } from './pages/LaunchPage.tsx';
+import { NotFoundPage } from './pages/NotFoundPage.tsx';
+import { SignInPage } from './pages/SignInPage.tsx';
+import { ViewerPage } from './pages/ViewerPage.tsx';
+import { currentPath, navigate, paths, useRoute, type Route } from './modules/router.ts';
+
+type Auth = { status: 'loading' } | { status: 'signedOut' } | { status: 'signedIn'; me: Me } | { status: 'unreachable'; message: string };
+
+function goToSignIn(): void {
+  if (location.pathname !== '/signin') navigate(paths.signin(currentPath()), { replace: true });
+}
+
+function Page({ route, me }: { route: Route; me: Me }) {
+  switch (route.name) {
+    case 'desktops':
+      return <DesktopsPage />;
+    case 'launch':
+      return <LaunchPage key={route.sessionId} sessionId={route.sessionId} />;
+    case 'adminUsers':
+      return isAdmin(me) ? <AdminUsersPage me={me} /> : <NotFoundPage title="Administrators only" text="This page needs the admin role." />;
+    case 'adminSessions':
+      return isAdmin(me) ? <AdminSessionsPage /> : <NotFoundPage title="Administrators only" text="This page needs the admin role." />;
+    default:
+      return <NotFoundPage />;
+  }
+}
+
+export function App() {
+  const route = useRoute();
+  const [auth, setAuth] = useState<Auth>({ status: 'loading' });
+
+  const loadMe = (): void => {
+    setAuth({ status: 'loading' });
+    fetchMe().then(
+      (me) => setAuth({ status: 'signedIn', me }),
+      (e: unknown) => setAuth(isApiError(e) && e.status === 401 ? { status: 'signedOut' } : { status: 'unreachable', message: errorMessage(e) }),
+    );
+  };
+
+  useEffect(() => {
+    setUnauthorizedHandler(() => {
+      setAuth({ status: 'signedOut' });
+      goToSignIn();
+    });
+    loadMe();
+  }, []);
+
+  useEffect(() => {
+    if (auth.status === 'signedOut') goToSignIn();
+    if (auth.status === 'signedIn' && route.name === 'signin') navigate(route.next, { replace: true });
+  }, [auth.status, route]);
+
+  if (route.name === 'signin') {
+    if (auth.status === 'loading') return <PageLoading label="Loading Deskport…" />;
+    return <SignInPage onSignedIn={(me) => setAuth({ status: 'signedIn', me })} />;
+  }
+  if (auth.status === 'unreachable') {
+    return (
+      <main class="center-screen">
+        <Alert title="Deskport cannot be reached" action={<Button onClick={loadMe}>Try again</Button>}>
+          {auth.message}
+        </Alert>
+      </main>
+    );
+  }
+  if (auth.status !== 'signedIn') return <PageLoading label="Loading Deskport…" />;
+  if (route.name === 'viewer') return <ViewerPage key={route.sessionId} sessionId={route.sessionId} />;
+
+  const signOut = async (): Promise<void> => {
+    await logout().catch(() => {});
+    setAuth({ status: 'signedOut' });
+    navigate(paths.signin(), { replace: true });
+  };
+
+  return (
+    <div class="app">
+      <Header me={auth.me} route={route} onSignOut={signOut} />
+      <main class="app-main" id="main">
+        <Page route={route} me={auth.me} />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,66 @@
+// The top bar on every page except the viewer: product name, navigation, who is signed in, Sign out.
+import { useState } from 'preact/hooks';
+import { isAdmin } from '../api/auth.ts';
+import type { Me } from '../api/types.ts';
+import { paths, type Route } from '../modules/router.ts';
+import { Button } from './Button.tsx';
+import { Link } from './Link.tsx';
+import { Logo } from './Logo.tsx';
+
+interface Props {
+  me: Me;
+  route: Route;
+  onSignOut(): Promise<void>;
+}
+
+function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  const letters = parts.length > 1 ? (parts[0]?.[0] ?? '') + (parts[parts.length - 1]?.[0] ?? '') : name.slice(0, 2);
+  return letters.toUpperCase();
+}
+
+function NavLink({ href, active, label }: { href: string; active: boolean; label: string }) {
+  return (
+    <Link href={href} class={active ? 'nav-link is-active' : 'nav-link'} aria-current={active ? 'page' : undefined}>
+      {label}
+    </Link>
+  );
+}
+
+export function Header({ me, route, onSignOut }: Props) {
+  const [busy, setBusy] = useState(false);
+  const signOut = async (): Promise<void> => {
+    setBusy(true);
+    await onSignOut();
+  };
+  return (
+    <header class="app-header">
+      <div class="app-header__inner">
+        <Link href={paths.desktops()} class="brand" aria-label="Deskport home">
+          <Logo />
+          <span class="brand__name">Deskport</span>
+        </Link>
+        <nav class="main-nav" aria-label="Main">
+          <NavLink href={paths.desktops()} active={route.name === 'desktops' || route.name === 'launch'} label="My desktops" />
+          {isAdmin(me) && (
+            <>
+              <span class="main-nav__sep" aria-hidden="true" />
+              <NavLink href={paths.adminUsers()} active={route.name === 'adminUsers'} label="Users" />
+              <NavLink href={paths.adminSessions()} active={route.name === 'adminSessions'} label="Live sessions" />
+            </>
+          )}
+        </nav>
+        <div class="user-menu">
+          <span class="avatar" aria-hidden="true">{initials(me.displayName)}</span>
+          <span class="user-menu__who" data-testid="current-user">
+            <span class="user-menu__name">{me.displayName}</span>
+            <span class="user-menu__username">{me.username}</span>
+          </span>
+          <Button variant="ghost" size="sm" busy={busy} onClick={() => void signOut()}>
+            Sign out
+          </Button>
+        </div>
+      </div>
+    </header>
+  );
+}

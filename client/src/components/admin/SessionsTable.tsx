@@ -1,0 +1,63 @@
+// The admin's table of live sessions across all hosts, each with "End".
+import type { AdminSession } from '../../api/admin.ts';
+import { formatAgo, formatDateTime } from '../../modules/time.ts';
+import { StateBadge } from '../Badge.tsx';
+import { Button } from '../Button.tsx';
+
+export interface SessionNames {
+  user(s: AdminSession): string;
+  displayName(s: AdminSession): string | undefined;
+  pool(s: AdminSession): string;
+  host(s: AdminSession): string;
+}
+
+interface Props {
+  sessions: AdminSession[];
+  names: SessionNames;
+  now: number;
+  onEnd(session: AdminSession): void;
+}
+
+export function SessionsTable({ sessions, names, now, onEnd }: Props) {
+  return (
+    <div class="table-wrap">
+      <table class="table" data-testid="sessions-table">
+        <thead>
+          <tr>
+            <th scope="col">User</th>
+            <th scope="col">Pool</th>
+            <th scope="col">Host</th>
+            <th scope="col">State</th>
+            <th scope="col">Started</th>
+            <th scope="col" class="num">Viewers</th>
+            <th scope="col" class="table__actions-col">
+              <span class="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {sessions.map((s) => (
+            <tr key={s.id} data-testid={`session-row-${s.id}`} data-state={s.state}>
+              <td>
+                <div class="cell-main">{names.displayName(s) ?? names.user(s)}</div>
+                {names.displayName(s) && <div class="cell-sub">{names.user(s)}</div>}
+              </td>
+              <td>{names.pool(s)}</td>
+              <td class="mono">{names.host(s)}</td>
+              <td>
+                <StateBadge state={s.state} />
+              </td>
+              <td title={formatDateTime(s.createdAt)}>{formatAgo(s.createdAt, now)}</td>
+              <td class="num">{s.viewers}</td>
+              <td class="table__actions">
+                <Button size="sm" variant="subtle-danger" disabled={s.state === 'ending'} onClick={() => onEnd(s)} aria-label={`End session of ${names.user(s)} in ${names.pool(s)}`}>
+                  {s.state === 'ending' ? 'Ending…' : 'End'}
+                </Button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

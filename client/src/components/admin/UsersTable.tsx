@@ -1,0 +1,78 @@
+// The admin's list of users with enable/disable and delete.
+import type { AdminUser } from '../../api/admin.ts';
+import { Badge } from '../Badge.tsx';
+import { Button } from '../Button.tsx';
+
+interface Props {
+  users: AdminUser[];
+  meId: string;
+  busyId: string | undefined;
+  onToggleDisabled(user: AdminUser): void;
+  onDelete(user: AdminUser): void;
+}
+
+const ROLE_TONE: Record<string, 'violet' | 'blue' | 'neutral'> = { admin: 'violet', helpdesk: 'blue' };
+
+export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete }: Props) {
+  return (
+    <div class="table-wrap">
+      <table class="table" data-testid="users-table">
+        <thead>
+          <tr>
+            <th scope="col">User</th>
+            <th scope="col">Roles</th>
+            <th scope="col">Status</th>
+            <th scope="col" class="table__actions-col">
+              <span class="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {users.map((u) => {
+            const self = u.id === meId;
+            return (
+              <tr key={u.id} data-testid={`user-row-${u.username}`} class={u.disabled ? 'is-muted' : undefined}>
+                <td>
+                  <div class="cell-main">{u.displayName}</div>
+                  <div class="cell-sub">
+                    {u.username}
+                    {self && ' · you'}
+                  </div>
+                </td>
+                <td>
+                  <div class="badges">
+                    {u.roles.length === 0 && <span class="muted">—</span>}
+                    {u.roles.map((r) => (
+                      <Badge key={r} tone={ROLE_TONE[r] ?? 'neutral'}>
+                        {r}
+                      </Badge>
+                    ))}
+                  </div>
+                </td>
+                <td>
+                  {u.disabled ? (
+                    <Badge tone="neutral" dot>
+                      Disabled
+                    </Badge>
+                  ) : (
+                    <Badge tone="green" dot>
+                      Active
+                    </Badge>
+                  )}
+                </td>
+                <td class="table__actions">
+                  <Button size="sm" busy={busyId === u.id} disabled={self} title={self ? 'You cannot disable your own account' : undefined} onClick={() => onToggleDisabled(u)} aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.username}`}>
+                    {u.disabled ? 'Enable' : 'Disable'}
+                  </Button>
+                  <Button size="sm" variant="subtle-danger" disabled={self} title={self ? 'You cannot delete your own account' : undefined} onClick={() => onDelete(u)} aria-label={`Delete ${u.username}`}>
+                    Delete
+                  </Button>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,103 @@
+// What covers the display while it is not live: connecting, connection lost (with the countdown to
+// the next try and "Reconnect now"), disconnected by the person, or the session has ended.
+import type { ComponentChildren } from 'preact';
+import type { ViewerState } from '../../modules/viewer/connection.ts';
+import { paths } from '../../modules/router.ts';
+import { useNow } from '../../modules/useNow.ts';
+import { Button } from '../Button.tsx';
+import { Link } from '../Link.tsx';
+import { Spinner } from '../Spinner.tsx';
+
+interface Props {
+  state: ViewerState;
+  onReconnect(): void;
+}
+
+function BackLink({ primary = false }: { primary?: boolean }) {
+  return (
+    <Link href={paths.desktops()} class={`btn btn--md ${primary ? 'btn--primary' : 'btn--on-dark'}`} data-testid="viewer-back">
+      {primary ? 'Back to My desktops' : 'My desktops'}
+    </Link>
+  );
+}
+
+function Panel({ kind, title, children }: { kind: string; title: string; children?: ComponentChildren }) {
+  return (
+    <div class="viewer-overlay" data-testid="viewer-overlay" data-kind={kind}>
+      <div class="viewer-overlay__panel" role={kind === 'ended' ? 'alert' : 'status'} aria-live="polite">
+        <h1 class="viewer-overlay__title">{title}</h1>
+        {children}
+      </div>
+    </div>
+  );
+}
+
+function Reconnecting({ state, onReconnect }: { state: Extract<ViewerState, { kind: 'reconnecting' }>; onReconnect(): void }) {
+  const now = useNow(250);
+  const waitS = Math.max(0, Math.ceil((state.retryAt - now) / 1000));
+  return (
+    <Panel kind="reconnecting" title={state.everConnected ? 'Connection lost — reconnecting…' : 'Cannot reach the desktop — retrying…'}>
+      <div class="viewer-overlay__row">
+        <Spinner size={18} label="Reconnecting" light />
+        <span>
+          {waitS > 0 ? `Next try in ${waitS} s` : 'Trying now'} (attempt {state.retry + 1}). Your desktop keeps running meanwhile.
+        </span>
+      </div>
+      <div class="viewer-overlay__actions">
+        <Button variant="primary" onClick={onReconnect} data-testid="reconnect-now">
+          Reconnect now
+        </Button>
+        <BackLink />
+      </div>
+    </Panel>
+  );
+}
+
+export function ViewerOverlay({ state, onReconnect }: Props) {
+  switch (state.kind) {
+    case 'connected':
+      return null;
+    case 'idle':
+    case 'connecting':
+      return (
+        <div class="viewer-overlay" data-testid="viewer-overlay" data-kind="connecting">
+          <div class="viewer-overlay__panel viewer-overlay__panel--compact" role="status" aria-live="polite">
+            <Spinner size={22} label="Connecting" light />
+            <span class="viewer-overlay__title">{state.kind === 'connecting' && state.everConnected ? 'Reconnecting…' : 'Connecting to your desktop…'}</span>
+          </div>
+        </div>
+      );
+    case 'reconnecting':
+      return <Reconnecting state={state} onReconnect={onReconnect} />;
+    case 'closed':
+      return (
+        <Panel kind="closed" title="You disconnected">
+          <p>Your desktop keeps running for a while. Reconnect to carry on where you left off.</p>
+          <div class="viewer-overlay__actions">
+            <Button variant="primary" onClick={onReconnect} data-testid="reconnect-now">
+              Reconnect
+            </Button>
+            <BackLink />
+          </div>
+        </Panel>
+      );
+    case 'ended':
+      return (
+        <Panel kind="ended" title="This desktop session has ended">
+          <p>{state.message} Launch it again from My desktops.</p>
+          <div class="viewer-overlay__actions">
+            <BackLink primary />
+          </div>
+        </Panel>
+      );
+    case 'unsupported':
+      return (
+        <Panel kind="unsupported" title="This desktop cannot be shown here">
+          <p>It uses {state.protocol.toUpperCase()}, which this viewer does not support yet. Ask your administrator for a VNC pool.</p>
+          <div class="viewer-overlay__actions">
+            <BackLink primary />
+          </div>
+        </Panel>
+      );
+  }
+}

@@ -1,0 +1,79 @@
+// The slim bar above the remote display: back to My desktops, what is connected, and the actions
+// (clipboard, Ctrl+Alt+Del, full screen, disconnect).
+import type { ViewerState } from '../../modules/viewer/connection.ts';
+import { paths } from '../../modules/router.ts';
+import { Link } from '../Link.tsx';
+
+interface Props {
+  title: string;
+  state: ViewerState;
+  clipboardOpen: boolean;
+  fullscreen: boolean;
+  onClipboard(): void;
+  onCtrlAltDel(): void;
+  onFullscreen(): void;
+  onDisconnect(): void;
+}
+
+const STATUS: Record<ViewerState['kind'], { label: string; tone: string }> = {
+  idle: { label: 'Connecting…', tone: 'amber' },
+  connecting: { label: 'Connecting…', tone: 'amber' },
+  connected: { label: 'Connected', tone: 'green' },
+  reconnecting: { label: 'Reconnecting…', tone: 'amber' },
+  closed: { label: 'Disconnected', tone: 'grey' },
+  ended: { label: 'Ended', tone: 'red' },
+  unsupported: { label: 'Not supported', tone: 'red' },
+};
+
+function Icon({ d }: { d: string }) {
+  return (
+    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+      <path d={d} fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" />
+    </svg>
+  );
+}
+
+const ICONS = {
+  clipboard: 'M9 4h6v3H9zM7 5.5H5.5v15h13v-15H17M8.5 11h7M8.5 15h5',
+  keys: 'M3 7h18v10H3zM6.5 10.5h1M10 10.5h1M13.5 10.5h1M17 10.5h.5M7 14h10',
+  expand: 'M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5',
+  shrink: 'M9 4v5H4M15 4v5h5M9 20v-5H4M15 20v-5h5',
+  plug: 'M7 12h10M12 3v4M5 12a7 7 0 0 0 14 0M12 19v2',
+};
+
+export function ViewerToolbar(props: Props) {
+  const { title, state, clipboardOpen, fullscreen } = props;
+  const live = state.kind === 'connected';
+  const status = STATUS[state.kind];
+  return (
+    <div class="viewer-toolbar" role="toolbar" aria-label="Desktop controls">
+      <Link href={paths.desktops()} class="tb-btn tb-btn--back" data-testid="viewer-back-toolbar">
+        <Icon d="M15 6l-6 6 6 6" />
+        My desktops
+      </Link>
+      <span class="viewer-toolbar__divider" aria-hidden="true" />
+      <span class="viewer-toolbar__title">{title}</span>
+      <span class={`viewer-toolbar__status tone-${status.tone}`} data-testid="viewer-status">
+        <span class="dot" aria-hidden="true" />
+        {status.label}
+      </span>
+      <span class="viewer-toolbar__spacer" />
+      <button type="button" class={`tb-btn${clipboardOpen ? ' is-on' : ''}`} aria-expanded={clipboardOpen} aria-controls="viewer-clipboard-panel" onClick={props.onClipboard}>
+        <Icon d={ICONS.clipboard} />
+        Clipboard
+      </button>
+      <button type="button" class="tb-btn" disabled={!live} onClick={props.onCtrlAltDel} title="Send Ctrl+Alt+Del to the desktop">
+        <Icon d={ICONS.keys} />
+        Ctrl+Alt+Del
+      </button>
+      <button type="button" class="tb-btn" onClick={props.onFullscreen} aria-pressed={fullscreen}>
+        <Icon d={fullscreen ? ICONS.shrink : ICONS.expand} />
+        {fullscreen ? 'Exit full screen' : 'Full screen'}
+      </button>
+      <button type="button" class="tb-btn tb-btn--danger" disabled={!live && state.kind !== 'connecting' && state.kind !== 'reconnecting'} onClick={props.onDisconnect}>
+        <Icon d={ICONS.plug} />
+        Disconnect
+      </button>
+    </div>
+  );
+}

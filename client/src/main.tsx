@@ -1,0 +1,14 @@
+// Entry point: global styles and the app.
+import { render } from 'preact';
+import { App } from './app.tsx';
+import './styles/base.css';
+import './styles/layout.css';
+import './styles/controls.css';
+import './styles/feedback.css';
+import './styles/surfaces.css';
+import './styles/portal.css';
+import './styles/launch.css';
+import './styles/viewer.css';
+
+const root = document.getElementById('app');
+if (root) render(<App />, root);

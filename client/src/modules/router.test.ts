@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { parseRoute, paths } from './router.ts';
+
+describe('routes', () => {
+  it('maps deep links to pages', () => {
+    expect(parseRoute('/', '')).toEqual({ name: 'desktops' });
+    expect(parseRoute('/desktop/s-1', '')).toEqual({ name: 'viewer', sessionId: 's-1' });
+    expect(parseRoute('/launch/s-1', '')).toEqual({ name: 'launch', sessionId: 's-1' });
+    expect(parseRoute('/admin/users', '')).toEqual({ name: 'adminUsers' });
+    expect(parseRoute('/admin/sessions', '')).toEqual({ name: 'adminSessions' });
+    expect(parseRoute('/nope/a/b', '')).toEqual({ name: 'notFound' });
+  });
+
+  it('round-trips the page to return to after sign-in', () => {
+    const url = new URL(paths.signin('/desktop/s 1?x=1'), 'http://gw');
+    expect(parseRoute(url.pathname, url.search)).toEqual({ name: 'signin', next: '/desktop/s 1?x=1' });
+  });
+
+  it('never returns to another site after sign-in', () => {
+    expect(parseRoute('/signin', '?next=//evil.example/')).toEqual({ name: 'signin', next: '/' });
+    expect(parseRoute('/signin', '?next=https://evil.example/')).toEqual({ name: 'signin', next: '/' });
+  });
+});

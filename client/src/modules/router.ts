@@ -1,0 +1,65 @@
+// A tiny history-API router. Deep links like /desktop/:id work on reload because the gateway answers
+// unknown paths with index.html (SPA fallback).
+import { useEffect, useState } from 'preact/hooks';
+
+export type Route =
+  | { name: 'signin'; next: string }
+  | { name: 'desktops' }
+  | { name: 'launch'; sessionId: string }
+  | { name: 'viewer'; sessionId: string }
+  | { name: 'adminUsers' }
+  | { name: 'adminSessions' }
+  | { name: 'notFound' };
+
+export const paths = {
+  signin: (next?: string) => (next && next !== '/' ? `/signin?next=${encodeURIComponent(next)}` : '/signin'),
+  desktops: () => '/',
+  launch: (sessionId: string) => `/launch/${encodeURIComponent(sessionId)}`,
+  viewer: (sessionId: string) => `/desktop/${encodeURIComponent(sessionId)}`,
+  adminUsers: () => '/admin/users',
+  adminSessions: () => '/admin/sessions',
+};
+
+export function parseRoute(pathname: string, search: string): Route {
+  const parts = pathname.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+  const [first, second, ...rest] = parts;
+  if (rest.length > 0) return { name: 'notFound' };
+  if (first === undefined) return { name: 'desktops' };
+  if (first === 'signin' && second === undefined) {
+    const next = new URLSearchParams(search).get('next') ?? '/';
+    // Only same-site paths; never bounce to another origin after sign-in.
+    return { name: 'signin', next: next.startsWith('/') && !next.startsWith('//') ? next : '/' };
+  }
+  if (first === 'launch' && second) return { name: 'launch', sessionId: second };
+  if (first === 'desktop' && second) return { name: 'viewer', sessionId: second };
+  if (first === 'admin' && (second === undefined || second === 'users')) return { name: 'adminUsers' };
+  if (first === 'admin' && second === 'sessions') return { name: 'adminSessions' };
+  return { name: 'notFound' };
+}
+
+const CHANGE = 'deskport:navigate';
+
+export function navigate(path: string, options: { replace?: boolean } = {}): void {
+  if (options.replace) history.replaceState(null, '', path);
+  else history.pushState(null, '', path);
+  window.dispatchEvent(new Event(CHANGE));
+}
+
+export function currentPath(): string {
+  return location.pathname + location.search;
+}
+
+export function useRoute(): Route {
+  const read = (): Route => parseRoute(location.pathname, location.search);
+  const [route, setRoute] = useState<Route>(read);
+  useEffect(() => {
+    const update = (): void => setRoute(read());
+    window.addEventListener('popstate', update);
+    window.addEventListener(CHANGE, update);
+    return () => {
+      window.removeEventListener('popstate', update);
+      window.removeEventListener(CHANGE, update);
+    };
+  }, []);
+  return route;
+}

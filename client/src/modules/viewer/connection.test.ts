@@ -1,0 +1,137 @@
+import type RFB from '@novnc/novnc';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { SessionState } from '../../api/types.ts';
+import { ViewerConnection, type ViewerState } from './connection.ts';
+
+/** Stands in for noVNC: records the URL it was given; the test decides when it connects or drops. */
+class FakeRfb extends EventTarget {
+  static made: FakeRfb[] = [];
+  scaleViewport = false;
+  resizeSession = false;
+  focusOnClick = false;
+  background = '';
+  constructor(
+    readonly target: HTMLElement,
+    readonly url: string,
+  ) {
+    super();
+    FakeRfb.made.push(this);
+  }
+  open(): void {
+    this.dispatchEvent(new CustomEvent('connect', { detail: {} }));
+  }
+  drop(): void {
+    this.dispatchEvent(new CustomEvent('disconnect', { detail: { clean: false } }));
+  }
+  disconnect(): void {
+    queueMicrotask(() => this.dispatchEvent(new CustomEvent('disconnect', { detail: { clean: true } })));
+  }
+  focus(): void {}
+}
+
+let sessionState: SessionState;
+let tickets: number;
+
+function fakeGateway(): void {
+  tickets = 0;
+  vi.stubGlobal('location', new URL('https://gw.test/desktop/s1'));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (path: string, init?: RequestInit) => {
+      if (path === '/api/v1/sessions/s1' && (init?.method ?? 'GET') === 'GET') {
+        return Response.json({ session: { id: 's1', poolId: 'p1', userId: 'u1', state: sessionState, viewers: 0 } });
+      }
+      if (path === '/api/v1/sessions/s1/tickets' && init?.method === 'POST') {
+        tickets++;
+        return Response.json({ ticket: `t${tickets}`, url: `/ws/vnc?ticket=t${tickets}`, protocol: 'vnc', expiresAt: Date.now() + 30_000 }, { status: 201 });
+      }
+      return Response.json({ error: { code: 'not_found', message: 'no' } }, { status: 404 });
+    }),
+  );
+}
+
+function connect(): { conn: ViewerConnection; states: ViewerState[]; notReady: ReturnType<typeof vi.fn> } {
+  const states: ViewerState[] = [];
+  const notReady = vi.fn();
+  const conn = new ViewerConnection({
+    sessionId: 's1',
+    target: {} as HTMLElement,
+    onState: (s) => states.push(s),
+    onClipboard: () => {},
+    onNotReady: notReady,
+    loadRfb: async () => FakeRfb as unknown as typeof RFB,
+  });
+  conn.start();
+  return { conn, states, notReady };
+}
+
+const last = (states: ViewerState[]): string | undefined => states[states.length - 1]?.kind;
+
+beforeEach(() => {
+  FakeRfb.made = [];
+  sessionState = 'ready';
+  fakeGateway();
+  vi.spyOn(console, 'warn').mockImplementation(() => {});
+});
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
+describe('viewer connection', () => {
+  it('opens the display on this origin with a fresh ticket, scaled and resizing', async () => {
+    const { conn, states } = connect();
+    await vi.waitFor(() => expect(FakeRfb.made).toHaveLength(1));
+    const rfb = FakeRfb.made[0]!;
+    expect(rfb.url).toBe('wss://gw.test/ws/vnc?ticket=t1');
+    expect([rfb.scaleViewport, rfb.resizeSession, rfb.focusOnClick]).toEqual([true, true, true]);
+    rfb.open();
+    expect(last(states)).toBe('connected');
+    conn.dispose();
+  });
+
+  it('reconnects after an unexpected drop, with a new ticket', async () => {
+    const { conn, states } = connect();
+    await vi.waitFor(() => expect(FakeRfb.made).toHaveLength(1));
+    FakeRfb.made[0]!.open();
+    FakeRfb.made[0]!.drop();
+    expect(last(states)).toBe('reconnecting');
+    await vi.waitFor(() => expect(FakeRfb.made).toHaveLength(2), { timeout: 2000 });
+    expect(FakeRfb.made[1]!.url).toBe('wss://gw.test/ws/vnc?ticket=t2');
+    FakeRfb.made[1]!.open();
+    expect(last(states)).toBe('connected');
+    conn.dispose();
+  });
+
+  it('stops retrying and says the session ended once the gateway reports it ended', async () => {
+    const { conn, states } = connect();
+    await vi.waitFor(() => expect(FakeRfb.made).toHaveLength(1));
+    FakeRfb.made[0]!.open();
+    sessionState = 'ended';
+    FakeRfb.made[0]!.drop();
+    await vi.waitFor(() => expect(last(states)).toBe('ended'), { timeout: 2000 });
+    expect(tickets).toBe(1);
+    conn.dispose();
+  });
+
+  it('treats the person\'s own disconnect as final until they reconnect', async () => {
+    const { conn, states } = connect();
+    await vi.waitFor(() => expect(FakeRfb.made).toHaveLength(1));
+    FakeRfb.made[0]!.open();
+    conn.disconnect();
+    await vi.waitFor(() => expect(last(states)).toBe('closed'));
+    await new Promise((r) => setTimeout(r, 600));
+    expect(FakeRfb.made).toHaveLength(1);
+    conn.reconnectNow();
+    await vi.waitFor(() => expect(FakeRfb.made).toHaveLength(2));
+    conn.dispose();
+  });
+
+  it('hands a still-starting session back to the launch page', async () => {
+    sessionState = 'starting';
+    const { notReady } = connect();
+    await vi.waitFor(() => expect(notReady).toHaveBeenCalledTimes(1));
+    expect(FakeRfb.made).toHaveLength(0);
+  });
+});

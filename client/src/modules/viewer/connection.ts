@@ -1,0 +1,209 @@
+// The viewer's connection: one explicit state machine around noVNC's RFB. Every attempt gets a FRESH
+// ticket (tickets are single-use, 30 s); unexpected drops reconnect with capped backoff + jitter; and
+// each attempt first asks for the session, so an ended desktop says so instead of retrying forever.
+import type RFB from '@novnc/novnc';
+import { isApiError } from '../../api/client.ts';
+import { createTicket, getSession } from '../../api/desktops.ts';
+import { isFinal, type Session } from '../../api/types.ts';
+import { backoffDelay } from '../backoff.ts';
+import { publishDebug, type RfbDebugState } from './debugHook.ts';
+import { toWebSocketUrl } from './wsUrl.ts';
+
+export type ViewerState =
+  | { kind: 'idle' }
+  | { kind: 'connecting'; everConnected: boolean }
+  | { kind: 'connected' }
+  | { kind: 'reconnecting'; retry: number; retryAt: number; everConnected: boolean }
+  | { kind: 'closed' }
+  | { kind: 'ended'; message: string }
+  | { kind: 'unsupported'; protocol: string };
+
+type Kind = ViewerState['kind'];
+
+const TRANSITIONS: Record<Kind, readonly Kind[]> = {
+  idle: ['connecting'],
+  connecting: ['connected', 'reconnecting', 'closed', 'ended', 'unsupported'],
+  connected: ['reconnecting', 'closed', 'ended'],
+  reconnecting: ['connecting', 'closed', 'ended'],
+  closed: ['connecting'],
+  ended: [],
+  unsupported: [],
+};
+
+export interface ViewerConnectionOptions {
+  sessionId: string;
+  /** The element noVNC draws into. */
+  target: HTMLElement;
+  onState(state: ViewerState): void;
+  /** Text the remote desktop put on its clipboard. */
+  onClipboard(text: string): void;
+  onSession?(session: Session): void;
+  /** The session is still starting: the launch page should take over. */
+  onNotReady(session: Session): void;
+  /** Swappable for tests; loads noVNC lazily so sign-in does not download it. */
+  loadRfb?: () => Promise<typeof RFB>;
+}
+
+const DISPLAY_BACKGROUND = '#0e1116';
+
+export function endedMessage(session: Session): string {
+  if (session.state === 'failed') return session.error ?? 'The desktop failed to run.';
+  if (session.state === 'lost') return 'The machine running this desktop stopped answering.';
+  if (session.state === 'ending') return 'The desktop is shutting down.';
+  return 'It was ended, or it was idle for too long.';
+}
+
+export class ViewerConnection {
+  private state: ViewerState = { kind: 'idle' };
+  private rfb: RFB | undefined;
+  private generation = 0;
+  private retries = 0;
+  private attempts = 0;
+  private everConnected = false;
+  private userClosing = false;
+  private disposed = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly options: ViewerConnectionOptions) {}
+
+  start(): void {
+    void this.attempt();
+  }
+
+  /** Skips the backoff wait (the overlay's "Reconnect now"), or reconnects after "Disconnect". */
+  reconnectNow(): void {
+    if (this.state.kind !== 'reconnecting' && this.state.kind !== 'closed') return;
+    clearTimeout(this.timer);
+    void this.attempt();
+  }
+
+  /** The person chose to leave the display; the desktop keeps running. */
+  disconnect(): void {
+    clearTimeout(this.timer);
+    if (this.rfb) {
+      this.userClosing = true;
+      this.rfb.disconnect();
+    } else if (this.state.kind === 'connecting' || this.state.kind === 'reconnecting') {
+      this.generation++;
+      this.move({ kind: 'closed' });
+    }
+  }
+
+  sendCtrlAltDel(): void {
+    this.rfb?.sendCtrlAltDel();
+  }
+
+  pasteToRemote(text: string): void {
+    this.rfb?.clipboardPasteFrom(text);
+  }
+
+  focus(): void {
+    this.rfb?.focus();
+  }
+
+  /** Stops everything; safe to call twice. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.generation++;
+    clearTimeout(this.timer);
+    const rfb = this.rfb;
+    this.rfb = undefined;
+    rfb?.disconnect();
+    this.publish('disconnected');
+  }
+
+  private async attempt(): Promise<void> {
+    const generation = ++this.generation;
+    const stale = (): boolean => this.disposed || generation !== this.generation;
+    this.attempts++;
+    this.move({ kind: 'connecting', everConnected: this.everConnected });
+    try {
+      const session = await getSession(this.options.sessionId);
+      if (stale()) return;
+      this.options.onSession?.(session);
+      if (isFinal(session.state) || session.state === 'ending') return this.move({ kind: 'ended', message: endedMessage(session) });
+      if (session.state === 'starting') {
+        this.dispose();
+        return this.options.onNotReady(session);
+      }
+      const ticket = await createTicket(this.options.sessionId, 'control');
+      if (stale()) return;
+      if (ticket.protocol !== 'vnc') return this.move({ kind: 'unsupported', protocol: ticket.protocol });
+      const RFBClass = await (this.options.loadRfb ?? loadNoVnc)();
+      if (stale()) return;
+      this.open(RFBClass, toWebSocketUrl(ticket.url));
+    } catch (e) {
+      if (stale()) return;
+      // 401: api() already sent the person to sign in; this page is going away.
+      if (isApiError(e) && e.status === 401) return this.dispose();
+      if (isApiError(e) && (e.status === 403 || e.status === 404)) {
+        return this.move({ kind: 'ended', message: 'This desktop session does not exist or is not yours.' });
+      }
+      console.warn('Viewer: connection attempt failed', e);
+      this.retryLater();
+    }
+  }
+
+  private open(RFBClass: typeof RFB, url: string): void {
+    const rfb = new RFBClass(this.options.target, url);
+    rfb.scaleViewport = true;
+    rfb.resizeSession = true;
+    rfb.focusOnClick = true;
+    rfb.background = DISPLAY_BACKGROUND;
+    rfb.addEventListener('connect', () => {
+      if (this.rfb !== rfb) return;
+      this.retries = 0;
+      this.everConnected = true;
+      this.move({ kind: 'connected' });
+      rfb.focus();
+    });
+    rfb.addEventListener('disconnect', (ev) => {
+      if (this.rfb !== rfb) return;
+      this.rfb = undefined;
+      if (this.userClosing) {
+        this.userClosing = false;
+        return this.move({ kind: 'closed' });
+      }
+      console.warn(`Viewer: display connection dropped (clean=${ev.detail.clean})`);
+      this.retryLater();
+    });
+    rfb.addEventListener('clipboard', (ev) => {
+      if (this.rfb === rfb) this.options.onClipboard(ev.detail.text);
+    });
+    rfb.addEventListener('securityfailure', (ev) => {
+      console.warn('Viewer: the display refused the connection', ev.detail);
+    });
+    this.rfb = rfb;
+  }
+
+  private retryLater(): void {
+    const delay = backoffDelay(this.retries++);
+    this.move({ kind: 'reconnecting', retry: this.retries, retryAt: Date.now() + delay, everConnected: this.everConnected });
+    this.timer = setTimeout(() => void this.attempt(), delay);
+  }
+
+  private move(next: ViewerState): void {
+    if (!TRANSITIONS[this.state.kind].includes(next.kind)) {
+      throw new Error(`viewer: illegal transition ${this.state.kind} -> ${next.kind}`);
+    }
+    this.state = next;
+    this.publish(next.kind === 'connecting' ? 'connecting' : next.kind === 'connected' ? 'connected' : 'disconnected');
+    this.options.onState(next);
+  }
+
+  private publish(rfbState: RfbDebugState): void {
+    publishDebug({ rfbState, sessionId: this.options.sessionId, attempts: this.attempts });
+  }
+}
+
+let noVnc: Promise<typeof RFB> | undefined;
+
+/** Loads noVNC once; the launch page calls it early so the viewer does not wait for the download. */
+export function loadNoVnc(): Promise<typeof RFB> {
+  noVnc ??= import('@novnc/novnc').then((mod) => mod.default);
+  noVnc.catch(() => {
+    noVnc = undefined;
+  });
+  return noVnc;
+}

@@ -1,0 +1,113 @@
+// "My desktops": one card per entitled pool with the person's live session in it, if any.
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { errorMessage } from '../api/client.ts';
+import { endSession, launchSession, listPools, listSessions } from '../api/desktops.ts';
+import { isLive, type Pool, type Session } from '../api/types.ts';
+import { Alert } from '../components/Alert.tsx';
+import { Button } from '../components/Button.tsx';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
+import { EmptyState } from '../components/EmptyState.tsx';
+import { PageHeading } from '../components/PageHeading.tsx';
+import { PoolCard } from '../components/PoolCard.tsx';
+import { PageLoading } from '../components/Spinner.tsx';
+import { navigate, paths } from '../modules/router.ts';
+import { useNow } from '../modules/useNow.ts';
+
+const REFRESH_MS = 5000;
+
+function openSession(session: Session): void {
+  navigate(session.state === 'ready' ? paths.viewer(session.id) : paths.launch(session.id));
+}
+
+export function DesktopsPage() {
+  const [pools, setPools] = useState<Pool[]>();
+  const [sessions, setSessions] = useState<Session[]>([]);
+  const [loadError, setLoadError] = useState<string>();
+  const [launching, setLaunching] = useState<string>();
+  const [cardError, setCardError] = useState<{ poolId: string; message: string }>();
+  const [ending, setEnding] = useState<{ session: Session; pool: Pool }>();
+  const now = useNow(30_000);
+
+  const load = useCallback(async (signal?: AbortSignal) => {
+    try {
+      const [p, s] = await Promise.all([listPools(signal), listSessions(signal)]);
+      setPools(p);
+      setSessions(s.filter(isLive));
+      setLoadError(undefined);
+    } catch (e) {
+      if (!signal?.aborted) setLoadError(errorMessage(e));
+    }
+  }, []);
+
+  useEffect(() => {
+    const ac = new AbortController();
+    void load(ac.signal);
+    // Keeps session states current (started elsewhere, ended by policy) without a manual refresh.
+    const id = setInterval(() => void load(ac.signal), REFRESH_MS);
+    return () => {
+      ac.abort();
+      clearInterval(id);
+    };
+  }, [load]);
+
+  const launch = async (pool: Pool): Promise<void> => {
+    setLaunching(pool.id);
+    setCardError(undefined);
+    try {
+      openSession(await launchSession(pool.id));
+    } catch (e) {
+      setCardError({ poolId: pool.id, message: errorMessage(e) });
+      setLaunching(undefined);
+    }
+  };
+
+  const sessionFor = (pool: Pool): Session | undefined =>
+    sessions.filter((s) => s.poolId === pool.id).sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0))[0];
+
+  return (
+    <>
+      <PageHeading title="My desktops" subtitle="Launch a desktop to start working. A running desktop keeps your work while you are away." />
+      {loadError && (
+        <Alert title="Your desktops could not be loaded" action={<Button onClick={() => void load()}>Try again</Button>}>
+          {loadError}
+        </Alert>
+      )}
+      {!pools && !loadError && <PageLoading label="Loading your desktops…" />}
+      {pools && pools.length === 0 && (
+        <EmptyState title="No desktops yet">
+          You are not entitled to any desktop pool. Ask your Deskport administrator to add you to a group that has one.
+        </EmptyState>
+      )}
+      {pools && pools.length > 0 && (
+        <div class="pool-grid" data-testid="pool-list">
+          {pools.map((pool) => (
+            <PoolCard
+              key={pool.id}
+              pool={pool}
+              session={sessionFor(pool)}
+              now={now}
+              launching={launching === pool.id}
+              error={cardError?.poolId === pool.id ? cardError.message : undefined}
+              onLaunch={() => void launch(pool)}
+              onResume={openSession}
+              onEnd={(session) => setEnding({ session, pool })}
+            />
+          ))}
+        </div>
+      )}
+      {ending && (
+        <ConfirmDialog
+          title={`End ${ending.pool.name}?`}
+          confirmLabel="End desktop"
+          onClose={() => setEnding(undefined)}
+          onConfirm={async () => {
+            await endSession(ending.session.id);
+            await load();
+          }}
+        >
+          The desktop shuts down for everyone viewing it. Save your work first: anything unsaved in it is lost.
+        </ConfirmDialog>
+      )}
+    </>
+  );
+}

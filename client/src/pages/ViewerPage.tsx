@@ -1,0 +1,107 @@
+// The remote desktop in the browser: noVNC fills the window under a slim toolbar; overlays explain
+// connecting, reconnecting and ended states. The connection logic lives in modules/viewer/connection.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { listPools } from '../api/desktops.ts';
+import { ClipboardPanel } from '../components/viewer/ClipboardPanel.tsx';
+import { ViewerOverlay } from '../components/viewer/ViewerOverlay.tsx';
+import { ViewerToolbar } from '../components/viewer/ViewerToolbar.tsx';
+import { navigate, paths } from '../modules/router.ts';
+import { ViewerConnection, type ViewerState } from '../modules/viewer/connection.ts';
+
+export function ViewerPage({ sessionId }: { sessionId: string }) {
+  const rootRef = useRef<HTMLDivElement>(null);
+  const screenRef = useRef<HTMLDivElement>(null);
+  const connRef = useRef<ViewerConnection | undefined>(undefined);
+  const [state, setState] = useState<ViewerState>({ kind: 'idle' });
+  const [poolName, setPoolName] = useState<string>();
+  const [clipboardOpen, setClipboardOpen] = useState(false);
+  const [clipText, setClipText] = useState('');
+  const [clipAt, setClipAt] = useState<number>();
+  const [fullscreen, setFullscreen] = useState(false);
+
+  useEffect(() => {
+    const target = screenRef.current;
+    if (!target) return;
+    let poolLookup = false;
+    const conn = new ViewerConnection({
+      sessionId,
+      target,
+      onState: setState,
+      onClipboard: (text) => {
+        setClipText(text);
+        setClipAt(Date.now());
+        // Best effort: browsers only allow this while the page has focus.
+        navigator.clipboard?.writeText(text).catch(() => {});
+      },
+      onSession: (session) => {
+        if (poolLookup) return;
+        poolLookup = true;
+        listPools().then((pools) => setPoolName(pools.find((p) => p.id === session.poolId)?.name), () => {});
+      },
+      onNotReady: () => navigate(paths.launch(sessionId), { replace: true }),
+    });
+    connRef.current = conn;
+    conn.start();
+    return () => conn.dispose();
+  }, [sessionId]);
+
+  useEffect(() => {
+    document.title = `${poolName ?? 'Desktop'} · Deskport`;
+    return () => {
+      document.title = 'Deskport';
+    };
+  }, [poolName]);
+
+  useEffect(() => {
+    const onChange = (): void => setFullscreen(document.fullscreenElement === rootRef.current);
+    document.addEventListener('fullscreenchange', onChange);
+    return () => document.removeEventListener('fullscreenchange', onChange);
+  }, []);
+
+  const toggleFullscreen = (): void => {
+    if (document.fullscreenElement) void document.exitFullscreen();
+    else rootRef.current?.requestFullscreen().catch((e: unknown) => console.warn('Full screen refused', e));
+  };
+
+  const conn = (): ViewerConnection | undefined => connRef.current;
+
+  return (
+    <div class="viewer" ref={rootRef} data-state={state.kind}>
+      <ViewerToolbar
+        title={poolName ?? 'Desktop'}
+        state={state}
+        clipboardOpen={clipboardOpen}
+        fullscreen={fullscreen}
+        onClipboard={() => setClipboardOpen((open) => !open)}
+        onCtrlAltDel={() => {
+          conn()?.sendCtrlAltDel();
+          conn()?.focus();
+        }}
+        onFullscreen={toggleFullscreen}
+        onDisconnect={() => conn()?.disconnect()}
+      />
+      <div class="viewer__stage">
+        {/* noVNC owns this element's children; Preact never renders into it. */}
+        <div class="viewer__screen" ref={screenRef} data-testid="viewer" data-session-id={sessionId} />
+        <ViewerOverlay state={state} onReconnect={() => conn()?.reconnectNow()} />
+        {clipboardOpen && (
+          <div id="viewer-clipboard-panel" class="viewer__side">
+            <ClipboardPanel
+              text={clipText}
+              receivedAt={clipAt}
+              connected={state.kind === 'connected'}
+              onText={setClipText}
+              onSend={(text) => {
+                conn()?.pasteToRemote(text);
+              }}
+              onClose={() => {
+                setClipboardOpen(false);
+                conn()?.focus();
+              }}
+            />
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
