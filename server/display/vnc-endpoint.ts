@@ -45,8 +45,8 @@ export function createVncEndpoint(deps: VncEndpointDeps) {
     const { session, desktop, mode, userId } = r;
     wss.handleUpgrade(req, socket, head, (browser) => {
       const slog = log.child({ sessionId: session.id, mode });
-      let relay: { close(reason: string): void } | undefined;
-      const viewer = { userId, mode, close: (code: number, reason: string) => (relay ? relay.close(reason) : closeWs(browser, code, reason)) };
+      // Closing the browser side with our code is enough: the relay then closes the desktop side.
+      const viewer = { userId, mode, close: (code: number, reason: string) => closeWs(browser, code, reason) };
       deps.viewers.add(session.id, viewer);
       void deps.broker.viewerAttached(session.id);
       let left = false;
@@ -67,7 +67,6 @@ export function createVncEndpoint(deps: VncEndpointDeps) {
             onActivity: () => deps.activity(session.id),
             onBytes: deps.metrics.relayBytes,
           });
-          relay = h;
           void h.done.then((d: { reason: string }) => slog.info({ reason: d.reason }, 'display closed'));
           slog.info('display connected');
         })

@@ -104,6 +104,18 @@ export class RfbViewer {
     return { pixels: fb, hash: createHash('sha256').update(fb).digest('hex'), distinctColours: colours.size };
   }
 
+  /** A left click at (x, y), as a person focusing a window would. */
+  click(x: number, y: number): void {
+    for (const mask of [1, 0]) {
+      const m = Buffer.alloc(6);
+      m[0] = 5;
+      m[1] = mask;
+      m.writeUInt16BE(x, 2);
+      m.writeUInt16BE(y, 4);
+      this.send(m);
+    }
+  }
+
   /** Types text (printable ASCII; '\n' is Return) as KeyEvent down/up pairs. */
   type(text: string): void {
     for (const ch of text) {

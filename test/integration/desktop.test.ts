@@ -25,6 +25,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const desktopOf = (sessionId: string) => desktopInfo(api, t.dataDir, sessionId);
 
+async function waitForContent(file: string, want: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (existsSync(file) && readFileSync(file, 'utf8').trim() === want) return;
+    await sleep(100);
+  }
+}
+
 /** Captures until two consecutive frames agree (the terminal finished drawing). */
 async function stableCapture(v: RfbViewer): Promise<string> {
   let last = (await v.capture()).hash;
@@ -56,14 +64,16 @@ describe('a desktop through the gateway', () => {
     const viewer = await RfbViewer.open(t.url, await ticket(api, s.id, 'view'));
     await viewer.handshake();
     const before = await stableCapture(viewer);
+    viewer.click(200, 200);
     viewer.type('touch view-was-here\n');
-    viewer.send([5, 1, 0, 100, 0, 100]); // a click, too
     await sleep(1500);
     expect(await stableCapture(viewer)).toBe(before);
     expect(existsSync(join(home, 'view-was-here'))).toBe(false);
 
     const control = await RfbViewer.open(t.url, await ticket(api, s.id, 'control'));
     await control.handshake();
+    control.click(200, 200); // focus the terminal; the window manager takes a moment
+    await sleep(500);
     control.type('touch control-was-here\n');
     const deadline = Date.now() + 10_000;
     while (!existsSync(join(home, 'control-was-here')) && Date.now() < deadline) await sleep(100);
@@ -79,9 +89,10 @@ describe('a desktop through the gateway', () => {
     const { home, pids } = await desktopOf(s.id);
     const v1 = await RfbViewer.open(t.url, await ticket(api, s.id));
     await v1.handshake();
+    v1.click(200, 200);
+    await sleep(500);
     v1.type('echo before-restart > marker\n');
-    const deadline = Date.now() + 10_000;
-    while (!existsSync(join(home, 'marker')) && Date.now() < deadline) await sleep(100);
+    await waitForContent(join(home, 'marker'), 'before-restart');
     await t.restart();
     for (const pid of pids) expect(() => process.kill(pid, 0)).not.toThrow();
     api = await signIn(t.url, 'admin', ADMIN_PASSWORD);
