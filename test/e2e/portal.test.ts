@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/browser.ts';
 import { desktopInfo } from '../helpers/desktops.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
@@ -13,7 +14,6 @@ declare global {
 }
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let t: TestGateway;
 let browser: Browser;
@@ -23,7 +23,7 @@ beforeAll(async () => {
   if (!existsSync(join(process.cwd(), 'client/dist/index.html'))) throw new Error('client/dist is missing: run `npm run build` (npm test does it)');
   mkdirSync(ARTIFACTS, { recursive: true });
   t = await startTestGateway();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 });
 afterAll(async () => {

@@ -21,9 +21,11 @@ export interface TestGateway {
 
 export async function startTestGateway(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestGateway> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'deskport-test-'));
-  const config = () => loadConfig({ listen: '127.0.0.1:0', dataDir }, { DESKPORT_ADMIN_PASSWORD: ADMIN_PASSWORD, ...opts.env });
+  let listen = '127.0.0.1:0';
+  const config = () => loadConfig({ listen, dataDir }, { DESKPORT_ADMIN_PASSWORD: ADMIN_PASSWORD, ...opts.env });
   const start = () => startGateway({ config: config(), log: silentLogger(), embeddedAgent: true, sweepIntervalMs: 200 });
   let gw = await start();
+  listen = new URL(gw.url).host; // a restart comes back on the same port, as a service would
   await waitReady(gw.url);
   const t: TestGateway = {
     gw,
@@ -31,7 +33,7 @@ export async function startTestGateway(opts: { dataDir?: string; env?: Record<st
     dataDir,
     async restart() {
       await gw.stop();
-      // Same data dir, new port: like an operator restarting the service.
+      // Same data dir and port: like an operator restarting the service.
       gw = await start();
       t.gw = gw;
       t.url = gw.url;

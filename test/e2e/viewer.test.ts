@@ -1,0 +1,100 @@
+// The viewer in Chromium against a real desktop: it reconnects by itself (with a fresh ticket)
+// after the gateway restarts under it, and the clipboard works both ways.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/browser.ts';
+import { desktopInfo } from '../helpers/desktops.ts';
+import { ADMIN_PASSWORD, signIn, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+
+declare global {
+  interface Window { __deskport?: { rfbState: string; sessionId: string; attempts: number } }
+}
+
+const ARTIFACTS = join(process.cwd(), 'test-artifacts');
+let t: TestGateway;
+let browser: Browser;
+let page: Page;
+let home: string;
+
+const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+const connected = () => page.waitForFunction(() => window.__deskport?.rfbState === 'connected', undefined, { timeout: 30_000 });
+
+async function waitForFile(file: string, want: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  let got = '';
+  while (Date.now() < deadline) {
+    got = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+    if (got === want) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return got;
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  t = await startTestGateway();
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.url });
+  page = await context.newPage();
+  await page.goto(t.url);
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Launch Linux desktop (local)' }).click();
+  await connected();
+  const sessionId = await page.evaluate(() => window.__deskport!.sessionId);
+  home = (await desktopInfo(await signIn(t.url, 'admin', ADMIN_PASSWORD), t.dataDir, sessionId)).home;
+  await page.locator('[data-testid="viewer"] canvas').click({ position: { x: 300, y: 200 } });
+  await page.waitForTimeout(500);
+});
+afterAll(async () => {
+  await browser?.close();
+  await t?.cleanup();
+});
+
+describe('the viewer', () => {
+  it('reconnects by itself after the gateway restarts, and the desktop kept its state', async () => {
+    await page.keyboard.type('echo kept > before.txt', { delay: 10 });
+    await page.keyboard.press('Enter');
+    expect(await waitForFile(join(home, 'before.txt'), 'kept')).toBe('kept');
+    const attempts = await page.evaluate(() => window.__deskport!.attempts);
+    await t.stop();
+    await page.waitForFunction(() => window.__deskport?.rfbState === 'disconnected', undefined, { timeout: 10_000 });
+    await page.getByTestId('viewer-overlay').waitFor();
+    await shot('10-viewer-reconnecting');
+    await t.restart();
+    await connected();
+    expect(await page.evaluate(() => window.__deskport!.attempts)).toBeGreaterThan(attempts);
+    await page.locator('[data-testid="viewer"] canvas').click({ position: { x: 300, y: 200 } });
+    await page.waitForTimeout(500);
+    await page.keyboard.type('cat before.txt > after.txt', { delay: 10 });
+    await page.keyboard.press('Enter');
+    expect(await waitForFile(join(home, 'after.txt'), 'kept')).toBe('kept');
+    await shot('11-viewer-reconnected');
+  });
+
+  it('sends the clipboard panel text to the desktop and shows the desktop selection', async () => {
+    await page.getByRole('button', { name: 'Clipboard' }).click();
+    const box = page.getByLabel('Clipboard text');
+    await box.fill('echo from-browser > clip.txt');
+    await page.getByRole('button', { name: 'Send to desktop' }).click();
+    // Xvnc puts received text into PRIMARY too; a middle click pastes it into the terminal.
+    const canvas = page.locator('[data-testid="viewer"] canvas');
+    await canvas.click({ position: { x: 300, y: 200 }, button: 'middle' });
+    await page.waitForTimeout(300);
+    await page.keyboard.press('Enter');
+    expect(await waitForFile(join(home, 'clip.txt'), 'from-browser')).toBe('from-browser');
+
+    await page.keyboard.type('clear; echo desk2browser', { delay: 10 });
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(500);
+    await shot('12-clipboard-before-select');
+    // Double-click the output word (first line of the cleared terminal) to select it on the desktop.
+    await page.mouse.dblclick(90, 115);
+    await page.waitForFunction(() => (document.querySelector('textarea[name="clipboard"]') as HTMLTextAreaElement | null)?.value.includes('desk2browser'), undefined, { timeout: 10_000 });
+    await shot('13-clipboard-from-desktop');
+  });
+});
