@@ -1,0 +1,66 @@
+// The admin pages in Chromium against the real API: create a user who then signs in and
+// launches; the admin sees the live session and ends it.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/browser.ts';
+import { ADMIN_PASSWORD, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+
+declare global {
+  interface Window { __deskport?: { rfbState: string; sessionId: string; attempts: number } }
+}
+
+const ARTIFACTS = join(process.cwd(), 'test-artifacts');
+let t: TestGateway;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  t = await startTestGateway();
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+});
+afterAll(async () => {
+  await browser?.close();
+  await t?.cleanup();
+});
+
+async function signedIn(username: string, password: string) {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  await page.goto(t.url);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'My desktops' }).waitFor();
+  return page;
+}
+
+describe('admin pages', () => {
+  it('an admin creates a user, sees their live session and ends it', async () => {
+    const admin = await signedIn('admin', ADMIN_PASSWORD);
+    await admin.getByRole('link', { name: 'Users' }).click();
+    const form = admin.getByTestId('create-user-form');
+    await form.getByLabel('Username').fill('carol');
+    await form.getByLabel('Display name').fill('Carol Danvers');
+    await form.getByLabel('Password').fill('carol-password-1');
+    await form.getByRole('button', { name: 'Create user' }).click();
+    await admin.getByTestId('user-row-carol').waitFor();
+    await admin.screenshot({ path: join(ARTIFACTS, '20-admin-users.png') });
+
+    const carol = await signedIn('carol', 'carol-password-1');
+    await expect(carol.getByRole('link', { name: 'Users' }).count()).resolves.toBe(0);
+    await carol.getByRole('button', { name: 'Launch Linux desktop (local)' }).click();
+    await carol.waitForFunction(() => window.__deskport?.rfbState === 'connected', undefined, { timeout: 30_000 });
+
+    await admin.getByRole('link', { name: 'Live sessions' }).click();
+    const row = admin.getByTestId('sessions-table').getByRole('row').filter({ hasText: 'carol' });
+    await row.waitFor({ timeout: 10_000 });
+    await admin.screenshot({ path: join(ARTIFACTS, '21-admin-live-sessions.png') });
+    await admin.getByRole('button', { name: 'End session of carol in Linux desktop (local)' }).click();
+    await admin.getByTestId('confirm-dialog').getByRole('button', { name: 'End session' }).click();
+    await row.waitFor({ state: 'detached', timeout: 15_000 });
+    // Carol's viewer is told the session ended instead of retrying forever.
+    await carol.getByTestId('viewer-overlay').and(carol.locator('[data-kind="ended"]')).waitFor({ timeout: 15_000 });
+    await carol.screenshot({ path: join(ARTIFACTS, '22-viewer-ended-by-admin.png') });
+  });
+});
