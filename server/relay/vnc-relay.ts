@@ -136,6 +136,7 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
   const badViewer = (why: string) => finish(why, RelayCloseCode.BadViewerStream, 'the viewer sent an invalid RFB stream');
   const desktopFailed = (why: string) => finish(why, RelayCloseCode.DesktopFailed, why);
 
+  const onBytes = options.onBytes;
   function callback(name: string, fn: () => void): void {
     try {
       fn();
@@ -152,7 +153,14 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
     });
     if (dir === 'toBrowser') stats.bytesToBrowser += data.length;
     else stats.bytesToDesktop += data.length;
-    if (options.onBytes) callback('onBytes', () => options.onBytes?.(dir, data.length));
+    if (onBytes) {
+      // Called directly (no closure per message): this is the hot path.
+      try {
+        onBytes(dir, data.length);
+      } catch (err) {
+        log.warn({ err, callback: 'onBytes' }, 'vnc relay callback threw');
+      }
+    }
     if (to.bufferedAmount > high) fromGate.hold('backpressure');
   }
 
