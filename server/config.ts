@@ -25,6 +25,9 @@ export const configSchema = z
     /** Desktops the embedded agent may run at once. */
     localCapacity: z.coerce.number().int().min(1).max(1000).default(8),
     metricsPublic: z.coerce.boolean().default(false),
+    /** Network for programs inside local desktops: `none` (default: not even the host's loopback,
+     *  where the gateway and other desktops listen) or `host`. */
+    desktopNetwork: z.enum(['none', 'host']).default('none'),
   })
   .strict();
 
@@ -43,6 +46,7 @@ const ENV: Record<string, keyof z.infer<typeof configSchema>> = {
   DESKPORT_MAX_CLIPBOARD_BYTES: 'maxClipboardBytes',
   DESKPORT_LOCAL_CAPACITY: 'localCapacity',
   DESKPORT_METRICS_PUBLIC: 'metricsPublic',
+  DESKPORT_DESKTOP_NETWORK: 'desktopNetwork',
 };
 
 export class ConfigError extends Error {}

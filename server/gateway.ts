@@ -126,7 +126,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       enrollToken = secretToken('dpe_');
       await store.createEnrollmentToken({ hash: sha256(enrollToken), createdAt: clock.now(), expiresAt: clock.now() + 600_000, usedAt: null });
     }
-    const driver = o.driver ?? createProcessDriver({ dataDir: config.dataDir, log });
+    const driver = o.driver ?? createProcessDriver({ dataDir: config.dataDir, log, sessionNetwork: config.desktopNetwork });
     agent = startAgent({
       gatewayUrl: url, stateDir, name: hostname(), drivers: [driver], log, ...(enrollToken ? { enrollToken } : {}),
       capacity: { desktops: config.localCapacity, cpu: 0, memoryMb: 0 },

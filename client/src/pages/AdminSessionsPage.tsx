@@ -10,6 +10,7 @@ import { EmptyState } from '../components/EmptyState.tsx';
 import { PageHeading } from '../components/PageHeading.tsx';
 import { PageLoading, Spinner } from '../components/Spinner.tsx';
 import { useNow } from '../modules/useNow.ts';
+import { usePolling } from '../modules/usePolling.ts';
 
 const REFRESH_MS = 5000;
 type NameMap = Map<string, string>;
@@ -60,15 +61,7 @@ export function AdminSessionsPage() {
     }
   }, []);
 
-  useEffect(() => {
-    const ac = new AbortController();
-    void load(ac.signal);
-    const id = setInterval(() => void load(ac.signal), REFRESH_MS);
-    return () => {
-      ac.abort();
-      clearInterval(id);
-    };
-  }, [load]);
+  usePolling(load, REFRESH_MS);
 
   const names: SessionNames = {
     user: (s) => s.username ?? maps.users.get(s.userId)?.username ?? s.userId,

@@ -1,5 +1,5 @@
 // "My desktops": one card per entitled pool with the person's live session in it, if any.
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useState } from 'preact/hooks';
 import { errorMessage } from '../api/client.ts';
 import { endSession, launchSession, listPools, listSessions } from '../api/desktops.ts';
 import { isLive, type Pool, type Session } from '../api/types.ts';
@@ -12,6 +12,7 @@ import { PoolCard } from '../components/PoolCard.tsx';
 import { PageLoading } from '../components/Spinner.tsx';
 import { navigate, paths } from '../modules/router.ts';
 import { useNow } from '../modules/useNow.ts';
+import { usePolling } from '../modules/usePolling.ts';
 
 const REFRESH_MS = 5000;
 
@@ -39,16 +40,7 @@ export function DesktopsPage() {
     }
   }, []);
 
-  useEffect(() => {
-    const ac = new AbortController();
-    void load(ac.signal);
-    // Keeps session states current (started elsewhere, ended by policy) without a manual refresh.
-    const id = setInterval(() => void load(ac.signal), REFRESH_MS);
-    return () => {
-      ac.abort();
-      clearInterval(id);
-    };
-  }, [load]);
+  usePolling(load, REFRESH_MS);
 
   const launch = async (pool: Pool): Promise<void> => {
     setLaunching(pool.id);

@@ -1,0 +1,65 @@
+// Picks a free X display number, VNC port and uid for a new desktop. Checks are best effort (another
+// program may take a display between the check and Xvnc's start): create() retries on a clash.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/** Free if no X server (sandboxed or not) holds it: no lock file or socket in the host /tmp, and no
+ *  abstract socket, which Xvnc binds in the host network namespace even inside a sandbox. */
+export async function displayFree(display: number, unixSockets: string): Promise<boolean> {
+  for (const path of [`/tmp/.X${display}-lock`, `/tmp/.X11-unix/X${display}`]) {
+    if (await exists(path)) return false;
+  }
+  return !new RegExp(` @?/tmp/\\.X11-unix/X${display}$`, 'm').test(unixSockets);
+}
+
+export function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+export interface DisplayPick {
+  display: number;
+  port: number;
+}
+
+export async function pickDisplay(o: { base: number; count: number; portBase: number; taken: Set<number> }): Promise<DisplayPick> {
+  const unixSockets = await readFile('/proc/net/unix', 'utf8').catch(() => '');
+  for (let display = o.base; display < o.base + o.count; display++) {
+    if (o.taken.has(display)) continue;
+    const port = o.portBase + display;
+    if ((await displayFree(display, unixSockets)) && (await portFree(port))) return { display, port };
+  }
+  throw new Error(`no free X display in :${o.base}-:${o.base + o.count - 1} (with a free port from ${o.portBase + o.base})`);
+}
+
+/** uids in [base, base + count) that nothing uses: no desktop record, no home owned by it, no process
+ *  running as it. The default range starts at 2,000,000,000: above systemd's container ranges
+ *  (524288-1879048191) and below 2^31, which some tools mishandle. */
+export function pickUid(o: { base: number; count: number; taken: Set<number> }): number {
+  for (let uid = o.base; uid < o.base + o.count; uid++) if (!o.taken.has(uid)) return uid;
+  throw new Error(`no free uid in [${o.base}, ${o.base + o.count})`);
+}
+
+/** Owners of the entries directly inside each directory (the homes a uid must never be recycled into). */
+export async function ownersIn(dirs: string[]): Promise<number[]> {
+  const owners: number[] = [];
+  for (const dir of dirs) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      const st = await stat(join(dir, name)).catch(() => null);
+      if (st) owners.push(st.uid);
+    }
+  }
+  return owners;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,105 @@
+// What the process driver's parts share: options, paths, the programs it runs, and the three things
+// done to any recorded desktop: build its sandbox, check it is alive, tear it down.
+import { accessSync, constants } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { removeStaleXFiles } from './desktop-files.ts';
+import { readAllStates, type DesktopState, type Layout } from './layout.ts';
+import type { ResolvedOptions } from './options.ts';
+import { readCmdline, stillRunning, stopProcesses } from './procfs.ts';
+import type { Jail } from './sandbox.ts';
+
+const PACKAGES = { Xvnc: 'tigervnc-standalone-server', openbox: 'openbox', xterm: 'xterm', xsetroot: 'x11-xserver-utils', bwrap: 'bubblewrap' };
+export type Bins = Record<keyof typeof PACKAGES, string>;
+
+export interface Runtime {
+  o: ResolvedOptions;
+  L: Layout;
+  /** As root each desktop gets its own uid; otherwise everything runs as the driver's user. */
+  isRoot: boolean;
+  /** Absolute paths of the programs; throws naming the Debian package of a missing one. */
+  bins(): Bins;
+  /** Runs allocations one at a time, so two creates never pick the same display, port or uid. */
+  allocating<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export function createRuntime(o: ResolvedOptions, L: Layout): Runtime {
+  let found: Bins | undefined;
+  let chain: Promise<unknown> = Promise.resolve();
+  return {
+    o,
+    L,
+    isRoot: process.getuid?.() === 0,
+    bins: () => (found ??= findBinaries(o.sandbox === 'bwrap')), // looked up again until installed
+    allocating<T>(fn: () => Promise<T>): Promise<T> {
+      const next = chain.then(fn, fn);
+      chain = next.catch(() => undefined);
+      return next;
+    },
+  };
+}
+
+export function jailFor(rt: Runtime, s: DesktopState): Jail {
+  const dir = rt.L.desktopDir(s.desktopId);
+  const tmp = rt.L.tmpDir(s.desktopId);
+  return {
+    mode: s.sandbox,
+    ids: rt.isRoot ? { uid: s.uid, gid: s.gid } : null,
+    display: s.display,
+    hostHome: s.home,
+    hostTmp: tmp,
+    vncPasswdFile: s.sandbox === 'none' ? join(tmp, 'vncpasswd') : join(dir, 'vncpasswd'),
+    passwdFile: join(dir, 'passwd'),
+    groupFile: join(dir, 'group'),
+    sessionNetwork: s.sessionNetwork,
+    extraReadOnly: rt.o.extraReadOnlyPaths,
+    hide: [rt.o.dataDir],
+    bwrap: s.sandbox === 'bwrap' ? rt.bins().bwrap : '',
+  };
+}
+
+/** Running means: the recorded Xvnc is still the same process (start time), runs as the desktop's
+ *  uid, and is Xvnc on the recorded display (a recycled pid fails at least one of these). */
+export async function isRunning(s: DesktopState): Promise<boolean> {
+  if (!s.xvnc) return false;
+  const info = await stillRunning(s.xvnc);
+  if (!info || info.uid !== s.uid) return false;
+  const argv = await readCmdline(s.xvnc.pid);
+  return basename(argv[0] ?? '') === 'Xvnc' && argv[1] === `:${s.display}`;
+}
+
+/** Stops every process of the desktop and removes what it held; a personal home is kept. */
+export async function teardown(rt: Runtime, s: DesktopState, graceMs = rt.o.stopGraceMs): Promise<void> {
+  const others = (await readAllStates(rt.L)).filter((x) => x.desktopId !== s.desktopId);
+  // As root the uid is this desktop's alone, so every process running as it belongs to the desktop,
+  // including ones that left its session. Otherwise pick by session, never the driver itself.
+  const exclusive = rt.isRoot && !others.some((x) => x.uid === s.uid);
+  const sids = new Set(s.spawned.map((r) => r.pid));
+  const left = await stopProcesses({
+    graceMs,
+    select: (procs) => procs.filter((p) => p.uid === s.uid && p.pid !== process.pid && (exclusive || sids.has(p.sid))),
+  });
+  if (left > 0) throw new Error(`desktop ${s.desktopId}: ${left} process(es) survived SIGKILL; try destroy again`);
+  if (s.sandbox === 'none') await removeStaleXFiles(s.display, s.uid);
+  if (s.persistence === 'pooled') await rm(s.home, { recursive: true, force: true });
+  await rm(rt.L.desktopDir(s.desktopId), { recursive: true, force: true });
+}
+
+function findBinaries(needBwrap: boolean): Bins {
+  const found: Partial<Bins> = { bwrap: '' };
+  for (const [name, pkg] of Object.entries(PACKAGES) as [keyof Bins, string][]) {
+    const path = ['/usr/local/bin', '/usr/bin', '/bin'].map((d) => join(d, name)).find(executable);
+    if (path) found[name] = path;
+    else if (name !== 'bwrap' || needBwrap) throw new Error(`process driver needs ${name}: apt-get install -y ${pkg}`);
+  }
+  return found as Bins;
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

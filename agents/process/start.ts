@@ -1,0 +1,110 @@
+// Starting one process desktop: reserve a display, port and uid (recorded before anything runs, so a
+// crash mid-start leaves a record destroy can clean), then Xvnc, the background, openbox + xterm.
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { DesktopSpec } from '../driver.ts';
+import { ownersIn, pickDisplay, pickUid } from './allocate.ts';
+import { waitForBanner } from './banner.ts';
+import { prepareHome, writeDesktopFiles } from './desktop-files.ts';
+import { readAllStates, writeState, type DesktopState } from './layout.ts';
+import { listProcs, readCmdline, readProc, type ProcRef } from './procfs.ts';
+import { jailFor, teardown, type Runtime } from './runtime.ts';
+import { command, desktopEnv, inside, runOnce, spawnDetached } from './sandbox.ts';
+
+/** Xvnc's words when another server took the display or port between our check and its start. */
+const CLASH = /already active|already in use|Cannot establish any listening sockets/i;
+
+/** A start that failed because the display or port was taken meanwhile: worth retrying elsewhere. */
+export class DisplayClash extends Error {
+  constructor(message: string, readonly display: number) {
+    super(message);
+  }
+}
+
+async function allocate(rt: Runtime, spec: DesktopSpec, avoid: Set<number>): Promise<DesktopState> {
+  const { o, L, isRoot } = rt;
+  return rt.allocating(async () => {
+    const states = await readAllStates(L);
+    const holder = spec.persistence === 'personal' && states.find((s) => s.persistence === 'personal' && s.homeKey === spec.homeKey);
+    if (holder) throw new Error(`personal home ${JSON.stringify(spec.homeKey)} is held by desktop ${holder.desktopId}; destroy it first`);
+    const taken = new Set([...avoid, ...states.map((s) => s.display)]);
+    const { display, port } = await pickDisplay({ base: o.displayBase, count: o.displayCount, portBase: o.portBase, taken });
+    const home = L.homeDir(spec.persistence, spec.persistence === 'personal' ? (spec.homeKey ?? '') : spec.desktopId);
+    let uid = process.getuid?.() ?? 0;
+    if (isRoot) {
+      // A personal home keeps its uid from desktop to desktop. Any other uid is never recycled while
+      // a record, a home or a process still belongs to it.
+      const owner = spec.persistence === 'personal' ? (await stat(home).catch(() => null))?.uid : undefined;
+      const used = new Set([
+        ...states.map((s) => s.uid),
+        ...(await ownersIn([join(L.root, 'homes', 'pooled'), join(L.root, 'homes', 'personal')])),
+        ...(await listProcs()).map((p) => p.uid),
+      ]);
+      const inRange = owner !== undefined && owner >= o.uidBase && owner < o.uidBase + o.uidCount;
+      uid = inRange ? owner : pickUid({ base: o.uidBase, count: o.uidCount, taken: used });
+    }
+    const state: DesktopState = {
+      version: 1, desktopId: spec.desktopId, display, port, uid, gid: isRoot ? uid : (process.getgid?.() ?? 0),
+      startedAt: Date.now(), persistence: spec.persistence, homeKey: spec.homeKey ?? null, home,
+      sandbox: o.sandbox, sessionNetwork: o.sessionNetwork, spawned: [], xvnc: null,
+    };
+    await writeDesktopFiles(jailFor(rt, state), L.desktopDir(spec.desktopId), spec.secret, isRoot ? { uid, gid: uid } : null);
+    await writeState(L, state); // from here on the record reserves the display, port and uid
+    return state;
+  });
+}
+
+/** Starts the desktop; on any failure (or abort) stops what was started and removes its files. */
+export async function startDesktop(rt: Runtime, spec: DesktopSpec, signal: AbortSignal | undefined, avoid: Set<number>): Promise<DesktopState> {
+  const { o, L } = rt;
+  const s = await allocate(rt, spec, avoid);
+  const j = jailFor(rt, s);
+  const bins = rt.bins();
+  const record = async (pid: number | undefined): Promise<ProcRef> => {
+    const info = pid === undefined ? null : await readProc(pid);
+    if (!info) throw new Error(`desktop ${s.desktopId}: a program exited right after it started`);
+    return { pid: info.pid, start: info.start };
+  };
+  try {
+    await prepareHome(s.home, j.ids, spec.persistence === 'pooled');
+    const [w, h] = [spec.width ?? 1280, spec.height ?? 800];
+    const xvnc = [bins.Xvnc, `:${s.display}`, '-rfbport', String(s.port), '-localhost', '-nolisten', 'tcp',
+      '-SecurityTypes', 'VncAuth', '-PasswordFile', inside(j).vncPasswd, '-auth', inside(j).xauthority,
+      '-AlwaysShared', '-geometry', `${w}x${h}`, '-depth', '24', '-desktop', 'Deskport'];
+    const server = await spawnDetached(j, command(j, 'server', xvnc), desktopEnv(j, false), L.logFile(s.desktopId, 'xvnc'));
+    let exited: string | null = null;
+    server.once('exit', (code, sig) => (exited = `Xvnc exited (${code ?? sig}) before answering`));
+    s.spawned.push(await record(server.pid));
+    await writeState(L, s);
+    const failure = await waitForBanner(s.port, { timeoutMs: o.startTimeoutMs, signal, gaveUp: () => exited });
+    signal?.throwIfAborted();
+    if (failure) {
+      const tail = (await readFile(L.logFile(s.desktopId, 'xvnc'), 'utf8').catch(() => '')).split('\n').slice(-15).join('\n');
+      const message = `desktop ${s.desktopId}: ${failure}\n--- Xvnc log (tail) ---\n${tail}`;
+      throw CLASH.test(tail) ? new DisplayClash(message, s.display) : new Error(message);
+    }
+    // With bwrap the spawned pid is bwrap's; Xvnc is a descendant in the same session.
+    for (const p of (await listProcs()).filter((x) => x.sid === server.pid && x.uid === s.uid)) {
+      if (basename((await readCmdline(p.pid))[0] ?? '') === 'Xvnc') s.xvnc = { pid: p.pid, start: p.start };
+    }
+    if (!s.xvnc) throw new Error(`desktop ${s.desktopId}: Xvnc answered but its process was not found`);
+    const env = desktopEnv(j, true);
+    const bg = await runOnce(j, command(j, 'oneshot', [bins.xsetroot, '-solid', '#2d3b4e']), env, 5_000).catch((e: Error) => ({ code: -1, stderr: e.message }));
+    if (bg.code !== 0) o.log.warn({ desktopId: s.desktopId, stderr: bg.stderr }, 'xsetroot failed; the background stays black');
+    // openbox starts the terminal once it manages the screen. Started side by side, xterm's first map
+    // request raced openbox's start-up and was lost in 4 of 6 runs (no window, no shell).
+    const cols = Math.max(40, Math.min(100, Math.floor((w - 80) / 10))); // ~10x20 px cells at -fs 10
+    const rows = Math.max(10, Math.min(30, Math.floor((h - 120) / 20)));
+    const term = `${bins.xterm} -geometry ${cols}x${rows}+40+40 -fa Monospace -fs 10 -title Terminal`;
+    const session = await spawnDetached(j, command(j, 'session', [bins.openbox, '--startup', term]), env, L.logFile(s.desktopId, 'session'));
+    s.spawned.push(await record(session.pid));
+    signal?.throwIfAborted(); // the caller gave up: do not hand back a desktop nobody will use
+    s.startedAt = Date.now();
+    await writeState(L, s);
+    return s;
+  } catch (err) {
+    // Nothing worth a graceful stop yet: a short grace keeps a failed create quick.
+    await teardown(rt, s, 200).catch((e: Error) => o.log.error({ desktopId: s.desktopId, err: e.message }, 'cleanup after a failed create failed'));
+    throw err;
+  }
+}
