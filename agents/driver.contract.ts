@@ -6,6 +6,9 @@ import type { Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DesktopDriver, DesktopHandle, DesktopSpec } from './driver.ts';
 
+/** A test that does not apply to this driver is not registered at all (rather than reported skipped). */
+const skipWhole = (..._args: unknown[]): void => undefined;
+
 export interface ContractSubject {
   driver: DesktopDriver;
   /** Releases this driver instance (close() and more); must leave other instances' desktops alone. */
@@ -89,7 +92,7 @@ export function runDriverContract(name: string, makeDriver: () => Promise<Contra
       expect(typeof handle.startedAt).toBe('number');
     });
 
-    it.runIf(streams)('openStream reaches the VNC server: it sends the RFB banner', async () => {
+    (streams ? it : skipWhole)('openStream reaches the VNC server: it sends the RFB banner', async () => {
       const socket = await (await driver()).openStream(spec.desktopId);
       try {
         expect((await readBytes(socket, 12)).toString('latin1')).toMatch(/^RFB 003\.\d{3}\n$/);
@@ -107,7 +110,7 @@ export function runDriverContract(name: string, makeDriver: () => Promise<Contra
       expect(all).toContainEqual({ desktopId: spec.desktopId, state: 'running', startedAt: handle?.startedAt });
     });
 
-    it.runIf(persists)('a second driver instance over the same state re-adopts the desktop', async () => {
+    (persists ? it : skipWhole)('a second driver instance over the same state re-adopts the desktop', async () => {
       const second = await makeDriver();
       subjects.push(second);
       expect(await second.driver.list()).toContainEqual({ desktopId: spec.desktopId, state: 'running', startedAt: handle?.startedAt });
@@ -123,7 +126,7 @@ export function runDriverContract(name: string, makeDriver: () => Promise<Contra
       expect((await d.list()).map((h) => h.desktopId)).not.toContain(spec.desktopId);
     });
 
-    it.runIf(streams)('openStream to a destroyed desktop rejects', async () => {
+    (streams ? it : skipWhole)('openStream to a destroyed desktop rejects', async () => {
       await expect((await driver()).openStream(spec.desktopId)).rejects.toThrow();
     });
 

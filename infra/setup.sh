@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-runtime_pkgs=(tigervnc-standalone-server tigervnc-tools openbox xterm x11-xserver-utils bubblewrap fonts-dejavu-core procps)
+runtime_pkgs=(tigervnc-standalone-server tigervnc-tools openbox xterm x11-xserver-utils xauth bubblewrap fonts-dejavu-core procps)
 test_pkgs=(chromium)
 pkgs=("${runtime_pkgs[@]}")
 [ "${1:-}" = "--with-test-tools" ] && pkgs+=("${test_pkgs[@]}")

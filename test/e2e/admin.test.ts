@@ -1,24 +1,17 @@
 // The admin pages in Chromium against the real API: create a user who then signs in and
 // launches; the admin sees the live session and ends it.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/browser.ts';
+import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
 import { ADMIN_PASSWORD, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
-declare global {
-  interface Window { __deskport?: { rfbState: string; sessionId: string; attempts: number } }
-}
-
-const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 let t: TestGateway;
 let browser: Browser;
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
   t = await startTestGateway();
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

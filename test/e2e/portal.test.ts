@@ -1,19 +1,14 @@
 // End to end in Debian's Chromium (playwright-core): sign in, launch the default pool, see the
 // real desktop on the canvas, type into its terminal, end the session. Screenshots and the
 // measured click-to-first-frame time go to test-artifacts/.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/browser.ts';
+import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
 import { desktopInfo } from '../helpers/desktops.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
-declare global {
-  interface Window { __deskport?: { rfbState: string; sessionId: string; attempts: number } }
-}
-
-const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 
 let t: TestGateway;
 let browser: Browser;
@@ -21,9 +16,8 @@ let page: Page;
 
 beforeAll(async () => {
   if (!existsSync(join(process.cwd(), 'client/dist/index.html'))) throw new Error('client/dist is missing: run `npm run build` (npm test does it)');
-  mkdirSync(ARTIFACTS, { recursive: true });
   t = await startTestGateway();
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 });
 afterAll(async () => {

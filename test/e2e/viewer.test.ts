@@ -1,18 +1,13 @@
 // The viewer in Chromium against a real desktop: it reconnects by itself (with a fresh ticket)
 // after the gateway restarts under it, and the clipboard works both ways.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/browser.ts';
+import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
 import { desktopInfo } from '../helpers/desktops.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
-declare global {
-  interface Window { __deskport?: { rfbState: string; sessionId: string; attempts: number } }
-}
-
-const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 let t: TestGateway;
 let browser: Browser;
 let page: Page;
@@ -33,9 +28,8 @@ async function waitForFile(file: string, want: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
   t = await startTestGateway();
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.url });
   page = await context.newPage();
