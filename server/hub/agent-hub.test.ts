@@ -1,0 +1,153 @@
+// The agent hub and a real agent runtime over loopback WebSockets, with a SCRIPTED FAKE driver
+// (no desktops): enrollment, the kept credential, requests and replies, desktop events,
+// replacement of a stale connection, reconnection, and refusals.
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { startAgent, type Agent } from '../../agents/agent.ts';
+import { createFakeDriver, type FakeDriver } from '../../agents/fake/driver.ts';
+import { createAudit } from '../audit.ts';
+import { systemClock } from '../clock.ts';
+import { silentLogger } from '../log.ts';
+import type { DesktopStateEvent, Hello } from '../protocol/agent-v1.ts';
+import { openSqliteStore } from '../store/sqlite.ts';
+import type { Host, Store } from '../store/types.ts';
+import { secretToken, sha256 } from '../util/random.ts';
+import { createAgentHub, type AgentHub } from './agent-hub.ts';
+
+let store: Store;
+let hub: AgentHub;
+let server: Server;
+let url: string;
+let stateDir: string;
+let driver: FakeDriver;
+const agents: Agent[] = [];
+const seen: { connected: Hello[]; disconnected: string[]; states: DesktopStateEvent[] } = { connected: [], disconnected: [], states: [] };
+
+async function listen(): Promise<void> {
+  server = createServer((_q, r) => r.end());
+  server.on('upgrade', (req, socket, head) => {
+    if (!hub.handleUpgrade(req, socket, head)) socket.destroy();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const a = server.address();
+  url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+}
+
+function makeHub(): AgentHub {
+  const h = createAgentHub({ store, clock: systemClock, log: silentLogger(), audit: createAudit(store, silentLogger()) });
+  h.setEvents({
+    hostConnected: async (_host: Host, hello: Hello) => void seen.connected.push(hello),
+    hostDisconnected: async (id: string) => void seen.disconnected.push(id),
+    desktopState: async (_id: string, e: DesktopStateEvent) => void seen.states.push(e),
+  });
+  return h;
+}
+
+async function enrollmentToken(): Promise<string> {
+  const token = secretToken('dpe_');
+  await store.createEnrollmentToken({ hash: sha256(token), createdAt: Date.now(), expiresAt: Date.now() + 60_000, usedAt: null });
+  return token;
+}
+
+function agent(enrollToken?: string): Agent {
+  const a = startAgent({ gatewayUrl: url, stateDir, name: 'host-a', drivers: [driver], log: silentLogger(), capacity: { desktops: 4, cpu: 2, memoryMb: 1024 }, monitorIntervalMs: 50, ...(enrollToken ? { enrollToken } : {}) });
+  agents.push(a);
+  return a;
+}
+
+const until = async (cond: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+beforeEach(async () => {
+  store = openSqliteStore({ file: ':memory:' });
+  stateDir = mkdtempSync(join(tmpdir(), 'deskport-agent-'));
+  driver = createFakeDriver();
+  seen.connected = [];
+  seen.disconnected = [];
+  seen.states = [];
+  hub = makeHub();
+  await listen();
+});
+afterEach(async () => {
+  for (const a of agents.splice(0)) await a.stop();
+  await hub.close();
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  await store.close();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe('agent hub with a real agent', () => {
+  it('enrolls once, keeps the credential 0600, and needs no token afterwards', async () => {
+    const { hostId } = await agent(await enrollmentToken()).ready;
+    const file = join(stateDir, 'agent-credential.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const cred = JSON.parse(readFileSync(file, 'utf8')) as { hostId: string; credential: string };
+    expect(cred.hostId).toBe(hostId);
+    expect((await store.getHost(hostId))!.credentialHash).toBe(sha256(cred.credential));
+    await agents.pop()!.stop();
+    const again = await agent().ready;
+    expect(again.hostId).toBe(hostId);
+    expect(await store.listHosts()).toHaveLength(1);
+  });
+
+  it('relays requests and replies, and reports desktops that stop on their own', async () => {
+    const { hostId } = await agent(await enrollmentToken()).ready;
+    const conn = hub.connection(hostId)!;
+    await conn.request({ type: 'desktop.create', driver: 'process', spec: { desktopId: 'd-1', secret: 'secret12', persistence: 'pooled' } });
+    expect(await conn.request({ type: 'desktop.inspect', desktopId: 'd-1' })).toMatchObject({ state: 'running' });
+    await expect(conn.request({ type: 'desktop.create', driver: 'docker', spec: { desktopId: 'd-2', secret: 'secret12', persistence: 'pooled' } })).rejects.toMatchObject({ code: 'unsupported_driver' });
+    driver.crash('d-1');
+    await until(() => seen.states.length > 0);
+    expect(seen.states[0]).toMatchObject({ desktopId: 'd-1', state: 'stopped' });
+  });
+
+  it('reports its inventory at hello and reconnects by itself after the gateway comes back', async () => {
+    const { hostId } = await agent(await enrollmentToken()).ready;
+    await hub.connection(hostId)!.request({ type: 'desktop.create', driver: 'process', spec: { desktopId: 'd-9', secret: 'secret12', persistence: 'pooled' } });
+    await hub.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    const port = new URL(url).port;
+    hub = makeHub();
+    server = createServer();
+    server.on('upgrade', (req, socket, head) => void hub.handleUpgrade(req, socket, head));
+    await new Promise<void>((r) => server.listen(Number(port), '127.0.0.1', r));
+    await until(() => hub.connection(hostId) !== undefined, 10_000);
+    expect(seen.connected.at(-1)!.inventory.map((i) => i.desktopId)).toEqual(['d-9']);
+  });
+
+  it('a newer connection of the same host replaces the older one', async () => {
+    const { hostId } = await agent(await enrollmentToken()).ready;
+    const cred = (JSON.parse(readFileSync(join(stateDir, 'agent-credential.json'), 'utf8')) as { credential: string }).credential;
+    const first = hub.connection(hostId);
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/agent/v1/connect`, { headers: { authorization: `Bearer ${cred}` } });
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ type: 'hello', protocol: 'deskport.agent.v1', agentVersion: 't', name: 'host-a', drivers: ['process'], capacity: { desktops: 1, cpu: 1, memoryMb: 1 }, inventory: [] }));
+    await until(() => hub.connection(hostId) !== first);
+    ws.close();
+  });
+
+  it('refuses unknown credentials, used tokens and unknown stream dial-backs before any WebSocket exists', async () => {
+    const status = (path: string, headers: Record<string, string>) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${url.replace('http', 'ws')}${path}`, { headers });
+        ws.once('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0));
+        ws.once('open', () => resolve(101));
+      });
+    expect(await status('/agent/v1/connect', { authorization: 'Bearer nope' })).toBe(401);
+    const token = await enrollmentToken();
+    await agent(token).ready;
+    expect(await status('/agent/v1/connect', { 'x-deskport-enroll': token })).toBe(401);
+    expect(await status('/agent/v1/streams/s-123', { 'x-deskport-stream-key': 'k'.repeat(43) })).toBe(401);
+  });
+});
