@@ -2,6 +2,7 @@
 // token and keeps the host credential in its state dir, reports inventory, runs desktop drivers,
 // and dials back one WebSocket per display stream. Reconnects with capped backoff and jitter.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import type { Logger } from '../server/log.ts';
@@ -21,7 +22,8 @@ export interface AgentOptions {
   stateDir: string;
   name: string;
   drivers: DesktopDriver[];
-  capacity: { desktops: number; cpu: number; memoryMb: number };
+  /** What this host offers; cpu and memoryMb default to the machine's cores and memory. */
+  capacity: { desktops: number; cpu?: number; memoryMb?: number };
   log: Logger;
   /** How often to look for desktops that stopped on their own. */
   monitorIntervalMs?: number;
@@ -50,6 +52,11 @@ export function startAgent(o: AgentOptions): Agent {
   let onReady!: (v: { hostId: string }) => void;
   const ready = new Promise<{ hostId: string }>((r) => (onReady = r));
   const wsBase = o.gatewayUrl.replace(/^http/, 'ws').replace(/\/$/, '');
+  const capacity = {
+    desktops: o.capacity.desktops,
+    cpu: o.capacity.cpu || cpus().length,
+    memoryMb: o.capacity.memoryMb || Math.floor(totalmem() / 2 ** 20),
+  };
 
   const send = (m: AgentToGateway) => {
     if (ws?.readyState === WebSocket.OPEN) ws.send(encode(m));
@@ -74,7 +81,7 @@ export function startAgent(o: AgentOptions): Agent {
     sock.on('open', () => {
       void inventory().then((inv) => {
         for (const i of inv) if (i.state === 'running') running.add(i.desktopId);
-        send({ type: 'hello', protocol: AGENT_PROTOCOL, agentVersion: AGENT_VERSION, name: o.name, drivers: o.drivers.map((d) => d.name), capacity: o.capacity, inventory: inv });
+        send({ type: 'hello', protocol: AGENT_PROTOCOL, agentVersion: AGENT_VERSION, name: o.name, drivers: o.drivers.map((d) => d.name), capacity, inventory: inv });
       }).catch((err) => {
         log.error({ err }, 'could not read the desktop inventory');
         sock.close(1011, 'inventory failed');
@@ -95,7 +102,7 @@ export function startAgent(o: AgentOptions): Agent {
           log.info({ hostId: m.hostId }, 'enrolled; host credential saved');
         }
         clearInterval(heartbeat);
-        heartbeat = setInterval(() => send({ type: 'heartbeat', at: Date.now(), desktops: running.size }), HEARTBEAT_INTERVAL_MS);
+        heartbeat = setInterval(() => send({ type: 'heartbeat', at: Date.now(), desktops: running.size, capacity }), m.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
         onReady({ hostId: m.hostId });
         return;
       }
@@ -138,7 +145,7 @@ export function startAgent(o: AgentOptions): Agent {
       case 'desktop.create': {
         const d = o.drivers.find((x) => x.name === m.driver);
         if (!d) throw Object.assign(new Error(`this host has no ${m.driver} driver`), { code: 'unsupported_driver' });
-        const h = await d.create(m.spec);
+        const h = await d.create(m.spec, undefined, (step, message) => send({ type: 'desktop.progress', desktopId: m.spec.desktopId, step, message: message.slice(0, 200) }));
         known.set(h.desktopId, d);
         running.add(h.desktopId);
         return { startedAt: h.startedAt };

@@ -23,10 +23,14 @@ export interface DesktopHandle {
   startedAt: number;
 }
 
+/** Launch steps a driver may report while create() runs; the portal shows them. */
+export type ProgressStep = 'pulling' | 'creating' | 'starting' | 'waiting_display';
+export type ProgressFn = (step: ProgressStep, message: string) => void;
+
 export interface DesktopDriver {
   readonly name: 'process' | 'docker' | 'qemu' | 'static';
   /** Starts the desktop; resolves once its VNC server answers the RFB banner on host loopback. */
-  create(spec: DesktopSpec, signal?: AbortSignal): Promise<DesktopHandle>;
+  create(spec: DesktopSpec, signal?: AbortSignal, progress?: ProgressFn): Promise<DesktopHandle>;
   /** Stops the desktop and frees what it held; a pooled desktop's home is removed, a personal one's kept.
    *  Idempotent: destroying an unknown desktop resolves. */
   destroy(desktopId: string): Promise<void>;

@@ -27,6 +27,8 @@ export const configSchema = z
     metricsPublic: z.coerce.boolean().default(false),
     /** Network for programs inside local desktops: `none` (default: not even the host's loopback,
      *  where the gateway and other desktops listen) or `host`. */
+    /** Seconds without a heartbeat after which an agent's host is `unreachable` and its sessions `lost`. */
+    agentTimeoutS: z.coerce.number().int().min(1).max(3600).default(15),
     desktopNetwork: z.enum(['none', 'host']).default('none'),
   })
   .strict();
@@ -47,6 +49,7 @@ const ENV: Record<string, keyof z.infer<typeof configSchema>> = {
   DESKPORT_LOCAL_CAPACITY: 'localCapacity',
   DESKPORT_METRICS_PUBLIC: 'metricsPublic',
   DESKPORT_DESKTOP_NETWORK: 'desktopNetwork',
+  DESKPORT_AGENT_TIMEOUT_S: 'agentTimeoutS',
 };
 
 export class ConfigError extends Error {}

@@ -60,7 +60,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const admin = await ensureAdmin(authDeps, config.adminPassword ? { password: config.adminPassword } : {});
   if (admin.created) await ensureDefaultPool(store, clock, config.localCapacity);
 
-  const hub = createAgentHub({ store, clock, log, audit });
+  const hub = createAgentHub({ store, clock, log, audit, heartbeatTimeoutMs: config.agentTimeoutS * 1000 });
   const viewers = new Viewers();
   const events = new SessionEvents();
   const metrics = createMetrics({ store, agentsOnline: () => hub.connectedHosts().length, viewers: () => viewers.total() });

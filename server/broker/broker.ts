@@ -3,14 +3,13 @@
 import { conflict, forbidden, HttpError, noCapacity, notFound } from '../http/errors.ts';
 import type { Desktop, Pool, Session, TicketMode, User } from '../store/types.ts';
 import { LIVE_SESSION_STATES } from '../store/types.ts';
-import { newId, vncSecret } from '../util/random.ts';
+import { newId } from '../util/random.ts';
 import { destroyDesktop, moveDesktop, moveSession, type BrokerCtx } from './context.ts';
-import { chooseHost } from './placement.ts';
+import { pickHost, startDesktop } from './desktops.ts';
 import type { ProgressStep } from './progress.ts';
 import type { Tickets } from './tickets.ts';
 import { sessionView, type SessionView } from './views.ts';
 
-const CREATE_TIMEOUT_MS = 90_000;
 export const CLOSE_SESSION_ENDED = 4000;
 
 export function entitled(user: User, pool: Pool): boolean {
@@ -24,29 +23,17 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets) {
   const progress = (sessionId: string, step: ProgressStep, message: string) =>
     ctx.events.emit(sessionId, { kind: 'progress', step, message, at: clock.now() });
 
-  async function pickHost(pool: Pool) {
-    const hosts = (await store.listHosts()).filter((h) => ctx.hosts.isConnected(h.id));
-    const candidates = await Promise.all(hosts.map(async (host) => ({ host, desktops: await store.countDesktops({ hostId: host.id, state: ['creating', 'running', 'stopping'] }) })));
-    return chooseHost(candidates, pool.driver, pool.placement);
-  }
-
   async function provision(session: Session, pool: Pool, user: User, hostId: string): Promise<void> {
     const started = clock.now();
-    let desktop: Desktop | null = null;
     try {
       const host = await store.getHost(hostId);
-      desktop = await store.createDesktop({ id: newId('d'), poolId: pool.id, hostId, state: 'creating', ownerId: user.id, secret: vncSecret(), error: null, createdAt: started, updatedAt: started });
-      session = (await store.updateSession(session.id, { desktopId: desktop.id, hostId }))!;
-      progress(session.id, 'creating', `Starting your desktop on ${host?.name ?? 'a host'}…`);
-      await ctx.hosts.request(hostId, {
-        type: 'desktop.create', driver: pool.driver,
-        spec: {
-          desktopId: desktop.id, secret: desktop.secret, persistence: pool.persistence,
-          ...(pool.persistence === 'personal' ? { homeKey: user.id } : {}),
-          ...(pool.image ? { image: pool.image } : {}), ...(pool.cpu ? { cpu: pool.cpu } : {}), ...(pool.memoryMb ? { memoryMb: pool.memoryMb } : {}),
+      const desktop = await startDesktop(ctx, {
+        pool, hostId, ownerId: user.id,
+        onRecorded: async (d) => {
+          await store.updateSession(session.id, { desktopId: d.id, hostId });
+          progress(session.id, 'creating', `Starting your desktop on ${host?.name ?? 'a host'}…`);
         },
-      }, CREATE_TIMEOUT_MS);
-      desktop = await moveDesktop(ctx, desktop, 'running');
+      });
       const cur = await store.getSession(session.id);
       if (!cur || cur.state !== 'starting') {
         // The user ended it while it started: nothing should keep running.
@@ -61,13 +48,8 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets) {
       const short = (err as Error).message.split('\n')[0]!.slice(0, 200).replace(/[.\s]+$/, '');
       const message = `The desktop could not be started (${short}). Try again; if it keeps failing, tell your admin.`;
       log.warn({ sessionId: session.id, err: (err as Error).message }, 'provisioning failed');
-      if (desktop) {
-        const d = await store.getDesktop(desktop.id);
-        if (d && d.state !== 'gone' && d.state !== 'failed') await moveDesktop(ctx, d, 'failed', { error: (err as Error).message }).catch(() => undefined);
-        if (d) await destroyDesktop(ctx, { ...d, state: 'failed' });
-      }
       const cur = await store.getSession(session.id);
-      if (cur && (cur.state === 'starting')) await moveSession(ctx, cur, 'failed', { error: message });
+      if (cur && cur.state === 'starting') await moveSession(ctx, cur, 'failed', { error: message });
       await ctx.audit.record({ actor: user.username, action: 'session.launch', target: session.id, result: 'failed', ip: null, details: { poolId: pool.id, error: (err as Error).message } });
     }
   }
@@ -77,6 +59,11 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets) {
     if (!pool || !entitled(user, pool)) throw notFound('pool');
     const live = await store.findLiveSession(user.id, pool.id);
     if (live) return { session: live, created: false };
+    // A session whose host vanished: the user chose to start afresh elsewhere. End it (its desktop is
+    // destroyed when the host returns) so it cannot come back as a second session in this pool.
+    for (const lost of await store.listSessions({ state: ['lost'], userId: user.id, poolId: pool.id })) {
+      await broker.end(lost.id, { username: user.username, ip }, 'relaunched');
+    }
     const mine = await store.countLiveSessions({ userId: user.id });
     if (mine >= pool.maxPerUser) throw conflict('limit_reached', `You already have ${mine} desktop session(s) running, the most this pool allows. End one first.`);
     const now = clock.now();
@@ -85,7 +72,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets) {
     if (!warm) {
       const active = await store.countDesktops({ poolId: pool.id, state: ['creating', 'running', 'stopping'] });
       if (active >= pool.maxDesktops) throw conflict('pool_full', `“${pool.name}” has reached its limit of ${pool.maxDesktops} desktops. Try again later or ask your admin.`);
-      const host = await pickHost(pool);
+      const host = await pickHost(ctx, pool);
       if (!host) throw noCapacity('No host has room for a new desktop right now. Try again in a minute, or ask your admin to add capacity.');
       hostId = host.id;
     }

@@ -1,7 +1,7 @@
 // Host reconciliation: when an agent says hello, its inventory is the truth about which desktops
 // still run. Survivors are re-adopted (lost sessions come back), vanished desktops end their
 // sessions, and desktops the gateway does not know (orphans) are destroyed.
-import type { DesktopStateEvent, Hello } from '../protocol/agent-v1.ts';
+import type { DesktopProgressEvent, DesktopStateEvent, Hello } from '../protocol/agent-v1.ts';
 import type { Host } from '../store/types.ts';
 import type { Broker } from './broker.ts';
 import { destroyDesktop, moveDesktop, moveSession, type BrokerCtx } from './context.ts';
@@ -63,6 +63,14 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
       if (e.state === 'running') return;
       if (d.state === 'running') await moveDesktop(ctx, d, e.state === 'failed' ? 'failed' : 'gone', { error: e.error ?? 'stopped on its host' });
       await endSessionsOn(d.id, 'The desktop stopped.');
+    },
+
+    /** A create in flight reports a step: show it on the launching session's progress. */
+    desktopProgress(hostId: string, e: DesktopProgressEvent): void {
+      void store.listSessions({ state: ['starting'], hostId }).then((sessions) => {
+        const s = sessions.find((x) => x.desktopId === e.desktopId);
+        if (s) ctx.events.emit(s.id, { kind: 'progress', step: e.step, message: e.message, at: clock.now() });
+      }, (err) => log.warn({ err }, 'progress forwarding failed'));
     },
 
     /** At gateway start: nobody watches yet and no agent is connected until it says hello. */

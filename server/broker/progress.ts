@@ -2,7 +2,7 @@
 // so far; the backlog is bounded and dropped once the session settles.
 import type { SessionView } from './views.ts';
 
-export type ProgressStep = 'queued' | 'placing' | 'creating' | 'starting' | 'ready';
+export type ProgressStep = 'queued' | 'placing' | 'creating' | 'pulling' | 'starting' | 'waiting_display' | 'ready';
 export type SessionEvent =
   | { kind: 'progress'; step: ProgressStep; message: string; at: number }
   | { kind: 'state'; session: SessionView };

@@ -5,6 +5,7 @@
 import type { Pool } from '../store/types.ts';
 import type { Broker } from './broker.ts';
 import { moveSession, type BrokerCtx } from './context.ts';
+import { createWarmSpares } from './warm.ts';
 
 export const STUCK_LAUNCH_MS = 180_000;
 const HOUSEKEEPING_MS = 60_000;
@@ -15,6 +16,7 @@ export function createTimers(ctx: BrokerCtx, broker: Broker) {
   let lastHousekeeping = 0;
   const activityWritten = new Map<string, number>();
   const system = { username: 'system' };
+  const warm = createWarmSpares(ctx);
 
   async function sweep(): Promise<void> {
     const now = clock.now();
@@ -40,6 +42,7 @@ export function createTimers(ctx: BrokerCtx, broker: Broker) {
         await broker.end(s.id, system, reason).catch((err) => log.warn({ err, sessionId: s.id }, 'policy end failed'));
       }
     }
+    await warm.reconcile();
     if (now - lastHousekeeping > HOUSEKEEPING_MS) {
       lastHousekeeping = now;
       await store.deleteExpiredTickets(now);

@@ -9,7 +9,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import {
   CloseCode, decodeFromAgent, encode, HEARTBEAT_INTERVAL_MS, HEARTBEAT_MISSES, MAX_CONTROL_MESSAGE_BYTES,
-  type AgentRequest, type DesktopStateEvent, type Hello,
+  type AgentRequest, type DesktopProgressEvent, type DesktopStateEvent, type Hello,
 } from '../protocol/agent-v1.ts';
 import type { Host, Store } from '../store/types.ts';
 import { newId, secretToken, sha256 } from '../util/random.ts';
@@ -23,6 +23,7 @@ export interface HubEvents {
   hostConnected(host: Host, hello: Hello): Promise<void>;
   hostDisconnected(hostId: string): Promise<void>;
   desktopState(hostId: string, e: DesktopStateEvent): Promise<void>;
+  desktopProgress?(hostId: string, e: DesktopProgressEvent): void;
 }
 
 export interface AgentHub {
@@ -38,7 +39,16 @@ export interface AgentHub {
 
 const HELLO_TIMEOUT_MS = 10_000;
 
-export function createAgentHub(deps: { store: Store; clock: Clock; log: Logger; audit: Audit }): AgentHub {
+export interface AgentHubOptions {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  audit: Audit;
+  /** Silence after which an agent is dropped and its host becomes unreachable. */
+  heartbeatTimeoutMs?: number;
+}
+
+export function createAgentHub(deps: AgentHubOptions): AgentHub {
   const { store, clock, log } = deps;
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CONTROL_MESSAGE_BYTES, perMessageDeflate: false });
   const streamWss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024, perMessageDeflate: false });
@@ -46,11 +56,28 @@ export function createAgentHub(deps: { store: Store; clock: Clock; log: Logger; 
   const streams = createStreamBroker({ log });
   let events: HubEvents | undefined;
 
+  const timeoutMs = deps.heartbeatTimeoutMs ?? HEARTBEAT_INTERVAL_MS * HEARTBEAT_MISSES;
+  const heartbeatMs = Math.max(200, Math.min(HEARTBEAT_INTERVAL_MS, Math.floor(timeoutMs / 3)));
   const watchdog = setInterval(() => {
-    const limit = clock.now() - HEARTBEAT_INTERVAL_MS * HEARTBEAT_MISSES;
-    for (const c of conns.values()) if (c.lastSeenAt < limit) c.close(CloseCode.ProtocolError, 'no heartbeat');
-  }, HEARTBEAT_INTERVAL_MS);
+    const limit = clock.now() - timeoutMs;
+    for (const c of conns.values()) {
+      if (c.lastSeenAt >= limit) continue;
+      log.warn({ hostId: c.hostId, silentMs: clock.now() - c.lastSeenAt }, 'agent missed its heartbeats; dropping it');
+      c.terminate();
+    }
+  }, Math.min(HEARTBEAT_INTERVAL_MS, Math.max(250, timeoutMs / 3)));
   watchdog.unref();
+
+  /** Records liveness; writes capacity only when it changed (a heartbeat costs one small write). */
+  async function heartbeat(conn: AgentConnection, capacity: Host['capacity'] | undefined): Promise<void> {
+    try {
+      const changed = capacity && JSON.stringify(capacity) !== JSON.stringify(conn.capacity);
+      if (changed) conn.capacity = capacity;
+      await store.updateHost(conn.hostId, { lastHeartbeatAt: clock.now(), ...(changed ? { capacity } : {}) });
+    } catch (err) {
+      log.warn({ err, hostId: conn.hostId }, 'heartbeat write failed');
+    }
+  }
 
   async function authenticate(req: IncomingMessage): Promise<{ host: Host } | { enroll: true } | null> {
     const auth = req.headers.authorization;
@@ -89,7 +116,8 @@ export function createAgentHub(deps: { store: Store; clock: Clock; log: Logger; 
       }
       conn.lastSeenAt = clock.now();
       if ('re' in msg) return conn.settle(msg);
-      if (msg.type === 'heartbeat') return void store.updateHost(conn.hostId, { lastHeartbeatAt: clock.now() });
+      if (msg.type === 'heartbeat') return void heartbeat(conn, msg.capacity);
+      if (msg.type === 'desktop.progress') return events?.desktopProgress?.(conn.hostId, msg);
       if (msg.type === 'desktop.state') return void events?.desktopState(conn.hostId, msg).catch((err) => log.error({ err }, 'desktop.state handling failed'));
       closeWs(ws, CloseCode.ProtocolError, `unexpected ${msg.type}`);
     });
@@ -120,8 +148,9 @@ export function createAgentHub(deps: { store: Store; clock: Clock; log: Logger; 
     }
     conns.get(host.id)?.close(CloseCode.Replaced, 'replaced by a newer connection');
     const conn = createAgentConnection({ ws, hostId: host.id, name: host.name, clock, log });
+    conn.capacity = hello.capacity;
     conns.set(host.id, conn);
-    ws.send(encode({ type: 'welcome', hostId: host.id, ...(credential ? { credential } : {}) }));
+    ws.send(encode({ type: 'welcome', hostId: host.id, heartbeatMs, ...(credential ? { credential } : {}) }));
     log.info({ hostId: host.id, name: host.name, inventory: hello.inventory.length }, 'agent connected');
     await events?.hostConnected(host, hello);
     return conn;

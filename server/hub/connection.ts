@@ -18,10 +18,14 @@ export interface AgentConnection {
   readonly hostId: string;
   readonly name: string;
   lastSeenAt: number;
+  /** Last capacity the agent reported. */
+  capacity?: { desktops: number; cpu: number; memoryMb: number };
   request(body: RequestBody, timeoutMs?: number): Promise<Record<string, unknown>>;
   settle(reply: Reply): void;
   failPending(reason: string): void;
   close(code: number, reason: string): void;
+  /** Drops a silent peer at once: a close handshake would wait on the very peer that went quiet. */
+  terminate(): void;
 }
 
 const MAX_PENDING = 1000;
@@ -67,6 +71,9 @@ export function createAgentConnection(o: { ws: WebSocket; hostId: string; name: 
     },
     close(code, reason) {
       closeWs(o.ws, code, reason);
+    },
+    terminate() {
+      o.ws.terminate();
     },
   };
 }

@@ -10,6 +10,8 @@ describe('agent protocol v1', () => {
   const fromAgent: AgentToGateway[] = [
     hello,
     { type: 'heartbeat', at: 5, desktops: 1 },
+    { type: 'heartbeat', at: 6, desktops: 2, capacity: { desktops: 8, cpu: 4, memoryMb: 8192 } },
+    { type: 'desktop.progress', desktopId: 'd-1', step: 'waiting_display', message: 'Waiting for the display' },
     { type: 'desktop.state', desktopId: 'd-1', state: 'failed', error: 'Xvnc exited' },
     { re: 'r1', ok: true, result: { startedAt: 3 } },
     { re: 'r2', ok: false, error: { code: 'no_such_desktop', message: 'gone' } },

@@ -16,6 +16,7 @@ export const MessageType = {
   Welcome: 'welcome',
   Heartbeat: 'heartbeat',
   DesktopState: 'desktop.state',
+  DesktopProgress: 'desktop.progress',
   DesktopCreate: 'desktop.create',
   DesktopDestroy: 'desktop.destroy',
   DesktopInspect: 'desktop.inspect',
@@ -27,6 +28,8 @@ const desktopId = z.string().regex(/^[a-z0-9-]{1,64}$/);
 const driverName = z.enum(['process', 'docker', 'qemu', 'static']);
 const inventoryItem = z.object({ desktopId, state: z.enum(['running', 'stopped']), startedAt: z.number().int().nonnegative() }).strict();
 
+const capacitySchema = z.object({ desktops: z.number().int().min(0).max(10_000), cpu: z.number().min(0).max(4096), memoryMb: z.number().int().min(0).max(1 << 30) }).strict();
+
 export const helloSchema = z
   .object({
     type: z.literal(MessageType.Hello),
@@ -34,15 +37,31 @@ export const helloSchema = z
     agentVersion: z.string().max(64),
     name: z.string().min(1).max(128),
     drivers: z.array(driverName).min(1).max(4),
-    capacity: z.object({ desktops: z.number().int().min(0).max(10_000), cpu: z.number().min(0).max(4096), memoryMb: z.number().int().min(0).max(1 << 30) }).strict(),
+    capacity: capacitySchema,
     inventory: z.array(inventoryItem).max(MAX_INVENTORY),
   })
   .strict();
 
 /** Gateway → agent after hello: who the agent is now, and (after enrollment) its credential to keep. */
-export const welcomeSchema = z.object({ type: z.literal(MessageType.Welcome), hostId: id, credential: z.string().max(128).optional() }).strict();
+export const welcomeSchema = z
+  .object({
+    type: z.literal(MessageType.Welcome),
+    hostId: id,
+    credential: z.string().max(128).optional(),
+    /** How often the gateway wants heartbeats (it drops agents silent for about three of these). */
+    heartbeatMs: z.number().int().min(200).max(60_000).optional(),
+  })
+  .strict();
 
-export const heartbeatSchema = z.object({ type: z.literal(MessageType.Heartbeat), at: z.number().int(), desktops: z.number().int().min(0).max(MAX_INVENTORY) }).strict();
+/** Every HEARTBEAT_INTERVAL_MS: liveness plus what the host has and uses now. */
+export const heartbeatSchema = z
+  .object({ type: z.literal(MessageType.Heartbeat), at: z.number().int(), desktops: z.number().int().min(0).max(MAX_INVENTORY), capacity: capacitySchema.optional() })
+  .strict();
+
+/** A step of a desktop.create in progress (pulling, creating, starting, waiting_display). */
+export const desktopProgressSchema = z
+  .object({ type: z.literal(MessageType.DesktopProgress), desktopId, step: z.enum(['pulling', 'creating', 'starting', 'waiting_display']), message: z.string().max(200) })
+  .strict();
 
 export const desktopStateSchema = z
   .object({ type: z.literal(MessageType.DesktopState), desktopId, state: z.enum(['running', 'stopped', 'gone', 'failed']), error: z.string().max(2048).optional() })
@@ -79,13 +98,14 @@ export const replySchema = z.union([
   z.object({ re: id, ok: z.literal(false), error: errorSchema }).strict(),
 ]);
 
-export const agentToGateway = z.union([helloSchema, heartbeatSchema, desktopStateSchema, replySchema]);
+export const agentToGateway = z.union([helloSchema, heartbeatSchema, desktopStateSchema, desktopProgressSchema, replySchema]);
 export const gatewayToAgent = z.union([welcomeSchema, desktopCreateSchema, desktopDestroySchema, desktopInspectSchema, streamOpenSchema]);
 
 export type Hello = z.infer<typeof helloSchema>;
 export type Welcome = z.infer<typeof welcomeSchema>;
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
 export type DesktopStateEvent = z.infer<typeof desktopStateSchema>;
+export type DesktopProgressEvent = z.infer<typeof desktopProgressSchema>;
 export type DesktopCreate = z.infer<typeof desktopCreateSchema>;
 export type DesktopDestroy = z.infer<typeof desktopDestroySchema>;
 export type DesktopInspect = z.infer<typeof desktopInspectSchema>;

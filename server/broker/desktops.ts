@@ -1,0 +1,46 @@
+// Placing and starting desktops, shared by launches and warm spares: pick a host by the pool's
+// strategy, record the desktop, ask the host's agent to create it, and on failure leave nothing
+// running (the desktop is marked failed and destroyed; the error is rethrown).
+import type { Desktop, Host, Pool } from '../store/types.ts';
+import { newId, vncSecret } from '../util/random.ts';
+import { destroyDesktop, moveDesktop, type BrokerCtx } from './context.ts';
+import { chooseHost } from './placement.ts';
+
+export const CREATE_TIMEOUT_MS = 120_000;
+const ACTIVE = ['creating', 'running', 'stopping'] as const;
+
+/** An online, connected host with room, by the pool's placement; null when there is none. */
+export async function pickHost(ctx: BrokerCtx, pool: Pool): Promise<Host | null> {
+  const hosts = (await ctx.store.listHosts()).filter((h) => ctx.hosts.isConnected(h.id));
+  const candidates = await Promise.all(hosts.map(async (host) => ({ host, desktops: await ctx.store.countDesktops({ hostId: host.id, state: [...ACTIVE] }) })));
+  return chooseHost(candidates, pool.driver, pool.placement);
+}
+
+export async function startDesktop(
+  ctx: BrokerCtx,
+  o: { pool: Pool; hostId: string; ownerId: string | null; onRecorded?: (d: Desktop) => Promise<void> },
+): Promise<Desktop> {
+  const now = ctx.clock.now();
+  const { pool } = o;
+  let desktop = await ctx.store.createDesktop({ id: newId('d'), poolId: pool.id, hostId: o.hostId, state: 'creating', ownerId: o.ownerId, secret: vncSecret(), error: null, createdAt: now, updatedAt: now });
+  try {
+    await o.onRecorded?.(desktop);
+    await ctx.hosts.request(o.hostId, {
+      type: 'desktop.create', driver: pool.driver,
+      spec: {
+        desktopId: desktop.id, secret: desktop.secret, persistence: pool.persistence,
+        ...(pool.persistence === 'personal' && o.ownerId ? { homeKey: o.ownerId } : {}),
+        ...(pool.image ? { image: pool.image } : {}), ...(pool.cpu ? { cpu: pool.cpu } : {}), ...(pool.memoryMb ? { memoryMb: pool.memoryMb } : {}),
+      },
+    }, CREATE_TIMEOUT_MS);
+    desktop = await moveDesktop(ctx, (await ctx.store.getDesktop(desktop.id)) ?? desktop, 'running');
+    return desktop;
+  } catch (err) {
+    const d = await ctx.store.getDesktop(desktop.id);
+    if (d && d.state !== 'gone') {
+      const failed = d.state === 'failed' ? d : await moveDesktop(ctx, d, 'failed', { error: (err as Error).message }).catch(() => d);
+      await destroyDesktop(ctx, failed);
+    }
+    throw err;
+  }
+}

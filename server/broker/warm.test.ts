@@ -1,0 +1,195 @@
+// Warm spares and host-state rules over a real in-memory SQLite store and a SCRIPTED FAKE host
+// control (no agent, no desktops).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAudit } from '../audit.ts';
+import { ManualClock } from '../clock.ts';
+import { silentLogger } from '../log.ts';
+import type { AgentRequest } from '../protocol/agent-v1.ts';
+import { openSqliteStore } from '../store/sqlite.ts';
+import type { Pool, Store, User } from '../store/types.ts';
+import { createBroker, type Broker } from './broker.ts';
+import type { BrokerCtx, HostControl } from './context.ts';
+import { createHostEvents } from './hosts.ts';
+import { SessionEvents, type SessionEvent } from './progress.ts';
+import { createTickets } from './tickets.ts';
+import { createTimers } from './timers.ts';
+import { Viewers } from './viewers.ts';
+
+class ScriptedHosts implements HostControl {
+  requests: { hostId: string; body: Omit<AgentRequest, 'id'> }[] = [];
+  connected = new Set(['h1', 'h2']);
+  failCreate = false;
+  hold: Promise<void> | null = null;
+  async request(hostId: string, body: Omit<AgentRequest, 'id'>) {
+    if (!this.connected.has(hostId)) throw new Error('the desktop host is not connected');
+    this.requests.push({ hostId, body });
+    if (body.type === 'desktop.create' && this.hold) await this.hold;
+    if (body.type === 'desktop.create' && this.failCreate) throw new Error('image missing');
+    return {};
+  }
+  isConnected(id: string) {
+    return this.connected.has(id);
+  }
+  creates() {
+    return this.requests.filter((r) => r.body.type === 'desktop.create');
+  }
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 10));
+let store: Store;
+let clock: ManualClock;
+let hosts: ScriptedHosts;
+let ctx: BrokerCtx;
+let broker: Broker;
+let timers: ReturnType<typeof createTimers>;
+let alice: User;
+let pool: Pool;
+
+beforeEach(async () => {
+  store = openSqliteStore({ file: ':memory:' });
+  clock = new ManualClock();
+  hosts = new ScriptedHosts();
+  ctx = {
+    store, clock, log: silentLogger(), audit: createAudit(store, silentLogger()), hosts, events: new SessionEvents(), viewers: new Viewers(), stopping: false,
+    metrics: { launchSeconds: () => undefined, sessionEnded: () => undefined, ticketRejected: () => undefined },
+  };
+  broker = createBroker(ctx, createTickets({ store, clock, ttlS: 30 }));
+  timers = createTimers(ctx, broker);
+  alice = await store.createUser({ id: 'u-alice', username: 'alice', displayName: '', groups: [], disabled: false, passwordHash: null, roles: ['user'] });
+  for (const id of ['h1', 'h2']) {
+    await store.createHost({ id, name: id, labels: {}, drivers: ['docker'], capacity: { desktops: 3, cpu: 2, memoryMb: 2048 }, state: 'online', credentialHash: id, lastHeartbeatAt: 0, createdAt: 0 });
+  }
+  pool = await store.createPool({
+    id: 'p1', name: 'Docker', description: '', driver: 'docker', protocol: 'vnc', image: 'deskport-desktop:latest', cpu: 1, memoryMb: 512, minWarm: 2, maxDesktops: 4, maxPerUser: 2,
+    idleTimeoutS: 0, graceS: 600, maxLifetimeS: 0, persistence: 'pooled', placement: 'breadth', groups: [], createdAt: 0,
+  });
+});
+afterEach(() => store.close());
+
+const spares = () => store.listDesktops({ poolId: pool.id, state: ['creating', 'running'], ownerless: true });
+
+describe('warm spares', () => {
+  it('keeps minWarm ownerless desktops running, spread by placement', async () => {
+    await timers.sweep();
+    await settle();
+    await timers.sweep();
+    await settle();
+    const s = await spares();
+    expect(s.map((d) => d.state)).toEqual(['running', 'running']);
+    expect(new Set(s.map((d) => d.hostId))).toEqual(new Set(['h1', 'h2']));
+    expect(hosts.creates()).toHaveLength(2);
+    expect(hosts.creates()[0]!.body).toMatchObject({ driver: 'docker', spec: { image: 'deskport-desktop:latest', cpu: 1, memoryMb: 512 } });
+  });
+
+  it('a launch claims a spare at once and a replacement starts in the background', async () => {
+    await timers.sweep();
+    await settle();
+    const seen: SessionEvent[] = [];
+    const { session } = await broker.launch(alice, pool.id, null);
+    ctx.events.subscribe(session.id, (e) => seen.push(e));
+    expect(session.state).toBe('ready');
+    const d = (await store.getDesktop(session.desktopId!))!;
+    expect(d.ownerId).toBe(alice.id);
+    expect(hosts.creates()).toHaveLength(2); // no create for the launch itself
+    await timers.sweep();
+    await settle();
+    expect(hosts.creates()).toHaveLength(3);
+    expect(await spares()).toHaveLength(2);
+  });
+
+  it('respects maxDesktops and shrinks when minWarm is lowered', async () => {
+    await store.updatePool(pool.id, { minWarm: 10 });
+    await timers.sweep();
+    await settle();
+    expect(await spares()).toHaveLength(4);
+    await store.updatePool(pool.id, { minWarm: 1 });
+    await timers.sweep();
+    await settle();
+    expect(await spares()).toHaveLength(1);
+    expect(hosts.requests.filter((r) => r.body.type === 'desktop.destroy')).toHaveLength(3);
+  });
+
+  it('moves spares off a draining host', async () => {
+    await timers.sweep();
+    await settle();
+    await store.updateHost('h1', { state: 'draining' });
+    await timers.sweep();
+    await settle();
+    await timers.sweep();
+    await settle();
+    const s = await spares();
+    expect(s).toHaveLength(2);
+    expect(s.every((d) => d.hostId === 'h2')).toBe(true);
+  });
+
+  it('backs off when spares keep failing instead of retrying every sweep', async () => {
+    hosts.failCreate = true;
+    for (let i = 0; i < 5; i++) {
+      await timers.sweep();
+      await settle();
+      clock.advance(1000);
+    }
+    expect(hosts.creates().length).toBeLessThanOrEqual(2);
+    expect(await spares()).toHaveLength(0);
+  });
+
+  it('personal pools keep no spares (a home belongs to one person)', async () => {
+    await store.updatePool(pool.id, { persistence: 'personal' });
+    await timers.sweep();
+    await settle();
+    expect(hosts.creates()).toHaveLength(0);
+  });
+});
+
+describe('hosts and launches', () => {
+  beforeEach(async () => {
+    await store.updatePool(pool.id, { minWarm: 0 });
+  });
+
+  it('never places on draining or cordoned hosts; none left is 503', async () => {
+    await store.updateHost('h1', { state: 'cordoned' });
+    await broker.launch(alice, pool.id, null);
+    await settle();
+    expect(hosts.creates().map((c) => c.hostId)).toEqual(['h2']);
+    await store.updateHost('h2', { state: 'draining' });
+    const bob = await store.createUser({ id: 'u-bob', username: 'bob', displayName: '', groups: [], disabled: false, passwordHash: null, roles: ['user'] });
+    await expect(broker.launch(bob, pool.id, null)).rejects.toMatchObject({ status: 503, code: 'no_capacity' });
+  });
+
+  it('forwards the host’s create steps to the launching session', async () => {
+    let release!: () => void;
+    hosts.hold = new Promise((r) => (release = r));
+    const { session } = await broker.launch(alice, pool.id, null);
+    const seen: string[] = [];
+    ctx.events.subscribe(session.id, (e) => void (e.kind === 'progress' && seen.push(e.step)));
+    await settle();
+    const starting = (await store.getSession(session.id))!;
+    expect(starting.state).toBe('starting');
+    createHostEvents(ctx, broker).desktopProgress(starting.hostId!, { type: 'desktop.progress', desktopId: starting.desktopId!, step: 'waiting_display', message: 'Waiting for the display' });
+    await settle();
+    release();
+    await settle();
+    expect(seen).toEqual(['queued', 'placing', 'creating', 'waiting_display', 'ready']);
+  });
+
+  it('launching again after the host was lost ends the lost session and starts afresh', async () => {
+    const { session } = await broker.launch(alice, pool.id, null);
+    await settle();
+    const first = (await store.getSession(session.id))!;
+    const ev = createHostEvents(ctx, broker);
+    hosts.connected.delete(first.hostId!);
+    await ev.hostDisconnected(first.hostId!);
+    expect((await store.getSession(first.id))!.state).toBe('lost');
+    const again = await broker.launch(alice, pool.id, null);
+    expect(again.created).toBe(true);
+    expect(again.session.id).not.toBe(first.id);
+    expect((await store.getSession(first.id))!.state).toBe('ended');
+    await settle();
+    // The old desktop could not be reached: it is marked failed and destroyed when its host returns.
+    const old = (await store.getDesktop(first.desktopId!))!;
+    expect(old.state).toBe('failed');
+    hosts.connected.add(first.hostId!);
+    await ev.hostConnected((await store.getHost(first.hostId!))!, { type: 'hello', protocol: 'deskport.agent.v1', agentVersion: 't', name: 'x', drivers: ['docker'], capacity: { desktops: 3, cpu: 1, memoryMb: 1 }, inventory: [{ desktopId: old.id, state: 'running', startedAt: 0 }] });
+    expect((await store.getDesktop(old.id))!.state).toBe('gone');
+  });
+});

@@ -1,0 +1,56 @@
+// Warm spares: each pooled pool keeps `minWarm` running desktops without an owner, so a launch can
+// claim one at once; claimed spares are replaced on the next sweep. Spares respect maxDesktops and
+// host capacity, leave draining hosts, and shrink when minWarm is lowered. A pool whose spares keep
+// failing (image missing, host full) backs off instead of retrying every sweep.
+import { nextDelay } from '../../agents/backoff.ts';
+import type { Desktop, Pool } from '../store/types.ts';
+import { destroyDesktop, type BrokerCtx } from './context.ts';
+import { pickHost, startDesktop } from './desktops.ts';
+
+export function createWarmSpares(ctx: BrokerCtx) {
+  const { store, clock, log } = ctx;
+  const backoff = new Map<string, { failures: number; until: number }>();
+
+  async function refill(pool: Pool, missing: number): Promise<void> {
+    const active = await store.countDesktops({ poolId: pool.id, state: ['creating', 'running', 'stopping'] });
+    const n = Math.min(missing, pool.maxDesktops - active);
+    for (let i = 0; i < n; i++) {
+      const host = await pickHost(ctx, pool);
+      if (!host) return;
+      // Not awaited: the sweep goes on; the `creating` row counts as a spare meanwhile.
+      void startDesktop(ctx, { pool, hostId: host.id, ownerId: null }).then(
+        () => backoff.delete(pool.id),
+        (err: Error) => {
+          const failures = (backoff.get(pool.id)?.failures ?? 0) + 1;
+          const wait = nextDelay(failures, 5_000, 300_000);
+          backoff.set(pool.id, { failures, until: clock.now() + wait });
+          log.warn({ poolId: pool.id, err: err.message, retryInMs: wait }, 'warm spare failed to start');
+        },
+      );
+    }
+  }
+
+  return {
+    async reconcile(): Promise<void> {
+      const now = clock.now();
+      const pools = await store.listPools();
+      const hostState = new Map((await store.listHosts()).map((h) => [h.id, h.state]));
+      for (const pool of pools) {
+        const spares = await store.listDesktops({ poolId: pool.id, state: ['creating', 'running'], ownerless: true });
+        if (spares.length === 0 && (pool.minWarm === 0 || pool.persistence !== 'pooled')) continue;
+        const connected = (d: Desktop) => ctx.hosts.isConnected(d.hostId);
+        const draining = (d: Desktop) => hostState.get(d.hostId) === 'draining';
+        const usable = spares.filter((d) => connected(d) && !draining(d));
+        const want = pool.persistence === 'pooled' ? pool.minWarm : 0;
+        const surplus = usable.filter((d) => d.state === 'running').slice(0, Math.max(0, usable.length - want));
+        const leaving = spares.filter((d) => connected(d) && draining(d) && d.state === 'running');
+        for (const d of [...leaving, ...surplus]) {
+          log.info({ poolId: pool.id, desktopId: d.id }, 'removing a surplus warm spare');
+          await destroyDesktop(ctx, d);
+        }
+        const b = backoff.get(pool.id);
+        if (usable.length < want && (!b || b.until <= now)) await refill(pool, want - usable.length);
+      }
+    },
+  };
+}
