@@ -129,7 +129,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     const driver = o.driver ?? createProcessDriver({ dataDir: config.dataDir, log, sessionNetwork: config.desktopNetwork });
     agent = startAgent({
       gatewayUrl: url, stateDir, name: hostname(), drivers: [driver], log, ...(enrollToken ? { enrollToken } : {}),
-      capacity: { desktops: config.localCapacity, cpu: 0, memoryMb: 0 },
+      capacity: { desktops: config.localCapacity },
     });
     void agent.ready.then(() => (agentReady = true));
   }

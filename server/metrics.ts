@@ -21,6 +21,13 @@ export function createMetrics(deps: { store: Store; agentsOnline: () => number; 
       for (const s of live) this.set({ state: s }, all.filter((x) => x.state === s).length);
     },
   });
+  new Gauge({
+    name: 'deskport_warm_spares', help: 'Ownerless desktops kept for instant launches, by state.', labelNames: ['state'], registers: [registry],
+    async collect() {
+      const spares = await deps.store.listDesktops({ ownerless: true, state: ['creating', 'running'] });
+      for (const st of ['creating', 'running'] as const) this.set({ state: st }, spares.filter((d) => d.state === st).length);
+    },
+  });
   new Gauge({ name: 'deskport_agents_online', help: 'Agents connected to this gateway.', registers: [registry], collect() { this.set(deps.agentsOnline()); } });
   new Gauge({ name: 'deskport_viewers', help: 'Open display connections.', registers: [registry], collect() { this.set(deps.viewers()); } });
   const launch = new Histogram({ name: 'deskport_launch_seconds', help: 'From launch request to desktop ready.', labelNames: ['warm'], buckets: [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64], registers: [registry] });

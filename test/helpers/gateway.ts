@@ -19,11 +19,11 @@ export interface TestGateway {
   cleanup(): Promise<void>;
 }
 
-export async function startTestGateway(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestGateway> {
+export async function startTestGateway(opts: { dataDir?: string; env?: Record<string, string>; embeddedAgent?: boolean } = {}): Promise<TestGateway> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'deskport-test-'));
   let listen = '127.0.0.1:0';
   const config = () => loadConfig({ listen, dataDir }, { DESKPORT_ADMIN_PASSWORD: ADMIN_PASSWORD, ...opts.env });
-  const start = () => startGateway({ config: config(), log: silentLogger(), embeddedAgent: true, sweepIntervalMs: 200 });
+  const start = () => startGateway({ config: config(), log: silentLogger(), embeddedAgent: opts.embeddedAgent ?? true, sweepIntervalMs: 200 });
   let gw = await start();
   listen = new URL(gw.url).host; // a restart comes back on the same port, as a service would
   await waitReady(gw.url);
@@ -68,6 +68,7 @@ export interface Api {
   get(path: string): Promise<{ status: number; body: unknown }>;
   post(path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
   del(path: string): Promise<{ status: number; body: unknown }>;
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
 }
 
 export async function signIn(url: string, username: string, password: string): Promise<Api> {
@@ -79,7 +80,7 @@ export async function signIn(url: string, username: string, password: string): P
     const text = await res.text();
     return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
   };
-  return { cookie, get: (p) => call('GET', p), post: (p, b) => call('POST', p, b ?? {}), del: (p) => call('DELETE', p) };
+  return { cookie, get: (p) => call('GET', p), post: (p, b) => call('POST', p, b ?? {}), del: (p) => call('DELETE', p), call };
 }
 
 export interface SessionJson { id: string; state: string; poolId: string; hostId?: string; error?: string }
