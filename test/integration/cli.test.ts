@@ -1,12 +1,13 @@
 // bin/deskport as an operator runs it: --help everywhere, one-line errors with exit 2, first start
 // prints the admin password once, SIGTERM stops cleanly, and desktops outlive the gateway.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { desktopInfo } from '../helpers/desktops.ts';
-import { launchDesktop, signIn } from '../helpers/gateway.ts';
+import { launchDesktop, signIn, ticket } from '../helpers/gateway.ts';
+import { RfbViewer } from '../helpers/rfb-viewer.ts';
 
 const BIN = join(process.cwd(), 'bin/deskport');
 const dirs: string[] = [];
@@ -23,6 +24,25 @@ afterAll(() => {
   }
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
+
+/** Starts `bin/deskport up` on a free port over DATA; resolves the URL it prints. */
+function startUp(data: string, env: Record<string, string> = { DESKPORT_ADMIN_PASSWORD: '' }) {
+  const child = spawn(BIN, ['up', '--listen', '127.0.0.1:0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const url = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 20_000);
+    child.stdout!.on('data', () => {
+      const m = /running at (http:\/\/[^\s/]+)\//.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+  });
+  return { child, url, output: () => out };
+}
 
 const run = (...args: string[]) => spawnSync(BIN, args, { encoding: 'utf8', timeout: 30_000 });
 
@@ -47,23 +67,7 @@ describe('bin/deskport', () => {
   it('up: prints the admin password once, serves, stops on SIGTERM, and its desktops survive', async () => {
     const data = mkdtempSync(join(tmpdir(), 'deskport-cli-'));
     dirs.push(data);
-    const start = () => {
-      const child = spawn(BIN, ['up', '--listen', '127.0.0.1:0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DESKPORT_ADMIN_PASSWORD: '' } });
-      children.push(child);
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      const url = new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 20_000);
-        child.stdout!.on('data', () => {
-          const m = /running at (http:\/\/[^\s/]+)\//.exec(out);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m[1]!);
-          }
-        });
-      });
-      return { child, url, output: () => out };
-    };
+    const start = () => startUp(data);
     const first = start();
     const url = await first.url;
     const password = /password: (\S+)/.exec(first.output())?.[1];
@@ -86,6 +90,40 @@ describe('bin/deskport', () => {
     expect(again.session.state).toBe('ready');
     expect((await api2.del(`/api/v1/sessions/${s.id}`)).status).toBe(204);
     second.child.kill('SIGINT');
+    expect(await new Promise<number | null>((r) => second.child.once('exit', (c) => r(c)))).toBe(0);
+  });
+
+  it('up killed with -9 loses nothing: desktops keep running and sessions resume after the restart', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'deskport-cli-'));
+    dirs.push(data);
+    const env = { DESKPORT_ADMIN_PASSWORD: 'kill-nine-password' };
+    const first = startUp(data, env);
+    const url = await first.url;
+    const api = await signIn(url, 'admin', env.DESKPORT_ADMIN_PASSWORD);
+    const s = await launchDesktop(api, url);
+    const { pids, home } = await desktopInfo(api, data, s.id);
+    killDesktops.push(...pids);
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    for (const pid of pids) expect(() => process.kill(pid, 0)).not.toThrow();
+    const second = startUp(data, env);
+    const url2 = await second.url;
+    const api2 = await signIn(url2, 'admin', env.DESKPORT_ADMIN_PASSWORD);
+    const deadline = Date.now() + 15_000;
+    let state = '';
+    while (Date.now() < deadline && state !== 'ready') {
+      state = ((await api2.get(`/api/v1/sessions/${s.id}`)).body as { session: { state: string } }).session.state;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(state).toBe('ready');
+    const v = await RfbViewer.open(url2, await ticket(api2, s.id));
+    await v.handshake();
+    expect((await v.capture()).distinctColours).toBeGreaterThan(2);
+    v.close();
+    expect(existsSync(home)).toBe(true);
+    expect((await api2.del(`/api/v1/sessions/${s.id}`)).status).toBe(204);
+    expect(existsSync(home)).toBe(false);
+    second.child.kill('SIGTERM');
     expect(await new Promise<number | null>((r) => second.child.once('exit', (c) => r(c)))).toBe(0);
   });
 });
