@@ -65,7 +65,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const events = new SessionEvents();
   const metrics = createMetrics({ store, agentsOnline: () => hub.connectedHosts().length, viewers: () => viewers.total() });
   const ctx: BrokerCtx = {
-    store, clock, log, audit, events, viewers, metrics, stopping: false,
+    store, clock, log, audit, events, viewers, metrics, stopping: false, creating: new Set(),
     hosts: {
       request: (hostId, body, timeoutMs) => {
         const c = hub.connection(hostId);

@@ -55,7 +55,7 @@ beforeEach(async () => {
   hosts = new ScriptedHosts();
   ended = [];
   ctx = {
-    store, clock, log: silentLogger(), audit: createAudit(store, silentLogger()), hosts, events: new SessionEvents(), viewers: new Viewers(), stopping: false,
+    store, clock, log: silentLogger(), audit: createAudit(store, silentLogger()), hosts, events: new SessionEvents(), viewers: new Viewers(), stopping: false, creating: new Set(),
     metrics: { launchSeconds: () => undefined, sessionEnded: (r) => void ended.push(r), ticketRejected: () => undefined },
   };
   broker = createBroker(ctx, createTickets({ store, clock, ttlS: 30 }));
@@ -90,7 +90,7 @@ describe('launch', () => {
     await settle();
     const steps = seen.filter((e) => e.kind === 'progress').map((e) => (e.kind === 'progress' ? e.step : ''));
     expect(steps).toEqual(['queued', 'placing', 'creating', 'ready']);
-    expect(seen.at(-1)).toMatchObject({ kind: 'state', session: { state: 'ready', hostId: 'h1' } });
+    expect(seen.filter((e) => e.kind === 'state').at(-1)).toMatchObject({ kind: 'state', session: { state: 'ready', hostId: 'h1' } });
     const create = hosts.requests.find((r) => r.type === 'desktop.create');
     expect(create).toMatchObject({ driver: 'process', spec: { persistence: 'pooled' } });
     expect((await store.getDesktop((await store.getSession(session.id))!.desktopId!))?.state).toBe('running');

@@ -40,8 +40,12 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets) {
         await destroyDesktop(ctx, desktop);
         return;
       }
+      const ready = await moveSession(ctx, cur, 'ready', { readyAt: clock.now(), detachedAt: clock.now(), lastActivityAt: clock.now() });
+      if (!ready) {
+        await destroyDesktop(ctx, desktop); // ended (or failed by policy) in the same instant
+        return;
+      }
       progress(session.id, 'ready', 'Your desktop is ready.');
-      await moveSession(ctx, cur, 'ready', { readyAt: clock.now(), detachedAt: clock.now(), lastActivityAt: clock.now() });
       ctx.metrics.launchSeconds((clock.now() - started) / 1000, false);
     } catch (err) {
       // The person sees one short line; the full story (driver logs) goes to the gateway log.
@@ -84,7 +88,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets) {
     progress(session.id, 'queued', 'Launch requested.');
     if (warm) {
       progress(session.id, 'ready', 'A warm desktop was ready for you.');
-      session = await moveSession(ctx, session, 'ready', { readyAt: clock.now(), detachedAt: clock.now() });
+      session = (await moveSession(ctx, session, 'ready', { readyAt: clock.now(), detachedAt: clock.now() })) ?? session;
       ctx.metrics.launchSeconds((clock.now() - now) / 1000, true);
     } else {
       progress(session.id, 'placing', 'Found a host with room.');
@@ -123,20 +127,25 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets) {
     },
 
     async end(sessionId: string, actor: Actor, reason: string): Promise<Session> {
-      let s = await store.getSession(sessionId);
-      if (!s) throw notFound('session');
-      if (!LIVE_SESSION_STATES.includes(s.state) && s.state !== 'lost') return s;
-      if (s.state === 'ending') return s;
-      s = await moveSession(ctx, s, 'ending');
-      ctx.viewers.closeAll(s.id, CLOSE_SESSION_ENDED, 'the session ended');
-      const d = s.desktopId ? await store.getDesktop(s.desktopId) : null;
-      if (d && d.state !== 'creating') await destroyDesktop(ctx, d);
-      // A desktop still creating is destroyed by provision() when it sees the session gone.
-      s = await moveSession(ctx, (await store.getSession(s.id))!, 'ended', { error: null });
-      ctx.metrics.sessionEnded(reason);
-      ctx.events.forget(s.id);
-      await ctx.audit.record({ actor: actor.username, action: 'session.end', target: s.id, result: 'ok', ip: actor.ip ?? null, details: { reason } });
-      return s;
+      // Compare-and-set moves: if another flow (a sweep, the host reconciling) moves the session
+      // between our read and our write, read again and decide again.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const s = await store.getSession(sessionId);
+        if (!s) throw notFound('session');
+        if (s.state === 'ended' || s.state === 'failed' || s.state === 'ending') return s;
+        const ending = await moveSession(ctx, s, 'ending');
+        if (!ending) continue;
+        ctx.viewers.closeAll(s.id, CLOSE_SESSION_ENDED, 'the session ended');
+        const d = s.desktopId ? await store.getDesktop(s.desktopId) : null;
+        // A desktop whose create is in flight here is destroyed by provision() when it sees the end.
+        if (d && !ctx.creating.has(d.id)) await destroyDesktop(ctx, d);
+        const done = (await moveSession(ctx, ending, 'ended', { error: null })) ?? ending;
+        ctx.metrics.sessionEnded(reason);
+        ctx.events.forget(s.id);
+        await ctx.audit.record({ actor: actor.username, action: 'session.end', target: s.id, result: 'ok', ip: actor.ip ?? null, details: { reason } });
+        return done;
+      }
+      return (await store.getSession(sessionId))!;
     },
 
     async issueTicket(user: User, sessionId: string, mode: TicketMode, ip: string | null) {

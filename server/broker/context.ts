@@ -35,24 +35,38 @@ export interface BrokerCtx {
   metrics: BrokerMetrics;
   /** Set while the gateway shuts down: agent disconnects then are ours, not the hosts' fault. */
   stopping: boolean;
+  /** Desktops whose create request this process is waiting on; a `creating` row not in here was
+   *  left by an earlier process and is settled from the host's inventory. */
+  creating: Set<string>;
 }
 
-export async function moveSession(ctx: BrokerCtx, s: Session, to: SessionState, patch: Partial<Session> = {}): Promise<Session> {
+/**
+ * Moves a session from the state the caller saw to `to`, as a compare-and-set: null when another
+ * flow moved it first (the caller re-reads and decides again). Illegal moves throw.
+ */
+export async function moveSession(ctx: BrokerCtx, s: Session, to: SessionState, patch: Partial<Session> = {}): Promise<Session | null> {
   sessionMachine.check(s.state, to);
   const now = ctx.clock.now();
   const terminal = to === 'ended' || to === 'failed';
-  const next = await ctx.store.updateSession(s.id, { ...patch, state: to, ...(terminal ? { endedAt: now } : {}) });
-  if (!next) throw new Error(`session ${s.id} vanished from the store`);
+  const next = await ctx.store.updateSessionIf(s.id, { state: [s.state] }, { ...patch, state: to, ...(terminal ? { endedAt: now } : {}) });
+  if (!next) {
+    ctx.log.debug({ sessionId: s.id, from: s.state, to }, 'session moved meanwhile; transition not applied');
+    return null;
+  }
   ctx.events.emit(s.id, { kind: 'state', session: sessionView(next, ctx.viewers.count(s.id)) });
   ctx.log.info({ sessionId: s.id, from: s.state, to, error: next.error ?? undefined }, 'session state');
   return next;
 }
 
-export async function moveDesktop(ctx: BrokerCtx, d: Desktop, to: DesktopState, patch: Partial<Desktop> = {}): Promise<Desktop> {
+/** Compare-and-set like moveSession: null when the desktop's state changed meanwhile. */
+export async function moveDesktop(ctx: BrokerCtx, d: Desktop, to: DesktopState, patch: Partial<Desktop> = {}): Promise<Desktop | null> {
   if (d.state === to) return d;
   desktopMachine.check(d.state, to);
-  const next = await ctx.store.updateDesktop(d.id, { ...patch, state: to, updatedAt: ctx.clock.now() });
-  if (!next) throw new Error(`desktop ${d.id} vanished from the store`);
+  const next = await ctx.store.updateDesktopIf(d.id, { state: [d.state] }, { ...patch, state: to, updatedAt: ctx.clock.now() });
+  if (!next) {
+    ctx.log.debug({ desktopId: d.id, from: d.state, to }, 'desktop moved meanwhile; transition not applied');
+    return null;
+  }
   ctx.log.info({ desktopId: d.id, hostId: d.hostId, from: d.state, to }, 'desktop state');
   return next;
 }
@@ -62,7 +76,11 @@ export async function destroyDesktop(ctx: BrokerCtx, d: Desktop): Promise<void> 
   let cur = d;
   try {
     if (cur.state === 'gone') return;
-    if (cur.state !== 'stopping') cur = await moveDesktop(ctx, cur, 'stopping');
+    if (cur.state !== 'stopping') {
+      const moved = await moveDesktop(ctx, cur, 'stopping');
+      if (!moved) return; // another flow is already stopping (or finished) it
+      cur = moved;
+    }
     await ctx.hosts.request(cur.hostId, { type: 'desktop.destroy', desktopId: cur.id }, 30_000);
     await moveDesktop(ctx, cur, 'gone');
   } catch (err) {

@@ -23,6 +23,7 @@ export async function startDesktop(
   const now = ctx.clock.now();
   const { pool } = o;
   let desktop = await ctx.store.createDesktop({ id: newId('d'), poolId: pool.id, hostId: o.hostId, state: 'creating', ownerId: o.ownerId, secret: vncSecret(), error: null, createdAt: now, updatedAt: now });
+  ctx.creating.add(desktop.id);
   try {
     await o.onRecorded?.(desktop);
     await ctx.hosts.request(o.hostId, {
@@ -33,14 +34,17 @@ export async function startDesktop(
         ...(pool.image ? { image: pool.image } : {}), ...(pool.cpu ? { cpu: pool.cpu } : {}), ...(pool.memoryMb ? { memoryMb: pool.memoryMb } : {}),
       },
     }, CREATE_TIMEOUT_MS);
-    desktop = await moveDesktop(ctx, (await ctx.store.getDesktop(desktop.id)) ?? desktop, 'running');
-    return desktop;
+    const running = await moveDesktop(ctx, (await ctx.store.getDesktop(desktop.id)) ?? desktop, 'running');
+    if (!running) throw new Error('the desktop was stopped while it started');
+    return running;
   } catch (err) {
     const d = await ctx.store.getDesktop(desktop.id);
     if (d && d.state !== 'gone') {
-      const failed = d.state === 'failed' ? d : await moveDesktop(ctx, d, 'failed', { error: (err as Error).message }).catch(() => d);
-      await destroyDesktop(ctx, failed);
+      const failed = d.state === 'failed' ? d : await moveDesktop(ctx, d, 'failed', { error: (err as Error).message }).catch(() => null);
+      await destroyDesktop(ctx, failed ?? d);
     }
     throw err;
+  } finally {
+    ctx.creating.delete(desktop.id);
   }
 }

@@ -2,7 +2,7 @@
 // still run. Survivors are re-adopted (lost sessions come back), vanished desktops end their
 // sessions, and desktops the gateway does not know (orphans) are destroyed.
 import type { DesktopProgressEvent, DesktopStateEvent, Hello } from '../protocol/agent-v1.ts';
-import type { Host } from '../store/types.ts';
+import { ALL_ROWS, type Desktop, type Host } from '../store/types.ts';
 import type { Broker } from './broker.ts';
 import { destroyDesktop, moveDesktop, moveSession, type BrokerCtx } from './context.ts';
 import { CLOSE_SESSION_ENDED } from './broker.ts';
@@ -12,12 +12,23 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
   const system = { username: 'system' };
 
   async function endSessionsOn(desktopId: string, error: string): Promise<void> {
-    for (const s of await store.listSessions({ state: ['starting', 'ready', 'lost'] })) {
-      if (s.desktopId !== desktopId) continue;
+    for (const s of await store.listSessions({ state: ['starting', 'ready', 'lost'], desktopId })) {
       ctx.viewers.closeAll(s.id, CLOSE_SESSION_ENDED, 'the desktop stopped');
       if (s.state === 'starting') await moveSession(ctx, s, 'failed', { error });
       else await broker.end(s.id, system, 'desktop_vanished');
     }
+  }
+
+  async function settleOrphanCreate(d: Desktop, running: boolean): Promise<void> {
+    const sessions = await store.listSessions({ state: ['starting'], desktopId: d.id });
+    if (running) {
+      const up = await moveDesktop(ctx, d, 'running');
+      if (up) for (const s of sessions) await moveSession(ctx, s, 'ready', { readyAt: clock.now(), detachedAt: clock.now(), lastActivityAt: clock.now() });
+      return;
+    }
+    const failed = await moveDesktop(ctx, d, 'failed', { error: 'its start was interrupted' });
+    if (failed) await destroyDesktop(ctx, failed);
+    for (const s of sessions) await moveSession(ctx, s, 'failed', { error: 'The desktop’s start was interrupted. Launch it again.' });
   }
 
   return {
@@ -26,15 +37,17 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
       const desktops = await store.listDesktops({ hostId: host.id, state: ['creating', 'running', 'stopping', 'failed'] });
       const knownIds = new Set(desktops.map((d) => d.id));
       for (const d of desktops) {
+        if (ctx.creating.has(d.id)) continue; // its create request is in flight in this process
         const item = inv.get(d.id);
-        if (item?.state === 'running' && (d.state === 'running' || d.state === 'creating')) {
-          if (d.state === 'creating') continue; // its create request is still in flight
-          for (const s of await store.listSessions({ state: ['lost'], hostId: host.id })) {
-            if (s.desktopId === d.id) await moveSession(ctx, s, 'ready', { detachedAt: clock.now() });
-          }
+        if (d.state === 'creating') {
+          // Left by an earlier gateway process mid-create: the inventory says how it went.
+          await settleOrphanCreate(d, item?.state === 'running');
           continue;
         }
-        if (d.state === 'creating') continue;
+        if (item?.state === 'running' && d.state === 'running') {
+          for (const s of await store.listSessions({ state: ['lost'], desktopId: d.id })) await moveSession(ctx, s, 'ready', { detachedAt: clock.now() });
+          continue;
+        }
         if (!item && d.state === 'running') {
           await moveDesktop(ctx, d, 'gone', { error: 'vanished from its host' });
           await endSessionsOn(d.id, 'The desktop vanished from its host.');
@@ -54,7 +67,7 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
       if (ctx.stopping) return;
       const h = await store.getHost(hostId);
       if (h?.state === 'online') await store.updateHost(hostId, { state: 'unreachable' });
-      for (const s of await store.listSessions({ state: ['ready'], hostId })) await moveSession(ctx, s, 'lost', { detachedAt: clock.now() });
+      for (const s of await store.listSessions({ state: ['ready'], hostId, limit: ALL_ROWS })) await moveSession(ctx, s, 'lost', { detachedAt: clock.now() });
     },
 
     async desktopState(hostId: string, e: DesktopStateEvent): Promise<void> {
@@ -67,8 +80,7 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
 
     /** A create in flight reports a step: show it on the launching session's progress. */
     desktopProgress(hostId: string, e: DesktopProgressEvent): void {
-      void store.listSessions({ state: ['starting'], hostId }).then((sessions) => {
-        const s = sessions.find((x) => x.desktopId === e.desktopId);
+      void store.listSessions({ state: ['starting'], desktopId: e.desktopId, hostId }).then(([s]) => {
         if (s) ctx.events.emit(s.id, { kind: 'progress', step: e.step, message: e.message, at: clock.now() });
       }, (err) => log.warn({ err }, 'progress forwarding failed'));
     },
@@ -77,7 +89,13 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
     async onStart(): Promise<void> {
       const now = clock.now();
       for (const h of await store.listHosts()) if (h.state === 'online') await store.updateHost(h.id, { state: 'unreachable' });
-      for (const s of await store.listSessions({ state: ['ready'] })) if (s.detachedAt === null) await store.updateSession(s.id, { detachedAt: now });
+      for (const s of await store.listSessions({ state: ['ready'], limit: ALL_ROWS })) if (s.detachedAt === null) await store.updateSession(s.id, { detachedAt: now });
+      // Ends that an earlier process did not finish: the desktop is destroyed when its host says hello.
+      for (const s of await store.listSessions({ state: ['ending'], limit: ALL_ROWS })) {
+        const d = s.desktopId ? await store.getDesktop(s.desktopId) : null;
+        if (d && d.state !== 'gone' && d.state !== 'failed') await moveDesktop(ctx, d, 'failed', { error: 'its session ended while the gateway stopped' });
+        await moveSession(ctx, s, 'ended', { error: null });
+      }
     },
   };
 }

@@ -2,9 +2,9 @@
 // state): disconnect grace, idle timeout, max lifetime, stuck launches, lost hosts, and the
 // housekeeping of expired tickets and cookies. Deadlines derive from stored timestamps, so they
 // survive a gateway restart.
-import type { Pool } from '../store/types.ts';
+import { ALL_ROWS, type Pool } from '../store/types.ts';
 import type { Broker } from './broker.ts';
-import { moveSession, type BrokerCtx } from './context.ts';
+import { destroyDesktop, moveSession, type BrokerCtx } from './context.ts';
 import { createWarmSpares } from './warm.ts';
 
 export const STUCK_LAUNCH_MS = 180_000;
@@ -25,7 +25,7 @@ export function createTimers(ctx: BrokerCtx, broker: Broker) {
       if (!pools.has(id)) pools.set(id, await store.getPool(id));
       return pools.get(id) ?? null;
     };
-    for (const s of await store.listSessions({ state: ['ready', 'starting', 'lost'] })) {
+    for (const s of await store.listSessions({ state: ['ready', 'starting', 'lost'], limit: ALL_ROWS })) {
       const pool = await poolOf(s.poolId);
       const graceMs = (pool?.graceS ?? 300) * 1000;
       let reason: string | null = null;
@@ -34,7 +34,10 @@ export function createTimers(ctx: BrokerCtx, broker: Broker) {
       else if (s.state === 'ready' && ctx.viewers.count(s.id) === 0 && s.detachedAt !== null && now - s.detachedAt > graceMs) reason = 'disconnect_grace';
       else if (s.state === 'lost' && now - (s.detachedAt ?? s.createdAt) > graceMs) reason = 'host_lost';
       if (s.state === 'starting' && now - s.createdAt > STUCK_LAUNCH_MS) {
-        await moveSession(ctx, s, 'failed', { error: 'The desktop took too long to start. Try again; if it keeps failing, tell your admin.' });
+        const failed = await moveSession(ctx, s, 'failed', { error: 'The desktop took too long to start. Try again; if it keeps failing, tell your admin.' });
+        // A create still in flight here destroys its desktop when it sees the failed session.
+        const d = failed && s.desktopId && !ctx.creating.has(s.desktopId) ? await store.getDesktop(s.desktopId) : null;
+        if (d) await destroyDesktop(ctx, d);
         continue;
       }
       if (reason) {

@@ -50,7 +50,7 @@ beforeEach(async () => {
   clock = new ManualClock();
   hosts = new ScriptedHosts();
   ctx = {
-    store, clock, log: silentLogger(), audit: createAudit(store, silentLogger()), hosts, events: new SessionEvents(), viewers: new Viewers(), stopping: false,
+    store, clock, log: silentLogger(), audit: createAudit(store, silentLogger()), hosts, events: new SessionEvents(), viewers: new Viewers(), stopping: false, creating: new Set(),
     metrics: { launchSeconds: () => undefined, sessionEnded: () => undefined, ticketRejected: () => undefined },
   };
   broker = createBroker(ctx, createTickets({ store, clock, ttlS: 30 }));

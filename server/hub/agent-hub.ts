@@ -108,10 +108,18 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
         if (!('type' in msg) || msg.type !== 'hello') return closeWs(ws, CloseCode.ProtocolError, 'expected hello first');
         helloSeen = true;
         clearTimeout(helloTimer);
-        void welcome(ws, who, msg, ip).then((c) => (conn = c)).catch((err) => {
-          log.error({ err }, 'agent hello failed');
-          closeWs(ws, 1011, 'gateway error during hello');
-        });
+        void welcome(ws, who, msg, ip)
+          .then(({ conn: c, host }) => {
+            conn = c;
+            if (ws.readyState !== WebSocket.OPEN) return void dropped(c); // closed while we enrolled it
+            // Replies and heartbeats flow while the host is reconciled: reconciliation itself asks
+            // the agent to destroy leftovers and must hear the answers.
+            void events?.hostConnected(host, msg).catch((err) => log.error({ err, hostId: host.id }, 'host reconciliation failed'));
+          })
+          .catch((err) => {
+            log.error({ err }, 'agent hello failed');
+            closeWs(ws, 1011, 'gateway error during hello');
+          });
         return;
       }
       conn.lastSeenAt = clock.now();
@@ -123,17 +131,21 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
     });
     ws.on('close', () => {
       clearTimeout(helloTimer);
-      if (conn && conns.get(conn.hostId) === conn) {
-        conns.delete(conn.hostId);
-        conn.failPending('the agent disconnected');
-        log.info({ hostId: conn.hostId }, 'agent disconnected');
-        void events?.hostDisconnected(conn.hostId).catch((err) => log.error({ err }, 'host disconnect handling failed'));
-      }
+      if (conn) dropped(conn);
     });
     ws.on('error', (err) => log.warn({ err: err.message }, 'agent socket error'));
   }
 
-  async function welcome(ws: WebSocket, who: { host: Host } | { enroll: true }, hello: Hello, ip: string | undefined): Promise<AgentConnection> {
+  /** A connection ended: forget it (unless a newer one replaced it) and tell the broker. */
+  function dropped(conn: AgentConnection): void {
+    if (conns.get(conn.hostId) !== conn) return;
+    conns.delete(conn.hostId);
+    conn.failPending('the agent disconnected');
+    log.info({ hostId: conn.hostId }, 'agent disconnected');
+    void events?.hostDisconnected(conn.hostId).catch((err) => log.error({ err }, 'host disconnect handling failed'));
+  }
+
+  async function welcome(ws: WebSocket, who: { host: Host } | { enroll: true }, hello: Hello, ip: string | undefined): Promise<{ conn: AgentConnection; host: Host }> {
     const now = clock.now();
     const base = { name: hello.name, drivers: hello.drivers, capacity: hello.capacity, lastHeartbeatAt: now };
     let host: Host;
@@ -152,8 +164,7 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
     conns.set(host.id, conn);
     ws.send(encode({ type: 'welcome', hostId: host.id, heartbeatMs, ...(credential ? { credential } : {}) }));
     log.info({ hostId: host.id, name: host.name, inventory: hello.inventory.length }, 'agent connected');
-    await events?.hostConnected(host, hello);
-    return conn;
+    return { conn, host };
   }
 
   return {

@@ -126,12 +126,14 @@ export function patcher<E extends { id: string; createdAt: number }, R>(
   update: Statement<[R], R>,
   toRow: (e: E) => R,
   fromRow: (r: R) => E,
-): (id: string, patch: object) => E | null {
-  const tx = db.transaction((id: string, patch: object): E | null => {
+): (id: string, patch: object, guard?: (current: E) => boolean) => E | null {
+  // The optional guard makes it a compare-and-set: the write happens only if the stored row passes.
+  const tx = db.transaction((id: string, patch: object, guard?: (current: E) => boolean): E | null => {
     const row = select.get(id);
     if (!row) return null;
+    if (guard && !guard(fromRow(row))) return null;
     const stored = translate(() => update.get(toRow(applyPatch(fromRow(row), patch))));
     return stored ? fromRow(stored) : null;
   });
-  return (id, patch) => tx.immediate(id, patch);
+  return (id, patch, guard) => tx.immediate(id, patch, guard);
 }

@@ -6,7 +6,7 @@ import { insertSql, patcher, StatementCache, translate, updateSql, where, type P
 import type { DesktopState, Store } from './types.ts';
 
 export type DesktopMethods = Pick<Store,
-  'createDesktop' | 'getDesktop' | 'listDesktops' | 'updateDesktop' | 'claimWarmDesktop' | 'countDesktops'>;
+  'createDesktop' | 'getDesktop' | 'listDesktops' | 'updateDesktop' | 'updateDesktopIf' | 'claimWarmDesktop' | 'countDesktops'>;
 
 interface DesktopFilter {
   hostId?: string;
@@ -64,6 +64,9 @@ export function sqliteDesktops(db: Database): DesktopMethods {
     },
     async updateDesktop(id, p) {
       return patch(id, p);
+    },
+    async updateDesktopIf(id, when, p) {
+      return patch(id, p, (cur) => when.state.includes(cur.state) && (!when.ownerless || cur.ownerId === null));
     },
     async claimWarmDesktop(poolId, userId, now) {
       const row = claim.get({ poolId, userId, now });

@@ -9,7 +9,7 @@ import { clampLimit, insertSql, patcher, sqlList, StatementCache, translate, upd
 import { LIVE_SESSION_STATES, type Store } from './types.ts';
 
 export type SessionMethods = Pick<Store,
-  | 'createSession' | 'getSession' | 'listSessions' | 'updateSession' | 'findLiveSession' | 'countLiveSessions'
+  | 'createSession' | 'getSession' | 'listSessions' | 'updateSession' | 'updateSessionIf' | 'findLiveSession' | 'countLiveSessions'
   | 'createTicket' | 'consumeTicket' | 'deleteExpiredTickets'>;
 
 /** No maximum: the broker lists every live session at start-up and must not get a silent cut. */
@@ -58,6 +58,10 @@ export function sqliteSessions(db: Database): SessionMethods {
         c.push('pool_id = @poolId');
         params.poolId = filter.poolId;
       }
+      if (filter.desktopId !== undefined) {
+        c.push('desktop_id = @desktopId');
+        params.desktopId = filter.desktopId;
+      }
       if (filter.hostId !== undefined) {
         c.push('host_id = @hostId');
         params.hostId = filter.hostId;
@@ -67,6 +71,9 @@ export function sqliteSessions(db: Database): SessionMethods {
     },
     async updateSession(id, p) {
       return patch(id, p);
+    },
+    async updateSessionIf(id, when, p) {
+      return patch(id, p, (cur) => when.state.includes(cur.state));
     },
     async findLiveSession(userId, poolId) {
       const row = session.live.get(userId, poolId);

@@ -69,6 +69,16 @@ export function fleetContract(store: CurrentStore): void {
   });
 
   describe('desktops', () => {
+    it('updateDesktopIf checks the state and, when asked, that nobody claimed it meanwhile', async () => {
+      const pool = await store().createPool(aPool());
+      const host = await store().createHost(aHost());
+      const d = await store().createDesktop(aDesktop(pool.id, host.id, { state: 'running', ownerId: null }));
+      expect(await store().claimWarmDesktop(pool.id, 'u-1', T0)).toMatchObject({ id: d.id, ownerId: 'u-1' });
+      expect(await store().updateDesktopIf(d.id, { state: ['running'], ownerless: true }, { state: 'stopping' })).toBeNull();
+      expect(await store().updateDesktopIf(d.id, { state: ['creating'] }, { state: 'stopping' })).toBeNull();
+      expect(await store().updateDesktopIf(d.id, { state: ['running'] }, { state: 'stopping' })).toMatchObject({ state: 'stopping', ownerId: 'u-1' });
+    });
+
     it('round-trips, updates, and returns null for an unknown id', async () => {
       const { pool, host } = await poolAndHost();
       const d = await store().createDesktop(aDesktop(pool.id, host.id, { state: 'creating' }));

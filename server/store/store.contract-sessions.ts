@@ -22,6 +22,15 @@ export function sessionsContract(store: CurrentStore): void {
       expect(await store().getSession('nope')).toBeNull();
     });
 
+    it('updateSessionIf applies only from the expected states (compare-and-set)', async () => {
+      const { user, pool } = await userAndPool();
+      const s = await store().createSession(aSession(user.id, pool.id, { state: 'ending' }));
+      expect(await store().updateSessionIf(s.id, { state: ['starting', 'ready'] }, { state: 'failed' })).toBeNull();
+      expect((await store().getSession(s.id))!.state).toBe('ending');
+      expect(await store().updateSessionIf(s.id, { state: ['ending'] }, { state: 'ended', endedAt: T0 + 5 })).toMatchObject({ state: 'ended', endedAt: T0 + 5 });
+      expect(await store().updateSessionIf('nope', { state: ['ending'] }, { state: 'ended' })).toBeNull();
+    });
+
     it('lists newest first, filtered by state, user, pool and host', async () => {
       const a = await userAndPool();
       const b = await userAndPool();
@@ -34,7 +43,10 @@ export function sessionsContract(store: CurrentStore): void {
       expect(await store().listSessions({ userId: a.user.id })).toEqual([s2, s1]);
       expect(await store().listSessions({ poolId: a.pool.id, userId: b.user.id })).toEqual([s3]);
       expect(await store().listSessions({ hostId: 'h1' })).toEqual([s3, s1]);
-      expect(await store().listSessions({ limit: 2 })).toEqual([s3, s2]);
+      const s4 = await store().createSession(aSession(b.user.id, b.pool.id, { createdAt: T0 + 3, desktopId: 'd-x' }));
+      expect(await store().listSessions({ desktopId: 'd-x' })).toEqual([s4]);
+      expect(await store().listSessions({ desktopId: 'd-x', state: ['ended'] })).toEqual([]);
+      expect(await store().listSessions({ limit: 2 })).toEqual([s4, s3]);
       expect(await store().listSessions({ state: [] })).toEqual([]);
     });
 

@@ -150,8 +150,12 @@ export interface SessionFilter {
   userId?: string;
   poolId?: string;
   hostId?: string;
+  desktopId?: string;
+  /** Default 500, newest first; pass ALL_ROWS when every match is needed (sweeps, reconciliation). */
   limit?: number;
 }
+
+export const ALL_ROWS = Number.MAX_SAFE_INTEGER;
 
 export interface Store {
   // users and groups
@@ -203,6 +207,9 @@ export interface Store {
   getDesktop(id: string): Promise<Desktop | null>;
   listDesktops(filter?: { hostId?: string; poolId?: string; state?: DesktopState[]; ownerless?: boolean }): Promise<Desktop[]>;
   updateDesktop(id: string, patch: Partial<Omit<Desktop, 'id' | 'createdAt'>>): Promise<Desktop | null>;
+  /** Compare-and-set: applies the patch only while the stored state is one of `when.state` (and, with
+   *  ownerless, the desktop still has no owner); null when it did not apply or the id is unknown. */
+  updateDesktopIf(id: string, when: { state: DesktopState[]; ownerless?: boolean }, patch: Partial<Omit<Desktop, 'id' | 'createdAt'>>): Promise<Desktop | null>;
   /** Atomically gives one running ownerless desktop of the pool to the user; null when none. */
   claimWarmDesktop(poolId: string, userId: string, now: number): Promise<Desktop | null>;
   countDesktops(filter: { poolId?: string; hostId?: string; state: DesktopState[] }): Promise<number>;
@@ -212,6 +219,8 @@ export interface Store {
   getSession(id: string): Promise<Session | null>;
   listSessions(filter?: SessionFilter): Promise<Session[]>;
   updateSession(id: string, patch: Partial<Omit<Session, 'id' | 'createdAt'>>): Promise<Session | null>;
+  /** Compare-and-set on the session's state; null when it did not apply or the id is unknown. */
+  updateSessionIf(id: string, when: { state: SessionState[] }, patch: Partial<Omit<Session, 'id' | 'createdAt'>>): Promise<Session | null>;
   /** The user's live (starting|ready|ending) session in the pool, if any. */
   findLiveSession(userId: string, poolId: string): Promise<Session | null>;
   countLiveSessions(filter: { userId?: string; poolId?: string }): Promise<number>;
