@@ -98,8 +98,13 @@ export function startAgent(o: AgentOptions): Agent {
         attempt = 0;
         if (m.credential) {
           cred = { hostId: m.hostId, credential: m.credential };
-          writeFileSync(credFile, JSON.stringify(cred), { mode: 0o600 });
-          log.info({ hostId: m.hostId }, 'enrolled; host credential saved');
+          try {
+            writeFileSync(credFile, JSON.stringify(cred), { mode: 0o600 });
+            log.info({ hostId: m.hostId }, 'enrolled; host credential saved');
+          } catch (err) {
+            // Keeps working on this connection; a restart would need a new enrollment token.
+            log.error({ err: (err as Error).message, file: credFile }, 'could not save the host credential');
+          }
         }
         clearInterval(heartbeat);
         heartbeat = setInterval(() => send({ type: 'heartbeat', at: Date.now(), desktops: running.size, capacity }), m.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);

@@ -68,7 +68,7 @@ export function createAdminUsersRouter(deps: AuthDeps): Router {
       .createUser({
         id: randomUUID(),
         username: b.username,
-        displayName: b.displayName ?? b.username,
+        displayName: b.displayName || b.username,
         roles: b.roles ?? ['user'],
         groups,
         disabled: false,
@@ -96,7 +96,7 @@ export function createAdminUsersRouter(deps: AuthDeps): Router {
     if (self && b.roles && !b.roles.includes('admin')) throw conflict('cannot_demote_self', 'You cannot remove your own admin role.');
 
     const patch: Partial<Omit<User, 'id' | 'createdAt'>> = {};
-    if (b.displayName !== undefined) patch.displayName = b.displayName;
+    if (b.displayName !== undefined) patch.displayName = b.displayName || target.username;
     if (b.roles !== undefined) patch.roles = b.roles;
     if (b.disabled !== undefined) patch.disabled = b.disabled;
     const groups = await resolveGroups(store, b.groups);

@@ -185,3 +185,29 @@ describe('POST /me/tokens', () => {
     expect(fields.sort()).toEqual(['expiresInDays', 'name']);
   });
 });
+
+describe('changing one’s own password', () => {
+  it('needs the current password, ends other sign-ins, and keeps this browser signed in', async () => {
+    const gw = await startGateway();
+    try {
+      await gw.addUser('erin', 'old-password-1');
+      const here = await gw.login('erin', 'old-password-1');
+      const elsewhere = await gw.login('erin', 'old-password-1');
+      const wrong = await gw.call('/api/v1/me/password', { method: 'POST', cookie: here, origin: gw.url, body: { currentPassword: 'nope-nope-1', newPassword: 'new-password-1' } });
+      expect(wrong.status).toBe(403);
+      const short = await gw.call('/api/v1/me/password', { method: 'POST', cookie: here, origin: gw.url, body: { currentPassword: 'old-password-1', newPassword: 'short' } });
+      expect(short.status).toBe(400);
+      const ok = await gw.call('/api/v1/me/password', { method: 'POST', cookie: here, origin: gw.url, body: { currentPassword: 'old-password-1', newPassword: 'new-password-1' } });
+      expect(ok.status).toBe(204);
+      const fresh = ok.cookies.find((c) => c.startsWith('deskport_session='))!.split(';')[0]!;
+      expect((await gw.call('/api/v1/me', { cookie: fresh })).status).toBe(200);
+      expect((await gw.call('/api/v1/me', { cookie: elsewhere })).status).toBe(401);
+      await expect(gw.login('erin', 'old-password-1')).rejects.toThrow();
+      expect(await gw.login('erin', 'new-password-1')).toMatch(/^deskport_session=/);
+      const audit = await gw.store.listAudit({ action: 'user.password_change' });
+      expect(audit.map((a) => a.result)).toEqual(['ok', 'denied']);
+    } finally {
+      await gw.close();
+    }
+  });
+});

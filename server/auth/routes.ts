@@ -8,8 +8,8 @@ import type { User } from '../store/types.ts';
 import { issueApiToken } from './api-tokens.ts';
 import type { AuthDeps } from './deps.ts';
 import { clientAddress, currentPrincipal, principalOf, requireUser } from './middleware.ts';
-import { verifyPassword } from './passwords.ts';
-import { createTokenBody, loginBody } from './schemas.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+import { changePasswordBody, createTokenBody, loginBody } from './schemas.ts';
 import { addressKey, ADDRESS_THROTTLE, createThrottle, USER_THROTTLE, type Throttle } from './throttle.ts';
 import { groupNames, publicUser } from './views.ts';
 import { dropWebSession, endWebSession, startWebSession } from './web-sessions.ts';
@@ -147,6 +147,27 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
       details: { name: record.name, expiresAt: record.expiresAt },
     });
     res.status(201).json({ id: record.id, token, name: record.name, expiresAt: record.expiresAt });
+  });
+
+  router.post('/me/password', requireUser, async (req, res) => {
+    const { user, via } = principalOf(res);
+    if (via !== 'cookie') throw forbidden('Change your password from a signed-in browser session.', 'session_required');
+    const parsed = changePasswordBody.safeParse(req.body);
+    if (!parsed.success) throw fromZod(parsed.error);
+    const key = user.username.toLowerCase();
+    const wait = users.check(key);
+    if (wait > 0) throw tooMany(wait, `Too many attempts. Try again in ${Math.ceil(wait)} s.`);
+    if (!(await verifyPassword(user.passwordHash, parsed.data.currentPassword))) {
+      users.fail(key);
+      await deps.audit.record({ actor: user.username, action: 'user.password_change', target: user.id, result: 'denied', ip: clientAddress(req), details: { reason: 'bad_password' } });
+      throw new HttpError(403, 'invalid_credentials', 'Your current password is not right.');
+    }
+    await deps.store.updateUser(user.id, { passwordHash: await hashPassword(parsed.data.newPassword) });
+    // Every other sign-in of this account ends; this browser gets a fresh session.
+    await deps.store.deleteWebSessionsOfUser(user.id);
+    await startWebSession(deps, res, user.id);
+    await deps.audit.record({ actor: user.username, action: 'user.password_change', target: user.id, result: 'ok', ip: clientAddress(req), details: {} });
+    res.status(204).end();
   });
 
   return router;

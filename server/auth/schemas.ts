@@ -9,7 +9,8 @@ export const username = z
   .max(64, 'must be at most 64 characters')
   .regex(/^[A-Za-z0-9._@-]+$/, 'may contain only letters, digits and . _ @ -');
 export const password = z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters');
-const displayName = z.string().trim().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+// Empty means "use the username" (the admin form leaves it blank).
+const displayName = z.string().trim().max(128, 'must be at most 128 characters');
 const roles = z
   .array(z.enum(['user', 'helpdesk', 'admin'] satisfies Role[]))
   .max(3)
@@ -45,4 +46,8 @@ export const createGroupBody = z
     name: z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
     description: z.string().max(500).default(''),
   })
+  .strict();
+
+export const changePasswordBody = z
+  .object({ currentPassword: z.string().max(1024), newPassword: password })
   .strict();

@@ -221,8 +221,9 @@ describe('tickets', () => {
     expect(await broker.redeem(t.ticket, null)).toMatchObject({ ok: false, status: 401 });
     expect(await broker.redeem('dpk_' + 'A'.repeat(43), null)).toMatchObject({ ok: false, status: 401 });
     expect(await broker.redeem('../../etc/passwd', null)).toMatchObject({ ok: false, status: 401 });
+    // Well-formed refusals are audited; junk is only counted (it would let anyone grow the audit log).
     const refusals = await store.listAudit({ action: 'ticket.refuse' });
-    expect(refusals).toHaveLength(3);
+    expect(refusals).toHaveLength(2);
   });
 
   it('stop working once the session ended or the user was disabled', async () => {
@@ -233,7 +234,7 @@ describe('tickets', () => {
     await store.updateUser(alice.id, { disabled: false });
     const t2 = await broker.issueTicket(alice, s.id, 'control', null);
     await broker.end(s.id, { username: 'alice' }, 'user');
-    expect(await broker.redeem(t2.ticket, null)).toMatchObject({ ok: false, status: 409 });
+    expect(await broker.redeem(t2.ticket, null)).toMatchObject({ ok: false, status: 403 });
     expect(await code(broker.issueTicket(alice, s.id, 'control', null))).toBe('409 session_not_ready');
   });
 });

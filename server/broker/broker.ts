@@ -7,7 +7,7 @@ import { newId } from '../util/random.ts';
 import { destroyDesktop, moveDesktop, moveSession, type BrokerCtx } from './context.ts';
 import { pickHost, startDesktop } from './desktops.ts';
 import type { ProgressStep } from './progress.ts';
-import type { Tickets } from './tickets.ts';
+import { TICKET_PATTERN, type Tickets } from './tickets.ts';
 import { sessionView, type SessionView } from './views.ts';
 
 export const CLOSE_SESSION_ENDED = 4000;
@@ -161,9 +161,14 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets) {
     },
 
     /** At the display upgrade: consumes the ticket and returns what to connect to, or a refusal. */
-    async redeem(ticket: string, ip: string | null): Promise<{ ok: true; session: Session; desktop: Desktop; mode: TicketMode; userId: string } | { ok: false; status: 401 | 403 | 409; reason: string }> {
+    async redeem(ticket: string, ip: string | null): Promise<{ ok: true; session: Session; desktop: Desktop; mode: TicketMode; userId: string } | { ok: false; status: 401 | 403; reason: string }> {
+      if (!TICKET_PATTERN.test(ticket)) {
+        // Junk costs no query and no audit row (anyone can send it); the metric still counts it.
+        ctx.metrics.ticketRejected('malformed ticket');
+        return { ok: false, status: 401, reason: 'malformed ticket' };
+      }
       const t = await tickets.consume(ticket);
-      const refuse = async (status: 401 | 403 | 409, reason: string, details: Record<string, unknown> = {}) => {
+      const refuse = async (status: 401 | 403, reason: string, details: Record<string, unknown> = {}) => {
         ctx.metrics.ticketRejected(reason);
         await ctx.audit.record({ actor: null, action: 'ticket.refuse', target: t?.sessionId ?? null, result: 'denied', ip, details: { reason, ...details } });
         return { ok: false as const, status, reason };
@@ -171,9 +176,9 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets) {
       if (!t) return refuse(401, 'unknown, used or expired ticket');
       const [s, user] = await Promise.all([store.getSession(t.sessionId), store.getUser(t.userId)]);
       if (!user || user.disabled) return refuse(403, 'the ticket holder may no longer sign in');
-      if (!s || s.state !== 'ready' || !s.desktopId) return refuse(409, 'the session is not ready');
+      if (!s || s.state !== 'ready' || !s.desktopId) return refuse(403, 'the session is not ready');
       const d = await store.getDesktop(s.desktopId);
-      if (!d || d.state !== 'running') return refuse(409, 'the desktop is not running');
+      if (!d || d.state !== 'running') return refuse(403, 'the desktop is not running');
       return { ok: true, session: s, desktop: d, mode: t.mode, userId: t.userId };
     },
 

@@ -48,7 +48,7 @@ export function createVncEndpoint(deps: VncEndpointDeps) {
       // Closing the browser side with our code is enough: the relay then closes the desktop side.
       const viewer = { userId, mode, close: (code: number, reason: string) => closeWs(browser, code, reason) };
       deps.viewers.add(session.id, viewer);
-      void deps.broker.viewerAttached(session.id);
+      void deps.broker.viewerAttached(session.id).catch((err) => slog.warn({ err }, 'attach bookkeeping failed'));
       let left = false;
       const leave = () => {
         if (left) return;

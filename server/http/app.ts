@@ -63,7 +63,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.get('/metrics', authenticate(deps), async (req, res) => {
     const p = currentPrincipal(res);
-    if (!deps.metricsPublic && !isLoopback(req.socket.remoteAddress) && !(p && hasRole(p.user, 'admin'))) {
+    // req.ip honours `trust proxy`: behind a local reverse proxy it is the real client, not loopback.
+    if (!deps.metricsPublic && !isLoopback(req.ip) && !(p && hasRole(p.user, 'admin'))) {
       throw new HttpError(p ? 403 : 401, p ? 'forbidden' : 'unauthorized', 'Metrics are for admins (session or API token) or loopback.');
     }
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

@@ -28,7 +28,8 @@ export const noCapacity = (message: string) => new HttpError(503, 'no_capacity',
 /** Turns a zod error into a 400 whose details list the fields. */
 export function fromZod(err: ZodError, what = 'request body'): HttpError {
   const fields = err.issues.map((i) => ({ field: i.path.join('.') || '(root)', problem: i.message }));
-  return badRequest(`The ${what} is invalid: ${fields.map((f) => `${f.field}: ${f.problem}`).join('; ')}.`, fields);
+  const said = fields.map((f) => (f.field === '(root)' ? f.problem : `${f.field} ${f.problem}`)).join('; ');
+  return badRequest(`Please check the ${what}: ${said}.`, fields);
 }
 
 export function errorBody(code: string, message: string, details?: unknown) {

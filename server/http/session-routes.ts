@@ -44,20 +44,30 @@ export function createSessionRouter(deps: { store: Store; broker: Broker; events
 
   r.get('/sessions/:id/events', async (req, res) => {
     const s = await broker.visible(principalOf(res).user, parse(idParam, req.params.id, 'session id'));
+    if (res.writableEnded || req.socket.destroyed) return; // the client left while we looked it up
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     send('state', { session: broker.view(s) });
     if (s.state === 'ended' || s.state === 'failed') return void res.end();
-    const unsubscribe = deps.events.subscribe(s.id, (e) => {
-      if (e.kind === 'progress') send('progress', { step: e.step, message: e.message, at: e.at });
-      else send('state', { session: e.session });
+    let keepalive: NodeJS.Timeout | undefined;
+    let unsubscribe: (() => void) | null = null;
+    const stop = () => {
+      clearInterval(keepalive);
+      unsubscribe?.();
+      unsubscribe = null;
+    };
+    res.on('close', stop);
+    unsubscribe = deps.events.subscribe(s.id, (e) => {
+      if (e.kind === 'progress') return void send('progress', { step: e.step, message: e.message, at: e.at });
+      send('state', { session: e.session });
+      // Nothing more will happen to a finished session: close the stream instead of idling.
+      if (e.session.state === 'ended' || e.session.state === 'failed') {
+        stop();
+        res.end();
+      }
     });
     if (!unsubscribe) return void res.end(`event: error\ndata: ${JSON.stringify({ message: 'too many listeners' })}\n\n`);
-    const keepalive = setInterval(() => res.write(': keepalive\n\n'), SSE_KEEPALIVE_MS);
-    req.on('close', () => {
-      clearInterval(keepalive);
-      unsubscribe();
-    });
+    keepalive = setInterval(() => res.write(': keepalive\n\n'), SSE_KEEPALIVE_MS);
   });
 
   r.post('/sessions/:id/tickets', async (req, res) => {

@@ -130,7 +130,7 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
     desktopGate.releaseAll();
     closeWs(browser, browserCode, reason);
     closeWs(desktop, 1000, desktopReason);
-    log.info({ reason, code: browserCode, mode, stats, ms: clock.now() - startedAt }, 'vnc relay ended');
+    log.info({ reason, code: browserCode, stats, ms: clock.now() - startedAt }, 'vnc relay ended');
     resolveDone({ reason, code: browserCode });
   }
   const badViewer = (why: string) => finish(why, RelayCloseCode.BadViewerStream, 'the viewer sent an invalid RFB stream');
@@ -146,11 +146,17 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
   }
 
   /** Send with backpressure: too much queued toward `to` stops reading from `fromGate`'s socket. */
+  // One options object and one completion callback per direction, made once: send() runs for every
+  // message, so it allocates nothing of its own.
+  const BINARY = { binary: true } as const;
+  const drained = (to: WebSocket, fromGate: PauseGate) => (err?: Error) => {
+    if (!err && phase !== 'closed' && fromGate.isHeld('backpressure') && to.bufferedAmount <= low) fromGate.release('backpressure');
+  };
+  const onSent = { toBrowser: drained(browser, desktopGate), toDesktop: drained(desktop, browserGate) };
+
   function send(to: WebSocket, fromGate: PauseGate, data: Buffer, dir: RelayDirection): void {
     if (data.length === 0 || !isOpen(to)) return;
-    to.send(data, { binary: true }, (err) => {
-      if (!err && phase !== 'closed' && fromGate.isHeld('backpressure') && to.bufferedAmount <= low) fromGate.release('backpressure');
-    });
+    to.send(data, BINARY, onSent[dir]);
     if (dir === 'toBrowser') stats.bytesToBrowser += data.length;
     else stats.bytesToDesktop += data.length;
     if (onBytes) {
@@ -192,7 +198,7 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
     phase = 'relay';
     clearTimeout(handshakeTimer);
     log.info(
-      { mode, width: desktopInit.width, height: desktopInit.height, desktopRfb: desktopInit.version, viewerRfb: browserInit.version, ms: clock.now() - startedAt },
+      { width: desktopInit.width, height: desktopInit.height, desktopRfb: desktopInit.version, viewerRfb: browserInit.version, ms: clock.now() - startedAt },
       'vnc relay started',
     );
     // Order matters: ServerInit first, then whatever the desktop already sent after it.

@@ -104,6 +104,15 @@ export class RfbViewer {
     return { pixels: fb, hash: createHash('sha256').update(fb).digest('hex'), distinctColours: colours.size };
   }
 
+  /** Waits until the desktop shows more than a flat background (the terminal window is up). */
+  async waitForWindows(timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((await this.capture()).distinctColours <= 2) {
+      if (Date.now() > deadline) throw new Error('the desktop showed no window in time');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   /** A left click at (x, y), as a person focusing a window would. */
   click(x: number, y: number): void {
     for (const mask of [1, 0]) {

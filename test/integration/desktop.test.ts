@@ -31,6 +31,7 @@ async function waitForContent(file: string, want: string, timeoutMs = 10_000): P
     if (existsSync(file) && readFileSync(file, 'utf8').trim() === want) return;
     await sleep(100);
   }
+  throw new Error(`${file} never held ${JSON.stringify(want)}`);
 }
 
 /** Captures until two consecutive frames agree (the terminal finished drawing). */
@@ -63,6 +64,7 @@ describe('a desktop through the gateway', () => {
     const { home } = await desktopOf(s.id);
     const viewer = await RfbViewer.open(t.url, await ticket(api, s.id, 'view'));
     await viewer.handshake();
+    await viewer.waitForWindows();
     const before = await stableCapture(viewer);
     viewer.click(200, 200);
     viewer.type('touch view-was-here\n');
@@ -72,6 +74,7 @@ describe('a desktop through the gateway', () => {
 
     const control = await RfbViewer.open(t.url, await ticket(api, s.id, 'control'));
     await control.handshake();
+    await control.waitForWindows();
     control.click(200, 200); // focus the terminal; the window manager takes a moment
     await sleep(500);
     control.type('touch control-was-here\n');
@@ -89,6 +92,7 @@ describe('a desktop through the gateway', () => {
     const { home, pids } = await desktopOf(s.id);
     const v1 = await RfbViewer.open(t.url, await ticket(api, s.id));
     await v1.handshake();
+    await v1.waitForWindows();
     v1.click(200, 200);
     await sleep(500);
     v1.type('echo before-restart > marker\n');

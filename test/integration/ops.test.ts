@@ -35,6 +35,33 @@ describe('operations', () => {
     expect(metric(text, 'deskport_relay_bytes_total{direction="to_browser"}')).toBeGreaterThan(1_000_000);
   });
 
+  it('streams launch progress and state over SSE, and closes the stream when the session ends', async () => {
+    await api.post('/api/v1/auth/logout');
+    const user = await signIn(t.url, 'admin', ADMIN_PASSWORD);
+    const live = (await user.get('/api/v1/admin/sessions?state=starting,ready')).body as { id: string }[];
+    for (const s of live) await user.del(`/api/v1/admin/sessions/${s.id}`);
+    const pools = (await user.get('/api/v1/pools')).body as { id: string }[];
+    const launched = (await user.post('/api/v1/sessions', { poolId: pools[0]!.id })).body as { session: { id: string } };
+    const res = await fetch(`${t.url}/api/v1/sessions/${launched.session.id}/events`, { headers: { cookie: user.cookie } });
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = res.body!.getReader();
+    let text = '';
+    const readUntil = async (pattern: RegExp) => {
+      while (!pattern.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += Buffer.from(value).toString();
+      }
+    };
+    await readUntil(/"state":"ready"/);
+    expect(text).toMatch(/event: progress\ndata: \{"step":"creating"/);
+    expect(text).toMatch(/event: state\ndata: \{"session":\{[^\n]*"state":"ready"/);
+    await user.del(`/api/v1/sessions/${launched.session.id}`);
+    await readUntil(/"state":"ended"/);
+    expect((await reader.read()).done).toBe(true);
+    api = user;
+  });
+
   it('serves the OpenAPI document', async () => {
     const doc = (await api.get('/api/v1/openapi.json')).body as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
