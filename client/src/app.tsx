@@ -8,6 +8,9 @@ import { Alert } from './components/Alert.tsx';
 import { Button } from './components/Button.tsx';
 import { Header } from './components/Header.tsx';
 import { PageLoading } from './components/Spinner.tsx';
+import { AdminAuditPage } from './pages/AdminAuditPage.tsx';
+import { AdminHostsPage } from './pages/AdminHostsPage.tsx';
+import { AdminPoolsPage } from './pages/AdminPoolsPage.tsx';
 import { AdminSessionsPage } from './pages/AdminSessionsPage.tsx';
 import { AdminUsersPage } from './pages/AdminUsersPage.tsx';
 import { DesktopsPage } from './pages/DesktopsPage.tsx';
@@ -23,16 +26,27 @@ function goToSignIn(): void {
   if (location.pathname !== '/signin') navigate(paths.signin(currentPath()), { replace: true });
 }
 
+function AdminsOnly() {
+  return <NotFoundPage title="Administrators only" text="This page needs the admin role." />;
+}
+
 function Page({ route, me }: { route: Route; me: Me }) {
+  const admin = isAdmin(me);
   switch (route.name) {
     case 'desktops':
       return <DesktopsPage />;
     case 'launch':
       return <LaunchPage key={route.sessionId} sessionId={route.sessionId} />;
     case 'adminUsers':
-      return isAdmin(me) ? <AdminUsersPage me={me} /> : <NotFoundPage title="Administrators only" text="This page needs the admin role." />;
+      return admin ? <AdminUsersPage me={me} /> : <AdminsOnly />;
     case 'adminSessions':
-      return isAdmin(me) ? <AdminSessionsPage /> : <NotFoundPage title="Administrators only" text="This page needs the admin role." />;
+      return admin ? <AdminSessionsPage /> : <AdminsOnly />;
+    case 'adminPools':
+      return admin ? <AdminPoolsPage /> : <AdminsOnly />;
+    case 'adminHosts':
+      return admin ? <AdminHostsPage /> : <AdminsOnly />;
+    case 'adminAudit':
+      return admin ? <AdminAuditPage /> : <AdminsOnly />;
     default:
       return <NotFoundPage />;
   }

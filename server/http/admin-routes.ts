@@ -8,7 +8,7 @@ import type { Broker } from '../broker/broker.ts';
 import type { Clock } from '../clock.ts';
 import type { Host, Pool, SessionState, Store } from '../store/types.ts';
 import { newId, secretToken, sha256 } from '../util/random.ts';
-import { conflict, notFound } from './errors.ts';
+import { badRequest, conflict, notFound } from './errors.ts';
 import { parse } from './validate.ts';
 
 const poolFields = {
@@ -70,8 +70,17 @@ export function createAdminRouter(deps: { store: Store; broker: Broker; audit: A
     if (!p) throw notFound('pool');
     res.json(p);
   });
+  /** Entitled groups must exist: a typo would silently make a pool usable by nobody. */
+  async function checkGroups(ids: readonly string[] | undefined): Promise<void> {
+    if (!ids?.length) return;
+    const known = new Set((await store.listGroups()).map((g) => g.id));
+    const unknown = ids.filter((id) => !known.has(id));
+    if (unknown.length) throw badRequest(`Please check the groups: no group has the id ${unknown.join(', ')}.`, [{ field: 'groups', problem: `unknown group id ${unknown.join(', ')}` }]);
+  }
+
   r.post('/pools', async (req, res) => {
     const body = parse(createPool, req.body);
+    await checkGroups(body.groups);
     if (await store.getPoolByName(body.name)) throw conflict('name_taken', `A pool named “${body.name}” exists already.`);
     const pool = await store.createPool({ ...POOL_DEFAULTS, ...body, groups: [...(body.groups ?? [])], id: newId('p'), createdAt: clock.now() } as Pool);
     await audit.record({ actor: actor(res), action: 'pool.create', target: pool.id, result: 'ok', ip: clientAddress(req), details: { name: pool.name } });
@@ -80,6 +89,11 @@ export function createAdminRouter(deps: { store: Store; broker: Broker; audit: A
   r.patch('/pools/:id', async (req, res) => {
     const id = parse(idParam, req.params.id, 'pool id');
     const patch = parse(patchPool, req.body);
+    await checkGroups(patch.groups);
+    if (patch.name !== undefined) {
+      const other = await store.getPoolByName(patch.name);
+      if (other && other.id !== id) throw conflict('name_taken', `A pool named “${patch.name}” exists already.`);
+    }
     const pool = await store.updatePool(id, patch);
     if (!pool) throw notFound('pool');
     await audit.record({ actor: actor(res), action: 'pool.update', target: id, result: 'ok', ip: clientAddress(req), details: { fields: Object.keys(patch) } });
@@ -109,7 +123,7 @@ export function createAdminRouter(deps: { store: Store; broker: Broker; audit: A
       const next = state === 'online' && !deps.connected(id) ? 'unreachable' : state;
       const updated = await store.updateHost(id, { state: next });
       await audit.record({ actor: actor(res), action: `host.${verb}`, target: id, result: 'ok', ip: clientAddress(req), details: {} });
-      res.json(hostView(updated!));
+      res.json({ ...hostView(updated!), connected: deps.connected(id) });
     });
   }
   r.delete('/hosts/:id', async (req, res) => {

@@ -29,6 +29,7 @@ async function expectError(res: Response, status: number, code: string) {
   return body;
 }
 
+const errorCodeOf = (body: unknown) => (body as { error: { code: string } }).error.code;
 const post = (path: string, body: string, headers: Record<string, string> = {}) => raw(path, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
 
 describe('HTTP edge', () => {
@@ -49,6 +50,20 @@ describe('HTTP edge', () => {
   it('cross-origin cookie writes are refused', async () => {
     await expectError(await post('/api/v1/sessions', '{"poolId":"x"}', { origin: 'https://evil.example' }), 403, 'origin_mismatch');
   });
+  it('pool edits are validated: fields listed, unknown groups refused, names unique', async () => {
+    const bad = await api.post('/api/v1/admin/pools', { name: '', driver: 'vmware', protocol: 'vnc', maxDesktops: 0 });
+    expect(bad.status).toBe(400);
+    const fields = ((bad.body as { error: { details: { field: string }[] } }).error.details).map((d) => d.field).sort();
+    expect(fields).toEqual(['driver', 'maxDesktops', 'name']);
+    const ghost = await api.post('/api/v1/admin/pools', { name: 'Ghost', driver: 'process', protocol: 'vnc', groups: ['g-nope'] });
+    expect(ghost.status).toBe(400);
+    const made = (await api.post('/api/v1/admin/pools', { name: 'Renamed later', driver: 'process', protocol: 'vnc' })).body as { id: string };
+    const clash = await api.call('PATCH', `/api/v1/admin/pools/${made.id}`, { name: 'Linux desktop (local)' });
+    expect(clash.status).toBe(409);
+    expect(errorCodeOf(clash.body)).toBe('name_taken');
+    expect((await api.del(`/api/v1/admin/pools/${made.id}`)).status).toBe(204);
+  });
+
   it('not signed in is a 401', async () => {
     await expectError(await fetch(`${t.url}/api/v1/sessions`), 401, 'unauthorized');
   });

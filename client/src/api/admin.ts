@@ -66,10 +66,15 @@ export interface NewUser {
   displayName: string;
   password: string;
   roles: Role[];
+  /** Group ids (names work too). */
+  groups: string[];
 }
 
 export async function createUser(input: NewUser): Promise<AdminUser> {
-  const user = await api('/api/v1/admin/users', { method: 'POST', body: input, decode: decodeUser });
+  // An empty display name is left out: the gateway then uses the username.
+  const { displayName, ...rest } = input;
+  const body = displayName ? input : rest;
+  const user = await api('/api/v1/admin/users', { method: 'POST', body, decode: decodeUser });
   // API.md lists displayName for PATCH only; set it there too if the create call ignored it.
   if (input.displayName && user.displayName !== input.displayName) {
     return updateUser(user.id, { displayName: input.displayName });

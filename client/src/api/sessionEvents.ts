@@ -5,11 +5,9 @@ import { getSession, sessionEventsUrl } from './desktops.ts';
 import { obj, optStr, optTime } from './decode.ts';
 import { decodeSession, type Session } from './types.ts';
 
-export const LAUNCH_STEPS = ['queued', 'placing', 'creating', 'starting', 'ready'] as const;
-export type LaunchStep = (typeof LAUNCH_STEPS)[number];
-
 export interface Progress {
-  step: LaunchStep;
+  /** `queued`, `placing`, `creating`, `starting`, `ready`, and newer ones (modules/launchSteps.ts). */
+  step: string;
   message: string;
   at: number;
 }
@@ -24,12 +22,14 @@ export interface SessionWatchHandlers {
 }
 
 const POLL_MS = 500;
+const STEP_NAME = /^[a-z][a-z0-9_.-]{0,47}$/i;
 
 export function decodeProgress(x: unknown): Progress | undefined {
   const o = obj(x, 'progress');
   const step = optStr(o, 'step');
-  if (!step || !(LAUNCH_STEPS as readonly string[]).includes(step)) return undefined;
-  return { step: step as LaunchStep, message: optStr(o, 'message') ?? '', at: optTime(o, 'at') ?? Date.now() };
+  // Any short step name: steps added to the gateway later still show, with their message.
+  if (!step || !STEP_NAME.test(step)) return undefined;
+  return { step, message: optStr(o, 'message') ?? '', at: optTime(o, 'at') ?? Date.now() };
 }
 
 function parse<T>(data: string, decode: (x: unknown) => T): T | undefined {

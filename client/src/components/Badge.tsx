@@ -1,4 +1,5 @@
-// Small status pills: a generic Badge, the pool's protocol, and a session's state.
+// Small status pills: a generic Badge, the pool's protocol, a session's and a host's state, and an
+// audit event's result.
 import type { ComponentChildren } from 'preact';
 import type { SessionState } from '../api/types.ts';
 
@@ -33,4 +34,29 @@ export function StateBadge({ state }: { state: SessionState }) {
       {look.label}
     </Badge>
   );
+}
+
+const HOST_LOOK: Record<string, { tone: Tone; label: string }> = {
+  online: { tone: 'green', label: 'Online' },
+  unreachable: { tone: 'red', label: 'Unreachable' },
+  draining: { tone: 'amber', label: 'Draining' },
+  cordoned: { tone: 'violet', label: 'Cordoned' },
+  offline: { tone: 'neutral', label: 'Offline' },
+};
+
+/** A host's state; one this client does not know is shown by its name. */
+export function HostStateBadge({ state }: { state: string }) {
+  const look = HOST_LOOK[state] ?? { tone: 'neutral', label: state };
+  return (
+    <Badge tone={look.tone} dot>
+      {look.label}
+    </Badge>
+  );
+}
+
+const RESULT_TONE: Record<string, Tone> = { ok: 'green', denied: 'amber', failed: 'red' };
+
+/** An audit event's result: ok, denied or failed. */
+export function ResultBadge({ result }: { result: string }) {
+  return <Badge tone={RESULT_TONE[result] ?? 'neutral'}>{result || 'unknown'}</Badge>;
 }

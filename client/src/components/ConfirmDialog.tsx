@@ -10,11 +10,13 @@ interface Props {
   title: string;
   children?: ComponentChildren;
   confirmLabel: string;
+  /** Heads the error shown when the action fails, e.g. "The pool was not deleted". */
+  failureTitle?: string;
   onConfirm(): Promise<void>;
   onClose(): void;
 }
 
-export function ConfirmDialog({ title, children, confirmLabel, onConfirm, onClose }: Props) {
+export function ConfirmDialog({ title, children, confirmLabel, failureTitle = 'That did not work', onConfirm, onClose }: Props) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const cancelRef = useRef<HTMLButtonElement>(null);
@@ -47,7 +49,11 @@ export function ConfirmDialog({ title, children, confirmLabel, onConfirm, onClos
       <div class="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title" data-testid="confirm-dialog">
         <h2 id="confirm-title" class="modal__title">{title}</h2>
         <div class="modal__body">{children}</div>
-        {error && <Alert>{error}</Alert>}
+        {error && (
+          <div data-testid="confirm-error">
+            <Alert title={failureTitle}>{error}</Alert>
+          </div>
+        )}
         <div class="modal__actions">
           <button ref={cancelRef} type="button" class="btn btn--secondary btn--md" onClick={onClose} disabled={busy}>
             Cancel

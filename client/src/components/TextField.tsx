@@ -1,4 +1,6 @@
-// A labelled text input; the label is a real <label for>, so tests and screen readers find it by name.
+// A labelled text input; the label is a real <label for>, so tests and screen readers find it by
+// name. A hint and an error (from the form or the gateway's 400 details) sit under it.
+import { FieldNote, fieldAria } from './FieldNote.tsx';
 
 interface Props {
   id: string;
@@ -8,34 +10,34 @@ interface Props {
   onValue(value: string): void;
   type?: 'text' | 'password';
   hint?: string;
+  error?: string;
   placeholder?: string;
   autocomplete?: string;
   autoCapitalize?: 'none' | 'off' | 'on';
   spellcheck?: boolean;
   required?: boolean;
   autofocus?: boolean;
+  inputMode?: 'text' | 'numeric' | 'decimal';
+  maxLength?: number;
+  class?: string;
 }
 
-export function TextField({ id, label, onValue, hint, type = 'text', ...input }: Props) {
+export function TextField({ id, label, onValue, hint, error, type = 'text', class: extra, ...input }: Props) {
   const common = {
     id,
     class: 'input',
     onInput: (ev: Event) => onValue((ev.currentTarget as HTMLInputElement).value),
-    'aria-describedby': hint ? `${id}-hint` : undefined,
+    ...fieldAria(id, hint, error),
     ...input,
   };
   return (
-    <div class="field">
+    <div class={extra ? `field ${extra}` : 'field'}>
       <label class="field__label" for={id}>
         {label}
       </label>
       {/* Preact types `type` as a discriminated union, so each variant is spelled out. */}
       {type === 'password' ? <input type="password" {...common} /> : <input type="text" {...common} />}
-      {hint && (
-        <span id={`${id}-hint`} class="field__hint">
-          {hint}
-        </span>
-      )}
+      <FieldNote id={id} hint={hint} error={error} />
     </div>
   );
 }

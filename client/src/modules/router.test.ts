@@ -8,6 +8,9 @@ describe('routes', () => {
     expect(parseRoute('/launch/s-1', '')).toEqual({ name: 'launch', sessionId: 's-1' });
     expect(parseRoute('/admin/users', '')).toEqual({ name: 'adminUsers' });
     expect(parseRoute('/admin/sessions', '')).toEqual({ name: 'adminSessions' });
+    expect(parseRoute('/admin/pools', '')).toEqual({ name: 'adminPools' });
+    expect(parseRoute('/admin/hosts', '')).toEqual({ name: 'adminHosts' });
+    expect(parseRoute('/admin/audit', '')).toEqual({ name: 'adminAudit' });
     expect(parseRoute('/nope/a/b', '')).toEqual({ name: 'notFound' });
   });
 

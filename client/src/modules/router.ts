@@ -9,6 +9,9 @@ export type Route =
   | { name: 'viewer'; sessionId: string }
   | { name: 'adminUsers' }
   | { name: 'adminSessions' }
+  | { name: 'adminPools' }
+  | { name: 'adminHosts' }
+  | { name: 'adminAudit' }
   | { name: 'notFound' };
 
 export const paths = {
@@ -18,6 +21,9 @@ export const paths = {
   viewer: (sessionId: string) => `/desktop/${encodeURIComponent(sessionId)}`,
   adminUsers: () => '/admin/users',
   adminSessions: () => '/admin/sessions',
+  adminPools: () => '/admin/pools',
+  adminHosts: () => '/admin/hosts',
+  adminAudit: () => '/admin/audit',
 };
 
 export function parseRoute(pathname: string, search: string): Route {
@@ -34,6 +40,9 @@ export function parseRoute(pathname: string, search: string): Route {
   if (first === 'desktop' && second) return { name: 'viewer', sessionId: second };
   if (first === 'admin' && (second === undefined || second === 'users')) return { name: 'adminUsers' };
   if (first === 'admin' && second === 'sessions') return { name: 'adminSessions' };
+  if (first === 'admin' && second === 'pools') return { name: 'adminPools' };
+  if (first === 'admin' && second === 'hosts') return { name: 'adminHosts' };
+  if (first === 'admin' && second === 'audit') return { name: 'adminAudit' };
   return { name: 'notFound' };
 }
 

@@ -1,9 +1,13 @@
-// Admin console, users: the list (enable/disable, delete) and a form to create one.
+// Admin console, users and groups: the user list (enable/disable, delete) with a form to create
+// one, and below it the groups with a form to create one.
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { deleteUser, listUsers, updateUser, type AdminUser } from '../api/admin.ts';
+import { deleteGroup, listGroups, type Group } from '../api/adminGroups.ts';
 import { errorMessage } from '../api/client.ts';
 import type { Me } from '../api/types.ts';
+import { CreateGroupForm } from '../components/admin/CreateGroupForm.tsx';
 import { CreateUserForm } from '../components/admin/CreateUserForm.tsx';
+import { GroupsTable } from '../components/admin/GroupsTable.tsx';
 import { UsersTable } from '../components/admin/UsersTable.tsx';
 import { Alert } from '../components/Alert.tsx';
 import { Button } from '../components/Button.tsx';
@@ -12,11 +16,19 @@ import { EmptyState } from '../components/EmptyState.tsx';
 import { PageHeading } from '../components/PageHeading.tsx';
 import { PageLoading } from '../components/Spinner.tsx';
 
+function memberNote(n: number): string {
+  if (n === 0) return 'Nobody is in it.';
+  return `${n === 1 ? 'Its one member loses' : `Its ${n} members lose`} access to pools they could use only through this group.`;
+}
+
 export function AdminUsersPage({ me }: { me: Me }) {
   const [users, setUsers] = useState<AdminUser[]>();
+  const [groups, setGroups] = useState<Group[]>();
   const [error, setError] = useState<string>();
+  const [groupsError, setGroupsError] = useState<string>();
   const [busyId, setBusyId] = useState<string>();
   const [deleting, setDeleting] = useState<AdminUser>();
+  const [deletingGroup, setDeletingGroup] = useState<Group>();
 
   const load = useCallback(async (signal?: AbortSignal) => {
     try {
@@ -27,11 +39,21 @@ export function AdminUsersPage({ me }: { me: Me }) {
     }
   }, []);
 
+  const loadGroups = useCallback(async (signal?: AbortSignal) => {
+    try {
+      setGroups(await listGroups(signal));
+      setGroupsError(undefined);
+    } catch (e) {
+      if (!signal?.aborted) setGroupsError(errorMessage(e));
+    }
+  }, []);
+
   useEffect(() => {
     const ac = new AbortController();
     void load(ac.signal);
+    void loadGroups(ac.signal);
     return () => ac.abort();
-  }, [load]);
+  }, [load, loadGroups]);
 
   const toggleDisabled = async (user: AdminUser): Promise<void> => {
     setBusyId(user.id);
@@ -46,30 +68,53 @@ export function AdminUsersPage({ me }: { me: Me }) {
     }
   };
 
+  const members = new Map<string, number>();
+  for (const u of users ?? []) for (const g of u.groups) members.set(g, (members.get(g) ?? 0) + 1);
+
   return (
     <>
       <PageHeading title="Users" subtitle="Everyone who can sign in to Deskport, and what they may do." />
       <div class="admin-split">
-        <section aria-label="User list">
-          {error && (
-            <Alert action={<Button onClick={() => void load()}>Reload</Button>}>
-              {error}
-            </Alert>
-          )}
-          {!users && !error && <PageLoading label="Loading users…" />}
-          {users && users.length === 0 && <EmptyState title="No users yet">Create the first one with the form.</EmptyState>}
-          {users && users.length > 0 && (
-            <UsersTable users={users} meId={me.id} busyId={busyId} onToggleDisabled={(u) => void toggleDisabled(u)} onDelete={setDeleting} />
-          )}
-        </section>
+        <div class="admin-column">
+          <section aria-label="User list" class="admin-column">
+            {error && (
+              <Alert action={<Button onClick={() => void load()}>Reload</Button>}>
+                {error}
+              </Alert>
+            )}
+            {!users && !error && <PageLoading label="Loading users…" />}
+            {users && users.length === 0 && <EmptyState title="No users yet">Create the first one with the form.</EmptyState>}
+            {users && users.length > 0 && (
+              <UsersTable users={users} meId={me.id} busyId={busyId} onToggleDisabled={(u) => void toggleDisabled(u)} onDelete={setDeleting} />
+            )}
+          </section>
+          <section aria-labelledby="groups-title" class="admin-column" id="groups">
+            <div class="section-heading">
+              <h2 id="groups-title">Groups</h2>
+              <p class="muted">People in a group may use the pools entitled to it. A pool entitled to no group is open to everyone.</p>
+            </div>
+            {groupsError && (
+              <Alert action={<Button onClick={() => void loadGroups()}>Reload</Button>}>
+                {groupsError}
+              </Alert>
+            )}
+            {!groups && !groupsError && <PageLoading label="Loading groups…" />}
+            {groups && groups.length === 0 && (
+              <EmptyState title="No groups yet">Without groups every pool is open to everyone. Create a group to limit who sees a pool.</EmptyState>
+            )}
+            {groups && groups.length > 0 && <GroupsTable groups={groups} members={members} onDelete={setDeletingGroup} />}
+            <CreateGroupForm onCreated={(g) => setGroups((gs) => [...(gs ?? []).filter((x) => x.id !== g.id), g])} />
+          </section>
+        </div>
         <aside>
-          <CreateUserForm onCreated={(u) => setUsers((us) => [...(us ?? []).filter((x) => x.id !== u.id), u])} />
+          <CreateUserForm groups={groups} onCreated={(u) => setUsers((us) => [...(us ?? []).filter((x) => x.id !== u.id), u])} />
         </aside>
       </div>
       {deleting && (
         <ConfirmDialog
           title={`Delete ${deleting.username}?`}
           confirmLabel="Delete user"
+          failureTitle="The user was not deleted"
           onClose={() => setDeleting(undefined)}
           onConfirm={async () => {
             await deleteUser(deleting.id);
@@ -77,6 +122,21 @@ export function AdminUsersPage({ me }: { me: Me }) {
           }}
         >
           {deleting.displayName} will no longer be able to sign in. This cannot be undone; to block access for a while, disable the account instead.
+        </ConfirmDialog>
+      )}
+      {deletingGroup && (
+        <ConfirmDialog
+          title={`Delete group ${deletingGroup.name}?`}
+          confirmLabel="Delete group"
+          failureTitle="The group was not deleted"
+          onClose={() => setDeletingGroup(undefined)}
+          onConfirm={async () => {
+            await deleteGroup(deletingGroup.id);
+            setGroups((gs) => gs?.filter((g) => g.id !== deletingGroup.id));
+            await load();
+          }}
+        >
+          {memberNote(members.get(deletingGroup.name) ?? 0)} A group that is the only one entitled to some pool cannot be deleted: that would open the pool to everyone.
         </ConfirmDialog>
       )}
     </>

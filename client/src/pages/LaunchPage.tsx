@@ -3,13 +3,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../api/client.ts';
 import { endSession, getSession, launchSession, listPools } from '../api/desktops.ts';
-import { watchSession, type Progress } from '../api/sessionEvents.ts';
+import { watchSession } from '../api/sessionEvents.ts';
 import { isFinal, type Pool, type Session, type SessionState } from '../api/types.ts';
 import { Alert } from '../components/Alert.tsx';
 import { ProtocolBadge } from '../components/Badge.tsx';
 import { Button } from '../components/Button.tsx';
-import { LaunchSteps, stepFraction } from '../components/LaunchSteps.tsx';
+import { LaunchSteps } from '../components/LaunchSteps.tsx';
 import { Link } from '../components/Link.tsx';
+import { launchStepItems, stepFraction, type StepEvent } from '../modules/launchSteps.ts';
 import { navigate, paths } from '../modules/router.ts';
 import { loadNoVnc } from '../modules/viewer/connection.ts';
 import { formatElapsed } from '../modules/time.ts';
@@ -30,7 +31,7 @@ function failureText(session: Session): string {
 
 export function LaunchPage({ sessionId }: { sessionId: string }) {
   const [session, setSession] = useState<Session>();
-  const [progress, setProgress] = useState<Progress>();
+  const [steps, setSteps] = useState<StepEvent[]>([]);
   const [pool, setPool] = useState<Pool>();
   const [watchError, setWatchError] = useState<string>();
   const [polling, setPolling] = useState(false);
@@ -64,7 +65,8 @@ export function LaunchPage({ sessionId }: { sessionId: string }) {
       }
     };
     stop = watchSession(sessionId, {
-      onProgress: setProgress,
+      // Bounded: a misbehaving stream must not grow the list forever.
+      onProgress: ({ step, message }) => setSteps((seen) => [...seen, { step, message }].slice(-64)),
       onSession,
       onError: (e) => {
         setWatchError(errorMessage(e));
@@ -106,7 +108,8 @@ export function LaunchPage({ sessionId }: { sessionId: string }) {
   };
 
   const failed = session !== undefined && stopsLaunch(session);
-  const step = session?.state === 'ready' ? 'ready' : progress?.step;
+  const items = launchStepItems(steps, { ready: session?.state === 'ready', failedMessage: failed ? 'Stopped here' : undefined });
+  const fraction = stepFraction(items, steps.length > 0 || session?.state === 'ready');
   const elapsed = (stoppedAt ?? now) - startedAt.current;
   const poolName = pool?.name ?? 'your desktop';
 
@@ -120,8 +123,8 @@ export function LaunchPage({ sessionId }: { sessionId: string }) {
           </div>
           {pool && <ProtocolBadge protocol={pool.protocol} />}
         </div>
-        <div class="progress" role="progressbar" aria-label="Launch progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(stepFraction(step) * 100)}>
-          <div class={`progress__bar${failed ? ' is-failed' : ''}`} style={{ width: `${stepFraction(step) * 100}%` }} />
+        <div class="progress" role="progressbar" aria-label="Launch progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
+          <div class={`progress__bar${failed ? ' is-failed' : ''}`} style={{ width: `${fraction * 100}%` }} />
         </div>
         <div class="launch__meta">
           <span>
@@ -129,7 +132,7 @@ export function LaunchPage({ sessionId }: { sessionId: string }) {
           </span>
           {polling && !failed && <span class="muted small">Live updates unavailable; checking every half second.</span>}
         </div>
-        <LaunchSteps current={step} message={failed ? 'Stopped here' : progress?.message} failed={failed} />
+        <LaunchSteps items={items} />
         {failed && session && (
           <Alert title="Your desktop could not start" action={<Button variant="primary" busy={busy === 'retry'} onClick={() => void retry()}>Try again</Button>}>
             <span data-testid="launch-error">{failureText(session)}</span> If it keeps failing, tell your administrator.

@@ -1,10 +1,15 @@
-// The admin's "new user" form: username, display name, password and roles.
-import { useState } from 'preact/hooks';
+// The admin's "new user" form: username, display name, password, roles and groups. The gateway's
+// field-level 400 details appear under the field they concern.
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { createUser, type AdminUser } from '../../api/admin.ts';
+import type { Group } from '../../api/adminGroups.ts';
 import { errorMessage, isApiError } from '../../api/client.ts';
+import { fieldProblems, unplacedProblems } from '../../api/fieldErrors.ts';
 import { ROLES, type Role } from '../../api/types.ts';
 import { Alert } from '../Alert.tsx';
 import { Button } from '../Button.tsx';
+import { FieldNote } from '../FieldNote.tsx';
+import { GroupPicker } from '../GroupPicker.tsx';
 import { TextField } from '../TextField.tsx';
 
 const ROLE_HELP: Record<Role, string> = {
@@ -13,62 +18,67 @@ const ROLE_HELP: Record<Role, string> = {
   admin: 'Full administration',
 };
 
-/** Field-level problems from a 400's `details`, when the gateway lists them. */
-function detailLines(details: unknown): string[] {
-  if (!Array.isArray(details)) return [];
-  return details.flatMap((d: unknown) => {
-    if (typeof d === 'string') return [d];
-    if (typeof d !== 'object' || d === null) return [];
-    const { field, path, message } = d as { field?: unknown; path?: unknown; message?: unknown };
-    const where = typeof field === 'string' ? field : Array.isArray(path) ? path.join('.') : '';
-    return typeof message === 'string' ? [where ? `${where}: ${message}` : message] : [];
-  });
-}
+const SHOWN = ['username', 'displayName', 'password', 'roles', 'groups'];
 
-export function CreateUserForm({ onCreated }: { onCreated(user: AdminUser): void }) {
+export function CreateUserForm({ groups, onCreated }: { groups: Group[] | undefined; onCreated(user: AdminUser): void }) {
   const [username, setUsername] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [password, setPassword] = useState('');
   const [roles, setRoles] = useState<Role[]>(['user']);
+  const [groupIds, setGroupIds] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<{ message: string; lines: string[] }>();
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [failure, setFailure] = useState<{ message: string; lines: string[] }>();
   const [created, setCreated] = useState<string>();
+  const formRef = useRef<HTMLFormElement>(null);
+
+  // Take the admin to the first field that needs a fix.
+  useEffect(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), [errors]);
 
   const toggleRole = (role: Role, on: boolean): void => setRoles((rs) => (on ? [...rs, role] : rs.filter((r) => r !== role)));
 
   const submit = async (ev: Event): Promise<void> => {
     ev.preventDefault();
     if (!username.trim() || !password) {
-      setError({ message: 'Enter a username and a password.', lines: [] });
+      setErrors({ ...(username.trim() ? {} : { username: 'enter a username' }), ...(password ? {} : { password: 'enter a password' }) });
+      setFailure(undefined);
       return;
     }
     setBusy(true);
-    setError(undefined);
+    setErrors({});
+    setFailure(undefined);
     setCreated(undefined);
     try {
-      const user = await createUser({ username: username.trim(), displayName: displayName.trim(), password, roles });
+      // Groups deleted since the list loaded would be refused; send only ones still listed.
+      const known = groupIds.filter((id) => groups?.some((g) => g.id === id));
+      const user = await createUser({ username: username.trim(), displayName: displayName.trim(), password, roles, groups: known });
       setCreated(user.username);
       setUsername('');
       setDisplayName('');
       setPassword('');
       setRoles(['user']);
+      setGroupIds([]);
       onCreated(user);
     } catch (e) {
-      setError({ message: errorMessage(e), lines: isApiError(e) ? detailLines(e.details) : [] });
+      const problems = fieldProblems(e);
+      if (isApiError(e) && e.code === 'username_taken') problems.byField.username = e.message;
+      setErrors(problems.byField);
+      const lines = unplacedProblems(problems, SHOWN);
+      if (Object.keys(problems.byField).length === 0 || lines.length > 0) setFailure({ message: errorMessage(e), lines });
     } finally {
       setBusy(false);
     }
   };
 
   return (
-    <form class="card stack" onSubmit={(ev) => void submit(ev)} aria-labelledby="new-user-title" data-testid="create-user-form" noValidate>
+    <form ref={formRef} class="card stack" onSubmit={(ev) => void submit(ev)} aria-labelledby="new-user-title" data-testid="create-user-form" noValidate>
       <h2 id="new-user-title" class="card__title">New user</h2>
-      {error && (
+      {failure && (
         <Alert>
-          {error.message}
-          {error.lines.length > 0 && (
+          {failure.message}
+          {failure.lines.length > 0 && (
             <ul class="alert__list">
-              {error.lines.map((l) => (
+              {failure.lines.map((l) => (
                 <li key={l}>{l}</li>
               ))}
             </ul>
@@ -76,10 +86,10 @@ export function CreateUserForm({ onCreated }: { onCreated(user: AdminUser): void
         </Alert>
       )}
       {created && <Alert tone="success">Created {created}. They can sign in now.</Alert>}
-      <TextField id="new-user-username" name="username" label="Username" value={username} onValue={setUsername} autocomplete="off" autoCapitalize="none" spellcheck={false} required />
-      <TextField id="new-user-display-name" name="displayName" label="Display name" value={displayName} onValue={setDisplayName} autocomplete="off" placeholder="e.g. Ada Lovelace" />
-      <TextField id="new-user-password" name="password" type="password" label="Password" value={password} onValue={setPassword} autocomplete="new-password" required hint="Share it with the person over a safe channel." />
-      <fieldset class="fieldset">
+      <TextField id="new-user-username" name="username" label="Username" value={username} onValue={setUsername} error={errors.username} autocomplete="off" autoCapitalize="none" spellcheck={false} required />
+      <TextField id="new-user-display-name" name="displayName" label="Display name" value={displayName} onValue={setDisplayName} error={errors.displayName} autocomplete="off" placeholder="e.g. Ada Lovelace" />
+      <TextField id="new-user-password" name="password" type="password" label="Password" value={password} onValue={setPassword} error={errors.password} autocomplete="new-password" required hint="At least 8 characters. Share it with the person over a safe channel." />
+      <fieldset class="fieldset" id="new-user-roles">
         <legend class="field__label">Roles</legend>
         {ROLES.map((role) => (
           <label key={role} class="check">
@@ -90,7 +100,9 @@ export function CreateUserForm({ onCreated }: { onCreated(user: AdminUser): void
             </span>
           </label>
         ))}
+        <FieldNote id="new-user-roles" error={errors.roles} />
       </fieldset>
+      <GroupPicker id="new-user-groups" legend="Groups" groups={groups} selected={groupIds} onChange={setGroupIds} error={errors.groups} emptyNote="Groups decide which pools the person may use." />
       <Button type="submit" variant="primary" busy={busy} class="btn--block">
         Create user
       </Button>

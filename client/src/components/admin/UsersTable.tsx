@@ -1,4 +1,4 @@
-// The admin's list of users with enable/disable and delete.
+// The admin's list of users (roles, groups, status) with enable/disable and delete.
 import type { AdminUser } from '../../api/admin.ts';
 import { Badge } from '../Badge.tsx';
 import { Button } from '../Button.tsx';
@@ -21,6 +21,7 @@ export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete }: 
           <tr>
             <th scope="col">User</th>
             <th scope="col">Roles</th>
+            <th scope="col">Groups</th>
             <th scope="col">Status</th>
             <th scope="col" class="table__actions-col">
               <span class="visually-hidden">Actions</span>
@@ -45,6 +46,16 @@ export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete }: 
                     {u.roles.map((r) => (
                       <Badge key={r} tone={ROLE_TONE[r] ?? 'neutral'}>
                         {r}
+                      </Badge>
+                    ))}
+                  </div>
+                </td>
+                <td>
+                  <div class="badges">
+                    {u.groups.length === 0 && <span class="muted">—</span>}
+                    {u.groups.map((g) => (
+                      <Badge key={g} tone="blue">
+                        {g}
                       </Badge>
                     ))}
                   </div>

@@ -1,0 +1,98 @@
+// The admin's list of hosts: state, connection, drivers, capacity, last heartbeat; and the state
+// changes that fit each host (Drain, Cordon, Uncordon) plus Remove.
+import type { Host, HostAction } from '../../api/adminHosts.ts';
+import { formatAgo, formatDateTime } from '../../modules/time.ts';
+import { Badge, HostStateBadge } from '../Badge.tsx';
+import { Button } from '../Button.tsx';
+
+interface Props {
+  hosts: Host[];
+  now: number;
+  busy: { id: string; action: HostAction | 'remove' } | undefined;
+  onAction(host: Host, action: HostAction): void;
+  onRemove(host: Host): void;
+}
+
+/** Which state changes make sense from each state; Uncordon brings a host back into service. */
+function actionsFor(state: string): HostAction[] {
+  if (state === 'draining') return ['cordon', 'uncordon'];
+  if (state === 'cordoned') return ['drain', 'uncordon'];
+  return ['drain', 'cordon'];
+}
+
+const LABEL: Record<HostAction, string> = { drain: 'Drain', cordon: 'Cordon', uncordon: 'Uncordon' };
+
+function capacityNote(h: Host): string {
+  const parts = [h.capacity.cpu ? `${h.capacity.cpu} CPU` : '', h.capacity.memoryMb ? `${Math.round(h.capacity.memoryMb / 1024)} GB` : ''].filter(Boolean);
+  return parts.join(' · ');
+}
+
+export function HostsTable({ hosts, now, busy, onAction, onRemove }: Props) {
+  return (
+    <div class="table-wrap">
+      <table class="table" data-testid="hosts-table">
+        <thead>
+          <tr>
+            <th scope="col">Host</th>
+            <th scope="col">State</th>
+            <th scope="col">Connected</th>
+            <th scope="col">Drivers</th>
+            <th scope="col" class="num">Capacity</th>
+            <th scope="col" class="nowrap">Last heartbeat</th>
+            <th scope="col" class="table__actions-col">
+              <span class="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {hosts.map((h) => {
+            const labels = Object.entries(h.labels);
+            return (
+              <tr key={h.id} data-testid={`host-row-${h.id}`} data-host-name={h.name} data-state={h.state}>
+                <td class="cell-wide">
+                  <div class="cell-main">{h.name}</div>
+                  <div class="cell-sub mono">{h.id}</div>
+                  {labels.length > 0 && <div class="cell-sub">{labels.map(([k, v]) => `${k}=${v}`).join(', ')}</div>}
+                </td>
+                <td>
+                  <HostStateBadge state={h.state} />
+                </td>
+                <td>
+                  <span class={h.connected ? 'conn conn--yes' : 'conn'}>
+                    <span class="conn__dot" aria-hidden="true" />
+                    {h.connected ? 'Connected' : 'Not connected'}
+                  </span>
+                </td>
+                <td>
+                  <div class="badges">
+                    {h.drivers.length === 0 && <span class="muted">—</span>}
+                    {h.drivers.map((d) => (
+                      <Badge key={d}>{d}</Badge>
+                    ))}
+                  </div>
+                </td>
+                <td class="num nowrap">
+                  <div>{h.capacity.desktops ?? '—'} desktops</div>
+                  {capacityNote(h) && <div class="cell-sub">{capacityNote(h)}</div>}
+                </td>
+                <td class="nowrap" title={formatDateTime(h.lastHeartbeatAt)}>
+                  {h.lastHeartbeatAt === undefined ? <span class="muted">never</span> : formatAgo(h.lastHeartbeatAt, now)}
+                </td>
+                <td class="table__actions">
+                  {actionsFor(h.state).map((a) => (
+                    <Button key={a} size="sm" busy={busy?.id === h.id && busy.action === a} disabled={busy !== undefined} onClick={() => onAction(h, a)} aria-label={`${LABEL[a]} ${h.name}`}>
+                      {LABEL[a]}
+                    </Button>
+                  ))}
+                  <Button size="sm" variant="subtle-danger" disabled={busy !== undefined} onClick={() => onRemove(h)} aria-label={`Remove ${h.name}`}>
+                    Remove
+                  </Button>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import type { AdminPool } from '../api/adminPools.ts';
+import { changedFields, draftFromPool, inputFromDraft } from './poolForm.ts';
+
+const pool: AdminPool = {
+  id: 'p-1', name: 'Ubuntu', description: '', driver: 'docker', protocol: 'vnc', image: 'deskport/ubuntu:24.04', cpu: 2, memoryMb: 4096,
+  minWarm: 1, maxDesktops: 20, maxPerUser: 1, idleTimeoutS: 3600, graceS: 600, maxLifetimeS: 43200, persistence: 'pooled', placement: 'breadth', groups: ['g-1'],
+};
+
+describe('pool form', () => {
+  it('opens a pool in friendly units and sends it back unchanged', () => {
+    const draft = draftFromPool(pool);
+    expect(draft.idleTimeoutS).toEqual({ value: '1', unit: 'h' });
+    expect(draft.graceS).toEqual({ value: '10', unit: 'min' });
+    const result = inputFromDraft(draft);
+    expect(result.ok && changedFields(pool, result.input)).toEqual({});
+  });
+
+  it('sends timeouts entered in minutes or hours as seconds, and only what changed', () => {
+    const draft = { ...draftFromPool(pool), idleTimeoutS: { value: '30', unit: 'min' as const }, maxLifetimeS: { value: '1.5', unit: 'h' as const } };
+    const result = inputFromDraft(draft);
+    expect(result.ok && changedFields(pool, result.input)).toEqual({ idleTimeoutS: 1800, maxLifetimeS: 5400 });
+  });
+
+  it('starts a new pool from the gateway defaults, with empty optional fields as null', () => {
+    const result = inputFromDraft({ ...draftFromPool(), name: ' Kali ' });
+    expect(result).toMatchObject({ ok: true, input: { name: 'Kali', image: null, cpu: null, memoryMb: null, maxDesktops: 50, graceS: 600, groups: [] } });
+  });
+
+  it('drops the image for drivers that do not use one', () => {
+    const result = inputFromDraft({ ...draftFromPool(pool), driver: 'static' });
+    expect(result.ok && result.input.image).toBeNull();
+  });
+
+  it('names each field that is not a number instead of sending it', () => {
+    const result = inputFromDraft({ ...draftFromPool(pool), maxPerUser: 'two', cpu: 'lots', idleTimeoutS: { value: 'soon', unit: 'min' } });
+    expect(result).toEqual({ ok: false, errors: { maxPerUser: 'must be a whole number', cpu: 'must be a number such as 2 or 0.5, or empty', idleTimeoutS: 'must be a number (0 or more)' } });
+  });
+});
