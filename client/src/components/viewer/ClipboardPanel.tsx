@@ -19,7 +19,7 @@ export function ClipboardPanel({ text, receivedAt, connected, onText, onSend, on
 
   const send = (): void => {
     onSend(text);
-    setNote('Sent. Paste it on the desktop with Ctrl+V.');
+    setNote('Sent. Paste it on the desktop: middle-click or Shift+Insert in a terminal, Ctrl+V in most other apps.');
   };
 
   const copyLocal = async (): Promise<void> => {
