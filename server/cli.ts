@@ -19,6 +19,7 @@ Commands:
   up        gateway + in-process agent (process desktops) + SQLite: the all-in-one
   gateway   the gateway alone; remote agents connect to it
   agent     an agent for one host; dials out to a gateway
+  image     build the desktop container image (image build)
 
 Run bin/deskport <command> --help for its options. Configuration: README.md.`,
   up: `Usage: bin/deskport up [--listen HOST:PORT] [--data DIR]
@@ -35,14 +36,22 @@ Runs the gateway alone (same bootstrap as "up"); agents enroll with a token from
 POST /api/v1/admin/hosts/enrollments.
   --listen HOST:PORT   where to listen (default 127.0.0.1:8080)
   --data DIR           data directory (default ./data)`,
-  agent: `Usage: bin/deskport agent --gateway URL [--enroll TOKEN] [--name NAME] [--driver process] [--state DIR]
+  agent: `Usage: bin/deskport agent --gateway URL [--enroll TOKEN] [--name NAME] [--driver process|docker] [--state DIR] [--max-desktops N]
 
-Runs an agent that dials out to the gateway at URL.
-  --gateway URL    the gateway, e.g. http://gw.example:8080 (env DESKPORT_GATEWAY)
-  --enroll TOKEN   one-time enrollment token (first start only; env DESKPORT_ENROLL_TOKEN)
-  --name NAME      host name shown to admins (default: this machine's hostname)
-  --driver NAME    desktop driver: process (docker and qemu: not available yet)
-  --state DIR      where the host credential and desktops live (default ./agent-state)`,
+Runs an agent that dials out to the gateway at URL (no inbound port needed).
+  --gateway URL      the gateway, e.g. http://gw.example:8080 (env DESKPORT_GATEWAY)
+  --enroll TOKEN     one-time enrollment token (first start only; env DESKPORT_ENROLL_TOKEN);
+                     afterwards the host credential kept in --state is used
+  --name NAME        host name shown to admins (default: this machine's hostname)
+  --driver NAME      desktop driver: process (local sandboxed desktops) or docker
+                     (containers from the pool's image; qemu: not available yet)
+  --state DIR        host credential and desktop state (default ./agent-state)
+  --max-desktops N   desktops this host may run at once (default 8)`,
+  image: `Usage: bin/deskport image build [--force]
+
+Builds the desktop container image deskport-desktop:latest from Debian packages
+(no registry needed; infra/images/desktop/). Cached by a hash of the recipe: a
+second run with no change takes seconds. --force rebuilds anyway.`,
 };
 
 function fail(msg: string): never {
@@ -69,18 +78,28 @@ async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') return void process.stdout.write(`${HELP.main}\n`);
   if (!(cmd in HELP) || cmd === 'main') fail(`unknown command "${cmd}"; try bin/deskport --help`);
+  const help = { type: 'boolean', short: 'h' } as const;
   const spec: ParseArgsConfig['options'] = cmd === 'agent'
-    ? { gateway: { type: 'string' }, enroll: { type: 'string' }, name: { type: 'string' }, driver: { type: 'string' }, state: { type: 'string' }, help: { type: 'boolean', short: 'h' } }
-    : { listen: { type: 'string' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
+    ? { gateway: { type: 'string' }, enroll: { type: 'string' }, name: { type: 'string' }, driver: { type: 'string' }, state: { type: 'string' }, 'max-desktops': { type: 'string' }, help }
+    : cmd === 'image'
+      ? { force: { type: 'boolean' }, help }
+      : { listen: { type: 'string' }, data: { type: 'string' }, help };
   let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
-    values = parseArgs({ args: rest, options: spec, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    const parsed = parseArgs({ args: rest, options: spec, strict: true, allowPositionals: cmd === 'image' });
+    values = parsed.values as Record<string, string | boolean | undefined>;
+    positionals = parsed.positionals;
   } catch (err) {
     fail(`${(err as Error).message.split('\n')[0]}; try bin/deskport ${cmd} --help`);
   }
   if (values.help) return void process.stdout.write(`${HELP[cmd]}\n`);
 
   if (cmd === 'agent') return runAgent(values);
+  if (cmd === 'image') {
+    if (positionals.join(' ') !== 'build') fail('the image command takes one action: build; try bin/deskport image --help');
+    return runImageBuild(Boolean(values.force));
+  }
   let config;
   try {
     config = loadConfig({ listen: values.listen, dataDir: values.data });
@@ -104,17 +123,32 @@ async function runAgent(values: Record<string, string | boolean | undefined>): P
   const gateway = (values.gateway as string | undefined) ?? env.gateway;
   if (!gateway || !/^https?:\/\/[^/]+\/?$/.test(gateway)) fail('--gateway must be the gateway URL, e.g. http://127.0.0.1:8080');
   const driver = (values.driver as string | undefined) ?? 'process';
-  if (driver !== 'process') fail(`driver "${driver}" is not available yet; use --driver process`);
+  if (driver !== 'process' && driver !== 'docker') fail(`driver "${driver}" is not available; use --driver process or --driver docker`);
+  const max = Number((values['max-desktops'] as string | undefined) ?? 8);
+  if (!Number.isInteger(max) || max < 1 || max > 10_000) fail('--max-desktops must be a whole number from 1 to 10000');
   const state = resolve((values.state as string | undefined) ?? './agent-state');
   const log = createLogger({ level: env.logLevel });
   const enroll = (values.enroll as string | undefined) ?? env.enroll;
   const agent = startAgent({
     gatewayUrl: gateway, stateDir: state, name: (values.name as string | undefined) ?? hostname(), log,
-    drivers: [createProcessDriver({ dataDir: state, log })], capacity: { desktops: 8, cpu: 0, memoryMb: 0 },
+    drivers: [driver === 'docker' ? await dockerDriver(state, log) : createProcessDriver({ dataDir: state, log })], capacity: { desktops: max },
     ...(enroll ? { enrollToken: enroll } : {}),
   });
   void agent.ready.then(({ hostId }) => process.stdout.write(`Agent connected to ${gateway} as host ${hostId}\n`));
   onSignals(() => agent.stop(), log);
+}
+
+/** Loaded on demand so process-only hosts never need the Docker client. */
+async function dockerDriver(state: string, log: ReturnType<typeof createLogger>) {
+  const { createDockerDriver } = await import('../agents/docker/driver.ts');
+  return createDockerDriver({ stateDir: state, log });
+}
+
+async function runImageBuild(force: boolean): Promise<void> {
+  const log = createLogger({ level: agentEnv().logLevel });
+  const { buildDesktopImage } = await import('../infra/images/build.ts');
+  const r = await buildDesktopImage({ log, force });
+  process.stdout.write(`${r.image} ${r.cached ? 'is up to date' : 'built'} (recipe ${r.hash.slice(0, 12)}, ${r.seconds.toFixed(1)} s)\n`);
 }
 
 main(process.argv.slice(2)).catch((err) => {

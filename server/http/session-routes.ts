@@ -21,7 +21,7 @@ export function createSessionRouter(deps: { store: Store; broker: Broker; events
   r.get('/pools', async (_req, res) => {
     const { user } = principalOf(res);
     const pools = (await store.listPools()).filter((p) => entitled(user, p));
-    res.json(pools.map((p) => ({ id: p.id, name: p.name, description: p.description, protocol: p.protocol, driver: p.driver, persistence: p.persistence })));
+    res.json(pools.map((p) => ({ id: p.id, name: p.name, description: p.description, protocol: p.protocol, driver: p.driver, persistence: p.persistence, graceS: p.graceS, idleTimeoutS: p.idleTimeoutS, maxLifetimeS: p.maxLifetimeS })));
   });
 
   r.post('/sessions', async (req, res) => {
