@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything Deskport needs on a Debian 12 machine, idempotently and fast when already
 # done: system packages (Xvnc, a window manager, a terminal, bubblewrap; Chromium for tests),
-# npm dependencies, and the web client build. Usage: infra/setup.sh [--with-test-tools]
+# npm dependencies, and the web client build; for tests also Chromium, a Docker engine and the
+# desktop image. Usage: infra/setup.sh [--with-test-tools]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -38,5 +39,10 @@ if [ ! -f client/dist/.source-hash ] || [ "$(cat client/dist/.source-hash)" != "
   echo "setup: building the web client"
   npx vite build --config client/vite.config.ts --logLevel warn
   echo "$src_hash" > client/dist/.source-hash
+fi
+# Tests also need a Docker engine and the desktop image (rebuilt only when its recipe changes).
+if [ "${1:-}" = "--with-test-tools" ]; then
+  bash infra/docker.sh
+  node --import tsx infra/images/build.ts
 fi
 echo "setup: done"

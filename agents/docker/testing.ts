@@ -12,7 +12,7 @@ export const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 
 /** Starts dockerd if needed and builds (or reuses) deskport-desktop:latest. Minutes the first time. */
 export async function prepareEngineAndImage(): Promise<void> {
-  const log: BuildLogger = { debug() {}, info: (obj, msg) => console.info(`[image] ${msg ?? ''} ${JSON.stringify(obj)}`) };
+  const log: BuildLogger = { debug() {}, info: (obj, msg) => console.info(`[image] ${msg ?? ''}`, Object.keys(obj).length ? obj : '') };
   await ensureDockerEngine(log);
   const r = await buildDesktopImage({ log });
   console.info(`[image] ${r.image}: ${r.cached ? 'cached' : 'built'} in ${r.seconds} s`);

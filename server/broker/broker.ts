@@ -126,7 +126,8 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets) {
       return s;
     },
 
-    async end(sessionId: string, actor: Actor, reason: string): Promise<Session> {
+    /** Ends a session; `message` (shown to its user) says why when it was not their own doing. */
+    async end(sessionId: string, actor: Actor, reason: string, message?: string): Promise<Session> {
       // Compare-and-set moves: if another flow (a sweep, the host reconciling) moves the session
       // between our read and our write, read again and decide again.
       for (let attempt = 0; attempt < 3; attempt++) {
@@ -139,7 +140,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets) {
         const d = s.desktopId ? await store.getDesktop(s.desktopId) : null;
         // A desktop whose create is in flight here is destroyed by provision() when it sees the end.
         if (d && !ctx.creating.has(d.id)) await destroyDesktop(ctx, d);
-        const done = (await moveSession(ctx, ending, 'ended', { error: null })) ?? ending;
+        const done = (await moveSession(ctx, ending, 'ended', { error: message ?? null })) ?? ending;
         ctx.metrics.sessionEnded(reason);
         ctx.events.forget(s.id);
         await ctx.audit.record({ actor: actor.username, action: 'session.end', target: s.id, result: 'ok', ip: actor.ip ?? null, details: { reason } });

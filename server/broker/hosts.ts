@@ -15,7 +15,7 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
     for (const s of await store.listSessions({ state: ['starting', 'ready', 'lost'], desktopId })) {
       ctx.viewers.closeAll(s.id, CLOSE_SESSION_ENDED, 'the desktop stopped');
       if (s.state === 'starting') await moveSession(ctx, s, 'failed', { error });
-      else await broker.end(s.id, system, 'desktop_vanished');
+      else await broker.end(s.id, system, 'desktop_vanished', `${error} Launch it again; anything unsaved in it is lost.`);
     }
   }
 

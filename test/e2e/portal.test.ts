@@ -1,11 +1,11 @@
 // End to end in Debian's Chromium (playwright-core): sign in, launch the default pool, see the
 // real desktop on the canvas, type into its terminal, end the session. Screenshots and the
 // measured click-to-first-frame time go to test-artifacts/.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
+import { ARTIFACTS, launchChromium, recordLaunch, waitForFirstFrame } from '../helpers/browser.ts';
 import { desktopInfo } from '../helpers/desktops.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
@@ -54,16 +54,9 @@ describe('the portal in Chromium', () => {
 
     const clicked = Date.now();
     await launch.click();
-    await page.waitForFunction(() => window.__deskport?.rfbState === 'connected', undefined, { timeout: 30_000 });
-    await page.waitForFunction(() => {
-      const c = document.querySelector('[data-testid="viewer"] canvas') as HTMLCanvasElement | null;
-      if (!c || c.width === 0) return false;
-      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      for (let i = 4; i < d.length; i += 4 * 97) if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) return true;
-      return false;
-    }, undefined, { timeout: 30_000, polling: 20 });
+    await waitForFirstFrame(page, 30_000);
     const firstFrameMs = Date.now() - clicked;
-    writeFileSync(join(ARTIFACTS, 'launch-timing.json'), JSON.stringify({ clickToFirstFrameMs: firstFrameMs, at: new Date().toISOString() }, null, 2));
+    recordLaunch('process desktop', firstFrameMs);
     expect(await canvasColours()).toBeGreaterThan(2);
     await shot('03-desktop');
 
