@@ -4,7 +4,7 @@
 import Docker from 'dockerode';
 import type { Container, ContainerInspectInfo } from 'dockerode';
 import type { Socket } from 'node:net';
-import type { DesktopDriver, DesktopHandle, DesktopSpec } from '../driver.ts';
+import type { DesktopDriver, DesktopHandle, DesktopSpec, ProgressFn } from '../driver.ts';
 import { DESKTOP_ID } from '../process/options.ts';
 import { dialSocket, waitForBanner } from './banner.ts';
 import { containerOptions, handleFromInfo, handleFromInspect, homeVolumeName, LABEL, socketPathOf } from './container.ts';
@@ -65,7 +65,7 @@ export function createDockerDriver(options: DockerDriverOptions): DockerDriver {
     return demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)));
   }
 
-  async function createOnce(spec: DesktopSpec, signal?: AbortSignal): Promise<DesktopHandle> {
+  async function createOnce(spec: DesktopSpec, signal?: AbortSignal, progress?: ProgressFn): Promise<DesktopHandle> {
     const paths = desktopPaths(o.stateDir, spec.desktopId);
     const existing = await find(spec.desktopId);
     if (existing?.info.State.Running) {
@@ -91,8 +91,11 @@ export function createDockerDriver(options: DockerDriverOptions): DockerDriver {
     await writeDesktopFiles(paths, spec.secret);
     let c: Container | undefined;
     try {
+      progress?.('creating', 'Creating the container…');
       c = await engine(docker.createContainer(containerOptions({ spec, image, namePrefix: o.namePrefix, paths, pidsLimit: o.pidsLimit, startedAt: t0 })));
+      progress?.('starting', 'Starting the container…');
       await engine(c.start());
+      progress?.('waiting_display', 'Waiting for the display…');
       const started = c;
       const failure = await waitForBanner(paths.socket, {
         timeoutMs: o.startTimeoutMs,
@@ -118,7 +121,7 @@ export function createDockerDriver(options: DockerDriverOptions): DockerDriver {
     name: 'docker',
     containerName: nameOf,
 
-    async create(spec, signal) {
+    async create(spec, signal, progress) {
       if (closed) throw new Error('docker driver is closed');
       checkDockerSpec(spec);
       signal?.throwIfAborted();
@@ -128,7 +131,7 @@ export function createDockerDriver(options: DockerDriverOptions): DockerDriver {
       const run = (): Promise<DesktopHandle> => serial(spec.desktopId, async () => {
         creating.add(spec.desktopId);
         try {
-          return await createOnce(spec, signal);
+          return await createOnce(spec, signal, progress);
         } finally {
           creating.delete(spec.desktopId);
         }

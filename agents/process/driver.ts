@@ -10,7 +10,7 @@
 // session), and SIGKILL to a sandbox's pid 1 ends everything inside its pid namespace.
 import { connect, type Socket } from 'node:net';
 import { readFile, rm } from 'node:fs/promises';
-import type { DesktopDriver, DesktopHandle } from '../driver.ts';
+import type { DesktopDriver, DesktopHandle, ProgressFn } from '../driver.ts';
 import { layout, prepareRoot, readAllStates, readState, type DesktopState } from './layout.ts';
 import { checkSpec, DESKTOP_ID, resolveOptions, type ProcessDriverOptions } from './options.ts';
 import { createRuntime, isRunning, jailFor, teardown } from './runtime.ts';
@@ -62,7 +62,7 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
     return s;
   };
 
-  async function createOnce(spec: Parameters<DesktopDriver['create']>[0], signal?: AbortSignal): Promise<DesktopHandle> {
+  async function createOnce(spec: Parameters<DesktopDriver['create']>[0], signal?: AbortSignal, progress?: ProgressFn): Promise<DesktopHandle> {
     const existing = await readState(L, spec.desktopId);
     if (existing && (await isRunning(existing))) {
       // A retried create (say, after a lost reply) gets the same desktop; another secret is a conflict.
@@ -73,6 +73,7 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
     if (existing) await teardown(rt, existing); // a dead leftover under this id
     else await rm(L.desktopDir(spec.desktopId), { recursive: true, force: true }); // files of a create that died early
     const t0 = Date.now();
+    progress?.('starting', 'Starting the display server and window manager…');
     const avoid = new Set<number>();
     for (let attempt = 1; ; attempt++) {
       try {
@@ -90,7 +91,7 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
   return {
     name: 'process',
 
-    async create(spec, signal) {
+    async create(spec, signal, progress) {
       if (closed) throw new Error('process driver is closed');
       checkSpec(spec);
       signal?.throwIfAborted();
@@ -98,7 +99,7 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
       return serial(spec.desktopId, async () => {
         creating.add(spec.desktopId);
         try {
-          return await createOnce(spec, signal);
+          return await createOnce(spec, signal, progress);
         } finally {
           creating.delete(spec.desktopId);
         }
