@@ -118,7 +118,22 @@ export type AgentRequest = DesktopCreate | DesktopDestroy | DesktopInspect | Str
 
 export type Decoded<T> = { ok: true; msg: T } | { ok: false; reason: string };
 
-function decode<T>(schema: z.ZodType<T>, data: Buffer | string, max: number): Decoded<T> {
+/** Each message type's schema, so an error names the field of the message actually sent. */
+const fromAgentByType: Record<string, z.ZodType<AgentToGateway>> = {
+  [MessageType.Hello]: helloSchema,
+  [MessageType.Heartbeat]: heartbeatSchema,
+  [MessageType.DesktopState]: desktopStateSchema,
+  [MessageType.DesktopProgress]: desktopProgressSchema,
+};
+const fromGatewayByType: Record<string, z.ZodType<GatewayToAgent>> = {
+  [MessageType.Welcome]: welcomeSchema,
+  [MessageType.DesktopCreate]: desktopCreateSchema,
+  [MessageType.DesktopDestroy]: desktopDestroySchema,
+  [MessageType.DesktopInspect]: desktopInspectSchema,
+  [MessageType.StreamOpen]: streamOpenSchema,
+};
+
+function decode<T>(byType: Record<string, z.ZodType<T>>, reply: z.ZodType<T> | null, data: Buffer | string, max: number): Decoded<T> {
   const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
   if (size > max) return { ok: false, reason: `message of ${size} bytes exceeds the ${max}-byte cap` };
   let raw: unknown;
@@ -127,15 +142,22 @@ function decode<T>(schema: z.ZodType<T>, data: Buffer | string, max: number): De
   } catch {
     return { ok: false, reason: 'message is not valid JSON' };
   }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'message is not a JSON object' };
+  const obj = raw as Record<string, unknown>;
+  const type = typeof obj.type === 'string' ? obj.type.slice(0, 40) : undefined;
+  if (type === MessageType.Hello && obj.protocol !== AGENT_PROTOCOL) {
+    return { ok: false, reason: `unsupported protocol ${JSON.stringify(String(obj.protocol).slice(0, 40))}; this gateway speaks ${AGENT_PROTOCOL}` };
+  }
+  const schema = reply && 're' in obj ? reply : type !== undefined ? byType[type] : undefined;
+  if (!schema) return { ok: false, reason: type !== undefined ? `unknown message type "${type}"` : 'message has no type' };
   const r = schema.safeParse(raw);
   if (r.success) return { ok: true, msg: r.data };
-  const type = typeof raw === 'object' && raw !== null && 'type' in raw ? String((raw as { type: unknown }).type).slice(0, 40) : undefined;
   const i = r.error.issues[0];
   return { ok: false, reason: `invalid message${type ? ` of type "${type}"` : ''}: ${i ? `${i.path.join('.') || '(root)'}: ${i.message}` : 'unknown'}` };
 }
 
-export const decodeFromAgent = (data: Buffer | string) => decode(agentToGateway, data, MAX_CONTROL_MESSAGE_BYTES);
-export const decodeFromGateway = (data: Buffer | string) => decode(gatewayToAgent, data, MAX_CONTROL_MESSAGE_BYTES);
+export const decodeFromAgent = (data: Buffer | string): Decoded<AgentToGateway> => decode(fromAgentByType, replySchema, data, MAX_CONTROL_MESSAGE_BYTES);
+export const decodeFromGateway = (data: Buffer | string): Decoded<GatewayToAgent> => decode(fromGatewayByType, null, data, MAX_CONTROL_MESSAGE_BYTES);
 export const encode = (msg: AgentToGateway | GatewayToAgent): string => JSON.stringify(msg);
 
 /** WebSocket close codes used on agent sockets. */

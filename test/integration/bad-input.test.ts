@@ -125,6 +125,27 @@ describe('malformed peers', () => {
     expect(await new Promise<number>((r) => again.once('unexpected-response', (_q, res) => r(res.statusCode ?? 0)))).toBe(401);
   });
 
+  it('an oversized agent message, a wrong protocol version and a forged credential are refused with reasons', async () => {
+    const base = t.url.replace('http', 'ws');
+    const enrolled = async () => {
+      const token = ((await api.post('/api/v1/admin/hosts/enrollments')).body as { token: string }).token;
+      const ws = new WebSocket(`${base}/agent/v1/connect`, { headers: { 'x-deskport-enroll': token } });
+      await new Promise((r) => ws.once('open', r));
+      return ws;
+    };
+    const closed = (ws: WebSocket) => new Promise<[number, string]>((r) => ws.once('close', (c, why) => r([c, why.toString()])));
+    const big = await enrolled();
+    big.send('x'.repeat(300 * 1024));
+    expect((await closed(big))[0]).toBe(1009); // message too big, refused by the frame cap
+    const old = await enrolled();
+    old.send(JSON.stringify({ type: 'hello', protocol: 'deskport.agent.v0', agentVersion: '0', name: 'old', drivers: ['process'], capacity: { desktops: 1, cpu: 1, memoryMb: 1 }, inventory: [] }));
+    const [code, reason] = await closed(old);
+    expect(code).toBe(4400);
+    expect(reason).toMatch(/protocol/);
+    const forged = new WebSocket(`${base}/agent/v1/connect`, { headers: { authorization: `Bearer dph_${'A'.repeat(43)}` } });
+    expect(await new Promise<number>((r) => forged.once('unexpected-response', (_q, res) => r(res.statusCode ?? 0)))).toBe(401);
+  });
+
   it('the gateway still serves everyone afterwards', async () => {
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
     const v = await RfbViewer.open(t.url, await ticket(api, sessionId));
