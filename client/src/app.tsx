@@ -8,6 +8,7 @@ import { Alert } from './components/Alert.tsx';
 import { Button } from './components/Button.tsx';
 import { Header } from './components/Header.tsx';
 import { PageLoading } from './components/Spinner.tsx';
+import { AccountPage } from './pages/AccountPage.tsx';
 import { AdminAuditPage } from './pages/AdminAuditPage.tsx';
 import { AdminHostsPage } from './pages/AdminHostsPage.tsx';
 import { AdminPoolsPage } from './pages/AdminPoolsPage.tsx';
@@ -20,7 +21,9 @@ import { SignInPage } from './pages/SignInPage.tsx';
 import { ViewerPage } from './pages/ViewerPage.tsx';
 import { currentPath, navigate, paths, useRoute, type Route } from './modules/router.ts';
 
-type Auth = { status: 'loading' } | { status: 'signedOut' } | { status: 'signedIn'; me: Me } | { status: 'unreachable'; message: string };
+// `unchecked`: opened on the sign-in page, so nobody asked yet (a 401 there would only be noise);
+// leaving that page without signing in asks then.
+type Auth = { status: 'unchecked' } | { status: 'loading' } | { status: 'signedOut' } | { status: 'signedIn'; me: Me } | { status: 'unreachable'; message: string };
 
 function goToSignIn(): void {
   if (location.pathname !== '/signin') navigate(paths.signin(currentPath()), { replace: true });
@@ -30,11 +33,13 @@ function AdminsOnly() {
   return <NotFoundPage title="Administrators only" text="This page needs the admin role." />;
 }
 
-function Page({ route, me }: { route: Route; me: Me }) {
+function Page({ route, me, onMe }: { route: Route; me: Me; onMe(me: Me): void }) {
   const admin = isAdmin(me);
   switch (route.name) {
     case 'desktops':
       return <DesktopsPage />;
+    case 'account':
+      return <AccountPage me={me} onMe={onMe} />;
     case 'launch':
       return <LaunchPage key={route.sessionId} sessionId={route.sessionId} />;
     case 'adminUsers':
@@ -54,7 +59,7 @@ function Page({ route, me }: { route: Route; me: Me }) {
 
 export function App() {
   const route = useRoute();
-  const [auth, setAuth] = useState<Auth>({ status: 'loading' });
+  const [auth, setAuth] = useState<Auth>(() => ({ status: route.name === 'signin' ? 'unchecked' : 'loading' }));
 
   const loadMe = (): void => {
     setAuth({ status: 'loading' });
@@ -69,10 +74,11 @@ export function App() {
       setAuth({ status: 'signedOut' });
       goToSignIn();
     });
-    loadMe();
+    if (auth.status === 'loading') loadMe();
   }, []);
 
   useEffect(() => {
+    if (auth.status === 'unchecked' && route.name !== 'signin') loadMe();
     if (auth.status === 'signedOut') goToSignIn();
     if (auth.status === 'signedIn' && route.name === 'signin') navigate(route.next, { replace: true });
   }, [auth.status, route]);
@@ -103,7 +109,7 @@ export function App() {
     <div class="app">
       <Header me={auth.me} route={route} onSignOut={signOut} />
       <main class="app-main" id="main">
-        <Page route={route} me={auth.me} />
+        <Page route={route} me={auth.me} onMe={(me) => setAuth({ status: 'signedIn', me })} />
       </main>
     </div>
   );

@@ -107,9 +107,19 @@ export function forceEndSession(id: string): Promise<void> {
   return api(`/api/v1/admin/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' });
 }
 
-/** Pools and hosts, only to show names instead of ids in the sessions table. */
-export function listPoolNames(signal?: AbortSignal): Promise<NamedItem[]> {
-  return api('/api/v1/admin/pools', { decode: (x) => list(x, 'pools', decodeNamed), signal });
+/** A pool's name, and whether it keeps homes (`personal`) or starts fresh (`pooled`), when known. */
+export interface PoolName extends NamedItem {
+  persistence?: 'pooled' | 'personal';
+}
+
+function decodePoolName(x: unknown): PoolName {
+  const persistence = obj(x, 'pool').persistence;
+  return { ...decodeNamed(x), persistence: persistence === 'pooled' || persistence === 'personal' ? persistence : undefined };
+}
+
+/** Pools and hosts, only to show names instead of ids in the sessions table (and what ending does). */
+export function listPoolNames(signal?: AbortSignal): Promise<PoolName[]> {
+  return api('/api/v1/admin/pools', { decode: (x) => list(x, 'pools', decodePoolName), signal });
 }
 
 export function listHostNames(signal?: AbortSignal): Promise<NamedItem[]> {

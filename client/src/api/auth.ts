@@ -1,4 +1,4 @@
-// Sign-in, sign-out and "who am I" (API.md "Auth").
+// Sign-in, sign-out, "who am I" and changing one's own password (API.md "Auth").
 import { api } from './client.ts';
 import { decodeMe, type Me } from './types.ts';
 
@@ -19,6 +19,19 @@ export function logout(): Promise<void> {
 /** The signed-in person, or an ApiError with status 401 when nobody is. */
 export function fetchMe(): Promise<Me> {
   return api('/api/v1/me', { decode: decodeMe, redirectOn401: false });
+}
+
+/** The signed-in person again, from a page; a 401 sends them to sign in like any page's call. */
+export function refreshMe(signal?: AbortSignal): Promise<Me> {
+  return api('/api/v1/me', { decode: decodeMe, signal });
+}
+
+/**
+ * 204 on success: the gateway then sets a fresh session cookie and signs every other browser out.
+ * A wrong current password is a 403 `invalid_credentials` (not a 401: the person stays signed in).
+ */
+export function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+  return api('/api/v1/me/password', { method: 'POST', body: { currentPassword, newPassword } });
 }
 
 export function isAdmin(me: Me | null): boolean {

@@ -29,6 +29,11 @@ export function strArray(o: Json, key: string): string[] {
   return v.map((item) => (typeof item === 'object' && item !== null ? String((item as Json).name ?? (item as Json).id) : String(item)));
 }
 
+export function optNum(o: Json, key: string): number | undefined {
+  const v = o[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
 export function bool(o: Json, key: string): boolean {
   return o[key] === true;
 }

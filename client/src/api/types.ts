@@ -1,5 +1,5 @@
 // Typed shapes of the gateway's answers (API.md), plus the decoders that produce them.
-import { list, obj, optStr, optTime, str, strArray, unwrap, type Json } from './decode.ts';
+import { list, obj, optNum, optStr, optTime, str, strArray, unwrap, type Json } from './decode.ts';
 
 export type Role = 'user' | 'helpdesk' | 'admin';
 export const ROLES: readonly Role[] = ['user', 'helpdesk', 'admin'];
@@ -25,6 +25,14 @@ export interface Pool {
   description: string;
   protocol: string;
   driver: string;
+  /** `personal` keeps the person's home between desktops; `pooled` starts fresh. */
+  persistence?: 'pooled' | 'personal';
+  /** How long a desktop waits for its user after the last viewer left (seconds). */
+  graceS?: number;
+  /** No input for this long ends the desktop (seconds; 0 = never). */
+  idleTimeoutS?: number;
+  /** The longest a desktop may run (seconds; 0 = never). */
+  maxLifetimeS?: number;
 }
 
 export interface Session {
@@ -55,12 +63,17 @@ export function decodeMe(x: unknown): Me {
 
 export function decodePool(x: unknown): Pool {
   const o = obj(x, 'pool');
+  const persistence = o.persistence;
   return {
     id: str(o, 'id'),
     name: str(o, 'name'),
     description: optStr(o, 'description') ?? '',
     protocol: optStr(o, 'protocol') ?? 'vnc',
     driver: optStr(o, 'driver') ?? '',
+    persistence: persistence === 'pooled' || persistence === 'personal' ? persistence : undefined,
+    graceS: optNum(o, 'graceS'),
+    idleTimeoutS: optNum(o, 'idleTimeoutS'),
+    maxLifetimeS: optNum(o, 'maxLifetimeS'),
   };
 }
 

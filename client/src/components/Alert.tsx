@@ -1,4 +1,5 @@
-// A message box: errors say what happened and what to do; `action` adds a button such as "Try again".
+// A message box: errors say what happened and what to do; `action` adds a button such as "Try again";
+// `onDismiss` adds a close button.
 import type { ComponentChildren } from 'preact';
 
 interface Props {
@@ -6,9 +7,10 @@ interface Props {
   title?: string;
   children?: ComponentChildren;
   action?: ComponentChildren;
+  onDismiss?(): void;
 }
 
-export function Alert({ tone = 'error', title, children, action }: Props) {
+export function Alert({ tone = 'error', title, children, action, onDismiss }: Props) {
   return (
     <div class={`alert alert--${tone}`} role={tone === 'error' ? 'alert' : 'status'}>
       <span class="alert__icon" aria-hidden="true">{tone === 'error' ? '!' : tone === 'success' ? '✓' : 'i'}</span>
@@ -17,6 +19,11 @@ export function Alert({ tone = 'error', title, children, action }: Props) {
         {children && <div>{children}</div>}
       </div>
       {action && <div class="alert__action">{action}</div>}
+      {onDismiss && (
+        <button type="button" class="icon-btn alert__dismiss" aria-label="Dismiss" onClick={onDismiss}>
+          <span aria-hidden="true">×</span>
+        </button>
+      )}
     </div>
   );
 }

@@ -1,4 +1,5 @@
-// The top bar on every page except the viewer: product name, navigation, who is signed in, Sign out.
+// The top bar on every page except the viewer: product name, navigation, who is signed in (a link to
+// their Account page: details and "Change password"), Sign out.
 import { useState } from 'preact/hooks';
 import { isAdmin } from '../api/auth.ts';
 import type { Me } from '../api/types.ts';
@@ -54,11 +55,20 @@ export function Header({ me, route, onSignOut }: Props) {
           )}
         </nav>
         <div class="user-menu">
-          <span class="avatar" aria-hidden="true">{initials(me.displayName)}</span>
-          <span class="user-menu__who" data-testid="current-user">
-            <span class="user-menu__name">{me.displayName}</span>
-            <span class="user-menu__username">{me.username}</span>
-          </span>
+          <Link
+            href={paths.account()}
+            class={route.name === 'account' ? 'user-menu__account is-active' : 'user-menu__account'}
+            aria-current={route.name === 'account' ? 'page' : undefined}
+            title="Account and password"
+            data-testid="account-link"
+          >
+            <span class="visually-hidden">Account: </span>
+            <span class="avatar" aria-hidden="true">{initials(me.displayName)}</span>
+            <span class="user-menu__who" data-testid="current-user">
+              <span class="user-menu__name">{me.displayName}</span>
+              <span class="user-menu__username">{me.username}</span>
+            </span>
+          </Link>
           <Button variant="ghost" size="sm" busy={busy} onClick={() => void signOut()}>
             Sign out
           </Button>

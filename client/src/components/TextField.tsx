@@ -8,6 +8,7 @@ interface Props {
   label: string;
   value: string;
   onValue(value: string): void;
+  onBlur?(): void;
   type?: 'text' | 'password';
   hint?: string;
   error?: string;

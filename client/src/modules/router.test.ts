@@ -6,12 +6,20 @@ describe('routes', () => {
     expect(parseRoute('/', '')).toEqual({ name: 'desktops' });
     expect(parseRoute('/desktop/s-1', '')).toEqual({ name: 'viewer', sessionId: 's-1' });
     expect(parseRoute('/launch/s-1', '')).toEqual({ name: 'launch', sessionId: 's-1' });
+    expect(parseRoute('/account', '')).toEqual({ name: 'account' });
     expect(parseRoute('/admin/users', '')).toEqual({ name: 'adminUsers' });
     expect(parseRoute('/admin/sessions', '')).toEqual({ name: 'adminSessions' });
     expect(parseRoute('/admin/pools', '')).toEqual({ name: 'adminPools' });
     expect(parseRoute('/admin/hosts', '')).toEqual({ name: 'adminHosts' });
     expect(parseRoute('/admin/audit', '')).toEqual({ name: 'adminAudit' });
     expect(parseRoute('/nope/a/b', '')).toEqual({ name: 'notFound' });
+  });
+
+  it('carries a one-time notice to My desktops in the query', () => {
+    const url = new URL(paths.desktops('launch-cancelled'), 'http://gw');
+    expect(parseRoute(url.pathname, url.search)).toEqual({ name: 'desktops' });
+    expect(url.searchParams.get('notice')).toBe('launch-cancelled');
+    expect(paths.desktops()).toBe('/');
   });
 
   it('round-trips the page to return to after sign-in', () => {

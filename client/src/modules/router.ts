@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 export type Route =
   | { name: 'signin'; next: string }
   | { name: 'desktops' }
+  | { name: 'account' }
   | { name: 'launch'; sessionId: string }
   | { name: 'viewer'; sessionId: string }
   | { name: 'adminUsers' }
@@ -14,9 +15,14 @@ export type Route =
   | { name: 'adminAudit' }
   | { name: 'notFound' };
 
+/** One-time messages My desktops shows when it is opened with `?notice=…`. */
+export type DesktopsNotice = 'launch-cancelled';
+
 export const paths = {
   signin: (next?: string) => (next && next !== '/' ? `/signin?next=${encodeURIComponent(next)}` : '/signin'),
-  desktops: () => '/',
+  /** My desktops; `notice` shows a one-time message there (e.g. after "Cancel launch"). */
+  desktops: (notice?: DesktopsNotice) => (notice ? `/?notice=${notice}` : '/'),
+  account: () => '/account',
   launch: (sessionId: string) => `/launch/${encodeURIComponent(sessionId)}`,
   viewer: (sessionId: string) => `/desktop/${encodeURIComponent(sessionId)}`,
   adminUsers: () => '/admin/users',
@@ -36,6 +42,7 @@ export function parseRoute(pathname: string, search: string): Route {
     // Only same-site paths; never bounce to another origin after sign-in.
     return { name: 'signin', next: next.startsWith('/') && !next.startsWith('//') ? next : '/' };
   }
+  if (first === 'account' && second === undefined) return { name: 'account' };
   if (first === 'launch' && second) return { name: 'launch', sessionId: second };
   if (first === 'desktop' && second) return { name: 'viewer', sessionId: second };
   if (first === 'admin' && (second === undefined || second === 'users')) return { name: 'adminUsers' };

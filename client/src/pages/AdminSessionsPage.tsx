@@ -1,6 +1,6 @@
 // Admin console, live sessions: every starting, running or ending session; refreshes every 5 s.
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { forceEndSession, listHostNames, listLiveSessions, listPoolNames, listUsers, type AdminSession } from '../api/admin.ts';
+import { forceEndSession, listHostNames, listLiveSessions, listPoolNames, listUsers, type AdminSession, type PoolName } from '../api/admin.ts';
 import { errorMessage } from '../api/client.ts';
 import { SessionsTable, type SessionNames } from '../components/admin/SessionsTable.tsx';
 import { Alert } from '../components/Alert.tsx';
@@ -15,14 +15,21 @@ import { usePolling } from '../modules/usePolling.ts';
 const REFRESH_MS = 5000;
 type NameMap = Map<string, string>;
 
+/** What survives a forced end, by the pool's persistence. */
+const KEEPS: Record<'pooled' | 'personal' | 'unknown', string> = {
+  personal: 'Their home folder is kept.',
+  pooled: 'Files in it are deleted too: this pool gives a fresh desktop every time.',
+  unknown: '',
+};
+
 interface UserName {
   username: string;
   displayName: string;
 }
 
 /** Ids → names for users, pools and hosts; best effort, ids are shown when a lookup fails. */
-function useNameMaps(): { users: Map<string, UserName>; pools: NameMap; hosts: NameMap } {
-  const [maps, setMaps] = useState({ users: new Map<string, UserName>(), pools: new Map<string, string>(), hosts: new Map<string, string>() });
+function useNameMaps(): { users: Map<string, UserName>; pools: Map<string, PoolName>; hosts: NameMap } {
+  const [maps, setMaps] = useState({ users: new Map<string, UserName>(), pools: new Map<string, PoolName>(), hosts: new Map<string, string>() });
   useEffect(() => {
     const ac = new AbortController();
     const ignore = (): [] => [];
@@ -30,7 +37,7 @@ function useNameMaps(): { users: Map<string, UserName>; pools: NameMap; hosts: N
       if (ac.signal.aborted) return;
       setMaps({
         users: new Map(users.map((u) => [u.id, { username: u.username, displayName: u.displayName }])),
-        pools: new Map(pools.map((p) => [p.id, p.name])),
+        pools: new Map(pools.map((p) => [p.id, p])),
         hosts: new Map(hosts.map((h) => [h.id, h.name])),
       });
     });
@@ -66,7 +73,7 @@ export function AdminSessionsPage() {
   const names: SessionNames = {
     user: (s) => s.username ?? maps.users.get(s.userId)?.username ?? s.userId,
     displayName: (s) => maps.users.get(s.userId)?.displayName,
-    pool: (s) => s.poolName ?? maps.pools.get(s.poolId) ?? s.poolId,
+    pool: (s) => s.poolName ?? maps.pools.get(s.poolId)?.name ?? s.poolId,
     host: (s) => s.hostName ?? (s.hostId ? (maps.hosts.get(s.hostId) ?? s.hostId) : '—'),
   };
 
@@ -93,7 +100,7 @@ export function AdminSessionsPage() {
       {sessions && sessions.length > 0 && <SessionsTable sessions={sessions} names={names} now={now} onEnd={setEnding} />}
       {ending && (
         <ConfirmDialog
-          title={`End ${names.user(ending)}'s session?`}
+          title={`End ${names.displayName(ending) ?? names.user(ending)}'s desktop in ${names.pool(ending)}?`}
           confirmLabel="End session"
           onClose={() => setEnding(undefined)}
           onConfirm={async () => {
@@ -101,7 +108,7 @@ export function AdminSessionsPage() {
             await load();
           }}
         >
-          {names.user(ending)} is disconnected from {names.pool(ending)} now, and the desktop is shut down per the pool's policy. Unsaved work in it may be lost.
+          Their desktop shuts down now and anything unsaved in it is lost. {KEEPS[maps.pools.get(ending.poolId)?.persistence ?? 'unknown']}
         </ConfirmDialog>
       )}
     </>

@@ -1,5 +1,5 @@
 // "My desktops": one card per entitled pool with the person's live session in it, if any.
-import { useCallback, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { errorMessage } from '../api/client.ts';
 import { endSession, launchSession, listPools, listSessions } from '../api/desktops.ts';
 import { isLive, type Pool, type Session } from '../api/types.ts';
@@ -10,11 +10,21 @@ import { EmptyState } from '../components/EmptyState.tsx';
 import { PageHeading } from '../components/PageHeading.tsx';
 import { PoolCard } from '../components/PoolCard.tsx';
 import { PageLoading } from '../components/Spinner.tsx';
-import { navigate, paths } from '../modules/router.ts';
+import { navigate, paths, type DesktopsNotice } from '../modules/router.ts';
 import { useNow } from '../modules/useNow.ts';
 import { usePolling } from '../modules/usePolling.ts';
 
 const REFRESH_MS = 5000;
+
+const NOTICES: Record<DesktopsNotice, string> = {
+  'launch-cancelled': 'Launch cancelled.',
+};
+
+/** The one-time message this page was opened with (`?notice=…`), if it knows it. */
+function noticeFromUrl(): DesktopsNotice | undefined {
+  const notice = new URLSearchParams(location.search).get('notice');
+  return notice !== null && Object.hasOwn(NOTICES, notice) ? (notice as DesktopsNotice) : undefined;
+}
 
 function openSession(session: Session): void {
   navigate(session.state === 'ready' ? paths.viewer(session.id) : paths.launch(session.id));
@@ -27,7 +37,13 @@ export function DesktopsPage() {
   const [launching, setLaunching] = useState<string>();
   const [cardError, setCardError] = useState<{ poolId: string; message: string }>();
   const [ending, setEnding] = useState<{ session: Session; pool: Pool }>();
+  const [notice, setNotice] = useState(noticeFromUrl);
   const now = useNow(30_000);
+
+  useEffect(() => {
+    // Shown once: a reload or a shared link should not say it again.
+    if (location.search) navigate(paths.desktops(), { replace: true });
+  }, []);
 
   const load = useCallback(async (signal?: AbortSignal) => {
     try {
@@ -45,6 +61,7 @@ export function DesktopsPage() {
   const launch = async (pool: Pool): Promise<void> => {
     setLaunching(pool.id);
     setCardError(undefined);
+    setNotice(undefined);
     try {
       openSession(await launchSession(pool.id));
     } catch (e) {
@@ -59,6 +76,13 @@ export function DesktopsPage() {
   return (
     <>
       <PageHeading title="My desktops" subtitle="Launch a desktop to start working. A running desktop keeps your work while you are away." />
+      {notice && (
+        <div data-testid="desktops-notice" data-notice={notice}>
+          <Alert tone="info" onDismiss={() => setNotice(undefined)}>
+            {NOTICES[notice]}
+          </Alert>
+        </div>
+      )}
       {loadError && (
         <Alert title="Your desktops could not be loaded" action={<Button onClick={() => void load()}>Try again</Button>}>
           {loadError}

@@ -100,7 +100,8 @@ export function LaunchPage({ sessionId }: { sessionId: string }) {
     setBusy('cancel');
     try {
       await endSession(sessionId);
-      navigate(paths.desktops());
+      // Replace: going Back should not reopen a launch that no longer runs.
+      navigate(paths.desktops('launch-cancelled'), { replace: true });
     } catch (e) {
       setActionError(errorMessage(e));
       setBusy(undefined);

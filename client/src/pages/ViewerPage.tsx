@@ -1,19 +1,22 @@
 // The remote desktop in the browser: noVNC fills the window under a slim toolbar; overlays explain
-// connecting, reconnecting and ended states. The connection logic lives in modules/viewer/connection.
+// connecting, reconnecting, disconnected, ended and unknown sessions. The connection logic lives in
+// modules/viewer/connection.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { listPools } from '../api/desktops.ts';
+import type { Pool } from '../api/types.ts';
 import { ClipboardPanel } from '../components/viewer/ClipboardPanel.tsx';
 import { ViewerOverlay } from '../components/viewer/ViewerOverlay.tsx';
 import { ViewerToolbar } from '../components/viewer/ViewerToolbar.tsx';
 import { navigate, paths } from '../modules/router.ts';
-import { ViewerConnection, type ViewerState } from '../modules/viewer/connection.ts';
+import { ViewerConnection, withoutDesktop, type ViewerState } from '../modules/viewer/connection.ts';
 
 export function ViewerPage({ sessionId }: { sessionId: string }) {
   const rootRef = useRef<HTMLDivElement>(null);
   const screenRef = useRef<HTMLDivElement>(null);
   const connRef = useRef<ViewerConnection | undefined>(undefined);
   const [state, setState] = useState<ViewerState>({ kind: 'idle' });
-  const [poolName, setPoolName] = useState<string>();
+  const [pool, setPool] = useState<Pool>();
+  const poolName = pool?.name;
   const [clipboardOpen, setClipboardOpen] = useState(false);
   const [clipText, setClipText] = useState('');
   const [clipAt, setClipAt] = useState<number>();
@@ -36,7 +39,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
       onSession: (session) => {
         if (poolLookup) return;
         poolLookup = true;
-        listPools().then((pools) => setPoolName(pools.find((p) => p.id === session.poolId)?.name), () => {});
+        listPools().then((pools) => setPool(pools.find((p) => p.id === session.poolId)), () => {});
       },
       onNotReady: () => navigate(paths.launch(sessionId), { replace: true }),
     });
@@ -51,6 +54,11 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
       document.title = 'Deskport';
     };
   }, [poolName]);
+
+  const gone = withoutDesktop(state);
+  useEffect(() => {
+    if (gone) setClipboardOpen(false);
+  }, [gone]);
 
   useEffect(() => {
     const onChange = (): void => setFullscreen(document.fullscreenElement === rootRef.current);
@@ -83,7 +91,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
       <div class="viewer__stage">
         {/* noVNC owns this element's children; Preact never renders into it. */}
         <div class="viewer__screen" ref={screenRef} data-testid="viewer" data-session-id={sessionId} />
-        <ViewerOverlay state={state} onReconnect={() => conn()?.reconnectNow()} />
+        <ViewerOverlay state={state} graceS={pool?.graceS} onReconnect={() => conn()?.reconnectNow()} />
         {clipboardOpen && (
           <div id="viewer-clipboard-panel" class="viewer__side">
             <ClipboardPanel

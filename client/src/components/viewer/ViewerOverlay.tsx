@@ -1,15 +1,19 @@
 // What covers the display while it is not live: connecting, connection lost (with the countdown to
-// the next try and "Reconnect now"), disconnected by the person, or the session has ended.
+// the next try and "Reconnect now"), disconnected by the person (with how long the desktop waits),
+// the session has ended, or there is no such session.
 import type { ComponentChildren } from 'preact';
 import type { ViewerState } from '../../modules/viewer/connection.ts';
 import { paths } from '../../modules/router.ts';
 import { useNow } from '../../modules/useNow.ts';
+import { disconnectNote } from '../../modules/viewer/disconnectNote.ts';
 import { Button } from '../Button.tsx';
 import { Link } from '../Link.tsx';
 import { Spinner } from '../Spinner.tsx';
 
 interface Props {
   state: ViewerState;
+  /** The pool's disconnect grace in seconds, once known. */
+  graceS?: number;
   onReconnect(): void;
 }
 
@@ -24,7 +28,7 @@ function BackLink({ primary = false }: { primary?: boolean }) {
 function Panel({ kind, title, children }: { kind: string; title: string; children?: ComponentChildren }) {
   return (
     <div class="viewer-overlay" data-testid="viewer-overlay" data-kind={kind}>
-      <div class="viewer-overlay__panel" role={kind === 'ended' ? 'alert' : 'status'} aria-live="polite">
+      <div class="viewer-overlay__panel" role={kind === 'ended' || kind === 'not-found' ? 'alert' : 'status'} aria-live="polite">
         <h1 class="viewer-overlay__title">{title}</h1>
         {children}
       </div>
@@ -53,7 +57,7 @@ function Reconnecting({ state, onReconnect }: { state: Extract<ViewerState, { ki
   );
 }
 
-export function ViewerOverlay({ state, onReconnect }: Props) {
+export function ViewerOverlay({ state, graceS, onReconnect }: Props) {
   switch (state.kind) {
     case 'connected':
       return null;
@@ -72,7 +76,7 @@ export function ViewerOverlay({ state, onReconnect }: Props) {
     case 'closed':
       return (
         <Panel kind="closed" title="You disconnected">
-          <p>Your desktop keeps running for a while. Reconnect to carry on where you left off.</p>
+          <p data-testid="disconnect-note">{disconnectNote(graceS)}</p>
           <div class="viewer-overlay__actions">
             <Button variant="primary" onClick={onReconnect} data-testid="reconnect-now">
               Reconnect
@@ -85,6 +89,15 @@ export function ViewerOverlay({ state, onReconnect }: Props) {
       return (
         <Panel kind="ended" title="This desktop session has ended">
           <p>{state.message} Launch it again from My desktops.</p>
+          <div class="viewer-overlay__actions">
+            <BackLink primary />
+          </div>
+        </Panel>
+      );
+    case 'notFound':
+      return (
+        <Panel kind="not-found" title="No such desktop session">
+          <p>It may belong to someone else, or the link is wrong.</p>
           <div class="viewer-overlay__actions">
             <BackLink primary />
           </div>

@@ -1,6 +1,6 @@
 // The slim bar above the remote display: back to My desktops, what is connected, and the actions
 // (clipboard, Ctrl+Alt+Del, full screen, disconnect).
-import type { ViewerState } from '../../modules/viewer/connection.ts';
+import { withoutDesktop, type ViewerState } from '../../modules/viewer/connection.ts';
 import { paths } from '../../modules/router.ts';
 import { Link } from '../Link.tsx';
 
@@ -22,6 +22,7 @@ const STATUS: Record<ViewerState['kind'], { label: string; tone: string }> = {
   reconnecting: { label: 'Reconnecting…', tone: 'amber' },
   closed: { label: 'Disconnected', tone: 'grey' },
   ended: { label: 'Ended', tone: 'red' },
+  notFound: { label: 'Not found', tone: 'red' },
   unsupported: { label: 'Not supported', tone: 'red' },
 };
 
@@ -44,6 +45,8 @@ const ICONS = {
 export function ViewerToolbar(props: Props) {
   const { title, state, clipboardOpen, fullscreen } = props;
   const live = state.kind === 'connected';
+  // No desktop behind this page (any more): nothing to copy to, press keys in or enlarge.
+  const gone = withoutDesktop(state);
   const status = STATUS[state.kind];
   return (
     <div class="viewer-toolbar" role="toolbar" aria-label="Desktop controls">
@@ -58,7 +61,7 @@ export function ViewerToolbar(props: Props) {
         {status.label}
       </span>
       <span class="viewer-toolbar__spacer" />
-      <button type="button" class={`tb-btn${clipboardOpen ? ' is-on' : ''}`} aria-expanded={clipboardOpen} aria-controls="viewer-clipboard-panel" onClick={props.onClipboard}>
+      <button type="button" class={`tb-btn${clipboardOpen ? ' is-on' : ''}`} aria-expanded={clipboardOpen} aria-controls="viewer-clipboard-panel" disabled={gone} onClick={props.onClipboard}>
         <Icon d={ICONS.clipboard} />
         Clipboard
       </button>
@@ -66,7 +69,8 @@ export function ViewerToolbar(props: Props) {
         <Icon d={ICONS.keys} />
         Ctrl+Alt+Del
       </button>
-      <button type="button" class="tb-btn" onClick={props.onFullscreen} aria-pressed={fullscreen}>
+      {/* Still enabled while in full screen, so the way out stays where it was. */}
+      <button type="button" class="tb-btn" disabled={gone && !fullscreen} onClick={props.onFullscreen} aria-pressed={fullscreen}>
         <Icon d={fullscreen ? ICONS.shrink : ICONS.expand} />
         {fullscreen ? 'Exit full screen' : 'Full screen'}
       </button>

@@ -115,6 +115,24 @@ describe('viewer connection', () => {
     conn.dispose();
   });
 
+  it('says the session is unknown, without retrying, when the gateway answers 404', async () => {
+    const states: ViewerState[] = [];
+    const conn = new ViewerConnection({
+      sessionId: 'someone-elses',
+      target: {} as HTMLElement,
+      onState: (s) => states.push(s),
+      onClipboard: () => {},
+      onNotReady: () => {},
+      loadRfb: async () => FakeRfb as unknown as typeof RFB,
+    });
+    conn.start();
+    await vi.waitFor(() => expect(last(states)).toBe('notFound'));
+    await new Promise((r) => setTimeout(r, 600));
+    expect(states.map((s) => s.kind)).toEqual(['connecting', 'notFound']);
+    expect(tickets).toBe(0);
+    conn.dispose();
+  });
+
   it('treats the person\'s own disconnect as final until they reconnect', async () => {
     const { conn, states } = connect();
     await vi.waitFor(() => expect(FakeRfb.made).toHaveLength(1));

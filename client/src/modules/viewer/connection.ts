@@ -1,6 +1,7 @@
 // The viewer's connection: one explicit state machine around noVNC's RFB. Every attempt gets a FRESH
 // ticket (tickets are single-use, 30 s); unexpected drops reconnect with capped backoff + jitter; and
-// each attempt first asks for the session, so an ended desktop says so instead of retrying forever.
+// each attempt first asks for the session, so an ended desktop says so instead of retrying forever,
+// and an unknown (or someone else's) session says that instead.
 import type RFB from '@novnc/novnc';
 import { isApiError } from '../../api/client.ts';
 import { createTicket, getSession } from '../../api/desktops.ts';
@@ -16,17 +17,25 @@ export type ViewerState =
   | { kind: 'reconnecting'; retry: number; retryAt: number; everConnected: boolean }
   | { kind: 'closed' }
   | { kind: 'ended'; message: string }
+  /** The gateway does not know this session, or it is not the person's to open. */
+  | { kind: 'notFound' }
   | { kind: 'unsupported'; protocol: string };
 
 type Kind = ViewerState['kind'];
 
+/** States with no desktop behind the page (any more): the toolbar's desktop actions are off. */
+export function withoutDesktop(state: ViewerState): boolean {
+  return state.kind === 'ended' || state.kind === 'notFound' || state.kind === 'unsupported';
+}
+
 const TRANSITIONS: Record<Kind, readonly Kind[]> = {
   idle: ['connecting'],
-  connecting: ['connected', 'reconnecting', 'closed', 'ended', 'unsupported'],
+  connecting: ['connected', 'reconnecting', 'closed', 'ended', 'notFound', 'unsupported'],
   connected: ['reconnecting', 'closed', 'ended'],
   reconnecting: ['connecting', 'closed', 'ended'],
   closed: ['connecting'],
   ended: [],
+  notFound: [],
   unsupported: [],
 };
 
@@ -137,9 +146,9 @@ export class ViewerConnection {
       if (stale()) return;
       // 401: api() already sent the person to sign in; this page is going away.
       if (isApiError(e) && e.status === 401) return this.dispose();
-      if (isApiError(e) && (e.status === 403 || e.status === 404)) {
-        return this.move({ kind: 'ended', message: 'This desktop session does not exist or is not yours.' });
-      }
+      // 404: no such session, or another person's; 403: staff may look but not open it; 400: the id
+      // in the link is malformed. Retrying changes none of these.
+      if (isApiError(e) && (e.status === 400 || e.status === 403 || e.status === 404)) return this.move({ kind: 'notFound' });
       console.warn('Viewer: connection attempt failed', e);
       this.retryLater();
     }
