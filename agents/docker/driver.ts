@@ -6,7 +6,8 @@ import type { Container, ContainerInspectInfo } from 'dockerode';
 import type { Socket } from 'node:net';
 import type { DesktopDriver, DesktopHandle, DesktopSpec, ProgressFn } from '../driver.ts';
 import { DESKTOP_ID } from '../process/options.ts';
-import { dialSocket, waitForBanner } from './banner.ts';
+import { waitForBanner } from '../banner.ts';
+import { dialSocket } from './banner.ts';
 import { containerOptions, handleFromInfo, handleFromInspect, homeVolumeName, LABEL, socketPathOf } from './container.ts';
 import { demuxLogs, engineError, imageMissingError, isNotFound, statusOf } from './engine.ts';
 import { desktopPaths, prepareStateDir, removeDesktopFiles, sameSecret, writeDesktopFiles } from './files.ts';
@@ -97,9 +98,10 @@ export function createDockerDriver(options: DockerDriverOptions): DockerDriver {
       await engine(c.start());
       progress?.('waiting_display', 'Waiting for the display…');
       const started = c;
-      const failure = await waitForBanner(paths.socket, {
+      const failure = await waitForBanner({ path: paths.socket }, {
         timeoutMs: o.startTimeoutMs,
         signal,
+        gaveUpEveryMs: 250, // a docker inspect per poll would be costly
         gaveUp: async () => {
           const s = await started.inspect().catch(() => null);
           return s?.State.Running ? null : `the container exited (${s?.State.ExitCode ?? 'gone'}) before answering`;

@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { DesktopSpec } from '../driver.ts';
 import { ownersIn, pickDisplay, pickUid } from './allocate.ts';
-import { waitForBanner } from './banner.ts';
+import { waitForBanner } from '../banner.ts';
 import { prepareHome, writeDesktopFiles } from './desktop-files.ts';
 import { readAllStates, writeState, type DesktopState } from './layout.ts';
 import { listProcs, readCmdline, readProc, type ProcRef } from './procfs.ts';
@@ -76,7 +76,7 @@ export async function startDesktop(rt: Runtime, spec: DesktopSpec, signal: Abort
     server.once('exit', (code, sig) => (exited = `Xvnc exited (${code ?? sig}) before answering`));
     s.spawned.push(await record(server.pid));
     await writeState(L, s);
-    const failure = await waitForBanner(s.port, { timeoutMs: o.startTimeoutMs, signal, gaveUp: () => exited });
+    const failure = await waitForBanner({ port: s.port }, { timeoutMs: o.startTimeoutMs, signal, gaveUp: () => exited });
     signal?.throwIfAborted();
     if (failure) {
       const tail = (await readFile(L.logFile(s.desktopId, 'xvnc'), 'utf8').catch(() => '')).split('\n').slice(-15).join('\n');
