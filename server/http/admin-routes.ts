@@ -107,7 +107,18 @@ export function createAdminRouter(deps: { store: Store; broker: Broker; audit: A
     res.status(204).end();
   });
 
-  r.get('/hosts', async (_req, res) => res.json((await store.listHosts()).map((h) => ({ ...hostView(h), connected: deps.connected(h.id) }))));
+  r.get('/hosts', async (_req, res) => {
+    const hosts = await store.listHosts();
+    const active = await store.listDesktops({ state: ['creating', 'running', 'stopping'] });
+    const load = new Map<string, { desktops: number; spares: number }>();
+    for (const d of active) {
+      const l = load.get(d.hostId) ?? { desktops: 0, spares: 0 };
+      l.desktops++;
+      if (d.ownerId === null) l.spares++;
+      load.set(d.hostId, l);
+    }
+    res.json(hosts.map((h) => ({ ...hostView(h), connected: deps.connected(h.id), ...(load.get(h.id) ?? { desktops: 0, spares: 0 }) })));
+  });
   r.post('/hosts/enrollments', async (req, res) => {
     const token = secretToken('dpe_');
     const expiresAt = clock.now() + 3600_000;

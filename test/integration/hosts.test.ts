@@ -80,6 +80,8 @@ describe('placement across two hosts', () => {
     const b = await launch(users[1]!);
     expect([a.session.state, b.session.state]).toEqual(['ready', 'ready']);
     expect(new Set([a.session.hostId, b.session.hostId])).toEqual(new Set([alpha.hostId, beta.hostId]));
+    const hosts = (await admin.get('/api/v1/admin/hosts')).body as { id: string; desktops: number; capacity: { desktops: number } }[];
+    expect(hosts.map((h) => `${h.desktops}/${h.capacity.desktops}`)).toEqual(['1/2', '1/2']);
   });
 
   it('depth fills one host before the next', async () => {

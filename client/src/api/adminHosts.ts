@@ -12,6 +12,10 @@ export interface Host {
   connected: boolean;
   drivers: string[];
   capacity: { desktops?: number; cpu?: number; memoryMb?: number };
+  /** Desktops on the host now (creating, running or stopping): its load. */
+  desktops?: number;
+  /** Of those, warm spares waiting for a user. */
+  spares?: number;
   labels: Record<string, string>;
   lastHeartbeatAt?: number;
   createdAt?: number;
@@ -35,6 +39,8 @@ function decodeHost(x: unknown): Host {
     connected: o.connected === true,
     drivers: strArray(o, 'drivers'),
     capacity: { desktops: count(cap, 'desktops'), cpu: count(cap, 'cpu'), memoryMb: count(cap, 'memoryMb') },
+    desktops: count(o, 'desktops'),
+    spares: count(o, 'spares'),
     labels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)])),
     lastHeartbeatAt: optTime(o, 'lastHeartbeatAt'),
     createdAt: optTime(o, 'createdAt'),

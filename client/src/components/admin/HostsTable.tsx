@@ -72,7 +72,8 @@ export function HostsTable({ hosts, now, busy, onAction, onRemove }: Props) {
                   </div>
                 </td>
                 <td class="num nowrap">
-                  <div>{h.capacity.desktops ?? '—'} desktops</div>
+                  <div>{h.desktops ?? '—'} / {h.capacity.desktops ?? '—'} desktops</div>
+                  {h.spares ? <div class="cell-sub">{h.spares} warm</div> : null}
                   {capacityNote(h) && <div class="cell-sub">{capacityNote(h)}</div>}
                 </td>
                 <td class="nowrap" title={formatDateTime(h.lastHeartbeatAt)}>
