@@ -37,7 +37,10 @@ function SessionLine({ session, now }: { session: Session; now: number }) {
   );
 }
 
-export function PoolCard({ pool, session, launching, error, now, onLaunch, onResume, onEnd }: Props) {
+export function PoolCard({ pool, session: current, launching, error, now, onLaunch, onResume, onEnd }: Props) {
+  // A lost session (its host stopped answering) is shown, but launching starts afresh elsewhere.
+  const lost = current?.state === 'lost' ? current : undefined;
+  const session = lost ? undefined : current;
   const ending = session?.state === 'ending';
   return (
     <article class="card pool-card" data-testid={`pool-card-${pool.id}`} data-pool-id={pool.id} aria-labelledby={`pool-${pool.id}-name`}>
@@ -57,7 +60,15 @@ export function PoolCard({ pool, session, launching, error, now, onLaunch, onRes
       <p class="pool-card__desc">{pool.description || 'No description.'}</p>
       {error && <Alert>{error}</Alert>}
       <div class="pool-card__foot">
-        {session ? <SessionLine session={session} now={now} /> : <span class="muted small">Not running</span>}
+        {session ? (
+          <SessionLine session={session} now={now} />
+        ) : lost ? (
+          <span class="muted small" data-testid={`lost-${pool.id}`}>
+            Its machine stopped answering. It may come back; Launch starts a new desktop instead.
+          </span>
+        ) : (
+          <span class="muted small">Not running</span>
+        )}
         <div class="pool-card__actions">
           {session && (
             <Button variant="subtle-danger" disabled={ending} onClick={() => onEnd(session)} data-testid={`end-${pool.id}`} aria-label={`End ${pool.name}`}>

@@ -49,7 +49,8 @@ export function DesktopsPage() {
     try {
       const [p, s] = await Promise.all([listPools(signal), listSessions(signal)]);
       setPools(p);
-      setSessions(s.filter(isLive));
+      // Lost sessions stay visible: their host may come back, and the person should know why.
+      setSessions(s.filter((x) => isLive(x) || x.state === 'lost'));
       setLoadError(undefined);
     } catch (e) {
       if (!signal?.aborted) setLoadError(errorMessage(e));

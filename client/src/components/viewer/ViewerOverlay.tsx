@@ -40,11 +40,14 @@ function Reconnecting({ state, onReconnect }: { state: Extract<ViewerState, { ki
   const now = useNow(250);
   const waitS = Math.max(0, Math.ceil((state.retryAt - now) / 1000));
   return (
-    <Panel kind="reconnecting" title={state.everConnected ? 'Connection lost — reconnecting…' : 'Cannot reach the desktop — retrying…'}>
+    <Panel kind="reconnecting" title={state.hostLost ? 'The machine running this desktop stopped answering' : state.everConnected ? 'Connection lost — reconnecting…' : 'Cannot reach the desktop — retrying…'}>
       <div class="viewer-overlay__row">
         <Spinner size={18} label="Reconnecting" light />
         <span>
-          {waitS > 0 ? `Next try in ${waitS} s` : 'Trying now'} (attempt {state.retry + 1}). Your desktop keeps running meanwhile.
+          {waitS > 0 ? `Next try in ${waitS} s` : 'Trying now'} (attempt {state.retry + 1}).{' '}
+          {state.hostLost
+            ? 'If it comes back, so does your desktop. You can also go back and launch a new desktop on another machine.'
+            : 'Your desktop keeps running meanwhile.'}
         </span>
       </div>
       <div class="viewer-overlay__actions">

@@ -14,7 +14,7 @@ export type ViewerState =
   | { kind: 'idle' }
   | { kind: 'connecting'; everConnected: boolean }
   | { kind: 'connected' }
-  | { kind: 'reconnecting'; retry: number; retryAt: number; everConnected: boolean }
+  | { kind: 'reconnecting'; retry: number; retryAt: number; everConnected: boolean; hostLost?: boolean }
   | { kind: 'closed' }
   | { kind: 'ended'; message: string }
   /** The gateway does not know this session, or it is not the person's to open. */
@@ -131,6 +131,8 @@ export class ViewerConnection {
       const session = await getSession(this.options.sessionId);
       if (stale()) return;
       this.options.onSession?.(session);
+      // A lost session comes back if its host returns: keep trying, and say why it takes long.
+      if (session.state === 'lost') return this.retryLater(true);
       if (isFinal(session.state) || session.state === 'ending') return this.move({ kind: 'ended', message: endedMessage(session) });
       if (session.state === 'starting') {
         this.dispose();
@@ -186,9 +188,9 @@ export class ViewerConnection {
     this.rfb = rfb;
   }
 
-  private retryLater(): void {
+  private retryLater(hostLost = false): void {
     const delay = backoffDelay(this.retries++);
-    this.move({ kind: 'reconnecting', retry: this.retries, retryAt: Date.now() + delay, everConnected: this.everConnected });
+    this.move({ kind: 'reconnecting', retry: this.retries, retryAt: Date.now() + delay, everConnected: this.everConnected, ...(hostLost ? { hostLost } : {}) });
     this.timer = setTimeout(() => void this.attempt(), delay);
   }
 
