@@ -15,7 +15,11 @@ import type { BrokerCtx } from './broker/context.ts';
 import { createHostEvents } from './broker/hosts.ts';
 import { SessionEvents } from './broker/progress.ts';
 import { createTickets } from './broker/tickets.ts';
+import { createShadows } from './broker/shadows.ts';
 import { createTimers } from './broker/timers.ts';
+import { createThumbnails } from './display/thumbnail.ts';
+import { notFound } from './http/errors.ts';
+import { createMetricsHistory } from './metrics-history.ts';
 import { Viewers } from './broker/viewers.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { splitListen, type Config } from './config.ts';
@@ -63,7 +67,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const hub = createAgentHub({ store, clock, log, audit, heartbeatTimeoutMs: config.agentTimeoutS * 1000 });
   const viewers = new Viewers();
   const events = new SessionEvents();
-  const metrics = createMetrics({ store, agentsOnline: () => hub.connectedHosts().length, viewers: () => viewers.total() });
+  const history = createMetricsHistory({ store, clock, hostsOnline: () => hub.connectedHosts().length });
+  history.start((err) => log.warn({ err }, 'metrics history sample failed'));
+  const metrics = createMetrics({ store, agentsOnline: () => hub.connectedHosts().length, viewers: () => viewers.total(), history });
   const ctx: BrokerCtx = {
     store, clock, log, audit, events, viewers, metrics, stopping: false, creating: new Set(),
     hosts: {
@@ -74,7 +80,16 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       isConnected: (hostId) => hub.connection(hostId) !== undefined,
     },
   };
-  const broker = createBroker(ctx, createTickets({ store, clock, ttlS: config.ticketTtlS }));
+  const tickets = createTickets({ store, clock, ttlS: config.ticketTtlS });
+  const shadows = createShadows(ctx);
+  const broker = createBroker(ctx, tickets, shadows);
+  const thumbnails = createThumbnails({ openStream: (d) => hub.openStream(d.hostId, d.id) });
+  const thumbnail = async (sessionId: string): Promise<Buffer> => {
+    const s = await store.getSession(sessionId);
+    const d = s?.state === 'ready' && s.desktopId ? await store.getDesktop(s.desktopId) : null;
+    if (!s || !d || d.state !== 'running') throw notFound('live session');
+    return thumbnails.get(s.id, d);
+  };
   const timers = createTimers(ctx, broker);
   const hostEvents = createHostEvents(ctx, broker);
   hub.setEvents(hostEvents);
@@ -84,6 +99,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let agentReady = false;
   const app = createApp({
     ...authDeps, broker, events, metrics, maxBodyBytes: config.maxBodyBytes, metricsPublic: config.metricsPublic,
+    shadows, tickets, thumbnail, history: () => history.history(),
     connected: (id) => hub.connection(id) !== undefined,
     ready: async () => {
       const checks: Record<string, boolean> = { store: await store.ping() };
@@ -94,6 +110,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const display = createVncEndpoint({
     broker, hub, viewers, log, metrics, activity: timers.activity, maxClipboardBytes: config.maxClipboardBytes,
     originAllowed: (req, origin) => originAllowed(config.publicUrl, req.headers.host, origin),
+    onShadowDisplay: async (shadowId, userId) => {
+      const u = await store.getUser(userId);
+      await audit.record({ actor: u?.username ?? userId, action: 'shadow.start', target: shadowId, result: 'ok', ip: null, details: {} });
+    },
   });
   const server = createServer(app);
   server.on('upgrade', (req, socket, head) => {
@@ -116,6 +136,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const sweepTimer = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
+    shadows.sweep();
     timers.sweep().catch((err) => log.error({ err }, 'broker sweep failed')).finally(() => (sweeping = false));
   }, o.sweepIntervalMs ?? 1000);
 
@@ -141,6 +162,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     async stop() {
       ctx.stopping = true;
       clearInterval(sweepTimer);
+      history.stop();
       await agent?.stop();
       display.close();
       await hub.close();

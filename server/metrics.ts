@@ -10,7 +10,7 @@ export interface Metrics extends BrokerMetrics {
   droppedInput(n: number): void;
 }
 
-export function createMetrics(deps: { store: Store; agentsOnline: () => number; viewers: () => number }): Metrics {
+export function createMetrics(deps: { store: Store; agentsOnline: () => number; viewers: () => number; history?: { recordLaunch(s: number): void; recordBytes(n: number): void } }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'deskport_process_' });
   const live: SessionState[] = ['starting', 'ready', 'ending', 'lost'];
@@ -40,10 +40,18 @@ export function createMetrics(deps: { store: Store; agentsOnline: () => number; 
   const toDesktop = bytes.labels({ direction: 'to_desktop' });
   return {
     registry,
-    launchSeconds: (s, warm) => launch.observe({ warm: String(warm) }, s),
+    launchSeconds: (s, warm) => {
+      launch.observe({ warm: String(warm) }, s);
+      deps.history?.recordLaunch(s);
+    },
     sessionEnded: (reason) => ended.inc({ reason }),
     ticketRejected: (reason) => rejected.inc({ reason }),
-    relayBytes: (direction, n) => (direction === 'toBrowser' ? toBrowser : toDesktop).inc(n),
+    relayBytes: (direction, n) => {
+      if (direction === 'toBrowser') {
+        toBrowser.inc(n);
+        deps.history?.recordBytes(n);
+      } else toDesktop.inc(n);
+    },
     droppedInput: (n) => dropped.inc(n),
   };
 }

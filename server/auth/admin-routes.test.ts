@@ -152,7 +152,7 @@ describe('admin groups API', () => {
     const pool: Pool = {
       id: 'p1', name: 'VIP desktops', description: '', driver: 'process', protocol: 'vnc', image: null, cpu: null, memoryMb: null,
       minWarm: 0, maxDesktops: 1, maxPerUser: 1, idleTimeoutS: 0, graceS: 60, maxLifetimeS: 0, persistence: 'pooled',
-      placement: 'breadth', groups: [g.id], createdAt: gw.clock.now(),
+      placement: 'breadth', groups: [g.id], shadowWithoutConsent: false, createdAt: gw.clock.now(),
     };
     await gw.store.createPool(pool);
     const r = await as(admin, `/groups/${g.id}`, { method: 'DELETE' });

@@ -65,7 +65,7 @@ beforeEach(async () => {
   await store.createHost({ id: 'h1', name: 'host-1', labels: {}, drivers: ['process'], capacity: { desktops: 2, cpu: 2, memoryMb: 2048 }, state: 'online', credentialHash: 'x', lastHeartbeatAt: clock.now(), createdAt: clock.now() });
   pool = await store.createPool({
     id: 'p1', name: 'Linux', description: '', driver: 'process', protocol: 'vnc', image: null, cpu: null, memoryMb: null, minWarm: 0, maxDesktops: 5, maxPerUser: 1,
-    idleTimeoutS: 3600, graceS: 60, maxLifetimeS: 8 * 3600, persistence: 'pooled', placement: 'breadth', groups: [], createdAt: clock.now(),
+    idleTimeoutS: 3600, graceS: 60, maxLifetimeS: 8 * 3600, persistence: 'pooled', placement: 'breadth', groups: [], shadowWithoutConsent: false, createdAt: clock.now(),
   });
 });
 afterEach(async () => store.close());

@@ -7,6 +7,7 @@ import { newId } from '../util/random.ts';
 import { destroyDesktop, moveDesktop, moveSession, type BrokerCtx } from './context.ts';
 import { pickHost, startDesktop } from './desktops.ts';
 import type { ProgressStep } from './progress.ts';
+import type { Shadows } from './shadows.ts';
 import { TICKET_PATTERN, type Tickets } from './tickets.ts';
 import { sessionView, type SessionView } from './views.ts';
 
@@ -18,7 +19,7 @@ export function entitled(user: User, pool: Pool): boolean {
 
 export interface Actor { username: string; ip?: string | null }
 
-export function createBroker(ctx: BrokerCtx, tickets: Tickets) {
+export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows) {
   const { store, clock, log } = ctx;
   const progress = (sessionId: string, step: ProgressStep, message: string) =>
     ctx.events.emit(sessionId, { kind: 'progress', step, message, at: clock.now() });
@@ -136,6 +137,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets) {
         if (s.state === 'ended' || s.state === 'failed' || s.state === 'ending') return s;
         const ending = await moveSession(ctx, s, 'ending');
         if (!ending) continue;
+        await shadows?.endAllFor(s.id);
         ctx.viewers.closeAll(s.id, CLOSE_SESSION_ENDED, 'the session ended');
         const d = s.desktopId ? await store.getDesktop(s.desktopId) : null;
         // A desktop whose create is in flight here is destroyed by provision() when it sees the end.
@@ -162,7 +164,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets) {
     },
 
     /** At the display upgrade: consumes the ticket and returns what to connect to, or a refusal. */
-    async redeem(ticket: string, ip: string | null): Promise<{ ok: true; session: Session; desktop: Desktop; mode: TicketMode; userId: string } | { ok: false; status: 401 | 403; reason: string }> {
+    async redeem(ticket: string, ip: string | null): Promise<{ ok: true; session: Session; desktop: Desktop; mode: TicketMode; userId: string; shadowId?: string } | { ok: false; status: 401 | 403; reason: string }> {
       if (!TICKET_PATTERN.test(ticket)) {
         // Junk costs no query and no audit row (anyone can send it); the metric still counts it.
         ctx.metrics.ticketRejected('malformed ticket');
@@ -180,7 +182,15 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets) {
       if (!s || s.state !== 'ready' || !s.desktopId) return refuse(403, 'the session is not ready');
       const d = await store.getDesktop(s.desktopId);
       if (!d || d.state !== 'running') return refuse(403, 'the desktop is not running');
-      return { ok: true, session: s, desktop: d, mode: t.mode, userId: t.userId };
+      if (t.userId === s.userId) return { ok: true, session: s, desktop: d, mode: t.mode, userId: t.userId };
+      // Anyone else's ticket rides on a shadow the owner approved, in exactly that mode.
+      const shadow = shadows?.approvedFor(t.userId, s.id, t.mode);
+      if (!shadow) return refuse(403, 'no approved shadow for this ticket');
+      return { ok: true, session: s, desktop: d, mode: t.mode, userId: t.userId, shadowId: shadow.id };
+    },
+
+    async auditTicket(user: User, sessionId: string, mode: TicketMode, ip: string | null, shadowId: string): Promise<void> {
+      await ctx.audit.record({ actor: user.username, action: 'ticket.issue', target: sessionId, result: 'ok', ip, details: { mode, shadowId } });
     },
 
     async viewerAttached(sessionId: string): Promise<void> {

@@ -1,11 +1,13 @@
 // Per-session launch progress and state events for the SSE stream. Late subscribers get the steps
 // so far; the backlog is bounded and dropped once the session settles.
+import type { ShadowView } from './shadows.ts';
 import type { SessionView } from './views.ts';
 
 export type ProgressStep = 'queued' | 'placing' | 'creating' | 'pulling' | 'starting' | 'waiting_display' | 'ready';
 export type SessionEvent =
   | { kind: 'progress'; step: ProgressStep; message: string; at: number }
-  | { kind: 'state'; session: SessionView };
+  | { kind: 'state'; session: SessionView }
+  | { kind: 'shadow'; shadow: ShadowView };
 
 type Listener = (e: SessionEvent) => void;
 const MAX_BACKLOG = 16;
@@ -20,7 +22,7 @@ export class SessionEvents {
       const b = this.backlog.get(sessionId) ?? [];
       if (b.length < MAX_BACKLOG) b.push(e);
       this.backlog.set(sessionId, b);
-    } else if (e.session.state !== 'starting') {
+    } else if (e.kind === 'state' && e.session.state !== 'starting') {
       this.backlog.delete(sessionId);
     }
     for (const l of this.listeners.get(sessionId) ?? []) l(e);

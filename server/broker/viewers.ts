@@ -5,6 +5,8 @@ import type { TicketMode } from '../store/types.ts';
 export interface Viewer {
   userId: string;
   mode: TicketMode;
+  /** Set for a helpdesk viewer: the shadow that let it in. */
+  shadowId?: string;
   close(code: number, reason: string): void;
 }
 
@@ -34,6 +36,10 @@ export class Viewers {
     let n = 0;
     for (const s of this.bySession.values()) n += s.size;
     return n;
+  }
+
+  closeShadow(sessionId: string, shadowId: string, code: number, reason: string): void {
+    for (const v of [...(this.bySession.get(sessionId) ?? [])]) if (v.shadowId === shadowId) v.close(code, reason);
   }
 
   closeAll(sessionId: string, code: number, reason: string): void {

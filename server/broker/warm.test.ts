@@ -61,7 +61,7 @@ beforeEach(async () => {
   }
   pool = await store.createPool({
     id: 'p1', name: 'Docker', description: '', driver: 'docker', protocol: 'vnc', image: 'deskport-desktop:latest', cpu: 1, memoryMb: 512, minWarm: 2, maxDesktops: 4, maxPerUser: 2,
-    idleTimeoutS: 0, graceS: 600, maxLifetimeS: 0, persistence: 'pooled', placement: 'breadth', groups: [], createdAt: 0,
+    idleTimeoutS: 0, graceS: 600, maxLifetimeS: 0, persistence: 'pooled', placement: 'breadth', groups: [], shadowWithoutConsent: false, createdAt: 0,
   });
 });
 afterEach(() => store.close());

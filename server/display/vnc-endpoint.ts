@@ -22,6 +22,8 @@ export interface VncEndpointDeps {
   /** Whether a browser page from `origin` may open displays here. */
   originAllowed: (req: IncomingMessage, origin: string) => boolean;
   maxClipboardBytes: number;
+  /** A helpdesk display opened on an approved shadow (audited as its start). */
+  onShadowDisplay?: (shadowId: string, userId: string) => Promise<void>;
 }
 
 export const CLOSE_DESKTOP_UNREACHABLE = 4503;
@@ -42,11 +44,12 @@ export function createVncEndpoint(deps: VncEndpointDeps) {
     const ip = req.socket.remoteAddress ?? null;
     const r = await deps.broker.redeem(ticket, ip);
     if (!r.ok) return refuseUpgrade(socket, r.status, r.reason);
-    const { session, desktop, mode, userId } = r;
+    const { session, desktop, mode, userId, shadowId } = r;
     wss.handleUpgrade(req, socket, head, (browser) => {
-      const slog = log.child({ sessionId: session.id, mode });
+      const slog = log.child({ sessionId: session.id, mode, ...(shadowId ? { shadowId } : {}) });
+      if (shadowId) void deps.onShadowDisplay?.(shadowId, userId);
       // Closing the browser side with our code is enough: the relay then closes the desktop side.
-      const viewer = { userId, mode, close: (code: number, reason: string) => closeWs(browser, code, reason) };
+      const viewer = { userId, mode, ...(shadowId ? { shadowId } : {}), close: (code: number, reason: string) => closeWs(browser, code, reason) };
       deps.viewers.add(session.id, viewer);
       void deps.broker.viewerAttached(session.id).catch((err) => slog.warn({ err }, 'attach bookkeeping failed'));
       let left = false;

@@ -28,8 +28,9 @@ const poolFields = {
   persistence: z.enum(['pooled', 'personal']),
   placement: z.enum(['breadth', 'depth']),
   groups: z.array(z.string().max(64)).max(100),
+  shadowWithoutConsent: z.boolean(),
 };
-export const POOL_DEFAULTS = { description: '', image: null, cpu: null, memoryMb: null, minWarm: 0, maxDesktops: 50, maxPerUser: 3, idleTimeoutS: 3600, graceS: 600, maxLifetimeS: 12 * 3600, persistence: 'pooled', placement: 'breadth', groups: [] } as const;
+export const POOL_DEFAULTS = { description: '', image: null, cpu: null, memoryMb: null, minWarm: 0, maxDesktops: 50, maxPerUser: 3, idleTimeoutS: 3600, graceS: 600, maxLifetimeS: 12 * 3600, persistence: 'pooled', placement: 'breadth', groups: [], shadowWithoutConsent: false } as const;
 const createPool = z.object({ ...poolFields, ...Object.fromEntries(Object.entries(poolFields).filter(([k]) => k in POOL_DEFAULTS).map(([k, v]) => [k, v.optional()])) }).strict();
 const patchPool = z.object(poolFields).partial().strict();
 const idParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id');
@@ -44,7 +45,7 @@ export function hostView(h: Host) {
   return { ...rest, lastHeartbeatAt: h.lastHeartbeatAt ? new Date(h.lastHeartbeatAt).toISOString() : null, createdAt: new Date(h.createdAt).toISOString() };
 }
 
-export function createAdminRouter(deps: { store: Store; broker: Broker; audit: Audit; clock: Clock; connected: (hostId: string) => boolean }): Router {
+export function createAdminRouter(deps: { store: Store; broker: Broker; audit: Audit; clock: Clock; connected: (hostId: string) => boolean; history: () => unknown }): Router {
   const { store, audit, clock } = deps;
   const r = Router();
   const actor = (res: Parameters<typeof principalOf>[0]) => principalOf(res).user.username;
@@ -146,10 +147,26 @@ export function createAdminRouter(deps: { store: Store; broker: Broker; audit: A
   });
 
   r.get('/audit', async (req, res) => {
-    const q = parse(z.object({ since: z.string().optional(), actor: z.string().max(128).optional(), action: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }), req.query, 'query');
+    const q = parse(z.object({ since: z.string().optional(), actor: z.string().max(128).optional(), action: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(1000).optional(), format: z.enum(['json', 'csv']).optional() }), req.query, 'query');
     const since = q.since ? Date.parse(q.since) : undefined;
-    const rows = await store.listAudit({ ...(since && !Number.isNaN(since) ? { since } : {}), ...(q.actor ? { actor: q.actor } : {}), ...(q.action ? { action: q.action } : {}), ...(q.limit ? { limit: q.limit } : {}) });
-    res.json(rows.map((e) => ({ ...e, at: new Date(e.at).toISOString() })));
+    const rows = (await store.listAudit({ ...(since && !Number.isNaN(since) ? { since } : {}), ...(q.actor ? { actor: q.actor } : {}), ...(q.action ? { action: q.action } : {}), limit: q.limit ?? (q.format === 'csv' ? 1000 : 100) }))
+      .map((e) => ({ ...e, at: new Date(e.at).toISOString() }));
+    if (q.format !== 'csv') return void res.json(rows);
+    await audit.record({ actor: actor(res), action: 'audit.export', target: null, result: 'ok', ip: clientAddress(req), details: { rows: rows.length } });
+    res.set({ 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="deskport-audit.csv"' });
+    res.send(toCsv(['id', 'at', 'actor', 'action', 'target', 'result', 'ip', 'details'], rows.map((e) => [e.id, e.at, e.actor, e.action, e.target, e.result, e.ip, JSON.stringify(e.details)])));
   });
+
+  r.get('/metrics/history', (_req, res) => void res.json(deps.history()));
   return r;
+}
+
+/** RFC 4180 CSV; cells that a spreadsheet would run as a formula are prefixed with a quote. */
+export function toCsv(header: string[], rows: unknown[][]): string {
+  const cell = (v: unknown): string => {
+    let s = v === null || v === undefined ? '' : String(v);
+    if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
 }

@@ -11,6 +11,9 @@ import type { Broker } from '../broker/broker.ts';
 import type { SessionEvents } from '../broker/progress.ts';
 import type { Metrics } from '../metrics.ts';
 import { createAdminRouter } from './admin-routes.ts';
+import { createHelpdeskRouter } from './helpdesk-routes.ts';
+import type { Shadows } from '../broker/shadows.ts';
+import type { Tickets } from '../broker/tickets.ts';
 import { errorHandler, HttpError, notFoundHandler } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { createSessionRouter } from './session-routes.ts';
@@ -22,6 +25,10 @@ export interface AppDeps extends AuthDeps {
   maxBodyBytes: number;
   metricsPublic: boolean;
   connected: (hostId: string) => boolean;
+  shadows: Shadows;
+  tickets: Tickets;
+  thumbnail: (sessionId: string) => Promise<Buffer>;
+  history: () => unknown;
   ready: () => Promise<{ ok: boolean; checks: Record<string, boolean> }>;
   clientDir?: string;
 }
@@ -58,6 +65,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(createAuthRouter(deps));
   api.use('/admin', requireUser, requireRole('admin'), createAdminUsersRouter(deps));
   api.use('/admin', requireUser, requireRole('admin'), createAdminRouter(deps));
+  api.use(requireUser, createHelpdeskRouter(deps));
   api.use(requireUser, createSessionRouter(deps));
   app.use('/api/v1', api);
 

@@ -59,6 +59,7 @@ export function createSessionRouter(deps: { store: Store; broker: Broker; events
     res.on('close', stop);
     unsubscribe = deps.events.subscribe(s.id, (e) => {
       if (e.kind === 'progress') return void send('progress', { step: e.step, message: e.message, at: e.at });
+      if (e.kind === 'shadow') return void send('shadow', { shadow: e.shadow });
       send('state', { session: e.session });
       // Nothing more will happen to a finished session: close the stream instead of idling.
       if (e.session.state === 'ended' || e.session.state === 'failed') {

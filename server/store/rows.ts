@@ -57,17 +57,19 @@ export interface PoolRow {
   id: string; name: string; description: string; driver: string; protocol: string; image: string | null;
   cpu: number | null; memory_mb: number | null; min_warm: number; max_desktops: number; max_per_user: number;
   idle_timeout_s: number; grace_s: number; max_lifetime_s: number; persistence: string; placement: string;
-  group_ids: string; created_at: number;
+  group_ids: string; created_at: number; shadow_without_consent: number;
 }
 export const POOL_COLUMNS = columns<PoolRow>({
   id: 1, name: 1, description: 1, driver: 1, protocol: 1, image: 1, cpu: 1, memory_mb: 1, min_warm: 1, max_desktops: 1,
   max_per_user: 1, idle_timeout_s: 1, grace_s: 1, max_lifetime_s: 1, persistence: 1, placement: 1, group_ids: 1, created_at: 1,
+  shadow_without_consent: 1,
 });
 export const poolToRow = (p: Pool): PoolRow => ({
   id: p.id, name: p.name, description: p.description ?? '', driver: p.driver, protocol: p.protocol, image: p.image ?? null,
   cpu: p.cpu ?? null, memory_mb: p.memoryMb ?? null, min_warm: p.minWarm, max_desktops: p.maxDesktops,
   max_per_user: p.maxPerUser, idle_timeout_s: p.idleTimeoutS, grace_s: p.graceS, max_lifetime_s: p.maxLifetimeS,
   persistence: p.persistence, placement: p.placement, group_ids: json(p.groups), created_at: p.createdAt,
+  shadow_without_consent: p.shadowWithoutConsent ? 1 : 0,
 });
 export const poolFromRow = (r: PoolRow): Pool => ({
   id: r.id, name: r.name, description: r.description, driver: r.driver as Pool['driver'],
@@ -75,6 +77,7 @@ export const poolFromRow = (r: PoolRow): Pool => ({
   maxDesktops: r.max_desktops, maxPerUser: r.max_per_user, idleTimeoutS: r.idle_timeout_s, graceS: r.grace_s,
   maxLifetimeS: r.max_lifetime_s, persistence: r.persistence as Pool['persistence'],
   placement: r.placement as Pool['placement'], groups: parse(r.group_ids), createdAt: r.created_at,
+  shadowWithoutConsent: r.shadow_without_consent === 1,
 });
 
 export interface HostRow {

@@ -17,7 +17,7 @@ export const aUser = (o: Partial<User> = {}): User => ({
 export const aPool = (o: Partial<Pool> = {}): Pool => ({
   id: uid('pool'), name: uid('Pool'), description: 'A pool', driver: 'process', protocol: 'vnc', image: null,
   cpu: 2, memoryMb: 2048, minWarm: 1, maxDesktops: 10, maxPerUser: 1, idleTimeoutS: 3600, graceS: 300,
-  maxLifetimeS: 0, persistence: 'pooled', placement: 'breadth', groups: [], createdAt: T0, ...o,
+  maxLifetimeS: 0, persistence: 'pooled', placement: 'breadth', groups: [], shadowWithoutConsent: false, createdAt: T0, ...o,
 });
 
 export const aHost = (o: Partial<Host> = {}): Host => ({

@@ -45,6 +45,8 @@ export interface Pool {
   persistence: Persistence;
   placement: Placement;
   groups: string[]; // entitled group ids; empty = everyone
+  /** Helpdesk may shadow in view mode without the owner's consent (the owner still sees a banner). */
+  shadowWithoutConsent: boolean;
   createdAt: number;
 }
 

@@ -1,0 +1,158 @@
+// Helpdesk shadowing: a helpdesk user asks to watch (or control) a person's session with a reason;
+// the owner allows or denies (or the pool lets `view` through without asking); approval lets the
+// requester get tickets in the approved mode only; ending closes the shadow's display at once.
+// Requests live in memory (a shadow does not outlive the display sockets of this gateway); every
+// step is audited.
+import { conflict, forbidden, HttpError, notFound } from '../http/errors.ts';
+import type { Pool, Session, TicketMode, User } from '../store/types.ts';
+import { newId } from '../util/random.ts';
+import type { BrokerCtx } from './context.ts';
+import { defineMachine } from './state-machine.ts';
+
+export type ShadowState = 'pending' | 'approved' | 'denied' | 'ended';
+export const shadowMachine = defineMachine<ShadowState>('shadow', { pending: ['approved', 'denied', 'ended'], approved: ['ended'], denied: [], ended: [] });
+
+export interface Shadow {
+  id: string;
+  sessionId: string;
+  ownerId: string;
+  requesterId: string;
+  requesterName: string;
+  requesterDisplayName: string;
+  mode: TicketMode;
+  reason: string;
+  state: ShadowState;
+  consent: 'owner' | 'pool';
+  createdAt: number;
+  decidedAt: number | null;
+  endedAt: number | null;
+}
+
+export const CLOSE_SHADOW_ENDED = 4001;
+const PENDING_TTL_MS = 5 * 60_000;
+const KEEP_ENDED_MS = 10 * 60_000;
+const MAX_ACTIVE_PER_SESSION = 8;
+const MAX_SHADOWS = 10_000;
+
+export function shadowView(s: Shadow) {
+  const iso = (t: number | null) => (t === null ? undefined : new Date(t).toISOString());
+  const { ownerId: _owner, createdAt, decidedAt, endedAt, ...rest } = s;
+  return { ...rest, createdAt: iso(createdAt), ...(decidedAt ? { decidedAt: iso(decidedAt) } : {}), ...(endedAt ? { endedAt: iso(endedAt) } : {}) };
+}
+export type ShadowView = ReturnType<typeof shadowView>;
+
+const isStaff = (u: User) => u.roles.includes('admin') || u.roles.includes('helpdesk');
+const isAdmin = (u: User) => u.roles.includes('admin');
+
+export function createShadows(ctx: BrokerCtx) {
+  const byId = new Map<string, Shadow>();
+  const { clock } = ctx;
+
+  function emit(s: Shadow): void {
+    ctx.events.emit(s.sessionId, { kind: 'shadow', shadow: shadowView(s) });
+  }
+  async function audit(actor: User | null, action: string, s: Shadow, ip: string | null, extra: Record<string, unknown> = {}) {
+    await ctx.audit.record({ actor: actor?.username ?? 'system', action, target: s.sessionId, result: 'ok', ip, details: { shadowId: s.id, mode: s.mode, requester: s.requesterName, ...extra } });
+  }
+  function move(s: Shadow, to: ShadowState): void {
+    shadowMachine.check(s.state, to);
+    s.state = to;
+    const now = clock.now();
+    if (to === 'approved' || to === 'denied') s.decidedAt = now;
+    if (to === 'ended' || to === 'denied') s.endedAt = now;
+    if (to === 'ended') ctx.viewers.closeShadow(s.sessionId, s.id, CLOSE_SHADOW_ENDED, 'the shadow session ended');
+    emit(s);
+  }
+  const active = (sessionId: string) => [...byId.values()].filter((s) => s.sessionId === sessionId && (s.state === 'pending' || s.state === 'approved'));
+  function mine(id: string): Shadow {
+    const s = byId.get(id);
+    if (!s) throw notFound('shadow request');
+    return s;
+  }
+
+  const api = {
+    async request(requester: User, session: Session, pool: Pool, mode: TicketMode, reason: string, ip: string | null): Promise<Shadow> {
+      if (!isStaff(requester)) throw forbidden('Only helpdesk staff may ask to shadow a session.');
+      if (session.state !== 'ready') throw new HttpError(409, 'session_not_ready', 'The session is not running; nothing to shadow.');
+      if (session.userId === requester.id) throw conflict('own_session', 'This is your own session; open it from My desktops.');
+      if (active(session.id).length >= MAX_ACTIVE_PER_SESSION) throw conflict('too_many_shadows', 'This session already has too many shadow requests.');
+      if (byId.size >= MAX_SHADOWS) api.sweep(true);
+      const s: Shadow = {
+        id: newId('sh'), sessionId: session.id, ownerId: session.userId, requesterId: requester.id, requesterName: requester.username,
+        requesterDisplayName: requester.displayName || requester.username, mode, reason, state: 'pending', consent: 'owner',
+        createdAt: clock.now(), decidedAt: null, endedAt: null,
+      };
+      byId.set(s.id, s);
+      await audit(requester, 'shadow.request', s, ip, { reason });
+      if (mode === 'view' && pool.shadowWithoutConsent) {
+        s.consent = 'pool';
+        move(s, 'approved');
+        await audit(null, 'shadow.approve', s, ip, { by: 'pool policy' });
+      } else {
+        emit(s);
+      }
+      return s;
+    },
+
+    get(viewer: User, id: string): Shadow {
+      const s = mine(id);
+      if (s.ownerId !== viewer.id && s.requesterId !== viewer.id && !isAdmin(viewer)) throw notFound('shadow request');
+      return s;
+    },
+
+    activeFor: active,
+
+    async decide(owner: User, id: string, answer: 'approve' | 'deny', ip: string | null): Promise<Shadow> {
+      const s = mine(id);
+      if (s.ownerId !== owner.id) throw s.requesterId === owner.id || isAdmin(owner) ? forbidden('Only the person whose desktop it is can answer.') : notFound('shadow request');
+      if (s.state !== 'pending') throw conflict('already_answered', `This request is already ${s.state}.`);
+      move(s, answer === 'approve' ? 'approved' : 'denied');
+      await audit(owner, answer === 'approve' ? 'shadow.approve' : 'shadow.deny', s, ip);
+      if (answer === 'approve' && s.mode === 'control') {
+        // An upgrade: the same helper's view shadow is replaced by this one.
+        for (const other of active(s.sessionId)) {
+          if (other !== s && other.requesterId === s.requesterId && other.state === 'approved' && other.mode === 'view') {
+            move(other, 'ended');
+            await audit(owner, 'shadow.end', other, ip, { reason: 'upgraded to control' });
+          }
+        }
+      }
+      return s;
+    },
+
+    async end(actor: User | null, id: string, ip: string | null, reason = 'ended'): Promise<Shadow> {
+      const s = mine(id);
+      if (actor && s.ownerId !== actor.id && s.requesterId !== actor.id && !isAdmin(actor)) throw notFound('shadow request');
+      if (s.state === 'ended' || s.state === 'denied') return s;
+      move(s, 'ended');
+      await audit(actor, 'shadow.end', s, ip, { reason });
+      return s;
+    },
+
+    /** The requester's approved shadow of this session in this mode, for the display upgrade. */
+    approvedFor(userId: string, sessionId: string, mode: TicketMode): Shadow | undefined {
+      return active(sessionId).find((s) => s.requesterId === userId && s.state === 'approved' && s.mode === mode);
+    },
+
+    /** The session ended: its shadows end with it. */
+    async endAllFor(sessionId: string): Promise<void> {
+      for (const s of active(sessionId)) await api.end(null, s.id, null, 'the session ended');
+    },
+
+    /** Expires unanswered requests and forgets old finished ones (bounded memory). */
+    sweep(force = false): void {
+      const now = clock.now();
+      for (const s of byId.values()) {
+        if (s.state === 'pending' && now - s.createdAt > PENDING_TTL_MS) {
+          move(s, 'ended');
+          void audit(null, 'shadow.end', s, null, { reason: 'not answered in time' });
+        } else if ((s.state === 'ended' || s.state === 'denied') && (force || now - (s.endedAt ?? now) > KEEP_ENDED_MS)) {
+          byId.delete(s.id);
+        }
+      }
+    },
+  };
+  return api;
+}
+
+export type Shadows = ReturnType<typeof createShadows>;
