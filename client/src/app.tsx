@@ -1,7 +1,7 @@
 // The app shell: finds out who is signed in, routes, and sends the person to sign in whenever the
 // gateway answers 401.
 import { useEffect, useState } from 'preact/hooks';
-import { fetchMe, isAdmin, logout } from './api/auth.ts';
+import { fetchMe, isAdmin, isHelpdesk, logout } from './api/auth.ts';
 import { errorMessage, isApiError, setUnauthorizedHandler } from './api/client.ts';
 import type { Me } from './api/types.ts';
 import { Alert } from './components/Alert.tsx';
@@ -10,13 +10,16 @@ import { Header } from './components/Header.tsx';
 import { PageLoading } from './components/Spinner.tsx';
 import { AccountPage } from './pages/AccountPage.tsx';
 import { AdminAuditPage } from './pages/AdminAuditPage.tsx';
+import { AdminDashboardPage } from './pages/AdminDashboardPage.tsx';
 import { AdminHostsPage } from './pages/AdminHostsPage.tsx';
 import { AdminPoolsPage } from './pages/AdminPoolsPage.tsx';
 import { AdminSessionsPage } from './pages/AdminSessionsPage.tsx';
 import { AdminUsersPage } from './pages/AdminUsersPage.tsx';
 import { DesktopsPage } from './pages/DesktopsPage.tsx';
+import { HelpdeskPage } from './pages/HelpdeskPage.tsx';
 import { LaunchPage } from './pages/LaunchPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
+import { ShadowPage } from './pages/ShadowPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
 import { ViewerPage } from './pages/ViewerPage.tsx';
 import { currentPath, navigate, paths, useRoute, type Route } from './modules/router.ts';
@@ -33,6 +36,10 @@ function AdminsOnly() {
   return <NotFoundPage title="Administrators only" text="This page needs the admin role." />;
 }
 
+function HelpdeskOnly() {
+  return <NotFoundPage title="Helpdesk only" text="This page needs the helpdesk or admin role." />;
+}
+
 function Page({ route, me, onMe }: { route: Route; me: Me; onMe(me: Me): void }) {
   const admin = isAdmin(me);
   switch (route.name) {
@@ -42,6 +49,10 @@ function Page({ route, me, onMe }: { route: Route; me: Me; onMe(me: Me): void })
       return <AccountPage me={me} onMe={onMe} />;
     case 'launch':
       return <LaunchPage key={route.sessionId} sessionId={route.sessionId} />;
+    case 'helpdesk':
+      return isHelpdesk(me) ? <HelpdeskPage me={me} /> : <HelpdeskOnly />;
+    case 'adminDashboard':
+      return admin ? <AdminDashboardPage /> : <AdminsOnly />;
     case 'adminUsers':
       return admin ? <AdminUsersPage me={me} /> : <AdminsOnly />;
     case 'adminSessions':
@@ -52,6 +63,8 @@ function Page({ route, me, onMe }: { route: Route; me: Me; onMe(me: Me): void })
       return admin ? <AdminHostsPage /> : <AdminsOnly />;
     case 'adminAudit':
       return admin ? <AdminAuditPage /> : <AdminsOnly />;
+    case 'shadow':
+      return <HelpdeskOnly />;
     default:
       return <NotFoundPage />;
   }
@@ -98,6 +111,7 @@ export function App() {
   }
   if (auth.status !== 'signedIn') return <PageLoading label="Loading Deskport…" />;
   if (route.name === 'viewer') return <ViewerPage key={route.sessionId} sessionId={route.sessionId} />;
+  if (route.name === 'shadow' && isHelpdesk(auth.me)) return <ShadowPage key={route.shadowId} shadowId={route.shadowId} />;
 
   const signOut = async (): Promise<void> => {
     await logout().catch(() => {});

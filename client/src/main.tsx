@@ -9,6 +9,8 @@ import './styles/surfaces.css';
 import './styles/portal.css';
 import './styles/launch.css';
 import './styles/viewer.css';
+import './styles/shadow.css';
+import './styles/dashboard.css';
 
 const root = document.getElementById('app');
 if (root) render(<App />, root);

@@ -42,3 +42,12 @@ export function listAudit(filter: AuditFilter, signal?: AbortSignal): Promise<Au
   const query = q.toString();
   return api(`/api/v1/admin/audit${query ? `?${query}` : ''}`, { decode: (x) => list(x, 'events', decodeEvent), signal });
 }
+
+/** The same filters as a CSV download (header row id,at,actor,action,target,result,ip,details). */
+export function auditCsvUrl(filter: AuditFilter & { since?: string }): string {
+  const q = new URLSearchParams({ format: 'csv' });
+  if (filter.actor) q.set('actor', filter.actor);
+  if (filter.action) q.set('action', filter.action);
+  if (filter.since) q.set('since', filter.since);
+  return `/api/v1/admin/audit?${q.toString()}`;
+}

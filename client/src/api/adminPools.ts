@@ -27,6 +27,8 @@ export interface PoolInput {
   persistence: Persistence;
   placement: Placement;
   groups: string[];
+  /** Helpdesk may view (not control) without asking; the user still sees a banner. */
+  shadowWithoutConsent: boolean;
 }
 
 export interface AdminPool extends PoolInput {
@@ -70,6 +72,7 @@ export function decodeAdminPool(x: unknown): AdminPool {
     persistence: oneOf(o, 'persistence', ['pooled', 'personal'] as const),
     placement: oneOf(o, 'placement', ['breadth', 'depth'] as const),
     groups: strArray(o, 'groups'),
+    shadowWithoutConsent: o.shadowWithoutConsent === true,
   };
 }
 

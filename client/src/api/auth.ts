@@ -37,3 +37,8 @@ export function changePassword(currentPassword: string, newPassword: string): Pr
 export function isAdmin(me: Me | null): boolean {
   return me?.roles.includes('admin') ?? false;
 }
+
+/** Helpdesk staff: the helpdesk role, or admin (roles are ordered user < helpdesk < admin). */
+export function isHelpdesk(me: Me | null): boolean {
+  return isAdmin(me) || (me?.roles.includes('helpdesk') ?? false);
+}

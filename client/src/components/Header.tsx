@@ -1,7 +1,7 @@
-// The top bar on every page except the viewer: product name, navigation, who is signed in (a link to
+// The top bar on every page except the viewers (desktop and shadow): product name, navigation, who is signed in (a link to
 // their Account page: details and "Change password"), Sign out.
 import { useState } from 'preact/hooks';
-import { isAdmin } from '../api/auth.ts';
+import { isAdmin, isHelpdesk } from '../api/auth.ts';
 import type { Me } from '../api/types.ts';
 import { paths, type Route } from '../modules/router.ts';
 import { Button } from './Button.tsx';
@@ -43,9 +43,11 @@ export function Header({ me, route, onSignOut }: Props) {
         </Link>
         <nav class="main-nav" aria-label="Main">
           <NavLink href={paths.desktops()} active={route.name === 'desktops' || route.name === 'launch'} label="My desktops" />
+          {isHelpdesk(me) && <NavLink href={paths.helpdesk()} active={route.name === 'helpdesk'} label="Helpdesk" />}
           {isAdmin(me) && (
             <>
               <span class="main-nav__sep" aria-hidden="true" />
+              <NavLink href={paths.adminDashboard()} active={route.name === 'adminDashboard'} label="Dashboard" />
               <NavLink href={paths.adminUsers()} active={route.name === 'adminUsers'} label="Users" />
               <NavLink href={paths.adminSessions()} active={route.name === 'adminSessions'} label="Live sessions" />
               <NavLink href={paths.adminPools()} active={route.name === 'adminPools'} label="Pools" />

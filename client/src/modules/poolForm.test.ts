@@ -4,7 +4,7 @@ import { changedFields, draftFromPool, inputFromDraft } from './poolForm.ts';
 
 const pool: AdminPool = {
   id: 'p-1', name: 'Ubuntu', description: '', driver: 'docker', protocol: 'vnc', image: 'deskport/ubuntu:24.04', cpu: 2, memoryMb: 4096,
-  minWarm: 1, maxDesktops: 20, maxPerUser: 1, idleTimeoutS: 3600, graceS: 600, maxLifetimeS: 43200, persistence: 'pooled', placement: 'breadth', groups: ['g-1'],
+  minWarm: 1, maxDesktops: 20, maxPerUser: 1, idleTimeoutS: 3600, graceS: 600, maxLifetimeS: 43200, persistence: 'pooled', placement: 'breadth', groups: ['g-1'], shadowWithoutConsent: false,
 };
 
 describe('pool form', () => {
@@ -35,5 +35,14 @@ describe('pool form', () => {
   it('names each field that is not a number instead of sending it', () => {
     const result = inputFromDraft({ ...draftFromPool(pool), maxPerUser: 'two', cpu: 'lots', idleTimeoutS: { value: 'soon', unit: 'min' } });
     expect(result).toEqual({ ok: false, errors: { maxPerUser: 'must be a whole number', cpu: 'must be a number such as 2 or 0.5, or empty', idleTimeoutS: 'must be a number (0 or more)' } });
+  });
+});
+
+describe('pool form: helpdesk consent', () => {
+  it('carries shadowWithoutConsent and reports it as a change', () => {
+    const draft = { ...draftFromPool(pool), shadowWithoutConsent: true };
+    const result = inputFromDraft(draft);
+    expect(result.ok && result.input.shadowWithoutConsent).toBe(true);
+    if (result.ok) expect(changedFields(pool, result.input)).toEqual({ shadowWithoutConsent: true });
   });
 });

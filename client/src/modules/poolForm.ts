@@ -21,13 +21,14 @@ export interface PoolDraft {
   persistence: Persistence;
   placement: Placement;
   groups: string[];
+  shadowWithoutConsent: boolean;
 }
 
 /** The gateway's defaults for a new pool (server/http/admin-routes.ts POOL_DEFAULTS). */
 const NEW_POOL: Omit<AdminPool, 'id'> = {
   name: '', description: '', driver: 'docker', protocol: 'vnc', image: null, cpu: null, memoryMb: null,
   minWarm: 0, maxDesktops: 50, maxPerUser: 3, idleTimeoutS: 3600, graceS: 600, maxLifetimeS: 12 * 3600,
-  persistence: 'pooled', placement: 'breadth', groups: [],
+  persistence: 'pooled', placement: 'breadth', groups: [], shadowWithoutConsent: false,
 };
 
 /** Drivers that start desktops from an image or disk template. */
@@ -41,7 +42,7 @@ export function draftFromPool(pool?: AdminPool): PoolDraft {
     cpu: text(p.cpu), memoryMb: text(p.memoryMb),
     minWarm: text(p.minWarm), maxDesktops: text(p.maxDesktops), maxPerUser: text(p.maxPerUser),
     idleTimeoutS: splitDuration(p.idleTimeoutS), graceS: splitDuration(p.graceS), maxLifetimeS: splitDuration(p.maxLifetimeS),
-    persistence: p.persistence, placement: p.placement, groups: [...p.groups],
+    persistence: p.persistence, placement: p.placement, groups: [...p.groups], shadowWithoutConsent: p.shadowWithoutConsent,
   };
 }
 
@@ -84,6 +85,7 @@ export function inputFromDraft(d: PoolDraft): DraftResult {
     persistence: d.persistence,
     placement: d.placement,
     groups: [...d.groups],
+    shadowWithoutConsent: d.shadowWithoutConsent,
   };
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, input };
 }

@@ -7,6 +7,10 @@ describe('routes', () => {
     expect(parseRoute('/desktop/s-1', '')).toEqual({ name: 'viewer', sessionId: 's-1' });
     expect(parseRoute('/launch/s-1', '')).toEqual({ name: 'launch', sessionId: 's-1' });
     expect(parseRoute('/account', '')).toEqual({ name: 'account' });
+    expect(parseRoute('/admin', '')).toEqual({ name: 'adminDashboard' });
+    expect(parseRoute('/helpdesk', '')).toEqual({ name: 'helpdesk' });
+    expect(parseRoute('/shadow/sh-1', '')).toEqual({ name: 'shadow', shadowId: 'sh-1' });
+    expect(parseRoute(paths.shadow('sh 2'), '')).toEqual({ name: 'shadow', shadowId: 'sh 2' });
     expect(parseRoute('/admin/users', '')).toEqual({ name: 'adminUsers' });
     expect(parseRoute('/admin/sessions', '')).toEqual({ name: 'adminSessions' });
     expect(parseRoute('/admin/pools', '')).toEqual({ name: 'adminPools' });

@@ -8,6 +8,9 @@ export type Route =
   | { name: 'account' }
   | { name: 'launch'; sessionId: string }
   | { name: 'viewer'; sessionId: string }
+  | { name: 'helpdesk' }
+  | { name: 'shadow'; shadowId: string }
+  | { name: 'adminDashboard' }
   | { name: 'adminUsers' }
   | { name: 'adminSessions' }
   | { name: 'adminPools' }
@@ -25,6 +28,9 @@ export const paths = {
   account: () => '/account',
   launch: (sessionId: string) => `/launch/${encodeURIComponent(sessionId)}`,
   viewer: (sessionId: string) => `/desktop/${encodeURIComponent(sessionId)}`,
+  helpdesk: () => '/helpdesk',
+  shadow: (shadowId: string) => `/shadow/${encodeURIComponent(shadowId)}`,
+  adminDashboard: () => '/admin',
   adminUsers: () => '/admin/users',
   adminSessions: () => '/admin/sessions',
   adminPools: () => '/admin/pools',
@@ -45,7 +51,10 @@ export function parseRoute(pathname: string, search: string): Route {
   if (first === 'account' && second === undefined) return { name: 'account' };
   if (first === 'launch' && second) return { name: 'launch', sessionId: second };
   if (first === 'desktop' && second) return { name: 'viewer', sessionId: second };
-  if (first === 'admin' && (second === undefined || second === 'users')) return { name: 'adminUsers' };
+  if (first === 'helpdesk' && second === undefined) return { name: 'helpdesk' };
+  if (first === 'shadow' && second) return { name: 'shadow', shadowId: second };
+  if (first === 'admin' && second === undefined) return { name: 'adminDashboard' };
+  if (first === 'admin' && second === 'users') return { name: 'adminUsers' };
   if (first === 'admin' && second === 'sessions') return { name: 'adminSessions' };
   if (first === 'admin' && second === 'pools') return { name: 'adminPools' };
   if (first === 'admin' && second === 'hosts') return { name: 'adminHosts' };

@@ -1,7 +1,7 @@
 // Admin console, audit log: the newest 200 events, filtered by actor and action (exact matches,
 // as the API filters them).
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { listAudit, type AuditEvent, type AuditFilter } from '../api/adminAudit.ts';
+import { auditCsvUrl, listAudit, type AuditEvent, type AuditFilter } from '../api/adminAudit.ts';
 import { errorMessage } from '../api/client.ts';
 import { AuditTable } from '../components/admin/AuditTable.tsx';
 import { Alert } from '../components/Alert.tsx';
@@ -60,9 +60,15 @@ export function AdminAuditPage() {
         title="Audit log"
         subtitle={`Who did what, newest first. Shows the latest ${LIMIT} events.`}
         actions={
-          <Button size="sm" busy={loading} onClick={() => void load(filter)}>
-            Refresh
-          </Button>
+          <>
+            {/* A plain download of the same filters (the gateway sends it as an attachment). */}
+            <a class="btn btn--secondary btn--sm" href={auditCsvUrl(filter)} download="deskport-audit.csv" data-testid="audit-export">
+              Export CSV
+            </a>
+            <Button size="sm" busy={loading} onClick={() => void load(filter)}>
+              Refresh
+            </Button>
+          </>
         }
       />
       <form class="card filters" onSubmit={apply} aria-label="Filter the audit log" data-testid="audit-filters">

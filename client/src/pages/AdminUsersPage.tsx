@@ -8,6 +8,7 @@ import type { Me } from '../api/types.ts';
 import { CreateGroupForm } from '../components/admin/CreateGroupForm.tsx';
 import { CreateUserForm } from '../components/admin/CreateUserForm.tsx';
 import { GroupsTable } from '../components/admin/GroupsTable.tsx';
+import { ResetPasswordDialog } from '../components/admin/ResetPasswordDialog.tsx';
 import { UsersTable } from '../components/admin/UsersTable.tsx';
 import { Alert } from '../components/Alert.tsx';
 import { Button } from '../components/Button.tsx';
@@ -28,6 +29,8 @@ export function AdminUsersPage({ me }: { me: Me }) {
   const [groupsError, setGroupsError] = useState<string>();
   const [busyId, setBusyId] = useState<string>();
   const [deleting, setDeleting] = useState<AdminUser>();
+  const [resetting, setResetting] = useState<AdminUser>();
+  const [passwordNote, setPasswordNote] = useState<string>();
   const [deletingGroup, setDeletingGroup] = useState<Group>();
 
   const load = useCallback(async (signal?: AbortSignal) => {
@@ -82,10 +85,17 @@ export function AdminUsersPage({ me }: { me: Me }) {
                 {error}
               </Alert>
             )}
+            {passwordNote && (
+              <div data-testid="password-reset-note">
+                <Alert tone="success" onDismiss={() => setPasswordNote(undefined)}>
+                  {passwordNote}
+                </Alert>
+              </div>
+            )}
             {!users && !error && <PageLoading label="Loading users…" />}
             {users && users.length === 0 && <EmptyState title="No users yet">Create the first one with the form.</EmptyState>}
             {users && users.length > 0 && (
-              <UsersTable users={users} meId={me.id} busyId={busyId} onToggleDisabled={(u) => void toggleDisabled(u)} onDelete={setDeleting} />
+              <UsersTable users={users} meId={me.id} busyId={busyId} onToggleDisabled={(u) => void toggleDisabled(u)} onDelete={setDeleting} onResetPassword={setResetting} />
             )}
           </section>
           <section aria-labelledby="groups-title" class="admin-column" id="groups">
@@ -110,6 +120,16 @@ export function AdminUsersPage({ me }: { me: Me }) {
           <CreateUserForm groups={groups} onCreated={(u) => setUsers((us) => [...(us ?? []).filter((x) => x.id !== u.id), u])} />
         </aside>
       </div>
+      {resetting && (
+        <ResetPasswordDialog
+          user={resetting}
+          onClose={() => setResetting(undefined)}
+          onSubmit={async (password) => {
+            await updateUser(resetting.id, { password });
+            setPasswordNote(`${resetting.displayName}’s password was reset; their other sign-ins have ended.`);
+          }}
+        />
+      )}
       {deleting && (
         <ConfirmDialog
           title={`Delete ${deleting.username}?`}

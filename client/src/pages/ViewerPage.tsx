@@ -1,14 +1,18 @@
 // The remote desktop in the browser: noVNC fills the window under a slim toolbar; overlays explain
 // connecting, reconnecting, disconnected, ended and unknown sessions. The connection logic lives in
-// modules/viewer/connection.
+// modules/viewer/connection. While it is open, helpdesk requests to shadow the desktop come up as a
+// consent prompt, and an approved shadow keeps a banner with "Stop sharing" on top.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { listPools } from '../api/desktops.ts';
 import type { Pool } from '../api/types.ts';
 import { ClipboardPanel } from '../components/viewer/ClipboardPanel.tsx';
+import { ShadowBanner } from '../components/viewer/ShadowBanner.tsx';
+import { ShadowPrompt } from '../components/viewer/ShadowPrompt.tsx';
 import { ViewerOverlay } from '../components/viewer/ViewerOverlay.tsx';
 import { ViewerToolbar } from '../components/viewer/ViewerToolbar.tsx';
 import { navigate, paths } from '../modules/router.ts';
 import { ViewerConnection, withoutDesktop, type ViewerState } from '../modules/viewer/connection.ts';
+import { useOwnerShadows } from '../modules/viewer/useOwnerShadows.ts';
 
 export function ViewerPage({ sessionId }: { sessionId: string }) {
   const rootRef = useRef<HTMLDivElement>(null);
@@ -56,6 +60,8 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   }, [poolName]);
 
   const gone = withoutDesktop(state);
+  // Only the owner opens this page; the events stream says who asks to look (until the desktop is gone).
+  const shadows = useOwnerShadows(sessionId, !gone);
   useEffect(() => {
     if (gone) setClipboardOpen(false);
   }, [gone]);
@@ -88,6 +94,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         onFullscreen={toggleFullscreen}
         onDisconnect={() => conn()?.disconnect()}
       />
+      <ShadowBanner shadows={shadows.approved} onStop={shadows.end} />
       <div class="viewer__stage">
         {/* noVNC owns this element's children; Preact never renders into it. */}
         <div class="viewer__screen" ref={screenRef} data-testid="viewer" data-session-id={sessionId} />
@@ -110,6 +117,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
           </div>
         )}
       </div>
+      {shadows.prompt && <ShadowPrompt shadow={shadows.prompt} onAnswer={shadows.answer} />}
     </div>
   );
 }

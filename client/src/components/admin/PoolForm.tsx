@@ -35,7 +35,7 @@ const PLACEMENT = [
 ] as const satisfies readonly { value: Placement; label: string; help: string }[];
 
 /** Every field the form shows an input for; other problems are listed at the top. */
-const SHOWN = ['name', 'description', 'driver', 'protocol', 'image', 'cpu', 'memoryMb', 'minWarm', 'maxDesktops', 'maxPerUser', 'idleTimeoutS', 'graceS', 'maxLifetimeS', 'persistence', 'placement', 'groups'];
+const SHOWN = ['name', 'description', 'driver', 'protocol', 'image', 'cpu', 'memoryMb', 'minWarm', 'maxDesktops', 'maxPerUser', 'idleTimeoutS', 'graceS', 'maxLifetimeS', 'persistence', 'placement', 'groups', 'shadowWithoutConsent'];
 const limitText = (field: string, n: number): string => (field.endsWith('S') ? formatDuration(n, { long: true }) : String(n));
 
 interface Props {
@@ -145,6 +145,20 @@ export function PoolForm({ pool, groups, onSaved, onCancel }: Props) {
       </section>
       <section class="form-section" aria-label="Entitlement">
         <GroupPicker id="pool-groups" legend="Entitled groups" groups={groups} selected={draft.groups} onChange={set('groups')} error={errors.groups} emptyNote="None selected: everyone may use this pool." />
+      </section>
+      <section class="form-section" aria-label="Helpdesk">
+        <label class={draft.shadowWithoutConsent ? 'check is-checked' : 'check'}>
+          <input id="pool-shadow-without-consent" type="checkbox" name="shadowWithoutConsent" checked={draft.shadowWithoutConsent} onChange={(ev) => set('shadowWithoutConsent')(ev.currentTarget.checked)} aria-describedby="pool-shadow-without-consent-hint" />
+          <span class="check__label">Helpdesk may view without asking (the user still sees a banner)</span>
+        </label>
+        <span id="pool-shadow-without-consent-hint" class="field__hint">
+          The user can stop it at any time. Taking control always asks first.
+        </span>
+        {errors.shadowWithoutConsent && (
+          <span class="field__error" data-testid="pool-shadow-without-consent-error">
+            {errors.shadowWithoutConsent}
+          </span>
+        )}
       </section>
       <div class="form-actions">
         <Button variant="ghost" onClick={onCancel} disabled={busy}>

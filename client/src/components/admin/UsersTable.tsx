@@ -9,11 +9,12 @@ interface Props {
   busyId: string | undefined;
   onToggleDisabled(user: AdminUser): void;
   onDelete(user: AdminUser): void;
+  onResetPassword?(user: AdminUser): void;
 }
 
 const ROLE_TONE: Record<string, 'violet' | 'blue' | 'neutral'> = { admin: 'violet', helpdesk: 'blue' };
 
-export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete }: Props) {
+export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete, onResetPassword }: Props) {
   return (
     <div class="table-wrap">
       <table class="table" data-testid="users-table">
@@ -75,6 +76,11 @@ export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete }: 
                   <Button size="sm" busy={busyId === u.id} disabled={self} title={self ? 'You cannot disable your own account' : undefined} onClick={() => onToggleDisabled(u)} aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.username}`}>
                     {u.disabled ? 'Enable' : 'Disable'}
                   </Button>
+                  {onResetPassword && (
+                    <Button size="sm" onClick={() => onResetPassword(u)} aria-label={`Reset password of ${u.username}`} title={self ? 'Use your Account page to change your own password' : undefined} disabled={self}>
+                      Reset password
+                    </Button>
+                  )}
                   <Button size="sm" variant="subtle-danger" disabled={self} title={self ? 'You cannot delete your own account' : undefined} onClick={() => onDelete(u)} aria-label={`Delete ${u.username}`}>
                     Delete
                   </Button>

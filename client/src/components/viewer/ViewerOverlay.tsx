@@ -15,12 +15,25 @@ interface Props {
   /** The pool's disconnect grace in seconds, once known. */
   graceS?: number;
   onReconnect(): void;
+  /** Where "back" goes; My desktops unless given (the shadow viewer goes back to the helpdesk console). */
+  back?: BackTarget;
+  /** Replaces the "session has ended" wording (the shadow viewer: "The shadow session ended"). */
+  ended?: { title: string; text: string };
+  connectingLabel?: string;
 }
 
-function BackLink({ primary = false }: { primary?: boolean }) {
+export interface BackTarget {
+  href: string;
+  /** Short label ("Helpdesk"); the primary button says "Back to <label>". */
+  label: string;
+}
+
+const MY_DESKTOPS: BackTarget = { href: paths.desktops(), label: 'My desktops' };
+
+function BackLink({ primary = false, to = MY_DESKTOPS }: { primary?: boolean; to?: BackTarget }) {
   return (
-    <Link href={paths.desktops()} class={`btn btn--md ${primary ? 'btn--primary' : 'btn--on-dark'}`} data-testid="viewer-back">
-      {primary ? 'Back to My desktops' : 'My desktops'}
+    <Link href={to.href} class={`btn btn--md ${primary ? 'btn--primary' : 'btn--on-dark'}`} data-testid="viewer-back">
+      {primary ? `Back to ${to.label}` : to.label}
     </Link>
   );
 }
@@ -36,7 +49,7 @@ function Panel({ kind, title, children }: { kind: string; title: string; childre
   );
 }
 
-function Reconnecting({ state, onReconnect }: { state: Extract<ViewerState, { kind: 'reconnecting' }>; onReconnect(): void }) {
+function Reconnecting({ state, onReconnect, back }: { state: Extract<ViewerState, { kind: 'reconnecting' }>; onReconnect(): void; back?: BackTarget }) {
   const now = useNow(250);
   const waitS = Math.max(0, Math.ceil((state.retryAt - now) / 1000));
   return (
@@ -54,13 +67,13 @@ function Reconnecting({ state, onReconnect }: { state: Extract<ViewerState, { ki
         <Button variant="primary" onClick={onReconnect} data-testid="reconnect-now">
           Reconnect now
         </Button>
-        <BackLink />
+        <BackLink to={back} />
       </div>
     </Panel>
   );
 }
 
-export function ViewerOverlay({ state, graceS, onReconnect }: Props) {
+export function ViewerOverlay({ state, graceS, onReconnect, back, ended, connectingLabel = 'Connecting to your desktop…' }: Props) {
   switch (state.kind) {
     case 'connected':
       return null;
@@ -70,12 +83,12 @@ export function ViewerOverlay({ state, graceS, onReconnect }: Props) {
         <div class="viewer-overlay" data-testid="viewer-overlay" data-kind="connecting">
           <div class="viewer-overlay__panel viewer-overlay__panel--compact" role="status" aria-live="polite">
             <Spinner size={22} label="Connecting" light />
-            <span class="viewer-overlay__title">{state.kind === 'connecting' && state.everConnected ? 'Reconnecting…' : 'Connecting to your desktop…'}</span>
+            <span class="viewer-overlay__title">{state.kind === 'connecting' && state.everConnected ? 'Reconnecting…' : connectingLabel}</span>
           </div>
         </div>
       );
     case 'reconnecting':
-      return <Reconnecting state={state} onReconnect={onReconnect} />;
+      return <Reconnecting state={state} onReconnect={onReconnect} back={back} />;
     case 'closed':
       return (
         <Panel kind="closed" title="You disconnected">
@@ -84,16 +97,16 @@ export function ViewerOverlay({ state, graceS, onReconnect }: Props) {
             <Button variant="primary" onClick={onReconnect} data-testid="reconnect-now">
               Reconnect
             </Button>
-            <BackLink />
+            <BackLink to={back} />
           </div>
         </Panel>
       );
     case 'ended':
       return (
-        <Panel kind="ended" title="This desktop session has ended">
-          <p>{state.message} Launch it again from My desktops.</p>
+        <Panel kind="ended" title={ended?.title ?? 'This desktop session has ended'}>
+          <p>{ended?.text ?? `${state.message} Launch it again from My desktops.`}</p>
           <div class="viewer-overlay__actions">
-            <BackLink primary />
+            <BackLink primary to={back} />
           </div>
         </Panel>
       );
@@ -102,7 +115,7 @@ export function ViewerOverlay({ state, graceS, onReconnect }: Props) {
         <Panel kind="not-found" title="No such desktop session">
           <p>It may belong to someone else, or the link is wrong.</p>
           <div class="viewer-overlay__actions">
-            <BackLink primary />
+            <BackLink primary to={back} />
           </div>
         </Panel>
       );
@@ -111,7 +124,7 @@ export function ViewerOverlay({ state, graceS, onReconnect }: Props) {
         <Panel kind="unsupported" title="This desktop cannot be shown here">
           <p>It uses {state.protocol.toUpperCase()}, which this viewer does not support yet. Ask your administrator for a VNC pool.</p>
           <div class="viewer-overlay__actions">
-            <BackLink primary />
+            <BackLink primary to={back} />
           </div>
         </Panel>
       );

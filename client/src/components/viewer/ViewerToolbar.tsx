@@ -1,8 +1,11 @@
 // The slim bar above the remote display: back to My desktops, what is connected, and the actions
-// (clipboard, Ctrl+Alt+Del, full screen, disconnect).
+// (clipboard, Ctrl+Alt+Del, full screen, disconnect). The shadow viewer swaps the back link, adds a
+// badge, drops the input actions in view mode and brings its own actions.
+import type { ComponentChildren } from 'preact';
 import { withoutDesktop, type ViewerState } from '../../modules/viewer/connection.ts';
 import { paths } from '../../modules/router.ts';
 import { Link } from '../Link.tsx';
+import type { BackTarget } from './ViewerOverlay.tsx';
 
 interface Props {
   title: string;
@@ -13,6 +16,16 @@ interface Props {
   onCtrlAltDel(): void;
   onFullscreen(): void;
   onDisconnect(): void;
+  /** The back link (My desktops unless given). */
+  back?: BackTarget;
+  /** Next to the status, e.g. the shadow viewer's "View only" badge. */
+  badge?: ComponentChildren;
+  /** View-only displays take no input: no clipboard sending, no Ctrl+Alt+Del. */
+  viewOnly?: boolean;
+  /** Replaces Disconnect (the shadow viewer: "Ask for control", "End"). */
+  actions?: ComponentChildren;
+  /** Replaces the connection status (the shadow viewer while waiting for consent). */
+  status?: { label: string; tone: string };
 }
 
 const STATUS: Record<ViewerState['kind'], { label: string; tone: string }> = {
@@ -47,12 +60,12 @@ export function ViewerToolbar(props: Props) {
   const live = state.kind === 'connected';
   // No desktop behind this page (any more): nothing to copy to, press keys in or enlarge.
   const gone = withoutDesktop(state);
-  const status = STATUS[state.kind];
+  const status = props.status ?? STATUS[state.kind];
   return (
     <div class="viewer-toolbar" role="toolbar" aria-label="Desktop controls">
-      <Link href={paths.desktops()} class="tb-btn tb-btn--back" data-testid="viewer-back-toolbar">
+      <Link href={props.back?.href ?? paths.desktops()} class="tb-btn tb-btn--back" data-testid="viewer-back-toolbar">
         <Icon d="M15 6l-6 6 6 6" />
-        My desktops
+        {props.back?.label ?? 'My desktops'}
       </Link>
       <span class="viewer-toolbar__divider" aria-hidden="true" />
       <span class="viewer-toolbar__title">{title}</span>
@@ -60,24 +73,31 @@ export function ViewerToolbar(props: Props) {
         <span class="dot" aria-hidden="true" />
         {status.label}
       </span>
+      {props.badge}
       <span class="viewer-toolbar__spacer" />
-      <button type="button" class={`tb-btn${clipboardOpen ? ' is-on' : ''}`} aria-expanded={clipboardOpen} aria-controls="viewer-clipboard-panel" disabled={gone} onClick={props.onClipboard}>
-        <Icon d={ICONS.clipboard} />
-        Clipboard
-      </button>
-      <button type="button" class="tb-btn" disabled={!live} onClick={props.onCtrlAltDel} title="Send Ctrl+Alt+Del to the desktop">
-        <Icon d={ICONS.keys} />
-        Ctrl+Alt+Del
-      </button>
+      {!props.viewOnly && (
+        <>
+          <button type="button" class={`tb-btn${clipboardOpen ? ' is-on' : ''}`} aria-expanded={clipboardOpen} aria-controls="viewer-clipboard-panel" disabled={gone} onClick={props.onClipboard}>
+            <Icon d={ICONS.clipboard} />
+            Clipboard
+          </button>
+          <button type="button" class="tb-btn" disabled={!live} onClick={props.onCtrlAltDel} title="Send Ctrl+Alt+Del to the desktop">
+            <Icon d={ICONS.keys} />
+            Ctrl+Alt+Del
+          </button>
+        </>
+      )}
       {/* Still enabled while in full screen, so the way out stays where it was. */}
       <button type="button" class="tb-btn" disabled={gone && !fullscreen} onClick={props.onFullscreen} aria-pressed={fullscreen}>
         <Icon d={fullscreen ? ICONS.shrink : ICONS.expand} />
         {fullscreen ? 'Exit full screen' : 'Full screen'}
       </button>
-      <button type="button" class="tb-btn tb-btn--danger" disabled={!live && state.kind !== 'connecting' && state.kind !== 'reconnecting'} onClick={props.onDisconnect}>
-        <Icon d={ICONS.plug} />
-        Disconnect
-      </button>
+      {props.actions ?? (
+        <button type="button" class="tb-btn tb-btn--danger" disabled={!live && state.kind !== 'connecting' && state.kind !== 'reconnecting'} onClick={props.onDisconnect}>
+          <Icon d={ICONS.plug} />
+          Disconnect
+        </button>
+      )}
     </div>
   );
 }

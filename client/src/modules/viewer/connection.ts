@@ -1,14 +1,35 @@
 // The viewer's connection: one explicit state machine around noVNC's RFB. Every attempt gets a FRESH
 // ticket (tickets are single-use, 30 s); unexpected drops reconnect with capped backoff + jitter; and
 // each attempt first asks for the session, so an ended desktop says so instead of retrying forever,
-// and an unknown (or someone else's) session says that instead.
+// and an unknown (or someone else's) session says that instead. Where tickets come from is pluggable
+// (a TicketSource): the owner's session (sessionTicketSource, the default) or a helpdesk shadow
+// (modules/viewer/shadowTicketSource).
 import type RFB from '@novnc/novnc';
 import { isApiError } from '../../api/client.ts';
 import { createTicket, getSession } from '../../api/desktops.ts';
-import { isFinal, type Session } from '../../api/types.ts';
+import { isFinal, type Session, type Ticket } from '../../api/types.ts';
 import { backoffDelay } from '../backoff.ts';
 import { publishDebug, type RfbDebugState } from './debugHook.ts';
 import { toWebSocketUrl } from './wsUrl.ts';
+
+/** What to do before asking for a ticket. */
+export type Preflight =
+  | { kind: 'open' }
+  | { kind: 'ended'; message: string }
+  /** Not now, try again with backoff (`hostLost`: the machine stopped answering). */
+  | { kind: 'retry'; hostLost?: boolean }
+  /** Another page takes over: the connection stops, then `run` runs. */
+  | { kind: 'handoff'; run(): void };
+
+export interface TicketSource {
+  /** Runs before every attempt. */
+  preflight(): Promise<Preflight>;
+  ticket(): Promise<Ticket>;
+  /** WebSocket close codes that end the viewer for good, with what to say (e.g. 4001 for a shadow). */
+  endCodes?: Readonly<Record<number, string>>;
+  /** Set on the display: input is not sent (view-only shadows). */
+  viewOnly?: boolean;
+}
 
 export type ViewerState =
   | { kind: 'idle' }
@@ -41,14 +62,20 @@ const TRANSITIONS: Record<Kind, readonly Kind[]> = {
 
 export interface ViewerConnectionOptions {
   sessionId: string;
+  /** Where tickets come from; the session's own tickets when omitted. */
+  source?: TicketSource;
+  /** Extra fields for `window.__deskport` (e.g. `shadowId`). */
+  debug?: { shadowId?: string };
   /** The element noVNC draws into. */
   target: HTMLElement;
   onState(state: ViewerState): void;
   /** Text the remote desktop put on its clipboard. */
   onClipboard(text: string): void;
   onSession?(session: Session): void;
-  /** The session is still starting: the launch page should take over. */
-  onNotReady(session: Session): void;
+  /** The session is still starting: the launch page should take over (session tickets only). */
+  onNotReady?(session: Session): void;
+  /** Swappable for tests: opens the display socket when the source watches close codes. */
+  openSocket?: (url: string) => WebSocket;
   /** Swappable for tests; loads noVNC lazily so sign-in does not download it. */
   loadRfb?: () => Promise<typeof RFB>;
 }
@@ -62,6 +89,22 @@ export function endedMessage(session: Session): string {
   return 'It was ended, or it was idle for too long.';
 }
 
+/** The owner's tickets: checks the session first (ended, lost, still starting), then asks for a control ticket. */
+export function sessionTicketSource(sessionId: string, hooks: { onSession?(session: Session): void; onNotReady?(session: Session): void }): TicketSource {
+  return {
+    async preflight() {
+      const session = await getSession(sessionId);
+      hooks.onSession?.(session);
+      // A lost session comes back if its host returns: keep trying, and say why it takes long.
+      if (session.state === 'lost') return { kind: 'retry', hostLost: true };
+      if (isFinal(session.state) || session.state === 'ending') return { kind: 'ended', message: endedMessage(session) };
+      if (session.state === 'starting') return { kind: 'handoff', run: () => hooks.onNotReady?.(session) };
+      return { kind: 'open' };
+    },
+    ticket: () => createTicket(sessionId, 'control'),
+  };
+}
+
 export class ViewerConnection {
   private state: ViewerState = { kind: 'idle' };
   private rfb: RFB | undefined;
@@ -72,8 +115,11 @@ export class ViewerConnection {
   private userClosing = false;
   private disposed = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly source: TicketSource;
 
-  constructor(private readonly options: ViewerConnectionOptions) {}
+  constructor(private readonly options: ViewerConnectionOptions) {
+    this.source = options.source ?? sessionTicketSource(options.sessionId, options);
+  }
 
   start(): void {
     void this.attempt();
@@ -128,22 +174,20 @@ export class ViewerConnection {
     this.attempts++;
     this.move({ kind: 'connecting', everConnected: this.everConnected });
     try {
-      const session = await getSession(this.options.sessionId);
+      const next = await this.source.preflight();
       if (stale()) return;
-      this.options.onSession?.(session);
-      // A lost session comes back if its host returns: keep trying, and say why it takes long.
-      if (session.state === 'lost') return this.retryLater(true);
-      if (isFinal(session.state) || session.state === 'ending') return this.move({ kind: 'ended', message: endedMessage(session) });
-      if (session.state === 'starting') {
+      if (next.kind === 'retry') return this.retryLater(next.hostLost ?? false);
+      if (next.kind === 'ended') return this.move({ kind: 'ended', message: next.message });
+      if (next.kind === 'handoff') {
         this.dispose();
-        return this.options.onNotReady(session);
+        return next.run();
       }
-      const ticket = await createTicket(this.options.sessionId, 'control');
+      const ticket = await this.source.ticket();
       if (stale()) return;
       if (ticket.protocol !== 'vnc') return this.move({ kind: 'unsupported', protocol: ticket.protocol });
       const RFBClass = await (this.options.loadRfb ?? loadNoVnc)();
       if (stale()) return;
-      this.open(RFBClass, toWebSocketUrl(ticket.url));
+      this.open(RFBClass, toWebSocketUrl(ticket.url), generation);
     } catch (e) {
       if (stale()) return;
       // 401: api() already sent the person to sign in; this page is going away.
@@ -156,10 +200,23 @@ export class ViewerConnection {
     }
   }
 
-  private open(RFBClass: typeof RFB, url: string): void {
-    const rfb = new RFBClass(this.options.target, url);
+  private open(RFBClass: typeof RFB, url: string, generation: number): void {
+    // With end codes to watch, the socket is opened here (noVNC takes an open channel), so its close
+    // code is known; noVNC's own disconnect event does not carry it.
+    let closeCode: number | undefined;
+    let channel: string | WebSocket = url;
+    if (this.source.endCodes) {
+      const ws = (this.options.openSocket ?? ((u: string) => new WebSocket(u)))(url);
+      ws.addEventListener('close', (ev) => {
+        closeCode = ev.code;
+      });
+      channel = ws;
+    }
+    const rfb = new RFBClass(this.options.target, channel);
     rfb.scaleViewport = true;
-    rfb.resizeSession = true;
+    // A shadow must not resize the owner's screen.
+    rfb.resizeSession = !this.source.endCodes;
+    rfb.viewOnly = this.source.viewOnly ?? false;
     rfb.focusOnClick = true;
     rfb.background = DISPLAY_BACKGROUND;
     rfb.addEventListener('connect', () => {
@@ -176,6 +233,8 @@ export class ViewerConnection {
         this.userClosing = false;
         return this.move({ kind: 'closed' });
       }
+      const ended = closeCode === undefined ? undefined : this.source.endCodes?.[closeCode];
+      if (ended !== undefined && generation === this.generation) return this.move({ kind: 'ended', message: ended });
       console.warn(`Viewer: display connection dropped (clean=${ev.detail.clean})`);
       this.retryLater();
     });
@@ -204,7 +263,7 @@ export class ViewerConnection {
   }
 
   private publish(rfbState: RfbDebugState): void {
-    publishDebug({ rfbState, sessionId: this.options.sessionId, attempts: this.attempts });
+    publishDebug({ rfbState, sessionId: this.options.sessionId, attempts: this.attempts, ...this.options.debug });
   }
 }
 

@@ -1,7 +1,8 @@
 // Test hook. While the viewer page is open, `window.__deskport` reads
 //   { rfbState: 'connecting' | 'connected' | 'disconnected', sessionId: string, attempts: number }
 // so end-to-end tests can wait for a live display without scraping the canvas. `attempts` counts
-// connection attempts (each one with a fresh ticket) since the page opened. It carries no secrets.
+// connection attempts (each one with a fresh ticket) since the page opened; the shadow viewer adds
+// `shadowId`. It carries no secrets.
 
 export type RfbDebugState = 'connecting' | 'connected' | 'disconnected';
 
@@ -9,6 +10,8 @@ export interface DeskportDebug {
   rfbState: RfbDebugState;
   sessionId: string;
   attempts: number;
+  /** Set on the shadow viewer (/shadow/:shadowId). */
+  shadowId?: string;
 }
 
 declare global {

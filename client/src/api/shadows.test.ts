@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { decodeHelpdeskSession } from './helpdesk.ts';
+import { decodeMetricsHistory } from './adminMetrics.ts';
+import { decodeShadow, decodeShadows, decodeShadowTicket } from './shadows.ts';
+
+const raw = {
+  id: 'sh-1', sessionId: 's-1', requesterId: 'u-h', requesterName: 'hana', requesterDisplayName: 'Hana Helper',
+  mode: 'view', reason: 'Ticket 42', state: 'pending', createdAt: '2026-01-01T10:00:00.000Z', consent: 'owner',
+};
+
+describe('shadow decoders', () => {
+  it('reads a wrapped shadow with ISO times', () => {
+    const s = decodeShadow({ shadow: { ...raw, decidedAt: '2026-01-01T10:00:05.000Z' } });
+    expect(s).toMatchObject({ id: 'sh-1', mode: 'view', state: 'pending', consent: 'owner', requesterDisplayName: 'Hana Helper' });
+    expect(s.createdAt).toBe(Date.parse('2026-01-01T10:00:00.000Z'));
+    expect(s.decidedAt! - s.createdAt!).toBe(5000);
+  });
+
+  it('falls back to the username when there is no display name, and reads consent pool', () => {
+    expect(decodeShadow({ ...raw, requesterDisplayName: '', consent: 'pool' })).toMatchObject({ requesterDisplayName: 'hana', consent: 'pool' });
+  });
+
+  it('rejects unknown modes and states', () => {
+    expect(() => decodeShadow({ ...raw, mode: 'admin' })).toThrow(/mode/);
+    expect(() => decodeShadow({ ...raw, state: 'maybe' })).toThrow(/state/);
+  });
+
+  it('reads the list as [{shadow}] or bare shadows', () => {
+    expect(decodeShadows([{ shadow: raw }, raw]).map((s) => s.id)).toEqual(['sh-1', 'sh-1']);
+  });
+
+  it('reads a shadow ticket with its mode', () => {
+    expect(decodeShadowTicket({ ticket: 't', url: '/ws/vnc?ticket=t', protocol: 'vnc', mode: 'control', expiresAt: '2026-01-01T10:00:30.000Z' })).toMatchObject({ url: '/ws/vnc?ticket=t', mode: 'control', protocol: 'vnc' });
+  });
+});
+
+describe('helpdesk session decoder', () => {
+  it('reads names, the thumbnail and open shadows', () => {
+    const s = decodeHelpdeskSession({
+      id: 's-1', poolId: 'p-1', userId: 'u-1', state: 'ready', hostId: 'h-1', createdAt: '2026-01-01T09:00:00Z', readyAt: '2026-01-01T09:00:10Z', viewers: 1,
+      username: 'ada', displayName: 'Ada Lovelace', poolName: 'Linux', hostName: 'vm', thumbnailUrl: '/api/v1/helpdesk/sessions/s-1/thumbnail', shadows: [raw],
+    });
+    expect(s).toMatchObject({ username: 'ada', displayName: 'Ada Lovelace', poolName: 'Linux', hostName: 'vm', viewers: 1 });
+    expect(s.shadows).toHaveLength(1);
+  });
+
+  it('copes with null names', () => {
+    const s = decodeHelpdeskSession({ id: 's-1', poolId: 'p-1', userId: 'u-1', state: 'ready', viewers: 0, username: null, displayName: null, poolName: null, hostName: null });
+    expect(s).toMatchObject({ username: 'u-1', displayName: 'u-1', poolName: 'p-1', hostName: undefined, shadows: [] });
+    expect(s.thumbnailUrl).toBe('/api/v1/helpdesk/sessions/s-1/thumbnail');
+  });
+});
+
+describe('metrics history decoder', () => {
+  it('reads points oldest first, keeping null percentiles', () => {
+    const h = decodeMetricsHistory({
+      intervalS: 30,
+      points: [
+        { at: '2026-01-01T10:00:30Z', sessions: { starting: 1, ready: 2, ending: 0, lost: 0 }, hostsOnline: 1, launches: 0, launchP50S: null, launchP90S: null, relayBytesPerS: 10 },
+        { at: '2026-01-01T10:00:00Z', sessions: { starting: 0, ready: 2, ending: 0, lost: 0 }, hostsOnline: 1, launches: 2, launchP50S: 3.5, launchP90S: 6, relayBytesPerS: 0 },
+      ],
+    });
+    expect(h.intervalS).toBe(30);
+    expect(h.points.map((p) => p.launches)).toEqual([2, 0]);
+    expect(h.points[1]).toMatchObject({ launchP50S: null, launchP90S: null, sessions: { starting: 1, ready: 2 } });
+  });
+});
+
+describe('audit export', () => {
+  it('carries the same filters with format=csv', async () => {
+    const { auditCsvUrl } = await import('./adminAudit.ts');
+    expect(auditCsvUrl({})).toBe('/api/v1/admin/audit?format=csv');
+    expect(auditCsvUrl({ actor: 'ada', action: 'shadow.request' })).toBe('/api/v1/admin/audit?format=csv&actor=ada&action=shadow.request');
+  });
+});

@@ -1,0 +1,27 @@
+// Tickets for a helpdesk shadow: each attempt first checks the shadow is still approved (an ended or
+// denied one ends the viewer), then asks POST /shadows/:id/tickets. The gateway closes a shadow's
+// display with 4001 when the shadow ends.
+import { createShadowTicket, getShadow, type Shadow, type ShadowMode } from '../../api/shadows.ts';
+import type { Preflight, TicketSource } from './connection.ts';
+
+export const SHADOW_ENDED = 'The shadow session ended';
+export const SHADOW_ENDED_CODE = 4001;
+
+export function shadowPreflight(shadow: Shadow): Preflight {
+  if (shadow.state === 'approved') return { kind: 'open' };
+  if (shadow.state === 'pending') return { kind: 'retry' };
+  return { kind: 'ended', message: shadow.state === 'denied' ? 'The person denied this request.' : SHADOW_ENDED };
+}
+
+export function shadowTicketSource(shadowId: string, mode: ShadowMode, onShadow?: (shadow: Shadow) => void): TicketSource {
+  return {
+    async preflight() {
+      const shadow = await getShadow(shadowId);
+      onShadow?.(shadow);
+      return shadowPreflight(shadow);
+    },
+    ticket: () => createShadowTicket(shadowId),
+    endCodes: { [SHADOW_ENDED_CODE]: SHADOW_ENDED },
+    viewOnly: mode === 'view',
+  };
+}
