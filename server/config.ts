@@ -29,6 +29,8 @@ export const configSchema = z
      *  where the gateway and other desktops listen) or `host`. */
     /** Seconds without a heartbeat after which an agent's host is `unreachable` and its sessions `lost`. */
     agentTimeoutS: z.coerce.number().int().min(1).max(3600).default(15),
+    /** How often the dashboard's metrics history takes a point (it keeps 120 points). */
+    metricsIntervalS: z.coerce.number().int().min(1).max(300).default(30),
     desktopNetwork: z.enum(['none', 'host']).default('none'),
   })
   .strict();
@@ -50,6 +52,7 @@ const ENV: Record<string, keyof z.infer<typeof configSchema>> = {
   DESKPORT_METRICS_PUBLIC: 'metricsPublic',
   DESKPORT_DESKTOP_NETWORK: 'desktopNetwork',
   DESKPORT_AGENT_TIMEOUT_S: 'agentTimeoutS',
+  DESKPORT_METRICS_INTERVAL_S: 'metricsIntervalS',
 };
 
 export class ConfigError extends Error {}

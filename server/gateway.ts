@@ -67,7 +67,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const hub = createAgentHub({ store, clock, log, audit, heartbeatTimeoutMs: config.agentTimeoutS * 1000 });
   const viewers = new Viewers();
   const events = new SessionEvents();
-  const history = createMetricsHistory({ store, clock, hostsOnline: () => hub.connectedHosts().length });
+  const history = createMetricsHistory({ store, clock, hostsOnline: () => hub.connectedHosts().length, intervalMs: config.metricsIntervalS * 1000 });
   history.start((err) => log.warn({ err }, 'metrics history sample failed'));
   const metrics = createMetrics({ store, agentsOnline: () => hub.connectedHosts().length, viewers: () => viewers.total(), history });
   const ctx: BrokerCtx = {

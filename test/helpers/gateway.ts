@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../server/config.ts';
 import { startGateway, type Gateway } from '../../server/gateway.ts';
-import { silentLogger } from '../../server/log.ts';
+import { createWriteStream } from 'node:fs';
+import { createLogger, silentLogger } from '../../server/log.ts';
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
 
@@ -23,7 +24,10 @@ export async function startTestGateway(opts: { dataDir?: string; env?: Record<st
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'deskport-test-'));
   let listen = '127.0.0.1:0';
   const config = () => loadConfig({ listen, dataDir }, { DESKPORT_ADMIN_PASSWORD: ADMIN_PASSWORD, ...opts.env });
-  const start = () => startGateway({ config: config(), log: silentLogger(), embeddedAgent: opts.embeddedAgent ?? true, sweepIntervalMs: 200 });
+  // DESKPORT_TEST_LOG=FILE keeps the gateway's log of a test run for debugging.
+  const logFile = process.env.DESKPORT_TEST_LOG;
+  const log = logFile ? createLogger({ level: 'debug', destination: createWriteStream(logFile, { flags: 'a' }) }) : silentLogger();
+  const start = () => startGateway({ config: config(), log, embeddedAgent: opts.embeddedAgent ?? true, sweepIntervalMs: 200 });
   let gw = await start();
   listen = new URL(gw.url).host; // a restart comes back on the same port, as a service would
   await waitReady(gw.url);
