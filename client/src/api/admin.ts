@@ -98,9 +98,13 @@ export function deleteUser(id: string): Promise<void> {
   return api(`/api/v1/admin/users/${encodeURIComponent(id)}`, { method: 'DELETE' });
 }
 
-/** Live sessions: starting, ready and ending. */
-export function listLiveSessions(signal?: AbortSignal): Promise<AdminSession[]> {
-  return api('/api/v1/admin/sessions?state=starting,ready,ending', { decode: (x) => list(x, 'sessions', decodeAdminSession), signal });
+/** The live sessions page's state filter; `live` is starting, ready and ending together. */
+export type SessionStateFilter = 'live' | 'starting' | 'ready' | 'ending' | 'lost';
+
+/** Sessions in the chosen state(s); by default the live ones: starting, ready and ending. */
+export function listLiveSessions(signal?: AbortSignal, filter: SessionStateFilter = 'live'): Promise<AdminSession[]> {
+  const state = filter === 'live' ? 'starting,ready,ending' : filter;
+  return api(`/api/v1/admin/sessions?state=${state}`, { decode: (x) => list(x, 'sessions', decodeAdminSession), signal });
 }
 
 export function forceEndSession(id: string): Promise<void> {

@@ -1,18 +1,32 @@
-// Admin console, live sessions: every starting, running or ending session; refreshes every 5 s.
+// Admin console, live sessions: every starting, running or ending session (or only one state, lost
+// included); refreshes every 5 s. A search box narrows the rows; "Shadow" asks for a reason, requests
+// a view shadow and opens it, as the helpdesk console does.
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { forceEndSession, listHostNames, listLiveSessions, listPoolNames, listUsers, type AdminSession, type PoolName } from '../api/admin.ts';
+import { forceEndSession, listHostNames, listLiveSessions, listPoolNames, listUsers, type AdminSession, type PoolName, type SessionStateFilter } from '../api/admin.ts';
 import { errorMessage } from '../api/client.ts';
+import { requestShadow } from '../api/shadows.ts';
 import { SessionsTable, type SessionNames } from '../components/admin/SessionsTable.tsx';
 import { Alert } from '../components/Alert.tsx';
 import { Button } from '../components/Button.tsx';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { EmptyState } from '../components/EmptyState.tsx';
+import { ShadowRequestDialog } from '../components/helpdesk/ShadowRequestDialog.tsx';
 import { PageHeading } from '../components/PageHeading.tsx';
 import { PageLoading, Spinner } from '../components/Spinner.tsx';
+import { filterAdminSessions } from '../modules/adminSessionFilter.ts';
+import { navigate, paths } from '../modules/router.ts';
 import { useNow } from '../modules/useNow.ts';
 import { usePolling } from '../modules/usePolling.ts';
 
 const REFRESH_MS = 5000;
+
+const STATE_OPTIONS: readonly { value: SessionStateFilter; label: string }[] = [
+  { value: 'live', label: 'All live' },
+  { value: 'starting', label: 'Starting' },
+  { value: 'ready', label: 'Running' },
+  { value: 'ending', label: 'Ending' },
+  { value: 'lost', label: 'Lost' },
+];
 type NameMap = Map<string, string>;
 
 /** What survives a forced end, by the pool's persistence. */
@@ -52,13 +66,16 @@ export function AdminSessionsPage() {
   const [updatedAt, setUpdatedAt] = useState<number>();
   const [refreshing, setRefreshing] = useState(false);
   const [ending, setEnding] = useState<AdminSession>();
+  const [shadowing, setShadowing] = useState<AdminSession>();
+  const [query, setQuery] = useState('');
+  const [stateFilter, setStateFilter] = useState<SessionStateFilter>('live');
   const maps = useNameMaps();
   const now = useNow(5000);
 
   const load = useCallback(async (signal?: AbortSignal) => {
     setRefreshing(true);
     try {
-      setSessions(await listLiveSessions(signal));
+      setSessions(await listLiveSessions(signal, stateFilter));
       setUpdatedAt(Date.now());
       setError(undefined);
     } catch (e) {
@@ -66,7 +83,7 @@ export function AdminSessionsPage() {
     } finally {
       if (!signal?.aborted) setRefreshing(false);
     }
-  }, []);
+  }, [stateFilter]);
 
   usePolling(load, REFRESH_MS);
 
@@ -89,15 +106,73 @@ export function AdminSessionsPage() {
     </>
   );
 
+  const shown = sessions ? filterAdminSessions(sessions, names, query) : undefined;
+  const stateLabel = STATE_OPTIONS.find((o) => o.value === stateFilter)?.label.toLowerCase() ?? '';
+
   return (
     <>
       <PageHeading title="Live sessions" subtitle="Desktops starting, running or ending right now, across all hosts." actions={actions} />
+      <div class="helpdesk-tools">
+        <label class="visually-hidden" for="sessions-filter">
+          Filter sessions
+        </label>
+        <input
+          id="sessions-filter"
+          type="search"
+          class="input helpdesk-search"
+          placeholder="Filter by user, pool or host"
+          value={query}
+          onInput={(ev) => setQuery(ev.currentTarget.value)}
+          autocomplete="off"
+          spellcheck={false}
+          data-testid="sessions-filter"
+        />
+        <label class="visually-hidden" for="sessions-state">
+          Session state
+        </label>
+        <select
+          id="sessions-state"
+          class="input select sessions-state"
+          value={stateFilter}
+          onChange={(ev) => {
+            setStateFilter(ev.currentTarget.value as SessionStateFilter);
+            setSessions(undefined);
+          }}
+          data-testid="sessions-state"
+        >
+          {STATE_OPTIONS.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+        {sessions && query.trim() && (
+          <span class="muted small" aria-live="polite">
+            {shown?.length ?? 0} of {sessions.length} sessions
+          </span>
+        )}
+      </div>
       {error && <Alert title="The session list could not be refreshed">{error} It will try again in a few seconds.</Alert>}
       {!sessions && !error && <PageLoading label="Loading sessions…" />}
-      {sessions && sessions.length === 0 && (
-        <EmptyState title="No live sessions">Nobody is using a desktop right now. New sessions appear here within 5 seconds.</EmptyState>
+      {sessions && sessions.length === 0 &&
+        (stateFilter === 'live' ? (
+          <EmptyState title="No live sessions">Nobody is using a desktop right now. New sessions appear here within 5 seconds.</EmptyState>
+        ) : (
+          <EmptyState title={`No ${stateLabel} sessions`}>Choose “All live” to see every starting, running or ending session.</EmptyState>
+        ))}
+      {sessions && sessions.length > 0 && shown?.length === 0 && <EmptyState title="No matching sessions">Nothing matches “{query.trim()}”. Filter by user, pool or host.</EmptyState>}
+      {shown && shown.length > 0 && <SessionsTable sessions={shown} names={names} now={now} onEnd={setEnding} onShadow={setShadowing} />}
+      {shadowing && (
+        <ShadowRequestDialog
+          owner={names.displayName(shadowing) ?? names.user(shadowing)}
+          mode="view"
+          onClose={() => setShadowing(undefined)}
+          onSubmit={async (reason) => {
+            const shadow = await requestShadow(shadowing.id, 'view', reason);
+            navigate(paths.shadow(shadow.id));
+          }}
+        />
       )}
-      {sessions && sessions.length > 0 && <SessionsTable sessions={sessions} names={names} now={now} onEnd={setEnding} />}
       {ending && (
         <ConfirmDialog
           title={`End ${names.displayName(ending) ?? names.user(ending)}'s desktop in ${names.pool(ending)}?`}

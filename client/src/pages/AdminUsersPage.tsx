@@ -1,4 +1,4 @@
-// Admin console, users and groups: the user list (enable/disable, delete) with a form to create
+// Admin console, users and groups: the user list (enable/disable, roles, delete) with a form to create
 // one, and below it the groups with a form to create one.
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { deleteUser, listUsers, updateUser, type AdminUser } from '../api/admin.ts';
@@ -7,6 +7,7 @@ import { errorMessage } from '../api/client.ts';
 import type { Me } from '../api/types.ts';
 import { CreateGroupForm } from '../components/admin/CreateGroupForm.tsx';
 import { CreateUserForm } from '../components/admin/CreateUserForm.tsx';
+import { EditRolesDialog } from '../components/admin/EditRolesDialog.tsx';
 import { GroupsTable } from '../components/admin/GroupsTable.tsx';
 import { ResetPasswordDialog } from '../components/admin/ResetPasswordDialog.tsx';
 import { UsersTable } from '../components/admin/UsersTable.tsx';
@@ -30,6 +31,7 @@ export function AdminUsersPage({ me }: { me: Me }) {
   const [busyId, setBusyId] = useState<string>();
   const [deleting, setDeleting] = useState<AdminUser>();
   const [resetting, setResetting] = useState<AdminUser>();
+  const [editingRoles, setEditingRoles] = useState<AdminUser>();
   const [passwordNote, setPasswordNote] = useState<string>();
   const [deletingGroup, setDeletingGroup] = useState<Group>();
 
@@ -95,7 +97,7 @@ export function AdminUsersPage({ me }: { me: Me }) {
             {!users && !error && <PageLoading label="Loading users…" />}
             {users && users.length === 0 && <EmptyState title="No users yet">Create the first one with the form.</EmptyState>}
             {users && users.length > 0 && (
-              <UsersTable users={users} meId={me.id} busyId={busyId} onToggleDisabled={(u) => void toggleDisabled(u)} onDelete={setDeleting} onResetPassword={setResetting} />
+              <UsersTable users={users} meId={me.id} busyId={busyId} onToggleDisabled={(u) => void toggleDisabled(u)} onDelete={setDeleting} onResetPassword={setResetting} onEditRoles={setEditingRoles} />
             )}
           </section>
           <section aria-labelledby="groups-title" class="admin-column" id="groups">
@@ -120,6 +122,16 @@ export function AdminUsersPage({ me }: { me: Me }) {
           <CreateUserForm groups={groups} onCreated={(u) => setUsers((us) => [...(us ?? []).filter((x) => x.id !== u.id), u])} />
         </aside>
       </div>
+      {editingRoles && (
+        <EditRolesDialog
+          user={editingRoles}
+          onClose={() => setEditingRoles(undefined)}
+          onSubmit={async (roles) => {
+            const updated = await updateUser(editingRoles.id, { roles });
+            setUsers((us) => us?.map((u) => (u.id === updated.id ? updated : u)));
+          }}
+        />
+      )}
       {resetting && (
         <ResetPasswordDialog
           user={resetting}

@@ -12,7 +12,8 @@ import { FieldNote } from '../FieldNote.tsx';
 import { GroupPicker } from '../GroupPicker.tsx';
 import { TextField } from '../TextField.tsx';
 
-const ROLE_HELP: Record<Role, string> = {
+/** One line per role, shown next to its checkbox (here and in the edit-roles dialog). */
+export const ROLE_HELP: Record<Role, string> = {
   user: 'Launches desktops',
   helpdesk: 'Can shadow sessions',
   admin: 'Full administration',

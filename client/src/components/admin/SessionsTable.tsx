@@ -1,5 +1,6 @@
-// The admin's table of live sessions across all hosts, each with "End".
+// The admin's table of live sessions across all hosts, each with "End" and, while running, "Shadow".
 import type { AdminSession } from '../../api/admin.ts';
+import { isFinal } from '../../api/types.ts';
 import { formatAgo, formatDateTime } from '../../modules/time.ts';
 import { StateBadge } from '../Badge.tsx';
 import { Button } from '../Button.tsx';
@@ -16,9 +17,10 @@ interface Props {
   names: SessionNames;
   now: number;
   onEnd(session: AdminSession): void;
+  onShadow?(session: AdminSession): void;
 }
 
-export function SessionsTable({ sessions, names, now, onEnd }: Props) {
+export function SessionsTable({ sessions, names, now, onEnd, onShadow }: Props) {
   return (
     <div class="table-wrap">
       <table class="table" data-testid="sessions-table">
@@ -50,9 +52,16 @@ export function SessionsTable({ sessions, names, now, onEnd }: Props) {
               <td title={formatDateTime(s.createdAt)}>{formatAgo(s.createdAt, now)}</td>
               <td class="num">{s.viewers}</td>
               <td class="table__actions">
-                <Button size="sm" variant="subtle-danger" disabled={s.state === 'ending'} onClick={() => onEnd(s)} aria-label={`End session of ${names.user(s)} in ${names.pool(s)}`}>
-                  {s.state === 'ending' ? 'Ending…' : 'End'}
-                </Button>
+                {onShadow && s.state === 'ready' && (
+                  <Button size="sm" onClick={() => onShadow(s)} aria-label={`Shadow ${names.user(s)}'s desktop`}>
+                    Shadow
+                  </Button>
+                )}
+                {!isFinal(s.state) && (
+                  <Button size="sm" variant="subtle-danger" disabled={s.state === 'ending'} onClick={() => onEnd(s)} aria-label={`End session of ${names.user(s)} in ${names.pool(s)}`}>
+                    {s.state === 'ending' ? 'Ending…' : 'End'}
+                  </Button>
+                )}
               </td>
             </tr>
           ))}

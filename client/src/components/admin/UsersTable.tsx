@@ -1,4 +1,5 @@
-// The admin's list of users (roles, groups, status) with enable/disable and delete.
+// The admin's list of users (roles, groups, status) with enable/disable, edit roles, reset
+// password and delete.
 import type { AdminUser } from '../../api/admin.ts';
 import { Badge } from '../Badge.tsx';
 import { Button } from '../Button.tsx';
@@ -10,11 +11,12 @@ interface Props {
   onToggleDisabled(user: AdminUser): void;
   onDelete(user: AdminUser): void;
   onResetPassword?(user: AdminUser): void;
+  onEditRoles?(user: AdminUser): void;
 }
 
 const ROLE_TONE: Record<string, 'violet' | 'blue' | 'neutral'> = { admin: 'violet', helpdesk: 'blue' };
 
-export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete, onResetPassword }: Props) {
+export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete, onResetPassword, onEditRoles }: Props) {
   return (
     <div class="table-wrap">
       <table class="table" data-testid="users-table">
@@ -73,17 +75,24 @@ export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete, on
                   )}
                 </td>
                 <td class="table__actions">
-                  <Button size="sm" busy={busyId === u.id} disabled={self} title={self ? 'You cannot disable your own account' : undefined} onClick={() => onToggleDisabled(u)} aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.username}`}>
-                    {u.disabled ? 'Enable' : 'Disable'}
-                  </Button>
-                  {onResetPassword && (
-                    <Button size="sm" onClick={() => onResetPassword(u)} aria-label={`Reset password of ${u.username}`} title={self ? 'Use your Account page to change your own password' : undefined} disabled={self}>
-                      Reset password
+                  <div class="table__actions-wrap">
+                    <Button size="sm" busy={busyId === u.id} disabled={self} title={self ? 'You cannot disable your own account' : undefined} onClick={() => onToggleDisabled(u)} aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.username}`}>
+                      {u.disabled ? 'Enable' : 'Disable'}
                     </Button>
-                  )}
-                  <Button size="sm" variant="subtle-danger" disabled={self} title={self ? 'You cannot delete your own account' : undefined} onClick={() => onDelete(u)} aria-label={`Delete ${u.username}`}>
-                    Delete
-                  </Button>
+                    {onEditRoles && (
+                      <Button size="sm" onClick={() => onEditRoles(u)} aria-label={`Edit roles of ${u.username}`}>
+                        Edit roles
+                      </Button>
+                    )}
+                    {onResetPassword && (
+                      <Button size="sm" onClick={() => onResetPassword(u)} aria-label={`Reset password of ${u.username}`} title={self ? 'Use your Account page to change your own password' : undefined} disabled={self}>
+                        Reset password
+                      </Button>
+                    )}
+                    <Button size="sm" variant="subtle-danger" disabled={self} title={self ? 'You cannot delete your own account' : undefined} onClick={() => onDelete(u)} aria-label={`Delete ${u.username}`}>
+                      Delete
+                    </Button>
+                  </div>
                 </td>
               </tr>
             );
