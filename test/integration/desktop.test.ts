@@ -53,9 +53,10 @@ describe('a desktop through the gateway', () => {
     await v.handshake();
     expect(v.width).toBeGreaterThanOrEqual(800);
     expect(v.height).toBeGreaterThanOrEqual(600);
-    const frame = await v.capture();
-    // A real desktop: a background plus a terminal window, not a single flat colour.
-    expect(frame.distinctColours).toBeGreaterThan(2);
+    // A real desktop: a background plus a terminal window, not a single flat colour. The window
+    // manager starts the terminal just after the display answers, so give it a moment.
+    await v.waitForWindows();
+    expect((await v.capture()).distinctColours).toBeGreaterThan(2);
     v.close();
   });
 
