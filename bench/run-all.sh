@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs every benchmark of issue #4 and writes bench/REPORT.md: set-up (Deskport's own, plus
+# Debian's websockify), relay, concurrency, launch, control plane, fairness; then short CPU-profile
+# passes and the proposed patches measured on a scratch copy (bench/experiment.sh); then the
+# report. A benchmark that fails is named in the report and the others still run.
+# Usage: bench/run-all.sh [--skip-setup] [--no-profiles] [--no-experiments]
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+start=$(date +%s)
+setup=1 profiles=1 experiments=1
+for a in "$@"; do
+  case "$a" in
+    --skip-setup) setup=0 ;;
+    --no-profiles) profiles=0 ;;
+    --no-experiments) experiments=0 ;;
+    *) echo "run-all: unknown option $a" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$setup" = 1 ]; then bash bench/setup.sh || { echo "run-all: set-up failed" >&2; exit 1; }; fi
+rm -rf bench/results bench/profiles
+mkdir -p bench/results
+timings=bench/results/timings.txt
+failed=()
+step() {
+  local name="$1"; shift
+  local t0; t0=$(date +%s)
+  echo "=== $name"
+  if "$@"; then echo "$name $(( $(date +%s) - t0 ))" >> "$timings"; else echo "$name failed after $(( $(date +%s) - t0 )) s" >> "$timings"; failed+=("$name"); fi
+}
+bench() { node --import tsx "$@"; }
+
+# Someone else's heavy job on a 2-core machine would show up in every figure: wait a little for quiet.
+step quiet bench bench/lib/quiet.ts --wait 120
+step relay bench bench/relay.ts
+step concurrency bench bench/concurrency.ts
+step launch bench bench/launch.ts
+step control-plane bench bench/control-plane.ts
+step fairness bench bench/fairness.ts
+if [ "$profiles" = 1 ]; then
+  step relay-profile bench bench/relay.ts --profile --tag profile --size-mib 256 --reps 1 --pings 500
+  step concurrency-profile bench bench/concurrency.ts --profile --tag profile --ns 500 --paths deskport-separate,deskport-embedded --measure-s 4
+  step control-plane-profile bench bench/control-plane.ts --profile --tag profile --api-only --api-s 4
+fi
+if [ "$experiments" = 1 ]; then
+  for p in bench/experiments/*.patch; do
+    [ -f "$p" ] || continue
+    step "experiment-$(basename "$p" .patch)" bash bench/experiment.sh "$(basename "$p" .patch)"
+  done
+fi
+total=$(( $(date +%s) - start ))
+echo "total $total" >> "$timings"
+bench bench/report.ts --total-s "$total"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "run-all: failed: ${failed[*]} (see above; the report shows what ran)" >&2
+  exit 1
+fi
+echo "run-all: done in ${total} s; see bench/REPORT.md"
