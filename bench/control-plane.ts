@@ -25,7 +25,7 @@ import { createMetrics } from '../server/metrics.ts';
 import { openSqliteStore } from '../server/store/sqlite.ts';
 import type { Pool, Store, User } from '../server/store/types.ts';
 import { newId, secretToken, sha256, vncSecret } from '../server/util/random.ts';
-import { watch } from './lib/procstat.ts';
+import { machineWatch, watch } from './lib/procstat.ts';
 import { args, initRun, LOGS_DIR, PROFILES_DIR, resultName, writeResult } from './lib/results.ts';
 import { runDir, startDeskport } from './lib/stack.ts';
 import { fmt, Samples, type Summary } from './lib/stats.ts';
@@ -153,6 +153,7 @@ try {
     let done = 0;
     await gw.gateway.request({ type: 'loop' });
     const w = watch([gw.gatewayPid], 500);
+    const mw = machineWatch();
     const c0 = process.cpuUsage();
     const deadline = performance.now() + API_MS;
     const tApi = performance.now();
@@ -176,7 +177,7 @@ try {
     data.api = {
       clients: tokens.length, seconds, requests: done, perSecond: done / seconds, ms: all.summary(),
       byRoute: Object.fromEntries([...lat].map(([r, s]) => [r, s.summary()])), errors: Object.fromEntries(errors),
-      gateway: w.stop(), gatewayLoopDelayMs: await gw.gateway.request({ type: 'loop' }), clientCpuPct: (100 * (c.user + c.system)) / 1e6 / seconds,
+      gateway: w.stop(), machine: mw.stop(), gatewayLoopDelayMs: await gw.gateway.request({ type: 'loop' }), clientCpuPct: (100 * (c.user + c.system)) / 1e6 / seconds,
     };
     const api = data.api as { gateway: { cpuPct: number }; gatewayLoopDelayMs: { p99: number; max: number }; clientCpuPct: number };
     console.log(`control-plane: API with ${tokens.length} clients: ${fmt(done / seconds)} req/s, p50 ${fmt(all.summary().p50)} ms, p99 ${fmt(all.summary().p99)} ms; gateway CPU ${fmt(api.gateway.cpuPct)} %, loop delay p99 ${api.gatewayLoopDelayMs.p99} ms max ${api.gatewayLoopDelayMs.max} ms; client CPU ${fmt(api.clientCpuPct)} %`);

@@ -5,7 +5,7 @@
 # bench/results/, so bench/report.ts shows them next to the unpatched figures. When this tree
 # already contains the change, the copy gets it reversed instead (--tag base-NAME): the report then
 # compares the tree with its state before the change.
-# Usage: bench/experiment.sh NAME [relay args -- concurrency args]
+# Usage: bench/experiment.sh NAME   (env RELAY_ARGS, CONCURRENCY_ARGS override the defaults below)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 name="${1:?usage: bench/experiment.sh NAME (a file bench/experiments/NAME.patch)}"
@@ -31,5 +31,5 @@ fi
 echo "experiment $name: copy in $scratch ($tag) type-checks; running benchmarks"
 export BENCH_RESULTS_DIR="$root/bench/results" BENCH_PROFILES_DIR="$root/bench/profiles"
 cd "$scratch"
-node --import tsx bench/relay.ts --tag "$tag" ${RELAY_ARGS:-}
-node --import tsx bench/concurrency.ts --tag "$tag" ${CONCURRENCY_ARGS:---paths deskport-separate,deskport-embedded --ns 200,500,1000}
+node --import tsx bench/relay.ts --tag "$tag" ${RELAY_ARGS:---reps 2}
+node --import tsx bench/concurrency.ts --tag "$tag" ${CONCURRENCY_ARGS:---paths deskport-separate,deskport-embedded --ns 50,200,500}

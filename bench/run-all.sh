@@ -35,6 +35,14 @@ bench() { node --import tsx "$@"; }
 step quiet bench bench/lib/quiet.ts --wait 120
 step relay bench bench/relay.ts
 step concurrency bench bench/concurrency.ts
+# The proposed (or already applied) hot-path patches, measured right after the figures they change.
+if [ "$experiments" = 1 ]; then
+  for p in bench/experiments/*.patch; do
+    [ -f "$p" ] || continue
+    step "quiet-before-$(basename "$p" .patch)" bench bench/lib/quiet.ts --wait 60
+    step "experiment-$(basename "$p" .patch)" bash bench/experiment.sh "$(basename "$p" .patch)"
+  done
+fi
 step launch bench bench/launch.ts
 step control-plane bench bench/control-plane.ts
 step fairness bench bench/fairness.ts
@@ -42,12 +50,6 @@ if [ "$profiles" = 1 ]; then
   step relay-profile bench bench/relay.ts --profile --tag profile --size-mib 256 --reps 1 --pings 500
   step concurrency-profile bench bench/concurrency.ts --profile --tag profile --ns 500 --paths deskport-separate,deskport-embedded --measure-s 4
   step control-plane-profile bench bench/control-plane.ts --profile --tag profile --api-only --api-s 4
-fi
-if [ "$experiments" = 1 ]; then
-  for p in bench/experiments/*.patch; do
-    [ -f "$p" ] || continue
-    step "experiment-$(basename "$p" .patch)" bash bench/experiment.sh "$(basename "$p" .patch)"
-  done
 fi
 total=$(( $(date +%s) - start ))
 echo "total $total" >> "$timings"

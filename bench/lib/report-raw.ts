@@ -48,7 +48,7 @@ export function launchSection(r: ResultFile<{ kinds: LaunchKindResult[] }>): str
 
 interface Timed { perSecond: number; ms: Summary }
 export function controlPlaneSection(r: ResultFile<Record<string, unknown>>): string {
-  const d = r.data as { seedSeconds: number; chooseHost: Timed; pickHost: Timed; sweep: Timed; launchSequential: { perSecond: number; createdMs: Summary; readyMs: Summary }; launchParallel50: { perSecond: number; createdMs: Summary; readyMs: Summary }; api?: { clients: number; requests: number; perSecond: number; ms: Summary; byRoute: Record<string, Summary>; errors: Record<string, number>; gateway: { cpuPct: number; rss: number }; gatewayLoopDelayMs: { p99: number; max: number }; clientCpuPct: number } };
+  const d = r.data as { seedSeconds: number; chooseHost: Timed; pickHost: Timed; sweep: Timed; launchSequential: { perSecond: number; createdMs: Summary; readyMs: Summary }; launchParallel50: { perSecond: number; createdMs: Summary; readyMs: Summary }; api?: { clients: number; requests: number; perSecond: number; ms: Summary; byRoute: Record<string, Summary>; errors: Record<string, number>; gateway: { cpuPct: number; rss: number }; machine?: { othersPct: number }; gatewayLoopDelayMs: { p99: number; max: number }; clientCpuPct: number } };
   const s = (x: Summary) => [x.p50, x.p90, x.p99, x.max];
   const rows = [
     ['placement: pickHost (store queries + choice)', d.pickHost.perSecond, ...s(d.pickHost.ms)],
@@ -62,7 +62,7 @@ export function controlPlaneSection(r: ResultFile<Record<string, unknown>>): str
   const out = ['### Control plane', header(r), '', `Seeding took ${fmt(d.seedSeconds)} s.`, '', table(['operation', 'per second', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'], rows), ''];
   if (d.api) {
     const a = d.api;
-    out.push(`API under ${a.clients} concurrent clients: ${a.requests} requests, ${fmt(a.perSecond)} req/s; gateway CPU ${fmt(a.gateway.cpuPct)} %, RSS ${fmt(mib(a.gateway.rss))} MiB, event-loop delay p99 ${a.gatewayLoopDelayMs.p99} ms (max ${a.gatewayLoopDelayMs.max} ms); client CPU ${fmt(a.clientCpuPct)} %; errors: ${Object.keys(a.errors).length ? JSON.stringify(a.errors) : 'none'}.`, '');
+    out.push(`API under ${a.clients} concurrent clients: ${a.requests} requests, ${fmt(a.perSecond)} req/s; gateway CPU ${fmt(a.gateway.cpuPct)} %, RSS ${fmt(mib(a.gateway.rss))} MiB, event-loop delay p99 ${a.gatewayLoopDelayMs.p99} ms (max ${a.gatewayLoopDelayMs.max} ms); client CPU ${fmt(a.clientCpuPct)} %; other processes ${fmt(a.machine?.othersPct)} %; errors: ${Object.keys(a.errors).length ? JSON.stringify(a.errors) : 'none'}.`, '');
     out.push(table(['route', 'n', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'], [['all', a.ms.n, ...s(a.ms)], ...Object.entries(a.byRoute).map(([k, v]) => [k, v.n, ...s(v)])]), '');
   }
   out.push(notes(r));
