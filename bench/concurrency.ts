@@ -7,6 +7,7 @@
 // sustains (escalation stops below 90 % delivered); direct TCP gives the no-proxy baseline.
 // Usage: node --import tsx bench/concurrency.ts [--ns 50,200,500,1000] [--paths deskport-separate,deskport-embedded,websockify,direct]
 //        [--measure-s 5] [--warmup-s 2] [--kibps 256] [--ups 30] [--profile]
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectAll, runLoad, type LoadResult } from './lib/load.ts';
 import { rssBytes, tree, usage } from './lib/procstat.ts';
@@ -58,11 +59,22 @@ const steps: ConcurrencyStep[] = [];
 const stops: (() => Promise<void>)[] = [];
 const notes: string[] = [];
 
-async function settle(pids: number[], idleCheck: () => Promise<boolean>): Promise<void> {
+/** Waits (at most 15 s) until the previous step's connections are gone, then a second more. */
+async function settle(idleCheck: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline && !(await idleCheck())) await sleep(200);
   await sleep(1000);
-  void pids;
+}
+
+/** websockify's own words on why connections failed (distinct handler exceptions in its log). */
+function websockifyErrors(): string {
+  try {
+    const seen = new Map<string, number>();
+    for (const m of readFileSync(join(run.logs, 'websockify.log'), 'utf8').matchAll(/handler exception: (.+)/g)) seen.set(m[1]!, (seen.get(m[1]!) ?? 0) + 1);
+    return seen.size ? ` Its log: ${[...seen].map(([e, k]) => `"${e}" ×${k}`).join(', ')}.` : '';
+  } catch {
+    return '';
+  }
 }
 
 async function viewersOnGateway(url: string): Promise<number> {
@@ -119,7 +131,7 @@ try {
     }
     stops.push(stopPath);
     for (const n of NS) {
-      await settle([], idle);
+      await settle(idle);
       type Mem = { heapUsed: number; external: number };
       const js = (m: Mem) => m.heapUsed + m.external;
       const gcIdle = deskport ? await deskport.gateway.request<Mem>({ type: 'gc' }) : undefined;
@@ -165,11 +177,11 @@ try {
         for (const v of viewers) v?.close();
       }
       if (path === 'websockify' && (step.failed || (step.load && step.load.deliveredFraction < 0.9))) {
-        notes.push(`websockify stopped escalating after N=${n}: ${step.failed ?? `${fmt(100 * step.load!.deliveredFraction)} % delivered`}.`);
+        notes.push(`websockify stopped escalating at N=${n}: ${step.failed ?? `${fmt(100 * step.load!.deliveredFraction)} % delivered`}.${websockifyErrors()}`);
         break;
       }
     }
-    await settle([], idle);
+    await settle(idle);
     stops.pop();
     await stopPath();
   }

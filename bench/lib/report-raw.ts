@@ -26,11 +26,11 @@ export function concurrencySection(r: ResultFile<{ steps: ConcurrencyStep[] }>, 
   const ok = r.data.steps.filter((s) => s.load);
   const rows = ok.map((s) => {
     const l = s.load!;
-    return [s.path, s.n, s.connectS, pct(l.deliveredFraction), l.perViewerKiBps.min, l.perViewerKiBps.p50, l.updateDelayMs.p50, l.updateDelayMs.p90, l.updateDelayMs.p99, l.updateDelayMs.max, l.pingRttMs.p50, l.pingRttMs.p99, l.serverSkipped];
+    return [s.path, String(s.n), s.connectS, pct(l.deliveredFraction), l.perViewerKiBps.min, l.perViewerKiBps.p50, l.updateDelayMs.p50, l.updateDelayMs.p90, l.updateDelayMs.p99, l.updateDelayMs.max, l.pingRttMs.p50, l.pingRttMs.p99, l.serverSkipped];
   });
   const res = ok.map((s) => {
     const u = s.load!.usage;
-    return [s.path, s.n, u.gateway?.cpuPct, u.agent?.cpuPct, u.fakeVnc?.cpuPct, s.load!.clientCpuPct, s.load!.machine?.othersPct, mib(u.gateway?.rss), mib(u.gateway?.peakRss), s.path === 'websockify' ? mib(u.gateway?.pss) : undefined, kib(s.memPerViewer), kib(s.retainedPerViewer), kib(s.agentMemPerViewer), kib(s.agentRetainedPerViewer), mib(s.gatewayHeap?.heapUsed), mib(s.gatewayHeap?.arrayBuffers), s.loopDelayMs?.gateway?.p99, s.loopDelayMs?.agent?.p99];
+    return [s.path, String(s.n), u.gateway?.cpuPct, u.agent?.cpuPct, u.fakeVnc?.cpuPct, s.load!.clientCpuPct, s.load!.machine?.othersPct, mib(u.gateway?.rss), mib(u.gateway?.peakRss), s.path === 'websockify' ? mib(u.gateway?.pss) : undefined, kib(s.memPerViewer), kib(s.retainedPerViewer), kib(s.agentMemPerViewer), kib(s.agentRetainedPerViewer), mib(s.gatewayHeap?.heapUsed), mib(s.gatewayHeap?.arrayBuffers), s.loopDelayMs?.gateway?.p99, s.loopDelayMs?.agent?.p99];
   });
   const failed = r.data.steps.filter((s) => s.failed).map((s) => `- ${s.path} N=${s.n}: ${s.failed}`);
   return [
@@ -42,7 +42,7 @@ export function concurrencySection(r: ResultFile<{ steps: ConcurrencyStep[] }>, 
 }
 
 export function launchSection(r: ResultFile<{ kinds: LaunchKindResult[] }>): string {
-  const rows = r.data.kinds.map((k) => [k.label, k.ms.length, k.summary.p50, k.summary.p90, k.summary.min, k.summary.max, k.warmupMs, k.ms.join(', '), k.failures.length ? k.failures.join('; ') : '']);
+  const rows = r.data.kinds.map((k) => [k.label, String(k.ms.length), k.summary.p50, k.summary.p90, k.summary.min, k.summary.max, k.warmupMs, k.ms.join(', '), k.failures.length ? k.failures.join('; ') : '']);
   return ['### Launch: click to first frame', header(r), '', table(['kind', 'n', 'p50 ms', 'p90 ms', 'min ms', 'max ms', 'warm-up ms', 'every launch, ms', 'failures'], rows), '', notes(r)].join('\n');
 }
 
@@ -63,7 +63,7 @@ export function controlPlaneSection(r: ResultFile<Record<string, unknown>>): str
   if (d.api) {
     const a = d.api;
     out.push(`API under ${a.clients} concurrent clients: ${a.requests} requests, ${fmt(a.perSecond)} req/s; gateway CPU ${fmt(a.gateway.cpuPct)} %, RSS ${fmt(mib(a.gateway.rss))} MiB, event-loop delay p99 ${a.gatewayLoopDelayMs.p99} ms (max ${a.gatewayLoopDelayMs.max} ms); client CPU ${fmt(a.clientCpuPct)} %; other processes ${fmt(a.machine?.othersPct)} %; errors: ${Object.keys(a.errors).length ? JSON.stringify(a.errors) : 'none'}.`, '');
-    out.push(table(['route', 'n', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'], [['all', a.ms.n, ...s(a.ms)], ...Object.entries(a.byRoute).map(([k, v]) => [k, v.n, ...s(v)])]), '');
+    out.push(table(['route', 'n', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'], [['all', String(a.ms.n), ...s(a.ms)], ...Object.entries(a.byRoute).map(([k, v]) => [k, String(v.n), ...s(v)])]), '');
   }
   out.push(notes(r));
   return out.join('\n');
@@ -72,7 +72,7 @@ export function controlPlaneSection(r: ResultFile<Record<string, unknown>>): str
 export function fairnessSection(r: ResultFile<{ phases: FairnessPhase[]; stalledAbsorbedBytes: number; stalledAbsorbedBytesTwoSecondsLater: number }>): string {
   const rows = r.data.phases.map((p) => {
     const l = p.load;
-    return [p.name, l.measuredViewers, pct(l.deliveredFraction), l.perViewerKiBps.min, l.updateDelayMs.p50, l.updateDelayMs.p99, l.updateDelayMs.max, l.pingRttMs.p50, l.pingRttMs.p99, l.usage.gateway?.cpuPct, mib(l.usage.gateway?.rss), mib(p.gatewayMem.arrayBuffers), p.loopDelayMs.gateway?.p99, l.machine?.othersPct];
+    return [p.name, String(l.measuredViewers), pct(l.deliveredFraction), l.perViewerKiBps.min, l.updateDelayMs.p50, l.updateDelayMs.p99, l.updateDelayMs.max, l.pingRttMs.p50, l.pingRttMs.p99, l.usage.gateway?.cpuPct, mib(l.usage.gateway?.rss), mib(p.gatewayMem.arrayBuffers), p.loopDelayMs.gateway?.p99, l.machine?.othersPct];
   });
   return [
     '### Fairness: one viewer not reading', header(r), '',
@@ -92,8 +92,8 @@ export function profileSection(runs: { dir: string; pids: Record<string, number>
       const f = files.find((x) => x.includes(`.${pid}.0.`));
       if (!f) continue;
       const s = summariseProfile(join(dir, f), top);
-      out.push(`#### ${run.dir}: ${role}`, `Profile \`bench/profiles/${run.dir}/${f}\`: ${fmt(s.totalMs / 1000)} s, idle ${s.idlePct} %. Self time, share of busy time:`, '',
-        table(['function', 'where', 'self ms', '% of busy'], s.functions.map((h) => [h.name, h.where, h.selfMs, h.selfPct])), '');
+      out.push(`#### ${run.dir}: ${role}`, `Profile \`bench/profiles/${run.dir}/${f}\`: ${fmt(s.totalMs / 1000)} s, idle ${s.idlePct} %, module loading at start (${fmt(s.startupMs)} ms) left out. Self time, share of the remaining busy time:`, '',
+        table(['function (where)', 'self ms', '% of busy'], s.functions.map((h) => [`${h.name} (${h.where})`, h.selfMs, h.selfPct])), '');
     }
   }
   return out.join('\n');
