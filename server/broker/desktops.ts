@@ -12,7 +12,8 @@ const ACTIVE = ['creating', 'running', 'stopping'] as const;
 /** An online, connected host with room, by the pool's placement; null when there is none. */
 export async function pickHost(ctx: BrokerCtx, pool: Pool): Promise<Host | null> {
   const hosts = (await ctx.store.listHosts()).filter((h) => ctx.hosts.isConnected(h.id));
-  const candidates = await Promise.all(hosts.map(async (host) => ({ host, desktops: await ctx.store.countDesktops({ hostId: host.id, state: [...ACTIVE] }) })));
+  const load = await ctx.store.countDesktopsByHost([...ACTIVE]);
+  const candidates = hosts.map((host) => ({ host, desktops: load.get(host.id)?.desktops ?? 0 }));
   return chooseHost(candidates, pool.driver, pool.placement);
 }
 

@@ -110,14 +110,7 @@ export function createAdminRouter(deps: { store: Store; broker: Broker; audit: A
 
   r.get('/hosts', async (_req, res) => {
     const hosts = await store.listHosts();
-    const active = await store.listDesktops({ state: ['creating', 'running', 'stopping'] });
-    const load = new Map<string, { desktops: number; spares: number }>();
-    for (const d of active) {
-      const l = load.get(d.hostId) ?? { desktops: 0, spares: 0 };
-      l.desktops++;
-      if (d.ownerId === null) l.spares++;
-      load.set(d.hostId, l);
-    }
+    const load = await store.countDesktopsByHost(['creating', 'running', 'stopping']);
     res.json(hosts.map((h) => ({ ...hostView(h), connected: deps.connected(h.id), ...(load.get(h.id) ?? { desktops: 0, spares: 0 }) })));
   });
   r.post('/hosts/enrollments', async (req, res) => {

@@ -6,7 +6,7 @@ import { insertSql, patcher, StatementCache, translate, updateSql, where, type P
 import type { DesktopState, Store } from './types.ts';
 
 export type DesktopMethods = Pick<Store,
-  'createDesktop' | 'getDesktop' | 'listDesktops' | 'updateDesktop' | 'updateDesktopIf' | 'claimWarmDesktop' | 'countDesktops'>;
+  'createDesktop' | 'getDesktop' | 'listDesktops' | 'updateDesktop' | 'updateDesktopIf' | 'claimWarmDesktop' | 'countDesktops' | 'countDesktopsByHost'>;
 
 interface DesktopFilter {
   hostId?: string;
@@ -71,6 +71,14 @@ export function sqliteDesktops(db: Database): DesktopMethods {
     async claimWarmDesktop(poolId, userId, now) {
       const row = claim.get({ poolId, userId, now });
       return row ? desktopFromRow(row) : null;
+    },
+    async countDesktopsByHost(state) {
+      const rows = filtered
+        .get<{ host_id: string; n: number; spares: number }>(
+          'SELECT host_id, count(*) AS n, sum(owner_id IS NULL) AS spares FROM desktops WHERE state IN (SELECT value FROM json_each(@state)) GROUP BY host_id',
+        )
+        .all({ state: JSON.stringify(state) });
+      return new Map(rows.map((r) => [r.host_id, { desktops: r.n, spares: r.spares }]));
     },
     async countDesktops(filter) {
       const { sql, params } = conditions(filter);

@@ -69,6 +69,19 @@ export function fleetContract(store: CurrentStore): void {
   });
 
   describe('desktops', () => {
+    it('counts desktops per host in the given states, with the ownerless ones', async () => {
+      const pool = await store().createPool(aPool());
+      const [h1, h2] = [await store().createHost(aHost()), await store().createHost(aHost())];
+      await store().createDesktop(aDesktop(pool.id, h1.id, { state: 'running', ownerId: null }));
+      await store().createDesktop(aDesktop(pool.id, h1.id, { state: 'creating', ownerId: 'u-1' }));
+      await store().createDesktop(aDesktop(pool.id, h1.id, { state: 'gone', ownerId: 'u-2' }));
+      await store().createDesktop(aDesktop(pool.id, h2.id, { state: 'running', ownerId: 'u-3' }));
+      const load = await store().countDesktopsByHost(['creating', 'running']);
+      expect(load.get(h1.id)).toEqual({ desktops: 2, spares: 1 });
+      expect(load.get(h2.id)).toEqual({ desktops: 1, spares: 0 });
+      expect((await store().countDesktopsByHost([])).size).toBe(0);
+    });
+
     it('updateDesktopIf checks the state and, when asked, that nobody claimed it meanwhile', async () => {
       const pool = await store().createPool(aPool());
       const host = await store().createHost(aHost());

@@ -215,6 +215,8 @@ export interface Store {
   /** Atomically gives one running ownerless desktop of the pool to the user; null when none. */
   claimWarmDesktop(poolId: string, userId: string, now: number): Promise<Desktop | null>;
   countDesktops(filter: { poolId?: string; hostId?: string; state: DesktopState[] }): Promise<number>;
+  /** Desktops in these states per host, and how many of them are ownerless (warm spares): one query. */
+  countDesktopsByHost(state: DesktopState[]): Promise<Map<string, { desktops: number; spares: number }>>;
 
   // sessions
   createSession(s: Session): Promise<Session>;
