@@ -3,6 +3,7 @@
 // and dials back one WebSocket per display stream. Reconnects with capped backoff and jitter.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import type { Logger } from '../server/log.ts';
@@ -44,6 +45,11 @@ export interface AgentOptions {
 export interface Agent {
   /** Resolves after the first welcome from the gateway. */
   ready: Promise<{ hostId: string }>;
+  /**
+   * A socket straight to a desktop's VNC server, for a gateway running this agent in its own
+   * process: display bytes then skip the dial-back WebSocket (control still goes over the protocol).
+   */
+  openLocalStream(desktopId: string): Promise<Socket>;
   stop(): Promise<void>;
 }
 
@@ -180,12 +186,7 @@ export function startAgent(o: AgentOptions): Agent {
         return h ? { state: h.state, startedAt: h.startedAt } : { state: 'gone' };
       }
       case 'stream.open': {
-        const d = await driverOf(m.desktopId);
-        if (!d) throw Object.assign(new Error('no such desktop on this host'), { code: 'no_such_desktop' });
-        const socket = await d.openStream(m.desktopId);
-        // Input is a trickle of tiny writes (key down, key up, pointer): without this, Nagle holds
-        // each one until the desktop acknowledges the previous, up to its delayed-ACK timer.
-        socket.setNoDelay(true);
+        const socket = await openDesktopSocket(m.desktopId);
         const back = new WebSocket(`${wsBase}/agent/v1/streams/${m.streamId}`, {
           headers: { 'x-deskport-stream-key': m.key }, perMessageDeflate: false, handshakeTimeout: 10_000,
           ...(unmaskedStreams(wsBase) ? { generateMask: zeroMask } : {}),
@@ -205,6 +206,16 @@ export function startAgent(o: AgentOptions): Agent {
     }
   }
 
+  async function openDesktopSocket(desktopId: string): Promise<Socket> {
+    const d = await driverOf(desktopId);
+    if (!d) throw Object.assign(new Error('no such desktop on this host'), { code: 'no_such_desktop' });
+    const socket = await d.openStream(desktopId);
+    // Input is a trickle of tiny writes (key down, key up, pointer): without this, Nagle holds
+    // each one until the desktop acknowledges the previous, up to its delayed-ACK timer.
+    socket.setNoDelay(true);
+    return socket;
+  }
+
   const monitor = setInterval(() => {
     void (async () => {
       for (const id of [...running]) {
@@ -221,6 +232,7 @@ export function startAgent(o: AgentOptions): Agent {
   connect();
   return {
     ready,
+    openLocalStream: openDesktopSocket,
     async stop() {
       stopped = true;
       clearTimeout(retryTimer);

@@ -25,13 +25,20 @@ export const configSchema = z
     /** Desktops the embedded agent may run at once. */
     localCapacity: z.coerce.number().int().min(1).max(1000).default(8),
     metricsPublic: z.coerce.boolean().default(false),
-    /** Network for programs inside local desktops: `none` (default: not even the host's loopback,
-     *  where the gateway and other desktops listen) or `host`. */
     /** Seconds without a heartbeat after which an agent's host is `unreachable` and its sessions `lost`. */
     agentTimeoutS: z.coerce.number().int().min(1).max(3600).default(15),
     /** How often the dashboard's metrics history takes a point (it keeps 120 points). */
     metricsIntervalS: z.coerce.number().int().min(1).max(300).default(30),
+    /** Network for programs inside local desktops: `none` (default: not even the host's loopback,
+     *  where the gateway and other desktops listen) or `host`. */
     desktopNetwork: z.enum(['none', 'host']).default('none'),
+    /** Display bytes of the embedded agent's desktops: `direct` (the driver's socket, no WebSocket
+     *  hop) or `agent` (through the dial-back stream, exactly as a remote agent). */
+    embeddedStreams: z.enum(['direct', 'agent']).default('direct'),
+    /** Open displays at most (0 = no limit); a display beyond it is refused with 503. */
+    maxViewers: z.coerce.number().int().min(0).max(1_000_000).default(0),
+    /** New displays are refused with 503 while the event loop's p99 delay is above this (0 = off). */
+    maxLoopDelayMs: z.coerce.number().int().min(0).max(60_000).default(1000),
   })
   .strict();
 
@@ -53,6 +60,9 @@ const ENV: Record<string, keyof z.infer<typeof configSchema>> = {
   DESKPORT_DESKTOP_NETWORK: 'desktopNetwork',
   DESKPORT_AGENT_TIMEOUT_S: 'agentTimeoutS',
   DESKPORT_METRICS_INTERVAL_S: 'metricsIntervalS',
+  DESKPORT_EMBEDDED_STREAMS: 'embeddedStreams',
+  DESKPORT_MAX_VIEWERS: 'maxViewers',
+  DESKPORT_MAX_LOOP_DELAY_MS: 'maxLoopDelayMs',
 };
 
 export class ConfigError extends Error {}

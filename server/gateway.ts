@@ -17,6 +17,7 @@ import { SessionEvents } from './broker/progress.ts';
 import { createTickets } from './broker/tickets.ts';
 import { createShadows } from './broker/shadows.ts';
 import { createTimers } from './broker/timers.ts';
+import { createAdmission } from './display/admission.ts';
 import { createThumbnails } from './display/thumbnail.ts';
 import { notFound } from './http/errors.ts';
 import { createMetricsHistory } from './metrics-history.ts';
@@ -29,7 +30,9 @@ import { createApp } from './http/app.ts';
 import { createAgentHub } from './hub/agent-hub.ts';
 import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
+import { socketLink, wsLink, type DesktopLink } from './relay/desktop-link.ts';
 import { openSqliteStore } from './store/sqlite.ts';
+import type { Desktop } from './store/types.ts';
 import { secretToken, sha256 } from './util/random.ts';
 import { originAllowed, refuseUpgrade } from './util/ws.ts';
 
@@ -83,7 +86,15 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const tickets = createTickets({ store, clock, ttlS: config.ticketTtlS });
   const shadows = createShadows(ctx);
   const broker = createBroker(ctx, tickets, shadows);
-  const thumbnails = createThumbnails({ openStream: (d) => hub.openStream(d.hostId, d.id) });
+  // Desktops of the embedded agent are reached through its driver's socket (no WebSocket hop)
+  // unless configured otherwise; every other host's through its agent's dial-back stream.
+  let agent: Agent | undefined;
+  let localHostId: string | undefined;
+  const openDesktop = async (d: Desktop): Promise<DesktopLink> => {
+    if (agent && d.hostId === localHostId && config.embeddedStreams === 'direct') return socketLink(await agent.openLocalStream(d.id));
+    return wsLink(await hub.openStream(d.hostId, d.id));
+  };
+  const thumbnails = createThumbnails({ openStream: openDesktop });
   const thumbnail = async (sessionId: string): Promise<Buffer> => {
     const s = await store.getSession(sessionId);
     const d = s?.state === 'ready' && s.desktopId ? await store.getDesktop(s.desktopId) : null;
@@ -95,7 +106,6 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   hub.setEvents(hostEvents);
   await hostEvents.onStart();
 
-  let agent: Agent | undefined;
   let agentReady = false;
   const app = createApp({
     ...authDeps, broker, events, metrics, maxBodyBytes: config.maxBodyBytes, metricsPublic: config.metricsPublic,
@@ -107,8 +117,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       return { ok: Object.values(checks).every(Boolean), checks };
     },
   });
+  const admission = createAdmission({ maxViewers: config.maxViewers, maxLoopDelayMs: config.maxLoopDelayMs, openViewers: () => viewers.total() });
   const display = createVncEndpoint({
-    broker, hub, viewers, log, metrics, activity: timers.activity, maxClipboardBytes: config.maxClipboardBytes,
+    broker, openDesktop, admission: admission.refusal, viewers, log, metrics, activity: timers.activity, maxClipboardBytes: config.maxClipboardBytes,
     originAllowed: (req, origin) => originAllowed(config.publicUrl, req.headers.host, origin),
     onShadowDisplay: async (shadowId, userId) => {
       const u = await store.getUser(userId);
@@ -152,7 +163,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       gatewayUrl: url, stateDir, name: hostname(), drivers: [driver], log, ...(enrollToken ? { enrollToken } : {}),
       capacity: { desktops: config.localCapacity },
     });
-    void agent.ready.then(() => (agentReady = true));
+    void agent.ready.then(({ hostId }) => {
+      localHostId = hostId;
+      agentReady = true;
+    });
   }
 
   return {
@@ -163,6 +177,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       ctx.stopping = true;
       clearInterval(sweepTimer);
       history.stop();
+      admission.stop();
       await agent?.stop();
       display.close();
       await hub.close();

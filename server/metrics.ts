@@ -8,6 +8,7 @@ export interface Metrics extends BrokerMetrics {
   registry: Registry;
   relayBytes(direction: 'toBrowser' | 'toDesktop', n: number): void;
   droppedInput(n: number): void;
+  displayRefused(): void;
 }
 
 export function createMetrics(deps: { store: Store; agentsOnline: () => number; viewers: () => number; history?: { recordLaunch(s: number): void; recordBytes(n: number): void } }): Metrics {
@@ -35,6 +36,7 @@ export function createMetrics(deps: { store: Store; agentsOnline: () => number; 
   const rejected = new Counter({ name: 'deskport_ticket_rejections_total', help: 'Display tickets refused, by reason.', labelNames: ['reason'], registers: [registry] });
   const bytes = new Counter({ name: 'deskport_relay_bytes_total', help: 'Bytes relayed, by direction.', labelNames: ['direction'], registers: [registry] });
   const dropped = new Counter({ name: 'deskport_relay_dropped_input_total', help: 'Input messages from view-only viewers dropped by the gateway.', registers: [registry] });
+  const refused = new Counter({ name: 'deskport_display_refused_total', help: 'New displays refused because the gateway was overloaded.', registers: [registry] });
   // Bound children: the relay calls these per message, so no label lookup on the hot path.
   const toBrowser = bytes.labels({ direction: 'to_browser' });
   const toDesktop = bytes.labels({ direction: 'to_desktop' });
@@ -53,5 +55,6 @@ export function createMetrics(deps: { store: Store; agentsOnline: () => number; 
       } else toDesktop.inc(n);
     },
     droppedInput: (n) => dropped.inc(n),
+    displayRefused: () => refused.inc(),
   };
 }

@@ -2,11 +2,10 @@
 // agent's dial-back stream, authenticated with the desktop secret, shared, and sending no input),
 // asks for one full raw frame in a fixed 32-bit pixel format, and returns a small PNG. Results are
 // cached for a moment per session and concurrent requests share one grab.
-import type { WebSocket } from 'ws';
 import type { Desktop } from '../store/types.ts';
 import { DesktopHandshake } from '../rfb/handshake.ts';
 import { ByteQueue } from '../rfb/byte-queue.ts';
-import { closeWs, toBuffer } from '../util/ws.ts';
+import type { DesktopLink } from '../relay/desktop-link.ts';
 import { downscale, encodePng } from './png.ts';
 
 const CACHE_MS = 2_000;
@@ -19,7 +18,7 @@ export const THUMBNAIL_WIDTH = 320;
 const SET_PIXEL_FORMAT = Buffer.from([0, 0, 0, 0, 32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0, 0, 0, 0]);
 const SET_ENCODINGS_RAW = Buffer.from([2, 0, 0, 1, 0, 0, 0, 0]);
 
-export async function grabFrame(ws: WebSocket, secret: string, maxWidth = THUMBNAIL_WIDTH): Promise<Buffer> {
+export async function grabFrame(ws: DesktopLink, secret: string, maxWidth = THUMBNAIL_WIDTH): Promise<Buffer> {
   const q = new ByteQueue();
   const hs = new DesktopHandshake(secret);
   let width = 0;
@@ -29,14 +28,14 @@ export async function grabFrame(ws: WebSocket, secret: string, maxWidth = THUMBN
     const timer = setTimeout(() => finish(new Error('the desktop did not send a frame in time')), GRAB_TIMEOUT_MS);
     const finish = (err: Error | null, png?: Buffer) => {
       clearTimeout(timer);
-      closeWs(ws, 1000, 'thumbnail taken');
+      ws.close('thumbnail taken');
       if (err) reject(err);
       else resolve(png!);
     };
     let handshaking = true;
-    ws.on('message', (data) => {
+    ws.onProtocolError((why) => finish(new Error(why)));
+    ws.onData((chunk) => {
       try {
-        const chunk = toBuffer(data);
         if (handshaking) {
           const step = hs.feed(chunk);
           for (const b of step.send) ws.send(b);
@@ -60,8 +59,8 @@ export async function grabFrame(ws: WebSocket, secret: string, maxWidth = THUMBN
         finish(err as Error);
       }
     });
-    ws.on('close', () => finish(new Error('the desktop stream closed')));
-    ws.on('error', (err) => finish(err));
+    ws.onClose(() => finish(new Error('the desktop stream closed')));
+    ws.onError((err) => finish(err));
   });
 }
 
@@ -130,7 +129,7 @@ function readUpdate(q: ByteQueue, fb: Buffer, width: number): boolean {
 }
 
 /** Per-session cache and in-flight sharing around grabFrame. */
-export function createThumbnails(deps: { openStream: (d: Desktop) => Promise<WebSocket>; now?: () => number }) {
+export function createThumbnails(deps: { openStream: (d: Desktop) => Promise<DesktopLink>; now?: () => number }) {
   const now = deps.now ?? Date.now;
   const cache = new Map<string, { at: number; png: Buffer }>();
   const inFlight = new Map<string, Promise<Buffer>>();

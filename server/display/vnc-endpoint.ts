@@ -1,20 +1,22 @@
 // /ws/vnc: the browser's display WebSocket. Checks Origin, redeems the one-time ticket (the only
-// credential; no client-chosen target), asks the desktop's agent for a stream, and runs the
+// credential; no client-chosen target), asks for a stream to the desktop (see gateway.ts: openDesktop), and runs the
 // RFB-terminating relay in the ticket's mode. Viewers are registered for grace and session end.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Broker } from '../broker/broker.ts';
 import type { Viewers } from '../broker/viewers.ts';
-import type { AgentHub } from '../hub/agent-hub.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import type { DesktopLink } from '../relay/desktop-link.ts';
 import { startVncRelay } from '../relay/vnc-relay.ts';
+import type { Desktop } from '../store/types.ts';
 import { closeWs, refuseUpgrade, upgradePath } from '../util/ws.ts';
 
 export interface VncEndpointDeps {
   broker: Broker;
-  hub: AgentHub;
+  /** A byte stream to the desktop's VNC server, wherever its host is. */
+  openDesktop: (desktop: Desktop) => Promise<DesktopLink>;
   viewers: Viewers;
   log: Logger;
   metrics: Metrics;
@@ -22,6 +24,8 @@ export interface VncEndpointDeps {
   /** Whether a browser page from `origin` may open displays here. */
   originAllowed: (req: IncomingMessage, origin: string) => boolean;
   maxClipboardBytes: number;
+  /** Why a new display must be refused right now (overload), or null. */
+  admission?: () => string | null;
   /** A helpdesk display opened on an approved shadow (audited as its start). */
   onShadowDisplay?: (shadowId: string, userId: string) => Promise<void>;
 }
@@ -40,6 +44,13 @@ export function createVncEndpoint(deps: VncEndpointDeps) {
   async function accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const origin = req.headers.origin;
     if (origin !== undefined && !deps.originAllowed(req, origin)) return refuseUpgrade(socket, 403, 'display connections must come from the gateway’s own pages');
+    // Before the ticket is redeemed, so the viewer's retry can still use it.
+    const busy = deps.admission?.();
+    if (busy) {
+      deps.metrics.displayRefused();
+      log.warn({ reason: busy }, 'display refused: overloaded');
+      return refuseUpgrade(socket, 503, busy);
+    }
     const ticket = upgradePath(req).searchParams.get('ticket') ?? '';
     const ip = req.socket.remoteAddress ?? null;
     const r = await deps.broker.redeem(ticket, ip);
@@ -60,12 +71,12 @@ export function createVncEndpoint(deps: VncEndpointDeps) {
         void deps.broker.viewerDetached(session.id).catch((err) => slog.warn({ err }, 'detach bookkeeping failed'));
       };
       browser.once('close', leave);
-      deps.hub
-        .openStream(desktop.hostId, desktop.id)
-        .then((desktopWs) => {
-          if (left) return void desktopWs.close(1000, 'viewer left');
+      deps
+        .openDesktop(desktop)
+        .then((link) => {
+          if (left) return link.close('viewer left');
           const h = startVncRelay({
-            browser, desktop: desktopWs, secret: desktop.secret, mode, log: slog,
+            browser, desktop: link, secret: desktop.secret, mode, log: slog,
             maxClipboardBytes: deps.maxClipboardBytes,
             onActivity: () => deps.activity(session.id),
             onBytes: deps.metrics.relayBytes,

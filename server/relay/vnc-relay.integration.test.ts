@@ -9,6 +9,7 @@ import { msg } from '../rfb/test-messages.ts';
 import { pipeWebSocketToSocket, type PipeHandle } from './pipe-socket.ts';
 import { TestRfbClient } from './test-rfb-client.ts';
 import { startXvnc, type XvncHandle } from './test-xvnc.ts';
+import { socketLink, wsLink, type DesktopLink } from './desktop-link.ts';
 import { startVncRelay, type VncRelay } from './vnc-relay.ts';
 
 const PASSWORD = 'dp-Xk9q2';
@@ -37,9 +38,7 @@ beforeAll(async () => {
   gateway = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   gateway.on('connection', (browser, req) => {
     const q = new URL(req.url ?? '/', 'http://localhost').searchParams;
-    const desktop = new WebSocket(`ws://127.0.0.1:${agentPort}/`, { perMessageDeflate: false });
-    desktop.once('error', () => browser.close(4502, 'desktop unreachable'));
-    desktop.once('open', () => {
+    const start = (desktop: DesktopLink) => {
       let activity = 0;
       const relay = startVncRelay({
         browser, desktop, log,
@@ -48,7 +47,17 @@ beforeAll(async () => {
         onActivity: () => activity++,
       });
       relays.set(q.get('id') ?? 'anon', { relay, activity: () => activity });
-    });
+    };
+    // link=socket: the embedded agent's way, the desktop's own TCP socket with no WebSocket hop.
+    if (q.get('link') === 'socket') {
+      const sock = net.connect(port, '127.0.0.1');
+      sock.once('error', () => browser.close(4502, 'desktop unreachable'));
+      sock.once('connect', () => start(socketLink(sock)));
+      return;
+    }
+    const desktop = new WebSocket(`ws://127.0.0.1:${agentPort}/`, { perMessageDeflate: false });
+    desktop.once('error', () => browser.close(4502, 'desktop unreachable'));
+    desktop.once('open', () => start(wsLink(desktop)));
   });
   await listening(gateway);
 });
@@ -133,6 +142,28 @@ describe('vnc relay against a real Xvnc', () => {
     const pipe = pipes[pipes.length - 1];
     c.close();
     await expect(pipe?.done).resolves.toMatchObject({ reason: expect.stringContaining('websocket closed') });
+  });
+
+  it("over the desktop's own socket (embedded agent): frames, view-only drops, and the socket closes with the viewer", async () => {
+    const c = await viewer({ id: 'socket-view', mode: 'view', link: 'socket' });
+    expect(c.serverInit).toMatchObject({ width: 1024, height: 768 });
+    c.send(Buffer.concat([msg.key(1, 0x61), msg.key(0, 0x61), msg.pointer(1, 5, 5)]));
+    expect((await c.fullFrame()).rawBytes).toBe(1024 * 768 * 4);
+    const entry = relays.get('socket-view');
+    expect(entry?.relay.stats().droppedByType).toEqual({ 4: 2, 5: 1 });
+    const control = await viewer({ id: 'socket-control', link: 'socket' });
+    control.send(msg.pointer(0, 10, 10));
+    expect((await control.fullFrame()).rawBytes).toBe(1024 * 768 * 4);
+    expect(relays.get('socket-control')?.activity()).toBe(1);
+    c.close();
+    control.close();
+    await expect(entry?.relay.done).resolves.toMatchObject({ reason: expect.stringContaining('the viewer closed') });
+  });
+
+  it('a wrong secret over a direct socket still closes the viewer with 4502', async () => {
+    const c = await TestRfbClient.connect(url({ id: 'socket-wrongpw', pw: 'not-it', link: 'socket' }));
+    await expect(c.handshake()).rejects.toThrow();
+    expect((await c.closed).code).toBe(4502);
   });
 
   it('never logs the desktop secret', () => {

@@ -8,6 +8,7 @@ import { msg } from '../rfb/test-messages.ts';
 import { vncAuthResponse } from '../rfb/vncauth.ts';
 import { TestRfbClient } from './test-rfb-client.ts';
 import { closeAllPairs, closedWith, wsPair } from './test-ws.ts';
+import { wsLink } from './desktop-link.ts';
 import { startVncRelay, type VncRelayOptions } from './vnc-relay.ts';
 
 const SECRET = 'fake-secret';
@@ -21,7 +22,7 @@ afterEach(closeAllPairs);
 async function setup(extra: Partial<VncRelayOptions> = {}) {
   const [browserEnd, viewerWs] = await wsPair();
   const [desktopEnd, relayDesktopEnd] = await wsPair();
-  const relay = startVncRelay({ browser: browserEnd, desktop: relayDesktopEnd, secret: SECRET, mode: 'control', log: silentLogger(), ...extra });
+  const relay = startVncRelay({ browser: browserEnd, desktop: wsLink(relayDesktopEnd), secret: SECRET, mode: 'control', log: silentLogger(), ...extra });
   // Count the relay's pauses of each side, to see backpressure engage.
   const pauses = { browser: 0, desktop: 0 };
   for (const [side, ws] of [['browser', browserEnd], ['desktop', relayDesktopEnd]] as const) {

@@ -9,6 +9,7 @@ import { ClientMessageType } from '../rfb/constants.ts';
 import { BrowserHandshake, DesktopHandshake, type BrowserHandshakeResult, type DesktopHandshakeResult, type HandshakeError } from '../rfb/handshake.ts';
 import { judgeClientMessage, stripEncodings, type ViewerMode } from '../rfb/policy.ts';
 import { closeWs, isOpen, PauseGate, toBuffer } from '../util/ws.ts';
+import type { DesktopLink } from './desktop-link.ts';
 
 /** Close codes the browser sees. noVNC shows the reason; the code tells tests and logs who failed. */
 export const RelayCloseCode = {
@@ -25,7 +26,7 @@ export type RelayDirection = 'toBrowser' | 'toDesktop';
 
 export interface VncRelayOptions {
   browser: WebSocket;
-  desktop: WebSocket;
+  desktop: DesktopLink;
   /** The desktop's VNC password. Only the desktop handshake holds it; it is never logged. */
   secret: string;
   mode: ViewerMode;
@@ -129,7 +130,7 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
     browserGate.releaseAll();
     desktopGate.releaseAll();
     closeWs(browser, browserCode, reason);
-    closeWs(desktop, 1000, desktopReason);
+    desktop.close(desktopReason);
     log.info({ reason, code: browserCode, stats, ms: clock.now() - startedAt }, 'vnc relay ended');
     resolveDone({ reason, code: browserCode });
   }
@@ -145,29 +146,41 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
     }
   }
 
-  /** Send with backpressure: too much queued toward `to` stops reading from `fromGate`'s socket. */
-  // One options object and one completion callback per direction, made once: send() runs for every
-  // message, so it allocates nothing of its own.
+  /** Send with backpressure: too much queued toward one side stops reading from the other. */
+  // One options object and one completion callback per direction, made once: these run for every
+  // message, so they allocate nothing of their own.
   const BINARY = { binary: true } as const;
-  const drained = (to: WebSocket, fromGate: PauseGate) => (err?: Error) => {
-    if (!err && phase !== 'closed' && fromGate.isHeld('backpressure') && to.bufferedAmount <= low) fromGate.release('backpressure');
+  const browserDrained = (err?: Error) => {
+    if (!err && phase !== 'closed' && desktopGate.isHeld('backpressure') && browser.bufferedAmount <= low) desktopGate.release('backpressure');
   };
-  const onSent = { toBrowser: drained(browser, desktopGate), toDesktop: drained(desktop, browserGate) };
+  const desktopDrained = (err?: Error | null) => {
+    if (!err && phase !== 'closed' && browserGate.isHeld('backpressure') && desktop.bufferedAmount <= low) browserGate.release('backpressure');
+  };
 
-  function send(to: WebSocket, fromGate: PauseGate, data: Buffer, dir: RelayDirection): void {
-    if (data.length === 0 || !isOpen(to)) return;
-    to.send(data, BINARY, onSent[dir]);
-    if (dir === 'toBrowser') stats.bytesToBrowser += data.length;
-    else stats.bytesToDesktop += data.length;
-    if (onBytes) {
-      // Called directly (no closure per message): this is the hot path.
-      try {
-        onBytes(dir, data.length);
-      } catch (err) {
-        log.warn({ err, callback: 'onBytes' }, 'vnc relay callback threw');
-      }
+  function countBytes(dir: RelayDirection, n: number): void {
+    if (!onBytes) return;
+    // Called directly (no closure per message): this is the hot path.
+    try {
+      onBytes(dir, n);
+    } catch (err) {
+      log.warn({ err, callback: 'onBytes' }, 'vnc relay callback threw');
     }
-    if (to.bufferedAmount > high) fromGate.hold('backpressure');
+  }
+
+  function toBrowser(data: Buffer): void {
+    if (data.length === 0 || !isOpen(browser)) return;
+    browser.send(data, BINARY, browserDrained);
+    stats.bytesToBrowser += data.length;
+    countBytes('toBrowser', data.length);
+    if (browser.bufferedAmount > high) desktopGate.hold('backpressure');
+  }
+
+  function toDesktop(data: Buffer): void {
+    if (data.length === 0 || !desktop.open) return;
+    desktop.send(data, desktopDrained);
+    stats.bytesToDesktop += data.length;
+    countBytes('toDesktop', data.length);
+    if (desktop.bufferedAmount > high) browserGate.hold('backpressure');
   }
 
   function fromBrowser(chunk: Buffer): void {
@@ -186,7 +199,7 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
       stats.forwardedMessages++;
       out.push(m.type === ClientMessageType.SetEncodings ? stripEncodings(m.bytes) : m.bytes);
     }
-    for (const b of coalesce(out)) send(desktop, browserGate, b, 'toDesktop');
+    for (const b of coalesce(out)) toDesktop(b);
     if (input && options.onActivity && clock.now() - lastActivity >= activityInterval) {
       lastActivity = clock.now();
       callback('onActivity', () => options.onActivity?.());
@@ -202,8 +215,8 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
       'vnc relay started',
     );
     // Order matters: ServerInit first, then whatever the desktop already sent after it.
-    send(browser, desktopGate, desktopInit.serverInit, 'toBrowser');
-    for (const b of [desktopInit.leftover, ...held.desktop]) send(browser, desktopGate, b, 'toBrowser');
+    toBrowser(desktopInit.serverInit);
+    for (const b of [desktopInit.leftover, ...held.desktop]) toBrowser(b);
     const fromViewer = [browserInit.leftover, ...held.browser];
     held.browser = [];
     held.desktop = [];
@@ -226,7 +239,7 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
     if (phase === 'relay') return fromBrowser(b);
     if (browserInit) return hold('browser', b);
     const step = browserHs.feed(b);
-    for (const s of step.send) send(browser, desktopGate, s, 'toBrowser');
+    for (const s of step.send) toBrowser(s);
     if (step.status === 'failed') return badViewer(`RFB handshake failed: ${step.error.message}`);
     if (step.status === 'done') {
       browserInit = step.result;
@@ -236,10 +249,10 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
   }
 
   function onDesktopMessage(b: Buffer): void {
-    if (phase === 'relay') return send(browser, desktopGate, b, 'toBrowser');
+    if (phase === 'relay') return toBrowser(b);
     if (desktopInit) return hold('desktop', b);
     const step = desktopHs.feed(b);
-    for (const s of step.send) send(desktop, browserGate, s, 'toDesktop');
+    for (const s of step.send) toDesktop(s);
     if (step.status === 'failed') {
       log.warn({ code: step.error.code, detail: step.error.message }, 'desktop RFB handshake failed');
       return desktopFailed(desktopFailureReason(step.error));
@@ -257,34 +270,35 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
   }, options.handshakeTimeoutMs ?? 15_000);
   handshakeTimer.unref();
 
-  for (const ws of [browser, desktop]) ws.binaryType = 'nodebuffer';
+  browser.binaryType = 'nodebuffer';
   browser.on('message', (data, isBinary) => {
     if (phase === 'closed') return;
     if (!isBinary) return badViewer('RFB needs binary WebSocket frames');
     onBrowserMessage(toBuffer(data));
   });
-  desktop.on('message', (data, isBinary) => {
-    if (phase === 'closed') return;
-    if (!isBinary) return desktopFailed('the desktop stream sent a text frame');
-    onDesktopMessage(toBuffer(data));
+  desktop.onData((b) => {
+    if (phase !== 'closed') onDesktopMessage(b);
+  });
+  desktop.onProtocolError((why) => {
+    if (phase !== 'closed') desktopFailed(why);
   });
   browser.on('close', (code) => finish(`the viewer closed the connection (${code})`, RelayCloseCode.Normal, 'the viewer left'));
-  desktop.on('close', (code, why) => {
-    if (phase === 'relay') return finish(`the desktop closed the connection (${code})`, RelayCloseCode.DesktopGone, 'closed');
-    if (phase === 'handshake') log.warn({ code, why: why.toString() }, 'desktop stream closed during the RFB handshake');
+  desktop.onClose((detail) => {
+    if (phase === 'relay') return finish(`the desktop closed the connection (${detail})`, RelayCloseCode.DesktopGone, 'closed');
+    if (phase === 'handshake') log.warn({ detail }, 'desktop stream closed during the RFB handshake');
     desktopFailed('the desktop closed the connection during the RFB handshake');
   });
   browser.on('error', (err) => {
     log.debug({ err }, 'viewer websocket error');
     finish('viewer connection error', RelayCloseCode.Normal, 'the viewer connection failed');
   });
-  desktop.on('error', (err) => {
-    log.debug({ err }, 'desktop websocket error');
+  desktop.onError((err) => {
+    log.debug({ err }, 'desktop link error');
     desktopFailed('the desktop connection failed');
   });
 
-  if (!isOpen(browser) || !isOpen(desktop)) finish('a connection was not open at relay start', RelayCloseCode.DesktopFailed, 'not started');
-  else for (const s of browserHs.start()) send(browser, desktopGate, s, 'toBrowser');
+  if (!isOpen(browser) || !desktop.open) finish('a connection was not open at relay start', RelayCloseCode.DesktopFailed, 'not started');
+  else for (const s of browserHs.start()) toBrowser(s);
 
   return {
     done,

@@ -76,7 +76,7 @@ export function isOpen(ws: WebSocket): boolean {
 export class PauseGate {
   private readonly reasons = new Set<string>();
 
-  constructor(private readonly ws: WebSocket) {}
+  constructor(private readonly ws: { pause(): void; resume(): void }) {}
 
   hold(reason: string): void {
     if (this.reasons.has(reason)) return;
