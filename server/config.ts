@@ -18,6 +18,8 @@ export const configSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     adminPassword: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
     sessionTtlS: z.coerce.number().int().min(60).max(30 * 86400).default(12 * 3600),
+    /** Minimum length of local account passwords (docs/account-security.md). */
+    passwordMinLength: z.coerce.number().int().min(8).max(256).default(12),
     ticketTtlS: z.coerce.number().int().min(1).max(30).default(30),
     trustProxy: z.coerce.boolean().default(false),
     maxBodyBytes: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
@@ -51,6 +53,7 @@ const ENV: Record<string, keyof z.infer<typeof configSchema>> = {
   DESKPORT_LOG_LEVEL: 'logLevel',
   DESKPORT_ADMIN_PASSWORD: 'adminPassword',
   DESKPORT_SESSION_TTL_S: 'sessionTtlS',
+  DESKPORT_PASSWORD_MIN_LENGTH: 'passwordMinLength',
   DESKPORT_TICKET_TTL_S: 'ticketTtlS',
   DESKPORT_TRUST_PROXY: 'trustProxy',
   DESKPORT_MAX_BODY_BYTES: 'maxBodyBytes',

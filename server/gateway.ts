@@ -18,6 +18,7 @@ import { createTickets } from './broker/tickets.ts';
 import { createShadows } from './broker/shadows.ts';
 import { createTimers } from './broker/timers.ts';
 import { createAdmission } from './display/admission.ts';
+import { createProviderRegistry } from './auth/providers.ts';
 import { createThumbnails } from './display/thumbnail.ts';
 import { notFound } from './http/errors.ts';
 import { createMetricsHistory } from './metrics-history.ts';
@@ -107,7 +108,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   await hostEvents.onStart();
 
   let agentReady = false;
+  let url = ''; // the bound address, known after listen
+  const providers = createProviderRegistry(store, log);
+  await providers.reload();
   const app = createApp({
+    providers, publicUrl: () => config.publicUrl?.replace(/\/$/, '') ?? url,
     ...authDeps, broker, events, metrics, maxBodyBytes: config.maxBodyBytes, metricsPublic: config.metricsPublic,
     shadows, tickets, thumbnail, history: () => history.history(),
     connected: (id) => hub.connection(id) !== undefined,
@@ -140,7 +145,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const addr = server.address();
   const boundPort = typeof addr === 'object' && addr ? addr.port : port;
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  const url = `http://${urlHost}:${boundPort}`;
+  url = `http://${urlHost}:${boundPort}`;
   log.info({ url, dataDir: config.dataDir }, 'gateway listening');
 
   let sweeping = false;
@@ -178,6 +183,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       clearInterval(sweepTimer);
       history.stop();
       admission.stop();
+      providers.stop();
       await agent?.stop();
       display.close();
       await hub.close();

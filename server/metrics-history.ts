@@ -2,7 +2,7 @@
 // sessions by state, hosts online, launches and their p50/p90, relay throughput. A fixed ring of
 // points: memory does not grow.
 import type { Clock } from './clock.ts';
-import { ALL_ROWS, type SessionState, type Store } from './store/types.ts';
+import type { SessionState, Store } from './store/types.ts';
 
 export interface HistoryPoint {
   at: string;
@@ -33,10 +33,9 @@ export function createMetricsHistory(deps: { store: Store; clock: Clock; hostsOn
 
   async function sample(): Promise<void> {
     const now = deps.clock.now();
-    const live = await deps.store.listSessions({ state: LIVE, limit: ALL_ROWS });
+    const counts = await deps.store.countSessionsByState(LIVE);
     const sorted = launches.sort((a, b) => a - b);
-    const sessions = { starting: 0, ready: 0, ending: 0, lost: 0 };
-    for (const s of live) sessions[s.state as keyof typeof sessions]++;
+    const sessions = { starting: counts.starting ?? 0, ready: counts.ready ?? 0, ending: counts.ending ?? 0, lost: counts.lost ?? 0 };
     points.push({
       at: new Date(now).toISOString(), sessions, hostsOnline: deps.hostsOnline(), launches: sorted.length,
       launchP50S: quantile(sorted, 0.5), launchP90S: quantile(sorted, 0.9), relayBytesPerS: Math.round(bytes / Math.max(1, (now - last) / 1000)),

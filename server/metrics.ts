@@ -2,7 +2,7 @@
 // viewers, ticket rejections. Gauges that mirror the store are computed at scrape time.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BrokerMetrics } from './broker/context.ts';
-import { ALL_ROWS, type SessionState, type Store } from './store/types.ts';
+import type { SessionState, Store } from './store/types.ts';
 
 export interface Metrics extends BrokerMetrics {
   registry: Registry;
@@ -18,8 +18,8 @@ export function createMetrics(deps: { store: Store; agentsOnline: () => number; 
   new Gauge({
     name: 'deskport_sessions', help: 'Live sessions by state.', labelNames: ['state'], registers: [registry],
     async collect() {
-      const all = await deps.store.listSessions({ state: live, limit: ALL_ROWS });
-      for (const s of live) this.set({ state: s }, all.filter((x) => x.state === s).length);
+      const counts = await deps.store.countSessionsByState(live);
+      for (const s of live) this.set({ state: s }, counts[s] ?? 0);
     },
   });
   new Gauge({

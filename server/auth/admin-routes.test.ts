@@ -31,14 +31,17 @@ describe('admin users API', () => {
     const r = await as(alice, '/users');
     expect(r.status).toBe(403);
     expect(r.body).toMatchObject({ error: { code: 'forbidden' } });
-    expect((await as(alice, '/users', { method: 'POST', body: { username: 'x', password: 'long-enough' } })).status).toBe(403);
+    expect((await as(alice, '/users', { method: 'POST', body: { username: 'x', password: 'long-enough-pw' } })).status).toBe(403);
   });
 
   it('creates a user with an argon2id hash that never appears in any answer', async () => {
     const created = await as(admin, '/users', { method: 'POST', body: { username: 'bob.smith@corp', password: 'bob-password', displayName: 'Bob' } });
     expect(created.status).toBe(201);
     const bob = body<UserJson & { createdAt: number }>(created);
-    expect(bob).toEqual({ id: bob.id, username: 'bob.smith@corp', displayName: 'Bob', roles: ['user'], groups: [], disabled: false, createdAt: gw.clock.now() });
+    expect(bob).toEqual({
+      id: bob.id, username: 'bob.smith@corp', displayName: 'Bob', roles: ['user'], groups: [], disabled: false, createdAt: gw.clock.now(),
+      mfa: { enabled: false, requiredByPolicy: false },
+    });
     const stored = await gw.store.getUser(bob.id);
     expect(stored?.passwordHash?.startsWith('$argon2id$')).toBe(true);
 
@@ -58,7 +61,7 @@ describe('admin users API', () => {
 
   it('refuses a taken username with 409 username_taken (case-insensitively)', async () => {
     for (const username of ['alice', 'ALICE']) {
-      const r = await as(admin, '/users', { method: 'POST', body: { username, password: 'long-enough' } });
+      const r = await as(admin, '/users', { method: 'POST', body: { username, password: 'long-enough-pw' } });
       expect(r.status).toBe(409);
       expect(r.body).toMatchObject({ error: { code: 'username_taken' } });
     }

@@ -1,16 +1,19 @@
 // Admin API for users and groups, mounted at /api/v1/admin. The app puts requireRole('admin') in
 // front; the router guards itself too, so mounting it elsewhere by mistake cannot open it up.
+// The MFA policy and MFA reset live beside it in admin-mfa-routes.ts.
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import { badRequest, conflict, fromZod, notFound } from '../http/errors.ts';
 import { isStoreConflict } from '../store/errors.ts';
 import type { Group, Store, User } from '../store/types.ts';
-import type { AuthDeps } from './deps.ts';
+import { passwordPolicyOf, type AuthDeps } from './deps.ts';
+import { requiredByPolicy } from './mfa.ts';
 import { clientAddress, principalOf, requireRole } from './middleware.ts';
+import { assertPasswordAllowed } from './password-policy.ts';
 import { hashPassword } from './passwords.ts';
 import { createGroupBody, createUserBody, patchUserBody } from './schemas.ts';
 import { groupNames, publicUser } from './views.ts';
-import { startWebSession } from './web-sessions.ts';
+import { sessionOrigin, startWebSession } from './web-sessions.ts';
 
 /** Maps group ids or names to ids; unknown ones are a 400 listing them. */
 async function resolveGroups(store: Store, refs: string[] | undefined): Promise<string[] | undefined> {
@@ -50,10 +53,16 @@ export function createAdminUsersRouter(deps: AuthDeps): Router {
     return u;
   }
 
-  router.get('/users', async (_req, res) => {
+  /** The admin's view of a user: the public fields plus MFA status (never the secret). */
+  async function adminViews(users: User[]) {
     const names = await groupNames(store);
-    const users = await store.listUsers();
-    res.json(users.map((u) => publicUser(u, names)));
+    const enrolled = new Set(await store.listTotpUserIds());
+    const policy = await store.getMfaPolicy();
+    return users.map((u) => ({ ...publicUser(u, names), mfa: { enabled: enrolled.has(u.id), requiredByPolicy: requiredByPolicy(u, policy) } }));
+  }
+
+  router.get('/users', async (_req, res) => {
+    res.json(await adminViews(await store.listUsers()));
   });
 
   router.post('/users', async (req, res) => {
@@ -62,6 +71,7 @@ export function createAdminUsersRouter(deps: AuthDeps): Router {
     const b = parsed.data;
     const taken = `The username "${b.username}" is taken; pick another.`;
     if (await store.getUserByName(b.username)) throw conflict('username_taken', taken);
+    assertPasswordAllowed(b.password, b.username, passwordPolicyOf(deps.config));
     const groups = (await resolveGroups(store, b.groups)) ?? [];
     const passwordHash = await hashPassword(b.password);
     const user = await store
@@ -77,11 +87,11 @@ export function createAdminUsersRouter(deps: AuthDeps): Router {
       })
       .catch(rethrowDuplicate('username_taken', taken));
     await audit(req, res, 'user.create', user.id, { username: user.username, roles: user.roles, groups: user.groups });
-    res.status(201).json(publicUser(user, await groupNames(store)));
+    res.status(201).json((await adminViews([user]))[0]);
   });
 
   router.get('/users/:id', async (req, res) => {
-    res.json(publicUser(await userOr404(req.params.id), await groupNames(store)));
+    res.json((await adminViews([await userOr404(req.params.id)]))[0]);
   });
 
   router.patch('/users/:id', async (req, res) => {
@@ -101,7 +111,10 @@ export function createAdminUsersRouter(deps: AuthDeps): Router {
     if (b.disabled !== undefined) patch.disabled = b.disabled;
     const groups = await resolveGroups(store, b.groups);
     if (groups !== undefined) patch.groups = groups;
-    if (b.password !== undefined) patch.passwordHash = await hashPassword(b.password);
+    if (b.password !== undefined) {
+      assertPasswordAllowed(b.password, target.username, passwordPolicyOf(deps.config));
+      patch.passwordHash = await hashPassword(b.password);
+    }
 
     const updated = await store.updateUser(target.id, patch);
     if (!updated) throw notFound('user');
@@ -109,7 +122,7 @@ export function createAdminUsersRouter(deps: AuthDeps): Router {
     if (b.password !== undefined || (b.disabled === true && !target.disabled)) {
       await store.deleteWebSessionsOfUser(target.id);
       // ...except that an admin changing their own password stays signed in on this browser.
-      if (self && me.via === 'cookie') await startWebSession(deps, res, target.id);
+      if (self && me.via === 'cookie') await startWebSession(deps, res, target.id, sessionOrigin(req, clientAddress(req)));
     }
     const { password: _pw, ...changed } = b;
     await audit(req, res, 'user.update', target.id, {
@@ -117,7 +130,7 @@ export function createAdminUsersRouter(deps: AuthDeps): Router {
       changed: { ...changed, ...(groups !== undefined ? { groups } : {}) },
       ...(b.password !== undefined ? { passwordChanged: true } : {}),
     });
-    res.json(publicUser(updated, await groupNames(store)));
+    res.json((await adminViews([updated]))[0]);
   });
 
   router.delete('/users/:id', async (req, res) => {

@@ -4,6 +4,7 @@ import type { Audit } from '../audit.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/types.ts';
+import { DEFAULT_MIN_PASSWORD_LENGTH, type PasswordPolicy } from './password-policy.ts';
 
 export interface AuthConfig {
   /** When set, its origin is the only one cookie-authenticated writes may come from. */
@@ -13,6 +14,8 @@ export interface AuthConfig {
   sessionTtlS: number;
   /** Informational here: the app turns it into express's `trust proxy`, which req.ip obeys. */
   trustProxy?: boolean;
+  /** Minimum length of local passwords (password-policy.ts); 12 when unset. */
+  passwordMinLength?: number;
 }
 
 export interface AuthDeps {
@@ -24,6 +27,10 @@ export interface AuthDeps {
 }
 
 export const DEFAULT_SESSION_TTL_S = 12 * 3600;
+
+export function passwordPolicyOf(config: AuthConfig): PasswordPolicy {
+  return { minLength: config.passwordMinLength ?? DEFAULT_MIN_PASSWORD_LENGTH };
+}
 
 export function sessionTtlMs(config: AuthConfig): number {
   const s = Number.isFinite(config.sessionTtlS) && config.sessionTtlS > 0 ? config.sessionTtlS : DEFAULT_SESSION_TTL_S;

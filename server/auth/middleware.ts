@@ -10,6 +10,8 @@ import { resolveWebSession } from './web-sessions.ts';
 export interface Principal {
   user: User;
   via: 'cookie' | 'token';
+  /** With a cookie: the web session's public id and stored hash ("this browser"). */
+  session?: { id: string; hash: string };
 }
 
 // Each role includes the ones after it: admin ⊇ helpdesk ⊇ user.
@@ -51,7 +53,7 @@ export function authenticate(deps: AuthDeps): RequestHandler {
     const session = await resolveWebSession(deps, req, res);
     if (session) {
       const user = await deps.store.getUser(session.userId);
-      if (user && !user.disabled) res.locals.principal = { user, via: 'cookie' } satisfies Principal;
+      if (user && !user.disabled) res.locals.principal = { user, via: 'cookie', session: { id: session.id, hash: session.hash } } satisfies Principal;
     }
     next();
   };

@@ -16,7 +16,10 @@ describe('POST /auth/login', () => {
     const r = await gw.call(LOGIN, { body: { username: 'alice', password: 'alice-password' } });
     expect(r.status).toBe(200);
     expect(r.body).toEqual({
-      user: { id: 'u-alice', username: 'alice', displayName: 'alice', roles: ['user'], groups: [], disabled: false, createdAt: gw.clock.now() },
+      user: {
+        id: 'u-alice', username: 'alice', displayName: 'alice', roles: ['user'], groups: [], disabled: false, createdAt: gw.clock.now(),
+        mfaEnabled: false, mfaEnrollmentRequired: false, localAccount: true, passwordPolicy: { minLength: 12, maxLength: 256 },
+      },
     });
     const cookie = r.cookies.find((c) => c.startsWith('deskport_session='));
     expect(cookie).toBeDefined();

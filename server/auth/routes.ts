@@ -1,22 +1,30 @@
-// Sign-in, sign-out, "who am I" and personal API tokens, mounted at /api/v1. Passwords are checked
-// by a passport-local strategy; sessions are our own cookies (passport's session support is off).
+// Sign-in (password, then the second factor when the account has one), sign-out, "who am I",
+// changing one's password and minting API tokens, mounted at /api/v1. Passwords are checked by a
+// passport-local strategy; sessions are our own cookies (passport's session support is off). The
+// account-security routes (MFA, signed-in browsers, token list) live in their own routers below.
 import express, { type Request, type Response, type Router } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { forbidden, fromZod, HttpError, tooMany } from '../http/errors.ts';
 import type { User } from '../store/types.ts';
+import { createAccountRouter } from './account-routes.ts';
 import { issueApiToken } from './api-tokens.ts';
-import type { AuthDeps } from './deps.ts';
+import { passwordPolicyOf, type AuthDeps } from './deps.ts';
+import { createLoginThrottle, type LoginAttempt, type LoginThrottle } from './login-throttle.ts';
+import { checkSecondFactor, mfaStatus, requireMfaEnrolled } from './mfa.ts';
+import { createMfaRouter } from './mfa-routes.ts';
 import { clientAddress, currentPrincipal, principalOf, requireUser } from './middleware.ts';
+import { assertPasswordAllowed, MAX_PASSWORD_LENGTH } from './password-policy.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { readRememberCookie, rememberBrowser } from './remembered-browsers.ts';
 import { changePasswordBody, createTokenBody, loginBody } from './schemas.ts';
-import { addressKey, ADDRESS_THROTTLE, createThrottle, USER_THROTTLE, type Throttle } from './throttle.ts';
+import { sha256 } from '../util/random.ts';
 import { groupNames, publicUser } from './views.ts';
-import { dropWebSession, endWebSession, startWebSession } from './web-sessions.ts';
+import { dropWebSession, endWebSession, sessionOrigin, startWebSession } from './web-sessions.ts';
 
 export interface AuthRouterOptions {
-  userThrottle?: Throttle;
-  addressThrottle?: Throttle;
+  /** The sign-in throttling policy; tests pass one with their own limits. */
+  throttle?: LoginThrottle;
 }
 
 type FailReason = 'unknown_user' | 'no_password' | 'bad_password' | 'disabled';
@@ -64,57 +72,102 @@ function checkCredentials(pp: passport.Authenticator, req: Request, res: Respons
   });
 }
 
+/** GET /me (and the login answer): the public user plus what the client needs to steer the person. */
+export async function meView(deps: AuthDeps, user: User) {
+  const mfa = await mfaStatus(deps, user);
+  return {
+    ...publicUser(user, await groupNames(deps.store)),
+    mfaEnabled: mfa.enabled,
+    mfaEnrollmentRequired: mfa.enrollmentRequired,
+    /** False for accounts from an identity provider: no password here to change or confirm. */
+    localAccount: user.passwordHash !== null,
+    passwordPolicy: { minLength: passwordPolicyOf(deps.config).minLength, maxLength: MAX_PASSWORD_LENGTH },
+  };
+}
+
+/** A remember-browser cookie of the user named `account` marks the browser as the owner's own. */
+async function rememberedAccount(deps: AuthDeps, req: Request): Promise<string | null> {
+  const value = readRememberCookie(req);
+  const b = value ? await deps.store.getRememberedBrowser(sha256(value)) : null;
+  if (!b || b.expiresAt <= deps.clock.now()) return null;
+  return (await deps.store.getUser(b.userId))?.username.toLowerCase() ?? null;
+}
+
+const OTP_REFUSED = {
+  invalid_otp: 'That code is not right. Enter the current code from your authenticator app, or a recovery code.',
+  otp_replay: 'That code was used already. Wait for the next code from your authenticator app.',
+} as const;
+
 export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}): Router {
   const router = express.Router();
   const pp = createPassport(deps);
-  const users = options.userThrottle ?? createThrottle(deps.clock, USER_THROTTLE);
-  const addresses = options.addressThrottle ?? createThrottle(deps.clock, ADDRESS_THROTTLE);
+  const throttle = options.throttle ?? createLoginThrottle(deps.clock);
 
   router.post('/auth/login', async (req, res) => {
     const parsed = loginBody.safeParse(req.body);
     if (!parsed.success) throw fromZod(parsed.error);
-    const { username } = parsed.data;
+    const { username, otp, remember } = parsed.data;
     const ip = clientAddress(req);
     // Case-folded so "Admin" and "admin" share one counter whatever the store's collation.
-    const userKey = username.toLowerCase();
-    const addrKey = addressKey(ip);
+    const account = username.toLowerCase();
+    const attempt: LoginAttempt = { account, ip, trustedBrowser: (await rememberedAccount(deps, req)) === account };
     const actor = username.slice(0, 64);
 
-    const wait = Math.max(users.check(userKey), addresses.check(addrKey));
-    if (wait > 0) {
-      deps.log.info({ ip, wait }, 'sign-in refused: throttled');
-      throw tooMany(wait, `Too many failed sign-ins. Wait ${wait} seconds and try again.`);
+    const wait = throttle.check(attempt);
+    if (wait) {
+      deps.log.info({ ip, wait: wait.waitS, scope: wait.scope }, 'sign-in refused: throttled');
+      throw tooMany(wait.waitS, `Too many failed sign-ins. Wait ${wait.waitS} seconds and try again.`);
     }
     // Charged before the (slow) password check so parallel guesses cannot outrun the counter;
     // a successful sign-in forgets it again.
-    users.fail(userKey);
+    throttle.charge(attempt);
+
+    const refuse = async (target: string | null, reason: string, result: 'failed' | 'denied' = 'failed') => {
+      const lock = throttle.failed(attempt);
+      await deps.audit.record({ actor, action: 'auth.login', target, result, ip, details: { reason } });
+      if (lock) {
+        await deps.audit.record({ actor, action: 'auth.throttled', target, result: 'denied', ip, details: { scope: lock.scope, lockS: lock.lockS } });
+      }
+    };
 
     const outcome = await checkCredentials(pp, req, res);
     if (!outcome.ok) {
-      const userLock = users.check(userKey);
-      const addrLock = addresses.fail(addrKey);
-      await deps.audit.record({ actor, action: 'auth.login', target: outcome.userId, result: 'failed', ip, details: { reason: outcome.reason } });
-      if (userLock > 0 || addrLock > 0) {
-        await deps.audit.record({
-          actor,
-          action: 'auth.throttled',
-          target: outcome.userId,
-          result: 'denied',
-          ip,
-          details: { scope: addrLock >= userLock ? 'address' : 'user', lockS: Math.max(userLock, addrLock) },
-        });
-      }
+      await refuse(outcome.userId, outcome.reason);
       throw new HttpError(401, 'invalid_credentials', WRONG);
     }
-
-    users.succeed(userKey);
-    // The address counter is deliberately not reset: signing in to one's own account must not buy
-    // more guesses at others'. It ages out with its window.
     const { user } = outcome;
+    const second = await checkSecondFactor(deps, req, user, otp);
+    if (!second.ok) {
+      if (second.reason === 'otp_required') {
+        // The password was right: not a failure for the address, but the attempt stays charged to
+        // the account, so password-only probes cannot reset the counter that guards the code.
+        await deps.audit.record({ actor, action: 'auth.login', target: user.id, result: 'denied', ip, details: { reason: 'otp_required' } });
+        const { rememberDays } = await deps.store.getMfaPolicy();
+        throw new HttpError(401, 'otp_required', 'Enter the 6-digit code from your authenticator app.', { rememberDays });
+      }
+      await refuse(user.id, second.reason);
+      throw new HttpError(401, 'invalid_otp', OTP_REFUSED[second.reason]);
+    }
+
+    throttle.succeeded(attempt);
+    if (second.via === 'recovery') {
+      const left = await deps.store.countRecoveryCodes(user.id);
+      await deps.audit.record({ actor: user.username, action: 'mfa.recovery_used', target: user.id, result: 'ok', ip, details: { recoveryCodesLeft: left } });
+    }
     await dropWebSession(deps, req); // a browser signing in again drops its previous session
-    await startWebSession(deps, res, user.id);
-    await deps.audit.record({ actor: user.username, action: 'auth.login', target: user.id, result: 'ok', ip, details: {} });
-    res.json({ user: publicUser(user, await groupNames(deps.store)) });
+    await startWebSession(deps, res, user.id, sessionOrigin(req, ip));
+    const { rememberDays } = await deps.store.getMfaPolicy();
+    const remembered = remember === true && (second.via === 'totp' || second.via === 'recovery') && rememberDays > 0;
+    if (remembered) await rememberBrowser(deps, res, user.id, rememberDays);
+    await deps.audit.record({
+      actor: user.username,
+      action: 'auth.login',
+      target: user.id,
+      result: 'ok',
+      ip,
+      details: second.via === 'none' ? {} : { mfa: second.via, ...(remembered ? { rememberedDays: rememberDays } : {}) },
+    });
+    res.json({ user: await meView(deps, user) });
   });
 
   router.post('/auth/logout', async (req, res) => {
@@ -127,11 +180,11 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
   });
 
   router.get('/me', requireUser, async (_req, res) => {
-    const { user } = principalOf(res);
-    res.json(publicUser(user, await groupNames(deps.store)));
+    res.json(await meView(deps, principalOf(res).user));
   });
 
-  router.post('/me/tokens', requireUser, async (req, res) => {
+  // A person the policy requires to enrol must not mint a token that would outlive the requirement.
+  router.post('/me/tokens', requireUser, requireMfaEnrolled(deps), async (req, res) => {
     const { user, via } = principalOf(res);
     // A token minting tokens would let one leaked short-lived token become a permanent one.
     if (via !== 'cookie') throw forbidden('API tokens can only be created from a signed-in browser session.', 'session_required');
@@ -146,7 +199,7 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
       ip: clientAddress(req),
       details: { name: record.name, expiresAt: record.expiresAt },
     });
-    res.status(201).json({ id: record.id, token, name: record.name, expiresAt: record.expiresAt });
+    res.status(201).json({ id: record.id, token, name: record.name, createdAt: record.createdAt, expiresAt: record.expiresAt });
   });
 
   router.post('/me/password', requireUser, async (req, res) => {
@@ -154,21 +207,26 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
     if (via !== 'cookie') throw forbidden('Change your password from a signed-in browser session.', 'session_required');
     const parsed = changePasswordBody.safeParse(req.body);
     if (!parsed.success) throw fromZod(parsed.error);
-    const key = user.username.toLowerCase();
-    const wait = users.check(key);
-    if (wait > 0) throw tooMany(wait, `Too many attempts. Try again in ${Math.ceil(wait)} s.`);
+    const ip = clientAddress(req);
+    const attempt: LoginAttempt = { account: user.username.toLowerCase(), ip };
+    const wait = throttle.check(attempt);
+    if (wait) throw tooMany(wait.waitS, `Too many attempts. Try again in ${wait.waitS} s.`);
     if (!(await verifyPassword(user.passwordHash, parsed.data.currentPassword))) {
-      users.fail(key);
-      await deps.audit.record({ actor: user.username, action: 'user.password_change', target: user.id, result: 'denied', ip: clientAddress(req), details: { reason: 'bad_password' } });
+      throttle.charge(attempt);
+      throttle.failed(attempt);
+      await deps.audit.record({ actor: user.username, action: 'user.password_change', target: user.id, result: 'denied', ip, details: { reason: 'bad_password' } });
       throw new HttpError(403, 'invalid_credentials', 'Your current password is not right.');
     }
+    assertPasswordAllowed(parsed.data.newPassword, user.username, passwordPolicyOf(deps.config), 'newPassword');
     await deps.store.updateUser(user.id, { passwordHash: await hashPassword(parsed.data.newPassword) });
     // Every other sign-in of this account ends; this browser gets a fresh session.
     await deps.store.deleteWebSessionsOfUser(user.id);
-    await startWebSession(deps, res, user.id);
-    await deps.audit.record({ actor: user.username, action: 'user.password_change', target: user.id, result: 'ok', ip: clientAddress(req), details: {} });
+    await startWebSession(deps, res, user.id, sessionOrigin(req, ip));
+    await deps.audit.record({ actor: user.username, action: 'user.password_change', target: user.id, result: 'ok', ip, details: {} });
     res.status(204).end();
   });
 
+  router.use(createMfaRouter(deps, throttle));
+  router.use(createAccountRouter(deps));
   return router;
 }

@@ -8,6 +8,8 @@ export const username = z
   .min(1, 'must not be empty')
   .max(64, 'must be at most 64 characters')
   .regex(/^[A-Za-z0-9._@-]+$/, 'may contain only letters, digits and . _ @ -');
+// The floor every configuration keeps; the configurable length and content rules live in
+// password-policy.ts (they need the username and the config at hand).
 export const password = z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters');
 // Empty means "use the username" (the admin form leaves it blank).
 const displayName = z.string().trim().max(128, 'must be at most 128 characters');
@@ -23,8 +25,29 @@ const groups = z.array(z.string().min(1).max(128)).max(100);
 export const loginBody = z.object({
   username: z.string().min(1, 'must not be empty').max(256),
   password: z.string().min(1, 'must not be empty').max(1024),
-  otp: z.string().max(16).optional(),
+  otp: z.string().max(32).optional(),
+  /** After a good one-time code: skip the code on this browser for the policy's rememberDays. */
+  remember: z.boolean().optional(),
 });
+
+const code = z.string().trim().min(1, 'must not be empty').max(32, 'must be at most 32 characters');
+
+/** Local accounts confirm their password before a new secret is shown. */
+export const totpSetupBody = z.object({ password: z.string().max(1024).optional() }).strict();
+export const totpConfirmBody = z.object({ code }).strict();
+/** Turning TOTP off needs the password or a current code (or a recovery code). */
+export const totpDisableBody = z
+  .object({ password: z.string().max(1024).optional(), code: code.optional() })
+  .strict()
+  .refine((b) => b.password !== undefined || b.code !== undefined, { message: 'give your password or a current code', path: ['password'] });
+
+export const mfaPolicyBody = z
+  .object({
+    requiredRoles: roles,
+    requiredGroups: groups,
+    rememberDays: z.number().int().min(0, 'must be 0 (never) or more').max(365, 'must be at most 365'),
+  })
+  .strict();
 
 export const createTokenBody = z
   .object({

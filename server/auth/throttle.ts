@@ -26,11 +26,10 @@ export interface Throttle {
   size(): number;
 }
 
-// 5 per user / 20 per address per 15 min as asked; a 1-minute first lock keeps a typo-prone person
-// mostly unharmed, while the doubling (and failures still inside the window re-locking at once)
-// leaves a guesser only a handful of tries per window.
+// The defaults of a bare throttle; the sign-in policy (login-throttle.ts) sets its own per scope.
+// A 1-minute first lock keeps a typo-prone person mostly unharmed, while the doubling (and failures
+// still inside the window re-locking at once) leaves a guesser only a handful of tries per window.
 export const USER_THROTTLE: ThrottleOptions = { maxFailures: 5, windowS: 900, lockS: 60, maxLockS: 3600, resetAfterS: 86400, maxEntries: 10_000 };
-export const ADDRESS_THROTTLE: ThrottleOptions = { ...USER_THROTTLE, maxFailures: 20 };
 
 interface Entry {
   fails: number[]; // ascending timestamps inside the window; at most maxFailures of them

@@ -1,5 +1,6 @@
 // Our own cookie sessions: the cookie holds 256 random bits, the store only their sha256. Expiry
 // slides with use, but a session is touched at most once a minute so reads don't become writes.
+import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { WebSession } from '../store/types.ts';
 import { sessionTtlMs, type AuthDeps } from './deps.ts';
@@ -46,12 +47,35 @@ export function clearSessionCookie(deps: AuthDeps, res: Response): void {
   res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/', secure: deps.config.cookieSecure });
 }
 
+/** What "signed-in browsers" shows about a session: the sign-in's address and browser. */
+export interface SessionOrigin {
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+const MAX_USER_AGENT = 256;
+
+/** The address and User-Agent of a request, for startWebSession. */
+export function sessionOrigin(req: Request, ip: string): SessionOrigin {
+  const ua = req.headers['user-agent'];
+  return { ip, userAgent: typeof ua === 'string' && ua ? ua.slice(0, MAX_USER_AGENT) : null };
+}
+
 /** Creates a session for the user and sets its cookie on the response. */
-export async function startWebSession(deps: AuthDeps, res: Response, userId: string): Promise<WebSession> {
+export async function startWebSession(deps: AuthDeps, res: Response, userId: string, origin: SessionOrigin = {}): Promise<WebSession> {
   const now = deps.clock.now();
   const ttl = sessionTtlMs(deps.config);
   const value = secretToken();
-  const session: WebSession = { hash: sha256(value), userId, createdAt: now, lastSeenAt: now, expiresAt: now + ttl };
+  const session: WebSession = {
+    hash: sha256(value),
+    id: randomUUID(),
+    userId,
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt: now + ttl,
+    ip: origin.ip ?? null,
+    userAgent: origin.userAgent ?? null,
+  };
   await deps.store.createWebSession(session);
   setCookie(deps, res, value, session.expiresAt - now);
   return session;

@@ -2,7 +2,7 @@
 // state): disconnect grace, idle timeout, max lifetime, stuck launches, lost hosts, and the
 // housekeeping of expired tickets and cookies. Deadlines derive from stored timestamps, so they
 // survive a gateway restart.
-import { ALL_ROWS, type Pool } from '../store/types.ts';
+import type { Pool } from '../store/types.ts';
 import type { Broker } from './broker.ts';
 import { destroyDesktop, moveSession, type BrokerCtx } from './context.ts';
 import { createWarmSpares } from './warm.ts';
@@ -25,7 +25,8 @@ export function createTimers(ctx: BrokerCtx, broker: Broker) {
       if (!pools.has(id)) pools.set(id, await store.getPool(id));
       return pools.get(id) ?? null;
     };
-    for (const s of await store.listSessions({ state: ['ready', 'starting', 'lost'], limit: ALL_ROWS })) {
+    // Only sessions a rule may end now (at most 1,000 per pass; the next pass takes the rest).
+    for (const s of await store.listDueSessions(now, STUCK_LAUNCH_MS)) {
       const pool = await poolOf(s.poolId);
       const graceMs = (pool?.graceS ?? 300) * 1000;
       let reason: string | null = null;

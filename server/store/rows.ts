@@ -2,7 +2,8 @@
 // arrays and objects as JSON text. Rows are only ever written through toRow functions, so the
 // JSON read back is trusted to have the shape written.
 import type {
-  ApiToken, AuditEvent, Desktop, EnrollmentToken, Group, Host, Pool, Session, Ticket, User, WebSession,
+  ApiToken, AuditEvent, Desktop, EnrollmentToken, Group, Host, Pool, RememberedBrowser, Session, Ticket, TotpFactor, User,
+  WebSession,
 } from './types.ts';
 
 /** What a column binds: better-sqlite3 rejects booleans and undefined, so rows hold neither. */
@@ -32,13 +33,28 @@ export const GROUP_COLUMNS = columns<GroupRow>({ id: 1, name: 1, description: 1 
 export const groupToRow = (g: Group): GroupRow => ({ id: g.id, name: g.name, description: g.description ?? '' });
 export const groupFromRow = (r: GroupRow): Group => ({ id: r.id, name: r.name, description: r.description });
 
-export interface WebSessionRow { hash: string; user_id: string; created_at: number; expires_at: number; last_seen_at: number }
-export const WEB_SESSION_COLUMNS = columns<WebSessionRow>({ hash: 1, user_id: 1, created_at: 1, expires_at: 1, last_seen_at: 1 });
+export interface WebSessionRow {
+  hash: string; id: string; user_id: string; created_at: number; expires_at: number; last_seen_at: number;
+  ip: string | null; user_agent: string | null;
+}
+export const WEB_SESSION_COLUMNS = columns<WebSessionRow>({ hash: 1, id: 1, user_id: 1, created_at: 1, expires_at: 1, last_seen_at: 1, ip: 1, user_agent: 1 });
 export const webSessionToRow = (s: WebSession): WebSessionRow => ({
-  hash: s.hash, user_id: s.userId, created_at: s.createdAt, expires_at: s.expiresAt, last_seen_at: s.lastSeenAt,
+  hash: s.hash, id: s.id, user_id: s.userId, created_at: s.createdAt, expires_at: s.expiresAt, last_seen_at: s.lastSeenAt,
+  ip: s.ip ?? null, user_agent: s.userAgent ?? null,
 });
 export const webSessionFromRow = (r: WebSessionRow): WebSession => ({
-  hash: r.hash, userId: r.user_id, createdAt: r.created_at, expiresAt: r.expires_at, lastSeenAt: r.last_seen_at,
+  hash: r.hash, id: r.id, userId: r.user_id, createdAt: r.created_at, expiresAt: r.expires_at, lastSeenAt: r.last_seen_at,
+  ip: r.ip, userAgent: r.user_agent,
+});
+
+export interface TotpRow { user_id: string; secret: string; created_at: number; confirmed_at: number | null; last_step: number | null }
+export const totpFromRow = (r: TotpRow): TotpFactor => ({
+  userId: r.user_id, secret: r.secret, createdAt: r.created_at, confirmedAt: r.confirmed_at, lastStep: r.last_step,
+});
+
+export interface RememberedBrowserRow { hash: string; user_id: string; created_at: number; expires_at: number }
+export const rememberedBrowserFromRow = (r: RememberedBrowserRow): RememberedBrowser => ({
+  hash: r.hash, userId: r.user_id, createdAt: r.created_at, expiresAt: r.expires_at,
 });
 
 export interface ApiTokenRow {

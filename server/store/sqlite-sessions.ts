@@ -9,7 +9,7 @@ import { clampLimit, insertSql, patcher, sqlList, StatementCache, translate, upd
 import { LIVE_SESSION_STATES, type Store } from './types.ts';
 
 export type SessionMethods = Pick<Store,
-  | 'createSession' | 'getSession' | 'listSessions' | 'updateSession' | 'updateSessionIf' | 'findLiveSession' | 'countLiveSessions'
+  | 'createSession' | 'getSession' | 'listSessions' | 'listDueSessions' | 'countSessionsByState' | 'updateSession' | 'updateSessionIf' | 'findLiveSession' | 'countLiveSessions'
   | 'createTicket' | 'consumeTicket' | 'deleteExpiredTickets'>;
 
 /** No maximum: the broker lists every live session at start-up and must not get a silent cut. */
@@ -25,6 +25,18 @@ export function sqliteSessions(db: Database): SessionMethods {
     live: db.prepare<[string, string], SessionRow>(`SELECT * FROM sessions
       WHERE user_id = ? AND pool_id = ? AND state IN ${LIVE} ORDER BY created_at DESC, rowid DESC LIMIT 1`),
   };
+  // The rules of server/broker/timers.ts in SQL, so a sweep reads only rows it may act on. A
+  // session whose pool is gone matches on grace (300 s default) and the stuck rule only.
+  const due = db.prepare<{ now: number; stuck: number }, SessionRow>(`SELECT s.* FROM sessions s LEFT JOIN pools p ON p.id = s.pool_id
+    WHERE s.state IN ('ready', 'starting', 'lost') AND (
+      (p.max_lifetime_s > 0 AND s.created_at < @now - p.max_lifetime_s * 1000)
+      OR (s.state = 'starting' AND s.created_at < @now - @stuck)
+      OR (s.state = 'ready' AND p.idle_timeout_s > 0 AND s.last_activity_at < @now - p.idle_timeout_s * 1000)
+      OR (s.state = 'ready' AND s.detached_at IS NOT NULL AND s.detached_at < @now - coalesce(p.grace_s, 300) * 1000)
+      OR (s.state = 'lost' AND coalesce(s.detached_at, s.created_at) < @now - coalesce(p.grace_s, 300) * 1000))
+    ORDER BY s.created_at LIMIT 1000`);
+  const byState = db.prepare<[string], { state: string; n: number }>(
+    'SELECT state, count(*) AS n FROM sessions WHERE state IN (SELECT value FROM json_each(?)) GROUP BY state');
   const ticket = {
     insert: db.prepare<TicketRow>(insertSql('tickets', TICKET_COLUMNS)),
     consume: db.prepare<{ hash: string; now: number }, TicketRow>(`UPDATE tickets SET used_at = @now
@@ -68,6 +80,14 @@ export function sqliteSessions(db: Database): SessionMethods {
       }
       const sql = `SELECT * FROM sessions ${where(c)} ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
       return filtered.get<SessionRow>(sql).all(params).map(sessionFromRow);
+    },
+    async listDueSessions(now, stuckMs) {
+      return due.all({ now, stuck: stuckMs }).map(sessionFromRow);
+    },
+    async countSessionsByState(states) {
+      const out: Record<string, number> = Object.fromEntries(states.map((st) => [st, 0]));
+      for (const r of byState.all(JSON.stringify(states))) out[r.state] = r.n;
+      return out;
     },
     async updateSession(id, p) {
       return patch(id, p);

@@ -16,7 +16,8 @@ export type UserMethods = Pick<Store,
   | 'createUser' | 'getUser' | 'getUserByName' | 'listUsers' | 'updateUser' | 'deleteUser' | 'countUsers'
   | 'createGroup' | 'getGroup' | 'getGroupByName' | 'listGroups' | 'deleteGroup'
   | 'createWebSession' | 'getWebSession' | 'touchWebSession' | 'deleteWebSession' | 'deleteWebSessionsOfUser'
-  | 'deleteExpiredWebSessions' | 'createApiToken' | 'getApiTokenByHash' | 'touchApiToken'>;
+  | 'deleteExpiredWebSessions' | 'listWebSessionsOfUser' | 'deleteWebSessionById'
+  | 'createApiToken' | 'getApiTokenByHash' | 'touchApiToken' | 'listApiTokensOfUser' | 'deleteApiToken'>;
 
 export function sqliteUsers(db: Database, clock: Clock): UserMethods {
   const user = {
@@ -53,13 +54,18 @@ export function sqliteUsers(db: Database, clock: Clock): UserMethods {
     byHash: db.prepare<[string], WebSessionRow>('SELECT * FROM web_sessions WHERE hash = ?'),
     touch: db.prepare<[number, number, string]>('UPDATE web_sessions SET last_seen_at = ?, expires_at = ? WHERE hash = ?'),
     delete: db.prepare<[string]>('DELETE FROM web_sessions WHERE hash = ?'),
-    deleteOfUser: db.prepare<[string]>('DELETE FROM web_sessions WHERE user_id = ?'),
+    // '' never matches a hash (they are 64 hex digits), so one statement serves "all" and "all but one".
+    deleteOfUser: db.prepare<[string, string]>('DELETE FROM web_sessions WHERE user_id = ? AND hash <> ?'),
     deleteExpired: db.prepare<[number]>('DELETE FROM web_sessions WHERE expires_at <= ?'),
+    ofUser: db.prepare<[string], WebSessionRow>('SELECT * FROM web_sessions WHERE user_id = ? ORDER BY last_seen_at DESC, created_at DESC'),
+    deleteById: db.prepare<[string, string]>('DELETE FROM web_sessions WHERE id = ? AND user_id = ?'),
   };
   const token = {
     insert: db.prepare<ApiTokenRow>(insertSql('api_tokens', API_TOKEN_COLUMNS)),
     byHash: db.prepare<[string], ApiTokenRow>('SELECT * FROM api_tokens WHERE hash = ?'),
     touch: db.prepare<[number, string]>('UPDATE api_tokens SET last_used_at = ? WHERE id = ?'),
+    ofUser: db.prepare<[string], ApiTokenRow>('SELECT * FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id'),
+    deleteById: db.prepare<[string, string]>('DELETE FROM api_tokens WHERE id = ? AND user_id = ?'),
   };
 
   const patchUser = patcher(db, user.byId, user.update, userToRow, userFromRow);
@@ -134,8 +140,14 @@ export function sqliteUsers(db: Database, clock: Clock): UserMethods {
     async deleteWebSession(hash) {
       web.delete.run(hash);
     },
-    async deleteWebSessionsOfUser(userId) {
-      web.deleteOfUser.run(userId);
+    async deleteWebSessionsOfUser(userId, exceptHash) {
+      return web.deleteOfUser.run(userId, exceptHash ?? '').changes;
+    },
+    async listWebSessionsOfUser(userId) {
+      return web.ofUser.all(userId).map(webSessionFromRow);
+    },
+    async deleteWebSessionById(userId, id) {
+      return web.deleteById.run(id, userId).changes > 0;
     },
     async deleteExpiredWebSessions(now) {
       return web.deleteExpired.run(now).changes;
@@ -149,6 +161,12 @@ export function sqliteUsers(db: Database, clock: Clock): UserMethods {
     },
     async touchApiToken(id, at) {
       token.touch.run(at, id);
+    },
+    async listApiTokensOfUser(userId) {
+      return token.ofUser.all(userId).map(apiTokenFromRow);
+    },
+    async deleteApiToken(userId, id) {
+      return token.deleteById.run(id, userId).changes > 0;
     },
   };
 }

@@ -10,6 +10,8 @@ import { migrate } from './migrations.ts';
 import { sqliteAudit } from './sqlite-audit.ts';
 import { openDatabase } from './sqlite-db.ts';
 import { sqliteDesktops } from './sqlite-desktops.ts';
+import { sqliteIdentity } from './sqlite-identity.ts';
+import { sqliteMfa } from './sqlite-mfa.ts';
 import { sqlitePools } from './sqlite-pools.ts';
 import { sqliteSessions } from './sqlite-sessions.ts';
 import { sqliteUsers } from './sqlite-users.ts';
@@ -32,6 +34,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     const ping = db.prepare<[], { ok: number }>('SELECT 1 AS ok');
     return {
       ...sqliteUsers(db, clock),
+      ...sqliteMfa(db),
+      ...sqliteIdentity(db),
       ...sqlitePools(db),
       ...sqliteDesktops(db),
       ...sqliteSessions(db),

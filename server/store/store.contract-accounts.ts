@@ -5,6 +5,7 @@ import { isStoreConflict } from './errors.ts';
 import type { CurrentStore } from './store.contract.ts';
 import { aPool, aSession, aTicket, aUser, T0, uid } from './store.fixtures.ts';
 import type { User } from './types.ts';
+import { mfaContract } from './store.contract-mfa.ts';
 
 export function accountsContract(store: CurrentStore): void {
   describe('users', () => {
@@ -82,7 +83,7 @@ export function accountsContract(store: CurrentStore): void {
       const session = await store().createSession(aSession(u.id, pool.id, { state: 'ended', endedAt: T0 }));
       const ticket = aTicket(u.id, session.id);
       await store().createTicket(ticket);
-      await store().createWebSession({ hash: 'ws1', userId: u.id, createdAt: T0, expiresAt: T0 + 1000, lastSeenAt: T0 });
+      await store().createWebSession({ hash: 'ws1', id: 'ws1-id', userId: u.id, createdAt: T0, expiresAt: T0 + 1000, lastSeenAt: T0 });
       await store().createApiToken({ id: uid('tok'), userId: u.id, name: 'ci', hash: 'th1', createdAt: T0, expiresAt: null, lastUsedAt: null });
 
       expect(await store().deleteUser(u.id)).toBe(true);
@@ -144,7 +145,7 @@ export function accountsContract(store: CurrentStore): void {
   describe('web sessions and API tokens', () => {
     it('creates, touches and deletes web sessions', async () => {
       const u = await store().createUser(aUser());
-      const s = { hash: uid('ws'), userId: u.id, createdAt: T0, expiresAt: T0 + 1000, lastSeenAt: T0 };
+      const s = { hash: uid('ws'), id: uid('wsid'), userId: u.id, createdAt: T0, expiresAt: T0 + 1000, lastSeenAt: T0, ip: '192.0.2.7', userAgent: 'Firefox' };
       await store().createWebSession(s);
       expect(await store().getWebSession(s.hash)).toEqual(s);
       await store().touchWebSession(s.hash, T0 + 500, T0 + 5000);
@@ -157,7 +158,7 @@ export function accountsContract(store: CurrentStore): void {
     it("deletes all of one user's web sessions, and expired ones by count", async () => {
       const a = await store().createUser(aUser());
       const b = await store().createUser(aUser());
-      const ws = (hash: string, userId: string, expiresAt: number) => ({ hash, userId, createdAt: T0, expiresAt, lastSeenAt: T0 });
+      const ws = (hash: string, userId: string, expiresAt: number) => ({ hash, id: `${hash}-id`, userId, createdAt: T0, expiresAt, lastSeenAt: T0 });
       await store().createWebSession(ws('a1', a.id, T0 + 10));
       await store().createWebSession(ws('a2', a.id, T0 + 10));
       await store().createWebSession(ws('b1', b.id, T0 + 10));
@@ -171,7 +172,7 @@ export function accountsContract(store: CurrentStore): void {
     });
 
     it('refuses a web session for a user that does not exist', async () => {
-      const s = { hash: uid('ws'), userId: 'ghost', createdAt: T0, expiresAt: T0 + 1000, lastSeenAt: T0 };
+      const s = { hash: uid('ws'), id: uid('wsid'), userId: 'ghost', createdAt: T0, expiresAt: T0 + 1000, lastSeenAt: T0 };
       expect(isStoreConflict(await store().createWebSession(s).catch((e: unknown) => e), 'missing_reference')).toBe(true);
     });
 
@@ -186,5 +187,54 @@ export function accountsContract(store: CurrentStore): void {
       const dup = await store().createApiToken({ ...t, id: uid('tok') }).catch((e: unknown) => e);
       expect(isStoreConflict(dup, 'duplicate')).toBe(true);
     });
+
+    it('lists a user\'s web sessions by last use, with address and user agent, and deletes one by its public id', async () => {
+      const a = await store().createUser(aUser());
+      const b = await store().createUser(aUser());
+      const ws = (hash: string, userId: string, lastSeenAt: number) =>
+        ({ hash, id: `${hash}-id`, userId, createdAt: T0, expiresAt: T0 + 1e6, lastSeenAt, ip: '198.51.100.1', userAgent: 'UA' });
+      await store().createWebSession(ws('old', a.id, T0));
+      await store().createWebSession(ws('new', a.id, T0 + 5));
+      await store().createWebSession(ws('bs', b.id, T0));
+      expect((await store().listWebSessionsOfUser(a.id)).map((s) => s.id)).toEqual(['new-id', 'old-id']);
+      expect((await store().listWebSessionsOfUser(a.id))[0]).toEqual(ws('new', a.id, T0 + 5));
+      expect(await store().deleteWebSessionById(a.id, 'bs-id')).toBe(false); // not a's
+      expect(await store().getWebSession('bs')).not.toBeNull();
+      expect(await store().deleteWebSessionById(a.id, 'old-id')).toBe(true);
+      expect(await store().deleteWebSessionById(a.id, 'old-id')).toBe(false);
+      expect((await store().listWebSessionsOfUser(a.id)).map((s) => s.id)).toEqual(['new-id']);
+    });
+
+    it('deletes every web session of a user but one, and says how many', async () => {
+      const a = await store().createUser(aUser());
+      for (const h of ['k1', 'k2', 'k3']) await store().createWebSession({ hash: h, id: `${h}-id`, userId: a.id, createdAt: T0, expiresAt: T0 + 9, lastSeenAt: T0 });
+      expect(await store().deleteWebSessionsOfUser(a.id, 'k2')).toBe(2);
+      expect((await store().listWebSessionsOfUser(a.id)).map((s) => s.hash)).toEqual(['k2']);
+      expect(await store().deleteWebSessionsOfUser(a.id)).toBe(1);
+    });
+
+    it('refuses a second web session with the same public id', async () => {
+      const a = await store().createUser(aUser());
+      await store().createWebSession({ hash: 'h1', id: 'same', userId: a.id, createdAt: T0, expiresAt: T0 + 9, lastSeenAt: T0 });
+      const dup = await store().createWebSession({ hash: 'h2', id: 'same', userId: a.id, createdAt: T0, expiresAt: T0 + 9, lastSeenAt: T0 }).catch((e: unknown) => e);
+      expect(isStoreConflict(dup, 'duplicate')).toBe(true);
+    });
+
+    it("lists a user's API tokens newest first and deletes only their own", async () => {
+      const a = await store().createUser(aUser());
+      const b = await store().createUser(aUser());
+      const tok = (id: string, userId: string, createdAt: number) => ({ id, userId, name: id, hash: `h-${id}`, createdAt, expiresAt: null, lastUsedAt: null });
+      await store().createApiToken(tok('t1', a.id, T0));
+      await store().createApiToken(tok('t2', a.id, T0 + 1));
+      await store().createApiToken(tok('t3', b.id, T0));
+      expect(await store().listApiTokensOfUser(a.id)).toEqual([tok('t2', a.id, T0 + 1), tok('t1', a.id, T0)]);
+      expect(await store().deleteApiToken(a.id, 't3')).toBe(false);
+      expect(await store().getApiTokenByHash('h-t3')).not.toBeNull();
+      expect(await store().deleteApiToken(a.id, 't1')).toBe(true);
+      expect(await store().getApiTokenByHash('h-t1')).toBeNull();
+      expect(await store().deleteApiToken(a.id, 't1')).toBe(false);
+    });
   });
+
+  mfaContract(store);
 }

@@ -31,6 +31,38 @@ export function sessionsContract(store: CurrentStore): void {
       expect(await store().updateSessionIf('nope', { state: ['ending'] }, { state: 'ended' })).toBeNull();
     });
 
+    it('listDueSessions returns exactly the live sessions a timer rule may end now', async () => {
+      const u = await store().createUser(aUser());
+      const pool = await store().createPool(aPool({ maxLifetimeS: 3600, idleTimeoutS: 600, graceS: 60 }));
+      const open = await store().createPool(aPool({ maxLifetimeS: 0, idleTimeoutS: 0, graceS: 60 }));
+      const now = T0 + 10 * 3600_000;
+      const mk = (poolId: string, o: Parameters<typeof aSession>[2]) => store().createSession(aSession(u.id, poolId, { lastActivityAt: now, ...o }));
+      const due = [
+        await mk(pool.id, { state: 'ready', createdAt: now - 3601_000 }), // max lifetime
+        await mk(pool.id, { state: 'ready', createdAt: now - 1000, lastActivityAt: now - 601_000 }), // idle
+        await mk(open.id, { state: 'ready', createdAt: now - 1000, detachedAt: now - 61_000 }), // grace
+        await mk(open.id, { state: 'lost', createdAt: now - 1000, detachedAt: now - 61_000 }), // lost past grace
+        await mk(open.id, { state: 'starting', createdAt: now - 181_000 }), // stuck
+      ];
+      const notDue = [
+        await mk(pool.id, { state: 'ready', createdAt: now - 3599_000 }),
+        await mk(open.id, { state: 'ready', createdAt: now - 99 * 3600_000, lastActivityAt: now - 99 * 3600_000 }), // no limits
+        await mk(open.id, { state: 'ready', createdAt: now - 1000, detachedAt: now - 59_000 }),
+        await mk(open.id, { state: 'lost', createdAt: now - 1000, detachedAt: now - 59_000 }),
+        await mk(open.id, { state: 'starting', createdAt: now - 179_000 }),
+        await mk(pool.id, { state: 'ended', createdAt: now - 99 * 3600_000 }),
+      ];
+      const ids = (await store().listDueSessions(now, 180_000)).map((s) => s.id).sort();
+      expect(ids).toEqual(due.map((s) => s.id).sort());
+      expect(ids).not.toContain(notDue[0]!.id);
+    });
+
+    it('countSessionsByState counts the asked-for states, 0 for absent ones', async () => {
+      const { user, pool } = await userAndPool();
+      for (const state of ['ready', 'ready', 'lost', 'ended'] as const) await store().createSession(aSession(user.id, pool.id, { state }));
+      expect(await store().countSessionsByState(['starting', 'ready', 'lost'])).toEqual({ starting: 0, ready: 2, lost: 1 });
+    });
+
     it('lists newest first, filtered by state, user, pool and host', async () => {
       const a = await userAndPool();
       const b = await userAndPool();

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accountsContract } from './store.contract-accounts.ts';
 import { auditContract } from './store.contract-audit.ts';
 import { fleetContract } from './store.contract-fleet.ts';
+import { identityContract } from './store.contract-identity.ts';
 import { sessionsContract } from './store.contract-sessions.ts';
 import type { Store } from './types.ts';
 
@@ -29,6 +30,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     fleetContract(current);
     sessionsContract(current);
     auditContract(current);
+    identityContract(current);
 
     describe('lifecycle', () => {
       it('answers ping while open and not after close', async () => {

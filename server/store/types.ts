@@ -1,6 +1,7 @@
 // Entities and the Store interface. One interface, several implementations (SQLite now,
 // PostgreSQL later), all checked by one contract suite (store.contract.ts). Async so a network
 // database fits behind it. Times are epoch milliseconds.
+import type { IdentityStore } from './identity-types.ts';
 
 export type Role = 'user' | 'helpdesk' | 'admin';
 export const ROLES: readonly Role[] = ['user', 'helpdesk', 'admin'];
@@ -122,10 +123,15 @@ export interface AuditEvent {
 
 export interface WebSession {
   hash: string; // sha256 hex of the cookie value
+  /** Public, non-secret id: what "signed-in browsers" lists and revokes. */
+  id: string;
   userId: string;
   createdAt: number;
   expiresAt: number;
   lastSeenAt: number;
+  /** Where the sign-in came from (client address, User-Agent, truncated); null when unknown. */
+  ip?: string | null;
+  userAgent?: string | null;
 }
 
 export interface ApiToken {
@@ -137,6 +143,33 @@ export interface ApiToken {
   expiresAt: number | null;
   lastUsedAt: number | null;
 }
+
+/** A user's TOTP second factor; `confirmedAt` null while enrolment is pending. */
+export interface TotpFactor {
+  userId: string;
+  secret: string; // base32
+  createdAt: number;
+  confirmedAt: number | null;
+  /** The newest TOTP time step accepted; codes of this step or older are refused (replay). */
+  lastStep: number | null;
+}
+
+/** "Remember this browser": skips the one-time code for one user on one browser until expiresAt. */
+export interface RememberedBrowser {
+  hash: string; // sha256 hex of the cookie value
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Who must use a second factor, and for how long a browser may be remembered (0 = never). */
+export interface MfaPolicy {
+  requiredRoles: Role[];
+  requiredGroups: string[]; // group ids
+  rememberDays: number;
+}
+
+export const DEFAULT_MFA_POLICY: MfaPolicy = { requiredRoles: [], requiredGroups: [], rememberDays: 0 };
 
 export interface EnrollmentToken {
   hash: string;
@@ -159,7 +192,7 @@ export interface SessionFilter {
 
 export const ALL_ROWS = Number.MAX_SAFE_INTEGER;
 
-export interface Store {
+export interface Store extends IdentityStore {
   // users and groups
   createUser(u: Omit<User, 'createdAt'> & { createdAt?: number }): Promise<User>;
   getUser(id: string): Promise<User | null>;
@@ -179,11 +212,46 @@ export interface Store {
   getWebSession(hash: string): Promise<WebSession | null>;
   touchWebSession(hash: string, lastSeenAt: number, expiresAt: number): Promise<void>;
   deleteWebSession(hash: string): Promise<void>;
-  deleteWebSessionsOfUser(userId: string): Promise<void>;
+  /** Ends every web session of the user except the one whose hash is `exceptHash`; returns how many. */
+  deleteWebSessionsOfUser(userId: string, exceptHash?: string): Promise<number>;
   deleteExpiredWebSessions(now: number): Promise<number>;
+  /** The user's web sessions, most recently seen first. */
+  listWebSessionsOfUser(userId: string): Promise<WebSession[]>;
+  /** Deletes the user's web session with this public id; false when it is not theirs or unknown. */
+  deleteWebSessionById(userId: string, id: string): Promise<boolean>;
   createApiToken(t: ApiToken): Promise<void>;
   getApiTokenByHash(hash: string): Promise<ApiToken | null>;
   touchApiToken(id: string, at: number): Promise<void>;
+  /** The user's API tokens, newest first. */
+  listApiTokensOfUser(userId: string): Promise<ApiToken[]>;
+  /** Deletes the user's token with this id; false when it is not theirs or unknown. */
+  deleteApiToken(userId: string, id: string): Promise<boolean>;
+
+  // second factors (TOTP), recovery codes, remembered browsers, and the MFA policy
+  getTotp(userId: string): Promise<TotpFactor | null>;
+  /** Stores a pending (unconfirmed) secret, replacing an older pending one; false when a confirmed
+   *  factor exists (it must be removed first). */
+  putPendingTotp(userId: string, secret: string, now: number): Promise<boolean>;
+  /** Atomically confirms the pending factor holding `secret`, records `step` as used and replaces the
+   *  recovery codes; false when there is no such pending factor. */
+  confirmTotp(userId: string, secret: string, step: number, recoveryHashes: string[], now: number): Promise<boolean>;
+  /** Compare-and-set: records `step` as used when it is newer than the last one; false = replay. */
+  advanceTotpStep(userId: string, step: number): Promise<boolean>;
+  /** Removes the factor, the recovery codes and the remembered browsers; true when a factor existed. */
+  clearMfa(userId: string): Promise<boolean>;
+  /** Ids of users with a confirmed factor. */
+  listTotpUserIds(): Promise<string[]>;
+  /** Atomically marks an unused recovery code used; true when this call consumed it. */
+  consumeRecoveryCode(userId: string, hash: string, now: number): Promise<boolean>;
+  countRecoveryCodes(userId: string): Promise<number>;
+  createRememberedBrowser(b: RememberedBrowser): Promise<void>;
+  getRememberedBrowser(hash: string): Promise<RememberedBrowser | null>;
+  /** Forgets the user's remembered browsers except `exceptHash`; returns how many. */
+  deleteRememberedBrowsersOfUser(userId: string, exceptHash?: string): Promise<number>;
+  deleteExpiredRememberedBrowsers(now: number): Promise<number>;
+  /** The stored policy, or DEFAULT_MFA_POLICY when none was ever set. */
+  getMfaPolicy(): Promise<MfaPolicy>;
+  setMfaPolicy(p: MfaPolicy, now: number): Promise<MfaPolicy>;
 
   // pools
   createPool(p: Pool): Promise<Pool>;
@@ -222,6 +290,15 @@ export interface Store {
   createSession(s: Session): Promise<Session>;
   getSession(id: string): Promise<Session | null>;
   listSessions(filter?: SessionFilter): Promise<Session[]>;
+  /**
+   * Live sessions (ready, starting, lost) a timer rule may end now: past their pool's max lifetime
+   * or idle timeout, detached or lost for longer than its grace, or starting for longer than
+   * stuckMs. The broker's sweep still checks each (viewers are in memory); this only keeps it from
+   * reading every live session every second.
+   */
+  listDueSessions(now: number, stuckMs: number): Promise<Session[]>;
+  /** Sessions per state, for the given states (absent states count 0). */
+  countSessionsByState(states: readonly SessionState[]): Promise<Record<string, number>>;
   updateSession(id: string, patch: Partial<Omit<Session, 'id' | 'createdAt'>>): Promise<Session | null>;
   /** Compare-and-set on the session's state; null when it did not apply or the id is unknown. */
   updateSessionIf(id: string, when: { state: SessionState[] }, patch: Partial<Omit<Session, 'id' | 'createdAt'>>): Promise<Session | null>;

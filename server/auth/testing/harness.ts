@@ -7,6 +7,7 @@ import { ManualClock } from '../../clock.ts';
 import { errorHandler, notFoundHandler } from '../../http/errors.ts';
 import { silentLogger } from '../../log.ts';
 import type { Role, Store, User } from '../../store/types.ts';
+import { createAdminMfaRouter } from '../admin-mfa-routes.ts';
 import { createAdminUsersRouter } from '../admin-routes.ts';
 import type { AuthConfig, AuthDeps } from '../deps.ts';
 import { authenticate, originCheck, requireRole } from '../middleware.ts';
@@ -54,6 +55,7 @@ export async function startGateway(o: { config?: Partial<AuthConfig>; router?: A
   app.use('/api/v1', authenticate(deps), originCheck(deps));
   app.use('/api/v1', createAuthRouter(deps, o.router));
   app.use('/api/v1/admin', requireRole('admin'), createAdminUsersRouter(deps));
+  app.use('/api/v1/admin', requireRole('admin'), createAdminMfaRouter(deps));
   app.use(notFoundHandler());
   app.use(errorHandler(log));
 

@@ -1,0 +1,71 @@
+// Admin API for second factors, mounted at /api/v1/admin: the MFA policy (which roles and groups
+// must use TOTP, how long a browser may be remembered) and resetting one user's MFA (a lost phone).
+// Both are audited. The router guards itself like the users router.
+import express, { type Router } from 'express';
+import { badRequest, conflict, notFound } from '../http/errors.ts';
+import { requiredByPolicy } from './mfa.ts';
+import { parse } from '../http/validate.ts';
+import type { MfaPolicy, Store } from '../store/types.ts';
+import type { AuthDeps } from './deps.ts';
+import { clientAddress, principalOf, requireRole } from './middleware.ts';
+import { mfaPolicyBody } from './schemas.ts';
+
+/** The policy with group ids that no longer exist left out (a deleted group). */
+async function livePolicy(store: Store): Promise<MfaPolicy> {
+  const p = await store.getMfaPolicy();
+  const ids = new Set((await store.listGroups()).map((g) => g.id));
+  return { ...p, requiredGroups: p.requiredGroups.filter((g) => ids.has(g)) };
+}
+
+export function createAdminMfaRouter(deps: AuthDeps): Router {
+  const { store } = deps;
+  const router = express.Router();
+  router.use('/mfa-policy', requireRole('admin'));
+  router.use('/users/:id/mfa', requireRole('admin'));
+
+  router.get('/mfa-policy', async (_req, res) => {
+    res.json(await livePolicy(store));
+  });
+
+  router.put('/mfa-policy', async (req, res) => {
+    const body = parse(mfaPolicyBody, req.body);
+    const groups = await store.listGroups();
+    // Groups may be named by id or by name, as in the users API.
+    const ids: string[] = [];
+    const unknown: string[] = [];
+    for (const ref of body.requiredGroups) {
+      const g = groups.find((x) => x.id === ref) ?? groups.find((x) => x.name === ref);
+      if (g) ids.push(g.id);
+      else unknown.push(ref);
+    }
+    if (unknown.length) throw badRequest(`Unknown group(s): ${unknown.join(', ')}.`, [{ field: 'requiredGroups', problem: `unknown: ${unknown.join(', ')}` }]);
+    const before = await livePolicy(store);
+    const next: MfaPolicy = { requiredRoles: body.requiredRoles, requiredGroups: ids, rememberDays: body.rememberDays };
+    // An admin must not lock themselves out of this page by requiring what they lack.
+    const me = principalOf(res).user;
+    if (requiredByPolicy(me, next) && (await store.getTotp(me.id))?.confirmedAt == null) {
+      throw conflict('mfa_enroll_first', 'This policy would require two-step verification of you too. Set it up on your Account page first, then save the policy.');
+    }
+    const saved = await store.setMfaPolicy(next, deps.clock.now());
+    // A shorter (or zero) rememberDays takes effect at once: rememberedFor() checks the policy.
+    await deps.audit.record({ actor: principalOf(res).user.username, action: 'mfa.policy_change', target: null, result: 'ok', ip: clientAddress(req), details: { before, after: saved } });
+    res.json(saved);
+  });
+
+  router.post('/users/:id/mfa/reset', async (req, res) => {
+    const user = await store.getUser(req.params.id);
+    if (!user) throw notFound('user');
+    const hadFactor = await store.clearMfa(user.id);
+    await deps.audit.record({
+      actor: principalOf(res).user.username,
+      action: 'mfa.reset',
+      target: user.id,
+      result: 'ok',
+      ip: clientAddress(req),
+      details: { username: user.username, hadFactor },
+    });
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,101 @@
+// Second factors at sign-in and the MFA policy: who must have TOTP, whether a user still has to
+// enrol (and the gate that keeps such a user away from desktops until they do), and the one check
+// that turns "password was right" plus an optional code into accept or refuse.
+import type { Request, RequestHandler } from 'express';
+import { forbidden } from '../http/errors.ts';
+import type { MfaPolicy, User } from '../store/types.ts';
+import type { AuthDeps } from './deps.ts';
+import { hasRole, principalOf } from './middleware.ts';
+import { rememberedFor } from './remembered-browsers.ts';
+import { classifyCode, hashRecoveryCode, matchTotp } from './totp.ts';
+
+/** Required when the user holds a listed role (admin implies helpdesk implies user) or is in a listed group. */
+export function requiredByPolicy(user: User, policy: MfaPolicy): boolean {
+  return policy.requiredRoles.some((r) => hasRole(user, r)) || user.groups.some((g) => policy.requiredGroups.includes(g));
+}
+
+export interface MfaStatus {
+  enabled: boolean;
+  /** A secret was handed out but not yet confirmed with a code. */
+  pending: boolean;
+  recoveryCodesLeft: number;
+  requiredByPolicy: boolean;
+  /** Required but not enabled: the person must enrol before using desktops. */
+  enrollmentRequired: boolean;
+  rememberDays: number;
+}
+
+export async function mfaStatus(deps: AuthDeps, user: User, policy?: MfaPolicy): Promise<MfaStatus> {
+  const p = policy ?? (await deps.store.getMfaPolicy());
+  const totp = await deps.store.getTotp(user.id);
+  const enabled = totp?.confirmedAt != null;
+  const required = requiredByPolicy(user, p);
+  return {
+    enabled,
+    pending: totp !== null && !enabled,
+    recoveryCodesLeft: enabled ? await deps.store.countRecoveryCodes(user.id) : 0,
+    requiredByPolicy: required,
+    enrollmentRequired: required && !enabled,
+    rememberDays: p.rememberDays,
+  };
+}
+
+/** True when the policy requires a second factor of this user and they have none yet. */
+export async function enrollmentRequired(deps: AuthDeps, user: User): Promise<boolean> {
+  const policy = await deps.store.getMfaPolicy();
+  if (!requiredByPolicy(user, policy)) return false;
+  return (await deps.store.getTotp(user.id))?.confirmedAt == null;
+}
+
+/**
+ * Refuses with 403 `mfa_enrollment_required` while the policy requires a second factor the user
+ * has not set up. Mounted in front of every router that reaches desktops, tickets, shadowing or
+ * administration; what stays open is the account itself (/me, /me/mfa, password, sessions) so the
+ * person can enrol. Must run after authentication.
+ */
+export function requireMfaEnrolled(deps: AuthDeps): RequestHandler {
+  return async (_req, res, next) => {
+    const { user } = principalOf(res);
+    // Several routers are mounted behind the gate; one request asks the store once.
+    if (res.locals.mfaEnrolledChecked === true) return next();
+    if (await enrollmentRequired(deps, user)) {
+      throw forbidden('Your administrator requires two-step verification. Set it up on your Account page first.', 'mfa_enrollment_required');
+    }
+    res.locals.mfaEnrolledChecked = true;
+    next();
+  };
+}
+
+export type SecondFactor =
+  | { ok: true; via: 'none' | 'remembered' | 'totp' | 'recovery'; rememberedHash?: string }
+  | { ok: false; reason: 'otp_required' | 'invalid_otp' | 'otp_replay' };
+
+/**
+ * After a correct password: does this sign-in also satisfy the user's second factor? Users without
+ * TOTP pass. A remembered browser passes. Otherwise a 6-digit code must match a time step within
+ * ±1 that is newer than the last accepted one (recorded atomically, so a code works once), or a
+ * recovery code must be unused (consumed atomically).
+ */
+export async function checkSecondFactor(deps: AuthDeps, req: Request, user: User, otp: string | undefined): Promise<SecondFactor> {
+  const totp = await deps.store.getTotp(user.id);
+  if (!totp || totp.confirmedAt === null) return { ok: true, via: 'none' };
+  const policy = await deps.store.getMfaPolicy();
+  const remembered = await rememberedFor(deps, req, user, policy);
+  if (remembered) return { ok: true, via: 'remembered', rememberedHash: remembered };
+  if (otp === undefined || otp.trim() === '') return { ok: false, reason: 'otp_required' };
+  return verifyCode(deps, user, totp.secret, otp);
+}
+
+/** Checks a TOTP or recovery code of a user whose factor is confirmed, consuming it on success. */
+export async function verifyCode(deps: AuthDeps, user: User, secret: string, input: string): Promise<SecondFactor> {
+  const code = classifyCode(input);
+  if (code.kind === 'totp') {
+    const step = matchTotp(secret, code.code, deps.clock.now());
+    if (step === null) return { ok: false, reason: 'invalid_otp' };
+    return (await deps.store.advanceTotpStep(user.id, step)) ? { ok: true, via: 'totp' } : { ok: false, reason: 'otp_replay' };
+  }
+  if (code.kind === 'recovery' && (await deps.store.consumeRecoveryCode(user.id, hashRecoveryCode(code.normalized), deps.clock.now()))) {
+    return { ok: true, via: 'recovery' };
+  }
+  return { ok: false, reason: 'invalid_otp' };
+}

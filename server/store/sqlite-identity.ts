@@ -1,0 +1,104 @@
+// SQLite store: identity providers, their group mappings and external identities (migration 005).
+import type { Database } from 'better-sqlite3';
+import { StoreConflictError } from './errors.ts';
+import type { GroupMapping, IdentityProvider, IdentityProviderKind, IdentityStore, UserIdentity } from './identity-types.ts';
+import { translate } from './sqlite-db.ts';
+import type { Role } from './types.ts';
+
+interface ProviderRow { id: string; kind: string; name: string; enabled: number; config: string; position: number; created_at: number; updated_at: number }
+interface MappingRow { id: string; provider_id: string; external_group: string; group_id: string | null; role: string | null }
+interface IdentityRow { provider_id: string; subject: string; user_id: string; managed_groups: string; managed_roles: string; created_at: number; last_login_at: number }
+
+const providerFromRow = (r: ProviderRow): IdentityProvider => ({
+  id: r.id, kind: r.kind as IdentityProviderKind, name: r.name, enabled: r.enabled === 1,
+  config: JSON.parse(r.config) as Record<string, unknown>, position: r.position, createdAt: r.created_at, updatedAt: r.updated_at,
+});
+const providerToRow = (p: IdentityProvider): ProviderRow => ({
+  id: p.id, kind: p.kind, name: p.name, enabled: p.enabled ? 1 : 0, config: JSON.stringify(p.config), position: p.position, created_at: p.createdAt, updated_at: p.updatedAt,
+});
+const mappingFromRow = (r: MappingRow): GroupMapping => ({ id: r.id, providerId: r.provider_id, externalGroup: r.external_group, groupId: r.group_id, role: r.role as Role | null });
+const identityFromRow = (r: IdentityRow): UserIdentity => ({
+  providerId: r.provider_id, subject: r.subject, userId: r.user_id,
+  managedGroups: JSON.parse(r.managed_groups) as string[], managedRoles: JSON.parse(r.managed_roles) as Role[],
+  createdAt: r.created_at, lastLoginAt: r.last_login_at,
+});
+
+export function sqliteIdentity(db: Database): IdentityStore {
+  const p = {
+    all: db.prepare<[], ProviderRow>('SELECT * FROM identity_providers ORDER BY position, name, id'),
+    byId: db.prepare<[string], ProviderRow>('SELECT * FROM identity_providers WHERE id = ?'),
+    insert: db.prepare<ProviderRow>(`INSERT INTO identity_providers (id, kind, name, enabled, config, position, created_at, updated_at)
+      VALUES (@id, @kind, @name, @enabled, @config, @position, @created_at, @updated_at)`),
+    update: db.prepare<ProviderRow>(`UPDATE identity_providers SET name = @name, enabled = @enabled, config = @config,
+      position = @position, updated_at = @updated_at WHERE id = @id`),
+    delete: db.prepare<[string]>('DELETE FROM identity_providers WHERE id = ?'),
+  };
+  const m = {
+    of: db.prepare<[string], MappingRow>('SELECT * FROM group_mappings WHERE provider_id = ? ORDER BY external_group, id'),
+    clear: db.prepare<[string]>('DELETE FROM group_mappings WHERE provider_id = ?'),
+    insert: db.prepare<MappingRow>('INSERT INTO group_mappings (id, provider_id, external_group, group_id, role) VALUES (@id, @provider_id, @external_group, @group_id, @role)'),
+  };
+  const i = {
+    get: db.prepare<[string, string], IdentityRow>('SELECT * FROM user_identities WHERE provider_id = ? AND subject = ?'),
+    put: db.prepare<IdentityRow>(`INSERT INTO user_identities (provider_id, subject, user_id, managed_groups, managed_roles, created_at, last_login_at)
+      VALUES (@provider_id, @subject, @user_id, @managed_groups, @managed_roles, @created_at, @last_login_at)
+      ON CONFLICT (provider_id, subject) DO UPDATE SET user_id = excluded.user_id, managed_groups = excluded.managed_groups,
+        managed_roles = excluded.managed_roles, last_login_at = excluded.last_login_at`),
+    ofUser: db.prepare<[string], IdentityRow>('SELECT * FROM user_identities WHERE user_id = ? ORDER BY provider_id, subject'),
+  };
+  const replace = db.transaction((providerId: string, mappings: GroupMapping[]) => {
+    m.clear.run(providerId);
+    for (const x of mappings) {
+      if ((x.groupId === null) === (x.role === null)) throw new StoreConflictError('missing_reference', 'a group mapping grants exactly one group or one role');
+      m.insert.run({ id: x.id, provider_id: providerId, external_group: x.externalGroup, group_id: x.groupId, role: x.role });
+    }
+  });
+
+  return {
+    async listIdentityProviders() {
+      return p.all.all().map(providerFromRow);
+    },
+    async getIdentityProvider(id) {
+      const r = p.byId.get(id);
+      return r ? providerFromRow(r) : null;
+    },
+    async createIdentityProvider(x) {
+      translate(() => p.insert.run(providerToRow(x)));
+      return x;
+    },
+    async updateIdentityProvider(id, patch) {
+      const r = p.byId.get(id);
+      if (!r) return null;
+      const cur = providerFromRow(r);
+      const next: IdentityProvider = {
+        ...cur,
+        ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+        id: cur.id, kind: cur.kind, createdAt: cur.createdAt,
+      };
+      p.update.run(providerToRow(next));
+      return next;
+    },
+    async deleteIdentityProvider(id) {
+      return p.delete.run(id).changes > 0;
+    },
+    async listGroupMappings(providerId) {
+      return m.of.all(providerId).map(mappingFromRow);
+    },
+    async replaceGroupMappings(providerId, mappings) {
+      translate(() => replace(providerId, mappings));
+    },
+    async getUserIdentity(providerId, subject) {
+      const r = i.get.get(providerId, subject);
+      return r ? identityFromRow(r) : null;
+    },
+    async putUserIdentity(x) {
+      translate(() => i.put.run({
+        provider_id: x.providerId, subject: x.subject, user_id: x.userId, managed_groups: JSON.stringify(x.managedGroups),
+        managed_roles: JSON.stringify(x.managedRoles), created_at: x.createdAt, last_login_at: x.lastLoginAt,
+      }));
+    },
+    async listIdentitiesOfUser(userId) {
+      return i.ofUser.all(userId).map(identityFromRow);
+    },
+  };
+}
