@@ -8,10 +8,11 @@ import { Alert } from './components/Alert.tsx';
 import { Button } from './components/Button.tsx';
 import { Header } from './components/Header.tsx';
 import { PageLoading } from './components/Spinner.tsx';
-import { AccountPage } from './pages/AccountPage.tsx';
+import { AccountPage, MfaEnrollmentPage } from './pages/AccountPage.tsx';
 import { AdminAuditPage } from './pages/AdminAuditPage.tsx';
 import { AdminDashboardPage } from './pages/AdminDashboardPage.tsx';
 import { AdminHostsPage } from './pages/AdminHostsPage.tsx';
+import { AdminIdentityPage } from './pages/AdminIdentityPage.tsx';
 import { AdminPoolsPage } from './pages/AdminPoolsPage.tsx';
 import { AdminSessionsPage } from './pages/AdminSessionsPage.tsx';
 import { AdminUsersPage } from './pages/AdminUsersPage.tsx';
@@ -63,6 +64,8 @@ function Page({ route, me, onMe }: { route: Route; me: Me; onMe(me: Me): void })
       return admin ? <AdminHostsPage /> : <AdminsOnly />;
     case 'adminAudit':
       return admin ? <AdminAuditPage /> : <AdminsOnly />;
+    case 'adminIdentity':
+      return admin ? <AdminIdentityPage /> : <AdminsOnly />;
     case 'shadow':
       return <HelpdeskOnly />;
     default:
@@ -110,8 +113,11 @@ export function App() {
     );
   }
   if (auth.status !== 'signedIn') return <PageLoading label="Loading Deskport…" />;
-  if (route.name === 'viewer') return <ViewerPage key={route.sessionId} sessionId={route.sessionId} />;
-  if (route.name === 'shadow' && isHelpdesk(auth.me)) return <ShadowPage key={route.shadowId} shadowId={route.shadowId} />;
+  // The MFA policy covers this person and they have no second factor yet: enrolment comes before
+  // anything else (the gateway refuses desktops and tickets meanwhile, so this is only the UI side).
+  const enrolFirst = auth.me.mfaEnrollmentRequired === true;
+  if (!enrolFirst && route.name === 'viewer') return <ViewerPage key={route.sessionId} sessionId={route.sessionId} />;
+  if (!enrolFirst && route.name === 'shadow' && isHelpdesk(auth.me)) return <ShadowPage key={route.shadowId} shadowId={route.shadowId} />;
 
   const signOut = async (): Promise<void> => {
     await logout().catch(() => {});
@@ -123,7 +129,11 @@ export function App() {
     <div class="app">
       <Header me={auth.me} route={route} onSignOut={signOut} />
       <main class="app-main" id="main">
-        <Page route={route} me={auth.me} onMe={(me) => setAuth({ status: 'signedIn', me })} />
+        {enrolFirst ? (
+          <MfaEnrollmentPage me={auth.me} onMe={(me) => setAuth({ status: 'signedIn', me })} />
+        ) : (
+          <Page route={route} me={auth.me} onMe={(me) => setAuth({ status: 'signedIn', me })} />
+        )}
       </main>
     </div>
   );

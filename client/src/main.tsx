@@ -11,6 +11,9 @@ import './styles/launch.css';
 import './styles/viewer.css';
 import './styles/shadow.css';
 import './styles/dashboard.css';
+import './styles/security.css';
+import './styles/identity.css';
+import './styles/nav-fit.css';
 
 const root = document.getElementById('app');
 if (root) render(<App />, root);

@@ -10,6 +10,8 @@ export interface AdminUser {
   roles: string[];
   groups: string[];
   disabled: boolean;
+  /** Second factor: on, and whether the MFA policy requires it of this user. */
+  mfa?: { enabled: boolean; requiredByPolicy: boolean };
 }
 
 /** A session as the admin list shows it; names are filled in when the gateway sends them. */
@@ -34,6 +36,7 @@ function decodeUser(x: unknown): AdminUser {
     roles: strArray(o, 'roles'),
     groups: strArray(o, 'groups'),
     disabled: bool(o, 'disabled'),
+    mfa: typeof o.mfa === 'object' && o.mfa !== null ? { enabled: bool(o.mfa as Json, 'enabled'), requiredByPolicy: bool(o.mfa as Json, 'requiredByPolicy') } : undefined,
   };
 }
 

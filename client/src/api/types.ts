@@ -17,6 +17,14 @@ export interface Me {
   displayName: string;
   roles: string[];
   groups: string[];
+  /** Two-step verification is on for this account. */
+  mfaEnabled?: boolean;
+  /** The MFA policy requires a second factor this person has not set up: only enrolment is open. */
+  mfaEnrollmentRequired?: boolean;
+  /** The gateway's minimum password length, when it says. */
+  passwordMinLength?: number;
+  /** False for accounts from an identity provider (no local password). */
+  localAccount?: boolean;
 }
 
 export interface Pool {
@@ -58,7 +66,18 @@ export interface Ticket {
 export function decodeMe(x: unknown): Me {
   const o = unwrap(x, 'user');
   const username = str(o, 'username');
-  return { id: str(o, 'id'), username, displayName: optStr(o, 'displayName') ?? username, roles: strArray(o, 'roles'), groups: strArray(o, 'groups') };
+  const policy = typeof o.passwordPolicy === 'object' && o.passwordPolicy !== null ? (o.passwordPolicy as Json) : {};
+  return {
+    id: str(o, 'id'),
+    username,
+    displayName: optStr(o, 'displayName') ?? username,
+    roles: strArray(o, 'roles'),
+    groups: strArray(o, 'groups'),
+    mfaEnabled: o.mfaEnabled === true,
+    mfaEnrollmentRequired: o.mfaEnrollmentRequired === true,
+    passwordMinLength: optNum(policy, 'minLength'),
+    localAccount: o.localAccount !== false,
+  };
 }
 
 export function decodePool(x: unknown): Pool {

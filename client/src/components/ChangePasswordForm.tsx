@@ -16,7 +16,7 @@ const EMPTY: PasswordDraft = { current: '', next: '', repeat: '' };
 const API_FIELDS: Record<string, PasswordField> = { currentPassword: 'current', newPassword: 'next' };
 const WRONG_CURRENT = 'Your current password is not right.';
 
-export function ChangePasswordForm({ username }: { username: string }) {
+export function ChangePasswordForm({ username, minLength = MIN_PASSWORD_LENGTH }: { username: string; minLength?: number }) {
   const [draft, setDraft] = useState(EMPTY);
   const [left, setLeft] = useState<ReadonlySet<PasswordField>>(new Set());
   const [submitted, setSubmitted] = useState(false);
@@ -31,7 +31,7 @@ export function ChangePasswordForm({ username }: { username: string }) {
   const formRef = useRef<HTMLFormElement>(null);
   const [focusTick, setFocusTick] = useState(0);
 
-  const errors = { ...passwordProblems(draft, { submitted, left }), ...serverErrors };
+  const errors = { ...passwordProblems(draft, { submitted, left }, minLength), ...serverErrors };
 
   // After a refused submit, take the person to the first field that needs a fix.
   useEffect(() => {
@@ -50,7 +50,7 @@ export function ChangePasswordForm({ username }: { username: string }) {
     setSubmitted(true);
     setChanged(false);
     setFailure(undefined);
-    if (Object.keys(passwordProblems(draft, { submitted: true, left })).length > 0 || Object.keys(serverErrors).length > 0) {
+    if (Object.keys(passwordProblems(draft, { submitted: true, left }, minLength)).length > 0 || Object.keys(serverErrors).length > 0) {
       setFocusTick((n) => n + 1);
       return;
     }
@@ -143,7 +143,7 @@ export function ChangePasswordForm({ username }: { username: string }) {
         onValue={edit('next')}
         onBlur={leave('next')}
         error={errors.next}
-        hint={errors.next ? undefined : `At least ${MIN_PASSWORD_LENGTH} characters.`}
+        hint={errors.next ? undefined : `At least ${minLength} characters; not your username or a common password.`}
         autocomplete="new-password"
         required
       />

@@ -49,6 +49,7 @@ export function Header({ me, route, onSignOut }: Props) {
               <span class="main-nav__sep" aria-hidden="true" />
               <NavLink href={paths.adminDashboard()} active={route.name === 'adminDashboard'} label="Dashboard" />
               <NavLink href={paths.adminUsers()} active={route.name === 'adminUsers'} label="Users" />
+              <NavLink href={paths.adminIdentity()} active={route.name === 'adminIdentity'} label="Sign-in" />
               <NavLink href={paths.adminSessions()} active={route.name === 'adminSessions'} label="Live sessions" />
               <NavLink href={paths.adminPools()} active={route.name === 'adminPools'} label="Pools" />
               <NavLink href={paths.adminHosts()} active={route.name === 'adminHosts'} label="Hosts" />

@@ -7,18 +7,18 @@ const submitted = { submitted: true, left: new Set<PasswordField>() };
 
 describe('change-password checks', () => {
   it('accepts a long enough new password typed twice', () => {
-    expect(passwordProblems({ current: 'old', next: 'new-secret', repeat: 'new-secret' }, submitted)).toEqual({});
+    expect(passwordProblems({ current: 'old', next: 'new-secret-pw', repeat: 'new-secret-pw' }, submitted)).toEqual({});
   });
 
   it('says a short new password is too short once the field is left', () => {
     expect(passwordProblems({ current: '', next: 'short', repeat: '' }, typing)).toEqual({});
-    expect(passwordProblems({ current: '', next: 'short', repeat: '' }, leftAll)).toEqual({ next: 'must be at least 8 characters' });
+    expect(passwordProblems({ current: '', next: 'short', repeat: '' }, leftAll)).toEqual({ next: 'must be at least 12 characters' });
   });
 
   it('says the repeat differs as soon as that is certain', () => {
-    expect(passwordProblems({ current: '', next: 'new-secret', repeat: 'new-' }, typing)).toEqual({});
-    expect(passwordProblems({ current: '', next: 'new-secret', repeat: 'new-secrex' }, typing)).toEqual({ repeat: 'does not match the new password' });
-    expect(passwordProblems({ current: '', next: 'new-secret', repeat: 'new-' }, leftAll)).toEqual({ repeat: 'does not match the new password' });
+    expect(passwordProblems({ current: '', next: 'new-secret-pw', repeat: 'new-' }, typing)).toEqual({});
+    expect(passwordProblems({ current: '', next: 'new-secret-pw', repeat: 'new-secret-px' }, typing)).toEqual({ repeat: 'does not match the new password' });
+    expect(passwordProblems({ current: '', next: 'new-secret-pw', repeat: 'new-' }, leftAll)).toEqual({ repeat: 'does not match the new password' });
   });
 
   it('asks for every empty field on submit', () => {

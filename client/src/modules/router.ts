@@ -16,6 +16,7 @@ export type Route =
   | { name: 'adminPools' }
   | { name: 'adminHosts' }
   | { name: 'adminAudit' }
+  | { name: 'adminIdentity' }
   | { name: 'notFound' };
 
 /** One-time messages My desktops shows when it is opened with `?notice=…`. */
@@ -36,6 +37,7 @@ export const paths = {
   adminPools: () => '/admin/pools',
   adminHosts: () => '/admin/hosts',
   adminAudit: () => '/admin/audit',
+  adminIdentity: () => '/admin/sign-in',
 };
 
 export function parseRoute(pathname: string, search: string): Route {
@@ -59,6 +61,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (first === 'admin' && second === 'pools') return { name: 'adminPools' };
   if (first === 'admin' && second === 'hosts') return { name: 'adminHosts' };
   if (first === 'admin' && second === 'audit') return { name: 'adminAudit' };
+  if (first === 'admin' && second === 'sign-in') return { name: 'adminIdentity' };
   return { name: 'notFound' };
 }
 

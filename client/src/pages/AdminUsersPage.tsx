@@ -3,12 +3,14 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { deleteUser, listUsers, updateUser, type AdminUser } from '../api/admin.ts';
 import { deleteGroup, listGroups, type Group } from '../api/adminGroups.ts';
+import { resetUserMfa } from '../api/adminMfa.ts';
 import { errorMessage } from '../api/client.ts';
 import type { Me } from '../api/types.ts';
 import { CreateGroupForm } from '../components/admin/CreateGroupForm.tsx';
 import { CreateUserForm } from '../components/admin/CreateUserForm.tsx';
 import { EditRolesDialog } from '../components/admin/EditRolesDialog.tsx';
 import { GroupsTable } from '../components/admin/GroupsTable.tsx';
+import { MfaPolicyCard } from '../components/admin/MfaPolicyCard.tsx';
 import { ResetPasswordDialog } from '../components/admin/ResetPasswordDialog.tsx';
 import { UsersTable } from '../components/admin/UsersTable.tsx';
 import { Alert } from '../components/Alert.tsx';
@@ -34,6 +36,7 @@ export function AdminUsersPage({ me }: { me: Me }) {
   const [editingRoles, setEditingRoles] = useState<AdminUser>();
   const [passwordNote, setPasswordNote] = useState<string>();
   const [deletingGroup, setDeletingGroup] = useState<Group>();
+  const [resettingMfa, setResettingMfa] = useState<AdminUser>();
 
   const load = useCallback(async (signal?: AbortSignal) => {
     try {
@@ -97,7 +100,7 @@ export function AdminUsersPage({ me }: { me: Me }) {
             {!users && !error && <PageLoading label="Loading users…" />}
             {users && users.length === 0 && <EmptyState title="No users yet">Create the first one with the form.</EmptyState>}
             {users && users.length > 0 && (
-              <UsersTable users={users} meId={me.id} busyId={busyId} onToggleDisabled={(u) => void toggleDisabled(u)} onDelete={setDeleting} onResetPassword={setResetting} onEditRoles={setEditingRoles} />
+              <UsersTable users={users} meId={me.id} busyId={busyId} onToggleDisabled={(u) => void toggleDisabled(u)} onDelete={setDeleting} onResetPassword={setResetting} onEditRoles={setEditingRoles} onResetMfa={setResettingMfa} />
             )}
           </section>
           <section aria-labelledby="groups-title" class="admin-column" id="groups">
@@ -120,6 +123,7 @@ export function AdminUsersPage({ me }: { me: Me }) {
         </div>
         <aside>
           <CreateUserForm groups={groups} onCreated={(u) => setUsers((us) => [...(us ?? []).filter((x) => x.id !== u.id), u])} />
+          <MfaPolicyCard groups={groups} onSaved={() => void load()} />
         </aside>
       </div>
       {editingRoles && (
@@ -141,6 +145,21 @@ export function AdminUsersPage({ me }: { me: Me }) {
             setPasswordNote(`${resetting.displayName}’s password was reset; their other sign-ins have ended.`);
           }}
         />
+      )}
+      {resettingMfa && (
+        <ConfirmDialog
+          title={`Reset two-step verification of ${resettingMfa.username}?`}
+          confirmLabel="Reset MFA"
+          failureTitle="Two-step verification was not reset"
+          onClose={() => setResettingMfa(undefined)}
+          onConfirm={async () => {
+            await resetUserMfa(resettingMfa.id);
+            setPasswordNote(`${resettingMfa.displayName}’s two-step verification was reset; they sign in with their password and set it up again.`);
+            await load();
+          }}
+        >
+          For a lost or replaced phone. Their authenticator secret, recovery codes and remembered browsers are removed. If the MFA policy covers them, they must set it up again before using desktops.
+        </ConfirmDialog>
       )}
       {deleting && (
         <ConfirmDialog

@@ -89,7 +89,7 @@ export function CreateUserForm({ groups, onCreated }: { groups: Group[] | undefi
       {created && <Alert tone="success">Created {created}. They can sign in now.</Alert>}
       <TextField id="new-user-username" name="username" label="Username" value={username} onValue={setUsername} error={errors.username} autocomplete="off" autoCapitalize="none" spellcheck={false} required />
       <TextField id="new-user-display-name" name="displayName" label="Display name" value={displayName} onValue={setDisplayName} error={errors.displayName} autocomplete="off" placeholder="e.g. Ada Lovelace" />
-      <TextField id="new-user-password" name="password" type="password" label="Password" value={password} onValue={setPassword} error={errors.password} autocomplete="new-password" required hint="At least 8 characters. Share it with the person over a safe channel." />
+      <TextField id="new-user-password" name="password" type="password" label="Password" value={password} onValue={setPassword} error={errors.password} autocomplete="new-password" required hint="At least 12 characters, not the username or a common password. Share it with the person over a safe channel." />
       <fieldset class="fieldset" id="new-user-roles">
         <legend class="field__label">Roles</legend>
         {ROLES.map((role) => (

@@ -12,11 +12,12 @@ interface Props {
   onDelete(user: AdminUser): void;
   onResetPassword?(user: AdminUser): void;
   onEditRoles?(user: AdminUser): void;
+  onResetMfa?(user: AdminUser): void;
 }
 
 const ROLE_TONE: Record<string, 'violet' | 'blue' | 'neutral'> = { admin: 'violet', helpdesk: 'blue' };
 
-export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete, onResetPassword, onEditRoles }: Props) {
+export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete, onResetPassword, onEditRoles, onResetMfa }: Props) {
   return (
     <div class="table-wrap">
       <table class="table" data-testid="users-table">
@@ -73,6 +74,15 @@ export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete, on
                       Active
                     </Badge>
                   )}
+                  <div class="cell-sub" data-testid={`user-mfa-${u.username}`}>
+                    {u.mfa?.enabled ? (
+                      <Badge tone="green">2-step on</Badge>
+                    ) : u.mfa?.requiredByPolicy ? (
+                      <Badge tone="amber">2-step required</Badge>
+                    ) : (
+                      '2-step off'
+                    )}
+                  </div>
                 </td>
                 <td class="table__actions">
                   <div class="table__actions-wrap">
@@ -87,6 +97,11 @@ export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete, on
                     {onResetPassword && (
                       <Button size="sm" onClick={() => onResetPassword(u)} aria-label={`Reset password of ${u.username}`} title={self ? 'Use your Account page to change your own password' : undefined} disabled={self}>
                         Reset password
+                      </Button>
+                    )}
+                    {onResetMfa && u.mfa?.enabled && (
+                      <Button size="sm" onClick={() => onResetMfa(u)} aria-label={`Reset two-step verification of ${u.username}`}>
+                        Reset MFA
                       </Button>
                     )}
                     <Button size="sm" variant="subtle-danger" disabled={self} title={self ? 'You cannot delete your own account' : undefined} onClick={() => onDelete(u)} aria-label={`Delete ${u.username}`}>
