@@ -2,7 +2,10 @@
 // happens after the provider answered: the person's account is provisioned or updated just in time
 // (provisioning.ts), a web session starts, and the browser goes where it was headed. Failures go
 // back to the sign-in page with a reason it can explain. Everything is audited.
-import type { Request, RequestHandler, Response, Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import { z } from 'zod';
+import { fromZod, HttpError } from '../http/errors.ts';
+import { secretToken, sha256 } from '../util/random.ts';
 import type { IdentityStore } from '../store/identity-types.ts';
 import type { Store } from '../store/types.ts';
 import type { AuthDeps } from './deps.ts';
@@ -10,7 +13,10 @@ import { clientAddress } from './middleware.ts';
 import { createOidcRouter, type OidcFailureReason } from './oidc.ts';
 import type { ProviderRegistry } from './providers.ts';
 import { provisionExternalUser } from './provisioning.ts';
-import { dropWebSession, sessionOrigin, startWebSession } from './web-sessions.ts';
+import { checkSecondFactor } from './mfa.ts';
+import { rememberBrowser } from './remembered-browsers.ts';
+import { meView } from './routes.ts';
+import { parseCookies, dropWebSession, sessionOrigin, startWebSession } from './web-sessions.ts';
 
 export interface OidcSignInDeps extends AuthDeps {
   store: Store & IdentityStore;
@@ -23,9 +29,70 @@ export function signInFailurePath(reason: OidcFailureReason | 'disabled', provid
   return `/signin?${new URLSearchParams({ error: reason, provider: providerId })}`;
 }
 
+/**
+ * A provider sign-in of someone with two-step verification waits here for the code: the browser
+ * holds the key in an HttpOnly cookie, the sign-in page asks for the code and posts it to
+ * POST /auth/login/code. Five minutes, five tries, one success; bounded in number.
+ */
+interface PendingCode { userId: string; providerId: string; next: string; expiresAt: number; tries: number }
+export const PENDING_COOKIE = 'deskport_mfa_pending';
+const PENDING_TTL_MS = 5 * 60_000;
+const PENDING_MAX = 10_000;
+const PENDING_TRIES = 5;
+const codeBody = z.strictObject({ otp: z.string().min(1, 'must not be empty').max(32), remember: z.boolean().optional() });
+
 /** Mounted under /api/v1. The router is built on first use, once the public URL is known. */
 export function createOidcSignIn(deps: OidcSignInDeps): RequestHandler {
   let router: Router | undefined;
+  const pending = new Map<string, PendingCode>();
+  const cookieOpts = { httpOnly: true, sameSite: 'lax' as const, path: '/api/v1/auth/', secure: deps.config.cookieSecure };
+
+  async function finish(req: Request, res: Response, userId: string, providerId: string, details: Record<string, unknown>): Promise<void> {
+    const ip = clientAddress(req);
+    await dropWebSession(deps, req); // a browser signing in again drops its previous session
+    await startWebSession(deps, res, userId, sessionOrigin(req, ip));
+    const user = await deps.store.getUser(userId);
+    await deps.audit.record({ actor: user?.username ?? userId, action: 'auth.login', target: userId, result: 'ok', ip, details: { provider: providerId, ...details } });
+  }
+
+  const codeRouter = express.Router();
+  codeRouter.post('/auth/login/code', async (req, res) => {
+    const key = parseCookies(req.headers.cookie).get(PENDING_COOKIE);
+    const hash = key ? sha256(key) : '';
+    const p = pending.get(hash);
+    if (!p || p.expiresAt <= deps.clock.now()) {
+      pending.delete(hash);
+      throw new HttpError(401, 'sign_in_expired', 'This sign-in has expired. Sign in with your provider again.');
+    }
+    const parsed = codeBody.safeParse(req.body);
+    if (!parsed.success) throw fromZod(parsed.error);
+    const user = await deps.store.getUser(p.userId);
+    if (!user || user.disabled) {
+      pending.delete(hash);
+      throw new HttpError(401, 'sign_in_expired', 'This sign-in has expired. Sign in with your provider again.');
+    }
+    const second = await checkSecondFactor(deps, req, user, parsed.data.otp);
+    const ip = clientAddress(req);
+    if (!second.ok) {
+      p.tries++;
+      if (p.tries >= PENDING_TRIES) pending.delete(hash);
+      await deps.audit.record({ actor: user.username, action: 'auth.login', target: user.id, result: 'failed', ip, details: { provider: p.providerId, reason: second.reason } });
+      throw new HttpError(401, p.tries >= PENDING_TRIES ? 'sign_in_expired' : 'invalid_otp', p.tries >= PENDING_TRIES
+        ? 'Too many wrong codes. Sign in with your provider again.'
+        : 'That code is not right, or was used already. Enter the current code from your authenticator app, or a recovery code.');
+    }
+    pending.delete(hash);
+    res.clearCookie(PENDING_COOKIE, cookieOpts);
+    if (second.via === 'recovery') {
+      await deps.audit.record({ actor: user.username, action: 'mfa.recovery_used', target: user.id, result: 'ok', ip, details: { recoveryCodesLeft: await deps.store.countRecoveryCodes(user.id) } });
+    }
+    const { rememberDays } = await deps.store.getMfaPolicy();
+    const remembered = parsed.data.remember === true && rememberDays > 0 && (second.via === 'totp' || second.via === 'recovery');
+    if (remembered) await rememberBrowser(deps, res, user.id, rememberDays);
+    await finish(req, res, user.id, p.providerId, { mfa: second.via });
+    res.json({ user: await meView(deps, user), next: p.next });
+  });
+
   const build = (): Router =>
     createOidcRouter({
       providers: () => deps.providers.oidc(),
@@ -39,9 +106,18 @@ export function createOidcSignIn(deps: OidcSignInDeps): RequestHandler {
           await deps.audit.record({ actor: identity.username.slice(0, 64), action: 'auth.login', target: r.user.id, result: 'failed', ip, details: { provider: identity.providerId, reason: 'disabled' } });
           return void res.redirect(303, signInFailurePath('disabled', identity.providerId));
         }
-        await dropWebSession(deps, req); // a browser signing in again drops its previous session
-        await startWebSession(deps, res, r.user.id, sessionOrigin(req, ip));
-        await deps.audit.record({ actor: r.user.username, action: 'auth.login', target: r.user.id, result: 'ok', ip, details: { provider: identity.providerId, created: r.created } });
+        // Two-step verification applies to provider sign-ins too (unless this browser is remembered).
+        const second = await checkSecondFactor(deps, req, r.user, undefined);
+        if (!second.ok) {
+          if (pending.size >= PENDING_MAX) pending.delete(pending.keys().next().value as string);
+          const key = secretToken();
+          pending.set(sha256(key), { userId: r.user.id, providerId: identity.providerId, next, expiresAt: deps.clock.now() + PENDING_TTL_MS, tries: 0 });
+          res.cookie(PENDING_COOKIE, key, { ...cookieOpts, maxAge: PENDING_TTL_MS });
+          const { rememberDays } = await deps.store.getMfaPolicy();
+          const q = new URLSearchParams({ step: 'code', provider: identity.providerId, user: r.user.username, rememberDays: String(rememberDays), next });
+          return void res.redirect(303, `/signin?${q}`);
+        }
+        await finish(req, res, r.user.id, identity.providerId, { created: r.created, ...(second.via === 'none' ? {} : { mfa: second.via }) });
         res.redirect(303, next);
       },
       onFailure: async (providerId, reason, req, res) => {
@@ -50,6 +126,7 @@ export function createOidcSignIn(deps: OidcSignInDeps): RequestHandler {
       },
     });
   return (req, res, next) => {
+    if (req.path === '/auth/login/code') return void codeRouter(req, res, next);
     router ??= build();
     router(req, res, next);
   };

@@ -7,6 +7,9 @@ import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { forbidden, fromZod, HttpError, tooMany } from '../http/errors.ts';
 import type { User } from '../store/types.ts';
+import type { ExternalIdentity } from './identity.ts';
+import { LdapStrategy, type LdapProviderConfig } from './ldap.ts';
+import type { ProvisionResult } from './provisioning.ts';
 import { createAccountRouter } from './account-routes.ts';
 import { issueApiToken } from './api-tokens.ts';
 import { passwordPolicyOf, type AuthDeps } from './deps.ts';
@@ -25,10 +28,15 @@ import { dropWebSession, endWebSession, sessionOrigin, startWebSession } from '.
 export interface AuthRouterOptions {
   /** The sign-in throttling policy; tests pass one with their own limits. */
   throttle?: LoginThrottle;
+  /** LDAP / Active Directory directories asked, in order, for names without a local password. */
+  directories?: {
+    list: () => LdapProviderConfig[];
+    provision: (identity: ExternalIdentity, ip: string) => Promise<ProvisionResult>;
+  };
 }
 
-type FailReason = 'unknown_user' | 'no_password' | 'bad_password' | 'disabled';
-type LoginOutcome = { ok: true; user: User } | { ok: false; reason: FailReason; userId: string | null };
+type FailReason = 'unknown_user' | 'no_password' | 'bad_password' | 'disabled' | 'directory_unavailable';
+type LoginOutcome = { ok: true; user: User; provider?: string } | { ok: false; reason: FailReason; userId: string | null; provider?: string };
 
 const WRONG = 'Wrong username or password.';
 
@@ -70,6 +78,36 @@ function checkCredentials(pp: passport.Authenticator, req: Request, res: Respons
     }) as express.RequestHandler;
     void Promise.resolve(handler(req, res, (e?: unknown) => (e ? reject(e) : undefined))).catch(reject);
   });
+}
+
+/**
+ * Asks the directories in order; the first that knows the name decides. A directory that cannot
+ * be reached is skipped; if none could answer, the outcome says so (the caller answers 503).
+ */
+async function checkDirectories(
+  pp: passport.Authenticator, req: Request, res: Response, dirs: NonNullable<AuthRouterOptions['directories']>, log: AuthDeps['log'], ip: string,
+): Promise<LoginOutcome | null> {
+  let unavailable: string | undefined;
+  for (const config of dirs.list()) {
+    const r = await new Promise<{ identity?: ExternalIdentity; reason?: FailReason }>((resolve, reject) => {
+      const handler = pp.authenticate(new LdapStrategy(config, { log }), { session: false }, (err: unknown, user?: unknown, info?: unknown) => {
+        if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+        if (user) return resolve({ identity: user as ExternalIdentity });
+        resolve({ reason: ((info ?? {}) as { reason?: FailReason }).reason ?? 'unknown_user' });
+      }) as express.RequestHandler;
+      void Promise.resolve(handler(req, res, (e?: unknown) => (e ? reject(e) : undefined))).catch(reject);
+    });
+    if (r.identity) {
+      const p = await dirs.provision(r.identity, ip);
+      return p.ok ? { ok: true, user: p.user, provider: config.id } : { ok: false, reason: 'disabled', userId: p.user.id, provider: config.id };
+    }
+    if (r.reason === 'directory_unavailable') {
+      unavailable ??= config.name;
+      continue;
+    }
+    if (r.reason !== 'unknown_user') return { ok: false, reason: r.reason ?? 'bad_password', userId: null, provider: config.id };
+  }
+  return unavailable ? { ok: false, reason: 'directory_unavailable', userId: null, provider: unavailable } : null;
 }
 
 /** GET /me (and the login answer): the public user plus what the client needs to steer the person. */
@@ -122,17 +160,26 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
     // a successful sign-in forgets it again.
     throttle.charge(attempt);
 
-    const refuse = async (target: string | null, reason: string, result: 'failed' | 'denied' = 'failed') => {
+    const refuse = async (target: string | null, reason: string, provider?: string) => {
       const lock = throttle.failed(attempt);
-      await deps.audit.record({ actor, action: 'auth.login', target, result, ip, details: { reason } });
+      await deps.audit.record({ actor, action: 'auth.login', target, result: 'failed', ip, details: { reason, ...(provider ? { provider } : {}) } });
       if (lock) {
         await deps.audit.record({ actor, action: 'auth.throttled', target, result: 'denied', ip, details: { scope: lock.scope, lockS: lock.lockS } });
       }
     };
 
-    const outcome = await checkCredentials(pp, req, res);
+    let outcome = await checkCredentials(pp, req, res);
+    // A name with a local password is a local account; any other name may be a directory's.
+    const dirs = options.directories;
+    if (!outcome.ok && (outcome.reason === 'unknown_user' || outcome.reason === 'no_password') && dirs && dirs.list().length > 0) {
+      outcome = (await checkDirectories(pp, req, res, dirs, deps.log, ip)) ?? outcome;
+    }
+    if (!outcome.ok && outcome.reason === 'directory_unavailable') {
+      await deps.audit.record({ actor, action: 'auth.login', target: null, result: 'failed', ip, details: { reason: outcome.reason, provider: outcome.provider } });
+      throw new HttpError(503, 'directory_unavailable', `The sign-in directory (${outcome.provider}) cannot be reached right now. Try again in a minute; if it keeps failing, tell your admin.`);
+    }
     if (!outcome.ok) {
-      await refuse(outcome.userId, outcome.reason);
+      await refuse(outcome.userId, outcome.reason, outcome.provider);
       throw new HttpError(401, 'invalid_credentials', WRONG);
     }
     const { user } = outcome;
@@ -165,7 +212,10 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
       target: user.id,
       result: 'ok',
       ip,
-      details: second.via === 'none' ? {} : { mfa: second.via, ...(remembered ? { rememberedDays: rememberDays } : {}) },
+      details: {
+        ...(outcome.provider ? { provider: outcome.provider } : {}),
+        ...(second.via === 'none' ? {} : { mfa: second.via, ...(remembered ? { rememberedDays: rememberDays } : {}) }),
+      },
     });
     res.json({ user: await meView(deps, user) });
   });

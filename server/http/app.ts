@@ -12,6 +12,7 @@ import { authenticate, currentPrincipal, hasRole, originCheck, requireRole, requ
 import { createOidcSignIn } from '../auth/oidc-sign-in.ts';
 import { createProviderAdminRouter, createProviderPublicRouter } from '../auth/provider-routes.ts';
 import type { ProviderRegistry } from '../auth/providers.ts';
+import { provisionExternalUser } from '../auth/provisioning.ts';
 import { createAuthRouter } from '../auth/routes.ts';
 import type { Broker } from '../broker/broker.ts';
 import type { SessionEvents } from '../broker/progress.ts';
@@ -97,7 +98,9 @@ export function createApp(deps: AppDeps): Express {
   api.use(authenticate(deps));
   api.use(originCheck(deps));
   api.get('/openapi.json', (_req, res) => void res.json(openApiDocument));
-  api.use(createAuthRouter(deps));
+  api.use(createAuthRouter(deps, {
+    directories: { list: () => deps.providers.ldap(), provision: (identity, ip) => provisionExternalUser(deps, identity, ip) },
+  }));
   api.use(createProviderPublicRouter(deps.providers));
   api.use(createOidcSignIn(deps));
   // Until a person the MFA policy covers has enrolled, only their account routes (the auth router

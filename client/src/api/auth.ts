@@ -12,6 +12,33 @@ export function login(credentials: Credentials): Promise<Me> {
   return api('/api/v1/auth/login', { method: 'POST', body: credentials, decode: decodeMe, redirectOn401: false });
 }
 
+/** A sign-in waiting for its second step after an identity provider (OIDC) sign-in. */
+export function loginCode(body: { otp: string; remember?: boolean }): Promise<Me> {
+  return api('/api/v1/auth/login/code', { method: 'POST', body, decode: decodeMe, redirectOn401: false });
+}
+
+export interface SignInProvider {
+  id: string;
+  kind: 'oidc' | 'ldap';
+  name: string;
+  /** OIDC only: where the browser goes to start (add ?next=). */
+  startUrl?: string;
+}
+
+function decodeProviders(x: unknown): SignInProvider[] {
+  if (!Array.isArray(x)) throw new Error('expected a list');
+  return x.flatMap((p: unknown) => {
+    const o = p as Record<string, unknown>;
+    if (typeof o.id !== 'string' || typeof o.name !== 'string' || (o.kind !== 'oidc' && o.kind !== 'ldap')) return [];
+    return [{ id: o.id, kind: o.kind, name: o.name, ...(typeof o.startUrl === 'string' ? { startUrl: o.startUrl } : {}) }];
+  });
+}
+
+/** The identity providers the sign-in page offers (public). */
+export function listSignInProviders(): Promise<SignInProvider[]> {
+  return api('/api/v1/auth/providers', { decode: decodeProviders, redirectOn401: false });
+}
+
 export function logout(): Promise<void> {
   return api('/api/v1/auth/logout', { method: 'POST', redirectOn401: false });
 }

@@ -1,7 +1,10 @@
-// Sign in with username and password; when the account has two-step verification, a second step
-// asks for the authenticator code (or a recovery code) and offers to remember this browser.
+// Sign in with username and password (a local account, or an LDAP directory's), or through an
+// identity provider (OIDC buttons); when the account has two-step verification, a second step asks
+// for the authenticator code (or a recovery code) and offers to remember this browser. After a
+// provider sign-in the gateway sends the browser back here with ?step=code for that second step,
+// or with ?error=REASON when the provider sign-in failed.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { login } from '../api/auth.ts';
+import { listSignInProviders, login, loginCode, type SignInProvider } from '../api/auth.ts';
 import { errorMessage, isApiError } from '../api/client.ts';
 import type { Me } from '../api/types.ts';
 import { Alert } from '../components/Alert.tsx';
@@ -10,15 +13,56 @@ import { Logo } from '../components/Logo.tsx';
 import { TextField } from '../components/TextField.tsx';
 import { useNow } from '../modules/useNow.ts';
 
+/** What a failed provider sign-in means for the person, by the reason the gateway gives. */
+export function providerFailureMessage(reason: string, provider: string): string {
+  switch (reason) {
+    case 'access_denied':
+      return `Sign-in with ${provider} was cancelled. Try again when you are ready.`;
+    case 'disabled':
+      return 'Your Deskport account is disabled. Ask your Deskport administrator to enable it.';
+    case 'expired':
+    case 'bad_state':
+      return `That sign-in with ${provider} took too long or was already used. Start again with the button below.`;
+    case 'provider_unreachable':
+      return `${provider} cannot be reached right now. Try again in a minute; if it keeps failing, tell your administrator.`;
+    case 'unknown_provider':
+      return 'That sign-in option is no longer available. Choose another one below.';
+    default:
+      return `Sign-in with ${provider} did not work (${reason}). Try again; if it keeps failing, tell your administrator.`;
+  }
+}
+
 export function SignInPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
-  const [username, setUsername] = useState('');
+  const [params] = useState(() => new URLSearchParams(location.search));
+  const codeStep = params.get('step') === 'code';
+  const [providers, setProviders] = useState<SignInProvider[]>([]);
+  const [leaving, setLeaving] = useState<string>();
+  const providerName = (id: string | null) => providers.find((p) => p.id === id)?.name ?? id ?? 'your provider';
+  const [username, setUsername] = useState(codeStep ? (params.get('user') ?? '') : '');
   const [password, setPassword] = useState('');
   const [otp, setOtp] = useState('');
-  const [needOtp, setNeedOtp] = useState(false);
+  const [needOtp, setNeedOtp] = useState(codeStep);
   const [useRecovery, setUseRecovery] = useState(false);
   const [remember, setRemember] = useState(false);
-  const [rememberDays, setRememberDays] = useState(0);
+  const [rememberDays, setRememberDays] = useState(codeStep ? Number(params.get('rememberDays')) || 0 : 0);
   const [error, setError] = useState<string>();
+  const failure = params.get('error');
+  // A provider sign-in that failed says why until the person tries again.
+  const [tried, setTried] = useState(false);
+  const failureText = failure && !tried && !needOtp ? providerFailureMessage(failure, providerName(params.get('provider'))) : undefined;
+
+  useEffect(() => {
+    listSignInProviders().then(setProviders, () => setProviders([]));
+  }, []);
+
+  const startProvider = (p: SignInProvider): void => {
+    if (!p.startUrl) return;
+    setLeaving(p.id);
+    const next = params.get('next');
+    location.assign(`${p.startUrl}${next && next.startsWith('/') && !next.startsWith('//') ? `?next=${encodeURIComponent(next)}` : ''}`);
+  };
+  const oidc = providers.filter((p) => p.kind === 'oidc' && p.startUrl);
+  const directories = providers.filter((p) => p.kind === 'ldap');
   const [busy, setBusy] = useState(false);
   const [retryUntil, setRetryUntil] = useState(0);
   const now = useNow(250, retryUntil > 0);
@@ -31,6 +75,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
   }, [needOtp, useRecovery]);
 
   const backToPassword = (): void => {
+    if (codeStep) return void location.assign('/signin');
     setNeedOtp(false);
     setUseRecovery(false);
     setOtp('');
@@ -41,7 +86,8 @@ export function SignInPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
   const submit = async (ev: Event): Promise<void> => {
     ev.preventDefault();
     if (busy || throttled) return;
-    if (!username.trim() || !password) {
+    setTried(true);
+    if (!codeStep && (!username.trim() || !password)) {
       setError('Enter your username and password.');
       return;
     }
@@ -53,13 +99,19 @@ export function SignInPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
         setError(useRecovery ? 'Enter one of your recovery codes.' : 'Enter the 6-digit code from your authenticator app.');
         return;
       }
-      onSignedIn(await login({ username: username.trim(), password, ...(needOtp ? { otp: otp.trim(), remember: remember && rememberDays > 0 } : {}) }));
+      onSignedIn(
+        codeStep
+          ? await loginCode({ otp: otp.trim(), remember: remember && rememberDays > 0 })
+          : await login({ username: username.trim(), password, ...(needOtp ? { otp: otp.trim(), remember: remember && rememberDays > 0 } : {}) }),
+      );
     } catch (e) {
       setBusy(false);
       if (isApiError(e) && e.code === 'otp_required') {
         const days = (e.details as { rememberDays?: unknown } | undefined)?.rememberDays;
         setRememberDays(typeof days === 'number' ? days : 0);
         setNeedOtp(true);
+      } else if (isApiError(e) && e.code === 'sign_in_expired') {
+        setError(`${e.message}`);
       } else if (isApiError(e) && e.code === 'invalid_otp') {
         setOtp('');
         setError(e.message);
@@ -82,7 +134,13 @@ export function SignInPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
           <span class="brand__name brand__name--lg">Deskport</span>
         </div>
         <h1 class="signin__title">{needOtp ? 'Two-step verification' : 'Sign in'}</h1>
-        {!needOtp && <p class="signin__lead">Reach your desktops from this browser tab.</p>}
+        {!needOtp && (
+          <p class="signin__lead">
+            {directories.length > 0
+              ? `Sign in with your Deskport account or your ${directories.map((d) => d.name).join(' or ')} account.`
+              : 'Reach your desktops from this browser tab.'}
+          </p>
+        )}
         <form class="stack" onSubmit={(ev) => void submit(ev)} noValidate aria-label="Sign in" data-testid="signin-form">
           {throttled && (
             <Alert>
@@ -93,7 +151,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
               Wait for the countdown, then sign in again.
             </Alert>
           )}
-          {!throttled && error && <Alert>{error}</Alert>}
+          {!throttled && (error ?? failureText) && <Alert>{error ?? failureText}</Alert>}
           {!needOtp && (
             <>
               <TextField id="signin-username" name="username" label="Username" value={username} onValue={setUsername} autocomplete="username" autoCapitalize="none" spellcheck={false} required autofocus />
@@ -103,7 +161,8 @@ export function SignInPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
           {needOtp && (
             <div class="stack" data-testid="signin-otp-step">
               <p class="signin__step">
-                Signing in as <strong>{username.trim()}</strong>.{' '}
+                Signing in as <strong>{username.trim()}</strong>
+                {codeStep ? ` with ${providerName(params.get('provider'))}` : ''}.{' '}
                 {useRecovery ? 'Enter one of the recovery codes you saved when you set up two-step verification.' : 'Open your authenticator app and enter the code it shows for Deskport.'}
               </p>
               <div class="field">
@@ -161,6 +220,18 @@ export function SignInPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
             {busy ? (needOtp ? 'Verifying…' : 'Signing in…') : needOtp ? 'Verify' : 'Sign in'}
           </Button>
         </form>
+        {!needOtp && oidc.length > 0 && (
+          <div class="signin__providers stack" data-testid="signin-providers">
+            <p class="signin__or">
+              <span>or</span>
+            </p>
+            {oidc.map((p) => (
+              <Button key={p.id} size="lg" class="btn--block" busy={leaving === p.id} disabled={leaving !== undefined} onClick={() => startProvider(p)} data-testid={`signin-provider-${p.id}`}>
+                {leaving === p.id ? `Going to ${p.name}…` : `Sign in with ${p.name}`}
+              </Button>
+            ))}
+          </div>
+        )}
       </div>
       <p class="signin__foot">Trouble signing in? Ask your Deskport administrator to check your account.</p>
     </main>
