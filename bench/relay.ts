@@ -137,6 +137,7 @@ try {
     `Bulk stream: ${SIZE / MiB} MiB per repetition in FramebufferUpdates of ${PAYLOAD / 1024} KiB pixels, ${REPS} repetitions per path, paths in turn.`,
     `Round trip: ${PINGS} sequential 25-byte ClientFence → ServerFence echoes per path (two interleaved rounds), after 200 warm-up pings and a 64 MiB warm-up stream.`,
     'Every path ends at the same fake VNC server process; the client is this process. Proxy CPU counts the relaying processes only (websockify: its whole process tree).',
+    'Agent in the gateway process: the gateway relays the desktop socket it gets from its embedded agent (DESKPORT_EMBEDDED_STREAMS=direct, the default); agent in its own process: through the agent\'s dial-back WebSocket.',
   ];
   writeResult<RelayData>(NAME, started, { sizeMiB: SIZE / MiB, reps: REPS, pings: PINGS, payload: PAYLOAD, profile }, notes, { paths: results, ratios, pids });
   console.log('\npath | MiB/s (median) | RTT p50 µs | RTT p99 µs | proxy CPU s/GiB');

@@ -121,7 +121,9 @@ export function createProviderAdminRouter(deps: ProviderRoutesDeps): Router {
       const field = SECRET_FIELDS[cur.kind];
       const { id: _i, name: _n, ...next } = b.config;
       // A secret left out (or empty) keeps the stored one: the form never sees it to send it back.
-      if ((next[field] === undefined || next[field] === '') && typeof cur.config[field] === 'string') next[field] = cur.config[field];
+      // null clears it (an anonymous directory search, a public OIDC client).
+      if (next[field] === null) delete next[field];
+      else if ((next[field] === undefined || next[field] === '') && typeof cur.config[field] === 'string') next[field] = cur.config[field];
       config = next;
     }
     validate(cur.kind, cur.id, name, config);

@@ -70,6 +70,10 @@ describe('identity providers over the admin API', () => {
     expect(edit.status).toBe(200);
     const test = await admin.post('/api/v1/admin/identity-providers/corp-ldap/test');
     expect(test.body).toMatchObject({ ok: true });
+    // null clears a secret: a bind DN without its password is then refused as an unauthenticated bind.
+    const cleared = await admin.call('PUT', '/api/v1/admin/identity-providers/corp-ldap', { config: { ...ldapConfig(), bindPassword: null } });
+    expect(cleared.status).toBe(400);
+    expect(JSON.stringify(cleared.body)).toContain('config.bindPassword');
     expect((await admin.post('/api/v1/admin/identity-providers/corp-sso/test')).body).toMatchObject({ ok: true });
 
     for (const id of ['corp-ldap', 'corp-sso']) {
