@@ -305,17 +305,23 @@ export function createOidcRouter(opts: OidcRouterOptions): Router {
     });
   }
 
+  /** The provider's strategy, or null after answering "unreachable" (discovery is retried next time). */
+  async function strategyOrFail(p: OidcProviderConfig, req: Request, res: Response): Promise<string | null> {
+    try {
+      return await strategyFor(p);
+    } catch (err) {
+      discovery.forget(p);
+      await fail(p.id, 'provider_unreachable', req, res, classify(err).detail);
+      return null;
+    }
+  }
+
   router.get('/auth/oidc/:providerId/start', async (req, res) => {
     const p = find(req.params.providerId);
     if (!p) throw notFound('sign-in provider');
     res.set('Cache-Control', 'no-store');
-    let name: string;
-    try {
-      name = await strategyFor(p);
-    } catch (err) {
-      discovery.forget(p);
-      return fail(p.id, 'provider_unreachable', req, res, classify(err).detail);
-    }
+    const name = await strategyOrFail(p, req, res);
+    if (!name) return;
     const attempt: OidcAttempt = { providerId: p.id, next: safeNextPath(req.query.next) ?? '/', expiresAt: opts.clock.now() + ATTEMPT_TTL_MS, checks: null };
     const id = attempts.put(attempt);
     res.cookie(ATTEMPT_COOKIE, id, { ...cookieOpts(p.id), maxAge: ATTEMPT_TTL_MS });
@@ -341,13 +347,8 @@ export function createOidcRouter(opts: OidcRouterOptions): Router {
     if (!attempt?.checks || attempt.providerId !== p.id) return fail(p.id, 'bad_state', req, res, { why: attempt ? 'other attempt' : 'no attempt' });
     if (attempt.expiresAt <= opts.clock.now()) return fail(p.id, 'expired', req, res);
     if (!['code', 'error', 'response'].some((k) => k in req.query)) return fail(p.id, 'bad_state', req, res, { why: 'no response parameters' });
-    let name: string;
-    try {
-      name = await strategyFor(p);
-    } catch (err) {
-      discovery.forget(p);
-      return fail(p.id, 'provider_unreachable', req, res, classify(err).detail);
-    }
+    const name = await strategyOrFail(p, req, res);
+    if (!name) return;
     const { codeVerifier, state, nonce } = attempt.checks;
     useSession(req, { [SESSION_KEY]: { code_verifier: codeVerifier, state, nonce } });
     await run(name, 'callback', req, res, async (err, user, info) => {
