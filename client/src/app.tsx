@@ -120,7 +120,9 @@ export function App() {
   if (!enrolFirst && route.name === 'shadow' && isHelpdesk(auth.me)) return <ShadowPage key={route.shadowId} shadowId={route.shadowId} />;
 
   const signOut = async (): Promise<void> => {
-    await logout().catch(() => {});
+    const providerSignOut = await logout().catch(() => null);
+    // Signed in through a provider that wants it: sign out there too (it sends the browser back).
+    if (providerSignOut) return void location.assign(providerSignOut);
     setAuth({ status: 'signedOut' });
     navigate(paths.signin(), { replace: true });
   };

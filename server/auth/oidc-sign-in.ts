@@ -10,7 +10,7 @@ import type { IdentityStore } from '../store/identity-types.ts';
 import type { Store } from '../store/types.ts';
 import type { AuthDeps } from './deps.ts';
 import { clientAddress } from './middleware.ts';
-import { createOidcRouter, type OidcFailureReason } from './oidc.ts';
+import { createOidcDiscovery, createOidcRouter, endSessionUrl, type OidcFailureReason } from './oidc.ts';
 import type { ProviderRegistry } from './providers.ts';
 import { provisionExternalUser } from './provisioning.ts';
 import { checkSecondFactor } from './mfa.ts';
@@ -129,5 +129,22 @@ export function createOidcSignIn(deps: OidcSignInDeps): RequestHandler {
     if (req.path === '/auth/login/code') return void codeRouter(req, res, next);
     router ??= build();
     router(req, res, next);
+  };
+}
+
+/**
+ * RP-initiated logout: the OIDC provider the person last signed in with, when it is configured
+ * with endSessionRedirect and offers an end_session_endpoint; null otherwise (or when unreachable).
+ */
+export function createEndSession(deps: Pick<OidcSignInDeps, 'store' | 'providers' | 'publicUrl'>): (userId: string) => Promise<string | null> {
+  const discovery = createOidcDiscovery();
+  return async (userId) => {
+    const oidc = deps.providers.oidc().filter((p) => p.endSessionRedirect);
+    if (oidc.length === 0) return null;
+    const last = (await deps.store.listIdentitiesOfUser(userId))
+      .filter((i) => oidc.some((p) => p.id === i.providerId))
+      .sort((a, b) => b.lastLoginAt - a.lastLoginAt)[0];
+    const provider = last && oidc.find((p) => p.id === last.providerId);
+    return provider ? endSessionUrl(provider, undefined, `${deps.publicUrl()}/signin`, discovery) : null;
   };
 }

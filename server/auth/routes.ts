@@ -33,6 +33,8 @@ export interface AuthRouterOptions {
     list: () => LdapProviderConfig[];
     provision: (identity: ExternalIdentity, ip: string) => Promise<ProvisionResult>;
   };
+  /** Where the browser should go after signing out here to sign out at its identity provider too. */
+  endSessionUrl?: (userId: string) => Promise<string | null>;
 }
 
 type FailReason = 'unknown_user' | 'no_password' | 'bad_password' | 'disabled' | 'directory_unavailable';
@@ -226,6 +228,9 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
     if (ended && p) {
       await deps.audit.record({ actor: p.user.username, action: 'auth.logout', target: p.user.id, result: 'ok', ip: clientAddress(req), details: {} });
     }
+    // Signed in through a provider configured for it: 200 with the provider's sign-out URL.
+    const endSession = ended && p && options.endSessionUrl ? await options.endSessionUrl(p.user.id).catch(() => null) : null;
+    if (endSession) return void res.json({ endSessionUrl: endSession });
     res.status(204).end();
   });
 

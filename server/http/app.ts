@@ -9,7 +9,7 @@ import { createAdminUsersRouter } from '../auth/admin-routes.ts';
 import { requireMfaEnrolled } from '../auth/mfa.ts';
 import type { AuthDeps } from '../auth/deps.ts';
 import { authenticate, currentPrincipal, hasRole, originCheck, requireRole, requireUser } from '../auth/middleware.ts';
-import { createOidcSignIn } from '../auth/oidc-sign-in.ts';
+import { createEndSession, createOidcSignIn } from '../auth/oidc-sign-in.ts';
 import { createProviderAdminRouter, createProviderPublicRouter } from '../auth/provider-routes.ts';
 import type { ProviderRegistry } from '../auth/providers.ts';
 import { provisionExternalUser } from '../auth/provisioning.ts';
@@ -100,6 +100,7 @@ export function createApp(deps: AppDeps): Express {
   api.get('/openapi.json', (_req, res) => void res.json(openApiDocument));
   api.use(createAuthRouter(deps, {
     directories: { list: () => deps.providers.ldap(), provision: (identity, ip) => provisionExternalUser(deps, identity, ip) },
+    endSessionUrl: createEndSession(deps),
   }));
   api.use(createProviderPublicRouter(deps.providers));
   api.use(createOidcSignIn(deps));

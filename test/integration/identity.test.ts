@@ -169,6 +169,24 @@ describe('OIDC sign-in through the gateway', () => {
     expect((await post('/api/v1/auth/login/code', { otp: code })).status).toBe(401);
   });
 
+  it('signing out also signs out at the provider when it is configured so (RP-initiated logout)', async () => {
+    const oidcConfig = { issuer: idp.issuer, clientId: CONFIDENTIAL_CLIENT.clientId, scopes: 'openid profile email groups', allowHttpIssuer: true };
+    expect((await admin.call('PUT', '/api/v1/admin/identity-providers/corp-sso', { config: { ...oidcConfig, endSessionRedirect: true } })).status).toBe(200);
+    const b = new OidcBrowser(t.url);
+    await b.request(await b.atProvider(await b.start('corp-sso'), { username: 'alice', password: OIDC_ACCOUNTS.alice!.password }));
+    const out = await b.request(`${t.url}/api/v1/auth/logout`, { method: 'POST', headers: { origin: t.url } });
+    expect(out.status).toBe(200);
+    const url = new URL(((await out.json()) as { endSessionUrl: string }).endSessionUrl);
+    expect(url.href.startsWith(idp.issuer)).toBe(true);
+    expect(url.searchParams.get('client_id')).toBe(CONFIDENTIAL_CLIENT.clientId);
+    expect(url.searchParams.get('post_logout_redirect_uri')).toBe(`${t.url}/signin`);
+    expect((await b.request(`${t.url}/api/v1/me`)).status).toBe(401);
+    // A local account signing out gets the plain 204.
+    const local = await login('dave', 'a-local-password-77');
+    expect((await fetch(`${t.url}/api/v1/auth/logout`, { method: 'POST', headers: { cookie: local.cookie, origin: t.url } })).status).toBe(204);
+    expect((await admin.call('PUT', '/api/v1/admin/identity-providers/corp-sso', { config: oidcConfig })).status).toBe(200);
+  });
+
   it('a disabled Deskport account cannot sign in through the provider', async () => {
     const users = (await admin.get('/api/v1/admin/users')).body as { id: string; username: string }[];
     const alice = users.find((u) => u.username === 'alice@corp-sso')!;

@@ -39,8 +39,13 @@ export function listSignInProviders(): Promise<SignInProvider[]> {
   return api('/api/v1/auth/providers', { decode: decodeProviders, redirectOn401: false });
 }
 
-export function logout(): Promise<void> {
-  return api('/api/v1/auth/logout', { method: 'POST', redirectOn401: false });
+/** Signs out; answers the identity provider's sign-out URL when the gateway says to go there too. */
+export function logout(): Promise<string | null> {
+  return api('/api/v1/auth/logout', {
+    method: 'POST',
+    redirectOn401: false,
+    decode: (x) => (x && typeof x === 'object' && typeof (x as { endSessionUrl?: unknown }).endSessionUrl === 'string' ? (x as { endSessionUrl: string }).endSessionUrl : null),
+  });
 }
 
 /** The signed-in person, or an ApiError with status 401 when nobody is. */
