@@ -49,6 +49,18 @@ describe('ldapProviderSchema', () => {
     });
   });
 
+  it('refuses clear-text passwords over the network unless asked to: ldaps, StartTLS, loopback or allowPlaintext', () => {
+    const at = (o: object) => ldapProviderSchema.safeParse({ ...base, ...o });
+    const plain = at({ url: 'ldap://ldap.corp.example' });
+    expect(plain.success).toBe(false);
+    expect(plain.error?.issues[0]).toMatchObject({ path: ['url'], message: expect.stringContaining('in clear') });
+    expect(at({ url: 'ldap://ldap.corp.example', startTls: true }).success).toBe(true);
+    expect(at({ url: 'ldaps://ldap.corp.example' }).success).toBe(true);
+    expect(at({ url: 'ldap://127.0.0.1:389' }).success).toBe(true);
+    expect(at({ url: 'ldap://[::1]:389' }).success).toBe(true);
+    expect(at({ url: 'ldap://ldap.corp.example', allowPlaintext: true }).success).toBe(true);
+  });
+
   it('accepts an Active Directory setup', () => {
     const ad = ldapProviderSchema.safeParse({
       ...base, url: 'ldaps://dc1.corp.example:636', tlsCaFile: '/etc/ssl/corp-ca.pem', bindDn: 'CN=svc,DC=corp', bindPassword: 'x',

@@ -36,6 +36,8 @@ export const ldapProviderSchema = z.strictObject({
   startTls: z.boolean().default(false),
   tlsCaFile: z.string().max(4096).startsWith('/', 'must be an absolute path').optional(),
   tlsRejectUnauthorized: z.boolean().default(true),
+  /** Passwords in clear over ldap:// without StartTLS to a host other than loopback: off unless set. */
+  allowPlaintext: z.boolean().default(false),
   bindDn: dn.default(''),
   bindPassword: z.string().max(MAX_PASSWORD).default(''),
   userBase: dn.min(1),
@@ -52,6 +54,9 @@ export const ldapProviderSchema = z.strictObject({
 }).superRefine((c, ctx) => {
   const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
   if (c.startTls && c.url.toLowerCase().startsWith('ldaps:')) issue('startTls', 'StartTLS is for ldap:// URLs; ldaps:// is already encrypted');
+  if (c.url.toLowerCase().startsWith('ldap:') && !c.startTls && !c.allowPlaintext && !isLoopbackUrl(c.url)) {
+    issue('url', 'passwords would cross the network in clear: use ldaps://, turn on StartTLS, or set allowPlaintext');
+  }
   if (c.tlsCaFile && !c.startTls && !c.url.toLowerCase().startsWith('ldaps:')) issue('tlsCaFile', 'a CA file needs ldaps:// or startTls');
   // A DN with an empty password is an "unauthenticated bind" (RFC 4513 5.1.2) that many servers accept.
   if ((c.bindDn === '') !== (c.bindPassword === '')) issue('bindPassword', 'bindDn and bindPassword go together (both empty means anonymous search)');
@@ -68,6 +73,11 @@ function isLdapUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+function isLoopbackUrl(value: string): boolean {
+  const h = new URL(value).hostname.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\./.test(h);
 }
 
 function isFilterTemplate(template: string, allowed: string[]): boolean {

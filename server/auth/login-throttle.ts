@@ -46,6 +46,14 @@ export interface LoginThrottleOptions {
   account?: Partial<ThrottleOptions>;
 }
 
+/**
+ * The throttling key of a typed username: what directories treat as the same name is one counter
+ * (Unicode compatibility forms, surrounding and repeated spaces, ASCII and Unicode case).
+ */
+export function accountKey(username: string): string {
+  return username.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
 export function createLoginThrottle(clock: Clock, o: LoginThrottleOptions = {}): LoginThrottle {
   const pairs: Throttle = createThrottle(clock, { ...PAIR_THROTTLE, ...o.pair });
   const addresses: Throttle = createThrottle(clock, { ...ADDRESS_THROTTLE, ...o.address });

@@ -4,13 +4,14 @@
 // back to the sign-in page with a reason it can explain. Everything is audited.
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { fromZod, HttpError } from '../http/errors.ts';
+import { fromZod, HttpError, tooMany } from '../http/errors.ts';
 import { secretToken, sha256 } from '../util/random.ts';
 import type { IdentityStore } from '../store/identity-types.ts';
 import type { Store } from '../store/types.ts';
 import type { AuthDeps } from './deps.ts';
 import { clientAddress } from './middleware.ts';
-import { createOidcDiscovery, createOidcRouter, endSessionUrl, type OidcFailureReason } from './oidc.ts';
+import { ATTEMPT_COOKIE, createOidcDiscovery, createOidcRouter, endSessionUrl, type OidcFailureReason } from './oidc.ts';
+import { accountKey, type LoginThrottle } from './login-throttle.ts';
 import type { ProviderRegistry } from './providers.ts';
 import { provisionExternalUser } from './provisioning.ts';
 import { checkSecondFactor } from './mfa.ts';
@@ -22,6 +23,8 @@ export interface OidcSignInDeps extends AuthDeps {
   store: Store & IdentityStore;
   providers: ProviderRegistry;
   publicUrl: () => string;
+  /** The sign-in throttle the password form uses: a wrong code here counts the same. */
+  throttle: LoginThrottle;
 }
 
 /** Where a failed attempt lands: the sign-in page reads `error` and `provider`. */
@@ -39,7 +42,9 @@ export const PENDING_COOKIE = 'deskport_mfa_pending';
 const PENDING_TTL_MS = 5 * 60_000;
 const PENDING_MAX = 10_000;
 const PENDING_TRIES = 5;
-const codeBody = z.strictObject({ otp: z.string().min(1, 'must not be empty').max(32), remember: z.boolean().optional() });
+// No code at all asks only whether this browser is remembered (its cookie is SameSite=Strict, so
+// the cross-site callback never carries it; this same-site POST does).
+const codeBody = z.strictObject({ otp: z.string().max(32).optional(), remember: z.boolean().optional() });
 
 /** Mounted under /api/v1. The router is built on first use, once the public URL is known. */
 export function createOidcSignIn(deps: OidcSignInDeps): RequestHandler {
@@ -71,9 +76,19 @@ export function createOidcSignIn(deps: OidcSignInDeps): RequestHandler {
       pending.delete(hash);
       throw new HttpError(401, 'sign_in_expired', 'This sign-in has expired. Sign in with your provider again.');
     }
-    const second = await checkSecondFactor(deps, req, user, parsed.data.otp);
     const ip = clientAddress(req);
+    const attempt = { account: accountKey(user.username), ip };
+    const wait = deps.throttle.check(attempt);
+    if (wait) throw tooMany(wait.waitS, `Too many wrong codes. Wait ${wait.waitS} seconds and try again.`);
+    const otp = parsed.data.otp?.trim() ? parsed.data.otp : undefined;
+    if (otp) deps.throttle.charge(attempt);
+    const second = await checkSecondFactor(deps, req, user, otp);
+    if (!second.ok && second.reason === 'otp_required') {
+      throw new HttpError(401, 'otp_required', 'Enter the 6-digit code from your authenticator app.', { rememberDays: (await deps.store.getMfaPolicy()).rememberDays });
+    }
     if (!second.ok) {
+      const lock = deps.throttle.failed(attempt);
+      if (lock) await deps.audit.record({ actor: user.username, action: 'auth.throttled', target: user.id, result: 'denied', ip, details: { scope: lock.scope, lockS: lock.lockS } });
       p.tries++;
       if (p.tries >= PENDING_TRIES) pending.delete(hash);
       await deps.audit.record({ actor: user.username, action: 'auth.login', target: user.id, result: 'failed', ip, details: { provider: p.providerId, reason: second.reason } });
@@ -81,6 +96,7 @@ export function createOidcSignIn(deps: OidcSignInDeps): RequestHandler {
         ? 'Too many wrong codes. Sign in with your provider again.'
         : 'That code is not right, or was used already. Enter the current code from your authenticator app, or a recovery code.');
     }
+    deps.throttle.succeeded(attempt);
     pending.delete(hash);
     res.clearCookie(PENDING_COOKIE, cookieOpts);
     if (second.via === 'recovery') {
@@ -115,13 +131,15 @@ export function createOidcSignIn(deps: OidcSignInDeps): RequestHandler {
           res.cookie(PENDING_COOKIE, key, { ...cookieOpts, maxAge: PENDING_TTL_MS });
           const { rememberDays } = await deps.store.getMfaPolicy();
           const q = new URLSearchParams({ step: 'code', provider: identity.providerId, user: r.user.username, rememberDays: String(rememberDays), next });
+          await deps.audit.record({ actor: r.user.username, action: 'auth.login', target: r.user.id, result: 'denied', ip, details: { provider: identity.providerId, reason: 'otp_required' } });
           return void res.redirect(303, `/signin?${q}`);
         }
         await finish(req, res, r.user.id, identity.providerId, { created: r.created, ...(second.via === 'none' ? {} : { mfa: second.via }) });
         res.redirect(303, next);
       },
       onFailure: async (providerId, reason, req, res) => {
-        await deps.audit.record({ actor: `provider:${providerId}`.slice(0, 64), action: 'auth.login', target: null, result: 'failed', ip: clientAddress(req), details: { provider: providerId, reason } });
+        // A callback without an attempt of this browser is noise anyone can send: logged, not audited.
+        if (parseCookies(req.headers.cookie).has(ATTEMPT_COOKIE)) await deps.audit.record({ actor: `provider:${providerId}`.slice(0, 64), action: 'auth.login', target: null, result: 'failed', ip: clientAddress(req), details: { provider: providerId, reason } });
         res.redirect(303, signInFailurePath(reason, providerId));
       },
     });

@@ -92,7 +92,7 @@ describe('next path', () => {
     expect(safeNextPath('/a/../b')).toBe('/b');
   });
   it('refuses anything that could leave the site', () => {
-    for (const bad of ['//evil.example', '/\\evil.example', 'https://evil.example/', 'javascript:alert(1)', 'desktops', '/\tevil', '/a\nb', '', '/' + 'a'.repeat(2048)]) {
+    for (const bad of ['//evil.example', '/.//evil.example', '/a/..//evil.example', '/%2e//evil.example', '/\\evil.example', 'https://evil.example/', 'javascript:alert(1)', 'desktops', '/\tevil', '/a\nb', '', '/' + 'a'.repeat(2048)]) {
       expect(safeNextPath(bad), bad).toBeNull();
     }
     expect(safeNextPath(['/a', '/b'])).toBeNull();

@@ -100,7 +100,9 @@ export function safeNextPath(raw: unknown): string | null {
   if (!raw.startsWith('/') || raw.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(raw)) return null;
   const base = 'http://deskport.invalid';
   const u = new URL(raw, base);
-  return u.origin === base ? u.pathname + u.search + u.hash : null;
+  // Dot-segments normalise back into "//host" ("/.//evil", "/a/..//evil"): check the result too.
+  if (u.origin !== base || u.pathname.startsWith('//') || u.pathname.startsWith('/\\')) return null;
+  return u.pathname + u.search + u.hash;
 }
 
 // ---- Per-attempt secrets ----------------------------------------------------------------------

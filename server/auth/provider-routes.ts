@@ -40,6 +40,9 @@ const mappingsBody = z.strictObject({
     .max(500),
 });
 
+/** Settings that say where (and as whom) the secret is used. */
+const TARGET_FIELDS = { oidc: ['issuer', 'clientId', 'tokenEndpointAuthMethod'], ldap: ['url', 'bindDn', 'startTls'] } as const;
+
 export interface ProviderRoutesDeps extends AuthDeps {
   store: Store & IdentityStore;
   providers: ProviderRegistry;
@@ -121,9 +124,13 @@ export function createProviderAdminRouter(deps: ProviderRoutesDeps): Router {
       const field = SECRET_FIELDS[cur.kind];
       const { id: _i, name: _n, ...next } = b.config;
       // A secret left out (or empty) keeps the stored one: the form never sees it to send it back.
+      // The stored secret only ever goes to the server it was given for: pointing the provider
+      // elsewhere (or at another account) without re-entering it drops it.
+      const sameTarget = TARGET_FIELDS[cur.kind].every((k) => JSON.stringify(next[k]) === JSON.stringify(cur.config[k]));
       // null clears it (an anonymous directory search, a public OIDC client).
       if (next[field] === null) delete next[field];
-      else if ((next[field] === undefined || next[field] === '') && typeof cur.config[field] === 'string') next[field] = cur.config[field];
+      else if ((next[field] === undefined || next[field] === '') && typeof cur.config[field] === 'string' && sameTarget) next[field] = cur.config[field];
+      else if (next[field] === '') delete next[field];
       config = next;
     }
     validate(cur.kind, cur.id, name, config);
@@ -132,7 +139,8 @@ export function createProviderAdminRouter(deps: ProviderRoutesDeps): Router {
     });
     if (!updated) throw notFound('identity provider');
     await deps.providers.reload();
-    await audit(req, res, 'idp.update', cur.id, { changed: Object.keys(b), secretChanged: Boolean(b.config && b.config[SECRET_FIELDS[cur.kind]]) });
+    const changedSettings = b.config ? Object.keys({ ...cur.config, ...config }).filter((k) => k !== SECRET_FIELDS[cur.kind] && JSON.stringify(cur.config[k]) !== JSON.stringify(config[k])) : [];
+    await audit(req, res, 'idp.update', cur.id, { changed: Object.keys(b), settings: changedSettings, secretChanged: config[SECRET_FIELDS[cur.kind]] !== cur.config[SECRET_FIELDS[cur.kind]] });
     res.json(await view(updated));
   });
 
@@ -157,7 +165,9 @@ export function createProviderAdminRouter(deps: ProviderRoutesDeps): Router {
     });
     if (unknown.length) throw badRequest(`Unknown group(s): ${unknown.join(', ')}. Create them first.`, [{ field: 'mappings', problem: `unknown groups: ${unknown.join(', ')}` }]);
     await store.replaceGroupMappings(cur.id, mappings);
-    await audit(req, res, 'idp.mappings', cur.id, { count: mappings.length });
+    await audit(req, res, 'idp.mappings', cur.id, {
+      mappings: parsed.data.mappings.map((m) => ({ externalGroup: m.externalGroup, ...(m.group !== undefined ? { group: m.group } : { role: m.role }) })),
+    });
     res.json(await view(cur));
   });
 

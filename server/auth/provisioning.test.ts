@@ -67,12 +67,22 @@ describe('provisionExternalUser', () => {
     expect(r.user.roles).toEqual(['user']);
   });
 
-  it('links an admin-created account without a password of the same name (pre-provisioned for SSO)', async () => {
+  it('never links by name, not even an account without a password', async () => {
     await store.createUser({ id: 'u-pre', username: 'alice', displayName: 'Alice', roles: ['user', 'helpdesk'], groups: [], disabled: false, passwordHash: null, createdAt: 1 });
     const r = await provisionExternalUser(deps, alice({ groups: [] }), null);
     if (!r.ok) throw new Error('refused');
-    expect(r.user.id).toBe('u-pre');
-    expect(r.user.roles).toEqual(['user', 'helpdesk']);
+    expect(r.user.id).not.toBe('u-pre');
+    expect(r.user.roles).toEqual(['user']);
+  });
+
+  it('matches external groups by ASCII case only (a Kelvin sign is not a K)', async () => {
+    await store.replaceGroupMappings('corp', [{ id: 'm9', providerId: 'corp', externalGroup: 'kiosk-admins', groupId: null, role: 'admin' }]);
+    const r = await provisionExternalUser(deps, alice({ groups: ['\u212Aiosk-admins'] }), null);
+    if (!r.ok) throw new Error('refused');
+    expect(r.user.roles).toEqual(['user']);
+    const again = await provisionExternalUser(deps, alice({ groups: ['KIOSK-Admins'] }), null);
+    if (!again.ok) throw new Error('refused');
+    expect([...again.user.roles].sort()).toEqual(['admin', 'user']);
   });
 
   it('refuses a disabled account', async () => {

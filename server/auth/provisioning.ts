@@ -28,6 +28,8 @@ export function baseUsername(identity: ExternalIdentity): string {
   return cleaned || 'user';
 }
 
+export const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (c) => c.toLowerCase());
+
 /** Set arithmetic the sync rule needs: (current − previouslyManaged) ∪ granted, in a stable order. */
 export function syncGrants<T extends string>(current: readonly T[], previouslyManaged: readonly T[], granted: readonly T[]): T[] {
   const kept = current.filter((x) => !previouslyManaged.includes(x));
@@ -49,13 +51,10 @@ export async function provisionExternalUser(deps: ProvisionDeps, identity: Exter
   let created = false;
 
   if (!user) {
+    // Accounts are linked by (provider, subject) only, never by name: an existing account of the
+    // same name is someone else's (or another provider's), and the newcomer gets another name.
     const base = baseUsername(identity);
-    // An account an admin created for this person without a password (and no other provider)
-    // is theirs; any other existing account of that name is someone else's and is never taken over.
-    const existing = await store.getUserByName(base);
-    if (existing && existing.passwordHash === null && (await store.listIdentitiesOfUser(existing.id)).length === 0) {
-      user = existing;
-    } else {
+    {
       for (let attempt = 0; !user && attempt < 3; attempt++) {
         const username = await freeUsername(store, base, identity.providerId);
         try {
@@ -73,8 +72,9 @@ export async function provisionExternalUser(deps: ProvisionDeps, identity: Exter
   }
   if (user.disabled) return { ok: false, reason: 'disabled', user };
 
-  const wanted = new Set(identity.groups.map((g) => g.toLowerCase()));
-  const mappings = (await store.listGroupMappings(identity.providerId)).filter((m) => wanted.has(m.externalGroup.toLowerCase()));
+  // ASCII case only, like the store's NOCASE: Unicode folding would let "\u212Aiosk" match "kiosk".
+  const wanted = new Set(identity.groups.map(asciiLower));
+  const mappings = (await store.listGroupMappings(identity.providerId)).filter((m) => wanted.has(asciiLower(m.externalGroup)));
   const existingGroups = new Set((await store.listGroups()).map((g) => g.id));
   const grantedGroups = [...new Set(mappings.flatMap((m) => (m.groupId && existingGroups.has(m.groupId) ? [m.groupId] : [])))];
   const grantedRoles = [...new Set(mappings.flatMap((m) => (m.role ? [m.role] : [])))];
@@ -92,7 +92,10 @@ export async function provisionExternalUser(deps: ProvisionDeps, identity: Exter
   if (created || changed) {
     await deps.audit.record({
       actor: `provider:${identity.providerId}`, action: created ? 'user.provision' : 'user.sync', target: user.id, result: 'ok', ip,
-      details: { username: user.username, groups: grantedGroups, roles: grantedRoles, externalGroups: identity.groups.slice(0, 50) },
+      details: {
+        username: user.username, groups: grantedGroups, roles: grantedRoles, externalGroups: identity.groups.slice(0, 50),
+        ...(link ? { removedGroups: link.managedGroups.filter((g) => !grantedGroups.includes(g)), removedRoles: link.managedRoles.filter((r) => !grantedRoles.includes(r)) } : {}),
+      },
     });
   }
   return { ok: true, user, created };

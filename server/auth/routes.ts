@@ -13,7 +13,7 @@ import type { ProvisionResult } from './provisioning.ts';
 import { createAccountRouter } from './account-routes.ts';
 import { issueApiToken } from './api-tokens.ts';
 import { passwordPolicyOf, type AuthDeps } from './deps.ts';
-import { createLoginThrottle, type LoginAttempt, type LoginThrottle } from './login-throttle.ts';
+import { accountKey, createLoginThrottle, type LoginAttempt, type LoginThrottle } from './login-throttle.ts';
 import { checkSecondFactor, mfaStatus, requireMfaEnrolled } from './mfa.ts';
 import { createMfaRouter } from './mfa-routes.ts';
 import { clientAddress, currentPrincipal, principalOf, requireUser } from './middleware.ts';
@@ -130,7 +130,8 @@ async function rememberedAccount(deps: AuthDeps, req: Request): Promise<string |
   const value = readRememberCookie(req);
   const b = value ? await deps.store.getRememberedBrowser(sha256(value)) : null;
   if (!b || b.expiresAt <= deps.clock.now()) return null;
-  return (await deps.store.getUser(b.userId))?.username.toLowerCase() ?? null;
+  const name = (await deps.store.getUser(b.userId))?.username;
+  return name === undefined ? null : accountKey(name);
 }
 
 const OTP_REFUSED = {
@@ -149,7 +150,7 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
     const { username, otp, remember } = parsed.data;
     const ip = clientAddress(req);
     // Case-folded so "Admin" and "admin" share one counter whatever the store's collation.
-    const account = username.toLowerCase();
+    const account = accountKey(username);
     const attempt: LoginAttempt = { account, ip, trustedBrowser: (await rememberedAccount(deps, req)) === account };
     const actor = username.slice(0, 64);
 
@@ -263,7 +264,7 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
     const parsed = changePasswordBody.safeParse(req.body);
     if (!parsed.success) throw fromZod(parsed.error);
     const ip = clientAddress(req);
-    const attempt: LoginAttempt = { account: user.username.toLowerCase(), ip };
+    const attempt: LoginAttempt = { account: accountKey(user.username), ip };
     const wait = throttle.check(attempt);
     if (wait) throw tooMany(wait.waitS, `Too many attempts. Try again in ${wait.waitS} s.`);
     if (!(await verifyPassword(user.passwordHash, parsed.data.currentPassword))) {

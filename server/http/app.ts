@@ -14,6 +14,7 @@ import { createProviderAdminRouter, createProviderPublicRouter } from '../auth/p
 import type { ProviderRegistry } from '../auth/providers.ts';
 import { provisionExternalUser } from '../auth/provisioning.ts';
 import { createAuthRouter } from '../auth/routes.ts';
+import { createLoginThrottle } from '../auth/login-throttle.ts';
 import type { Broker } from '../broker/broker.ts';
 import type { SessionEvents } from '../broker/progress.ts';
 import type { Metrics } from '../metrics.ts';
@@ -93,17 +94,20 @@ export function createApp(deps: AppDeps): Express {
     res.status(r.ok ? 200 : 503).json({ status: r.ok ? 'ready' : 'not_ready', checks: r.checks });
   });
 
+  // One throttle for every way of proving who one is (password, directory, code after a provider).
+  const loginThrottle = createLoginThrottle(deps.clock);
   const api = express.Router();
   api.use(express.json({ limit: deps.maxBodyBytes, strict: true }));
   api.use(authenticate(deps));
   api.use(originCheck(deps));
   api.get('/openapi.json', (_req, res) => void res.json(openApiDocument));
   api.use(createAuthRouter(deps, {
+    throttle: loginThrottle,
     directories: { list: () => deps.providers.ldap(), provision: (identity, ip) => provisionExternalUser(deps, identity, ip) },
     endSessionUrl: createEndSession(deps),
   }));
   api.use(createProviderPublicRouter(deps.providers));
-  api.use(createOidcSignIn(deps));
+  api.use(createOidcSignIn({ ...deps, throttle: loginThrottle }));
   // Until a person the MFA policy covers has enrolled, only their account routes (the auth router
   // above) answer: no desktops, tickets, shadowing or administration (docs/account-security.md).
   const enrolled = requireMfaEnrolled(deps);

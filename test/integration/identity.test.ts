@@ -70,6 +70,10 @@ describe('identity providers over the admin API', () => {
     expect(edit.status).toBe(200);
     const test = await admin.post('/api/v1/admin/identity-providers/corp-ldap/test');
     expect(test.body).toMatchObject({ ok: true });
+    // Pointing the directory elsewhere without re-entering the password drops it (it never goes to another server).
+    const moved = await admin.call('PUT', '/api/v1/admin/identity-providers/corp-ldap', { config: { ...ldapConfig(), url: 'ldap://127.0.0.1:1', bindPassword: undefined } });
+    expect(moved.status).toBe(400);
+    expect(JSON.stringify(moved.body)).toContain('config.bindPassword');
     // null clears a secret: a bind DN without its password is then refused as an unauthenticated bind.
     const cleared = await admin.call('PUT', '/api/v1/admin/identity-providers/corp-ldap', { config: { ...ldapConfig(), bindPassword: null } });
     expect(cleared.status).toBe(400);

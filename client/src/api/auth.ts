@@ -13,7 +13,7 @@ export function login(credentials: Credentials): Promise<Me> {
 }
 
 /** A sign-in waiting for its second step after an identity provider (OIDC) sign-in. */
-export function loginCode(body: { otp: string; remember?: boolean }): Promise<Me> {
+export function loginCode(body: { otp?: string; remember?: boolean }): Promise<Me> {
   return api('/api/v1/auth/login/code', { method: 'POST', body, decode: decodeMe, redirectOn401: false });
 }
 

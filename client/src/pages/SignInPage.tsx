@@ -53,6 +53,12 @@ export function SignInPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
 
   useEffect(() => {
     listSignInProviders().then(setProviders, () => setProviders([]));
+    // After a provider sign-in: a browser remembered for two-step verification needs no code.
+    if (codeStep) {
+      loginCode({}).then(onSignedIn, (e: unknown) => {
+        if (isApiError(e) && e.code !== 'otp_required') setError(e.message);
+      });
+    }
   }, []);
 
   const startProvider = (p: SignInProvider): void => {
