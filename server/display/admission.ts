@@ -18,6 +18,8 @@ export interface Admission {
   refusal(): string | null;
   /** The event loop's p99 delay over the last complete window, in milliseconds. */
   loopDelayP99Ms(): number;
+  /** Ends the current window now (the timer does this every windowMs; tests call it directly). */
+  rollWindow(): void;
   stop(): void;
 }
 
@@ -25,14 +27,15 @@ export function createAdmission(o: AdmissionOptions): Admission {
   let histogram: IntervalHistogram | undefined;
   let timer: NodeJS.Timeout | undefined;
   let p99Ms = 0;
+  const roll = (): void => {
+    if (!histogram) return;
+    p99Ms = histogram.count > 0 ? histogram.percentile(99) / 1e6 : 0;
+    histogram.reset();
+  };
   if (o.maxLoopDelayMs > 0) {
     histogram = monitorEventLoopDelay({ resolution: 20 });
     histogram.enable();
-    const h = histogram;
-    timer = setInterval(() => {
-      p99Ms = h.count > 0 ? h.percentile(99) / 1e6 : 0;
-      h.reset();
-    }, o.windowMs ?? 2000);
+    timer = setInterval(roll, o.windowMs ?? 2000);
     timer.unref();
   }
   return {
@@ -42,6 +45,7 @@ export function createAdmission(o: AdmissionOptions): Admission {
       return null;
     },
     loopDelayP99Ms: () => p99Ms,
+    rollWindow: roll,
     stop() {
       clearInterval(timer);
       histogram?.disable();
