@@ -9,6 +9,7 @@ import { MIN_PASSWORD_LENGTH, passwordProblems, type PasswordDraft, type Passwor
 import { useNow } from '../modules/useNow.ts';
 import { Alert } from './Alert.tsx';
 import { Button } from './Button.tsx';
+import { FailureAlert, type FormFailure } from './FailureAlert.tsx';
 import { TextField } from './TextField.tsx';
 
 const EMPTY: PasswordDraft = { current: '', next: '', repeat: '' };
@@ -21,7 +22,7 @@ export function ChangePasswordForm({ username, minLength = MIN_PASSWORD_LENGTH }
   const [left, setLeft] = useState<ReadonlySet<PasswordField>>(new Set());
   const [submitted, setSubmitted] = useState(false);
   const [serverErrors, setServerErrors] = useState<Partial<Record<PasswordField, string>>>({});
-  const [failure, setFailure] = useState<{ message: string; lines: string[] }>();
+  const [failure, setFailure] = useState<FormFailure>();
   const [changed, setChanged] = useState(false);
   const [busy, setBusy] = useState(false);
   const [retryUntil, setRetryUntil] = useState(0);
@@ -103,18 +104,7 @@ export function ChangePasswordForm({ username, minLength = MIN_PASSWORD_LENGTH }
           </Alert>
         </div>
       )}
-      {!throttled && failure && (
-        <Alert title="Your password was not changed">
-          {failure.message}
-          {failure.lines.length > 0 && (
-            <ul class="alert__list">
-              {failure.lines.map((l) => (
-                <li key={l}>{l}</li>
-              ))}
-            </ul>
-          )}
-        </Alert>
-      )}
+      {!throttled && failure && <FailureAlert title="Your password was not changed" failure={failure} />}
       {changed && (
         <div data-testid="password-changed">
           <Alert tone="success">Password changed. Other browsers signed in as you were signed out.</Alert>

@@ -1,7 +1,7 @@
 // Admin console, sign-in: the identity providers (OpenID Connect, LDAP / Active Directory) people
 // can sign in with, one provider's settings, connection test and group mappings, and delete.
-import { useCallback, useEffect, useState } from 'preact/hooks';
-import { listGroups, type Group } from '../api/adminGroups.ts';
+import { useState } from 'preact/hooks';
+import { listGroups } from '../api/adminGroups.ts';
 import { deleteProvider, listProviders, updateProvider, type IdentityProvider, type ProviderKind } from '../api/adminIdentity.ts';
 import { errorMessage } from '../api/client.ts';
 import { ConnectionTest } from '../components/admin/ConnectionTest.tsx';
@@ -16,15 +16,20 @@ import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { PageHeading } from '../components/PageHeading.tsx';
 import { PageLoading } from '../components/Spinner.tsx';
+import { useLoad } from '../modules/useLoad.ts';
 
 type View = { mode: 'list' } | { mode: 'choose' } | { mode: 'create'; kind: ProviderKind } | { mode: 'edit'; id: string };
 
 const SUBTITLE = 'Let people sign in with your OpenID Connect provider or LDAP / Active Directory, and turn their groups into Deskport groups and roles. Local Deskport accounts keep working.';
 
 export function AdminIdentityPage() {
-  const [providers, setProviders] = useState<IdentityProvider[]>();
-  const [groups, setGroups] = useState<Group[]>();
-  const [error, setError] = useState<string>();
+  const { data, setData, error, reload } = useLoad(async (signal) => {
+    const [providers, groups] = await Promise.all([listProviders(signal), listGroups(signal)]);
+    return { providers, groups };
+  });
+  const providers = data?.providers;
+  const groups = data?.groups;
+  const setProviders = (update: (ps: IdentityProvider[]) => IdentityProvider[]): void => setData((d) => d && { ...d, providers: update(d.providers) });
   const [view, setView] = useState<View>({ mode: 'list' });
   const [notice, setNotice] = useState<string>();
   const [deleting, setDeleting] = useState<IdentityProvider>();
@@ -32,23 +37,6 @@ export function AdminIdentityPage() {
   const [toggleError, setToggleError] = useState<string>();
   const [dirty, setDirty] = useState({ form: false, mappings: false });
   const [leaving, setLeaving] = useState(false);
-
-  const load = useCallback(async (signal?: AbortSignal) => {
-    try {
-      const [ps, gs] = await Promise.all([listProviders(signal), listGroups(signal)]);
-      setProviders(ps);
-      setGroups(gs);
-      setError(undefined);
-    } catch (e) {
-      if (!signal?.aborted) setError(errorMessage(e));
-    }
-  }, []);
-
-  useEffect(() => {
-    const ac = new AbortController();
-    void load(ac.signal);
-    return () => ac.abort();
-  }, [load]);
 
   const go = (next: View): void => {
     setNotice(undefined);
@@ -58,7 +46,7 @@ export function AdminIdentityPage() {
     window.scrollTo({ top: 0 });
   };
   const backToList = (): void => (dirty.form || dirty.mappings ? setLeaving(true) : go({ mode: 'list' }));
-  const replace = (p: IdentityProvider): void => setProviders((ps) => (ps?.some((x) => x.id === p.id) ? ps.map((x) => (x.id === p.id ? p : x)) : [...(ps ?? []), p]));
+  const replace = (p: IdentityProvider): void => setProviders((ps) => (ps.some((x) => x.id === p.id) ? ps.map((x) => (x.id === p.id ? p : x)) : [...ps, p]));
 
   const saved = (p: IdentityProvider, created: boolean): void => {
     replace(p);
@@ -87,7 +75,7 @@ export function AdminIdentityPage() {
 
   const remove = async (p: IdentityProvider): Promise<void> => {
     await deleteProvider(p.id);
-    setProviders((ps) => ps?.filter((x) => x.id !== p.id));
+    setProviders((ps) => ps.filter((x) => x.id !== p.id));
     go({ mode: 'list' });
     setNotice(`Deleted ${p.name}. Its users keep their Deskport accounts.`);
   };
@@ -121,7 +109,7 @@ export function AdminIdentityPage() {
       return (
         <>
           <PageHeading title="Sign-in" subtitle={SUBTITLE} />
-          {error ? <Alert action={<Button onClick={() => void load()}>Reload</Button>}>{error}</Alert> : providers ? <Alert title="This provider no longer exists" action={<Button onClick={() => go({ mode: 'list' })}>Back to providers</Button>}>Another admin may have deleted it.</Alert> : <PageLoading label="Loading providers…" />}
+          {error ? <Alert action={<Button onClick={() => void reload()}>Reload</Button>}>{error}</Alert> : providers ? <Alert title="This provider no longer exists" action={<Button onClick={() => go({ mode: 'list' })}>Back to providers</Button>}>Another admin may have deleted it.</Alert> : <PageLoading label="Loading providers…" />}
         </>
       );
     }
@@ -180,7 +168,7 @@ export function AdminIdentityPage() {
       {view.mode === 'choose' && <ProviderKindChooser onChoose={(kind) => go({ mode: 'create', kind })} onCancel={() => go({ mode: 'list' })} />}
       {view.mode === 'create' && <IdentityProviderForm key={view.kind} kind={view.kind} onSaved={saved} onCancel={() => go({ mode: 'list' })} />}
       {error && (
-        <Alert action={<Button onClick={() => void load()}>Reload</Button>}>
+        <Alert action={<Button onClick={() => void reload()}>Reload</Button>}>
           {error}
         </Alert>
       )}

@@ -1,8 +1,8 @@
 // Admin console, pools: the list, one form for creating and editing, and delete with a confirm.
-import { useCallback, useEffect, useState } from 'preact/hooks';
-import { listGroups, type Group } from '../api/adminGroups.ts';
+import { useState } from 'preact/hooks';
+import { listGroups } from '../api/adminGroups.ts';
 import { deletePool, listAdminPools, type AdminPool } from '../api/adminPools.ts';
-import { ApiError, errorMessage, isApiError } from '../api/client.ts';
+import { ApiError, isApiError } from '../api/client.ts';
 import { PoolForm } from '../components/admin/PoolForm.tsx';
 import { PoolsTable } from '../components/admin/PoolsTable.tsx';
 import { Alert } from '../components/Alert.tsx';
@@ -11,33 +11,21 @@ import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { PageHeading } from '../components/PageHeading.tsx';
 import { PageLoading } from '../components/Spinner.tsx';
+import { useLoad } from '../modules/useLoad.ts';
 
 type Editing = { mode: 'create' } | { mode: 'edit'; pool: AdminPool };
 
 export function AdminPoolsPage() {
-  const [pools, setPools] = useState<AdminPool[]>();
-  const [groups, setGroups] = useState<Group[]>();
-  const [error, setError] = useState<string>();
+  const { data, setData, error, reload } = useLoad(async (signal) => {
+    const [pools, groups] = await Promise.all([listAdminPools(signal), listGroups(signal)]);
+    return { pools, groups };
+  });
+  const pools = data?.pools;
+  const groups = data?.groups;
+  const setPools = (update: (ps: AdminPool[]) => AdminPool[]): void => setData((d) => d && { ...d, pools: update(d.pools) });
   const [editing, setEditing] = useState<Editing>();
   const [deleting, setDeleting] = useState<AdminPool>();
   const [notice, setNotice] = useState<string>();
-
-  const load = useCallback(async (signal?: AbortSignal) => {
-    try {
-      const [ps, gs] = await Promise.all([listAdminPools(signal), listGroups(signal)]);
-      setPools(ps);
-      setGroups(gs);
-      setError(undefined);
-    } catch (e) {
-      if (!signal?.aborted) setError(errorMessage(e));
-    }
-  }, []);
-
-  useEffect(() => {
-    const ac = new AbortController();
-    void load(ac.signal);
-    return () => ac.abort();
-  }, [load]);
 
   const groupNames = new Map((groups ?? []).map((g) => [g.id, g.name]));
   const open = (next: Editing): void => {
@@ -46,7 +34,7 @@ export function AdminPoolsPage() {
   };
 
   const saved = (pool: AdminPool, created: boolean): void => {
-    setPools((ps) => (created ? [...(ps ?? []), pool] : ps?.map((p) => (p.id === pool.id ? pool : p))));
+    setPools((ps) => (created ? [...ps, pool] : ps.map((p) => (p.id === pool.id ? pool : p))));
     setEditing(undefined);
     setNotice(created ? `Created ${pool.name}. Entitled users see it on My desktops now.` : `Saved ${pool.name}.`);
   };
@@ -60,7 +48,7 @@ export function AdminPoolsPage() {
       }
       throw e;
     }
-    setPools((ps) => ps?.filter((p) => p.id !== pool.id));
+    setPools((ps) => ps.filter((p) => p.id !== pool.id));
     if (editing?.mode === 'edit' && editing.pool.id === pool.id) setEditing(undefined);
     setNotice(`Deleted ${pool.name}.`);
   };
@@ -85,7 +73,7 @@ export function AdminPoolsPage() {
         />
       )}
       {error && (
-        <Alert action={<Button onClick={() => void load()}>Reload</Button>}>
+        <Alert action={<Button onClick={() => void reload()}>Reload</Button>}>
           {error}
         </Alert>
       )}

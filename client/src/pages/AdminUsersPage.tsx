@@ -1,6 +1,6 @@
 // Admin console, users and groups: the user list (enable/disable, roles, delete) with a form to create
 // one, and below it the groups with a form to create one.
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { deleteUser, listUsers, updateUser, type AdminUser } from '../api/admin.ts';
 import { deleteGroup, listGroups, type Group } from '../api/adminGroups.ts';
 import { resetUserMfa } from '../api/adminMfa.ts';
@@ -19,6 +19,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { PageHeading } from '../components/PageHeading.tsx';
 import { PageLoading } from '../components/Spinner.tsx';
+import { useLoad } from '../modules/useLoad.ts';
 
 function memberNote(n: number): string {
   if (n === 0) return 'Nobody is in it.';
@@ -26,10 +27,10 @@ function memberNote(n: number): string {
 }
 
 export function AdminUsersPage({ me }: { me: Me }) {
-  const [users, setUsers] = useState<AdminUser[]>();
-  const [groups, setGroups] = useState<Group[]>();
-  const [error, setError] = useState<string>();
-  const [groupsError, setGroupsError] = useState<string>();
+  const { data: users, setData: setUsers, error: usersError, reload } = useLoad(listUsers);
+  const { data: groups, setData: setGroups, error: groupsError, reload: reloadGroups } = useLoad(listGroups);
+  const [toggleError, setToggleError] = useState<string>();
+  const error = toggleError ?? usersError;
   const [busyId, setBusyId] = useState<string>();
   const [deleting, setDeleting] = useState<AdminUser>();
   const [resetting, setResetting] = useState<AdminUser>();
@@ -38,39 +39,14 @@ export function AdminUsersPage({ me }: { me: Me }) {
   const [deletingGroup, setDeletingGroup] = useState<Group>();
   const [resettingMfa, setResettingMfa] = useState<AdminUser>();
 
-  const load = useCallback(async (signal?: AbortSignal) => {
-    try {
-      setUsers(await listUsers(signal));
-      setError(undefined);
-    } catch (e) {
-      if (!signal?.aborted) setError(errorMessage(e));
-    }
-  }, []);
-
-  const loadGroups = useCallback(async (signal?: AbortSignal) => {
-    try {
-      setGroups(await listGroups(signal));
-      setGroupsError(undefined);
-    } catch (e) {
-      if (!signal?.aborted) setGroupsError(errorMessage(e));
-    }
-  }, []);
-
-  useEffect(() => {
-    const ac = new AbortController();
-    void load(ac.signal);
-    void loadGroups(ac.signal);
-    return () => ac.abort();
-  }, [load, loadGroups]);
-
   const toggleDisabled = async (user: AdminUser): Promise<void> => {
     setBusyId(user.id);
-    setError(undefined);
+    setToggleError(undefined);
     try {
       const updated = await updateUser(user.id, { disabled: !user.disabled });
       setUsers((us) => us?.map((u) => (u.id === updated.id ? updated : u)));
     } catch (e) {
-      setError(errorMessage(e));
+      setToggleError(errorMessage(e));
     } finally {
       setBusyId(undefined);
     }
@@ -86,7 +62,7 @@ export function AdminUsersPage({ me }: { me: Me }) {
         <div class="admin-column">
           <section aria-label="User list" class="admin-column">
             {error && (
-              <Alert action={<Button onClick={() => void load()}>Reload</Button>}>
+              <Alert action={<Button onClick={() => (setToggleError(undefined), void reload())}>Reload</Button>}>
                 {error}
               </Alert>
             )}
@@ -109,7 +85,7 @@ export function AdminUsersPage({ me }: { me: Me }) {
               <p class="muted">People in a group may use the pools entitled to it. A pool entitled to no group is open to everyone.</p>
             </div>
             {groupsError && (
-              <Alert action={<Button onClick={() => void loadGroups()}>Reload</Button>}>
+              <Alert action={<Button onClick={() => void reloadGroups()}>Reload</Button>}>
                 {groupsError}
               </Alert>
             )}
@@ -123,7 +99,7 @@ export function AdminUsersPage({ me }: { me: Me }) {
         </div>
         <aside>
           <CreateUserForm groups={groups} onCreated={(u) => setUsers((us) => [...(us ?? []).filter((x) => x.id !== u.id), u])} />
-          <MfaPolicyCard groups={groups} onSaved={() => void load()} />
+          <MfaPolicyCard groups={groups} onSaved={() => void reload()} />
         </aside>
       </div>
       {editingRoles && (
@@ -155,7 +131,7 @@ export function AdminUsersPage({ me }: { me: Me }) {
           onConfirm={async () => {
             await resetUserMfa(resettingMfa.id);
             setPasswordNote(`${resettingMfa.displayName}’s two-step verification was reset; they sign in with their password and set it up again.`);
-            await load();
+            await reload();
           }}
         >
           For a lost or replaced phone. Their authenticator secret, recovery codes and remembered browsers are removed. If the MFA policy covers them, they must set it up again before using desktops.
@@ -184,7 +160,7 @@ export function AdminUsersPage({ me }: { me: Me }) {
           onConfirm={async () => {
             await deleteGroup(deletingGroup.id);
             setGroups((gs) => gs?.filter((g) => g.id !== deletingGroup.id));
-            await load();
+            await reload();
           }}
         >
           {memberNote(members.get(deletingGroup.name) ?? 0)} A group that is the only one entitled to some pool cannot be deleted: that would open the pool to everyone.

@@ -1,14 +1,16 @@
 // "API tokens": personal tokens for scripts (name, created, expires, last used; never the token
 // after creation), a form to create one (shown once, with copy) and revoke.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { createToken, listTokens, revokeToken, type ApiTokenInfo } from '../../api/account.ts';
 import { errorMessage } from '../../api/client.ts';
 import { formatAgo, formatDateTime } from '../../modules/time.ts';
+import { useLoad } from '../../modules/useLoad.ts';
 import { Alert } from '../Alert.tsx';
 import { Badge } from '../Badge.tsx';
 import { Button } from '../Button.tsx';
 import { ConfirmDialog } from '../ConfirmDialog.tsx';
 import { CopyButton } from '../CopyButton.tsx';
+import { DataTable, RowActions } from '../DataTable.tsx';
 import { TextField } from '../TextField.tsx';
 
 const EXPIRY = [
@@ -19,39 +21,27 @@ const EXPIRY = [
 ];
 
 export function ApiTokensSection() {
-  const [tokens, setTokens] = useState<ApiTokenInfo[]>();
-  const [error, setError] = useState<string>();
+  const { data: tokens, setData: setTokens, error: loadError, reload } = useLoad(listTokens);
+  const [createError, setCreateError] = useState<string>();
+  const error = createError ?? loadError;
   const [name, setName] = useState('');
   const [days, setDays] = useState(90);
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<{ name: string; token: string }>();
   const [revoking, setRevoking] = useState<ApiTokenInfo>();
 
-  const load = async (signal?: AbortSignal) => {
-    try {
-      setTokens(await listTokens(signal));
-    } catch (e) {
-      if (!signal?.aborted) setError(errorMessage(e));
-    }
-  };
-  useEffect(() => {
-    const ac = new AbortController();
-    void load(ac.signal);
-    return () => ac.abort();
-  }, []);
-
   const create = async (ev: Event) => {
     ev.preventDefault();
-    if (!name.trim()) return setError('Give the token a name, e.g. the script that uses it.');
+    if (!name.trim()) return setCreateError('Give the token a name, e.g. the script that uses it.');
     setBusy(true);
-    setError(undefined);
+    setCreateError(undefined);
     try {
       const t = await createToken(name.trim(), days || undefined);
       setCreated({ name: name.trim(), token: t.token });
       setName('');
-      await load();
+      await reload();
     } catch (e) {
-      setError(errorMessage(e));
+      setCreateError(errorMessage(e));
     } finally {
       setBusy(false);
     }
@@ -79,36 +69,21 @@ export function ApiTokensSection() {
       )}
       {tokens && tokens.length === 0 && <p class="muted">No tokens yet.</p>}
       {tokens && tokens.length > 0 && (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Created</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                <th scope="col" class="table__actions-col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.map((t) => (
-                <tr key={t.id} data-testid="token-row" class={t.expired ? 'is-muted' : undefined}>
-                  <td class="cell-main">{t.name}</td>
-                  <td>{formatAgo(t.createdAt)}</td>
-                  <td>{t.expired ? <Badge tone="neutral">Expired</Badge> : t.expiresAt ? formatDateTime(t.expiresAt) : 'Never'}</td>
-                  <td>{t.lastUsedAt ? formatAgo(t.lastUsedAt) : 'Never'}</td>
-                  <td class="table__actions">
-                    <Button size="sm" variant="subtle-danger" onClick={() => setRevoking(t)} aria-label={`Revoke token ${t.name}`}>
-                      Revoke
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['Name', 'Created', 'Expires', 'Last used']} actions>
+          {tokens.map((t) => (
+            <tr key={t.id} data-testid="token-row" class={t.expired ? 'is-muted' : undefined}>
+              <td class="cell-main">{t.name}</td>
+              <td>{formatAgo(t.createdAt)}</td>
+              <td>{t.expired ? <Badge tone="neutral">Expired</Badge> : t.expiresAt ? formatDateTime(t.expiresAt) : 'Never'}</td>
+              <td>{t.lastUsedAt ? formatAgo(t.lastUsedAt) : 'Never'}</td>
+              <RowActions>
+                <Button size="sm" variant="subtle-danger" onClick={() => setRevoking(t)} aria-label={`Revoke token ${t.name}`}>
+                  Revoke
+                </Button>
+              </RowActions>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <form class="token-form" onSubmit={(ev) => void create(ev)}>
         <TextField id="token-name" name="name" label="New token name" value={name} onValue={setName} placeholder="e.g. nightly-report" maxLength={100} />

@@ -1,43 +1,33 @@
 // "Signed-in browsers": every live sign-in of this account (this one marked), where and when it
 // started and was last used, with sign-out per browser and "Sign out everywhere else".
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { browserLabel, listBrowsers, revokeBrowser, revokeOtherBrowsers, type SignedInBrowser } from '../../api/account.ts';
 import { errorMessage } from '../../api/client.ts';
 import { formatAgo } from '../../modules/time.ts';
+import { useLoad } from '../../modules/useLoad.ts';
 import { Alert } from '../Alert.tsx';
 import { Badge } from '../Badge.tsx';
 import { Button } from '../Button.tsx';
 import { ConfirmDialog } from '../ConfirmDialog.tsx';
+import { DataTable, RowActions } from '../DataTable.tsx';
 
 export function SignedInBrowsers() {
-  const [items, setItems] = useState<SignedInBrowser[]>();
-  const [error, setError] = useState<string>();
+  const { data: items, setData: setItems, error: loadError, reload } = useLoad(listBrowsers);
+  const [revokeError, setRevokeError] = useState<string>();
+  const error = revokeError ?? loadError;
   const [note, setNote] = useState<string>();
   const [busyId, setBusyId] = useState<string>();
   const [confirmAll, setConfirmAll] = useState(false);
 
-  const load = async (signal?: AbortSignal) => {
-    try {
-      setItems(await listBrowsers(signal));
-      setError(undefined);
-    } catch (e) {
-      if (!signal?.aborted) setError(errorMessage(e));
-    }
-  };
-  useEffect(() => {
-    const ac = new AbortController();
-    void load(ac.signal);
-    return () => ac.abort();
-  }, []);
-
   const revoke = async (b: SignedInBrowser) => {
     setBusyId(b.id);
+    setRevokeError(undefined);
     try {
       await revokeBrowser(b.id);
       setItems((xs) => xs?.filter((x) => x.id !== b.id));
       setNote(`${browserLabel(b.userAgent)} was signed out.`);
     } catch (e) {
-      setError(errorMessage(e));
+      setRevokeError(errorMessage(e));
     } finally {
       setBusyId(undefined);
     }
@@ -64,42 +54,27 @@ export function SignedInBrowsers() {
         </Alert>
       )}
       {items && (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Browser</th>
-                <th scope="col">Address</th>
-                <th scope="col">Signed in</th>
-                <th scope="col">Last active</th>
-                <th scope="col" class="table__actions-col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((b) => (
-                <tr key={b.id} data-testid="browser-row">
-                  <td>
-                    <div class="cell-main" title={b.userAgent}>
-                      {browserLabel(b.userAgent)} {b.current && <Badge tone="green">This browser</Badge>}
-                    </div>
-                  </td>
-                  <td class="mono">{b.ip ?? '—'}</td>
-                  <td>{formatAgo(b.createdAt)}</td>
-                  <td>{b.current ? 'Now' : formatAgo(b.lastSeenAt)}</td>
-                  <td class="table__actions">
-                    {!b.current && (
-                      <Button size="sm" variant="subtle-danger" busy={busyId === b.id} onClick={() => void revoke(b)} aria-label={`Sign out ${browserLabel(b.userAgent)} at ${b.ip ?? 'unknown address'}`}>
-                        Sign out
-                      </Button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['Browser', 'Address', 'Signed in', 'Last active']} actions>
+          {items.map((b) => (
+            <tr key={b.id} data-testid="browser-row">
+              <td>
+                <div class="cell-main" title={b.userAgent}>
+                  {browserLabel(b.userAgent)} {b.current && <Badge tone="green">This browser</Badge>}
+                </div>
+              </td>
+              <td class="mono">{b.ip ?? '—'}</td>
+              <td>{formatAgo(b.createdAt)}</td>
+              <td>{b.current ? 'Now' : formatAgo(b.lastSeenAt)}</td>
+              <RowActions>
+                {!b.current && (
+                  <Button size="sm" variant="subtle-danger" busy={busyId === b.id} onClick={() => void revoke(b)} aria-label={`Sign out ${browserLabel(b.userAgent)} at ${b.ip ?? 'unknown address'}`}>
+                    Sign out
+                  </Button>
+                )}
+              </RowActions>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {confirmAll && (
         <ConfirmDialog
@@ -109,8 +84,9 @@ export function SignedInBrowsers() {
           onClose={() => setConfirmAll(false)}
           onConfirm={async () => {
             const n = await revokeOtherBrowsers();
+            setRevokeError(undefined);
             setNote(`${n} other ${n === 1 ? 'browser was' : 'browsers were'} signed out. Remembered browsers will ask for a code again.`);
-            await load();
+            await reload();
           }}
         >
           Every other browser signed in as you is signed out at once, and browsers remembered for two-step verification must enter a code again. This browser stays signed in.

@@ -1,9 +1,10 @@
 // "Two-step verification" on the Account page: set up TOTP (password, then QR code or the secret
 // typed by hand, then a code to confirm), show the recovery codes once (copy / download), and turn
 // it off again with the password or a code.
-import { useEffect, useState } from 'preact/hooks';
-import { confirmTotp, disableTotp, fetchMfa, startTotpSetup, type MfaStatus, type TotpSetup } from '../../api/account.ts';
+import { useState } from 'preact/hooks';
+import { confirmTotp, disableTotp, fetchMfa, startTotpSetup, type TotpSetup } from '../../api/account.ts';
 import { errorMessage, isApiError } from '../../api/client.ts';
+import { useLoad } from '../../modules/useLoad.ts';
 import { Alert } from '../Alert.tsx';
 import { Badge } from '../Badge.tsx';
 import { Button } from '../Button.tsx';
@@ -17,33 +18,21 @@ type Step = { name: 'idle' } | { name: 'password' } | { name: 'scan'; setup: Tot
 const grouped = (secret: string) => secret.replace(/(.{4})/g, '$1 ').trim();
 
 export function TwoStepSection({ username, localAccount, onChanged }: { username: string; localAccount: boolean; onChanged(): void }) {
-  const [status, setStatus] = useState<MfaStatus>();
+  const { data: status, error: loadError, reload } = useLoad(fetchMfa);
   const [step, setStep] = useState<Step>({ name: 'idle' });
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
-  const [error, setError] = useState<string>();
+  const [actionError, setActionError] = useState<string>();
+  const error = actionError ?? loadError;
   const [busy, setBusy] = useState(false);
-
-  const load = async (signal?: AbortSignal) => {
-    try {
-      setStatus(await fetchMfa(signal));
-    } catch (e) {
-      if (!signal?.aborted) setError(errorMessage(e));
-    }
-  };
-  useEffect(() => {
-    const ac = new AbortController();
-    void load(ac.signal);
-    return () => ac.abort();
-  }, []);
 
   const run = async (action: () => Promise<void>) => {
     setBusy(true);
-    setError(undefined);
+    setActionError(undefined);
     try {
       await action();
     } catch (e) {
-      setError(isApiError(e) && e.code === 'invalid_credentials' ? 'That password (or code) is not right.' : errorMessage(e));
+      setActionError(isApiError(e) && e.code === 'invalid_credentials' ? 'That password (or code) is not right.' : errorMessage(e));
     } finally {
       setBusy(false);
     }
@@ -60,14 +49,14 @@ export function TwoStepSection({ username, localAccount, onChanged }: { username
     run(async () => {
       const codes = await confirmTotp(code.trim());
       setStep({ name: 'codes', codes });
-      await load();
+      await reload();
     });
   const disable = () =>
     run(async () => {
       await disableTotp(/^\d{6}$/.test(password.trim()) || !localAccount ? { code: password.trim() } : { password });
       setPassword('');
       setStep({ name: 'idle' });
-      await load();
+      await reload();
       onChanged();
     });
 
@@ -75,7 +64,7 @@ export function TwoStepSection({ username, localAccount, onChanged }: { username
     setStep({ name: 'idle' });
     setPassword('');
     setCode('');
-    setError(undefined);
+    setActionError(undefined);
   };
 
   return (

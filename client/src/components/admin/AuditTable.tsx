@@ -3,6 +3,7 @@
 import type { AuditEvent } from '../../api/adminAudit.ts';
 import { formatDateTime } from '../../modules/time.ts';
 import { ResultBadge } from '../Badge.tsx';
+import { DataTable } from '../DataTable.tsx';
 
 export function compactJson(details: unknown): string {
   if (details === undefined || details === null) return '';
@@ -24,52 +25,37 @@ function shortTime(at: number | undefined): string {
 
 export function AuditTable({ events }: { events: AuditEvent[] }) {
   return (
-    <div class="table-wrap">
-      <table class="table table--dense" data-testid="audit-table">
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Actor</th>
-            <th scope="col">Action</th>
-            <th scope="col">Target</th>
-            <th scope="col">Result</th>
-            <th scope="col">IP</th>
-            <th scope="col">Details</th>
+    <DataTable testId="audit-table" dense columns={['Time', 'Actor', 'Action', 'Target', 'Result', 'IP', 'Details']}>
+      {events.map((e) => {
+        const details = compactJson(e.details);
+        return (
+          <tr key={e.id} data-testid={`audit-row-${e.id}`} data-action={e.action} data-result={e.result}>
+            <td class="nowrap" title={formatDateTime(e.at)}>
+              {shortTime(e.at)}
+            </td>
+            <td class="nowrap">{e.actor ?? <span class="muted">—</span>}</td>
+            <td class="mono nowrap">{e.action}</td>
+            <td class="mono">
+              <span class="clamp-1 target" title={e.target}>
+                {e.target ?? <span class="muted">—</span>}
+              </span>
+            </td>
+            <td>
+              <ResultBadge result={e.result} />
+            </td>
+            <td class="mono nowrap">{e.ip ?? <span class="muted">—</span>}</td>
+            <td class="mono details-cell">
+              {details ? (
+                <span class="clamp-2" title={details}>
+                  {details}
+                </span>
+              ) : (
+                <span class="muted">—</span>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {events.map((e) => {
-            const details = compactJson(e.details);
-            return (
-              <tr key={e.id} data-testid={`audit-row-${e.id}`} data-action={e.action} data-result={e.result}>
-                <td class="nowrap" title={formatDateTime(e.at)}>
-                  {shortTime(e.at)}
-                </td>
-                <td class="nowrap">{e.actor ?? <span class="muted">—</span>}</td>
-                <td class="mono nowrap">{e.action}</td>
-                <td class="mono">
-                  <span class="clamp-1 target" title={e.target}>
-                    {e.target ?? <span class="muted">—</span>}
-                  </span>
-                </td>
-                <td>
-                  <ResultBadge result={e.result} />
-                </td>
-                <td class="mono nowrap">{e.ip ?? <span class="muted">—</span>}</td>
-                <td class="mono details-cell">
-                  {details ? (
-                    <span class="clamp-2" title={details}>
-                      {details}
-                    </span>
-                  ) : (
-                    <span class="muted">—</span>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }

@@ -8,6 +8,7 @@ import { fieldProblems, unplacedProblems } from '../../api/fieldErrors.ts';
 import { ROLES, type Role } from '../../api/types.ts';
 import { Alert } from '../Alert.tsx';
 import { Button } from '../Button.tsx';
+import { FailureAlert, type FormFailure } from '../FailureAlert.tsx';
 import { FieldNote } from '../FieldNote.tsx';
 import { GroupPicker } from '../GroupPicker.tsx';
 import { TextField } from '../TextField.tsx';
@@ -29,7 +30,7 @@ export function CreateUserForm({ groups, onCreated }: { groups: Group[] | undefi
   const [groupIds, setGroupIds] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<{ message: string; lines: string[] }>();
+  const [failure, setFailure] = useState<FormFailure>();
   const [created, setCreated] = useState<string>();
   const formRef = useRef<HTMLFormElement>(null);
 
@@ -74,18 +75,7 @@ export function CreateUserForm({ groups, onCreated }: { groups: Group[] | undefi
   return (
     <form ref={formRef} class="card stack" onSubmit={(ev) => void submit(ev)} aria-labelledby="new-user-title" data-testid="create-user-form" noValidate>
       <h2 id="new-user-title" class="card__title">New user</h2>
-      {failure && (
-        <Alert>
-          {failure.message}
-          {failure.lines.length > 0 && (
-            <ul class="alert__list">
-              {failure.lines.map((l) => (
-                <li key={l}>{l}</li>
-              ))}
-            </ul>
-          )}
-        </Alert>
-      )}
+      {failure && <FailureAlert failure={failure} />}
       {created && <Alert tone="success">Created {created}. They can sign in now.</Alert>}
       <TextField id="new-user-username" name="username" label="Username" value={username} onValue={setUsername} error={errors.username} autocomplete="off" autoCapitalize="none" spellcheck={false} required />
       <TextField id="new-user-display-name" name="displayName" label="Display name" value={displayName} onValue={setDisplayName} error={errors.displayName} autocomplete="off" placeholder="e.g. Ada Lovelace" />

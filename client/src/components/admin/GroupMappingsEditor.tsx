@@ -8,6 +8,7 @@ import { mappingsFromRows, newRow, rowsChanged, rowsFromMappings, type MappingRo
 import { paths } from '../../modules/router.ts';
 import { Alert } from '../Alert.tsx';
 import { Button } from '../Button.tsx';
+import { RowActions } from '../DataTable.tsx';
 import { Link } from '../Link.tsx';
 
 const ROLE_LABEL: Record<Role, string> = { user: 'User', helpdesk: 'Helpdesk', admin: 'Administrator' };
@@ -130,11 +131,11 @@ export function GroupMappingsEditor({ provider, groups, onSaved, onDirty }: Prop
                     {targetErr && <span id={`map-${r.key}-target-error`} class="field__error">{targetErr}</span>}
                     {r.grants === 'role' && r.target === 'admin' && <span class="field__hint idp-mappings__warn">Everyone in this group becomes a Deskport administrator.</span>}
                   </td>
-                  <td class="table__actions">
+                  <RowActions>
                     <Button size="sm" variant="subtle-danger" onClick={() => remove(r.key)} aria-label={`Remove mapping, row ${i + 1}`}>
                       Remove
                     </Button>
-                  </td>
+                  </RowActions>
                 </tr>
               );
             })}

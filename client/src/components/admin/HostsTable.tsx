@@ -4,6 +4,7 @@ import type { Host, HostAction } from '../../api/adminHosts.ts';
 import { formatAgo, formatDateTime } from '../../modules/time.ts';
 import { Badge, HostStateBadge } from '../Badge.tsx';
 import { Button } from '../Button.tsx';
+import { DataTable, RowActions } from '../DataTable.tsx';
 
 interface Props {
   hosts: Host[];
@@ -29,71 +30,54 @@ function capacityNote(h: Host): string {
 
 export function HostsTable({ hosts, now, busy, onAction, onRemove }: Props) {
   return (
-    <div class="table-wrap">
-      <table class="table" data-testid="hosts-table">
-        <thead>
-          <tr>
-            <th scope="col">Host</th>
-            <th scope="col">State</th>
-            <th scope="col">Connected</th>
-            <th scope="col">Drivers</th>
-            <th scope="col" class="num">Capacity</th>
-            <th scope="col" class="nowrap">Last heartbeat</th>
-            <th scope="col" class="table__actions-col">
-              <span class="visually-hidden">Actions</span>
-            </th>
+    <DataTable testId="hosts-table" columns={['Host', 'State', 'Connected', 'Drivers', { label: 'Capacity', class: 'num' }, { label: 'Last heartbeat', class: 'nowrap' }]} actions>
+      {hosts.map((h) => {
+        const labels = Object.entries(h.labels);
+        return (
+          <tr key={h.id} data-testid={`host-row-${h.id}`} data-host-name={h.name} data-state={h.state}>
+            <td class="cell-wide">
+              <div class="cell-main">{h.name}</div>
+              <div class="cell-sub mono">{h.id}</div>
+              {labels.length > 0 && <div class="cell-sub">{labels.map(([k, v]) => `${k}=${v}`).join(', ')}</div>}
+            </td>
+            <td>
+              <HostStateBadge state={h.state} />
+            </td>
+            <td>
+              <span class={h.connected ? 'conn conn--yes' : 'conn'}>
+                <span class="conn__dot" aria-hidden="true" />
+                {h.connected ? 'Connected' : 'Not connected'}
+              </span>
+            </td>
+            <td>
+              <div class="badges">
+                {h.drivers.length === 0 && <span class="muted">—</span>}
+                {h.drivers.map((d) => (
+                  <Badge key={d}>{d}</Badge>
+                ))}
+              </div>
+            </td>
+            <td class="num nowrap">
+              <div>{h.desktops ?? '—'} / {h.capacity.desktops ?? '—'} desktops</div>
+              {h.spares ? <div class="cell-sub">{h.spares} warm</div> : null}
+              {capacityNote(h) && <div class="cell-sub">{capacityNote(h)}</div>}
+            </td>
+            <td class="nowrap" title={formatDateTime(h.lastHeartbeatAt)}>
+              {h.lastHeartbeatAt === undefined ? <span class="muted">never</span> : formatAgo(h.lastHeartbeatAt, now)}
+            </td>
+            <RowActions>
+              {actionsFor(h.state).map((a) => (
+                <Button key={a} size="sm" busy={busy?.id === h.id && busy.action === a} disabled={busy !== undefined} onClick={() => onAction(h, a)} aria-label={`${LABEL[a]} ${h.name}`}>
+                  {LABEL[a]}
+                </Button>
+              ))}
+              <Button size="sm" variant="subtle-danger" disabled={busy !== undefined} onClick={() => onRemove(h)} aria-label={`Remove ${h.name}`}>
+                Remove
+              </Button>
+            </RowActions>
           </tr>
-        </thead>
-        <tbody>
-          {hosts.map((h) => {
-            const labels = Object.entries(h.labels);
-            return (
-              <tr key={h.id} data-testid={`host-row-${h.id}`} data-host-name={h.name} data-state={h.state}>
-                <td class="cell-wide">
-                  <div class="cell-main">{h.name}</div>
-                  <div class="cell-sub mono">{h.id}</div>
-                  {labels.length > 0 && <div class="cell-sub">{labels.map(([k, v]) => `${k}=${v}`).join(', ')}</div>}
-                </td>
-                <td>
-                  <HostStateBadge state={h.state} />
-                </td>
-                <td>
-                  <span class={h.connected ? 'conn conn--yes' : 'conn'}>
-                    <span class="conn__dot" aria-hidden="true" />
-                    {h.connected ? 'Connected' : 'Not connected'}
-                  </span>
-                </td>
-                <td>
-                  <div class="badges">
-                    {h.drivers.length === 0 && <span class="muted">—</span>}
-                    {h.drivers.map((d) => (
-                      <Badge key={d}>{d}</Badge>
-                    ))}
-                  </div>
-                </td>
-                <td class="num nowrap">
-                  <div>{h.desktops ?? '—'} / {h.capacity.desktops ?? '—'} desktops</div>
-                  {h.spares ? <div class="cell-sub">{h.spares} warm</div> : null}
-                  {capacityNote(h) && <div class="cell-sub">{capacityNote(h)}</div>}
-                </td>
-                <td class="nowrap" title={formatDateTime(h.lastHeartbeatAt)}>
-                  {h.lastHeartbeatAt === undefined ? <span class="muted">never</span> : formatAgo(h.lastHeartbeatAt, now)}
-                </td>
-                <td class="table__actions">
-                  {actionsFor(h.state).map((a) => (
-                    <Button key={a} size="sm" busy={busy?.id === h.id && busy.action === a} disabled={busy !== undefined} onClick={() => onAction(h, a)} aria-label={`${LABEL[a]} ${h.name}`}>
-                      {LABEL[a]}
-                    </Button>
-                  ))}
-                  <Button size="sm" variant="subtle-danger" disabled={busy !== undefined} onClick={() => onRemove(h)} aria-label={`Remove ${h.name}`}>
-                    Remove
-                  </Button>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }

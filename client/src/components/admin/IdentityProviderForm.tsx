@@ -6,9 +6,9 @@ import { createProvider, updateProvider, type IdentityProvider, type ProviderKin
 import { errorMessage, isApiError } from '../../api/client.ts';
 import { friendlyProblem } from '../../api/fieldErrors.ts';
 import { draftFromProvider, inputFromDraft, labelSettings, patchFromInput, providerFieldErrors, slugify, type Errors, type ProviderDraft } from '../../modules/identityForm.ts';
-import { Alert } from '../Alert.tsx';
 import { Button } from '../Button.tsx';
 import { CheckField } from '../CheckField.tsx';
+import { FailureAlert, type FormFailure } from '../FailureAlert.tsx';
 import { TextField } from '../TextField.tsx';
 import { LdapSettings } from './LdapSettings.tsx';
 import { OidcSettings } from './OidcSettings.tsx';
@@ -39,7 +39,7 @@ export function IdentityProviderForm({ kind: newKind, provider, onSaved, onCance
   const initial = useMemo(() => draftFromProvider(kind, provider), [provider]);
   const [draft, setDraft] = useState<ProviderDraft>(initial);
   const [errors, setErrors] = useState<Errors>({});
-  const [failure, setFailure] = useState<{ message: string; lines: string[] }>();
+  const [failure, setFailure] = useState<FormFailure>();
   const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
   const dirty = JSON.stringify(draft) !== JSON.stringify(initial);
@@ -103,16 +103,7 @@ export function IdentityProviderForm({ kind: newKind, provider, onSaved, onCance
       <h2 id="idp-form-title" class="card__title">{title}</h2>
       {failure && (
         <div data-testid="idp-form-failure">
-          <Alert title="The provider was not saved">
-            {failure.message}
-            {failure.lines.length > 0 && (
-              <ul class="alert__list">
-                {failure.lines.map((l) => (
-                  <li key={l}>{l}</li>
-                ))}
-              </ul>
-            )}
-          </Alert>
+          <FailureAlert title="The provider was not saved" failure={failure} />
         </div>
       )}
       <section class="form-section" aria-labelledby="idp-form-general">

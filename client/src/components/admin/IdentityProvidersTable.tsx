@@ -3,6 +3,7 @@
 import type { IdentityProvider } from '../../api/adminIdentity.ts';
 import { Badge } from '../Badge.tsx';
 import { Button } from '../Button.tsx';
+import { DataTable, RowActions } from '../DataTable.tsx';
 
 interface Props {
   providers: IdentityProvider[];
@@ -61,55 +62,39 @@ function Mappings({ p }: { p: IdentityProvider }) {
 export function IdentityProvidersTable({ providers, togglingId, onEdit, onToggle, onDelete }: Props) {
   const sorted = [...providers].sort((a, b) => a.position - b.position || a.name.localeCompare(b.name));
   return (
-    <div class="table-wrap">
-      <table class="table" data-testid="idp-table">
-        <thead>
-          <tr>
-            <th scope="col">Provider</th>
-            <th scope="col">Type</th>
-            <th scope="col">Status</th>
-            <th scope="col">Group mappings</th>
-            <th scope="col" class="num">Order</th>
-            <th scope="col" class="table__actions-col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {sorted.map((p) => (
-            <tr key={p.id} data-testid={`idp-row-${p.id}`} class={p.enabled ? undefined : 'is-muted'}>
-              <td class="cell-wide">
-                <div class="cell-main">{p.name}</div>
-                <div class="cell-sub mono">{p.id}</div>
-              </td>
-              <td class="idp-table__type">
-                <Badge tone={p.kind === 'oidc' ? 'blue' : 'violet'}>{p.kind === 'oidc' ? 'OpenID Connect' : 'LDAP'}</Badge>
-                <div class="cell-sub mono clamp-1" title={target(p)}>
-                  {target(p)}
-                </div>
-              </td>
-              <td class="idp-table__status">
-                <Status p={p} />
-              </td>
-              <td class="idp-table__mappings">
-                <Mappings p={p} />
-              </td>
-              <td class="num">{p.position}</td>
-              <td class="table__actions">
-                <Button size="sm" onClick={() => onEdit(p)} aria-label={`Edit ${p.name}`}>
-                  Edit
-                </Button>
-                <Button size="sm" busy={togglingId === p.id} onClick={() => onToggle(p)} aria-label={`${p.enabled ? 'Disable' : 'Enable'} ${p.name}`}>
-                  {p.enabled ? 'Disable' : 'Enable'}
-                </Button>
-                <Button size="sm" variant="subtle-danger" onClick={() => onDelete(p)} aria-label={`Delete ${p.name}`}>
-                  Delete
-                </Button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable testId="idp-table" columns={['Provider', 'Type', 'Status', 'Group mappings', { label: 'Order', class: 'num' }]} actions>
+      {sorted.map((p) => (
+        <tr key={p.id} data-testid={`idp-row-${p.id}`} class={p.enabled ? undefined : 'is-muted'}>
+          <td class="cell-wide">
+            <div class="cell-main">{p.name}</div>
+            <div class="cell-sub mono">{p.id}</div>
+          </td>
+          <td class="idp-table__type">
+            <Badge tone={p.kind === 'oidc' ? 'blue' : 'violet'}>{p.kind === 'oidc' ? 'OpenID Connect' : 'LDAP'}</Badge>
+            <div class="cell-sub mono clamp-1" title={target(p)}>
+              {target(p)}
+            </div>
+          </td>
+          <td class="idp-table__status">
+            <Status p={p} />
+          </td>
+          <td class="idp-table__mappings">
+            <Mappings p={p} />
+          </td>
+          <td class="num">{p.position}</td>
+          <RowActions>
+            <Button size="sm" onClick={() => onEdit(p)} aria-label={`Edit ${p.name}`}>
+              Edit
+            </Button>
+            <Button size="sm" busy={togglingId === p.id} onClick={() => onToggle(p)} aria-label={`${p.enabled ? 'Disable' : 'Enable'} ${p.name}`}>
+              {p.enabled ? 'Disable' : 'Enable'}
+            </Button>
+            <Button size="sm" variant="subtle-danger" onClick={() => onDelete(p)} aria-label={`Delete ${p.name}`}>
+              Delete
+            </Button>
+          </RowActions>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

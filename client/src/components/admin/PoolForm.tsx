@@ -7,10 +7,10 @@ import { errorMessage, isApiError } from '../../api/client.ts';
 import { fieldProblems, unplacedProblems } from '../../api/fieldErrors.ts';
 import { formatDuration } from '../../modules/duration.ts';
 import { changedFields, draftFromPool, inputFromDraft, usesImage, type PoolDraft } from '../../modules/poolForm.ts';
-import { Alert } from '../Alert.tsx';
 import { Button } from '../Button.tsx';
 import { ChoiceField } from '../ChoiceField.tsx';
 import { DurationField } from '../DurationField.tsx';
+import { FailureAlert, type FormFailure } from '../FailureAlert.tsx';
 import { GroupPicker } from '../GroupPicker.tsx';
 import { SelectField } from '../SelectField.tsx';
 import { TextField } from '../TextField.tsx';
@@ -48,7 +48,7 @@ interface Props {
 export function PoolForm({ pool, groups, onSaved, onCancel }: Props) {
   const [draft, setDraft] = useState<PoolDraft>(() => draftFromPool(pool));
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<{ message: string; lines: string[] }>();
+  const [failure, setFailure] = useState<FormFailure>();
   const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
   const set = <K extends keyof PoolDraft>(key: K) => (value: PoolDraft[K]): void => setDraft((d) => ({ ...d, [key]: value }));
@@ -96,18 +96,7 @@ export function PoolForm({ pool, groups, onSaved, onCancel }: Props) {
   return (
     <form ref={formRef} class="card pool-form" onSubmit={(ev) => void submit(ev)} aria-labelledby="pool-form-title" data-testid="pool-form" data-mode={pool ? 'edit' : 'create'} noValidate>
       <h2 id="pool-form-title" class="card__title">{title}</h2>
-      {failure && (
-        <Alert title="The pool was not saved">
-          {failure.message}
-          {failure.lines.length > 0 && (
-            <ul class="alert__list">
-              {failure.lines.map((l) => (
-                <li key={l}>{l}</li>
-              ))}
-            </ul>
-          )}
-        </Alert>
-      )}
+      {failure && <FailureAlert title="The pool was not saved" failure={failure} />}
       <section class="form-section" aria-labelledby="pool-form-what">
         <h3 id="pool-form-what">What it runs</h3>
         <div class="form-grid">

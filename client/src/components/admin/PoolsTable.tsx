@@ -3,6 +3,7 @@ import type { AdminPool } from '../../api/adminPools.ts';
 import { formatDuration } from '../../modules/duration.ts';
 import { Badge, ProtocolBadge } from '../Badge.tsx';
 import { Button } from '../Button.tsx';
+import { DataTable, RowActions } from '../DataTable.tsx';
 
 interface Props {
   pools: AdminPool[];
@@ -26,84 +27,67 @@ function resources(p: AdminPool): string {
 
 export function PoolsTable({ pools, groupNames, editingId, onEdit, onDelete }: Props) {
   return (
-    <div class="table-wrap">
-      <table class="table" data-testid="pools-table">
-        <thead>
-          <tr>
-            <th scope="col">Pool</th>
-            <th scope="col">Runs</th>
-            <th scope="col">Persistence</th>
-            <th scope="col">Desktops</th>
-            <th scope="col">Timeouts</th>
-            <th scope="col">Entitled</th>
-            <th scope="col" class="table__actions-col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {pools.map((p) => (
-            <tr key={p.id} data-testid={`pool-row-${p.id}`} data-pool-name={p.name} class={p.id === editingId ? 'is-selected' : undefined}>
-              <td class="cell-wide">
-                <div class="cell-main">{p.name}</div>
-                {p.description && (
-                  <div class="cell-sub clamp-1" title={p.description}>
-                    {p.description}
-                  </div>
-                )}
-              </td>
-              <td class="cell-driver">
-                <div class="inline-pair">
-                  <span>{p.driver}</span>
-                  <ProtocolBadge protocol={p.protocol} />
-                </div>
-                {p.image && (
-                  <div class="cell-sub mono clamp-1" title={p.image}>
-                    {p.image}
-                  </div>
-                )}
-                {resources(p) && <div class="cell-sub nowrap">{resources(p)}</div>}
-              </td>
-              <td>
-                <div>{p.persistence === 'personal' ? 'Personal' : 'Pooled'}</div>
-                <div class="cell-sub nowrap">{p.placement === 'depth' ? 'packs hosts' : 'spreads hosts'}</div>
-              </td>
-              <td class="nowrap">
-                <div>max {p.maxDesktops}</div>
-                <div class="cell-sub">
-                  {p.minWarm} warm · {p.maxPerUser} per user
-                </div>
-              </td>
-              <td class="nowrap">
-                <div>Idle {timeout(p.idleTimeoutS, 'never')}</div>
-                <div class="cell-sub">Grace {timeout(p.graceS, 'none')}</div>
-                <div class="cell-sub">Lifetime {timeout(p.maxLifetimeS, 'unlimited')}</div>
-              </td>
-              <td>
-                <div class="badges">
-                  {p.groups.length === 0 ? (
-                    <Badge tone="green">Everyone</Badge>
-                  ) : (
-                    p.groups.map((g) => (
-                      <Badge key={g} tone={groupNames.has(g) ? 'blue' : 'neutral'}>
-                        {groupNames.get(g) ?? g}
-                      </Badge>
-                    ))
-                  )}
-                </div>
-              </td>
-              <td class="table__actions">
-                <Button size="sm" onClick={() => onEdit(p)} aria-label={`Edit ${p.name}`}>
-                  Edit
-                </Button>
-                <Button size="sm" variant="subtle-danger" onClick={() => onDelete(p)} aria-label={`Delete ${p.name}`}>
-                  Delete
-                </Button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable testId="pools-table" columns={['Pool', 'Runs', 'Persistence', 'Desktops', 'Timeouts', 'Entitled']} actions>
+      {pools.map((p) => (
+        <tr key={p.id} data-testid={`pool-row-${p.id}`} data-pool-name={p.name} class={p.id === editingId ? 'is-selected' : undefined}>
+          <td class="cell-wide">
+            <div class="cell-main">{p.name}</div>
+            {p.description && (
+              <div class="cell-sub clamp-1" title={p.description}>
+                {p.description}
+              </div>
+            )}
+          </td>
+          <td class="cell-driver">
+            <div class="inline-pair">
+              <span>{p.driver}</span>
+              <ProtocolBadge protocol={p.protocol} />
+            </div>
+            {p.image && (
+              <div class="cell-sub mono clamp-1" title={p.image}>
+                {p.image}
+              </div>
+            )}
+            {resources(p) && <div class="cell-sub nowrap">{resources(p)}</div>}
+          </td>
+          <td>
+            <div>{p.persistence === 'personal' ? 'Personal' : 'Pooled'}</div>
+            <div class="cell-sub nowrap">{p.placement === 'depth' ? 'packs hosts' : 'spreads hosts'}</div>
+          </td>
+          <td class="nowrap">
+            <div>max {p.maxDesktops}</div>
+            <div class="cell-sub">
+              {p.minWarm} warm · {p.maxPerUser} per user
+            </div>
+          </td>
+          <td class="nowrap">
+            <div>Idle {timeout(p.idleTimeoutS, 'never')}</div>
+            <div class="cell-sub">Grace {timeout(p.graceS, 'none')}</div>
+            <div class="cell-sub">Lifetime {timeout(p.maxLifetimeS, 'unlimited')}</div>
+          </td>
+          <td>
+            <div class="badges">
+              {p.groups.length === 0 ? (
+                <Badge tone="green">Everyone</Badge>
+              ) : (
+                p.groups.map((g) => (
+                  <Badge key={g} tone={groupNames.has(g) ? 'blue' : 'neutral'}>
+                    {groupNames.get(g) ?? g}
+                  </Badge>
+                ))
+              )}
+            </div>
+          </td>
+          <RowActions>
+            <Button size="sm" onClick={() => onEdit(p)} aria-label={`Edit ${p.name}`}>
+              Edit
+            </Button>
+            <Button size="sm" variant="subtle-danger" onClick={() => onDelete(p)} aria-label={`Delete ${p.name}`}>
+              Delete
+            </Button>
+          </RowActions>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

@@ -4,6 +4,7 @@ import { isFinal } from '../../api/types.ts';
 import { formatAgo, formatDateTime } from '../../modules/time.ts';
 import { StateBadge } from '../Badge.tsx';
 import { Button } from '../Button.tsx';
+import { DataTable, RowActions } from '../DataTable.tsx';
 
 export interface SessionNames {
   user(s: AdminSession): string;
@@ -22,51 +23,34 @@ interface Props {
 
 export function SessionsTable({ sessions, names, now, onEnd, onShadow }: Props) {
   return (
-    <div class="table-wrap">
-      <table class="table" data-testid="sessions-table">
-        <thead>
-          <tr>
-            <th scope="col">User</th>
-            <th scope="col">Pool</th>
-            <th scope="col">Host</th>
-            <th scope="col">State</th>
-            <th scope="col">Started</th>
-            <th scope="col" class="num">Viewers</th>
-            <th scope="col" class="table__actions-col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {sessions.map((s) => (
-            <tr key={s.id} data-testid={`session-row-${s.id}`} data-state={s.state}>
-              <td>
-                <div class="cell-main">{names.displayName(s) ?? names.user(s)}</div>
-                {names.displayName(s) && <div class="cell-sub">{names.user(s)}</div>}
-              </td>
-              <td>{names.pool(s)}</td>
-              <td class="mono">{names.host(s)}</td>
-              <td>
-                <StateBadge state={s.state} />
-              </td>
-              <td title={formatDateTime(s.createdAt)}>{formatAgo(s.createdAt, now)}</td>
-              <td class="num">{s.viewers}</td>
-              <td class="table__actions">
-                {onShadow && s.state === 'ready' && (
-                  <Button size="sm" onClick={() => onShadow(s)} aria-label={`Shadow ${names.user(s)}'s desktop`}>
-                    Shadow
-                  </Button>
-                )}
-                {!isFinal(s.state) && (
-                  <Button size="sm" variant="subtle-danger" disabled={s.state === 'ending'} onClick={() => onEnd(s)} aria-label={`End session of ${names.user(s)} in ${names.pool(s)}`}>
-                    {s.state === 'ending' ? 'Ending…' : 'End'}
-                  </Button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable testId="sessions-table" columns={['User', 'Pool', 'Host', 'State', 'Started', { label: 'Viewers', class: 'num' }]} actions>
+      {sessions.map((s) => (
+        <tr key={s.id} data-testid={`session-row-${s.id}`} data-state={s.state}>
+          <td>
+            <div class="cell-main">{names.displayName(s) ?? names.user(s)}</div>
+            {names.displayName(s) && <div class="cell-sub">{names.user(s)}</div>}
+          </td>
+          <td>{names.pool(s)}</td>
+          <td class="mono">{names.host(s)}</td>
+          <td>
+            <StateBadge state={s.state} />
+          </td>
+          <td title={formatDateTime(s.createdAt)}>{formatAgo(s.createdAt, now)}</td>
+          <td class="num">{s.viewers}</td>
+          <RowActions>
+            {onShadow && s.state === 'ready' && (
+              <Button size="sm" onClick={() => onShadow(s)} aria-label={`Shadow ${names.user(s)}'s desktop`}>
+                Shadow
+              </Button>
+            )}
+            {!isFinal(s.state) && (
+              <Button size="sm" variant="subtle-danger" disabled={s.state === 'ending'} onClick={() => onEnd(s)} aria-label={`End session of ${names.user(s)} in ${names.pool(s)}`}>
+                {s.state === 'ending' ? 'Ending…' : 'End'}
+              </Button>
+            )}
+          </RowActions>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

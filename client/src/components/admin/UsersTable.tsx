@@ -3,6 +3,7 @@
 import type { AdminUser } from '../../api/admin.ts';
 import { Badge } from '../Badge.tsx';
 import { Button } from '../Button.tsx';
+import { DataTable, RowActions } from '../DataTable.tsx';
 
 interface Props {
   users: AdminUser[];
@@ -19,101 +20,86 @@ const ROLE_TONE: Record<string, 'violet' | 'blue' | 'neutral'> = { admin: 'viole
 
 export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete, onResetPassword, onEditRoles, onResetMfa }: Props) {
   return (
-    <div class="table-wrap">
-      <table class="table" data-testid="users-table">
-        <thead>
-          <tr>
-            <th scope="col">User</th>
-            <th scope="col">Roles</th>
-            <th scope="col">Groups</th>
-            <th scope="col">Status</th>
-            <th scope="col" class="table__actions-col">
-              <span class="visually-hidden">Actions</span>
-            </th>
+    <DataTable testId="users-table" columns={['User', 'Roles', 'Groups', 'Status']} actions>
+      {users.map((u) => {
+        const self = u.id === meId;
+        return (
+          <tr key={u.id} data-testid={`user-row-${u.username}`} class={u.disabled ? 'is-muted' : undefined}>
+            <td>
+              <div class="cell-main">{u.displayName}</div>
+              <div class="cell-sub">
+                {u.username}
+                {self && ' · you'}
+              </div>
+            </td>
+            <td>
+              <div class="badges">
+                {u.roles.length === 0 && <span class="muted">—</span>}
+                {u.roles.map((r) => (
+                  <Badge key={r} tone={ROLE_TONE[r] ?? 'neutral'}>
+                    {r}
+                  </Badge>
+                ))}
+              </div>
+            </td>
+            <td>
+              <div class="badges">
+                {u.groups.length === 0 && <span class="muted">—</span>}
+                {u.groups.map((g) => (
+                  <Badge key={g} tone="blue">
+                    {g}
+                  </Badge>
+                ))}
+              </div>
+            </td>
+            <td>
+              {u.disabled ? (
+                <Badge tone="neutral" dot>
+                  Disabled
+                </Badge>
+              ) : (
+                <Badge tone="green" dot>
+                  Active
+                </Badge>
+              )}
+              <div class="cell-sub" data-testid={`user-mfa-${u.username}`}>
+                {u.mfa?.enabled ? (
+                  <Badge tone="green">2-step on</Badge>
+                ) : u.mfa?.requiredByPolicy ? (
+                  <Badge tone="amber">2-step required</Badge>
+                ) : (
+                  '2-step off'
+                )}
+              </div>
+            </td>
+            <RowActions>
+              <div class="table__actions-wrap">
+                <Button size="sm" busy={busyId === u.id} disabled={self} title={self ? 'You cannot disable your own account' : undefined} onClick={() => onToggleDisabled(u)} aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.username}`}>
+                  {u.disabled ? 'Enable' : 'Disable'}
+                </Button>
+                {onEditRoles && (
+                  <Button size="sm" onClick={() => onEditRoles(u)} aria-label={`Edit roles of ${u.username}`}>
+                    Edit roles
+                  </Button>
+                )}
+                {onResetPassword && (
+                  <Button size="sm" onClick={() => onResetPassword(u)} aria-label={`Reset password of ${u.username}`} title={self ? 'Use your Account page to change your own password' : undefined} disabled={self}>
+                    Reset password
+                  </Button>
+                )}
+                {onResetMfa && u.mfa?.enabled && (
+                  <Button size="sm" onClick={() => onResetMfa(u)} aria-label={`Reset two-step verification of ${u.username}`}>
+                    Reset MFA
+                  </Button>
+                )}
+                <Button size="sm" variant="subtle-danger" disabled={self} title={self ? 'You cannot delete your own account' : undefined} onClick={() => onDelete(u)} aria-label={`Delete ${u.username}`}>
+                  Delete
+                </Button>
+              </div>
+            </RowActions>
           </tr>
-        </thead>
-        <tbody>
-          {users.map((u) => {
-            const self = u.id === meId;
-            return (
-              <tr key={u.id} data-testid={`user-row-${u.username}`} class={u.disabled ? 'is-muted' : undefined}>
-                <td>
-                  <div class="cell-main">{u.displayName}</div>
-                  <div class="cell-sub">
-                    {u.username}
-                    {self && ' · you'}
-                  </div>
-                </td>
-                <td>
-                  <div class="badges">
-                    {u.roles.length === 0 && <span class="muted">—</span>}
-                    {u.roles.map((r) => (
-                      <Badge key={r} tone={ROLE_TONE[r] ?? 'neutral'}>
-                        {r}
-                      </Badge>
-                    ))}
-                  </div>
-                </td>
-                <td>
-                  <div class="badges">
-                    {u.groups.length === 0 && <span class="muted">—</span>}
-                    {u.groups.map((g) => (
-                      <Badge key={g} tone="blue">
-                        {g}
-                      </Badge>
-                    ))}
-                  </div>
-                </td>
-                <td>
-                  {u.disabled ? (
-                    <Badge tone="neutral" dot>
-                      Disabled
-                    </Badge>
-                  ) : (
-                    <Badge tone="green" dot>
-                      Active
-                    </Badge>
-                  )}
-                  <div class="cell-sub" data-testid={`user-mfa-${u.username}`}>
-                    {u.mfa?.enabled ? (
-                      <Badge tone="green">2-step on</Badge>
-                    ) : u.mfa?.requiredByPolicy ? (
-                      <Badge tone="amber">2-step required</Badge>
-                    ) : (
-                      '2-step off'
-                    )}
-                  </div>
-                </td>
-                <td class="table__actions">
-                  <div class="table__actions-wrap">
-                    <Button size="sm" busy={busyId === u.id} disabled={self} title={self ? 'You cannot disable your own account' : undefined} onClick={() => onToggleDisabled(u)} aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.username}`}>
-                      {u.disabled ? 'Enable' : 'Disable'}
-                    </Button>
-                    {onEditRoles && (
-                      <Button size="sm" onClick={() => onEditRoles(u)} aria-label={`Edit roles of ${u.username}`}>
-                        Edit roles
-                      </Button>
-                    )}
-                    {onResetPassword && (
-                      <Button size="sm" onClick={() => onResetPassword(u)} aria-label={`Reset password of ${u.username}`} title={self ? 'Use your Account page to change your own password' : undefined} disabled={self}>
-                        Reset password
-                      </Button>
-                    )}
-                    {onResetMfa && u.mfa?.enabled && (
-                      <Button size="sm" onClick={() => onResetMfa(u)} aria-label={`Reset two-step verification of ${u.username}`}>
-                        Reset MFA
-                      </Button>
-                    )}
-                    <Button size="sm" variant="subtle-danger" disabled={self} title={self ? 'You cannot delete your own account' : undefined} onClick={() => onDelete(u)} aria-label={`Delete ${u.username}`}>
-                      Delete
-                    </Button>
-                  </div>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }
