@@ -2,7 +2,7 @@
 // SQLite store. Measures, in this process over the real store and broker code: placement
 // decisions (pickHost: the store queries plus chooseHost) and the pure chooseHost over the same
 // 1,000 candidates, session creation (broker.launch until the session exists, and until it is
-// ready), and one broker sweep over every live session. Then the same data dir behind a real
+// ready), and one broker sweep (which reads only the sessions due). Then the same data dir behind a real
 // gateway (a child process) under 200 concurrent API clients: latency per endpoint, requests/s.
 // "Simulated hosts" are host rows reported connected, whose agent answers every request at once:
 // what is measured is the gateway's own decision cost.
@@ -186,9 +186,9 @@ try {
   }
   const notes = [
     `${HOSTS} host rows (online, reported connected, capacity ${Math.ceil((2 * SESSIONS) / HOSTS) + 10} desktops each) and ${SESSIONS} ready sessions on running desktops, spread evenly; seeded through the Store interface.`,
-    'pickHost is the broker\'s placement: listHosts, then countDesktops per host (one query each), then chooseHost. chooseHost alone is the pure choice over the same 1,000 candidates.',
+    'pickHost is the broker\'s placement: listHosts, then one grouped countDesktopsByHost query, then chooseHost. chooseHost alone is the pure choice over the same 1,000 candidates.',
     'Launch: broker.launch for a new user (entitlement, limits, placement, session row, audit) until it returns, and until the simulated agent\'s create reply made the session ready. 300 sequential, then 700 with 50 in flight.',
-    'Sweep: the broker\'s 1 s timer pass over every live session (grace, idle, lifetime), which the gateway runs on its event loop.',
+    'Sweep: the broker\'s 1 s timer pass (grace, idle, lifetime, stuck launches), which the gateway runs on its event loop; it reads only the live sessions a rule may end now (Store.listDueSessions), none of the 20,000 here.',
     `API: a real gateway (child process) on the same data dir; ${CLIENTS} clients with their own API token and session, each looping GET /sessions/:id, GET /sessions, GET /pools, POST /sessions/:id/tickets with keep-alive, for ${API_MS / 1000} s. Hosts are not connected there (no agent), which these routes do not need.`,
   ];
   writeResult(NAME, started, { hosts: HOSTS, sessions: SESSIONS, clients: CLIENTS, apiMs: API_MS, profile }, notes, data);
