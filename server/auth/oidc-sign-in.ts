@@ -12,6 +12,7 @@ import type { AuthDeps } from './deps.ts';
 import { clientAddress } from './middleware.ts';
 import { ATTEMPT_COOKIE, createOidcDiscovery, createOidcRouter, endSessionUrl, type OidcFailureReason } from './oidc.ts';
 import { accountKey, type LoginThrottle } from './login-throttle.ts';
+import { addressKey, createThrottle } from './throttle.ts';
 import type { ProviderRegistry } from './providers.ts';
 import { provisionExternalUser } from './provisioning.ts';
 import { checkSecondFactor } from './mfa.ts';
@@ -143,8 +144,16 @@ export function createOidcSignIn(deps: OidcSignInDeps): RequestHandler {
         res.redirect(303, signInFailurePath(reason, providerId));
       },
     });
+  // Each start holds an attempt in a bounded store: one address may not crowd out everyone else's.
+  const starts = createThrottle(deps.clock, { maxFailures: 30, windowS: 60, lockS: 60, maxLockS: 600, resetAfterS: 3600, maxEntries: 10_000 });
   return (req, res, next) => {
     if (req.path === '/auth/login/code') return void codeRouter(req, res, next);
+    if (req.method === 'GET' && /^\/auth\/oidc\/[^/]+\/start$/.test(req.path)) {
+      const key = addressKey(clientAddress(req));
+      const wait = starts.check(key);
+      if (wait > 0) return next(tooMany(wait, `Too many sign-ins started from your address. Wait ${wait} seconds and try again.`));
+      starts.fail(key);
+    }
     router ??= build();
     router(req, res, next);
   };

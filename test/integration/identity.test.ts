@@ -200,4 +200,12 @@ describe('OIDC sign-in through the gateway', () => {
     expect(new URL(done.headers.get('location')!, t.url).searchParams.get('error')).toBe('disabled');
     expect((await b.request(`${t.url}/api/v1/me`)).status).toBe(401);
   });
+
+  it('one address cannot fill the sign-in attempt store: starts are limited per address (429)', async () => {
+    const codes: number[] = [];
+    for (let i = 0; i < 32; i++) codes.push((await fetch(`${t.url}/api/v1/auth/oidc/corp-sso/start`, { redirect: 'manual' })).status);
+    // Earlier tests of this file started a few sign-ins from this address too (this one runs last).
+    expect(codes.filter((c) => c === 302).length).toBeLessThanOrEqual(30);
+    expect(codes.at(-1)).toBe(429);
+  });
 });
