@@ -15,6 +15,9 @@ import { verifyPassword } from './passwords.ts';
 import { totpConfirmBody, totpDisableBody, totpSetupBody } from './schemas.ts';
 import { hashRecoveryCode, matchTotp, newRecoveryCodes, newTotpSecret, normalizeRecoveryCode, totpUri } from './totp.ts';
 
+/** How recent the sign-in of an account without a password must be to set up a second factor. */
+const RECENT_SIGN_IN_MS = 15 * 60_000;
+
 function browserUser(res: Response): User {
   const { user, via } = principalOf(res);
   if (via !== 'cookie') throw forbidden('Manage two-step verification from a signed-in browser session.', 'session_required');
@@ -59,6 +62,14 @@ export function createMfaRouter(deps: AuthDeps, throttle: LoginThrottle): Router
     }
     if (user.passwordHash !== null) {
       await reauth(req, user, () => verifyPassword(user.passwordHash, body.password ?? ''), 'mfa.setup');
+    } else {
+      // No password here to confirm (an identity provider's account): a stolen cookie must not be
+      // enough to bind an attacker's app, so the sign-in itself has to be recent.
+      const hash = principalOf(res).session?.hash;
+      const session = hash ? await deps.store.getWebSession(hash) : null;
+      if (!session || deps.clock.now() - session.createdAt > RECENT_SIGN_IN_MS) {
+        throw forbidden('For your safety, sign out and sign in again, then set up two-step verification within 15 minutes.', 'recent_sign_in_required');
+      }
     }
     const secret = newTotpSecret();
     if (!(await deps.store.putPendingTotp(user.id, secret, deps.clock.now()))) {
