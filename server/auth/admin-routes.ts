@@ -58,7 +58,13 @@ export function createAdminUsersRouter(deps: AuthDeps): Router {
     const names = await groupNames(store);
     const enrolled = new Set(await store.listTotpUserIds());
     const policy = await store.getMfaPolicy();
-    return users.map((u) => ({ ...publicUser(u, names), mfa: { enabled: enrolled.has(u.id), requiredByPolicy: requiredByPolicy(u, policy) } }));
+    const providers = new Map((await store.listIdentityProviders()).map((p) => [p.id, p.name]));
+    return Promise.all(users.map(async (u) => ({
+      ...publicUser(u, names),
+      mfa: { enabled: enrolled.has(u.id), requiredByPolicy: requiredByPolicy(u, policy) },
+      // Where the account signs in: its identity providers (empty for a local account).
+      providers: (await store.listIdentitiesOfUser(u.id)).map((i) => ({ id: i.providerId, name: providers.get(i.providerId) ?? i.providerId })),
+    })));
   }
 
   router.get('/users', async (_req, res) => {
@@ -111,6 +117,10 @@ export function createAdminUsersRouter(deps: AuthDeps): Router {
     if (b.disabled !== undefined) patch.disabled = b.disabled;
     const groups = await resolveGroups(store, b.groups);
     if (groups !== undefined) patch.groups = groups;
+    if (b.password !== undefined && target.passwordHash === null && (await store.listIdentitiesOfUser(target.id)).length > 0) {
+      // A local password would win over the directory for this name and cut the person off from it.
+      throw conflict('external_account', `${target.username} signs in through an identity provider; their password is managed there, not in Deskport.`);
+    }
     if (b.password !== undefined) {
       assertPasswordAllowed(b.password, target.username, passwordPolicyOf(deps.config));
       patch.passwordHash = await hashPassword(b.password);

@@ -169,7 +169,7 @@ describe('testLdapConnection', () => {
   });
 
   it('names the problem: wrong service password, missing base, unreachable, untrusted certificate', async () => {
-    expect(await testLdapConnection(provider({ bindPassword: 'nope' }))).toMatchObject({ ok: false, error: expect.stringMatching(/service account bind refused/) });
+    expect(await testLdapConnection(provider({ bindPassword: 'nope' }))).toMatchObject({ ok: false, error: expect.stringMatching(/service account bind refused: invalid credentials/) });
     expect(await testLdapConnection(provider({ userBase: `ou=nobody,${BASE_DN}` }))).toMatchObject({ ok: false, error: expect.stringMatching(/userBase/) });
     expect(await testLdapConnection(provider({ url: 'ldap://127.0.0.1:1' }))).toMatchObject({ ok: false, error: expect.stringMatching(/cannot connect/) });
     expect(await testLdapConnection(provider({ startTls: true, tlsCaFile: slapd.untrustedCaFile }))).toMatchObject({ ok: false, error: expect.stringMatching(/certificate/i) });

@@ -211,7 +211,10 @@ async function bindService(client: Client, config: LdapProviderConfig): Promise<
   try {
     await client.bind(config.bindDn, config.bindPassword);
   } catch (err) {
-    throw err instanceof ResultCodeError ? new Failure('directory_unavailable', `service account bind refused: ${err.message}`) : unreachable(config, err);
+    if (!(err instanceof ResultCodeError)) throw unreachable(config, err);
+    // 49 = invalidCredentials (RFC 4511); the library's message is only "Code: 0x31".
+    const why = err.code === 49 ? 'invalid credentials: the service account DN or password is wrong' : `${err.message} (LDAP result ${err.code})`;
+    throw new Failure('directory_unavailable', `service account bind refused: ${why}`);
   }
 }
 

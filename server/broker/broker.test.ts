@@ -125,6 +125,12 @@ describe('launch', () => {
     expect(await store.listSessions({ userId: alice.id })).toHaveLength(0);
   });
 
+  it('says which driver is missing when no connected host runs the pool\'s driver', async () => {
+    const qemu = await store.createPool({ ...pool, id: 'p-qemu', name: 'VMs', driver: 'qemu' });
+    const err = await broker.launch(alice, qemu.id, null).catch((e: HttpError) => e);
+    expect(err).toMatchObject({ status: 503, code: 'no_capacity', message: expect.stringContaining('No connected host runs qemu desktops') });
+  });
+
   it('fails the session with a readable error when the host cannot create the desktop', async () => {
     hosts.failCreate = 'Xvnc did not start';
     const { session } = await broker.launch(alice, pool.id, null);

@@ -78,7 +78,12 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
       const active = await store.countDesktops({ poolId: pool.id, state: ['creating', 'running', 'stopping'] });
       if (active >= pool.maxDesktops) throw conflict('pool_full', `“${pool.name}” has reached its limit of ${pool.maxDesktops} desktops. Try again later or ask your admin.`);
       const host = await pickHost(ctx, pool);
-      if (!host) throw noCapacity('No host has room for a new desktop right now. Try again in a minute, or ask your admin to add capacity.');
+      if (!host) {
+        const offered = (await store.listHosts()).some((h) => ctx.hosts.isConnected(h.id) && h.drivers.includes(pool.driver));
+        throw noCapacity(offered
+          ? 'No host has room for a new desktop right now. Try again in a minute, or ask your admin to add capacity.'
+          : `No connected host runs ${pool.driver} desktops, which “${pool.name}” needs. Ask your admin to add such a host or change the pool's driver.`);
+      }
       hostId = host.id;
     }
     let session = await store.createSession({

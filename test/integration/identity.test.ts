@@ -123,6 +123,17 @@ describe('LDAP sign-in against slapd', () => {
     expect(audit.find((e) => e.actor === 'bob' && e.result === 'failed')).toMatchObject({ details: { reason: 'bad_password' } });
   });
 
+  it('admins see where an account signs in, and cannot give a directory account a local password', async () => {
+    const users = (await admin.get('/api/v1/admin/users')).body as { id: string; username: string; providers: { id: string; name: string }[] }[];
+    const bob = users.find((u) => u.username === 'bob')!;
+    expect(bob.providers).toEqual([{ id: 'corp-ldap', name: 'Corp directory' }]);
+    expect(users.find((u) => u.username === 'admin')!.providers).toEqual([]);
+    const r = await admin.call('PATCH', `/api/v1/admin/users/${bob.id}`, { password: 'a-brand-new-password-9' });
+    expect(r.status).toBe(409);
+    expect((r.body as { error: { code: string } }).error.code).toBe('external_account');
+    expect((await login('bob', PASSWORDS.bob)).status).toBe(200); // still the directory's
+  });
+
   it('a local account of the same name is never the directory\'s: the local password decides', async () => {
     expect((await admin.post('/api/v1/admin/users', { username: 'dave', password: 'a-local-password-77' })).status).toBe(201);
     expect((await login('dave', 'a-local-password-77')).status).toBe(200);

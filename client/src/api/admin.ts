@@ -12,6 +12,8 @@ export interface AdminUser {
   disabled: boolean;
   /** Second factor: on, and whether the MFA policy requires it of this user. */
   mfa?: { enabled: boolean; requiredByPolicy: boolean };
+  /** Identity providers the account signs in through; empty for a local account. */
+  providers: NamedItem[];
 }
 
 /** A session as the admin list shows it; names are filled in when the gateway sends them. */
@@ -37,6 +39,7 @@ function decodeUser(x: unknown): AdminUser {
     groups: strArray(o, 'groups'),
     disabled: bool(o, 'disabled'),
     mfa: typeof o.mfa === 'object' && o.mfa !== null ? { enabled: bool(o.mfa as Json, 'enabled'), requiredByPolicy: bool(o.mfa as Json, 'requiredByPolicy') } : undefined,
+    providers: Array.isArray(o.providers) ? (o.providers as Json[]).map((p) => ({ id: str(p, 'id'), name: str(p, 'name') })) : [],
   };
 }
 

@@ -62,7 +62,7 @@ export function Header({ me, route, onSignOut }: Props) {
             href={paths.account()}
             class={route.name === 'account' ? 'user-menu__account is-active' : 'user-menu__account'}
             aria-current={route.name === 'account' ? 'page' : undefined}
-            title="Account and password"
+            title={`${me.displayName} (${me.username}): account and password`}
             data-testid="account-link"
           >
             <span class="visually-hidden">Account: </span>

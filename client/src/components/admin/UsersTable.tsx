@@ -30,6 +30,7 @@ export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete, on
               <div class="cell-sub">
                 {u.username}
                 {self && ' · you'}
+                {u.providers.length > 0 && <span data-testid={`user-provider-${u.username}`}> · via {u.providers.map((p) => p.name).join(', ')}</span>}
               </div>
             </td>
             <td>
@@ -82,7 +83,7 @@ export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete, on
                     Edit roles
                   </Button>
                 )}
-                {onResetPassword && (
+                {onResetPassword && u.providers.length === 0 && (
                   <Button size="sm" onClick={() => onResetPassword(u)} aria-label={`Reset password of ${u.username}`} title={self ? 'Use your Account page to change your own password' : undefined} disabled={self}>
                     Reset password
                   </Button>
