@@ -41,6 +41,7 @@ describe('admin users API', () => {
     expect(bob).toEqual({
       id: bob.id, username: 'bob.smith@corp', displayName: 'Bob', roles: ['user'], groups: [], disabled: false, createdAt: gw.clock.now(),
       mfa: { enabled: false, requiredByPolicy: false },
+      providers: [],
     });
     const stored = await gw.store.getUser(bob.id);
     expect(stored?.passwordHash?.startsWith('$argon2id$')).toBe(true);
