@@ -32,6 +32,20 @@ export async function removeEverything(namePrefix: string, stateDir?: string): P
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
 }
 
+/**
+ * Test safety net: removes the containers (and their anonymous volumes) whose files live in this
+ * agent state dir, e.g. a warm spare the gateway refilled while a test was shutting down.
+ */
+export async function removeContainersOfStateDir(stateDir: string): Promise<number> {
+  const all = await docker.listContainers({ all: true, filters: { label: [LABEL.desktop] } }).catch(() => []);
+  let removed = 0;
+  for (const c of all) {
+    if (!(c.Mounts ?? []).some((m) => m.Source?.startsWith(`${stateDir}/`))) continue;
+    await docker.getContainer(c.Id).remove({ force: true, v: true }).then(() => removed++, () => undefined);
+  }
+  return removed;
+}
+
 export interface ExecResult {
   code: number;
   output: string;

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removeContainersOfStateDir } from '../../agents/docker/testing.ts';
 import type { Api } from './gateway.ts';
 
 const BIN = join(process.cwd(), 'bin/deskport');
@@ -68,6 +69,8 @@ export async function startAgent(api: Api, url: string, name: string, o: { drive
     async cleanup() {
       await a.kill('SIGKILL');
       killLeftoverDesktops(stateDir);
+      // A container the gateway started after the test's last look (a refilled warm spare) dies too.
+      if (driver === 'docker') await removeContainersOfStateDir(stateDir);
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
