@@ -8,7 +8,7 @@ import { runDriverContract } from '../driver.contract.ts';
 import type { DesktopSpec } from '../driver.ts';
 import { createProcessDriver, type ProcessDriver } from './driver.ts';
 import { layout, readState } from './layout.ts';
-import { dialVnc, grabColours, removeAllDesktops, tempDataDir, vncLogin } from './testing.ts';
+import { grabColours, removeAllDesktops, tempDataDir, vncLogin } from './testing.ts';
 
 const contractDir = await tempDataDir();
 afterAll(() => removeAllDesktops(contractDir));

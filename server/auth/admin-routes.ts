@@ -58,13 +58,17 @@ export function createAdminUsersRouter(deps: AuthDeps): Router {
     const names = await groupNames(store);
     const enrolled = new Set(await store.listTotpUserIds());
     const policy = await store.getMfaPolicy();
-    const providers = new Map((await store.listIdentityProviders()).map((p) => [p.id, p.name]));
-    return Promise.all(users.map(async (u) => ({
+    const providerNames = new Map((await store.listIdentityProviders()).map((p) => [p.id, p.name]));
+    const links = new Map<string, { id: string; name: string }[]>();
+    for (const i of await store.listUserIdentities()) {
+      links.set(i.userId, [...(links.get(i.userId) ?? []), { id: i.providerId, name: providerNames.get(i.providerId) ?? i.providerId }]);
+    }
+    return users.map((u) => ({
       ...publicUser(u, names),
       mfa: { enabled: enrolled.has(u.id), requiredByPolicy: requiredByPolicy(u, policy) },
       // Where the account signs in: its identity providers (empty for a local account).
-      providers: (await store.listIdentitiesOfUser(u.id)).map((i) => ({ id: i.providerId, name: providers.get(i.providerId) ?? i.providerId })),
-    })));
+      providers: links.get(u.id) ?? [],
+    }));
   }
 
   router.get('/users', async (_req, res) => {

@@ -1,12 +1,12 @@
 // Second factors at sign-in and the MFA policy: who must have TOTP, whether a user still has to
 // enrol (and the gate that keeps such a user away from desktops until they do), and the one check
 // that turns "password was right" plus an optional code into accept or refuse.
-import type { Request, RequestHandler } from 'express';
-import { forbidden } from '../http/errors.ts';
+import type { Request, RequestHandler, Response } from 'express';
+import { forbidden, HttpError } from '../http/errors.ts';
 import type { MfaPolicy, User } from '../store/types.ts';
 import type { AuthDeps } from './deps.ts';
 import { hasRole, principalOf } from './middleware.ts';
-import { rememberedFor } from './remembered-browsers.ts';
+import { rememberBrowser, rememberedFor } from './remembered-browsers.ts';
 import { classifyCode, hashRecoveryCode, matchTotp } from './totp.ts';
 
 /** Required when the user holds a listed role (admin implies helpdesk implies user) or is in a listed group. */
@@ -98,4 +98,26 @@ export async function verifyCode(deps: AuthDeps, user: User, secret: string, inp
     return { ok: true, via: 'recovery' };
   }
   return { ok: false, reason: 'invalid_otp' };
+}
+
+/** The answer to a right password (or provider sign-in) that still needs the code. */
+export async function otpRequired(deps: AuthDeps): Promise<HttpError> {
+  const { rememberDays } = await deps.store.getMfaPolicy();
+  return new HttpError(401, 'otp_required', 'Enter the 6-digit code from your authenticator app.', { rememberDays });
+}
+
+/**
+ * After a second factor passed (on any sign-in path): audits a spent recovery code and, when the
+ * person asked and the policy allows, remembers this browser. Answers the days remembered, or 0.
+ */
+export async function secondFactorPassed(deps: AuthDeps, res: Response, user: User, via: 'none' | 'remembered' | 'totp' | 'recovery', remember: boolean | undefined, ip: string): Promise<number> {
+  if (via === 'recovery') {
+    const left = await deps.store.countRecoveryCodes(user.id);
+    await deps.audit.record({ actor: user.username, action: 'mfa.recovery_used', target: user.id, result: 'ok', ip, details: { recoveryCodesLeft: left } });
+  }
+  if (remember !== true || (via !== 'totp' && via !== 'recovery')) return 0;
+  const { rememberDays } = await deps.store.getMfaPolicy();
+  if (rememberDays <= 0) return 0;
+  await rememberBrowser(deps, res, user.id, rememberDays);
+  return rememberDays;
 }

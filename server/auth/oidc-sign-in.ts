@@ -15,10 +15,9 @@ import { accountKey, type LoginThrottle } from './login-throttle.ts';
 import { addressKey, createThrottle } from './throttle.ts';
 import type { ProviderRegistry } from './providers.ts';
 import { provisionExternalUser } from './provisioning.ts';
-import { checkSecondFactor } from './mfa.ts';
-import { rememberBrowser } from './remembered-browsers.ts';
+import { checkSecondFactor, otpRequired, secondFactorPassed } from './mfa.ts';
 import { meView } from './routes.ts';
-import { parseCookies, dropWebSession, sessionOrigin, startWebSession } from './web-sessions.ts';
+import { parseCookies, signInBrowser } from './web-sessions.ts';
 
 export interface OidcSignInDeps extends AuthDeps {
   store: Store & IdentityStore;
@@ -47,16 +46,26 @@ const PENDING_TRIES = 5;
 // the cross-site callback never carries it; this same-site POST does).
 const codeBody = z.strictObject({ otp: z.string().max(32).optional(), remember: z.boolean().optional() });
 
-/** Mounted under /api/v1. The router is built on first use, once the public URL is known. */
-export function createOidcSignIn(deps: OidcSignInDeps): RequestHandler {
+export interface OidcSignIn {
+  /** Mounted under /api/v1. The router is built on first use, once the public URL is known. */
+  handler: RequestHandler;
+  /**
+   * RP-initiated logout: the OIDC provider the person last signed in with, when it is configured
+   * with endSessionRedirect and offers an end_session_endpoint; null otherwise (or when unreachable).
+   */
+  endSessionUrl(userId: string): Promise<string | null>;
+}
+
+export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
   let router: Router | undefined;
+  // One discovery cache for sign-in and sign-out.
+  const discovery = createOidcDiscovery({ clock: deps.clock });
   const pending = new Map<string, PendingCode>();
   const cookieOpts = { httpOnly: true, sameSite: 'lax' as const, path: '/api/v1/auth/', secure: deps.config.cookieSecure };
 
   async function finish(req: Request, res: Response, userId: string, providerId: string, details: Record<string, unknown>): Promise<void> {
     const ip = clientAddress(req);
-    await dropWebSession(deps, req); // a browser signing in again drops its previous session
-    await startWebSession(deps, res, userId, sessionOrigin(req, ip));
+    await signInBrowser(deps, req, res, userId, ip);
     const user = await deps.store.getUser(userId);
     await deps.audit.record({ actor: user?.username ?? userId, action: 'auth.login', target: userId, result: 'ok', ip, details: { provider: providerId, ...details } });
   }
@@ -84,9 +93,7 @@ export function createOidcSignIn(deps: OidcSignInDeps): RequestHandler {
     const otp = parsed.data.otp?.trim() ? parsed.data.otp : undefined;
     if (otp) deps.throttle.charge(attempt);
     const second = await checkSecondFactor(deps, req, user, otp);
-    if (!second.ok && second.reason === 'otp_required') {
-      throw new HttpError(401, 'otp_required', 'Enter the 6-digit code from your authenticator app.', { rememberDays: (await deps.store.getMfaPolicy()).rememberDays });
-    }
+    if (!second.ok && second.reason === 'otp_required') throw await otpRequired(deps);
     if (!second.ok) {
       const lock = deps.throttle.failed(attempt);
       if (lock) await deps.audit.record({ actor: user.username, action: 'auth.throttled', target: user.id, result: 'denied', ip, details: { scope: lock.scope, lockS: lock.lockS } });
@@ -100,13 +107,8 @@ export function createOidcSignIn(deps: OidcSignInDeps): RequestHandler {
     deps.throttle.succeeded(attempt);
     pending.delete(hash);
     res.clearCookie(PENDING_COOKIE, cookieOpts);
-    if (second.via === 'recovery') {
-      await deps.audit.record({ actor: user.username, action: 'mfa.recovery_used', target: user.id, result: 'ok', ip, details: { recoveryCodesLeft: await deps.store.countRecoveryCodes(user.id) } });
-    }
-    const { rememberDays } = await deps.store.getMfaPolicy();
-    const remembered = parsed.data.remember === true && rememberDays > 0 && (second.via === 'totp' || second.via === 'recovery');
-    if (remembered) await rememberBrowser(deps, res, user.id, rememberDays);
     await finish(req, res, user.id, p.providerId, { mfa: second.via });
+    await secondFactorPassed(deps, res, user, second.via, parsed.data.remember, ip);
     res.json({ user: await meView(deps, user), next: p.next });
   });
 
@@ -116,6 +118,7 @@ export function createOidcSignIn(deps: OidcSignInDeps): RequestHandler {
       publicUrl: deps.publicUrl(),
       clock: deps.clock,
       log: deps.log,
+      discovery,
       onIdentity: async (identity, req: Request, res: Response, next: string) => {
         const ip = clientAddress(req);
         const r = await provisionExternalUser(deps, identity, ip);
@@ -146,7 +149,7 @@ export function createOidcSignIn(deps: OidcSignInDeps): RequestHandler {
     });
   // Each start holds an attempt in a bounded store: one address may not crowd out everyone else's.
   const starts = createThrottle(deps.clock, { maxFailures: 30, windowS: 60, lockS: 60, maxLockS: 600, resetAfterS: 3600, maxEntries: 10_000 });
-  return (req, res, next) => {
+  const handler: RequestHandler = (req, res, next) => {
     if (req.path === '/auth/login/code') return void codeRouter(req, res, next);
     if (req.method === 'GET' && /^\/auth\/oidc\/[^/]+\/start$/.test(req.path)) {
       const key = addressKey(clientAddress(req));
@@ -157,15 +160,8 @@ export function createOidcSignIn(deps: OidcSignInDeps): RequestHandler {
     router ??= build();
     router(req, res, next);
   };
-}
 
-/**
- * RP-initiated logout: the OIDC provider the person last signed in with, when it is configured
- * with endSessionRedirect and offers an end_session_endpoint; null otherwise (or when unreachable).
- */
-export function createEndSession(deps: Pick<OidcSignInDeps, 'store' | 'providers' | 'publicUrl'>): (userId: string) => Promise<string | null> {
-  const discovery = createOidcDiscovery();
-  return async (userId) => {
+  async function endSession(userId: string): Promise<string | null> {
     const oidc = deps.providers.oidc().filter((p) => p.endSessionRedirect);
     if (oidc.length === 0) return null;
     const last = (await deps.store.listIdentitiesOfUser(userId))
@@ -173,5 +169,7 @@ export function createEndSession(deps: Pick<OidcSignInDeps, 'store' | 'providers
       .sort((a, b) => b.lastLoginAt - a.lastLoginAt)[0];
     const provider = last && oidc.find((p) => p.id === last.providerId);
     return provider ? endSessionUrl(provider, undefined, `${deps.publicUrl()}/signin`, discovery) : null;
-  };
+  }
+
+  return { handler, endSessionUrl: endSession };
 }

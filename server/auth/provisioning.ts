@@ -54,21 +54,19 @@ export async function provisionExternalUser(deps: ProvisionDeps, identity: Exter
     // Accounts are linked by (provider, subject) only, never by name: an existing account of the
     // same name is someone else's (or another provider's), and the newcomer gets another name.
     const base = baseUsername(identity);
-    {
-      for (let attempt = 0; !user && attempt < 3; attempt++) {
-        const username = await freeUsername(store, base, identity.providerId);
-        try {
-          user = await store.createUser({
-            id: newId('u'), username, displayName: (identity.displayName || username).slice(0, 128), roles: ['user'], groups: [],
-            disabled: false, passwordHash: null, createdAt: now,
-          });
-          created = true;
-        } catch (err) {
-          if (!isStoreConflict(err, 'duplicate')) throw err; // a parallel first sign-in took the name
-        }
+    for (let attempt = 0; !user && attempt < 3; attempt++) {
+      const username = await freeUsername(store, base, identity.providerId);
+      try {
+        user = await store.createUser({
+          id: newId('u'), username, displayName: (identity.displayName || username).slice(0, 128), roles: ['user'], groups: [],
+          disabled: false, passwordHash: null, createdAt: now,
+        });
+        created = true;
+      } catch (err) {
+        if (!isStoreConflict(err, 'duplicate')) throw err; // a parallel first sign-in took the name
       }
-      if (!user) throw new Error('could not find a free username');
     }
+    if (!user) throw new Error('could not find a free username');
   }
   if (user.disabled) return { ok: false, reason: 'disabled', user };
 

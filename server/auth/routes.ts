@@ -14,16 +14,16 @@ import { createAccountRouter } from './account-routes.ts';
 import { issueApiToken } from './api-tokens.ts';
 import { passwordPolicyOf, type AuthDeps } from './deps.ts';
 import { accountKey, createLoginThrottle, type LoginAttempt, type LoginThrottle } from './login-throttle.ts';
-import { checkSecondFactor, mfaStatus, requireMfaEnrolled } from './mfa.ts';
+import { checkSecondFactor, mfaStatus, otpRequired, requireMfaEnrolled, secondFactorPassed } from './mfa.ts';
 import { createMfaRouter } from './mfa-routes.ts';
 import { clientAddress, currentPrincipal, principalOf, requireUser } from './middleware.ts';
 import { assertPasswordAllowed, MAX_PASSWORD_LENGTH } from './password-policy.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
-import { readRememberCookie, rememberBrowser } from './remembered-browsers.ts';
+import { readRememberCookie } from './remembered-browsers.ts';
 import { changePasswordBody, createTokenBody, loginBody } from './schemas.ts';
 import { sha256 } from '../util/random.ts';
 import { groupNames, publicUser } from './views.ts';
-import { dropWebSession, endWebSession, sessionOrigin, startWebSession } from './web-sessions.ts';
+import { endWebSession, sessionOrigin, signInBrowser, startWebSession } from './web-sessions.ts';
 
 export interface AuthRouterOptions {
   /** The sign-in throttling policy; tests pass one with their own limits. */
@@ -192,23 +192,15 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
         // The password was right: not a failure for the address, but the attempt stays charged to
         // the account, so password-only probes cannot reset the counter that guards the code.
         await deps.audit.record({ actor, action: 'auth.login', target: user.id, result: 'denied', ip, details: { reason: 'otp_required' } });
-        const { rememberDays } = await deps.store.getMfaPolicy();
-        throw new HttpError(401, 'otp_required', 'Enter the 6-digit code from your authenticator app.', { rememberDays });
+        throw await otpRequired(deps);
       }
       await refuse(user.id, second.reason);
       throw new HttpError(401, 'invalid_otp', OTP_REFUSED[second.reason]);
     }
 
     throttle.succeeded(attempt);
-    if (second.via === 'recovery') {
-      const left = await deps.store.countRecoveryCodes(user.id);
-      await deps.audit.record({ actor: user.username, action: 'mfa.recovery_used', target: user.id, result: 'ok', ip, details: { recoveryCodesLeft: left } });
-    }
-    await dropWebSession(deps, req); // a browser signing in again drops its previous session
-    await startWebSession(deps, res, user.id, sessionOrigin(req, ip));
-    const { rememberDays } = await deps.store.getMfaPolicy();
-    const remembered = remember === true && (second.via === 'totp' || second.via === 'recovery') && rememberDays > 0;
-    if (remembered) await rememberBrowser(deps, res, user.id, rememberDays);
+    await signInBrowser(deps, req, res, user.id, ip);
+    const rememberedDays = await secondFactorPassed(deps, res, user, second.via, remember, ip);
     await deps.audit.record({
       actor: user.username,
       action: 'auth.login',
@@ -217,7 +209,7 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
       ip,
       details: {
         ...(outcome.provider ? { provider: outcome.provider } : {}),
-        ...(second.via === 'none' ? {} : { mfa: second.via, ...(remembered ? { rememberedDays: rememberDays } : {}) }),
+        ...(second.via === 'none' ? {} : { mfa: second.via, ...(rememberedDays ? { rememberedDays } : {}) }),
       },
     });
     res.json({ user: await meView(deps, user) });

@@ -81,6 +81,12 @@ export async function startWebSession(deps: AuthDeps, res: Response, userId: str
   return session;
 }
 
+/** Signing in: the browser's previous session (if any) ends and a new one starts. */
+export async function signInBrowser(deps: AuthDeps, req: Request, res: Response, userId: string, ip: string): Promise<WebSession> {
+  await dropWebSession(deps, req);
+  return startWebSession(deps, res, userId, sessionOrigin(req, ip));
+}
+
 /**
  * The live session named by the request's cookie, or null. Expired sessions are deleted on
  * sight. When it slides the expiry it also re-sends the cookie, so the browser's copy slides too.

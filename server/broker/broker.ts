@@ -2,9 +2,8 @@
 // Timers live in timers.ts, host reconciliation in hosts.ts. Launch path: DESIGN.md "Launch".
 import { conflict, forbidden, HttpError, noCapacity, notFound } from '../http/errors.ts';
 import type { Desktop, Pool, Session, TicketMode, User } from '../store/types.ts';
-import { LIVE_SESSION_STATES } from '../store/types.ts';
 import { newId } from '../util/random.ts';
-import { destroyDesktop, moveDesktop, moveSession, type BrokerCtx } from './context.ts';
+import { destroyDesktop, moveSession, type BrokerCtx } from './context.ts';
 import { pickHost, startDesktop } from './desktops.ts';
 import type { ProgressStep } from './progress.ts';
 import type { Shadows } from './shadows.ts';

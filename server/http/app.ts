@@ -9,7 +9,7 @@ import { createAdminUsersRouter } from '../auth/admin-routes.ts';
 import { requireMfaEnrolled } from '../auth/mfa.ts';
 import type { AuthDeps } from '../auth/deps.ts';
 import { authenticate, currentPrincipal, hasRole, originCheck, requireRole, requireUser } from '../auth/middleware.ts';
-import { createEndSession, createOidcSignIn } from '../auth/oidc-sign-in.ts';
+import { createOidcSignIn } from '../auth/oidc-sign-in.ts';
 import { createProviderAdminRouter, createProviderPublicRouter } from '../auth/provider-routes.ts';
 import type { ProviderRegistry } from '../auth/providers.ts';
 import { provisionExternalUser } from '../auth/provisioning.ts';
@@ -96,6 +96,7 @@ export function createApp(deps: AppDeps): Express {
 
   // One throttle for every way of proving who one is (password, directory, code after a provider).
   const loginThrottle = createLoginThrottle(deps.clock);
+  const oidcSignIn = createOidcSignIn({ ...deps, throttle: loginThrottle });
   const api = express.Router();
   api.use(express.json({ limit: deps.maxBodyBytes, strict: true }));
   api.use(authenticate(deps));
@@ -104,10 +105,10 @@ export function createApp(deps: AppDeps): Express {
   api.use(createAuthRouter(deps, {
     throttle: loginThrottle,
     directories: { list: () => deps.providers.ldap(), provision: (identity, ip) => provisionExternalUser(deps, identity, ip) },
-    endSessionUrl: createEndSession(deps),
+    endSessionUrl: (userId) => oidcSignIn.endSessionUrl(userId),
   }));
   api.use(createProviderPublicRouter(deps.providers));
-  api.use(createOidcSignIn({ ...deps, throttle: loginThrottle }));
+  api.use(oidcSignIn.handler);
   // Until a person the MFA policy covers has enrolled, only their account routes (the auth router
   // above) answer: no desktops, tickets, shadowing or administration (docs/account-security.md).
   const enrolled = requireMfaEnrolled(deps);

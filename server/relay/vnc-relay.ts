@@ -4,7 +4,7 @@
 import { WebSocket } from 'ws';
 import { systemClock, type Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
-import { ClientMessageParser, type ClientMessage } from '../rfb/client-messages.ts';
+import { ClientMessageParser } from '../rfb/client-messages.ts';
 import { ClientMessageType } from '../rfb/constants.ts';
 import { BrowserHandshake, DesktopHandshake, type BrowserHandshakeResult, type DesktopHandshakeResult, type HandshakeError } from '../rfb/handshake.ts';
 import { judgeClientMessage, stripEncodings, type ViewerMode } from '../rfb/policy.ts';

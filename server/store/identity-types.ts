@@ -51,4 +51,6 @@ export interface IdentityStore {
   getUserIdentity(providerId: string, subject: string): Promise<UserIdentity | null>;
   putUserIdentity(i: UserIdentity): Promise<void>;
   listIdentitiesOfUser(userId: string): Promise<UserIdentity[]>;
+  /** Every link, for lists of all users (one read instead of one per user). */
+  listUserIdentities(): Promise<UserIdentity[]>;
 }

@@ -45,6 +45,7 @@ export function sqliteIdentity(db: Database): IdentityStore {
       ON CONFLICT (provider_id, subject) DO UPDATE SET user_id = excluded.user_id, managed_groups = excluded.managed_groups,
         managed_roles = excluded.managed_roles, last_login_at = excluded.last_login_at`),
     ofUser: db.prepare<[string], IdentityRow>('SELECT * FROM user_identities WHERE user_id = ? ORDER BY provider_id, subject'),
+    all: db.prepare<[], IdentityRow>('SELECT * FROM user_identities ORDER BY user_id, provider_id, subject'),
   };
   const replace = db.transaction((providerId: string, mappings: GroupMapping[]) => {
     m.clear.run(providerId);
@@ -99,6 +100,9 @@ export function sqliteIdentity(db: Database): IdentityStore {
     },
     async listIdentitiesOfUser(userId) {
       return i.ofUser.all(userId).map(identityFromRow);
+    },
+    async listUserIdentities() {
+      return i.all.all().map(identityFromRow);
     },
   };
 }

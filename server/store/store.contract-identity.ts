@@ -61,6 +61,7 @@ export function identityContract(current: CurrentStore): void {
       expect(await s.getUserIdentity('corp', 'uuid-1')).toEqual({ ...link, managedGroups: ['g2'], managedRoles: ['admin'], lastLoginAt: 9 });
       expect(await s.getUserIdentity('corp', 'uuid-2')).toBeNull();
       expect(await s.listIdentitiesOfUser('u1')).toHaveLength(1);
+      expect((await s.listUserIdentities()).map((x) => [x.userId, x.subject])).toEqual([['u1', 'uuid-1']]);
       await s.deleteUser('u1');
       expect(await s.getUserIdentity('corp', 'uuid-1')).toBeNull();
     });
