@@ -8,7 +8,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 runtime_pkgs=(tigervnc-standalone-server tigervnc-tools openbox xterm x11-xserver-utils xauth bubblewrap fonts-dejavu-core procps)
-test_pkgs=(chromium slapd ldap-utils openssl)
+test_pkgs=(chromium slapd ldap-utils openssl xclip)
 pkgs=("${runtime_pkgs[@]}")
 [ "${1:-}" = "--with-test-tools" ] && pkgs+=("${test_pkgs[@]}")
 

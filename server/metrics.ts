@@ -2,12 +2,21 @@
 // viewers, ticket rejections. Gauges that mirror the store are computed at scrape time.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BrokerMetrics } from './broker/context.ts';
+import { ClientMessageType } from './rfb/constants.ts';
 import type { SessionState, Store } from './store/types.ts';
+
+/** RFB client message type → metric label ('KeyEvent' → 'key_event'); unknown numbers stay numbers. */
+const TYPE_LABEL: ReadonlyMap<number, string> = new Map(
+  Object.entries(ClientMessageType).map(([name, n]) => [n, name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()]),
+);
 
 export interface Metrics extends BrokerMetrics {
   registry: Registry;
   relayBytes(direction: 'toBrowser' | 'toDesktop', n: number): void;
-  droppedInput(n: number): void;
+  /** A viewer message the relay did not forward: a view-only viewer's input, or an unannounced extension. */
+  droppedInput(type: number, reason: 'view_only' | 'not_announced'): void;
+  /** A desktop clipboard message withheld from a view-only viewer. */
+  withheldClipboard(): void;
   displayRefused(): void;
 }
 
@@ -35,7 +44,12 @@ export function createMetrics(deps: { store: Store; agentsOnline: () => number; 
   const ended = new Counter({ name: 'deskport_sessions_ended_total', help: 'Sessions ended, by reason.', labelNames: ['reason'], registers: [registry] });
   const rejected = new Counter({ name: 'deskport_ticket_rejections_total', help: 'Display tickets refused, by reason.', labelNames: ['reason'], registers: [registry] });
   const bytes = new Counter({ name: 'deskport_relay_bytes_total', help: 'Bytes relayed, by direction.', labelNames: ['direction'], registers: [registry] });
-  const dropped = new Counter({ name: 'deskport_relay_dropped_input_total', help: 'Input messages from view-only viewers dropped by the gateway.', registers: [registry] });
+  const dropped = new Counter({
+    name: 'deskport_relay_dropped_input_total',
+    help: 'Viewer messages the gateway did not forward, by RFB message type and reason (view_only: input of a view-only viewer; not_announced: an extension message the viewer never announced).',
+    labelNames: ['type', 'reason'], registers: [registry],
+  });
+  const withheld = new Counter({ name: 'deskport_relay_withheld_clipboard_total', help: 'Desktop clipboard messages withheld from view-only viewers.', registers: [registry] });
   const refused = new Counter({ name: 'deskport_display_refused_total', help: 'New displays refused because the gateway was overloaded.', registers: [registry] });
   // Bound children: the relay calls these per message, so no label lookup on the hot path.
   const toBrowser = bytes.labels({ direction: 'to_browser' });
@@ -54,7 +68,8 @@ export function createMetrics(deps: { store: Store; agentsOnline: () => number; 
         deps.history?.recordBytes(n);
       } else toDesktop.inc(n);
     },
-    droppedInput: (n) => dropped.inc(n),
+    droppedInput: (type, reason) => dropped.inc({ type: TYPE_LABEL.get(type) ?? String(type), reason }),
+    withheldClipboard: () => withheld.inc(),
     displayRefused: () => refused.inc(),
   };
 }

@@ -266,12 +266,27 @@ describe('host reconciliation', () => {
     await ev.hostConnected((await store.getHost('h1'))!, hello([{ desktopId: 'd-orphan', state: 'running', startedAt: 1 }]));
     expect((await store.getSession(s.id))!.state).toBe('ended');
     expect(hosts.requests).toContainEqual({ type: 'desktop.destroy', desktopId: 'd-orphan' });
+    // The vanished desktop is destroyed on its host too: whatever it left there (a home, a display) goes.
+    expect(hosts.requests).toContainEqual({ type: 'desktop.destroy', desktopId: s.desktopId });
+    expect((await store.getDesktop(s.desktopId!))!.state).toBe('gone');
   });
 
-  it('ends the session when its desktop stops on its own', async () => {
+  it('ends the session when its desktop stops on its own, and has its host destroy it', async () => {
     const s = await launchReady();
     await createHostEvents(ctx, broker).desktopState('h1', { type: 'desktop.state', desktopId: s.desktopId!, state: 'stopped' });
     expect((await store.getSession(s.id))!.state).toBe('ended');
+    expect(hosts.requests.filter((r) => r.type === 'desktop.destroy')).toEqual([{ type: 'desktop.destroy', desktopId: s.desktopId }]);
+    expect((await store.getDesktop(s.desktopId!))!.state).toBe('gone');
+  });
+
+  it('a desktop that dies with nobody on it (a warm spare) is destroyed on its host as well', async () => {
+    const s = await launchReady();
+    await broker.end(s.id, { username: 'admin' }, 'test');
+    hosts.requests = [];
+    const spare = await store.createDesktop({ id: 'd-spare', poolId: s.poolId, hostId: 'h1', state: 'running', secret: 'x', ownerId: null, error: null, createdAt: 1, updatedAt: 1 });
+    await createHostEvents(ctx, broker).desktopState('h1', { type: 'desktop.state', desktopId: spare.id, state: 'failed', error: 'Xvnc crashed' });
+    expect(hosts.requests).toEqual([{ type: 'desktop.destroy', desktopId: 'd-spare' }]);
+    expect((await store.getDesktop('d-spare'))!.state).toBe('gone');
   });
 
   it('ignores agent disconnects caused by the gateway itself shutting down', async () => {

@@ -19,6 +19,19 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
     }
   }
 
+  /**
+   * A running desktop ended on its own (crashed, killed, vanished). Its sessions end, and its host is
+   * still told to destroy it: however a desktop ended, the agent frees what it held (a pooled home
+   * with the user's files, its display, its uid). A destroy the host cannot take now stays `failed`
+   * and is retried when the host says hello again.
+   */
+  async function desktopDied(d: Desktop, error: string, sessionsError: string): Promise<void> {
+    if (d.state === 'running') await moveDesktop(ctx, d, 'failed', { error });
+    await endSessionsOn(d.id, sessionsError); // ending a session destroys its desktop
+    const left = await store.getDesktop(d.id);
+    if (left && (left.state === 'failed' || left.state === 'running')) await destroyDesktop(ctx, left);
+  }
+
   async function settleOrphanCreate(d: Desktop, running: boolean): Promise<void> {
     const sessions = await store.listSessions({ state: ['starting'], desktopId: d.id });
     if (running) {
@@ -49,8 +62,7 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
           continue;
         }
         if (!item && d.state === 'running') {
-          await moveDesktop(ctx, d, 'gone', { error: 'vanished from its host' });
-          await endSessionsOn(d.id, 'The desktop vanished from its host.');
+          await desktopDied(d, 'vanished from its host', 'The desktop vanished from its host.');
         } else {
           await destroyDesktop(ctx, d); // stopping/failed leftovers, or stopped on the host
           await endSessionsOn(d.id, 'The desktop stopped.');
@@ -74,8 +86,7 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
       const d = await store.getDesktop(e.desktopId);
       if (!d || d.hostId !== hostId || d.state === 'gone') return;
       if (e.state === 'running') return;
-      if (d.state === 'running') await moveDesktop(ctx, d, e.state === 'failed' ? 'failed' : 'gone', { error: e.error ?? 'stopped on its host' });
-      await endSessionsOn(d.id, 'The desktop stopped.');
+      await desktopDied(d, e.error ?? 'stopped on its host', 'The desktop stopped.');
     },
 
     /** A create in flight reports a step: show it on the launching session's progress. */

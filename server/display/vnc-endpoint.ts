@@ -80,6 +80,8 @@ export function createVncEndpoint(deps: VncEndpointDeps) {
             maxClipboardBytes: deps.maxClipboardBytes,
             onActivity: () => deps.activity(session.id),
             onBytes: deps.metrics.relayBytes,
+            onDropped: deps.metrics.droppedInput,
+            onWithheld: deps.metrics.withheldClipboard,
           });
           void h.done.then((d: { reason: string }) => slog.info({ reason: d.reason }, 'display closed'));
           slog.info('display connected');

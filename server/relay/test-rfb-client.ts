@@ -25,6 +25,8 @@ export class TestRfbClient {
   private closeInfo: { code: number; reason: string } | null = null;
   readonly closed: Promise<{ code: number; reason: string }>;
   serverInit: ServerInitInfo | null = null;
+  /** Clipboard texts (ServerCutText) the desktop sent, in order; extended ones as '<extended N bytes>'. */
+  readonly cutTexts: string[] = [];
 
   private constructor(readonly ws: WebSocket) {
     ws.binaryType = 'nodebuffer';
@@ -117,10 +119,15 @@ export class TestRfbClient {
     for (;;) {
       const type = (await this.read(1))[0];
       if (type === 0) break;
-      if (type === 2) continue; // Bell
+      if (type === 2 || type === 150) continue; // Bell, EndOfContinuousUpdates
+      if (type === 248) {
+        await this.read((await this.read(8))[7] ?? 0); // ServerFence: not answered, servers go on without
+        continue;
+      }
       if (type === 3) {
-        const h = await this.read(7);
-        await this.read(h.readUInt32BE(3));
+        const n = (await this.read(7)).readInt32BE(3);
+        const text = await this.read(Math.abs(n));
+        this.cutTexts.push(n < 0 ? `<extended ${-n} bytes>` : text.toString('latin1'));
         continue;
       }
       throw new Error(`unexpected server message type ${type}`);

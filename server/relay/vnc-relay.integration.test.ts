@@ -1,5 +1,7 @@
 // The relay against a real Xvnc: viewer ─ws─> relay ─ws─> "agent" (pipeWebSocketToSocket) ─tcp─> Xvnc.
 // Real VncAuth (proves the DES), real frames, view-only drops, refused credentials, and isolation.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,6 +115,38 @@ describe('vnc relay against a real Xvnc', () => {
     // Only the handshake (version 12 + type 1 + auth 16 + ClientInit 1), SetEncodings (8) and the request (10).
     expect(stats?.bytesToDesktop).toBe(30 + 8 + 10);
     expect(entry?.activity()).toBe(0);
+    c.close();
+  });
+
+  it("a view viewer never receives the desktop's clipboard; a control viewer does", async () => {
+    const [control, view] = await Promise.all([viewer({ id: 'clip-control' }), viewer({ id: 'clip-view', mode: 'view' })]);
+    // What noVNC announces, extended clipboard included (less the cursor: Xvnc closes a client that
+    // drops cursor support later, as fullFrame() does): the gateway must not let it through for view.
+    view.send(msg.setEncodings([1, 7, -260, 16, 21, 5, 2, 50, 0, -26, -256, -223, -224, -258, -308, -309, -312, -313, -307, -1063131698, -316]));
+    const secret = `owner-copied-${randomBytes(6).toString('hex')}`;
+    // A program on the desktop owns the clipboard, as when the owner copies in a terminal.
+    const xclip = spawn('xclip', ['-quiet', '-selection', 'clipboard', '-i'], { env: { ...process.env, DISPLAY: `:${xvnc?.display}` }, stdio: ['pipe', 'ignore', 'ignore'] });
+    try {
+      xclip.stdin.end(secret);
+      for (let i = 0; i < 50 && !control.cutTexts.includes(secret); i++) await control.fullFrame();
+      expect(control.cutTexts).toContain(secret); // the desktop did announce it: the check below can fail
+      expect((await view.fullFrame()).rawBytes).toBe(1024 * 768 * 4);
+      expect(view.cutTexts).toEqual([]);
+      expect(relays.get('clip-view')?.relay.stats().withheldClipboard).toBeGreaterThan(0);
+    } finally {
+      xclip.kill('SIGKILL');
+      control.close();
+      view.close();
+    }
+  });
+
+  it('an unannounced SetDesktopSize never reaches the desktop, which keeps serving', async () => {
+    const c = await viewer({ id: 'resize' });
+    c.send(msg.setEncodings([0])); // no ExtendedDesktopSize: TigerVNC 1.12 crashes on the message
+    c.send(msg.setDesktopSize(1));
+    expect((await c.fullFrame()).rawBytes).toBe(1024 * 768 * 4);
+    expect(relays.get('resize')?.relay.stats().droppedByType).toEqual({ 251: 1 });
+    expect(() => process.kill(xvnc?.pid ?? 0, 0)).not.toThrow();
     c.close();
   });
 

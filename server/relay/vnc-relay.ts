@@ -1,13 +1,15 @@
 // The RFB-terminating relay behind /ws/vnc (docs: DESIGN.md "Launch" step 5): handshakes with the
 // desktop (VncAuth, shared) and the browser (None) at once, then passes desktop bytes through
-// untouched and browser bytes only as whole, parsed, policy-checked messages.
+// untouched to control viewers (to view viewers without clipboard, server-messages.ts) and browser
+// bytes only as whole, parsed, policy-checked messages.
 import { WebSocket } from 'ws';
 import { systemClock, type Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { ClientMessageParser } from '../rfb/client-messages.ts';
 import { ClientMessageType } from '../rfb/constants.ts';
 import { BrowserHandshake, DesktopHandshake, type BrowserHandshakeResult, type DesktopHandshakeResult, type HandshakeError } from '../rfb/handshake.ts';
-import { judgeClientMessage, stripEncodings, type ViewerMode } from '../rfb/policy.ts';
+import { judgeClientMessage, keepEncodings, listedEncodings, stripEncodings, type Verdict, type ViewerMode } from '../rfb/policy.ts';
+import { readPixelFormat, ServerMessageFilter, VIEW_ENCODINGS } from '../rfb/server-messages.ts';
 import { closeWs, isOpen, PauseGate, toBuffer } from '../util/ws.ts';
 import type { DesktopLink } from './desktop-link.ts';
 
@@ -34,6 +36,10 @@ export interface VncRelayOptions {
   /** A control viewer used key, pointer or clipboard. Called at most once per activityIntervalMs. */
   onActivity?: () => void;
   onBytes?: (direction: RelayDirection, bytes: number) => void;
+  /** A viewer message the gateway did not forward (view-only input, or an unannounced extension). */
+  onDropped?: (type: number, why: NonNullable<Verdict['drop']>) => void;
+  /** A desktop clipboard message withheld from a view-only viewer. */
+  onWithheld?: () => void;
   maxClipboardBytes?: number;
   /** Both handshakes must finish within this. Default 15 s. */
   handshakeTimeoutMs?: number;
@@ -51,6 +57,8 @@ export interface RelayStats {
   droppedMessages: number;
   /** Dropped (view-only) messages by RFB message type. */
   droppedByType: Record<number, number>;
+  /** Desktop clipboard messages withheld from a view-only viewer. */
+  withheldClipboard: number;
 }
 
 export interface RelayResult {
@@ -113,7 +121,11 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
   const parser = new ClientMessageParser({ maxClipboardBytes: options.maxClipboardBytes });
   const browserGate = new PauseGate(browser);
   const desktopGate = new PauseGate(desktop);
-  const stats: RelayStats = { bytesToBrowser: 0, bytesToDesktop: 0, forwardedMessages: 0, droppedMessages: 0, droppedByType: {} };
+  const stats: RelayStats = { bytesToBrowser: 0, bytesToDesktop: 0, forwardedMessages: 0, droppedMessages: 0, droppedByType: {}, withheldClipboard: 0 };
+  /** The encodings of the viewer's latest SetEncodings as forwarded: extension messages need theirs. */
+  let announced: ReadonlySet<number> = new Set();
+  /** View viewers only: follows the desktop's messages to withhold its clipboard. */
+  let serverFilter: ServerMessageFilter | null = null;
 
   let phase: 'handshake' | 'relay' | 'closed' = 'handshake';
   let desktopInit: DesktopHandshakeResult | null = null;
@@ -189,15 +201,24 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
     const out: Buffer[] = [];
     let input = false;
     for (const m of r.messages) {
-      const v = judgeClientMessage(m, mode);
+      const v = judgeClientMessage(m, mode, announced);
       if (!v.forward) {
         stats.droppedMessages++;
         stats.droppedByType[m.type] = (stats.droppedByType[m.type] ?? 0) + 1;
+        if (options.onDropped && v.drop) callback('onDropped', () => options.onDropped?.(m.type, v.drop!));
         continue;
       }
       input ||= v.input;
       stats.forwardedMessages++;
-      out.push(m.type === ClientMessageType.SetEncodings ? stripEncodings(m.bytes) : m.bytes);
+      if (m.type === ClientMessageType.SetEncodings) {
+        // A view viewer may only use encodings the gateway can follow (to find the clipboard).
+        const sent = serverFilter ? keepEncodings(m.bytes, (e) => VIEW_ENCODINGS.has(e)) : stripEncodings(m.bytes);
+        announced = new Set(listedEncodings(sent));
+        out.push(sent);
+        continue;
+      }
+      if (m.type === ClientMessageType.SetPixelFormat) serverFilter?.setPixelFormat(readPixelFormat(m.bytes, 4));
+      out.push(m.bytes);
     }
     for (const b of coalesce(out)) toDesktop(b);
     if (input && options.onActivity && clock.now() - lastActivity >= activityInterval) {
@@ -216,7 +237,8 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
     );
     // Order matters: ServerInit first, then whatever the desktop already sent after it.
     toBrowser(desktopInit.serverInit);
-    for (const b of [desktopInit.leftover, ...held.desktop]) toBrowser(b);
+    if (mode === 'view') serverFilter = new ServerMessageFilter(readPixelFormat(desktopInit.serverInit, 4));
+    for (const b of [desktopInit.leftover, ...held.desktop]) if (phase === 'relay') fromDesktop(b);
     const fromViewer = [browserInit.leftover, ...held.browser];
     held.browser = [];
     held.desktop = [];
@@ -248,8 +270,20 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
     }
   }
 
+  const forwardToBrowser = (slice: Buffer) => toBrowser(slice);
+  function fromDesktop(b: Buffer): void {
+    if (!serverFilter) return toBrowser(b);
+    const before = serverFilter.withheldMessages;
+    const r = serverFilter.push(b, forwardToBrowser);
+    if (serverFilter.withheldMessages !== before) {
+      stats.withheldClipboard += serverFilter.withheldMessages - before;
+      if (options.onWithheld) callback('onWithheld', () => options.onWithheld?.());
+    }
+    if (!r.ok) desktopFailed(`the desktop sent what a view-only display cannot follow: ${r.error}`);
+  }
+
   function onDesktopMessage(b: Buffer): void {
-    if (phase === 'relay') return toBrowser(b);
+    if (phase === 'relay') return fromDesktop(b);
     if (desktopInit) return hold('desktop', b);
     const step = desktopHs.feed(b);
     for (const s of step.send) toDesktop(s);

@@ -17,6 +17,40 @@ export const ClientMessageType = {
 } as const;
 export type ClientMessageTypeName = keyof typeof ClientMessageType;
 
+/** Server-to-client message types the gateway understands (view-only viewers' stream is parsed). */
+export const ServerMessageType = {
+  FramebufferUpdate: 0,
+  SetColourMapEntries: 1,
+  Bell: 2,
+  ServerCutText: 3,
+  EndOfContinuousUpdates: 150,
+  ServerFence: 248,
+  Xvp: 250,
+} as const;
+
+/** Encodings and pseudo-encodings (RFC 6143 §7.7 and the community registry). */
+export const Encoding = {
+  Raw: 0,
+  CopyRect: 1,
+  Tight: 7,
+  ZRLE: 16,
+  Cursor: -239,
+  DesktopSize: -223,
+  LastRect: -224,
+  QualityLevel0: -32,
+  CompressLevel0: -256,
+  QemuExtendedKeyEvent: -258,
+  QemuAudio: -259,
+  DesktopName: -307,
+  ExtendedDesktopSize: -308,
+  Xvp: -309,
+  Fence: -312,
+  ContinuousUpdates: -313,
+  ExtendedMouseButtons: -316,
+  /** 0xC0A1E5CE as a signed 32-bit number. */
+  ExtendedClipboard: -1063131698,
+} as const;
+
 /** QEMU client message (type 255) submessage types. */
 export const QemuSubtype = { ExtendedKeyEvent: 0, Audio: 1 } as const;
 
@@ -29,7 +63,7 @@ export const SecurityType = { Invalid: 0, None: 1, VncAuth: 2 } as const;
 export const SecurityResult = { Ok: 0, Failed: 1 } as const;
 
 /** Pseudo-encoding: noVNC's 7-byte PointerEvent, whose use only the server→client stream reveals. */
-export const EXTENDED_MOUSE_BUTTONS_ENCODING = -316;
+export const EXTENDED_MOUSE_BUTTONS_ENCODING = Encoding.ExtendedMouseButtons;
 
 export type RfbVersion = '3.3' | '3.7' | '3.8';
 

@@ -86,6 +86,24 @@ describe('a desktop through the gateway', () => {
     expect(await stableCapture(viewer)).not.toBe(before);
     viewer.close();
     control.close();
+    // Every dropped view-only message is counted by type (the view viewer typed 20 key events).
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    const keys = /deskport_relay_dropped_input_total\{type="key_event",reason="view_only"\} (\d+)/.exec(metrics);
+    expect(Number(keys?.[1])).toBeGreaterThanOrEqual(2 * 'touch view-was-here\n'.length);
+    expect(metrics).toMatch(/deskport_relay_dropped_input_total\{type="pointer_event",reason="view_only"\} [1-9]/);
+  });
+
+  it('a desktop that dies is destroyed on its host: its pooled home and record go', async () => {
+    const s = await launchDesktop(api, t.url);
+    const info = await desktopOf(s.id);
+    const stateDir = join(t.dataDir, 'desktops', info.desktopId);
+    expect(existsSync(info.home)).toBe(true);
+    for (const pid of info.pids) process.kill(pid, 'SIGKILL'); // a crash: nobody asked it to stop
+    const deadline = Date.now() + 20_000;
+    while ((existsSync(stateDir) || existsSync(info.home)) && Date.now() < deadline) await sleep(200);
+    expect((await api.get(`/api/v1/sessions/${s.id}`)).body).toMatchObject({ session: { state: 'ended' } });
+    expect(existsSync(info.home)).toBe(false);
+    expect(existsSync(stateDir)).toBe(false);
   });
 
   it('survives a gateway restart: the desktop keeps running and the session resumes', async () => {
