@@ -115,7 +115,7 @@ describe('process driver', () => {
     const specs = [spec(), spec(), spec()];
     await Promise.all(specs.map((x) => driver.create(x)));
     const states = await Promise.all(specs.map((x) => readState(layout(dataDir), x.desktopId)));
-    for (const key of ['display', 'port', 'uid'] as const) expect(new Set(states.map((st) => st?.[key])).size).toBe(3);
+    for (const key of ['display', 'socket', 'uid'] as const) expect(new Set(states.map((st) => st?.[key])).size).toBe(3);
     for (const x of specs) expect(await driver.inspect(x.desktopId)).toMatchObject({ state: 'running' });
     await Promise.all(specs.map((x) => driver.destroy(x.desktopId)));
   });
