@@ -97,9 +97,11 @@ async function cgroup1(own: string, base: string): Promise<LimitBackend> {
     const path = line?.split(':').slice(2).join(':');
     if (path === undefined) throw new Error(`no ${c} controller`);
     const dir = join('/sys/fs/cgroup', c, path, base);
-    await mkdir(dir, { recursive: true }).catch((e: Error) => {
+    // Proves it writable; made again by the first desktop (and removed with the last one).
+    const made = await mkdir(dir, { recursive: true }).catch((e: Error) => {
       throw new Error(`${c} not writable: ${e.message}`);
     });
+    if (made) await rmdir(dir).catch(() => undefined);
     parents[c] = dir;
   }
   return {
