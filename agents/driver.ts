@@ -29,7 +29,7 @@ export type ProgressFn = (step: ProgressStep, message: string) => void;
 
 export interface DesktopDriver {
   readonly name: 'process' | 'docker' | 'qemu' | 'static';
-  /** Starts the desktop; resolves once its VNC server answers the RFB banner on host loopback. */
+  /** Starts the desktop; resolves once its VNC server answers the RFB banner. */
   create(spec: DesktopSpec, signal?: AbortSignal, progress?: ProgressFn): Promise<DesktopHandle>;
   /** Stops the desktop and frees what it held; a pooled desktop's home is removed, a personal one's kept.
    *  Idempotent: destroying an unknown desktop resolves. */
@@ -38,7 +38,8 @@ export interface DesktopDriver {
   inspect(desktopId: string): Promise<DesktopHandle | null>;
   /** Inventory: every desktop this driver runs, including ones started before this process (re-adopted). */
   list(): Promise<DesktopHandle[]>;
-  /** A connected TCP socket to the desktop's VNC server (host loopback). */
+  /** A connected socket to the desktop's VNC server: a unix socket only the agent can open (process,
+   *  docker), or TCP where the desktop has nothing else. */
   openStream(desktopId: string): Promise<Socket>;
   /** Stops managing; running desktops keep running so a restarted agent can re-adopt them. */
   close(): Promise<void>;

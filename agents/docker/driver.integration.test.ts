@@ -3,6 +3,8 @@
 // `docker inspect`, homes, clear errors). Builds the image first if this machine lacks it.
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDriverContract } from '../driver.contract.ts';
 import type { DesktopSpec } from '../driver.ts';
@@ -106,6 +108,31 @@ describe('docker driver', () => {
     expect(await words('ls /sys/class/net; awk \'FNR > 1\' /proc/net/route /proc/net/tcp /proc/net/tcp6 | wc -l')).toEqual(['lo', '0']);
     expect((await execIn(c, ['sh', '-c', 'touch /usr/x 2>&1; touch /tmp/x && echo tmp-ok'])).output).toMatch(/Read-only file system[\s\S]*tmp-ok/);
     await driver.destroy(s.desktopId);
+  });
+
+  it('cannot make its VNC server dial out: vncconfig -connect reaches neither host loopback nor the host', async () => {
+    const s = spec();
+    await driver.create(s);
+    const c = container(s.desktopId);
+    const dialled: Socket[] = [];
+    const trap = createServer((x) => dialled.push(x.end()));
+    await new Promise<void>((r) => trap.listen(0, '0.0.0.0', r)); // every host address
+    const port = (trap.address() as { port: number }).port;
+    const hostAddrs = Object.values(networkInterfaces()).flat().filter((i) => i && i.family === 'IPv4').map((i) => i?.address ?? '');
+    try {
+      for (const addr of ['127.0.0.1', ...hostAddrs]) {
+        expect((await execIn(c, ['vncconfig', '-display', ':0', '-connect', `${addr}:${port}`])).code).toBe(0);
+      }
+      // Xvnc logs each attempt's failure; wait for all of them (or for a connection).
+      const failures = async (): Promise<number> => ((await container(s.desktopId).logs({ stdout: true, stderr: true })).toString('latin1').match(/Reverse connection: unable to connect/g) ?? []).length;
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline && dialled.length === 0 && (await failures()) < 1 + hostAddrs.length; await new Promise((r) => setTimeout(r, 100)));
+      expect(dialled.length).toBe(0);
+      expect(await failures()).toBe(1 + hostAddrs.length);
+    } finally {
+      trap.close();
+      for (const x of dialled) x.destroy();
+      await driver.destroy(s.desktopId);
+    }
   });
 
   it('keeps a personal home volume on destroy and mounts it again for the next desktop of that key', async () => {

@@ -1,11 +1,11 @@
-// Picks a free X display number, VNC port and uid for a new desktop. Checks are best effort (another
-// program may take a display between the check and Xvnc's start): create() retries on a clash.
+// Picks a free X display number and uid for a new desktop. Checks are best effort (another program
+// may take a display between the check and Xvnc's start): create() retries on a clash.
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-/** Free if no X server (sandboxed or not) holds it: no lock file or socket in the host /tmp, and no
- *  abstract socket, which Xvnc binds in the host network namespace even inside a sandbox. */
+/** Free if no X server on the host network and /tmp holds it: no lock file or socket in the host
+ *  /tmp, and no abstract socket. (A sandboxed Xvnc has its own /tmp and network namespace, so it
+ *  clashes with nothing; the driver's records keep its own desktops apart.) */
 export async function displayFree(display: number, unixSockets: string): Promise<boolean> {
   for (const path of [`/tmp/.X${display}-lock`, `/tmp/.X11-unix/X${display}`]) {
     if (await exists(path)) return false;
@@ -13,27 +13,13 @@ export async function displayFree(display: number, unixSockets: string): Promise
   return !new RegExp(` @?/tmp/\\.X11-unix/X${display}$`, 'm').test(unixSockets);
 }
 
-export function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-export interface DisplayPick {
-  display: number;
-  port: number;
-}
-
-export async function pickDisplay(o: { base: number; count: number; portBase: number; taken: Set<number> }): Promise<DisplayPick> {
+export async function pickDisplay(o: { base: number; count: number; taken: Set<number> }): Promise<number> {
   const unixSockets = await readFile('/proc/net/unix', 'utf8').catch(() => '');
   for (let display = o.base; display < o.base + o.count; display++) {
     if (o.taken.has(display)) continue;
-    const port = o.portBase + display;
-    if ((await displayFree(display, unixSockets)) && (await portFree(port))) return { display, port };
+    if (await displayFree(display, unixSockets)) return display;
   }
-  throw new Error(`no free X display in :${o.base}-:${o.base + o.count - 1} (with a free port from ${o.portBase + o.base})`);
+  throw new Error(`no free X display in :${o.base}-:${o.base + o.count - 1}`);
 }
 
 /** uids in [base, base + count) that nothing uses: no desktop record, no home owned by it, no process

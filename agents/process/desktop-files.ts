@@ -33,8 +33,11 @@ async function chownTree(path: string, ids: { uid: number; gid: number }): Promi
  *  the desktop's private tmp directory, owned by the desktop's uid. */
 export async function writeDesktopFiles(j: Jail, desktopDir: string, secret: string, ids: Ids): Promise<void> {
   await mkdir(desktopDir, { recursive: true, mode: 0o711 }); // passable, not listable: see prepareRoot
-  await mkdir(j.hostTmp, { mode: 0o700 });
-  if (ids) await chown(j.hostTmp, ids.uid, ids.gid);
+  for (const dir of [j.hostTmp, j.vncDir]) {
+    await rm(dir, { recursive: true, force: true }); // a leftover of a crashed desktop with this id
+    await mkdir(dir, { mode: 0o700 });
+    if (ids) await chown(dir, ids.uid, ids.gid); // Xvnc, as the desktop's uid, makes its socket in vncDir
+  }
   const own = async (path: string, data: Buffer | string): Promise<void> => {
     await writeFile(path, data, { mode: 0o600, flag: 'wx' });
     if (ids) await chown(path, ids.uid, ids.gid);

@@ -2,12 +2,13 @@
 // promises (credentials, files and modes, homes, start-up failures). Cleans up every desktop it starts.
 import { randomBytes } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDriverContract } from '../driver.contract.ts';
 import type { DesktopSpec } from '../driver.ts';
 import { createProcessDriver, type ProcessDriver } from './driver.ts';
-import { layout, readState } from './layout.ts';
+import { layout, readState, writeState } from './layout.ts';
 import { grabColours, removeAllDesktops, tempDataDir, vncLogin } from './testing.ts';
 
 const contractDir = await tempDataDir();
@@ -115,7 +116,7 @@ describe('process driver', () => {
     const specs = [spec(), spec(), spec()];
     await Promise.all(specs.map((x) => driver.create(x)));
     const states = await Promise.all(specs.map((x) => readState(layout(dataDir), x.desktopId)));
-    for (const key of ['display', 'port', 'uid'] as const) expect(new Set(states.map((st) => st?.[key])).size).toBe(3);
+    for (const key of ['display', 'socket', 'uid'] as const) expect(new Set(states.map((st) => st?.[key])).size).toBe(3);
     for (const x of specs) expect(await driver.inspect(x.desktopId)).toMatchObject({ state: 'running' });
     await Promise.all(specs.map((x) => driver.destroy(x.desktopId)));
   });
@@ -145,6 +146,28 @@ describe('process driver', () => {
       await expect(pending).rejects.toThrow(/caller gave up/);
       expect(await driver.inspect(s.desktopId)).toBeNull();
       await expect(readdir(join(dataDir, 'desktops'))).resolves.not.toContain(s.desktopId);
+    }
+  });
+
+  it('still reaches and destroys a desktop recorded before the unix socket (a TCP port, no socket)', async () => {
+    const s = spec();
+    await driver.create(s);
+    const L = layout(dataDir);
+    const state = await readState(L, s.desktopId);
+    if (!state?.socket) throw new Error('no socket recorded');
+    // An old desktop's Xvnc listened on a loopback port: a forwarder to the socket stands in for it.
+    const old = createServer((c) => c.pipe(connect({ path: state.socket ?? '' })).pipe(c));
+    await new Promise<void>((r) => old.listen(0, '127.0.0.1', r));
+    try {
+      const { socket: _dropped, ...rest } = state;
+      await writeState(L, { ...rest, port: (old.address() as { port: number }).port });
+      const session = await vncLogin(await driver.openStream(s.desktopId), s.secret);
+      expect(session.width).toBe(1024);
+      session.socket.destroy();
+      await driver.destroy(s.desktopId);
+      expect(await driver.inspect(s.desktopId)).toBeNull();
+    } finally {
+      old.close();
     }
   });
 

@@ -32,7 +32,10 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
   const o = resolveOptions(options);
   const L = layout(o.dataDir);
   const rt = createRuntime(o, L);
-  const ready = prepareRoot(L);
+  const ready = prepareRoot(L).then(async () => {
+    const b = await rt.limits;
+    o.log.info({ mechanism: b.mechanism, reason: b.reason || undefined, pidsLimit: o.pidsLimit }, 'process driver resource limits');
+  });
   ready.catch((err: Error) => o.log.error({ dataDir: o.dataDir, err: err.message }, 'process driver cannot prepare its data dir'));
   if (!rt.isRoot) o.log.warn({ uid: process.getuid?.() }, 'process driver not running as root: desktops run as this user, isolation is reduced');
   if (o.sandbox === 'none') o.log.warn({}, 'process driver sandbox disabled: desktops are isolated by uid and file modes only');
@@ -78,11 +81,11 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
     for (let attempt = 1; ; attempt++) {
       try {
         const s = await startDesktop(rt, spec, signal, avoid);
-        o.log.info({ desktopId: s.desktopId, display: s.display, port: s.port, uid: s.uid, ms: Date.now() - t0 }, 'desktop started');
+        o.log.info({ desktopId: s.desktopId, display: s.display, uid: s.uid, limits: s.limits?.mechanism, ms: Date.now() - t0 }, 'desktop started');
         return { desktopId: s.desktopId, state: 'running', startedAt: s.startedAt };
       } catch (err) {
         if (!(err instanceof DisplayClash) || attempt >= 3) throw err;
-        o.log.warn({ desktopId: spec.desktopId, display: err.display, attempt }, 'display or port taken meanwhile; retrying');
+        o.log.warn({ desktopId: spec.desktopId, display: err.display, attempt }, 'display taken meanwhile; retrying');
         avoid.add(err.display);
       }
     }
@@ -128,7 +131,9 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
     },
 
     async openStream(desktopId) {
-      return dial((await running(desktopId)).port);
+      const s = await running(desktopId);
+      // A desktop started before Xvnc moved to a unix socket still listens on its TCP port.
+      return dial(s.socket ? { path: s.socket } : { host: '127.0.0.1', port: s.port ?? 0 });
     },
 
     async runInDesktop(desktopId, argv, opts = {}) {
@@ -142,10 +147,11 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
   };
 }
 
-function dial(port: number): Promise<Socket> {
+function dial(to: { path: string } | { host: string; port: number }): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    const timer = setTimeout(() => socket.destroy(new Error(`connect to 127.0.0.1:${port} timed out`)), 5_000);
+    const socket = connect(to);
+    const where = 'path' in to ? to.path : `${to.host}:${to.port}`;
+    const timer = setTimeout(() => socket.destroy(new Error(`connect to ${where} timed out`)), 5_000);
     socket.once('connect', () => (clearTimeout(timer), resolve(socket)));
     socket.once('error', (err) => (clearTimeout(timer), reject(err)));
   });

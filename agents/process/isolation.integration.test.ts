@@ -3,8 +3,8 @@
 // desktops outlive the process that started them, and destroy kills what a desktop left behind.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { chmod, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { createProcessDriver, type ProcessDriver } from './driver.ts';
 import type { ProcessDriverOptions } from './options.ts';
 import { layout, readState, type DesktopState } from './layout.ts';
 import { listProcs } from './procfs.ts';
-import { removeAllDesktops, tempDataDir } from './testing.ts';
+import { removeAllDesktops, tempDataDir, vncLogin } from './testing.ts';
 
 /** Tests that do not apply to a setting are not registered (rather than reported skipped). */
 const notApplicable = (..._args: unknown[]): void => undefined;
@@ -112,6 +112,56 @@ describe.each(settings)('isolation: %s', (_label, extra) => {
     const r = await driver.runInDesktop(a.desktopId, ['bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port} && head -1 <&3`]);
     expect(r.stdout).not.toContain('gateway');
     expect(r.code).not.toBe(0);
+  });
+
+  it('its VNC server has no TCP listening socket at all', async () => {
+    const pid = a.xvnc?.pid ?? 0;
+    const inodes = new Set<string>();
+    for (const fd of await readdir(`/proc/${pid}/fd`)) {
+      const m = /^socket:\[(\d+)\]$/.exec(await readlink(`/proc/${pid}/fd/${fd}`).catch(() => ''));
+      if (m?.[1]) inodes.add(m[1]);
+    }
+    expect(inodes.size).toBeGreaterThan(0); // X and RFB sockets
+    // /proc/<pid>/net is the network namespace Xvnc is in, wherever that is. State 0A: LISTEN.
+    const listening = [];
+    for (const table of ['tcp', 'tcp6']) {
+      for (const line of (await readFile(`/proc/${pid}/net/${table}`, 'utf8')).split('\n').slice(1)) {
+        const f = line.trim().split(/\s+/);
+        if (f[3] === '0A' && inodes.has(f[9] ?? '')) listening.push(`${table} ${f[1]}`);
+      }
+    }
+    expect(listening).toEqual([]);
+  });
+
+  it('cannot make its VNC server dial out: vncconfig -connect reaches nothing', async () => {
+    const dialled: Socket[] = [];
+    const trap = createServer((c) => dialled.push(c.end()));
+    await new Promise<void>((r) => trap.listen(0, '127.0.0.1', r));
+    const port = (trap.address() as { port: number }).port;
+    try {
+      const r = await inA(`vncconfig -connect 127.0.0.1:${port}`);
+      expect(r.code).toBe(0); // Xvnc took the request: only its network stops it
+      // Xvnc logs the outcome of the attempt; wait for that line (or for the connection).
+      const log = layout(dataDir).logFile(a.desktopId, 'xvnc');
+      for (const deadline = Date.now() + 5_000; Date.now() < deadline && dialled.length === 0; await new Promise((res) => setTimeout(res, 50))) {
+        if ((await readFile(log, 'utf8')).includes('Reverse connection: unable to connect')) break;
+      }
+      expect(dialled.length).toBe(0);
+      expect(await readFile(log, 'utf8')).toContain('Reverse connection: unable to connect');
+    } finally {
+      trap.close();
+      for (const c of dialled) c.destroy();
+    }
+  });
+
+  it("cannot lock the gateway out of another desktop (reverse connects and bad logins at B's old port)", async () => {
+    // Whatever A can name: B's recorded TCP port (old records) or the one its display used to get.
+    const port = b.port ?? 5900 + b.display;
+    const r = await inA(`for i in $(seq 12); do vncconfig -connect 127.0.0.1:${port}; (exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'RFB 003.008\\n\\002' >&3 && head -c 60 <&3 >/dev/null) 2>/dev/null; done; echo done`);
+    expect(r.stdout).toContain('done');
+    const session = await vncLogin(await driver.openStream(b.desktopId), 'iso-b-secret');
+    expect(session.width).toBeGreaterThan(0);
+    session.socket.destroy();
   });
 
   it('destroy also kills processes that escaped the desktop session', async () => {

@@ -7,11 +7,24 @@ import { z } from 'zod';
 
 const procRef = z.object({ pid: z.number().int().positive(), start: z.number().int().nonnegative() });
 
+const limitsRecord = z.object({
+  mechanism: z.enum(['cgroup2', 'cgroup1', 'rlimit']),
+  pids: z.number().int().positive(),
+  memoryBytes: z.number().int().positive().nullable(),
+  cpu: z.number().positive().nullable(),
+  /** The desktop's cgroup directories (removed on destroy); [] for rlimits. */
+  cgroups: z.array(z.string()),
+});
+
 const stateSchema = z.object({
   version: z.literal(1),
   desktopId: z.string(),
   display: z.number().int(),
-  port: z.number().int(),
+  /** Only in records written before desktops moved to a unix socket: the TCP port that desktop's
+   *  Xvnc still listens on. A re-adopted old desktop is reached there until it is destroyed. */
+  port: z.number().int().optional(),
+  /** Host path of the unix socket Xvnc serves RFB on (no TCP listener). */
+  socket: z.string().optional(),
   uid: z.number().int(),
   gid: z.number().int(),
   startedAt: z.number(),
@@ -24,6 +37,8 @@ const stateSchema = z.object({
   spawned: z.array(procRef),
   /** The Xvnc process itself: the desktop runs while it does. Null until it answered. */
   xvnc: procRef.nullable(),
+  /** Absent in records of desktops started before limits existed (they run without). */
+  limits: limitsRecord.optional(),
 });
 
 export type DesktopState = z.infer<typeof stateSchema>;
@@ -36,6 +51,9 @@ export interface Layout {
   logFile(id: string, name: string): string;
   /** Host-side directory bound at /tmp inside the desktop (X socket, X authority). */
   tmpDir(id: string): string;
+  /** Host-side directory of Xvnc's RFB socket, bound into the VNC server's sandbox only. Short and
+   *  of fixed length whatever the id: a unix socket path is capped at 107 bytes. */
+  vncDir(id: string): string;
   homeDir(persistence: 'pooled' | 'personal', key: string): string;
 }
 
@@ -49,6 +67,7 @@ export function layout(dataDir: string): Layout {
     stateFile: (id) => join(desktopDir(id), 'state.json'),
     logFile: (id, name) => join(desktopDir(id), `${name}.log`),
     tmpDir: (id) => join(desktopDir(id), 'tmp'),
+    vncDir: (id) => join(dataDir, 'vnc', createHash('sha256').update(id).digest('hex').slice(0, 16)),
     homeDir: (persistence, key) => join(dataDir, 'homes', persistence, persistence === 'personal' ? homeDirName(key) : key),
   };
 }
@@ -103,7 +122,7 @@ export async function prepareRoot(l: Layout): Promise<void> {
   await mkdir(l.root, { recursive: true, mode: 0o711 });
   const st = await stat(l.root);
   if ((st.mode & 0o001) === 0) await chmod(l.root, (st.mode & 0o7777) | 0o001); // 0700 -> 0701
-  for (const dir of [l.desktopsDir, join(l.root, 'homes'), join(l.root, 'homes', 'pooled'), join(l.root, 'homes', 'personal')]) {
+  for (const dir of [l.desktopsDir, join(l.root, 'vnc'), join(l.root, 'homes'), join(l.root, 'homes', 'pooled'), join(l.root, 'homes', 'personal')]) {
     await mkdir(dir, { recursive: true, mode: 0o711 });
     await chmod(dir, 0o711);
   }

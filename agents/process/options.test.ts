@@ -10,13 +10,17 @@ const good: DesktopSpec = { desktopId: 'd-1', secret: 'secret12', persistence: '
 describe('resolveOptions', () => {
   it('fills defaults', () => {
     expect(resolveOptions({ dataDir: '/var/lib/deskport' })).toMatchObject({
-      displayBase: 20, portBase: 5900, uidBase: 2_000_000_000, sandbox: 'bwrap', sessionNetwork: 'none', startTimeoutMs: 10_000,
+      displayBase: 20, pidsLimit: 1024, resourceLimits: 'auto', uidBase: 2_000_000_000, sandbox: 'bwrap', sessionNetwork: 'none', startTimeoutMs: 10_000,
     });
   });
 
   it.each([
     [{ dataDir: 'relative/dir' }, /dataDir/],
-    [{ dataDir: '/d', portBase: 64_000, displayCount: 2_000 }, /65535/],
+    [{ dataDir: '/d', displayBase: 30_000, displayCount: 2_800 }, /32767/],
+    [{ dataDir: `/${'d'.repeat(80)}` }, /dataDir must be at most 80 bytes/],
+    [{ dataDir: '/d', pidsLimit: 8 }, /pidsLimit/],
+    [{ dataDir: '/d', resourceLimits: 'cgroup' as 'auto' }, /resourceLimits/],
+    [{ dataDir: '/d', cgroupParent: '/tmp/x' }, /cgroupParent/],
     [{ dataDir: '/d', uidBase: 0 }, /uidBase/],
     [{ dataDir: '/d', sandbox: 'docker' as 'none' }, /sandbox/],
   ])('refuses %j', (options, message) => {

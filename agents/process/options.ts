@@ -15,12 +15,10 @@ export interface ProcessDriverOptions {
   /** The driver's own directory: desktops/<id>/ (state, logs) and homes/. Created 0700 if missing. */
   dataDir: string;
   log?: DriverLogger;
-  /** First X display number tried (default 20); a desktop on display D listens on portBase + D. */
+  /** First X display number tried (default 20). Xvnc has no TCP port: it serves RFB on a unix socket. */
   displayBase?: number;
   /** How many display numbers to try (default 500). */
   displayCount?: number;
-  /** VNC port = portBase + display (default 5900, so display 20 listens on 5920). */
-  portBase?: number;
   /** First uid/gid handed to desktops when running as root (default 2_000_000_000, see uids.ts). */
   uidBase?: number;
   uidCount?: number;
@@ -36,6 +34,14 @@ export interface ProcessDriverOptions {
   sessionNetwork?: 'none' | 'host';
   /** Host paths a bwrap desktop may read besides /usr, /etc and /opt (e.g. a shared /srv/apps). */
   extraReadOnlyPaths?: string[];
+  /** Processes (and threads) per desktop when the pool sets none (default 1024, as for docker). */
+  pidsLimit?: number;
+  /** 'auto' (default): cgroup v2 if the host delegates one, else writable cgroup v1 controllers,
+   *  else rlimits. 'rlimit': rlimits and nice only. See limits.ts. */
+  resourceLimits?: 'auto' | 'rlimit';
+  /** cgroup v2 only: the delegated cgroup (a path under /sys/fs/cgroup) desktops' cgroups go below.
+   *  Default: the agent's own cgroup. */
+  cgroupParent?: string;
 }
 
 export type ResolvedOptions = Required<Omit<ProcessDriverOptions, 'log'>> & { log: DriverLogger };
@@ -48,7 +54,6 @@ export function resolveOptions(o: ProcessDriverOptions): ResolvedOptions {
     log: o.log ?? silent,
     displayBase: o.displayBase ?? 20,
     displayCount: o.displayCount ?? 500,
-    portBase: o.portBase ?? 5900,
     uidBase: o.uidBase ?? 2_000_000_000,
     uidCount: o.uidCount ?? 65_536,
     startTimeoutMs: o.startTimeoutMs ?? 10_000,
@@ -56,19 +61,23 @@ export function resolveOptions(o: ProcessDriverOptions): ResolvedOptions {
     sandbox: o.sandbox ?? 'bwrap',
     sessionNetwork: o.sessionNetwork ?? 'none',
     extraReadOnlyPaths: o.extraReadOnlyPaths ?? [],
+    pidsLimit: o.pidsLimit ?? 1024,
+    resourceLimits: o.resourceLimits ?? 'auto',
+    cgroupParent: o.cgroupParent ?? '',
   };
   const fail = (msg: string): never => {
     throw new Error(`process driver: ${msg}`);
   };
   if (typeof r.dataDir !== 'string' || !isAbsolute(r.dataDir)) fail('dataDir must be an absolute path');
+  // dataDir/vnc/<16 hex>/sock must fit a unix socket path (107 bytes).
+  if (Buffer.byteLength(r.dataDir) > 80) fail('dataDir must be at most 80 bytes long (it holds the desktops\' VNC sockets)');
   const int = (name: keyof ResolvedOptions, min: number, max: number): void => {
     const v = r[name];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(`${name} must be an integer in [${min}, ${max}]`);
   };
   int('displayBase', 1, 30_000);
   int('displayCount', 1, 30_000);
-  int('portBase', 1024, 65_000);
-  if (r.portBase + r.displayBase + r.displayCount - 1 > 65_535) fail('portBase + display exceeds 65535');
+  if (r.displayBase + r.displayCount - 1 > 32_767) fail('displayBase + displayCount exceeds 32767');
   int('uidBase', 1000, 2_100_000_000);
   int('uidCount', 1, 1_000_000);
   int('startTimeoutMs', 1, 600_000);
@@ -76,6 +85,9 @@ export function resolveOptions(o: ProcessDriverOptions): ResolvedOptions {
   if (r.sandbox !== 'bwrap' && r.sandbox !== 'none') fail(`sandbox must be 'bwrap' or 'none'`);
   if (r.sessionNetwork !== 'none' && r.sessionNetwork !== 'host') fail(`sessionNetwork must be 'none' or 'host'`);
   if (!r.extraReadOnlyPaths.every(isAbsolute)) fail('extraReadOnlyPaths must be absolute paths');
+  int('pidsLimit', 16, 1_000_000);
+  if (r.resourceLimits !== 'auto' && r.resourceLimits !== 'rlimit') fail(`resourceLimits must be 'auto' or 'rlimit'`);
+  if (r.cgroupParent && !r.cgroupParent.startsWith('/sys/fs/cgroup/')) fail('cgroupParent must be a path under /sys/fs/cgroup/');
   return r;
 }
 
@@ -93,6 +105,8 @@ export function checkSpec(spec: DesktopSpec): void {
   if (spec.persistence === 'personal' && (typeof spec.homeKey !== 'string' || spec.homeKey.length === 0 || spec.homeKey.length > 256)) {
     fail('a personal desktop needs a homeKey (1-256 characters)');
   }
+  if (spec.cpu !== undefined && (typeof spec.cpu !== 'number' || !(spec.cpu > 0) || spec.cpu > 256)) fail('cpu must be a number of cores in (0, 256]');
+  if (spec.memoryMb !== undefined && (!Number.isInteger(spec.memoryMb) || spec.memoryMb < 64)) fail('memoryMb must be an integer of at least 64');
   for (const [name, min, max] of [['width', 320, 8192], ['height', 200, 8192]] as const) {
     const v = spec[name];
     if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) fail(`${name} must be an integer in [${min}, ${max}]`);

@@ -5,11 +5,17 @@ import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { removeStaleXFiles } from './desktop-files.ts';
 import { readAllStates, type DesktopState, type Layout } from './layout.ts';
+import { cgroupPids, detectLimits, removeCgroups, type LimitBackend } from './limits.ts';
 import type { ResolvedOptions } from './options.ts';
 import { readCmdline, stillRunning, stopProcesses } from './procfs.ts';
 import type { Jail } from './sandbox.ts';
 
-const PACKAGES = { Xvnc: 'tigervnc-standalone-server', openbox: 'openbox', xterm: 'xterm', xsetroot: 'x11-xserver-utils', bwrap: 'bubblewrap' };
+const PACKAGES = {
+  Xvnc: 'tigervnc-standalone-server', openbox: 'openbox', xterm: 'xterm', xsetroot: 'x11-xserver-utils', bwrap: 'bubblewrap',
+  sh: 'dash', prlimit: 'util-linux', nice: 'coreutils', unshare: 'util-linux', setpriv: 'util-linux',
+};
+/** Niceness of desktop programs under rlimits (no cgroup to weigh a desktop as one): below the agent. */
+const RLIMIT_NICENESS = 10;
 export type Bins = Record<keyof typeof PACKAGES, string>;
 
 export interface Runtime {
@@ -19,8 +25,10 @@ export interface Runtime {
   isRoot: boolean;
   /** Absolute paths of the programs; throws naming the Debian package of a missing one. */
   bins(): Bins;
-  /** Runs allocations one at a time, so two creates never pick the same display, port or uid. */
+  /** Runs allocations one at a time, so two creates never pick the same display or uid. */
   allocating<T>(fn: () => Promise<T>): Promise<T>;
+  /** The resource-limit mechanism, detected once. */
+  limits: Promise<LimitBackend>;
 }
 
 export function createRuntime(o: ResolvedOptions, L: Layout): Runtime {
@@ -31,6 +39,7 @@ export function createRuntime(o: ResolvedOptions, L: Layout): Runtime {
     L,
     isRoot: process.getuid?.() === 0,
     bins: () => (found ??= findBinaries(o.sandbox === 'bwrap')), // looked up again until installed
+    limits: detectLimits(o),
     allocating<T>(fn: () => Promise<T>): Promise<T> {
       const next = chain.then(fn, fn);
       chain = next.catch(() => undefined);
@@ -48,6 +57,7 @@ export function jailFor(rt: Runtime, s: DesktopState): Jail {
     display: s.display,
     hostHome: s.home,
     hostTmp: tmp,
+    vncDir: rt.L.vncDir(s.desktopId),
     vncPasswdFile: s.sandbox === 'none' ? join(tmp, 'vncpasswd') : join(dir, 'vncpasswd'),
     passwdFile: join(dir, 'passwd'),
     groupFile: join(dir, 'group'),
@@ -55,7 +65,18 @@ export function jailFor(rt: Runtime, s: DesktopState): Jail {
     extraReadOnly: rt.o.extraReadOnlyPaths,
     hide: [rt.o.dataDir],
     bwrap: s.sandbox === 'bwrap' ? rt.bins().bwrap : '',
+    launch: rt.bins(),
+    fences: fencesFor(rt, s),
   };
+}
+
+function fencesFor(rt: Runtime, s: DesktopState): Jail['fences'] {
+  const ids = rt.isRoot ? { uid: s.uid, gid: s.gid } : null;
+  const l = s.limits;
+  if (!l) return { cgroupProcs: [], nproc: null, asBytes: null, niceness: 0, ids };
+  if (l.mechanism !== 'rlimit') return { cgroupProcs: l.cgroups.map((d) => join(d, 'cgroup.procs')), nproc: null, asBytes: null, niceness: 0, ids };
+  // RLIMIT_NPROC counts every process of the uid: a limit per desktop only when each has its own.
+  return { cgroupProcs: [], nproc: ids ? l.pids : null, asBytes: l.memoryBytes, niceness: RLIMIT_NICENESS, ids };
 }
 
 /** Running means: the recorded Xvnc is still the same process (start time), runs as the desktop's
@@ -75,13 +96,23 @@ export async function teardown(rt: Runtime, s: DesktopState, graceMs = rt.o.stop
   // including ones that left its session. Otherwise pick by session, never the driver itself.
   const exclusive = rt.isRoot && !others.some((x) => x.uid === s.uid);
   const sids = new Set(s.spawned.map((r) => r.pid));
+  // A program caught before its launch chain dropped to the desktop's uid still runs as root: it is
+  // ours if it is a recorded session leader (same start time) or in a session one leads.
+  const leaders = new Set<number>();
+  for (const r of s.spawned) if (await stillRunning(r)) leaders.add(r.pid);
+  const cgroups = s.limits?.cgroups ?? [];
   const left = await stopProcesses({
     graceMs,
-    select: (procs) => procs.filter((p) => p.uid === s.uid && p.pid !== process.pid && (exclusive || sids.has(p.sid))),
+    select: (procs) => {
+      const inCgroup = cgroupPids(cgroups); // every process the desktop started, whatever its uid or session
+      return procs.filter((p) => p.pid !== process.pid && (inCgroup.has(p.pid) || leaders.has(p.sid) || (p.uid === s.uid && (exclusive || sids.has(p.sid)))));
+    },
   });
   if (left > 0) throw new Error(`desktop ${s.desktopId}: ${left} process(es) survived SIGKILL; try destroy again`);
+  await removeCgroups(cgroups, s.limits?.mechanism);
   if (s.sandbox === 'none') await removeStaleXFiles(s.display, s.uid);
   if (s.persistence === 'pooled') await rm(s.home, { recursive: true, force: true });
+  await rm(rt.L.vncDir(s.desktopId), { recursive: true, force: true });
   await rm(rt.L.desktopDir(s.desktopId), { recursive: true, force: true });
 }
 

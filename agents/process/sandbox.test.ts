@@ -9,6 +9,7 @@ const jail = (over: Partial<Jail> = {}): Jail => ({
   display: 21,
   hostHome: '/srv/dp/homes/pooled/d1',
   hostTmp: '/srv/dp/desktops/d1/tmp',
+  vncDir: '/srv/dp/vnc/0123456789abcdef',
   vncPasswdFile: '/srv/dp/desktops/d1/vncpasswd',
   passwdFile: '/srv/dp/desktops/d1/passwd',
   groupFile: '/srv/dp/desktops/d1/group',
@@ -16,6 +17,8 @@ const jail = (over: Partial<Jail> = {}): Jail => ({
   extraReadOnly: [],
   hide: ['/srv/dp'],
   bwrap: '/usr/bin/bwrap',
+  launch: { sh: '/bin/sh', prlimit: '/usr/bin/prlimit', nice: '/usr/bin/nice', unshare: '/usr/bin/unshare', setpriv: '/usr/bin/setpriv' },
+  fences: { cgroupProcs: [], nproc: null, asBytes: null, niceness: 0, ids: null },
   ...over,
 });
 
@@ -31,15 +34,40 @@ describe('command', () => {
 
   it('hands over home, tmp and the identity files as descriptors, in fd order', () => {
     const c = command(jail(), 'server', ['/usr/bin/Xvnc', ':21']);
-    expect(c.fds).toEqual(['/srv/dp/desktops/d1/tmp', '/srv/dp/homes/pooled/d1', '/srv/dp/desktops/d1/passwd', '/srv/dp/desktops/d1/group', '/srv/dp/desktops/d1/vncpasswd']);
-    expect(pairs(c.args, '--bind-fd')).toEqual(['3', '4']);
+    expect(c.fds).toEqual(['/srv/dp/desktops/d1/tmp', '/srv/dp/homes/pooled/d1', '/srv/dp/desktops/d1/passwd', '/srv/dp/desktops/d1/group', '/srv/dp/desktops/d1/vncpasswd', '/srv/dp/vnc/0123456789abcdef']);
+    expect(pairs(c.args, '--bind-fd')).toEqual(['3', '4', '8']);
     expect(pairs(c.args, '--ro-bind-data')).toEqual(['5', '6', '7']);
   });
 
-  it('keeps the VNC server on host loopback and session programs off the network', () => {
-    expect(command(jail(), 'server', ['x']).args).not.toContain('--unshare-net');
+  it('mounts the VNC socket directory into the VNC server only', () => {
+    expect(command(jail(), 'server', ['x']).fds).toContain('/srv/dp/vnc/0123456789abcdef');
+    for (const role of ['session', 'oneshot'] as const) expect(command(jail(), role, ['x']).fds).not.toContain('/srv/dp/vnc/0123456789abcdef');
+  });
+
+  it('keeps the VNC server off every network, and session programs too unless asked', () => {
+    expect(command(jail(), 'server', ['x']).args).toContain('--unshare-net');
+    expect(command(jail({ sessionNetwork: 'host' }), 'server', ['x']).args).toContain('--unshare-net');
     expect(command(jail(), 'session', ['x']).args).toContain('--unshare-net');
     expect(command(jail({ sessionNetwork: 'host' }), 'session', ['x']).args).not.toContain('--unshare-net');
+  });
+
+  it('without bwrap, a root driver gives the VNC server an empty network namespace of its own', () => {
+    const ids = { uid: 2_000_000_001, gid: 2_000_000_001 };
+    const server = command(jail({ mode: 'none', fences: { cgroupProcs: [], nproc: null, asBytes: null, niceness: 0, ids } }), 'server', ['/usr/bin/Xvnc']);
+    expect([server.file, ...server.args]).toEqual(['/usr/bin/unshare', '--net', '--', '/usr/bin/setpriv', '--reuid=2000000001', '--regid=2000000001', '--clear-groups', '--', '/usr/bin/Xvnc']);
+    const session = command(jail({ mode: 'none', fences: { cgroupProcs: [], nproc: null, asBytes: null, niceness: 0, ids } }), 'session', ['/usr/bin/xterm']);
+    expect(session.file).toBe('/usr/bin/setpriv');
+  });
+
+  it('starts every program through its fences: cgroups first (as root), then rlimits, nice, the uid drop, bwrap', () => {
+    const fences = { cgroupProcs: ['/sys/fs/cgroup/pids/x/cgroup.procs'], nproc: 64, asBytes: 1 << 28, niceness: 10, ids: { uid: 7, gid: 8 } };
+    const c = command(jail({ fences }), 'session', ['/usr/bin/xterm']);
+    const argv = [c.file, ...c.args];
+    expect(argv.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    const order = ['/sys/fs/cgroup/pids/x/cgroup.procs', '/usr/bin/prlimit', '--nproc=64', `--as=${1 << 28}`, '/usr/bin/nice', '/usr/bin/setpriv', '/usr/bin/bwrap', '/usr/bin/xterm'];
+    const at = order.map((a) => argv.indexOf(a));
+    expect(at.every((i) => i > 0)).toBe(true);
+    expect([...at].sort((x, y) => x - y)).toEqual(at);
   });
 
   it('only one-shot commands die with their caller; desktop programs must outlive the agent', () => {
@@ -48,7 +76,7 @@ describe('command', () => {
     expect(command(jail(), 'server', ['x']).args).not.toContain('--die-with-parent');
   });
 
-  it('without a sandbox runs the program itself, from its home', () => {
+  it('without a sandbox (and not root) runs the program itself, from its home', () => {
     expect(command(jail({ mode: 'none' }), 'session', ['/usr/bin/xterm', '-ls'])).toEqual({ file: '/usr/bin/xterm', args: ['-ls'], cwd: '/srv/dp/homes/pooled/d1', fds: [] });
   });
 });

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, lstatSync, openSync, readlinkSync, statSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
+import { launchPrefix, type Fences, type LaunchBins } from './launch.ts';
 
 export interface Jail {
   mode: 'bwrap' | 'none';
@@ -12,6 +13,8 @@ export interface Jail {
   display: number;
   hostHome: string;
   hostTmp: string;
+  /** Host directory of Xvnc's RFB socket: bound into the VNC server's sandbox and no other. */
+  vncDir: string;
   /** bwrap only: root-only host files copied into the sandbox, so the desktop's uid needs no path to them. */
   vncPasswdFile: string;
   passwdFile: string;
@@ -21,13 +24,19 @@ export interface Jail {
   /** Host paths (the data dir) masked with an empty tmpfs should they lie under an exposed path. */
   hide: string[];
   bwrap: string;
+  /** What every program is started through (cgroups, rlimits, uid drop): launch.ts. */
+  launch: LaunchBins;
+  fences: Omit<Fences, 'ownNetwork'>;
 }
 
 /** Paths as the desktop's programs see them. */
-export function inside(j: Jail): { home: string; xauthority: string; vncPasswd: string } {
-  if (j.mode === 'none') return { home: j.hostHome, xauthority: join(j.hostTmp, '.Xauthority'), vncPasswd: join(j.hostTmp, 'vncpasswd') };
-  return { home: '/home/user', xauthority: '/tmp/.Xauthority', vncPasswd: '/run/deskport/vncpasswd' };
+export function inside(j: Jail): { home: string; xauthority: string; vncPasswd: string; vncSocket: string } {
+  if (j.mode === 'none') return { home: j.hostHome, xauthority: join(j.hostTmp, '.Xauthority'), vncPasswd: join(j.hostTmp, 'vncpasswd'), vncSocket: join(j.vncDir, 'sock') };
+  return { home: '/home/user', xauthority: '/tmp/.Xauthority', vncPasswd: '/run/deskport/vncpasswd', vncSocket: '/run/deskport/vnc/sock' };
 }
+
+/** Where the driver (on the host) dials the desktop's VNC server. */
+export const hostVncSocket = (j: Jail): string => join(j.vncDir, 'sock');
 
 /** A clean environment: nothing of the gateway's (it may hold secrets such as DESKPORT_ADMIN_PASSWORD). */
 export function desktopEnv(j: Jail, withDisplay: boolean): Record<string, string> {
@@ -44,8 +53,8 @@ export function desktopEnv(j: Jail, withDisplay: boolean): Record<string, string
   return env;
 }
 
-/** 'server' is Xvnc (host loopback, password file); 'session' a long-lived desktop program; 'oneshot'
- *  a short command that dies with its caller (runInDesktop, xsetroot). */
+/** 'server' is Xvnc (its RFB socket and password file, no network at all); 'session' a long-lived
+ *  desktop program; 'oneshot' a short command that dies with its caller (runInDesktop, xsetroot). */
 export type Role = 'server' | 'session' | 'oneshot';
 
 export interface Command {
@@ -58,13 +67,22 @@ export interface Command {
 }
 
 export function command(j: Jail, role: Role, argv: string[]): Command {
-  const [file, ...rest] = argv;
-  if (file === undefined) throw new Error('empty argv');
-  if (j.mode === 'none') return { file, args: rest, cwd: j.hostHome, fds: [] };
+  if (argv.length === 0) throw new Error('empty argv');
+  // Xvnc obeys its VNC extension: any X client of the desktop (`vncconfig -connect host:port`) makes
+  // it dial out. In a network namespace of its own it reaches nothing. Without bwrap only root can
+  // make one (unshare); an unprivileged driver's Xvnc stays on the host network (README.md).
+  const ownNetwork = j.mode === 'none' && role === 'server' && j.fences.ids !== null;
+  const prefix = launchPrefix(j.launch, { ...j.fences, ownNetwork });
+  const run = (file: string, args: string[], cwd: string, fds: string[]): Command => {
+    const [first, ...rest] = [...prefix, file, ...args];
+    return { file: first ?? file, args: rest, cwd, fds };
+  };
+  const [program, ...programArgs] = argv as [string, ...string[]];
+  if (j.mode === 'none') return run(program, programArgs, j.hostHome, []);
   const fds: string[] = [];
   const fd = (path: string): string => String(3 + fds.push(path) - 1);
   const a = ['--unshare-user', '--disable-userns', '--unshare-pid', '--unshare-uts', '--hostname', 'deskport', '--unshare-cgroup-try'];
-  if (role !== 'server' && j.sessionNetwork === 'none') a.push('--unshare-net');
+  if (role === 'server' || j.sessionNetwork === 'none') a.push('--unshare-net'); // server: see above
   if (role === 'oneshot') a.push('--die-with-parent');
   a.push('--ro-bind', '/usr', '/usr', '--ro-bind', '/etc', '/etc');
   for (const name of ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']) {
@@ -78,9 +96,13 @@ export function command(j: Jail, role: Role, argv: string[]): Command {
   a.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/run', '--size', String(256 << 20), '--tmpfs', '/var/tmp');
   a.push('--symlink', '../run', '/var/run', '--bind-fd', fd(j.hostTmp), '/tmp', '--bind-fd', fd(j.hostHome), '/home/user');
   a.push('--ro-bind-data', fd(j.passwdFile), '/etc/passwd', '--ro-bind-data', fd(j.groupFile), '/etc/group');
-  if (role === 'server') a.push('--perms', '0400', '--ro-bind-data', fd(j.vncPasswdFile), inside(j).vncPasswd);
-  a.push('--remount-ro', '/', '--chdir', '/home/user', '--', file, ...rest);
-  return { file: j.bwrap, args: a, cwd: '/', fds };
+  if (role === 'server') {
+    a.push('--perms', '0400', '--ro-bind-data', fd(j.vncPasswdFile), inside(j).vncPasswd);
+    // The socket's directory exists in this sandbox only: desktop programs, same uid, cannot dial it.
+    a.push('--bind-fd', fd(j.vncDir), dirname(inside(j).vncSocket));
+  }
+  a.push('--remount-ro', '/', '--chdir', '/home/user', '--', program, ...programArgs);
+  return run(j.bwrap, a, '/', fds);
 }
 
 /** True when every directory above `path` lets others search it, i.e. the desktop's uid could reach it. */
@@ -115,8 +137,7 @@ export async function spawnDetached(j: Jail, cmd: Command, env: Record<string, s
       cwd: cmd.cwd,
       env,
       detached: true,
-      stdio: ['ignore', log, log, ...fds],
-      ...(j.ids ?? {}),
+      stdio: ['ignore', log, log, ...fds], // no uid here: the launch prefix enters cgroups as root, then drops
     });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
@@ -142,7 +163,7 @@ export async function runOnce(j: Jail, cmd: Command, env: Record<string, string>
   const fds = openAll(cmd.fds);
   let child: ChildProcess;
   try {
-    child = spawn(cmd.file, cmd.args, { cwd: cmd.cwd, env, stdio: ['ignore', 'pipe', 'pipe', ...fds], timeout: timeoutMs, killSignal: 'SIGKILL', ...(j.ids ?? {}) });
+    child = spawn(cmd.file, cmd.args, { cwd: cmd.cwd, env, stdio: ['ignore', 'pipe', 'pipe', ...fds], timeout: timeoutMs, killSignal: 'SIGKILL' });
   } finally {
     for (const fd of fds) closeSync(fd);
   }

@@ -1,5 +1,6 @@
-// Starting one process desktop: reserve a display, port and uid (recorded before anything runs, so a
-// crash mid-start leaves a record destroy can clean), then Xvnc, the background, openbox + xterm.
+// Starting one process desktop: reserve a display and uid and make its cgroups (recorded before
+// anything runs, so a crash mid-start leaves a record destroy can clean), then Xvnc, the background,
+// openbox + xterm.
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { DesktopSpec } from '../driver.ts';
@@ -7,14 +8,15 @@ import { ownersIn, pickDisplay, pickUid } from './allocate.ts';
 import { waitForBanner } from '../banner.ts';
 import { prepareHome, writeDesktopFiles } from './desktop-files.ts';
 import { readAllStates, writeState, type DesktopState } from './layout.ts';
+import { limitsFor } from './limits.ts';
 import { listProcs, readCmdline, readProc, type ProcRef } from './procfs.ts';
 import { jailFor, teardown, type Runtime } from './runtime.ts';
-import { command, desktopEnv, inside, runOnce, spawnDetached } from './sandbox.ts';
+import { command, desktopEnv, hostVncSocket, inside, runOnce, spawnDetached } from './sandbox.ts';
 
-/** Xvnc's words when another server took the display or port between our check and its start. */
+/** Xvnc's words when another server took the display between our check and its start. */
 const CLASH = /already active|already in use|Cannot establish any listening sockets/i;
 
-/** A start that failed because the display or port was taken meanwhile: worth retrying elsewhere. */
+/** A start that failed because the display was taken meanwhile: worth retrying elsewhere. */
 export class DisplayClash extends Error {
   constructor(message: string, readonly display: number) {
     super(message);
@@ -28,7 +30,7 @@ async function allocate(rt: Runtime, spec: DesktopSpec, avoid: Set<number>): Pro
     const holder = spec.persistence === 'personal' && states.find((s) => s.persistence === 'personal' && s.homeKey === spec.homeKey);
     if (holder) throw new Error(`personal home ${JSON.stringify(spec.homeKey)} is held by desktop ${holder.desktopId}; destroy it first`);
     const taken = new Set([...avoid, ...states.map((s) => s.display)]);
-    const { display, port } = await pickDisplay({ base: o.displayBase, count: o.displayCount, portBase: o.portBase, taken });
+    const display = await pickDisplay({ base: o.displayBase, count: o.displayCount, taken });
     const home = L.homeDir(spec.persistence, spec.persistence === 'personal' ? (spec.homeKey ?? '') : spec.desktopId);
     let uid = process.getuid?.() ?? 0;
     if (isRoot) {
@@ -43,13 +45,16 @@ async function allocate(rt: Runtime, spec: DesktopSpec, avoid: Set<number>): Pro
       const inRange = owner !== undefined && owner >= o.uidBase && owner < o.uidBase + o.uidCount;
       uid = inRange ? owner : pickUid({ base: o.uidBase, count: o.uidCount, taken: used });
     }
+    const limits = limitsFor(spec, o);
+    const backend = await rt.limits;
     const state: DesktopState = {
-      version: 1, desktopId: spec.desktopId, display, port, uid, gid: isRoot ? uid : (process.getgid?.() ?? 0),
+      version: 1, desktopId: spec.desktopId, display, socket: L.vncDir(spec.desktopId) + '/sock', uid, gid: isRoot ? uid : (process.getgid?.() ?? 0),
       startedAt: Date.now(), persistence: spec.persistence, homeKey: spec.homeKey ?? null, home,
       sandbox: o.sandbox, sessionNetwork: o.sessionNetwork, spawned: [], xvnc: null,
+      limits: { mechanism: backend.mechanism, ...limits, cgroups: backend.dirs(spec.desktopId) },
     };
     await writeDesktopFiles(jailFor(rt, state), L.desktopDir(spec.desktopId), spec.secret, isRoot ? { uid, gid: uid } : null);
-    await writeState(L, state); // from here on the record reserves the display, port and uid
+    await writeState(L, state); // from here on the record reserves the display and uid, and names the cgroups
     return state;
   });
 }
@@ -66,17 +71,21 @@ export async function startDesktop(rt: Runtime, spec: DesktopSpec, signal: Abort
     return { pid: info.pid, start: info.start };
   };
   try {
+    if (s.limits) await (await rt.limits).create(s.limits.cgroups, s.limits);
     await prepareHome(s.home, j.ids, spec.persistence === 'pooled');
     const [w, h] = [spec.width ?? 1280, spec.height ?? 800];
-    const xvnc = [bins.Xvnc, `:${s.display}`, '-rfbport', String(s.port), '-localhost', '-nolisten', 'tcp',
-      '-SecurityTypes', 'VncAuth', '-PasswordFile', inside(j).vncPasswd, '-auth', inside(j).xauthority,
-      '-AlwaysShared', '-geometry', `${w}x${h}`, '-depth', '24', '-desktop', 'Deskport'];
+    // RFB on a unix socket only (-rfbport -1: no TCP listener at all), reachable by root alone. No
+    // blacklist: only the agent can connect, and a blacklist keyed by the socket would let anything
+    // that reaches it lock the agent out of this desktop.
+    const xvnc = [bins.Xvnc, `:${s.display}`, '-rfbport', '-1', '-rfbunixpath', inside(j).vncSocket, '-rfbunixmode', '0600',
+      '-UseBlacklist=0', '-nolisten', 'tcp', '-SecurityTypes', 'VncAuth', '-PasswordFile', inside(j).vncPasswd,
+      '-auth', inside(j).xauthority, '-AlwaysShared', '-geometry', `${w}x${h}`, '-depth', '24', '-desktop', 'Deskport'];
     const server = await spawnDetached(j, command(j, 'server', xvnc), desktopEnv(j, false), L.logFile(s.desktopId, 'xvnc'));
     let exited: string | null = null;
     server.once('exit', (code, sig) => (exited = `Xvnc exited (${code ?? sig}) before answering`));
     s.spawned.push(await record(server.pid));
     await writeState(L, s);
-    const failure = await waitForBanner({ port: s.port }, { timeoutMs: o.startTimeoutMs, signal, gaveUp: () => exited });
+    const failure = await waitForBanner({ path: hostVncSocket(j) }, { timeoutMs: o.startTimeoutMs, signal, gaveUp: () => exited });
     signal?.throwIfAborted();
     if (failure) {
       const tail = (await readFile(L.logFile(s.desktopId, 'xvnc'), 'utf8').catch(() => '')).split('\n').slice(-15).join('\n');
