@@ -173,10 +173,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       localHostId = hostId;
       agentReady = true;
     });
-    // The built-in host deleted by an admin: the gateway serves on without it (readyz says so).
+    // The built-in host deleted by an admin: the gateway serves on without it (readyz says so);
+    // a restart without the kept credential enrolls it again with a fresh token.
     void agent.refused.then((r) => {
       agentReady = false;
-      log.error({ refusal: r.code }, `the built-in agent stopped: ${r.message}`);
+      log.error({ refusal: r.code }, `the built-in agent was refused and stopped; to add the built-in host again, delete ${join(stateDir, 'agent-credential.json')} and restart`);
     });
   }
 

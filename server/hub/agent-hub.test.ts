@@ -191,6 +191,19 @@ describe('permanent refusals', () => {
     expect(r.message).toBe('the gateway refused the enrollment token (already used): get a new one from Admin → Hosts → Add a host');
   });
 
+  it('a host deleted between its credential check and its hello is closed with 4403, not welcomed', async () => {
+    const { hostId } = await agent(await enrollmentToken()).ready;
+    await agents.pop()!.stop();
+    const cred = (JSON.parse(readFileSync(join(stateDir, 'agent-credential.json'), 'utf8')) as { credential: string }).credential;
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/agent/v1/connect`, { headers: { authorization: `Bearer ${cred}` } });
+    await new Promise((r) => ws.once('open', r));
+    expect(await store.deleteHost(hostId)).toBe(true);
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    ws.send(JSON.stringify({ type: 'hello', protocol: 'deskport.agent.v1', agentVersion: 't', name: 'host-a', drivers: ['process'], capacity: { desktops: 1, cpu: 1, memoryMb: 1 }, inventory: [] }));
+    expect(await closed).toBe(4403);
+    expect(hub.connection(hostId)).toBeUndefined();
+  });
+
   it('removing a host closes its control connection and its display streams at once, and its agent stops', async () => {
     // A "desktop" that is a TCP server, so a real stream runs agent ↔ gateway.
     const desktopSide: Socket[] = [];
