@@ -1,6 +1,7 @@
 // The Deskport agent: dials OUT to the gateway (no inbound port), enrolls once with a one-time
 // token and keeps the host credential in its state dir, reports inventory, runs desktop drivers,
-// and dials back one WebSocket per display stream. Reconnects with capped backoff and jitter.
+// and dials back one WebSocket per display stream. Reconnects with capped backoff and jitter, except
+// after a permanent refusal (token or credential refused, host removed): then it stops (refusal.ts).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { Socket } from 'node:net';
@@ -14,6 +15,7 @@ import {
 import { pipeWebSocketToSocket } from '../server/relay/pipe-socket.ts';
 import type { DesktopDriver } from './driver.ts';
 import { nextDelay } from './backoff.ts';
+import { nothingToPresent, refusalOfClose, refusalOfUpgrade, type Refusal } from './refusal.ts';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -46,6 +48,12 @@ export interface Agent {
   /** Resolves after the first welcome from the gateway. */
   ready: Promise<{ hostId: string }>;
   /**
+   * Resolves when the gateway refused this agent for good (used, expired or unknown token; host
+   * credential refused; host removed while connected). The agent has stopped dialling by then;
+   * desktops are left alone, as by stop(). Never resolves otherwise.
+   */
+  refused: Promise<Refusal>;
+  /**
    * A socket straight to a desktop's VNC server, for a gateway running this agent in its own
    * process: display bytes then skip the dial-back WebSocket (control still goes over the protocol).
    */
@@ -69,6 +77,18 @@ export function startAgent(o: AgentOptions): Agent {
   const running = new Set<string>();
   let onReady!: (v: { hostId: string }) => void;
   const ready = new Promise<{ hostId: string }>((r) => (onReady = r));
+  let onRefused!: (r: Refusal) => void;
+  const refused = new Promise<Refusal>((r) => (onRefused = r));
+  const presented = () => ({ enrolling: !cred, credentialFile: credFile });
+  /** A permanent refusal: no more dialling; whoever runs the agent decides what follows. */
+  function refuse(r: Refusal, details: Record<string, unknown>): void {
+    if (stopped) return;
+    stopped = true;
+    clearTimeout(retryTimer);
+    clearInterval(heartbeat);
+    log.error({ ...details, refusal: r.code }, r.message);
+    onRefused(r);
+  }
   const wsBase = o.gatewayUrl.replace(/^http/, 'ws').replace(/\/$/, '');
   const capacity = {
     desktops: o.capacity.desktops,
@@ -93,6 +113,7 @@ export function startAgent(o: AgentOptions): Agent {
 
   function connect(): void {
     if (stopped) return;
+    if (!cred && !o.enrollToken) return refuse(nothingToPresent(presented()), {});
     const headers: Record<string, string> = cred ? { authorization: `Bearer ${cred.credential}` } : o.enrollToken ? { 'x-deskport-enroll': o.enrollToken } : {};
     const sock = new WebSocket(`${wsBase}/agent/v1/connect`, { headers, maxPayload: MAX_CONTROL_MESSAGE_BYTES, perMessageDeflate: false, handshakeTimeout: 10_000 });
     ws = sock;
@@ -131,14 +152,36 @@ export function startAgent(o: AgentOptions): Agent {
       }
       void handle(m);
     });
-    sock.on('unexpected-response', (_req, res) => {
-      log.error({ status: res.statusCode }, cred ? 'the gateway refused this host credential (host removed?)' : 'the gateway refused the enrollment token');
-      sock.terminate();
+    sock.on('unexpected-response', (req, res) => {
+      // Read the (small) body for the gateway's error code; a peer that never ends it is cut off.
+      const status = res.statusCode ?? 0;
+      let body = '';
+      let settled = false;
+      const done = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(cutoff);
+        const r = refusalOfUpgrade(status, body, presented());
+        if (r) refuse(r, { status });
+        else log.warn({ status }, 'the gateway answered the connection with an error; retrying');
+        req.destroy();
+        sock.terminate();
+      };
+      const cutoff = setTimeout(done, 5_000);
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+        if (body.length > 4096) res.destroy();
+      });
+      res.once('end', done);
+      res.once('close', done);
     });
     sock.on('error', (err) => log.debug({ err: err.message }, 'gateway connection error'));
     sock.on('close', (code, reason) => {
       clearInterval(heartbeat);
       if (stopped) return;
+      const r = refusalOfClose(code, reason.toString(), presented());
+      if (r) return refuse(r, { code, reason: reason.toString() });
       const delay = nextDelay(attempt++);
       log.warn({ code, reason: reason.toString(), retryInMs: delay }, 'disconnected from the gateway');
       retryTimer = setTimeout(connect, delay);
@@ -232,6 +275,7 @@ export function startAgent(o: AgentOptions): Agent {
   connect();
   return {
     ready,
+    refused,
     openLocalStream: openDesktopSocket,
     async stop() {
       stopped = true;

@@ -46,7 +46,10 @@ Runs an agent that dials out to the gateway at URL (no inbound port needed).
   --driver NAME      desktop driver: process (local sandboxed desktops) or docker
                      (containers from the pool's image; qemu: not available yet)
   --state DIR        host credential and desktop state (default ./agent-state)
-  --max-desktops N   desktops this host may run at once (default 8)`,
+  --max-desktops N   desktops this host may run at once (default 8)
+Network errors and gateway errors (5xx) are retried with backoff. A refusal that
+retrying cannot fix (enrollment token used, expired or unknown; host deleted)
+ends the agent with exit code 2 and one line saying what to do.`,
   image: `Usage: bin/deskport image build [--force]
 
 Builds the desktop container image deskport-desktop:latest from Debian packages
@@ -135,6 +138,13 @@ async function runAgent(values: Record<string, string | boolean | undefined>): P
     ...(enroll ? { enrollToken: enroll } : {}),
   });
   void agent.ready.then(({ hostId }) => process.stdout.write(`Agent connected to ${gateway} as host ${hostId}\n`));
+  // Refused for good (token or credential refused, host removed): retrying cannot help, so say
+  // what to do and exit 2, which a service manager can be told not to restart on.
+  void agent.refused.then(async (r) => {
+    await agent.stop().catch(() => undefined);
+    process.stderr.write(`deskport: ${r.message}\n`);
+    process.exit(2);
+  });
   onSignals(() => agent.stop(), log);
 }
 

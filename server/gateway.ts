@@ -116,6 +116,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     ...authDeps, broker, events, metrics, maxBodyBytes: config.maxBodyBytes, metricsPublic: config.metricsPublic,
     shadows, tickets, thumbnail, history: () => history.history(),
     connected: (id) => hub.connection(id) !== undefined,
+    removeHost: (id, reason) => hub.removeHost(id, reason),
     ready: async () => {
       const checks: Record<string, boolean> = { store: await store.ping() };
       if (o.embeddedAgent) checks.agent = agentReady;
@@ -171,6 +172,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     void agent.ready.then(({ hostId }) => {
       localHostId = hostId;
       agentReady = true;
+    });
+    // The built-in host deleted by an admin: the gateway serves on without it (readyz says so);
+    // a restart without the kept credential enrolls it again with a fresh token.
+    void agent.refused.then((r) => {
+      agentReady = false;
+      log.error({ refusal: r.code }, `the built-in agent was refused and stopped; to add the built-in host again, delete ${join(stateDir, 'agent-credential.json')} and restart`);
     });
   }
 

@@ -45,7 +45,18 @@ export function hostView(h: Host) {
   return { ...rest, lastHeartbeatAt: h.lastHeartbeatAt ? new Date(h.lastHeartbeatAt).toISOString() : null, createdAt: new Date(h.createdAt).toISOString() };
 }
 
-export function createAdminRouter(deps: { store: Store; broker: Broker; audit: Audit; clock: Clock; connected: (hostId: string) => boolean; history: () => unknown }): Router {
+export interface AdminRouterDeps {
+  store: Store;
+  broker: Broker;
+  audit: Audit;
+  clock: Clock;
+  connected: (hostId: string) => boolean;
+  /** Cuts a deleted host's agent off now (control connection and display streams). */
+  removeHost: (hostId: string, reason: string) => { control: boolean; streams: number };
+  history: () => unknown;
+}
+
+export function createAdminRouter(deps: AdminRouterDeps): Router {
   const { store, audit, clock } = deps;
   const r = Router();
   const actor = (res: Parameters<typeof principalOf>[0]) => principalOf(res).user.username;
@@ -131,11 +142,17 @@ export function createAdminRouter(deps: { store: Store; broker: Broker; audit: A
       res.json({ ...hostView(updated!), connected: deps.connected(id) });
     });
   }
+  // Deleting a host revokes it: its credential goes with the record, and its agent is cut off now
+  // (a close the agent takes as final, docs/agent-protocol.md). A host that runs desktops is
+  // refused, so a deleted host has no live sessions; any it had would go `lost` as for a host
+  // that dropped its connection, and end after the pool's grace.
   r.delete('/hosts/:id', async (req, res) => {
     const id = parse(idParam, req.params.id, 'host id');
     if ((await store.countDesktops({ hostId: id, state: ['creating', 'running', 'stopping'] })) > 0) throw conflict('host_in_use', 'The host still runs desktops; drain it first.');
-    if (!(await store.deleteHost(id))) throw notFound('host');
-    await audit.record({ actor: actor(res), action: 'host.delete', target: id, result: 'ok', ip: clientAddress(req), details: {} });
+    const host = await store.getHost(id);
+    if (!host || !(await store.deleteHost(id))) throw notFound('host');
+    const cut = deps.removeHost(id, `host ${host.name} was deleted by an administrator`);
+    await audit.record({ actor: actor(res), action: 'host.delete', target: id, result: 'ok', ip: clientAddress(req), details: { name: host.name, disconnected: cut.control, streamsClosed: cut.streams } });
     res.status(204).end();
   });
 

@@ -33,6 +33,7 @@ export interface AppDeps extends AuthDeps {
   maxBodyBytes: number;
   metricsPublic: boolean;
   connected: (hostId: string) => boolean;
+  removeHost: (hostId: string, reason: string) => { control: boolean; streams: number };
   shadows: Shadows;
   tickets: Tickets;
   thumbnail: (sessionId: string) => Promise<Buffer>;

@@ -41,7 +41,7 @@ export const openApiDocument = {
     '/admin/hosts/{id}/drain': { post: op('Drain a host') },
     '/admin/hosts/{id}/cordon': { post: op('Cordon a host') },
     '/admin/hosts/{id}/uncordon': { post: op('Uncordon a host') },
-    '/admin/hosts/{id}': { delete: op('Remove a host') },
+    '/admin/hosts/{id}': { delete: op('Remove a host: revokes its credential and disconnects its agent now (409 host_in_use while it runs desktops)') },
     '/admin/sessions': { get: op('All sessions (filters state, userId, poolId, hostId)') },
     '/admin/sessions/{id}': { delete: op('Force-end a session') },
     '/admin/audit': { get: op('Audit events, newest first (filters since, actor, action)') },

@@ -1,8 +1,9 @@
 // The agent hub and a real agent runtime over loopback WebSockets, with a SCRIPTED FAKE driver
 // (no desktops): enrollment, the kept credential, requests and replies, desktop events,
-// replacement of a stale connection, reconnection, and refusals.
+// replacement of a stale connection, reconnection, refusals, and cutting off a removed host.
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { createFakeDriver, type FakeDriver } from '../../agents/fake/driver.ts';
 import { createAudit } from '../audit.ts';
 import { systemClock } from '../clock.ts';
 import { silentLogger } from '../log.ts';
+import type { DesktopDriver } from '../../agents/driver.ts';
 import type { DesktopStateEvent, Hello } from '../protocol/agent-v1.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { Host, Store } from '../store/types.ts';
@@ -53,8 +55,8 @@ async function enrollmentToken(): Promise<string> {
   return token;
 }
 
-function agent(enrollToken?: string): Agent {
-  const a = startAgent({ gatewayUrl: url, stateDir, name: 'host-a', drivers: [driver], log: silentLogger(), capacity: { desktops: 4, cpu: 2, memoryMb: 1024 }, monitorIntervalMs: 50, ...(enrollToken ? { enrollToken } : {}) });
+function agent(enrollToken?: string, drivers: DesktopDriver[] = [driver]): Agent {
+  const a = startAgent({ gatewayUrl: url, stateDir, name: 'host-a', drivers, log: silentLogger(), capacity: { desktops: 4, cpu: 2, memoryMb: 1024 }, monitorIntervalMs: 50, ...(enrollToken ? { enrollToken } : {}) });
   agents.push(a);
   return a;
 }
@@ -149,5 +151,89 @@ describe('agent hub with a real agent', () => {
     await agent(token).ready;
     expect(await status('/agent/v1/connect', { 'x-deskport-enroll': token })).toBe(401);
     expect(await status('/agent/v1/streams/s-123', { 'x-deskport-stream-key': 'k'.repeat(43) })).toBe(401);
+  });
+});
+
+/** The refused upgrade's status and error code, as an agent sees them. */
+function refusal(headers: Record<string, string>): Promise<{ status: number; code?: string }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/agent/v1/connect`, { headers });
+    ws.once('unexpected-response', (_q, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, code: (JSON.parse(body) as { error: { code: string } }).error.code }));
+    });
+    ws.once('open', () => (ws.close(), resolve({ status: 101 })));
+  });
+}
+
+describe('permanent refusals', () => {
+  it('names each refused token or credential with its own code', async () => {
+    const used = await enrollmentToken();
+    await agent(used).ready;
+    expect(await refusal({ 'x-deskport-enroll': used })).toEqual({ status: 401, code: 'enrollment_token_used' });
+    const old = secretToken('dpe_');
+    await store.createEnrollmentToken({ hash: sha256(old), createdAt: Date.now() - 7200_000, expiresAt: Date.now() - 3600_000, usedAt: null });
+    expect(await refusal({ 'x-deskport-enroll': old })).toEqual({ status: 401, code: 'enrollment_token_expired' });
+    expect(await refusal({ 'x-deskport-enroll': secretToken('dpe_') })).toEqual({ status: 401, code: 'enrollment_token_unknown' });
+    expect(await refusal({ 'x-deskport-enroll': 'x'.repeat(500) })).toEqual({ status: 401, code: 'enrollment_token_unknown' });
+    expect(await refusal({ authorization: `Bearer ${secretToken('dph_')}` })).toEqual({ status: 401, code: 'host_credential_unknown' });
+    expect(await refusal({})).toEqual({ status: 401, code: 'agent_credentials_missing' });
+  });
+
+  it('an agent with a used token stops dialling and says so', async () => {
+    const token = await enrollmentToken();
+    await agent(token).ready;
+    await agents.pop()!.stop();
+    rmSync(join(stateDir, 'agent-credential.json'));
+    const r = await agent(token).refused;
+    expect(r.code).toBe('enrollment_token_used');
+    expect(r.message).toBe('the gateway refused the enrollment token (already used): get a new one from Admin → Hosts → Add a host');
+  });
+
+  it('a host deleted between its credential check and its hello is closed with 4403, not welcomed', async () => {
+    const { hostId } = await agent(await enrollmentToken()).ready;
+    await agents.pop()!.stop();
+    const cred = (JSON.parse(readFileSync(join(stateDir, 'agent-credential.json'), 'utf8')) as { credential: string }).credential;
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/agent/v1/connect`, { headers: { authorization: `Bearer ${cred}` } });
+    await new Promise((r) => ws.once('open', r));
+    expect(await store.deleteHost(hostId)).toBe(true);
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    ws.send(JSON.stringify({ type: 'hello', protocol: 'deskport.agent.v1', agentVersion: 't', name: 'host-a', drivers: ['process'], capacity: { desktops: 1, cpu: 1, memoryMb: 1 }, inventory: [] }));
+    expect(await closed).toBe(4403);
+    expect(hub.connection(hostId)).toBeUndefined();
+  });
+
+  it('removing a host closes its control connection and its display streams at once, and its agent stops', async () => {
+    // A "desktop" that is a TCP server, so a real stream runs agent ↔ gateway.
+    const desktopSide: Socket[] = [];
+    const vnc = createTcpServer((s) => void desktopSide.push(s));
+    await new Promise<void>((r) => vnc.listen(0, '127.0.0.1', r));
+    const port = (vnc.address() as { port: number }).port;
+    const streaming: DesktopDriver = { ...driver, name: 'process', openStream: async () => connect(port, '127.0.0.1') };
+    try {
+      const a = agent(await enrollmentToken(), [streaming]);
+      const { hostId } = await a.ready;
+      await hub.connection(hostId)!.request({ type: 'desktop.create', driver: 'process', spec: { desktopId: 'd-1', secret: 'secret12', persistence: 'pooled' } });
+      const stream = await hub.openStream(hostId, 'd-1');
+      await until(() => desktopSide.length === 1);
+      const streamClosed = new Promise<number>((r) => stream.once('close', (code) => r(code)));
+      const desktopClosed = new Promise<void>((r) => desktopSide[0]!.once('close', () => r()));
+
+      const t0 = Date.now();
+      expect(hub.removeHost(hostId, 'host host-a was deleted by an administrator')).toEqual({ control: true, streams: 1 });
+      expect(hub.connection(hostId)).toBeUndefined();
+      expect(seen.disconnected).toContain(hostId);
+      expect(await streamClosed).toBe(4403);
+      const r = await a.refused;
+      expect(r.code).toBe('host_removed');
+      expect(r.message).toContain('(host host-a was deleted by an administrator)');
+      await desktopClosed; // the agent's end of the stream let go of the desktop socket too
+      expect(Date.now() - t0).toBeLessThan(1000);
+      await expect(hub.openStream(hostId, 'd-1')).rejects.toThrow(/not connected/);
+    } finally {
+      for (const s of desktopSide) s.destroy();
+      await new Promise((r) => vnc.close(r));
+    }
   });
 });

@@ -1,6 +1,7 @@
 // The agent hub: accepts agents' outbound control WebSockets (/agent/v1/connect), enrolls them,
 // relays requests/replies and events, watches heartbeats, and matches display stream dial-backs
-// (/agent/v1/streams/:id) to the relay that asked for them. See docs/agent-protocol.md.
+// (/agent/v1/streams/:id) to the relay that asked for them; cuts off a removed host at once.
+// See docs/agent-protocol.md.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -8,10 +9,10 @@ import type { Audit } from '../audit.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import {
-  CloseCode, decodeFromAgent, encode, HEARTBEAT_INTERVAL_MS, HEARTBEAT_MISSES, MAX_CONTROL_MESSAGE_BYTES,
+  CloseCode, decodeFromAgent, encode, HEARTBEAT_INTERVAL_MS, HEARTBEAT_MISSES, MAX_CONTROL_MESSAGE_BYTES, RefusalCode,
   type AgentRequest, type DesktopProgressEvent, type DesktopStateEvent, type Hello,
 } from '../protocol/agent-v1.ts';
-import type { Host, Store } from '../store/types.ts';
+import type { EnrollmentRedemption, Host, Store } from '../store/types.ts';
 import { newId, secretToken, sha256 } from '../util/random.ts';
 import { closeWs, refuseUpgrade, upgradePath } from '../util/ws.ts';
 import { createAgentConnection, type AgentConnection } from './connection.ts';
@@ -33,11 +34,26 @@ export interface AgentHub {
   /** Asks the host's agent to dial back a display stream to the desktop; resolves with that socket. */
   openStream(hostId: string, desktopId: string, timeoutMs?: number): Promise<WebSocket>;
   connectedHosts(): string[];
+  /**
+   * Cuts off a host whose record is gone (deleted by an admin): closes its control connection and
+   * its display streams now with CloseCode.HostRemoved and `reason`, which the agent takes as a
+   * permanent refusal. Says what it closed.
+   */
+  removeHost(hostId: string, reason: string): { control: boolean; streams: number };
   setEvents(e: HubEvents): void;
   close(): Promise<void>;
 }
 
 const HELLO_TIMEOUT_MS = 10_000;
+
+type Who = { host: Host } | { enroll: true };
+type Refused = { refused: RefusalCode; message: string };
+
+const REDEMPTION_REFUSALS: Record<Exclude<EnrollmentRedemption, 'redeemed'>, Refused> = {
+  used: { refused: RefusalCode.TokenUsed, message: 'this enrollment token was used already' },
+  expired: { refused: RefusalCode.TokenExpired, message: 'this enrollment token has expired' },
+  unknown: { refused: RefusalCode.TokenUnknown, message: 'this gateway issued no such enrollment token' },
+};
 
 export interface AgentHubOptions {
   store: Store;
@@ -54,6 +70,8 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
   const streamWss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024, perMessageDeflate: false });
   const conns = new Map<string, AgentConnection>();
   const streams = createStreamBroker({ log });
+  const openStreams = new Map<string, Set<WebSocket>>(); // hostId → its dial-back streams now open
+  const removed = new WeakSet<AgentConnection>(); // cut off: nothing it still sends counts
   let events: HubEvents | undefined;
 
   const timeoutMs = deps.heartbeatTimeoutMs ?? HEARTBEAT_INTERVAL_MS * HEARTBEAT_MISSES;
@@ -79,18 +97,20 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
     }
   }
 
-  async function authenticate(req: IncomingMessage): Promise<{ host: Host } | { enroll: true } | null> {
+  /** Who is connecting, or why not: each refusal has its own code so the agent can say what to do. */
+  async function authenticate(req: IncomingMessage): Promise<Who | Refused> {
     const auth = req.headers.authorization;
     if (auth?.startsWith('Bearer ')) {
       const host = await store.getHostByCredentialHash(sha256(auth.slice(7).trim()));
-      return host ? { host } : null;
+      return host ? { host } : { refused: RefusalCode.CredentialUnknown, message: 'unknown host credential: the host was removed from this gateway' };
     }
     const token = req.headers['x-deskport-enroll'];
-    if (typeof token === 'string' && token.length <= 128 && (await store.consumeEnrollmentToken(sha256(token), clock.now()))) return { enroll: true };
-    return null;
+    if (typeof token !== 'string') return { refused: RefusalCode.NoCredentials, message: 'send a host credential or an enrollment token' };
+    const redeemed = token.length <= 128 ? await store.redeemEnrollmentToken(sha256(token), clock.now()) : 'unknown';
+    return redeemed === 'redeemed' ? { enroll: true } : REDEMPTION_REFUSALS[redeemed];
   }
 
-  function onControl(ws: WebSocket, who: { host: Host } | { enroll: true }, ip: string | undefined): void {
+  function onControl(ws: WebSocket, who: Who, ip: string | undefined): void {
     let conn: AgentConnection | undefined;
     let helloSeen = false;
     const helloTimer = setTimeout(() => closeWs(ws, CloseCode.ProtocolError, 'no hello'), HELLO_TIMEOUT_MS);
@@ -117,11 +137,13 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
             void events?.hostConnected(host, msg).catch((err) => log.error({ err, hostId: host.id }, 'host reconciliation failed'));
           })
           .catch((err) => {
+            if (err instanceof HostGone) return;
             log.error({ err }, 'agent hello failed');
             closeWs(ws, 1011, 'gateway error during hello');
           });
         return;
       }
+      if (removed.has(conn)) return;
       conn.lastSeenAt = clock.now();
       if ('re' in msg) return conn.settle(msg);
       if (msg.type === 'heartbeat') return void heartbeat(conn, msg.capacity);
@@ -145,7 +167,7 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
     void events?.hostDisconnected(conn.hostId).catch((err) => log.error({ err }, 'host disconnect handling failed'));
   }
 
-  async function welcome(ws: WebSocket, who: { host: Host } | { enroll: true }, hello: Hello, ip: string | undefined): Promise<{ conn: AgentConnection; host: Host }> {
+  async function welcome(ws: WebSocket, who: Who, hello: Hello, ip: string | undefined): Promise<{ conn: AgentConnection; host: Host }> {
     const now = clock.now();
     const base = { name: hello.name, drivers: hello.drivers, capacity: hello.capacity, lastHeartbeatAt: now };
     let host: Host;
@@ -156,7 +178,13 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
       await deps.audit.record({ actor: `host:${host.name}`, action: 'host.enroll', target: host.id, result: 'ok', ip: ip ?? null, details: { drivers: hello.drivers } });
     } else {
       const state = who.host.state === 'unreachable' || who.host.state === 'offline' ? 'online' : who.host.state;
-      host = (await store.updateHost(who.host.id, { ...base, state }))!;
+      const updated = await store.updateHost(who.host.id, { ...base, state });
+      if (!updated) {
+        // Deleted between the credential check and this hello: as final as a refused credential.
+        closeWs(ws, CloseCode.HostRemoved, 'the host was removed from the gateway');
+        throw new HostGone();
+      }
+      host = updated;
     }
     conns.get(host.id)?.close(CloseCode.Replaced, 'replaced by a newer connection');
     const conn = createAgentConnection({ ws, hostId: host.id, name: host.name, clock, log });
@@ -174,7 +202,10 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
       if (url.pathname === '/agent/v1/connect') {
         authenticate(req)
           .then((who) => {
-            if (!who) return refuseUpgrade(socket, 401, 'unknown host credential or enrollment token');
+            if ('refused' in who) {
+              log.warn({ ip, refused: who.refused }, 'refused an agent');
+              return refuseUpgrade(socket, 401, who.message, who.refused);
+            }
             wss.handleUpgrade(req, socket, head, (ws) => onControl(ws, who, ip));
           })
           .catch((err) => {
@@ -191,7 +222,16 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
           refuseUpgrade(socket, 401, 'unknown stream or wrong key');
           return true;
         }
-        streamWss.handleUpgrade(req, socket, head, (ws) => pending(ws));
+        streamWss.handleUpgrade(req, socket, head, (ws) => {
+          // Kept per host only while open, so removing the host can close it.
+          const set = openStreams.get(pending.hostId) ?? new Set<WebSocket>();
+          openStreams.set(pending.hostId, set.add(ws));
+          ws.once('close', () => {
+            set.delete(ws);
+            if (set.size === 0 && openStreams.get(pending.hostId) === set) openStreams.delete(pending.hostId);
+          });
+          pending.resolve(ws);
+        });
         return true;
       }
       return false;
@@ -200,12 +240,31 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
     async openStream(hostId, desktopId, timeoutMs = 10_000) {
       const conn = conns.get(hostId);
       if (!conn) throw new Error('the desktop host is not connected');
-      const { streamId, key, socket } = streams.expect(timeoutMs);
+      const { streamId, key, socket } = streams.expect(hostId, timeoutMs);
       const req: Omit<AgentRequest & { type: 'stream.open' }, 'id'> = { type: 'stream.open', streamId, desktopId, key };
       conn.request(req, timeoutMs).catch((err: Error) => streams.fail(streamId, err));
       return socket;
     },
     connectedHosts: () => [...conns.keys()],
+    removeHost(hostId, reason) {
+      const conn = conns.get(hostId);
+      if (conn) {
+        removed.add(conn);
+        conn.close(CloseCode.HostRemoved, reason);
+        dropped(conn); // now, not when the agent answers the close
+      }
+      streams.failHost(hostId, new Error('the desktop host was removed'));
+      const open = [...(openStreams.get(hostId) ?? [])];
+      for (const ws of open) closeWs(ws, CloseCode.HostRemoved, reason);
+      openStreams.delete(hostId);
+      // The close frames carry the reason; a peer that does not answer them is cut off anyway.
+      setTimeout(() => {
+        conn?.terminate();
+        for (const ws of open) ws.terminate();
+      }, 1000).unref();
+      log.info({ hostId, control: conn !== undefined, streams: open.length }, 'host removed; its agent is cut off');
+      return { control: conn !== undefined, streams: open.length };
+    },
     setEvents(e) {
       events = e;
     },
@@ -219,3 +278,6 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
     },
   };
 }
+
+/** The host's record vanished while its agent said hello (deleted meanwhile). */
+class HostGone extends Error {}

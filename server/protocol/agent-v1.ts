@@ -160,5 +160,22 @@ export const decodeFromAgent = (data: Buffer | string): Decoded<AgentToGateway> 
 export const decodeFromGateway = (data: Buffer | string): Decoded<GatewayToAgent> => decode(fromGatewayByType, null, data, MAX_CONTROL_MESSAGE_BYTES);
 export const encode = (msg: AgentToGateway | GatewayToAgent): string => JSON.stringify(msg);
 
-/** WebSocket close codes used on agent sockets. */
-export const CloseCode = { ProtocolError: 4400, Unauthorized: 4401, Replaced: 4409, Shutdown: 1001 } as const;
+/**
+ * WebSocket close codes used on agent sockets. HostRemoved (the host was deleted by an admin while
+ * connected) is a permanent refusal like a refused upgrade: the agent stops instead of reconnecting.
+ */
+export const CloseCode = { ProtocolError: 4400, Unauthorized: 4401, HostRemoved: 4403, Replaced: 4409, Shutdown: 1001 } as const;
+
+/**
+ * Error codes of a refused /agent/v1/connect upgrade: HTTP 401 with {error: {code, message}}. Each
+ * is permanent (retrying cannot help), so the agent ends with exit code 2 and says what to do.
+ * Other answers (5xx, network errors) are transient and retried with backoff.
+ */
+export const RefusalCode = {
+  TokenUsed: 'enrollment_token_used',
+  TokenExpired: 'enrollment_token_expired',
+  TokenUnknown: 'enrollment_token_unknown',
+  CredentialUnknown: 'host_credential_unknown',
+  NoCredentials: 'agent_credentials_missing',
+} as const;
+export type RefusalCode = (typeof RefusalCode)[keyof typeof RefusalCode];

@@ -12,7 +12,7 @@ import type { Store } from './types.ts';
 export type PoolMethods = Pick<Store,
   | 'createPool' | 'getPool' | 'getPoolByName' | 'listPools' | 'updatePool' | 'deletePool'
   | 'createHost' | 'getHost' | 'getHostByCredentialHash' | 'listHosts' | 'updateHost' | 'deleteHost'
-  | 'createEnrollmentToken' | 'consumeEnrollmentToken'>;
+  | 'createEnrollmentToken' | 'redeemEnrollmentToken'>;
 
 export function sqlitePools(db: Database): PoolMethods {
   const pool = {
@@ -36,6 +36,7 @@ export function sqlitePools(db: Database): PoolMethods {
     // One statement: of two agents racing with the same token, exactly one gets a row back.
     consume: db.prepare<{ hash: string; now: number }, { hash: string }>(`UPDATE enrollment_tokens SET used_at = @now
       WHERE hash = @hash AND used_at IS NULL AND expires_at > @now RETURNING hash`),
+    byHash: db.prepare<[string], EnrollmentTokenRow>('SELECT * FROM enrollment_tokens WHERE hash = ?'),
   };
   const patchPool = patcher(db, pool.byId, pool.update, poolToRow, poolFromRow);
   const patchHost = patcher(db, host.byId, host.update, hostToRow, hostFromRow);
@@ -86,8 +87,11 @@ export function sqlitePools(db: Database): PoolMethods {
     async createEnrollmentToken(t) {
       translate(() => enrollment.insert.run(enrollmentTokenToRow(t)));
     },
-    async consumeEnrollmentToken(hash, now) {
-      return enrollment.consume.get({ hash, now }) !== undefined;
+    async redeemEnrollmentToken(hash, now) {
+      if (enrollment.consume.get({ hash, now }) !== undefined) return 'redeemed';
+      // Only to explain the refusal: a token redeemed by a racing agent meanwhile reads as used.
+      const row = enrollment.byHash.get(hash);
+      return !row ? 'unknown' : row.used_at !== null ? 'used' : 'expired';
     },
   };
 }

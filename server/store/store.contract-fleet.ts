@@ -54,17 +54,19 @@ export function fleetContract(store: CurrentStore): void {
       expect(await store().deleteHost(h.id)).toBe(false);
     });
 
-    it('consumes an enrollment token once', async () => {
+    it('redeems an enrollment token once, then says it was used', async () => {
       await store().createEnrollmentToken({ hash: 'enr', createdAt: T0, expiresAt: T0 + 60_000, usedAt: null });
-      const both = await Promise.all([store().consumeEnrollmentToken('enr', T0 + 1), store().consumeEnrollmentToken('enr', T0 + 1)]);
-      expect(both.filter(Boolean)).toHaveLength(1);
-      expect(await store().consumeEnrollmentToken('enr', T0 + 2)).toBe(false);
-      expect(await store().consumeEnrollmentToken('unknown', T0)).toBe(false);
+      const both = await Promise.all([store().redeemEnrollmentToken('enr', T0 + 1), store().redeemEnrollmentToken('enr', T0 + 1)]);
+      expect(both.sort()).toEqual(['redeemed', 'used']);
+      expect(await store().redeemEnrollmentToken('enr', T0 + 2)).toBe('used');
+      expect(await store().redeemEnrollmentToken('unknown', T0)).toBe('unknown');
     });
 
-    it('does not consume an expired enrollment token', async () => {
+    it('does not redeem an expired enrollment token, and says it expired (used wins over expired)', async () => {
       await store().createEnrollmentToken({ hash: 'old', createdAt: T0, expiresAt: T0 + 10, usedAt: null });
-      expect(await store().consumeEnrollmentToken('old', T0 + 10)).toBe(false);
+      expect(await store().redeemEnrollmentToken('old', T0 + 10)).toBe('expired');
+      await store().createEnrollmentToken({ hash: 'spent', createdAt: T0, expiresAt: T0 + 10, usedAt: T0 + 1 });
+      expect(await store().redeemEnrollmentToken('spent', T0 + 20)).toBe('used');
     });
   });
 

@@ -178,6 +178,8 @@ export interface EnrollmentToken {
   usedAt: number | null;
 }
 
+export type EnrollmentRedemption = 'redeemed' | 'used' | 'expired' | 'unknown';
+
 export type NewAuditEvent = Omit<AuditEvent, 'id' | 'at'> & { at?: number };
 
 export interface SessionFilter {
@@ -269,8 +271,11 @@ export interface Store extends IdentityStore {
   updateHost(id: string, patch: Partial<Omit<Host, 'id' | 'createdAt'>>): Promise<Host | null>;
   deleteHost(id: string): Promise<boolean>;
   createEnrollmentToken(t: EnrollmentToken): Promise<void>;
-  /** Atomically marks an unused, unexpired token used; true when this call consumed it. */
-  consumeEnrollmentToken(hash: string, now: number): Promise<boolean>;
+  /**
+   * Atomically marks an unused, unexpired token used: 'redeemed' when this call did; otherwise why
+   * not, so a refused agent can be told what to do (see RefusalCode in protocol/agent-v1.ts).
+   */
+  redeemEnrollmentToken(hash: string, now: number): Promise<EnrollmentRedemption>;
 
   // desktops
   createDesktop(d: Desktop): Promise<Desktop>;

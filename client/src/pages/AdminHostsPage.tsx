@@ -114,7 +114,7 @@ export function AdminHostsPage() {
       )}
       {confirming?.action === 'remove' && (
         <ConfirmDialog title={`Remove ${confirming.host.name}?`} confirmLabel="Remove host" failureTitle="The host was not removed" onClose={() => setConfirming(undefined)} onConfirm={() => remove(confirming.host)}>
-          {confirming.host.name} is forgotten and its agent can no longer connect; adding it again needs a new enrollment token. A host that still runs desktops cannot be removed.
+          {confirming.host.name} is forgotten, and its agent is disconnected at once and stops; adding it again needs a new enrollment token. A host that still runs desktops cannot be removed.
         </ConfirmDialog>
       )}
     </>
