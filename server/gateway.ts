@@ -28,6 +28,7 @@ import { splitListen, type Config } from './config.ts';
 import { createVncEndpoint } from './display/vnc-endpoint.ts';
 import { ensureDefaultPool } from './bootstrap-pool.ts';
 import { createApp } from './http/app.ts';
+import { answerClientError } from './http/client-error.ts';
 import { createAgentHub } from './hub/agent-hub.ts';
 import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
@@ -133,6 +134,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     },
   });
   const server = createServer(app);
+  server.on('clientError', answerClientError);
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => undefined);
     if (display.handleUpgrade(req, socket, head) || hub.handleUpgrade(req, socket, head)) return;

@@ -47,8 +47,8 @@ const PENDING_TRIES = 5;
 const codeBody = z.strictObject({ otp: z.string().max(32).optional(), remember: z.boolean().optional() });
 
 export interface OidcSignIn {
-  /** Mounted under /api/v1. The router is built on first use, once the public URL is known. */
-  handler: RequestHandler;
+  /** Mounted under /api/v1. The OIDC router is built on first use, once the public URL is known. */
+  handler: Router;
   /**
    * RP-initiated logout: the OIDC provider the person last signed in with, when it is configured
    * with endSessionRedirect and offers an end_session_endpoint; null otherwise (or when unreachable).
@@ -149,17 +149,23 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
     });
   // Each start holds an attempt in a bounded store: one address may not crowd out everyone else's.
   const starts = createThrottle(deps.clock, { maxFailures: 30, windowS: 60, lockS: 60, maxLockS: 600, resetAfterS: 3600, maxEntries: 10_000 });
-  const handler: RequestHandler = (req, res, next) => {
-    if (req.path === '/auth/login/code') return void codeRouter(req, res, next);
-    if (req.method === 'GET' && /^\/auth\/oidc\/[^/]+\/start$/.test(req.path)) {
-      const key = addressKey(clientAddress(req));
-      const wait = starts.check(key);
-      if (wait > 0) return next(tooMany(wait, `Too many sign-ins started from your address. Wait ${wait} seconds and try again.`));
-      starts.fail(key);
-    }
+  const throttleStarts: RequestHandler = (req, _res, next) => {
+    const key = addressKey(clientAddress(req));
+    const wait = starts.check(key);
+    if (wait > 0) return next(tooMany(wait, `Too many sign-ins started from your address. Wait ${wait} seconds and try again.`));
+    starts.fail(key);
+    next();
+  };
+  const oidcRoutes: RequestHandler = (req, res, next) => {
     router ??= build();
     router(req, res, next);
   };
+  // The paths are declared here too, so the app's router stack lists every route it serves
+  // (test/integration/malformed-requests.test.ts reads it); the OIDC router matches them again.
+  const handler = express.Router();
+  handler.use(codeRouter);
+  handler.get('/auth/oidc/:providerId/start', throttleStarts, oidcRoutes);
+  handler.get('/auth/oidc/:providerId/callback', oidcRoutes);
 
   async function endSession(userId: string): Promise<string | null> {
     const oidc = deps.providers.oidc().filter((p) => p.endSessionRedirect);

@@ -86,7 +86,7 @@ describe('launch', () => {
     expect(created).toBe(true);
     expect(session.state).toBe('starting');
     const seen: SessionEvent[] = [];
-    ctx.events.subscribe(session.id, (e) => seen.push(e));
+    ctx.events.subscribe(session.id, { userId: alice.id, owner: true }, (e) => seen.push(e));
     await settle();
     const steps = seen.filter((e) => e.kind === 'progress').map((e) => (e.kind === 'progress' ? e.step : ''));
     expect(steps).toEqual(['queued', 'placing', 'creating', 'ready']);
@@ -213,7 +213,11 @@ describe('ending and timers', () => {
 describe('tickets', () => {
   it('are issued only to the owner of a ready session, in the asked mode, and work once', async () => {
     const s = await launchReady();
-    expect(await code(broker.issueTicket(bob, s.id, 'control', null))).toBe('403 forbidden');
+    // Someone else's session is as unknown to them as a session that does not exist.
+    expect(await code(broker.issueTicket(bob, s.id, 'control', null))).toBe('404 not_found');
+    expect(await code(broker.issueTicket(bob, 'no-such-session', 'control', null))).toBe('404 not_found');
+    // Staff see every session, so they are told why instead.
+    expect(await code(broker.issueTicket({ ...bob, roles: ['helpdesk'] }, s.id, 'control', null))).toBe('403 forbidden');
     const t = await broker.issueTicket(alice, s.id, 'view', null);
     const first = await broker.redeem(t.ticket, null);
     expect(first).toMatchObject({ ok: true, mode: 'view', userId: alice.id, session: { id: s.id } });

@@ -18,6 +18,11 @@ export function entitled(user: User, pool: Pool): boolean {
 
 export interface Actor { username: string; ip?: string | null }
 
+/** Who may learn that a session exists: its owner, and helpdesk/admin staff (who list all sessions). */
+export function maySee(user: User, s: Session): boolean {
+  return s.userId === user.id || user.roles.includes('admin') || user.roles.includes('helpdesk');
+}
+
 export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows) {
   const { store, clock, log } = ctx;
   const progress = (sessionId: string, step: ProgressStep, message: string) =>
@@ -126,8 +131,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
     /** A session the user may see: their own, or any for helpdesk/admin. */
     async visible(user: User, sessionId: string): Promise<Session> {
       const s = await store.getSession(sessionId);
-      const staff = user.roles.includes('admin') || user.roles.includes('helpdesk');
-      if (!s || (s.userId !== user.id && !staff)) throw notFound('session');
+      if (!s || !maySee(user, s)) throw notFound('session');
       return s;
     },
 
@@ -159,7 +163,9 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
       const s = await store.getSession(sessionId);
       if (!s || s.userId !== user.id) {
         await ctx.audit.record({ actor: user.username, action: 'ticket.issue', target: sessionId, result: 'denied', ip, details: { mode } });
-        throw s ? forbidden('Only the session owner may open it; helpdesk staff ask to shadow instead.') : notFound('session');
+        // Someone else's session is "no such session", as on every session route: a 403 would
+        // confirm that the id exists. Staff see every session anyway, so they get the hint.
+        throw s && maySee(user, s) ? forbidden('Only the session owner may open it; helpdesk staff ask to shadow instead.') : notFound('session');
       }
       if (s.state !== 'ready') throw new HttpError(409, 'session_not_ready', s.state === 'starting' ? 'The desktop is still starting; wait for it to be ready.' : `The session is ${s.state}; launch a new one.`);
       const t = await tickets.issue(user.id, s.id, mode);

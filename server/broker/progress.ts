@@ -1,5 +1,6 @@
 // Per-session launch progress and state events for the SSE stream. Late subscribers get the steps
-// so far; the backlog is bounded and dropped once the session settles.
+// so far; the backlog is bounded and dropped once the session settles. Streams are capped per
+// person and per session so that staff watching a session can never shut its owner out.
 import type { ShadowView } from './shadows.ts';
 import type { SessionView } from './views.ts';
 
@@ -10,11 +11,29 @@ export type SessionEvent =
   | { kind: 'shadow'; shadow: ShadowView };
 
 type Listener = (e: SessionEvent) => void;
+
+/** Who holds a stream. */
+export interface Watcher {
+  userId: string;
+  /** The session's owner: never refused; their oldest stream makes room for a new one instead. */
+  owner: boolean;
+  /** Called when a newer stream of the same owner took this stream's place. */
+  onEvicted?: () => void;
+}
+
+export type Subscription = { ok: true; unsubscribe: () => void } | { ok: false; reason: string };
+
 const MAX_BACKLOG = 16;
-const MAX_LISTENERS_PER_SESSION = 32;
+/** Streams one person may hold on one session (open tabs: launch page, viewer). */
+export const MAX_STREAMS_PER_WATCHER = 8;
+/** Streams of everyone but the owner on one session, together (the owner's are not counted). */
+export const MAX_OTHER_STREAMS_PER_SESSION = 32;
+
+interface Entry { listener: Listener; watcher: Watcher }
 
 export class SessionEvents {
-  private listeners = new Map<string, Set<Listener>>();
+  // A Set keeps insertion order: the first entry of a person is their oldest stream.
+  private listeners = new Map<string, Set<Entry>>();
   private backlog = new Map<string, SessionEvent[]>();
 
   emit(sessionId: string, e: SessionEvent): void {
@@ -25,20 +44,42 @@ export class SessionEvents {
     } else if (e.kind === 'state' && e.session.state !== 'starting') {
       this.backlog.delete(sessionId);
     }
-    for (const l of this.listeners.get(sessionId) ?? []) l(e);
+    for (const { listener } of [...(this.listeners.get(sessionId) ?? [])]) listener(e);
   }
 
-  /** Replays the progress so far, then streams. Returns the unsubscribe function, or null when full. */
-  subscribe(sessionId: string, l: Listener): (() => void) | null {
-    const set = this.listeners.get(sessionId) ?? new Set();
-    if (set.size >= MAX_LISTENERS_PER_SESSION) return null;
-    set.add(l);
+  /**
+   * Admits a stream within the caps, replays the progress so far, then streams. A person over their
+   * own cap, or a non-owner when the session's other streams are full, is refused with a reason.
+   */
+  subscribe(sessionId: string, watcher: Watcher, listener: Listener): Subscription {
+    const set = this.listeners.get(sessionId) ?? new Set<Entry>();
+    const mine = [...set].filter((x) => x.watcher.userId === watcher.userId);
+    if (mine.length >= MAX_STREAMS_PER_WATCHER) {
+      if (!watcher.owner) return { ok: false, reason: `You have ${mine.length} event streams open on this session already; close some tabs.` };
+      const oldest = mine[0]!;
+      set.delete(oldest);
+      oldest.watcher.onEvicted?.();
+    }
+    if (!watcher.owner && [...set].filter((x) => !x.watcher.owner).length >= MAX_OTHER_STREAMS_PER_SESSION) {
+      return { ok: false, reason: 'This session has too many event streams open; try again later.' };
+    }
+    const entry: Entry = { listener, watcher };
+    set.add(entry);
     this.listeners.set(sessionId, set);
-    for (const e of this.backlog.get(sessionId) ?? []) l(e);
-    return () => {
-      set.delete(l);
-      if (set.size === 0) this.listeners.delete(sessionId);
+    for (const e of this.backlog.get(sessionId) ?? []) listener(e);
+    return {
+      ok: true,
+      unsubscribe: () => {
+        const cur = this.listeners.get(sessionId);
+        if (!cur?.delete(entry)) return;
+        if (cur.size === 0) this.listeners.delete(sessionId);
+      },
     };
+  }
+
+  /** Open streams on the session (for tests and metrics). */
+  count(sessionId: string): number {
+    return this.listeners.get(sessionId)?.size ?? 0;
   }
 
   forget(sessionId: string): void {

@@ -86,7 +86,7 @@ describe('warm spares', () => {
     await settle();
     const seen: SessionEvent[] = [];
     const { session } = await broker.launch(alice, pool.id, null);
-    ctx.events.subscribe(session.id, (e) => seen.push(e));
+    ctx.events.subscribe(session.id, { userId: alice.id, owner: true }, (e) => seen.push(e));
     expect(session.state).toBe('ready');
     const d = (await store.getDesktop(session.desktopId!))!;
     expect(d.ownerId).toBe(alice.id);
@@ -161,7 +161,7 @@ describe('hosts and launches', () => {
     hosts.hold = new Promise((r) => (release = r));
     const { session } = await broker.launch(alice, pool.id, null);
     const seen: string[] = [];
-    ctx.events.subscribe(session.id, (e) => void (e.kind === 'progress' && seen.push(e.step)));
+    ctx.events.subscribe(session.id, { userId: alice.id, owner: true }, (e) => void (e.kind === 'progress' && seen.push(e.step)));
     await settle();
     const starting = (await store.getSession(session.id))!;
     expect(starting.state).toBe('starting');

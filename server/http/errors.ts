@@ -1,5 +1,6 @@
 // The one error type of the HTTP API and the one middleware that turns any error into the
 // contract's shape: {"error": {"code", "message", "details"?}}. Never a stack trace, never HTML.
+import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ZodError } from 'zod';
 import type { Logger } from '../log.ts';
@@ -40,13 +41,40 @@ export function notFoundHandler(): RequestHandler {
   return (_req, _res, next) => next(new HttpError(404, 'not_found', 'No such endpoint.'));
 }
 
+/** The 4xx status a library error carries (body parser, router, static files), if any. */
+function clientStatus(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { status, statusCode } = err as { status?: unknown; statusCode?: unknown };
+  const s = typeof status === 'number' ? status : statusCode;
+  return typeof s === 'number' && Number.isInteger(s) && s >= 400 && s < 500 ? s : undefined;
+}
+
+const CODE_OF_STATUS: Record<number, string> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed', 413: 'body_too_large', 415: 'unsupported_encoding', 429: 'throttled' };
+
+/**
+ * A library's client error in our shape. Messages are ours, never the library's: those can echo
+ * the request back or name internals (zlib's "incorrect header check", a file path of `send`).
+ */
+export function fromClientError(err: unknown, status: number): HttpError {
+  const e = err as { type?: unknown; code?: unknown };
+  if (e.type === 'entity.too.large') return new HttpError(413, 'body_too_large', 'The request body is too large.');
+  if (e.type === 'entity.parse.failed') return badRequest('The request body is not valid JSON.');
+  if (e.type === 'charset.unsupported') return new HttpError(415, 'unsupported_encoding', 'Unsupported body charset: send JSON in UTF-8.');
+  if (e.type === 'encoding.unsupported') return new HttpError(415, 'unsupported_encoding', 'Unsupported Content-Encoding: send the body as identity, gzip, deflate or br.');
+  // The router's decoding of a path parameter (express 5 sets status 400 on the URIError).
+  if (err instanceof URIError) return badRequest('The URL is not valid: it has a bad percent-encoding.');
+  // Decompression failed: the body does not match its Content-Encoding.
+  if (typeof e.code === 'string' && e.code.startsWith('Z_')) return badRequest('The request body does not match its Content-Encoding.');
+  if (status === 400) return badRequest('The request is not valid.');
+  return new HttpError(status, CODE_OF_STATUS[status] ?? 'invalid_input', `${STATUS_CODES[status] ?? 'Request refused'}.`);
+}
+
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     let e: HttpError;
+    const status = clientStatus(err);
     if (err instanceof HttpError) e = err;
-    else if (err?.type === 'entity.too.large') e = new HttpError(413, 'body_too_large', 'The request body is too large.');
-    else if (err?.type === 'entity.parse.failed') e = badRequest('The request body is not valid JSON.');
-    else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') e = badRequest('Unsupported body encoding.');
+    else if (status !== undefined) e = fromClientError(err, status);
     else {
       log.error({ err, method: req.method, path: req.path }, 'unhandled error');
       e = new HttpError(500, 'internal', 'Something went wrong on the gateway. Try again; if it persists, tell your admin.');

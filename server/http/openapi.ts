@@ -28,7 +28,7 @@ export const openApiDocument = {
     '/pools': { get: op('Pools the user is entitled to') },
     '/sessions': { get: op('The user’s sessions'), post: op('Launch or resume a desktop', { requestBody: json({ type: 'object', required: ['poolId'], properties: { poolId: { type: 'string' } } }) }) },
     '/sessions/{id}': { get: op('One session'), delete: op('End the session') },
-    '/sessions/{id}/events': { get: op('Progress and state events (text/event-stream)') },
+    '/sessions/{id}/events': { get: op('Progress, state and shadow events (text/event-stream); 429 too_many_streams beyond 8 per person (the owner’s oldest is replaced instead)', { responses: { 200: { description: 'OK' }, 400: err, 401: err, 404: err, 429: err } }) },
     '/sessions/{id}/tickets': { post: op('A one-time display ticket', { requestBody: json({ type: 'object', properties: { mode: { enum: ['control', 'view'] } } }) }) },
     '/admin/users': { get: op('Users'), post: op('Create a user') },
     '/admin/users/{id}': { get: op('A user'), patch: op('Change a user'), delete: op('Delete a user') },

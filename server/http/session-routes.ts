@@ -6,7 +6,7 @@ import { clientAddress, principalOf } from '../auth/middleware.ts';
 import { entitled, type Broker } from '../broker/broker.ts';
 import type { SessionEvents } from '../broker/progress.ts';
 import type { Store } from '../store/types.ts';
-import { notFound } from './errors.ts';
+import { HttpError, notFound } from './errors.ts';
 import { parse } from './validate.ts';
 
 const launchBody = z.object({ poolId: z.string().min(1).max(64) }).strict();
@@ -43,12 +43,20 @@ export function createSessionRouter(deps: { store: Store; broker: Broker; events
   });
 
   r.get('/sessions/:id/events', async (req, res) => {
-    const s = await broker.visible(principalOf(res).user, parse(idParam, req.params.id, 'session id'));
+    const { user } = principalOf(res);
+    const s = await broker.visible(user, parse(idParam, req.params.id, 'session id'));
     if (res.writableEnded || req.socket.destroyed) return; // the client left while we looked it up
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    send('state', { session: broker.view(s) });
-    if (s.state === 'ended' || s.state === 'failed') return void res.end();
+    // Headers go out on first use, so that a refused stream can still answer 429 in the error shape.
+    const open = () => {
+      if (res.headersSent) return;
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+      send('state', { session: broker.view(s) });
+    };
+    if (s.state === 'ended' || s.state === 'failed') {
+      open();
+      return void res.end();
+    }
     let keepalive: NodeJS.Timeout | undefined;
     let unsubscribe: (() => void) | null = null;
     const stop = () => {
@@ -56,8 +64,12 @@ export function createSessionRouter(deps: { store: Store; broker: Broker; events
       unsubscribe?.();
       unsubscribe = null;
     };
-    res.on('close', stop);
-    unsubscribe = deps.events.subscribe(s.id, (e) => {
+    const evicted = () => {
+      stop();
+      res.end(`event: error\ndata: ${JSON.stringify({ message: 'replaced by a newer stream of yours' })}\n\n`);
+    };
+    const sub = deps.events.subscribe(s.id, { userId: user.id, owner: s.userId === user.id, onEvicted: evicted }, (e) => {
+      open();
       if (e.kind === 'progress') return void send('progress', { step: e.step, message: e.message, at: e.at });
       if (e.kind === 'shadow') return void send('shadow', { shadow: e.shadow });
       send('state', { session: e.session });
@@ -67,7 +79,10 @@ export function createSessionRouter(deps: { store: Store; broker: Broker; events
         res.end();
       }
     });
-    if (!unsubscribe) return void res.end(`event: error\ndata: ${JSON.stringify({ message: 'too many listeners' })}\n\n`);
+    if (!sub.ok) throw new HttpError(429, 'too_many_streams', sub.reason);
+    unsubscribe = sub.unsubscribe;
+    res.on('close', stop);
+    open();
     keepalive = setInterval(() => res.write(': keepalive\n\n'), SSE_KEEPALIVE_MS);
   });
 
