@@ -3,6 +3,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Audit } from '../audit.ts';
+import type { AccessChanges } from '../auth/deps.ts';
 import { clientAddress, principalOf } from '../auth/middleware.ts';
 import type { Broker } from '../broker/broker.ts';
 import type { Clock } from '../clock.ts';
@@ -45,7 +46,7 @@ export function hostView(h: Host) {
   return { ...rest, lastHeartbeatAt: h.lastHeartbeatAt ? new Date(h.lastHeartbeatAt).toISOString() : null, createdAt: new Date(h.createdAt).toISOString() };
 }
 
-export function createAdminRouter(deps: { store: Store; broker: Broker; audit: Audit; clock: Clock; connected: (hostId: string) => boolean; history: () => unknown }): Router {
+export function createAdminRouter(deps: { store: Store; broker: Broker; audit: Audit; access: AccessChanges; clock: Clock; connected: (hostId: string) => boolean; history: () => unknown }): Router {
   const { store, audit, clock } = deps;
   const r = Router();
   const actor = (res: Parameters<typeof principalOf>[0]) => principalOf(res).user.username;
@@ -98,6 +99,8 @@ export function createAdminRouter(deps: { store: Store; broker: Broker; audit: A
     const pool = await store.updatePool(id, patch);
     if (!pool) throw notFound('pool');
     await audit.record({ actor: actor(res), action: 'pool.update', target: id, result: 'ok', ip: clientAddress(req), details: { fields: Object.keys(patch) } });
+    // Fewer entitled groups: people left outside lose their desktops in this pool now (broker/access.ts).
+    if (patch.groups !== undefined) await deps.access.poolChanged(id, { actor: actor(res), ip: clientAddress(req), cause: 'pool.update' });
     res.json(pool);
   });
   r.delete('/pools/:id', async (req, res) => {
