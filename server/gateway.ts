@@ -10,6 +10,7 @@ import type { DesktopDriver } from '../agents/driver.ts';
 import { createProcessDriver } from '../agents/process/driver.ts';
 import { createAudit } from './audit.ts';
 import { ensureAdmin } from './auth/bootstrap.ts';
+import { createAccessGuard } from './broker/access.ts';
 import { createBroker } from './broker/broker.ts';
 import type { BrokerCtx } from './broker/context.ts';
 import { createHostEvents } from './broker/hosts.ts';
@@ -88,6 +89,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const tickets = createTickets({ store, clock, ttlS: config.ticketTtlS });
   const shadows = createShadows(ctx);
   const broker = createBroker(ctx, tickets, shadows);
+  const access = createAccessGuard({ store, audit, log, viewers, shadows, endSession: broker.end });
   // Desktops of the embedded agent are reached through its driver's socket (no WebSocket hop)
   // unless configured otherwise; every other host's through its agent's dial-back stream.
   let agent: Agent | undefined;
@@ -114,7 +116,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   await providers.reload();
   const app = createApp({
     providers, publicUrl: () => config.publicUrl?.replace(/\/$/, '') ?? url,
-    ...authDeps, broker, events, metrics, maxBodyBytes: config.maxBodyBytes, metricsPublic: config.metricsPublic,
+    ...authDeps, access, broker, events, metrics, maxBodyBytes: config.maxBodyBytes, metricsPublic: config.metricsPublic,
     shadows, tickets, thumbnail, history: () => history.history(),
     connected: (id) => hub.connection(id) !== undefined,
     removeHost: (id, reason) => hub.removeHost(id, reason),

@@ -2,7 +2,7 @@
 // must use TOTP, how long a browser may be remembered) and resetting one user's MFA (a lost phone).
 // Both are audited. The router guards itself like the users router.
 import express, { type Router } from 'express';
-import { badRequest, conflict, notFound } from '../http/errors.ts';
+import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import { requiredByPolicy } from './mfa.ts';
 import { parse } from '../http/validate.ts';
 import type { MfaPolicy, Store } from '../store/types.ts';
@@ -55,6 +55,13 @@ export function createAdminMfaRouter(deps: AuthDeps): Router {
   router.post('/users/:id/mfa/reset', async (req, res) => {
     const user = await store.getUser(req.params.id);
     if (!user) throw notFound('user');
+    const me = principalOf(res);
+    if (user.id === me.user.id) {
+      // Resetting is for someone else's lost phone. One's own factor is turned off on the Account
+      // page with the password or a code, so a leaked admin token cannot strip it.
+      await deps.audit.record({ actor: me.user.username, action: 'mfa.reset', target: user.id, result: 'denied', ip: clientAddress(req), details: { reason: 'own_account', via: me.via } });
+      throw forbidden('Turn off or move your own two-step verification on your Account page (it asks for your password or a code); another admin can reset it for you.', 'self_service_required');
+    }
     const hadFactor = await store.clearMfa(user.id);
     await deps.audit.record({
       actor: principalOf(res).user.username,

@@ -100,14 +100,6 @@ describe('admin users API', () => {
     expect(JSON.stringify(audit)).not.toContain('brand-new-password');
   });
 
-  it('an admin changing their own password stays signed in with a fresh cookie', async () => {
-    const r = await as(admin, '/users/u-root', { method: 'PATCH', body: { password: 'another-password' } });
-    expect(r.status).toBe(200);
-    expect((await gw.call('/api/v1/me', { cookie: admin })).status).toBe(401);
-    const fresh = r.cookies.find((c) => c.startsWith('deskport_session='))!.split(';')[0]!;
-    expect((await gw.call('/api/v1/me', { cookie: fresh })).status).toBe(200);
-  });
-
   it('an admin cannot disable, demote or delete themselves (409)', async () => {
     const codes = [
       (await as(admin, '/users/u-root', { method: 'PATCH', body: { disabled: true } })).body,
@@ -125,6 +117,82 @@ describe('admin users API', () => {
     expect((await as(admin, '/users/u-alice')).status).toBe(404);
     expect((await as(admin, '/users/u-alice', { method: 'PATCH', body: {} })).status).toBe(404);
     expect((await gw.store.listAudit({ action: 'user.delete' }))[0]).toMatchObject({ actor: 'root', target: 'u-alice' });
+  });
+});
+
+describe('an admin’s own account through the admin API', () => {
+  /** An API token of root's, minted from root's browser session. */
+  async function rootToken(): Promise<string> {
+    const r = await gw.call('/api/v1/me/tokens', { method: 'POST', cookie: admin, origin: gw.url, body: { name: 'script' } });
+    expect(r.status).toBe(201);
+    return body<{ token: string }>(r).token;
+  }
+  const viaToken = (token: string, path: string, o: { method?: string; body?: unknown } = {}) => gw.call(`/api/v1/admin${path}`, { ...o, token });
+  const code = (r: Reply) => body<{ error: { code: string } }>(r).error.code;
+  async function enrolTotp(userId: string): Promise<void> {
+    await gw.store.putPendingTotp(userId, 'JBSWY3DPEHPK3PXP', gw.clock.now());
+    await gw.store.confirmTotp(userId, 'JBSWY3DPEHPK3PXP', 1, [], gw.clock.now());
+  }
+
+  it('a token cannot set its own account’s password: 403 self_service_required, nothing changes, nobody is signed out, audited', async () => {
+    const token = await rootToken();
+    const before = (await gw.store.getUser('u-root'))!.passwordHash;
+    const r = await viaToken(token, '/users/u-root', { method: 'PATCH', body: { password: 'taken-over-password' } });
+    expect(r.status).toBe(403);
+    expect(code(r)).toBe('self_service_required');
+    expect((await gw.store.getUser('u-root'))!.passwordHash).toBe(before);
+    expect((await gw.call('/api/v1/me', { cookie: admin })).status).toBe(200);
+    expect((await gw.call('/api/v1/auth/login', { body: { username: 'root', password: 'taken-over-password' } })).status).toBe(401);
+    const denied = (await gw.store.listAudit({ action: 'user.update' })).find((a) => a.result === 'denied');
+    expect(denied).toMatchObject({ actor: 'root', target: 'u-root', details: { reason: 'own_password', via: 'token' } });
+    expect(JSON.stringify(denied)).not.toContain('taken-over-password');
+  });
+
+  it('a token cannot reset its own account’s second factor: 403 self_service_required, the factor stays, audited', async () => {
+    await enrolTotp('u-root');
+    const token = await rootToken();
+    const r = await viaToken(token, '/users/u-root/mfa/reset', { method: 'POST' });
+    expect(r.status).toBe(403);
+    expect(code(r)).toBe('self_service_required');
+    expect((await gw.store.getTotp('u-root'))?.confirmedAt).not.toBeNull();
+    expect((await gw.store.listAudit({ action: 'mfa.reset' }))[0]).toMatchObject({ actor: 'root', target: 'u-root', result: 'denied', details: { reason: 'own_account', via: 'token' } });
+  });
+
+  it('a browser session cannot use the admin routes on itself either; the Account page needs the current password', async () => {
+    await enrolTotp('u-root');
+    const pw = await as(admin, '/users/u-root', { method: 'PATCH', body: { password: 'another-password' } });
+    expect([pw.status, code(pw)]).toEqual([403, 'self_service_required']);
+    const mfa = await as(admin, '/users/u-root/mfa/reset', { method: 'POST' });
+    expect([mfa.status, code(mfa)]).toEqual([403, 'self_service_required']);
+    expect((await gw.store.getTotp('u-root'))?.confirmedAt).not.toBeNull();
+    const self = (b: unknown) => gw.call('/api/v1/me/password', { method: 'POST', cookie: admin, origin: gw.url, body: b });
+    expect((await self({ newPassword: 'another-password' })).status).toBe(400);
+    const wrong = await self({ currentPassword: 'not-my-password', newPassword: 'another-password' });
+    expect([wrong.status, code(wrong)]).toEqual([403, 'invalid_credentials']);
+    expect((await self({ currentPassword: 'root-password', newPassword: 'another-password' })).status).toBe(204);
+  });
+
+  it('what a token may do to its own account: its name; not disable, demote, delete or mint tokens', async () => {
+    const token = await rootToken();
+    expect((await viaToken(token, '/users/u-root', { method: 'PATCH', body: { displayName: 'Root (ops)' } })).status).toBe(200);
+    expect(code(await viaToken(token, '/users/u-root', { method: 'PATCH', body: { disabled: true } }))).toBe('cannot_disable_self');
+    expect(code(await viaToken(token, '/users/u-root', { method: 'PATCH', body: { roles: ['user'] } }))).toBe('cannot_demote_self');
+    expect(code(await viaToken(token, '/users/u-root', { method: 'DELETE' }))).toBe('cannot_delete_self');
+    const mint = await gw.call('/api/v1/me/tokens', { method: 'POST', token, body: { name: 'another' } });
+    expect([mint.status, code(mint)]).toEqual([403, 'session_required']);
+    expect((await gw.store.getUser('u-root'))).toMatchObject({ displayName: 'Root (ops)', roles: ['admin'], disabled: false });
+  });
+
+  it('an admin still resets ANOTHER user’s password and second factor, by browser or token, audited', async () => {
+    await enrolTotp('u-alice');
+    const token = await rootToken();
+    expect((await viaToken(token, '/users/u-alice', { method: 'PATCH', body: { password: 'reset-by-admin-1' } })).status).toBe(200);
+    expect((await viaToken(token, '/users/u-alice/mfa/reset', { method: 'POST' })).status).toBe(204);
+    expect(await gw.store.getTotp('u-alice')).toBeNull();
+    expect((await as(admin, '/users/u-alice', { method: 'PATCH', body: { password: 'reset-by-admin-2' } })).status).toBe(200);
+    expect((await gw.call('/api/v1/auth/login', { body: { username: 'alice', password: 'reset-by-admin-2' } })).status).toBe(200);
+    expect((await gw.store.listAudit({ action: 'mfa.reset' }))[0]).toMatchObject({ actor: 'root', target: 'u-alice', result: 'ok' });
+    expect((await gw.store.listAudit({ action: 'user.update' })).filter((a) => a.result === 'ok' && a.target === 'u-alice')).toHaveLength(2);
   });
 });
 

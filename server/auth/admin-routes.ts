@@ -3,7 +3,7 @@
 // The MFA policy and MFA reset live beside it in admin-mfa-routes.ts.
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
-import { badRequest, conflict, fromZod, notFound } from '../http/errors.ts';
+import { badRequest, conflict, forbidden, fromZod, notFound } from '../http/errors.ts';
 import { isStoreConflict } from '../store/errors.ts';
 import type { Group, Store, User } from '../store/types.ts';
 import { passwordPolicyOf, type AuthDeps } from './deps.ts';
@@ -13,7 +13,6 @@ import { assertPasswordAllowed } from './password-policy.ts';
 import { hashPassword } from './passwords.ts';
 import { createGroupBody, createUserBody, patchUserBody } from './schemas.ts';
 import { groupNames, publicUser } from './views.ts';
-import { sessionOrigin, startWebSession } from './web-sessions.ts';
 
 /** Maps group ids or names to ids; unknown ones are a 400 listing them. */
 async function resolveGroups(store: Store, refs: string[] | undefined): Promise<string[] | undefined> {
@@ -46,6 +45,7 @@ export function createAdminUsersRouter(deps: AuthDeps): Router {
 
   const audit = (req: Request, res: Response, action: string, target: string, details: Record<string, unknown> = {}) =>
     deps.audit.record({ actor: principalOf(res).user.username, action, target, result: 'ok', ip: clientAddress(req), details });
+  const by = (req: Request, res: Response, cause: string) => ({ actor: principalOf(res).user.username, ip: clientAddress(req), cause });
 
   async function userOr404(id: string): Promise<User> {
     const u = await store.getUser(id);
@@ -114,6 +114,12 @@ export function createAdminUsersRouter(deps: AuthDeps): Router {
     // Refusing these keeps at least one working admin (the one acting) in every sequence of edits.
     if (self && b.disabled === true) throw conflict('cannot_disable_self', 'You cannot disable your own account.');
     if (self && b.roles && !b.roles.includes('admin')) throw conflict('cannot_demote_self', 'You cannot remove your own admin role.');
+    if (self && b.password !== undefined) {
+      // One's own credentials change only on the Account page, which asks for the current password:
+      // a leaked admin token (or an unattended browser) must not be able to take the account over.
+      await deps.audit.record({ actor: me.user.username, action: 'user.update', target: target.id, result: 'denied', ip: clientAddress(req), details: { reason: 'own_password', via: me.via } });
+      throw forbidden('Change your own password on your Account page (it asks for your current password), not through the user admin.', 'self_service_required');
+    }
 
     const patch: Partial<Omit<User, 'id' | 'createdAt'>> = {};
     if (b.displayName !== undefined) patch.displayName = b.displayName || target.username;
@@ -132,18 +138,16 @@ export function createAdminUsersRouter(deps: AuthDeps): Router {
 
     const updated = await store.updateUser(target.id, patch);
     if (!updated) throw notFound('user');
-    // A new password or a disabled account ends every browser session of that user.
-    if (b.password !== undefined || (b.disabled === true && !target.disabled)) {
-      await store.deleteWebSessionsOfUser(target.id);
-      // ...except that an admin changing their own password stays signed in on this browser.
-      if (self && me.via === 'cookie') await startWebSession(deps, res, target.id, sessionOrigin(req, clientAddress(req)));
-    }
+    // A new password ends every browser session of that user (never the admin's own: refused above).
+    if (b.password !== undefined) await store.deleteWebSessionsOfUser(target.id);
     const { password: _pw, ...changed } = b;
     await audit(req, res, 'user.update', target.id, {
       username: target.username,
       changed: { ...changed, ...(groups !== undefined ? { groups } : {}) },
       ...(b.password !== undefined ? { passwordChanged: true } : {}),
     });
+    // Disabled, or groups or roles changed: whatever that costs them closes now (broker/access.ts).
+    if (b.disabled !== undefined || groups !== undefined || b.roles !== undefined) await deps.access.userChanged(target.id, by(req, res, 'user.update'));
     res.json((await adminViews([updated]))[0]);
   });
 
@@ -151,13 +155,11 @@ export function createAdminUsersRouter(deps: AuthDeps): Router {
     const me = principalOf(res);
     const target = await userOr404(req.params.id);
     if (target.id === me.user.id) throw conflict('cannot_delete_self', 'You cannot delete your own account.');
-    // Deleting under a live desktop would orphan it; ending (or disabling) comes first.
-    if ((await store.countLiveSessions({ userId: target.id })) > 0) {
-      throw conflict('user_has_sessions', 'This user has live desktop sessions; end them (or disable the user) first.');
-    }
     await store.deleteWebSessionsOfUser(target.id);
     await store.deleteUser(target.id);
     await audit(req, res, 'user.delete', target.id, { username: target.username });
+    // Their open displays close and their live sessions end (the session rows keep the id).
+    await deps.access.userChanged(target.id, by(req, res, 'user.delete'));
     res.status(204).end();
   });
 
@@ -180,6 +182,7 @@ export function createAdminUsersRouter(deps: AuthDeps): Router {
   router.delete('/groups/:id', async (req, res) => {
     const group = await store.getGroup(req.params.id);
     if (!group) throw notFound('group');
+    const members = (await store.listUsers()).filter((u) => u.groups.includes(group.id));
     try {
       // The store unlinks the group from users and pools atomically, and refuses when it is some
       // pool's only group: an empty entitlement list means "everyone", so that would widen access.
@@ -189,6 +192,8 @@ export function createAdminUsersRouter(deps: AuthDeps): Router {
       throw err;
     }
     await audit(req, res, 'group.delete', group.id, { name: group.name });
+    // A pool this group entitled (besides others) may now be out of some members' reach.
+    for (const u of members) await deps.access.userChanged(u.id, by(req, res, 'group.delete'));
     res.status(204).end();
   });
 

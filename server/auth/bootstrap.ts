@@ -6,7 +6,7 @@ import { generatePassword, hashPassword } from './passwords.ts';
 import { password as passwordSchema } from './schemas.ts';
 
 export async function ensureAdmin(
-  deps: AuthDeps,
+  deps: Omit<AuthDeps, 'access'>,
   options: { password?: string } = {},
 ): Promise<{ created: boolean; generatedPassword?: string }> {
   if ((await deps.store.countUsers()) > 0) return { created: false };

@@ -18,12 +18,30 @@ export interface AuthConfig {
   passwordMinLength?: number;
 }
 
+/** Who changed something that may cost a person access, for the audit trail. */
+export interface AccessCause {
+  actor: string;
+  ip: string | null;
+  /** What changed, e.g. `user.update`, `pool.update`, `group.delete`, `user.sync`. */
+  cause: string;
+}
+
+/**
+ * Told after every change that may take access away; decides whether it did and closes displays,
+ * ends sessions and revokes sign-ins accordingly (server/broker/access.ts, the only implementation).
+ */
+export interface AccessChanges {
+  userChanged(userId: string, by: AccessCause): Promise<void>;
+  poolChanged(poolId: string, by: AccessCause): Promise<void>;
+}
+
 export interface AuthDeps {
   store: Store;
   clock: Clock;
   log: Logger;
   audit: Audit;
   config: AuthConfig;
+  access: AccessChanges;
 }
 
 export const DEFAULT_SESSION_TTL_S = 12 * 3600;

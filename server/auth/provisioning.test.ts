@@ -12,6 +12,8 @@ import { openTestStore } from './testing/test-store.ts';
 
 let store: Store;
 let deps: ProvisionDeps;
+/** The users the access guard was told about (server/broker/access.ts acts on them; not under test here). */
+let told: { userId: string; cause: string }[];
 const clock = new ManualClock();
 
 const alice = (over: Partial<ExternalIdentity> = {}): ExternalIdentity => ({
@@ -20,7 +22,8 @@ const alice = (over: Partial<ExternalIdentity> = {}): ExternalIdentity => ({
 
 beforeEach(async () => {
   store = await openTestStore(clock);
-  deps = { store, clock, audit: createAudit(store, silentLogger()) };
+  told = [];
+  deps = { store, clock, audit: createAudit(store, silentLogger()), access: { userChanged: async (userId, by) => void told.push({ userId, cause: by.cause }) } };
   await store.createIdentityProvider({ id: 'corp', kind: 'ldap', name: 'Corp', enabled: true, position: 0, config: {}, createdAt: 1, updatedAt: 1 });
   await store.createGroup({ id: 'g-eng', name: 'engineering', description: '' });
   await store.createGroup({ id: 'g-ops', name: 'operations', description: '' });
@@ -56,6 +59,16 @@ describe('provisionExternalUser', () => {
     expect(again.user.groups.sort()).toEqual(['g-manual', 'g-ops']);
     expect(again.user.roles).toEqual(['user']);
     expect(again.user.displayName).toBe('Alice L.');
+    // The lost group and role are the access guard's to act on (open desktops in pools left behind).
+    expect(told).toEqual([{ userId: first.user.id, cause: 'user.sync' }]);
+  });
+
+  it('does not bother the access guard when a sync only adds or keeps grants', async () => {
+    const first = await provisionExternalUser(deps, alice({ groups: ['engineers'] }), null);
+    if (!first.ok) throw new Error('refused');
+    await provisionExternalUser(deps, alice({ groups: ['engineers', 'ops'] }), null);
+    await provisionExternalUser(deps, alice({ groups: ['engineers', 'ops'], displayName: 'A. Liddell' }), null);
+    expect(told).toEqual([]);
   });
 
   it('never takes over an existing local account with a password: the newcomer gets another name', async () => {

@@ -9,12 +9,15 @@ import type { IdentityStore } from '../store/identity-types.ts';
 import { isStoreConflict } from '../store/errors.ts';
 import type { Role, Store, User } from '../store/types.ts';
 import { newId } from '../util/random.ts';
+import type { AccessChanges } from './deps.ts';
 import type { ExternalIdentity } from './identity.ts';
 
 export interface ProvisionDeps {
   store: Store & IdentityStore;
   clock: Clock;
   audit: Audit;
+  /** Told when a sync takes groups or roles away: the person's desktops in pools they left end. */
+  access: Pick<AccessChanges, 'userChanged'>;
 }
 
 export type ProvisionResult = { ok: true; user: User; created: boolean } | { ok: false; reason: 'disabled'; user: User };
@@ -81,6 +84,7 @@ export async function provisionExternalUser(deps: ProvisionDeps, identity: Exter
   if (!roles.includes('user')) roles.unshift('user');
   const displayName = identity.displayName?.slice(0, 128) || user.displayName;
 
+  const lost = user.groups.some((g) => !groups.includes(g)) || user.roles.some((r) => !roles.includes(r));
   const changed = displayName !== user.displayName || groups.join() !== user.groups.join() || roles.join() !== user.roles.join();
   if (changed) user = (await store.updateUser(user.id, { displayName, groups, roles })) ?? user;
   await store.putUserIdentity({
@@ -96,5 +100,6 @@ export async function provisionExternalUser(deps: ProvisionDeps, identity: Exter
       },
     });
   }
+  if (lost) await deps.access.userChanged(user.id, { actor: `provider:${identity.providerId}`, ip, cause: 'user.sync' });
   return { ok: true, user, created };
 }

@@ -192,7 +192,12 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
       if (!s || s.state !== 'ready' || !s.desktopId) return refuse(403, 'the session is not ready');
       const d = await store.getDesktop(s.desktopId);
       if (!d || d.state !== 'running') return refuse(403, 'the desktop is not running');
-      if (t.userId === s.userId) return { ok: true, session: s, desktop: d, mode: t.mode, userId: t.userId };
+      if (t.userId === s.userId) {
+        // Taking access away ends the session (access.ts); this closes the gap while it is ending.
+        const pool = await store.getPool(s.poolId);
+        if (!pool || !entitled(user, pool)) return refuse(403, 'the ticket holder no longer has access to this pool');
+        return { ok: true, session: s, desktop: d, mode: t.mode, userId: t.userId };
+      }
       // Anyone else's ticket rides on a shadow the owner approved, in exactly that mode.
       const shadow = shadows?.approvedFor(t.userId, s.id, t.mode);
       if (!shadow) return refuse(403, 'no approved shadow for this ticket');

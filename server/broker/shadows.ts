@@ -139,6 +139,13 @@ export function createShadows(ctx: BrokerCtx) {
       for (const s of active(sessionId)) await api.end(null, s.id, null, 'the session ended');
     },
 
+    /** Every pending or approved shadow this person asked for ends (they lost the right to hold it); returns how many. */
+    async endAllBy(requesterId: string, reason: string): Promise<number> {
+      const mine = [...byId.values()].filter((s) => s.requesterId === requesterId && (s.state === 'pending' || s.state === 'approved'));
+      for (const s of mine) await api.end(null, s.id, null, reason);
+      return mine.length;
+    },
+
     /** Expires unanswered requests and forgets old finished ones (bounded memory). */
     sweep(force = false): void {
       const now = clock.now();

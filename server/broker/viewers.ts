@@ -42,6 +42,19 @@ export class Viewers {
     for (const v of [...(this.bySession.get(sessionId) ?? [])]) if (v.shadowId === shadowId) v.close(code, reason);
   }
 
+  /** Closes the displays `userId` holds (on every session, or only those `which` picks); returns how many. */
+  closeUser(userId: string, code: number, reason: string, which: (sessionId: string, v: Viewer) => boolean = () => true): number {
+    let n = 0;
+    for (const [sessionId, set] of [...this.bySession]) {
+      for (const v of [...set]) {
+        if (v.userId !== userId || !which(sessionId, v)) continue;
+        v.close(code, reason);
+        n++;
+      }
+    }
+    return n;
+  }
+
   closeAll(sessionId: string, code: number, reason: string): void {
     for (const v of [...(this.bySession.get(sessionId) ?? [])]) v.close(code, reason);
   }

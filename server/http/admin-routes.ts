@@ -3,6 +3,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Audit } from '../audit.ts';
+import type { AccessChanges } from '../auth/deps.ts';
 import { clientAddress, principalOf } from '../auth/middleware.ts';
 import type { Broker } from '../broker/broker.ts';
 import type { Clock } from '../clock.ts';
@@ -49,6 +50,7 @@ export interface AdminRouterDeps {
   store: Store;
   broker: Broker;
   audit: Audit;
+  access: AccessChanges;
   clock: Clock;
   connected: (hostId: string) => boolean;
   /** Cuts a deleted host's agent off now (control connection and display streams). */
@@ -109,6 +111,8 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
     const pool = await store.updatePool(id, patch);
     if (!pool) throw notFound('pool');
     await audit.record({ actor: actor(res), action: 'pool.update', target: id, result: 'ok', ip: clientAddress(req), details: { fields: Object.keys(patch) } });
+    // Fewer entitled groups: people left outside lose their desktops in this pool now (broker/access.ts).
+    if (patch.groups !== undefined) await deps.access.poolChanged(id, { actor: actor(res), ip: clientAddress(req), cause: 'pool.update' });
     res.json(pool);
   });
   r.delete('/pools/:id', async (req, res) => {

@@ -31,7 +31,12 @@ export const openApiDocument = {
     '/sessions/{id}/events': { get: op('Progress, state and shadow events (text/event-stream); 429 too_many_streams beyond 8 per person (the owner’s oldest is replaced instead)', { responses: { 200: { description: 'OK' }, 400: err, 401: err, 404: err, 429: err } }) },
     '/sessions/{id}/tickets': { post: op('A one-time display ticket', { requestBody: json({ type: 'object', properties: { mode: { enum: ['control', 'view'] } } }) }) },
     '/admin/users': { get: op('Users'), post: op('Create a user') },
-    '/admin/users/{id}': { get: op('A user'), patch: op('Change a user'), delete: op('Delete a user') },
+    '/admin/users/{id}': {
+      get: op('A user'),
+      patch: op('Change a user', { description: 'Disabling, or taking away groups or roles, closes the displays and ends the sessions the user no longer may hold, at once. Setting one’s own password here is refused: 403 self_service_required (use POST /me/password).' }),
+      delete: op('Delete a user', { description: 'Closes their displays and ends their live sessions first.' }),
+    },
+    '/admin/users/{id}/mfa/reset': { post: op('Reset a user’s second factor', { description: 'Not for one’s own account: 403 self_service_required (turn it off on the Account page with the password or a code).' }) },
     '/admin/groups': { get: op('Groups'), post: op('Create a group') },
     '/admin/groups/{id}': { delete: op('Delete a group') },
     '/admin/pools': { get: op('Pools'), post: op('Create a pool') },

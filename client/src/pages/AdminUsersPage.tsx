@@ -148,7 +148,7 @@ export function AdminUsersPage({ me }: { me: Me }) {
             setUsers((us) => us?.filter((u) => u.id !== deleting.id));
           }}
         >
-          {deleting.displayName} will no longer be able to sign in. This cannot be undone; to block access for a while, disable the account instead.
+          {deleting.displayName} will no longer be able to sign in, and their open desktops close and end now. This cannot be undone; to block access for a while, disable the account instead.
         </ConfirmDialog>
       )}
       {deletingGroup && (

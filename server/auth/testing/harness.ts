@@ -3,6 +3,8 @@
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { createAudit } from '../../audit.ts';
+import { createAccessGuard } from '../../broker/access.ts';
+import { Viewers } from '../../broker/viewers.ts';
 import { ManualClock } from '../../clock.ts';
 import { errorHandler, notFoundHandler } from '../../http/errors.ts';
 import { silentLogger } from '../../log.ts';
@@ -48,7 +50,10 @@ export async function startGateway(o: { config?: Partial<AuthConfig>; router?: A
   const clock = new ManualClock();
   const store = await openTestStore(clock);
   const log = silentLogger();
-  const deps: AuthDeps = { store, clock, log, audit: createAudit(store, log), config: { cookieSecure: false, sessionTtlS: 12 * 3600, ...o.config } };
+  const audit = createAudit(store, log);
+  // The real access guard; with no broker here there are no desktop sessions for it to end.
+  const access = createAccessGuard({ store, audit, log, viewers: new Viewers(), endSession: () => Promise.reject(new Error('no broker in the auth harness')) });
+  const deps: AuthDeps = { store, clock, log, audit, access, config: { cookieSecure: false, sessionTtlS: 12 * 3600, ...o.config } };
 
   const app = express();
   app.use(express.json({ limit: '64kb' }));

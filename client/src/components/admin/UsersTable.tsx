@@ -89,7 +89,7 @@ export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete, on
                   </Button>
                 )}
                 {onResetMfa && u.mfa?.enabled && (
-                  <Button size="sm" onClick={() => onResetMfa(u)} aria-label={`Reset two-step verification of ${u.username}`}>
+                  <Button size="sm" onClick={() => onResetMfa(u)} aria-label={`Reset two-step verification of ${u.username}`} title={self ? 'Use your Account page to change your own two-step verification' : undefined} disabled={self}>
                     Reset MFA
                   </Button>
                 )}

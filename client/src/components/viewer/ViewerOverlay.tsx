@@ -103,8 +103,8 @@ export function ViewerOverlay({ state, graceS, onReconnect, back, ended, connect
       );
     case 'ended':
       return (
-        <Panel kind="ended" title={ended?.title ?? 'This desktop session has ended'}>
-          <p>{ended?.text ?? `${state.message} Launch it again from My desktops.`}</p>
+        <Panel kind="ended" title={state.title ?? ended?.title ?? 'This desktop session has ended'}>
+          <p data-testid="ended-note">{state.title ? state.message : (ended?.text ?? `${state.message} Launch it again from My desktops.`)}</p>
           <div class="viewer-overlay__actions">
             <BackLink primary to={back} />
           </div>

@@ -3,7 +3,17 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SessionState } from '../../api/types.ts';
 import { ViewerConnection, type ViewerState } from './connection.ts';
 
-/** Stands in for noVNC: records the URL it was given; the test decides when it connects or drops. */
+/** Stands in for the display WebSocket the viewer opens and hands to noVNC; the test closes it with a code. */
+class FakeSocket extends EventTarget {
+  constructor(readonly url: string) {
+    super();
+  }
+  closeWith(code: number): void {
+    this.dispatchEvent(Object.assign(new Event('close'), { code }));
+  }
+}
+
+/** Stands in for noVNC: records the socket it was given; the test decides when it connects or drops. */
 class FakeRfb extends EventTarget {
   static made: FakeRfb[] = [];
   scaleViewport = false;
@@ -12,10 +22,13 @@ class FakeRfb extends EventTarget {
   background = '';
   constructor(
     readonly target: HTMLElement,
-    readonly url: string,
+    readonly socket: FakeSocket,
   ) {
     super();
     FakeRfb.made.push(this);
+  }
+  get url(): string {
+    return this.socket.url;
   }
   open(): void {
     this.dispatchEvent(new CustomEvent('connect', { detail: {} }));
@@ -60,6 +73,7 @@ function connect(): { conn: ViewerConnection; states: ViewerState[]; notReady: R
     onClipboard: () => {},
     onNotReady: notReady,
     loadRfb: async () => FakeRfb as unknown as typeof RFB,
+    openSocket: (url) => new FakeSocket(url) as unknown as WebSocket,
   });
   conn.start();
   return { conn, states, notReady };
@@ -112,6 +126,33 @@ describe('viewer connection', () => {
     FakeRfb.made[0]!.drop();
     await vi.waitFor(() => expect(last(states)).toBe('ended'), { timeout: 2000 });
     expect(tickets).toBe(1);
+    conn.dispose();
+  });
+
+  for (const [code, title] of [[4010, 'Your account was disabled'], [4011, 'You no longer have access to this desktop']] as const) {
+    it(`ends with "${title}" and never reconnects when the gateway closes the display with ${code}`, async () => {
+      const { conn, states } = connect();
+      await vi.waitFor(() => expect(FakeRfb.made).toHaveLength(1));
+      const rfb = FakeRfb.made[0]!;
+      rfb.open();
+      rfb.socket.closeWith(code);
+      rfb.drop();
+      expect(states.at(-1)).toMatchObject({ kind: 'ended', title });
+      await new Promise((r) => setTimeout(r, 1200)); // longer than the first backoff step
+      expect(FakeRfb.made).toHaveLength(1);
+      expect(tickets).toBe(1);
+      conn.dispose();
+    });
+  }
+
+  it('still reconnects after other close codes (a desktop that went away for a moment)', async () => {
+    const { conn, states } = connect();
+    await vi.waitFor(() => expect(FakeRfb.made).toHaveLength(1));
+    FakeRfb.made[0]!.open();
+    FakeRfb.made[0]!.socket.closeWith(4503);
+    FakeRfb.made[0]!.drop();
+    expect(last(states)).toBe('reconnecting');
+    await vi.waitFor(() => expect(FakeRfb.made).toHaveLength(2), { timeout: 2000 });
     conn.dispose();
   });
 

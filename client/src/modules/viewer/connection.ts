@@ -10,6 +10,7 @@ import { createTicket, getSession } from '../../api/desktops.ts';
 import { isFinal, type Session, type Ticket } from '../../api/types.ts';
 import { backoffDelay } from '../backoff.ts';
 import { publishDebug, type RfbDebugState } from './debugHook.ts';
+import { accessEndedNote } from './disconnectNote.ts';
 import { toWebSocketUrl } from './wsUrl.ts';
 
 /** What to do before asking for a ticket. */
@@ -25,8 +26,11 @@ export interface TicketSource {
   /** Runs before every attempt. */
   preflight(): Promise<Preflight>;
   ticket(): Promise<Ticket>;
-  /** WebSocket close codes that end the viewer for good, with what to say (e.g. 4001 for a shadow). */
+  /** WebSocket close codes that end the viewer for good, with what to say (e.g. 4001 for a shadow).
+   *  The access codes (account disabled, access revoked) end every viewer without being listed. */
   endCodes?: Readonly<Record<number, string>>;
+  /** False for a shadow: it must not resize the owner's screen. */
+  resizeSession?: boolean;
   /** Set on the display: input is not sent (view-only shadows). */
   viewOnly?: boolean;
 }
@@ -37,7 +41,8 @@ export type ViewerState =
   | { kind: 'connected' }
   | { kind: 'reconnecting'; retry: number; retryAt: number; everConnected: boolean; hostLost?: boolean }
   | { kind: 'closed' }
-  | { kind: 'ended'; message: string }
+  /** `title` is set when the ending has its own heading (access taken away); `message` is then the whole text. */
+  | { kind: 'ended'; message: string; title?: string }
   /** The gateway does not know this session, or it is not the person's to open. */
   | { kind: 'notFound' }
   | { kind: 'unsupported'; protocol: string };
@@ -74,7 +79,7 @@ export interface ViewerConnectionOptions {
   onSession?(session: Session): void;
   /** The session is still starting: the launch page should take over (session tickets only). */
   onNotReady?(session: Session): void;
-  /** Swappable for tests: opens the display socket when the source watches close codes. */
+  /** Swappable for tests: opens the display socket (handed to noVNC), so its close code is known. */
   openSocket?: (url: string) => WebSocket;
   /** Swappable for tests; loads noVNC lazily so sign-in does not download it. */
   loadRfb?: () => Promise<typeof RFB>;
@@ -201,21 +206,16 @@ export class ViewerConnection {
   }
 
   private open(RFBClass: typeof RFB, url: string, generation: number): void {
-    // With end codes to watch, the socket is opened here (noVNC takes an open channel), so its close
-    // code is known; noVNC's own disconnect event does not carry it.
+    // The socket is opened here (noVNC takes an open channel) so its close code is known: noVNC's
+    // own disconnect event does not carry it, and some codes mean "stop, do not reconnect".
     let closeCode: number | undefined;
-    let channel: string | WebSocket = url;
-    if (this.source.endCodes) {
-      const ws = (this.options.openSocket ?? ((u: string) => new WebSocket(u)))(url);
-      ws.addEventListener('close', (ev) => {
-        closeCode = ev.code;
-      });
-      channel = ws;
-    }
-    const rfb = new RFBClass(this.options.target, channel);
+    const ws = (this.options.openSocket ?? ((u: string) => new WebSocket(u)))(url);
+    ws.addEventListener('close', (ev) => {
+      closeCode = ev.code;
+    });
+    const rfb = new RFBClass(this.options.target, ws);
     rfb.scaleViewport = true;
-    // A shadow must not resize the owner's screen.
-    rfb.resizeSession = !this.source.endCodes;
+    rfb.resizeSession = this.source.resizeSession ?? true;
     rfb.viewOnly = this.source.viewOnly ?? false;
     rfb.focusOnClick = true;
     rfb.background = DISPLAY_BACKGROUND;
@@ -233,6 +233,9 @@ export class ViewerConnection {
         this.userClosing = false;
         return this.move({ kind: 'closed' });
       }
+      // Access taken away: say so and stop; a reconnect could only fail (or send a disabled person to sign in).
+      const gone = accessEndedNote(closeCode);
+      if (gone && generation === this.generation) return this.move({ kind: 'ended', title: gone.title, message: gone.text });
       const ended = closeCode === undefined ? undefined : this.source.endCodes?.[closeCode];
       if (ended !== undefined && generation === this.generation) return this.move({ kind: 'ended', message: ended });
       console.warn(`Viewer: display connection dropped (clean=${ev.detail.clean})`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { disconnectNote } from './disconnectNote.ts';
+import { ACCESS_REVOKED_CODE, ACCOUNT_DISABLED_CODE, accessEndedNote, disconnectNote } from './disconnectNote.ts';
 
 describe('the disconnect note', () => {
   it('says how long the desktop waits, in words', () => {
@@ -12,5 +12,17 @@ describe('the disconnect note', () => {
   it('stays vague when the grace is unknown, and warns when there is none', () => {
     expect(disconnectNote(undefined)).toBe('Your desktop keeps running for a while. Reconnect to carry on where you left off.');
     expect(disconnectNote(0)).toContain('shuts down');
+  });
+});
+
+describe('the note for a display closed because access was taken away', () => {
+  it('says the account was disabled for 4010, and that access is gone for 4011', () => {
+    expect(accessEndedNote(ACCOUNT_DISABLED_CODE)).toEqual({ title: 'Your account was disabled', text: expect.stringContaining('Ask your administrator') });
+    expect(accessEndedNote(4010)?.text).not.toMatch(/reconnect/i);
+    expect(accessEndedNote(ACCESS_REVOKED_CODE)?.title).toBe('You no longer have access to this desktop');
+  });
+
+  it('has nothing to say about other closes (they reconnect or end as before)', () => {
+    for (const code of [undefined, 1000, 1006, 4000, 4001, 4503]) expect(accessEndedNote(code)).toBeUndefined();
   });
 });

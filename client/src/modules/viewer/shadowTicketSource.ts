@@ -22,6 +22,7 @@ export function shadowTicketSource(shadowId: string, mode: ShadowMode, onShadow?
     },
     ticket: () => createShadowTicket(shadowId),
     endCodes: { [SHADOW_ENDED_CODE]: SHADOW_ENDED },
+    resizeSession: false,
     viewOnly: mode === 'view',
   };
 }
