@@ -45,7 +45,9 @@ export class BenchViewer {
       const finish = (rest: Buffer) => {
         clearTimeout(timer);
         handler = (b) => v.feed(b);
-        t.send(Buffer.from([2, 0, 0, 1, 0, 0, 0, 0])); // SetEncodings: raw, as a viewer would
+        // SetEncodings: raw and the Fence pseudo-encoding (-312), as a viewer would: the gateway only
+        // forwards ClientFence (our commands and pings) after the viewer announced it.
+        t.send(Buffer.from([2, 0, 0, 2, 0, 0, 0, 0, 0xff, 0xff, 0xfe, 0xc8]));
         if (rest.length) v.feed(rest);
         resolve();
       };
