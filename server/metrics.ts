@@ -15,8 +15,8 @@ export interface Metrics extends BrokerMetrics {
   relayBytes(direction: 'toBrowser' | 'toDesktop', n: number): void;
   /** A viewer message the relay did not forward: a view-only viewer's input, or an unannounced extension. */
   droppedInput(type: number, reason: 'view_only' | 'not_announced'): void;
-  /** A desktop clipboard message withheld from a view-only viewer. */
-  withheldClipboard(): void;
+  /** Desktop clipboard messages withheld from a view-only viewer. */
+  withheldClipboard(count: number): void;
   displayRefused(): void;
 }
 
@@ -69,7 +69,7 @@ export function createMetrics(deps: { store: Store; agentsOnline: () => number; 
       } else toDesktop.inc(n);
     },
     droppedInput: (type, reason) => dropped.inc({ type: TYPE_LABEL.get(type) ?? String(type), reason }),
-    withheldClipboard: () => withheld.inc(),
+    withheldClipboard: (count) => withheld.inc(count),
     displayRefused: () => refused.inc(),
   };
 }

@@ -62,7 +62,7 @@ export async function startXvnc(password: string, geometry = '1024x768'): Promis
   ];
   const child: ChildProcess = spawn('Xvnc', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000), process.env.XVNC_DEBUG && process.stderr.write(d)));
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const pid = child.pid;
   if (pid === undefined) throw new Error('Xvnc did not start');
   writeFileSync(join(dir, 'xvnc.pid'), String(pid));

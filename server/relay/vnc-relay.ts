@@ -38,8 +38,8 @@ export interface VncRelayOptions {
   onBytes?: (direction: RelayDirection, bytes: number) => void;
   /** A viewer message the gateway did not forward (view-only input, or an unannounced extension). */
   onDropped?: (type: number, why: NonNullable<Verdict['drop']>) => void;
-  /** A desktop clipboard message withheld from a view-only viewer. */
-  onWithheld?: () => void;
+  /** Desktop clipboard messages withheld from a view-only viewer (how many, in one chunk). */
+  onWithheld?: (count: number) => void;
   maxClipboardBytes?: number;
   /** Both handshakes must finish within this. Default 15 s. */
   handshakeTimeoutMs?: number;
@@ -212,7 +212,7 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
       stats.forwardedMessages++;
       if (m.type === ClientMessageType.SetEncodings) {
         // A view viewer may only use encodings the gateway can follow (to find the clipboard).
-        const sent = serverFilter ? keepEncodings(m.bytes, (e) => VIEW_ENCODINGS.has(e)) : stripEncodings(m.bytes);
+        const sent = mode === 'view' ? keepEncodings(m.bytes, (e) => VIEW_ENCODINGS.has(e)) : stripEncodings(m.bytes);
         announced = new Set(listedEncodings(sent));
         out.push(sent);
         continue;
@@ -273,11 +273,11 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
   const forwardToBrowser = (slice: Buffer) => toBrowser(slice);
   function fromDesktop(b: Buffer): void {
     if (!serverFilter) return toBrowser(b);
-    const before = serverFilter.withheldMessages;
     const r = serverFilter.push(b, forwardToBrowser);
-    if (serverFilter.withheldMessages !== before) {
-      stats.withheldClipboard += serverFilter.withheldMessages - before;
-      if (options.onWithheld) callback('onWithheld', () => options.onWithheld?.());
+    const withheld = serverFilter.withheldMessages - stats.withheldClipboard;
+    if (withheld > 0) {
+      stats.withheldClipboard += withheld;
+      if (options.onWithheld) callback('onWithheld', () => options.onWithheld?.(withheld));
     }
     if (!r.ok) desktopFailed(`the desktop sent what a view-only display cannot follow: ${r.error}`);
   }

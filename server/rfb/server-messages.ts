@@ -4,7 +4,7 @@
 // means knowing the length of every rectangle before it; a view viewer is therefore only allowed
 // encodings whose lengths are readable without decoding pixels (VIEW_ENCODINGS): the relay
 // rewrites its SetEncodings to those. Anything else from the desktop is an error, never a guess.
-import { Encoding, ServerMessageType as S } from './constants.ts';
+import { Caps, Encoding, ServerMessageType as S } from './constants.ts';
 
 /** Encodings a view viewer may announce; the parser below can measure each of them. */
 export const VIEW_ENCODINGS: ReadonlySet<number> = new Set([
@@ -23,9 +23,6 @@ export const VIEW_ENCODINGS: ReadonlySet<number> = new Set([
   ...Array.from({ length: 10 }, (_, i) => Encoding.QualityLevel0 + i),
   ...Array.from({ length: 10 }, (_, i) => Encoding.CompressLevel0 + i),
 ]);
-
-/** Cap on a ServerFence payload (the extension itself limits it to 64). */
-const MAX_FENCE_PAYLOAD = 64;
 
 /** What to do with the bytes of the current message. */
 type Disposition = 'forward' | 'drop';
@@ -216,7 +213,7 @@ export class ServerMessageFilter {
       }
       case S.ServerFence: {
         const n = b[7] as number;
-        if (n > MAX_FENCE_PAYLOAD) return `ServerFence payload of ${n} bytes (limit ${MAX_FENCE_PAYLOAD})`;
+        if (n > Caps.fencePayloadBytes) return `ServerFence payload of ${n} bytes (limit ${Caps.fencePayloadBytes})`;
         return this.payload(n);
       }
       default: // Xvp: fixed length
