@@ -112,8 +112,11 @@ describe('a desktop through the gateway', () => {
     const v1 = await RfbViewer.open(t.url, await ticket(api, s.id));
     await v1.handshake();
     await v1.waitForWindows();
+    // The terminal is drawn in steps (window, then the shell's prompt): type once it has settled, or
+    // the keys can reach a window that is not focused yet or a shell that has not started.
+    await stableCapture(v1);
     v1.click(200, 200);
-    await sleep(500);
+    await stableCapture(v1);
     v1.type('echo before-restart > marker\n');
     await waitForContent(join(home, 'marker'), 'before-restart');
     await t.restart();
