@@ -82,13 +82,13 @@ describe('the viewer', () => {
     await page.keyboard.press('Enter');
     expect(await waitForFile(join(home, 'clip.txt'), 'from-browser')).toBe('from-browser');
 
-    await page.keyboard.type('clear; echo desk2browser', { delay: 10 });
+    // A program in the desktop takes the clipboard (no screen coordinates or font metrics involved:
+    // a double-click on the terminal's first line lost a CI run once when the screen had not settled).
+    await page.keyboard.type('clear; printf desk2browser | xclip -i -selection clipboard; echo owned > sel.txt', { delay: 10 });
     await page.keyboard.press('Enter');
-    await page.waitForTimeout(500);
+    expect(await waitForFile(join(home, 'sel.txt'), 'owned')).toBe('owned');
     await shot('12-clipboard-before-select');
-    // Double-click the output word (first line of the cleared terminal) to select it on the desktop.
-    await page.mouse.dblclick(90, 115);
-    await page.waitForFunction(() => (document.querySelector('textarea[name="clipboard"]') as HTMLTextAreaElement | null)?.value.includes('desk2browser'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => (document.querySelector('textarea[name="clipboard"]') as HTMLTextAreaElement | null)?.value === 'desk2browser', undefined, { timeout: 10_000 });
     await shot('13-clipboard-from-desktop');
   });
 });
