@@ -11,7 +11,7 @@ import type { Logger } from '../server/log.ts';
 import {
   AGENT_PROTOCOL, decodeFromGateway, encode, HEARTBEAT_INTERVAL_MS, MAX_CONTROL_MESSAGE_BYTES,
   type AgentRequest, type AgentToGateway, type InventoryItem,
-} from '../server/protocol/agent-v1.ts';
+} from '../contract/agent-v1.ts';
 import { pipeWebSocketToSocket } from '../server/relay/pipe-socket.ts';
 import type { DesktopDriver } from './driver.ts';
 import { nextDelay } from './backoff.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CloseCode, RefusalCode } from '../server/protocol/agent-v1.ts';
+import { CloseCode, RefusalCode } from '../contract/agent-v1.ts';
 import { nothingToPresent, refusalOfClose, refusalOfUpgrade } from './refusal.ts';
 
 const enrolling = { enrolling: true, credentialFile: '/state/agent-credential.json' };

@@ -1,7 +1,7 @@
 // Tells a permanent refusal of this agent by the gateway (the agent stops, exit code 2, one line
 // saying what to do) from passing trouble (network errors, 5xx: retried with backoff). Pure: the
 // agent hands it the refused upgrade's answer or the control socket's close. docs/agent-protocol.md.
-import { CloseCode, RefusalCode } from '../server/protocol/agent-v1.ts';
+import { CloseCode, RefusalCode } from '../contract/agent-v1.ts';
 
 export interface Refusal {
   /** The gateway's error code, or ours when an older gateway gave none. */

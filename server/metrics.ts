@@ -1,7 +1,7 @@
 // Prometheus metrics (prom-client): sessions by state, launch latency, relay bytes, agents online,
 // viewers, ticket rejections. Gauges that mirror the store are computed at scrape time.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BrokerMetrics } from './broker/context.ts';
+import type { BrokerMetrics } from './broker/transitions.ts';
 import { ClientMessageType } from './rfb/constants.ts';
 import type { SessionState, Store } from './store/types.ts';
 

@@ -5,7 +5,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { forbidden, HttpError } from '../http/errors.ts';
 import type { MfaPolicy, User } from '../store/types.ts';
 import type { AuthDeps } from './deps.ts';
-import { hasRole, principalOf } from './middleware.ts';
+import { hasRole, principalOf } from '../http/auth-middleware.ts';
 import { rememberBrowser, rememberedFor } from './remembered-browsers.ts';
 import { classifyCode, hashRecoveryCode, matchTotp } from './totp.ts';
 

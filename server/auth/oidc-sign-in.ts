@@ -9,14 +9,14 @@ import { secretToken, sha256 } from '../util/random.ts';
 import type { IdentityStore } from '../store/identity-types.ts';
 import type { Store } from '../store/types.ts';
 import type { AuthDeps } from './deps.ts';
-import { clientAddress } from './middleware.ts';
+import { clientAddress } from '../http/auth-middleware.ts';
 import { ATTEMPT_COOKIE, createOidcDiscovery, createOidcRouter, endSessionUrl, type OidcFailureReason } from './oidc.ts';
 import { accountKey, type LoginThrottle } from './login-throttle.ts';
 import { addressKey, createThrottle } from './throttle.ts';
 import type { ProviderRegistry } from './providers.ts';
 import { provisionExternalUser } from './provisioning.ts';
 import { checkSecondFactor, otpRequired, secondFactorPassed } from './mfa.ts';
-import { meView } from './routes.ts';
+import { meView } from '../http/routes/auth.ts';
 import { parseCookies, signInBrowser } from './web-sessions.ts';
 
 export interface OidcSignInDeps extends AuthDeps {

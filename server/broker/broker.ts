@@ -3,9 +3,9 @@
 import { conflict, forbidden, HttpError, noCapacity, notFound } from '../http/errors.ts';
 import type { Desktop, Pool, Session, TicketMode, User } from '../store/types.ts';
 import { newId } from '../util/random.ts';
-import { destroyDesktop, moveSession, type BrokerCtx } from './context.ts';
+import { destroyDesktop, moveSession, type BrokerCtx } from './transitions.ts';
 import { pickHost, startDesktop } from './desktops.ts';
-import type { ProgressStep } from './progress.ts';
+import type { ProgressStep } from './session-events.ts';
 import type { Shadows } from './shadows.ts';
 import { TICKET_PATTERN, type Tickets } from './tickets.ts';
 import { sessionView, type SessionView } from './views.ts';

@@ -3,7 +3,7 @@
 // running (the desktop is marked failed and destroyed; the error is rethrown).
 import type { Desktop, Host, Pool } from '../store/types.ts';
 import { newId, vncSecret } from '../util/random.ts';
-import { destroyDesktop, moveDesktop, type BrokerCtx } from './context.ts';
+import { destroyDesktop, moveDesktop, type BrokerCtx } from './transitions.ts';
 import { chooseHost } from './placement.ts';
 
 export const CREATE_TIMEOUT_MS = 120_000;

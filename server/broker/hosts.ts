@@ -1,10 +1,10 @@
 // Host reconciliation: when an agent says hello, its inventory is the truth about which desktops
 // still run. Survivors are re-adopted (lost sessions come back), vanished desktops end their
 // sessions, and desktops the gateway does not know (orphans) are destroyed.
-import type { DesktopProgressEvent, DesktopStateEvent, Hello } from '../protocol/agent-v1.ts';
+import type { DesktopProgressEvent, DesktopStateEvent, Hello } from '../../contract/agent-v1.ts';
 import { ALL_ROWS, type Desktop, type Host } from '../store/types.ts';
 import type { Broker } from './broker.ts';
-import { destroyDesktop, moveDesktop, moveSession, type BrokerCtx } from './context.ts';
+import { destroyDesktop, moveDesktop, moveSession, type BrokerCtx } from './transitions.ts';
 import { CLOSE_SESSION_ENDED } from './broker.ts';
 
 export function createHostEvents(ctx: BrokerCtx, broker: Broker) {

@@ -6,7 +6,7 @@
 import { conflict, forbidden, HttpError, notFound } from '../http/errors.ts';
 import type { Pool, Session, TicketMode, User } from '../store/types.ts';
 import { newId } from '../util/random.ts';
-import type { BrokerCtx } from './context.ts';
+import type { BrokerCtx } from './transitions.ts';
 import { defineMachine } from './state-machine.ts';
 
 export type ShadowState = 'pending' | 'approved' | 'denied' | 'ended';

@@ -4,7 +4,7 @@
 // survive a gateway restart.
 import type { Pool } from '../store/types.ts';
 import type { Broker } from './broker.ts';
-import { destroyDesktop, moveSession, type BrokerCtx } from './context.ts';
+import { destroyDesktop, moveSession, type BrokerCtx } from './transitions.ts';
 import { createWarmSpares } from './warm.ts';
 
 export const STUCK_LAUNCH_MS = 180_000;

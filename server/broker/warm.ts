@@ -4,7 +4,7 @@
 // failing (image missing, host full) backs off instead of retrying every sweep.
 import { nextDelay } from '../../agents/backoff.ts';
 import type { Desktop, Pool } from '../store/types.ts';
-import { destroyDesktop, type BrokerCtx } from './context.ts';
+import { destroyDesktop, type BrokerCtx } from './transitions.ts';
 import { pickHost, startDesktop } from './desktops.ts';
 
 export function createWarmSpares(ctx: BrokerCtx) {

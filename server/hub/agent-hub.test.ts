@@ -14,7 +14,7 @@ import { createAudit } from '../audit.ts';
 import { systemClock } from '../clock.ts';
 import { silentLogger } from '../log.ts';
 import type { DesktopDriver } from '../../agents/driver.ts';
-import type { DesktopStateEvent, Hello } from '../protocol/agent-v1.ts';
+import type { DesktopStateEvent, Hello } from '../../contract/agent-v1.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { Host, Store } from '../store/types.ts';
 import { secretToken, sha256 } from '../util/random.ts';

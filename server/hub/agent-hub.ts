@@ -11,7 +11,7 @@ import type { Logger } from '../log.ts';
 import {
   CloseCode, decodeFromAgent, encode, HEARTBEAT_INTERVAL_MS, HEARTBEAT_MISSES, MAX_CONTROL_MESSAGE_BYTES, RefusalCode,
   type AgentRequest, type DesktopProgressEvent, type DesktopStateEvent, type Hello,
-} from '../protocol/agent-v1.ts';
+} from '../../contract/agent-v1.ts';
 import type { EnrollmentRedemption, Host, Store } from '../store/types.ts';
 import { newId, secretToken, sha256 } from '../util/random.ts';
 import { closeWs, refuseUpgrade, upgradePath } from '../util/ws.ts';

@@ -3,7 +3,7 @@
 import type { WebSocket } from 'ws';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
-import { encode, type AgentRequest, type Reply } from '../protocol/agent-v1.ts';
+import { encode, type AgentRequest, type Reply } from '../../contract/agent-v1.ts';
 import { closeWs } from '../util/ws.ts';
 
 export class AgentError extends Error {

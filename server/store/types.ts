@@ -273,7 +273,7 @@ export interface Store extends IdentityStore {
   createEnrollmentToken(t: EnrollmentToken): Promise<void>;
   /**
    * Atomically marks an unused, unexpired token used: 'redeemed' when this call did; otherwise why
-   * not, so a refused agent can be told what to do (see RefusalCode in protocol/agent-v1.ts).
+   * not, so a refused agent can be told what to do (see RefusalCode in contract/agent-v1.ts).
    */
   redeemEnrollmentToken(hash: string, now: number): Promise<EnrollmentRedemption>;
 

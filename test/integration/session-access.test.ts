@@ -2,7 +2,7 @@
 // someone else's session answers exactly like one that does not exist (no 403 that confirms it),
 // and helpdesk staff opening event streams on a session cannot shut its owner's stream off.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_OTHER_STREAMS_PER_SESSION, MAX_STREAMS_PER_WATCHER } from '../../server/broker/progress.ts';
+import { MAX_OTHER_STREAMS_PER_SESSION, MAX_STREAMS_PER_WATCHER } from '../../server/broker/session-events.ts';
 import { ADMIN_PASSWORD, launchDesktop, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 
 let t: TestGateway;

@@ -1,5 +1,5 @@
 // Identity providers (OpenID Connect, LDAP / Active Directory) and their group mappings, as the
-// admin API serves them (server/auth/provider-routes.ts). Secrets are write-only: a provider only
+// admin API serves them (server/http/routes/providers.ts). Secrets are write-only: a provider only
 // says whether one is set.
 import { api } from './client.ts';
 import { bool, list, obj, optStr, str, type Json } from './decode.ts';

@@ -24,7 +24,7 @@ export interface PoolDraft {
   shadowWithoutConsent: boolean;
 }
 
-/** The gateway's defaults for a new pool (server/http/admin-routes.ts POOL_DEFAULTS). */
+/** The gateway's defaults for a new pool (server/http/routes/admin-fleet.ts POOL_DEFAULTS). */
 const NEW_POOL: Omit<AdminPool, 'id'> = {
   name: '', description: '', driver: 'docker', protocol: 'vnc', image: null, cpu: null, memoryMb: null,
   minWarm: 0, maxDesktops: 50, maxPerUser: 3, idleTimeoutS: 3600, graceS: 600, maxLifetimeS: 12 * 3600,

@@ -9,12 +9,12 @@ import { ManualClock } from '../../clock.ts';
 import { errorHandler, notFoundHandler } from '../../http/errors.ts';
 import { silentLogger } from '../../log.ts';
 import type { Role, Store, User } from '../../store/types.ts';
-import { createAdminMfaRouter } from '../admin-mfa-routes.ts';
-import { createAdminUsersRouter } from '../admin-routes.ts';
+import { createAdminMfaRouter } from '../../http/routes/admin-mfa.ts';
+import { createAdminUsersRouter } from '../../http/routes/admin-users.ts';
 import type { AuthConfig, AuthDeps } from '../deps.ts';
-import { authenticate, originCheck, requireRole } from '../middleware.ts';
+import { authenticate, originCheck, requireRole } from '../../http/auth-middleware.ts';
 import { hashPassword } from '../passwords.ts';
-import { createAuthRouter, type AuthRouterOptions } from '../routes.ts';
+import { createAuthRouter, type AuthRouterOptions } from '../../http/routes/auth.ts';
 import { openTestStore } from './test-store.ts';
 
 export interface Reply {

@@ -1,16 +1,16 @@
 // Administration of pools, hosts and live sessions (role admin). Users and groups live in
-// auth/admin-routes.ts. Every change is audited with the admin as actor.
+// admin-users.ts. Every change is audited with the admin as actor.
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Audit } from '../audit.ts';
-import type { AccessChanges } from '../auth/deps.ts';
-import { clientAddress, principalOf } from '../auth/middleware.ts';
-import type { Broker } from '../broker/broker.ts';
-import type { Clock } from '../clock.ts';
-import type { Host, Pool, SessionState, Store } from '../store/types.ts';
-import { newId, secretToken, sha256 } from '../util/random.ts';
-import { badRequest, conflict, notFound } from './errors.ts';
-import { parse } from './validate.ts';
+import type { Audit } from '../../audit.ts';
+import type { AccessChanges } from '../../auth/deps.ts';
+import { clientAddress, principalOf } from '../auth-middleware.ts';
+import type { Broker } from '../../broker/broker.ts';
+import type { Clock } from '../../clock.ts';
+import type { Host, Pool, SessionState, Store } from '../../store/types.ts';
+import { newId, secretToken, sha256 } from '../../util/random.ts';
+import { badRequest, conflict, notFound } from '../errors.ts';
+import { parse } from '../validate.ts';
 
 const poolFields = {
   name: z.string().trim().min(1).max(100),

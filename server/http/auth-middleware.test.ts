@@ -1,11 +1,11 @@
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { errorHandler } from '../http/errors.ts';
+import { errorHandler } from './errors.ts';
 import { silentLogger } from '../log.ts';
 import type { Role, User } from '../store/types.ts';
-import { hasRole, requireRole } from './middleware.ts';
-import { startGateway, type TestGateway } from './testing/harness.ts';
+import { hasRole, requireRole } from './auth-middleware.ts';
+import { startGateway, type TestGateway } from '../auth/testing/harness.ts';
 
 let gw: TestGateway;
 beforeEach(async () => {

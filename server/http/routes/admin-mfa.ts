@@ -2,13 +2,13 @@
 // must use TOTP, how long a browser may be remembered) and resetting one user's MFA (a lost phone).
 // Both are audited. The router guards itself like the users router.
 import express, { type Router } from 'express';
-import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
-import { requiredByPolicy } from './mfa.ts';
-import { parse } from '../http/validate.ts';
-import type { MfaPolicy, Store } from '../store/types.ts';
-import type { AuthDeps } from './deps.ts';
-import { clientAddress, principalOf, requireRole } from './middleware.ts';
-import { mfaPolicyBody } from './schemas.ts';
+import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
+import { requiredByPolicy } from '../../auth/mfa.ts';
+import { parse } from '../validate.ts';
+import type { MfaPolicy, Store } from '../../store/types.ts';
+import type { AuthDeps } from '../../auth/deps.ts';
+import { clientAddress, principalOf, requireRole } from '../auth-middleware.ts';
+import { mfaPolicyBody } from '../../auth/schemas.ts';
 
 /** The policy with group ids that no longer exist left out (a deleted group). */
 async function livePolicy(store: Store): Promise<MfaPolicy> {

@@ -3,14 +3,14 @@
 // gets tickets only in the approved mode. Every route checks roles and ownership on the server.
 import { Router } from 'express';
 import { z } from 'zod';
-import { clientAddress, principalOf, requireRole } from '../auth/middleware.ts';
-import type { Broker } from '../broker/broker.ts';
-import { shadowView, type Shadows } from '../broker/shadows.ts';
-import type { Tickets } from '../broker/tickets.ts';
-import type { Store } from '../store/types.ts';
-import { ALL_ROWS } from '../store/types.ts';
-import { conflict, forbidden, HttpError, notFound } from './errors.ts';
-import { parse } from './validate.ts';
+import { clientAddress, principalOf, requireRole } from '../auth-middleware.ts';
+import type { Broker } from '../../broker/broker.ts';
+import { shadowView, type Shadows } from '../../broker/shadows.ts';
+import type { Tickets } from '../../broker/tickets.ts';
+import type { Store } from '../../store/types.ts';
+import { ALL_ROWS } from '../../store/types.ts';
+import { conflict, forbidden, HttpError, notFound } from '../errors.ts';
+import { parse } from '../validate.ts';
 
 const idParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id');
 const shadowBody = z.object({ mode: z.enum(['view', 'control']), reason: z.string().trim().min(3, 'must say why (at least 3 characters)').max(500) }).strict();

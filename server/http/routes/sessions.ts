@@ -2,12 +2,12 @@
 // tickets and ending. API.md "Desktops for the signed-in user".
 import { Router } from 'express';
 import { z } from 'zod';
-import { clientAddress, principalOf } from '../auth/middleware.ts';
-import { entitled, type Broker } from '../broker/broker.ts';
-import type { SessionEvents } from '../broker/progress.ts';
-import type { Store } from '../store/types.ts';
-import { HttpError, notFound } from './errors.ts';
-import { parse } from './validate.ts';
+import { clientAddress, principalOf } from '../auth-middleware.ts';
+import { entitled, type Broker } from '../../broker/broker.ts';
+import type { SessionEvents } from '../../broker/session-events.ts';
+import type { Store } from '../../store/types.ts';
+import { HttpError, notFound } from '../errors.ts';
+import { parse } from '../validate.ts';
 
 const launchBody = z.object({ poolId: z.string().min(1).max(64) }).strict();
 const ticketBody = z.object({ mode: z.enum(['control', 'view']).default('control') }).strict();

@@ -3,10 +3,10 @@
 import type { Audit } from '../audit.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
-import type { AgentRequest } from '../protocol/agent-v1.ts';
+import type { AgentRequest } from '../../contract/agent-v1.ts';
 import type { Desktop, DesktopState, Session, SessionState, Store } from '../store/types.ts';
 import { desktopMachine, sessionMachine } from './lifecycles.ts';
-import type { SessionEvents } from './progress.ts';
+import type { SessionEvents } from './session-events.ts';
 import type { Viewers } from './viewers.ts';
 import { sessionView } from './views.ts';
 

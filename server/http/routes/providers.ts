@@ -3,16 +3,16 @@
 // OIDC client secret, an LDAP bind password) are write-only: responses say whether one is set.
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { badRequest, conflict, fromZod, notFound } from '../http/errors.ts';
-import { isStoreConflict } from '../store/errors.ts';
-import type { GroupMapping, IdentityProvider, IdentityStore } from '../store/identity-types.ts';
-import { ROLES, type Store } from '../store/types.ts';
-import { newId } from '../util/random.ts';
-import type { AuthDeps } from './deps.ts';
-import { testLdapConnection } from './ldap.ts';
-import { clientAddress, principalOf, requireRole } from './middleware.ts';
-import { createOidcDiscovery } from './oidc.ts';
-import { parseProvider, SECRET_FIELDS, type ProviderRegistry } from './providers.ts';
+import { badRequest, conflict, fromZod, notFound } from '../errors.ts';
+import { isStoreConflict } from '../../store/errors.ts';
+import type { GroupMapping, IdentityProvider, IdentityStore } from '../../store/identity-types.ts';
+import { ROLES, type Store } from '../../store/types.ts';
+import { newId } from '../../util/random.ts';
+import type { AuthDeps } from '../../auth/deps.ts';
+import { testLdapConnection } from '../../auth/ldap.ts';
+import { clientAddress, principalOf, requireRole } from '../auth-middleware.ts';
+import { createOidcDiscovery } from '../../auth/oidc.ts';
+import { parseProvider, SECRET_FIELDS, type ProviderRegistry } from '../../auth/providers.ts';
 
 const providerId = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/, 'must be a lowercase slug (a-z, 0-9, -), at most 48 characters');
 const settings = z.record(z.string().max(64), z.unknown()).refine((o) => Object.keys(o).length <= 40, 'too many settings');

@@ -1,18 +1,18 @@
 // Admin API for users and groups, mounted at /api/v1/admin. The app puts requireRole('admin') in
 // front; the router guards itself too, so mounting it elsewhere by mistake cannot open it up.
-// The MFA policy and MFA reset live beside it in admin-mfa-routes.ts.
+// The MFA policy and MFA reset live beside it in admin-mfa.ts.
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
-import { badRequest, conflict, forbidden, fromZod, notFound } from '../http/errors.ts';
-import { isStoreConflict } from '../store/errors.ts';
-import type { Group, Store, User } from '../store/types.ts';
-import { passwordPolicyOf, type AuthDeps } from './deps.ts';
-import { requiredByPolicy } from './mfa.ts';
-import { clientAddress, principalOf, requireRole } from './middleware.ts';
-import { assertPasswordAllowed } from './password-policy.ts';
-import { hashPassword } from './passwords.ts';
-import { createGroupBody, createUserBody, patchUserBody } from './schemas.ts';
-import { groupNames, publicUser } from './views.ts';
+import { badRequest, conflict, forbidden, fromZod, notFound } from '../errors.ts';
+import { isStoreConflict } from '../../store/errors.ts';
+import type { Group, Store, User } from '../../store/types.ts';
+import { passwordPolicyOf, type AuthDeps } from '../../auth/deps.ts';
+import { requiredByPolicy } from '../../auth/mfa.ts';
+import { clientAddress, principalOf, requireRole } from '../auth-middleware.ts';
+import { assertPasswordAllowed } from '../../auth/password-policy.ts';
+import { hashPassword } from '../../auth/passwords.ts';
+import { createGroupBody, createUserBody, patchUserBody } from '../../auth/schemas.ts';
+import { groupNames, publicUser } from '../../auth/views.ts';
 
 /** Maps group ids or names to ids; unknown ones are a 400 listing them. */
 async function resolveGroups(store: Store, refs: string[] | undefined): Promise<string[] | undefined> {

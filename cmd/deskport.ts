@@ -6,9 +6,9 @@ import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { startAgent } from '../agents/agent.ts';
 import { createProcessDriver } from '../agents/process/driver.ts';
-import { agentEnv, ConfigError, loadConfig } from './config.ts';
-import { startGateway } from './gateway.ts';
-import { createLogger } from './log.ts';
+import { agentEnv, ConfigError, loadConfig } from '../server/config.ts';
+import { startGateway } from '../server/gateway.ts';
+import { createLogger } from '../server/log.ts';
 
 const HELP: Record<string, string> = {
   main: `deskport — browser VDI gateway

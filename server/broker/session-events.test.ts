@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_OTHER_STREAMS_PER_SESSION, MAX_STREAMS_PER_WATCHER, SessionEvents, type SessionEvent, type Subscription } from './progress.ts';
+import { MAX_OTHER_STREAMS_PER_SESSION, MAX_STREAMS_PER_WATCHER, SessionEvents, type SessionEvent, type Subscription } from './session-events.ts';
 
 const owner = { userId: 'u-owner', owner: true };
 const staff = (n = 0) => ({ userId: `u-staff-${n}`, owner: false });

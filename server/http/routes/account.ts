@@ -3,11 +3,11 @@
 // tokens (never the token itself). Every revocation is audited.
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { forbidden, notFound } from '../http/errors.ts';
-import { parse } from '../http/validate.ts';
-import type { AuthDeps } from './deps.ts';
-import { clientAddress, principalOf, requireUser } from './middleware.ts';
-import { clearSessionCookie } from './web-sessions.ts';
+import { forbidden, notFound } from '../errors.ts';
+import { parse } from '../validate.ts';
+import type { AuthDeps } from '../../auth/deps.ts';
+import { clientAddress, principalOf, requireUser } from '../auth-middleware.ts';
+import { clearSessionCookie } from '../../auth/web-sessions.ts';
 
 const idParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id');
 

@@ -5,25 +5,25 @@
 import express, { type Request, type Response, type Router } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
-import { forbidden, fromZod, HttpError, tooMany } from '../http/errors.ts';
-import type { User } from '../store/types.ts';
-import type { ExternalIdentity } from './identity.ts';
-import { LdapStrategy, type LdapProviderConfig } from './ldap.ts';
-import type { ProvisionResult } from './provisioning.ts';
-import { createAccountRouter } from './account-routes.ts';
-import { issueApiToken } from './api-tokens.ts';
-import { passwordPolicyOf, type AuthDeps } from './deps.ts';
-import { accountKey, createLoginThrottle, type LoginAttempt, type LoginThrottle } from './login-throttle.ts';
-import { checkSecondFactor, mfaStatus, otpRequired, requireMfaEnrolled, secondFactorPassed } from './mfa.ts';
-import { createMfaRouter } from './mfa-routes.ts';
-import { clientAddress, currentPrincipal, principalOf, requireUser } from './middleware.ts';
-import { assertPasswordAllowed, MAX_PASSWORD_LENGTH } from './password-policy.ts';
-import { hashPassword, verifyPassword } from './passwords.ts';
-import { readRememberCookie } from './remembered-browsers.ts';
-import { changePasswordBody, createTokenBody, loginBody } from './schemas.ts';
-import { sha256 } from '../util/random.ts';
-import { groupNames, publicUser } from './views.ts';
-import { endWebSession, sessionOrigin, signInBrowser, startWebSession } from './web-sessions.ts';
+import { forbidden, fromZod, HttpError, tooMany } from '../errors.ts';
+import type { User } from '../../store/types.ts';
+import type { ExternalIdentity } from '../../auth/identity.ts';
+import { LdapStrategy, type LdapProviderConfig } from '../../auth/ldap.ts';
+import type { ProvisionResult } from '../../auth/provisioning.ts';
+import { createAccountRouter } from './account.ts';
+import { issueApiToken } from '../../auth/api-tokens.ts';
+import { passwordPolicyOf, type AuthDeps } from '../../auth/deps.ts';
+import { accountKey, createLoginThrottle, type LoginAttempt, type LoginThrottle } from '../../auth/login-throttle.ts';
+import { checkSecondFactor, mfaStatus, otpRequired, requireMfaEnrolled, secondFactorPassed } from '../../auth/mfa.ts';
+import { createMfaRouter } from './mfa.ts';
+import { clientAddress, currentPrincipal, principalOf, requireUser } from '../auth-middleware.ts';
+import { assertPasswordAllowed, MAX_PASSWORD_LENGTH } from '../../auth/password-policy.ts';
+import { hashPassword, verifyPassword } from '../../auth/passwords.ts';
+import { readRememberCookie } from '../../auth/remembered-browsers.ts';
+import { changePasswordBody, createTokenBody, loginBody } from '../../auth/schemas.ts';
+import { sha256 } from '../../util/random.ts';
+import { groupNames, publicUser } from '../../auth/views.ts';
+import { endWebSession, sessionOrigin, signInBrowser, startWebSession } from '../../auth/web-sessions.ts';
 
 export interface AuthRouterOptions {
   /** The sign-in throttling policy; tests pass one with their own limits. */

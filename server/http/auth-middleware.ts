@@ -1,11 +1,11 @@
 // Who is calling, and may they: resolves the principal from the session cookie or a bearer token,
 // gates routes by sign-in and role, and refuses cookie-authenticated writes from foreign origins.
 import type { Request, RequestHandler, Response } from 'express';
-import { forbidden, HttpError, unauthorized } from '../http/errors.ts';
+import { forbidden, HttpError, unauthorized } from './errors.ts';
 import type { Role, User } from '../store/types.ts';
-import { resolveApiToken } from './api-tokens.ts';
-import type { AuthDeps } from './deps.ts';
-import { resolveWebSession } from './web-sessions.ts';
+import { resolveApiToken } from '../auth/api-tokens.ts';
+import type { AuthDeps } from '../auth/deps.ts';
+import { resolveWebSession } from '../auth/web-sessions.ts';
 
 export interface Principal {
   user: User;

@@ -4,16 +4,16 @@
 // holding only a session cookie could otherwise take over or strip the second factor.
 import express, { type Request, type Response, type Router } from 'express';
 import QRCode from 'qrcode';
-import { conflict, forbidden, HttpError, tooMany } from '../http/errors.ts';
-import { parse } from '../http/validate.ts';
-import type { User } from '../store/types.ts';
-import type { AuthDeps } from './deps.ts';
-import type { LoginAttempt, LoginThrottle } from './login-throttle.ts';
-import { mfaStatus, verifyCode } from './mfa.ts';
-import { clientAddress, principalOf, requireUser } from './middleware.ts';
-import { verifyPassword } from './passwords.ts';
-import { totpConfirmBody, totpDisableBody, totpSetupBody } from './schemas.ts';
-import { hashRecoveryCode, matchTotp, newRecoveryCodes, newTotpSecret, normalizeRecoveryCode, totpUri } from './totp.ts';
+import { conflict, forbidden, HttpError, tooMany } from '../errors.ts';
+import { parse } from '../validate.ts';
+import type { User } from '../../store/types.ts';
+import type { AuthDeps } from '../../auth/deps.ts';
+import type { LoginAttempt, LoginThrottle } from '../../auth/login-throttle.ts';
+import { mfaStatus, verifyCode } from '../../auth/mfa.ts';
+import { clientAddress, principalOf, requireUser } from '../auth-middleware.ts';
+import { verifyPassword } from '../../auth/passwords.ts';
+import { totpConfirmBody, totpDisableBody, totpSetupBody } from '../../auth/schemas.ts';
+import { hashRecoveryCode, matchTotp, newRecoveryCodes, newTotpSecret, normalizeRecoveryCode, totpUri } from '../../auth/totp.ts';
 
 /** How recent the sign-in of an account without a password must be to set up a second factor. */
 const RECENT_SIGN_IN_MS = 15 * 60_000;
