@@ -21,7 +21,7 @@ import { createTimers } from './broker/timers.ts';
 import { createAdmission } from './display/admission.ts';
 import { createProviderRegistry } from './auth/providers.ts';
 import { createThumbnails } from './display/thumbnail.ts';
-import { notFound } from './http/errors.ts';
+import { notFound } from './errors.ts';
 import { createMetricsHistory } from './metrics-history.ts';
 import { Viewers } from './broker/viewers.ts';
 import { systemClock, type Clock } from './clock.ts';

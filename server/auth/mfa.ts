@@ -2,7 +2,7 @@
 // enrol (and the gate that keeps such a user away from desktops until they do), and the one check
 // that turns "password was right" plus an optional code into accept or refuse.
 import type { Request, RequestHandler, Response } from 'express';
-import { forbidden, HttpError } from '../http/errors.ts';
+import { forbidden, DomainError } from '../errors.ts';
 import type { MfaPolicy, User } from '../store/types.ts';
 import type { AuthDeps } from './deps.ts';
 import { hasRole, principalOf } from '../http/auth-middleware.ts';
@@ -101,9 +101,9 @@ export async function verifyCode(deps: AuthDeps, user: User, secret: string, inp
 }
 
 /** The answer to a right password (or provider sign-in) that still needs the code. */
-export async function otpRequired(deps: AuthDeps): Promise<HttpError> {
+export async function otpRequired(deps: AuthDeps): Promise<DomainError> {
   const { rememberDays } = await deps.store.getMfaPolicy();
-  return new HttpError(401, 'otp_required', 'Enter the 6-digit code from your authenticator app.', { rememberDays });
+  return new DomainError('unauthenticated', 'otp_required', 'Enter the 6-digit code from your authenticator app.', { rememberDays });
 }
 
 /**

@@ -4,7 +4,7 @@
 // back to the sign-in page with a reason it can explain. Everything is audited.
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { fromZod, HttpError, tooMany } from '../http/errors.ts';
+import { fromZod, throttled, DomainError } from '../errors.ts';
 import { secretToken, sha256 } from '../util/random.ts';
 import type { IdentityStore } from '../store/identity-types.ts';
 import type { Store } from '../store/types.ts';
@@ -77,19 +77,19 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
     const p = pending.get(hash);
     if (!p || p.expiresAt <= deps.clock.now()) {
       pending.delete(hash);
-      throw new HttpError(401, 'sign_in_expired', 'This sign-in has expired. Sign in with your provider again.');
+      throw new DomainError('unauthenticated', 'sign_in_expired', 'This sign-in has expired. Sign in with your provider again.');
     }
     const parsed = codeBody.safeParse(req.body);
     if (!parsed.success) throw fromZod(parsed.error);
     const user = await deps.store.getUser(p.userId);
     if (!user || user.disabled) {
       pending.delete(hash);
-      throw new HttpError(401, 'sign_in_expired', 'This sign-in has expired. Sign in with your provider again.');
+      throw new DomainError('unauthenticated', 'sign_in_expired', 'This sign-in has expired. Sign in with your provider again.');
     }
     const ip = clientAddress(req);
     const attempt = { account: accountKey(user.username), ip };
     const wait = deps.throttle.check(attempt);
-    if (wait) throw tooMany(wait.waitS, `Too many wrong codes. Wait ${wait.waitS} seconds and try again.`);
+    if (wait) throw throttled(wait.waitS, `Too many wrong codes. Wait ${wait.waitS} seconds and try again.`);
     const otp = parsed.data.otp?.trim() ? parsed.data.otp : undefined;
     if (otp) deps.throttle.charge(attempt);
     const second = await checkSecondFactor(deps, req, user, otp);
@@ -100,7 +100,7 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
       p.tries++;
       if (p.tries >= PENDING_TRIES) pending.delete(hash);
       await deps.audit.record({ actor: user.username, action: 'auth.login', target: user.id, result: 'failed', ip, details: { provider: p.providerId, reason: second.reason } });
-      throw new HttpError(401, p.tries >= PENDING_TRIES ? 'sign_in_expired' : 'invalid_otp', p.tries >= PENDING_TRIES
+      throw new DomainError('unauthenticated', p.tries >= PENDING_TRIES ? 'sign_in_expired' : 'invalid_otp', p.tries >= PENDING_TRIES
         ? 'Too many wrong codes. Sign in with your provider again.'
         : 'That code is not right, or was used already. Enter the current code from your authenticator app, or a recovery code.');
     }
@@ -152,7 +152,7 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
   const throttleStarts: RequestHandler = (req, _res, next) => {
     const key = addressKey(clientAddress(req));
     const wait = starts.check(key);
-    if (wait > 0) return next(tooMany(wait, `Too many sign-ins started from your address. Wait ${wait} seconds and try again.`));
+    if (wait > 0) return next(throttled(wait, `Too many sign-ins started from your address. Wait ${wait} seconds and try again.`));
     starts.fail(key);
     next();
   };

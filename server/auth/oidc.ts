@@ -7,7 +7,7 @@ import { Strategy, type AuthenticateOptions } from 'openid-client/passport';
 import passport from 'passport';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock.ts';
-import { notFound } from '../http/errors.ts';
+import { notFound } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { secretToken, SECRET_RE, sha256 } from '../util/random.ts';
 import type { ExternalIdentity } from './identity.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../http/errors.ts';
+import { DomainError } from '../errors.ts';
 import { assertPasswordAllowed, passwordProblems } from './password-policy.ts';
 
 const policy = { minLength: 12 };
@@ -32,14 +32,14 @@ describe('password policy', () => {
     expect(passwordProblems('password', 'bob', { minLength: 8 })).toEqual(['is one of the most common passwords; choose another']);
   });
 
-  it('turns problems into a 400 listing the field', () => {
+  it('turns problems into an invalid-input error listing the field', () => {
     let err: unknown;
     try {
       assertPasswordAllowed('short', 'bob', policy, 'newPassword');
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(HttpError);
-    expect(err).toMatchObject({ status: 400, code: 'invalid_input', details: [{ field: 'newPassword', problem: 'must be at least 12 characters' }] });
+    expect(err).toBeInstanceOf(DomainError);
+    expect(err).toMatchObject({ kind: 'invalid', code: 'invalid_input', details: [{ field: 'newPassword', problem: 'must be at least 12 characters' }] });
   });
 });

@@ -2,7 +2,7 @@
 // 256 characters, not the username, not one repeated character, and not one of
 // the most common passwords. Applied on create, admin reset and self-service change; each problem
 // becomes a field error in the 400 the routes answer.
-import { badRequest } from '../http/errors.ts';
+import { invalid } from '../errors.ts';
 import { COMMON_PASSWORDS } from './common-passwords.ts';
 
 export const DEFAULT_MIN_PASSWORD_LENGTH = 12;
@@ -34,5 +34,5 @@ export function passwordProblems(password: string, username: string, policy: Pas
 export function assertPasswordAllowed(password: string, username: string, policy: PasswordPolicy, field = 'password'): void {
   const problems = passwordProblems(password, username, policy);
   if (problems.length === 0) return;
-  throw badRequest(`Please choose another password: it ${problems.join('; it ')}.`, problems.map((problem) => ({ field, problem })));
+  throw invalid(`Please choose another password: it ${problems.join('; it ')}.`, problems.map((problem) => ({ field, problem })));
 }

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAudit } from '../audit.ts';
 import { ManualClock } from '../clock.ts';
-import { HttpError } from '../http/errors.ts';
+import type { DomainError } from '../errors.ts';
 import { silentLogger } from '../log.ts';
 import type { AgentRequest } from '../../contract/agent-v1.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
@@ -78,7 +78,7 @@ async function launchReady(user = alice) {
   return s;
 }
 
-const code = async (p: Promise<unknown>) => p.then(() => 'resolved', (e: HttpError) => `${e.status} ${e.code}`);
+const code = async (p: Promise<unknown>) => p.then(() => 'resolved', (e: DomainError) => `${e.kind} ${e.code}`);
 
 describe('launch', () => {
   it('starts a desktop on a host and reports progress in order', async () => {
@@ -103,10 +103,10 @@ describe('launch', () => {
     expect(hosts.requests.filter((r) => r.type === 'desktop.create')).toHaveLength(1);
   });
 
-  it('refuses unknown and unentitled pools with 404', async () => {
-    expect(await code(broker.launch(alice, 'nope', null))).toBe('404 not_found');
+  it('refuses unknown and unentitled pools (not found)', async () => {
+    expect(await code(broker.launch(alice, 'nope', null))).toBe('not_found not_found');
     await store.updatePool(pool.id, { groups: ['g-staff'] });
-    expect(await code(broker.launch(alice, pool.id, null))).toBe('404 not_found');
+    expect(await code(broker.launch(alice, pool.id, null))).toBe('not_found not_found');
     await store.updateUser(alice.id, { groups: ['g-staff'] });
     expect(await code(broker.launch((await store.getUser(alice.id))!, pool.id, null))).toBe('resolved');
   });
@@ -114,21 +114,21 @@ describe('launch', () => {
   it('enforces maxPerUser across pools and maxDesktops per pool', async () => {
     await launchReady();
     const other = await store.createPool({ ...pool, id: 'p2', name: 'Other', maxPerUser: 1 });
-    expect(await code(broker.launch(alice, other.id, null))).toBe('409 limit_reached');
+    expect(await code(broker.launch(alice, other.id, null))).toBe('conflict limit_reached');
     await store.updatePool(pool.id, { maxDesktops: 1 });
-    expect(await code(broker.launch(bob, pool.id, null))).toBe('409 pool_full');
+    expect(await code(broker.launch(bob, pool.id, null))).toBe('conflict pool_full');
   });
 
-  it('answers 503 when no connected host has room', async () => {
+  it('is unavailable (no_capacity) when no connected host has room', async () => {
     hosts.connected.clear();
-    expect(await code(broker.launch(alice, pool.id, null))).toBe('503 no_capacity');
+    expect(await code(broker.launch(alice, pool.id, null))).toBe('unavailable no_capacity');
     expect(await store.listSessions({ userId: alice.id })).toHaveLength(0);
   });
 
   it('says which driver is missing when no connected host runs the pool\'s driver', async () => {
     const qemu = await store.createPool({ ...pool, id: 'p-qemu', name: 'VMs', driver: 'qemu' });
-    const err = await broker.launch(alice, qemu.id, null).catch((e: HttpError) => e);
-    expect(err).toMatchObject({ status: 503, code: 'no_capacity', message: expect.stringContaining('No connected host runs qemu desktops') });
+    const err = await broker.launch(alice, qemu.id, null).catch((e: DomainError) => e);
+    expect(err).toMatchObject({ kind: 'unavailable', code: 'no_capacity', message: expect.stringContaining('No connected host runs qemu desktops') });
   });
 
   it('fails the session with a readable error when the host cannot create the desktop', async () => {
@@ -214,10 +214,10 @@ describe('tickets', () => {
   it('are issued only to the owner of a ready session, in the asked mode, and work once', async () => {
     const s = await launchReady();
     // Someone else's session is as unknown to them as a session that does not exist.
-    expect(await code(broker.issueTicket(bob, s.id, 'control', null))).toBe('404 not_found');
-    expect(await code(broker.issueTicket(bob, 'no-such-session', 'control', null))).toBe('404 not_found');
+    expect(await code(broker.issueTicket(bob, s.id, 'control', null))).toBe('not_found not_found');
+    expect(await code(broker.issueTicket(bob, 'no-such-session', 'control', null))).toBe('not_found not_found');
     // Staff see every session, so they are told why instead.
-    expect(await code(broker.issueTicket({ ...bob, roles: ['helpdesk'] }, s.id, 'control', null))).toBe('403 forbidden');
+    expect(await code(broker.issueTicket({ ...bob, roles: ['helpdesk'] }, s.id, 'control', null))).toBe('forbidden forbidden');
     const t = await broker.issueTicket(alice, s.id, 'view', null);
     const first = await broker.redeem(t.ticket, null);
     expect(first).toMatchObject({ ok: true, mode: 'view', userId: alice.id, session: { id: s.id } });
@@ -245,7 +245,7 @@ describe('tickets', () => {
     const t2 = await broker.issueTicket(alice, s.id, 'control', null);
     await broker.end(s.id, { username: 'alice' }, 'user');
     expect(await broker.redeem(t2.ticket, null)).toMatchObject({ ok: false, status: 403 });
-    expect(await code(broker.issueTicket(alice, s.id, 'control', null))).toBe('409 session_not_ready');
+    expect(await code(broker.issueTicket(alice, s.id, 'control', null))).toBe('conflict session_not_ready');
   });
 });
 

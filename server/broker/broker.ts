@@ -1,6 +1,6 @@
 // The broker: launches, resumes and ends sessions, hands out display tickets, and tracks viewers.
 // Timers live in timers.ts, host reconciliation in hosts.ts. Launch path: DESIGN.md "Launch".
-import { conflict, forbidden, HttpError, noCapacity, notFound } from '../http/errors.ts';
+import { conflict, forbidden, notFound, unavailable, DomainError } from '../errors.ts';
 import type { Desktop, Pool, Session, TicketMode, User } from '../store/types.ts';
 import { newId } from '../util/random.ts';
 import { destroyDesktop, moveSession, type BrokerCtx } from './transitions.ts';
@@ -84,7 +84,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
       const host = await pickHost(ctx, pool);
       if (!host) {
         const offered = (await store.listHosts()).some((h) => ctx.hosts.isConnected(h.id) && h.drivers.includes(pool.driver));
-        throw noCapacity(offered
+        throw unavailable('no_capacity', offered
           ? 'No host has room for a new desktop right now. Try again in a minute, or ask your admin to add capacity.'
           : `No connected host runs ${pool.driver} desktops, which “${pool.name}” needs. Ask your admin to add such a host or change the pool's driver.`);
       }
@@ -167,7 +167,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
         // confirm that the id exists. Staff see every session anyway, so they get the hint.
         throw s && maySee(user, s) ? forbidden('Only the session owner may open it; helpdesk staff ask to shadow instead.') : notFound('session');
       }
-      if (s.state !== 'ready') throw new HttpError(409, 'session_not_ready', s.state === 'starting' ? 'The desktop is still starting; wait for it to be ready.' : `The session is ${s.state}; launch a new one.`);
+      if (s.state !== 'ready') throw new DomainError('conflict', 'session_not_ready', s.state === 'starting' ? 'The desktop is still starting; wait for it to be ready.' : `The session is ${s.state}; launch a new one.`);
       const t = await tickets.issue(user.id, s.id, mode);
       await ctx.audit.record({ actor: user.username, action: 'ticket.issue', target: s.id, result: 'ok', ip, details: { mode } });
       return t;

@@ -3,7 +3,7 @@
 // requester get tickets in the approved mode only; ending closes the shadow's display at once.
 // Requests live in memory (a shadow does not outlive the display sockets of this gateway); every
 // step is audited.
-import { conflict, forbidden, HttpError, notFound } from '../http/errors.ts';
+import { conflict, forbidden, notFound, DomainError } from '../errors.ts';
 import type { Pool, Session, TicketMode, User } from '../store/types.ts';
 import { newId } from '../util/random.ts';
 import type { BrokerCtx } from './transitions.ts';
@@ -73,7 +73,7 @@ export function createShadows(ctx: BrokerCtx) {
   const api = {
     async request(requester: User, session: Session, pool: Pool, mode: TicketMode, reason: string, ip: string | null): Promise<Shadow> {
       if (!isStaff(requester)) throw forbidden('Only helpdesk staff may ask to shadow a session.');
-      if (session.state !== 'ready') throw new HttpError(409, 'session_not_ready', 'The session is not running; nothing to shadow.');
+      if (session.state !== 'ready') throw new DomainError('conflict', 'session_not_ready', 'The session is not running; nothing to shadow.');
       if (session.userId === requester.id) throw conflict('own_session', 'This is your own session; open it from My desktops.');
       if (active(session.id).length >= MAX_ACTIVE_PER_SESSION) throw conflict('too_many_shadows', 'This session already has too many shadow requests.');
       if (byId.size >= MAX_SHADOWS) api.sweep(true);

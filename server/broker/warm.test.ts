@@ -146,14 +146,14 @@ describe('hosts and launches', () => {
     await store.updatePool(pool.id, { minWarm: 0 });
   });
 
-  it('never places on draining or cordoned hosts; none left is 503', async () => {
+  it('never places on draining or cordoned hosts; none left is no_capacity', async () => {
     await store.updateHost('h1', { state: 'cordoned' });
     await broker.launch(alice, pool.id, null);
     await settle();
     expect(hosts.creates().map((c) => c.hostId)).toEqual(['h2']);
     await store.updateHost('h2', { state: 'draining' });
     const bob = await store.createUser({ id: 'u-bob', username: 'bob', displayName: '', groups: [], disabled: false, passwordHash: null, roles: ['user'] });
-    await expect(broker.launch(bob, pool.id, null)).rejects.toMatchObject({ status: 503, code: 'no_capacity' });
+    await expect(broker.launch(bob, pool.id, null)).rejects.toMatchObject({ kind: 'unavailable', code: 'no_capacity' });
   });
 
   it('forwards the host’s create steps to the launching session', async () => {

@@ -1,7 +1,8 @@
 // Who is calling, and may they: resolves the principal from the session cookie or a bearer token,
 // gates routes by sign-in and role, and refuses cookie-authenticated writes from foreign origins.
 import type { Request, RequestHandler, Response } from 'express';
-import { forbidden, HttpError, unauthorized } from './errors.ts';
+import { HttpError } from './errors.ts';
+import { forbidden, unauthenticated } from '../errors.ts';
 import type { Role, User } from '../store/types.ts';
 import { resolveApiToken } from '../auth/api-tokens.ts';
 import type { AuthDeps } from '../auth/deps.ts';
@@ -29,7 +30,7 @@ export function currentPrincipal(res: Response): Principal | null {
 /** The signed-in principal; throws 401 when there is none. */
 export function principalOf(res: Response): Principal {
   const p = currentPrincipal(res);
-  if (!p) throw unauthorized();
+  if (!p) throw unauthenticated();
   return p;
 }
 

@@ -4,7 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createLogger } from '../log.ts';
-import { conflict, errorHandler, fromZod, notFoundHandler, tooMany } from './errors.ts';
+import { errorHandler, notFoundHandler } from './errors.ts';
+import { conflict, fromZod, throttled } from '../errors.ts';
 import type { Server } from 'node:http';
 
 const logged: string[] = [];
@@ -20,7 +21,7 @@ beforeAll(async () => {
     throw conflict('pool_full', 'The pool is full.');
   });
   app.get('/throttled', () => {
-    throw tooMany(12.2, 'Slow down.');
+    throw throttled(12.2, 'Slow down.');
   });
   app.post('/zod', (req) => {
     const r = z.object({ poolId: z.string(), n: z.number() }).strict().safeParse(req.body);

@@ -3,6 +3,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ZodError } from 'zod';
+import { DomainError, fromZod as domainFromZod, type FailureKind } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
 export class HttpError extends Error {
@@ -18,20 +19,17 @@ export class HttpError extends Error {
 }
 
 export const badRequest = (message: string, details?: unknown) => new HttpError(400, 'invalid_input', message, details);
-export const unauthorized = (message = 'Sign in first.') => new HttpError(401, 'unauthorized', message);
-export const forbidden = (message = 'You are not allowed to do this.', code = 'forbidden') => new HttpError(403, code, message);
-export const notFound = (what = 'resource') => new HttpError(404, 'not_found', `No such ${what}.`);
-export const conflict = (code: string, message: string) => new HttpError(409, code, message);
-export const tooMany = (retryAfterS: number, message: string) =>
-  new HttpError(429, 'throttled', message, { retryAfterS }, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterS))) });
-export const noCapacity = (message: string) => new HttpError(503, 'no_capacity', message);
+
+/** The one place a domain failure becomes an HTTP status. */
+export const STATUS_OF_KIND: Record<FailureKind, number> = { invalid: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, throttled: 429, unavailable: 503 };
+
+export function fromDomain(e: DomainError): HttpError {
+  const headers = e.retryAfterS !== undefined ? { 'Retry-After': String(Math.max(1, Math.ceil(e.retryAfterS))) } : undefined;
+  return new HttpError(STATUS_OF_KIND[e.kind], e.code, e.message, e.details, headers);
+}
 
 /** Turns a zod error into a 400 whose details list the fields. */
-export function fromZod(err: ZodError, what = 'request body'): HttpError {
-  const fields = err.issues.map((i) => ({ field: i.path.join('.') || '(root)', problem: i.message }));
-  const said = fields.map((f) => (f.field === '(root)' ? f.problem : `${f.field} ${f.problem}`)).join('; ');
-  return badRequest(`Please check the ${what}: ${said}.`, fields);
-}
+export const fromZod = (err: ZodError, what?: string): HttpError => fromDomain(domainFromZod(err, what));
 
 export function errorBody(code: string, message: string, details?: unknown) {
   return { error: details === undefined ? { code, message } : { code, message, details } };
@@ -74,6 +72,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     let e: HttpError;
     const status = clientStatus(err);
     if (err instanceof HttpError) e = err;
+    else if (err instanceof DomainError) e = fromDomain(err);
     else if (status !== undefined) e = fromClientError(err, status);
     else {
       log.error({ err, method: req.method, path: req.path }, 'unhandled error');

@@ -3,7 +3,7 @@
 // tokens (never the token itself). Every revocation is audited.
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { forbidden, notFound } from '../errors.ts';
+import { forbidden, notFound } from '../../errors.ts';
 import { parse } from '../validate.ts';
 import type { AuthDeps } from '../../auth/deps.ts';
 import { clientAddress, principalOf, requireUser } from '../auth-middleware.ts';

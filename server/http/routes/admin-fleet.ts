@@ -9,7 +9,7 @@ import type { Broker } from '../../broker/broker.ts';
 import type { Clock } from '../../clock.ts';
 import type { Host, Pool, SessionState, Store } from '../../store/types.ts';
 import { newId, secretToken, sha256 } from '../../util/random.ts';
-import { badRequest, conflict, notFound } from '../errors.ts';
+import { conflict, notFound, invalid } from '../../errors.ts';
 import { parse } from '../validate.ts';
 
 const poolFields = {
@@ -89,7 +89,7 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
     if (!ids?.length) return;
     const known = new Set((await store.listGroups()).map((g) => g.id));
     const unknown = ids.filter((id) => !known.has(id));
-    if (unknown.length) throw badRequest(`Please check the groups: no group has the id ${unknown.join(', ')}.`, [{ field: 'groups', problem: `unknown group id ${unknown.join(', ')}` }]);
+    if (unknown.length) throw invalid(`Please check the groups: no group has the id ${unknown.join(', ')}.`, [{ field: 'groups', problem: `unknown group id ${unknown.join(', ')}` }]);
   }
 
   r.post('/pools', async (req, res) => {

@@ -2,7 +2,7 @@
 // must use TOTP, how long a browser may be remembered) and resetting one user's MFA (a lost phone).
 // Both are audited. The router guards itself like the users router.
 import express, { type Router } from 'express';
-import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
+import { conflict, forbidden, notFound, invalid } from '../../errors.ts';
 import { requiredByPolicy } from '../../auth/mfa.ts';
 import { parse } from '../validate.ts';
 import type { MfaPolicy, Store } from '../../store/types.ts';
@@ -38,7 +38,7 @@ export function createAdminMfaRouter(deps: AuthDeps): Router {
       if (g) ids.push(g.id);
       else unknown.push(ref);
     }
-    if (unknown.length) throw badRequest(`Unknown group(s): ${unknown.join(', ')}.`, [{ field: 'requiredGroups', problem: `unknown: ${unknown.join(', ')}` }]);
+    if (unknown.length) throw invalid(`Unknown group(s): ${unknown.join(', ')}.`, [{ field: 'requiredGroups', problem: `unknown: ${unknown.join(', ')}` }]);
     const before = await livePolicy(store);
     const next: MfaPolicy = { requiredRoles: body.requiredRoles, requiredGroups: ids, rememberDays: body.rememberDays };
     // An admin must not lock themselves out of this page by requiring what they lack.

@@ -3,7 +3,7 @@
 // The MFA policy and MFA reset live beside it in admin-mfa.ts.
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
-import { badRequest, conflict, forbidden, fromZod, notFound } from '../errors.ts';
+import { conflict, forbidden, fromZod, notFound, invalid } from '../../errors.ts';
 import { isStoreConflict } from '../../store/errors.ts';
 import type { Group, Store, User } from '../../store/types.ts';
 import { passwordPolicyOf, type AuthDeps } from '../../auth/deps.ts';
@@ -26,7 +26,7 @@ async function resolveGroups(store: Store, refs: string[] | undefined): Promise<
     else unknown.push(ref);
   }
   if (unknown.length) {
-    throw badRequest(`Unknown group(s): ${unknown.join(', ')}. Create them first.`, [{ field: 'groups', problem: `unknown: ${unknown.join(', ')}` }]);
+    throw invalid(`Unknown group(s): ${unknown.join(', ')}. Create them first.`, [{ field: 'groups', problem: `unknown: ${unknown.join(', ')}` }]);
   }
   return [...new Set(ids)];
 }

@@ -5,7 +5,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
-import { forbidden, fromZod, HttpError, tooMany } from '../errors.ts';
+import { forbidden, fromZod, throttled, DomainError } from '../../errors.ts';
 import type { User } from '../../store/types.ts';
 import type { ExternalIdentity } from '../../auth/identity.ts';
 import { LdapStrategy, type LdapProviderConfig } from '../../auth/ldap.ts';
@@ -157,7 +157,7 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
     const wait = throttle.check(attempt);
     if (wait) {
       deps.log.info({ ip, wait: wait.waitS, scope: wait.scope }, 'sign-in refused: throttled');
-      throw tooMany(wait.waitS, `Too many failed sign-ins. Wait ${wait.waitS} seconds and try again.`);
+      throw throttled(wait.waitS, `Too many failed sign-ins. Wait ${wait.waitS} seconds and try again.`);
     }
     // Charged before the (slow) password check so parallel guesses cannot outrun the counter;
     // a successful sign-in forgets it again.
@@ -179,11 +179,11 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
     }
     if (!outcome.ok && outcome.reason === 'directory_unavailable') {
       await deps.audit.record({ actor, action: 'auth.login', target: null, result: 'failed', ip, details: { reason: outcome.reason, provider: outcome.provider } });
-      throw new HttpError(503, 'directory_unavailable', `The sign-in directory (${outcome.provider}) cannot be reached right now. Try again in a minute; if it keeps failing, tell your admin.`);
+      throw new DomainError('unavailable', 'directory_unavailable', `The sign-in directory (${outcome.provider}) cannot be reached right now. Try again in a minute; if it keeps failing, tell your admin.`);
     }
     if (!outcome.ok) {
       await refuse(outcome.userId, outcome.reason, outcome.provider);
-      throw new HttpError(401, 'invalid_credentials', WRONG);
+      throw new DomainError('unauthenticated', 'invalid_credentials', WRONG);
     }
     const { user } = outcome;
     const second = await checkSecondFactor(deps, req, user, otp);
@@ -195,7 +195,7 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
         throw await otpRequired(deps);
       }
       await refuse(user.id, second.reason);
-      throw new HttpError(401, 'invalid_otp', OTP_REFUSED[second.reason]);
+      throw new DomainError('unauthenticated', 'invalid_otp', OTP_REFUSED[second.reason]);
     }
 
     throttle.succeeded(attempt);
@@ -258,12 +258,12 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
     const ip = clientAddress(req);
     const attempt: LoginAttempt = { account: accountKey(user.username), ip };
     const wait = throttle.check(attempt);
-    if (wait) throw tooMany(wait.waitS, `Too many attempts. Try again in ${wait.waitS} s.`);
+    if (wait) throw throttled(wait.waitS, `Too many attempts. Try again in ${wait.waitS} s.`);
     if (!(await verifyPassword(user.passwordHash, parsed.data.currentPassword))) {
       throttle.charge(attempt);
       throttle.failed(attempt);
       await deps.audit.record({ actor: user.username, action: 'user.password_change', target: user.id, result: 'denied', ip, details: { reason: 'bad_password' } });
-      throw new HttpError(403, 'invalid_credentials', 'Your current password is not right.');
+      throw new DomainError('forbidden', 'invalid_credentials', 'Your current password is not right.');
     }
     assertPasswordAllowed(parsed.data.newPassword, user.username, passwordPolicyOf(deps.config), 'newPassword');
     await deps.store.updateUser(user.id, { passwordHash: await hashPassword(parsed.data.newPassword) });

@@ -9,7 +9,7 @@ import { shadowView, type Shadows } from '../../broker/shadows.ts';
 import type { Tickets } from '../../broker/tickets.ts';
 import type { Store } from '../../store/types.ts';
 import { ALL_ROWS } from '../../store/types.ts';
-import { conflict, forbidden, HttpError, notFound } from '../errors.ts';
+import { conflict, forbidden, notFound, DomainError } from '../../errors.ts';
 import { parse } from '../validate.ts';
 
 const idParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id');
@@ -87,7 +87,7 @@ export function createHelpdeskRouter(deps: HelpdeskDeps): Router {
     const { user } = principalOf(res);
     const s = shadows.get(user, parse(idParam, req.params.id, 'shadow id'));
     if (s.requesterId !== user.id) throw forbidden('Only the helpdesk user who asked may open this shadow.');
-    if (s.state === 'pending') throw new HttpError(409, 'shadow_pending', 'The person has not answered yet.');
+    if (s.state === 'pending') throw new DomainError('conflict', 'shadow_pending', 'The person has not answered yet.');
     if (s.state !== 'approved') throw conflict('shadow_not_approved', `This shadow request is ${s.state}.`);
     const t = await deps.tickets.issue(user.id, s.sessionId, s.mode);
     await broker.auditTicket(user, s.sessionId, s.mode, clientAddress(req), s.id);

@@ -4,7 +4,7 @@
 // holding only a session cookie could otherwise take over or strip the second factor.
 import express, { type Request, type Response, type Router } from 'express';
 import QRCode from 'qrcode';
-import { conflict, forbidden, HttpError, tooMany } from '../errors.ts';
+import { conflict, forbidden, throttled, DomainError } from '../../errors.ts';
 import { parse } from '../validate.ts';
 import type { User } from '../../store/types.ts';
 import type { AuthDeps } from '../../auth/deps.ts';
@@ -34,12 +34,12 @@ export function createMfaRouter(deps: AuthDeps, throttle: LoginThrottle): Router
   async function reauth(req: Request, user: User, check: () => Promise<boolean>, action: string): Promise<void> {
     const attempt: LoginAttempt = { account: user.username.toLowerCase(), ip: clientAddress(req) };
     const wait = throttle.check(attempt);
-    if (wait) throw tooMany(wait.waitS, `Too many attempts. Try again in ${wait.waitS} s.`);
+    if (wait) throw throttled(wait.waitS, `Too many attempts. Try again in ${wait.waitS} s.`);
     if (await check()) return;
     throttle.charge(attempt);
     throttle.failed(attempt);
     await audit(req, user, action, 'denied', { reason: 'bad_credentials' });
-    throw new HttpError(403, 'invalid_credentials', 'Your password (or code) is not right.');
+    throw new DomainError('forbidden', 'invalid_credentials', 'Your password (or code) is not right.');
   }
 
   router.get('/me/mfa', requireUser, async (_req, res) => {
@@ -91,13 +91,13 @@ export function createMfaRouter(deps: AuthDeps, throttle: LoginThrottle): Router
     }
     const attempt: LoginAttempt = { account: user.username.toLowerCase(), ip: clientAddress(req) };
     const wait = throttle.check(attempt);
-    if (wait) throw tooMany(wait.waitS, `Too many attempts. Try again in ${wait.waitS} s.`);
+    if (wait) throw throttled(wait.waitS, `Too many attempts. Try again in ${wait.waitS} s.`);
     const step = matchTotp(totp.secret, code, deps.clock.now());
     if (step === null) {
       throttle.charge(attempt);
       throttle.failed(attempt);
       // 400, not 401: the person is signed in; only the code is wrong.
-      throw new HttpError(400, 'invalid_otp', 'That code is not right. Check the time on your phone and enter the newest code.', [{ field: 'code', problem: 'is not the current code' }]);
+      throw new DomainError('invalid', 'invalid_otp', 'That code is not right. Check the time on your phone and enter the newest code.', [{ field: 'code', problem: 'is not the current code' }]);
     }
     const recoveryCodes = newRecoveryCodes();
     const hashes = recoveryCodes.map((c) => hashRecoveryCode(normalizeRecoveryCode(c)!));

@@ -3,7 +3,7 @@
 // OIDC client secret, an LDAP bind password) are write-only: responses say whether one is set.
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { badRequest, conflict, fromZod, notFound } from '../errors.ts';
+import { conflict, fromZod, notFound, invalid } from '../../errors.ts';
 import { isStoreConflict } from '../../store/errors.ts';
 import type { GroupMapping, IdentityProvider, IdentityStore } from '../../store/identity-types.ts';
 import { ROLES, type Store } from '../../store/types.ts';
@@ -81,7 +81,7 @@ export function createProviderAdminRouter(deps: ProviderRoutesDeps): Router {
     const r = parseProvider({ id, kind, name, config }).result;
     if (!r.success) {
       const details = r.error.issues.map((i) => ({ field: ['config', ...i.path].join('.'), problem: i.message }));
-      throw badRequest(`The ${kind.toUpperCase()} settings are not valid: ${details.map((d) => `${d.field}: ${d.problem}`).join('; ')}.`, details);
+      throw invalid(`The ${kind.toUpperCase()} settings are not valid: ${details.map((d) => `${d.field}: ${d.problem}`).join('; ')}.`, details);
     }
   }
 
@@ -163,7 +163,7 @@ export function createProviderAdminRouter(deps: ProviderRoutesDeps): Router {
       if (m.group !== undefined && !g) unknown.push(m.group);
       return { id: newId('gm'), providerId: cur.id, externalGroup: m.externalGroup, groupId: g?.id ?? null, role: (m.role ?? null) as GroupMapping['role'] };
     });
-    if (unknown.length) throw badRequest(`Unknown group(s): ${unknown.join(', ')}. Create them first.`, [{ field: 'mappings', problem: `unknown groups: ${unknown.join(', ')}` }]);
+    if (unknown.length) throw invalid(`Unknown group(s): ${unknown.join(', ')}. Create them first.`, [{ field: 'mappings', problem: `unknown groups: ${unknown.join(', ')}` }]);
     await store.replaceGroupMappings(cur.id, mappings);
     await audit(req, res, 'idp.mappings', cur.id, {
       mappings: parsed.data.mappings.map((m) => ({ externalGroup: m.externalGroup, ...(m.group !== undefined ? { group: m.group } : { role: m.role }) })),

@@ -6,7 +6,7 @@ import { clientAddress, principalOf } from '../auth-middleware.ts';
 import { entitled, type Broker } from '../../broker/broker.ts';
 import type { SessionEvents } from '../../broker/session-events.ts';
 import type { Store } from '../../store/types.ts';
-import { HttpError, notFound } from '../errors.ts';
+import { notFound, DomainError } from '../../errors.ts';
 import { parse } from '../validate.ts';
 
 const launchBody = z.object({ poolId: z.string().min(1).max(64) }).strict();
@@ -79,7 +79,7 @@ export function createSessionRouter(deps: { store: Store; broker: Broker; events
         res.end();
       }
     });
-    if (!sub.ok) throw new HttpError(429, 'too_many_streams', sub.reason);
+    if (!sub.ok) throw new DomainError('throttled', 'too_many_streams', sub.reason);
     unsubscribe = sub.unsubscribe;
     res.on('close', stop);
     open();

@@ -1,0 +1,8 @@
+// Every route of /api/v1, described once (contract/api/route.ts). A test compares this list with the
+// routes the gateway really serves, so an undocumented route fails the suite.
+import { ROUTES as admin } from './admin.ts';
+import { ROUTES as auth } from './auth.ts';
+import { ROUTES as desktops } from './desktops.ts';
+import type { RouteDoc } from './route.ts';
+
+export const API_ROUTES: readonly RouteDoc[] = [...auth, ...desktops, ...admin];

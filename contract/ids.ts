@@ -1,0 +1,30 @@
+// Names and shapes every part of Deskport agrees on: ids, drivers, protocols, states, roles.
+import { z } from 'zod/mini';
+
+/** Ids of users, pools, sessions, hosts, groups… in URLs and bodies. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const Id = z.string().check(z.regex(ID_PATTERN, 'must be an id'));
+
+export const DRIVERS = ['process', 'docker', 'qemu', 'static'] as const;
+export type DriverName = (typeof DRIVERS)[number];
+/** Drivers an agent can run today (qemu and static are names in the list, not built yet). */
+export const AGENT_DRIVERS = ['process', 'docker'] as const satisfies readonly DriverName[];
+
+export const PROTOCOLS = ['vnc', 'rdp'] as const;
+export type DisplayProtocol = (typeof PROTOCOLS)[number];
+
+export const ROLES = ['user', 'helpdesk', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const SESSION_STATES = ['starting', 'ready', 'ending', 'ended', 'failed', 'lost'] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
+/** States in which a session still holds (or is getting) a desktop. */
+export const LIVE_SESSION_STATES = ['starting', 'ready', 'ending'] as const satisfies readonly SessionState[];
+/**
+ * States a session never leaves. `lost` is not one: a lost session comes back to `ready` when its
+ * host returns (server/broker/lifecycles.ts), so it can still be ended.
+ */
+export const FINAL_SESSION_STATES = ['ended', 'failed'] as const satisfies readonly SessionState[];
+
+export const HOST_STATES = ['online', 'unreachable', 'draining', 'cordoned', 'offline'] as const;
+export type HostState = (typeof HOST_STATES)[number];
