@@ -13,6 +13,8 @@ import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } 
 let t: TestGateway;
 let browser: Browser;
 let admin: Api;
+/** Erin's recovery codes, as the set-up step showed them. */
+let recoveryCodes: string[] = [];
 
 declare global {
   interface Window { __cspViolations?: string[] }
@@ -80,6 +82,7 @@ describe('account security in Chromium', () => {
     await page.getByTestId('recovery-codes').waitFor();
     const codes = await page.locator('.recovery-codes code').allTextContents();
     expect(codes).toHaveLength(10);
+    recoveryCodes = codes;
     await shot(page, '61-mfa-recovery-codes', 'recovery-codes');
     await page.getByTestId('recovery-codes-done').click();
     await page.getByTestId('two-step-on').waitFor();
@@ -123,13 +126,25 @@ describe('account security in Chromium', () => {
     await page.close();
   });
 
-  it('offers a recovery code instead', async () => {
+  it('signs in with a recovery code instead, and that code works only once', async () => {
+    expect(recoveryCodes).toHaveLength(10);
     const { page } = await watchedPage();
     await signInUi(page, 'erin', PW);
     await page.getByTestId('signin-use-recovery').click();
-    await page.getByLabel('Recovery code').waitFor();
+    await page.getByLabel('Recovery code').fill(recoveryCodes[0]!);
     await shot(page, '66-signin-recovery-code');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: 'My desktops' }).waitFor({ timeout: 15_000 });
     await page.close();
+
+    const again = (await watchedPage()).page;
+    await signInUi(again, 'erin', PW);
+    await again.getByTestId('signin-use-recovery').click();
+    await again.getByLabel('Recovery code').fill(recoveryCodes[0]!);
+    await again.getByRole('button', { name: 'Verify' }).click();
+    await again.getByRole('alert').filter({ hasText: /not right|used|invalid/i }).first().waitFor({ timeout: 10_000 });
+    expect(await again.getByRole('heading', { name: 'My desktops' }).count()).toBe(0);
+    await again.close();
   });
 
   it('shows the admin MFA status per user, the policy, and forces enrolment on a covered user', async () => {
