@@ -7,14 +7,14 @@ import { cpus, totalmem } from 'node:os';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import type { Logger } from '../server/log.ts';
+import type { Logger } from 'pino';
 import {
   AGENT_PROTOCOL, decodeFromGateway, encode, HEARTBEAT_INTERVAL_MS, MAX_CONTROL_MESSAGE_BYTES,
   type AgentRequest, type AgentToGateway, type InventoryItem,
 } from '../contract/agent-v1.ts';
-import { pipeWebSocketToSocket } from '../server/relay/pipe-socket.ts';
+import { pipeWebSocketToSocket } from './pipe-socket.ts';
 import type { DesktopDriver } from './driver.ts';
-import { nextDelay } from './backoff.ts';
+import { nextDelay } from '../contract/backoff.ts';
 import { nothingToPresent, refusalOfClose, refusalOfUpgrade, type Refusal } from './refusal.ts';
 
 export const AGENT_VERSION = '0.1.0';
