@@ -62,10 +62,12 @@ export interface Agent {
 }
 
 interface Credential { hostId: string; credential: string }
+/** Where in its state dir an agent keeps the host credential it got when it enrolled. */
+export const CREDENTIAL_FILE = 'agent-credential.json';
 
 export function startAgent(o: AgentOptions): Agent {
   const log = o.log.child({ component: 'agent', name: o.name });
-  const credFile = join(o.stateDir, 'agent-credential.json');
+  const credFile = join(o.stateDir, CREDENTIAL_FILE);
   mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
   let cred: Credential | null = readCredential(credFile);
   let ws: WebSocket | undefined;
