@@ -7,14 +7,14 @@ import { cpus, totalmem } from 'node:os';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import type { Logger } from '../server/log.ts';
+import type { Logger } from 'pino';
 import {
   AGENT_PROTOCOL, decodeFromGateway, encode, HEARTBEAT_INTERVAL_MS, MAX_CONTROL_MESSAGE_BYTES,
   type AgentRequest, type AgentToGateway, type InventoryItem,
 } from '../contract/agent-v1.ts';
-import { pipeWebSocketToSocket } from '../server/relay/pipe-socket.ts';
+import { pipeWebSocketToSocket } from './pipe-socket.ts';
 import type { DesktopDriver } from './driver.ts';
-import { nextDelay } from './backoff.ts';
+import { nextDelay } from '../contract/backoff.ts';
 import { nothingToPresent, refusalOfClose, refusalOfUpgrade, type Refusal } from './refusal.ts';
 
 export const AGENT_VERSION = '0.1.0';
@@ -62,10 +62,12 @@ export interface Agent {
 }
 
 interface Credential { hostId: string; credential: string }
+/** Where in its state dir an agent keeps the host credential it got when it enrolled. */
+export const CREDENTIAL_FILE = 'agent-credential.json';
 
 export function startAgent(o: AgentOptions): Agent {
   const log = o.log.child({ component: 'agent', name: o.name });
-  const credFile = join(o.stateDir, 'agent-credential.json');
+  const credFile = join(o.stateDir, CREDENTIAL_FILE);
   mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
   let cred: Credential | null = readCredential(credFile);
   let ws: WebSocket | undefined;

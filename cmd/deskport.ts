@@ -5,9 +5,10 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { startAgent } from '../agents/agent.ts';
+import { startEmbeddedAgent } from '../agents/embedded.ts';
 import { createProcessDriver } from '../agents/process/driver.ts';
 import { agentEnv, ConfigError, loadConfig } from '../server/config.ts';
-import { startGateway } from '../server/gateway.ts';
+import { startGateway, type EmbeddedAgentStart } from '../server/gateway.ts';
 import { createLogger } from '../server/log.ts';
 
 const HELP: Record<string, string> = {
@@ -111,7 +112,8 @@ async function main(argv: string[]): Promise<void> {
     throw err;
   }
   const log = createLogger({ level: config.logLevel });
-  const gw = await startGateway({ config, log, embeddedAgent: cmd === 'up' }).catch((err: NodeJS.ErrnoException) => {
+  const embeddedAgent = cmd === 'up' ? { embeddedAgent: (o: EmbeddedAgentStart) => startEmbeddedAgent({ ...o, sessionNetwork: config.desktopNetwork }) } : {};
+  const gw = await startGateway({ config, log, ...embeddedAgent }).catch((err: NodeJS.ErrnoException) => {
     fail(err.code === 'EADDRINUSE' ? `${config.listen} is already in use; pick another with --listen` : `could not start: ${err.message}`);
   });
   if (gw.generatedAdminPassword) {

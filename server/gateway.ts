@@ -1,13 +1,11 @@
 // Assembles one gateway process: store, audit, agent hub, broker and its timers, the HTTP API,
 // the display endpoint, and (for `up`) the in-process agent that speaks the same agent protocol
-// over loopback as a remote one. stop() is clean and leaves desktops running on their hosts.
+// over loopback as a remote one, started by a factory the caller passes (cmd/ builds it from
+// agents/, which server/ never imports). stop() is clean and leaves desktops running on their hosts.
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { hostname } from 'node:os';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { startAgent, type Agent } from '../agents/agent.ts';
-import type { DesktopDriver } from '../agents/driver.ts';
-import { createProcessDriver } from '../agents/process/driver.ts';
 import { createAudit } from './audit.ts';
 import { ensureAdmin } from './auth/bootstrap.ts';
 import { createAccessGuard } from './broker/access.ts';
@@ -43,11 +41,32 @@ export interface GatewayOptions {
   config: Config;
   log: Logger;
   clock?: Clock;
-  /** Run the in-process agent with the `process` driver (the `up` command). */
-  embeddedAgent: boolean;
-  /** Tests may swap the driver of the embedded agent. */
-  driver?: DesktopDriver;
+  /** Starts the in-process agent once the gateway listens (the `up` command); none without it. */
+  embeddedAgent?: (o: EmbeddedAgentStart) => Promise<EmbeddedAgent>;
   sweepIntervalMs?: number;
+}
+
+/** What the gateway hands its in-process agent. */
+export interface EmbeddedAgentStart {
+  gatewayUrl: string;
+  dataDir: string;
+  /** Where the agent keeps its host credential: <dataDir>/agent. */
+  stateDir: string;
+  capacity: { desktops: number };
+  /** Mints a one-time enrollment token (valid 10 minutes), for an agent that holds no credential yet. */
+  enrollToken(): Promise<string>;
+  log: Logger;
+}
+
+/** What the gateway needs of its in-process agent. */
+export interface EmbeddedAgent {
+  /** Resolves after the agent's first welcome. */
+  ready: Promise<{ hostId: string }>;
+  /** Resolves if the gateway refused the agent for good; it has stopped dialling by then. */
+  refused: Promise<unknown>;
+  /** A socket straight to a desktop's VNC server, so display bytes skip the dial-back WebSocket. */
+  openLocalStream(desktopId: string): Promise<Socket>;
+  stop(): Promise<void>;
 }
 
 export interface Gateway {
@@ -92,7 +111,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const access = createAccessGuard({ store, audit, log, viewers, shadows, endSession: broker.end });
   // Desktops of the embedded agent are reached through its driver's socket (no WebSocket hop)
   // unless configured otherwise; every other host's through its agent's dial-back stream.
-  let agent: Agent | undefined;
+  let agent: EmbeddedAgent | undefined;
   let localHostId: string | undefined;
   const openDesktop = async (d: Desktop): Promise<DesktopLink> => {
     if (agent && d.hostId === localHostId && config.embeddedStreams === 'direct') return socketLink(await agent.openLocalStream(d.id));
@@ -162,27 +181,21 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   }, o.sweepIntervalMs ?? 1000);
 
   if (o.embeddedAgent) {
-    const stateDir = join(config.dataDir, 'agent');
-    let enrollToken: string | undefined;
-    if (!existsSync(join(stateDir, 'agent-credential.json'))) {
-      enrollToken = secretToken('dpe_');
-      await store.createEnrollmentToken({ hash: sha256(enrollToken), createdAt: clock.now(), expiresAt: clock.now() + 600_000, usedAt: null });
-    }
-    const driver = o.driver ?? createProcessDriver({ dataDir: config.dataDir, log, sessionNetwork: config.desktopNetwork });
-    agent = startAgent({
-      gatewayUrl: url, stateDir, name: hostname(), drivers: [driver], log, ...(enrollToken ? { enrollToken } : {}),
-      capacity: { desktops: config.localCapacity },
+    const enrollToken = async (): Promise<string> => {
+      const token = secretToken('dpe_');
+      await store.createEnrollmentToken({ hash: sha256(token), createdAt: clock.now(), expiresAt: clock.now() + 600_000, usedAt: null });
+      return token;
+    };
+    const started = await o.embeddedAgent({
+      gatewayUrl: url, dataDir: config.dataDir, stateDir: join(config.dataDir, 'agent'), capacity: { desktops: config.localCapacity }, enrollToken, log,
     });
-    void agent.ready.then(({ hostId }) => {
+    agent = started;
+    void started.ready.then(({ hostId }) => {
       localHostId = hostId;
       agentReady = true;
     });
-    // The built-in host deleted by an admin: the gateway serves on without it (readyz says so);
-    // a restart without the kept credential enrolls it again with a fresh token.
-    void agent.refused.then((r) => {
-      agentReady = false;
-      log.error({ refusal: r.code }, `the built-in agent was refused and stopped; to add the built-in host again, delete ${join(stateDir, 'agent-credential.json')} and restart`);
-    });
+    // The built-in host deleted by an admin: the gateway serves on without it (readyz says so).
+    void started.refused.then(() => (agentReady = false));
   }
 
   return {

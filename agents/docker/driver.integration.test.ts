@@ -8,7 +8,7 @@ import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDriverContract } from '../driver.contract.ts';
 import type { DesktopSpec } from '../driver.ts';
-import { grabColours, vncLogin } from '../process/testing.ts';
+import { grabColours, vncLogin } from '../../test/helpers/vnc-login.ts';
 import { createDockerDriver, type DockerDriver } from './driver.ts';
 import { desktopPaths } from './files.ts';
 import { docker, execIn, median, prepareEngineAndImage, removeEverything, tempStateDir } from './testing.ts';

@@ -9,7 +9,8 @@ import { runDriverContract } from '../driver.contract.ts';
 import type { DesktopSpec } from '../driver.ts';
 import { createProcessDriver, type ProcessDriver } from './driver.ts';
 import { layout, readState, writeState } from './layout.ts';
-import { grabColours, removeAllDesktops, tempDataDir, vncLogin } from './testing.ts';
+import { grabColours, vncLogin } from '../../test/helpers/vnc-login.ts';
+import { removeAllDesktops, tempDataDir } from './testing.ts';
 
 const contractDir = await tempDataDir();
 afterAll(() => removeAllDesktops(contractDir));

@@ -13,7 +13,8 @@ import { createProcessDriver, type ProcessDriver } from './driver.ts';
 import type { ProcessDriverOptions } from './options.ts';
 import { layout, readState, type DesktopState } from './layout.ts';
 import { listProcs } from './procfs.ts';
-import { removeAllDesktops, tempDataDir, vncLogin } from './testing.ts';
+import { vncLogin } from '../../test/helpers/vnc-login.ts';
+import { removeAllDesktops, tempDataDir } from './testing.ts';
 
 /** Tests that do not apply to a setting are not registered (rather than reported skipped). */
 const notApplicable = (..._args: unknown[]): void => undefined;

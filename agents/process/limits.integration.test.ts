@@ -9,7 +9,8 @@ import { createProcessDriver, type ProcessDriver } from './driver.ts';
 import { layout, readState, type DesktopState } from './layout.ts';
 import type { ProcessDriverOptions } from './options.ts';
 import { listProcs } from './procfs.ts';
-import { grabColours, removeAllDesktops, tempDataDir, vncLogin } from './testing.ts';
+import { grabColours, vncLogin } from '../../test/helpers/vnc-login.ts';
+import { removeAllDesktops, tempDataDir } from './testing.ts';
 
 if (process.getuid?.() !== 0) throw new Error('the limits tests must run as root (a uid per desktop)');
 

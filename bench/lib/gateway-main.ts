@@ -5,6 +5,7 @@
 // admin would create them, but without argon2 so a thousand users cost nothing.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { startEmbeddedAgent } from '../../agents/embedded.ts';
 import { loadConfig } from '../../server/config.ts';
 import { startGateway } from '../../server/gateway.ts';
 import { createLogger } from '../../server/log.ts';
@@ -43,7 +44,8 @@ try {
   });
   const log = createLogger({ level: config.logLevel });
   const embedded = o.agent === 'embedded';
-  const gw = await startGateway({ config, log, embeddedAgent: embedded, ...(embedded ? { driver: createBenchDriver({ vncPort: o.vncPort, noDelay: o.noDelay ?? false }) } : {}) });
+  const driver = embedded ? createBenchDriver({ vncPort: o.vncPort, noDelay: o.noDelay ?? false }) : undefined;
+  const gw = await startGateway({ config, log, ...(driver ? { embeddedAgent: (a) => startEmbeddedAgent({ ...a, driver }) } : {}) });
 
   // A second connection to the same SQLite file (WAL): seed what the admin API would create.
   const store = openSqliteStore({ file: join(config.dataDir, 'deskport.db') });

@@ -2,7 +2,7 @@
 // claim one at once; claimed spares are replaced on the next sweep. Spares respect maxDesktops and
 // host capacity, leave draining hosts, and shrink when minWarm is lowered. A pool whose spares keep
 // failing (image missing, host full) backs off instead of retrying every sweep.
-import { nextDelay } from '../../agents/backoff.ts';
+import { nextDelay } from '../../contract/backoff.ts';
 import type { Desktop, Pool } from '../store/types.ts';
 import { destroyDesktop, type BrokerCtx } from './transitions.ts';
 import { pickHost, startDesktop } from './desktops.ts';

@@ -50,7 +50,8 @@ export interface AppDeps extends AuthDeps {
  * own host against 'self'), images also from data: (the TOTP QR code) and blob: (viewer snapshots),
  * no plugins, no framing, no <base>. No 'unsafe-inline' anywhere: the Vite build emits no inline
  * script or style, and Preact and noVNC set styles through the CSSOM, which CSP does not govern.
- * Checked for violations by test/e2e/csp.test.ts. See docs/account-security.md.
+ * The header is checked by test/integration/account-security.test.ts, the absence of violations in the
+ * portal and a live desktop by test/e2e/account-security.test.ts. See docs/account-security.md.
  */
 export function securityHeaders(options: { https: boolean }): RequestHandler {
   return helmet({

@@ -6,8 +6,8 @@ import { ManualClock } from '../clock.ts';
 import { silentLogger } from '../log.ts';
 import { msg } from '../rfb/test-messages.ts';
 import { vncAuthResponse } from '../rfb/vncauth.ts';
-import { TestRfbClient } from './test-rfb-client.ts';
-import { closeAllPairs, closedWith, wsPair } from './test-ws.ts';
+import { TestRfbClient } from '../../test/helpers/rfb-client.ts';
+import { closeAllPairs, closedWith, wsPair } from '../../test/helpers/ws-pair.ts';
 import { wsLink } from './desktop-link.ts';
 import { startVncRelay, type VncRelayOptions } from './vnc-relay.ts';
 

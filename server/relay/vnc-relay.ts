@@ -1,4 +1,4 @@
-// The RFB-terminating relay behind /ws/vnc (docs: DESIGN.md "Launch" step 5): handshakes with the
+// The RFB-terminating relay behind /ws/vnc (docs/architecture.md "Launch" step 5): handshakes with the
 // desktop (VncAuth, shared) and the browser (None) at once, then passes desktop bytes through
 // untouched to control viewers (to view viewers without clipboard, server-messages.ts) and browser
 // bytes only as whole, parsed, policy-checked messages.

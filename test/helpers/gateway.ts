@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startEmbeddedAgent } from '../../agents/embedded.ts';
 import { loadConfig } from '../../server/config.ts';
 import { startGateway, type Gateway } from '../../server/gateway.ts';
 import { createWriteStream } from 'node:fs';
@@ -27,7 +28,11 @@ export async function startTestGateway(opts: { dataDir?: string; env?: Record<st
   // DESKPORT_TEST_LOG=FILE keeps the gateway's log of a test run for debugging.
   const logFile = process.env.DESKPORT_TEST_LOG;
   const log = logFile ? createLogger({ level: 'debug', destination: createWriteStream(logFile, { flags: 'a' }) }) : silentLogger();
-  const start = () => startGateway({ config: config(), log, embeddedAgent: opts.embeddedAgent ?? true, sweepIntervalMs: 200 });
+  const start = () => {
+    const c = config();
+    const embedded = opts.embeddedAgent ?? true;
+    return startGateway({ config: c, log, sweepIntervalMs: 200, ...(embedded ? { embeddedAgent: (o) => startEmbeddedAgent({ ...o, sessionNetwork: c.desktopNetwork }) } : {}) });
+  };
   let gw = await start();
   listen = new URL(gw.url).host; // a restart comes back on the same port, as a service would
   await waitReady(gw.url);

@@ -3,8 +3,8 @@
 // other side wait instead of growing memory; either side closing closes the other, with a reason.
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import type { Logger } from '../log.ts';
-import { closeWs, isOpen, PauseGate, toBuffer } from '../util/ws.ts';
+import type { Logger } from 'pino';
+import { closeWs, isOpen, PauseGate, toBuffer } from './ws.ts';
 
 export interface PipeOptions {
   /** Stop reading the socket while the WebSocket has more than this queued. Default 1 MiB. */

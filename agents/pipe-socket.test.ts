@@ -2,10 +2,10 @@
 // side ends (or fails), the other is closed with a reason.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from './test-xvnc.ts';
+import { freePort } from '../test/helpers/xvnc.ts';
 import { pipeWebSocketToSocket } from './pipe-socket.ts';
-import { TestRfbClient } from './test-rfb-client.ts';
-import { closeAllPairs, closedWith, wsPair } from './test-ws.ts';
+import { TestRfbClient } from '../test/helpers/rfb-client.ts';
+import { closeAllPairs, closedWith, wsPair } from '../test/helpers/ws-pair.ts';
 
 const servers: net.Server[] = [];
 afterEach(async () => {

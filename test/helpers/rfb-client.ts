@@ -1,7 +1,7 @@
 // A minimal RFB viewer over a WebSocket, for relay tests: None handshake, raw frames only. It reads
 // the byte stream the way noVNC does (no framing), so it also checks the relay keeps the stream whole.
 import { WebSocket } from 'ws';
-import { toBuffer } from '../util/ws.ts';
+import { toBuffer } from '../../server/util/ws.ts';
 
 export interface ServerInitInfo {
   width: number;

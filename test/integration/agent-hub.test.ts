@@ -10,15 +10,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startAgent, type Agent } from '../../agents/agent.ts';
 import { createFakeDriver, type FakeDriver } from '../../agents/fake/driver.ts';
-import { createAudit } from '../audit.ts';
-import { systemClock } from '../clock.ts';
-import { silentLogger } from '../log.ts';
 import type { DesktopDriver } from '../../agents/driver.ts';
-import type { DesktopStateEvent, Hello } from '../../contract/agent-v1.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
-import type { Host, Store } from '../store/types.ts';
-import { secretToken, sha256 } from '../util/random.ts';
-import { createAgentHub, type AgentHub } from './agent-hub.ts';
+import { CloseCode, type DesktopStateEvent, type Hello } from '../../contract/agent-v1.ts';
+import { createAudit } from '../../server/audit.ts';
+import { systemClock } from '../../server/clock.ts';
+import { createAgentHub, type AgentHub } from '../../server/hub/agent-hub.ts';
+import { silentLogger } from '../../server/log.ts';
+import { openSqliteStore } from '../../server/store/sqlite.ts';
+import type { Host, Store } from '../../server/store/types.ts';
+import { secretToken, sha256 } from '../../server/util/random.ts';
 
 let store: Store;
 let hub: AgentHub;
@@ -130,13 +130,22 @@ describe('agent hub with a real agent', () => {
 
   it('a newer connection of the same host replaces the older one', async () => {
     const { hostId } = await agent(await enrollmentToken()).ready;
+    await agents.pop()!.stop(); // a live agent would dial back in and replace the test's connections
     const cred = (JSON.parse(readFileSync(join(stateDir, 'agent-credential.json'), 'utf8')) as { credential: string }).credential;
-    const first = hub.connection(hostId);
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/agent/v1/connect`, { headers: { authorization: `Bearer ${cred}` } });
-    await new Promise((r) => ws.once('open', r));
-    ws.send(JSON.stringify({ type: 'hello', protocol: 'deskport.agent.v1', agentVersion: 't', name: 'host-a', drivers: ['process'], capacity: { desktops: 1, cpu: 1, memoryMb: 1 }, inventory: [] }));
-    await until(() => hub.connection(hostId) !== first);
-    ws.close();
+    await until(() => hub.connection(hostId) === undefined);
+    const older = await welcomed(cred);
+    const drops = seen.disconnected.length;
+    const olderClosed = new Promise<{ code: number; reason: string }>((r) => older.once('close', (code, reason) => r({ code, reason: reason.toString() })));
+    const newer = await welcomed(cred);
+    expect(await olderClosed).toEqual({ code: CloseCode.Replaced, reason: 'replaced by a newer connection' });
+    // The older socket's close must not drop the host: requests now go to the newer connection.
+    expect(seen.disconnected).toHaveLength(drops);
+    newer.on('message', (d: Buffer) => {
+      const m = JSON.parse(d.toString()) as { id?: string; type: string };
+      if (m.type === 'desktop.inspect') newer.send(JSON.stringify({ re: m.id, ok: true, result: { state: 'running', answeredBy: 'newer' } }));
+    });
+    expect(await hub.connection(hostId)!.request({ type: 'desktop.inspect', desktopId: 'd-1' })).toEqual({ state: 'running', answeredBy: 'newer' });
+    newer.close();
   });
 
   it('refuses unknown credentials, used tokens and unknown stream dial-backs before any WebSocket exists', async () => {
@@ -153,6 +162,16 @@ describe('agent hub with a real agent', () => {
     expect(await status('/agent/v1/streams/s-123', { 'x-deskport-stream-key': 'k'.repeat(43) })).toBe(401);
   });
 });
+
+/** A raw agent connection with the host credential that said hello and was welcomed. */
+async function welcomed(credential: string): Promise<WebSocket> {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/agent/v1/connect`, { headers: { authorization: `Bearer ${credential}` } });
+  await new Promise((r) => ws.once('open', r));
+  const welcome = new Promise<void>((resolve) => ws.once('message', () => resolve()));
+  ws.send(JSON.stringify({ type: 'hello', protocol: 'deskport.agent.v1', agentVersion: 't', name: 'host-a', drivers: ['process'], capacity: { desktops: 1, cpu: 1, memoryMb: 1 }, inventory: [] }));
+  await welcome;
+  return ws;
+}
 
 /** The refused upgrade's status and error code, as an agent sees them. */
 function refusal(headers: Record<string, string>): Promise<{ status: number; code?: string }> {
