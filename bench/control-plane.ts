@@ -19,7 +19,7 @@ import { createTickets } from '../server/broker/tickets.ts';
 import { createTimers } from '../server/broker/timers.ts';
 import { Viewers } from '../server/broker/viewers.ts';
 import { systemClock } from '../server/clock.ts';
-import { POOL_DEFAULTS } from '../server/http/routes/admin-fleet.ts';
+import { POOL_DEFAULTS } from '../contract/api/admin.ts';
 import { silentLogger } from '../server/log.ts';
 import { createMetrics } from '../server/metrics.ts';
 import { openSqliteStore } from '../server/store/sqlite.ts';

@@ -1,7 +1,7 @@
 // First start: the embedded default pool, "Linux desktop (local)", process driver over VNC,
 // entitled to everyone.
 import type { Clock } from './clock.ts';
-import { POOL_DEFAULTS } from './http/routes/admin-fleet.ts';
+import { POOL_DEFAULTS } from '../contract/api/admin.ts';
 import type { Store } from './store/types.ts';
 import { newId } from './util/random.ts';
 

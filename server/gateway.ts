@@ -136,7 +136,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const app = createApp({
     providers, publicUrl: () => config.publicUrl?.replace(/\/$/, '') ?? url,
     ...authDeps, access, broker, events, metrics, maxBodyBytes: config.maxBodyBytes, metricsPublic: config.metricsPublic,
-    shadows, tickets, thumbnail, history: () => history.history(),
+    shadows, tickets, thumbnail, history: () => history.answer(),
     connected: (id) => hub.connection(id) !== undefined,
     removeHost: (id, reason) => hub.removeHost(id, reason),
     ready: async () => {

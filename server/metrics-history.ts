@@ -1,18 +1,12 @@
 // The last hour of the gateway's own metrics, sampled every 30 s, for the admin dashboard's plots:
 // sessions by state, hosts online, launches and their p50/p90, relay throughput. A fixed ring of
-// points: memory does not grow.
+// points: memory does not grow. Its answer also carries the live counts now, for the dashboard's
+// big numbers (the last point may be a whole interval old).
+import type { MetricsHistory as HistoryAnswer, MetricsNow, MetricsPoint } from '../contract/api/admin.ts';
 import type { Clock } from './clock.ts';
 import type { SessionState, Store } from './store/types.ts';
 
-export interface HistoryPoint {
-  at: string;
-  sessions: Record<'starting' | 'ready' | 'ending' | 'lost', number>;
-  hostsOnline: number;
-  launches: number;
-  launchP50S: number | null;
-  launchP90S: number | null;
-  relayBytesPerS: number;
-}
+export type HistoryPoint = MetricsPoint;
 
 const LIVE: SessionState[] = ['starting', 'ready', 'ending', 'lost'];
 const MAX_LAUNCHES_PER_INTERVAL = 10_000;
@@ -31,11 +25,15 @@ export function createMetricsHistory(deps: { store: Store; clock: Clock; hostsOn
   let last = deps.clock.now();
   let timer: NodeJS.Timeout | undefined;
 
+  async function liveSessions(): Promise<HistoryPoint['sessions']> {
+    const counts = await deps.store.countSessionsByState(LIVE);
+    return { starting: counts.starting ?? 0, ready: counts.ready ?? 0, ending: counts.ending ?? 0, lost: counts.lost ?? 0 };
+  }
+
   async function sample(): Promise<void> {
     const now = deps.clock.now();
-    const counts = await deps.store.countSessionsByState(LIVE);
+    const sessions = await liveSessions();
     const sorted = launches.sort((a, b) => a - b);
-    const sessions = { starting: counts.starting ?? 0, ready: counts.ready ?? 0, ending: counts.ending ?? 0, lost: counts.lost ?? 0 };
     points.push({
       at: new Date(now).toISOString(), sessions, hostsOnline: deps.hostsOnline(), launches: sorted.length,
       launchP50S: quantile(sorted, 0.5), launchP90S: quantile(sorted, 0.9), relayBytesPerS: Math.round(bytes / Math.max(1, (now - last) / 1000)),
@@ -63,6 +61,14 @@ export function createMetricsHistory(deps: { store: Store; clock: Clock; hostsOn
     },
     history(): { intervalS: number; points: HistoryPoint[] } {
       return { intervalS: intervalMs / 1000, points: [...points] };
+    },
+    /** Sessions by live state and hosts online at this moment. */
+    async now(): Promise<MetricsNow> {
+      return { at: new Date(deps.clock.now()).toISOString(), sessions: await liveSessions(), hostsOnline: deps.hostsOnline() };
+    },
+    /** GET /admin/metrics/history: the points and the counts now. */
+    async answer(): Promise<HistoryAnswer> {
+      return { ...this.history(), now: await this.now() };
     },
   };
 }

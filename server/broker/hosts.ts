@@ -6,6 +6,7 @@ import { ALL_ROWS, type Desktop, type Host } from '../store/types.ts';
 import type { Broker } from './broker.ts';
 import { destroyDesktop, moveDesktop, moveSession, type BrokerCtx } from './transitions.ts';
 import { CLOSE_SESSION_ENDED } from './broker.ts';
+import { moveHost } from './host-state.ts';
 
 export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
   const { store, clock, log } = ctx;
@@ -78,7 +79,7 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
     async hostDisconnected(hostId: string): Promise<void> {
       if (ctx.stopping) return;
       const h = await store.getHost(hostId);
-      if (h?.state === 'online') await store.updateHost(hostId, { state: 'unreachable' });
+      if (h?.state === 'online') await moveHost(store, h, 'unreachable');
       for (const s of await store.listSessions({ state: ['ready'], hostId, limit: ALL_ROWS })) await moveSession(ctx, s, 'lost', { detachedAt: clock.now() });
     },
 
@@ -99,7 +100,7 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
     /** At gateway start: nobody watches yet and no agent is connected until it says hello. */
     async onStart(): Promise<void> {
       const now = clock.now();
-      for (const h of await store.listHosts()) if (h.state === 'online') await store.updateHost(h.id, { state: 'unreachable' });
+      for (const h of await store.listHosts()) if (h.state === 'online') await moveHost(store, h, 'unreachable');
       for (const s of await store.listSessions({ state: ['ready'], limit: ALL_ROWS })) if (s.detachedAt === null) await store.updateSession(s.id, { detachedAt: now });
       // Ends that an earlier process did not finish: the desktop is destroyed when its host says hello.
       for (const s of await store.listSessions({ state: ['ending'], limit: ALL_ROWS })) {

@@ -20,10 +20,17 @@ export const desktopMachine = defineMachine<DesktopState>('desktop', {
   gone: [],
 });
 
+/**
+ * Agents connecting and dropping move a host between online and unreachable; an admin drains or
+ * cordons it (connected or not) and uncordons it back to online (unreachable while its agent is
+ * away). A draining or cordoned host keeps that state across reconnects. Nothing in the gateway
+ * retires a host to offline today; a silent host may be, and only its agent's return (online)
+ * leaves offline: an admin cannot drain or cordon an offline host.
+ */
 export const hostMachine = defineMachine<HostState>('host', {
-  online: ['unreachable', 'draining', 'cordoned', 'offline'],
-  unreachable: ['online', 'offline', 'draining', 'cordoned'],
-  draining: ['online', 'cordoned', 'offline', 'unreachable'],
-  cordoned: ['online', 'draining', 'offline', 'unreachable'],
+  online: ['unreachable', 'draining', 'cordoned'],
+  unreachable: ['online', 'draining', 'cordoned', 'offline'],
+  draining: ['online', 'unreachable', 'cordoned'],
+  cordoned: ['online', 'unreachable', 'draining'],
   offline: ['online'],
 });

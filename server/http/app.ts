@@ -19,6 +19,7 @@ import type { Broker } from '../broker/broker.ts';
 import type { SessionEvents } from '../broker/session-events.ts';
 import type { Metrics } from '../metrics.ts';
 import { createAdminRouter } from './routes/admin-fleet.ts';
+import type { MetricsHistory } from '../../contract/api/admin.ts';
 import { createHelpdeskRouter } from './routes/helpdesk.ts';
 import type { Shadows } from '../broker/shadows.ts';
 import type { Tickets } from '../broker/tickets.ts';
@@ -37,7 +38,7 @@ export interface AppDeps extends AuthDeps {
   shadows: Shadows;
   tickets: Tickets;
   thumbnail: (sessionId: string) => Promise<Buffer>;
-  history: () => unknown;
+  history: () => Promise<MetricsHistory>;
   ready: () => Promise<{ ok: boolean; checks: Record<string, boolean> }>;
   clientDir?: string;
   providers: ProviderRegistry;

@@ -13,6 +13,7 @@ import {
   type AgentRequest, type DesktopProgressEvent, type DesktopStateEvent, type Hello,
 } from '../../contract/agent-v1.ts';
 import type { EnrollmentRedemption, Host, Store } from '../store/types.ts';
+import { moveHost } from '../broker/host-state.ts';
 import { newId, secretToken, sha256 } from '../util/random.ts';
 import { closeWs, refuseUpgrade, upgradePath } from '../util/ws.ts';
 import { createAgentConnection, type AgentConnection } from './connection.ts';
@@ -177,8 +178,9 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
       host = await store.createHost({ id: newId('h'), labels: {}, state: 'online', credentialHash: sha256(credential), createdAt: now, ...base });
       await deps.audit.record({ actor: `host:${host.name}`, action: 'host.enroll', target: host.id, result: 'ok', ip: ip ?? null, details: { drivers: hello.drivers } });
     } else {
+      // Back from away: online; a draining or cordoned host stays so across reconnects.
       const state = who.host.state === 'unreachable' || who.host.state === 'offline' ? 'online' : who.host.state;
-      const updated = await store.updateHost(who.host.id, { ...base, state });
+      const updated = await moveHost(store, who.host, state, base);
       if (!updated) {
         // Deleted between the credential check and this hello: as final as a refused credential.
         closeWs(ws, CloseCode.HostRemoved, 'the host was removed from the gateway');

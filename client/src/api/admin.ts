@@ -1,7 +1,9 @@
 // Administration endpoints used by the admin console (API.md "Administration").
+import { z } from 'zod/mini';
+import { AdminSession as AdminSessionJson, HostListItem, Pool, type Persistence } from '../../../contract/api/admin.ts';
 import { api } from './client.ts';
-import { bool, list, obj, optStr, str, strArray, unwrap, type Json } from './decode.ts';
-import { sessionFields, type Role, type Session } from './types.ts';
+import { bool, list, optStr, str, strArray, unwrap, type Json } from './decode.ts';
+import type { Role } from './types.ts';
 
 export interface AdminUser {
   id: string;
@@ -16,12 +18,8 @@ export interface AdminUser {
   providers: NamedItem[];
 }
 
-/** A session as the admin list shows it; names are filled in when the gateway sends them. */
-export interface AdminSession extends Session {
-  username?: string;
-  poolName?: string;
-  hostName?: string;
-}
+/** A session as the admin list shows it (contract AdminSession), times as epoch milliseconds. */
+export type AdminSession = Omit<AdminSessionJson, 'createdAt' | 'readyAt' | 'endedAt'> & { createdAt?: number; readyAt?: number; endedAt?: number };
 
 export interface NamedItem {
   id: string;
@@ -43,24 +41,11 @@ function decodeUser(x: unknown): AdminUser {
   };
 }
 
-function nested(o: Json, key: string, field: string): string | undefined {
-  const v = o[key];
-  return typeof v === 'object' && v !== null ? optStr(v as Json, field) : undefined;
-}
+const AdminSessionList = z.array(AdminSessionJson);
+const time = (t: string | undefined): number | undefined => (t === undefined ? undefined : Date.parse(t));
 
-function decodeAdminSession(x: unknown): AdminSession {
-  const o = unwrap(x, 'session');
-  return {
-    ...sessionFields(o),
-    username: optStr(o, 'username') ?? nested(o, 'user', 'username'),
-    poolName: optStr(o, 'poolName') ?? nested(o, 'pool', 'name'),
-    hostName: optStr(o, 'hostName') ?? nested(o, 'host', 'name'),
-  };
-}
-
-function decodeNamed(x: unknown): NamedItem {
-  const o = obj(x, 'item');
-  return { id: str(o, 'id'), name: optStr(o, 'name') ?? optStr(o, 'username') ?? str(o, 'id') };
+function decodeAdminSessions(x: unknown): AdminSession[] {
+  return AdminSessionList.parse(x).map((s) => ({ ...s, createdAt: time(s.createdAt), readyAt: time(s.readyAt), endedAt: time(s.endedAt) }));
 }
 
 export function listUsers(signal?: AbortSignal): Promise<AdminUser[]> {
@@ -110,28 +95,23 @@ export type SessionStateFilter = 'live' | 'starting' | 'ready' | 'ending' | 'los
 /** Sessions in the chosen state(s); by default the live ones: starting, ready and ending. */
 export function listLiveSessions(signal?: AbortSignal, filter: SessionStateFilter = 'live'): Promise<AdminSession[]> {
   const state = filter === 'live' ? 'starting,ready,ending' : filter;
-  return api(`/api/v1/admin/sessions?state=${state}`, { decode: (x) => list(x, 'sessions', decodeAdminSession), signal });
+  return api(`/api/v1/admin/sessions?state=${state}`, { decode: decodeAdminSessions, signal });
 }
 
 export function forceEndSession(id: string): Promise<void> {
   return api(`/api/v1/admin/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' });
 }
 
-/** A pool's name, and whether it keeps homes (`personal`) or starts fresh (`pooled`), when known. */
+/** A pool's name, and whether it keeps homes (`personal`) or starts fresh (`pooled`). */
 export interface PoolName extends NamedItem {
-  persistence?: 'pooled' | 'personal';
-}
-
-function decodePoolName(x: unknown): PoolName {
-  const persistence = obj(x, 'pool').persistence;
-  return { ...decodeNamed(x), persistence: persistence === 'pooled' || persistence === 'personal' ? persistence : undefined };
+  persistence?: Persistence;
 }
 
 /** Pools and hosts, only to show names instead of ids in the sessions table (and what ending does). */
 export function listPoolNames(signal?: AbortSignal): Promise<PoolName[]> {
-  return api('/api/v1/admin/pools', { decode: (x) => list(x, 'pools', decodePoolName), signal });
+  return api('/api/v1/admin/pools', { decode: (x) => z.array(Pool).parse(x).map((p) => ({ id: p.id, name: p.name, persistence: p.persistence })), signal });
 }
 
 export function listHostNames(signal?: AbortSignal): Promise<NamedItem[]> {
-  return api('/api/v1/admin/hosts', { decode: (x) => list(x, 'hosts', decodeNamed), signal });
+  return api('/api/v1/admin/hosts', { decode: (x) => z.array(HostListItem).parse(x).map((h) => ({ id: h.id, name: h.name })), signal });
 }

@@ -1,32 +1,12 @@
-// The audit trail (API.md "Administration"): newest first; actor and action filter exactly.
+// The audit trail, decoded with the contract (contract/api/admin.ts): newest first; actor and
+// action filter exactly. `at` becomes epoch milliseconds for the page.
+import { z } from 'zod/mini';
+import { AuditEvent as AuditEventJson } from '../../../contract/api/admin.ts';
 import { api } from './client.ts';
-import { list, obj, optStr, optTime, str } from './decode.ts';
 
-export interface AuditEvent {
-  id: string;
-  at?: number;
-  actor?: string;
-  action: string;
-  target?: string;
-  /** `ok`, `denied` or `failed`; shown as-is when the gateway adds another. */
-  result: string;
-  ip?: string;
-  details: unknown;
-}
+export type AuditEvent = Omit<AuditEventJson, 'at'> & { at: number };
 
-function decodeEvent(x: unknown): AuditEvent {
-  const o = obj(x, 'audit event');
-  return {
-    id: str(o, 'id'),
-    at: optTime(o, 'at'),
-    actor: optStr(o, 'actor'),
-    action: str(o, 'action'),
-    target: optStr(o, 'target'),
-    result: optStr(o, 'result') ?? '',
-    ip: optStr(o, 'ip'),
-    details: o.details,
-  };
-}
+const AuditList = z.array(AuditEventJson);
 
 export interface AuditFilter {
   actor?: string;
@@ -40,7 +20,7 @@ export function listAudit(filter: AuditFilter, signal?: AbortSignal): Promise<Au
   if (filter.action) q.set('action', filter.action);
   if (filter.limit) q.set('limit', String(filter.limit));
   const query = q.toString();
-  return api(`/api/v1/admin/audit${query ? `?${query}` : ''}`, { decode: (x) => list(x, 'events', decodeEvent), signal });
+  return api(`/api/v1/admin/audit${query ? `?${query}` : ''}`, { decode: (x) => AuditList.parse(x).map((e) => ({ ...e, at: Date.parse(e.at) })), signal });
 }
 
 /** The same filters as a CSV download (header row id,at,actor,action,target,result,ip,details). */

@@ -1,57 +1,25 @@
-// Hosts (enrolled agents), their state changes, and one-time enrollment tokens for new ones.
+// Hosts (enrolled agents), their state changes, and one-time enrollment tokens for new ones,
+// decoded with the contract (contract/api/admin.ts); times become epoch milliseconds for the pages.
+import { z } from 'zod/mini';
+import { Enrollment as EnrollmentJson, HostListItem } from '../../../contract/api/admin.ts';
 import { api } from './client.ts';
-import { list, obj, optTime, str, strArray, type Json } from './decode.ts';
 
-export type HostState = 'online' | 'unreachable' | 'draining' | 'cordoned' | 'offline';
+import type { HostAction } from '../../../contract/api/admin.ts';
+export type { HostAction };
+export type { HostState } from '../../../contract/ids.ts';
 
-export interface Host {
-  id: string;
-  name: string;
-  /** As the gateway says; an unknown state is shown as-is rather than rejected. */
-  state: HostState | (string & {});
-  connected: boolean;
-  drivers: string[];
-  capacity: { desktops?: number; cpu?: number; memoryMb?: number };
-  /** Desktops on the host now (creating, running or stopping): its load. */
-  desktops?: number;
-  /** Of those, warm spares waiting for a user. */
-  spares?: number;
-  labels: Record<string, string>;
-  lastHeartbeatAt?: number;
-  createdAt?: number;
-}
+/** A host as the list answers it, with its times as epoch milliseconds (undefined: never). */
+export type Host = Omit<HostListItem, 'lastHeartbeatAt' | 'createdAt'> & { lastHeartbeatAt?: number; createdAt: number };
+export type Enrollment = { token: string; expiresAt: number };
 
-export interface Enrollment {
-  token: string;
-  expiresAt: number;
-}
-
-const count = (o: Json, key: string): number | undefined => (typeof o[key] === 'number' ? (o[key] as number) : undefined);
-
-function decodeHost(x: unknown): Host {
-  const o = obj(x, 'host');
-  const cap = typeof o.capacity === 'object' && o.capacity !== null ? (o.capacity as Json) : {};
-  const labels = typeof o.labels === 'object' && o.labels !== null ? (o.labels as Json) : {};
-  return {
-    id: str(o, 'id'),
-    name: str(o, 'name'),
-    state: str(o, 'state'),
-    connected: o.connected === true,
-    drivers: strArray(o, 'drivers'),
-    capacity: { desktops: count(cap, 'desktops'), cpu: count(cap, 'cpu'), memoryMb: count(cap, 'memoryMb') },
-    desktops: count(o, 'desktops'),
-    spares: count(o, 'spares'),
-    labels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)])),
-    lastHeartbeatAt: optTime(o, 'lastHeartbeatAt'),
-    createdAt: optTime(o, 'createdAt'),
-  };
-}
+const HostList = z.array(HostListItem);
 
 export function listHosts(signal?: AbortSignal): Promise<Host[]> {
-  return api('/api/v1/admin/hosts', { decode: (x) => list(x, 'hosts', decodeHost), signal });
+  return api('/api/v1/admin/hosts', {
+    decode: (x) => HostList.parse(x).map((h) => ({ ...h, lastHeartbeatAt: h.lastHeartbeatAt === null ? undefined : Date.parse(h.lastHeartbeatAt), createdAt: Date.parse(h.createdAt) })),
+    signal,
+  });
 }
-
-export type HostAction = 'drain' | 'cordon' | 'uncordon';
 
 export function changeHostState(id: string, action: HostAction): Promise<void> {
   return api(`/api/v1/admin/hosts/${encodeURIComponent(id)}/${action}`, { method: 'POST' });
@@ -65,10 +33,10 @@ export function createEnrollment(): Promise<Enrollment> {
   return api('/api/v1/admin/hosts/enrollments', {
     method: 'POST',
     decode: (x) => {
-      const o = obj(x, 'enrollment');
-      const expiresAt = optTime(o, 'expiresAt');
-      if (expiresAt === undefined) throw new TypeError('expiresAt: missing');
-      return { token: str(o, 'token'), expiresAt };
+      const e = EnrollmentJson.parse(x);
+      const expiresAt = Date.parse(e.expiresAt);
+      if (Number.isNaN(expiresAt)) throw new TypeError('expiresAt: not a time');
+      return { token: e.token, expiresAt };
     },
   });
 }

@@ -1,47 +1,22 @@
-// The last hour of gateway metrics for the admin dashboard (API.md "Administration"): one point
-// every `intervalS` seconds, oldest first.
+// The last hour of gateway metrics for the admin dashboard, decoded with the contract
+// (contract/api/admin.ts): one point every `intervalS` seconds, oldest first, and the live counts
+// now. Times become epoch milliseconds for the charts.
+import { MetricsHistory as MetricsHistoryJson, type MetricsNow as MetricsNowJson, type MetricsPoint as MetricsPointJson } from '../../../contract/api/admin.ts';
 import { api } from './client.ts';
-import { list, obj, optNum, optTime, type Json } from './decode.ts';
 
-export interface MetricsPoint {
-  at: number;
-  sessions: { starting: number; ready: number; ending: number; lost: number };
-  hostsOnline: number;
-  /** Launches during this interval. */
-  launches: number;
-  /** Seconds; null when there were no launches in the interval. */
-  launchP50S: number | null;
-  launchP90S: number | null;
-  relayBytesPerS: number;
-}
-
+export type MetricsPoint = Omit<MetricsPointJson, 'at'> & { at: number };
+export type MetricsNow = Omit<MetricsNowJson, 'at'> & { at: number };
 export interface MetricsHistory {
   intervalS: number;
   points: MetricsPoint[];
-}
-
-const count = (o: Json, key: string): number => optNum(o, key) ?? 0;
-const orNull = (o: Json, key: string): number | null => optNum(o, key) ?? null;
-
-export function decodeMetricsPoint(x: unknown): MetricsPoint {
-  const o = obj(x, 'metrics point');
-  const at = optTime(o, 'at');
-  if (at === undefined) throw new TypeError('at: not a time');
-  const s = typeof o.sessions === 'object' && o.sessions !== null ? (o.sessions as Json) : {};
-  return {
-    at,
-    sessions: { starting: count(s, 'starting'), ready: count(s, 'ready'), ending: count(s, 'ending'), lost: count(s, 'lost') },
-    hostsOnline: count(o, 'hostsOnline'),
-    launches: count(o, 'launches'),
-    launchP50S: orNull(o, 'launchP50S'),
-    launchP90S: orNull(o, 'launchP90S'),
-    relayBytesPerS: count(o, 'relayBytesPerS'),
-  };
+  /** Sessions by state and hosts online when the gateway answered: what the big numbers show. */
+  now: MetricsNow;
 }
 
 export function decodeMetricsHistory(x: unknown): MetricsHistory {
-  const o = obj(x, 'metrics history');
-  return { intervalS: optNum(o, 'intervalS') ?? 30, points: list(o.points, 'points', decodeMetricsPoint).sort((a, b) => a.at - b.at) };
+  const h = MetricsHistoryJson.parse(x);
+  const points = h.points.map((p) => ({ ...p, at: Date.parse(p.at) })).sort((a, b) => a.at - b.at);
+  return { intervalS: h.intervalS, points, now: { ...h.now, at: Date.parse(h.now.at) } };
 }
 
 export function getMetricsHistory(signal?: AbortSignal): Promise<MetricsHistory> {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { decodeHelpdeskSession } from './helpdesk.ts';
-import { decodeMetricsHistory } from './adminMetrics.ts';
 import { decodeShadow, decodeShadows, decodeShadowTicket } from './shadows.ts';
 
 const raw = {
@@ -48,28 +47,5 @@ describe('helpdesk session decoder', () => {
     const s = decodeHelpdeskSession({ id: 's-1', poolId: 'p-1', userId: 'u-1', state: 'ready', viewers: 0, username: null, displayName: null, poolName: null, hostName: null });
     expect(s).toMatchObject({ username: 'u-1', displayName: 'u-1', poolName: 'p-1', hostName: undefined, shadows: [] });
     expect(s.thumbnailUrl).toBe('/api/v1/helpdesk/sessions/s-1/thumbnail');
-  });
-});
-
-describe('metrics history decoder', () => {
-  it('reads points oldest first, keeping null percentiles', () => {
-    const h = decodeMetricsHistory({
-      intervalS: 30,
-      points: [
-        { at: '2026-01-01T10:00:30Z', sessions: { starting: 1, ready: 2, ending: 0, lost: 0 }, hostsOnline: 1, launches: 0, launchP50S: null, launchP90S: null, relayBytesPerS: 10 },
-        { at: '2026-01-01T10:00:00Z', sessions: { starting: 0, ready: 2, ending: 0, lost: 0 }, hostsOnline: 1, launches: 2, launchP50S: 3.5, launchP90S: 6, relayBytesPerS: 0 },
-      ],
-    });
-    expect(h.intervalS).toBe(30);
-    expect(h.points.map((p) => p.launches)).toEqual([2, 0]);
-    expect(h.points[1]).toMatchObject({ launchP50S: null, launchP90S: null, sessions: { starting: 1, ready: 2 } });
-  });
-});
-
-describe('audit export', () => {
-  it('carries the same filters with format=csv', async () => {
-    const { auditCsvUrl } = await import('./adminAudit.ts');
-    expect(auditCsvUrl({})).toBe('/api/v1/admin/audit?format=csv');
-    expect(auditCsvUrl({ actor: 'ada', action: 'shadow.request' })).toBe('/api/v1/admin/audit?format=csv&actor=ada&action=shadow.request');
   });
 });

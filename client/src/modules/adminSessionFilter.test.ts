@@ -3,7 +3,7 @@ import type { AdminSession } from '../api/admin.ts';
 import type { SessionNames } from '../components/admin/SessionsTable.tsx';
 import { filterAdminSessions } from './adminSessionFilter.ts';
 
-const s = (over: Partial<AdminSession>): AdminSession => ({ id: 's-1', poolId: 'p-1', userId: 'u-1', state: 'ready', viewers: 0, ...over });
+const s = (over: Partial<AdminSession>): AdminSession => ({ id: 's-1', poolId: 'p-1', userId: 'u-1', state: 'ready', viewers: 0, desktopId: null, username: null, poolName: null, hostName: null, ...over });
 const names: SessionNames = {
   user: (x) => x.username ?? x.userId,
   displayName: (x) => (x.username === 'zoe' ? 'Zoë Ñuñez' : undefined),

@@ -1,4 +1,5 @@
-// The dashboard's big numbers from the metrics history, and how it writes seconds and throughput.
+// The dashboard's big numbers: sessions and hosts as the gateway counts them now, launches and
+// traffic from the metrics history; and how it writes seconds and throughput.
 import type { MetricsHistory } from '../api/adminMetrics.ts';
 
 export interface DashboardTotals {
@@ -18,11 +19,12 @@ export function dashboardTotals(h: MetricsHistory): DashboardTotals {
   const last = h.points[h.points.length - 1];
   const withLaunches = [...h.points].reverse().find((p) => p.launchP50S !== null);
   return {
-    ready: last?.sessions.ready ?? 0,
-    starting: last?.sessions.starting ?? 0,
-    ending: last?.sessions.ending ?? 0,
-    lost: last?.sessions.lost ?? 0,
-    hostsOnline: last?.hostsOnline ?? 0,
+    // Live, not the last point: that may be a whole interval old (a desktop started since is missing).
+    ready: h.now.sessions.ready,
+    starting: h.now.sessions.starting,
+    ending: h.now.sessions.ending,
+    lost: h.now.sessions.lost,
+    hostsOnline: h.now.hostsOnline,
     launchesHour: h.points.reduce((n, p) => n + p.launches, 0),
     launchP50S: withLaunches?.launchP50S ?? null,
     launchP90S: withLaunches?.launchP90S ?? null,

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { HelpdeskSession } from '../api/helpdesk.ts';
 import type { Shadow } from '../api/shadows.ts';
 import { filterSessions, shadowSummary } from './helpdeskFilter.ts';
-import { dashboardTotals, formatMiBps, formatSeconds } from './dashboard.ts';
 
 const s = (over: Partial<HelpdeskSession>): HelpdeskSession => ({
   id: 's-1', poolId: 'p-1', userId: 'u-1', state: 'ready', viewers: 1, username: 'ada', displayName: 'Ada Lovelace',
@@ -26,22 +25,5 @@ describe('helpdesk search', () => {
     expect(shadowSummary(s({})).label).toBe('Not shadowed');
     expect(shadowSummary(s({ shadows: [sh({ state: 'pending' })] })).label).toBe('Request waiting (Hana)');
     expect(shadowSummary(s({ shadows: [sh({ mode: 'control' })] })).label).toBe('Controlled by Hana');
-  });
-});
-
-describe('dashboard totals', () => {
-  it('takes the latest point, sums launches and keeps the last known launch times', () => {
-    const p = (at: number, launches: number, p50: number | null) => ({ at, sessions: { starting: 0, ready: at, ending: 0, lost: 0 }, hostsOnline: 2, launches, launchP50S: p50, launchP90S: p50 === null ? null : p50 * 2, relayBytesPerS: 2097152 });
-    const t = dashboardTotals({ intervalS: 30, points: [p(1, 2, 4), p(2, 1, 3), p(3, 0, null)] });
-    expect(t).toMatchObject({ ready: 3, hostsOnline: 2, launchesHour: 3, launchP50S: 3, launchP90S: 6, relayBytesPerS: 2097152 });
-    expect(dashboardTotals({ intervalS: 30, points: [] })).toMatchObject({ ready: 0, launchP50S: null });
-  });
-
-  it('formats seconds and MiB/s', () => {
-    expect(formatSeconds(3.456)).toBe('3.5 s');
-    expect(formatSeconds(42.4)).toBe('42 s');
-    expect(formatMiBps(0)).toBe('0 MiB/s');
-    expect(formatMiBps(1048576 * 1.5)).toBe('1.5 MiB/s');
-    expect(formatMiBps(100)).toBe('<0.01 MiB/s');
   });
 });

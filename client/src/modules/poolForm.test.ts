@@ -5,6 +5,7 @@ import { changedFields, draftFromPool, inputFromDraft } from './poolForm.ts';
 const pool: AdminPool = {
   id: 'p-1', name: 'Ubuntu', description: '', driver: 'docker', protocol: 'vnc', image: 'deskport/ubuntu:24.04', cpu: 2, memoryMb: 4096,
   minWarm: 1, maxDesktops: 20, maxPerUser: 1, idleTimeoutS: 3600, graceS: 600, maxLifetimeS: 43200, persistence: 'pooled', placement: 'breadth', groups: ['g-1'], shadowWithoutConsent: false,
+  createdAt: 0,
 };
 
 describe('pool form', () => {
@@ -44,5 +45,14 @@ describe('pool form: helpdesk consent', () => {
     const result = inputFromDraft(draft);
     expect(result.ok && result.input.shadowWithoutConsent).toBe(true);
     if (result.ok) expect(changedFields(pool, result.input)).toEqual({ shadowWithoutConsent: true });
+  });
+});
+
+describe('pool form limits', () => {
+  it('checks the contract ranges the gateway checks', () => {
+    const r = inputFromDraft({ ...draftFromPool(pool), maxPerUser: '101', memoryMb: '10' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(Object.keys(r.errors).sort()).toEqual(['maxPerUser', 'memoryMb']);
+    expect(inputFromDraft(draftFromPool()).ok).toBe(false); // a new pool needs a name
   });
 });

@@ -1,6 +1,7 @@
-// The pool form's model: text the admin types ↔ the API's pool fields. Only checks what the form
-// must know to build a request (is it a number?); ranges and names are the gateway's to judge, and
-// its 400 details land on the same field names used here.
+// The pool form's model: text the admin types ↔ the API's pool fields. Checks the numbers it
+// builds and the contract's ranges (the gateway checks the same schema, contract/api/admin.ts);
+// the gateway's 400 details land on the same field names used here.
+import { PoolFields, POOL_DEFAULTS } from '../../../contract/api/admin.ts';
 import type { AdminPool, Driver, Persistence, Placement, PoolInput, Protocol } from '../api/adminPools.ts';
 import { splitDuration, toSeconds, type DurationInput } from './duration.ts';
 
@@ -24,17 +25,13 @@ export interface PoolDraft {
   shadowWithoutConsent: boolean;
 }
 
-/** The gateway's defaults for a new pool (server/http/routes/admin-fleet.ts POOL_DEFAULTS). */
-const NEW_POOL: Omit<AdminPool, 'id'> = {
-  name: '', description: '', driver: 'docker', protocol: 'vnc', image: null, cpu: null, memoryMb: null,
-  minWarm: 0, maxDesktops: 50, maxPerUser: 3, idleTimeoutS: 3600, graceS: 600, maxLifetimeS: 12 * 3600,
-  persistence: 'pooled', placement: 'breadth', groups: [], shadowWithoutConsent: false,
-};
+/** A new pool: the gateway's defaults (contract POOL_DEFAULTS). */
+const NEW_POOL: PoolInput = { name: '', driver: 'docker', protocol: 'vnc', ...POOL_DEFAULTS, groups: [] };
 
 /** Drivers that start desktops from an image or disk template. */
 export const usesImage = (driver: Driver): boolean => driver === 'docker' || driver === 'qemu';
 
-export function draftFromPool(pool?: AdminPool): PoolDraft {
+export function draftFromPool(pool?: PoolInput): PoolDraft {
   const p = pool ?? NEW_POOL;
   const text = (n: number | null): string => (n === null ? '' : String(n));
   return {
@@ -87,6 +84,9 @@ export function inputFromDraft(d: PoolDraft): DraftResult {
     groups: [...d.groups],
     shadowWithoutConsent: d.shadowWithoutConsent,
   };
+  // The contract's ranges, on fields whose text read as a number (or choice) above.
+  const checked = PoolFields.safeParse(input);
+  if (!checked.success) for (const issue of checked.error.issues) errors[String(issue.path[0] ?? 'name')] ??= issue.message;
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, input };
 }
 

@@ -1,4 +1,4 @@
-// Admin console, dashboard (/admin): the current totals as big numbers, and the last hour as small
+// Admin console, dashboard (/admin): the live counts (sessions, hosts) and the hour's totals as big numbers, and the last hour as small
 // charts (sessions by state, hosts online, launches per minute, launch time p50/p90, relay
 // throughput), from GET /admin/metrics/history, refreshed every 30 s.
 import { useCallback, useState } from 'preact/hooks';

@@ -36,7 +36,7 @@ export function AuditTable({ events }: { events: AuditEvent[] }) {
             <td class="nowrap">{e.actor ?? <span class="muted">—</span>}</td>
             <td class="mono nowrap">{e.action}</td>
             <td class="mono">
-              <span class="clamp-1 target" title={e.target}>
+              <span class="clamp-1 target" title={e.target ?? undefined}>
                 {e.target ?? <span class="muted">—</span>}
               </span>
             </td>

@@ -1,0 +1,63 @@
+// Pool administration: create, change and delete pools, each audited with the admin as actor.
+// Entitled groups must exist, names are unique, and a pool with live sessions is not deleted.
+import { POOL_DEFAULTS, type PoolCreate, type PoolPatch } from '../../contract/api/admin.ts';
+import type { Audit } from '../audit.ts';
+import type { AccessChanges } from '../auth/deps.ts';
+import type { Clock } from '../clock.ts';
+import { conflict, invalid, notFound } from '../errors.ts';
+import type { Pool, Store } from '../store/types.ts';
+import { newId } from '../util/random.ts';
+
+/** Who asks, for the audit trail. */
+export interface AdminActor {
+  actor: string;
+  ip: string | null;
+}
+
+export function createPoolAdmin(deps: { store: Store; audit: Audit; clock: Clock; access: AccessChanges }) {
+  const { store, audit, clock } = deps;
+
+  /** Entitled groups must exist: a typo would silently make a pool usable by nobody. */
+  async function checkGroups(ids: readonly string[] | undefined): Promise<void> {
+    if (!ids?.length) return;
+    const known = new Set((await store.listGroups()).map((g) => g.id));
+    const unknown = ids.filter((id) => !known.has(id));
+    if (unknown.length) throw invalid(`Please check the groups: no group has the id ${unknown.join(', ')}.`, [{ field: 'groups', problem: `unknown group id ${unknown.join(', ')}` }]);
+  }
+
+  return {
+    list: () => store.listPools(),
+    async get(id: string): Promise<Pool> {
+      const p = await store.getPool(id);
+      if (!p) throw notFound('pool');
+      return p;
+    },
+    async create(body: PoolCreate, by: AdminActor): Promise<Pool> {
+      await checkGroups(body.groups);
+      if (await store.getPoolByName(body.name)) throw conflict('name_taken', `A pool named “${body.name}” exists already.`);
+      const pool = await store.createPool({ ...POOL_DEFAULTS, ...body, groups: [...(body.groups ?? [])], id: newId('p'), createdAt: clock.now() });
+      await audit.record({ actor: by.actor, action: 'pool.create', target: pool.id, result: 'ok', ip: by.ip, details: { name: pool.name } });
+      return pool;
+    },
+    async update(id: string, patch: PoolPatch, by: AdminActor): Promise<Pool> {
+      await checkGroups(patch.groups);
+      if (patch.name !== undefined) {
+        const other = await store.getPoolByName(patch.name);
+        if (other && other.id !== id) throw conflict('name_taken', `A pool named “${patch.name}” exists already.`);
+      }
+      const pool = await store.updatePool(id, patch);
+      if (!pool) throw notFound('pool');
+      await audit.record({ actor: by.actor, action: 'pool.update', target: id, result: 'ok', ip: by.ip, details: { fields: Object.keys(patch) } });
+      // Fewer entitled groups: people left outside lose their desktops in this pool now (access.ts).
+      if (patch.groups !== undefined) await deps.access.poolChanged(id, { actor: by.actor, ip: by.ip, cause: 'pool.update' });
+      return pool;
+    },
+    async remove(id: string, by: AdminActor): Promise<void> {
+      if ((await store.countLiveSessions({ poolId: id })) > 0) throw conflict('pool_in_use', 'The pool has live sessions; end them first.');
+      if (!(await store.deletePool(id))) throw notFound('pool');
+      await audit.record({ actor: by.actor, action: 'pool.delete', target: id, result: 'ok', ip: by.ip, details: {} });
+    },
+  };
+}
+
+export type PoolAdmin = ReturnType<typeof createPoolAdmin>;
