@@ -62,8 +62,7 @@ export interface Agent {
 }
 
 interface Credential { hostId: string; credential: string }
-/** Where in its state dir an agent keeps the host credential it got when it enrolled. */
-export const CREDENTIAL_FILE = 'agent-credential.json';
+export const CREDENTIAL_FILE = 'agent-credential.json'; // in the state dir: the credential got at enrollment
 
 export function startAgent(o: AgentOptions): Agent {
   const log = o.log.child({ component: 'agent', name: o.name });
