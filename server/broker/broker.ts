@@ -1,6 +1,7 @@
 // The broker: launches, resumes and ends sessions, hands out display tickets, and tracks viewers.
 // Timers live in timers.ts, host reconciliation in hosts.ts. Launch path: DESIGN.md "Launch".
-import { conflict, forbidden, notFound, unavailable, DomainError } from '../errors.ts';
+import type { UserPool } from '../../contract/api/desktops.ts';
+import { conflict, forbidden, notFound, unavailable } from '../errors.ts';
 import type { Desktop, Pool, Session, TicketMode, User } from '../store/types.ts';
 import { newId } from '../util/random.ts';
 import { destroyDesktop, moveSession, type BrokerCtx } from './transitions.ts';
@@ -123,6 +124,17 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
       return sessionView(s, ctx.viewers.count(s.id));
     },
 
+    /** The pools this person may launch, as they see them. */
+    async poolsFor(user: User): Promise<UserPool[]> {
+      const pools = (await store.listPools()).filter((p) => entitled(user, p));
+      return pools.map((p) => ({ id: p.id, name: p.name, description: p.description, protocol: p.protocol, driver: p.driver, persistence: p.persistence, graceS: p.graceS, idleTimeoutS: p.idleTimeoutS, maxLifetimeS: p.maxLifetimeS }));
+    },
+
+    /** This person's own sessions, newest first. */
+    sessionsOf(user: User): Promise<Session[]> {
+      return store.listSessions({ userId: user.id, limit: 100 });
+    },
+
     /** POST /sessions: the user's live session in the pool (resume), else a new one. */
     launch(user: User, poolId: string, ip: string | null): Promise<{ session: Session; created: boolean }> {
       return serialized(user.id, () => launchNow(user, poolId, ip));
@@ -133,6 +145,13 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
       const s = await store.getSession(sessionId);
       if (!s || !maySee(user, s)) throw notFound('session');
       return s;
+    },
+
+    /** A person ends their own session; staff end others' sessions through the admin routes. */
+    async endOwn(user: User, sessionId: string, ip: string | null): Promise<void> {
+      const s = await broker.visible(user, sessionId);
+      if (s.userId !== user.id) throw notFound('session');
+      await broker.end(s.id, { username: user.username, ip }, 'user');
     },
 
     /** Ends a session; `message` (shown to its user) says why when it was not their own doing. */
@@ -167,7 +186,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
         // confirm that the id exists. Staff see every session anyway, so they get the hint.
         throw s && maySee(user, s) ? forbidden('Only the session owner may open it; helpdesk staff ask to shadow instead.') : notFound('session');
       }
-      if (s.state !== 'ready') throw new DomainError('conflict', 'session_not_ready', s.state === 'starting' ? 'The desktop is still starting; wait for it to be ready.' : `The session is ${s.state}; launch a new one.`);
+      if (s.state !== 'ready') throw conflict('session_not_ready', s.state === 'starting' ? 'The desktop is still starting; wait for it to be ready.' : `The session is ${s.state}; launch a new one.`);
       const t = await tickets.issue(user.id, s.id, mode);
       await ctx.audit.record({ actor: user.username, action: 'ticket.issue', target: s.id, result: 'ok', ip, details: { mode } });
       return t;
