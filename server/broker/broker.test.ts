@@ -221,16 +221,16 @@ describe('tickets', () => {
     const t = await broker.issueTicket(alice, s.id, 'view', null);
     const first = await broker.redeem(t.ticket, null);
     expect(first).toMatchObject({ ok: true, mode: 'view', userId: alice.id, session: { id: s.id } });
-    expect(await broker.redeem(t.ticket, null)).toMatchObject({ ok: false, status: 401 });
+    expect(await broker.redeem(t.ticket, null)).toMatchObject({ ok: false, kind: 'unauthenticated', code: 'ticket_unknown' });
   });
 
   it('expire after their TTL and refuse forgeries without touching the store', async () => {
     const s = await launchReady();
     const t = await broker.issueTicket(alice, s.id, 'control', null);
     clock.advance(30_001);
-    expect(await broker.redeem(t.ticket, null)).toMatchObject({ ok: false, status: 401 });
-    expect(await broker.redeem('dpk_' + 'A'.repeat(43), null)).toMatchObject({ ok: false, status: 401 });
-    expect(await broker.redeem('../../etc/passwd', null)).toMatchObject({ ok: false, status: 401 });
+    expect(await broker.redeem(t.ticket, null)).toMatchObject({ ok: false, kind: 'unauthenticated', code: 'ticket_unknown' });
+    expect(await broker.redeem('dpk_' + 'A'.repeat(43), null)).toMatchObject({ ok: false, kind: 'unauthenticated', code: 'ticket_unknown' });
+    expect(await broker.redeem('../../etc/passwd', null)).toMatchObject({ ok: false, kind: 'unauthenticated', code: 'ticket_malformed' });
     // Well-formed refusals are audited; junk is only counted (it would let anyone grow the audit log).
     const refusals = await store.listAudit({ action: 'ticket.refuse' });
     expect(refusals).toHaveLength(2);
@@ -240,11 +240,11 @@ describe('tickets', () => {
     const s = await launchReady();
     const t1 = await broker.issueTicket(alice, s.id, 'control', null);
     await store.updateUser(alice.id, { disabled: true });
-    expect(await broker.redeem(t1.ticket, null)).toMatchObject({ ok: false, status: 403 });
+    expect(await broker.redeem(t1.ticket, null)).toMatchObject({ ok: false, kind: 'forbidden', code: 'account_disabled' });
     await store.updateUser(alice.id, { disabled: false });
     const t2 = await broker.issueTicket(alice, s.id, 'control', null);
     await broker.end(s.id, { username: 'alice' }, 'user');
-    expect(await broker.redeem(t2.ticket, null)).toMatchObject({ ok: false, status: 403 });
+    expect(await broker.redeem(t2.ticket, null)).toMatchObject({ ok: false, kind: 'forbidden', code: 'session_not_ready' });
     expect(await code(broker.issueTicket(alice, s.id, 'control', null))).toBe('conflict session_not_ready');
   });
 });

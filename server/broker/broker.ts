@@ -1,5 +1,6 @@
 // The broker: launches, resumes and ends sessions, hands out display tickets, and tracks viewers.
 // Timers live in timers.ts, host reconciliation in hosts.ts. Launch path: DESIGN.md "Launch".
+import { DisplayClose } from '../../contract/display.ts';
 import type { UserPool } from '../../contract/api/desktops.ts';
 import { conflict, forbidden, notFound, unavailable } from '../errors.ts';
 import type { Desktop, Pool, Session, TicketMode, User } from '../store/types.ts';
@@ -11,11 +12,13 @@ import type { Shadows } from './shadows.ts';
 import { TICKET_PATTERN, type Tickets } from './tickets.ts';
 import { sessionView, type SessionView } from './views.ts';
 
-export const CLOSE_SESSION_ENDED = 4000;
-
 export function entitled(user: User, pool: Pool): boolean {
   return pool.groups.length === 0 || pool.groups.some((g) => user.groups.includes(g));
 }
+
+/** Why a display ticket was refused: who is at fault (no valid ticket, or no right to the desktop now) and a stable code. */
+export interface Refusal { ok: false; kind: 'unauthenticated' | 'forbidden'; code: string; reason: string }
+export type Redemption = { ok: true; session: Session; desktop: Desktop; mode: TicketMode; userId: string; shadowId?: string } | Refusal;
 
 export interface Actor { username: string; ip?: string | null }
 
@@ -165,7 +168,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
         const ending = await moveSession(ctx, s, 'ending');
         if (!ending) continue;
         await shadows?.endAllFor(s.id);
-        ctx.viewers.closeAll(s.id, CLOSE_SESSION_ENDED, 'the session ended');
+        ctx.viewers.closeAll(s.id, DisplayClose.SessionEnded, 'the session ended');
         const d = s.desktopId ? await store.getDesktop(s.desktopId) : null;
         // A desktop whose create is in flight here is destroyed by provision() when it sees the end.
         if (d && !ctx.creating.has(d.id)) await destroyDesktop(ctx, d);
@@ -192,34 +195,34 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
       return t;
     },
 
-    /** At the display upgrade: consumes the ticket and returns what to connect to, or a refusal. */
-    async redeem(ticket: string, ip: string | null): Promise<{ ok: true; session: Session; desktop: Desktop; mode: TicketMode; userId: string; shadowId?: string } | { ok: false; status: 401 | 403; reason: string }> {
+    /** At the display upgrade: consumes the ticket and returns what to connect to, or why not (the display edge maps it to a status). */
+    async redeem(ticket: string, ip: string | null): Promise<Redemption> {
       if (!TICKET_PATTERN.test(ticket)) {
         // Junk costs no query and no audit row (anyone can send it); the metric still counts it.
         ctx.metrics.ticketRejected('malformed ticket');
-        return { ok: false, status: 401, reason: 'malformed ticket' };
+        return { ok: false, kind: 'unauthenticated', code: 'ticket_malformed', reason: 'malformed ticket' };
       }
       const t = await tickets.consume(ticket);
-      const refuse = async (status: 401 | 403, reason: string, details: Record<string, unknown> = {}) => {
+      const refuse = async (kind: Refusal['kind'], code: string, reason: string) => {
         ctx.metrics.ticketRejected(reason);
-        await ctx.audit.record({ actor: null, action: 'ticket.refuse', target: t?.sessionId ?? null, result: 'denied', ip, details: { reason, ...details } });
-        return { ok: false as const, status, reason };
+        await ctx.audit.record({ actor: null, action: 'ticket.refuse', target: t?.sessionId ?? null, result: 'denied', ip, details: { reason } });
+        return { ok: false as const, kind, code, reason };
       };
-      if (!t) return refuse(401, 'unknown, used or expired ticket');
+      if (!t) return refuse('unauthenticated', 'ticket_unknown', 'unknown, used or expired ticket');
       const [s, user] = await Promise.all([store.getSession(t.sessionId), store.getUser(t.userId)]);
-      if (!user || user.disabled) return refuse(403, 'the ticket holder may no longer sign in');
-      if (!s || s.state !== 'ready' || !s.desktopId) return refuse(403, 'the session is not ready');
+      if (!user || user.disabled) return refuse('forbidden', 'account_disabled', 'the ticket holder may no longer sign in');
+      if (!s || s.state !== 'ready' || !s.desktopId) return refuse('forbidden', 'session_not_ready', 'the session is not ready');
       const d = await store.getDesktop(s.desktopId);
-      if (!d || d.state !== 'running') return refuse(403, 'the desktop is not running');
+      if (!d || d.state !== 'running') return refuse('forbidden', 'desktop_not_running', 'the desktop is not running');
       if (t.userId === s.userId) {
         // Taking access away ends the session (access.ts); this closes the gap while it is ending.
         const pool = await store.getPool(s.poolId);
-        if (!pool || !entitled(user, pool)) return refuse(403, 'the ticket holder no longer has access to this pool');
+        if (!pool || !entitled(user, pool)) return refuse('forbidden', 'access_revoked', 'the ticket holder no longer has access to this pool');
         return { ok: true, session: s, desktop: d, mode: t.mode, userId: t.userId };
       }
       // Anyone else's ticket rides on a shadow the owner approved, in exactly that mode.
       const shadow = shadows?.approvedFor(t.userId, s.id, t.mode);
-      if (!shadow) return refuse(403, 'no approved shadow for this ticket');
+      if (!shadow) return refuse('forbidden', 'shadow_not_approved', 'no approved shadow for this ticket');
       return { ok: true, session: s, desktop: d, mode: t.mode, userId: t.userId, shadowId: shadow.id };
     },
 

@@ -5,7 +5,7 @@ import type { DesktopProgressEvent, DesktopStateEvent, Hello } from '../../contr
 import { ALL_ROWS, type Desktop, type Host } from '../store/types.ts';
 import type { Broker } from './broker.ts';
 import { destroyDesktop, moveDesktop, moveSession, type BrokerCtx } from './transitions.ts';
-import { CLOSE_SESSION_ENDED } from './broker.ts';
+import { DisplayClose } from '../../contract/display.ts';
 
 export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
   const { store, clock, log } = ctx;
@@ -13,7 +13,7 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
 
   async function endSessionsOn(desktopId: string, error: string): Promise<void> {
     for (const s of await store.listSessions({ state: ['starting', 'ready', 'lost'], desktopId })) {
-      ctx.viewers.closeAll(s.id, CLOSE_SESSION_ENDED, 'the desktop stopped');
+      ctx.viewers.closeAll(s.id, DisplayClose.SessionEnded, 'the desktop stopped');
       if (s.state === 'starting') await moveSession(ctx, s, 'failed', { error });
       else await broker.end(s.id, system, 'desktop_vanished', `${error} Launch it again; anything unsaved in it is lost.`);
     }

@@ -3,6 +3,7 @@
 // requester get tickets in the approved mode only; ending closes the shadow's display at once.
 // Requests live in memory (a shadow does not outlive the display sockets of this gateway); every
 // step is audited.
+import { DisplayClose } from '../../contract/display.ts';
 import type { ShadowState, ShadowView } from '../../contract/api/desktops.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
 import type { Pool, Session, TicketMode, User } from '../store/types.ts';
@@ -29,7 +30,6 @@ export interface Shadow {
   endedAt: number | null;
 }
 
-export const CLOSE_SHADOW_ENDED = 4001;
 const PENDING_TTL_MS = 5 * 60_000;
 const KEEP_ENDED_MS = 10 * 60_000;
 const MAX_ACTIVE_PER_SESSION = 8;
@@ -61,7 +61,7 @@ export function createShadows(ctx: BrokerCtx) {
     const now = clock.now();
     if (to === 'approved' || to === 'denied') s.decidedAt = now;
     if (to === 'ended' || to === 'denied') s.endedAt = now;
-    if (to === 'ended') ctx.viewers.closeShadow(s.sessionId, s.id, CLOSE_SHADOW_ENDED, 'the shadow session ended');
+    if (to === 'ended') ctx.viewers.closeShadow(s.sessionId, s.id, DisplayClose.ShadowEnded, 'the shadow session ended');
     emit(s);
   }
   const active = (sessionId: string) => [...byId.values()].filter((s) => s.sessionId === sessionId && (s.state === 'pending' || s.state === 'approved'));
