@@ -1,3 +1,4 @@
+import { DisplayClose } from '../../../../contract/display.ts';
 import type RFB from '@novnc/novnc';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SessionState } from '../../api/types.ts';
@@ -129,7 +130,7 @@ describe('viewer connection', () => {
     conn.dispose();
   });
 
-  for (const [code, title] of [[4010, 'Your account was disabled'], [4011, 'You no longer have access to this desktop']] as const) {
+  for (const [code, title] of [[DisplayClose.AccountDisabled, 'Your account was disabled'], [DisplayClose.AccessRevoked, 'You no longer have access to this desktop']] as const) {
     it(`ends with "${title}" and never reconnects when the gateway closes the display with ${code}`, async () => {
       const { conn, states } = connect();
       await vi.waitFor(() => expect(FakeRfb.made).toHaveLength(1));
@@ -149,7 +150,7 @@ describe('viewer connection', () => {
     const { conn, states } = connect();
     await vi.waitFor(() => expect(FakeRfb.made).toHaveLength(1));
     FakeRfb.made[0]!.open();
-    FakeRfb.made[0]!.socket.closeWith(4503);
+    FakeRfb.made[0]!.socket.closeWith(DisplayClose.DesktopUnreachable);
     FakeRfb.made[0]!.drop();
     expect(last(states)).toBe('reconnecting');
     await vi.waitFor(() => expect(FakeRfb.made).toHaveLength(2), { timeout: 2000 });

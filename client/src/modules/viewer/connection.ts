@@ -26,7 +26,7 @@ export interface TicketSource {
   /** Runs before every attempt. */
   preflight(): Promise<Preflight>;
   ticket(): Promise<Ticket>;
-  /** WebSocket close codes that end the viewer for good, with what to say (e.g. 4001 for a shadow).
+  /** WebSocket close codes that end the viewer for good, with what to say (e.g. DisplayClose.ShadowEnded for a shadow).
    *  The access codes (account disabled, access revoked) end every viewer without being listed. */
   endCodes?: Readonly<Record<number, string>>;
   /** False for a shadow: it must not resize the owner's screen. */
