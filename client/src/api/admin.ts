@@ -1,7 +1,8 @@
 // Administration endpoints used by the admin console (API.md "Administration").
 import { api } from './client.ts';
 import { bool, list, obj, optStr, str, strArray, unwrap, type Json } from './decode.ts';
-import { sessionFields, type Role, type Session } from './types.ts';
+import { sessionFields, type Session } from './desktops.ts';
+import type { Role } from './types.ts';
 
 export interface AdminUser {
   id: string;

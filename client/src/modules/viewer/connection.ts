@@ -6,8 +6,7 @@
 // (modules/viewer/shadowTicketSource).
 import type RFB from '@novnc/novnc';
 import { isApiError } from '../../api/client.ts';
-import { createTicket, getSession } from '../../api/desktops.ts';
-import { isFinal, type Session, type Ticket } from '../../api/types.ts';
+import { createTicket, getSession, isFinal, type Session, type Ticket } from '../../api/desktops.ts';
 import { backoffDelay } from '../backoff.ts';
 import { publishDebug, type RfbDebugState } from './debugHook.ts';
 import { accessEndedNote } from './disconnectNote.ts';
