@@ -3,22 +3,17 @@
 // pool's groups change. The real displays are checked end to end in test/integration/access.test.ts.
 import { DisplayClose } from '../../contract/display.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAudit } from '../audit.ts';
 import { ManualClock } from '../clock.ts';
-import { silentLogger } from '../log.ts';
-import type { AgentRequest } from '../../contract/agent-v1.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { Pool, Store, TicketMode, User } from '../store/types.ts';
 import type { AccessChanges } from '../auth/deps.ts';
 import { createAccessGuard } from './access.ts';
 import { createBroker, type Broker } from './broker.ts';
+import { ScriptedHosts, testBrokerCtx } from './testing.ts';
 import type { BrokerCtx } from './transitions.ts';
-import { SessionEvents } from './session-events.ts';
 import { createShadows, type Shadows } from './shadows.ts';
 import { createTickets } from './tickets.ts';
-import { Viewers } from './viewers.ts';
 
-const settle = () => new Promise((r) => setTimeout(r, 5));
 const by = { actor: 'root', ip: '127.0.0.1', cause: 'test' };
 
 let store: Store;
@@ -40,18 +35,14 @@ function display(sessionId: string, user: User, mode: TicketMode = 'control', sh
 
 async function launchReady(user: User) {
   const { session } = await broker.launch(user, pool.id, null);
-  await settle();
+  await broker.idle();
   return (await store.getSession(session.id))!;
 }
 
 beforeEach(async () => {
   store = openSqliteStore({ file: ':memory:' });
   const clock = new ManualClock();
-  const hosts = { request: async (_h: string, _b: Omit<AgentRequest, 'id'>) => ({}), isConnected: () => true };
-  ctx = {
-    store, clock, log: silentLogger(), audit: createAudit(store, silentLogger()), hosts, events: new SessionEvents(), viewers: new Viewers(), stopping: false, creating: new Set(),
-    metrics: { launchSeconds: () => undefined, sessionEnded: () => undefined, ticketRejected: () => undefined },
-  };
+  ctx = testBrokerCtx(store, clock, new ScriptedHosts());
   shadows = createShadows(ctx);
   broker = createBroker(ctx, createTickets({ store, clock, ttlS: 30 }), shadows);
   guard = createAccessGuard({ store, audit: ctx.audit, log: ctx.log, viewers: ctx.viewers, shadows, endSession: broker.end });

@@ -6,6 +6,7 @@ import { conflict, forbidden, notFound, unavailable } from '../errors.ts';
 import type { Desktop, Pool, Session, TicketMode, User } from '../store/types.ts';
 import { newId } from '../util/random.ts';
 import { destroyDesktop, moveSession, type BrokerCtx } from './transitions.ts';
+import { Background } from './background.ts';
 import { pickHost, startDesktop } from './desktops.ts';
 import type { ProgressStep } from './session-events.ts';
 import type { Shadows } from './shadows.ts';
@@ -29,6 +30,7 @@ export function maySee(user: User, s: Session): boolean {
 
 export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows) {
   const { store, clock, log } = ctx;
+  const background = new Background();
   const progress = (sessionId: string, step: ProgressStep, message: string) =>
     ctx.events.emit(sessionId, { kind: 'progress', step, message, at: clock.now() });
 
@@ -106,7 +108,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
       ctx.metrics.launchSeconds((clock.now() - now) / 1000, true);
     } else {
       progress(session.id, 'placing', 'Found a host with room.');
-      void provision(session, pool, user, hostId!);
+      void background.run(provision(session, pool, user, hostId!));
     }
     return { session, created: true };
   }
@@ -123,6 +125,9 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
   }
 
   const broker = {
+    /** Resolves once every desktop this broker started provisioning is ready or failed. */
+    idle: () => background.idle(),
+
     view(s: Session): SessionView {
       return sessionView(s, ctx.viewers.count(s.id));
     },

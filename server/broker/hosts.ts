@@ -90,8 +90,9 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
     },
 
     /** A create in flight reports a step: show it on the launching session's progress. */
-    desktopProgress(hostId: string, e: DesktopProgressEvent): void {
-      void store.listSessions({ state: ['starting'], desktopId: e.desktopId, hostId }).then(([s]) => {
+    /** Forwards a host's create step to the launching session (the promise is for tests; the hub does not wait). */
+    desktopProgress(hostId: string, e: DesktopProgressEvent): Promise<void> {
+      return store.listSessions({ state: ['starting'], desktopId: e.desktopId, hostId }).then(([s]) => {
         if (s) ctx.events.emit(s.id, { kind: 'progress', step: e.step, message: e.message, at: clock.now() });
       }, (err) => log.warn({ err }, 'progress forwarding failed'));
     },
