@@ -1,4 +1,164 @@
 // Desktops for the signed-in user, the helpdesk and shadowing (sessions, tickets, events, shadows): request and response schemas and the route descriptions of /api/v1 (contract/api/route.ts).
+// Times in answers are ISO 8601 strings, except `at` of a progress event (epoch milliseconds).
+import { z } from 'zod/mini';
+import { DRIVERS, PROTOCOLS, SESSION_STATES } from '../ids.ts';
 import type { RouteDoc } from './route.ts';
 
-export const ROUTES: readonly RouteDoc[] = [];
+const Iso = z.string();
+
+export const TICKET_MODES = ['control', 'view'] as const;
+export const TicketMode = z.enum(TICKET_MODES);
+export type TicketMode = z.infer<typeof TicketMode>;
+
+/** A session as its owner (and staff) see it. */
+export const SessionView = z.object({
+  id: z.string(),
+  poolId: z.string(),
+  userId: z.string(),
+  state: z.enum(SESSION_STATES),
+  hostId: z.optional(z.string()),
+  createdAt: Iso,
+  readyAt: z.optional(Iso),
+  endedAt: z.optional(Iso),
+  /** Display sockets open on the session. */
+  viewers: z.number(),
+  /** Why the session failed or was ended by someone else, for its user. */
+  error: z.optional(z.string()),
+});
+export type SessionView = z.infer<typeof SessionView>;
+
+export const SessionAnswer = z.object({ session: SessionView });
+export type SessionAnswer = z.infer<typeof SessionAnswer>;
+export const SessionList = z.array(SessionAnswer);
+
+/** A pool as the people entitled to it see it (GET /pools). */
+export const UserPool = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  protocol: z.enum(PROTOCOLS),
+  driver: z.enum(DRIVERS),
+  /** `personal` keeps the person's home between desktops; `pooled` starts fresh. */
+  persistence: z.enum(['pooled', 'personal']),
+  /** How long a desktop waits for its user after the last viewer left (seconds). */
+  graceS: z.number(),
+  /** No input for this long ends the desktop (seconds; 0 = never). */
+  idleTimeoutS: z.number(),
+  /** The longest a desktop may run (seconds; 0 = never). */
+  maxLifetimeS: z.number(),
+});
+export type UserPool = z.infer<typeof UserPool>;
+export const UserPoolList = z.array(UserPool);
+
+export const LaunchBody = z.strictObject({ poolId: z.string().check(z.minLength(1), z.maxLength(64)) });
+export type LaunchBody = z.infer<typeof LaunchBody>;
+
+export const TicketBody = z.strictObject({ mode: z._default(TicketMode, 'control') });
+export type TicketBody = z.infer<typeof TicketBody>;
+
+/** A one-time display ticket: open `url` as a WebSocket within a few seconds. */
+export const TicketAnswer = z.object({ ticket: z.string(), url: z.string(), protocol: z.literal('vnc'), mode: TicketMode, expiresAt: Iso });
+export type TicketAnswer = z.infer<typeof TicketAnswer>;
+
+export const SHADOW_STATES = ['pending', 'approved', 'denied', 'ended'] as const;
+export type ShadowState = (typeof SHADOW_STATES)[number];
+
+export const ShadowView = z.object({
+  id: z.string(),
+  sessionId: z.string(),
+  requesterId: z.string(),
+  requesterName: z.string(),
+  requesterDisplayName: z.string(),
+  mode: TicketMode,
+  reason: z.string(),
+  state: z.enum(SHADOW_STATES),
+  /** `pool`: approved without asking, because the pool allows view shadowing without consent. */
+  consent: z.enum(['owner', 'pool']),
+  createdAt: Iso,
+  decidedAt: z.optional(Iso),
+  endedAt: z.optional(Iso),
+});
+export type ShadowView = z.infer<typeof ShadowView>;
+
+export const ShadowAnswer = z.object({ shadow: ShadowView });
+export const ShadowList = z.array(ShadowAnswer);
+
+export const ShadowBody = z.strictObject({
+  mode: TicketMode,
+  reason: z.string().check(z.trim(), z.minLength(3, 'must say why (at least 3 characters)'), z.maxLength(500)),
+});
+export type ShadowBody = z.infer<typeof ShadowBody>;
+
+export const HelpdeskSession = z.object({
+  ...SessionView.shape,
+  username: z.nullable(z.string()),
+  displayName: z.nullable(z.string()),
+  poolName: z.nullable(z.string()),
+  hostName: z.nullable(z.string()),
+  thumbnailUrl: z.string(),
+  shadows: z.array(ShadowView),
+});
+export type HelpdeskSession = z.infer<typeof HelpdeskSession>;
+export const HelpdeskSessionList = z.array(HelpdeskSession);
+
+// Events of GET /sessions/:id/events (server-sent events: `event: <name>`, `data: <json>`).
+export const PROGRESS_STEPS = ['queued', 'placing', 'creating', 'pulling', 'starting', 'waiting_display', 'ready'] as const;
+export type ProgressStep = (typeof PROGRESS_STEPS)[number];
+/** `event: progress`. Steps are any short name, so that steps added later still show (with their message). */
+export const ProgressEvent = z.object({ step: z.string().check(z.regex(/^[a-z][a-z0-9_.-]{0,47}$/i)), message: z.string(), at: z.number() });
+export type ProgressEvent = z.infer<typeof ProgressEvent>;
+/** `event: state`: the session changed (first event of every stream, too). */
+export const StateEvent = SessionAnswer;
+/** `event: shadow`: a shadow request of the session changed. */
+export const ShadowEvent = ShadowAnswer;
+/** `event: error`: the gateway closed this stream (a newer one of the same person took its place). */
+export const StreamErrorEvent = z.object({ message: z.string() });
+export const SESSION_EVENTS = { state: StateEvent, progress: ProgressEvent, shadow: ShadowEvent, error: StreamErrorEvent } as const;
+
+const sessionRoute = { errors: { 404: ['not_found'] } } as const;
+const staffOnly = ['forbidden'] as const;
+
+export const ROUTES: readonly RouteDoc[] = [
+  { method: 'get', path: '/pools', summary: 'Pools the signed-in person may launch', audience: 'user', ok: { status: 200, schema: UserPoolList } },
+  {
+    method: 'post', path: '/sessions', summary: 'Launch a desktop, or resume the live one in the pool', audience: 'user', body: LaunchBody,
+    description: 'Answers 201 with a new session (it starts in the background: follow /sessions/:id/events), or 200 with the live session the person already has in this pool.',
+    ok: { status: 201, schema: SessionAnswer },
+    errors: { 404: ['not_found'], 409: ['limit_reached', 'pool_full'], 503: ['no_capacity'] },
+  },
+  { method: 'get', path: '/sessions', summary: "The signed-in person's sessions, newest first (at most 100)", audience: 'user', ok: { status: 200, schema: SessionList } },
+  { method: 'get', path: '/sessions/:id', summary: 'One session', audience: 'user', ok: { status: 200, schema: SessionAnswer }, ...sessionRoute },
+  {
+    method: 'get', path: '/sessions/:id/events', summary: "A session's launch progress, state and shadow changes as server-sent events", audience: 'user',
+    description: 'Events: `state` ({session}, first and on every change), `progress` ({step, message, at}), `shadow` ({shadow}), `error` ({message}, when a newer stream of the same person replaced this one). The stream ends when the session ends or fails.',
+    ok: { status: 200, contentType: 'text/event-stream' },
+    errors: { 404: ['not_found'], 429: ['too_many_streams'] },
+  },
+  {
+    method: 'post', path: '/sessions/:id/tickets', summary: 'A one-time display ticket for one of your sessions', audience: 'user', body: TicketBody,
+    ok: { status: 201, schema: TicketAnswer },
+    errors: { 403: ['forbidden'], 404: ['not_found'], 409: ['session_not_ready'] },
+  },
+  { method: 'delete', path: '/sessions/:id', summary: 'End one of your sessions', audience: 'user', ok: { status: 204 }, ...sessionRoute },
+  { method: 'get', path: '/helpdesk/sessions', summary: 'Running sessions with names, thumbnails and shadows', audience: 'helpdesk', ok: { status: 200, schema: HelpdeskSessionList }, errors: { 403: staffOnly } },
+  { method: 'get', path: '/helpdesk/sessions/:id/thumbnail', summary: "A small PNG of a running session's screen", audience: 'helpdesk', ok: { status: 200, contentType: 'image/png' }, errors: { 403: staffOnly, 404: ['not_found'] } },
+  {
+    method: 'post', path: '/sessions/:id/shadow', summary: "Ask to see (or control) a person's desktop", audience: 'helpdesk', body: ShadowBody,
+    description: 'The owner answers through /shadows/:id/approve or /deny; a pool may let `view` through without asking.',
+    ok: { status: 201, schema: ShadowAnswer },
+    errors: { 403: staffOnly, 404: ['not_found'], 409: ['session_not_ready', 'own_session', 'too_many_shadows'] },
+  },
+  { method: 'get', path: '/sessions/:id/shadows', summary: "A session's pending and approved shadows", audience: 'user', ok: { status: 200, schema: ShadowList }, ...sessionRoute },
+  { method: 'get', path: '/shadows/:id', summary: 'One shadow request (its owner, requester or an admin)', audience: 'user', ok: { status: 200, schema: ShadowAnswer }, errors: { 404: ['not_found'] } },
+  ...(['approve', 'deny'] as const).map((answer): RouteDoc => ({
+    method: 'post', path: `/shadows/:id/${answer}`, summary: `${answer === 'approve' ? 'Allow' : 'Refuse'} a shadow request (the session's owner)`, audience: 'user',
+    ok: { status: 200, schema: ShadowAnswer },
+    errors: { 403: ['forbidden'], 404: ['not_found'], 409: ['already_answered'] },
+  })),
+  { method: 'post', path: '/shadows/:id/end', summary: 'End a shadow (its owner, requester or an admin)', audience: 'user', ok: { status: 200, schema: ShadowAnswer }, errors: { 404: ['not_found'] } },
+  {
+    method: 'post', path: '/shadows/:id/tickets', summary: 'A display ticket for an approved shadow, in its mode (the requester)', audience: 'helpdesk',
+    ok: { status: 201, schema: TicketAnswer },
+    errors: { 403: ['forbidden'], 404: ['not_found'], 409: ['shadow_pending', 'shadow_not_approved'] },
+  },
+];

@@ -1,23 +1,19 @@
 // The access guard over a real in-memory SQLite store, the real broker and shadows, and a SCRIPTED
 // FAKE host control (no desktops): who loses what when an account, its groups or roles, or a
 // pool's groups change. The real displays are checked end to end in test/integration/access.test.ts.
+import { DisplayClose } from '../../contract/display.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAudit } from '../audit.ts';
 import { ManualClock } from '../clock.ts';
-import { silentLogger } from '../log.ts';
-import type { AgentRequest } from '../../contract/agent-v1.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { Pool, Store, TicketMode, User } from '../store/types.ts';
 import type { AccessChanges } from '../auth/deps.ts';
-import { CLOSE_ACCESS_REVOKED, CLOSE_ACCOUNT_DISABLED, createAccessGuard } from './access.ts';
-import { CLOSE_SESSION_ENDED, createBroker, type Broker } from './broker.ts';
+import { createAccessGuard } from './access.ts';
+import { createBroker, type Broker } from './broker.ts';
+import { ScriptedHosts, testBrokerCtx } from './testing.ts';
 import type { BrokerCtx } from './transitions.ts';
-import { SessionEvents } from './session-events.ts';
 import { createShadows, type Shadows } from './shadows.ts';
 import { createTickets } from './tickets.ts';
-import { Viewers } from './viewers.ts';
 
-const settle = () => new Promise((r) => setTimeout(r, 5));
 const by = { actor: 'root', ip: '127.0.0.1', cause: 'test' };
 
 let store: Store;
@@ -39,18 +35,14 @@ function display(sessionId: string, user: User, mode: TicketMode = 'control', sh
 
 async function launchReady(user: User) {
   const { session } = await broker.launch(user, pool.id, null);
-  await settle();
+  await broker.idle();
   return (await store.getSession(session.id))!;
 }
 
 beforeEach(async () => {
   store = openSqliteStore({ file: ':memory:' });
   const clock = new ManualClock();
-  const hosts = { request: async (_h: string, _b: Omit<AgentRequest, 'id'>) => ({}), isConnected: () => true };
-  ctx = {
-    store, clock, log: silentLogger(), audit: createAudit(store, silentLogger()), hosts, events: new SessionEvents(), viewers: new Viewers(), stopping: false, creating: new Set(),
-    metrics: { launchSeconds: () => undefined, sessionEnded: () => undefined, ticketRejected: () => undefined },
-  };
+  ctx = testBrokerCtx(store, clock, new ScriptedHosts());
   shadows = createShadows(ctx);
   broker = createBroker(ctx, createTickets({ store, clock, ttlS: 30 }), shadows);
   guard = createAccessGuard({ store, audit: ctx.audit, log: ctx.log, viewers: ctx.viewers, shadows, endSession: broker.end });
@@ -80,7 +72,7 @@ describe('the access guard', () => {
     await store.updateUser(alice.id, { disabled: true });
     await guard.userChanged(alice.id, by);
 
-    expect(aliceView.closed).toEqual([[CLOSE_ACCOUNT_DISABLED, 'your account was disabled']]);
+    expect(aliceView.closed).toEqual([[DisplayClose.AccountDisabled, 'your account was disabled']]);
     expect(bobView.closed).toEqual([]);
     expect(await store.getSession(mine.id)).toMatchObject({ state: 'ended', error: 'Your account was disabled by an administrator.' });
     expect((await store.getSession(theirs.id))?.state).toBe('ready');
@@ -101,7 +93,7 @@ describe('the access guard', () => {
     await store.updateUser(alice.id, { groups: ['g-ops'] });
     await guard.userChanged(alice.id, by);
 
-    expect(aliceView.closed).toEqual([[CLOSE_ACCESS_REVOKED, 'you no longer have access to this desktop']]);
+    expect(aliceView.closed).toEqual([[DisplayClose.AccessRevoked, 'you no longer have access to this desktop']]);
     expect(bobView.closed).toEqual([]);
     expect((await store.getSession(mine.id))?.state).toBe('ended');
     expect((await store.getSession(theirs.id))?.state).toBe('ready');
@@ -129,7 +121,7 @@ describe('the access guard', () => {
     await store.updateUser(hank.id, { roles: ['user'] });
     await guard.userChanged(hank.id, by);
 
-    expect(shadowView.closed[0]).toEqual([CLOSE_ACCESS_REVOKED, 'you no longer have the helpdesk role']);
+    expect(shadowView.closed[0]).toEqual([DisplayClose.AccessRevoked, 'you no longer have the helpdesk role']);
     expect(shadows.get(bob, sh.id).state).toBe('ended');
     expect(ownerView.closed).toEqual([]);
     expect((await store.getSession(s.id))?.state).toBe('ready');
@@ -138,7 +130,7 @@ describe('the access guard', () => {
     const again = await shadows.request({ ...hank, roles: ['helpdesk'] }, s, pool, 'view', 'ticket #2', null);
     const second = display(s.id, hank, 'view', again.id);
     await guard.userChanged(hank.id, by);
-    expect(second.closed[0]).toEqual([CLOSE_ACCOUNT_DISABLED, 'your account was disabled']);
+    expect(second.closed[0]).toEqual([DisplayClose.AccountDisabled, 'your account was disabled']);
     expect(shadows.get(bob, again.id).state).toBe('ended');
     expect(ownerView.closed).toEqual([]);
   });
@@ -148,7 +140,7 @@ describe('the access guard', () => {
     const v = display(mine.id, alice);
     await store.deleteUser(alice.id);
     await guard.userChanged(alice.id, by);
-    expect(v.closed).toEqual([[CLOSE_ACCOUNT_DISABLED, 'your account was deleted']]);
+    expect(v.closed).toEqual([[DisplayClose.AccountDisabled, 'your account was deleted']]);
     expect((await store.getSession(mine.id))?.state).toBe('ended');
     expect((await store.listAudit({ action: 'user.access_revoked' }))[0]?.details).toMatchObject({ reason: 'deleted' });
   });
@@ -158,6 +150,6 @@ describe('the access guard', () => {
     const other = display(s.id, bob); // stands in for a helpdesk shadow of alice's session
     await store.updateUser(alice.id, { disabled: true });
     await guard.userChanged(alice.id, by);
-    expect(other.closed[0]?.[0]).toBe(CLOSE_SESSION_ENDED);
+    expect(other.closed[0]?.[0]).toBe(DisplayClose.SessionEnded);
   });
 });

@@ -2,6 +2,7 @@
 // that can (disabling or deleting a user, their groups or roles, a pool's groups, a group deleted,
 // a directory sync at sign-in) calls userChanged/poolChanged here. Design: docs/account-security.md
 // "Losing access".
+import { DisplayClose } from '../../contract/display.ts';
 import type { AccessCause, AccessChanges } from '../auth/deps.ts';
 import type { Audit } from '../audit.ts';
 import type { Logger } from '../log.ts';
@@ -9,10 +10,6 @@ import { ALL_ROWS, type Session, type Store, type User } from '../store/types.ts
 import { entitled, type Broker } from './broker.ts';
 import type { Shadows } from './shadows.ts';
 import type { Viewers } from './viewers.ts';
-
-/** Display close codes the viewer shows as a final message (client: modules/viewer/disconnectNote.ts). */
-export const CLOSE_ACCOUNT_DISABLED = 4010;
-export const CLOSE_ACCESS_REVOKED = 4011;
 
 /** Sessions that still hold (or may again hold) a desktop; `ending` ones are on their way out. */
 const HOLDING: Session['state'][] = ['starting', 'ready', 'lost'];
@@ -35,7 +32,7 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessChanges {
   /** Disabled or deleted: nothing of theirs stays open or usable. No grace: they cannot come back to it. */
   async function shutOut(userId: string, user: User | null, by: AccessCause): Promise<void> {
     const why = user ? 'your account was disabled' : 'your account was deleted';
-    const displaysClosed = viewers.closeUser(userId, CLOSE_ACCOUNT_DISABLED, why);
+    const displaysClosed = viewers.closeUser(userId, DisplayClose.AccountDisabled, why);
     const shadowsEnded = (await deps.shadows?.endAllBy(userId, `the helpdesk account was ${user ? 'disabled' : 'deleted'}`)) ?? 0;
     const sessions = await store.listSessions({ userId, state: HOLDING, limit: ALL_ROWS });
     for (const s of sessions) {
@@ -62,7 +59,7 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessChanges {
       const pool = await store.getPool(s.poolId);
       if (pool && entitled(user, pool)) continue;
       // Their own display gets the reason first; the session end then closes anyone else's (shadows).
-      viewers.closeUser(user.id, CLOSE_ACCESS_REVOKED, 'you no longer have access to this desktop', (sessionId) => sessionId === s.id);
+      viewers.closeUser(user.id, DisplayClose.AccessRevoked, 'you no longer have access to this desktop', (sessionId) => sessionId === s.id);
       // The session ends now rather than after the pool's grace: a person without access to the pool
       // cannot get a ticket back into it. Its pool's persistence still applies (a personal home stays).
       await deps.endSession(s.id, { username: by.actor, ip: by.ip }, 'access_revoked', 'You no longer have access to this desktop: your groups changed.');
@@ -70,7 +67,7 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessChanges {
     }
     let shadowsEnded = 0;
     if (!isStaff(user)) {
-      viewers.closeUser(user.id, CLOSE_ACCESS_REVOKED, 'you no longer have the helpdesk role', (_s, v) => v.shadowId !== undefined);
+      viewers.closeUser(user.id, DisplayClose.AccessRevoked, 'you no longer have the helpdesk role', (_s, v) => v.shadowId !== undefined);
       shadowsEnded = (await deps.shadows?.endAllBy(user.id, 'the helpdesk role was taken away')) ?? 0;
     }
     if (ended.length === 0 && shadowsEnded === 0) return;

@@ -1,43 +1,17 @@
 // Broker unit tests over a real in-memory SQLite store and a SCRIPTED FAKE host control (no agent,
 // no desktops): it plays back create/destroy outcomes so the broker's rules can be checked alone.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAudit } from '../audit.ts';
 import { ManualClock } from '../clock.ts';
 import type { DomainError } from '../errors.ts';
-import { silentLogger } from '../log.ts';
-import type { AgentRequest } from '../../contract/agent-v1.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { Pool, Store, User } from '../store/types.ts';
 import { createBroker, type Broker } from './broker.ts';
-import type { BrokerCtx, HostControl } from './transitions.ts';
+import { ScriptedHosts, testBrokerCtx } from './testing.ts';
+import type { BrokerCtx } from './transitions.ts';
 import { createHostEvents } from './hosts.ts';
-import { SessionEvents, type SessionEvent } from './session-events.ts';
+import type { SessionEvent } from './session-events.ts';
 import { createTickets } from './tickets.ts';
 import { createTimers } from './timers.ts';
-import { Viewers } from './viewers.ts';
-
-type Body = Omit<AgentRequest, 'id'>;
-
-/** Scripted fake host control: records requests; creates succeed unless `failCreate` says otherwise. */
-class ScriptedHosts implements HostControl {
-  requests: Body[] = [];
-  connected = new Set<string>(['h1']);
-  failCreate: string | null = null;
-  holdCreate: Promise<void> | null = null;
-  async request(_hostId: string, body: Body) {
-    this.requests.push(body);
-    if (body.type === 'desktop.create') {
-      if (this.holdCreate) await this.holdCreate;
-      if (this.failCreate) throw new Error(this.failCreate);
-    }
-    return {};
-  }
-  isConnected(hostId: string) {
-    return this.connected.has(hostId);
-  }
-}
-
-const settle = () => new Promise((r) => setTimeout(r, 5));
 
 let store: Store;
 let clock: ManualClock;
@@ -54,10 +28,7 @@ beforeEach(async () => {
   clock = new ManualClock();
   hosts = new ScriptedHosts();
   ended = [];
-  ctx = {
-    store, clock, log: silentLogger(), audit: createAudit(store, silentLogger()), hosts, events: new SessionEvents(), viewers: new Viewers(), stopping: false, creating: new Set(),
-    metrics: { launchSeconds: () => undefined, sessionEnded: (r) => void ended.push(r), ticketRejected: () => undefined },
-  };
+  ctx = testBrokerCtx(store, clock, hosts, { sessionEnded: (r) => void ended.push(r) });
   broker = createBroker(ctx, createTickets({ store, clock, ttlS: 30 }));
   const base = { displayName: '', groups: [], disabled: false, passwordHash: null, roles: ['user' as const] };
   alice = await store.createUser({ id: 'u-alice', username: 'alice', ...base });
@@ -72,7 +43,7 @@ afterEach(async () => store.close());
 
 async function launchReady(user = alice) {
   const { session } = await broker.launch(user, pool.id, null);
-  await settle();
+  await broker.idle();
   const s = (await store.getSession(session.id))!;
   expect(s.state).toBe('ready');
   return s;
@@ -87,11 +58,11 @@ describe('launch', () => {
     expect(session.state).toBe('starting');
     const seen: SessionEvent[] = [];
     ctx.events.subscribe(session.id, { userId: alice.id, owner: true }, (e) => seen.push(e));
-    await settle();
+    await broker.idle();
     const steps = seen.filter((e) => e.kind === 'progress').map((e) => (e.kind === 'progress' ? e.step : ''));
     expect(steps).toEqual(['queued', 'placing', 'creating', 'ready']);
     expect(seen.filter((e) => e.kind === 'state').at(-1)).toMatchObject({ kind: 'state', session: { state: 'ready', hostId: 'h1' } });
-    const create = hosts.requests.find((r) => r.type === 'desktop.create');
+    const create = hosts.sent('desktop.create')[0];
     expect(create).toMatchObject({ driver: 'process', spec: { persistence: 'pooled' } });
     expect((await store.getDesktop((await store.getSession(session.id))!.desktopId!))?.state).toBe('running');
   });
@@ -100,7 +71,7 @@ describe('launch', () => {
     const first = await launchReady();
     const again = await broker.launch(alice, pool.id, null);
     expect(again).toMatchObject({ created: false, session: { id: first.id } });
-    expect(hosts.requests.filter((r) => r.type === 'desktop.create')).toHaveLength(1);
+    expect(hosts.sent('desktop.create')).toHaveLength(1);
   });
 
   it('refuses unknown and unentitled pools (not found)', async () => {
@@ -134,21 +105,20 @@ describe('launch', () => {
   it('fails the session with a readable error when the host cannot create the desktop', async () => {
     hosts.failCreate = 'Xvnc did not start';
     const { session } = await broker.launch(alice, pool.id, null);
-    await settle();
+    await broker.idle();
     const s = (await store.getSession(session.id))!;
     expect(s.state).toBe('failed');
     expect(s.error).toMatch(/Xvnc did not start.*Try again/);
-    expect(hosts.requests.some((r) => r.type === 'desktop.destroy')).toBe(true);
+    expect(hosts.sent('desktop.destroy')).not.toHaveLength(0);
   });
 
   it('destroys a desktop that finishes starting after the user already ended the session', async () => {
-    let release!: () => void;
-    hosts.holdCreate = new Promise((r) => (release = r));
+    const held = hosts.holdCreates();
     const { session } = await broker.launch(alice, pool.id, null);
-    await settle();
+    await held.arrived;
     await broker.end(session.id, { username: 'alice' }, 'user');
-    release();
-    await settle();
+    held.release();
+    await broker.idle();
     expect((await store.getSession(session.id))!.state).toBe('ended');
     const d = (await store.listDesktops({ poolId: pool.id }))[0]!;
     expect(d.state).toBe('gone');
@@ -164,7 +134,7 @@ describe('ending and timers', () => {
     await broker.end(s.id, { username: 'alice' }, 'user');
     expect((await store.getSession(s.id))!.state).toBe('ended');
     expect(closed).toEqual(['the session ended']);
-    expect(hosts.requests.filter((r) => r.type === 'desktop.destroy')).toHaveLength(1);
+    expect(hosts.sent('desktop.destroy')).toHaveLength(1);
     expect((await store.getDesktop(s.desktopId!))!.state).toBe('gone');
   });
 
@@ -193,8 +163,7 @@ describe('ending and timers', () => {
     const s = await launchReady();
     const timers = createTimers(ctx, broker);
     clock.advance(300_000);
-    timers.activity(s.id);
-    await settle();
+    await timers.activity(s.id);
     clock.advance(500_000);
     await timers.sweep();
     expect((await store.getSession(s.id))!.state).toBe('ready');
@@ -221,16 +190,16 @@ describe('tickets', () => {
     const t = await broker.issueTicket(alice, s.id, 'view', null);
     const first = await broker.redeem(t.ticket, null);
     expect(first).toMatchObject({ ok: true, mode: 'view', userId: alice.id, session: { id: s.id } });
-    expect(await broker.redeem(t.ticket, null)).toMatchObject({ ok: false, status: 401 });
+    expect(await broker.redeem(t.ticket, null)).toMatchObject({ ok: false, kind: 'unauthenticated', code: 'ticket_unknown' });
   });
 
   it('expire after their TTL and refuse forgeries without touching the store', async () => {
     const s = await launchReady();
     const t = await broker.issueTicket(alice, s.id, 'control', null);
     clock.advance(30_001);
-    expect(await broker.redeem(t.ticket, null)).toMatchObject({ ok: false, status: 401 });
-    expect(await broker.redeem('dpk_' + 'A'.repeat(43), null)).toMatchObject({ ok: false, status: 401 });
-    expect(await broker.redeem('../../etc/passwd', null)).toMatchObject({ ok: false, status: 401 });
+    expect(await broker.redeem(t.ticket, null)).toMatchObject({ ok: false, kind: 'unauthenticated', code: 'ticket_unknown' });
+    expect(await broker.redeem('dpk_' + 'A'.repeat(43), null)).toMatchObject({ ok: false, kind: 'unauthenticated', code: 'ticket_unknown' });
+    expect(await broker.redeem('../../etc/passwd', null)).toMatchObject({ ok: false, kind: 'unauthenticated', code: 'ticket_malformed' });
     // Well-formed refusals are audited; junk is only counted (it would let anyone grow the audit log).
     const refusals = await store.listAudit({ action: 'ticket.refuse' });
     expect(refusals).toHaveLength(2);
@@ -240,11 +209,11 @@ describe('tickets', () => {
     const s = await launchReady();
     const t1 = await broker.issueTicket(alice, s.id, 'control', null);
     await store.updateUser(alice.id, { disabled: true });
-    expect(await broker.redeem(t1.ticket, null)).toMatchObject({ ok: false, status: 403 });
+    expect(await broker.redeem(t1.ticket, null)).toMatchObject({ ok: false, kind: 'forbidden', code: 'account_disabled' });
     await store.updateUser(alice.id, { disabled: false });
     const t2 = await broker.issueTicket(alice, s.id, 'control', null);
     await broker.end(s.id, { username: 'alice' }, 'user');
-    expect(await broker.redeem(t2.ticket, null)).toMatchObject({ ok: false, status: 403 });
+    expect(await broker.redeem(t2.ticket, null)).toMatchObject({ ok: false, kind: 'forbidden', code: 'session_not_ready' });
     expect(await code(broker.issueTicket(alice, s.id, 'control', null))).toBe('conflict session_not_ready');
   });
 });
@@ -269,9 +238,9 @@ describe('host reconciliation', () => {
     const ev = createHostEvents(ctx, broker);
     await ev.hostConnected((await store.getHost('h1'))!, hello([{ desktopId: 'd-orphan', state: 'running', startedAt: 1 }]));
     expect((await store.getSession(s.id))!.state).toBe('ended');
-    expect(hosts.requests).toContainEqual({ type: 'desktop.destroy', desktopId: 'd-orphan' });
+    expect(hosts.sent('desktop.destroy')).toContainEqual({ type: 'desktop.destroy', desktopId: 'd-orphan' });
     // The vanished desktop is destroyed on its host too: whatever it left there (a home, a display) goes.
-    expect(hosts.requests).toContainEqual({ type: 'desktop.destroy', desktopId: s.desktopId });
+    expect(hosts.sent('desktop.destroy')).toContainEqual({ type: 'desktop.destroy', desktopId: s.desktopId });
     expect((await store.getDesktop(s.desktopId!))!.state).toBe('gone');
   });
 
@@ -279,7 +248,7 @@ describe('host reconciliation', () => {
     const s = await launchReady();
     await createHostEvents(ctx, broker).desktopState('h1', { type: 'desktop.state', desktopId: s.desktopId!, state: 'stopped' });
     expect((await store.getSession(s.id))!.state).toBe('ended');
-    expect(hosts.requests.filter((r) => r.type === 'desktop.destroy')).toEqual([{ type: 'desktop.destroy', desktopId: s.desktopId }]);
+    expect(hosts.sent('desktop.destroy')).toEqual([{ type: 'desktop.destroy', desktopId: s.desktopId }]);
     expect((await store.getDesktop(s.desktopId!))!.state).toBe('gone');
   });
 
@@ -289,7 +258,7 @@ describe('host reconciliation', () => {
     hosts.requests = [];
     const spare = await store.createDesktop({ id: 'd-spare', poolId: s.poolId, hostId: 'h1', state: 'running', secret: 'x', ownerId: null, error: null, createdAt: 1, updatedAt: 1 });
     await createHostEvents(ctx, broker).desktopState('h1', { type: 'desktop.state', desktopId: spare.id, state: 'failed', error: 'Xvnc crashed' });
-    expect(hosts.requests).toEqual([{ type: 'desktop.destroy', desktopId: 'd-spare' }]);
+    expect(hosts.sent('desktop.destroy')).toEqual([{ type: 'desktop.destroy', desktopId: 'd-spare' }]);
     expect((await store.getDesktop('d-spare'))!.state).toBe('gone');
   });
 

@@ -1,20 +1,25 @@
 // The broker: launches, resumes and ends sessions, hands out display tickets, and tracks viewers.
 // Timers live in timers.ts, host reconciliation in hosts.ts. Launch path: DESIGN.md "Launch".
-import { conflict, forbidden, notFound, unavailable, DomainError } from '../errors.ts';
+import { DisplayClose } from '../../contract/display.ts';
+import type { UserPool } from '../../contract/api/desktops.ts';
+import { conflict, forbidden, notFound, unavailable } from '../errors.ts';
 import type { Desktop, Pool, Session, TicketMode, User } from '../store/types.ts';
 import { newId } from '../util/random.ts';
 import { destroyDesktop, moveSession, type BrokerCtx } from './transitions.ts';
+import { Background } from './background.ts';
 import { pickHost, startDesktop } from './desktops.ts';
 import type { ProgressStep } from './session-events.ts';
 import type { Shadows } from './shadows.ts';
 import { TICKET_PATTERN, type Tickets } from './tickets.ts';
 import { sessionView, type SessionView } from './views.ts';
 
-export const CLOSE_SESSION_ENDED = 4000;
-
 export function entitled(user: User, pool: Pool): boolean {
   return pool.groups.length === 0 || pool.groups.some((g) => user.groups.includes(g));
 }
+
+/** Why a display ticket was refused: who is at fault (no valid ticket, or no right to the desktop now) and a stable code. */
+export interface Refusal { ok: false; kind: 'unauthenticated' | 'forbidden'; code: string; reason: string }
+export type Redemption = { ok: true; session: Session; desktop: Desktop; mode: TicketMode; userId: string; shadowId?: string } | Refusal;
 
 export interface Actor { username: string; ip?: string | null }
 
@@ -25,6 +30,7 @@ export function maySee(user: User, s: Session): boolean {
 
 export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows) {
   const { store, clock, log } = ctx;
+  const background = new Background();
   const progress = (sessionId: string, step: ProgressStep, message: string) =>
     ctx.events.emit(sessionId, { kind: 'progress', step, message, at: clock.now() });
 
@@ -102,7 +108,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
       ctx.metrics.launchSeconds((clock.now() - now) / 1000, true);
     } else {
       progress(session.id, 'placing', 'Found a host with room.');
-      void provision(session, pool, user, hostId!);
+      void background.run(provision(session, pool, user, hostId!));
     }
     return { session, created: true };
   }
@@ -119,8 +125,22 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
   }
 
   const broker = {
+    /** Resolves once every desktop this broker started provisioning is ready or failed. */
+    idle: () => background.idle(),
+
     view(s: Session): SessionView {
       return sessionView(s, ctx.viewers.count(s.id));
+    },
+
+    /** The pools this person may launch, as they see them. */
+    async poolsFor(user: User): Promise<UserPool[]> {
+      const pools = (await store.listPools()).filter((p) => entitled(user, p));
+      return pools.map((p) => ({ id: p.id, name: p.name, description: p.description, protocol: p.protocol, driver: p.driver, persistence: p.persistence, graceS: p.graceS, idleTimeoutS: p.idleTimeoutS, maxLifetimeS: p.maxLifetimeS }));
+    },
+
+    /** This person's own sessions, newest first. */
+    sessionsOf(user: User): Promise<Session[]> {
+      return store.listSessions({ userId: user.id, limit: 100 });
     },
 
     /** POST /sessions: the user's live session in the pool (resume), else a new one. */
@@ -135,6 +155,13 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
       return s;
     },
 
+    /** A person ends their own session; staff end others' sessions through the admin routes. */
+    async endOwn(user: User, sessionId: string, ip: string | null): Promise<void> {
+      const s = await broker.visible(user, sessionId);
+      if (s.userId !== user.id) throw notFound('session');
+      await broker.end(s.id, { username: user.username, ip }, 'user');
+    },
+
     /** Ends a session; `message` (shown to its user) says why when it was not their own doing. */
     async end(sessionId: string, actor: Actor, reason: string, message?: string): Promise<Session> {
       // Compare-and-set moves: if another flow (a sweep, the host reconciling) moves the session
@@ -146,7 +173,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
         const ending = await moveSession(ctx, s, 'ending');
         if (!ending) continue;
         await shadows?.endAllFor(s.id);
-        ctx.viewers.closeAll(s.id, CLOSE_SESSION_ENDED, 'the session ended');
+        ctx.viewers.closeAll(s.id, DisplayClose.SessionEnded, 'the session ended');
         const d = s.desktopId ? await store.getDesktop(s.desktopId) : null;
         // A desktop whose create is in flight here is destroyed by provision() when it sees the end.
         if (d && !ctx.creating.has(d.id)) await destroyDesktop(ctx, d);
@@ -167,40 +194,40 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
         // confirm that the id exists. Staff see every session anyway, so they get the hint.
         throw s && maySee(user, s) ? forbidden('Only the session owner may open it; helpdesk staff ask to shadow instead.') : notFound('session');
       }
-      if (s.state !== 'ready') throw new DomainError('conflict', 'session_not_ready', s.state === 'starting' ? 'The desktop is still starting; wait for it to be ready.' : `The session is ${s.state}; launch a new one.`);
+      if (s.state !== 'ready') throw conflict('session_not_ready', s.state === 'starting' ? 'The desktop is still starting; wait for it to be ready.' : `The session is ${s.state}; launch a new one.`);
       const t = await tickets.issue(user.id, s.id, mode);
       await ctx.audit.record({ actor: user.username, action: 'ticket.issue', target: s.id, result: 'ok', ip, details: { mode } });
       return t;
     },
 
-    /** At the display upgrade: consumes the ticket and returns what to connect to, or a refusal. */
-    async redeem(ticket: string, ip: string | null): Promise<{ ok: true; session: Session; desktop: Desktop; mode: TicketMode; userId: string; shadowId?: string } | { ok: false; status: 401 | 403; reason: string }> {
+    /** At the display upgrade: consumes the ticket and returns what to connect to, or why not (the display edge maps it to a status). */
+    async redeem(ticket: string, ip: string | null): Promise<Redemption> {
       if (!TICKET_PATTERN.test(ticket)) {
         // Junk costs no query and no audit row (anyone can send it); the metric still counts it.
         ctx.metrics.ticketRejected('malformed ticket');
-        return { ok: false, status: 401, reason: 'malformed ticket' };
+        return { ok: false, kind: 'unauthenticated', code: 'ticket_malformed', reason: 'malformed ticket' };
       }
       const t = await tickets.consume(ticket);
-      const refuse = async (status: 401 | 403, reason: string, details: Record<string, unknown> = {}) => {
+      const refuse = async (kind: Refusal['kind'], code: string, reason: string) => {
         ctx.metrics.ticketRejected(reason);
-        await ctx.audit.record({ actor: null, action: 'ticket.refuse', target: t?.sessionId ?? null, result: 'denied', ip, details: { reason, ...details } });
-        return { ok: false as const, status, reason };
+        await ctx.audit.record({ actor: null, action: 'ticket.refuse', target: t?.sessionId ?? null, result: 'denied', ip, details: { reason } });
+        return { ok: false as const, kind, code, reason };
       };
-      if (!t) return refuse(401, 'unknown, used or expired ticket');
+      if (!t) return refuse('unauthenticated', 'ticket_unknown', 'unknown, used or expired ticket');
       const [s, user] = await Promise.all([store.getSession(t.sessionId), store.getUser(t.userId)]);
-      if (!user || user.disabled) return refuse(403, 'the ticket holder may no longer sign in');
-      if (!s || s.state !== 'ready' || !s.desktopId) return refuse(403, 'the session is not ready');
+      if (!user || user.disabled) return refuse('forbidden', 'account_disabled', 'the ticket holder may no longer sign in');
+      if (!s || s.state !== 'ready' || !s.desktopId) return refuse('forbidden', 'session_not_ready', 'the session is not ready');
       const d = await store.getDesktop(s.desktopId);
-      if (!d || d.state !== 'running') return refuse(403, 'the desktop is not running');
+      if (!d || d.state !== 'running') return refuse('forbidden', 'desktop_not_running', 'the desktop is not running');
       if (t.userId === s.userId) {
         // Taking access away ends the session (access.ts); this closes the gap while it is ending.
         const pool = await store.getPool(s.poolId);
-        if (!pool || !entitled(user, pool)) return refuse(403, 'the ticket holder no longer has access to this pool');
+        if (!pool || !entitled(user, pool)) return refuse('forbidden', 'access_revoked', 'the ticket holder no longer has access to this pool');
         return { ok: true, session: s, desktop: d, mode: t.mode, userId: t.userId };
       }
       // Anyone else's ticket rides on a shadow the owner approved, in exactly that mode.
       const shadow = shadows?.approvedFor(t.userId, s.id, t.mode);
-      if (!shadow) return refuse(403, 'no approved shadow for this ticket');
+      if (!shadow) return refuse('forbidden', 'shadow_not_approved', 'no approved shadow for this ticket');
       return { ok: true, session: s, desktop: d, mode: t.mode, userId: t.userId, shadowId: shadow.id };
     },
 

@@ -5,8 +5,8 @@ import type { DesktopProgressEvent, DesktopStateEvent, Hello } from '../../contr
 import { ALL_ROWS, type Desktop, type Host } from '../store/types.ts';
 import type { Broker } from './broker.ts';
 import { destroyDesktop, moveDesktop, moveSession, type BrokerCtx } from './transitions.ts';
-import { CLOSE_SESSION_ENDED } from './broker.ts';
 import { moveHost } from './host-state.ts';
+import { DisplayClose } from '../../contract/display.ts';
 
 export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
   const { store, clock, log } = ctx;
@@ -14,7 +14,7 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
 
   async function endSessionsOn(desktopId: string, error: string): Promise<void> {
     for (const s of await store.listSessions({ state: ['starting', 'ready', 'lost'], desktopId })) {
-      ctx.viewers.closeAll(s.id, CLOSE_SESSION_ENDED, 'the desktop stopped');
+      ctx.viewers.closeAll(s.id, DisplayClose.SessionEnded, 'the desktop stopped');
       if (s.state === 'starting') await moveSession(ctx, s, 'failed', { error });
       else await broker.end(s.id, system, 'desktop_vanished', `${error} Launch it again; anything unsaved in it is lost.`);
     }
@@ -91,8 +91,9 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
     },
 
     /** A create in flight reports a step: show it on the launching session's progress. */
-    desktopProgress(hostId: string, e: DesktopProgressEvent): void {
-      void store.listSessions({ state: ['starting'], desktopId: e.desktopId, hostId }).then(([s]) => {
+    /** Forwards a host's create step to the launching session (the promise is for tests; the hub does not wait). */
+    desktopProgress(hostId: string, e: DesktopProgressEvent): Promise<void> {
+      return store.listSessions({ state: ['starting'], desktopId: e.desktopId, hostId }).then(([s]) => {
         if (s) ctx.events.emit(s.id, { kind: 'progress', step: e.step, message: e.message, at: clock.now() });
       }, (err) => log.warn({ err }, 'progress forwarding failed'));
     },

@@ -1,10 +1,9 @@
 // Per-session launch progress and state events for the SSE stream. Late subscribers get the steps
 // so far; the backlog is bounded and dropped once the session settles. Streams are capped per
 // person and per session so that staff watching a session can never shut its owner out.
-import type { ShadowView } from './shadows.ts';
-import type { SessionView } from './views.ts';
+import type { ProgressStep, SessionView, ShadowView } from '../../contract/api/desktops.ts';
 
-export type ProgressStep = 'queued' | 'placing' | 'creating' | 'pulling' | 'starting' | 'waiting_display' | 'ready';
+export type { ProgressStep };
 export type SessionEvent =
   | { kind: 'progress'; step: ProgressStep; message: string; at: number }
   | { kind: 'state'; session: SessionView }

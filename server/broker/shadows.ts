@@ -3,13 +3,15 @@
 // requester get tickets in the approved mode only; ending closes the shadow's display at once.
 // Requests live in memory (a shadow does not outlive the display sockets of this gateway); every
 // step is audited.
-import { conflict, forbidden, notFound, DomainError } from '../errors.ts';
+import { DisplayClose } from '../../contract/display.ts';
+import type { ShadowState, ShadowView } from '../../contract/api/desktops.ts';
+import { conflict, forbidden, notFound } from '../errors.ts';
 import type { Pool, Session, TicketMode, User } from '../store/types.ts';
 import { newId } from '../util/random.ts';
 import type { BrokerCtx } from './transitions.ts';
 import { defineMachine } from './state-machine.ts';
 
-export type ShadowState = 'pending' | 'approved' | 'denied' | 'ended';
+export type { ShadowState };
 export const shadowMachine = defineMachine<ShadowState>('shadow', { pending: ['approved', 'denied', 'ended'], approved: ['ended'], denied: [], ended: [] });
 
 export interface Shadow {
@@ -28,18 +30,17 @@ export interface Shadow {
   endedAt: number | null;
 }
 
-export const CLOSE_SHADOW_ENDED = 4001;
 const PENDING_TTL_MS = 5 * 60_000;
 const KEEP_ENDED_MS = 10 * 60_000;
 const MAX_ACTIVE_PER_SESSION = 8;
 const MAX_SHADOWS = 10_000;
 
-export function shadowView(s: Shadow) {
-  const iso = (t: number | null) => (t === null ? undefined : new Date(t).toISOString());
+export function shadowView(s: Shadow): ShadowView {
+  const iso = (t: number) => new Date(t).toISOString();
   const { ownerId: _owner, createdAt, decidedAt, endedAt, ...rest } = s;
   return { ...rest, createdAt: iso(createdAt), ...(decidedAt ? { decidedAt: iso(decidedAt) } : {}), ...(endedAt ? { endedAt: iso(endedAt) } : {}) };
 }
-export type ShadowView = ReturnType<typeof shadowView>;
+export type { ShadowView };
 
 const isStaff = (u: User) => u.roles.includes('admin') || u.roles.includes('helpdesk');
 const isAdmin = (u: User) => u.roles.includes('admin');
@@ -60,7 +61,7 @@ export function createShadows(ctx: BrokerCtx) {
     const now = clock.now();
     if (to === 'approved' || to === 'denied') s.decidedAt = now;
     if (to === 'ended' || to === 'denied') s.endedAt = now;
-    if (to === 'ended') ctx.viewers.closeShadow(s.sessionId, s.id, CLOSE_SHADOW_ENDED, 'the shadow session ended');
+    if (to === 'ended') ctx.viewers.closeShadow(s.sessionId, s.id, DisplayClose.ShadowEnded, 'the shadow session ended');
     emit(s);
   }
   const active = (sessionId: string) => [...byId.values()].filter((s) => s.sessionId === sessionId && (s.state === 'pending' || s.state === 'approved'));
@@ -73,7 +74,7 @@ export function createShadows(ctx: BrokerCtx) {
   const api = {
     async request(requester: User, session: Session, pool: Pool, mode: TicketMode, reason: string, ip: string | null): Promise<Shadow> {
       if (!isStaff(requester)) throw forbidden('Only helpdesk staff may ask to shadow a session.');
-      if (session.state !== 'ready') throw new DomainError('conflict', 'session_not_ready', 'The session is not running; nothing to shadow.');
+      if (session.state !== 'ready') throw conflict('session_not_ready', 'The session is not running; nothing to shadow.');
       if (session.userId === requester.id) throw conflict('own_session', 'This is your own session; open it from My desktops.');
       if (active(session.id).length >= MAX_ACTIVE_PER_SESSION) throw conflict('too_many_shadows', 'This session already has too many shadow requests.');
       if (byId.size >= MAX_SHADOWS) api.sweep(true);

@@ -57,12 +57,14 @@ export function createTimers(ctx: BrokerCtx, broker: Broker) {
 
   return {
     sweep,
-    /** Input from a control viewer: written at most every 15 s per session so typing costs no writes. */
-    activity(sessionId: string): void {
+    /** Resolves once the warm spares the sweeps started are running or failed. */
+    idle: () => warm.idle(),
+    /** Input from a control viewer: written at most every 15 s per session so typing costs no writes. The write is not awaited by the relay; the promise is for tests. */
+    activity(sessionId: string): Promise<void> {
       const now = clock.now();
-      if (now - (activityWritten.get(sessionId) ?? 0) < ACTIVITY_WRITE_MS) return;
+      if (now - (activityWritten.get(sessionId) ?? 0) < ACTIVITY_WRITE_MS) return Promise.resolve();
       activityWritten.set(sessionId, now);
-      void store.updateSession(sessionId, { lastActivityAt: now }).catch((err) => log.warn({ err }, 'activity write failed'));
+      return store.updateSession(sessionId, { lastActivityAt: now }).then(() => undefined, (err) => log.warn({ err }, 'activity write failed'));
     },
   };
 }

@@ -1,18 +1,8 @@
-// The public JSON shapes of broker entities (API.md `session`). Times are ISO 8601 strings.
+// The public JSON shapes of broker entities (contract/api/desktops.ts `SessionView`). Times are ISO 8601 strings.
+import type { SessionView } from '../../contract/api/desktops.ts';
 import type { Session } from '../store/types.ts';
 
-export interface SessionView {
-  id: string;
-  poolId: string;
-  userId: string;
-  state: Session['state'];
-  hostId?: string;
-  createdAt: string;
-  readyAt?: string;
-  endedAt?: string;
-  viewers: number;
-  error?: string;
-}
+export type { SessionView };
 
 const iso = (t: number) => new Date(t).toISOString();
 

@@ -1,41 +1,17 @@
 // Warm spares and host-state rules over a real in-memory SQLite store and a SCRIPTED FAKE host
 // control (no agent, no desktops).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAudit } from '../audit.ts';
 import { ManualClock } from '../clock.ts';
-import { silentLogger } from '../log.ts';
-import type { AgentRequest } from '../../contract/agent-v1.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { Pool, Store, User } from '../store/types.ts';
 import { createBroker, type Broker } from './broker.ts';
-import type { BrokerCtx, HostControl } from './transitions.ts';
+import { ScriptedHosts, testBrokerCtx } from './testing.ts';
+import type { BrokerCtx } from './transitions.ts';
 import { createHostEvents } from './hosts.ts';
-import { SessionEvents, type SessionEvent } from './session-events.ts';
+import type { SessionEvent } from './session-events.ts';
 import { createTickets } from './tickets.ts';
 import { createTimers } from './timers.ts';
-import { Viewers } from './viewers.ts';
 
-class ScriptedHosts implements HostControl {
-  requests: { hostId: string; body: Omit<AgentRequest, 'id'> }[] = [];
-  connected = new Set(['h1', 'h2']);
-  failCreate = false;
-  hold: Promise<void> | null = null;
-  async request(hostId: string, body: Omit<AgentRequest, 'id'>) {
-    if (!this.connected.has(hostId)) throw new Error('the desktop host is not connected');
-    this.requests.push({ hostId, body });
-    if (body.type === 'desktop.create' && this.hold) await this.hold;
-    if (body.type === 'desktop.create' && this.failCreate) throw new Error('image missing');
-    return {};
-  }
-  isConnected(id: string) {
-    return this.connected.has(id);
-  }
-  creates() {
-    return this.requests.filter((r) => r.body.type === 'desktop.create');
-  }
-}
-
-const settle = () => new Promise((r) => setTimeout(r, 10));
 let store: Store;
 let clock: ManualClock;
 let hosts: ScriptedHosts;
@@ -48,11 +24,8 @@ let pool: Pool;
 beforeEach(async () => {
   store = openSqliteStore({ file: ':memory:' });
   clock = new ManualClock();
-  hosts = new ScriptedHosts();
-  ctx = {
-    store, clock, log: silentLogger(), audit: createAudit(store, silentLogger()), hosts, events: new SessionEvents(), viewers: new Viewers(), stopping: false, creating: new Set(),
-    metrics: { launchSeconds: () => undefined, sessionEnded: () => undefined, ticketRejected: () => undefined },
-  };
+  hosts = new ScriptedHosts(['h1', 'h2']);
+  ctx = testBrokerCtx(store, clock, hosts);
   broker = createBroker(ctx, createTickets({ store, clock, ttlS: 30 }));
   timers = createTimers(ctx, broker);
   alice = await store.createUser({ id: 'u-alice', username: 'alice', displayName: '', groups: [], disabled: false, passwordHash: null, roles: ['user'] });
@@ -71,9 +44,9 @@ const spares = () => store.listDesktops({ poolId: pool.id, state: ['creating', '
 describe('warm spares', () => {
   it('keeps minWarm ownerless desktops running, spread by placement', async () => {
     await timers.sweep();
-    await settle();
+    await timers.idle();
     await timers.sweep();
-    await settle();
+    await timers.idle();
     const s = await spares();
     expect(s.map((d) => d.state)).toEqual(['running', 'running']);
     expect(new Set(s.map((d) => d.hostId))).toEqual(new Set(['h1', 'h2']));
@@ -83,7 +56,7 @@ describe('warm spares', () => {
 
   it('a launch claims a spare at once and a replacement starts in the background', async () => {
     await timers.sweep();
-    await settle();
+    await timers.idle();
     const seen: SessionEvent[] = [];
     const { session } = await broker.launch(alice, pool.id, null);
     ctx.events.subscribe(session.id, { userId: alice.id, owner: true }, (e) => seen.push(e));
@@ -92,7 +65,7 @@ describe('warm spares', () => {
     expect(d.ownerId).toBe(alice.id);
     expect(hosts.creates()).toHaveLength(2); // no create for the launch itself
     await timers.sweep();
-    await settle();
+    await timers.idle();
     expect(hosts.creates()).toHaveLength(3);
     expect(await spares()).toHaveLength(2);
   });
@@ -100,33 +73,33 @@ describe('warm spares', () => {
   it('respects maxDesktops and shrinks when minWarm is lowered', async () => {
     await store.updatePool(pool.id, { minWarm: 10 });
     await timers.sweep();
-    await settle();
+    await timers.idle();
     expect(await spares()).toHaveLength(4);
     await store.updatePool(pool.id, { minWarm: 1 });
     await timers.sweep();
-    await settle();
+    await timers.idle();
     expect(await spares()).toHaveLength(1);
     expect(hosts.requests.filter((r) => r.body.type === 'desktop.destroy')).toHaveLength(3);
   });
 
   it('moves spares off a draining host', async () => {
     await timers.sweep();
-    await settle();
+    await timers.idle();
     await store.updateHost('h1', { state: 'draining' });
     await timers.sweep();
-    await settle();
+    await timers.idle();
     await timers.sweep();
-    await settle();
+    await timers.idle();
     const s = await spares();
     expect(s).toHaveLength(2);
     expect(s.every((d) => d.hostId === 'h2')).toBe(true);
   });
 
   it('backs off when spares keep failing instead of retrying every sweep', async () => {
-    hosts.failCreate = true;
+    hosts.failCreate = 'image missing';
     for (let i = 0; i < 5; i++) {
       await timers.sweep();
-      await settle();
+      await timers.idle();
       clock.advance(1000);
     }
     expect(hosts.creates().length).toBeLessThanOrEqual(2);
@@ -136,7 +109,7 @@ describe('warm spares', () => {
   it('personal pools keep no spares (a home belongs to one person)', async () => {
     await store.updatePool(pool.id, { persistence: 'personal' });
     await timers.sweep();
-    await settle();
+    await timers.idle();
     expect(hosts.creates()).toHaveLength(0);
   });
 });
@@ -149,7 +122,7 @@ describe('hosts and launches', () => {
   it('never places on draining or cordoned hosts; none left is no_capacity', async () => {
     await store.updateHost('h1', { state: 'cordoned' });
     await broker.launch(alice, pool.id, null);
-    await settle();
+    await broker.idle();
     expect(hosts.creates().map((c) => c.hostId)).toEqual(['h2']);
     await store.updateHost('h2', { state: 'draining' });
     const bob = await store.createUser({ id: 'u-bob', username: 'bob', displayName: '', groups: [], disabled: false, passwordHash: null, roles: ['user'] });
@@ -157,24 +130,22 @@ describe('hosts and launches', () => {
   });
 
   it('forwards the host’s create steps to the launching session', async () => {
-    let release!: () => void;
-    hosts.hold = new Promise((r) => (release = r));
+    const held = hosts.holdCreates();
     const { session } = await broker.launch(alice, pool.id, null);
     const seen: string[] = [];
     ctx.events.subscribe(session.id, { userId: alice.id, owner: true }, (e) => void (e.kind === 'progress' && seen.push(e.step)));
-    await settle();
+    await held.arrived;
     const starting = (await store.getSession(session.id))!;
     expect(starting.state).toBe('starting');
-    createHostEvents(ctx, broker).desktopProgress(starting.hostId!, { type: 'desktop.progress', desktopId: starting.desktopId!, step: 'waiting_display', message: 'Waiting for the display' });
-    await settle();
-    release();
-    await settle();
+    await createHostEvents(ctx, broker).desktopProgress(starting.hostId!, { type: 'desktop.progress', desktopId: starting.desktopId!, step: 'waiting_display', message: 'Waiting for the display' });
+    held.release();
+    await broker.idle();
     expect(seen).toEqual(['queued', 'placing', 'creating', 'waiting_display', 'ready']);
   });
 
   it('launching again after the host was lost ends the lost session and starts afresh', async () => {
     const { session } = await broker.launch(alice, pool.id, null);
-    await settle();
+    await broker.idle();
     const first = (await store.getSession(session.id))!;
     const ev = createHostEvents(ctx, broker);
     hosts.connected.delete(first.hostId!);
@@ -184,7 +155,7 @@ describe('hosts and launches', () => {
     expect(again.created).toBe(true);
     expect(again.session.id).not.toBe(first.id);
     expect((await store.getSession(first.id))!.state).toBe('ended');
-    await settle();
+    await broker.idle();
     // The old desktop could not be reached: it is marked failed and destroyed when its host returns.
     const old = (await store.getDesktop(first.desktopId!))!;
     expect(old.state).toBe('failed');

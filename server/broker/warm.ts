@@ -4,12 +4,14 @@
 // failing (image missing, host full) backs off instead of retrying every sweep.
 import { nextDelay } from '../../contract/backoff.ts';
 import type { Desktop, Pool } from '../store/types.ts';
+import { Background } from './background.ts';
 import { destroyDesktop, type BrokerCtx } from './transitions.ts';
 import { pickHost, startDesktop } from './desktops.ts';
 
 export function createWarmSpares(ctx: BrokerCtx) {
   const { store, clock, log } = ctx;
   const backoff = new Map<string, { failures: number; until: number }>();
+  const starting = new Background();
 
   async function refill(pool: Pool, missing: number): Promise<void> {
     const active = await store.countDesktops({ poolId: pool.id, state: ['creating', 'running', 'stopping'] });
@@ -18,7 +20,7 @@ export function createWarmSpares(ctx: BrokerCtx) {
       const host = await pickHost(ctx, pool);
       if (!host) return;
       // Not awaited: the sweep goes on; the `creating` row counts as a spare meanwhile.
-      void startDesktop(ctx, { pool, hostId: host.id, ownerId: null }).then(
+      void starting.run(startDesktop(ctx, { pool, hostId: host.id, ownerId: null }).then(
         () => backoff.delete(pool.id),
         (err: Error) => {
           const failures = (backoff.get(pool.id)?.failures ?? 0) + 1;
@@ -26,11 +28,14 @@ export function createWarmSpares(ctx: BrokerCtx) {
           backoff.set(pool.id, { failures, until: clock.now() + wait });
           log.warn({ poolId: pool.id, err: err.message, retryInMs: wait }, 'warm spare failed to start');
         },
-      );
+      ));
     }
   }
 
   return {
+    /** Resolves once every spare this started is running or failed. */
+    idle: () => starting.idle(),
+
     async reconcile(): Promise<void> {
       const now = clock.now();
       const pools = await store.listPools();

@@ -4,7 +4,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { Broker } from '../broker/broker.ts';
+import { DisplayClose } from '../../contract/display.ts';
+import type { Broker, Refusal } from '../broker/broker.ts';
 import type { Viewers } from '../broker/viewers.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -30,7 +31,8 @@ export interface VncEndpointDeps {
   onShadowDisplay?: (shadowId: string, userId: string) => Promise<void>;
 }
 
-export const CLOSE_DESKTOP_UNREACHABLE = 4503;
+/** The one place a refused ticket becomes the upgrade's HTTP status. */
+const UPGRADE_STATUS: Record<Refusal['kind'], number> = { unauthenticated: 401, forbidden: 403 };
 
 export function createVncEndpoint(deps: VncEndpointDeps) {
   const { log } = deps;
@@ -54,7 +56,7 @@ export function createVncEndpoint(deps: VncEndpointDeps) {
     const ticket = upgradePath(req).searchParams.get('ticket') ?? '';
     const ip = req.socket.remoteAddress ?? null;
     const r = await deps.broker.redeem(ticket, ip);
-    if (!r.ok) return refuseUpgrade(socket, r.status, r.reason);
+    if (!r.ok) return refuseUpgrade(socket, UPGRADE_STATUS[r.kind], r.reason);
     const { session, desktop, mode, userId, shadowId } = r;
     wss.handleUpgrade(req, socket, head, (browser) => {
       const slog = log.child({ sessionId: session.id, mode, ...(shadowId ? { shadowId } : {}) });
@@ -88,7 +90,7 @@ export function createVncEndpoint(deps: VncEndpointDeps) {
         })
         .catch((err: Error) => {
           slog.warn({ err: err.message }, 'could not open a display stream');
-          closeWs(browser, CLOSE_DESKTOP_UNREACHABLE, 'the desktop is unreachable right now; retrying may help');
+          closeWs(browser, DisplayClose.DesktopUnreachable, 'the desktop is unreachable right now; retrying may help');
         });
     });
   }
@@ -103,7 +105,7 @@ export function createVncEndpoint(deps: VncEndpointDeps) {
       return true;
     },
     close(): void {
-      for (const c of wss.clients) closeWs(c, 1001, 'gateway shutting down');
+      for (const c of wss.clients) closeWs(c, DisplayClose.DesktopGone, 'gateway shutting down');
       wss.close();
     },
   };

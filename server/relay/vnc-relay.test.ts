@@ -1,5 +1,6 @@
 // The relay with a scripted fake desktop on loopback: ordering around ServerInit, pipelining,
 // coalescing, encoding stripping, failures and their close codes, backpressure, activity throttling.
+import { DisplayClose } from '../../contract/display.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { ManualClock } from '../clock.ts';
@@ -94,29 +95,29 @@ describe('startVncRelay', () => {
     expect(relay.stats().forwardedMessages).toBe(4);
   });
 
-  it('closes the viewer with 4502 when the desktop offers no authentication', async () => {
+  it('closes the viewer as a failed desktop when the desktop offers no authentication', async () => {
     const { viewerWs, desktop, relay } = await setup();
     const closed = closedWith(viewerWs);
     desktop.send(Buffer.concat([Buffer.from('RFB 003.008\n'), Buffer.from([1, 1])]));
-    expect(await closed).toEqual({ code: 4502, reason: 'the desktop does not require a password; refusing to connect' });
-    expect(await relay.done).toMatchObject({ code: 4502 });
+    expect(await closed).toEqual({ code: DisplayClose.DesktopFailed, reason: 'the desktop does not require a password; refusing to connect' });
+    expect(await relay.done).toMatchObject({ code: DisplayClose.DesktopFailed });
   });
 
-  it('closes the viewer with 4502 when the desktop does not finish its handshake in time', async () => {
+  it('closes the viewer as a failed desktop when the desktop does not finish its handshake in time', async () => {
     const { viewerWs } = await setup({ handshakeTimeoutMs: 100 });
-    expect(await closedWith(viewerWs)).toEqual({ code: 4502, reason: 'the desktop did not complete the RFB handshake in time' });
+    expect(await closedWith(viewerWs)).toEqual({ code: DisplayClose.DesktopFailed, reason: 'the desktop did not complete the RFB handshake in time' });
   });
 
-  it('closes the viewer with 4400 on a text frame or a bad handshake, and closes the desktop too', async () => {
+  it('closes the viewer as a bad viewer stream on a text frame or a bad handshake, and closes the desktop too', async () => {
     const a = await setup();
     const [aViewer, aDesktop] = [closedWith(a.viewerWs), closedWith(a.desktopWs)];
     a.viewerWs.send('hello');
-    expect(await aViewer).toMatchObject({ code: 4400 });
+    expect(await aViewer).toMatchObject({ code: DisplayClose.BadViewerStream });
     expect(await aDesktop).toMatchObject({ code: 1000 });
     const b = await setup();
     const bViewer = closedWith(b.viewerWs);
     b.viewer.send(Buffer.from('RFB 003.008\n\u0002'));
-    expect(await bViewer).toMatchObject({ code: 4400, reason: expect.stringContaining('only None') });
+    expect(await bViewer).toMatchObject({ code: DisplayClose.BadViewerStream, reason: expect.stringContaining('only None') });
   });
 
   it('keeps both streams intact under backpressure, pausing the side that sends too fast', async () => {

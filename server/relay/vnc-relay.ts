@@ -3,6 +3,7 @@
 // untouched to control viewers (to view viewers without clipboard, server-messages.ts) and browser
 // bytes only as whole, parsed, policy-checked messages.
 import { WebSocket } from 'ws';
+import { DisplayClose } from '../../contract/display.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { ClientMessageParser } from '../rfb/client-messages.ts';
@@ -13,16 +14,6 @@ import { readPixelFormat, ServerMessageFilter, VIEW_ENCODINGS } from '../rfb/ser
 import { closeWs, isOpen, PauseGate, toBuffer } from '../util/ws.ts';
 import type { DesktopLink } from './desktop-link.ts';
 
-/** Close codes the browser sees. noVNC shows the reason; the code tells tests and logs who failed. */
-export const RelayCloseCode = {
-  Normal: 1000,
-  /** The desktop went away after the session started. */
-  DesktopGone: 1001,
-  /** The viewer sent something that is not RFB we accept. */
-  BadViewerStream: 4400,
-  /** The gateway could not open the desktop's RFB session (refused credentials, bad handshake, timeout). */
-  DesktopFailed: 4502,
-} as const;
 
 export type RelayDirection = 'toBrowser' | 'toDesktop';
 
@@ -146,8 +137,8 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
     log.info({ reason, code: browserCode, stats, ms: clock.now() - startedAt }, 'vnc relay ended');
     resolveDone({ reason, code: browserCode });
   }
-  const badViewer = (why: string) => finish(why, RelayCloseCode.BadViewerStream, 'the viewer sent an invalid RFB stream');
-  const desktopFailed = (why: string) => finish(why, RelayCloseCode.DesktopFailed, why);
+  const badViewer = (why: string) => finish(why, DisplayClose.BadViewerStream, 'the viewer sent an invalid RFB stream');
+  const desktopFailed = (why: string) => finish(why, DisplayClose.DesktopFailed, why);
 
   const onBytes = options.onBytes;
   function callback(name: string, fn: () => void): void {
@@ -316,27 +307,27 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
   desktop.onProtocolError((why) => {
     if (phase !== 'closed') desktopFailed(why);
   });
-  browser.on('close', (code) => finish(`the viewer closed the connection (${code})`, RelayCloseCode.Normal, 'the viewer left'));
+  browser.on('close', (code) => finish(`the viewer closed the connection (${code})`, DisplayClose.Normal, 'the viewer left'));
   desktop.onClose((detail) => {
-    if (phase === 'relay') return finish(`the desktop closed the connection (${detail})`, RelayCloseCode.DesktopGone, 'closed');
+    if (phase === 'relay') return finish(`the desktop closed the connection (${detail})`, DisplayClose.DesktopGone, 'closed');
     if (phase === 'handshake') log.warn({ detail }, 'desktop stream closed during the RFB handshake');
     desktopFailed('the desktop closed the connection during the RFB handshake');
   });
   browser.on('error', (err) => {
     log.debug({ err }, 'viewer websocket error');
-    finish('viewer connection error', RelayCloseCode.Normal, 'the viewer connection failed');
+    finish('viewer connection error', DisplayClose.Normal, 'the viewer connection failed');
   });
   desktop.onError((err) => {
     log.debug({ err }, 'desktop link error');
     desktopFailed('the desktop connection failed');
   });
 
-  if (!isOpen(browser) || !desktop.open) finish('a connection was not open at relay start', RelayCloseCode.DesktopFailed, 'not started');
+  if (!isOpen(browser) || !desktop.open) finish('a connection was not open at relay start', DisplayClose.DesktopFailed, 'not started');
   else for (const s of browserHs.start()) toBrowser(s);
 
   return {
     done,
-    close: (reason) => finish(reason, RelayCloseCode.Normal, reason),
+    close: (reason) => finish(reason, DisplayClose.Normal, reason),
     stats: () => ({ ...stats, droppedByType: { ...stats.droppedByType } }),
   };
 }

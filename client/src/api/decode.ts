@@ -1,5 +1,27 @@
 // Small checkers that turn the gateway's JSON into typed values once, at the edge. They throw on a
-// shape this client cannot use; api() turns that into one ApiError('bad_response').
+// shape this client cannot use; api() turns that into one ApiError('bad_response'). Answers that
+// the contract describes are decoded with its schema (decodeWith); the checkers below serve the rest.
+import { z } from 'zod/mini';
+
+/** The answer checked against the contract's schema; a mismatch throws, naming the fields. */
+export function decodeWith<S extends z.ZodMiniType>(schema: S, x: unknown): z.output<S> {
+  const r = z.safeParse(schema, x);
+  if (r.success) return r.data;
+  throw new TypeError(r.error.issues.map((i) => `${i.path.join('.') || '(answer)'}: ${i.message}`).join('; '));
+}
+
+/** Times whose ISO strings the pages use as epoch milliseconds (to compute ages and sort). */
+export type EpochTimes<T, K extends keyof T> = Omit<T, K> & { [P in K]?: number };
+
+/** The one place the contract's ISO times become epoch milliseconds for the pages. */
+export function epochTimes<T extends object, K extends keyof T>(o: T, keys: readonly K[]): EpochTimes<T, K> {
+  const out = { ...o } as Record<string, unknown>;
+  for (const k of keys) {
+    const v = o[k];
+    out[k as string] = typeof v === 'string' ? Date.parse(v) : undefined;
+  }
+  return out as EpochTimes<T, K>;
+}
 
 export type Json = Record<string, unknown>;
 

@@ -1,9 +1,10 @@
 // The helpdesk console's live sessions (API.md "Helpdesk"): ready sessions with names, a thumbnail
-// URL and their pending/approved shadows.
+// URL and their pending/approved shadows (contract/api/desktops.ts `HelpdeskSession`).
+import { HelpdeskSessionList, type HelpdeskSession as HelpdeskSessionView } from '../../../contract/api/desktops.ts';
 import { api } from './client.ts';
-import { list, obj, optStr, type Json } from './decode.ts';
-import { decodeShadow, type Shadow } from './shadows.ts';
-import { sessionFields, type Session } from './types.ts';
+import { decodeWith } from './decode.ts';
+import { toSession, type Session } from './desktops.ts';
+import { toShadow, type Shadow } from './shadows.ts';
 
 export interface HelpdeskSession extends Session {
   username: string;
@@ -14,24 +15,17 @@ export interface HelpdeskSession extends Session {
   shadows: Shadow[];
 }
 
-export function decodeHelpdeskSession(x: unknown): HelpdeskSession {
-  const o: Json = obj(x, 'helpdesk session');
-  const session = sessionFields(o);
-  const username = optStr(o, 'username') ?? session.userId;
-  const shadows = Array.isArray(o.shadows) ? o.shadows.map(decodeShadow) : [];
-  return {
-    ...session,
-    username,
-    displayName: optStr(o, 'displayName') || username,
-    poolName: optStr(o, 'poolName') ?? session.poolId,
-    hostName: optStr(o, 'hostName'),
-    thumbnailUrl: optStr(o, 'thumbnailUrl') ?? `/api/v1/helpdesk/sessions/${encodeURIComponent(session.id)}/thumbnail`,
-    shadows,
-  };
+/** Names the page can always show: the gateway sends null for a user, pool or host it no longer knows. */
+export function toHelpdeskSession(v: HelpdeskSessionView): HelpdeskSession {
+  const { username, displayName, poolName, hostName, thumbnailUrl, shadows, ...session } = v;
+  const name = username ?? v.userId;
+  return { ...toSession(session), username: name, displayName: displayName || name, poolName: poolName ?? v.poolId, hostName: hostName ?? undefined, thumbnailUrl, shadows: shadows.map(toShadow) };
 }
 
+export const decodeHelpdeskSessions = (x: unknown): HelpdeskSession[] => decodeWith(HelpdeskSessionList, x).map(toHelpdeskSession);
+
 export function listHelpdeskSessions(signal?: AbortSignal): Promise<HelpdeskSession[]> {
-  return api('/api/v1/helpdesk/sessions', { decode: (x) => list(x, 'sessions', decodeHelpdeskSession), signal });
+  return api('/api/v1/helpdesk/sessions', { decode: decodeHelpdeskSessions, signal });
 }
 
 /** The thumbnail with a cache-busting query, so each refresh shows the current screen. */

@@ -1,16 +1,12 @@
 // Follows one session's launch: the gateway's SSE stream (`event: progress`, `event: state`), and
 // if that stream fails, polling GET /sessions/:id every 500 ms instead.
+import { z } from 'zod/mini';
+import { ProgressEvent } from '../../../contract/api/desktops.ts';
 import { isApiError } from './client.ts';
-import { getSession, sessionEventsUrl } from './desktops.ts';
-import { obj, optStr, optTime } from './decode.ts';
-import { decodeSession, type Session } from './types.ts';
+import { decodeSession, getSession, sessionEventsUrl, type Session } from './desktops.ts';
 
-export interface Progress {
-  /** `queued`, `placing`, `creating`, `starting`, `ready`, and newer ones (modules/launchSteps.ts). */
-  step: string;
-  message: string;
-  at: number;
-}
+/** `queued`, `placing`, `creating`, `starting`, `ready`, and newer ones (modules/launchSteps.ts); `at` in epoch ms. */
+export type Progress = ProgressEvent;
 
 export interface SessionWatchHandlers {
   onProgress(progress: Progress): void;
@@ -22,14 +18,11 @@ export interface SessionWatchHandlers {
 }
 
 const POLL_MS = 500;
-const STEP_NAME = /^[a-z][a-z0-9_.-]{0,47}$/i;
 
+/** A progress event, or undefined for one without a usable step name (any short name is fine: newer steps still show). */
 export function decodeProgress(x: unknown): Progress | undefined {
-  const o = obj(x, 'progress');
-  const step = optStr(o, 'step');
-  // Any short step name: steps added to the gateway later still show, with their message.
-  if (!step || !STEP_NAME.test(step)) return undefined;
-  return { step, message: optStr(o, 'message') ?? '', at: optTime(o, 'at') ?? Date.now() };
+  const r = z.safeParse(ProgressEvent, x);
+  return r.success ? r.data : undefined;
 }
 
 function parse<T>(data: string, decode: (x: unknown) => T): T | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeHelpdeskSession } from './helpdesk.ts';
+import { decodeHelpdeskSessions } from './helpdesk.ts';
 import { decodeShadow, decodeShadows, decodeShadowTicket } from './shadows.ts';
 
 const raw = {
@@ -16,16 +16,17 @@ describe('shadow decoders', () => {
   });
 
   it('falls back to the username when there is no display name, and reads consent pool', () => {
-    expect(decodeShadow({ ...raw, requesterDisplayName: '', consent: 'pool' })).toMatchObject({ requesterDisplayName: 'hana', consent: 'pool' });
+    expect(decodeShadow({ shadow: { ...raw, requesterDisplayName: '', consent: 'pool' } })).toMatchObject({ requesterDisplayName: 'hana', consent: 'pool' });
   });
 
   it('rejects unknown modes and states', () => {
-    expect(() => decodeShadow({ ...raw, mode: 'admin' })).toThrow(/mode/);
-    expect(() => decodeShadow({ ...raw, state: 'maybe' })).toThrow(/state/);
+    expect(() => decodeShadow({ shadow: { ...raw, mode: 'admin' } })).toThrow(/mode/);
+    expect(() => decodeShadow({ shadow: { ...raw, state: 'maybe' } })).toThrow(/state/);
   });
 
-  it('reads the list as [{shadow}] or bare shadows', () => {
-    expect(decodeShadows([{ shadow: raw }, raw]).map((s) => s.id)).toEqual(['sh-1', 'sh-1']);
+  it('reads the list as [{shadow}], the way the gateway sends it', () => {
+    expect(decodeShadows([{ shadow: raw }, { shadow: { ...raw, id: 'sh-2' } }]).map((s) => s.id)).toEqual(['sh-1', 'sh-2']);
+    expect(() => decodeShadows([raw])).toThrow(/shadow/);
   });
 
   it('reads a shadow ticket with its mode', () => {
@@ -35,17 +36,21 @@ describe('shadow decoders', () => {
 
 describe('helpdesk session decoder', () => {
   it('reads names, the thumbnail and open shadows', () => {
-    const s = decodeHelpdeskSession({
+    const [s] = decodeHelpdeskSessions([{
       id: 's-1', poolId: 'p-1', userId: 'u-1', state: 'ready', hostId: 'h-1', createdAt: '2026-01-01T09:00:00Z', readyAt: '2026-01-01T09:00:10Z', viewers: 1,
       username: 'ada', displayName: 'Ada Lovelace', poolName: 'Linux', hostName: 'vm', thumbnailUrl: '/api/v1/helpdesk/sessions/s-1/thumbnail', shadows: [raw],
-    });
+    }]);
     expect(s).toMatchObject({ username: 'ada', displayName: 'Ada Lovelace', poolName: 'Linux', hostName: 'vm', viewers: 1 });
-    expect(s.shadows).toHaveLength(1);
+    expect(s!.readyAt! - s!.createdAt!).toBe(10_000);
+    expect(s!.shadows).toHaveLength(1);
   });
 
   it('copes with null names', () => {
-    const s = decodeHelpdeskSession({ id: 's-1', poolId: 'p-1', userId: 'u-1', state: 'ready', viewers: 0, username: null, displayName: null, poolName: null, hostName: null });
+    const [s] = decodeHelpdeskSessions([{
+      id: 's-1', poolId: 'p-1', userId: 'u-1', state: 'ready', createdAt: '2026-01-01T09:00:00Z', viewers: 0,
+      username: null, displayName: null, poolName: null, hostName: null, thumbnailUrl: '/api/v1/helpdesk/sessions/s-1/thumbnail', shadows: [],
+    }]);
     expect(s).toMatchObject({ username: 'u-1', displayName: 'u-1', poolName: 'p-1', hostName: undefined, shadows: [] });
-    expect(s.thumbnailUrl).toBe('/api/v1/helpdesk/sessions/s-1/thumbnail');
+    expect(s!.thumbnailUrl).toBe('/api/v1/helpdesk/sessions/s-1/thumbnail');
   });
 });

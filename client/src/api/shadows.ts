@@ -1,64 +1,24 @@
 // Shadowing (API.md "Helpdesk"): helpdesk staff ask to see (or see and control) a person's desktop;
 // the owner allows or denies; the requester then gets display tickets in the approved mode.
+import { ShadowAnswer, ShadowList, type ShadowState, type ShadowView, type TicketMode } from '../../../contract/api/desktops.ts';
 import { api } from './client.ts';
-import { list, obj, optStr, optTime, str, unwrap } from './decode.ts';
-import { decodeTicket, type Ticket } from './types.ts';
+import { decodeWith, epochTimes, type EpochTimes } from './decode.ts';
+import { decodeTicket, type Ticket } from './desktops.ts';
 
-export type ShadowMode = 'view' | 'control';
-export type ShadowState = 'pending' | 'approved' | 'denied' | 'ended';
+export type ShadowMode = TicketMode;
+export type { ShadowState };
+export type Shadow = EpochTimes<ShadowView, 'createdAt' | 'decidedAt' | 'endedAt'>;
+export type ShadowTicket = Ticket;
 
-export interface Shadow {
-  id: string;
-  sessionId: string;
-  requesterId: string;
-  requesterName: string;
-  requesterDisplayName: string;
-  mode: ShadowMode;
-  reason: string;
-  state: ShadowState;
-  createdAt?: number;
-  decidedAt?: number;
-  endedAt?: number;
-  /** `pool`: approved without asking, because the pool allows view shadowing without consent. */
-  consent: 'owner' | 'pool';
+/** A shadow as the pages show it: times in epoch ms, and a name to show even when the gateway has none. */
+export function toShadow(v: ShadowView): Shadow {
+  const s = epochTimes(v, ['createdAt', 'decidedAt', 'endedAt']);
+  return { ...s, requesterDisplayName: v.requesterDisplayName || v.requesterName || 'Someone from the helpdesk' };
 }
 
-export interface ShadowTicket extends Ticket {
-  mode: ShadowMode;
-}
-
-const MODES: readonly string[] = ['view', 'control'];
-const STATES: readonly string[] = ['pending', 'approved', 'denied', 'ended'];
-
-export function decodeShadow(x: unknown): Shadow {
-  const o = unwrap(x, 'shadow');
-  const mode = str(o, 'mode');
-  const state = str(o, 'state');
-  if (!MODES.includes(mode)) throw new TypeError(`mode: unknown "${mode}"`);
-  if (!STATES.includes(state)) throw new TypeError(`state: unknown "${state}"`);
-  const requesterName = optStr(o, 'requesterName') ?? '';
-  return {
-    id: str(o, 'id'),
-    sessionId: str(o, 'sessionId'),
-    requesterId: optStr(o, 'requesterId') ?? '',
-    requesterName,
-    requesterDisplayName: optStr(o, 'requesterDisplayName') || requesterName || 'Someone from the helpdesk',
-    mode: mode as ShadowMode,
-    reason: optStr(o, 'reason') ?? '',
-    state: state as ShadowState,
-    createdAt: optTime(o, 'createdAt'),
-    decidedAt: optTime(o, 'decidedAt'),
-    endedAt: optTime(o, 'endedAt'),
-    consent: o.consent === 'pool' ? 'pool' : 'owner',
-  };
-}
-
-export const decodeShadows = (x: unknown): Shadow[] => list(x, 'shadows', decodeShadow);
-
-export function decodeShadowTicket(x: unknown): ShadowTicket {
-  const mode = obj(x, 'ticket').mode;
-  return { ...decodeTicket(x), mode: mode === 'control' ? 'control' : 'view' };
-}
+export const decodeShadow = (x: unknown): Shadow => toShadow(decodeWith(ShadowAnswer, x).shadow);
+export const decodeShadows = (x: unknown): Shadow[] => decodeWith(ShadowList, x).map((a) => toShadow(a.shadow));
+export const decodeShadowTicket = decodeTicket;
 
 const shadowPath = (id: string): string => `/api/v1/shadows/${encodeURIComponent(id)}`;
 

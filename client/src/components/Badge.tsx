@@ -1,7 +1,7 @@
 // Small status pills: a generic Badge, the pool's protocol, a session's and a host's state, and an
 // audit event's result.
 import type { ComponentChildren } from 'preact';
-import type { SessionState } from '../api/types.ts';
+import type { SessionState } from '../api/desktops.ts';
 
 export type Tone = 'neutral' | 'blue' | 'green' | 'amber' | 'red' | 'violet';
 

@@ -1,6 +1,6 @@
 // One entitled pool on "My desktops": what it is, and the person's live session in it, if any,
 // with Launch / Resume / End.
-import type { Pool, Session } from '../api/types.ts';
+import type { Pool, Session } from '../api/desktops.ts';
 import { formatAgo } from '../modules/time.ts';
 import { Alert } from './Alert.tsx';
 import { ProtocolBadge, StateBadge } from './Badge.tsx';

@@ -1,8 +1,7 @@
 // "My desktops": one card per entitled pool with the person's live session in it, if any.
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { errorMessage } from '../api/client.ts';
-import { endSession, launchSession, listPools, listSessions } from '../api/desktops.ts';
-import { isLive, type Pool, type Session } from '../api/types.ts';
+import { endSession, isLive, launchSession, listPools, listSessions, type Pool, type Session } from '../api/desktops.ts';
 import { Alert } from '../components/Alert.tsx';
 import { Button } from '../components/Button.tsx';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';

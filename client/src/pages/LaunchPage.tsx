@@ -2,9 +2,8 @@
 // (then says why and offers "Try again").
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../api/client.ts';
-import { endSession, getSession, launchSession, listPools } from '../api/desktops.ts';
+import { endSession, getSession, isFinal, launchSession, listPools, type Pool, type Session, type SessionState } from '../api/desktops.ts';
 import { watchSession } from '../api/sessionEvents.ts';
-import { isFinal, type Pool, type Session, type SessionState } from '../api/types.ts';
 import { Alert } from '../components/Alert.tsx';
 import { ProtocolBadge } from '../components/Badge.tsx';
 import { Button } from '../components/Button.tsx';
@@ -18,9 +17,9 @@ import { useNow } from '../modules/useNow.ts';
 
 const STATE_RANK: Record<SessionState, number> = { starting: 0, ready: 1, ending: 2, ended: 3, failed: 3, lost: 3 };
 
-/** Failed, lost, ended, or being ended: this launch will not reach "ready". */
+/** Failed, lost, ended, or being ended: this launch will not reach "ready" (a lost host may come back, but not in time for it). */
 function stopsLaunch(session: Session): boolean {
-  return isFinal(session.state) || session.state === 'ending';
+  return isFinal(session.state) || session.state === 'ending' || session.state === 'lost';
 }
 
 function failureText(session: Session): string {

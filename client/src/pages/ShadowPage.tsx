@@ -165,7 +165,7 @@ export function ShadowPage({ shadowId }: { shadowId: string }) {
   };
 
   const ownerName = owner?.name ?? 'the person';
-  // The connection ending (a 4001 close, or the pre-check finding it over) is the shadow ending,
+  // The connection ending (a DisplayClose.ShadowEnded close, or the pre-check finding it over) is the shadow ending,
   // unless it is this view shadow making way for an allowed control one.
   const connEnded = conn.kind === 'ended' || conn.kind === 'notFound';
   let status: ShadowStatusKind | undefined;

@@ -3,8 +3,7 @@
 // modules/viewer/connection. While it is open, helpdesk requests to shadow the desktop come up as a
 // consent prompt, and an approved shadow keeps a banner with "Stop sharing" on top.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { listPools } from '../api/desktops.ts';
-import type { Pool } from '../api/types.ts';
+import { listPools, type Pool } from '../api/desktops.ts';
 import { ClipboardPanel } from '../components/viewer/ClipboardPanel.tsx';
 import { ShadowBanner } from '../components/viewer/ShadowBanner.tsx';
 import { ShadowPrompt } from '../components/viewer/ShadowPrompt.tsx';

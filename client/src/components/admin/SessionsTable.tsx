@@ -1,6 +1,6 @@
 // The admin's table of live sessions across all hosts, each with "End" and, while running, "Shadow".
 import type { AdminSession } from '../../api/admin.ts';
-import { isFinal } from '../../api/types.ts';
+import { offersEnd } from '../../modules/sessionActions.ts';
 import { formatAgo, formatDateTime } from '../../modules/time.ts';
 import { StateBadge } from '../Badge.tsx';
 import { Button } from '../Button.tsx';
@@ -43,7 +43,7 @@ export function SessionsTable({ sessions, names, now, onEnd, onShadow }: Props) 
                 Shadow
               </Button>
             )}
-            {!isFinal(s.state) && (
+            {offersEnd(s.state) && (
               <Button size="sm" variant="subtle-danger" disabled={s.state === 'ending'} onClick={() => onEnd(s)} aria-label={`End session of ${names.user(s)} in ${names.pool(s)}`}>
                 {s.state === 'ending' ? 'Ending…' : 'End'}
               </Button>

@@ -1,6 +1,7 @@
+import { DisplayClose } from '../../../../contract/display.ts';
 import type RFB from '@novnc/novnc';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { SessionState } from '../../api/types.ts';
+import type { SessionState } from '../../api/desktops.ts';
 import { ViewerConnection, type ViewerState } from './connection.ts';
 
 /** Stands in for the display WebSocket the viewer opens and hands to noVNC; the test closes it with a code. */
@@ -52,11 +53,11 @@ function fakeGateway(): void {
     'fetch',
     vi.fn(async (path: string, init?: RequestInit) => {
       if (path === '/api/v1/sessions/s1' && (init?.method ?? 'GET') === 'GET') {
-        return Response.json({ session: { id: 's1', poolId: 'p1', userId: 'u1', state: sessionState, viewers: 0 } });
+        return Response.json({ session: { id: 's1', poolId: 'p1', userId: 'u1', state: sessionState, createdAt: '2026-01-01T09:00:00.000Z', viewers: 0 } });
       }
       if (path === '/api/v1/sessions/s1/tickets' && init?.method === 'POST') {
         tickets++;
-        return Response.json({ ticket: `t${tickets}`, url: `/ws/vnc?ticket=t${tickets}`, protocol: 'vnc', expiresAt: Date.now() + 30_000 }, { status: 201 });
+        return Response.json({ ticket: `t${tickets}`, url: `/ws/vnc?ticket=t${tickets}`, protocol: 'vnc', mode: 'control', expiresAt: new Date(Date.now() + 30_000).toISOString() }, { status: 201 });
       }
       return Response.json({ error: { code: 'not_found', message: 'no' } }, { status: 404 });
     }),
@@ -129,8 +130,8 @@ describe('viewer connection', () => {
     conn.dispose();
   });
 
-  for (const [code, title] of [[4010, 'Your account was disabled'], [4011, 'You no longer have access to this desktop']] as const) {
-    it(`ends with "${title}" and never reconnects when the gateway closes the display with ${code}`, async () => {
+  for (const [code, title] of [[DisplayClose.AccountDisabled, 'Your account was disabled'], [DisplayClose.AccessRevoked, 'You no longer have access to this desktop']] as const) {
+    it(`ends with "${title}" and never reconnects when the gateway closes the display for that reason (${code})`, async () => {
       const { conn, states } = connect();
       await vi.waitFor(() => expect(FakeRfb.made).toHaveLength(1));
       const rfb = FakeRfb.made[0]!;
@@ -149,7 +150,7 @@ describe('viewer connection', () => {
     const { conn, states } = connect();
     await vi.waitFor(() => expect(FakeRfb.made).toHaveLength(1));
     FakeRfb.made[0]!.open();
-    FakeRfb.made[0]!.socket.closeWith(4503);
+    FakeRfb.made[0]!.socket.closeWith(DisplayClose.DesktopUnreachable);
     FakeRfb.made[0]!.drop();
     expect(last(states)).toBe('reconnecting');
     await vi.waitFor(() => expect(FakeRfb.made).toHaveLength(2), { timeout: 2000 });

@@ -6,8 +6,7 @@
 // (modules/viewer/shadowTicketSource).
 import type RFB from '@novnc/novnc';
 import { isApiError } from '../../api/client.ts';
-import { createTicket, getSession } from '../../api/desktops.ts';
-import { isFinal, type Session, type Ticket } from '../../api/types.ts';
+import { createTicket, getSession, isFinal, type Session, type Ticket } from '../../api/desktops.ts';
 import { backoffDelay } from '../backoff.ts';
 import { publishDebug, type RfbDebugState } from './debugHook.ts';
 import { accessEndedNote } from './disconnectNote.ts';
@@ -26,7 +25,7 @@ export interface TicketSource {
   /** Runs before every attempt. */
   preflight(): Promise<Preflight>;
   ticket(): Promise<Ticket>;
-  /** WebSocket close codes that end the viewer for good, with what to say (e.g. 4001 for a shadow).
+  /** WebSocket close codes that end the viewer for good, with what to say (e.g. DisplayClose.ShadowEnded for a shadow).
    *  The access codes (account disabled, access revoked) end every viewer without being listed. */
   endCodes?: Readonly<Record<number, string>>;
   /** False for a shadow: it must not resize the owner's screen. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ACCESS_REVOKED_CODE, ACCOUNT_DISABLED_CODE, accessEndedNote, disconnectNote } from './disconnectNote.ts';
+import { DisplayClose } from '../../../../contract/display.ts';
+import { accessEndedNote, disconnectNote } from './disconnectNote.ts';
 
 describe('the disconnect note', () => {
   it('says how long the desktop waits, in words', () => {
@@ -16,13 +17,13 @@ describe('the disconnect note', () => {
 });
 
 describe('the note for a display closed because access was taken away', () => {
-  it('says the account was disabled for 4010, and that access is gone for 4011', () => {
-    expect(accessEndedNote(ACCOUNT_DISABLED_CODE)).toEqual({ title: 'Your account was disabled', text: expect.stringContaining('Ask your administrator') });
-    expect(accessEndedNote(4010)?.text).not.toMatch(/reconnect/i);
-    expect(accessEndedNote(ACCESS_REVOKED_CODE)?.title).toBe('You no longer have access to this desktop');
+  it('says the account was disabled, or that access is gone, when the gateway closed for that', () => {
+    expect(accessEndedNote(DisplayClose.AccountDisabled)).toEqual({ title: 'Your account was disabled', text: expect.stringContaining('Ask your administrator') });
+    expect(accessEndedNote(DisplayClose.AccountDisabled)?.text).not.toMatch(/reconnect/i);
+    expect(accessEndedNote(DisplayClose.AccessRevoked)?.title).toBe('You no longer have access to this desktop');
   });
 
   it('has nothing to say about other closes (they reconnect or end as before)', () => {
-    for (const code of [undefined, 1000, 1006, 4000, 4001, 4503]) expect(accessEndedNote(code)).toBeUndefined();
+    for (const code of [undefined, DisplayClose.Normal, 1006, DisplayClose.SessionEnded, DisplayClose.ShadowEnded, DisplayClose.DesktopUnreachable]) expect(accessEndedNote(code)).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 // What the viewer tells the person when the display goes away: "You disconnected" from the pool's
 // disconnect grace, and the final words for a display the gateway closed because access was taken
-// away (close codes from server/broker/access.ts).
+// away (close codes of contract/display.ts).
+import { DisplayClose } from '../../../../contract/display.ts';
 import { formatDuration } from '../duration.ts';
 
 export function disconnectNote(graceS: number | undefined): string {
@@ -9,22 +10,19 @@ export function disconnectNote(graceS: number | undefined): string {
   return `Your desktop keeps running for ${formatDuration(graceS, { long: true })}; reconnect before then to continue where you left off.`;
 }
 
-/** The account was disabled or deleted: nothing to reconnect to, no sign-in either. */
-export const ACCOUNT_DISABLED_CODE = 4010;
-/** The person's groups or role no longer allow this desktop (or this shadow). */
-export const ACCESS_REVOKED_CODE = 4011;
-
 export interface EndNote {
   title: string;
   text: string;
 }
 
 const ACCESS_NOTES: Readonly<Record<number, EndNote>> = {
-  [ACCOUNT_DISABLED_CODE]: {
+  // The account was disabled or deleted: nothing to reconnect to, no sign-in either.
+  [DisplayClose.AccountDisabled]: {
     title: 'Your account was disabled',
     text: 'An administrator disabled your account, so this desktop was closed and its session ended. Ask your administrator if you think this is a mistake.',
   },
-  [ACCESS_REVOKED_CODE]: {
+  // The person's groups or role no longer allow this desktop (or this shadow).
+  [DisplayClose.AccessRevoked]: {
     title: 'You no longer have access to this desktop',
     text: 'Your groups or role changed, so this desktop was closed and its session ended. Ask your administrator if you still need it.',
   },

@@ -1,11 +1,11 @@
 // Tickets for a helpdesk shadow: each attempt first checks the shadow is still approved (an ended or
 // denied one ends the viewer), then asks POST /shadows/:id/tickets. The gateway closes a shadow's
-// display with 4001 when the shadow ends.
+// display with DisplayClose.ShadowEnded when the shadow ends.
+import { DisplayClose } from '../../../../contract/display.ts';
 import { createShadowTicket, getShadow, type Shadow, type ShadowMode } from '../../api/shadows.ts';
 import type { Preflight, TicketSource } from './connection.ts';
 
 export const SHADOW_ENDED = 'The shadow session ended';
-export const SHADOW_ENDED_CODE = 4001;
 
 export function shadowPreflight(shadow: Shadow): Preflight {
   if (shadow.state === 'approved') return { kind: 'open' };
@@ -21,7 +21,7 @@ export function shadowTicketSource(shadowId: string, mode: ShadowMode, onShadow?
       return shadowPreflight(shadow);
     },
     ticket: () => createShadowTicket(shadowId),
-    endCodes: { [SHADOW_ENDED_CODE]: SHADOW_ENDED },
+    endCodes: { [DisplayClose.ShadowEnded]: SHADOW_ENDED },
     resizeSession: false,
     viewOnly: mode === 'view',
   };

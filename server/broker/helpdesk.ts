@@ -1,0 +1,60 @@
+// What the helpdesk console and shadowing need beyond the broker: the running sessions with the
+// names staff read and their shadows, asking to shadow a session, and display tickets for an
+// approved shadow (in its mode only). The web routes stay thin: they parse, call these, render.
+import type { HelpdeskSession, TicketMode } from '../../contract/api/desktops.ts';
+import { conflict, forbidden, notFound } from '../errors.ts';
+import type { Store, User } from '../store/types.ts';
+import { ALL_ROWS } from '../store/types.ts';
+import type { Broker } from './broker.ts';
+import { shadowView, type Shadow, type Shadows } from './shadows.ts';
+import type { Tickets } from './tickets.ts';
+
+export interface HelpdeskDeps {
+  store: Store;
+  broker: Broker;
+  shadows: Shadows;
+  tickets: Tickets;
+}
+
+export function createHelpdesk({ store, broker, shadows, tickets }: HelpdeskDeps) {
+  return {
+    /** Every ready session, with its owner's and pool's names, its thumbnail and its shadows. */
+    async liveSessions(): Promise<HelpdeskSession[]> {
+      const sessions = await store.listSessions({ state: ['ready'], limit: ALL_ROWS });
+      const [users, pools, hosts] = await Promise.all([store.listUsers(), store.listPools(), store.listHosts()]);
+      const user = new Map(users.map((u) => [u.id, u]));
+      const pool = new Map(pools.map((p) => [p.id, p.name]));
+      const host = new Map(hosts.map((h) => [h.id, h.name]));
+      return sessions.map((s) => ({
+        ...broker.view(s),
+        username: user.get(s.userId)?.username ?? null,
+        displayName: user.get(s.userId)?.displayName ?? null,
+        poolName: pool.get(s.poolId) ?? null,
+        hostName: s.hostId ? (host.get(s.hostId) ?? null) : null,
+        thumbnailUrl: `/api/v1/helpdesk/sessions/${s.id}/thumbnail`,
+        shadows: shadows.activeFor(s.id).map(shadowView),
+      }));
+    },
+
+    async requestShadow(requester: User, sessionId: string, mode: TicketMode, reason: string, ip: string | null): Promise<Shadow> {
+      const s = await store.getSession(sessionId);
+      if (!s) throw notFound('session');
+      const pool = await store.getPool(s.poolId);
+      if (!pool) throw notFound('pool');
+      return shadows.request(requester, s, pool, mode, reason, ip);
+    },
+
+    /** A display ticket for the requester of an approved shadow, in the approved mode. */
+    async shadowTicket(requester: User, shadowId: string, ip: string | null): Promise<{ ticket: string; expiresAt: number; mode: TicketMode }> {
+      const s = shadows.get(requester, shadowId);
+      if (s.requesterId !== requester.id) throw forbidden('Only the helpdesk user who asked may open this shadow.');
+      if (s.state === 'pending') throw conflict('shadow_pending', 'The person has not answered yet.');
+      if (s.state !== 'approved') throw conflict('shadow_not_approved', `This shadow request is ${s.state}.`);
+      const t = await tickets.issue(requester.id, s.sessionId, s.mode);
+      await broker.auditTicket(requester, s.sessionId, s.mode, ip, s.id);
+      return { ...t, mode: s.mode };
+    },
+  };
+}
+
+export type Helpdesk = ReturnType<typeof createHelpdesk>;
