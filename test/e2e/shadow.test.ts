@@ -95,13 +95,17 @@ describe('shadowing in the browser', () => {
     expect(audit).toBeGreaterThanOrEqual(1);
   });
 
-  it('shows the admin dashboard', async () => {
+  it('shows the admin dashboard with the live count of running desktops', async () => {
+    // The owner's desktop from the case above still runs: the card counts it now, not at the last
+    // history point (up to 30 s old).
+    const running = ((await admin.get('/api/v1/admin/sessions?state=ready')).body as unknown[]).length;
+    expect(running).toBeGreaterThan(0);
     const page = await signedIn('admin', ADMIN_PASSWORD);
     await page.goto(`${t.url}/admin`);
     await page.getByTestId('dashboard').waitFor();
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.locator('[data-testid="dashboard"] svg').first().waitFor({ timeout: 10_000 });
-    await page.waitForTimeout(300);
+    await expect(page.getByTestId('stat-sessions').locator('.stat__value').textContent()).resolves.toBe(String(running));
     await shot(page, '56-admin-dashboard');
   });
 });
