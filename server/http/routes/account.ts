@@ -7,7 +7,7 @@ import { forbidden, notFound } from '../../errors.ts';
 import { parse } from '../validate.ts';
 import type { AuthDeps } from '../../auth/deps.ts';
 import { clientAddress, principalOf, requireUser } from '../auth-middleware.ts';
-import { clearSessionCookie } from '../../auth/web-sessions.ts';
+import { clearSessionCookie } from '../cookies.ts';
 
 const idParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id');
 

@@ -8,22 +8,23 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import { forbidden, fromZod, throttled, DomainError } from '../../errors.ts';
 import type { User } from '../../store/types.ts';
 import type { ExternalIdentity } from '../../auth/identity.ts';
-import { LdapStrategy, type LdapProviderConfig } from '../../auth/ldap.ts';
+import type { LdapProviderConfig } from '../../auth/ldap.ts';
+import { LdapStrategy } from '../ldap-strategy.ts';
 import type { ProvisionResult } from '../../auth/provisioning.ts';
 import { createAccountRouter } from './account.ts';
 import { issueApiToken } from '../../auth/api-tokens.ts';
 import { passwordPolicyOf, type AuthDeps } from '../../auth/deps.ts';
 import { accountKey, createLoginThrottle, type LoginAttempt, type LoginThrottle } from '../../auth/login-throttle.ts';
-import { checkSecondFactor, mfaStatus, otpRequired, requireMfaEnrolled, secondFactorPassed } from '../../auth/mfa.ts';
+import { checkSecondFactor, otpRequired, secondFactorPassed } from '../../auth/mfa.ts';
+import { requireMfaEnrolled } from '../mfa-gate.ts';
 import { createMfaRouter } from './mfa.ts';
 import { clientAddress, currentPrincipal, principalOf, requireUser } from '../auth-middleware.ts';
-import { assertPasswordAllowed, MAX_PASSWORD_LENGTH } from '../../auth/password-policy.ts';
+import { assertPasswordAllowed } from '../../auth/password-policy.ts';
 import { hashPassword, verifyPassword } from '../../auth/passwords.ts';
-import { readRememberCookie } from '../../auth/remembered-browsers.ts';
+import { rememberedUserId } from '../../auth/remembered-browsers.ts';
 import { changePasswordBody, createTokenBody, loginBody } from '../../auth/schemas.ts';
-import { sha256 } from '../../util/random.ts';
-import { groupNames, publicUser } from '../../auth/views.ts';
-import { endWebSession, sessionOrigin, signInBrowser, startWebSession } from '../../auth/web-sessions.ts';
+import { meView } from '../../auth/views.ts';
+import { endBrowserSession, readRememberCookie, setRememberCookie, signInThisBrowser, startBrowserSession } from '../cookies.ts';
 
 export interface AuthRouterOptions {
   /** The sign-in throttling policy; tests pass one with their own limits. */
@@ -112,25 +113,10 @@ async function checkDirectories(
   return unavailable ? { ok: false, reason: 'directory_unavailable', userId: null, provider: unavailable } : null;
 }
 
-/** GET /me (and the login answer): the public user plus what the client needs to steer the person. */
-export async function meView(deps: AuthDeps, user: User) {
-  const mfa = await mfaStatus(deps, user);
-  return {
-    ...publicUser(user, await groupNames(deps.store)),
-    mfaEnabled: mfa.enabled,
-    mfaEnrollmentRequired: mfa.enrollmentRequired,
-    /** False for accounts from an identity provider: no password here to change or confirm. */
-    localAccount: user.passwordHash !== null,
-    passwordPolicy: { minLength: passwordPolicyOf(deps.config).minLength, maxLength: MAX_PASSWORD_LENGTH },
-  };
-}
-
 /** A remember-browser cookie of the user named `account` marks the browser as the owner's own. */
 async function rememberedAccount(deps: AuthDeps, req: Request): Promise<string | null> {
-  const value = readRememberCookie(req);
-  const b = value ? await deps.store.getRememberedBrowser(sha256(value)) : null;
-  if (!b || b.expiresAt <= deps.clock.now()) return null;
-  const name = (await deps.store.getUser(b.userId))?.username;
+  const userId = await rememberedUserId(deps, readRememberCookie(req));
+  const name = userId === null ? undefined : (await deps.store.getUser(userId))?.username;
   return name === undefined ? null : accountKey(name);
 }
 
@@ -186,7 +172,7 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
       throw new DomainError('unauthenticated', 'invalid_credentials', WRONG);
     }
     const { user } = outcome;
-    const second = await checkSecondFactor(deps, req, user, otp);
+    const second = await checkSecondFactor(deps, readRememberCookie(req), user, otp);
     if (!second.ok) {
       if (second.reason === 'otp_required') {
         // The password was right: not a failure for the address, but the attempt stays charged to
@@ -199,8 +185,9 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
     }
 
     throttle.succeeded(attempt);
-    await signInBrowser(deps, req, res, user.id, ip);
-    const rememberedDays = await secondFactorPassed(deps, res, user, second.via, remember, ip);
+    await signInThisBrowser(deps, req, res, user.id, ip);
+    const { rememberedDays, cookie } = await secondFactorPassed(deps, user, second.via, remember, ip);
+    setRememberCookie(deps, res, cookie);
     await deps.audit.record({
       actor: user.username,
       action: 'auth.login',
@@ -217,7 +204,7 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
 
   router.post('/auth/logout', async (req, res) => {
     const p = currentPrincipal(res);
-    const ended = await endWebSession(deps, req, res);
+    const ended = await endBrowserSession(deps, req, res);
     if (ended && p) {
       await deps.audit.record({ actor: p.user.username, action: 'auth.logout', target: p.user.id, result: 'ok', ip: clientAddress(req), details: {} });
     }
@@ -269,7 +256,7 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
     await deps.store.updateUser(user.id, { passwordHash: await hashPassword(parsed.data.newPassword) });
     // Every other sign-in of this account ends; this browser gets a fresh session.
     await deps.store.deleteWebSessionsOfUser(user.id);
-    await startWebSession(deps, res, user.id, sessionOrigin(req, ip));
+    await startBrowserSession(deps, req, res, user.id, ip);
     await deps.audit.record({ actor: user.username, action: 'user.password_change', target: user.id, result: 'ok', ip, details: {} });
     res.status(204).end();
   });
