@@ -1,19 +1,10 @@
 // The public JSON shape of a user, shared by /me, login and the admin API so they never drift.
 // Groups are shown by name (friendlier to read and script); the store keeps ids.
-import type { Group, Role, Store, User } from '../store/types.ts';
+import type { PublicUser } from '../../contract/api/auth.ts';
+import type { Group, Store, User } from '../store/types.ts';
 import { passwordPolicyOf, type AuthDeps } from './deps.ts';
 import { mfaStatus } from './mfa.ts';
 import { MAX_PASSWORD_LENGTH } from './password-policy.ts';
-
-export interface PublicUser {
-  id: string;
-  username: string;
-  displayName: string;
-  roles: Role[];
-  groups: string[]; // group names
-  disabled: boolean;
-  createdAt: number; // epoch ms, like every time in the API
-}
 
 export type GroupNames = ReadonlyMap<string, string>;
 
