@@ -1,7 +1,7 @@
 // Domain errors: what broker, auth, hub and store throw when a request cannot be done. They name a
 // kind and a stable code (the contract's error codes) and know nothing of HTTP; the web edge maps a
 // kind to a status exactly once (server/http/errors.ts), the display edge to a refusal.
-import type { ZodError } from 'zod';
+import type { $ZodError as ZodError } from 'zod/v4/core';
 
 export type FailureKind = 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'throttled' | 'unavailable';
 

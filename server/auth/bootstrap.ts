@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthDeps } from './deps.ts';
 import { generatePassword, hashPassword } from './passwords.ts';
-import { password as passwordSchema } from './schemas.ts';
+import * as z from 'zod/mini';
+import { Password } from '../../contract/api/auth.ts';
 
 export async function ensureAdmin(
   deps: Omit<AuthDeps, 'access'>,
@@ -11,7 +12,7 @@ export async function ensureAdmin(
 ): Promise<{ created: boolean; generatedPassword?: string }> {
   if ((await deps.store.countUsers()) > 0) return { created: false };
   if (options.password !== undefined) {
-    const ok = passwordSchema.safeParse(options.password);
+    const ok = z.safeParse(Password, options.password);
     if (!ok.success) throw new Error(`admin password ${ok.error.issues[0]?.message ?? 'is invalid'}`);
   }
   const generated = options.password === undefined ? generatePassword(20) : undefined;

@@ -1,15 +1,12 @@
 // LDAP sign-in against a real slapd (test/helpers/slapd.ts): identities and groups, every refusal
-// reason, filter injection, a directory that is down or silent, StartTLS/LDAPS trust, and the
-// passport strategy through a real passport.Passport instance.
+// reason, filter injection, a directory that is down or silent, StartTLS/LDAPS trust (the passport
+// strategy is tested in server/http/ldap-strategy.integration.test.ts).
 import { createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import type { Request, Response } from 'express';
-import passport from 'passport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_DN, PASSWORDS, READER_DN, READER_PASSWORD, startSlapd, type TestSlapd } from '../../test/helpers/slapd.ts';
 import { createLogger } from '../log.ts';
-import type { ExternalIdentity } from './identity.ts';
-import { ldapAuthenticate, ldapProviderSchema, LdapStrategy, testLdapConnection, type LdapProviderInput } from './ldap.ts';
+import { ldapAuthenticate, ldapProviderSchema, testLdapConnection, type LdapProviderInput } from './ldap.ts';
 
 let slapd: TestSlapd;
 
@@ -178,31 +175,5 @@ describe('testLdapConnection', () => {
   it('never puts the service password in its answer', async () => {
     const r = await testLdapConnection(provider({ bindPassword: 'very-secret-wrong' }));
     expect(JSON.stringify(r)).not.toContain('very-secret-wrong');
-  });
-});
-
-describe('the passport strategy', () => {
-  /** Runs the strategy through passport.authenticate the way routes.ts runs the local one. */
-  function viaPassport(body: unknown): Promise<{ user: ExternalIdentity | false; info: unknown }> {
-    const pp = new passport.Passport();
-    pp.use('test-ldap', new LdapStrategy(provider()));
-    return new Promise((resolve, reject) => {
-      const handler = pp.authenticate('test-ldap', { session: false }, (err: unknown, user: ExternalIdentity | false, info: unknown) => {
-        if (err) reject(err instanceof Error ? err : new Error(String(err)));
-        else resolve({ user, info });
-      }) as (req: Request, res: Response, next: (e?: unknown) => void) => void;
-      handler({ body } as Request, {} as Response, (e) => (e ? reject(e) : undefined));
-    });
-  }
-
-  it('yields the identity for good credentials', async () => {
-    const { user } = await viaPassport({ username: 'alice', password: PASSWORDS.alice });
-    expect(user).toMatchObject({ providerId: 'test-ldap', username: 'alice', groups: ['desk-admins', 'engineers'] });
-  });
-
-  it('fails with the reason as info', async () => {
-    expect(await viaPassport({ username: 'alice', password: 'wrong' })).toMatchObject({ user: false, info: { reason: 'bad_password' } });
-    expect(await viaPassport({ username: 'carol', password: PASSWORDS.carol })).toMatchObject({ user: false, info: { reason: 'disabled' } });
-    expect(await viaPassport({ username: 'alice' })).toMatchObject({ user: false, info: { reason: 'unknown_user' } });
   });
 });

@@ -4,9 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import type { Request } from 'express';
 import { Client, FilterParser, InvalidCredentialsError, ResultCodeError, type Entry } from 'ldapts';
-import { Strategy } from 'passport-strategy';
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../log.ts';
 import type { ExternalIdentity } from './identity.ts';
@@ -325,42 +323,5 @@ export async function testLdapConnection(config: LdapProviderConfig): Promise<Ld
     });
   } catch (err) {
     return { ok: false, error: err instanceof Failure ? err.detail : describe(err) };
-  }
-}
-
-// --- passport --------------------------------------------------------------------------------
-
-export interface LdapStrategyOptions extends LdapOptions {
-  usernameField?: string;
-  passwordField?: string;
-}
-
-/**
- * Passport strategy over ldapAuthenticate. Success yields the ExternalIdentity as the user; a
- * failure passes `{ message, reason, detail }` as the challenge (info), like the local strategy.
- */
-export class LdapStrategy extends Strategy {
-  name = 'ldap';
-
-  constructor(private readonly config: LdapProviderConfig, private readonly options: LdapStrategyOptions = {}) {
-    super();
-  }
-
-  override authenticate(req: Request): void {
-    const body: unknown = req.body;
-    const field = (f: string) => (body && typeof body === 'object' ? (body as Record<string, unknown>)[f] : undefined);
-    const username = field(this.options.usernameField ?? 'username');
-    const password = field(this.options.passwordField ?? 'password');
-    if (typeof username !== 'string' || typeof password !== 'string') {
-      this.fail({ message: 'Missing credentials', reason: 'unknown_user', detail: 'missing credentials' }, 400);
-      return;
-    }
-    ldapAuthenticate(this.config, username, password, this.options).then(
-      (r) => {
-        if (r.ok) this.success(r.identity);
-        else this.fail({ message: r.reason === 'directory_unavailable' ? 'The directory is unavailable.' : 'Wrong username or password.', reason: r.reason, detail: r.detail }, 401);
-      },
-      (err: unknown) => this.error(err instanceof Error ? err : new Error(String(err))),
-    );
   }
 }

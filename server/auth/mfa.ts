@@ -1,12 +1,12 @@
 // Second factors at sign-in and the MFA policy: who must have TOTP, whether a user still has to
 // enrol (and the gate that keeps such a user away from desktops until they do), and the one check
 // that turns "password was right" plus an optional code into accept or refuse.
-import type { Request, RequestHandler, Response } from 'express';
 import { forbidden, DomainError } from '../errors.ts';
 import type { MfaPolicy, User } from '../store/types.ts';
 import type { AuthDeps } from './deps.ts';
-import { hasRole, principalOf } from '../http/auth-middleware.ts';
 import { rememberBrowser, rememberedFor } from './remembered-browsers.ts';
+import { hasRole } from './roles.ts';
+import type { IssuedSecret } from './web-sessions.ts';
 import { classifyCode, hashRecoveryCode, matchTotp } from './totp.ts';
 
 /** Required when the user holds a listed role (admin implies helpdesk implies user) or is in a listed group. */
@@ -49,21 +49,13 @@ export async function enrollmentRequired(deps: AuthDeps, user: User): Promise<bo
 
 /**
  * Refuses with 403 `mfa_enrollment_required` while the policy requires a second factor the user
- * has not set up. Mounted in front of every router that reaches desktops, tickets, shadowing or
- * administration; what stays open is the account itself (/me, /me/mfa, password, sessions) so the
- * person can enrol. Must run after authentication.
+ * has not set up (server/http/mfa-gate.ts runs it in front of desktops, tickets, shadowing and
+ * administration; the account itself stays open so the person can enrol).
  */
-export function requireMfaEnrolled(deps: AuthDeps): RequestHandler {
-  return async (_req, res, next) => {
-    const { user } = principalOf(res);
-    // Several routers are mounted behind the gate; one request asks the store once.
-    if (res.locals.mfaEnrolledChecked === true) return next();
-    if (await enrollmentRequired(deps, user)) {
-      throw forbidden('Your administrator requires two-step verification. Set it up on your Account page first.', 'mfa_enrollment_required');
-    }
-    res.locals.mfaEnrolledChecked = true;
-    next();
-  };
+export async function assertEnrolled(deps: AuthDeps, user: User): Promise<void> {
+  if (await enrollmentRequired(deps, user)) {
+    throw forbidden('Your administrator requires two-step verification. Set it up on your Account page first.', 'mfa_enrollment_required');
+  }
 }
 
 export type SecondFactor =
@@ -76,11 +68,11 @@ export type SecondFactor =
  * ±1 that is newer than the last accepted one (recorded atomically, so a code works once), or a
  * recovery code must be unused (consumed atomically).
  */
-export async function checkSecondFactor(deps: AuthDeps, req: Request, user: User, otp: string | undefined): Promise<SecondFactor> {
+export async function checkSecondFactor(deps: AuthDeps, rememberCookie: string | null, user: User, otp: string | undefined): Promise<SecondFactor> {
   const totp = await deps.store.getTotp(user.id);
   if (!totp || totp.confirmedAt === null) return { ok: true, via: 'none' };
   const policy = await deps.store.getMfaPolicy();
-  const remembered = await rememberedFor(deps, req, user, policy);
+  const remembered = await rememberedFor(deps, rememberCookie, user, policy);
   if (remembered) return { ok: true, via: 'remembered', rememberedHash: remembered };
   if (otp === undefined || otp.trim() === '') return { ok: false, reason: 'otp_required' };
   return verifyCode(deps, user, totp.secret, otp);
@@ -108,16 +100,16 @@ export async function otpRequired(deps: AuthDeps): Promise<DomainError> {
 
 /**
  * After a second factor passed (on any sign-in path): audits a spent recovery code and, when the
- * person asked and the policy allows, remembers this browser. Answers the days remembered, or 0.
+ * person asked and the policy allows, remembers this browser: answers the days remembered (or 0)
+ * and the cookie to hand to the browser.
  */
-export async function secondFactorPassed(deps: AuthDeps, res: Response, user: User, via: 'none' | 'remembered' | 'totp' | 'recovery', remember: boolean | undefined, ip: string): Promise<number> {
+export async function secondFactorPassed(deps: AuthDeps, user: User, via: 'none' | 'remembered' | 'totp' | 'recovery', remember: boolean | undefined, ip: string): Promise<{ rememberedDays: number; cookie?: IssuedSecret }> {
   if (via === 'recovery') {
     const left = await deps.store.countRecoveryCodes(user.id);
     await deps.audit.record({ actor: user.username, action: 'mfa.recovery_used', target: user.id, result: 'ok', ip, details: { recoveryCodesLeft: left } });
   }
-  if (remember !== true || (via !== 'totp' && via !== 'recovery')) return 0;
+  if (remember !== true || (via !== 'totp' && via !== 'recovery')) return { rememberedDays: 0 };
   const { rememberDays } = await deps.store.getMfaPolicy();
-  if (rememberDays <= 0) return 0;
-  await rememberBrowser(deps, res, user.id, rememberDays);
-  return rememberDays;
+  if (rememberDays <= 0) return { rememberedDays: 0 };
+  return { rememberedDays: rememberDays, cookie: await rememberBrowser(deps, user.id, rememberDays) };
 }

@@ -1,23 +1,19 @@
-// Sign-in through OpenID Connect providers: the OIDC router (server/auth/oidc.ts) with what
-// happens after the provider answered: the person's account is provisioned or updated just in time
-// (provisioning.ts), a web session starts, and the browser goes where it was headed. Failures go
-// back to the sign-in page with a reason it can explain. Everything is audited.
-import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
-import { z } from 'zod';
-import { fromZod, throttled, DomainError } from '../errors.ts';
+// What happens after an OpenID Connect provider answered, HTTP-free: the person's account is
+// provisioned or updated just in time (provisioning.ts), a second factor is asked when they have
+// one (the sign-in then waits in a bounded pending store for the code), a web session starts, and
+// everything is audited. The HTTP side (cookies, redirects) is server/http/routes/oidc-sign-in.ts.
+import { throttled, DomainError } from '../errors.ts';
 import { secretToken, sha256 } from '../util/random.ts';
 import type { IdentityStore } from '../store/identity-types.ts';
-import type { Store } from '../store/types.ts';
+import type { Store, User } from '../store/types.ts';
 import type { AuthDeps } from './deps.ts';
-import { clientAddress } from '../http/auth-middleware.ts';
-import { ATTEMPT_COOKIE, createOidcDiscovery, createOidcRouter, endSessionUrl, type OidcFailureReason } from './oidc.ts';
+import type { ExternalIdentity } from './identity.ts';
 import { accountKey, type LoginThrottle } from './login-throttle.ts';
-import { addressKey, createThrottle } from './throttle.ts';
 import type { ProviderRegistry } from './providers.ts';
 import { provisionExternalUser } from './provisioning.ts';
 import { checkSecondFactor, otpRequired, secondFactorPassed } from './mfa.ts';
-import { meView } from '../http/routes/auth.ts';
-import { parseCookies, signInBrowser } from './web-sessions.ts';
+import { createOidcDiscovery, endSessionUrl, type OidcDiscovery } from './oidc.ts';
+import { signInBrowser, type IssuedSecret, type SessionOrigin } from './web-sessions.ts';
 
 export interface OidcSignInDeps extends AuthDeps {
   store: Store & IdentityStore;
@@ -27,28 +23,53 @@ export interface OidcSignInDeps extends AuthDeps {
   throttle: LoginThrottle;
 }
 
-/** Where a failed attempt lands: the sign-in page reads `error` and `provider`. */
-export function signInFailurePath(reason: OidcFailureReason | 'disabled', providerId: string): string {
-  return `/signin?${new URLSearchParams({ error: reason, provider: providerId })}`;
+/** The browser this happens in: its address, its current cookies' values. */
+export interface BrowserAt {
+  ip: string;
+  origin: SessionOrigin;
+  sessionCookie: string | null;
+  rememberCookie: string | null;
 }
 
 /**
  * A provider sign-in of someone with two-step verification waits here for the code: the browser
- * holds the key in an HttpOnly cookie, the sign-in page asks for the code and posts it to
- * POST /auth/login/code. Five minutes, five tries, one success; bounded in number.
+ * holds the key, the sign-in page asks for the code and posts it. Five minutes, five tries, one
+ * success; bounded in number.
  */
 interface PendingCode { userId: string; providerId: string; next: string; expiresAt: number; tries: number }
-export const PENDING_COOKIE = 'deskport_mfa_pending';
-const PENDING_TTL_MS = 5 * 60_000;
+export const PENDING_TTL_MS = 5 * 60_000;
 const PENDING_MAX = 10_000;
 const PENDING_TRIES = 5;
-// No code at all asks only whether this browser is remembered (its cookie is SameSite=Strict, so
-// the cross-site callback never carries it; this same-site POST does).
-const codeBody = z.strictObject({ otp: z.string().max(32).optional(), remember: z.boolean().optional() });
+
+export type IdentityOutcome =
+  | { kind: 'disabled' }
+  /** The code is asked: `pendingKey` goes to the browser, `query` to the sign-in page. */
+  | { kind: 'code'; pendingKey: string; query: URLSearchParams }
+  | { kind: 'signed-in'; session: IssuedSecret };
+
+export interface CodeInput {
+  otp?: string;
+  remember?: boolean;
+}
+
+export interface CodeOutcome {
+  user: User;
+  next: string;
+  session: IssuedSecret;
+  remember?: IssuedSecret;
+}
 
 export interface OidcSignIn {
-  /** Mounted under /api/v1. The OIDC router is built on first use, once the public URL is known. */
-  handler: Router;
+  /** One discovery cache for sign-in and sign-out. */
+  discovery: OidcDiscovery;
+  acceptIdentity(identity: ExternalIdentity, next: string, at: BrowserAt): Promise<IdentityOutcome>;
+  /**
+   * The code for a pending sign-in (no code: only asks whether the browser is remembered). The
+   * body is read once the sign-in is known to be pending, so an expired one says so first.
+   */
+  confirmCode(pendingKey: string | undefined, body: () => CodeInput, at: BrowserAt): Promise<CodeOutcome>;
+  /** A failed callback of an attempt this browser started. */
+  failed(providerId: string, reason: string, ip: string): Promise<void>;
   /**
    * RP-initiated logout: the OIDC provider the person last signed in with, when it is configured
    * with endSessionRedirect and offers an end_session_endpoint; null otherwise (or when unreachable).
@@ -56,43 +77,61 @@ export interface OidcSignIn {
   endSessionUrl(userId: string): Promise<string | null>;
 }
 
+const expired = () => new DomainError('unauthenticated', 'sign_in_expired', 'This sign-in has expired. Sign in with your provider again.');
+
 export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
-  let router: Router | undefined;
-  // One discovery cache for sign-in and sign-out.
   const discovery = createOidcDiscovery({ clock: deps.clock });
   const pending = new Map<string, PendingCode>();
-  const cookieOpts = { httpOnly: true, sameSite: 'lax' as const, path: '/api/v1/auth/', secure: deps.config.cookieSecure };
 
-  async function finish(req: Request, res: Response, userId: string, providerId: string, details: Record<string, unknown>): Promise<void> {
-    const ip = clientAddress(req);
-    await signInBrowser(deps, req, res, userId, ip);
+  async function finish(userId: string, providerId: string, details: Record<string, unknown>, at: BrowserAt): Promise<IssuedSecret> {
+    const { cookie } = await signInBrowser(deps, at.sessionCookie, userId, at.origin);
     const user = await deps.store.getUser(userId);
-    await deps.audit.record({ actor: user?.username ?? userId, action: 'auth.login', target: userId, result: 'ok', ip, details: { provider: providerId, ...details } });
+    await deps.audit.record({ actor: user?.username ?? userId, action: 'auth.login', target: userId, result: 'ok', ip: at.ip, details: { provider: providerId, ...details } });
+    return cookie;
   }
 
-  const codeRouter = express.Router();
-  codeRouter.post('/auth/login/code', async (req, res) => {
-    const key = parseCookies(req.headers.cookie).get(PENDING_COOKIE);
-    const hash = key ? sha256(key) : '';
+  async function acceptIdentity(identity: ExternalIdentity, next: string, at: BrowserAt): Promise<IdentityOutcome> {
+    const { ip } = at;
+    const r = await provisionExternalUser(deps, identity, ip);
+    if (!r.ok) {
+      await deps.audit.record({ actor: identity.username.slice(0, 64), action: 'auth.login', target: r.user.id, result: 'failed', ip, details: { provider: identity.providerId, reason: 'disabled' } });
+      return { kind: 'disabled' };
+    }
+    // Two-step verification applies to provider sign-ins too (unless this browser is remembered).
+    const second = await checkSecondFactor(deps, at.rememberCookie, r.user, undefined);
+    if (!second.ok) {
+      if (pending.size >= PENDING_MAX) pending.delete(pending.keys().next().value as string);
+      const key = secretToken();
+      pending.set(sha256(key), { userId: r.user.id, providerId: identity.providerId, next, expiresAt: deps.clock.now() + PENDING_TTL_MS, tries: 0 });
+      const { rememberDays } = await deps.store.getMfaPolicy();
+      const query = new URLSearchParams({ step: 'code', provider: identity.providerId, user: r.user.username, rememberDays: String(rememberDays), next });
+      await deps.audit.record({ actor: r.user.username, action: 'auth.login', target: r.user.id, result: 'denied', ip, details: { provider: identity.providerId, reason: 'otp_required' } });
+      return { kind: 'code', pendingKey: key, query };
+    }
+    const session = await finish(r.user.id, identity.providerId, { created: r.created, ...(second.via === 'none' ? {} : { mfa: second.via }) }, at);
+    return { kind: 'signed-in', session };
+  }
+
+  async function confirmCode(pendingKey: string | undefined, body: () => CodeInput, at: BrowserAt): Promise<CodeOutcome> {
+    const hash = pendingKey ? sha256(pendingKey) : '';
     const p = pending.get(hash);
     if (!p || p.expiresAt <= deps.clock.now()) {
       pending.delete(hash);
-      throw new DomainError('unauthenticated', 'sign_in_expired', 'This sign-in has expired. Sign in with your provider again.');
+      throw expired();
     }
-    const parsed = codeBody.safeParse(req.body);
-    if (!parsed.success) throw fromZod(parsed.error);
+    const input = body();
     const user = await deps.store.getUser(p.userId);
     if (!user || user.disabled) {
       pending.delete(hash);
-      throw new DomainError('unauthenticated', 'sign_in_expired', 'This sign-in has expired. Sign in with your provider again.');
+      throw expired();
     }
-    const ip = clientAddress(req);
+    const { ip } = at;
     const attempt = { account: accountKey(user.username), ip };
     const wait = deps.throttle.check(attempt);
     if (wait) throw throttled(wait.waitS, `Too many wrong codes. Wait ${wait.waitS} seconds and try again.`);
-    const otp = parsed.data.otp?.trim() ? parsed.data.otp : undefined;
+    const otp = input.otp?.trim() ? input.otp : undefined;
     if (otp) deps.throttle.charge(attempt);
-    const second = await checkSecondFactor(deps, req, user, otp);
+    const second = await checkSecondFactor(deps, at.rememberCookie, user, otp);
     if (!second.ok && second.reason === 'otp_required') throw await otpRequired(deps);
     if (!second.ok) {
       const lock = deps.throttle.failed(attempt);
@@ -106,66 +145,14 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
     }
     deps.throttle.succeeded(attempt);
     pending.delete(hash);
-    res.clearCookie(PENDING_COOKIE, cookieOpts);
-    await finish(req, res, user.id, p.providerId, { mfa: second.via });
-    await secondFactorPassed(deps, res, user, second.via, parsed.data.remember, ip);
-    res.json({ user: await meView(deps, user), next: p.next });
-  });
+    const session = await finish(user.id, p.providerId, { mfa: second.via }, at);
+    const passed = await secondFactorPassed(deps, user, second.via, input.remember, ip);
+    return { user, next: p.next, session, remember: passed.cookie };
+  }
 
-  const build = (): Router =>
-    createOidcRouter({
-      providers: () => deps.providers.oidc(),
-      publicUrl: deps.publicUrl(),
-      clock: deps.clock,
-      log: deps.log,
-      discovery,
-      onIdentity: async (identity, req: Request, res: Response, next: string) => {
-        const ip = clientAddress(req);
-        const r = await provisionExternalUser(deps, identity, ip);
-        if (!r.ok) {
-          await deps.audit.record({ actor: identity.username.slice(0, 64), action: 'auth.login', target: r.user.id, result: 'failed', ip, details: { provider: identity.providerId, reason: 'disabled' } });
-          return void res.redirect(303, signInFailurePath('disabled', identity.providerId));
-        }
-        // Two-step verification applies to provider sign-ins too (unless this browser is remembered).
-        const second = await checkSecondFactor(deps, req, r.user, undefined);
-        if (!second.ok) {
-          if (pending.size >= PENDING_MAX) pending.delete(pending.keys().next().value as string);
-          const key = secretToken();
-          pending.set(sha256(key), { userId: r.user.id, providerId: identity.providerId, next, expiresAt: deps.clock.now() + PENDING_TTL_MS, tries: 0 });
-          res.cookie(PENDING_COOKIE, key, { ...cookieOpts, maxAge: PENDING_TTL_MS });
-          const { rememberDays } = await deps.store.getMfaPolicy();
-          const q = new URLSearchParams({ step: 'code', provider: identity.providerId, user: r.user.username, rememberDays: String(rememberDays), next });
-          await deps.audit.record({ actor: r.user.username, action: 'auth.login', target: r.user.id, result: 'denied', ip, details: { provider: identity.providerId, reason: 'otp_required' } });
-          return void res.redirect(303, `/signin?${q}`);
-        }
-        await finish(req, res, r.user.id, identity.providerId, { created: r.created, ...(second.via === 'none' ? {} : { mfa: second.via }) });
-        res.redirect(303, next);
-      },
-      onFailure: async (providerId, reason, req, res) => {
-        // A callback without an attempt of this browser is noise anyone can send: logged, not audited.
-        if (parseCookies(req.headers.cookie).has(ATTEMPT_COOKIE)) await deps.audit.record({ actor: `provider:${providerId}`.slice(0, 64), action: 'auth.login', target: null, result: 'failed', ip: clientAddress(req), details: { provider: providerId, reason } });
-        res.redirect(303, signInFailurePath(reason, providerId));
-      },
-    });
-  // Each start holds an attempt in a bounded store: one address may not crowd out everyone else's.
-  const starts = createThrottle(deps.clock, { maxFailures: 30, windowS: 60, lockS: 60, maxLockS: 600, resetAfterS: 3600, maxEntries: 10_000 });
-  const throttleStarts: RequestHandler = (req, _res, next) => {
-    const key = addressKey(clientAddress(req));
-    const wait = starts.check(key);
-    if (wait > 0) return next(throttled(wait, `Too many sign-ins started from your address. Wait ${wait} seconds and try again.`));
-    starts.fail(key);
-    next();
-  };
-  const oidcRoutes: RequestHandler = (req, res, next) => {
-    router ??= build();
-    router(req, res, next);
-  };
-  // The paths are declared here too, so the app's router stack lists every route it serves
-  // (test/integration/malformed-requests.test.ts reads it); the OIDC router matches them again.
-  const handler = express.Router();
-  handler.use(codeRouter);
-  handler.get('/auth/oidc/:providerId/start', throttleStarts, oidcRoutes);
-  handler.get('/auth/oidc/:providerId/callback', oidcRoutes);
+  async function failed(providerId: string, reason: string, ip: string): Promise<void> {
+    await deps.audit.record({ actor: `provider:${providerId}`.slice(0, 64), action: 'auth.login', target: null, result: 'failed', ip, details: { provider: providerId, reason } });
+  }
 
   async function endSession(userId: string): Promise<string | null> {
     const oidc = deps.providers.oidc().filter((p) => p.endSessionRedirect);
@@ -177,5 +164,5 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
     return provider ? endSessionUrl(provider, undefined, `${deps.publicUrl()}/signin`, discovery) : null;
   }
 
-  return { handler, endSessionUrl: endSession };
+  return { discovery, acceptIdentity, confirmCode, failed, endSessionUrl: endSession };
 }

@@ -1,25 +1,15 @@
-// "Remember this browser" after a successful one-time code: an HttpOnly cookie holding 256 random
-// bits, stored as sha256, bound to one user and expiring after the policy's rememberDays. It only
-// skips the code; the password is always asked. Scoped to the sign-in path so no other request
-// carries it. Forgotten by "sign out everywhere else", disabling MFA and an admin's MFA reset.
-import type { Request, Response } from 'express';
+// "Remember this browser" after a successful one-time code: a cookie holding 256 random bits,
+// stored as sha256, bound to one user and expiring after the policy's rememberDays. It only skips
+// the code; the password is always asked. Forgotten by "sign out everywhere else", disabling MFA
+// and an admin's MFA reset. The cookie itself is set and read in server/http/cookies.ts.
 import type { MfaPolicy, User } from '../store/types.ts';
-import { secretToken, SECRET_RE, sha256 } from '../util/random.ts';
+import { secretToken, sha256 } from '../util/random.ts';
 import type { AuthDeps } from './deps.ts';
-import { parseCookies } from './web-sessions.ts';
+import type { IssuedSecret } from './web-sessions.ts';
 
-export const REMEMBER_COOKIE = 'deskport_mfa_remember';
-const COOKIE_PATH = '/api/v1/auth';
-
-export function readRememberCookie(req: Request): string | null {
-  const v = parseCookies(req.headers.cookie).get(REMEMBER_COOKIE);
-  return v !== undefined && SECRET_RE.test(v) ? v : null;
-}
-
-/** The hash of the request's remember cookie when it is live for this user under this policy, else null. */
-export async function rememberedFor(deps: AuthDeps, req: Request, user: User, policy: MfaPolicy): Promise<string | null> {
+/** The hash of a remember cookie's value when it is live for this user under this policy, else null. */
+export async function rememberedFor(deps: AuthDeps, value: string | null, user: User, policy: MfaPolicy): Promise<string | null> {
   if (policy.rememberDays <= 0) return null;
-  const value = readRememberCookie(req);
   if (!value) return null;
   const hash = sha256(value);
   const b = await deps.store.getRememberedBrowser(hash);
@@ -29,11 +19,18 @@ export async function rememberedFor(deps: AuthDeps, req: Request, user: User, po
   return hash;
 }
 
-export async function rememberBrowser(deps: AuthDeps, res: Response, userId: string, days: number): Promise<void> {
+/** The user whose live remembered browser a cookie value names, or null. */
+export async function rememberedUserId(deps: AuthDeps, value: string | null): Promise<string | null> {
+  const b = value ? await deps.store.getRememberedBrowser(sha256(value)) : null;
+  return b && b.expiresAt > deps.clock.now() ? b.userId : null;
+}
+
+/** Remembers a browser for `days`; the caller hands the answer to the browser as its cookie. */
+export async function rememberBrowser(deps: AuthDeps, userId: string, days: number): Promise<IssuedSecret> {
   const now = deps.clock.now();
   const value = secretToken();
   const maxAgeMs = days * 86400_000;
   await deps.store.deleteExpiredRememberedBrowsers(now);
   await deps.store.createRememberedBrowser({ hash: sha256(value), userId, createdAt: now, expiresAt: now + maxAgeMs });
-  res.cookie(REMEMBER_COOKIE, value, { httpOnly: true, sameSite: 'strict', path: COOKIE_PATH, secure: deps.config.cookieSecure, maxAge: maxAgeMs });
+  return { value, maxAgeMs };
 }

@@ -4,8 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { errorHandler } from './errors.ts';
 import { silentLogger } from '../log.ts';
 import type { Role, User } from '../store/types.ts';
-import { hasRole, requireRole } from './auth-middleware.ts';
-import { startGateway, type TestGateway } from '../auth/testing/harness.ts';
+import { hasRole } from '../auth/roles.ts';
+import { requireRole } from './auth-middleware.ts';
+import { startGateway, type TestGateway } from './testing/harness.ts';
 
 let gw: TestGateway;
 beforeEach(async () => {

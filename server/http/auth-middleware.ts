@@ -6,20 +6,15 @@ import { forbidden, unauthenticated } from '../errors.ts';
 import type { Role, User } from '../store/types.ts';
 import { resolveApiToken } from '../auth/api-tokens.ts';
 import type { AuthDeps } from '../auth/deps.ts';
+import { hasRole } from '../auth/roles.ts';
 import { resolveWebSession } from '../auth/web-sessions.ts';
+import { readSessionCookie, setSessionCookie } from './cookies.ts';
 
 export interface Principal {
   user: User;
   via: 'cookie' | 'token';
   /** With a cookie: the web session's public id and stored hash ("this browser"). */
   session?: { id: string; hash: string };
-}
-
-// Each role includes the ones after it: admin ⊇ helpdesk ⊇ user.
-const IMPLIES: Record<Role, readonly Role[]> = { admin: ['admin', 'helpdesk', 'user'], helpdesk: ['helpdesk', 'user'], user: ['user'] };
-
-export function hasRole(user: User, role: Role): boolean {
-  return user.roles.some((r) => IMPLIES[r]?.includes(role));
 }
 
 export function currentPrincipal(res: Response): Principal | null {
@@ -51,7 +46,10 @@ export function authenticate(deps: AuthDeps): RequestHandler {
       if (user) res.locals.principal = { user, via: 'token' } satisfies Principal;
       return next();
     }
-    const session = await resolveWebSession(deps, req, res);
+    const resolved = await resolveWebSession(deps, readSessionCookie(req));
+    // Expiry slid: the browser's copy slides too.
+    if (resolved?.refreshed) setSessionCookie(deps, res, resolved.refreshed);
+    const session = resolved?.session;
     if (session) {
       const user = await deps.store.getUser(session.userId);
       if (user && !user.disabled) res.locals.principal = { user, via: 'cookie', session: { id: session.id, hash: session.hash } } satisfies Principal;

@@ -2,7 +2,7 @@
 // gateway and the provider (cookies ignore ports, as in browsers), redirects followed by hand, and
 // the test provider's login form (test/helpers/oidc-provider.ts) filled in.
 import { expect } from 'vitest';
-import { ATTEMPT_COOKIE } from '../../server/auth/oidc.ts';
+import { ATTEMPT_COOKIE } from '../../server/http/routes/oidc.ts';
 import { OIDC_ACCOUNTS } from './oidc-provider.ts';
 
 /** A browser in miniature: one cookie jar across both sites (cookies ignore ports, as in browsers). */

@@ -1,20 +1,17 @@
 // "Signed-in browsers" and "API tokens" of the Account page, mounted at /api/v1 by the auth router:
 // list and revoke one's own web sessions (by their public id, never the cookie's hash) and API
-// tokens (never the token itself). Every revocation is audited.
-import express, { type Request, type Response, type Router } from 'express';
-import { z } from 'zod';
-import { forbidden, notFound } from '../../errors.ts';
-import { parse } from '../validate.ts';
+// tokens (never the token itself). The revocations (audited) are in server/auth/account.ts.
+import express, { type Router } from 'express';
+import { Id } from '../../../contract/ids.ts';
+import { revokeApiToken, revokeOtherWebSessions, revokeWebSession } from '../../auth/account.ts';
 import type { AuthDeps } from '../../auth/deps.ts';
-import { clientAddress, principalOf, requireUser } from '../auth-middleware.ts';
-import { clearSessionCookie } from '../../auth/web-sessions.ts';
-
-const idParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id');
+import { actorOf } from '../actor.ts';
+import { principalOf, requireUser } from '../auth-middleware.ts';
+import { clearSessionCookie } from '../cookies.ts';
+import { parse } from '../validate.ts';
 
 export function createAccountRouter(deps: AuthDeps): Router {
   const router = express.Router();
-  const audit = (req: Request, res: Response, action: string, target: string | null, details: Record<string, unknown>) =>
-    deps.audit.record({ actor: principalOf(res).user.username, action, target, result: 'ok', ip: clientAddress(req), details });
 
   router.get('/me/sessions', requireUser, async (_req, res) => {
     const p = principalOf(res);
@@ -35,24 +32,13 @@ export function createAccountRouter(deps: AuthDeps): Router {
 
   router.delete('/me/sessions/:id', requireUser, async (req, res) => {
     const p = principalOf(res);
-    const id = parse(idParam, req.params.id, 'session id');
-    if (!(await deps.store.deleteWebSessionById(p.user.id, id))) throw notFound('signed-in browser');
-    const current = id === p.session?.id;
-    if (current) clearSessionCookie(deps, res);
-    await audit(req, res, 'session.revoke', id, { current });
+    const id = parse(Id, req.params.id, 'session id');
+    if (await revokeWebSession(deps, actorOf(req, res), id, p.session?.id)) clearSessionCookie(deps, res);
     res.status(204).end();
   });
 
-  // "Sign out everywhere else": every other session ends, and every remembered browser (this one
-  // too: its cookie is scoped to the sign-in path, so it cannot be told apart here) must pass the
-  // one-time code again at its next sign-in.
   router.post('/me/sessions/revoke-others', requireUser, async (req, res) => {
-    const p = principalOf(res);
-    if (!p.session) throw forbidden('Sign out other browsers from a signed-in browser session.', 'session_required');
-    const revoked = await deps.store.deleteWebSessionsOfUser(p.user.id, p.session.hash);
-    const forgotten = await deps.store.deleteRememberedBrowsersOfUser(p.user.id);
-    await audit(req, res, 'session.revoke', p.user.id, { others: true, revoked, rememberedBrowsersForgotten: forgotten });
-    res.json({ revoked, rememberedBrowsersForgotten: forgotten });
+    res.json(await revokeOtherWebSessions(deps, actorOf(req, res), principalOf(res).session?.hash));
   });
 
   router.get('/me/tokens', requireUser, async (_req, res) => {
@@ -63,11 +49,7 @@ export function createAccountRouter(deps: AuthDeps): Router {
   });
 
   router.delete('/me/tokens/:id', requireUser, async (req, res) => {
-    const { user } = principalOf(res);
-    const id = parse(idParam, req.params.id, 'token id');
-    const token = (await deps.store.listApiTokensOfUser(user.id)).find((t) => t.id === id);
-    if (!token || !(await deps.store.deleteApiToken(user.id, id))) throw notFound('API token');
-    await audit(req, res, 'token.revoke', id, { name: token.name });
+    await revokeApiToken(deps, actorOf(req, res), parse(Id, req.params.id, 'token id'));
     res.status(204).end();
   });
 

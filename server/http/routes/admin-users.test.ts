@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Pool } from '../../store/types.ts';
-import { startGateway, type Reply, type TestGateway } from '../../auth/testing/harness.ts';
+import { startGateway, type Reply, type TestGateway } from '../testing/harness.ts';
 
 let gw: TestGateway;
 let admin: string; // admin's cookie

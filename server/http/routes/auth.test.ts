@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startGateway, type TestGateway } from '../../auth/testing/harness.ts';
+import { startGateway, type TestGateway } from '../testing/harness.ts';
 
 let gw: TestGateway;
 beforeEach(async () => {

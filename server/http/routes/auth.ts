@@ -5,25 +5,27 @@
 import express, { type Request, type Response, type Router } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
-import { forbidden, fromZod, throttled, DomainError } from '../../errors.ts';
+import { throttled, DomainError } from '../../errors.ts';
 import type { User } from '../../store/types.ts';
 import type { ExternalIdentity } from '../../auth/identity.ts';
-import { LdapStrategy, type LdapProviderConfig } from '../../auth/ldap.ts';
+import type { LdapProviderConfig } from '../../auth/ldap.ts';
+import { LdapStrategy } from '../ldap-strategy.ts';
 import type { ProvisionResult } from '../../auth/provisioning.ts';
 import { createAccountRouter } from './account.ts';
-import { issueApiToken } from '../../auth/api-tokens.ts';
-import { passwordPolicyOf, type AuthDeps } from '../../auth/deps.ts';
+import { changeOwnPassword, createApiToken } from '../../auth/account.ts';
+import { actorOf } from '../actor.ts';
+import type { AuthDeps } from '../../auth/deps.ts';
 import { accountKey, createLoginThrottle, type LoginAttempt, type LoginThrottle } from '../../auth/login-throttle.ts';
-import { checkSecondFactor, mfaStatus, otpRequired, requireMfaEnrolled, secondFactorPassed } from '../../auth/mfa.ts';
+import { checkSecondFactor, otpRequired, secondFactorPassed } from '../../auth/mfa.ts';
+import { requireMfaEnrolled } from '../mfa-gate.ts';
 import { createMfaRouter } from './mfa.ts';
 import { clientAddress, currentPrincipal, principalOf, requireUser } from '../auth-middleware.ts';
-import { assertPasswordAllowed, MAX_PASSWORD_LENGTH } from '../../auth/password-policy.ts';
-import { hashPassword, verifyPassword } from '../../auth/passwords.ts';
-import { readRememberCookie } from '../../auth/remembered-browsers.ts';
-import { changePasswordBody, createTokenBody, loginBody } from '../../auth/schemas.ts';
-import { sha256 } from '../../util/random.ts';
-import { groupNames, publicUser } from '../../auth/views.ts';
-import { endWebSession, sessionOrigin, signInBrowser, startWebSession } from '../../auth/web-sessions.ts';
+import { verifyPassword } from '../../auth/passwords.ts';
+import { rememberedUserId } from '../../auth/remembered-browsers.ts';
+import { ChangePasswordBody, CreateTokenBody, LoginBody } from '../../../contract/api/auth.ts';
+import { parse } from '../validate.ts';
+import { meView } from '../../auth/views.ts';
+import { endBrowserSession, readRememberCookie, sessionOrigin, setRememberCookie, setSessionCookie, signInThisBrowser } from '../cookies.ts';
 
 export interface AuthRouterOptions {
   /** The sign-in throttling policy; tests pass one with their own limits. */
@@ -112,25 +114,10 @@ async function checkDirectories(
   return unavailable ? { ok: false, reason: 'directory_unavailable', userId: null, provider: unavailable } : null;
 }
 
-/** GET /me (and the login answer): the public user plus what the client needs to steer the person. */
-export async function meView(deps: AuthDeps, user: User) {
-  const mfa = await mfaStatus(deps, user);
-  return {
-    ...publicUser(user, await groupNames(deps.store)),
-    mfaEnabled: mfa.enabled,
-    mfaEnrollmentRequired: mfa.enrollmentRequired,
-    /** False for accounts from an identity provider: no password here to change or confirm. */
-    localAccount: user.passwordHash !== null,
-    passwordPolicy: { minLength: passwordPolicyOf(deps.config).minLength, maxLength: MAX_PASSWORD_LENGTH },
-  };
-}
-
 /** A remember-browser cookie of the user named `account` marks the browser as the owner's own. */
 async function rememberedAccount(deps: AuthDeps, req: Request): Promise<string | null> {
-  const value = readRememberCookie(req);
-  const b = value ? await deps.store.getRememberedBrowser(sha256(value)) : null;
-  if (!b || b.expiresAt <= deps.clock.now()) return null;
-  const name = (await deps.store.getUser(b.userId))?.username;
+  const userId = await rememberedUserId(deps, readRememberCookie(req));
+  const name = userId === null ? undefined : (await deps.store.getUser(userId))?.username;
   return name === undefined ? null : accountKey(name);
 }
 
@@ -145,9 +132,7 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
   const throttle = options.throttle ?? createLoginThrottle(deps.clock);
 
   router.post('/auth/login', async (req, res) => {
-    const parsed = loginBody.safeParse(req.body);
-    if (!parsed.success) throw fromZod(parsed.error);
-    const { username, otp, remember } = parsed.data;
+    const { username, otp, remember } = parse(LoginBody, req.body);
     const ip = clientAddress(req);
     // Case-folded so "Admin" and "admin" share one counter whatever the store's collation.
     const account = accountKey(username);
@@ -186,7 +171,7 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
       throw new DomainError('unauthenticated', 'invalid_credentials', WRONG);
     }
     const { user } = outcome;
-    const second = await checkSecondFactor(deps, req, user, otp);
+    const second = await checkSecondFactor(deps, readRememberCookie(req), user, otp);
     if (!second.ok) {
       if (second.reason === 'otp_required') {
         // The password was right: not a failure for the address, but the attempt stays charged to
@@ -199,8 +184,9 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
     }
 
     throttle.succeeded(attempt);
-    await signInBrowser(deps, req, res, user.id, ip);
-    const rememberedDays = await secondFactorPassed(deps, res, user, second.via, remember, ip);
+    await signInThisBrowser(deps, req, res, user.id, ip);
+    const { rememberedDays, cookie } = await secondFactorPassed(deps, user, second.via, remember, ip);
+    setRememberCookie(deps, res, cookie);
     await deps.audit.record({
       actor: user.username,
       action: 'auth.login',
@@ -217,7 +203,7 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
 
   router.post('/auth/logout', async (req, res) => {
     const p = currentPrincipal(res);
-    const ended = await endWebSession(deps, req, res);
+    const ended = await endBrowserSession(deps, req, res);
     if (ended && p) {
       await deps.audit.record({ actor: p.user.username, action: 'auth.logout', target: p.user.id, result: 'ok', ip: clientAddress(req), details: {} });
     }
@@ -233,44 +219,14 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
 
   // A person the policy requires to enrol must not mint a token that would outlive the requirement.
   router.post('/me/tokens', requireUser, requireMfaEnrolled(deps), async (req, res) => {
-    const { user, via } = principalOf(res);
-    // A token minting tokens would let one leaked short-lived token become a permanent one.
-    if (via !== 'cookie') throw forbidden('API tokens can only be created from a signed-in browser session.', 'session_required');
-    const parsed = createTokenBody.safeParse(req.body);
-    if (!parsed.success) throw fromZod(parsed.error);
-    const { token, record } = await issueApiToken(deps, user.id, parsed.data.name, parsed.data.expiresInDays);
-    await deps.audit.record({
-      actor: user.username,
-      action: 'token.create',
-      target: record.id,
-      result: 'ok',
-      ip: clientAddress(req),
-      details: { name: record.name, expiresAt: record.expiresAt },
-    });
+    const { token, record } = await createApiToken(deps, actorOf(req, res), () => parse(CreateTokenBody, req.body));
     res.status(201).json({ id: record.id, token, name: record.name, createdAt: record.createdAt, expiresAt: record.expiresAt });
   });
 
   router.post('/me/password', requireUser, async (req, res) => {
-    const { user, via } = principalOf(res);
-    if (via !== 'cookie') throw forbidden('Change your password from a signed-in browser session.', 'session_required');
-    const parsed = changePasswordBody.safeParse(req.body);
-    if (!parsed.success) throw fromZod(parsed.error);
-    const ip = clientAddress(req);
-    const attempt: LoginAttempt = { account: accountKey(user.username), ip };
-    const wait = throttle.check(attempt);
-    if (wait) throw throttled(wait.waitS, `Too many attempts. Try again in ${wait.waitS} s.`);
-    if (!(await verifyPassword(user.passwordHash, parsed.data.currentPassword))) {
-      throttle.charge(attempt);
-      throttle.failed(attempt);
-      await deps.audit.record({ actor: user.username, action: 'user.password_change', target: user.id, result: 'denied', ip, details: { reason: 'bad_password' } });
-      throw new DomainError('forbidden', 'invalid_credentials', 'Your current password is not right.');
-    }
-    assertPasswordAllowed(parsed.data.newPassword, user.username, passwordPolicyOf(deps.config), 'newPassword');
-    await deps.store.updateUser(user.id, { passwordHash: await hashPassword(parsed.data.newPassword) });
-    // Every other sign-in of this account ends; this browser gets a fresh session.
-    await deps.store.deleteWebSessionsOfUser(user.id);
-    await startWebSession(deps, res, user.id, sessionOrigin(req, ip));
-    await deps.audit.record({ actor: user.username, action: 'user.password_change', target: user.id, result: 'ok', ip, details: {} });
+    const by = actorOf(req, res);
+    const cookie = await changeOwnPassword(deps, throttle, by, () => parse(ChangePasswordBody, req.body), sessionOrigin(req, by.ip));
+    setSessionCookie(deps, res, cookie);
     res.status(204).end();
   });
 

@@ -1,7 +1,7 @@
 // Setting up a second factor on an account without a password (an identity provider's): there is
 // no password to confirm, so only a recent sign-in may do it, never an old (possibly stolen) cookie.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startGateway, type TestGateway } from '../../auth/testing/harness.ts';
+import { startGateway, type TestGateway } from '../testing/harness.ts';
 
 let gw: TestGateway;
 beforeEach(async () => {

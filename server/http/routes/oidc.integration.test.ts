@@ -5,16 +5,16 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import express from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { OidcBrowser } from '../../test/helpers/oidc-browser.ts';
-import { CONFIDENTIAL_CLIENT, OIDC_ACCOUNTS, PUBLIC_CLIENT, startOidcProvider, type TestOidcProvider } from '../../test/helpers/oidc-provider.ts';
-import { ManualClock } from '../clock.ts';
-import { errorHandler } from '../http/errors.ts';
-import { createLogger } from '../log.ts';
-import type { ExternalIdentity } from './identity.ts';
+import { OidcBrowser } from '../../../test/helpers/oidc-browser.ts';
+import { CONFIDENTIAL_CLIENT, OIDC_ACCOUNTS, PUBLIC_CLIENT, startOidcProvider, type TestOidcProvider } from '../../../test/helpers/oidc-provider.ts';
+import { ManualClock } from '../../clock.ts';
+import { errorHandler } from '../errors.ts';
+import { createLogger } from '../../log.ts';
+import type { ExternalIdentity } from '../../auth/identity.ts';
 import {
-  ATTEMPT_COOKIE, ATTEMPT_TTL_MS, createAttemptStore, createOidcDiscovery, createOidcRouter, endSessionUrl, oidcProviderSchema,
-  type OidcFailureReason, type OidcProviderConfig,
-} from './oidc.ts';
+  ATTEMPT_TTL_MS, createAttemptStore, createOidcDiscovery, endSessionUrl, oidcProviderSchema, type OidcFailureReason, type OidcProviderConfig,
+} from '../../auth/oidc.ts';
+import { ATTEMPT_COOKIE, createOidcRouter } from './oidc.ts';
 
 const clock = new ManualClock();
 const attempts = createAttemptStore(clock);

@@ -6,16 +6,16 @@ import { createAudit } from '../../audit.ts';
 import { createAccessGuard } from '../../broker/access.ts';
 import { Viewers } from '../../broker/viewers.ts';
 import { ManualClock } from '../../clock.ts';
-import { errorHandler, notFoundHandler } from '../../http/errors.ts';
+import { errorHandler, notFoundHandler } from '../errors.ts';
 import { silentLogger } from '../../log.ts';
 import type { Role, Store, User } from '../../store/types.ts';
-import { createAdminMfaRouter } from '../../http/routes/admin-mfa.ts';
-import { createAdminUsersRouter } from '../../http/routes/admin-users.ts';
-import type { AuthConfig, AuthDeps } from '../deps.ts';
-import { authenticate, originCheck, requireRole } from '../../http/auth-middleware.ts';
-import { hashPassword } from '../passwords.ts';
-import { createAuthRouter, type AuthRouterOptions } from '../../http/routes/auth.ts';
-import { openTestStore } from './test-store.ts';
+import { createAdminMfaRouter } from '../routes/admin-mfa.ts';
+import { createAdminUsersRouter } from '../routes/admin-users.ts';
+import type { AuthConfig, AuthDeps } from '../../auth/deps.ts';
+import { authenticate, originCheck, requireRole } from '../auth-middleware.ts';
+import { hashPassword } from '../../auth/passwords.ts';
+import { createAuthRouter, type AuthRouterOptions } from '../routes/auth.ts';
+import { openTestStore } from '../../auth/testing/test-store.ts';
 
 export interface Reply {
   status: number;

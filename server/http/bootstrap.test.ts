@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ensureAdmin } from './bootstrap.ts';
+import { ensureAdmin } from '../auth/bootstrap.ts';
 import { startGateway, type TestGateway } from './testing/harness.ts';
 
 let gw: TestGateway;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sha256 } from '../util/random.ts';
 import { startGateway, type TestGateway } from './testing/harness.ts';
-import { parseCookies } from './web-sessions.ts';
+import { parseCookies } from './cookies.ts';
 
 describe('parseCookies', () => {
   it('reads name=value pairs, first occurrence wins, quotes and escapes undone', () => {
