@@ -1,22 +1,8 @@
-// Administration endpoints used by the admin console (API.md "Administration").
+// Administration endpoints used by the admin console: sessions, and the names of pools and hosts.
+// Users are in adminUsers.ts.
 import { z } from 'zod/mini';
 import { AdminSession as AdminSessionJson, HostListItem, Pool, type Persistence } from '../../../contract/api/admin.ts';
 import { api } from './client.ts';
-import { bool, list, optStr, str, strArray, unwrap, type Json } from './decode.ts';
-import type { Role } from './types.ts';
-
-export interface AdminUser {
-  id: string;
-  username: string;
-  displayName: string;
-  roles: string[];
-  groups: string[];
-  disabled: boolean;
-  /** Second factor: on, and whether the MFA policy requires it of this user. */
-  mfa?: { enabled: boolean; requiredByPolicy: boolean };
-  /** Identity providers the account signs in through; empty for a local account. */
-  providers: NamedItem[];
-}
 
 /** A session as the admin list shows it (contract AdminSession), times as epoch milliseconds. */
 export type AdminSession = Omit<AdminSessionJson, 'createdAt' | 'readyAt' | 'endedAt'> & { createdAt?: number; readyAt?: number; endedAt?: number };
@@ -26,21 +12,6 @@ export interface NamedItem {
   name: string;
 }
 
-function decodeUser(x: unknown): AdminUser {
-  const o = unwrap(x, 'user');
-  const username = str(o, 'username');
-  return {
-    id: str(o, 'id'),
-    username,
-    displayName: optStr(o, 'displayName') ?? username,
-    roles: strArray(o, 'roles'),
-    groups: strArray(o, 'groups'),
-    disabled: bool(o, 'disabled'),
-    mfa: typeof o.mfa === 'object' && o.mfa !== null ? { enabled: bool(o.mfa as Json, 'enabled'), requiredByPolicy: bool(o.mfa as Json, 'requiredByPolicy') } : undefined,
-    providers: Array.isArray(o.providers) ? (o.providers as Json[]).map((p) => ({ id: str(p, 'id'), name: str(p, 'name') })) : [],
-  };
-}
-
 const AdminSessionList = z.array(AdminSessionJson);
 const time = (t: string | undefined): number | undefined => (t === undefined ? undefined : Date.parse(t));
 
@@ -48,48 +19,6 @@ function decodeAdminSessions(x: unknown): AdminSession[] {
   return AdminSessionList.parse(x).map((s) => ({ ...s, createdAt: time(s.createdAt), readyAt: time(s.readyAt), endedAt: time(s.endedAt) }));
 }
 
-export function listUsers(signal?: AbortSignal): Promise<AdminUser[]> {
-  return api('/api/v1/admin/users', { decode: (x) => list(x, 'users', decodeUser), signal });
-}
-
-export interface NewUser {
-  username: string;
-  displayName: string;
-  password: string;
-  roles: Role[];
-  /** Group ids (names work too). */
-  groups: string[];
-}
-
-export async function createUser(input: NewUser): Promise<AdminUser> {
-  // An empty display name is left out: the gateway then uses the username.
-  const { displayName, ...rest } = input;
-  const body = displayName ? input : rest;
-  const user = await api('/api/v1/admin/users', { method: 'POST', body, decode: decodeUser });
-  // API.md lists displayName for PATCH only; set it there too if the create call ignored it.
-  if (input.displayName && user.displayName !== input.displayName) {
-    return updateUser(user.id, { displayName: input.displayName });
-  }
-  return user;
-}
-
-export interface UserPatch {
-  disabled?: boolean;
-  roles?: string[];
-  displayName?: string;
-  password?: string;
-  groups?: string[];
-}
-
-export function updateUser(id: string, patch: UserPatch): Promise<AdminUser> {
-  return api(`/api/v1/admin/users/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch, decode: decodeUser });
-}
-
-export function deleteUser(id: string): Promise<void> {
-  return api(`/api/v1/admin/users/${encodeURIComponent(id)}`, { method: 'DELETE' });
-}
-
-/** The live sessions page's state filter; `live` is starting, ready and ending together. */
 export type SessionStateFilter = 'live' | 'starting' | 'ready' | 'ending' | 'lost';
 
 /** Sessions in the chosen state(s); by default the live ones: starting, ready and ending. */

@@ -1,24 +1,17 @@
-// Groups (API.md "Administration"): users belong to them, pools are entitled to them.
+// Groups (API.md "Administration"): users belong to them, pools are entitled to them. Decoded with
+// the contract's schemas (contract/api/auth-admin.ts).
+import { z } from 'zod/mini';
+import { Group } from '../../../contract/api/auth-admin.ts';
 import { api } from './client.ts';
-import { list, obj, optStr, str } from './decode.ts';
 
-export interface Group {
-  id: string;
-  name: string;
-  description: string;
-}
-
-function decodeGroup(x: unknown): Group {
-  const o = obj(x, 'group');
-  return { id: str(o, 'id'), name: str(o, 'name'), description: optStr(o, 'description') ?? '' };
-}
+export type { Group };
 
 export function listGroups(signal?: AbortSignal): Promise<Group[]> {
-  return api('/api/v1/admin/groups', { decode: (x) => list(x, 'groups', decodeGroup), signal });
+  return api('/api/v1/admin/groups', { decode: (x) => z.parse(z.array(Group), x), signal });
 }
 
 export function createGroup(input: { name: string; description: string }): Promise<Group> {
-  return api('/api/v1/admin/groups', { method: 'POST', body: input, decode: decodeGroup });
+  return api('/api/v1/admin/groups', { method: 'POST', body: input, decode: (x) => z.parse(Group, x) });
 }
 
 export function deleteGroup(id: string): Promise<void> {

@@ -1,18 +1,12 @@
-// Admin: the MFA policy and resetting a user's second factor (API.md "Administration").
+// Admin: the MFA policy and resetting a user's second factor (API.md "Administration"), decoded
+// with the contract's schemas (contract/api/auth-admin.ts).
+import { z } from 'zod/mini';
+import { MfaPolicy } from '../../../contract/api/auth-admin.ts';
 import { api } from './client.ts';
-import { obj, optNum, strArray } from './decode.ts';
 
-export interface MfaPolicy {
-  requiredRoles: string[];
-  /** Group ids. */
-  requiredGroups: string[];
-  rememberDays: number;
-}
+export type { MfaPolicy };
 
-function decodePolicy(x: unknown): MfaPolicy {
-  const o = obj(x, 'policy');
-  return { requiredRoles: strArray(o, 'requiredRoles'), requiredGroups: strArray(o, 'requiredGroups'), rememberDays: optNum(o, 'rememberDays') ?? 0 };
-}
+const decodePolicy = (x: unknown): MfaPolicy => z.parse(MfaPolicy, x);
 
 export const fetchMfaPolicy = (signal?: AbortSignal) => api('/api/v1/admin/mfa-policy', { decode: decodePolicy, signal });
 export const saveMfaPolicy = (p: MfaPolicy) => api('/api/v1/admin/mfa-policy', { method: 'PUT', body: p, decode: decodePolicy });

@@ -1,42 +1,42 @@
-// Sign-in, sign-out, "who am I" and changing one's own password (API.md "Auth").
+// Sign-in, sign-out, "who am I" and changing one's own password (API.md "Auth"). Answers are
+// decoded with the contract's schemas (contract/api/auth.ts); a bad answer is ApiError('bad_response').
+import { z } from 'zod/mini';
+import { LoginAnswer, LogoutAnswer, Me as MeAnswer, OidcCodeAnswer, SignInProvider, type LoginBody, type OidcCodeBody } from '../../../contract/api/auth.ts';
 import { api } from './client.ts';
-import { decodeMe, type Me } from './types.ts';
+import type { Me } from './types.ts';
 
-export interface Credentials {
-  username: string;
-  password: string;
-  otp?: string;
+export type { SignInProvider };
+export type Credentials = LoginBody;
+
+/** The pages' view of the signed-in person (the UI reads the minimum length at the top level). */
+function toMe(m: z.infer<typeof MeAnswer>): Me {
+  return {
+    id: m.id,
+    username: m.username,
+    displayName: m.displayName || m.username,
+    roles: m.roles,
+    groups: m.groups,
+    mfaEnabled: m.mfaEnabled,
+    mfaEnrollmentRequired: m.mfaEnrollmentRequired,
+    passwordMinLength: m.passwordPolicy.minLength,
+    localAccount: m.localAccount,
+  };
 }
 
+const decodeMe = (x: unknown): Me => toMe(z.parse(MeAnswer, x));
+
 export function login(credentials: Credentials): Promise<Me> {
-  return api('/api/v1/auth/login', { method: 'POST', body: credentials, decode: decodeMe, redirectOn401: false });
+  return api('/api/v1/auth/login', { method: 'POST', body: credentials, decode: (x) => toMe(z.parse(LoginAnswer, x).user), redirectOn401: false });
 }
 
 /** A sign-in waiting for its second step after an identity provider (OIDC) sign-in. */
-export function loginCode(body: { otp?: string; remember?: boolean }): Promise<Me> {
-  return api('/api/v1/auth/login/code', { method: 'POST', body, decode: decodeMe, redirectOn401: false });
-}
-
-export interface SignInProvider {
-  id: string;
-  kind: 'oidc' | 'ldap';
-  name: string;
-  /** OIDC only: where the browser goes to start (add ?next=). */
-  startUrl?: string;
-}
-
-function decodeProviders(x: unknown): SignInProvider[] {
-  if (!Array.isArray(x)) throw new Error('expected a list');
-  return x.flatMap((p: unknown) => {
-    const o = p as Record<string, unknown>;
-    if (typeof o.id !== 'string' || typeof o.name !== 'string' || (o.kind !== 'oidc' && o.kind !== 'ldap')) return [];
-    return [{ id: o.id, kind: o.kind, name: o.name, ...(typeof o.startUrl === 'string' ? { startUrl: o.startUrl } : {}) }];
-  });
+export function loginCode(body: OidcCodeBody): Promise<Me> {
+  return api('/api/v1/auth/login/code', { method: 'POST', body, decode: (x) => toMe(z.parse(OidcCodeAnswer, x).user), redirectOn401: false });
 }
 
 /** The identity providers the sign-in page offers (public). */
 export function listSignInProviders(): Promise<SignInProvider[]> {
-  return api('/api/v1/auth/providers', { decode: decodeProviders, redirectOn401: false });
+  return api('/api/v1/auth/providers', { decode: (x) => z.parse(z.array(SignInProvider), x), redirectOn401: false });
 }
 
 /** Signs out; answers the identity provider's sign-out URL when the gateway says to go there too. */
@@ -44,7 +44,8 @@ export function logout(): Promise<string | null> {
   return api('/api/v1/auth/logout', {
     method: 'POST',
     redirectOn401: false,
-    decode: (x) => (x && typeof x === 'object' && typeof (x as { endSessionUrl?: unknown }).endSessionUrl === 'string' ? (x as { endSessionUrl: string }).endSessionUrl : null),
+    // 204 has no body; 200 names where to sign out at the provider.
+    decode: (x) => (x === undefined ? null : z.parse(LogoutAnswer, x).endSessionUrl),
   });
 }
 

@@ -2,7 +2,8 @@
 // included); refreshes every 5 s. A search box narrows the rows; "Shadow" asks for a reason, requests
 // a view shadow and opens it, as the helpdesk console does.
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { forceEndSession, listHostNames, listLiveSessions, listPoolNames, listUsers, type AdminSession, type PoolName, type SessionStateFilter } from '../api/admin.ts';
+import { forceEndSession, listHostNames, listLiveSessions, listPoolNames, type AdminSession, type PoolName, type SessionStateFilter } from '../api/admin.ts';
+import { listUsers } from '../api/adminUsers.ts';
 import { errorMessage } from '../api/client.ts';
 import { requestShadow } from '../api/shadows.ts';
 import { SessionsTable, type SessionNames } from '../components/admin/SessionsTable.tsx';

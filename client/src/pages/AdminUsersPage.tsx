@@ -1,7 +1,7 @@
 // Admin console, users and groups: the user list (enable/disable, roles, delete) with a form to create
 // one, and below it the groups with a form to create one.
 import { useState } from 'preact/hooks';
-import { deleteUser, listUsers, updateUser, type AdminUser } from '../api/admin.ts';
+import { deleteUser, listUsers, updateUser, type AdminUser } from '../api/adminUsers.ts';
 import { deleteGroup, listGroups, type Group } from '../api/adminGroups.ts';
 import { resetUserMfa } from '../api/adminMfa.ts';
 import { errorMessage } from '../api/client.ts';

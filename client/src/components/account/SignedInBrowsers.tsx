@@ -58,7 +58,7 @@ export function SignedInBrowsers() {
           {items.map((b) => (
             <tr key={b.id} data-testid="browser-row">
               <td>
-                <div class="cell-main" title={b.userAgent}>
+                <div class="cell-main" title={b.userAgent ?? undefined}>
                   {browserLabel(b.userAgent)} {b.current && <Badge tone="green">This browser</Badge>}
                 </div>
               </td>

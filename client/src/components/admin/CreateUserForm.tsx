@@ -1,7 +1,7 @@
 // The admin's "new user" form: username, display name, password, roles and groups. The gateway's
 // field-level 400 details appear under the field they concern.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { createUser, type AdminUser } from '../../api/admin.ts';
+import { createUser, type AdminUser } from '../../api/adminUsers.ts';
 import type { Group } from '../../api/adminGroups.ts';
 import { errorMessage, isApiError } from '../../api/client.ts';
 import { fieldProblems, unplacedProblems } from '../../api/fieldErrors.ts';

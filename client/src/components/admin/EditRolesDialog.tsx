@@ -1,7 +1,7 @@
 // An admin changes someone's roles (PATCH /admin/users/:id {roles}). At least one role; the
 // gateway refuses (409 cannot_demote_self) to take the admin role from the admin doing it.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { AdminUser } from '../../api/admin.ts';
+import type { AdminUser } from '../../api/adminUsers.ts';
 import { errorMessage, isApiError } from '../../api/client.ts';
 import { fieldProblems } from '../../api/fieldErrors.ts';
 import { ROLES, type Role } from '../../api/types.ts';

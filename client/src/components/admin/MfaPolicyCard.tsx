@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Group } from '../../api/adminGroups.ts';
 import { fetchMfaPolicy, saveMfaPolicy, type MfaPolicy } from '../../api/adminMfa.ts';
 import { errorMessage } from '../../api/client.ts';
-import { ROLES } from '../../api/types.ts';
+import { ROLES, type Role } from '../../api/types.ts';
 import { Alert } from '../Alert.tsx';
 import { Button } from '../Button.tsx';
 import { GroupPicker } from '../GroupPicker.tsx';
@@ -30,7 +30,7 @@ export function MfaPolicyCard({ groups, onSaved }: { groups: Group[] | undefined
     return () => ac.abort();
   }, []);
 
-  const toggleRole = (role: string, on: boolean) => {
+  const toggleRole = (role: Role, on: boolean) => {
     setSaved(false);
     setPolicy((p) => p && { ...p, requiredRoles: on ? [...p.requiredRoles, role] : p.requiredRoles.filter((r) => r !== role) });
   };

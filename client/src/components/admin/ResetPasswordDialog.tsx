@@ -2,7 +2,7 @@
 // sign-ins end. New password twice; a mismatch or a gateway 400 shows under the field.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../../api/client.ts';
-import type { AdminUser } from '../../api/admin.ts';
+import type { AdminUser } from '../../api/adminUsers.ts';
 import { fieldProblems } from '../../api/fieldErrors.ts';
 import { Alert } from '../Alert.tsx';
 import { Button } from '../Button.tsx';

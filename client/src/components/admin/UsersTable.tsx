@@ -1,6 +1,6 @@
 // The admin's list of users (roles, groups, status) with enable/disable, edit roles, reset
 // password and delete.
-import type { AdminUser } from '../../api/admin.ts';
+import type { AdminUser } from '../../api/adminUsers.ts';
 import { Badge } from '../Badge.tsx';
 import { Button } from '../Button.tsx';
 import { DataTable, RowActions } from '../DataTable.tsx';
