@@ -9,8 +9,14 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import {
-  AGENT_PROTOCOL, decodeFromGateway, encode, HEARTBEAT_INTERVAL_MS, MAX_CONTROL_MESSAGE_BYTES,
-  type AgentRequest, type AgentToGateway, type InventoryItem,
+  AGENT_PROTOCOL,
+  decodeFromGateway,
+  encode,
+  HEARTBEAT_INTERVAL_MS,
+  MAX_CONTROL_MESSAGE_BYTES,
+  type AgentRequest,
+  type AgentToGateway,
+  type InventoryItem,
 } from '../contract/agent-v1.ts';
 import { pipeWebSocketToSocket } from './pipe-socket.ts';
 import type { DesktopDriver } from './driver.ts';
@@ -61,7 +67,10 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
-interface Credential { hostId: string; credential: string }
+interface Credential {
+  hostId: string;
+  credential: string;
+}
 export const CREDENTIAL_FILE = 'agent-credential.json'; // in the state dir: the credential got at enrollment
 
 export function startAgent(o: AgentOptions): Agent {
@@ -115,17 +124,36 @@ export function startAgent(o: AgentOptions): Agent {
   function connect(): void {
     if (stopped) return;
     if (!cred && !o.enrollToken) return refuse(nothingToPresent(presented()), {});
-    const headers: Record<string, string> = cred ? { authorization: `Bearer ${cred.credential}` } : o.enrollToken ? { 'x-deskport-enroll': o.enrollToken } : {};
-    const sock = new WebSocket(`${wsBase}/agent/v1/connect`, { headers, maxPayload: MAX_CONTROL_MESSAGE_BYTES, perMessageDeflate: false, handshakeTimeout: 10_000 });
+    const headers: Record<string, string> = cred
+      ? { authorization: `Bearer ${cred.credential}` }
+      : o.enrollToken
+        ? { 'x-deskport-enroll': o.enrollToken }
+        : {};
+    const sock = new WebSocket(`${wsBase}/agent/v1/connect`, {
+      headers,
+      maxPayload: MAX_CONTROL_MESSAGE_BYTES,
+      perMessageDeflate: false,
+      handshakeTimeout: 10_000,
+    });
     ws = sock;
     sock.on('open', () => {
-      void inventory().then((inv) => {
-        for (const i of inv) if (i.state === 'running') running.add(i.desktopId);
-        send({ type: 'hello', protocol: AGENT_PROTOCOL, agentVersion: AGENT_VERSION, name: o.name, drivers: o.drivers.map((d) => d.name), capacity, inventory: inv });
-      }).catch((err) => {
-        log.error({ err }, 'could not read the desktop inventory');
-        sock.close(1011, 'inventory failed');
-      });
+      void inventory()
+        .then((inv) => {
+          for (const i of inv) if (i.state === 'running') running.add(i.desktopId);
+          send({
+            type: 'hello',
+            protocol: AGENT_PROTOCOL,
+            agentVersion: AGENT_VERSION,
+            name: o.name,
+            drivers: o.drivers.map((d) => d.name),
+            capacity,
+            inventory: inv,
+          });
+        })
+        .catch((err) => {
+          log.error({ err }, 'could not read the desktop inventory');
+          sock.close(1011, 'inventory failed');
+        });
     });
     sock.on('message', (data, isBinary) => {
       const d = isBinary ? ({ ok: false, reason: 'binary control message' } as const) : decodeFromGateway(data as Buffer);
@@ -147,7 +175,10 @@ export function startAgent(o: AgentOptions): Agent {
           }
         }
         clearInterval(heartbeat);
-        heartbeat = setInterval(() => send({ type: 'heartbeat', at: Date.now(), desktops: running.size, capacity }), m.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
+        heartbeat = setInterval(
+          () => send({ type: 'heartbeat', at: Date.now(), desktops: running.size, capacity }),
+          m.heartbeatMs ?? HEARTBEAT_INTERVAL_MS,
+        );
         onReady({ hostId: m.hostId });
         return;
       }
@@ -196,7 +227,11 @@ export function startAgent(o: AgentOptions): Agent {
     } catch (err) {
       const e = err as Error & { code?: string };
       log.warn({ type: m.type, err: e.message }, 'request failed');
-      send({ re: m.id, ok: false, error: { code: typeof e.code === 'string' && /^[a-z_]{1,64}$/.test(e.code) ? e.code : 'failed', message: e.message.slice(0, 2000) } });
+      send({
+        re: m.id,
+        ok: false,
+        error: { code: typeof e.code === 'string' && /^[a-z_]{1,64}$/.test(e.code) ? e.code : 'failed', message: e.message.slice(0, 2000) },
+      });
     }
   }
 
@@ -212,7 +247,9 @@ export function startAgent(o: AgentOptions): Agent {
       case 'desktop.create': {
         const d = o.drivers.find((x) => x.name === m.driver);
         if (!d) throw Object.assign(new Error(`this host has no ${m.driver} driver`), { code: 'unsupported_driver' });
-        const h = await d.create(m.spec, undefined, (step, message) => send({ type: 'desktop.progress', desktopId: m.spec.desktopId, step, message: message.slice(0, 200) }));
+        const h = await d.create(m.spec, undefined, (step, message) =>
+          send({ type: 'desktop.progress', desktopId: m.spec.desktopId, step, message: message.slice(0, 200) }),
+        );
         known.set(h.desktopId, d);
         running.add(h.desktopId);
         return { startedAt: h.startedAt };
@@ -232,7 +269,9 @@ export function startAgent(o: AgentOptions): Agent {
       case 'stream.open': {
         const socket = await openDesktopSocket(m.desktopId);
         const back = new WebSocket(`${wsBase}/agent/v1/streams/${m.streamId}`, {
-          headers: { 'x-deskport-stream-key': m.key }, perMessageDeflate: false, handshakeTimeout: 10_000,
+          headers: { 'x-deskport-stream-key': m.key },
+          perMessageDeflate: false,
+          handshakeTimeout: 10_000,
           ...(unmaskedStreams(wsBase) ? { generateMask: zeroMask } : {}),
         });
         await new Promise<void>((resolve, reject) => {

@@ -102,7 +102,11 @@ export function runDriverContract(name: string, makeDriver: () => Promise<Contra
     });
 
     it('inspect reports the running desktop', async () => {
-      expect(await (await driver()).inspect(spec.desktopId)).toEqual({ desktopId: spec.desktopId, state: 'running', startedAt: handle?.startedAt });
+      expect(await (await driver()).inspect(spec.desktopId)).toEqual({
+        desktopId: spec.desktopId,
+        state: 'running',
+        startedAt: handle?.startedAt,
+      });
     });
 
     it('list includes the desktop', async () => {

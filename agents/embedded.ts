@@ -29,15 +29,24 @@ export interface EmbeddedAgentOptions {
 export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Agent> {
   const credentialFile = join(o.stateDir, CREDENTIAL_FILE);
   const enrollToken = existsSync(credentialFile) ? undefined : await o.enrollToken();
-  const driver = o.driver ?? createProcessDriver({ dataDir: o.dataDir, log: o.log, ...(o.sessionNetwork ? { sessionNetwork: o.sessionNetwork } : {}) });
+  const driver =
+    o.driver ?? createProcessDriver({ dataDir: o.dataDir, log: o.log, ...(o.sessionNetwork ? { sessionNetwork: o.sessionNetwork } : {}) });
   const agent = startAgent({
-    gatewayUrl: o.gatewayUrl, stateDir: o.stateDir, name: hostname(), drivers: [driver], log: o.log,
-    capacity: o.capacity, ...(enrollToken ? { enrollToken } : {}),
+    gatewayUrl: o.gatewayUrl,
+    stateDir: o.stateDir,
+    name: hostname(),
+    drivers: [driver],
+    log: o.log,
+    capacity: o.capacity,
+    ...(enrollToken ? { enrollToken } : {}),
   });
   // The built-in host deleted by an admin: the gateway serves on without it (readyz says so);
   // a restart without the kept credential enrolls it again with a fresh token.
   void agent.refused.then((r) => {
-    o.log.error({ refusal: r.code }, `the built-in agent was refused and stopped; to add the built-in host again, delete ${credentialFile} and restart`);
+    o.log.error(
+      { refusal: r.code },
+      `the built-in agent was refused and stopped; to add the built-in host again, delete ${credentialFile} and restart`,
+    );
   });
   return agent;
 }

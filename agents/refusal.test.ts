@@ -9,9 +9,16 @@ const body = (code: string) => JSON.stringify({ error: { code, message: 'whateve
 describe('refusals of the agent connection', () => {
   it('a used, expired or unknown enrollment token is final, each with its own cause and what to do', () => {
     const used = refusalOfUpgrade(401, body(RefusalCode.TokenUsed), enrolling);
-    expect(used).toEqual({ code: 'enrollment_token_used', message: 'the gateway refused the enrollment token (already used): get a new one from Admin → Hosts → Add a host' });
-    expect(refusalOfUpgrade(401, body(RefusalCode.TokenExpired), enrolling)?.message).toMatch(/^the gateway refused the enrollment token \(expired.*Admin → Hosts → Add a host$/);
-    expect(refusalOfUpgrade(401, body(RefusalCode.TokenUnknown), enrolling)?.message).toMatch(/\(unknown to this gateway\): check --gateway/);
+    expect(used).toEqual({
+      code: 'enrollment_token_used',
+      message: 'the gateway refused the enrollment token (already used): get a new one from Admin → Hosts → Add a host',
+    });
+    expect(refusalOfUpgrade(401, body(RefusalCode.TokenExpired), enrolling)?.message).toMatch(
+      /^the gateway refused the enrollment token \(expired.*Admin → Hosts → Add a host$/,
+    );
+    expect(refusalOfUpgrade(401, body(RefusalCode.TokenUnknown), enrolling)?.message).toMatch(
+      /\(unknown to this gateway\): check --gateway/,
+    );
   });
 
   it('a refused host credential says to delete the kept credential and enroll again', () => {
@@ -28,23 +35,29 @@ describe('refusals of the agent connection', () => {
   });
 
   it('5xx and other 4xx are passing trouble: retried', () => {
-    for (const status of [500, 502, 503, 504, 404, 429, 0]) expect(refusalOfUpgrade(status, body(RefusalCode.TokenUsed), enrolling)).toBeNull();
+    for (const status of [500, 502, 503, 504, 404, 429, 0])
+      expect(refusalOfUpgrade(status, body(RefusalCode.TokenUsed), enrolling)).toBeNull();
   });
 
   it('a close with HostRemoved (or Unauthorized) is final and keeps the gateway reason on one line', () => {
     const r = refusalOfClose(CloseCode.HostRemoved, 'host alpha was deleted\nby an administrator', withCredential);
     expect(r?.code).toBe('host_removed');
-    expect(r?.message).toMatch(/^the gateway removed this host \(host alpha was deleted by an administrator\): delete \/state\/agent-credential\.json/);
+    expect(r?.message).toMatch(
+      /^the gateway removed this host \(host alpha was deleted by an administrator\): delete \/state\/agent-credential\.json/,
+    );
     expect(r?.message).not.toContain('\n');
     expect(refusalOfClose(CloseCode.Unauthorized, '', withCredential)?.message).toContain('(no reason given)');
   });
 
   it('every other close is a reason to reconnect', () => {
-    for (const code of [1000, 1001, 1006, 1011, CloseCode.ProtocolError, CloseCode.Replaced]) expect(refusalOfClose(code, 'bye', withCredential)).toBeNull();
+    for (const code of [1000, 1001, 1006, 1011, CloseCode.ProtocolError, CloseCode.Replaced])
+      expect(refusalOfClose(code, 'bye', withCredential)).toBeNull();
   });
 
   it('nothing to present is final before dialling', () => {
-    expect(nothingToPresent(enrolling).message).toBe('no enrollment token and no host credential in /state/agent-credential.json: start the agent with --enroll TOKEN (get one from Admin → Hosts → Add a host)');
+    expect(nothingToPresent(enrolling).message).toBe(
+      'no enrollment token and no host credential in /state/agent-credential.json: start the agent with --enroll TOKEN (get one from Admin → Hosts → Add a host)',
+    );
   });
 
   it('reads only a bounded prefix of the body', () => {

@@ -44,14 +44,26 @@ export function refusalOfUpgrade(status: number, body: string, p: Presented): Re
     case RefusalCode.TokenUnknown:
       return { code, message: `the gateway refused the enrollment token (unknown to this gateway): check --gateway, or ${NEW_TOKEN}` };
     case RefusalCode.CredentialUnknown:
-      return { code, message: `the gateway refused this host's credential (the host was removed from the gateway): ${reenroll(p.credentialFile)}` };
+      return {
+        code,
+        message: `the gateway refused this host's credential (the host was removed from the gateway): ${reenroll(p.credentialFile)}`,
+      };
     case RefusalCode.NoCredentials:
-      return { code, message: `the gateway got neither an enrollment token nor a host credential: start the agent with --enroll TOKEN (${NEW_TOKEN.replace('get a new one', 'get one')})` };
+      return {
+        code,
+        message: `the gateway got neither an enrollment token nor a host credential: start the agent with --enroll TOKEN (${NEW_TOKEN.replace('get a new one', 'get one')})`,
+      };
   }
   // An older gateway answers a bare 401: what was presented says which secret it refused.
   return p.enrolling
-    ? { code: 'enrollment_token_refused', message: `the gateway refused the enrollment token (HTTP ${status}: used, expired or unknown): ${NEW_TOKEN}` }
-    : { code: 'host_credential_refused', message: `the gateway refused this host's credential (HTTP ${status}; was the host removed?): ${reenroll(p.credentialFile)}` };
+    ? {
+        code: 'enrollment_token_refused',
+        message: `the gateway refused the enrollment token (HTTP ${status}: used, expired or unknown): ${NEW_TOKEN}`,
+      }
+    : {
+        code: 'host_credential_refused',
+        message: `the gateway refused this host's credential (HTTP ${status}; was the host removed?): ${reenroll(p.credentialFile)}`,
+      };
 }
 
 /** The control socket closed: a refusal (the host was removed while connected), or null to reconnect. */
@@ -64,5 +76,8 @@ export function refusalOfClose(code: number, reason: string, p: Presented): Refu
 
 /** Before dialling at all: nothing to present is as final as a refusal. */
 export function nothingToPresent(p: Presented): Refusal {
-  return { code: RefusalCode.NoCredentials, message: `no enrollment token and no host credential in ${p.credentialFile}: start the agent with --enroll TOKEN (get one from Admin → Hosts → Add a host)` };
+  return {
+    code: RefusalCode.NoCredentials,
+    message: `no enrollment token and no host credential in ${p.credentialFile}: start the agent with --enroll TOKEN (get one from Admin → Hosts → Add a host)`,
+  };
 }

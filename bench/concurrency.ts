@@ -13,7 +13,16 @@ import { connectAll, runLoad, type LoadResult } from './lib/load.ts';
 import { rssBytes, tree, usage } from './lib/procstat.ts';
 import type { BenchViewer, Target } from './lib/rfb-client.ts';
 import { args, initRun, LOGS_DIR, PROFILES_DIR, resultName, writeResult } from './lib/results.ts';
-import { bearer, launchDefault, runDir, startDeskport, startFakeVncChild, startWebsockify, ticketUrl, type DeskportChild } from './lib/stack.ts';
+import {
+  bearer,
+  launchDefault,
+  runDir,
+  startDeskport,
+  startFakeVncChild,
+  startWebsockify,
+  ticketUrl,
+  type DeskportChild,
+} from './lib/stack.ts';
 import { fmt, KiB, sleep } from './lib/stats.ts';
 
 const a = args();
@@ -70,7 +79,8 @@ async function settle(idleCheck: () => Promise<boolean>): Promise<void> {
 function websockifyErrors(): string {
   try {
     const seen = new Map<string, number>();
-    for (const m of readFileSync(join(run.logs, 'websockify.log'), 'utf8').matchAll(/handler exception: (.+)/g)) seen.set(m[1]!, (seen.get(m[1]!) ?? 0) + 1);
+    for (const m of readFileSync(join(run.logs, 'websockify.log'), 'utf8').matchAll(/handler exception: (.+)/g))
+      seen.set(m[1]!, (seen.get(m[1]!) ?? 0) + 1);
     return seen.size ? ` Its log: ${[...seen].map(([e, k]) => `"${e}" ×${k}`).join(', ')}.` : '';
   } catch {
     return '';
@@ -78,7 +88,10 @@ function websockifyErrors(): string {
 }
 
 async function viewersOnGateway(url: string): Promise<number> {
-  const text = await fetch(`${url}/metrics`).then((r) => r.text(), () => '');
+  const text = await fetch(`${url}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  );
   return Number(/^deskport_viewers (\d+)/m.exec(text)?.[1] ?? NaN);
 }
 
@@ -94,7 +107,16 @@ try {
     let stopPath: () => Promise<void>;
     if (path.startsWith('deskport-')) {
       const layout = path === 'deskport-embedded' ? 'embedded' : 'separate';
-      const d = await startDeskport({ run, vncPort: vnc.driverPort, agent: layout, users: maxN, capacity: Math.min(maxN, 1000), name: path, noDelay, ...(profile ? { cpuProfDir: join(PROFILES_DIR, NAME) } : {}) });
+      const d = await startDeskport({
+        run,
+        vncPort: vnc.driverPort,
+        agent: layout,
+        users: maxN,
+        capacity: Math.min(maxN, 1000),
+        name: path,
+        noDelay,
+        ...(profile ? { cpuProfDir: join(PROFILES_DIR, NAME) } : {}),
+      });
       deskport = d;
       pids[`gateway (${path})`] = d.gatewayPid;
       if (d.agentPid) pids[`agent (${path})`] = d.agentPid;
@@ -107,9 +129,11 @@ try {
       // One user, one session, one desktop per viewer, launched through the API before the steps.
       const t0 = performance.now();
       let next = 0;
-      await Promise.all(Array.from({ length: 8 }, async () => {
-        for (let i = next++; i < maxN; i = next++) sessions[i] = await launchDefault(apis[i]!, 60_000);
-      }));
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let i = next++; i < maxN; i = next++) sessions[i] = await launchDefault(apis[i]!, 60_000);
+        }),
+      );
       console.log(`concurrency: ${path}: ${maxN} sessions launched in ${fmt((performance.now() - t0) / 1000)} s`);
       // Warm-up round (not reported): the gateway's JIT, heap and buffer pools grow once, so the
       // idle RSS the first step is compared with is a warmed one.
@@ -149,7 +173,16 @@ try {
           await deskport.gateway.request({ type: 'loop' });
           await deskport.agent?.request({ type: 'loop' });
         }
-        const load = await runLoad({ viewers, payload: PAYLOAD, ups: UPS, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, inputHz: 10, pingHz: 2, watch: roots });
+        const load = await runLoad({
+          viewers,
+          payload: PAYLOAD,
+          ups: UPS,
+          warmupMs: WARMUP_MS,
+          measureMs: MEASURE_MS,
+          inputHz: 10,
+          pingHz: 2,
+          watch: roots,
+        });
         step.load = load;
         if (deskport) {
           step.gatewayHeap = await deskport.gateway.request({ type: 'mem' });
@@ -158,7 +191,8 @@ try {
           step.loopDelayMs = { gateway: await deskport.gateway.request({ type: 'loop' }) };
           if (deskport.agent) step.loopDelayMs.agent = await deskport.agent.request({ type: 'loop' });
           const first = steps.find((x) => x.path === path && x.load);
-          const slope = (now: number, base: number | undefined, idleBytes: number) => (first && first !== step && base !== undefined ? (now - base) / (n - first.n) : (now - idleBytes) / n);
+          const slope = (now: number, base: number | undefined, idleBytes: number) =>
+            first && first !== step && base !== undefined ? (now - base) / (n - first.n) : (now - idleBytes) / n;
           step.memPerViewer = slope(load.usage.gateway!.rss, first?.load?.usage.gateway?.rss, idleU.rss);
           if (load.usage.agent) step.agentMemPerViewer = slope(load.usage.agent.rss, first?.load?.usage.agent?.rss, agentIdle);
         } else if (wsfyPid) {
@@ -166,10 +200,20 @@ try {
           step.memPerViewer = (load.usage.gateway!.pss - (step.idleRss ?? 0)) / n;
         }
         const g = load.usage.gateway;
-        console.log(`concurrency: ${path} N=${n}: delivered ${fmt(100 * load.deliveredFraction)} %, delay p50 ${fmt(load.updateDelayMs.p50)} ms p99 ${fmt(load.updateDelayMs.p99)} ms, rtt p50 ${fmt(load.pingRttMs.p50)} p99 ${fmt(load.pingRttMs.p99)} ms` +
-          (g ? `, ${fmt(g.rss / 2 ** 20)} MiB, ${fmt((step.memPerViewer ?? 0) / KiB)} KiB/viewer (retained ${fmt((step.retainedPerViewer ?? NaN) / KiB)})` : '') +
-          `, CPU % ${Object.entries(load.usage).map(([k, u]) => `${k} ${fmt(u.cpuPct)}`).join(' ')} client ${fmt(load.clientCpuPct)} others ${fmt(load.machine.othersPct)}` +
-          (step.loopDelayMs ? `, loop delay p99 ${Object.entries(step.loopDelayMs).map(([k, v]) => `${k} ${v.p99} ms`).join(', ')}` : ''));
+        console.log(
+          `concurrency: ${path} N=${n}: delivered ${fmt(100 * load.deliveredFraction)} %, delay p50 ${fmt(load.updateDelayMs.p50)} ms p99 ${fmt(load.updateDelayMs.p99)} ms, rtt p50 ${fmt(load.pingRttMs.p50)} p99 ${fmt(load.pingRttMs.p99)} ms` +
+            (g
+              ? `, ${fmt(g.rss / 2 ** 20)} MiB, ${fmt((step.memPerViewer ?? 0) / KiB)} KiB/viewer (retained ${fmt((step.retainedPerViewer ?? NaN) / KiB)})`
+              : '') +
+            `, CPU % ${Object.entries(load.usage)
+              .map(([k, u]) => `${k} ${fmt(u.cpuPct)}`)
+              .join(' ')} client ${fmt(load.clientCpuPct)} others ${fmt(load.machine.othersPct)}` +
+            (step.loopDelayMs
+              ? `, loop delay p99 ${Object.entries(step.loopDelayMs)
+                  .map(([k, v]) => `${k} ${v.p99} ms`)
+                  .join(', ')}`
+              : ''),
+        );
       } catch (err) {
         step.failed = (err as Error).message;
         console.log(`concurrency: ${path} N=${n}: failed: ${step.failed}`);
@@ -177,7 +221,9 @@ try {
         for (const v of viewers) v?.close();
       }
       if (path === 'websockify' && (step.failed || (step.load && step.load.deliveredFraction < 0.9))) {
-        notes.push(`websockify stopped escalating at N=${n}: ${step.failed ?? `${fmt(100 * step.load!.deliveredFraction)} % delivered`}.${websockifyErrors()}`);
+        notes.push(
+          `websockify stopped escalating at N=${n}: ${step.failed ?? `${fmt(100 * step.load!.deliveredFraction)} % delivered`}.${websockifyErrors()}`,
+        );
         break;
       }
     }
@@ -192,7 +238,13 @@ try {
     'Deskport memory per viewer, under load: the slope of the mean gateway RSS during the window from the smallest N to this N, (RSS(N) − RSS(N0)) / (N − N0), which cancels the fixed heap; at N0 itself (RSS − RSS before connecting) / N0, which GC timing makes noisy. Retained: JS heap + external memory after a full GC with the N viewers still connected and idle, minus the same before they connected, / N. Every viewer has its own session and desktop row, created before the steps. websockify: proportional set size (PSS) of its process tree, since it forks one process per connection.',
     'A delivered share above 100 % means updates queued during the warm-up arrived inside the window.',
   );
-  writeResult(NAME, started, { noDelay, ns: NS, paths: PATHS, measureMs: MEASURE_MS, warmupMs: WARMUP_MS, ups: UPS, payload: PAYLOAD, profile }, notes, { steps, pids });
+  writeResult(
+    NAME,
+    started,
+    { noDelay, ns: NS, paths: PATHS, measureMs: MEASURE_MS, warmupMs: WARMUP_MS, ups: UPS, payload: PAYLOAD, profile },
+    notes,
+    { steps, pids },
+  );
 } finally {
   for (const s of stops.reverse()) await s().catch((err: Error) => console.error(`concurrency: stop failed: ${err.message}`));
   run.cleanup();

@@ -62,17 +62,31 @@ const data: Record<string, unknown> = {};
 /** Placement, session creation and the sweep, in this process over the seeded store. */
 async function brokerFigures(store: Store, pool: Pool, users: User[]): Promise<void> {
   const ctx: BrokerCtx = {
-    store, clock: systemClock, log, audit: createAudit(store, log), events: new SessionEvents(), viewers: new Viewers(),
-    metrics: createMetrics({ store, agentsOnline: () => HOSTS, viewers: () => 0 }), stopping: false, creating: new Set(),
+    store,
+    clock: systemClock,
+    log,
+    audit: createAudit(store, log),
+    events: new SessionEvents(),
+    viewers: new Viewers(),
+    metrics: createMetrics({ store, agentsOnline: () => HOSTS, viewers: () => 0 }),
+    stopping: false,
+    creating: new Set(),
     hosts: { request: () => new Promise((r) => setImmediate(() => r({}))), isConnected: () => true },
   };
   const broker = createBroker(ctx, createTickets({ store, clock: systemClock, ttlS: 30 }));
   const timers = createTimers(ctx, broker);
 
-  const candidates = await Promise.all((await store.listHosts()).map(async (host) => ({ host, desktops: await store.countDesktops({ hostId: host.id, state: ['creating', 'running', 'stopping'] }) })));
+  const candidates = await Promise.all(
+    (await store.listHosts()).map(async (host) => ({
+      host,
+      desktops: await store.countDesktops({ hostId: host.id, state: ['creating', 'running', 'stopping'] }),
+    })),
+  );
   data.chooseHost = await timed(5000, async () => chooseHost(candidates, 'process', 'breadth'));
   data.pickHost = await timed(200, () => pickHost(ctx, pool));
-  console.log(`control-plane: placement (pickHost, store + choice): ${fmt((data.pickHost as { perSecond: number }).perSecond)}/s; chooseHost alone ${fmt((data.chooseHost as { perSecond: number }).perSecond)}/s`);
+  console.log(
+    `control-plane: placement (pickHost, store + choice): ${fmt((data.pickHost as { perSecond: number }).perSecond)}/s; chooseHost alone ${fmt((data.chooseHost as { perSecond: number }).perSecond)}/s`,
+  );
 
   // Session creation: sequential (latency), then 50 in flight (throughput). "Created" is when
   // POST /sessions would answer; "ready" is when the simulated agent's reply made it ready.
@@ -95,14 +109,24 @@ async function brokerFigures(store: Store, pool: Pool, users: User[]): Promise<v
   readyMs.clear();
   const tp = performance.now();
   let next = 300;
-  await Promise.all(Array.from({ length: 50 }, async () => {
-    for (let i = next++; i < 1000; i = next++) await launchOne(users[i]!);
-  }));
-  data.launchParallel50 = { perSecond: 700 / ((performance.now() - tp) / 1000), createdMs: createdMs.summary(), readyMs: readyMs.summary() };
-  console.log(`control-plane: launches: sequential ${fmt(seq.perSecond)}/s (created p99 ${fmt((data.launchSequential as { createdMs: Summary }).createdMs.p99)} ms), 50 in flight ${fmt((data.launchParallel50 as { perSecond: number }).perSecond)}/s`);
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      for (let i = next++; i < 1000; i = next++) await launchOne(users[i]!);
+    }),
+  );
+  data.launchParallel50 = {
+    perSecond: 700 / ((performance.now() - tp) / 1000),
+    createdMs: createdMs.summary(),
+    readyMs: readyMs.summary(),
+  };
+  console.log(
+    `control-plane: launches: sequential ${fmt(seq.perSecond)}/s (created p99 ${fmt((data.launchSequential as { createdMs: Summary }).createdMs.p99)} ms), 50 in flight ${fmt((data.launchParallel50 as { perSecond: number }).perSecond)}/s`,
+  );
 
   data.sweep = await timed(5, () => timers.sweep());
-  console.log(`control-plane: one broker sweep over ${SESSIONS + 1000} live sessions: p50 ${fmt((data.sweep as { ms: Summary }).ms.p50)} ms`);
+  console.log(
+    `control-plane: one broker sweep over ${SESSIONS + 1000} live sessions: p50 ${fmt((data.sweep as { ms: Summary }).ms.p50)} ms`,
+  );
 }
 
 try {
@@ -112,11 +136,33 @@ try {
   const store = openSqliteStore({ file: join(dataDir, 'deskport.db') });
   const now = Date.now();
   const t0 = performance.now();
-  const pool: Pool = { ...POOL_DEFAULTS, groups: [], id: newId('p'), name: 'Bench pool', driver: 'process', protocol: 'vnc', maxDesktops: 100_000, graceS: 86_400, idleTimeoutS: 0, maxLifetimeS: 0, createdAt: now } as Pool;
+  const pool: Pool = {
+    ...POOL_DEFAULTS,
+    groups: [],
+    id: newId('p'),
+    name: 'Bench pool',
+    driver: 'process',
+    protocol: 'vnc',
+    maxDesktops: 100_000,
+    graceS: 86_400,
+    idleTimeoutS: 0,
+    maxLifetimeS: 0,
+    createdAt: now,
+  } as Pool;
   await store.createPool(pool);
   const hostIds: string[] = [];
   for (let i = 0; i < HOSTS; i++) {
-    const h = await store.createHost({ id: newId('h'), name: `sim-${i}`, labels: {}, drivers: ['process'], capacity: { desktops: Math.ceil((2 * SESSIONS) / HOSTS) + 10, cpu: 16, memoryMb: 65536 }, state: 'online', credentialHash: sha256(secretToken()), lastHeartbeatAt: now, createdAt: now });
+    const h = await store.createHost({
+      id: newId('h'),
+      name: `sim-${i}`,
+      labels: {},
+      drivers: ['process'],
+      capacity: { desktops: Math.ceil((2 * SESSIONS) / HOSTS) + 10, cpu: 16, memoryMb: 65536 },
+      state: 'online',
+      credentialHash: sha256(secretToken()),
+      lastHeartbeatAt: now,
+      createdAt: now,
+    });
     hostIds.push(h.id);
   }
   const users: User[] = [];
@@ -125,26 +171,85 @@ try {
     const hostId = hostIds[i % HOSTS]!;
     let userId = `u-seeded-${i}`;
     if (i < CLIENTS) {
-      const u = await store.createUser({ id: newId('u'), username: `api${i}`, displayName: `API client ${i}`, roles: ['user'], groups: [], disabled: false, passwordHash: null, createdAt: now });
+      const u = await store.createUser({
+        id: newId('u'),
+        username: `api${i}`,
+        displayName: `API client ${i}`,
+        roles: ['user'],
+        groups: [],
+        disabled: false,
+        passwordHash: null,
+        createdAt: now,
+      });
       userId = u.id;
       const token = `dpt_${secretToken()}`;
-      await store.createApiToken({ id: randomUUID(), userId, name: 'bench', hash: sha256(token), createdAt: now, expiresAt: null, lastUsedAt: null });
+      await store.createApiToken({
+        id: randomUUID(),
+        userId,
+        name: 'bench',
+        hash: sha256(token),
+        createdAt: now,
+        expiresAt: null,
+        lastUsedAt: null,
+      });
       tokens.push({ token, sessionId: '' });
     }
-    const d = await store.createDesktop({ id: newId('d'), poolId: pool.id, hostId, state: 'running', ownerId: userId, secret: vncSecret(), error: null, createdAt: now, updatedAt: now });
-    const s = await store.createSession({ id: newId('s'), poolId: pool.id, userId, state: 'ready', desktopId: d.id, hostId, createdAt: now, readyAt: now, endedAt: null, lastActivityAt: now, detachedAt: now, error: null });
+    const d = await store.createDesktop({
+      id: newId('d'),
+      poolId: pool.id,
+      hostId,
+      state: 'running',
+      ownerId: userId,
+      secret: vncSecret(),
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const s = await store.createSession({
+      id: newId('s'),
+      poolId: pool.id,
+      userId,
+      state: 'ready',
+      desktopId: d.id,
+      hostId,
+      createdAt: now,
+      readyAt: now,
+      endedAt: null,
+      lastActivityAt: now,
+      detachedAt: now,
+      error: null,
+    });
     if (i < CLIENTS) tokens[i]!.sessionId = s.id;
   }
-  for (let i = 0; i < 1000; i++) users.push(await store.createUser({ id: newId('u'), username: `launch${i}`, displayName: `Launcher ${i}`, roles: ['user'], groups: [], disabled: false, passwordHash: null, createdAt: now }));
+  for (let i = 0; i < 1000; i++)
+    users.push(
+      await store.createUser({
+        id: newId('u'),
+        username: `launch${i}`,
+        displayName: `Launcher ${i}`,
+        roles: ['user'],
+        groups: [],
+        disabled: false,
+        passwordHash: null,
+        createdAt: now,
+      }),
+    );
   data.seedSeconds = (performance.now() - t0) / 1000;
   console.log(`control-plane: seeded ${HOSTS} hosts, ${SESSIONS} sessions in ${fmt(data.seedSeconds as number)} s`);
 
   if (!apiOnly) await brokerFigures(store, pool, users);
   await store.close();
 
-
   // ---- the same data behind a real gateway, 200 concurrent API clients ----
-  const gw = await startDeskport({ run, vncPort: 1, agent: 'none', dataDir, name: 'gateway-api', logLevel: 'warn', ...(profile ? { cpuProfDir: join(PROFILES_DIR, NAME) } : {}) });
+  const gw = await startDeskport({
+    run,
+    vncPort: 1,
+    agent: 'none',
+    dataDir,
+    name: 'gateway-api',
+    logLevel: 'warn',
+    ...(profile ? { cpuProfDir: join(PROFILES_DIR, NAME) } : {}),
+  });
   data.pids = { 'gateway (API)': gw.gatewayPid };
   try {
     const routes = ['GET /sessions/:id', 'GET /sessions', 'GET /pools', 'POST /sessions/:id/tickets'] as const;
@@ -157,38 +262,53 @@ try {
     const c0 = process.cpuUsage();
     const deadline = performance.now() + API_MS;
     const tApi = performance.now();
-    await Promise.all(tokens.map(async ({ token, sessionId }, ci) => {
-      const headers = { authorization: `Bearer ${token}`, origin: gw.url, 'content-type': 'application/json' };
-      for (let k = ci; performance.now() < deadline; k++) {
-        const route = routes[k % routes.length]!;
-        const path = route.split(' ')[1]!.replace(':id', sessionId);
-        const t = performance.now();
-        const r = await fetch(`${gw.url}/api/v1${path}`, route.startsWith('POST') ? { method: 'POST', headers, body: '{"mode":"view"}' } : { headers });
-        await r.arrayBuffer();
-        if (r.status >= 400) errors.set(`${route} ${r.status}`, (errors.get(`${route} ${r.status}`) ?? 0) + 1);
-        lat.get(route)!.push(performance.now() - t);
-        done++;
-      }
-    }));
+    await Promise.all(
+      tokens.map(async ({ token, sessionId }, ci) => {
+        const headers = { authorization: `Bearer ${token}`, origin: gw.url, 'content-type': 'application/json' };
+        for (let k = ci; performance.now() < deadline; k++) {
+          const route = routes[k % routes.length]!;
+          const path = route.split(' ')[1]!.replace(':id', sessionId);
+          const t = performance.now();
+          const r = await fetch(
+            `${gw.url}/api/v1${path}`,
+            route.startsWith('POST') ? { method: 'POST', headers, body: '{"mode":"view"}' } : { headers },
+          );
+          await r.arrayBuffer();
+          if (r.status >= 400) errors.set(`${route} ${r.status}`, (errors.get(`${route} ${r.status}`) ?? 0) + 1);
+          lat.get(route)!.push(performance.now() - t);
+          done++;
+        }
+      }),
+    );
     const seconds = (performance.now() - tApi) / 1000;
     const c = process.cpuUsage(c0);
     const all = new Samples(done);
     for (const s of lat.values()) all.pushAll(s);
     data.api = {
-      clients: tokens.length, seconds, requests: done, perSecond: done / seconds, ms: all.summary(),
-      byRoute: Object.fromEntries([...lat].map(([r, s]) => [r, s.summary()])), errors: Object.fromEntries(errors),
-      gateway: w.stop(), machine: mw.stop(), gatewayLoopDelayMs: await gw.gateway.request({ type: 'loop' }), clientCpuPct: (100 * (c.user + c.system)) / 1e6 / seconds,
+      clients: tokens.length,
+      seconds,
+      requests: done,
+      perSecond: done / seconds,
+      ms: all.summary(),
+      byRoute: Object.fromEntries([...lat].map(([r, s]) => [r, s.summary()])),
+      errors: Object.fromEntries(errors),
+      gateway: w.stop(),
+      machine: mw.stop(),
+      gatewayLoopDelayMs: await gw.gateway.request({ type: 'loop' }),
+      clientCpuPct: (100 * (c.user + c.system)) / 1e6 / seconds,
     };
     const api = data.api as { gateway: { cpuPct: number }; gatewayLoopDelayMs: { p99: number; max: number }; clientCpuPct: number };
-    console.log(`control-plane: API with ${tokens.length} clients: ${fmt(done / seconds)} req/s, p50 ${fmt(all.summary().p50)} ms, p99 ${fmt(all.summary().p99)} ms; gateway CPU ${fmt(api.gateway.cpuPct)} %, loop delay p99 ${api.gatewayLoopDelayMs.p99} ms max ${api.gatewayLoopDelayMs.max} ms; client CPU ${fmt(api.clientCpuPct)} %`);
+    console.log(
+      `control-plane: API with ${tokens.length} clients: ${fmt(done / seconds)} req/s, p50 ${fmt(all.summary().p50)} ms, p99 ${fmt(all.summary().p99)} ms; gateway CPU ${fmt(api.gateway.cpuPct)} %, loop delay p99 ${api.gatewayLoopDelayMs.p99} ms max ${api.gatewayLoopDelayMs.max} ms; client CPU ${fmt(api.clientCpuPct)} %`,
+    );
   } finally {
     await gw.stop();
   }
   const notes = [
     `${HOSTS} host rows (online, reported connected, capacity ${Math.ceil((2 * SESSIONS) / HOSTS) + 10} desktops each) and ${SESSIONS} ready sessions on running desktops, spread evenly; seeded through the Store interface.`,
-    'pickHost is the broker\'s placement: listHosts, then one grouped countDesktopsByHost query, then chooseHost. chooseHost alone is the pure choice over the same 1,000 candidates.',
-    'Launch: broker.launch for a new user (entitlement, limits, placement, session row, audit) until it returns, and until the simulated agent\'s create reply made the session ready. 300 sequential, then 700 with 50 in flight.',
-    'Sweep: the broker\'s 1 s timer pass (grace, idle, lifetime, stuck launches), which the gateway runs on its event loop; it reads only the live sessions a rule may end now (Store.listDueSessions), none of the 20,000 here.',
+    "pickHost is the broker's placement: listHosts, then one grouped countDesktopsByHost query, then chooseHost. chooseHost alone is the pure choice over the same 1,000 candidates.",
+    "Launch: broker.launch for a new user (entitlement, limits, placement, session row, audit) until it returns, and until the simulated agent's create reply made the session ready. 300 sequential, then 700 with 50 in flight.",
+    "Sweep: the broker's 1 s timer pass (grace, idle, lifetime, stuck launches), which the gateway runs on its event loop; it reads only the live sessions a rule may end now (Store.listDueSessions), none of the 20,000 here.",
     `API: a real gateway (child process) on the same data dir; ${CLIENTS} clients with their own API token and session, each looping GET /sessions/:id, GET /sessions, GET /pools, POST /sessions/:id/tickets with keep-alive, for ${API_MS / 1000} s. Hosts are not connected there (no agent), which these routes do not need.`,
   ];
   writeResult(NAME, started, { hosts: HOSTS, sessions: SESSIONS, clients: CLIENTS, apiMs: API_MS, profile }, notes, data);

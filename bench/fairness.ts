@@ -45,11 +45,22 @@ try {
   const phase = async (name: string): Promise<FairnessPhase> => {
     await d.gateway.request({ type: 'loop' });
     await d.agent?.request({ type: 'loop' });
-    const load = await runLoad({ viewers, payload: PAYLOAD, ups: UPS, warmupMs: 2000, measureMs: MEASURE_MS, inputHz: 10, pingHz: 2, watch: watchRoots });
+    const load = await runLoad({
+      viewers,
+      payload: PAYLOAD,
+      ups: UPS,
+      warmupMs: 2000,
+      measureMs: MEASURE_MS,
+      inputHz: 10,
+      pingHz: 2,
+      watch: watchRoots,
+    });
     const gatewayMem = await d.gateway.request<FairnessPhase['gatewayMem']>({ type: 'mem' });
     const loopDelayMs: FairnessPhase['loopDelayMs'] = { gateway: await d.gateway.request({ type: 'loop' }) };
     if (d.agent) loopDelayMs.agent = await d.agent.request({ type: 'loop' });
-    console.log(`fairness: ${name}: others delivered ${fmt(100 * load.deliveredFraction)} % (slowest viewer ${fmt(load.perViewerKiBps.min)} KiB/s), delay p50 ${fmt(load.updateDelayMs.p50)} ms p99 ${fmt(load.updateDelayMs.p99)} ms, rtt p99 ${fmt(load.pingRttMs.p99)} ms, gateway RSS ${fmt(load.usage.gateway!.rss / MiB)} MiB`);
+    console.log(
+      `fairness: ${name}: others delivered ${fmt(100 * load.deliveredFraction)} % (slowest viewer ${fmt(load.perViewerKiBps.min)} KiB/s), delay p50 ${fmt(load.updateDelayMs.p50)} ms p99 ${fmt(load.updateDelayMs.p99)} ms, rtt p99 ${fmt(load.pingRttMs.p99)} ms, gateway RSS ${fmt(load.usage.gateway!.rss / MiB)} MiB`,
+    );
     return { name, load, gatewayMem, loopDelayMs };
   };
 
@@ -67,13 +78,19 @@ try {
   const absorbedLater = (await vnc.request<FakeVncStats>({ type: 'stats' })).bulkBytes - before.bulkBytes;
   stalled.close();
   for (const v of viewers) v.close();
-  console.log(`fairness: the stalled viewer's path absorbed ${fmt(absorbed / MiB)} MiB, then ${fmt((absorbedLater - absorbed) / MiB)} MiB more in the next 2 s (backpressure holds)`);
+  console.log(
+    `fairness: the stalled viewer's path absorbed ${fmt(absorbed / MiB)} MiB, then ${fmt((absorbedLater - absorbed) / MiB)} MiB more in the next 2 s (backpressure holds)`,
+  );
   const notes = [
     `${K} viewers, each with its own session and desktop (bench driver → fake VNC server), ${fmt(((PAYLOAD + 16) * UPS) / KiB)} KiB/s in ${UPS} updates/s, PointerEvents at 10 Hz, pings at 2 Hz; 2 s warm-up and ${MEASURE_MS / 1000} s measured per phase. Agent: ${AGENT}.`,
     'Phase B adds one more viewer whose desktop streams as fast as its socket takes (64 KiB updates, 64 GiB requested) and which never reads: its WebSocket is paused right after the handshake.',
-    'Absorbed = bytes the fake server managed to hand to that viewer\'s TCP connection: what sits in kernel socket buffers, the agent pipe and the relay, waiting for a reader that never comes.',
+    "Absorbed = bytes the fake server managed to hand to that viewer's TCP connection: what sits in kernel socket buffers, the agent pipe and the relay, waiting for a reader that never comes.",
   ];
-  writeResult(NAME, started, { viewers: K, measureMs: MEASURE_MS, agent: AGENT }, notes, { phases: [alone, withStalled], stalledAbsorbedBytes: absorbed, stalledAbsorbedBytesTwoSecondsLater: absorbedLater });
+  writeResult(NAME, started, { viewers: K, measureMs: MEASURE_MS, agent: AGENT }, notes, {
+    phases: [alone, withStalled],
+    stalledAbsorbedBytes: absorbed,
+    stalledAbsorbedBytesTwoSecondsLater: absorbedLater,
+  });
 } finally {
   for (const s of stops.reverse()) await s().catch((err: Error) => console.error(`fairness: stop failed: ${err.message}`));
   run.cleanup();

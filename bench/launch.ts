@@ -17,14 +17,30 @@ import { fmt, sleep, summarize, type Summary } from './lib/stats.ts';
 const a = args();
 const N = Number(a.get('n') ?? 10);
 const KINDS = (a.get('kinds') ?? 'process,cold-container,warm-container,warm-process').split(',');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const PROCESS_POOL = 'Linux desktop (local)';
 const DOCKER_POOL = 'Docker desktop (bench)';
 
 // Page-side checks (run in Chromium; bench/ is type-checked without the DOM library, hence the
 // minimal structural types). Functions, not strings: the portal's CSP forbids eval.
-interface PageCanvas { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null }
-interface PageGlobal { __deskport?: { rfbState: string; sessionId: string }; document: { querySelector(sel: string): PageCanvas | null } }
+interface PageCanvas {
+  width: number;
+  height: number;
+  getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
+}
+interface PageGlobal {
+  __deskport?: { rfbState: string; sessionId: string };
+  document: { querySelector(sel: string): PageCanvas | null };
+}
 const connected = () => (globalThis as unknown as PageGlobal).__deskport?.rfbState === 'connected';
 const painted = () => {
   const c = (globalThis as unknown as PageGlobal).document.querySelector('[data-testid="viewer"] canvas');
@@ -45,7 +61,9 @@ export interface LaunchKindResult {
   failures: string[];
 }
 
-interface Pools { [name: string]: { id: string } }
+interface Pools {
+  [name: string]: { id: string };
+}
 
 async function pools(admin: Api): Promise<Pools> {
   const list = (await admin.get('/api/v1/admin/pools')).body as { id: string; name: string }[];
@@ -119,16 +137,26 @@ try {
     try {
       execFileSync('docker', ['image', 'inspect', 'deskport-desktop:latest'], { stdio: 'ignore' });
       dock = await startAgent(admin, t.url, 'bench-docker', { driver: 'docker', maxDesktops: 4 });
-      const r = await admin.post('/api/v1/admin/pools', { name: DOCKER_POOL, description: 'Bench: containers from deskport-desktop.', driver: 'docker', protocol: 'vnc', image: 'deskport-desktop:latest', cpu: 1, memoryMb: 1024 });
+      const r = await admin.post('/api/v1/admin/pools', {
+        name: DOCKER_POOL,
+        description: 'Bench: containers from deskport-desktop.',
+        driver: 'docker',
+        protocol: 'vnc',
+        image: 'deskport-desktop:latest',
+        cpu: 1,
+        memoryMb: 1024,
+      });
       if (r.status !== 201) throw new Error(`docker pool: ${r.status}`);
       dockerOk = true;
     } catch (err) {
-      notes.push(`Container launches skipped: ${(err as Error).message.split('\n')[0]} (bench/setup.sh starts dockerd and builds the image).`);
+      notes.push(
+        `Container launches skipped: ${(err as Error).message.split('\n')[0]} (bench/setup.sh starts dockerd and builds the image).`,
+      );
     }
   }
   const p = await pools(admin);
   const kinds: Record<string, { label: string; pool: string; warm: boolean }> = {
-    'process': { label: 'process desktop (Xvnc, cold)', pool: PROCESS_POOL, warm: false },
+    process: { label: 'process desktop (Xvnc, cold)', pool: PROCESS_POOL, warm: false },
     'cold-container': { label: 'cold container (docker run)', pool: DOCKER_POOL, warm: false },
     'warm-container': { label: 'warm spare (container)', pool: DOCKER_POOL, warm: true },
     'warm-process': { label: 'warm spare (process desktop)', pool: PROCESS_POOL, warm: true },

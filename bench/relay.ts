@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import { BenchViewer, type Target } from './lib/rfb-client.ts';
 import { args, initRun, LOGS_DIR, PROFILES_DIR, resultName, writeResult } from './lib/results.ts';
 import { machineWatch, watch } from './lib/procstat.ts';
-import { launchDefault, runDir, signInAdmin, startDeskport, startFakeVncChild, startWebsockify, ticketUrl, type DeskportChild } from './lib/stack.ts';
+import {
+  launchDefault,
+  runDir,
+  signInAdmin,
+  startDeskport,
+  startFakeVncChild,
+  startWebsockify,
+  ticketUrl,
+  type DeskportChild,
+} from './lib/stack.ts';
 import { fmt, MiB, Samples, summarize, type Summary } from './lib/stats.ts';
 
 const a = args();
@@ -121,8 +130,13 @@ try {
     const gib = moved.get(p.key)! / 2 ** 30;
     const mibps = rates.get(p.key)!;
     return {
-      key: p.key, label: p.label, rttUs: rtt.get(p.key)!.summary(), mibps, mibpsMedian: summarize(mibps).p50,
-      proxyCpuSPerGiB: p.pids.length ? proxyCpu.get(p.key)! / gib : null, clientCpuSPerGiB: clientCpu.get(p.key)! / gib,
+      key: p.key,
+      label: p.label,
+      rttUs: rtt.get(p.key)!.summary(),
+      mibps,
+      mibpsMedian: summarize(mibps).p50,
+      proxyCpuSPerGiB: p.pids.length ? proxyCpu.get(p.key)! / gib : null,
+      clientCpuSPerGiB: clientCpu.get(p.key)! / gib,
       othersCpuPct: summarize(others.get(p.key)!).mean,
     };
   });
@@ -137,11 +151,16 @@ try {
     `Bulk stream: ${SIZE / MiB} MiB per repetition in FramebufferUpdates of ${PAYLOAD / 1024} KiB pixels, ${REPS} repetitions per path, paths in turn.`,
     `Round trip: ${PINGS} sequential 25-byte ClientFence → ServerFence echoes per path (two interleaved rounds), after 200 warm-up pings and a 64 MiB warm-up stream.`,
     'Every path ends at the same fake VNC server process; the client is this process. Proxy CPU counts the relaying processes only (websockify: its whole process tree).',
-    'Agent in the gateway process: the gateway relays the desktop socket it gets from its embedded agent (DESKPORT_EMBEDDED_STREAMS=direct, the default); agent in its own process: through the agent\'s dial-back WebSocket.',
+    "Agent in the gateway process: the gateway relays the desktop socket it gets from its embedded agent (DESKPORT_EMBEDDED_STREAMS=direct, the default); agent in its own process: through the agent's dial-back WebSocket.",
   ];
-  writeResult<RelayData>(NAME, started, { sizeMiB: SIZE / MiB, reps: REPS, pings: PINGS, payload: PAYLOAD, profile }, notes, { paths: results, ratios, pids });
+  writeResult<RelayData>(NAME, started, { sizeMiB: SIZE / MiB, reps: REPS, pings: PINGS, payload: PAYLOAD, profile }, notes, {
+    paths: results,
+    ratios,
+    pids,
+  });
   console.log('\npath | MiB/s (median) | RTT p50 µs | RTT p99 µs | proxy CPU s/GiB');
-  for (const r of results) console.log(`${r.label} | ${fmt(r.mibpsMedian)} | ${fmt(r.rttUs.p50)} | ${fmt(r.rttUs.p99)} | ${fmt(r.proxyCpuSPerGiB)}`);
+  for (const r of results)
+    console.log(`${r.label} | ${fmt(r.mibpsMedian)} | ${fmt(r.rttUs.p50)} | ${fmt(r.rttUs.p99)} | ${fmt(r.proxyCpuSPerGiB)}`);
   for (const [k, v] of Object.entries(ratios)) console.log(`${k}: ${fmt(v)}x`);
 } finally {
   for (const s of stops.reverse()) await s().catch((err: Error) => console.error(`relay: stop failed: ${err.message}`));

@@ -27,31 +27,45 @@ const conc = readResult<Conc['data']>('concurrency');
 const launch = readResult<Launch['data']>('launch');
 const cp = readResult<Record<string, unknown>>('control-plane');
 const fair = readResult<Fair['data']>('fairness');
-const tagged = (base: string) => (existsSync(RESULTS_DIR) ? readdirSync(RESULTS_DIR) : []).filter((f) => f.startsWith(`${base}.`) && f.endsWith('.json')).map((f) => f.slice(base.length + 1, -5));
+const tagged = (base: string) =>
+  (existsSync(RESULTS_DIR) ? readdirSync(RESULTS_DIR) : [])
+    .filter((f) => f.startsWith(`${base}.`) && f.endsWith('.json'))
+    .map((f) => f.slice(base.length + 1, -5));
 // exp-NAME: a scratch copy WITH bench/experiments/NAME.patch; base-NAME: the tree already has the
 // change, and the copy was measured WITHOUT it (the "before").
 const expTags = [...new Set([...tagged('relay'), ...tagged('concurrency')])].filter((t) => t.startsWith('exp-') || t.startsWith('base-'));
 const patchOf = (t: string) => t.replace(/^(exp|base)-/, '');
-const expLabel = (t: string) => (t.startsWith('exp-') ? `with the proposed patch ${patchOf(t)}` : `before ${patchOf(t)} (reversed on a scratch copy; this tree has it)`);
+const expLabel = (t: string) =>
+  t.startsWith('exp-') ? `with the proposed patch ${patchOf(t)}` : `before ${patchOf(t)} (reversed on a scratch copy; this tree has it)`;
 const patchesInTree = (() => {
   const dir = join(BENCH_DIR, 'experiments');
-  return (existsSync(dir) ? readdirSync(dir) : []).filter((f) => f.endsWith('.patch')).map((f) => {
-    let applied = false;
-    try {
-      execFileSync('patch', ['-p1', '-R', '--dry-run', '--quiet', '--force', '-i', join(dir, f)], { cwd: REPO_DIR, stdio: 'ignore' });
-      applied = true;
-    } catch {
-      /* not applied (or not reversible) */
-    }
-    return `\`bench/experiments/${f}\` is ${applied ? '**in** this tree' : '**not** in this tree'}`;
-  });
+  return (existsSync(dir) ? readdirSync(dir) : [])
+    .filter((f) => f.endsWith('.patch'))
+    .map((f) => {
+      let applied = false;
+      try {
+        execFileSync('patch', ['-p1', '-R', '--dry-run', '--quiet', '--force', '-i', join(dir, f)], { cwd: REPO_DIR, stdio: 'ignore' });
+        applied = true;
+      } catch {
+        /* not applied (or not reversible) */
+      }
+      return `\`bench/experiments/${f}\` is ${applied ? '**in** this tree' : '**not** in this tree'}`;
+    });
 })();
 const expRelay = (t: string) => readResult<RelayData>(`relay.${t}`);
 const expConc = (t: string) => readResult<Conc['data']>(`concurrency.${t}`);
 
-const LAYOUTS = [['deskport-embedded', 'agent in gateway'], ['deskport-separate', 'agent apart']] as const;
+const LAYOUTS = [
+  ['deskport-embedded', 'agent in gateway'],
+  ['deskport-separate', 'agent apart'],
+] as const;
 
-function relayGoals(r: Relay | null): { tp: string[]; direct: string[]; rtt: string[]; ok: [boolean | null, boolean | null, boolean | null] } {
+function relayGoals(r: Relay | null): {
+  tp: string[];
+  direct: string[];
+  rtt: string[];
+  ok: [boolean | null, boolean | null, boolean | null];
+} {
   if (!r) return { tp: [], direct: [], rtt: [], ok: [null, null, null] };
   const by = (k: string) => r.data.paths.find((p) => p.key === k)!;
   const d0 = by('direct');
@@ -92,8 +106,12 @@ function concGoals(c: Conc | null, base: Conc | null): { lat: string[]; mem: str
     const l = s.load!;
     const added = l.updateDelayMs.p99 - (direct?.load?.updateDelayMs.p99 ?? 0);
     const ok = added < 50 && l.deliveredFraction >= 0.99;
-    lat.push(`${name}: +${fmt(added)} ms p99 update delay (RTT p99 ${fmt(l.pingRttMs.p99)} ms), ${fmt(100 * l.deliveredFraction)} % delivered`);
-    mem.push(`${name}: ${fmt((s.memPerViewer ?? NaN) / 1024)} KiB RSS under load, ${fmt((s.retainedPerViewer ?? NaN) / 1024)} KiB retained${s.agentMemPerViewer !== undefined ? ` (agent apart: + ${fmt(s.agentMemPerViewer / 1024)} KiB)` : ''}`);
+    lat.push(
+      `${name}: +${fmt(added)} ms p99 update delay (RTT p99 ${fmt(l.pingRttMs.p99)} ms), ${fmt(100 * l.deliveredFraction)} % delivered`,
+    );
+    mem.push(
+      `${name}: ${fmt((s.memPerViewer ?? NaN) / 1024)} KiB RSS under load, ${fmt((s.retainedPerViewer ?? NaN) / 1024)} KiB retained${s.agentMemPerViewer !== undefined ? ` (agent apart: + ${fmt(s.agentMemPerViewer / 1024)} KiB)` : ''}`,
+    );
     okL = (okL ?? true) && ok;
     okM = (okM ?? true) && (s.memPerViewer ?? Infinity) < 64 * 1024;
   }
@@ -107,7 +125,10 @@ function goals(): string {
   const launchGoal = (kinds: string[], ms: number): [string, boolean | null] => {
     const found = kinds.map(k).filter((x): x is LaunchKindResult => Boolean(x && x.ms.length));
     if (!found.length) return ['not measured', null];
-    return [found.map((x) => `${x.label}: p50 ${fmt(x.summary.p50)} ms, p90 ${fmt(x.summary.p90)} ms`).join('; '), found.every((x) => x.summary.p50 < ms)];
+    return [
+      found.map((x) => `${x.label}: p50 ${fmt(x.summary.p50)} ms, p90 ${fmt(x.summary.p90)} ms`).join('; '),
+      found.every((x) => x.summary.p50 < ms),
+    ];
   };
   const warm = launchGoal(['warm-container', 'warm-process'], 500);
   const proc = launchGoal(['process'], 1000);
@@ -115,13 +136,18 @@ function goals(): string {
   const fairRow = (() => {
     if (!fair) return ['not measured', null] as const;
     const [A, B] = fair.data.phases;
-    const ok = B!.load.deliveredFraction >= 0.99 * A!.load.deliveredFraction && B!.load.updateDelayMs.p99 < Math.max(2 * A!.load.updateDelayMs.p99, A!.load.updateDelayMs.p99 + 10);
-    return [`others delivered ${fmt(100 * A!.load.deliveredFraction)} % → ${fmt(100 * B!.load.deliveredFraction)} %, p99 delay ${fmt(A!.load.updateDelayMs.p99)} → ${fmt(B!.load.updateDelayMs.p99)} ms; stalled path held ${fmt(fair.data.stalledAbsorbedBytes / 2 ** 20)} MiB`, ok] as const;
+    const ok =
+      B!.load.deliveredFraction >= 0.99 * A!.load.deliveredFraction &&
+      B!.load.updateDelayMs.p99 < Math.max(2 * A!.load.updateDelayMs.p99, A!.load.updateDelayMs.p99 + 10);
+    return [
+      `others delivered ${fmt(100 * A!.load.deliveredFraction)} % → ${fmt(100 * B!.load.deliveredFraction)} %, p99 delay ${fmt(A!.load.updateDelayMs.p99)} → ${fmt(B!.load.updateDelayMs.p99)} ms; stalled path held ${fmt(fair.data.stalledAbsorbedBytes / 2 ** 20)} MiB`,
+      ok,
+    ] as const;
   })();
   const rows: Row[] = [
     ['relay throughput vs websockify', '≥ 1.25x', rg.tp.join('; '), yes(rg.ok[0])],
     ['relay throughput vs direct TCP', '≥ 0.8x', rg.direct.join('; '), yes(rg.ok[1])],
-    ['p50 added round trip', '≤ websockify\'s', rg.rtt.join('; '), yes(rg.ok[2])],
+    ['p50 added round trip', "≤ websockify's", rg.rtt.join('; '), yes(rg.ok[2])],
     ['500 viewers at 256 KiB/s: p99 added latency', '< 50 ms', cg.lat.join('; '), yes(cg.ok[0])],
     ['500 viewers: gateway memory per viewer', '< 64 KiB', cg.mem.join('; '), yes(cg.ok[1])],
     ['warm spare, click to first frame', '< 500 ms p50', warm[0], yes(warm[1])],
@@ -132,7 +158,9 @@ function goals(): string {
   for (const t of expTags) {
     const er = relayGoals(expRelay(t));
     const ec = concGoals(expConc(t), conc);
-    const col = [er.tp, er.direct, er.rtt, ec.lat, ec.mem].map((x, i) => (x.length ? `${x.join('; ')} — ${yes(i < 3 ? er.ok[i]! : ec.ok[i - 3]!)}` : ''));
+    const col = [er.tp, er.direct, er.rtt, ec.lat, ec.mem].map((x, i) =>
+      x.length ? `${x.join('; ')} — ${yes(i < 3 ? er.ok[i]! : ec.ok[i - 3]!)}` : '',
+    );
     // One column per experiment; the launch and fairness rows have nothing to compare there.
     rows.forEach((r, i) => r.push(col[i] ?? ''));
   }
@@ -142,7 +170,10 @@ function goals(): string {
 
 const timings = (() => {
   try {
-    return readFileSync(join(RESULTS_DIR, 'timings.txt'), 'utf8').trim().split('\n').map((l) => l.split(' '));
+    return readFileSync(join(RESULTS_DIR, 'timings.txt'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '));
   } catch {
     return [];
   }
@@ -164,7 +195,21 @@ const sections = [
   '',
   `Generated by \`bench/run-all.sh\` on ${new Date().toISOString()}${totalS ? `; the whole run took ${totalS} s` : ''}. Raw JSON: \`bench/results/\` (not committed). Benchmarks measure; they assert nothing. ${othersLine}`,
   '',
-  table(['machine', ''], [['CPU', m.cpuModel], ['cores (nproc)', String(m.nproc)], ['memory', `${m.memoryGiB} GiB`], ['Node.js', m.node], ['kernel', m.kernel], ['Debian', m.debian], ['websockify (Debian)', m.websockify], ['Deskport commit', m.commit], ...patchesInTree.map((p) => ['patches', p])], true),
+  table(
+    ['machine', ''],
+    [
+      ['CPU', m.cpuModel],
+      ['cores (nproc)', String(m.nproc)],
+      ['memory', `${m.memoryGiB} GiB`],
+      ['Node.js', m.node],
+      ['kernel', m.kernel],
+      ['Debian', m.debian],
+      ['websockify (Debian)', m.websockify],
+      ['Deskport commit', m.commit],
+      ...patchesInTree.map((p) => ['patches', p]),
+    ],
+    true,
+  ),
   '',
   '## Goals of issue #4',
   '',
@@ -186,7 +231,12 @@ const sections = [
   '',
 ];
 for (const t of expTags) {
-  sections.push(`## Measured on a scratch copy: ${expLabel(t)}`, '', `\`bench/experiment.sh ${patchOf(t)}\` ${t.startsWith('exp-') ? 'applied' : 'reversed'} \`bench/experiments/${patchOf(t)}.patch\` on a copy of this tree and ran these there (this tree is unchanged).`, '');
+  sections.push(
+    `## Measured on a scratch copy: ${expLabel(t)}`,
+    '',
+    `\`bench/experiment.sh ${patchOf(t)}\` ${t.startsWith('exp-') ? 'applied' : 'reversed'} \`bench/experiments/${patchOf(t)}.patch\` on a copy of this tree and ran these there (this tree is unchanged).`,
+    '',
+  );
   const r = expRelay(t);
   const c = expConc(t);
   if (r) sections.push(relaySection(r, `Relay, ${expLabel(t)}`), '');
@@ -194,7 +244,10 @@ for (const t of expTags) {
 }
 const profiled = [
   ...(relay?.options.profile && relay.data.pids ? [{ dir: 'relay', pids: relay.data.pids }] : []),
-  ...['relay.profile', 'concurrency.profile', 'control-plane.profile'].map((n) => ({ n, r: readResult<{ pids?: Record<string, number> }>(n) })).filter((x) => x.r?.data.pids).map((x) => ({ dir: x.n, pids: x.r!.data.pids! })),
+  ...['relay.profile', 'concurrency.profile', 'control-plane.profile']
+    .map((n) => ({ n, r: readResult<{ pids?: Record<string, number> }>(n) }))
+    .filter((x) => x.r?.data.pids)
+    .map((x) => ({ dir: x.n, pids: x.r!.data.pids! })),
 ];
 const prof = profileSection(profiled);
 if (prof) sections.push('## CPU profiles (node --cpu-prof): hot spots', '', prof);

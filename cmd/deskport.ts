@@ -69,10 +69,13 @@ function onSignals(stop: () => Promise<void>, log: ReturnType<typeof createLogge
     if (stopping) process.exit(1);
     stopping = true;
     log.info({ signal: sig }, 'stopping');
-    stop().then(() => process.exit(0), (err) => {
-      log.error({ err }, 'unclean stop');
-      process.exit(1);
-    });
+    stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'unclean stop');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', () => handler('SIGTERM'));
   process.on('SIGINT', () => handler('SIGINT'));
@@ -83,11 +86,20 @@ async function main(argv: string[]): Promise<void> {
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') return void process.stdout.write(`${HELP.main}\n`);
   if (!(cmd in HELP) || cmd === 'main') fail(`unknown command "${cmd}"; try bin/deskport --help`);
   const help = { type: 'boolean', short: 'h' } as const;
-  const spec: ParseArgsConfig['options'] = cmd === 'agent'
-    ? { gateway: { type: 'string' }, enroll: { type: 'string' }, name: { type: 'string' }, driver: { type: 'string' }, state: { type: 'string' }, 'max-desktops': { type: 'string' }, help }
-    : cmd === 'image'
-      ? { force: { type: 'boolean' }, help }
-      : { listen: { type: 'string' }, data: { type: 'string' }, help };
+  const spec: ParseArgsConfig['options'] =
+    cmd === 'agent'
+      ? {
+          gateway: { type: 'string' },
+          enroll: { type: 'string' },
+          name: { type: 'string' },
+          driver: { type: 'string' },
+          state: { type: 'string' },
+          'max-desktops': { type: 'string' },
+          help,
+        }
+      : cmd === 'image'
+        ? { force: { type: 'boolean' }, help }
+        : { listen: { type: 'string' }, data: { type: 'string' }, help };
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
@@ -112,12 +124,15 @@ async function main(argv: string[]): Promise<void> {
     throw err;
   }
   const log = createLogger({ level: config.logLevel });
-  const embeddedAgent = cmd === 'up' ? { embeddedAgent: (o: EmbeddedAgentStart) => startEmbeddedAgent({ ...o, sessionNetwork: config.desktopNetwork }) } : {};
+  const embeddedAgent =
+    cmd === 'up' ? { embeddedAgent: (o: EmbeddedAgentStart) => startEmbeddedAgent({ ...o, sessionNetwork: config.desktopNetwork }) } : {};
   const gw = await startGateway({ config, log, ...embeddedAgent }).catch((err: NodeJS.ErrnoException) => {
     fail(err.code === 'EADDRINUSE' ? `${config.listen} is already in use; pick another with --listen` : `could not start: ${err.message}`);
   });
   if (gw.generatedAdminPassword) {
-    process.stdout.write(`\n  Created user "admin" with password: ${gw.generatedAdminPassword}\n  (shown once; change it after signing in)\n\n`);
+    process.stdout.write(
+      `\n  Created user "admin" with password: ${gw.generatedAdminPassword}\n  (shown once; change it after signing in)\n\n`,
+    );
   }
   process.stdout.write(`Deskport is running at ${gw.url}/\n`);
   onSignals(() => gw.stop(), log);
@@ -135,8 +150,12 @@ async function runAgent(values: Record<string, string | boolean | undefined>): P
   const log = createLogger({ level: env.logLevel });
   const enroll = (values.enroll as string | undefined) ?? env.enroll;
   const agent = startAgent({
-    gatewayUrl: gateway, stateDir: state, name: (values.name as string | undefined) ?? hostname(), log,
-    drivers: [driver === 'docker' ? await dockerDriver(state, log) : createProcessDriver({ dataDir: state, log })], capacity: { desktops: max },
+    gatewayUrl: gateway,
+    stateDir: state,
+    name: (values.name as string | undefined) ?? hostname(),
+    log,
+    drivers: [driver === 'docker' ? await dockerDriver(state, log) : createProcessDriver({ dataDir: state, log })],
+    capacity: { desktops: max },
     ...(enroll ? { enrollToken: enroll } : {}),
   });
   void agent.ready.then(({ hostId }) => process.stdout.write(`Agent connected to ${gateway} as host ${hostId}\n`));

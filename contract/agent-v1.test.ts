@@ -1,9 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { AGENT_PROTOCOL, decodeFromAgent, decodeFromGateway, encode, MAX_CONTROL_MESSAGE_BYTES, type AgentToGateway, type GatewayToAgent } from './agent-v1.ts';
+import {
+  AGENT_PROTOCOL,
+  decodeFromAgent,
+  decodeFromGateway,
+  encode,
+  MAX_CONTROL_MESSAGE_BYTES,
+  type AgentToGateway,
+  type GatewayToAgent,
+} from './agent-v1.ts';
 
 const hello: AgentToGateway = {
-  type: 'hello', protocol: AGENT_PROTOCOL, agentVersion: '0.1.0', name: 'host-a', drivers: ['process'],
-  capacity: { desktops: 4, cpu: 2, memoryMb: 4096 }, inventory: [{ desktopId: 'd-1', state: 'running', startedAt: 1 }],
+  type: 'hello',
+  protocol: AGENT_PROTOCOL,
+  agentVersion: '0.1.0',
+  name: 'host-a',
+  drivers: ['process'],
+  capacity: { desktops: 4, cpu: 2, memoryMb: 4096 },
+  inventory: [{ desktopId: 'd-1', state: 'running', startedAt: 1 }],
 };
 
 describe('agent protocol v1', () => {
@@ -23,7 +36,7 @@ describe('agent protocol v1', () => {
     { id: 'r3', type: 'desktop.inspect', desktopId: 'd-1' },
     { id: 'r4', type: 'stream.open', streamId: 's1', desktopId: 'd-1', key: 'k'.repeat(43) },
   ];
-  it.each(fromAgent.map((m) => [('type' in m ? m.type : 'reply'), m] as const))('round-trips %s from the agent', (_t, m) => {
+  it.each(fromAgent.map((m) => ['type' in m ? m.type : 'reply', m] as const))('round-trips %s from the agent', (_t, m) => {
     expect(decodeFromAgent(encode(m))).toEqual({ ok: true, msg: m });
   });
   it.each(fromGateway.map((m) => [m.type, m] as const))('round-trips %s from the gateway', (_t, m) => {

@@ -28,7 +28,17 @@ const desktopId = z.string().regex(/^[a-z0-9-]{1,64}$/);
 const driverName = z.enum(['process', 'docker', 'qemu', 'static']);
 const inventoryItem = z.object({ desktopId, state: z.enum(['running', 'stopped']), startedAt: z.number().int().nonnegative() }).strict();
 
-const capacitySchema = z.object({ desktops: z.number().int().min(0).max(10_000), cpu: z.number().min(0).max(4096), memoryMb: z.number().int().min(0).max(1 << 30) }).strict();
+const capacitySchema = z
+  .object({
+    desktops: z.number().int().min(0).max(10_000),
+    cpu: z.number().min(0).max(4096),
+    memoryMb: z
+      .number()
+      .int()
+      .min(0)
+      .max(1 << 30),
+  })
+  .strict();
 
 export const helloSchema = z
   .object({
@@ -55,16 +65,31 @@ export const welcomeSchema = z
 
 /** Every HEARTBEAT_INTERVAL_MS: liveness plus what the host has and uses now. */
 export const heartbeatSchema = z
-  .object({ type: z.literal(MessageType.Heartbeat), at: z.number().int(), desktops: z.number().int().min(0).max(MAX_INVENTORY), capacity: capacitySchema.optional() })
+  .object({
+    type: z.literal(MessageType.Heartbeat),
+    at: z.number().int(),
+    desktops: z.number().int().min(0).max(MAX_INVENTORY),
+    capacity: capacitySchema.optional(),
+  })
   .strict();
 
 /** A step of a desktop.create in progress (pulling, creating, starting, waiting_display). */
 export const desktopProgressSchema = z
-  .object({ type: z.literal(MessageType.DesktopProgress), desktopId, step: z.enum(['pulling', 'creating', 'starting', 'waiting_display']), message: z.string().max(200) })
+  .object({
+    type: z.literal(MessageType.DesktopProgress),
+    desktopId,
+    step: z.enum(['pulling', 'creating', 'starting', 'waiting_display']),
+    message: z.string().max(200),
+  })
   .strict();
 
 export const desktopStateSchema = z
-  .object({ type: z.literal(MessageType.DesktopState), desktopId, state: z.enum(['running', 'stopped', 'gone', 'failed']), error: z.string().max(2048).optional() })
+  .object({
+    type: z.literal(MessageType.DesktopState),
+    desktopId,
+    state: z.enum(['running', 'stopped', 'gone', 'failed']),
+    error: z.string().max(2048).optional(),
+  })
   .strict();
 
 export const desktopCreateSchema = z
@@ -80,7 +105,12 @@ export const desktopCreateSchema = z
         homeKey: id.optional(),
         image: z.string().max(256).optional(),
         cpu: z.number().positive().max(256).optional(),
-        memoryMb: z.number().int().positive().max(1 << 22).optional(),
+        memoryMb: z
+          .number()
+          .int()
+          .positive()
+          .max(1 << 22)
+          .optional(),
         width: z.number().int().min(320).max(8192).optional(),
         height: z.number().int().min(200).max(8192).optional(),
       })
@@ -90,7 +120,9 @@ export const desktopCreateSchema = z
 
 export const desktopDestroySchema = z.object({ id, type: z.literal(MessageType.DesktopDestroy), desktopId }).strict();
 export const desktopInspectSchema = z.object({ id, type: z.literal(MessageType.DesktopInspect), desktopId }).strict();
-export const streamOpenSchema = z.object({ id, type: z.literal(MessageType.StreamOpen), streamId: id, desktopId, key: z.string().min(32).max(128) }).strict();
+export const streamOpenSchema = z
+  .object({ id, type: z.literal(MessageType.StreamOpen), streamId: id, desktopId, key: z.string().min(32).max(128) })
+  .strict();
 
 const errorSchema = z.object({ code: z.string().max(64), message: z.string().max(2048) }).strict();
 export const replySchema = z.union([
@@ -146,18 +178,26 @@ function decode<T>(byType: Record<string, z.ZodType<T>>, reply: z.ZodType<T> | n
   const obj = raw as Record<string, unknown>;
   const type = typeof obj.type === 'string' ? obj.type.slice(0, 40) : undefined;
   if (type === MessageType.Hello && obj.protocol !== AGENT_PROTOCOL) {
-    return { ok: false, reason: `unsupported protocol ${JSON.stringify(String(obj.protocol).slice(0, 40))}; this gateway speaks ${AGENT_PROTOCOL}` };
+    return {
+      ok: false,
+      reason: `unsupported protocol ${JSON.stringify(String(obj.protocol).slice(0, 40))}; this gateway speaks ${AGENT_PROTOCOL}`,
+    };
   }
   const schema = reply && 're' in obj ? reply : type !== undefined ? byType[type] : undefined;
   if (!schema) return { ok: false, reason: type !== undefined ? `unknown message type "${type}"` : 'message has no type' };
   const r = schema.safeParse(raw);
   if (r.success) return { ok: true, msg: r.data };
   const i = r.error.issues[0];
-  return { ok: false, reason: `invalid message${type ? ` of type "${type}"` : ''}: ${i ? `${i.path.join('.') || '(root)'}: ${i.message}` : 'unknown'}` };
+  return {
+    ok: false,
+    reason: `invalid message${type ? ` of type "${type}"` : ''}: ${i ? `${i.path.join('.') || '(root)'}: ${i.message}` : 'unknown'}`,
+  };
 }
 
-export const decodeFromAgent = (data: Buffer | string): Decoded<AgentToGateway> => decode(fromAgentByType, replySchema, data, MAX_CONTROL_MESSAGE_BYTES);
-export const decodeFromGateway = (data: Buffer | string): Decoded<GatewayToAgent> => decode(fromGatewayByType, null, data, MAX_CONTROL_MESSAGE_BYTES);
+export const decodeFromAgent = (data: Buffer | string): Decoded<AgentToGateway> =>
+  decode(fromAgentByType, replySchema, data, MAX_CONTROL_MESSAGE_BYTES);
+export const decodeFromGateway = (data: Buffer | string): Decoded<GatewayToAgent> =>
+  decode(fromGatewayByType, null, data, MAX_CONTROL_MESSAGE_BYTES);
 export const encode = (msg: AgentToGateway | GatewayToAgent): string => JSON.stringify(msg);
 
 /**

@@ -11,6 +11,6 @@ describe('reconnect backoff', () => {
     expect(nextDelay(3, 500, 30_000, () => 0)).toBe(2000);
     const seen = new Set(Array.from({ length: 50 }, () => nextDelay(4)));
     expect(seen.size).toBeGreaterThan(10);
-    for (const d of seen) expect(d).toBeGreaterThanOrEqual(4000), expect(d).toBeLessThanOrEqual(8000);
+    for (const d of seen) (expect(d).toBeGreaterThanOrEqual(4000), expect(d).toBeLessThanOrEqual(8000));
   });
 });

@@ -10,8 +10,14 @@ export const DEFAULT_POOL_NAME = 'Linux desktop (local)';
 export async function ensureDefaultPool(store: Store, clock: Clock, capacity: number): Promise<void> {
   if (await store.getPoolByName(DEFAULT_POOL_NAME)) return;
   await store.createPool({
-    ...POOL_DEFAULTS, groups: [],
-    id: newId('p'), name: DEFAULT_POOL_NAME, description: 'A Linux desktop (Openbox and a terminal) running on this machine.',
-    driver: 'process', protocol: 'vnc', maxDesktops: capacity, createdAt: clock.now(),
+    ...POOL_DEFAULTS,
+    groups: [],
+    id: newId('p'),
+    name: DEFAULT_POOL_NAME,
+    description: 'A Linux desktop (Openbox and a terminal) running on this machine.',
+    driver: 'process',
+    protocol: 'vnc',
+    maxDesktops: capacity,
+    createdAt: clock.now(),
   });
 }

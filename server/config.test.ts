@@ -9,7 +9,10 @@ describe('config', () => {
     expect(c.cookieSecure).toBe(false);
   });
   it('takes DESKPORT_* variables and lets flags win', () => {
-    const c = loadConfig({ listen: '127.0.0.1:9000' }, { DESKPORT_LISTEN: '0.0.0.0:1', DESKPORT_TICKET_TTL_S: '10', DESKPORT_PUBLIC_URL: 'https://vdi.example.org' });
+    const c = loadConfig(
+      { listen: '127.0.0.1:9000' },
+      { DESKPORT_LISTEN: '0.0.0.0:1', DESKPORT_TICKET_TTL_S: '10', DESKPORT_PUBLIC_URL: 'https://vdi.example.org' },
+    );
     expect(c.listen).toBe('127.0.0.1:9000');
     expect(c.ticketTtlS).toBe(10);
     expect(c.cookieSecure).toBe(true);

@@ -17,13 +17,28 @@ export const configSchema = z
     publicUrl: z.url({ protocol: /^https?$/ }).optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     adminPassword: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
-    sessionTtlS: z.coerce.number().int().min(60).max(30 * 86400).default(12 * 3600),
+    sessionTtlS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 86400)
+      .default(12 * 3600),
     /** Minimum length of local account passwords (docs/account-security.md). */
     passwordMinLength: z.coerce.number().int().min(8).max(256).default(12),
     ticketTtlS: z.coerce.number().int().min(1).max(30).default(30),
     trustProxy: z.coerce.boolean().default(false),
-    maxBodyBytes: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
-    maxClipboardBytes: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(10 * 1024 * 1024),
+    maxBodyBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(10 * 1024 * 1024)
+      .default(64 * 1024),
+    maxClipboardBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(10 * 1024 * 1024),
     /** Desktops the embedded agent may run at once. */
     localCapacity: z.coerce.number().int().min(1).max(1000).default(8),
     metricsPublic: z.coerce.boolean().default(false),

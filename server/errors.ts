@@ -23,7 +23,8 @@ export const unauthenticated = (message = 'Sign in first.', code = 'unauthorized
 export const forbidden = (message = 'You are not allowed to do this.', code = 'forbidden') => new DomainError('forbidden', code, message);
 export const notFound = (what = 'resource') => new DomainError('not_found', 'not_found', `No such ${what}.`);
 export const conflict = (code: string, message: string, details?: unknown) => new DomainError('conflict', code, message, details);
-export const throttled = (retryAfterS: number, message: string, code = 'throttled') => new DomainError('throttled', code, message, { retryAfterS }, retryAfterS);
+export const throttled = (retryAfterS: number, message: string, code = 'throttled') =>
+  new DomainError('throttled', code, message, { retryAfterS }, retryAfterS);
 export const unavailable = (code: string, message: string) => new DomainError('unavailable', code, message);
 
 /** Turns a zod error into an `invalid` whose details list the fields. */

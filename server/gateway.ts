@@ -92,11 +92,24 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const hub = createAgentHub({ store, clock, log, audit, heartbeatTimeoutMs: config.agentTimeoutS * 1000 });
   const viewers = new Viewers();
   const events = new SessionEvents();
-  const history = createMetricsHistory({ store, clock, hostsOnline: () => hub.connectedHosts().length, intervalMs: config.metricsIntervalS * 1000 });
+  const history = createMetricsHistory({
+    store,
+    clock,
+    hostsOnline: () => hub.connectedHosts().length,
+    intervalMs: config.metricsIntervalS * 1000,
+  });
   history.start((err) => log.warn({ err }, 'metrics history sample failed'));
   const metrics = createMetrics({ store, agentsOnline: () => hub.connectedHosts().length, viewers: () => viewers.total(), history });
   const ctx: BrokerCtx = {
-    store, clock, log, audit, events, viewers, metrics, stopping: false, creating: new Set(),
+    store,
+    clock,
+    log,
+    audit,
+    events,
+    viewers,
+    metrics,
+    stopping: false,
+    creating: new Set(),
     hosts: {
       request: (hostId, body, timeoutMs) => {
         const c = hub.connection(hostId);
@@ -134,9 +147,19 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const providers = createProviderRegistry(store, log);
   await providers.reload();
   const app = createApp({
-    providers, publicUrl: () => config.publicUrl?.replace(/\/$/, '') ?? url,
-    ...authDeps, access, broker, events, metrics, maxBodyBytes: config.maxBodyBytes, metricsPublic: config.metricsPublic,
-    shadows, tickets, thumbnail, history: () => history.answer(),
+    providers,
+    publicUrl: () => config.publicUrl?.replace(/\/$/, '') ?? url,
+    ...authDeps,
+    access,
+    broker,
+    events,
+    metrics,
+    maxBodyBytes: config.maxBodyBytes,
+    metricsPublic: config.metricsPublic,
+    shadows,
+    tickets,
+    thumbnail,
+    history: () => history.answer(),
     connected: (id) => hub.connection(id) !== undefined,
     removeHost: (id, reason) => hub.removeHost(id, reason),
     ready: async () => {
@@ -145,9 +168,20 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       return { ok: Object.values(checks).every(Boolean), checks };
     },
   });
-  const admission = createAdmission({ maxViewers: config.maxViewers, maxLoopDelayMs: config.maxLoopDelayMs, openViewers: () => viewers.total() });
+  const admission = createAdmission({
+    maxViewers: config.maxViewers,
+    maxLoopDelayMs: config.maxLoopDelayMs,
+    openViewers: () => viewers.total(),
+  });
   const display = createVncEndpoint({
-    broker, openDesktop, admission: admission.refusal, viewers, log, metrics, activity: timers.activity, maxClipboardBytes: config.maxClipboardBytes,
+    broker,
+    openDesktop,
+    admission: admission.refusal,
+    viewers,
+    log,
+    metrics,
+    activity: timers.activity,
+    maxClipboardBytes: config.maxClipboardBytes,
     originAllowed: (req, origin) => originAllowed(config.publicUrl, req.headers.host, origin),
     onShadowDisplay: async (shadowId, userId) => {
       const u = await store.getUser(userId);
@@ -177,7 +211,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     if (sweeping) return;
     sweeping = true;
     shadows.sweep();
-    timers.sweep().catch((err) => log.error({ err }, 'broker sweep failed')).finally(() => (sweeping = false));
+    timers
+      .sweep()
+      .catch((err) => log.error({ err }, 'broker sweep failed'))
+      .finally(() => (sweeping = false));
   }, o.sweepIntervalMs ?? 1000);
 
   if (o.embeddedAgent) {
@@ -187,7 +224,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       return token;
     };
     const started = await o.embeddedAgent({
-      gatewayUrl: url, dataDir: config.dataDir, stateDir: join(config.dataDir, 'agent'), capacity: { desktops: config.localCapacity }, enrollToken, log,
+      gatewayUrl: url,
+      dataDir: config.dataDir,
+      stateDir: join(config.dataDir, 'agent'),
+      capacity: { desktops: config.localCapacity },
+      enrollToken,
+      log,
     });
     agent = started;
     void started.ready.then(({ hostId }) => {

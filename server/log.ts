@@ -5,8 +5,22 @@ export type { Logger };
 
 const redact = {
   paths: [
-    'password', '*.password', 'secret', '*.secret', 'token', '*.token', 'ticket', '*.ticket', 'key', '*.key',
-    'credential', '*.credential', 'req.headers.cookie', 'req.headers.authorization', 'headers.cookie', 'headers.authorization',
+    'password',
+    '*.password',
+    'secret',
+    '*.secret',
+    'token',
+    '*.token',
+    'ticket',
+    '*.ticket',
+    'key',
+    '*.key',
+    'credential',
+    '*.credential',
+    'req.headers.cookie',
+    'req.headers.authorization',
+    'headers.cookie',
+    'headers.authorization',
   ],
   censor: '[redacted]',
 };

@@ -13,7 +13,14 @@ describe('metrics history', () => {
     clock.advance(30_000);
     await h.sample();
     const [p] = h.history().points;
-    expect(p).toMatchObject({ hostsOnline: 2, launches: 5, launchP50S: 0.7, launchP90S: 2, relayBytesPerS: 100_000, sessions: { ready: 0 } });
+    expect(p).toMatchObject({
+      hostsOnline: 2,
+      launches: 5,
+      launchP50S: 0.7,
+      launchP90S: 2,
+      relayBytesPerS: 100_000,
+      sessions: { ready: 0 },
+    });
     for (let i = 0; i < 5; i++) {
       clock.advance(30_000);
       await h.sample();

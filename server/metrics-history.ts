@@ -35,8 +35,13 @@ export function createMetricsHistory(deps: { store: Store; clock: Clock; hostsOn
     const sessions = await liveSessions();
     const sorted = launches.sort((a, b) => a - b);
     points.push({
-      at: new Date(now).toISOString(), sessions, hostsOnline: deps.hostsOnline(), launches: sorted.length,
-      launchP50S: quantile(sorted, 0.5), launchP90S: quantile(sorted, 0.9), relayBytesPerS: Math.round(bytes / Math.max(1, (now - last) / 1000)),
+      at: new Date(now).toISOString(),
+      sessions,
+      hostsOnline: deps.hostsOnline(),
+      launches: sorted.length,
+      launchP50S: quantile(sorted, 0.5),
+      launchP90S: quantile(sorted, 0.9),
+      relayBytesPerS: Math.round(bytes / Math.max(1, (now - last) / 1000)),
     });
     if (points.length > keep) points.splice(0, points.length - keep);
     launches = [];

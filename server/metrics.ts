@@ -20,37 +20,92 @@ export interface Metrics extends BrokerMetrics {
   displayRefused(): void;
 }
 
-export function createMetrics(deps: { store: Store; agentsOnline: () => number; viewers: () => number; history?: { recordLaunch(s: number): void; recordBytes(n: number): void } }): Metrics {
+export function createMetrics(deps: {
+  store: Store;
+  agentsOnline: () => number;
+  viewers: () => number;
+  history?: { recordLaunch(s: number): void; recordBytes(n: number): void };
+}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'deskport_process_' });
   const live: SessionState[] = ['starting', 'ready', 'ending', 'lost'];
   new Gauge({
-    name: 'deskport_sessions', help: 'Live sessions by state.', labelNames: ['state'], registers: [registry],
+    name: 'deskport_sessions',
+    help: 'Live sessions by state.',
+    labelNames: ['state'],
+    registers: [registry],
     async collect() {
       const counts = await deps.store.countSessionsByState(live);
       for (const s of live) this.set({ state: s }, counts[s] ?? 0);
     },
   });
   new Gauge({
-    name: 'deskport_warm_spares', help: 'Ownerless desktops kept for instant launches, by state.', labelNames: ['state'], registers: [registry],
+    name: 'deskport_warm_spares',
+    help: 'Ownerless desktops kept for instant launches, by state.',
+    labelNames: ['state'],
+    registers: [registry],
     async collect() {
       const spares = await deps.store.listDesktops({ ownerless: true, state: ['creating', 'running'] });
       for (const st of ['creating', 'running'] as const) this.set({ state: st }, spares.filter((d) => d.state === st).length);
     },
   });
-  new Gauge({ name: 'deskport_agents_online', help: 'Agents connected to this gateway.', registers: [registry], collect() { this.set(deps.agentsOnline()); } });
-  new Gauge({ name: 'deskport_viewers', help: 'Open display connections.', registers: [registry], collect() { this.set(deps.viewers()); } });
-  const launch = new Histogram({ name: 'deskport_launch_seconds', help: 'From launch request to desktop ready.', labelNames: ['warm'], buckets: [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64], registers: [registry] });
-  const ended = new Counter({ name: 'deskport_sessions_ended_total', help: 'Sessions ended, by reason.', labelNames: ['reason'], registers: [registry] });
-  const rejected = new Counter({ name: 'deskport_ticket_rejections_total', help: 'Display tickets refused, by reason.', labelNames: ['reason'], registers: [registry] });
-  const bytes = new Counter({ name: 'deskport_relay_bytes_total', help: 'Bytes relayed, by direction.', labelNames: ['direction'], registers: [registry] });
+  new Gauge({
+    name: 'deskport_agents_online',
+    help: 'Agents connected to this gateway.',
+    registers: [registry],
+    collect() {
+      this.set(deps.agentsOnline());
+    },
+  });
+  new Gauge({
+    name: 'deskport_viewers',
+    help: 'Open display connections.',
+    registers: [registry],
+    collect() {
+      this.set(deps.viewers());
+    },
+  });
+  const launch = new Histogram({
+    name: 'deskport_launch_seconds',
+    help: 'From launch request to desktop ready.',
+    labelNames: ['warm'],
+    buckets: [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64],
+    registers: [registry],
+  });
+  const ended = new Counter({
+    name: 'deskport_sessions_ended_total',
+    help: 'Sessions ended, by reason.',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: 'deskport_ticket_rejections_total',
+    help: 'Display tickets refused, by reason.',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const bytes = new Counter({
+    name: 'deskport_relay_bytes_total',
+    help: 'Bytes relayed, by direction.',
+    labelNames: ['direction'],
+    registers: [registry],
+  });
   const dropped = new Counter({
     name: 'deskport_relay_dropped_input_total',
     help: 'Viewer messages the gateway did not forward, by RFB message type and reason (view_only: input of a view-only viewer; not_announced: an extension message the viewer never announced).',
-    labelNames: ['type', 'reason'], registers: [registry],
+    labelNames: ['type', 'reason'],
+    registers: [registry],
   });
-  const withheld = new Counter({ name: 'deskport_relay_withheld_clipboard_total', help: 'Desktop clipboard messages withheld from view-only viewers.', registers: [registry] });
-  const refused = new Counter({ name: 'deskport_display_refused_total', help: 'New displays refused because the gateway was overloaded.', registers: [registry] });
+  const withheld = new Counter({
+    name: 'deskport_relay_withheld_clipboard_total',
+    help: 'Desktop clipboard messages withheld from view-only viewers.',
+    registers: [registry],
+  });
+  const refused = new Counter({
+    name: 'deskport_display_refused_total',
+    help: 'New displays refused because the gateway was overloaded.',
+    registers: [registry],
+  });
   // Bound children: the relay calls these per message, so no label lookup on the hot path.
   const toBrowser = bytes.labels({ direction: 'to_browser' });
   const toDesktop = bytes.labels({ direction: 'to_desktop' });

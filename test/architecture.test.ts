@@ -23,25 +23,46 @@ function sources(dir: string): string[] {
 /** Every module a file imports: project files as paths relative to the root, packages by name. */
 export function importsOf(file: string): string[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
-  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'";]*?from\s*'([^']+)'|import\(\s*'([^']+)'\s*\)|(?:^|\n)\s*import\s*'([^']+)'/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
+  const specs = [
+    ...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'";]*?from\s*'([^']+)'|import\(\s*'([^']+)'\s*\)|(?:^|\n)\s*import\s*'([^']+)'/g),
+  ].map((m) => m[1] ?? m[2] ?? m[3]!);
   return specs.map((s) => (s.startsWith('.') ? relative(ROOT, resolve(ROOT, dirname(file), s)) : s));
 }
 
 function violations(files: string[], refused: (target: string, file: string) => boolean): string[] {
-  return files.flatMap((f) => importsOf(f).filter((t) => refused(t, f)).map((t) => `${f} -> ${t}`));
+  return files.flatMap((f) =>
+    importsOf(f)
+      .filter((t) => refused(t, f))
+      .map((t) => `${f} -> ${t}`),
+  );
 }
 
 const project = (t: string) => /^(server|agents|cmd|client|test|bench|infra|contract)\//.test(t);
 
 describe('the import direction', () => {
   it('contract/ imports only itself and zod', () => {
-    expect(violations(sources('contract'), (t, f) => !t.startsWith('contract/') && t !== 'zod' && t !== 'zod/mini' && !(t === 'vitest' && f.endsWith('.test.ts')))).toEqual([]);
+    expect(
+      violations(
+        sources('contract'),
+        (t, f) => !t.startsWith('contract/') && t !== 'zod' && t !== 'zod/mini' && !(t === 'vitest' && f.endsWith('.test.ts')),
+      ),
+    ).toEqual([]);
   });
   it('server/ does not import agents/ or cmd/', () => {
     expect(violations(sources('server'), (t) => t.startsWith('agents/') || t.startsWith('cmd/'))).toEqual([]);
   });
   it('agents/ imports only itself, the contract and packages', () => {
-    expect(violations(sources('agents'), (t) => project(t) && !t.startsWith('agents/') && !t.startsWith('contract/') && !t.startsWith('test/helpers/') && !t.startsWith('infra/images/'))).toEqual([]);
+    expect(
+      violations(
+        sources('agents'),
+        (t) =>
+          project(t) &&
+          !t.startsWith('agents/') &&
+          !t.startsWith('contract/') &&
+          !t.startsWith('test/helpers/') &&
+          !t.startsWith('infra/images/'),
+      ),
+    ).toEqual([]);
   });
   it('the domain does not import the HTTP layer', () => {
     const domain = sources('server').filter((f) => DOMAIN.some((d) => f.startsWith(d)));

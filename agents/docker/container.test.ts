@@ -7,13 +7,27 @@ import { desktopPaths } from './files.ts';
 
 const spec: DesktopSpec = { desktopId: 'd-1', secret: 'sup3r-secret', persistence: 'pooled', width: 1024, height: 768 };
 const build = (over: Partial<DesktopSpec> = {}) =>
-  containerOptions({ spec: { ...spec, ...over }, image: 'deskport-desktop:latest', namePrefix: 'deskport-', paths: desktopPaths('/var/lib/dp', 'd-1'), pidsLimit: 1024, startedAt: 1234 });
+  containerOptions({
+    spec: { ...spec, ...over },
+    image: 'deskport-desktop:latest',
+    namePrefix: 'deskport-',
+    paths: desktopPaths('/var/lib/dp', 'd-1'),
+    pidsLimit: 1024,
+    startedAt: 1234,
+  });
 
 describe('containerOptions', () => {
   it('has no network, no capabilities, no new privileges, a read-only root and a non-root user', () => {
     const o = build();
     expect(o.User).toBe('1000:1000');
-    expect(o.HostConfig).toMatchObject({ NetworkMode: 'none', CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'], ReadonlyRootfs: true, Privileged: false, Init: true });
+    expect(o.HostConfig).toMatchObject({
+      NetworkMode: 'none',
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      ReadonlyRootfs: true,
+      Privileged: false,
+      Init: true,
+    });
     expect(o.HostConfig?.PortBindings).toBeUndefined();
     expect(o.ExposedPorts).toBeUndefined();
   });
@@ -21,11 +35,20 @@ describe('containerOptions', () => {
   it('keeps the secret out of the container config: it is a mounted read-only file', () => {
     const o = build();
     expect(JSON.stringify(o)).not.toContain('sup3r-secret');
-    expect(o.HostConfig?.Mounts).toContainEqual({ Type: 'bind', Source: desktopPaths('/var/lib/dp', 'd-1').secretFile, Target: '/run/secrets/deskport-vncpasswd', ReadOnly: true });
+    expect(o.HostConfig?.Mounts).toContainEqual({
+      Type: 'bind',
+      Source: desktopPaths('/var/lib/dp', 'd-1').secretFile,
+      Target: '/run/secrets/deskport-vncpasswd',
+      ReadOnly: true,
+    });
   });
 
   it('turns cpu and memory into limits, with no swap on top, and leaves them unset when not asked', () => {
-    expect(build({ cpu: 1.5, memoryMb: 512 }).HostConfig).toMatchObject({ NanoCpus: 1_500_000_000, Memory: 512 * 2 ** 20, MemorySwap: 512 * 2 ** 20 });
+    expect(build({ cpu: 1.5, memoryMb: 512 }).HostConfig).toMatchObject({
+      NanoCpus: 1_500_000_000,
+      Memory: 512 * 2 ** 20,
+      MemorySwap: 512 * 2 ** 20,
+    });
     expect(build().HostConfig).toMatchObject({ NanoCpus: undefined, Memory: undefined, PidsLimit: 1024 });
   });
 

@@ -58,7 +58,9 @@ describe('docker driver', () => {
       }
       await driver.destroy(s.desktopId);
     }
-    console.info(`docker desktop create() -> banner: median ${median(times).toFixed(0)} ms of ${times.map((t) => t.toFixed(0)).join(', ')}`);
+    console.info(
+      `docker desktop create() -> banner: median ${median(times).toFixed(0)} ms of ${times.map((t) => t.toFixed(0)).join(', ')}`,
+    );
     expect(median(times)).toBeLessThan(2_000);
   });
 
@@ -70,7 +72,11 @@ describe('docker driver', () => {
     let colours = await grabColours(first);
     first.socket.destroy();
     expect((colours.get(0x2d3b4e) ?? 0) + (colours.get(0xffffff) ?? 0)).toBeGreaterThan(total * 0.5); // never black
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline && (colours.get(0xffffff) ?? 0) < total * 0.3; await new Promise((r) => setTimeout(r, 250))) {
+    for (
+      const deadline = Date.now() + 10_000;
+      Date.now() < deadline && (colours.get(0xffffff) ?? 0) < total * 0.3;
+      await new Promise((r) => setTimeout(r, 250))
+    ) {
       const session = await vncLogin(await driver.openStream(s.desktopId), s.secret);
       colours = await grabColours(session);
       session.socket.destroy();
@@ -85,12 +91,23 @@ describe('docker driver', () => {
     await driver.create(s);
     const info = await container(s.desktopId).inspect();
     expect(info.HostConfig).toMatchObject({
-      NanoCpus: 1_500_000_000, Memory: 768 * 2 ** 20, MemorySwap: 768 * 2 ** 20, PidsLimit: 1024,
-      NetworkMode: 'none', Privileged: false, ReadonlyRootfs: true, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'],
+      NanoCpus: 1_500_000_000,
+      Memory: 768 * 2 ** 20,
+      MemorySwap: 768 * 2 ** 20,
+      PidsLimit: 1024,
+      NetworkMode: 'none',
+      Privileged: false,
+      ReadonlyRootfs: true,
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
     });
     expect(info.HostConfig.PortBindings ?? {}).toEqual({});
     expect(info.Config.User).toBe('1000:1000');
-    expect(info.Config.Labels).toMatchObject({ 'deskport.desktop': s.desktopId, 'deskport.persistence': 'pooled', 'deskport.prefix': prefix });
+    expect(info.Config.Labels).toMatchObject({
+      'deskport.desktop': s.desktopId,
+      'deskport.persistence': 'pooled',
+      'deskport.prefix': prefix,
+    });
     expect(JSON.stringify(info)).not.toContain(s.secret);
     await driver.destroy(s.desktopId);
   });
@@ -101,12 +118,20 @@ describe('docker driver', () => {
     const c = container(s.desktopId);
     const words = async (script: string): Promise<string[]> => (await execIn(c, ['sh', '-c', script])).output.split(/\s+/).filter(Boolean);
     // Every process (Xvnc, openbox, xterm, the shell, docker-init): its real uid and effective capabilities.
-    const ids = await words('for p in /proc/[0-9]*; do awk \'/^Uid:/{u=$2} /^CapEff:/{c=$2} END{print u "/" c}\' $p/status 2>/dev/null; done | sort -u');
+    const ids = await words(
+      'for p in /proc/[0-9]*; do awk \'/^Uid:/{u=$2} /^CapEff:/{c=$2} END{print u "/" c}\' $p/status 2>/dev/null; done | sort -u',
+    );
     expect(ids).toEqual(['1000/0000000000000000']);
-    expect(await words('cat /proc/1/comm; pgrep -c Xvnc; pgrep -c xterm || true')).toEqual(['docker-init', '1', expect.stringMatching(/^[01]$/)]);
+    expect(await words('cat /proc/1/comm; pgrep -c Xvnc; pgrep -c xterm || true')).toEqual([
+      'docker-init',
+      '1',
+      expect.stringMatching(/^[01]$/),
+    ]);
     // Interfaces, routes, TCP sockets (Xvnc listens on the unix socket only).
-    expect(await words('ls /sys/class/net; awk \'FNR > 1\' /proc/net/route /proc/net/tcp /proc/net/tcp6 | wc -l')).toEqual(['lo', '0']);
-    expect((await execIn(c, ['sh', '-c', 'touch /usr/x 2>&1; touch /tmp/x && echo tmp-ok'])).output).toMatch(/Read-only file system[\s\S]*tmp-ok/);
+    expect(await words("ls /sys/class/net; awk 'FNR > 1' /proc/net/route /proc/net/tcp /proc/net/tcp6 | wc -l")).toEqual(['lo', '0']);
+    expect((await execIn(c, ['sh', '-c', 'touch /usr/x 2>&1; touch /tmp/x && echo tmp-ok'])).output).toMatch(
+      /Read-only file system[\s\S]*tmp-ok/,
+    );
     await driver.destroy(s.desktopId);
   });
 
@@ -118,14 +143,26 @@ describe('docker driver', () => {
     const trap = createServer((x) => dialled.push(x.end()));
     await new Promise<void>((r) => trap.listen(0, '0.0.0.0', r)); // every host address
     const port = (trap.address() as { port: number }).port;
-    const hostAddrs = Object.values(networkInterfaces()).flat().filter((i) => i && i.family === 'IPv4').map((i) => i?.address ?? '');
+    const hostAddrs = Object.values(networkInterfaces())
+      .flat()
+      .filter((i) => i && i.family === 'IPv4')
+      .map((i) => i?.address ?? '');
     try {
       for (const addr of ['127.0.0.1', ...hostAddrs]) {
         expect((await execIn(c, ['vncconfig', '-display', ':0', '-connect', `${addr}:${port}`])).code).toBe(0);
       }
       // Xvnc logs each attempt's failure; wait for all of them (or for a connection).
-      const failures = async (): Promise<number> => ((await container(s.desktopId).logs({ stdout: true, stderr: true })).toString('latin1').match(/Reverse connection: unable to connect/g) ?? []).length;
-      for (const deadline = Date.now() + 10_000; Date.now() < deadline && dialled.length === 0 && (await failures()) < 1 + hostAddrs.length; await new Promise((r) => setTimeout(r, 100)));
+      const failures = async (): Promise<number> =>
+        (
+          (await container(s.desktopId).logs({ stdout: true, stderr: true }))
+            .toString('latin1')
+            .match(/Reverse connection: unable to connect/g) ?? []
+        ).length;
+      for (
+        const deadline = Date.now() + 10_000;
+        Date.now() < deadline && dialled.length === 0 && (await failures()) < 1 + hostAddrs.length;
+        await new Promise((r) => setTimeout(r, 100))
+      );
       expect(dialled.length).toBe(0);
       expect(await failures()).toBe(1 + hostAddrs.length);
     } finally {
@@ -185,7 +222,9 @@ describe('docker driver', () => {
 
   it('names the missing image and the command that builds it, and creates nothing', async () => {
     const s = spec({ image: 'deskport-no-such-image:latest' });
-    await expect(driver.create(s)).rejects.toThrow(/^image deskport-no-such-image:latest not found on host \S+: build it with bin\/deskport image build$/);
+    await expect(driver.create(s)).rejects.toThrow(
+      /^image deskport-no-such-image:latest not found on host \S+: build it with bin\/deskport image build$/,
+    );
     expect(await driver.inspect(s.desktopId)).toBeNull();
   });
 
@@ -205,7 +244,8 @@ describe('docker driver', () => {
   });
 
   it('an aborted create rejects with the abort reason and leaves nothing behind', async () => {
-    for (const afterMs of [0, 20, 100]) { // a whole create takes 300-450 ms here
+    for (const afterMs of [0, 20, 100]) {
+      // a whole create takes 300-450 ms here
       const s = spec();
       const ac = new AbortController();
       const pending = driver.create(s, ac.signal);

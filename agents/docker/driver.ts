@@ -56,7 +56,13 @@ export function createDockerDriver(options: DockerDriverOptions): DockerDriver {
     if (graceMs > 0) await c.stop({ t: Math.ceil(graceMs / 1000) }).catch(ignore);
     await c.remove({ force: true, v: true }).catch(ignore); // v: the anonymous (pooled) home goes too
     for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-      if (await c.inspect().then(() => false, (err: unknown) => isNotFound(err))) return;
+      if (
+        await c.inspect().then(
+          () => false,
+          (err: unknown) => isNotFound(err),
+        )
+      )
+        return;
     }
     throw new Error(`container ${c.id} was still there 10 s after its removal`);
   }
@@ -76,10 +82,14 @@ export function createDockerDriver(options: DockerDriverOptions): DockerDriver {
     }
     if (existing) await removeContainer(existing.c, 0); // a dead leftover under this id
     const image = spec.image ?? o.image;
-    await engine(docker.getImage(image).inspect()).catch((err: unknown) => Promise.reject(isNotFound(err) ? imageMissingError(image) : err));
+    await engine(docker.getImage(image).inspect()).catch((err: unknown) =>
+      Promise.reject(isNotFound(err) ? imageMissingError(image) : err),
+    );
     if (spec.persistence === 'personal') {
       const key = spec.homeKey ?? '';
-      const holders = await engine(docker.listContainers({ all: true, filters: { label: [`${LABEL.prefix}=${o.namePrefix}`, `${LABEL.homeKey}=${key}`] } }));
+      const holders = await engine(
+        docker.listContainers({ all: true, filters: { label: [`${LABEL.prefix}=${o.namePrefix}`, `${LABEL.homeKey}=${key}`] } }),
+      );
       const holder = holders.map((h) => handleFromInfo(h, o.namePrefix)).find((h) => h && h.desktopId !== spec.desktopId);
       if (holder) throw new Error(`personal home ${JSON.stringify(key)} is held by desktop ${holder.desktopId}; destroy it first`);
       const volume = homeVolumeName(o.namePrefix, key);
@@ -93,27 +103,35 @@ export function createDockerDriver(options: DockerDriverOptions): DockerDriver {
     let c: Container | undefined;
     try {
       progress?.('creating', 'Creating the container…');
-      c = await engine(docker.createContainer(containerOptions({ spec, image, namePrefix: o.namePrefix, paths, pidsLimit: o.pidsLimit, startedAt: t0 })));
+      c = await engine(
+        docker.createContainer(containerOptions({ spec, image, namePrefix: o.namePrefix, paths, pidsLimit: o.pidsLimit, startedAt: t0 })),
+      );
       progress?.('starting', 'Starting the container…');
       await engine(c.start());
       progress?.('waiting_display', 'Waiting for the display…');
       const started = c;
-      const failure = await waitForBanner({ path: paths.socket }, {
-        timeoutMs: o.startTimeoutMs,
-        signal,
-        gaveUpEveryMs: 250, // a docker inspect per poll would be costly
-        gaveUp: async () => {
-          const s = await started.inspect().catch(() => null);
-          return s?.State.Running ? null : `the container exited (${s?.State.ExitCode ?? 'gone'}) before answering`;
+      const failure = await waitForBanner(
+        { path: paths.socket },
+        {
+          timeoutMs: o.startTimeoutMs,
+          signal,
+          gaveUpEveryMs: 250, // a docker inspect per poll would be costly
+          gaveUp: async () => {
+            const s = await started.inspect().catch(() => null);
+            return s?.State.Running ? null : `the container exited (${s?.State.ExitCode ?? 'gone'}) before answering`;
+          },
         },
-      });
+      );
       signal?.throwIfAborted();
       if (failure) throw new Error(`desktop ${spec.desktopId}: ${failure}\n--- container log (tail) ---\n${await logTail(started)}`);
       o.log.info({ desktopId: spec.desktopId, container: started.id.slice(0, 12), ms: Date.now() - t0 }, 'desktop started');
       return { desktopId: spec.desktopId, state: 'running', startedAt: t0 };
     } catch (err) {
       // Nothing worth a graceful stop yet; a personal home volume stays (it is the user's).
-      if (c) await removeContainer(c, 0).catch((e: Error) => o.log.error({ desktopId: spec.desktopId, err: e.message }, 'cleanup after a failed create failed'));
+      if (c)
+        await removeContainer(c, 0).catch((e: Error) =>
+          o.log.error({ desktopId: spec.desktopId, err: e.message }, 'cleanup after a failed create failed'),
+        );
       await removeDesktopFiles(paths).catch(() => undefined);
       throw err;
     }
@@ -130,14 +148,15 @@ export function createDockerDriver(options: DockerDriverOptions): DockerDriver {
       await ready;
       // Personal desktops also queue per home, so two creates cannot both pass the holder check.
       const home = spec.persistence === 'personal' ? `home:${spec.homeKey}` : null;
-      const run = (): Promise<DesktopHandle> => serial(spec.desktopId, async () => {
-        creating.add(spec.desktopId);
-        try {
-          return await createOnce(spec, signal, progress);
-        } finally {
-          creating.delete(spec.desktopId);
-        }
-      });
+      const run = (): Promise<DesktopHandle> =>
+        serial(spec.desktopId, async () => {
+          creating.add(spec.desktopId);
+          try {
+            return await createOnce(spec, signal, progress);
+          } finally {
+            creating.delete(spec.desktopId);
+          }
+        });
       return home ? serial(home, run) : run();
     },
 

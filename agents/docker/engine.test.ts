@@ -5,7 +5,9 @@ import { demuxLogs, engineError, imageMissingError, isNotFound } from './engine.
 describe('engine errors', () => {
   it('turns a socket failure into the advice to start dockerd', () => {
     const err = Object.assign(new Error('connect ENOENT /var/run/docker.sock'), { code: 'ENOENT' });
-    expect(engineError(err, '/var/run/docker.sock').message).toBe('the Docker engine at /var/run/docker.sock is not reachable (ENOENT): start dockerd (infra/docker.sh)');
+    expect(engineError(err, '/var/run/docker.sock').message).toBe(
+      'the Docker engine at /var/run/docker.sock is not reachable (ENOENT): start dockerd (infra/docker.sh)',
+    );
   });
 
   it('passes other errors through and knows a 404', () => {
@@ -16,7 +18,9 @@ describe('engine errors', () => {
   });
 
   it('names the image, the host and the command that builds it', () => {
-    expect(imageMissingError('deskport-desktop:latest').message).toMatch(/^image deskport-desktop:latest not found on host \S+: build it with bin\/deskport image build$/);
+    expect(imageMissingError('deskport-desktop:latest').message).toMatch(
+      /^image deskport-desktop:latest not found on host \S+: build it with bin\/deskport image build$/,
+    );
   });
 });
 

@@ -44,7 +44,10 @@ export async function writeDesktopFiles(p: DesktopPaths, secret: string): Promis
   await writeFile(p.secretFile, vncPasswordFile(secret), { mode: 0o400 });
   // Without root (a docker-group user) chown fails: the files then need other-access to be usable
   // inside the container; the 0700 directories above still keep host users out.
-  const owned = await Promise.all([chown(p.runDir, DESKTOP_UID, DESKTOP_UID), chown(p.secretFile, DESKTOP_UID, DESKTOP_UID)]).then(() => true, () => false);
+  const owned = await Promise.all([chown(p.runDir, DESKTOP_UID, DESKTOP_UID), chown(p.secretFile, DESKTOP_UID, DESKTOP_UID)]).then(
+    () => true,
+    () => false,
+  );
   if (!owned) await Promise.all([chmod(p.runDir, 0o777), chmod(p.secretFile, 0o444)]);
 }
 

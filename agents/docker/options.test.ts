@@ -9,7 +9,11 @@ const good: DesktopSpec = { desktopId: 'd-1', secret: 'secret12', persistence: '
 describe('resolveOptions', () => {
   it('fills defaults', () => {
     expect(resolveOptions({ stateDir: '/var/lib/deskport/agent' })).toMatchObject({
-      socketPath: '/var/run/docker.sock', image: 'deskport-desktop:latest', namePrefix: 'deskport-', startTimeoutMs: 20_000, pidsLimit: 1024,
+      socketPath: '/var/run/docker.sock',
+      image: 'deskport-desktop:latest',
+      namePrefix: 'deskport-',
+      startTimeoutMs: 20_000,
+      pidsLimit: 1024,
     });
   });
 

@@ -53,7 +53,8 @@ export function resolveOptions(o: DockerDriverOptions): ResolvedOptions {
   }
   if (typeof r.socketPath !== 'string' || !isAbsolute(r.socketPath)) fail('socketPath must be an absolute path');
   if (typeof r.image !== 'string' || r.image.length === 0) fail('image must be a non-empty string');
-  if (typeof r.namePrefix !== 'string' || !/^[a-z0-9][a-z0-9_.-]{0,62}$/.test(r.namePrefix)) fail('namePrefix must match [a-z0-9][a-z0-9_.-]{0,62}');
+  if (typeof r.namePrefix !== 'string' || !/^[a-z0-9][a-z0-9_.-]{0,62}$/.test(r.namePrefix))
+    fail('namePrefix must match [a-z0-9][a-z0-9_.-]{0,62}');
   const int = (name: 'startTimeoutMs' | 'stopGraceMs' | 'pidsLimit', min: number, max: number): void => {
     const v = r[name];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(`${name} must be an integer in [${min}, ${max}]`);

@@ -24,10 +24,18 @@ export const tempStateDir = (): Promise<string> => mkdtemp('/tmp/deskport-docker
 /** Removes every container and volume labelled with this prefix (or, for volumes, named with it). */
 export async function removeEverything(namePrefix: string, stateDir?: string): Promise<void> {
   const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL.prefix}=${namePrefix}`] } });
-  for (const c of containers) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  for (const c of containers)
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
   const { Volumes } = await docker.listVolumes();
   for (const v of Volumes ?? []) {
-    if (v.Name.startsWith(namePrefix) || v.Labels?.[LABEL.prefix] === namePrefix) await docker.getVolume(v.Name).remove().catch(() => undefined);
+    if (v.Name.startsWith(namePrefix) || v.Labels?.[LABEL.prefix] === namePrefix)
+      await docker
+        .getVolume(v.Name)
+        .remove()
+        .catch(() => undefined);
   }
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
 }
@@ -41,7 +49,13 @@ export async function removeContainersOfStateDir(stateDir: string): Promise<numb
   let removed = 0;
   for (const c of all) {
     if (!(c.Mounts ?? []).some((m) => m.Source?.startsWith(`${stateDir}/`))) continue;
-    await docker.getContainer(c.Id).remove({ force: true, v: true }).then(() => removed++, () => undefined);
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .then(
+        () => removed++,
+        () => undefined,
+      );
   }
   return removed;
 }

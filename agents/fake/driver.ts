@@ -71,7 +71,8 @@ export function createFakeDriver(options: FakeDriverOptions = {}): FakeDriver {
     async create(spec: DesktopSpec, signal?: AbortSignal) {
       calls.push({ op: 'create', desktopId: spec.desktopId });
       if (!/^[a-z0-9-]{1,64}$/.test(spec.desktopId)) throw new Error('invalid desktop spec: desktopId must match [a-z0-9-]{1,64}');
-      if (spec.persistence !== 'pooled' && spec.persistence !== 'personal') throw new Error(`invalid desktop spec: persistence must be 'pooled' or 'personal'`);
+      if (spec.persistence !== 'pooled' && spec.persistence !== 'personal')
+        throw new Error(`invalid desktop spec: persistence must be 'pooled' or 'personal'`);
       const existing = inventory.get(spec.desktopId);
       if (existing?.state === 'running') return existing;
       await play(createScript.shift() ?? fallback, signal);

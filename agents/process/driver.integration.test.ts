@@ -139,7 +139,8 @@ describe('process driver', () => {
   });
 
   it('an aborted create rejects with the abort reason and leaves nothing behind, whenever it aborts', async () => {
-    for (const afterMs of [0, 5, 15, 30]) { // a whole create takes 80-130 ms here
+    for (const afterMs of [0, 5, 15, 30]) {
+      // a whole create takes 80-130 ms here
       const s = spec();
       const ac = new AbortController();
       const pending = driver.create(s, ac.signal);

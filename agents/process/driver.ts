@@ -37,7 +37,8 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
     o.log.info({ mechanism: b.mechanism, reason: b.reason || undefined, pidsLimit: o.pidsLimit }, 'process driver resource limits');
   });
   ready.catch((err: Error) => o.log.error({ dataDir: o.dataDir, err: err.message }, 'process driver cannot prepare its data dir'));
-  if (!rt.isRoot) o.log.warn({ uid: process.getuid?.() }, 'process driver not running as root: desktops run as this user, isolation is reduced');
+  if (!rt.isRoot)
+    o.log.warn({ uid: process.getuid?.() }, 'process driver not running as root: desktops run as this user, isolation is reduced');
   if (o.sandbox === 'none') o.log.warn({}, 'process driver sandbox disabled: desktops are isolated by uid and file modes only');
 
   const creating = new Set<string>(); // not reported until they answer
@@ -65,7 +66,11 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
     return s;
   };
 
-  async function createOnce(spec: Parameters<DesktopDriver['create']>[0], signal?: AbortSignal, progress?: ProgressFn): Promise<DesktopHandle> {
+  async function createOnce(
+    spec: Parameters<DesktopDriver['create']>[0],
+    signal?: AbortSignal,
+    progress?: ProgressFn,
+  ): Promise<DesktopHandle> {
     const existing = await readState(L, spec.desktopId);
     if (existing && (await isRunning(existing))) {
       // A retried create (say, after a lost reply) gets the same desktop; another secret is a conflict.
@@ -73,7 +78,8 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
       if (pw.equals(vncPasswordFile(spec.secret))) return handleOf(existing);
       throw new Error(`desktop ${spec.desktopId} already exists with another secret`);
     }
-    if (existing) await teardown(rt, existing); // a dead leftover under this id
+    if (existing)
+      await teardown(rt, existing); // a dead leftover under this id
     else await rm(L.desktopDir(spec.desktopId), { recursive: true, force: true }); // files of a create that died early
     const t0 = Date.now();
     progress?.('starting', 'Starting the display server and window manager…');
@@ -81,7 +87,10 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
     for (let attempt = 1; ; attempt++) {
       try {
         const s = await startDesktop(rt, spec, signal, avoid);
-        o.log.info({ desktopId: s.desktopId, display: s.display, uid: s.uid, limits: s.limits?.mechanism, ms: Date.now() - t0 }, 'desktop started');
+        o.log.info(
+          { desktopId: s.desktopId, display: s.display, uid: s.uid, limits: s.limits?.mechanism, ms: Date.now() - t0 },
+          'desktop started',
+        );
         return { desktopId: s.desktopId, state: 'running', startedAt: s.startedAt };
       } catch (err) {
         if (!(err instanceof DisplayClash) || attempt >= 3) throw err;

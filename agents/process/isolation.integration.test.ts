@@ -77,13 +77,18 @@ describe.each(settings)('isolation: %s', (_label, extra) => {
     expect(r.stderr).toMatch(/No such file/);
   });
 
-  (!sandboxed ? it : notApplicable)('without a sandbox, file modes are all there is: a world-readable file in the data dir leaks', async () => {
-    expect((await inA(`cat ${join(dataDir, 'careless.log')}`)).stdout).toContain(GATEWAY_SECRET);
-  });
+  (!sandboxed ? it : notApplicable)(
+    'without a sandbox, file modes are all there is: a world-readable file in the data dir leaks',
+    async () => {
+      expect((await inA(`cat ${join(dataDir, 'careless.log')}`)).stdout).toContain(GATEWAY_SECRET);
+    },
+  );
 
   it("cannot read another desktop's home, X cookie or VNC password", async () => {
     const bTmp = layout(dataDir).tmpDir(b.desktopId);
-    const r = await inA(`cat ${join(b.home, 'diary.txt')} ${join(bTmp, '.Xauthority')} ${join(bTmp, 'vncpasswd')} ${join(layout(dataDir).desktopDir(b.desktopId), 'vncpasswd')}`);
+    const r = await inA(
+      `cat ${join(b.home, 'diary.txt')} ${join(bTmp, '.Xauthority')} ${join(bTmp, 'vncpasswd')} ${join(layout(dataDir).desktopDir(b.desktopId), 'vncpasswd')}`,
+    );
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/Permission denied|No such file/);
     expect((await driver.runInDesktop(b.desktopId, ['cat', 'diary.txt'])).stdout).toBe('b-private\n'); // the file is there
@@ -108,12 +113,15 @@ describe.each(settings)('isolation: %s', (_label, extra) => {
     expect(r.code).not.toBe(0);
   });
 
-  (extra.sessionNetwork === undefined && sandboxed ? it : notApplicable)('cannot reach services on host loopback (no network at all)', async () => {
-    const port = (listener.address() as { port: number }).port;
-    const r = await driver.runInDesktop(a.desktopId, ['bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port} && head -1 <&3`]);
-    expect(r.stdout).not.toContain('gateway');
-    expect(r.code).not.toBe(0);
-  });
+  (extra.sessionNetwork === undefined && sandboxed ? it : notApplicable)(
+    'cannot reach services on host loopback (no network at all)',
+    async () => {
+      const port = (listener.address() as { port: number }).port;
+      const r = await driver.runInDesktop(a.desktopId, ['bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port} && head -1 <&3`]);
+      expect(r.stdout).not.toContain('gateway');
+      expect(r.code).not.toBe(0);
+    },
+  );
 
   it('its VNC server has no TCP listening socket at all', async () => {
     const pid = a.xvnc?.pid ?? 0;
@@ -144,7 +152,11 @@ describe.each(settings)('isolation: %s', (_label, extra) => {
       expect(r.code).toBe(0); // Xvnc took the request: only its network stops it
       // Xvnc logs the outcome of the attempt; wait for that line (or for the connection).
       const log = layout(dataDir).logFile(a.desktopId, 'xvnc');
-      for (const deadline = Date.now() + 5_000; Date.now() < deadline && dialled.length === 0; await new Promise((res) => setTimeout(res, 50))) {
+      for (
+        const deadline = Date.now() + 5_000;
+        Date.now() < deadline && dialled.length === 0;
+        await new Promise((res) => setTimeout(res, 50))
+      ) {
         if ((await readFile(log, 'utf8')).includes('Reverse connection: unable to connect')) break;
       }
       expect(dialled.length).toBe(0);
@@ -158,7 +170,9 @@ describe.each(settings)('isolation: %s', (_label, extra) => {
   it("cannot lock the gateway out of another desktop (reverse connects and bad logins at B's old port)", async () => {
     // Whatever A can name: B's recorded TCP port (old records) or the one its display used to get.
     const port = b.port ?? 5900 + b.display;
-    const r = await inA(`for i in $(seq 12); do vncconfig -connect 127.0.0.1:${port}; (exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'RFB 003.008\\n\\002' >&3 && head -c 60 <&3 >/dev/null) 2>/dev/null; done; echo done`);
+    const r = await inA(
+      `for i in $(seq 12); do vncconfig -connect 127.0.0.1:${port}; (exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'RFB 003.008\\n\\002' >&3 && head -c 60 <&3 >/dev/null) 2>/dev/null; done; echo done`,
+    );
     expect(r.stdout).toContain('done');
     const session = await vncLogin(await driver.openStream(b.desktopId), 'iso-b-secret');
     expect(session.width).toBeGreaterThan(0);
@@ -185,12 +199,15 @@ describe('survival', () => {
   it('a desktop outlives the process that created it, and a new driver re-adopts and reaches it', async () => {
     // A separate Node process plays the gateway: it creates a desktop and exits.
     const script = join(dataDir, 'gateway.mts');
-    await writeFile(script, [
-      `import { createProcessDriver } from ${JSON.stringify(join(import.meta.dirname, 'driver.ts'))};`,
-      `const d = createProcessDriver({ dataDir: ${JSON.stringify(dataDir)} });`,
-      `await d.create({ desktopId: 'survivor', secret: 'survivor-secret', persistence: 'pooled' });`,
-      `await d.close();`,
-    ].join('\n'));
+    await writeFile(
+      script,
+      [
+        `import { createProcessDriver } from ${JSON.stringify(join(import.meta.dirname, 'driver.ts'))};`,
+        `const d = createProcessDriver({ dataDir: ${JSON.stringify(dataDir)} });`,
+        `await d.create({ desktopId: 'survivor', secret: 'survivor-secret', persistence: 'pooled' });`,
+        `await d.close();`,
+      ].join('\n'),
+    );
     await chmod(script, 0o600);
     await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { timeout: 30_000 });
     const driver = createProcessDriver({ dataDir });

@@ -122,7 +122,13 @@ export async function prepareRoot(l: Layout): Promise<void> {
   await mkdir(l.root, { recursive: true, mode: 0o711 });
   const st = await stat(l.root);
   if ((st.mode & 0o001) === 0) await chmod(l.root, (st.mode & 0o7777) | 0o001); // 0700 -> 0701
-  for (const dir of [l.desktopsDir, join(l.root, 'vnc'), join(l.root, 'homes'), join(l.root, 'homes', 'pooled'), join(l.root, 'homes', 'personal')]) {
+  for (const dir of [
+    l.desktopsDir,
+    join(l.root, 'vnc'),
+    join(l.root, 'homes'),
+    join(l.root, 'homes', 'pooled'),
+    join(l.root, 'homes', 'personal'),
+  ]) {
     await mkdir(dir, { recursive: true, mode: 0o711 });
     await chmod(dir, 0o711);
   }

@@ -40,7 +40,8 @@ describe.each<[string, Partial<ProcessDriverOptions>]>([
   beforeAll(async () => {
     dataDir = await tempDataDir();
     driver = createProcessDriver({ dataDir, pidsLimit: PIDS, ...extra });
-    for (const id of ['lim-a', 'lim-b']) await driver.create({ desktopId: id, secret: `${id}-secret`, persistence: 'pooled', memoryMb: MEMORY_MB, width: 800, height: 600 });
+    for (const id of ['lim-a', 'lim-b'])
+      await driver.create({ desktopId: id, secret: `${id}-secret`, persistence: 'pooled', memoryMb: MEMORY_MB, width: 800, height: 600 });
     a = (await readState(layout(dataDir), 'lim-a')) as DesktopState;
   });
   afterAll(() => removeAllDesktops(dataDir));
@@ -70,13 +71,19 @@ describe.each<[string, Partial<ProcessDriverOptions>]>([
     expect(a.limits).toBeDefined(); // never let a bomb loose without limits
     const bomb = inA(':(){ :|:& };:; sleep 30', 30_000);
     // Wait until the bomb fills the desktop (its uid runs near the limit), then measure.
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline && (await uidCount(a.uid)) < PIDS / 2; await new Promise((r) => setTimeout(r, 50)));
+    for (
+      const deadline = Date.now() + 10_000;
+      Date.now() < deadline && (await uidCount(a.uid)) < PIDS / 2;
+      await new Promise((r) => setTimeout(r, 50))
+    );
     expect(await uidCount(a.uid)).toBeGreaterThanOrEqual(PIDS / 2);
     const times = [await bServes(), await bServes(), await bServes()];
     const t0 = performance.now();
     await promisify(execFile)('/bin/true'); // the gateway can still fork and exec
     const spawnMs = performance.now() - t0;
-    console.info(`during the bomb (${await uidCount(a.uid)} processes in A): B handshake+frame ${times.map((t) => t.toFixed(0)).join(', ')} ms; spawn ${spawnMs.toFixed(0)} ms`);
+    console.info(
+      `during the bomb (${await uidCount(a.uid)} processes in A): B handshake+frame ${times.map((t) => t.toFixed(0)).join(', ')} ms; spawn ${spawnMs.toFixed(0)} ms`,
+    );
     expect(Math.max(...times)).toBeLessThan(3_000);
     expect(spawnMs).toBeLessThan(1_000);
     await driver.destroy('lim-a');

@@ -141,7 +141,10 @@ export function cgroupPids(dirs: string[]): Set<number> {
 export async function removeCgroups(dirs: string[], mechanism: LimitMechanism | undefined): Promise<void> {
   for (const d of dirs) {
     for (let i = 0; ; i++) {
-      const err = await rmdir(d).then(() => null, (e: NodeJS.ErrnoException) => e);
+      const err = await rmdir(d).then(
+        () => null,
+        (e: NodeJS.ErrnoException) => e,
+      );
       if (!err || err.code === 'ENOENT') break;
       // EBUSY: a killed process is not yet out of the cgroup; it leaves as it is reaped.
       if (err.code !== 'EBUSY' || i >= 50) throw new Error(`cannot remove cgroup ${d}: ${err.message}`);

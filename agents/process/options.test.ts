@@ -10,7 +10,13 @@ const good: DesktopSpec = { desktopId: 'd-1', secret: 'secret12', persistence: '
 describe('resolveOptions', () => {
   it('fills defaults', () => {
     expect(resolveOptions({ dataDir: '/var/lib/deskport' })).toMatchObject({
-      displayBase: 20, pidsLimit: 1024, resourceLimits: 'auto', uidBase: 2_000_000_000, sandbox: 'bwrap', sessionNetwork: 'none', startTimeoutMs: 10_000,
+      displayBase: 20,
+      pidsLimit: 1024,
+      resourceLimits: 'auto',
+      uidBase: 2_000_000_000,
+      sandbox: 'bwrap',
+      sessionNetwork: 'none',
+      startTimeoutMs: 10_000,
     });
   });
 

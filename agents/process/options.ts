@@ -70,7 +70,7 @@ export function resolveOptions(o: ProcessDriverOptions): ResolvedOptions {
   };
   if (typeof r.dataDir !== 'string' || !isAbsolute(r.dataDir)) fail('dataDir must be an absolute path');
   // dataDir/vnc/<16 hex>/sock must fit a unix socket path (107 bytes).
-  if (Buffer.byteLength(r.dataDir) > 80) fail('dataDir must be at most 80 bytes long (it holds the desktops\' VNC sockets)');
+  if (Buffer.byteLength(r.dataDir) > 80) fail("dataDir must be at most 80 bytes long (it holds the desktops' VNC sockets)");
   const int = (name: keyof ResolvedOptions, min: number, max: number): void => {
     const v = r[name];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(`${name} must be an integer in [${min}, ${max}]`);
@@ -105,9 +105,14 @@ export function checkSpec(spec: DesktopSpec): void {
   if (spec.persistence === 'personal' && (typeof spec.homeKey !== 'string' || spec.homeKey.length === 0 || spec.homeKey.length > 256)) {
     fail('a personal desktop needs a homeKey (1-256 characters)');
   }
-  if (spec.cpu !== undefined && (typeof spec.cpu !== 'number' || !(spec.cpu > 0) || spec.cpu > 256)) fail('cpu must be a number of cores in (0, 256]');
-  if (spec.memoryMb !== undefined && (!Number.isInteger(spec.memoryMb) || spec.memoryMb < 64)) fail('memoryMb must be an integer of at least 64');
-  for (const [name, min, max] of [['width', 320, 8192], ['height', 200, 8192]] as const) {
+  if (spec.cpu !== undefined && (typeof spec.cpu !== 'number' || !(spec.cpu > 0) || spec.cpu > 256))
+    fail('cpu must be a number of cores in (0, 256]');
+  if (spec.memoryMb !== undefined && (!Number.isInteger(spec.memoryMb) || spec.memoryMb < 64))
+    fail('memoryMb must be an integer of at least 64');
+  for (const [name, min, max] of [
+    ['width', 320, 8192],
+    ['height', 200, 8192],
+  ] as const) {
     const v = spec[name];
     if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) fail(`${name} must be an integer in [${min}, ${max}]`);
   }

@@ -20,10 +20,7 @@ export interface ProcRef {
 
 export async function readProc(pid: number): Promise<ProcInfo | null> {
   try {
-    const [stat, status] = await Promise.all([
-      readFile(`/proc/${pid}/stat`, 'utf8'),
-      readFile(`/proc/${pid}/status`, 'utf8'),
-    ]);
+    const [stat, status] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/status`, 'utf8')]);
     // The command name sits in parentheses and may itself contain spaces or parentheses.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const uidLine = /^Uid:\s+(\d+)/m.exec(status);

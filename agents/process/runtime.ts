@@ -11,8 +11,16 @@ import { readCmdline, stillRunning, stopProcesses } from './procfs.ts';
 import type { Jail } from './sandbox.ts';
 
 const PACKAGES = {
-  Xvnc: 'tigervnc-standalone-server', openbox: 'openbox', xterm: 'xterm', xsetroot: 'x11-xserver-utils', bwrap: 'bubblewrap',
-  sh: 'dash', prlimit: 'util-linux', nice: 'coreutils', unshare: 'util-linux', setpriv: 'util-linux',
+  Xvnc: 'tigervnc-standalone-server',
+  openbox: 'openbox',
+  xterm: 'xterm',
+  xsetroot: 'x11-xserver-utils',
+  bwrap: 'bubblewrap',
+  sh: 'dash',
+  prlimit: 'util-linux',
+  nice: 'coreutils',
+  unshare: 'util-linux',
+  setpriv: 'util-linux',
 };
 /** Niceness of desktop programs under rlimits (no cgroup to weigh a desktop as one): below the agent. */
 const RLIMIT_NICENESS = 10;
@@ -74,7 +82,8 @@ function fencesFor(rt: Runtime, s: DesktopState): Jail['fences'] {
   const ids = rt.isRoot ? { uid: s.uid, gid: s.gid } : null;
   const l = s.limits;
   if (!l) return { cgroupProcs: [], nproc: null, asBytes: null, niceness: 0, ids };
-  if (l.mechanism !== 'rlimit') return { cgroupProcs: l.cgroups.map((d) => join(d, 'cgroup.procs')), nproc: null, asBytes: null, niceness: 0, ids };
+  if (l.mechanism !== 'rlimit')
+    return { cgroupProcs: l.cgroups.map((d) => join(d, 'cgroup.procs')), nproc: null, asBytes: null, niceness: 0, ids };
   // RLIMIT_NPROC counts every process of the uid: a limit per desktop only when each has its own.
   return { cgroupProcs: [], nproc: ids ? l.pids : null, asBytes: l.memoryBytes, niceness: RLIMIT_NICENESS, ids };
 }
@@ -105,7 +114,9 @@ export async function teardown(rt: Runtime, s: DesktopState, graceMs = rt.o.stop
     graceMs,
     select: (procs) => {
       const inCgroup = cgroupPids(cgroups); // every process the desktop started, whatever its uid or session
-      return procs.filter((p) => p.pid !== process.pid && (inCgroup.has(p.pid) || leaders.has(p.sid) || (p.uid === s.uid && (exclusive || sids.has(p.sid)))));
+      return procs.filter(
+        (p) => p.pid !== process.pid && (inCgroup.has(p.pid) || leaders.has(p.sid) || (p.uid === s.uid && (exclusive || sids.has(p.sid)))),
+      );
     },
   });
   if (left > 0) throw new Error(`desktop ${s.desktopId}: ${left} process(es) survived SIGKILL; try destroy again`);

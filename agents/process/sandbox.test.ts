@@ -34,14 +34,22 @@ describe('command', () => {
 
   it('hands over home, tmp and the identity files as descriptors, in fd order', () => {
     const c = command(jail(), 'server', ['/usr/bin/Xvnc', ':21']);
-    expect(c.fds).toEqual(['/srv/dp/desktops/d1/tmp', '/srv/dp/homes/pooled/d1', '/srv/dp/desktops/d1/passwd', '/srv/dp/desktops/d1/group', '/srv/dp/desktops/d1/vncpasswd', '/srv/dp/vnc/0123456789abcdef']);
+    expect(c.fds).toEqual([
+      '/srv/dp/desktops/d1/tmp',
+      '/srv/dp/homes/pooled/d1',
+      '/srv/dp/desktops/d1/passwd',
+      '/srv/dp/desktops/d1/group',
+      '/srv/dp/desktops/d1/vncpasswd',
+      '/srv/dp/vnc/0123456789abcdef',
+    ]);
     expect(pairs(c.args, '--bind-fd')).toEqual(['3', '4', '8']);
     expect(pairs(c.args, '--ro-bind-data')).toEqual(['5', '6', '7']);
   });
 
   it('mounts the VNC socket directory into the VNC server only', () => {
     expect(command(jail(), 'server', ['x']).fds).toContain('/srv/dp/vnc/0123456789abcdef');
-    for (const role of ['session', 'oneshot'] as const) expect(command(jail(), role, ['x']).fds).not.toContain('/srv/dp/vnc/0123456789abcdef');
+    for (const role of ['session', 'oneshot'] as const)
+      expect(command(jail(), role, ['x']).fds).not.toContain('/srv/dp/vnc/0123456789abcdef');
   });
 
   it('keeps the VNC server off every network, and session programs too unless asked', () => {
@@ -53,18 +61,47 @@ describe('command', () => {
 
   it('without bwrap, a root driver gives the VNC server an empty network namespace of its own', () => {
     const ids = { uid: 2_000_000_001, gid: 2_000_000_001 };
-    const server = command(jail({ mode: 'none', fences: { cgroupProcs: [], nproc: null, asBytes: null, niceness: 0, ids } }), 'server', ['/usr/bin/Xvnc']);
-    expect([server.file, ...server.args]).toEqual(['/usr/bin/unshare', '--net', '--', '/usr/bin/setpriv', '--reuid=2000000001', '--regid=2000000001', '--clear-groups', '--', '/usr/bin/Xvnc']);
-    const session = command(jail({ mode: 'none', fences: { cgroupProcs: [], nproc: null, asBytes: null, niceness: 0, ids } }), 'session', ['/usr/bin/xterm']);
+    const server = command(jail({ mode: 'none', fences: { cgroupProcs: [], nproc: null, asBytes: null, niceness: 0, ids } }), 'server', [
+      '/usr/bin/Xvnc',
+    ]);
+    expect([server.file, ...server.args]).toEqual([
+      '/usr/bin/unshare',
+      '--net',
+      '--',
+      '/usr/bin/setpriv',
+      '--reuid=2000000001',
+      '--regid=2000000001',
+      '--clear-groups',
+      '--',
+      '/usr/bin/Xvnc',
+    ]);
+    const session = command(jail({ mode: 'none', fences: { cgroupProcs: [], nproc: null, asBytes: null, niceness: 0, ids } }), 'session', [
+      '/usr/bin/xterm',
+    ]);
     expect(session.file).toBe('/usr/bin/setpriv');
   });
 
   it('starts every program through its fences: cgroups first (as root), then rlimits, nice, the uid drop, bwrap', () => {
-    const fences = { cgroupProcs: ['/sys/fs/cgroup/pids/x/cgroup.procs'], nproc: 64, asBytes: 1 << 28, niceness: 10, ids: { uid: 7, gid: 8 } };
+    const fences = {
+      cgroupProcs: ['/sys/fs/cgroup/pids/x/cgroup.procs'],
+      nproc: 64,
+      asBytes: 1 << 28,
+      niceness: 10,
+      ids: { uid: 7, gid: 8 },
+    };
     const c = command(jail({ fences }), 'session', ['/usr/bin/xterm']);
     const argv = [c.file, ...c.args];
     expect(argv.slice(0, 2)).toEqual(['/bin/sh', '-c']);
-    const order = ['/sys/fs/cgroup/pids/x/cgroup.procs', '/usr/bin/prlimit', '--nproc=64', `--as=${1 << 28}`, '/usr/bin/nice', '/usr/bin/setpriv', '/usr/bin/bwrap', '/usr/bin/xterm'];
+    const order = [
+      '/sys/fs/cgroup/pids/x/cgroup.procs',
+      '/usr/bin/prlimit',
+      '--nproc=64',
+      `--as=${1 << 28}`,
+      '/usr/bin/nice',
+      '/usr/bin/setpriv',
+      '/usr/bin/bwrap',
+      '/usr/bin/xterm',
+    ];
     const at = order.map((a) => argv.indexOf(a));
     expect(at.every((i) => i > 0)).toBe(true);
     expect([...at].sort((x, y) => x - y)).toEqual(at);
@@ -77,15 +114,26 @@ describe('command', () => {
   });
 
   it('without a sandbox (and not root) runs the program itself, from its home', () => {
-    expect(command(jail({ mode: 'none' }), 'session', ['/usr/bin/xterm', '-ls'])).toEqual({ file: '/usr/bin/xterm', args: ['-ls'], cwd: '/srv/dp/homes/pooled/d1', fds: [] });
+    expect(command(jail({ mode: 'none' }), 'session', ['/usr/bin/xterm', '-ls'])).toEqual({
+      file: '/usr/bin/xterm',
+      args: ['-ls'],
+      cwd: '/srv/dp/homes/pooled/d1',
+      fds: [],
+    });
   });
 });
 
 describe('desktopEnv', () => {
   it('is built from scratch, with the display and cookie for session programs', () => {
     expect(desktopEnv(jail(), true)).toEqual({
-      PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/home/user', USER: 'user', LOGNAME: 'user', SHELL: '/bin/bash',
-      LANG: 'C.UTF-8', DISPLAY: ':21', XAUTHORITY: '/tmp/.Xauthority',
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      HOME: '/home/user',
+      USER: 'user',
+      LOGNAME: 'user',
+      SHELL: '/bin/bash',
+      LANG: 'C.UTF-8',
+      DISPLAY: ':21',
+      XAUTHORITY: '/tmp/.Xauthority',
     });
     expect(desktopEnv(jail(), false)).not.toHaveProperty('DISPLAY');
   });
@@ -93,7 +141,12 @@ describe('desktopEnv', () => {
 
 describe('identityFiles', () => {
   it("puts the desktop's user first and drops host entries with its name or id", () => {
-    const f = identityFiles('root:x:0:0::/root:/bin/bash\nuser:x:1000:1000::/home/user:/bin/sh\n', 'root:x:0:\n', 2_000_000_001, 2_000_000_001);
+    const f = identityFiles(
+      'root:x:0:0::/root:/bin/bash\nuser:x:1000:1000::/home/user:/bin/sh\n',
+      'root:x:0:\n',
+      2_000_000_001,
+      2_000_000_001,
+    );
     expect(f.passwd).toBe('user:x:2000000001:2000000001:Deskport desktop:/home/user:/bin/bash\nroot:x:0:0::/root:/bin/bash\n');
     expect(f.group).toBe('user:x:2000000001:\nroot:x:0:\n');
   });

@@ -31,7 +31,13 @@ export interface Jail {
 
 /** Paths as the desktop's programs see them. */
 export function inside(j: Jail): { home: string; xauthority: string; vncPasswd: string; vncSocket: string } {
-  if (j.mode === 'none') return { home: j.hostHome, xauthority: join(j.hostTmp, '.Xauthority'), vncPasswd: join(j.hostTmp, 'vncpasswd'), vncSocket: join(j.vncDir, 'sock') };
+  if (j.mode === 'none')
+    return {
+      home: j.hostHome,
+      xauthority: join(j.hostTmp, '.Xauthority'),
+      vncPasswd: join(j.hostTmp, 'vncpasswd'),
+      vncSocket: join(j.vncDir, 'sock'),
+    };
   return { home: '/home/user', xauthority: '/tmp/.Xauthority', vncPasswd: '/run/deskport/vncpasswd', vncSocket: '/run/deskport/vnc/sock' };
 }
 
@@ -163,7 +169,13 @@ export async function runOnce(j: Jail, cmd: Command, env: Record<string, string>
   const fds = openAll(cmd.fds);
   let child: ChildProcess;
   try {
-    child = spawn(cmd.file, cmd.args, { cwd: cmd.cwd, env, stdio: ['ignore', 'pipe', 'pipe', ...fds], timeout: timeoutMs, killSignal: 'SIGKILL' });
+    child = spawn(cmd.file, cmd.args, {
+      cwd: cmd.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', ...fds],
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
+    });
   } finally {
     for (const fd of fds) closeSync(fd);
   }

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { vncPasswordFile, xauthorityFile } from './secret-files.ts';
 
-
 describe('vncPasswordFile', () => {
   it('encodes a known password to the known obfuscated bytes', () => {
     // "password" obfuscated with VNC's fixed key, as vncpasswd -f prints it.

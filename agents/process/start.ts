@@ -18,7 +18,10 @@ const CLASH = /already active|already in use|Cannot establish any listening sock
 
 /** A start that failed because the display was taken meanwhile: worth retrying elsewhere. */
 export class DisplayClash extends Error {
-  constructor(message: string, readonly display: number) {
+  constructor(
+    message: string,
+    readonly display: number,
+  ) {
     super(message);
   }
 }
@@ -48,9 +51,20 @@ async function allocate(rt: Runtime, spec: DesktopSpec, avoid: Set<number>): Pro
     const limits = limitsFor(spec, o);
     const backend = await rt.limits;
     const state: DesktopState = {
-      version: 1, desktopId: spec.desktopId, display, socket: L.vncDir(spec.desktopId) + '/sock', uid, gid: isRoot ? uid : (process.getgid?.() ?? 0),
-      startedAt: Date.now(), persistence: spec.persistence, homeKey: spec.homeKey ?? null, home,
-      sandbox: o.sandbox, sessionNetwork: o.sessionNetwork, spawned: [], xvnc: null,
+      version: 1,
+      desktopId: spec.desktopId,
+      display,
+      socket: L.vncDir(spec.desktopId) + '/sock',
+      uid,
+      gid: isRoot ? uid : (process.getgid?.() ?? 0),
+      startedAt: Date.now(),
+      persistence: spec.persistence,
+      homeKey: spec.homeKey ?? null,
+      home,
+      sandbox: o.sandbox,
+      sessionNetwork: o.sessionNetwork,
+      spawned: [],
+      xvnc: null,
       limits: { mechanism: backend.mechanism, ...limits, cgroups: backend.dirs(spec.desktopId) },
     };
     await writeDesktopFiles(jailFor(rt, state), L.desktopDir(spec.desktopId), spec.secret, isRoot ? { uid, gid: uid } : null);
@@ -60,7 +74,12 @@ async function allocate(rt: Runtime, spec: DesktopSpec, avoid: Set<number>): Pro
 }
 
 /** Starts the desktop; on any failure (or abort) stops what was started and removes its files. */
-export async function startDesktop(rt: Runtime, spec: DesktopSpec, signal: AbortSignal | undefined, avoid: Set<number>): Promise<DesktopState> {
+export async function startDesktop(
+  rt: Runtime,
+  spec: DesktopSpec,
+  signal: AbortSignal | undefined,
+  avoid: Set<number>,
+): Promise<DesktopState> {
   const { o, L } = rt;
   const s = await allocate(rt, spec, avoid);
   const j = jailFor(rt, s);
@@ -77,9 +96,32 @@ export async function startDesktop(rt: Runtime, spec: DesktopSpec, signal: Abort
     // RFB on a unix socket only (-rfbport -1: no TCP listener at all), reachable by root alone. No
     // blacklist: only the agent can connect, and a blacklist keyed by the socket would let anything
     // that reaches it lock the agent out of this desktop.
-    const xvnc = [bins.Xvnc, `:${s.display}`, '-rfbport', '-1', '-rfbunixpath', inside(j).vncSocket, '-rfbunixmode', '0600',
-      '-UseBlacklist=0', '-nolisten', 'tcp', '-SecurityTypes', 'VncAuth', '-PasswordFile', inside(j).vncPasswd,
-      '-auth', inside(j).xauthority, '-AlwaysShared', '-geometry', `${w}x${h}`, '-depth', '24', '-desktop', 'Deskport'];
+    const xvnc = [
+      bins.Xvnc,
+      `:${s.display}`,
+      '-rfbport',
+      '-1',
+      '-rfbunixpath',
+      inside(j).vncSocket,
+      '-rfbunixmode',
+      '0600',
+      '-UseBlacklist=0',
+      '-nolisten',
+      'tcp',
+      '-SecurityTypes',
+      'VncAuth',
+      '-PasswordFile',
+      inside(j).vncPasswd,
+      '-auth',
+      inside(j).xauthority,
+      '-AlwaysShared',
+      '-geometry',
+      `${w}x${h}`,
+      '-depth',
+      '24',
+      '-desktop',
+      'Deskport',
+    ];
     const server = await spawnDetached(j, command(j, 'server', xvnc), desktopEnv(j, false), L.logFile(s.desktopId, 'xvnc'));
     let exited: string | null = null;
     server.once('exit', (code, sig) => (exited = `Xvnc exited (${code ?? sig}) before answering`));
@@ -98,14 +140,22 @@ export async function startDesktop(rt: Runtime, spec: DesktopSpec, signal: Abort
     }
     if (!s.xvnc) throw new Error(`desktop ${s.desktopId}: Xvnc answered but its process was not found`);
     const env = desktopEnv(j, true);
-    const bg = await runOnce(j, command(j, 'oneshot', [bins.xsetroot, '-solid', '#2d3b4e']), env, 5_000).catch((e: Error) => ({ code: -1, stderr: e.message }));
+    const bg = await runOnce(j, command(j, 'oneshot', [bins.xsetroot, '-solid', '#2d3b4e']), env, 5_000).catch((e: Error) => ({
+      code: -1,
+      stderr: e.message,
+    }));
     if (bg.code !== 0) o.log.warn({ desktopId: s.desktopId, stderr: bg.stderr }, 'xsetroot failed; the background stays black');
     // openbox starts the terminal once it manages the screen. Started side by side, xterm's first map
     // request raced openbox's start-up and was lost in 4 of 6 runs (no window, no shell).
     const cols = Math.max(40, Math.min(100, Math.floor((w - 80) / 10))); // ~10x20 px cells at -fs 10
     const rows = Math.max(10, Math.min(30, Math.floor((h - 120) / 20)));
     const term = `${bins.xterm} -geometry ${cols}x${rows}+40+40 -fa Monospace -fs 10 -title Terminal`;
-    const session = await spawnDetached(j, command(j, 'session', [bins.openbox, '--startup', term]), env, L.logFile(s.desktopId, 'session'));
+    const session = await spawnDetached(
+      j,
+      command(j, 'session', [bins.openbox, '--startup', term]),
+      env,
+      L.logFile(s.desktopId, 'session'),
+    );
     s.spawned.push(await record(session.pid));
     signal?.throwIfAborted(); // the caller gave up: do not hand back a desktop nobody will use
     s.startedAt = Date.now();
@@ -113,7 +163,9 @@ export async function startDesktop(rt: Runtime, spec: DesktopSpec, signal: Abort
     return s;
   } catch (err) {
     // Nothing worth a graceful stop yet: a short grace keeps a failed create quick.
-    await teardown(rt, s, 200).catch((e: Error) => o.log.error({ desktopId: s.desktopId, err: e.message }, 'cleanup after a failed create failed'));
+    await teardown(rt, s, 200).catch((e: Error) =>
+      o.log.error({ desktopId: s.desktopId, err: e.message }, 'cleanup after a failed create failed'),
+    );
     throw err;
   }
 }

@@ -17,11 +17,19 @@ export interface AgentChildOptions {
 
 const o = JSON.parse(process.env.BENCH_AGENT ?? '{}') as AgentChildOptions;
 const agent = startAgent({
-  gatewayUrl: o.gatewayUrl, enrollToken: o.enrollToken, stateDir: o.stateDir, name: 'bench-agent',
-  drivers: [createBenchDriver({ vncPort: o.vncPort, noDelay: o.noDelay ?? false })], capacity: { desktops: o.capacity }, log: createLogger({ level: 'warn' }),
+  gatewayUrl: o.gatewayUrl,
+  enrollToken: o.enrollToken,
+  stateDir: o.stateDir,
+  name: 'bench-agent',
+  drivers: [createBenchDriver({ vncPort: o.vncPort, noDelay: o.noDelay ?? false })],
+  capacity: { desktops: o.capacity },
+  log: createLogger({ level: 'warn' }),
 });
 const { hostId } = await agent.ready;
-serveParent(async (m) => {
-  throw new Error(`unknown request ${String(m.type)}`);
-}, () => agent.stop());
+serveParent(
+  async (m) => {
+    throw new Error(`unknown request ${String(m.type)}`);
+  },
+  () => agent.stop(),
+);
 process.send?.({ type: 'ready', hostId });

@@ -7,7 +7,11 @@ import { connect, type Socket } from 'node:net';
 import type { DesktopDriver, DesktopHandle } from '../../agents/driver.ts';
 import { PREAMBLE_TAG } from './wire.ts';
 
-export function createBenchDriver(o: { vncPort: number; host?: string; /** Experiment: TCP_NODELAY on the desktop socket (the real drivers leave Nagle on). */ noDelay?: boolean }): DesktopDriver {
+export function createBenchDriver(o: {
+  vncPort: number;
+  host?: string;
+  /** Experiment: TCP_NODELAY on the desktop socket (the real drivers leave Nagle on). */ noDelay?: boolean;
+}): DesktopDriver {
   const desktops = new Map<string, DesktopHandle & { secret: string }>();
   return {
     name: 'process', // the default pool's driver: the pool and placement code paths stay the real ones

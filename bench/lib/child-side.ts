@@ -32,7 +32,14 @@ function collect(): NodeJS.MemoryUsage {
 /** For a child script: replies to parent requests with `handler`, and exits cleanly on SIGTERM. */
 export function serveParent(handler: (msg: Record<string, unknown>) => Promise<unknown>, onStop: () => Promise<void>): void {
   process.on('message', (m: Record<string, unknown> & { id: number }) => {
-    const builtin = m.type === 'mem' ? Promise.resolve(process.memoryUsage()) : m.type === 'gc' ? Promise.resolve(collect()) : m.type === 'loop' ? Promise.resolve(loopDelay()) : null;
+    const builtin =
+      m.type === 'mem'
+        ? Promise.resolve(process.memoryUsage())
+        : m.type === 'gc'
+          ? Promise.resolve(collect())
+          : m.type === 'loop'
+            ? Promise.resolve(loopDelay())
+            : null;
     (builtin ?? handler(m)).then(
       (result) => process.send?.({ re: m.id, ok: true, result }),
       (err: Error) => process.send?.({ re: m.id, ok: false, error: err.message }),

@@ -49,8 +49,18 @@ export interface ForkOptions {
 export function forkChild<Ready = Record<string, unknown>>(script: string, o: ForkOptions): Child<Ready> {
   mkdirSync(dirname(o.logFile), { recursive: true });
   const fd = openSync(o.logFile, 'a');
-  const execArgv = ['--import', 'tsx', ...(o.exposeGc ? ['--expose-gc'] : []), ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [])];
-  const proc = fork(join(BENCH_DIR, 'lib', script), o.args ?? [], { execArgv, env: { ...process.env, ...o.env }, stdio: ['ignore', fd, fd, 'ipc'], cwd: REPO_DIR });
+  const execArgv = [
+    '--import',
+    'tsx',
+    ...(o.exposeGc ? ['--expose-gc'] : []),
+    ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : []),
+  ];
+  const proc = fork(join(BENCH_DIR, 'lib', script), o.args ?? [], {
+    execArgv,
+    env: { ...process.env, ...o.env },
+    stdio: ['ignore', fd, fd, 'ipc'],
+    cwd: REPO_DIR,
+  });
   closeSync(fd);
   remember(proc, script);
   let seq = 0;

@@ -35,10 +35,17 @@ function place(url: string, line: number): string {
 
 /** Module loading and compilation at start-up: real, but not what a hot-spot list is for. */
 function startup(name: string, where: string): boolean {
-  return /^node:internal\/(modules|bootstrap|deps\/cjs-module-lexer)/.test(where) || where.includes('node_modules/tsx/') || name === 'compileFunction';
+  return (
+    /^node:internal\/(modules|bootstrap|deps\/cjs-module-lexer)/.test(where) ||
+    where.includes('node_modules/tsx/') ||
+    name === 'compileFunction'
+  );
 }
 
-export function summariseProfile(file: string, top = 25): { totalMs: number; idlePct: number; startupMs: number; functions: HotSpot[]; files: HotSpot[] } {
+export function summariseProfile(
+  file: string,
+  top = 25,
+): { totalMs: number; idlePct: number; startupMs: number; functions: HotSpot[]; files: HotSpot[] } {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
@@ -71,8 +78,17 @@ export function summariseProfile(file: string, top = 25): { totalMs: number; idl
   }
   const busyMs = (totalUs - idleUs - startupUs) / 1000;
   const rank = (m: Map<string, HotSpot>) =>
-    [...m.values()].map((h) => ({ ...h, selfMs: Math.round(h.selfMs), selfPct: Math.round((1000 * h.selfMs) / busyMs) / 10 })).sort((a, b) => b.selfMs - a.selfMs).slice(0, top);
-  return { totalMs: Math.round(totalUs / 1000), idlePct: Math.round((1000 * idleUs) / totalUs) / 10, startupMs: Math.round(startupUs / 1000), functions: rank(fns), files: rank(files) };
+    [...m.values()]
+      .map((h) => ({ ...h, selfMs: Math.round(h.selfMs), selfPct: Math.round((1000 * h.selfMs) / busyMs) / 10 }))
+      .sort((a, b) => b.selfMs - a.selfMs)
+      .slice(0, top);
+  return {
+    totalMs: Math.round(totalUs / 1000),
+    idlePct: Math.round((1000 * idleUs) / totalUs) / 10,
+    startupMs: Math.round(startupUs / 1000),
+    functions: rank(fns),
+    files: rank(files),
+  };
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/bench\//, 'bench/'))) {
@@ -83,7 +99,9 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/be
   }
   const i = process.argv.indexOf('--top');
   const s = summariseProfile(file, i > 0 ? Number(process.argv[i + 1]) : 25);
-  console.log(`total ${s.totalMs} ms, idle ${s.idlePct}%, module loading ${s.startupMs} ms left out  (percentages below are of the remaining busy time)`);
+  console.log(
+    `total ${s.totalMs} ms, idle ${s.idlePct}%, module loading ${s.startupMs} ms left out  (percentages below are of the remaining busy time)`,
+  );
   for (const f of s.functions) console.log(`${String(f.selfPct).padStart(5)}%  ${String(f.selfMs).padStart(6)} ms  ${f.name}  ${f.where}`);
   console.log('\nby file:');
   for (const f of s.files) console.log(`${String(f.selfPct).padStart(5)}%  ${String(f.selfMs).padStart(6)} ms  ${f.where}`);

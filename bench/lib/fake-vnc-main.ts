@@ -3,8 +3,11 @@ import { serveParent } from './child-side.ts';
 import { startFakeVnc } from './fake-vnc.ts';
 
 const vnc = await startFakeVnc();
-serveParent(async (m) => {
-  if (m.type === 'stats') return vnc.stats();
-  throw new Error(`unknown request ${String(m.type)}`);
-}, () => vnc.close());
+serveParent(
+  async (m) => {
+    if (m.type === 'stats') return vnc.stats();
+    throw new Error(`unknown request ${String(m.type)}`);
+  },
+  () => vnc.close(),
+);
 process.send?.({ type: 'ready', plainPort: vnc.plainPort, driverPort: vnc.driverPort });

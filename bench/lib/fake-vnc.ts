@@ -59,7 +59,16 @@ function filler(n: number): Buffer {
 
 export async function startFakeVnc(o: { host?: string } = {}): Promise<FakeVnc> {
   const host = o.host ?? '127.0.0.1';
-  const stats: FakeVncStats = { connections: 0, open: 0, handshakeFailures: 0, updatesSent: 0, updatesSkipped: 0, bytesSent: 0, clientMessages: 0, bulkBytes: 0 };
+  const stats: FakeVncStats = {
+    connections: 0,
+    open: 0,
+    handshakeFailures: 0,
+    updatesSent: 0,
+    updatesSkipped: 0,
+    bytesSent: 0,
+    clientMessages: 0,
+    bulkBytes: 0,
+  };
   const steady = new Set<Steady>();
   const sockets = new Set<Socket>();
 
@@ -130,7 +139,16 @@ export async function startFakeVnc(o: { host?: string } = {}): Promise<FakeVnc> 
         const periodUs = 1e6 / ups;
         // Start at a random phase: desktops are not synchronised with each other.
         const start = nowUs() + Math.random() * periodUs;
-        steady.add({ socket, header: updateHeader(payload), rest: filler(payload - 8), periodUs, nextUs: start, endUs: start + p.readUInt32BE(7) * 1000, sent: 0, skipped: 0 });
+        steady.add({
+          socket,
+          header: updateHeader(payload),
+          rest: filler(payload - 8),
+          periodUs,
+          nextUs: start,
+          endUs: start + p.readUInt32BE(7) * 1000,
+          sent: 0,
+          skipped: 0,
+        });
         return;
       }
     }
@@ -229,10 +247,11 @@ export async function startFakeVnc(o: { host?: string } = {}): Promise<FakeVnc> 
     };
     socket.on('data', onPre);
   });
-  const listen = (s: Server) => new Promise<number>((resolve, reject) => {
-    s.once('error', reject);
-    s.listen(0, host, () => resolve((s.address() as { port: number }).port));
-  });
+  const listen = (s: Server) =>
+    new Promise<number>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(0, host, () => resolve((s.address() as { port: number }).port));
+    });
   const plainPort = await listen(plain);
   const driverPort = await listen(driver);
   return {

@@ -37,11 +37,14 @@ export interface GatewayReady {
 
 const o = JSON.parse(process.env.BENCH_GATEWAY ?? '{}') as GatewayChildOptions;
 try {
-  const config = loadConfig({ listen: '127.0.0.1:0', dataDir: o.dataDir }, {
-    DESKPORT_ADMIN_PASSWORD: o.adminPassword,
-    DESKPORT_LOCAL_CAPACITY: String(o.localCapacity ?? 8),
-    DESKPORT_LOG_LEVEL: o.logLevel ?? 'info',
-  });
+  const config = loadConfig(
+    { listen: '127.0.0.1:0', dataDir: o.dataDir },
+    {
+      DESKPORT_ADMIN_PASSWORD: o.adminPassword,
+      DESKPORT_LOCAL_CAPACITY: String(o.localCapacity ?? 8),
+      DESKPORT_LOG_LEVEL: o.logLevel ?? 'info',
+    },
+  );
   const log = createLogger({ level: config.logLevel });
   const embedded = o.agent === 'embedded';
   const driver = embedded ? createBenchDriver({ vncPort: o.vncPort, noDelay: o.noDelay ?? false }) : undefined;
@@ -53,9 +56,26 @@ try {
   const tokens: string[] = [];
   for (let i = 1; i <= (o.users ?? 0); i++) {
     const id = newId('u');
-    await store.createUser({ id, username: `bench${String(i).padStart(4, '0')}`, displayName: `Bench user ${i}`, roles: ['user'], groups: [], disabled: false, passwordHash: null, createdAt: now });
+    await store.createUser({
+      id,
+      username: `bench${String(i).padStart(4, '0')}`,
+      displayName: `Bench user ${i}`,
+      roles: ['user'],
+      groups: [],
+      disabled: false,
+      passwordHash: null,
+      createdAt: now,
+    });
     const token = `dpt_${secretToken()}`;
-    await store.createApiToken({ id: randomUUID(), userId: id, name: 'bench', hash: sha256(token), createdAt: now, expiresAt: null, lastUsedAt: null });
+    await store.createApiToken({
+      id: randomUUID(),
+      userId: id,
+      name: 'bench',
+      hash: sha256(token),
+      createdAt: now,
+      expiresAt: null,
+      lastUsedAt: null,
+    });
     tokens.push(token);
   }
   let enrollToken: string | undefined;
@@ -67,14 +87,22 @@ try {
 
   if (embedded) {
     const deadline = Date.now() + 20_000;
-    while (!(await fetch(`${gw.url}/readyz`).then((r) => r.ok, () => false))) {
+    while (
+      !(await fetch(`${gw.url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
       if (Date.now() > deadline) throw new Error('gateway not ready');
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-  serveParent(async (m) => {
-    throw new Error(`unknown request ${String(m.type)}`);
-  }, () => gw.stop());
+  serveParent(
+    async (m) => {
+      throw new Error(`unknown request ${String(m.type)}`);
+    },
+    () => gw.stop(),
+  );
   const ready: GatewayReady = { type: 'ready', url: gw.url, tokens, ...(enrollToken ? { enrollToken } : {}) };
   process.send?.(ready);
 } catch (err) {

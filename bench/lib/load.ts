@@ -97,15 +97,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   let sent = 0;
   let skipped = 0;
   let ended = 0;
-  await Promise.race([
-    Promise.all(ends.map((e) => e.then((r) => ((sent += r.sent), (skipped += r.skipped), ended++)))),
-    sleep(5_000),
-  ]);
+  await Promise.race([Promise.all(ends.map((e) => e.then((r) => ((sent += r.sent), (skipped += r.skipped), ended++)))), sleep(5_000)]);
   for (const v of o.viewers) v.onUpdate = null;
 
   const idx = [...Array(n).keys()].filter(measured);
   const perViewer = idx.map((i) => bytes[i]! / KiB / windowS);
-  const targetKiBps = (o.payload + 16) * o.ups / KiB;
+  const targetKiBps = ((o.payload + 16) * o.ups) / KiB;
   const total = perViewer.reduce((s, x) => s + x, 0);
   return {
     viewers: n,
@@ -128,7 +125,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 }
 
 /** Connects `count` viewers with at most `parallel` handshakes in flight. */
-export async function connectAll(count: number, target: (i: number) => Promise<Parameters<typeof BenchViewer.connect>[0]>, parallel = 20): Promise<BenchViewer[]> {
+export async function connectAll(
+  count: number,
+  target: (i: number) => Promise<Parameters<typeof BenchViewer.connect>[0]>,
+  parallel = 20,
+): Promise<BenchViewer[]> {
   const out: BenchViewer[] = new Array(count);
   let next = 0;
   const worker = async () => {

@@ -16,7 +16,9 @@ for (;;) {
   const m = w.stop();
   const quiet = m.othersPct <= max;
   if (quiet || Date.now() >= deadline) {
-    console.log(`quiet: other processes use ${fmt(m.othersPct)} % of one core${quiet ? '' : ` (above ${max} %: figures below may be disturbed)`}`);
+    console.log(
+      `quiet: other processes use ${fmt(m.othersPct)} % of one core${quiet ? '' : ` (above ${max} %: figures below may be disturbed)`}`,
+    );
     break;
   }
   console.log(`quiet: other processes use ${fmt(m.othersPct)} % of one core; waiting`);

@@ -78,7 +78,15 @@ export interface ResultFile<T> {
 export function writeResult<T>(name: string, startedAt: Date, options: Record<string, unknown>, notes: string[], data: T): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${name}.json`);
-  const r: ResultFile<T> = { name, startedAt: startedAt.toISOString(), seconds: Math.round((Date.now() - startedAt.getTime()) / 100) / 10, machine: machine(), options, notes, data };
+  const r: ResultFile<T> = {
+    name,
+    startedAt: startedAt.toISOString(),
+    seconds: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
+    machine: machine(),
+    options,
+    notes,
+    data,
+  };
   writeFileSync(file, JSON.stringify(r, null, 2) + '\n');
   return file;
 }

@@ -8,10 +8,7 @@ import { noneHandshake, tcp, ws, type Transport } from './rfb-transport.ts';
 import { nowUs } from './stats.ts';
 import { Cmd, FENCE, FBU, pingFence, PLAIN_PASSWORD, rateFence, streamFence } from './wire.ts';
 
-export type Target =
-  | { kind: 'tcp'; port: number }
-  | { kind: 'websockify'; url: string }
-  | { kind: 'deskport'; url: string };
+export type Target = { kind: 'tcp'; port: number } | { kind: 'websockify'; url: string } | { kind: 'deskport'; url: string };
 
 export class BenchViewer {
   /** Server bytes received after the handshake. */

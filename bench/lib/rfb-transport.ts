@@ -34,7 +34,14 @@ export function tcp(port: number): Promise<Transport> {
     s.once('connect', () => {
       s.off('error', reject);
       s.on('error', () => undefined);
-      resolve({ send: (b) => void s.write(b), onData: early((cb) => void s.on('data', cb)), pause: () => void s.pause(), resume: () => void s.resume(), close: () => s.destroy(), closed });
+      resolve({
+        send: (b) => void s.write(b),
+        onData: early((cb) => void s.on('data', cb)),
+        pause: () => void s.pause(),
+        resume: () => void s.resume(),
+        close: () => s.destroy(),
+        closed,
+      });
     });
   });
 }

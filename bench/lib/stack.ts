@@ -48,7 +48,16 @@ export interface DeskportChild {
 }
 
 export async function startDeskport(o: {
-  run: RunDir; vncPort: number; agent: 'embedded' | 'separate' | 'none'; users?: number; dataDir?: string; capacity?: number; name?: string; cpuProfDir?: string; logLevel?: string; noDelay?: boolean;
+  run: RunDir;
+  vncPort: number;
+  agent: 'embedded' | 'separate' | 'none';
+  users?: number;
+  dataDir?: string;
+  capacity?: number;
+  name?: string;
+  cpuProfDir?: string;
+  logLevel?: string;
+  noDelay?: boolean;
 }): Promise<DeskportChild> {
   const name = o.name ?? `gateway-${o.agent}`;
   const dataDir = o.dataDir ?? join(o.run.dir, name);
@@ -56,7 +65,18 @@ export async function startDeskport(o: {
     logFile: join(o.run.logs, `${name}.log`),
     exposeGc: true,
     ...(o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}),
-    env: { BENCH_GATEWAY: JSON.stringify({ dataDir, agent: o.agent, vncPort: o.vncPort, adminPassword: ADMIN_PASSWORD, users: o.users ?? 0, localCapacity: o.capacity ?? 8, logLevel: o.logLevel ?? 'info', noDelay: o.noDelay ?? false }) },
+    env: {
+      BENCH_GATEWAY: JSON.stringify({
+        dataDir,
+        agent: o.agent,
+        vncPort: o.vncPort,
+        adminPassword: ADMIN_PASSWORD,
+        users: o.users ?? 0,
+        localCapacity: o.capacity ?? 8,
+        logLevel: o.logLevel ?? 'info',
+        noDelay: o.noDelay ?? false,
+      }),
+    },
   });
   const g = await gateway.ready;
   let agent: Child | undefined;
@@ -65,12 +85,25 @@ export async function startDeskport(o: {
       logFile: join(o.run.logs, `${name}-agent.log`),
       exposeGc: true,
       ...(o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}),
-      env: { BENCH_AGENT: JSON.stringify({ gatewayUrl: g.url, enrollToken: g.enrollToken, stateDir: join(dataDir, 'remote-agent'), vncPort: o.vncPort, capacity: o.capacity ?? 8, noDelay: o.noDelay ?? false }) },
+      env: {
+        BENCH_AGENT: JSON.stringify({
+          gatewayUrl: g.url,
+          enrollToken: g.enrollToken,
+          stateDir: join(dataDir, 'remote-agent'),
+          vncPort: o.vncPort,
+          capacity: o.capacity ?? 8,
+          noDelay: o.noDelay ?? false,
+        }),
+      },
     });
     await agent.ready;
   }
   return {
-    url: g.url, tokens: g.tokens, gateway, ...(agent ? { agent, agentPid: agent.pid } : {}), gatewayPid: gateway.pid,
+    url: g.url,
+    tokens: g.tokens,
+    gateway,
+    ...(agent ? { agent, agentPid: agent.pid } : {}),
+    gatewayPid: gateway.pid,
     async stop() {
       if (agent) await agent.stop();
       await gateway.stop();
@@ -102,7 +135,10 @@ export async function startWebsockify(run: RunDir, targetPort: number): Promise<
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (p.exitCode !== null) throw new Error(`websockify exited (${p.exitCode}); see ${run.logs}/websockify.log`);
-    const ok = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/`).then(
+      () => true,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) throw new Error('websockify did not listen in time');
     await sleep(100);
@@ -118,7 +154,11 @@ export interface Api {
 export function bearer(url: string, token: string): Api {
   return {
     async call(method, path, body) {
-      const r = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, origin: url, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      const r = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, origin: url, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
       const text = await r.text();
       return { status: r.status, body: text ? (JSON.parse(text) as unknown) : null };
     },
@@ -126,12 +166,20 @@ export function bearer(url: string, token: string): Api {
 }
 
 export async function signInAdmin(url: string): Promise<Api> {
-  const r = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
+  const r = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: url },
+    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+  });
   if (r.status !== 200) throw new Error(`admin sign-in failed: ${r.status}`);
   const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0]!;
   return {
     async call(method, path, body) {
-      const res = await fetch(`${url}${path}`, { method, headers: { cookie, origin: url, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: { cookie, origin: url, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
       const text = await res.text();
       return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
     },

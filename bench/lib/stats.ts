@@ -74,7 +74,10 @@ export function summarize(values: ArrayLike<number>): Summary {
 }
 
 export function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 0.5);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 /** A fixed number of significant-looking digits: 1234 → "1234", 12.345 → "12.3", 0.01234 → "0.0123". */

@@ -75,7 +75,8 @@ export function pointerEvent(x: number, y: number, mask = 0): Buffer {
 /** The header of one FramebufferUpdate with one raw rectangle of `payload` bytes (32 bpp). */
 export function updateHeader(payload: number): Buffer {
   const pixels = payload / 4;
-  if (!Number.isInteger(pixels) || (pixels > 4096 && pixels % 4096 !== 0)) throw new RangeError(`update payload ${payload} must be 4·n bytes, n ≤ 4096 or a multiple of 4096`);
+  if (!Number.isInteger(pixels) || (pixels > 4096 && pixels % 4096 !== 0))
+    throw new RangeError(`update payload ${payload} must be 4·n bytes, n ≤ 4096 or a multiple of 4096`);
   const w = Math.min(pixels, 4096);
   const h = pixels / w;
   const b = Buffer.alloc(UPDATE_HEADER);

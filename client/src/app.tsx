@@ -27,7 +27,12 @@ import { currentPath, navigate, paths, useRoute, type Route } from './modules/ro
 
 // `unchecked`: opened on the sign-in page, so nobody asked yet (a 401 there would only be noise);
 // leaving that page without signing in asks then.
-type Auth = { status: 'unchecked' } | { status: 'loading' } | { status: 'signedOut' } | { status: 'signedIn'; me: Me } | { status: 'unreachable'; message: string };
+type Auth =
+  | { status: 'unchecked' }
+  | { status: 'loading' }
+  | { status: 'signedOut' }
+  | { status: 'signedIn'; me: Me }
+  | { status: 'unreachable'; message: string };
 
 function goToSignIn(): void {
   if (location.pathname !== '/signin') navigate(paths.signin(currentPath()), { replace: true });
@@ -81,7 +86,8 @@ export function App() {
     setAuth({ status: 'loading' });
     fetchMe().then(
       (me) => setAuth({ status: 'signedIn', me }),
-      (e: unknown) => setAuth(isApiError(e) && e.status === 401 ? { status: 'signedOut' } : { status: 'unreachable', message: errorMessage(e) }),
+      (e: unknown) =>
+        setAuth(isApiError(e) && e.status === 401 ? { status: 'signedOut' } : { status: 'unreachable', message: errorMessage(e) }),
     );
   };
 

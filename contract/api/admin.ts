@@ -12,9 +12,17 @@ export type Placement = (typeof PLACEMENTS)[number];
 const DAY_S = 86400;
 /** Ranges of the pool fields: the gateway refuses outside them, the pool form checks the same. */
 export const POOL_LIMITS = {
-  nameMax: 100, descriptionMax: 500, imageMax: 256, cpuMax: 256, memoryMb: { min: 64, max: 1 << 22 },
-  minWarm: { min: 0, max: 1000 }, maxDesktops: { min: 1, max: 100_000 }, maxPerUser: { min: 1, max: 100 },
-  idleTimeoutS: { min: 0, max: 30 * DAY_S }, graceS: { min: 0, max: 30 * DAY_S }, maxLifetimeS: { min: 0, max: 365 * DAY_S },
+  nameMax: 100,
+  descriptionMax: 500,
+  imageMax: 256,
+  cpuMax: 256,
+  memoryMb: { min: 64, max: 1 << 22 },
+  minWarm: { min: 0, max: 1000 },
+  maxDesktops: { min: 1, max: 100_000 },
+  maxPerUser: { min: 1, max: 100 },
+  idleTimeoutS: { min: 0, max: 30 * DAY_S },
+  graceS: { min: 0, max: 30 * DAY_S },
+  maxLifetimeS: { min: 0, max: 365 * DAY_S },
   groupsMax: 100,
 } as const;
 const L = POOL_LIMITS;
@@ -45,13 +53,32 @@ export type PoolInput = z.infer<typeof PoolFields>;
 
 /** What a new pool gets for each field the request leaves out. */
 export const POOL_DEFAULTS = {
-  description: '', image: null, cpu: null, memoryMb: null, minWarm: 0, maxDesktops: 50, maxPerUser: 3, idleTimeoutS: 3600, graceS: 600,
-  maxLifetimeS: 12 * 3600, persistence: 'pooled', placement: 'breadth', groups: [], shadowWithoutConsent: false,
+  description: '',
+  image: null,
+  cpu: null,
+  memoryMb: null,
+  minWarm: 0,
+  maxDesktops: 50,
+  maxPerUser: 3,
+  idleTimeoutS: 3600,
+  graceS: 600,
+  maxLifetimeS: 12 * 3600,
+  persistence: 'pooled',
+  placement: 'breadth',
+  groups: [],
+  shadowWithoutConsent: false,
 } as const satisfies Omit<PoolInput, 'name' | 'driver' | 'protocol'>;
 
 const { name, driver, protocol, ...defaulted } = PoolFields.shape;
 /** POST /admin/pools: name, driver and protocol; the rest falls back to POOL_DEFAULTS. */
-export const PoolCreate = z.strictObject({ name, driver, protocol, ...Object.fromEntries(Object.entries(defaulted).map(([k, v]) => [k, z.optional(v)])) as { [K in keyof typeof defaulted]: z.ZodMiniOptional<(typeof defaulted)[K]> } });
+export const PoolCreate = z.strictObject({
+  name,
+  driver,
+  protocol,
+  ...(Object.fromEntries(Object.entries(defaulted).map(([k, v]) => [k, z.optional(v)])) as {
+    [K in keyof typeof defaulted]: z.ZodMiniOptional<(typeof defaulted)[K]>;
+  }),
+});
 export type PoolCreate = z.infer<typeof PoolCreate>;
 /** PATCH /admin/pools/:id: any subset of the fields. */
 export const PoolPatch = z.partial(PoolFields);
@@ -107,7 +134,10 @@ export type AdminSession = z.infer<typeof AdminSession>;
 /** GET /admin/sessions: `state` is a comma-separated list of session states. */
 export const AdminSessionQuery = z.object({
   state: z.pipe(
-    z.pipe(z.optional(z.string().check(z.maxLength(100))), z.transform((s) => (s ? s.split(',') : undefined))),
+    z.pipe(
+      z.optional(z.string().check(z.maxLength(100))),
+      z.transform((s) => (s ? s.split(',') : undefined)),
+    ),
     z.optional(z.array(z.enum(SESSION_STATES))),
   ),
   userId: z.optional(Id),
@@ -159,26 +189,128 @@ export type MetricsHistory = z.infer<typeof MetricsHistory>;
 
 const FORBIDDEN = { 403: ['forbidden', 'mfa_enrollment_required'] } as const;
 const hostAction = (verb: HostAction, summary: string): RouteDoc => ({
-  method: 'post', path: `/admin/hosts/:id/${verb}`, summary, audience: 'admin', ok: { status: 200, schema: HostView },
-  description: 'Host states move by the host lifecycle (server/broker/lifecycles.ts): drain and cordon need a host that is not offline; uncordon brings a draining or cordoned host back (online when its agent is connected, else unreachable).',
+  method: 'post',
+  path: `/admin/hosts/:id/${verb}`,
+  summary,
+  audience: 'admin',
+  ok: { status: 200, schema: HostView },
+  description:
+    'Host states move by the host lifecycle (server/broker/lifecycles.ts): drain and cordon need a host that is not offline; uncordon brings a draining or cordoned host back (online when its agent is connected, else unreachable).',
   errors: { ...FORBIDDEN, 404: ['not_found'], 409: ['host_offline', 'illegal_transition'] },
 });
 
 export const ROUTES: readonly RouteDoc[] = [
-  { method: 'get', path: '/openapi.json', summary: 'This API described as OpenAPI 3.1', audience: 'public', ok: { status: 200, contentType: 'application/json' } },
-  { method: 'get', path: '/admin/sessions', summary: 'All sessions, filtered by state, user, pool or host', audience: 'admin', query: AdminSessionQuery, ok: { status: 200, schema: z.array(AdminSession) }, errors: FORBIDDEN },
-  { method: 'delete', path: '/admin/sessions/:id', summary: 'End any session now', audience: 'admin', ok: { status: 204 }, errors: { ...FORBIDDEN, 404: ['not_found'] } },
-  { method: 'get', path: '/admin/pools', summary: 'Every pool with all its fields', audience: 'admin', ok: { status: 200, schema: z.array(Pool) }, errors: FORBIDDEN },
-  { method: 'get', path: '/admin/pools/:id', summary: 'One pool', audience: 'admin', ok: { status: 200, schema: Pool }, errors: { ...FORBIDDEN, 404: ['not_found'] } },
-  { method: 'post', path: '/admin/pools', summary: 'Create a pool', description: 'Fields left out take POOL_DEFAULTS. Entitled groups must exist.', audience: 'admin', body: PoolCreate, ok: { status: 201, schema: Pool }, errors: { ...FORBIDDEN, 409: ['name_taken'] } },
-  { method: 'patch', path: '/admin/pools/:id', summary: 'Change a pool', description: 'People no longer entitled lose their desktops in the pool now.', audience: 'admin', body: PoolPatch, ok: { status: 200, schema: Pool }, errors: { ...FORBIDDEN, 404: ['not_found'], 409: ['name_taken'] } },
-  { method: 'delete', path: '/admin/pools/:id', summary: 'Delete a pool without live sessions', audience: 'admin', ok: { status: 204 }, errors: { ...FORBIDDEN, 404: ['not_found'], 409: ['pool_in_use'] } },
-  { method: 'get', path: '/admin/hosts', summary: 'Every host with its connection and load', audience: 'admin', ok: { status: 200, schema: z.array(HostListItem) }, errors: FORBIDDEN },
-  { method: 'post', path: '/admin/hosts/enrollments', summary: 'A one-time enrollment token for a new host (valid one hour)', audience: 'admin', ok: { status: 201, schema: Enrollment }, errors: FORBIDDEN },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This API described as OpenAPI 3.1',
+    audience: 'public',
+    ok: { status: 200, contentType: 'application/json' },
+  },
+  {
+    method: 'get',
+    path: '/admin/sessions',
+    summary: 'All sessions, filtered by state, user, pool or host',
+    audience: 'admin',
+    query: AdminSessionQuery,
+    ok: { status: 200, schema: z.array(AdminSession) },
+    errors: FORBIDDEN,
+  },
+  {
+    method: 'delete',
+    path: '/admin/sessions/:id',
+    summary: 'End any session now',
+    audience: 'admin',
+    ok: { status: 204 },
+    errors: { ...FORBIDDEN, 404: ['not_found'] },
+  },
+  {
+    method: 'get',
+    path: '/admin/pools',
+    summary: 'Every pool with all its fields',
+    audience: 'admin',
+    ok: { status: 200, schema: z.array(Pool) },
+    errors: FORBIDDEN,
+  },
+  {
+    method: 'get',
+    path: '/admin/pools/:id',
+    summary: 'One pool',
+    audience: 'admin',
+    ok: { status: 200, schema: Pool },
+    errors: { ...FORBIDDEN, 404: ['not_found'] },
+  },
+  {
+    method: 'post',
+    path: '/admin/pools',
+    summary: 'Create a pool',
+    description: 'Fields left out take POOL_DEFAULTS. Entitled groups must exist.',
+    audience: 'admin',
+    body: PoolCreate,
+    ok: { status: 201, schema: Pool },
+    errors: { ...FORBIDDEN, 409: ['name_taken'] },
+  },
+  {
+    method: 'patch',
+    path: '/admin/pools/:id',
+    summary: 'Change a pool',
+    description: 'People no longer entitled lose their desktops in the pool now.',
+    audience: 'admin',
+    body: PoolPatch,
+    ok: { status: 200, schema: Pool },
+    errors: { ...FORBIDDEN, 404: ['not_found'], 409: ['name_taken'] },
+  },
+  {
+    method: 'delete',
+    path: '/admin/pools/:id',
+    summary: 'Delete a pool without live sessions',
+    audience: 'admin',
+    ok: { status: 204 },
+    errors: { ...FORBIDDEN, 404: ['not_found'], 409: ['pool_in_use'] },
+  },
+  {
+    method: 'get',
+    path: '/admin/hosts',
+    summary: 'Every host with its connection and load',
+    audience: 'admin',
+    ok: { status: 200, schema: z.array(HostListItem) },
+    errors: FORBIDDEN,
+  },
+  {
+    method: 'post',
+    path: '/admin/hosts/enrollments',
+    summary: 'A one-time enrollment token for a new host (valid one hour)',
+    audience: 'admin',
+    ok: { status: 201, schema: Enrollment },
+    errors: FORBIDDEN,
+  },
   hostAction('drain', 'Drain a host: no new desktops; warm spares leave'),
   hostAction('cordon', 'Cordon a host: no new desktops'),
   hostAction('uncordon', 'Bring a drained or cordoned host back into service'),
-  { method: 'delete', path: '/admin/hosts/:id', summary: 'Remove a host without desktops and cut its agent off', audience: 'admin', ok: { status: 204 }, errors: { ...FORBIDDEN, 404: ['not_found'], 409: ['host_in_use'] } },
-  { method: 'get', path: '/admin/audit', summary: 'The audit log, newest first, as JSON or CSV', audience: 'admin', query: AuditQuery, ok: { status: 200, schema: z.array(AuditEvent) }, description: `With format=csv: text/csv with the header ${AUDIT_CSV_HEADER.join(',')}.`, errors: FORBIDDEN },
-  { method: 'get', path: '/admin/metrics/history', summary: 'The last hour of gateway metrics and the live counts now', audience: 'admin', ok: { status: 200, schema: MetricsHistory }, errors: FORBIDDEN },
+  {
+    method: 'delete',
+    path: '/admin/hosts/:id',
+    summary: 'Remove a host without desktops and cut its agent off',
+    audience: 'admin',
+    ok: { status: 204 },
+    errors: { ...FORBIDDEN, 404: ['not_found'], 409: ['host_in_use'] },
+  },
+  {
+    method: 'get',
+    path: '/admin/audit',
+    summary: 'The audit log, newest first, as JSON or CSV',
+    audience: 'admin',
+    query: AuditQuery,
+    ok: { status: 200, schema: z.array(AuditEvent) },
+    description: `With format=csv: text/csv with the header ${AUDIT_CSV_HEADER.join(',')}.`,
+    errors: FORBIDDEN,
+  },
+  {
+    method: 'get',
+    path: '/admin/metrics/history',
+    summary: 'The last hour of gateway metrics and the live counts now',
+    audience: 'admin',
+    ok: { status: 200, schema: MetricsHistory },
+    errors: FORBIDDEN,
+  },
 ];

@@ -105,7 +105,11 @@ export const HelpdeskSessionList = z.array(HelpdeskSession);
 export const PROGRESS_STEPS = ['queued', 'placing', 'creating', 'pulling', 'starting', 'waiting_display', 'ready'] as const;
 export type ProgressStep = (typeof PROGRESS_STEPS)[number];
 /** `event: progress`. Steps are any short name, so that steps added later still show (with their message). */
-export const ProgressEvent = z.object({ step: z.string().check(z.regex(/^[a-z][a-z0-9_.-]{0,47}$/i)), message: z.string(), at: z.number() });
+export const ProgressEvent = z.object({
+  step: z.string().check(z.regex(/^[a-z][a-z0-9_.-]{0,47}$/i)),
+  message: z.string(),
+  at: z.number(),
+});
 export type ProgressEvent = z.infer<typeof ProgressEvent>;
 /** `event: state`: the session changed (first event of every stream, too). */
 export const StateEvent = SessionAnswer;
@@ -119,45 +123,122 @@ const sessionRoute = { errors: { 404: ['not_found'] } } as const;
 const staffOnly = ['forbidden'] as const;
 
 export const ROUTES: readonly RouteDoc[] = [
-  { method: 'get', path: '/pools', summary: 'Pools the signed-in person may launch', audience: 'user', ok: { status: 200, schema: UserPoolList } },
   {
-    method: 'post', path: '/sessions', summary: 'Launch a desktop, or resume the live one in the pool', audience: 'user', body: LaunchBody,
-    description: 'Answers 201 with a new session (it starts in the background: follow /sessions/:id/events), or 200 with the live session the person already has in this pool.',
+    method: 'get',
+    path: '/pools',
+    summary: 'Pools the signed-in person may launch',
+    audience: 'user',
+    ok: { status: 200, schema: UserPoolList },
+  },
+  {
+    method: 'post',
+    path: '/sessions',
+    summary: 'Launch a desktop, or resume the live one in the pool',
+    audience: 'user',
+    body: LaunchBody,
+    description:
+      'Answers 201 with a new session (it starts in the background: follow /sessions/:id/events), or 200 with the live session the person already has in this pool.',
     ok: { status: 201, schema: SessionAnswer },
     errors: { 404: ['not_found'], 409: ['limit_reached', 'pool_full'], 503: ['no_capacity'] },
   },
-  { method: 'get', path: '/sessions', summary: "The signed-in person's sessions, newest first (at most 100)", audience: 'user', ok: { status: 200, schema: SessionList } },
-  { method: 'get', path: '/sessions/:id', summary: 'One session', audience: 'user', ok: { status: 200, schema: SessionAnswer }, ...sessionRoute },
   {
-    method: 'get', path: '/sessions/:id/events', summary: "A session's launch progress, state and shadow changes as server-sent events", audience: 'user',
-    description: 'Events: `state` ({session}, first and on every change), `progress` ({step, message, at}), `shadow` ({shadow}), `error` ({message}, when a newer stream of the same person replaced this one). The stream ends when the session ends or fails.',
+    method: 'get',
+    path: '/sessions',
+    summary: "The signed-in person's sessions, newest first (at most 100)",
+    audience: 'user',
+    ok: { status: 200, schema: SessionList },
+  },
+  {
+    method: 'get',
+    path: '/sessions/:id',
+    summary: 'One session',
+    audience: 'user',
+    ok: { status: 200, schema: SessionAnswer },
+    ...sessionRoute,
+  },
+  {
+    method: 'get',
+    path: '/sessions/:id/events',
+    summary: "A session's launch progress, state and shadow changes as server-sent events",
+    audience: 'user',
+    description:
+      'Events: `state` ({session}, first and on every change), `progress` ({step, message, at}), `shadow` ({shadow}), `error` ({message}, when a newer stream of the same person replaced this one). The stream ends when the session ends or fails.',
     ok: { status: 200, contentType: 'text/event-stream' },
     errors: { 404: ['not_found'], 429: ['too_many_streams'] },
   },
   {
-    method: 'post', path: '/sessions/:id/tickets', summary: 'A one-time display ticket for one of your sessions', audience: 'user', body: TicketBody,
+    method: 'post',
+    path: '/sessions/:id/tickets',
+    summary: 'A one-time display ticket for one of your sessions',
+    audience: 'user',
+    body: TicketBody,
     ok: { status: 201, schema: TicketAnswer },
     errors: { 403: ['forbidden'], 404: ['not_found'], 409: ['session_not_ready'] },
   },
   { method: 'delete', path: '/sessions/:id', summary: 'End one of your sessions', audience: 'user', ok: { status: 204 }, ...sessionRoute },
-  { method: 'get', path: '/helpdesk/sessions', summary: 'Running sessions with names, thumbnails and shadows', audience: 'helpdesk', ok: { status: 200, schema: HelpdeskSessionList }, errors: { 403: staffOnly } },
-  { method: 'get', path: '/helpdesk/sessions/:id/thumbnail', summary: "A small PNG of a running session's screen", audience: 'helpdesk', ok: { status: 200, contentType: 'image/png' }, errors: { 403: staffOnly, 404: ['not_found'] } },
   {
-    method: 'post', path: '/sessions/:id/shadow', summary: "Ask to see (or control) a person's desktop", audience: 'helpdesk', body: ShadowBody,
+    method: 'get',
+    path: '/helpdesk/sessions',
+    summary: 'Running sessions with names, thumbnails and shadows',
+    audience: 'helpdesk',
+    ok: { status: 200, schema: HelpdeskSessionList },
+    errors: { 403: staffOnly },
+  },
+  {
+    method: 'get',
+    path: '/helpdesk/sessions/:id/thumbnail',
+    summary: "A small PNG of a running session's screen",
+    audience: 'helpdesk',
+    ok: { status: 200, contentType: 'image/png' },
+    errors: { 403: staffOnly, 404: ['not_found'] },
+  },
+  {
+    method: 'post',
+    path: '/sessions/:id/shadow',
+    summary: "Ask to see (or control) a person's desktop",
+    audience: 'helpdesk',
+    body: ShadowBody,
     description: 'The owner answers through /shadows/:id/approve or /deny; a pool may let `view` through without asking.',
     ok: { status: 201, schema: ShadowAnswer },
     errors: { 403: staffOnly, 404: ['not_found'], 409: ['session_not_ready', 'own_session', 'too_many_shadows'] },
   },
-  { method: 'get', path: '/sessions/:id/shadows', summary: "A session's pending and approved shadows", audience: 'user', ok: { status: 200, schema: ShadowList }, ...sessionRoute },
-  { method: 'get', path: '/shadows/:id', summary: 'One shadow request (its owner, requester or an admin)', audience: 'user', ok: { status: 200, schema: ShadowAnswer }, errors: { 404: ['not_found'] } },
+  {
+    method: 'get',
+    path: '/sessions/:id/shadows',
+    summary: "A session's pending and approved shadows",
+    audience: 'user',
+    ok: { status: 200, schema: ShadowList },
+    ...sessionRoute,
+  },
+  {
+    method: 'get',
+    path: '/shadows/:id',
+    summary: 'One shadow request (its owner, requester or an admin)',
+    audience: 'user',
+    ok: { status: 200, schema: ShadowAnswer },
+    errors: { 404: ['not_found'] },
+  },
   ...(['approve', 'deny'] as const).map((answer): RouteDoc => ({
-    method: 'post', path: `/shadows/:id/${answer}`, summary: `${answer === 'approve' ? 'Allow' : 'Refuse'} a shadow request (the session's owner)`, audience: 'user',
+    method: 'post',
+    path: `/shadows/:id/${answer}`,
+    summary: `${answer === 'approve' ? 'Allow' : 'Refuse'} a shadow request (the session's owner)`,
+    audience: 'user',
     ok: { status: 200, schema: ShadowAnswer },
     errors: { 403: ['forbidden'], 404: ['not_found'], 409: ['already_answered'] },
   })),
-  { method: 'post', path: '/shadows/:id/end', summary: 'End a shadow (its owner, requester or an admin)', audience: 'user', ok: { status: 200, schema: ShadowAnswer }, errors: { 404: ['not_found'] } },
   {
-    method: 'post', path: '/shadows/:id/tickets', summary: 'A display ticket for an approved shadow, in its mode (the requester)', audience: 'helpdesk',
+    method: 'post',
+    path: '/shadows/:id/end',
+    summary: 'End a shadow (its owner, requester or an admin)',
+    audience: 'user',
+    ok: { status: 200, schema: ShadowAnswer },
+    errors: { 404: ['not_found'] },
+  },
+  {
+    method: 'post',
+    path: '/shadows/:id/tickets',
+    summary: 'A display ticket for an approved shadow, in its mode (the requester)',
+    audience: 'helpdesk',
     ok: { status: 201, schema: TicketAnswer },
     errors: { 403: ['forbidden'], 404: ['not_found'], 409: ['shadow_pending', 'shadow_not_approved'] },
   },

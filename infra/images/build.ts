@@ -47,7 +47,10 @@ export interface BuildResult {
  *  picks up Debian's current ones, a cached image keeps the ones it was built with. */
 export async function recipeHash(): Promise<string> {
   const h = createHash('sha256');
-  for (const name of RECIPE_FILES) h.update(`${name}\0`).update(await readFile(join(recipeDir, name))).update('\0');
+  for (const name of RECIPE_FILES)
+    h.update(`${name}\0`)
+      .update(await readFile(join(recipeDir, name)))
+      .update('\0');
   return h.digest('hex');
 }
 
@@ -60,7 +63,11 @@ export async function buildDesktopImage(o: BuildOptions = {}): Promise<BuildResu
   const hash = await recipeHash();
   const seconds = (): number => Math.round((performance.now() - t0) / 100) / 10;
 
-  const inspect = () => docker.getImage(image).inspect().catch((err: unknown) => (isNotFound(err) ? null : Promise.reject(err)));
+  const inspect = () =>
+    docker
+      .getImage(image)
+      .inspect()
+      .catch((err: unknown) => (isNotFound(err) ? null : Promise.reject(err)));
   const current = await inspect()
     .catch(async (err: unknown) => {
       if (!isUnreachable(err) || socketPath !== DEFAULT_SOCKET) throw err;
@@ -77,7 +84,11 @@ export async function buildDesktopImage(o: BuildOptions = {}): Promise<BuildResu
 
   // The previous image is now untagged; it goes unless a container still uses it.
   const built = await docker.getImage(image).inspect();
-  if (current && current.Id !== built.Id) await docker.getImage(current.Id).remove().catch(() => undefined);
+  if (current && current.Id !== built.Id)
+    await docker
+      .getImage(current.Id)
+      .remove()
+      .catch(() => undefined);
   log.info({ image, hash, seconds: seconds() }, 'desktop image built');
   return { image, hash, cached: false, seconds: seconds() };
 }

@@ -15,7 +15,11 @@ const audit = (deps: AuthDeps, by: Actor, action: string, target: string | null,
   deps.audit.record({ actor: by.user.username, action, target, result: 'ok', ip: by.ip, details });
 
 /** `body` is read once the caller may do this at all, so a token hears 403 whatever it sent. */
-export async function createApiToken(deps: AuthDeps, by: Actor, body: () => { name: string; expiresInDays?: number }): Promise<{ token: string; record: ApiToken }> {
+export async function createApiToken(
+  deps: AuthDeps,
+  by: Actor,
+  body: () => { name: string; expiresInDays?: number },
+): Promise<{ token: string; record: ApiToken }> {
   // A token minting tokens would let one leaked short-lived token become a permanent one.
   if (by.via !== 'cookie') throw forbidden('API tokens can only be created from a signed-in browser session.', 'session_required');
   const { name, expiresInDays } = body();
@@ -36,7 +40,11 @@ export async function revokeApiToken(deps: AuthDeps, by: Actor, id: string): Pro
  * `read` gives the body once the caller may do this at all.
  */
 export async function changeOwnPassword(
-  deps: AuthDeps, throttle: LoginThrottle, by: Actor, read: () => { currentPassword: string; newPassword: string }, origin: SessionOrigin,
+  deps: AuthDeps,
+  throttle: LoginThrottle,
+  by: Actor,
+  read: () => { currentPassword: string; newPassword: string },
+  origin: SessionOrigin,
 ): Promise<IssuedSecret> {
   const { user, ip } = by;
   if (by.via !== 'cookie') throw forbidden('Change your password from a signed-in browser session.', 'session_required');
@@ -47,7 +55,14 @@ export async function changeOwnPassword(
   if (!(await verifyPassword(user.passwordHash, body.currentPassword))) {
     throttle.charge(attempt);
     throttle.failed(attempt);
-    await deps.audit.record({ actor: user.username, action: 'user.password_change', target: user.id, result: 'denied', ip, details: { reason: 'bad_password' } });
+    await deps.audit.record({
+      actor: user.username,
+      action: 'user.password_change',
+      target: user.id,
+      result: 'denied',
+      ip,
+      details: { reason: 'bad_password' },
+    });
     throw new DomainError('forbidden', 'invalid_credentials', 'Your current password is not right.');
   }
   assertPasswordAllowed(body.newPassword, user.username, passwordPolicyOf(deps.config), 'newPassword');
@@ -71,7 +86,11 @@ export async function revokeWebSession(deps: AuthDeps, by: Actor, id: string, cu
  * too: its cookie is scoped to the sign-in path, so it cannot be told apart here) must pass the
  * one-time code again at its next sign-in.
  */
-export async function revokeOtherWebSessions(deps: AuthDeps, by: Actor, currentHash: string | undefined): Promise<{ revoked: number; rememberedBrowsersForgotten: number }> {
+export async function revokeOtherWebSessions(
+  deps: AuthDeps,
+  by: Actor,
+  currentHash: string | undefined,
+): Promise<{ revoked: number; rememberedBrowsersForgotten: number }> {
   if (!currentHash) throw forbidden('Sign out other browsers from a signed-in browser session.', 'session_required');
   const revoked = await deps.store.deleteWebSessionsOfUser(by.user.id, currentHash);
   const forgotten = await deps.store.deleteRememberedBrowsersOfUser(by.user.id);

@@ -33,7 +33,14 @@ export async function ensureAdmin(
     if (await deps.store.getUserByName('admin')) return { created: false };
     throw err;
   }
-  await deps.audit.record({ actor: 'system', action: 'user.create', target: user.id, result: 'ok', ip: null, details: { username: 'admin', roles: ['admin'], bootstrap: true } });
+  await deps.audit.record({
+    actor: 'system',
+    action: 'user.create',
+    target: user.id,
+    result: 'ok',
+    ip: null,
+    details: { username: 'admin', roles: ['admin'], bootstrap: true },
+  });
   deps.log.info({ userId: user.id }, 'created the first admin account');
   return generated === undefined ? { created: true } : { created: true, generatedPassword: generated };
 }

@@ -20,8 +20,15 @@ afterAll(async () => {
 
 function provider(patch: Partial<LdapProviderInput> = {}) {
   return ldapProviderSchema.parse({
-    id: 'test-ldap', name: 'Test directory', url: slapd.url, bindDn: READER_DN, bindPassword: READER_PASSWORD,
-    userBase: `ou=people,${BASE_DN}`, groupBase: `ou=groups,${BASE_DN}`, disabledFilter: '(pwdAccountLockedTime=*)', timeoutMs: 3000,
+    id: 'test-ldap',
+    name: 'Test directory',
+    url: slapd.url,
+    bindDn: READER_DN,
+    bindPassword: READER_PASSWORD,
+    userBase: `ou=people,${BASE_DN}`,
+    groupBase: `ou=groups,${BASE_DN}`,
+    disabledFilter: '(pwdAccountLockedTime=*)',
+    timeoutMs: 3000,
     ...patch,
   });
 }
@@ -32,8 +39,12 @@ describe('signing in with a directory account', () => {
     expect(r).toEqual({
       ok: true,
       identity: {
-        providerId: 'test-ldap', subject: expect.stringMatching(/^[0-9a-f-]{36}$/), username: 'alice',
-        displayName: 'Alice Example', email: 'alice@example.test', groups: ['desk-admins', 'engineers'],
+        providerId: 'test-ldap',
+        subject: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        username: 'alice',
+        displayName: 'Alice Example',
+        email: 'alice@example.test',
+        groups: ['desk-admins', 'engineers'],
       },
     });
   });
@@ -89,7 +100,10 @@ describe('refusals, each with its own reason', () => {
   });
 
   it('without a disabledFilter the directory itself still refuses the locked account', async () => {
-    expect(await ldapAuthenticate(provider({ disabledFilter: undefined }), 'carol', PASSWORDS.carol)).toMatchObject({ ok: false, reason: 'bad_password' });
+    expect(await ldapAuthenticate(provider({ disabledFilter: undefined }), 'carol', PASSWORDS.carol)).toMatchObject({
+      ok: false,
+      reason: 'bad_password',
+    });
   });
 
   it('a wrong service password makes the directory unavailable, not the user wrong', async () => {
@@ -101,7 +115,10 @@ describe('refusals, each with its own reason', () => {
 describe('logging', () => {
   it('logs outcomes and reasons but never a password or the service password', async () => {
     const lines: string[] = [];
-    const log = createLogger({ level: 'debug', destination: new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) }) });
+    const log = createLogger({
+      level: 'debug',
+      destination: new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) }),
+    });
     await ldapAuthenticate(provider(), 'alice', PASSWORDS.alice, { log });
     await ldapAuthenticate(provider(), 'alice', 'a-wrong-password', { log });
     await ldapAuthenticate(provider({ bindPassword: 'wrong-service-secret' }), 'alice', PASSWORDS.alice, { log });
@@ -162,14 +179,29 @@ describe('TLS', () => {
 
 describe('testLdapConnection', () => {
   it('reports success with StartTLS', async () => {
-    expect(await testLdapConnection(provider({ startTls: true, tlsCaFile: slapd.caFile }))).toMatchObject({ ok: true, message: expect.stringContaining('StartTLS') });
+    expect(await testLdapConnection(provider({ startTls: true, tlsCaFile: slapd.caFile }))).toMatchObject({
+      ok: true,
+      message: expect.stringContaining('StartTLS'),
+    });
   });
 
   it('names the problem: wrong service password, missing base, unreachable, untrusted certificate', async () => {
-    expect(await testLdapConnection(provider({ bindPassword: 'nope' }))).toMatchObject({ ok: false, error: expect.stringMatching(/service account bind refused: invalid credentials/) });
-    expect(await testLdapConnection(provider({ userBase: `ou=nobody,${BASE_DN}` }))).toMatchObject({ ok: false, error: expect.stringMatching(/userBase/) });
-    expect(await testLdapConnection(provider({ url: 'ldap://127.0.0.1:1' }))).toMatchObject({ ok: false, error: expect.stringMatching(/cannot connect/) });
-    expect(await testLdapConnection(provider({ startTls: true, tlsCaFile: slapd.untrustedCaFile }))).toMatchObject({ ok: false, error: expect.stringMatching(/certificate/i) });
+    expect(await testLdapConnection(provider({ bindPassword: 'nope' }))).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/service account bind refused: invalid credentials/),
+    });
+    expect(await testLdapConnection(provider({ userBase: `ou=nobody,${BASE_DN}` }))).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/userBase/),
+    });
+    expect(await testLdapConnection(provider({ url: 'ldap://127.0.0.1:1' }))).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/cannot connect/),
+    });
+    expect(await testLdapConnection(provider({ startTls: true, tlsCaFile: slapd.untrustedCaFile }))).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/certificate/i),
+    });
   });
 
   it('never puts the service password in its answer', async () => {

@@ -43,8 +43,16 @@ describe('ldapProviderSchema', () => {
   it('fills OpenLDAP defaults', () => {
     const c = ldapProviderSchema.parse(base);
     expect(c).toMatchObject({
-      startTls: false, tlsRejectUnauthorized: true, bindDn: '', bindPassword: '', userFilter: '(uid={{username}})',
-      usernameAttribute: 'uid', displayNameAttribute: 'cn', emailAttribute: 'mail', groupNameAttribute: 'cn', timeoutMs: 5000,
+      startTls: false,
+      tlsRejectUnauthorized: true,
+      bindDn: '',
+      bindPassword: '',
+      userFilter: '(uid={{username}})',
+      usernameAttribute: 'uid',
+      displayNameAttribute: 'cn',
+      emailAttribute: 'mail',
+      groupNameAttribute: 'cn',
+      timeoutMs: 5000,
       groupFilter: '(|(member={{dn}})(uniqueMember={{dn}})(memberUid={{username}}))',
     });
   });
@@ -63,9 +71,16 @@ describe('ldapProviderSchema', () => {
 
   it('accepts an Active Directory setup', () => {
     const ad = ldapProviderSchema.safeParse({
-      ...base, url: 'ldaps://dc1.corp.example:636', tlsCaFile: '/etc/ssl/corp-ca.pem', bindDn: 'CN=svc,DC=corp', bindPassword: 'x',
-      userFilter: '(&(objectClass=user)(sAMAccountName={{username}}))', usernameAttribute: 'sAMAccountName', displayNameAttribute: 'displayName',
-      memberOfAttribute: 'memberOf', disabledFilter: '(userAccountControl:1.2.840.113556.1.4.803:=2)',
+      ...base,
+      url: 'ldaps://dc1.corp.example:636',
+      tlsCaFile: '/etc/ssl/corp-ca.pem',
+      bindDn: 'CN=svc,DC=corp',
+      bindPassword: 'x',
+      userFilter: '(&(objectClass=user)(sAMAccountName={{username}}))',
+      usernameAttribute: 'sAMAccountName',
+      displayNameAttribute: 'displayName',
+      memberOfAttribute: 'memberOf',
+      disabledFilter: '(userAccountControl:1.2.840.113556.1.4.803:=2)',
     });
     expect(ad.success).toBe(true);
   });

@@ -57,7 +57,7 @@ describe('sign-in throttling policy', () => {
     expect(t.check({ ...victim('192.0.2.99'), trustedBrowser: true })).toBeNull();
   });
 
-  it('forgets the account\'s counters on success but keeps the address\'s', () => {
+  it("forgets the account's counters on success but keeps the address's", () => {
     const t = createLoginThrottle(new ManualClock());
     for (let i = 0; i < 4; i++) fail(t, { account: 'bob', ip: '192.0.2.1' });
     for (let i = 0; i < 11; i++) fail(t, { account: `x${i}`, ip: '192.0.2.1' });

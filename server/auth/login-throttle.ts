@@ -10,9 +10,30 @@
 import type { Clock } from '../clock.ts';
 import { addressKey, createThrottle, type Throttle, type ThrottleOptions } from './throttle.ts';
 
-export const PAIR_THROTTLE: ThrottleOptions = { maxFailures: 5, windowS: 900, lockS: 60, maxLockS: 900, resetAfterS: 86400, maxEntries: 20_000 };
-export const ADDRESS_THROTTLE: ThrottleOptions = { maxFailures: 20, windowS: 900, lockS: 60, maxLockS: 3600, resetAfterS: 86400, maxEntries: 10_000 };
-export const ACCOUNT_BACKOFF: ThrottleOptions = { maxFailures: 10, windowS: 900, lockS: 2, maxLockS: 60, resetAfterS: 3600, maxEntries: 10_000 };
+export const PAIR_THROTTLE: ThrottleOptions = {
+  maxFailures: 5,
+  windowS: 900,
+  lockS: 60,
+  maxLockS: 900,
+  resetAfterS: 86400,
+  maxEntries: 20_000,
+};
+export const ADDRESS_THROTTLE: ThrottleOptions = {
+  maxFailures: 20,
+  windowS: 900,
+  lockS: 60,
+  maxLockS: 3600,
+  resetAfterS: 86400,
+  maxEntries: 10_000,
+};
+export const ACCOUNT_BACKOFF: ThrottleOptions = {
+  maxFailures: 10,
+  windowS: 900,
+  lockS: 2,
+  maxLockS: 60,
+  resetAfterS: 3600,
+  maxEntries: 10_000,
+};
 
 const KNOWN_TTL_MS = 30 * 86400_000;
 const KNOWN_PER_ACCOUNT = 8;

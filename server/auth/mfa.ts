@@ -68,7 +68,12 @@ export type SecondFactor =
  * ±1 that is newer than the last accepted one (recorded atomically, so a code works once), or a
  * recovery code must be unused (consumed atomically).
  */
-export async function checkSecondFactor(deps: AuthDeps, rememberCookie: string | null, user: User, otp: string | undefined): Promise<SecondFactor> {
+export async function checkSecondFactor(
+  deps: AuthDeps,
+  rememberCookie: string | null,
+  user: User,
+  otp: string | undefined,
+): Promise<SecondFactor> {
   const totp = await deps.store.getTotp(user.id);
   if (!totp || totp.confirmedAt === null) return { ok: true, via: 'none' };
   const policy = await deps.store.getMfaPolicy();
@@ -103,10 +108,23 @@ export async function otpRequired(deps: AuthDeps): Promise<DomainError> {
  * person asked and the policy allows, remembers this browser: answers the days remembered (or 0)
  * and the cookie to hand to the browser.
  */
-export async function secondFactorPassed(deps: AuthDeps, user: User, via: 'none' | 'remembered' | 'totp' | 'recovery', remember: boolean | undefined, ip: string): Promise<{ rememberedDays: number; cookie?: IssuedSecret }> {
+export async function secondFactorPassed(
+  deps: AuthDeps,
+  user: User,
+  via: 'none' | 'remembered' | 'totp' | 'recovery',
+  remember: boolean | undefined,
+  ip: string,
+): Promise<{ rememberedDays: number; cookie?: IssuedSecret }> {
   if (via === 'recovery') {
     const left = await deps.store.countRecoveryCodes(user.id);
-    await deps.audit.record({ actor: user.username, action: 'mfa.recovery_used', target: user.id, result: 'ok', ip, details: { recoveryCodesLeft: left } });
+    await deps.audit.record({
+      actor: user.username,
+      action: 'mfa.recovery_used',
+      target: user.id,
+      result: 'ok',
+      ip,
+      details: { recoveryCodesLeft: left },
+    });
   }
   if (remember !== true || (via !== 'totp' && via !== 'recovery')) return { rememberedDays: 0 };
   const { rememberDays } = await deps.store.getMfaPolicy();

@@ -36,7 +36,13 @@ export interface BrowserAt {
  * holds the key, the sign-in page asks for the code and posts it. Five minutes, five tries, one
  * success; bounded in number.
  */
-interface PendingCode { userId: string; providerId: string; next: string; expiresAt: number; tries: number }
+interface PendingCode {
+  userId: string;
+  providerId: string;
+  next: string;
+  expiresAt: number;
+  tries: number;
+}
 export const PENDING_TTL_MS = 5 * 60_000;
 const PENDING_MAX = 10_000;
 const PENDING_TRIES = 5;
@@ -86,7 +92,14 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
   async function finish(userId: string, providerId: string, details: Record<string, unknown>, at: BrowserAt): Promise<IssuedSecret> {
     const { cookie } = await signInBrowser(deps, at.sessionCookie, userId, at.origin);
     const user = await deps.store.getUser(userId);
-    await deps.audit.record({ actor: user?.username ?? userId, action: 'auth.login', target: userId, result: 'ok', ip: at.ip, details: { provider: providerId, ...details } });
+    await deps.audit.record({
+      actor: user?.username ?? userId,
+      action: 'auth.login',
+      target: userId,
+      result: 'ok',
+      ip: at.ip,
+      details: { provider: providerId, ...details },
+    });
     return cookie;
   }
 
@@ -94,7 +107,14 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
     const { ip } = at;
     const r = await provisionExternalUser(deps, identity, ip);
     if (!r.ok) {
-      await deps.audit.record({ actor: identity.username.slice(0, 64), action: 'auth.login', target: r.user.id, result: 'failed', ip, details: { provider: identity.providerId, reason: 'disabled' } });
+      await deps.audit.record({
+        actor: identity.username.slice(0, 64),
+        action: 'auth.login',
+        target: r.user.id,
+        result: 'failed',
+        ip,
+        details: { provider: identity.providerId, reason: 'disabled' },
+      });
       return { kind: 'disabled' };
     }
     // Two-step verification applies to provider sign-ins too (unless this browser is remembered).
@@ -102,13 +122,37 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
     if (!second.ok) {
       if (pending.size >= PENDING_MAX) pending.delete(pending.keys().next().value as string);
       const key = secretToken();
-      pending.set(sha256(key), { userId: r.user.id, providerId: identity.providerId, next, expiresAt: deps.clock.now() + PENDING_TTL_MS, tries: 0 });
+      pending.set(sha256(key), {
+        userId: r.user.id,
+        providerId: identity.providerId,
+        next,
+        expiresAt: deps.clock.now() + PENDING_TTL_MS,
+        tries: 0,
+      });
       const { rememberDays } = await deps.store.getMfaPolicy();
-      const query = new URLSearchParams({ step: 'code', provider: identity.providerId, user: r.user.username, rememberDays: String(rememberDays), next });
-      await deps.audit.record({ actor: r.user.username, action: 'auth.login', target: r.user.id, result: 'denied', ip, details: { provider: identity.providerId, reason: 'otp_required' } });
+      const query = new URLSearchParams({
+        step: 'code',
+        provider: identity.providerId,
+        user: r.user.username,
+        rememberDays: String(rememberDays),
+        next,
+      });
+      await deps.audit.record({
+        actor: r.user.username,
+        action: 'auth.login',
+        target: r.user.id,
+        result: 'denied',
+        ip,
+        details: { provider: identity.providerId, reason: 'otp_required' },
+      });
       return { kind: 'code', pendingKey: key, query };
     }
-    const session = await finish(r.user.id, identity.providerId, { created: r.created, ...(second.via === 'none' ? {} : { mfa: second.via }) }, at);
+    const session = await finish(
+      r.user.id,
+      identity.providerId,
+      { created: r.created, ...(second.via === 'none' ? {} : { mfa: second.via }) },
+      at,
+    );
     return { kind: 'signed-in', session };
   }
 
@@ -135,13 +179,32 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
     if (!second.ok && second.reason === 'otp_required') throw await otpRequired(deps);
     if (!second.ok) {
       const lock = deps.throttle.failed(attempt);
-      if (lock) await deps.audit.record({ actor: user.username, action: 'auth.throttled', target: user.id, result: 'denied', ip, details: { scope: lock.scope, lockS: lock.lockS } });
+      if (lock)
+        await deps.audit.record({
+          actor: user.username,
+          action: 'auth.throttled',
+          target: user.id,
+          result: 'denied',
+          ip,
+          details: { scope: lock.scope, lockS: lock.lockS },
+        });
       p.tries++;
       if (p.tries >= PENDING_TRIES) pending.delete(hash);
-      await deps.audit.record({ actor: user.username, action: 'auth.login', target: user.id, result: 'failed', ip, details: { provider: p.providerId, reason: second.reason } });
-      throw new DomainError('unauthenticated', p.tries >= PENDING_TRIES ? 'sign_in_expired' : 'invalid_otp', p.tries >= PENDING_TRIES
-        ? 'Too many wrong codes. Sign in with your provider again.'
-        : 'That code is not right, or was used already. Enter the current code from your authenticator app, or a recovery code.');
+      await deps.audit.record({
+        actor: user.username,
+        action: 'auth.login',
+        target: user.id,
+        result: 'failed',
+        ip,
+        details: { provider: p.providerId, reason: second.reason },
+      });
+      throw new DomainError(
+        'unauthenticated',
+        p.tries >= PENDING_TRIES ? 'sign_in_expired' : 'invalid_otp',
+        p.tries >= PENDING_TRIES
+          ? 'Too many wrong codes. Sign in with your provider again.'
+          : 'That code is not right, or was used already. Enter the current code from your authenticator app, or a recovery code.',
+      );
     }
     deps.throttle.succeeded(attempt);
     pending.delete(hash);
@@ -151,7 +214,14 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
   }
 
   async function failed(providerId: string, reason: string, ip: string): Promise<void> {
-    await deps.audit.record({ actor: `provider:${providerId}`.slice(0, 64), action: 'auth.login', target: null, result: 'failed', ip, details: { provider: providerId, reason } });
+    await deps.audit.record({
+      actor: `provider:${providerId}`.slice(0, 64),
+      action: 'auth.login',
+      target: null,
+      result: 'failed',
+      ip,
+      details: { provider: providerId, reason },
+    });
   }
 
   async function endSession(userId: string): Promise<string | null> {

@@ -2,7 +2,17 @@
 // The flow against a real provider is in oidc.integration.test.ts.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.ts';
-import { ATTEMPT_TTL_MS, claimAt, createAttemptStore, endSessionUrl, identityFromClaims, MAX_GROUPS, oidcProviderSchema, safeNextPath, type OidcAttempt } from './oidc.ts';
+import {
+  ATTEMPT_TTL_MS,
+  claimAt,
+  createAttemptStore,
+  endSessionUrl,
+  identityFromClaims,
+  MAX_GROUPS,
+  oidcProviderSchema,
+  safeNextPath,
+  type OidcAttempt,
+} from './oidc.ts';
 
 const base = { id: 'corp', name: 'Corp SSO', issuer: 'https://login.example.com/realms/corp', clientId: 'deskport' };
 const mapping = { id: 'corp', usernameClaim: 'preferred_username', groupsClaim: 'groups' };
@@ -22,7 +32,8 @@ describe('provider config', () => {
 
   it('refuses unknown fields, bad slugs and scopes without openid', () => {
     expect(oidcProviderSchema.safeParse({ ...base, extra: 1 }).success).toBe(false);
-    for (const id of ['Corp', '-corp', 'corp-', 'a b', 'x'.repeat(49), '']) expect(oidcProviderSchema.safeParse({ ...base, id }).success, id).toBe(false);
+    for (const id of ['Corp', '-corp', 'corp-', 'a b', 'x'.repeat(49), ''])
+      expect(oidcProviderSchema.safeParse({ ...base, id }).success, id).toBe(false);
     expect(oidcProviderSchema.safeParse({ ...base, scopes: 'profile email' }).success).toBe(false);
     expect(oidcProviderSchema.safeParse({ ...base, scopes: 'openid  email' }).success).toBe(false);
     expect(oidcProviderSchema.safeParse({ ...base, clientSecret: '' }).success).toBe(false);
@@ -47,7 +58,14 @@ describe('claims to identity', () => {
   const claims = { sub: 's-1', preferred_username: 'alice', name: 'Alice', email: 'alice@example.com', groups: ['eng', 'ops'] };
 
   it('maps sub, username, name, email and groups', () => {
-    expect(identityFromClaims(mapping, claims)).toEqual({ providerId: 'corp', subject: 's-1', username: 'alice', displayName: 'Alice', email: 'alice@example.com', groups: ['eng', 'ops'] });
+    expect(identityFromClaims(mapping, claims)).toEqual({
+      providerId: 'corp',
+      subject: 's-1',
+      username: 'alice',
+      displayName: 'Alice',
+      email: 'alice@example.com',
+      groups: ['eng', 'ops'],
+    });
   });
 
   it('falls back from the username claim to email, then to sub', () => {
@@ -74,14 +92,19 @@ describe('claims to identity', () => {
 
   it('takes a single string as one group, ignores non-strings, drops over-long names and duplicates, caps the count', () => {
     expect(identityFromClaims(mapping, { ...claims, groups: 'eng' })?.groups).toEqual(['eng']);
-    expect(identityFromClaims(mapping, { ...claims, groups: ['eng', 5, null, { a: 1 }, '', 'eng', 'x'.repeat(257), 'ops'] })?.groups).toEqual(['eng', 'ops']);
+    expect(
+      identityFromClaims(mapping, { ...claims, groups: ['eng', 5, null, { a: 1 }, '', 'eng', 'x'.repeat(257), 'ops'] })?.groups,
+    ).toEqual(['eng', 'ops']);
     const many = Array.from({ length: 1000 }, (_, i) => `g${i}`);
     expect(identityFromClaims(mapping, { ...claims, groups: many })?.groups).toHaveLength(MAX_GROUPS);
     expect(identityFromClaims(mapping, { ...claims, groups: { eng: true } })?.groups).toEqual([]);
   });
 
   it('drops an email without @ and an over-long name', () => {
-    expect(identityFromClaims(mapping, { ...claims, email: 'not-an-email', name: 'n'.repeat(300) })).toMatchObject({ email: null, displayName: null });
+    expect(identityFromClaims(mapping, { ...claims, email: 'not-an-email', name: 'n'.repeat(300) })).toMatchObject({
+      email: null,
+      displayName: null,
+    });
   });
 });
 
@@ -92,7 +115,20 @@ describe('next path', () => {
     expect(safeNextPath('/a/../b')).toBe('/b');
   });
   it('refuses anything that could leave the site', () => {
-    for (const bad of ['//evil.example', '/.//evil.example', '/a/..//evil.example', '/%2e//evil.example', '/\\evil.example', 'https://evil.example/', 'javascript:alert(1)', 'desktops', '/\tevil', '/a\nb', '', '/' + 'a'.repeat(2048)]) {
+    for (const bad of [
+      '//evil.example',
+      '/.//evil.example',
+      '/a/..//evil.example',
+      '/%2e//evil.example',
+      '/\\evil.example',
+      'https://evil.example/',
+      'javascript:alert(1)',
+      'desktops',
+      '/\tevil',
+      '/a\nb',
+      '',
+      '/' + 'a'.repeat(2048),
+    ]) {
       expect(safeNextPath(bad), bad).toBeNull();
     }
     expect(safeNextPath(['/a', '/b'])).toBeNull();
@@ -101,7 +137,12 @@ describe('next path', () => {
 });
 
 describe('attempt store', () => {
-  const attempt = (clock: ManualClock): OidcAttempt => ({ providerId: 'corp', next: '/', expiresAt: clock.now() + ATTEMPT_TTL_MS, checks: null });
+  const attempt = (clock: ManualClock): OidcAttempt => ({
+    providerId: 'corp',
+    next: '/',
+    expiresAt: clock.now() + ATTEMPT_TTL_MS,
+    checks: null,
+  });
 
   it('hands each attempt out once, under a fresh random id', () => {
     const clock = new ManualClock();

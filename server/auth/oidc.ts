@@ -10,7 +10,11 @@ import type { ExternalIdentity } from './identity.ts';
 // ---- Provider configuration -------------------------------------------------------------------
 
 const isLoopbackHost = (h: string) => h === 'localhost' || h === '[::1]' || /^127(\.\d{1,3}){3}$/.test(h);
-const claimPath = z.string().min(1).max(128).regex(/^[A-Za-z0-9_:/.#-]+$/, 'must be a claim name or a dotted path');
+const claimPath = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_:/.#-]+$/, 'must be a claim name or a dotted path');
 const SCOPE_RE = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
 
 export const oidcProviderSchema = z
@@ -22,7 +26,12 @@ export const oidcProviderSchema = z
     /** Absent for public clients, which rely on PKCE alone. */
     clientSecret: z.string().min(1).max(1024).optional(),
     tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
-    scopes: z.string().max(1024).regex(SCOPE_RE, 'must be space-separated scope names').refine((s) => s.split(' ').includes('openid'), 'must include openid').default('openid profile email'),
+    scopes: z
+      .string()
+      .max(1024)
+      .regex(SCOPE_RE, 'must be space-separated scope names')
+      .refine((s) => s.split(' ').includes('openid'), 'must include openid')
+      .default('openid profile email'),
     groupsClaim: claimPath.default('groups'),
     usernameClaim: claimPath.default('preferred_username'),
     /** Lets a loopback issuer use plain http (tests, a provider on the same machine); never others. */
@@ -32,7 +41,8 @@ export const oidcProviderSchema = z
   })
   .superRefine((c, ctx) => {
     const u = new URL(c.issuer);
-    if (u.search || u.hash || u.username || u.password) ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'must not carry a query, fragment or credentials' });
+    if (u.search || u.hash || u.username || u.password)
+      ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'must not carry a query, fragment or credentials' });
     if (u.protocol === 'http:' && !(c.allowHttpIssuer && isLoopbackHost(u.hostname))) {
       ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'must use https (http only for a loopback issuer with allowHttpIssuer)' });
     }
@@ -73,7 +83,10 @@ export function groupsFrom(value: unknown): string[] {
 }
 
 /** The identity an ID token's claims describe, or null without a usable `sub`. */
-export function identityFromClaims(config: Pick<OidcProviderConfig, 'id' | 'usernameClaim' | 'groupsClaim'>, claims: Record<string, unknown>): ExternalIdentity | null {
+export function identityFromClaims(
+  config: Pick<OidcProviderConfig, 'id' | 'usernameClaim' | 'groupsClaim'>,
+  claims: Record<string, unknown>,
+): ExternalIdentity | null {
   const subject = typeof claims.sub === 'string' && claims.sub.length > 0 && claims.sub.length <= 255 ? claims.sub : null;
   if (!subject) return null;
   const email = text(claims.email, 320);
@@ -154,11 +167,20 @@ export interface OidcDiscovery {
   forget(config: OidcProviderConfig): void;
 }
 
-export function createOidcDiscovery({ clock = systemClock, ttlMs = 3600_000, timeoutS = 10 }: { clock?: Clock; ttlMs?: number; timeoutS?: number } = {}): OidcDiscovery {
+export function createOidcDiscovery({
+  clock = systemClock,
+  ttlMs = 3600_000,
+  timeoutS = 10,
+}: { clock?: Clock; ttlMs?: number; timeoutS?: number } = {}): OidcDiscovery {
   const cache = new Map<string, { at: number; config: Promise<client.Configuration> }>();
-  const keyOf = (c: OidcProviderConfig) => sha256(JSON.stringify([c.id, c.issuer, c.clientId, c.clientSecret, c.tokenEndpointAuthMethod, c.allowHttpIssuer]));
+  const keyOf = (c: OidcProviderConfig) =>
+    sha256(JSON.stringify([c.id, c.issuer, c.clientId, c.clientSecret, c.tokenEndpointAuthMethod, c.allowHttpIssuer]));
   const discover = (c: OidcProviderConfig) => {
-    const auth = !c.clientSecret ? client.None() : c.tokenEndpointAuthMethod === 'client_secret_post' ? client.ClientSecretPost(c.clientSecret) : client.ClientSecretBasic(c.clientSecret);
+    const auth = !c.clientSecret
+      ? client.None()
+      : c.tokenEndpointAuthMethod === 'client_secret_post'
+        ? client.ClientSecretPost(c.clientSecret)
+        : client.ClientSecretBasic(c.clientSecret);
     // The schema only lets http through for loopback issuers.
     const execute = new URL(c.issuer).protocol === 'http:' ? [client.allowInsecureRequests] : [];
     return client.discovery(new URL(c.issuer), c.clientId, undefined, auth, { execute, timeout: timeoutS });
@@ -182,7 +204,12 @@ export function createOidcDiscovery({ clock = systemClock, ttlMs = 3600_000, tim
 }
 
 /** The provider's logout URL for RP-initiated logout, or null (not enabled, not offered, or the provider is unreachable). */
-export async function endSessionUrl(config: OidcProviderConfig, idTokenHint: string | undefined, postLogoutRedirect: string, discovery: OidcDiscovery = createOidcDiscovery()): Promise<string | null> {
+export async function endSessionUrl(
+  config: OidcProviderConfig,
+  idTokenHint: string | undefined,
+  postLogoutRedirect: string,
+  discovery: OidcDiscovery = createOidcDiscovery(),
+): Promise<string | null> {
   if (!config.endSessionRedirect) return null;
   const c = await discovery.get(config).catch(() => null);
   if (!c?.serverMetadata().end_session_endpoint) return null;
@@ -191,4 +218,5 @@ export async function endSessionUrl(config: OidcProviderConfig, idTokenHint: str
   return client.buildEndSessionUrl(c, params).href;
 }
 
-export type OidcFailureReason = 'unknown_provider' | 'bad_state' | 'expired' | 'access_denied' | 'provider_error' | 'provider_unreachable' | 'id_token_invalid';
+export type OidcFailureReason =
+  'unknown_provider' | 'bad_state' | 'expired' | 'access_denied' | 'provider_error' | 'provider_unreachable' | 'id_token_invalid';

@@ -40,6 +40,10 @@ describe('password policy', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(DomainError);
-    expect(err).toMatchObject({ kind: 'invalid', code: 'invalid_input', details: [{ field: 'newPassword', problem: 'must be at least 12 characters' }] });
+    expect(err).toMatchObject({
+      kind: 'invalid',
+      code: 'invalid_input',
+      details: [{ field: 'newPassword', problem: 'must be at least 12 characters' }],
+    });
   });
 });

@@ -34,5 +34,8 @@ export function passwordProblems(password: string, username: string, policy: Pas
 export function assertPasswordAllowed(password: string, username: string, policy: PasswordPolicy, field = 'password'): void {
   const problems = passwordProblems(password, username, policy);
   if (problems.length === 0) return;
-  throw invalid(`Please choose another password: it ${problems.join('; it ')}.`, problems.map((problem) => ({ field, problem })));
+  throw invalid(
+    `Please choose another password: it ${problems.join('; it ')}.`,
+    problems.map((problem) => ({ field, problem })),
+  );
 }

@@ -26,7 +26,10 @@ function validate(kind: IdentityProvider['kind'], id: string, name: string, conf
   const r = parseProvider({ id, kind, name, config }).result;
   if (!r.success) {
     const details = r.error.issues.map((i) => ({ field: ['config', ...i.path].join('.'), problem: i.message }));
-    throw invalid(`The ${kind.toUpperCase()} settings are not valid: ${details.map((d) => `${d.field}: ${d.problem}`).join('; ')}.`, details);
+    throw invalid(
+      `The ${kind.toUpperCase()} settings are not valid: ${details.map((d) => `${d.field}: ${d.problem}`).join('; ')}.`,
+      details,
+    );
   }
 }
 
@@ -45,7 +48,16 @@ export function createProviderAdmin(deps: ProviderAdminDeps) {
     const { id: _i, name: _n, ...config } = b.config;
     validate(b.kind, b.id, b.name, config);
     const now = deps.clock.now();
-    const p: IdentityProvider = { id: b.id, kind: b.kind, name: b.name, enabled: b.enabled, config, position: b.position, createdAt: now, updatedAt: now };
+    const p: IdentityProvider = {
+      id: b.id,
+      kind: b.kind,
+      name: b.name,
+      enabled: b.enabled,
+      config,
+      position: b.position,
+      createdAt: now,
+      updatedAt: now,
+    };
     try {
       await store.createIdentityProvider(p);
     } catch (err) {
@@ -71,18 +83,31 @@ export function createProviderAdmin(deps: ProviderAdminDeps) {
       const sameTarget = TARGET_FIELDS[cur.kind].every((k) => JSON.stringify(next[k]) === JSON.stringify(cur.config[k]));
       // null clears it (an anonymous directory search, a public OIDC client).
       if (next[field] === null) delete next[field];
-      else if ((next[field] === undefined || next[field] === '') && typeof cur.config[field] === 'string' && sameTarget) next[field] = cur.config[field];
+      else if ((next[field] === undefined || next[field] === '') && typeof cur.config[field] === 'string' && sameTarget)
+        next[field] = cur.config[field];
       else if (next[field] === '') delete next[field];
       config = next;
     }
     validate(cur.kind, cur.id, name, config);
     const updated = await store.updateIdentityProvider(cur.id, {
-      name, config, updatedAt: deps.clock.now(), ...(b.enabled !== undefined ? { enabled: b.enabled } : {}), ...(b.position !== undefined ? { position: b.position } : {}),
+      name,
+      config,
+      updatedAt: deps.clock.now(),
+      ...(b.enabled !== undefined ? { enabled: b.enabled } : {}),
+      ...(b.position !== undefined ? { position: b.position } : {}),
     });
     if (!updated) throw notFound('identity provider');
     await deps.providers.reload();
-    const changedSettings = b.config ? Object.keys({ ...cur.config, ...config }).filter((k) => k !== SECRET_FIELDS[cur.kind] && JSON.stringify(cur.config[k]) !== JSON.stringify(config[k])) : [];
-    await audit(by, 'idp.update', cur.id, { changed: Object.keys(b), settings: changedSettings, secretChanged: config[SECRET_FIELDS[cur.kind]] !== cur.config[SECRET_FIELDS[cur.kind]] });
+    const changedSettings = b.config
+      ? Object.keys({ ...cur.config, ...config }).filter(
+          (k) => k !== SECRET_FIELDS[cur.kind] && JSON.stringify(cur.config[k]) !== JSON.stringify(config[k]),
+        )
+      : [];
+    await audit(by, 'idp.update', cur.id, {
+      changed: Object.keys(b),
+      settings: changedSettings,
+      secretChanged: config[SECRET_FIELDS[cur.kind]] !== cur.config[SECRET_FIELDS[cur.kind]],
+    });
     return updated;
   }
 
@@ -103,10 +128,16 @@ export function createProviderAdmin(deps: ProviderAdminDeps) {
       if (m.group !== undefined && !g) unknown.push(m.group);
       return { id: newId('gm'), providerId: cur.id, externalGroup: m.externalGroup, groupId: g?.id ?? null, role: m.role ?? null };
     });
-    if (unknown.length) throw invalid(`Unknown group(s): ${unknown.join(', ')}. Create them first.`, [{ field: 'mappings', problem: `unknown groups: ${unknown.join(', ')}` }]);
+    if (unknown.length)
+      throw invalid(`Unknown group(s): ${unknown.join(', ')}. Create them first.`, [
+        { field: 'mappings', problem: `unknown groups: ${unknown.join(', ')}` },
+      ]);
     await store.replaceGroupMappings(cur.id, mappings);
     await audit(by, 'idp.mappings', cur.id, {
-      mappings: body.mappings.map((m) => ({ externalGroup: m.externalGroup, ...(m.group !== undefined ? { group: m.group } : { role: m.role }) })),
+      mappings: body.mappings.map((m) => ({
+        externalGroup: m.externalGroup,
+        ...(m.group !== undefined ? { group: m.group } : { role: m.role }),
+      })),
     });
     return cur;
   }
@@ -115,7 +146,8 @@ export function createProviderAdmin(deps: ProviderAdminDeps) {
     const cur = await providerOr404(id);
     const parsed = parseProvider(cur);
     let result: { ok: boolean; message: string };
-    if (!parsed.result.success) result = { ok: false, message: `The settings are not valid: ${parsed.result.error.issues[0]?.message ?? 'unknown problem'}` };
+    if (!parsed.result.success)
+      result = { ok: false, message: `The settings are not valid: ${parsed.result.error.issues[0]?.message ?? 'unknown problem'}` };
     else if (parsed.kind === 'ldap') {
       const r = await testLdapConnection(parsed.result.data);
       result = r.ok ? { ok: true, message: r.message } : { ok: false, message: r.error };

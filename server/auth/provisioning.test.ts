@@ -17,14 +17,34 @@ let told: { userId: string; cause: string }[];
 const clock = new ManualClock();
 
 const alice = (over: Partial<ExternalIdentity> = {}): ExternalIdentity => ({
-  providerId: 'corp', subject: 'uuid-alice', username: 'alice', displayName: 'Alice Liddell', email: 'alice@example.test', groups: ['Engineers', 'desk-admins'], ...over,
+  providerId: 'corp',
+  subject: 'uuid-alice',
+  username: 'alice',
+  displayName: 'Alice Liddell',
+  email: 'alice@example.test',
+  groups: ['Engineers', 'desk-admins'],
+  ...over,
 });
 
 beforeEach(async () => {
   store = await openTestStore(clock);
   told = [];
-  deps = { store, clock, audit: createAudit(store, silentLogger()), access: { userChanged: async (userId, by) => void told.push({ userId, cause: by.cause }) } };
-  await store.createIdentityProvider({ id: 'corp', kind: 'ldap', name: 'Corp', enabled: true, position: 0, config: {}, createdAt: 1, updatedAt: 1 });
+  deps = {
+    store,
+    clock,
+    audit: createAudit(store, silentLogger()),
+    access: { userChanged: async (userId, by) => void told.push({ userId, cause: by.cause }) },
+  };
+  await store.createIdentityProvider({
+    id: 'corp',
+    kind: 'ldap',
+    name: 'Corp',
+    enabled: true,
+    position: 0,
+    config: {},
+    createdAt: 1,
+    updatedAt: 1,
+  });
   await store.createGroup({ id: 'g-eng', name: 'engineering', description: '' });
   await store.createGroup({ id: 'g-ops', name: 'operations', description: '' });
   await store.replaceGroupMappings('corp', [
@@ -40,7 +60,13 @@ describe('provisionExternalUser', () => {
     const r = await provisionExternalUser(deps, alice(), '127.0.0.1');
     expect(r.ok && r.created).toBe(true);
     if (!r.ok) return;
-    expect(r.user).toMatchObject({ username: 'alice', displayName: 'Alice Liddell', groups: ['g-eng'], passwordHash: null, disabled: false });
+    expect(r.user).toMatchObject({
+      username: 'alice',
+      displayName: 'Alice Liddell',
+      groups: ['g-eng'],
+      passwordHash: null,
+      disabled: false,
+    });
     expect(r.user.roles.sort()).toEqual(['admin', 'user']);
     const audit = await store.listAudit({ action: 'user.provision' });
     expect(audit).toHaveLength(1);
@@ -72,7 +98,16 @@ describe('provisionExternalUser', () => {
   });
 
   it('never takes over an existing local account with a password: the newcomer gets another name', async () => {
-    await store.createUser({ id: 'u-local', username: 'alice', displayName: 'Local Alice', roles: ['admin', 'user'], groups: [], disabled: false, passwordHash: 'argon2-hash', createdAt: 1 });
+    await store.createUser({
+      id: 'u-local',
+      username: 'alice',
+      displayName: 'Local Alice',
+      roles: ['admin', 'user'],
+      groups: [],
+      disabled: false,
+      passwordHash: 'argon2-hash',
+      createdAt: 1,
+    });
     const r = await provisionExternalUser(deps, alice({ groups: [] }), null);
     if (!r.ok) throw new Error('refused');
     expect(r.user.id).not.toBe('u-local');
@@ -81,7 +116,16 @@ describe('provisionExternalUser', () => {
   });
 
   it('never links by name, not even an account without a password', async () => {
-    await store.createUser({ id: 'u-pre', username: 'alice', displayName: 'Alice', roles: ['user', 'helpdesk'], groups: [], disabled: false, passwordHash: null, createdAt: 1 });
+    await store.createUser({
+      id: 'u-pre',
+      username: 'alice',
+      displayName: 'Alice',
+      roles: ['user', 'helpdesk'],
+      groups: [],
+      disabled: false,
+      passwordHash: null,
+      createdAt: 1,
+    });
     const r = await provisionExternalUser(deps, alice({ groups: [] }), null);
     if (!r.ok) throw new Error('refused');
     expect(r.user.id).not.toBe('u-pre');
@@ -89,7 +133,9 @@ describe('provisionExternalUser', () => {
   });
 
   it('matches external groups by ASCII case only (a Kelvin sign is not a K)', async () => {
-    await store.replaceGroupMappings('corp', [{ id: 'm9', providerId: 'corp', externalGroup: 'kiosk-admins', groupId: null, role: 'admin' }]);
+    await store.replaceGroupMappings('corp', [
+      { id: 'm9', providerId: 'corp', externalGroup: 'kiosk-admins', groupId: null, role: 'admin' },
+    ]);
     const r = await provisionExternalUser(deps, alice({ groups: ['\u212Aiosk-admins'] }), null);
     if (!r.ok) throw new Error('refused');
     expect(r.user.roles).toEqual(['user']);

@@ -27,7 +27,10 @@ const USERNAME_OK = /^[A-Za-z0-9._@-]{1,64}$/;
 /** A username from what the provider calls the person, reduced to the characters Deskport allows. */
 export function baseUsername(identity: ExternalIdentity): string {
   const raw = (identity.username || identity.email || identity.subject).trim();
-  const cleaned = raw.replace(/[^A-Za-z0-9._@-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48);
+  const cleaned = raw
+    .replace(/[^A-Za-z0-9._@-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48);
   return cleaned || 'user';
 }
 
@@ -61,8 +64,14 @@ export async function provisionExternalUser(deps: ProvisionDeps, identity: Exter
       const username = await freeUsername(store, base, identity.providerId);
       try {
         user = await store.createUser({
-          id: newId('u'), username, displayName: (identity.displayName || username).slice(0, 128), roles: ['user'], groups: [],
-          disabled: false, passwordHash: null, createdAt: now,
+          id: newId('u'),
+          username,
+          displayName: (identity.displayName || username).slice(0, 128),
+          roles: ['user'],
+          groups: [],
+          disabled: false,
+          passwordHash: null,
+          createdAt: now,
         });
         created = true;
       } catch (err) {
@@ -88,15 +97,32 @@ export async function provisionExternalUser(deps: ProvisionDeps, identity: Exter
   const changed = displayName !== user.displayName || groups.join() !== user.groups.join() || roles.join() !== user.roles.join();
   if (changed) user = (await store.updateUser(user.id, { displayName, groups, roles })) ?? user;
   await store.putUserIdentity({
-    providerId: identity.providerId, subject: identity.subject, userId: user.id,
-    managedGroups: grantedGroups, managedRoles: grantedRoles, createdAt: link?.createdAt ?? now, lastLoginAt: now,
+    providerId: identity.providerId,
+    subject: identity.subject,
+    userId: user.id,
+    managedGroups: grantedGroups,
+    managedRoles: grantedRoles,
+    createdAt: link?.createdAt ?? now,
+    lastLoginAt: now,
   });
   if (created || changed) {
     await deps.audit.record({
-      actor: `provider:${identity.providerId}`, action: created ? 'user.provision' : 'user.sync', target: user.id, result: 'ok', ip,
+      actor: `provider:${identity.providerId}`,
+      action: created ? 'user.provision' : 'user.sync',
+      target: user.id,
+      result: 'ok',
+      ip,
       details: {
-        username: user.username, groups: grantedGroups, roles: grantedRoles, externalGroups: identity.groups.slice(0, 50),
-        ...(link ? { removedGroups: link.managedGroups.filter((g) => !grantedGroups.includes(g)), removedRoles: link.managedRoles.filter((r) => !grantedRoles.includes(r)) } : {}),
+        username: user.username,
+        groups: grantedGroups,
+        roles: grantedRoles,
+        externalGroups: identity.groups.slice(0, 50),
+        ...(link
+          ? {
+              removedGroups: link.managedGroups.filter((g) => !grantedGroups.includes(g)),
+              removedRoles: link.managedRoles.filter((r) => !grantedRoles.includes(r)),
+            }
+          : {}),
       },
     });
   }

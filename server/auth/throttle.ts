@@ -29,7 +29,14 @@ export interface Throttle {
 // The defaults of a bare throttle; the sign-in policy (login-throttle.ts) sets its own per scope.
 // A 1-minute first lock keeps a typo-prone person mostly unharmed, while the doubling (and failures
 // still inside the window re-locking at once) leaves a guesser only a handful of tries per window.
-export const USER_THROTTLE: ThrottleOptions = { maxFailures: 5, windowS: 900, lockS: 60, maxLockS: 3600, resetAfterS: 86400, maxEntries: 10_000 };
+export const USER_THROTTLE: ThrottleOptions = {
+  maxFailures: 5,
+  windowS: 900,
+  lockS: 60,
+  maxLockS: 3600,
+  resetAfterS: 86400,
+  maxEntries: 10_000,
+};
 
 interface Entry {
   fails: number[]; // ascending timestamps inside the window; at most maxFailures of them
@@ -103,5 +110,8 @@ export function addressKey(ip: string): string {
   const h = groups(head);
   const t = tail === undefined ? [] : groups(tail);
   const all = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
-  return `${all.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+  return `${all
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }

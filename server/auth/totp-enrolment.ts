@@ -43,7 +43,10 @@ export function createTotpEnrolment(deps: AuthDeps, throttle: LoginThrottle) {
   }
 
   /** `read` gives the body once the caller may do this at all. */
-  async function setup(by: BrowserActor, read: () => { password?: string }): Promise<{ secret: string; otpauthUri: string; qrDataUrl: string }> {
+  async function setup(
+    by: BrowserActor,
+    read: () => { password?: string },
+  ): Promise<{ secret: string; otpauthUri: string; qrDataUrl: string }> {
     const user = browserUser(by);
     const body = read();
     if ((await deps.store.getTotp(user.id))?.confirmedAt != null) throw conflict('mfa_already_enabled', ALREADY);
@@ -54,7 +57,10 @@ export function createTotpEnrolment(deps: AuthDeps, throttle: LoginThrottle) {
       // enough to bind an attacker's app, so the sign-in itself has to be recent.
       const session = by.sessionHash ? await deps.store.getWebSession(by.sessionHash) : null;
       if (!session || deps.clock.now() - session.createdAt > RECENT_SIGN_IN_MS) {
-        throw forbidden('For your safety, sign out and sign in again, then set up two-step verification within 15 minutes.', 'recent_sign_in_required');
+        throw forbidden(
+          'For your safety, sign out and sign in again, then set up two-step verification within 15 minutes.',
+          'recent_sign_in_required',
+        );
       }
     }
     const secret = newTotpSecret();
@@ -71,7 +77,10 @@ export function createTotpEnrolment(deps: AuthDeps, throttle: LoginThrottle) {
     const { code } = read();
     const totp = await deps.store.getTotp(user.id);
     if (!totp || totp.confirmedAt !== null) {
-      throw conflict(totp ? 'mfa_already_enabled' : 'mfa_not_pending', totp ? 'Two-step verification is on already.' : 'Start the set-up first: no secret is waiting for a code.');
+      throw conflict(
+        totp ? 'mfa_already_enabled' : 'mfa_not_pending',
+        totp ? 'Two-step verification is on already.' : 'Start the set-up first: no secret is waiting for a code.',
+      );
     }
     const attempt: LoginAttempt = { account: user.username.toLowerCase(), ip: by.ip };
     const wait = throttle.check(attempt);
@@ -81,7 +90,9 @@ export function createTotpEnrolment(deps: AuthDeps, throttle: LoginThrottle) {
       throttle.charge(attempt);
       throttle.failed(attempt);
       // 400, not 401: the person is signed in; only the code is wrong.
-      throw new DomainError('invalid', 'invalid_otp', 'That code is not right. Check the time on your phone and enter the newest code.', [{ field: 'code', problem: 'is not the current code' }]);
+      throw new DomainError('invalid', 'invalid_otp', 'That code is not right. Check the time on your phone and enter the newest code.', [
+        { field: 'code', problem: 'is not the current code' },
+      ]);
     }
     const recoveryCodes = newRecoveryCodes();
     const hashes = recoveryCodes.map((c) => hashRecoveryCode(normalizeRecoveryCode(c)!));
@@ -100,7 +111,8 @@ export function createTotpEnrolment(deps: AuthDeps, throttle: LoginThrottle) {
     await reauth(
       by,
       async () => {
-        if (body.password !== undefined && user.passwordHash !== null && (await verifyPassword(user.passwordHash, body.password))) return true;
+        if (body.password !== undefined && user.passwordHash !== null && (await verifyPassword(user.passwordHash, body.password)))
+          return true;
         if (body.code === undefined || totp.confirmedAt === null) return false;
         return (await verifyCode(deps, user, totp.secret, body.code)).ok;
       },

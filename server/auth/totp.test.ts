@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { classifyCode, hashRecoveryCode, matchTotp, newRecoveryCodes, newTotpSecret, normalizeRecoveryCode, totpCode, totpStep, totpUri } from './totp.ts';
+import {
+  classifyCode,
+  hashRecoveryCode,
+  matchTotp,
+  newRecoveryCodes,
+  newTotpSecret,
+  normalizeRecoveryCode,
+  totpCode,
+  totpStep,
+  totpUri,
+} from './totp.ts';
 
 const T = Date.UTC(2026, 0, 1, 12, 0, 0); // on a step boundary
 

@@ -27,7 +27,13 @@ export function matchTotp(secret: string, code: string, nowMs: number): number |
   const token = code.replace(/\s+/g, '');
   if (!CODE_RE.test(token)) return null;
   try {
-    const r = verifySync({ secret, token, epoch: Math.floor(nowMs / 1000), epochTolerance: TOTP_WINDOW * TOTP_PERIOD_S, period: TOTP_PERIOD_S });
+    const r = verifySync({
+      secret,
+      token,
+      epoch: Math.floor(nowMs / 1000),
+      epochTolerance: TOTP_WINDOW * TOTP_PERIOD_S,
+      period: TOTP_PERIOD_S,
+    });
     return r.valid && 'timeStep' in r ? r.timeStep : null;
   } catch {
     return null; // a malformed stored secret must read as "wrong code", not crash sign-in

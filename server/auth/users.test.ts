@@ -17,16 +17,33 @@ let deps: AuthDeps;
 let told: { userId: string; cause: string }[];
 let admin: Actor;
 
-const codeOf = (p: Promise<unknown>) => p.then(() => 'none', (e: unknown) => (e instanceof DomainError ? `${e.kind}:${e.code}` : String(e)));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'none',
+    (e: unknown) => (e instanceof DomainError ? `${e.kind}:${e.code}` : String(e)),
+  );
 
 beforeEach(async () => {
   store = await openTestStore(clock);
   told = [];
   deps = {
-    store, clock, log: silentLogger(), audit: createAudit(store, silentLogger()), config: { cookieSecure: false, sessionTtlS: 3600 },
+    store,
+    clock,
+    log: silentLogger(),
+    audit: createAudit(store, silentLogger()),
+    config: { cookieSecure: false, sessionTtlS: 3600 },
     access: { userChanged: async (userId, by) => void told.push({ userId, cause: by.cause }), poolChanged: async () => {} },
   };
-  const root: User = { id: 'u-root', username: 'root', displayName: 'root', roles: ['admin'], groups: [], disabled: false, passwordHash: null, createdAt: 0 };
+  const root: User = {
+    id: 'u-root',
+    username: 'root',
+    displayName: 'root',
+    roles: ['admin'],
+    groups: [],
+    disabled: false,
+    passwordHash: null,
+    createdAt: 0,
+  };
   await store.createUser(root);
   admin = { user: root, ip: '192.0.2.1', via: 'cookie' };
 });
@@ -36,11 +53,20 @@ describe('the user admin', () => {
   it('creates a user with unique roles and resolved groups, and audits it', async () => {
     const users = createUserAdmin(deps);
     const g = await users.createGroup(admin, { name: 'eng' });
-    const u = await users.createUser(admin, { username: 'bob', password: 'a-long-enough-password', roles: ['user', 'user', 'helpdesk'], groups: ['eng'] });
+    const u = await users.createUser(admin, {
+      username: 'bob',
+      password: 'a-long-enough-password',
+      roles: ['user', 'user', 'helpdesk'],
+      groups: ['eng'],
+    });
     expect(u).toMatchObject({ username: 'bob', displayName: 'bob', roles: ['user', 'helpdesk'], groups: [g.id] });
-    expect(await store.listAudit({ action: 'user.create' })).toMatchObject([{ actor: 'root', target: u.id, result: 'ok', ip: '192.0.2.1' }]);
+    expect(await store.listAudit({ action: 'user.create' })).toMatchObject([
+      { actor: 'root', target: u.id, result: 'ok', ip: '192.0.2.1' },
+    ]);
     expect(await codeOf(users.createUser(admin, { username: 'bob', password: 'a-long-enough-password' }))).toBe('conflict:username_taken');
-    expect(await codeOf(users.createUser(admin, { username: 'carol', password: 'a-long-enough-password', groups: ['nope'] }))).toBe('invalid:invalid_input');
+    expect(await codeOf(users.createUser(admin, { username: 'carol', password: 'a-long-enough-password', groups: ['nope'] }))).toBe(
+      'invalid:invalid_input',
+    );
   });
 
   it('keeps the acting admin an admin with a password only they can change', async () => {
@@ -59,7 +85,10 @@ describe('the user admin', () => {
     expect(told).toEqual([]);
     await users.updateUser(admin, bob.id, { disabled: true });
     await users.deleteUser(admin, bob.id);
-    expect(told).toEqual([{ userId: bob.id, cause: 'user.update' }, { userId: bob.id, cause: 'user.delete' }]);
+    expect(told).toEqual([
+      { userId: bob.id, cause: 'user.update' },
+      { userId: bob.id, cause: 'user.delete' },
+    ]);
     expect(await codeOf(users.deleteUser(admin, bob.id))).toBe('not_found:not_found');
   });
 });

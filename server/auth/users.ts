@@ -23,7 +23,12 @@ export interface Actor {
 export const uniqueRoles = (rs: readonly Role[]): Role[] => [...new Set(rs)];
 
 /** Maps group ids or names to ids; unknown ones are a 400 listing them under `field`. */
-export async function resolveGroups(store: Store, refs: readonly string[] | undefined, field = 'groups', hint = ' Create them first.'): Promise<string[] | undefined> {
+export async function resolveGroups(
+  store: Store,
+  refs: readonly string[] | undefined,
+  field = 'groups',
+  hint = ' Create them first.',
+): Promise<string[] | undefined> {
   if (refs === undefined) return undefined;
   const all = await store.listGroups();
   const ids: string[] = [];
@@ -40,9 +45,11 @@ export async function resolveGroups(store: Store, refs: readonly string[] | unde
 }
 
 /** Maps the store's duplicate-key error (a lost race with a concurrent create) to our 409. */
-const rethrowDuplicate = (code: string, message: string) => (err: unknown): never => {
-  throw isStoreConflict(err, 'duplicate') ? conflict(code, message) : err;
-};
+const rethrowDuplicate =
+  (code: string, message: string) =>
+  (err: unknown): never => {
+    throw isStoreConflict(err, 'duplicate') ? conflict(code, message) : err;
+  };
 
 export const groupView = (g: Group) => ({ id: g.id, name: g.name, description: g.description });
 
@@ -108,8 +115,18 @@ export function createUserAdmin(deps: AuthDeps) {
     if (self && b.password !== undefined) {
       // One's own credentials change only on the Account page, which asks for the current password:
       // a leaked admin token (or an unattended browser) must not be able to take the account over.
-      await deps.audit.record({ actor: by.user.username, action: 'user.update', target: target.id, result: 'denied', ip: by.ip, details: { reason: 'own_password', via: by.via } });
-      throw forbidden('Change your own password on your Account page (it asks for your current password), not through the user admin.', 'self_service_required');
+      await deps.audit.record({
+        actor: by.user.username,
+        action: 'user.update',
+        target: target.id,
+        result: 'denied',
+        ip: by.ip,
+        details: { reason: 'own_password', via: by.via },
+      });
+      throw forbidden(
+        'Change your own password on your Account page (it asks for your current password), not through the user admin.',
+        'self_service_required',
+      );
     }
 
     const patch: Partial<Omit<User, 'id' | 'createdAt'>> = {};
@@ -120,7 +137,10 @@ export function createUserAdmin(deps: AuthDeps) {
     if (groups !== undefined) patch.groups = groups;
     if (b.password !== undefined && target.passwordHash === null && (await store.listIdentitiesOfUser(target.id)).length > 0) {
       // A local password would win over the directory for this name and cut the person off from it.
-      throw conflict('external_account', `${target.username} signs in through an identity provider; their password is managed there, not in Deskport.`);
+      throw conflict(
+        'external_account',
+        `${target.username} signs in through an identity provider; their password is managed there, not in Deskport.`,
+      );
     }
     if (b.password !== undefined) {
       assertPasswordAllowed(b.password, target.username, passwordPolicyOf(deps.config));
@@ -138,7 +158,8 @@ export function createUserAdmin(deps: AuthDeps) {
       ...(b.password !== undefined ? { passwordChanged: true } : {}),
     });
     // Disabled, or groups or roles changed: whatever that costs them closes now (broker/access.ts).
-    if (b.disabled !== undefined || groups !== undefined || b.roles !== undefined) await deps.access.userChanged(target.id, cause(by, 'user.update'));
+    if (b.disabled !== undefined || groups !== undefined || b.roles !== undefined)
+      await deps.access.userChanged(target.id, cause(by, 'user.update'));
     return updated;
   }
 

@@ -25,7 +25,11 @@ export interface SessionOrigin {
 }
 
 /** Creates a session for the user; the caller hands `cookie` to the browser. */
-export async function startWebSession(deps: AuthDeps, userId: string, origin: SessionOrigin = {}): Promise<{ session: WebSession; cookie: IssuedSecret }> {
+export async function startWebSession(
+  deps: AuthDeps,
+  userId: string,
+  origin: SessionOrigin = {},
+): Promise<{ session: WebSession; cookie: IssuedSecret }> {
   const now = deps.clock.now();
   const ttl = sessionTtlMs(deps.config);
   const value = secretToken();
@@ -44,7 +48,12 @@ export async function startWebSession(deps: AuthDeps, userId: string, origin: Se
 }
 
 /** Signing in: the browser's previous session (if any) ends and a new one starts. */
-export async function signInBrowser(deps: AuthDeps, previous: string | null, userId: string, origin: SessionOrigin): Promise<{ session: WebSession; cookie: IssuedSecret }> {
+export async function signInBrowser(
+  deps: AuthDeps,
+  previous: string | null,
+  userId: string,
+  origin: SessionOrigin,
+): Promise<{ session: WebSession; cookie: IssuedSecret }> {
   await dropWebSession(deps, previous);
   return startWebSession(deps, userId, origin);
 }
@@ -53,7 +62,10 @@ export async function signInBrowser(deps: AuthDeps, previous: string | null, use
  * The live session a cookie value names, or null. Expired sessions are deleted on sight. When it
  * slides the expiry it answers `refreshed` too, so the browser's copy can slide as well.
  */
-export async function resolveWebSession(deps: AuthDeps, value: string | null): Promise<{ session: WebSession; refreshed?: IssuedSecret } | null> {
+export async function resolveWebSession(
+  deps: AuthDeps,
+  value: string | null,
+): Promise<{ session: WebSession; refreshed?: IssuedSecret } | null> {
   if (!value) return null;
   const hash = sha256(value);
   const s = await deps.store.getWebSession(hash);

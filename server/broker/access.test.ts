@@ -28,7 +28,16 @@ let pool: Pool;
 
 /** A display as the endpoint registers it, remembering how it was closed. */
 function display(sessionId: string, user: User, mode: TicketMode = 'control', shadowId?: string) {
-  const v = { userId: user.id, mode, ...(shadowId ? { shadowId } : {}), closed: [] as [number, string][], close(code: number, reason: string) { v.closed.push([code, reason]); ctx.viewers.remove(sessionId, v); } };
+  const v = {
+    userId: user.id,
+    mode,
+    ...(shadowId ? { shadowId } : {}),
+    closed: [] as [number, string][],
+    close(code: number, reason: string) {
+      v.closed.push([code, reason]);
+      ctx.viewers.remove(sessionId, v);
+    },
+  };
   ctx.viewers.add(sessionId, v);
   return v;
 }
@@ -52,10 +61,37 @@ beforeEach(async () => {
   alice = await store.createUser({ id: 'u-alice', username: 'alice', roles: ['user'], groups: ['g-eng'], ...base });
   bob = await store.createUser({ id: 'u-bob', username: 'bob', roles: ['user'], groups: ['g-eng', 'g-ops'], ...base });
   hank = await store.createUser({ id: 'u-hank', username: 'hank', roles: ['helpdesk'], groups: [], ...base });
-  await store.createHost({ id: 'h1', name: 'host-1', labels: {}, drivers: ['process'], capacity: { desktops: 8, cpu: 2, memoryMb: 2048 }, state: 'online', credentialHash: 'x', lastHeartbeatAt: 0, createdAt: 0 });
+  await store.createHost({
+    id: 'h1',
+    name: 'host-1',
+    labels: {},
+    drivers: ['process'],
+    capacity: { desktops: 8, cpu: 2, memoryMb: 2048 },
+    state: 'online',
+    credentialHash: 'x',
+    lastHeartbeatAt: 0,
+    createdAt: 0,
+  });
   pool = await store.createPool({
-    id: 'p1', name: 'Linux', description: '', driver: 'process', protocol: 'vnc', image: null, cpu: null, memoryMb: null, minWarm: 0, maxDesktops: 5, maxPerUser: 2,
-    idleTimeoutS: 3600, graceS: 600, maxLifetimeS: 0, persistence: 'pooled', placement: 'breadth', groups: ['g-eng'], shadowWithoutConsent: true, createdAt: 0,
+    id: 'p1',
+    name: 'Linux',
+    description: '',
+    driver: 'process',
+    protocol: 'vnc',
+    image: null,
+    cpu: null,
+    memoryMb: null,
+    minWarm: 0,
+    maxDesktops: 5,
+    maxPerUser: 2,
+    idleTimeoutS: 3600,
+    graceS: 600,
+    maxLifetimeS: 0,
+    persistence: 'pooled',
+    placement: 'breadth',
+    groups: ['g-eng'],
+    shadowWithoutConsent: true,
+    createdAt: 0,
   });
 });
 afterEach(async () => store.close());
@@ -66,7 +102,16 @@ describe('the access guard', () => {
     const theirs = await launchReady(bob);
     const aliceView = display(mine.id, alice);
     const bobView = display(theirs.id, bob);
-    await store.createWebSession({ hash: 'h-alice', id: 'w1', userId: alice.id, createdAt: 0, lastSeenAt: 0, expiresAt: 1e15, ip: null, userAgent: null });
+    await store.createWebSession({
+      hash: 'h-alice',
+      id: 'w1',
+      userId: alice.id,
+      createdAt: 0,
+      lastSeenAt: 0,
+      expiresAt: 1e15,
+      ip: null,
+      userAgent: null,
+    });
     await store.createApiToken({ id: 't1', userId: alice.id, name: 'script', hash: 'th', createdAt: 0, expiresAt: null, lastUsedAt: null });
 
     await store.updateUser(alice.id, { disabled: true });
@@ -79,8 +124,15 @@ describe('the access guard', () => {
     expect(await store.listWebSessionsOfUser(alice.id)).toEqual([]);
     expect(await store.listApiTokensOfUser(alice.id)).toEqual([]);
     const [row] = await store.listAudit({ action: 'user.access_revoked' });
-    expect(row).toMatchObject({ actor: 'root', target: alice.id, details: { reason: 'disabled', cause: 'test', displaysClosed: 1, sessionsEnded: [mine.id], webSessionsRevoked: 1, tokensRevoked: 1 } });
-    expect((await store.listAudit({ action: 'session.end' }))[0]).toMatchObject({ target: mine.id, details: { reason: 'account_disabled' } });
+    expect(row).toMatchObject({
+      actor: 'root',
+      target: alice.id,
+      details: { reason: 'disabled', cause: 'test', displaysClosed: 1, sessionsEnded: [mine.id], webSessionsRevoked: 1, tokensRevoked: 1 },
+    });
+    expect((await store.listAudit({ action: 'session.end' }))[0]).toMatchObject({
+      target: mine.id,
+      details: { reason: 'account_disabled' },
+    });
   });
 
   it('losing the last group a pool allows ends that session (no grace) but keeps the person signed in', async () => {
@@ -88,7 +140,16 @@ describe('the access guard', () => {
     const theirs = await launchReady(bob);
     const aliceView = display(mine.id, alice);
     const bobView = display(theirs.id, bob);
-    await store.createWebSession({ hash: 'h-alice', id: 'w1', userId: alice.id, createdAt: 0, lastSeenAt: 0, expiresAt: 1e15, ip: null, userAgent: null });
+    await store.createWebSession({
+      hash: 'h-alice',
+      id: 'w1',
+      userId: alice.id,
+      createdAt: 0,
+      lastSeenAt: 0,
+      expiresAt: 1e15,
+      ip: null,
+      userAgent: null,
+    });
 
     await store.updateUser(alice.id, { groups: ['g-ops'] });
     await guard.userChanged(alice.id, by);
@@ -98,7 +159,10 @@ describe('the access guard', () => {
     expect((await store.getSession(mine.id))?.state).toBe('ended');
     expect((await store.getSession(theirs.id))?.state).toBe('ready');
     expect(await store.listWebSessionsOfUser(alice.id)).toHaveLength(1);
-    expect((await store.listAudit({ action: 'user.access_revoked' }))[0]?.details).toMatchObject({ reason: 'not_entitled', sessionsEnded: [{ sessionId: mine.id, poolId: pool.id }] });
+    expect((await store.listAudit({ action: 'user.access_revoked' }))[0]?.details).toMatchObject({
+      reason: 'not_entitled',
+      sessionsEnded: [{ sessionId: mine.id, poolId: pool.id }],
+    });
   });
 
   it('a pool narrowed to other groups: only its members keep their desktops; nothing happens when nobody lost out', async () => {

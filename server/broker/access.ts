@@ -36,7 +36,12 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessChanges {
     const shadowsEnded = (await deps.shadows?.endAllBy(userId, `the helpdesk account was ${user ? 'disabled' : 'deleted'}`)) ?? 0;
     const sessions = await store.listSessions({ userId, state: HOLDING, limit: ALL_ROWS });
     for (const s of sessions) {
-      await deps.endSession(s.id, { username: by.actor, ip: by.ip }, 'account_disabled', `Your account was ${user ? 'disabled' : 'deleted'} by an administrator.`);
+      await deps.endSession(
+        s.id,
+        { username: by.actor, ip: by.ip },
+        'account_disabled',
+        `Your account was ${user ? 'disabled' : 'deleted'} by an administrator.`,
+      );
     }
     // A deleted user's sign-ins and tokens went with the row (ON DELETE CASCADE).
     let webSessionsRevoked = 0;
@@ -47,8 +52,21 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessChanges {
     }
     if (displaysClosed + shadowsEnded + sessions.length + webSessionsRevoked + tokensRevoked === 0) return; // nothing was left open
     await deps.audit.record({
-      actor: by.actor, action: 'user.access_revoked', target: userId, result: 'ok', ip: by.ip,
-      details: { reason: user ? 'disabled' : 'deleted', cause: by.cause, ...(user ? { username: user.username } : {}), displaysClosed, shadowsEnded, sessionsEnded: sessions.map((s) => s.id), webSessionsRevoked, tokensRevoked },
+      actor: by.actor,
+      action: 'user.access_revoked',
+      target: userId,
+      result: 'ok',
+      ip: by.ip,
+      details: {
+        reason: user ? 'disabled' : 'deleted',
+        cause: by.cause,
+        ...(user ? { username: user.username } : {}),
+        displaysClosed,
+        shadowsEnded,
+        sessionsEnded: sessions.map((s) => s.id),
+        webSessionsRevoked,
+        tokensRevoked,
+      },
     });
   }
 
@@ -59,10 +77,20 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessChanges {
       const pool = await store.getPool(s.poolId);
       if (pool && entitled(user, pool)) continue;
       // Their own display gets the reason first; the session end then closes anyone else's (shadows).
-      viewers.closeUser(user.id, DisplayClose.AccessRevoked, 'you no longer have access to this desktop', (sessionId) => sessionId === s.id);
+      viewers.closeUser(
+        user.id,
+        DisplayClose.AccessRevoked,
+        'you no longer have access to this desktop',
+        (sessionId) => sessionId === s.id,
+      );
       // The session ends now rather than after the pool's grace: a person without access to the pool
       // cannot get a ticket back into it. Its pool's persistence still applies (a personal home stays).
-      await deps.endSession(s.id, { username: by.actor, ip: by.ip }, 'access_revoked', 'You no longer have access to this desktop: your groups changed.');
+      await deps.endSession(
+        s.id,
+        { username: by.actor, ip: by.ip },
+        'access_revoked',
+        'You no longer have access to this desktop: your groups changed.',
+      );
       ended.push({ sessionId: s.id, poolId: s.poolId });
     }
     let shadowsEnded = 0;
@@ -72,8 +100,18 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessChanges {
     }
     if (ended.length === 0 && shadowsEnded === 0) return;
     await deps.audit.record({
-      actor: by.actor, action: 'user.access_revoked', target: user.id, result: 'ok', ip: by.ip,
-      details: { reason: ended.length ? 'not_entitled' : 'not_staff', cause: by.cause, username: user.username, sessionsEnded: ended, shadowsEnded },
+      actor: by.actor,
+      action: 'user.access_revoked',
+      target: user.id,
+      result: 'ok',
+      ip: by.ip,
+      details: {
+        reason: ended.length ? 'not_entitled' : 'not_staff',
+        cause: by.cause,
+        username: user.username,
+        sessionsEnded: ended,
+        shadowsEnded,
+      },
     });
   }
 

@@ -33,10 +33,37 @@ beforeEach(async () => {
   const base = { displayName: '', groups: [], disabled: false, passwordHash: null, roles: ['user' as const] };
   alice = await store.createUser({ id: 'u-alice', username: 'alice', ...base });
   bob = await store.createUser({ id: 'u-bob', username: 'bob', ...base });
-  await store.createHost({ id: 'h1', name: 'host-1', labels: {}, drivers: ['process'], capacity: { desktops: 2, cpu: 2, memoryMb: 2048 }, state: 'online', credentialHash: 'x', lastHeartbeatAt: clock.now(), createdAt: clock.now() });
+  await store.createHost({
+    id: 'h1',
+    name: 'host-1',
+    labels: {},
+    drivers: ['process'],
+    capacity: { desktops: 2, cpu: 2, memoryMb: 2048 },
+    state: 'online',
+    credentialHash: 'x',
+    lastHeartbeatAt: clock.now(),
+    createdAt: clock.now(),
+  });
   pool = await store.createPool({
-    id: 'p1', name: 'Linux', description: '', driver: 'process', protocol: 'vnc', image: null, cpu: null, memoryMb: null, minWarm: 0, maxDesktops: 5, maxPerUser: 1,
-    idleTimeoutS: 3600, graceS: 60, maxLifetimeS: 8 * 3600, persistence: 'pooled', placement: 'breadth', groups: [], shadowWithoutConsent: false, createdAt: clock.now(),
+    id: 'p1',
+    name: 'Linux',
+    description: '',
+    driver: 'process',
+    protocol: 'vnc',
+    image: null,
+    cpu: null,
+    memoryMb: null,
+    minWarm: 0,
+    maxDesktops: 5,
+    maxPerUser: 1,
+    idleTimeoutS: 3600,
+    graceS: 60,
+    maxLifetimeS: 8 * 3600,
+    persistence: 'pooled',
+    placement: 'breadth',
+    groups: [],
+    shadowWithoutConsent: false,
+    createdAt: clock.now(),
   });
 });
 afterEach(async () => store.close());
@@ -49,7 +76,11 @@ async function launchReady(user = alice) {
   return s;
 }
 
-const code = async (p: Promise<unknown>) => p.then(() => 'resolved', (e: DomainError) => `${e.kind} ${e.code}`);
+const code = async (p: Promise<unknown>) =>
+  p.then(
+    () => 'resolved',
+    (e: DomainError) => `${e.kind} ${e.code}`,
+  );
 
 describe('launch', () => {
   it('starts a desktop on a host and reports progress in order', async () => {
@@ -96,10 +127,14 @@ describe('launch', () => {
     expect(await store.listSessions({ userId: alice.id })).toHaveLength(0);
   });
 
-  it('says which driver is missing when no connected host runs the pool\'s driver', async () => {
+  it("says which driver is missing when no connected host runs the pool's driver", async () => {
     const qemu = await store.createPool({ ...pool, id: 'p-qemu', name: 'VMs', driver: 'qemu' });
     const err = await broker.launch(alice, qemu.id, null).catch((e: DomainError) => e);
-    expect(err).toMatchObject({ kind: 'unavailable', code: 'no_capacity', message: expect.stringContaining('No connected host runs qemu desktops') });
+    expect(err).toMatchObject({
+      kind: 'unavailable',
+      code: 'no_capacity',
+      message: expect.stringContaining('No connected host runs qemu desktops'),
+    });
   });
 
   it('fails the session with a readable error when the host cannot create the desktop', async () => {
@@ -198,7 +233,11 @@ describe('tickets', () => {
     const t = await broker.issueTicket(alice, s.id, 'control', null);
     clock.advance(30_001);
     expect(await broker.redeem(t.ticket, null)).toMatchObject({ ok: false, kind: 'unauthenticated', code: 'ticket_unknown' });
-    expect(await broker.redeem('dpk_' + 'A'.repeat(43), null)).toMatchObject({ ok: false, kind: 'unauthenticated', code: 'ticket_unknown' });
+    expect(await broker.redeem('dpk_' + 'A'.repeat(43), null)).toMatchObject({
+      ok: false,
+      kind: 'unauthenticated',
+      code: 'ticket_unknown',
+    });
     expect(await broker.redeem('../../etc/passwd', null)).toMatchObject({ ok: false, kind: 'unauthenticated', code: 'ticket_malformed' });
     // Well-formed refusals are audited; junk is only counted (it would let anyone grow the audit log).
     const refusals = await store.listAudit({ action: 'ticket.refuse' });
@@ -220,7 +259,13 @@ describe('tickets', () => {
 
 describe('host reconciliation', () => {
   const hello = (inventory: { desktopId: string; state: 'running' | 'stopped'; startedAt: number }[]) => ({
-    type: 'hello' as const, protocol: 'deskport.agent.v1' as const, agentVersion: 't', name: 'host-1', drivers: ['process' as const], capacity: { desktops: 2, cpu: 2, memoryMb: 1 }, inventory,
+    type: 'hello' as const,
+    protocol: 'deskport.agent.v1' as const,
+    agentVersion: 't',
+    name: 'host-1',
+    drivers: ['process' as const],
+    capacity: { desktops: 2, cpu: 2, memoryMb: 1 },
+    inventory,
   });
 
   it('marks sessions lost when the host drops and resumes them when it returns with the desktop', async () => {
@@ -256,8 +301,23 @@ describe('host reconciliation', () => {
     const s = await launchReady();
     await broker.end(s.id, { username: 'admin' }, 'test');
     hosts.requests = [];
-    const spare = await store.createDesktop({ id: 'd-spare', poolId: s.poolId, hostId: 'h1', state: 'running', secret: 'x', ownerId: null, error: null, createdAt: 1, updatedAt: 1 });
-    await createHostEvents(ctx, broker).desktopState('h1', { type: 'desktop.state', desktopId: spare.id, state: 'failed', error: 'Xvnc crashed' });
+    const spare = await store.createDesktop({
+      id: 'd-spare',
+      poolId: s.poolId,
+      hostId: 'h1',
+      state: 'running',
+      secret: 'x',
+      ownerId: null,
+      error: null,
+      createdAt: 1,
+      updatedAt: 1,
+    });
+    await createHostEvents(ctx, broker).desktopState('h1', {
+      type: 'desktop.state',
+      desktopId: spare.id,
+      state: 'failed',
+      error: 'Xvnc crashed',
+    });
     expect(hosts.sent('desktop.destroy')).toEqual([{ type: 'desktop.destroy', desktopId: 'd-spare' }]);
     expect((await store.getDesktop('d-spare'))!.state).toBe('gone');
   });

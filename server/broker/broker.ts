@@ -18,10 +18,18 @@ export function entitled(user: User, pool: Pool): boolean {
 }
 
 /** Why a display ticket was refused: who is at fault (no valid ticket, or no right to the desktop now) and a stable code. */
-export interface Refusal { ok: false; kind: 'unauthenticated' | 'forbidden'; code: string; reason: string }
+export interface Refusal {
+  ok: false;
+  kind: 'unauthenticated' | 'forbidden';
+  code: string;
+  reason: string;
+}
 export type Redemption = { ok: true; session: Session; desktop: Desktop; mode: TicketMode; userId: string; shadowId?: string } | Refusal;
 
-export interface Actor { username: string; ip?: string | null }
+export interface Actor {
+  username: string;
+  ip?: string | null;
+}
 
 /** Who may learn that a session exists: its owner, and helpdesk/admin staff (who list all sessions). */
 export function maySee(user: User, s: Session): boolean {
@@ -39,7 +47,9 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
     try {
       const host = await store.getHost(hostId);
       const desktop = await startDesktop(ctx, {
-        pool, hostId, ownerId: user.id,
+        pool,
+        hostId,
+        ownerId: user.id,
         onRecorded: async (d) => {
           await store.updateSession(session.id, { desktopId: d.id, hostId });
           progress(session.id, 'creating', `Starting your desktop on ${host?.name ?? 'a host'}…`);
@@ -60,12 +70,22 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
       ctx.metrics.launchSeconds((clock.now() - started) / 1000, false);
     } catch (err) {
       // The person sees one short line; the full story (driver logs) goes to the gateway log.
-      const short = (err as Error).message.split('\n')[0]!.slice(0, 200).replace(/[.\s]+$/, '');
+      const short = (err as Error).message
+        .split('\n')[0]!
+        .slice(0, 200)
+        .replace(/[.\s]+$/, '');
       const message = `The desktop could not be started (${short}). Try again; if it keeps failing, tell your admin.`;
       log.warn({ sessionId: session.id, err: (err as Error).message }, 'provisioning failed');
       const cur = await store.getSession(session.id);
       if (cur && cur.state === 'starting') await moveSession(ctx, cur, 'failed', { error: message });
-      await ctx.audit.record({ actor: user.username, action: 'session.launch', target: session.id, result: 'failed', ip: null, details: { poolId: pool.id, error: (err as Error).message } });
+      await ctx.audit.record({
+        actor: user.username,
+        action: 'session.launch',
+        target: session.id,
+        result: 'failed',
+        ip: null,
+        details: { poolId: pool.id, error: (err as Error).message },
+      });
     }
   }
 
@@ -80,27 +100,52 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
       await broker.end(lost.id, { username: user.username, ip }, 'relaunched');
     }
     const mine = await store.countLiveSessions({ userId: user.id });
-    if (mine >= pool.maxPerUser) throw conflict('limit_reached', `You already have ${mine} desktop session(s) running, the most this pool allows. End one first.`);
+    if (mine >= pool.maxPerUser)
+      throw conflict('limit_reached', `You already have ${mine} desktop session(s) running, the most this pool allows. End one first.`);
     const now = clock.now();
     const warm = pool.persistence === 'pooled' ? await store.claimWarmDesktop(pool.id, user.id, now) : null;
     let hostId = warm?.hostId;
     if (!warm) {
       const active = await store.countDesktops({ poolId: pool.id, state: ['creating', 'running', 'stopping'] });
-      if (active >= pool.maxDesktops) throw conflict('pool_full', `“${pool.name}” has reached its limit of ${pool.maxDesktops} desktops. Try again later or ask your admin.`);
+      if (active >= pool.maxDesktops)
+        throw conflict(
+          'pool_full',
+          `“${pool.name}” has reached its limit of ${pool.maxDesktops} desktops. Try again later or ask your admin.`,
+        );
       const host = await pickHost(ctx, pool);
       if (!host) {
         const offered = (await store.listHosts()).some((h) => ctx.hosts.isConnected(h.id) && h.drivers.includes(pool.driver));
-        throw unavailable('no_capacity', offered
-          ? 'No host has room for a new desktop right now. Try again in a minute, or ask your admin to add capacity.'
-          : `No connected host runs ${pool.driver} desktops, which “${pool.name}” needs. Ask your admin to add such a host or change the pool's driver.`);
+        throw unavailable(
+          'no_capacity',
+          offered
+            ? 'No host has room for a new desktop right now. Try again in a minute, or ask your admin to add capacity.'
+            : `No connected host runs ${pool.driver} desktops, which “${pool.name}” needs. Ask your admin to add such a host or change the pool's driver.`,
+        );
       }
       hostId = host.id;
     }
     let session = await store.createSession({
-      id: newId('s'), poolId: pool.id, userId: user.id, state: 'starting', desktopId: warm?.id ?? null, hostId: hostId ?? null,
-      createdAt: now, readyAt: null, endedAt: null, lastActivityAt: now, detachedAt: null, error: null,
+      id: newId('s'),
+      poolId: pool.id,
+      userId: user.id,
+      state: 'starting',
+      desktopId: warm?.id ?? null,
+      hostId: hostId ?? null,
+      createdAt: now,
+      readyAt: null,
+      endedAt: null,
+      lastActivityAt: now,
+      detachedAt: null,
+      error: null,
     });
-    await ctx.audit.record({ actor: user.username, action: 'session.launch', target: session.id, result: 'ok', ip, details: { poolId: pool.id, warm: Boolean(warm) } });
+    await ctx.audit.record({
+      actor: user.username,
+      action: 'session.launch',
+      target: session.id,
+      result: 'ok',
+      ip,
+      details: { poolId: pool.id, warm: Boolean(warm) },
+    });
     progress(session.id, 'queued', 'Launch requested.');
     if (warm) {
       progress(session.id, 'ready', 'A warm desktop was ready for you.');
@@ -135,7 +180,17 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
     /** The pools this person may launch, as they see them. */
     async poolsFor(user: User): Promise<UserPool[]> {
       const pools = (await store.listPools()).filter((p) => entitled(user, p));
-      return pools.map((p) => ({ id: p.id, name: p.name, description: p.description, protocol: p.protocol, driver: p.driver, persistence: p.persistence, graceS: p.graceS, idleTimeoutS: p.idleTimeoutS, maxLifetimeS: p.maxLifetimeS }));
+      return pools.map((p) => ({
+        id: p.id,
+        name: p.name,
+        description: p.description,
+        protocol: p.protocol,
+        driver: p.driver,
+        persistence: p.persistence,
+        graceS: p.graceS,
+        idleTimeoutS: p.idleTimeoutS,
+        maxLifetimeS: p.maxLifetimeS,
+      }));
     },
 
     /** This person's own sessions, newest first. */
@@ -180,7 +235,14 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
         const done = (await moveSession(ctx, ending, 'ended', { error: message ?? null })) ?? ending;
         ctx.metrics.sessionEnded(reason);
         ctx.events.forget(s.id);
-        await ctx.audit.record({ actor: actor.username, action: 'session.end', target: s.id, result: 'ok', ip: actor.ip ?? null, details: { reason } });
+        await ctx.audit.record({
+          actor: actor.username,
+          action: 'session.end',
+          target: s.id,
+          result: 'ok',
+          ip: actor.ip ?? null,
+          details: { reason },
+        });
         return done;
       }
       return (await store.getSession(sessionId))!;
@@ -189,12 +251,27 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
     async issueTicket(user: User, sessionId: string, mode: TicketMode, ip: string | null) {
       const s = await store.getSession(sessionId);
       if (!s || s.userId !== user.id) {
-        await ctx.audit.record({ actor: user.username, action: 'ticket.issue', target: sessionId, result: 'denied', ip, details: { mode } });
+        await ctx.audit.record({
+          actor: user.username,
+          action: 'ticket.issue',
+          target: sessionId,
+          result: 'denied',
+          ip,
+          details: { mode },
+        });
         // Someone else's session is "no such session", as on every session route: a 403 would
         // confirm that the id exists. Staff see every session anyway, so they get the hint.
-        throw s && maySee(user, s) ? forbidden('Only the session owner may open it; helpdesk staff ask to shadow instead.') : notFound('session');
+        throw s && maySee(user, s)
+          ? forbidden('Only the session owner may open it; helpdesk staff ask to shadow instead.')
+          : notFound('session');
       }
-      if (s.state !== 'ready') throw conflict('session_not_ready', s.state === 'starting' ? 'The desktop is still starting; wait for it to be ready.' : `The session is ${s.state}; launch a new one.`);
+      if (s.state !== 'ready')
+        throw conflict(
+          'session_not_ready',
+          s.state === 'starting'
+            ? 'The desktop is still starting; wait for it to be ready.'
+            : `The session is ${s.state}; launch a new one.`,
+        );
       const t = await tickets.issue(user.id, s.id, mode);
       await ctx.audit.record({ actor: user.username, action: 'ticket.issue', target: s.id, result: 'ok', ip, details: { mode } });
       return t;
@@ -210,7 +287,14 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
       const t = await tickets.consume(ticket);
       const refuse = async (kind: Refusal['kind'], code: string, reason: string) => {
         ctx.metrics.ticketRejected(reason);
-        await ctx.audit.record({ actor: null, action: 'ticket.refuse', target: t?.sessionId ?? null, result: 'denied', ip, details: { reason } });
+        await ctx.audit.record({
+          actor: null,
+          action: 'ticket.refuse',
+          target: t?.sessionId ?? null,
+          result: 'denied',
+          ip,
+          details: { reason },
+        });
         return { ok: false as const, kind, code, reason };
       };
       if (!t) return refuse('unauthenticated', 'ticket_unknown', 'unknown, used or expired ticket');
@@ -222,7 +306,8 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
       if (t.userId === s.userId) {
         // Taking access away ends the session (access.ts); this closes the gap while it is ending.
         const pool = await store.getPool(s.poolId);
-        if (!pool || !entitled(user, pool)) return refuse('forbidden', 'access_revoked', 'the ticket holder no longer has access to this pool');
+        if (!pool || !entitled(user, pool))
+          return refuse('forbidden', 'access_revoked', 'the ticket holder no longer has access to this pool');
         return { ok: true, session: s, desktop: d, mode: t.mode, userId: t.userId };
       }
       // Anyone else's ticket rides on a shadow the owner approved, in exactly that mode.
@@ -232,7 +317,14 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
     },
 
     async auditTicket(user: User, sessionId: string, mode: TicketMode, ip: string | null, shadowId: string): Promise<void> {
-      await ctx.audit.record({ actor: user.username, action: 'ticket.issue', target: sessionId, result: 'ok', ip, details: { mode, shadowId } });
+      await ctx.audit.record({
+        actor: user.username,
+        action: 'ticket.issue',
+        target: sessionId,
+        result: 'ok',
+        ip,
+        details: { mode, shadowId },
+      });
     },
 
     async viewerAttached(sessionId: string): Promise<void> {

@@ -23,18 +23,37 @@ export async function startDesktop(
 ): Promise<Desktop> {
   const now = ctx.clock.now();
   const { pool } = o;
-  let desktop = await ctx.store.createDesktop({ id: newId('d'), poolId: pool.id, hostId: o.hostId, state: 'creating', ownerId: o.ownerId, secret: vncSecret(), error: null, createdAt: now, updatedAt: now });
+  let desktop = await ctx.store.createDesktop({
+    id: newId('d'),
+    poolId: pool.id,
+    hostId: o.hostId,
+    state: 'creating',
+    ownerId: o.ownerId,
+    secret: vncSecret(),
+    error: null,
+    createdAt: now,
+    updatedAt: now,
+  });
   ctx.creating.add(desktop.id);
   try {
     await o.onRecorded?.(desktop);
-    await ctx.hosts.request(o.hostId, {
-      type: 'desktop.create', driver: pool.driver,
-      spec: {
-        desktopId: desktop.id, secret: desktop.secret, persistence: pool.persistence,
-        ...(pool.persistence === 'personal' && o.ownerId ? { homeKey: o.ownerId } : {}),
-        ...(pool.image ? { image: pool.image } : {}), ...(pool.cpu ? { cpu: pool.cpu } : {}), ...(pool.memoryMb ? { memoryMb: pool.memoryMb } : {}),
+    await ctx.hosts.request(
+      o.hostId,
+      {
+        type: 'desktop.create',
+        driver: pool.driver,
+        spec: {
+          desktopId: desktop.id,
+          secret: desktop.secret,
+          persistence: pool.persistence,
+          ...(pool.persistence === 'personal' && o.ownerId ? { homeKey: o.ownerId } : {}),
+          ...(pool.image ? { image: pool.image } : {}),
+          ...(pool.cpu ? { cpu: pool.cpu } : {}),
+          ...(pool.memoryMb ? { memoryMb: pool.memoryMb } : {}),
+        },
       },
-    }, CREATE_TIMEOUT_MS);
+      CREATE_TIMEOUT_MS,
+    );
     const running = await moveDesktop(ctx, (await ctx.store.getDesktop(desktop.id)) ?? desktop, 'running');
     if (!running) throw new Error('the desktop was stopped while it started');
     return running;

@@ -45,7 +45,11 @@ export function createHelpdesk({ store, broker, shadows, tickets }: HelpdeskDeps
     },
 
     /** A display ticket for the requester of an approved shadow, in the approved mode. */
-    async shadowTicket(requester: User, shadowId: string, ip: string | null): Promise<{ ticket: string; expiresAt: number; mode: TicketMode }> {
+    async shadowTicket(
+      requester: User,
+      shadowId: string,
+      ip: string | null,
+    ): Promise<{ ticket: string; expiresAt: number; mode: TicketMode }> {
       const s = shadows.get(requester, shadowId);
       if (s.requesterId !== requester.id) throw forbidden('Only the helpdesk user who asked may open this shadow.');
       if (s.state === 'pending') throw conflict('shadow_pending', 'The person has not answered yet.');

@@ -55,11 +55,19 @@ export function createHostAdmin(deps: HostAdminDeps) {
     // refused, so a deleted host has no live sessions; any it had would go `lost` as for a host
     // that dropped its connection, and end after the pool's grace.
     async remove(id: string, by: AdminActor): Promise<void> {
-      if ((await store.countDesktops({ hostId: id, state: ['creating', 'running', 'stopping'] })) > 0) throw conflict('host_in_use', 'The host still runs desktops; drain it first.');
+      if ((await store.countDesktops({ hostId: id, state: ['creating', 'running', 'stopping'] })) > 0)
+        throw conflict('host_in_use', 'The host still runs desktops; drain it first.');
       const host = await store.getHost(id);
       if (!host || !(await store.deleteHost(id))) throw notFound('host');
       const cut = deps.removeHost(id, `host ${host.name} was deleted by an administrator`);
-      await audit.record({ actor: by.actor, action: 'host.delete', target: id, result: 'ok', ip: by.ip, details: { name: host.name, disconnected: cut.control, streamsClosed: cut.streams } });
+      await audit.record({
+        actor: by.actor,
+        action: 'host.delete',
+        target: id,
+        result: 'ok',
+        ip: by.ip,
+        details: { name: host.name, disconnected: cut.control, streamsClosed: cut.streams },
+      });
     },
   };
 }

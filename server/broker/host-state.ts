@@ -10,7 +10,12 @@ import { IllegalTransition } from './state-machine.ts';
  * Moves `host` to `to` (writing `patch` with it); staying in the same state is no move. Throws
  * IllegalTransition for a move the lifecycle forbids. Null when the host record is gone.
  */
-export async function moveHost(store: Pick<Store, 'updateHost'>, host: Host, to: HostState, patch: Partial<Omit<Host, 'id' | 'createdAt' | 'state'>> = {}): Promise<Host | null> {
+export async function moveHost(
+  store: Pick<Store, 'updateHost'>,
+  host: Host,
+  to: HostState,
+  patch: Partial<Omit<Host, 'id' | 'createdAt' | 'state'>> = {},
+): Promise<Host | null> {
   if (host.state === to) return Object.keys(patch).length ? store.updateHost(host.id, patch) : host;
   hostMachine.check(host.state, to);
   return store.updateHost(host.id, { ...patch, state: to });
@@ -22,7 +27,8 @@ export async function moveHostByAdmin(store: Pick<Store, 'updateHost'>, host: Ho
     return await moveHost(store, host, to);
   } catch (err) {
     if (!(err instanceof IllegalTransition)) throw err;
-    if (host.state === 'offline') throw conflict('host_offline', `The host ${host.name} is offline; it can be changed once its agent connects again.`);
+    if (host.state === 'offline')
+      throw conflict('host_offline', `The host ${host.name} is offline; it can be changed once its agent connects again.`);
     throw conflict('illegal_transition', `A host that is ${host.state} cannot become ${to}.`);
   }
 }

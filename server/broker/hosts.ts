@@ -37,7 +37,9 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
     const sessions = await store.listSessions({ state: ['starting'], desktopId: d.id });
     if (running) {
       const up = await moveDesktop(ctx, d, 'running');
-      if (up) for (const s of sessions) await moveSession(ctx, s, 'ready', { readyAt: clock.now(), detachedAt: clock.now(), lastActivityAt: clock.now() });
+      if (up)
+        for (const s of sessions)
+          await moveSession(ctx, s, 'ready', { readyAt: clock.now(), detachedAt: clock.now(), lastActivityAt: clock.now() });
       return;
     }
     const failed = await moveDesktop(ctx, d, 'failed', { error: 'its start was interrupted' });
@@ -59,7 +61,8 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
           continue;
         }
         if (item?.state === 'running' && d.state === 'running') {
-          for (const s of await store.listSessions({ state: ['lost'], desktopId: d.id })) await moveSession(ctx, s, 'ready', { detachedAt: clock.now() });
+          for (const s of await store.listSessions({ state: ['lost'], desktopId: d.id }))
+            await moveSession(ctx, s, 'ready', { detachedAt: clock.now() });
           continue;
         }
         if (!item && d.state === 'running') {
@@ -72,7 +75,9 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
       for (const item of hello.inventory) {
         if (knownIds.has(item.desktopId)) continue;
         log.warn({ hostId: host.id, desktopId: item.desktopId }, 'destroying an orphan desktop the gateway does not know');
-        await ctx.hosts.request(host.id, { type: 'desktop.destroy', desktopId: item.desktopId }, 30_000).catch((err) => log.warn({ err: (err as Error).message }, 'orphan destroy failed'));
+        await ctx.hosts
+          .request(host.id, { type: 'desktop.destroy', desktopId: item.desktopId }, 30_000)
+          .catch((err) => log.warn({ err: (err as Error).message }, 'orphan destroy failed'));
       }
     },
 
@@ -80,7 +85,8 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
       if (ctx.stopping) return;
       const h = await store.getHost(hostId);
       if (h?.state === 'online') await moveHost(store, h, 'unreachable');
-      for (const s of await store.listSessions({ state: ['ready'], hostId, limit: ALL_ROWS })) await moveSession(ctx, s, 'lost', { detachedAt: clock.now() });
+      for (const s of await store.listSessions({ state: ['ready'], hostId, limit: ALL_ROWS }))
+        await moveSession(ctx, s, 'lost', { detachedAt: clock.now() });
     },
 
     async desktopState(hostId: string, e: DesktopStateEvent): Promise<void> {
@@ -93,20 +99,25 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
     /** A create in flight reports a step: show it on the launching session's progress. */
     /** Forwards a host's create step to the launching session (the promise is for tests; the hub does not wait). */
     desktopProgress(hostId: string, e: DesktopProgressEvent): Promise<void> {
-      return store.listSessions({ state: ['starting'], desktopId: e.desktopId, hostId }).then(([s]) => {
-        if (s) ctx.events.emit(s.id, { kind: 'progress', step: e.step, message: e.message, at: clock.now() });
-      }, (err) => log.warn({ err }, 'progress forwarding failed'));
+      return store.listSessions({ state: ['starting'], desktopId: e.desktopId, hostId }).then(
+        ([s]) => {
+          if (s) ctx.events.emit(s.id, { kind: 'progress', step: e.step, message: e.message, at: clock.now() });
+        },
+        (err) => log.warn({ err }, 'progress forwarding failed'),
+      );
     },
 
     /** At gateway start: nobody watches yet and no agent is connected until it says hello. */
     async onStart(): Promise<void> {
       const now = clock.now();
       for (const h of await store.listHosts()) if (h.state === 'online') await moveHost(store, h, 'unreachable');
-      for (const s of await store.listSessions({ state: ['ready'], limit: ALL_ROWS })) if (s.detachedAt === null) await store.updateSession(s.id, { detachedAt: now });
+      for (const s of await store.listSessions({ state: ['ready'], limit: ALL_ROWS }))
+        if (s.detachedAt === null) await store.updateSession(s.id, { detachedAt: now });
       // Ends that an earlier process did not finish: the desktop is destroyed when its host says hello.
       for (const s of await store.listSessions({ state: ['ending'], limit: ALL_ROWS })) {
         const d = s.desktopId ? await store.getDesktop(s.desktopId) : null;
-        if (d && d.state !== 'gone' && d.state !== 'failed') await moveDesktop(ctx, d, 'failed', { error: 'its session ended while the gateway stopped' });
+        if (d && d.state !== 'gone' && d.state !== 'failed')
+          await moveDesktop(ctx, d, 'failed', { error: 'its session ended while the gateway stopped' });
         await moveSession(ctx, s, 'ended', { error: null });
       }
     },

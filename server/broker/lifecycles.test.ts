@@ -3,9 +3,48 @@ import { desktopMachine, hostMachine, sessionMachine } from './lifecycles.ts';
 import { IllegalTransition, type StateMachine } from './state-machine.ts';
 
 const legal: Record<string, [string, string][]> = {
-  session: [['starting', 'ready'], ['starting', 'ending'], ['starting', 'failed'], ['starting', 'lost'], ['ready', 'ending'], ['ready', 'failed'], ['ready', 'lost'], ['ending', 'ended'], ['ending', 'failed'], ['lost', 'ready'], ['lost', 'ending'], ['lost', 'ended']],
-  desktop: [['creating', 'running'], ['creating', 'stopping'], ['creating', 'failed'], ['running', 'stopping'], ['running', 'failed'], ['running', 'gone'], ['stopping', 'gone'], ['stopping', 'failed'], ['failed', 'stopping'], ['failed', 'gone']],
-  host: [['online', 'unreachable'], ['online', 'draining'], ['online', 'cordoned'], ['unreachable', 'online'], ['unreachable', 'draining'], ['unreachable', 'cordoned'], ['unreachable', 'offline'], ['draining', 'online'], ['draining', 'unreachable'], ['draining', 'cordoned'], ['cordoned', 'online'], ['cordoned', 'unreachable'], ['cordoned', 'draining'], ['offline', 'online']],
+  session: [
+    ['starting', 'ready'],
+    ['starting', 'ending'],
+    ['starting', 'failed'],
+    ['starting', 'lost'],
+    ['ready', 'ending'],
+    ['ready', 'failed'],
+    ['ready', 'lost'],
+    ['ending', 'ended'],
+    ['ending', 'failed'],
+    ['lost', 'ready'],
+    ['lost', 'ending'],
+    ['lost', 'ended'],
+  ],
+  desktop: [
+    ['creating', 'running'],
+    ['creating', 'stopping'],
+    ['creating', 'failed'],
+    ['running', 'stopping'],
+    ['running', 'failed'],
+    ['running', 'gone'],
+    ['stopping', 'gone'],
+    ['stopping', 'failed'],
+    ['failed', 'stopping'],
+    ['failed', 'gone'],
+  ],
+  host: [
+    ['online', 'unreachable'],
+    ['online', 'draining'],
+    ['online', 'cordoned'],
+    ['unreachable', 'online'],
+    ['unreachable', 'draining'],
+    ['unreachable', 'cordoned'],
+    ['unreachable', 'offline'],
+    ['draining', 'online'],
+    ['draining', 'unreachable'],
+    ['draining', 'cordoned'],
+    ['cordoned', 'online'],
+    ['cordoned', 'unreachable'],
+    ['cordoned', 'draining'],
+    ['offline', 'online'],
+  ],
 };
 
 function check<S extends string>(m: StateMachine<S>) {

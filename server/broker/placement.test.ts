@@ -3,13 +3,25 @@ import type { Host } from '../store/types.ts';
 import { chooseHost } from './placement.ts';
 
 const host = (id: string, over: Partial<Host> = {}): Host => ({
-  id, name: id, labels: {}, drivers: ['process'], capacity: { desktops: 4, cpu: 2, memoryMb: 4096 }, state: 'online',
-  credentialHash: 'x', lastHeartbeatAt: 0, createdAt: 0, ...over,
+  id,
+  name: id,
+  labels: {},
+  drivers: ['process'],
+  capacity: { desktops: 4, cpu: 2, memoryMb: 4096 },
+  state: 'online',
+  credentialHash: 'x',
+  lastHeartbeatAt: 0,
+  createdAt: 0,
+  ...over,
 });
 
 describe('placement', () => {
   it('breadth picks the least loaded host, depth the most loaded that still has room', () => {
-    const c = [{ host: host('a'), desktops: 1 }, { host: host('b'), desktops: 3 }, { host: host('c'), desktops: 4 }];
+    const c = [
+      { host: host('a'), desktops: 1 },
+      { host: host('b'), desktops: 3 },
+      { host: host('c'), desktops: 4 },
+    ];
     expect(chooseHost(c, 'process', 'breadth')?.id).toBe('a');
     expect(chooseHost(c, 'process', 'depth')?.id).toBe('b');
   });

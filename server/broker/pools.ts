@@ -22,7 +22,10 @@ export function createPoolAdmin(deps: { store: Store; audit: Audit; clock: Clock
     if (!ids?.length) return;
     const known = new Set((await store.listGroups()).map((g) => g.id));
     const unknown = ids.filter((id) => !known.has(id));
-    if (unknown.length) throw invalid(`Please check the groups: no group has the id ${unknown.join(', ')}.`, [{ field: 'groups', problem: `unknown group id ${unknown.join(', ')}` }]);
+    if (unknown.length)
+      throw invalid(`Please check the groups: no group has the id ${unknown.join(', ')}.`, [
+        { field: 'groups', problem: `unknown group id ${unknown.join(', ')}` },
+      ]);
   }
 
   return {
@@ -35,8 +38,21 @@ export function createPoolAdmin(deps: { store: Store; audit: Audit; clock: Clock
     async create(body: PoolCreate, by: AdminActor): Promise<Pool> {
       await checkGroups(body.groups);
       if (await store.getPoolByName(body.name)) throw conflict('name_taken', `A pool named “${body.name}” exists already.`);
-      const pool = await store.createPool({ ...POOL_DEFAULTS, ...body, groups: [...(body.groups ?? [])], id: newId('p'), createdAt: clock.now() });
-      await audit.record({ actor: by.actor, action: 'pool.create', target: pool.id, result: 'ok', ip: by.ip, details: { name: pool.name } });
+      const pool = await store.createPool({
+        ...POOL_DEFAULTS,
+        ...body,
+        groups: [...(body.groups ?? [])],
+        id: newId('p'),
+        createdAt: clock.now(),
+      });
+      await audit.record({
+        actor: by.actor,
+        action: 'pool.create',
+        target: pool.id,
+        result: 'ok',
+        ip: by.ip,
+        details: { name: pool.name },
+      });
       return pool;
     },
     async update(id: string, patch: PoolPatch, by: AdminActor): Promise<Pool> {
@@ -47,7 +63,14 @@ export function createPoolAdmin(deps: { store: Store; audit: Audit; clock: Clock
       }
       const pool = await store.updatePool(id, patch);
       if (!pool) throw notFound('pool');
-      await audit.record({ actor: by.actor, action: 'pool.update', target: id, result: 'ok', ip: by.ip, details: { fields: Object.keys(patch) } });
+      await audit.record({
+        actor: by.actor,
+        action: 'pool.update',
+        target: id,
+        result: 'ok',
+        ip: by.ip,
+        details: { fields: Object.keys(patch) },
+      });
       // Fewer entitled groups: people left outside lose their desktops in this pool now (access.ts).
       if (patch.groups !== undefined) await deps.access.poolChanged(id, { actor: by.actor, ip: by.ip, cause: 'pool.update' });
       return pool;

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_OTHER_STREAMS_PER_SESSION, MAX_STREAMS_PER_WATCHER, SessionEvents, type SessionEvent, type Subscription } from './session-events.ts';
+import {
+  MAX_OTHER_STREAMS_PER_SESSION,
+  MAX_STREAMS_PER_WATCHER,
+  SessionEvents,
+  type SessionEvent,
+  type Subscription,
+} from './session-events.ts';
 
 const owner = { userId: 'u-owner', owner: true };
 const staff = (n = 0) => ({ userId: `u-staff-${n}`, owner: false });
@@ -31,7 +37,10 @@ describe('session event streams', () => {
   it('staff filling the session’s streams never shut the owner out', () => {
     const ev = new SessionEvents();
     for (let i = 0; i < MAX_OTHER_STREAMS_PER_SESSION; i++) ok(ev.subscribe('s1', staff(i % 10), () => undefined));
-    expect(ev.subscribe('s1', staff(11), () => undefined)).toMatchObject({ ok: false, reason: expect.stringMatching(/too many event streams/) });
+    expect(ev.subscribe('s1', staff(11), () => undefined)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/too many event streams/),
+    });
     const got: SessionEvent[] = [];
     ok(ev.subscribe('s1', owner, (e) => got.push(e)));
     ev.emit('s1', progress('queued'));
@@ -43,7 +52,9 @@ describe('session event streams', () => {
   it('the owner over their own cap replaces their oldest stream instead of being refused', () => {
     const ev = new SessionEvents();
     const evicted: number[] = [];
-    const subs = Array.from({ length: MAX_STREAMS_PER_WATCHER }, (_, i) => ok(ev.subscribe('s1', { ...owner, onEvicted: () => evicted.push(i) }, () => undefined)));
+    const subs = Array.from({ length: MAX_STREAMS_PER_WATCHER }, (_, i) =>
+      ok(ev.subscribe('s1', { ...owner, onEvicted: () => evicted.push(i) }, () => undefined)),
+    );
     const newest: SessionEvent[] = [];
     ok(ev.subscribe('s1', owner, (e) => newest.push(e)));
     expect(evicted).toEqual([0]);

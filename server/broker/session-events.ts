@@ -28,7 +28,10 @@ export const MAX_STREAMS_PER_WATCHER = 8;
 /** Streams of everyone but the owner on one session, together (the owner's are not counted). */
 export const MAX_OTHER_STREAMS_PER_SESSION = 32;
 
-interface Entry { listener: Listener; watcher: Watcher }
+interface Entry {
+  listener: Listener;
+  watcher: Watcher;
+}
 
 export class SessionEvents {
   // A Set keeps insertion order: the first entry of a person is their oldest stream.
@@ -54,7 +57,8 @@ export class SessionEvents {
     const set = this.listeners.get(sessionId) ?? new Set<Entry>();
     const mine = [...set].filter((x) => x.watcher.userId === watcher.userId);
     if (mine.length >= MAX_STREAMS_PER_WATCHER) {
-      if (!watcher.owner) return { ok: false, reason: `You have ${mine.length} event streams open on this session already; close some tabs.` };
+      if (!watcher.owner)
+        return { ok: false, reason: `You have ${mine.length} event streams open on this session already; close some tabs.` };
       const oldest = mine[0]!;
       set.delete(oldest);
       oldest.watcher.onEvicted?.();

@@ -12,7 +12,12 @@ import type { BrokerCtx } from './transitions.ts';
 import { defineMachine } from './state-machine.ts';
 
 export type { ShadowState };
-export const shadowMachine = defineMachine<ShadowState>('shadow', { pending: ['approved', 'denied', 'ended'], approved: ['ended'], denied: [], ended: [] });
+export const shadowMachine = defineMachine<ShadowState>('shadow', {
+  pending: ['approved', 'denied', 'ended'],
+  approved: ['ended'],
+  denied: [],
+  ended: [],
+});
 
 export interface Shadow {
   id: string;
@@ -38,7 +43,12 @@ const MAX_SHADOWS = 10_000;
 export function shadowView(s: Shadow): ShadowView {
   const iso = (t: number) => new Date(t).toISOString();
   const { ownerId: _owner, createdAt, decidedAt, endedAt, ...rest } = s;
-  return { ...rest, createdAt: iso(createdAt), ...(decidedAt ? { decidedAt: iso(decidedAt) } : {}), ...(endedAt ? { endedAt: iso(endedAt) } : {}) };
+  return {
+    ...rest,
+    createdAt: iso(createdAt),
+    ...(decidedAt ? { decidedAt: iso(decidedAt) } : {}),
+    ...(endedAt ? { endedAt: iso(endedAt) } : {}),
+  };
 }
 export type { ShadowView };
 
@@ -53,7 +63,14 @@ export function createShadows(ctx: BrokerCtx) {
     ctx.events.emit(s.sessionId, { kind: 'shadow', shadow: shadowView(s) });
   }
   async function audit(actor: User | null, action: string, s: Shadow, ip: string | null, extra: Record<string, unknown> = {}) {
-    await ctx.audit.record({ actor: actor?.username ?? 'system', action, target: s.sessionId, result: 'ok', ip, details: { shadowId: s.id, mode: s.mode, requester: s.requesterName, ...extra } });
+    await ctx.audit.record({
+      actor: actor?.username ?? 'system',
+      action,
+      target: s.sessionId,
+      result: 'ok',
+      ip,
+      details: { shadowId: s.id, mode: s.mode, requester: s.requesterName, ...extra },
+    });
   }
   function move(s: Shadow, to: ShadowState): void {
     shadowMachine.check(s.state, to);
@@ -64,7 +81,8 @@ export function createShadows(ctx: BrokerCtx) {
     if (to === 'ended') ctx.viewers.closeShadow(s.sessionId, s.id, DisplayClose.ShadowEnded, 'the shadow session ended');
     emit(s);
   }
-  const active = (sessionId: string) => [...byId.values()].filter((s) => s.sessionId === sessionId && (s.state === 'pending' || s.state === 'approved'));
+  const active = (sessionId: string) =>
+    [...byId.values()].filter((s) => s.sessionId === sessionId && (s.state === 'pending' || s.state === 'approved'));
   function mine(id: string): Shadow {
     const s = byId.get(id);
     if (!s) throw notFound('shadow request');
@@ -76,12 +94,23 @@ export function createShadows(ctx: BrokerCtx) {
       if (!isStaff(requester)) throw forbidden('Only helpdesk staff may ask to shadow a session.');
       if (session.state !== 'ready') throw conflict('session_not_ready', 'The session is not running; nothing to shadow.');
       if (session.userId === requester.id) throw conflict('own_session', 'This is your own session; open it from My desktops.');
-      if (active(session.id).length >= MAX_ACTIVE_PER_SESSION) throw conflict('too_many_shadows', 'This session already has too many shadow requests.');
+      if (active(session.id).length >= MAX_ACTIVE_PER_SESSION)
+        throw conflict('too_many_shadows', 'This session already has too many shadow requests.');
       if (byId.size >= MAX_SHADOWS) api.sweep(true);
       const s: Shadow = {
-        id: newId('sh'), sessionId: session.id, ownerId: session.userId, requesterId: requester.id, requesterName: requester.username,
-        requesterDisplayName: requester.displayName || requester.username, mode, reason, state: 'pending', consent: 'owner',
-        createdAt: clock.now(), decidedAt: null, endedAt: null,
+        id: newId('sh'),
+        sessionId: session.id,
+        ownerId: session.userId,
+        requesterId: requester.id,
+        requesterName: requester.username,
+        requesterDisplayName: requester.displayName || requester.username,
+        mode,
+        reason,
+        state: 'pending',
+        consent: 'owner',
+        createdAt: clock.now(),
+        decidedAt: null,
+        endedAt: null,
       };
       byId.set(s.id, s);
       await audit(requester, 'shadow.request', s, ip, { reason });
@@ -105,7 +134,10 @@ export function createShadows(ctx: BrokerCtx) {
 
     async decide(owner: User, id: string, answer: 'approve' | 'deny', ip: string | null): Promise<Shadow> {
       const s = mine(id);
-      if (s.ownerId !== owner.id) throw s.requesterId === owner.id || isAdmin(owner) ? forbidden('Only the person whose desktop it is can answer.') : notFound('shadow request');
+      if (s.ownerId !== owner.id)
+        throw s.requesterId === owner.id || isAdmin(owner)
+          ? forbidden('Only the person whose desktop it is can answer.')
+          : notFound('shadow request');
       if (s.state !== 'pending') throw conflict('already_answered', `This request is already ${s.state}.`);
       move(s, answer === 'approve' ? 'approved' : 'denied');
       await audit(owner, answer === 'approve' ? 'shadow.approve' : 'shadow.deny', s, ip);

@@ -1,7 +1,11 @@
 // Explicit transition tables for every lifecycle (session, desktop, host, viewer, shadow). One
 // check() refuses illegal moves with an error instead of silently overwriting a state.
 export class IllegalTransition extends Error {
-  constructor(readonly machine: string, readonly from: string, readonly to: string) {
+  constructor(
+    readonly machine: string,
+    readonly from: string,
+    readonly to: string,
+  ) {
     super(`${machine}: illegal transition ${from} → ${to}`);
   }
 }

@@ -64,7 +64,15 @@ export class ScriptedHosts implements HostControl {
 /** The broker's context over `store`, with silent logs and metrics unless given. */
 export function testBrokerCtx(store: Store, clock: Clock, hosts: HostControl, metrics: Partial<BrokerMetrics> = {}): BrokerCtx {
   return {
-    store, clock, log: silentLogger(), audit: createAudit(store, silentLogger()), hosts, events: new SessionEvents(), viewers: new Viewers(), stopping: false, creating: new Set(),
+    store,
+    clock,
+    log: silentLogger(),
+    audit: createAudit(store, silentLogger()),
+    hosts,
+    events: new SessionEvents(),
+    viewers: new Viewers(),
+    stopping: false,
+    creating: new Set(),
     metrics: { launchSeconds: () => undefined, sessionEnded: () => undefined, ticketRejected: () => undefined, ...metrics },
   };
 }

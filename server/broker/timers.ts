@@ -31,11 +31,15 @@ export function createTimers(ctx: BrokerCtx, broker: Broker) {
       const graceMs = (pool?.graceS ?? 300) * 1000;
       let reason: string | null = null;
       if (pool && pool.maxLifetimeS > 0 && now - s.createdAt > pool.maxLifetimeS * 1000) reason = 'max_lifetime';
-      else if (s.state === 'ready' && pool && pool.idleTimeoutS > 0 && now - s.lastActivityAt > pool.idleTimeoutS * 1000) reason = 'idle_timeout';
-      else if (s.state === 'ready' && ctx.viewers.count(s.id) === 0 && s.detachedAt !== null && now - s.detachedAt > graceMs) reason = 'disconnect_grace';
+      else if (s.state === 'ready' && pool && pool.idleTimeoutS > 0 && now - s.lastActivityAt > pool.idleTimeoutS * 1000)
+        reason = 'idle_timeout';
+      else if (s.state === 'ready' && ctx.viewers.count(s.id) === 0 && s.detachedAt !== null && now - s.detachedAt > graceMs)
+        reason = 'disconnect_grace';
       else if (s.state === 'lost' && now - (s.detachedAt ?? s.createdAt) > graceMs) reason = 'host_lost';
       if (s.state === 'starting' && now - s.createdAt > STUCK_LAUNCH_MS) {
-        const failed = await moveSession(ctx, s, 'failed', { error: 'The desktop took too long to start. Try again; if it keeps failing, tell your admin.' });
+        const failed = await moveSession(ctx, s, 'failed', {
+          error: 'The desktop took too long to start. Try again; if it keeps failing, tell your admin.',
+        });
         // A create still in flight here destroys its desktop when it sees the failed session.
         const d = failed && s.desktopId && !ctx.creating.has(s.desktopId) ? await store.getDesktop(s.desktopId) : null;
         if (d) await destroyDesktop(ctx, d);
@@ -64,8 +68,10 @@ export function createTimers(ctx: BrokerCtx, broker: Broker) {
       const now = clock.now();
       if (now - (activityWritten.get(sessionId) ?? 0) < ACTIVITY_WRITE_MS) return Promise.resolve();
       activityWritten.set(sessionId, now);
-      return store.updateSession(sessionId, { lastActivityAt: now }).then(() => undefined, (err) => log.warn({ err }, 'activity write failed'));
+      return store.updateSession(sessionId, { lastActivityAt: now }).then(
+        () => undefined,
+        (err) => log.warn({ err }, 'activity write failed'),
+      );
     },
   };
 }
-

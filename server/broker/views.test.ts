@@ -7,12 +7,33 @@ import { shadowView, type Shadow } from './shadows.ts';
 import { sessionView } from './views.ts';
 
 const session: Session = {
-  id: 's1', poolId: 'p1', userId: 'u1', state: 'ready', desktopId: 'd1', hostId: 'h1',
-  createdAt: 1_000, readyAt: 2_000, endedAt: null, lastActivityAt: 2_000, detachedAt: null, error: null,
+  id: 's1',
+  poolId: 'p1',
+  userId: 'u1',
+  state: 'ready',
+  desktopId: 'd1',
+  hostId: 'h1',
+  createdAt: 1_000,
+  readyAt: 2_000,
+  endedAt: null,
+  lastActivityAt: 2_000,
+  detachedAt: null,
+  error: null,
 };
 const shadow: Shadow = {
-  id: 'sh1', sessionId: 's1', ownerId: 'u1', requesterId: 'u2', requesterName: 'hank', requesterDisplayName: 'Hank',
-  mode: 'view', reason: 'printer', state: 'approved', consent: 'owner', createdAt: 1_000, decidedAt: 2_000, endedAt: null,
+  id: 'sh1',
+  sessionId: 's1',
+  ownerId: 'u1',
+  requesterId: 'u2',
+  requesterName: 'hank',
+  requesterDisplayName: 'Hank',
+  mode: 'view',
+  reason: 'printer',
+  state: 'approved',
+  consent: 'owner',
+  createdAt: 1_000,
+  decidedAt: 2_000,
+  endedAt: null,
 };
 
 describe('broker views', () => {

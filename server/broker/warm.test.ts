@@ -28,13 +28,48 @@ beforeEach(async () => {
   ctx = testBrokerCtx(store, clock, hosts);
   broker = createBroker(ctx, createTickets({ store, clock, ttlS: 30 }));
   timers = createTimers(ctx, broker);
-  alice = await store.createUser({ id: 'u-alice', username: 'alice', displayName: '', groups: [], disabled: false, passwordHash: null, roles: ['user'] });
+  alice = await store.createUser({
+    id: 'u-alice',
+    username: 'alice',
+    displayName: '',
+    groups: [],
+    disabled: false,
+    passwordHash: null,
+    roles: ['user'],
+  });
   for (const id of ['h1', 'h2']) {
-    await store.createHost({ id, name: id, labels: {}, drivers: ['docker'], capacity: { desktops: 3, cpu: 2, memoryMb: 2048 }, state: 'online', credentialHash: id, lastHeartbeatAt: 0, createdAt: 0 });
+    await store.createHost({
+      id,
+      name: id,
+      labels: {},
+      drivers: ['docker'],
+      capacity: { desktops: 3, cpu: 2, memoryMb: 2048 },
+      state: 'online',
+      credentialHash: id,
+      lastHeartbeatAt: 0,
+      createdAt: 0,
+    });
   }
   pool = await store.createPool({
-    id: 'p1', name: 'Docker', description: '', driver: 'docker', protocol: 'vnc', image: 'deskport-desktop:latest', cpu: 1, memoryMb: 512, minWarm: 2, maxDesktops: 4, maxPerUser: 2,
-    idleTimeoutS: 0, graceS: 600, maxLifetimeS: 0, persistence: 'pooled', placement: 'breadth', groups: [], shadowWithoutConsent: false, createdAt: 0,
+    id: 'p1',
+    name: 'Docker',
+    description: '',
+    driver: 'docker',
+    protocol: 'vnc',
+    image: 'deskport-desktop:latest',
+    cpu: 1,
+    memoryMb: 512,
+    minWarm: 2,
+    maxDesktops: 4,
+    maxPerUser: 2,
+    idleTimeoutS: 0,
+    graceS: 600,
+    maxLifetimeS: 0,
+    persistence: 'pooled',
+    placement: 'breadth',
+    groups: [],
+    shadowWithoutConsent: false,
+    createdAt: 0,
   });
 });
 afterEach(() => store.close());
@@ -125,7 +160,15 @@ describe('hosts and launches', () => {
     await broker.idle();
     expect(hosts.creates().map((c) => c.hostId)).toEqual(['h2']);
     await store.updateHost('h2', { state: 'draining' });
-    const bob = await store.createUser({ id: 'u-bob', username: 'bob', displayName: '', groups: [], disabled: false, passwordHash: null, roles: ['user'] });
+    const bob = await store.createUser({
+      id: 'u-bob',
+      username: 'bob',
+      displayName: '',
+      groups: [],
+      disabled: false,
+      passwordHash: null,
+      roles: ['user'],
+    });
     await expect(broker.launch(bob, pool.id, null)).rejects.toMatchObject({ kind: 'unavailable', code: 'no_capacity' });
   });
 
@@ -137,7 +180,12 @@ describe('hosts and launches', () => {
     await held.arrived;
     const starting = (await store.getSession(session.id))!;
     expect(starting.state).toBe('starting');
-    await createHostEvents(ctx, broker).desktopProgress(starting.hostId!, { type: 'desktop.progress', desktopId: starting.desktopId!, step: 'waiting_display', message: 'Waiting for the display' });
+    await createHostEvents(ctx, broker).desktopProgress(starting.hostId!, {
+      type: 'desktop.progress',
+      desktopId: starting.desktopId!,
+      step: 'waiting_display',
+      message: 'Waiting for the display',
+    });
     held.release();
     await broker.idle();
     expect(seen).toEqual(['queued', 'placing', 'creating', 'waiting_display', 'ready']);
@@ -160,7 +208,15 @@ describe('hosts and launches', () => {
     const old = (await store.getDesktop(first.desktopId!))!;
     expect(old.state).toBe('failed');
     hosts.connected.add(first.hostId!);
-    await ev.hostConnected((await store.getHost(first.hostId!))!, { type: 'hello', protocol: 'deskport.agent.v1', agentVersion: 't', name: 'x', drivers: ['docker'], capacity: { desktops: 3, cpu: 1, memoryMb: 1 }, inventory: [{ desktopId: old.id, state: 'running', startedAt: 0 }] });
+    await ev.hostConnected((await store.getHost(first.hostId!))!, {
+      type: 'hello',
+      protocol: 'deskport.agent.v1',
+      agentVersion: 't',
+      name: 'x',
+      drivers: ['docker'],
+      capacity: { desktops: 3, cpu: 1, memoryMb: 1 },
+      inventory: [{ desktopId: old.id, state: 'running', startedAt: 0 }],
+    });
     expect((await store.getDesktop(old.id))!.state).toBe('gone');
   });
 });

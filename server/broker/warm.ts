@@ -20,15 +20,17 @@ export function createWarmSpares(ctx: BrokerCtx) {
       const host = await pickHost(ctx, pool);
       if (!host) return;
       // Not awaited: the sweep goes on; the `creating` row counts as a spare meanwhile.
-      void starting.run(startDesktop(ctx, { pool, hostId: host.id, ownerId: null }).then(
-        () => backoff.delete(pool.id),
-        (err: Error) => {
-          const failures = (backoff.get(pool.id)?.failures ?? 0) + 1;
-          const wait = nextDelay(failures, 5_000, 300_000);
-          backoff.set(pool.id, { failures, until: clock.now() + wait });
-          log.warn({ poolId: pool.id, err: err.message, retryInMs: wait }, 'warm spare failed to start');
-        },
-      ));
+      void starting.run(
+        startDesktop(ctx, { pool, hostId: host.id, ownerId: null }).then(
+          () => backoff.delete(pool.id),
+          (err: Error) => {
+            const failures = (backoff.get(pool.id)?.failures ?? 0) + 1;
+            const wait = nextDelay(failures, 5_000, 300_000);
+            backoff.set(pool.id, { failures, until: clock.now() + wait });
+            log.warn({ poolId: pool.id, err: err.message, retryInMs: wait }, 'warm spare failed to start');
+          },
+        ),
+      );
     }
   }
 

@@ -40,7 +40,8 @@ export function createAdmission(o: AdmissionOptions): Admission {
   }
   return {
     refusal() {
-      if (o.maxViewers > 0 && o.openViewers() >= o.maxViewers) return `the gateway is at its limit of ${o.maxViewers} open displays; try again shortly`;
+      if (o.maxViewers > 0 && o.openViewers() >= o.maxViewers)
+        return `the gateway is at its limit of ${o.maxViewers} open displays; try again shortly`;
       if (o.maxLoopDelayMs > 0 && p99Ms > o.maxLoopDelayMs) return 'the gateway is overloaded right now; try again shortly';
       return null;
     },

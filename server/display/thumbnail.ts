@@ -44,7 +44,8 @@ export async function grabFrame(ws: DesktopLink, secret: string, maxWidth = THUM
           handshaking = false;
           width = step.result.width;
           height = step.result.height;
-          if (width * height * 4 > MAX_FRAME_BYTES || width === 0 || height === 0) return finish(new Error('the desktop reported an impossible size'));
+          if (width * height * 4 > MAX_FRAME_BYTES || width === 0 || height === 0)
+            return finish(new Error('the desktop reported an impossible size'));
           fb = Buffer.alloc(width * height * 4);
           ws.send(Buffer.concat([SET_PIXEL_FORMAT, SET_ENCODINGS_RAW, fullUpdateRequest(width, height)]));
           q.push(step.result.leftover);
@@ -141,13 +142,15 @@ export function createThumbnails(deps: { openStream: (d: Desktop) => Promise<Des
       if (!p) {
         p = deps.openStream(desktop).then((ws) => grabFrame(ws, desktop.secret));
         inFlight.set(sessionId, p);
-        void p.then(
-          (png) => {
-            if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
-            cache.set(sessionId, { at: now(), png });
-          },
-          () => undefined,
-        ).finally(() => inFlight.delete(sessionId));
+        void p
+          .then(
+            (png) => {
+              if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
+              cache.set(sessionId, { at: now(), png });
+            },
+            () => undefined,
+          )
+          .finally(() => inFlight.delete(sessionId));
       }
       return p;
     },

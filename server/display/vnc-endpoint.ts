@@ -45,7 +45,8 @@ export function createVncEndpoint(deps: VncEndpointDeps) {
 
   async function accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const origin = req.headers.origin;
-    if (origin !== undefined && !deps.originAllowed(req, origin)) return refuseUpgrade(socket, 403, 'display connections must come from the gateway’s own pages');
+    if (origin !== undefined && !deps.originAllowed(req, origin))
+      return refuseUpgrade(socket, 403, 'display connections must come from the gateway’s own pages');
     // Before the ticket is redeemed, so the viewer's retry can still use it.
     const busy = deps.admission?.();
     if (busy) {
@@ -62,7 +63,12 @@ export function createVncEndpoint(deps: VncEndpointDeps) {
       const slog = log.child({ sessionId: session.id, mode, ...(shadowId ? { shadowId } : {}) });
       if (shadowId) void deps.onShadowDisplay?.(shadowId, userId);
       // Closing the browser side with our code is enough: the relay then closes the desktop side.
-      const viewer = { userId, mode, ...(shadowId ? { shadowId } : {}), close: (code: number, reason: string) => closeWs(browser, code, reason) };
+      const viewer = {
+        userId,
+        mode,
+        ...(shadowId ? { shadowId } : {}),
+        close: (code: number, reason: string) => closeWs(browser, code, reason),
+      };
       deps.viewers.add(session.id, viewer);
       void deps.broker.viewerAttached(session.id).catch((err) => slog.warn({ err }, 'attach bookkeeping failed'));
       let left = false;
@@ -78,7 +84,11 @@ export function createVncEndpoint(deps: VncEndpointDeps) {
         .then((link) => {
           if (left) return link.close('viewer left');
           const h = startVncRelay({
-            browser, desktop: link, secret: desktop.secret, mode, log: slog,
+            browser,
+            desktop: link,
+            secret: desktop.secret,
+            mode,
+            log: slog,
             maxClipboardBytes: deps.maxClipboardBytes,
             onActivity: () => deps.activity(session.id),
             onBytes: deps.metrics.relayBytes,

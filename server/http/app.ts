@@ -106,11 +106,13 @@ export function createApp(deps: AppDeps): Express {
   api.use(authenticate(deps));
   api.use(originCheck(deps));
   api.get('/openapi.json', (_req, res) => void res.json(openApiDocument));
-  api.use(createAuthRouter(deps, {
-    throttle: loginThrottle,
-    directories: { list: () => deps.providers.ldap(), provision: (identity, ip) => provisionExternalUser(deps, identity, ip) },
-    endSessionUrl: (userId) => oidcSignIn.endSessionUrl(userId),
-  }));
+  api.use(
+    createAuthRouter(deps, {
+      throttle: loginThrottle,
+      directories: { list: () => deps.providers.ldap(), provision: (identity, ip) => provisionExternalUser(deps, identity, ip) },
+      endSessionUrl: (userId) => oidcSignIn.endSessionUrl(userId),
+    }),
+  );
   api.use(createProviderPublicRouter(deps.providers));
   api.use(oidcSignIn.handler);
   // Until a person the MFA policy covers has enrolled, only their account routes (the auth router
@@ -135,10 +137,21 @@ export function createApp(deps: AppDeps): Express {
 
   const clientDir = deps.clientDir ?? fileURLToPath(new URL('../../client/dist/', import.meta.url));
   if (existsSync(clientDir)) {
-    app.use(express.static(clientDir, { index: false, maxAge: '1h', setHeaders: (res, path) => path.endsWith('.html') && res.set('Cache-Control', 'no-cache') }));
-    app.get(/^\/(?!api\/|ws\/|agent\/|metrics).*/, (req, res, next) => (req.accepts('html') ? res.sendFile('index.html', { root: clientDir, headers: { 'Cache-Control': 'no-cache' } }) : next()));
+    app.use(
+      express.static(clientDir, {
+        index: false,
+        maxAge: '1h',
+        setHeaders: (res, path) => path.endsWith('.html') && res.set('Cache-Control', 'no-cache'),
+      }),
+    );
+    app.get(/^\/(?!api\/|ws\/|agent\/|metrics).*/, (req, res, next) =>
+      req.accepts('html') ? res.sendFile('index.html', { root: clientDir, headers: { 'Cache-Control': 'no-cache' } }) : next(),
+    );
   } else {
-    app.get('/', (_req, res) => void res.type('text').send('Deskport gateway is running, but the web client is not built. Run `npm run build`.'));
+    app.get(
+      '/',
+      (_req, res) => void res.type('text').send('Deskport gateway is running, but the web client is not built. Run `npm run build`.'),
+    );
   }
   app.use(notFoundHandler());
   app.use(errorHandler(deps.log));

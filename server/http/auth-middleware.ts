@@ -52,7 +52,8 @@ export function authenticate(deps: AuthDeps): RequestHandler {
     const session = resolved?.session;
     if (session) {
       const user = await deps.store.getUser(session.userId);
-      if (user && !user.disabled) res.locals.principal = { user, via: 'cookie', session: { id: session.id, hash: session.hash } } satisfies Principal;
+      if (user && !user.disabled)
+        res.locals.principal = { user, via: 'cookie', session: { id: session.id, hash: session.hash } } satisfies Principal;
     }
     next();
   };

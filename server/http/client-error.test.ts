@@ -26,7 +26,8 @@ function raw(request: string): Promise<string> {
   });
 }
 
-const bodyOf = (response: string) => JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as { error: { code: string; message: string } };
+const bodyOf = (response: string) =>
+  JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as { error: { code: string; message: string } };
 
 describe('requests Node refuses before the app sees them', () => {
   it('headers over the limit get 431 in the error shape', async () => {

@@ -5,7 +5,12 @@ import type { Duplex } from 'node:stream';
 import { errorBody } from './errors.ts';
 
 const REFUSALS: Record<string, [number, string, string, string]> = {
-  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'headers_too_large', 'The request headers are too large (a very long cookie or Authorization header?).'],
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'Request Header Fields Too Large',
+    'headers_too_large',
+    'The request headers are too large (a very long cookie or Authorization header?).',
+  ],
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'request_timeout', 'The request took too long to arrive.'],
 };
 const BAD_REQUEST: [number, string, string, string] = [400, 'Bad Request', 'invalid_input', 'The request is not valid HTTP.'];
@@ -22,7 +27,9 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex & {
       clearTimeout(timer);
       socket.destroy();
     });
-    return void socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    return void socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroy();
 }

@@ -43,7 +43,13 @@ export const readSessionCookie = (req: Request): string | null => readSecretCook
 export const readRememberCookie = (req: Request): string | null => readSecretCookie(req, REMEMBER_COOKIE);
 
 export function setSessionCookie(deps: AuthDeps, res: Response, cookie: IssuedSecret): void {
-  res.cookie(SESSION_COOKIE, cookie.value, { httpOnly: true, sameSite: 'lax', path: '/', secure: deps.config.cookieSecure, maxAge: cookie.maxAgeMs });
+  res.cookie(SESSION_COOKIE, cookie.value, {
+    httpOnly: true,
+    sameSite: 'lax',
+    path: '/',
+    secure: deps.config.cookieSecure,
+    maxAge: cookie.maxAgeMs,
+  });
 }
 
 export function clearSessionCookie(deps: AuthDeps, res: Response): void {
@@ -52,7 +58,13 @@ export function clearSessionCookie(deps: AuthDeps, res: Response): void {
 
 export function setRememberCookie(deps: AuthDeps, res: Response, cookie: IssuedSecret | undefined): void {
   if (!cookie) return;
-  res.cookie(REMEMBER_COOKIE, cookie.value, { httpOnly: true, sameSite: 'strict', path: REMEMBER_PATH, secure: deps.config.cookieSecure, maxAge: cookie.maxAgeMs });
+  res.cookie(REMEMBER_COOKIE, cookie.value, {
+    httpOnly: true,
+    sameSite: 'strict',
+    path: REMEMBER_PATH,
+    secure: deps.config.cookieSecure,
+    maxAge: cookie.maxAgeMs,
+  });
 }
 
 /** The address and User-Agent of a request, for a new web session. */

@@ -21,7 +21,15 @@ export class HttpError extends Error {
 export const badRequest = (message: string, details?: unknown) => new HttpError(400, 'invalid_input', message, details);
 
 /** The one place a domain failure becomes an HTTP status. */
-export const STATUS_OF_KIND: Record<FailureKind, number> = { invalid: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, throttled: 429, unavailable: 503 };
+export const STATUS_OF_KIND: Record<FailureKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  throttled: 429,
+  unavailable: 503,
+};
 
 export function fromDomain(e: DomainError): HttpError {
   const headers = e.retryAfterS !== undefined ? { 'Retry-After': String(Math.max(1, Math.ceil(e.retryAfterS))) } : undefined;
@@ -47,7 +55,15 @@ function clientStatus(err: unknown): number | undefined {
   return typeof s === 'number' && Number.isInteger(s) && s >= 400 && s < 500 ? s : undefined;
 }
 
-const CODE_OF_STATUS: Record<number, string> = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed', 413: 'body_too_large', 415: 'unsupported_encoding', 429: 'throttled' };
+const CODE_OF_STATUS: Record<number, string> = {
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'body_too_large',
+  415: 'unsupported_encoding',
+  429: 'throttled',
+};
 
 /**
  * A library's client error in our shape. Messages are ours, never the library's: those can echo
@@ -58,7 +74,8 @@ export function fromClientError(err: unknown, status: number): HttpError {
   if (e.type === 'entity.too.large') return new HttpError(413, 'body_too_large', 'The request body is too large.');
   if (e.type === 'entity.parse.failed') return badRequest('The request body is not valid JSON.');
   if (e.type === 'charset.unsupported') return new HttpError(415, 'unsupported_encoding', 'Unsupported body charset: send JSON in UTF-8.');
-  if (e.type === 'encoding.unsupported') return new HttpError(415, 'unsupported_encoding', 'Unsupported Content-Encoding: send the body as identity, gzip, deflate or br.');
+  if (e.type === 'encoding.unsupported')
+    return new HttpError(415, 'unsupported_encoding', 'Unsupported Content-Encoding: send the body as identity, gzip, deflate or br.');
   // The router's decoding of a path parameter (express 5 sets status 400 on the URIError).
   if (err instanceof URIError) return badRequest('The URL is not valid: it has a bad percent-encoding.');
   // Decompression failed: the body does not match its Content-Encoding.

@@ -20,8 +20,15 @@ afterAll(async () => {
 
 const provider = () =>
   ldapProviderSchema.parse({
-    id: 'test-ldap', name: 'Test directory', url: slapd.url, bindDn: READER_DN, bindPassword: READER_PASSWORD,
-    userBase: `ou=people,${BASE_DN}`, groupBase: `ou=groups,${BASE_DN}`, disabledFilter: '(pwdAccountLockedTime=*)', timeoutMs: 3000,
+    id: 'test-ldap',
+    name: 'Test directory',
+    url: slapd.url,
+    bindDn: READER_DN,
+    bindPassword: READER_PASSWORD,
+    userBase: `ou=people,${BASE_DN}`,
+    groupBase: `ou=groups,${BASE_DN}`,
+    disabledFilter: '(pwdAccountLockedTime=*)',
+    timeoutMs: 3000,
   });
 
 describe('the passport strategy', () => {
@@ -45,7 +52,10 @@ describe('the passport strategy', () => {
 
   it('fails with the reason as info', async () => {
     expect(await viaPassport({ username: 'alice', password: 'wrong' })).toMatchObject({ user: false, info: { reason: 'bad_password' } });
-    expect(await viaPassport({ username: 'carol', password: PASSWORDS.carol })).toMatchObject({ user: false, info: { reason: 'disabled' } });
+    expect(await viaPassport({ username: 'carol', password: PASSWORDS.carol })).toMatchObject({
+      user: false,
+      info: { reason: 'disabled' },
+    });
     expect(await viaPassport({ username: 'alice' })).toMatchObject({ user: false, info: { reason: 'unknown_user' } });
   });
 });

@@ -16,7 +16,10 @@ export interface LdapStrategyOptions extends LdapOptions {
 export class LdapStrategy extends Strategy {
   name = 'ldap';
 
-  constructor(private readonly config: LdapProviderConfig, private readonly options: LdapStrategyOptions = {}) {
+  constructor(
+    private readonly config: LdapProviderConfig,
+    private readonly options: LdapStrategyOptions = {},
+  ) {
     super();
   }
 
@@ -32,7 +35,15 @@ export class LdapStrategy extends Strategy {
     ldapAuthenticate(this.config, username, password, this.options).then(
       (r) => {
         if (r.ok) this.success(r.identity);
-        else this.fail({ message: r.reason === 'directory_unavailable' ? 'The directory is unavailable.' : 'Wrong username or password.', reason: r.reason, detail: r.detail }, 401);
+        else
+          this.fail(
+            {
+              message: r.reason === 'directory_unavailable' ? 'The directory is unavailable.' : 'Wrong username or password.',
+              reason: r.reason,
+              detail: r.detail,
+            },
+            401,
+          );
       },
       (err: unknown) => this.error(err instanceof Error ? err : new Error(String(err))),
     );

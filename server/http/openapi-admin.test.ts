@@ -10,7 +10,8 @@ describe('openapi document: administration', () => {
   const op = (path: string, method: string) => doc.paths[path]![method]!;
 
   it('has an operation for every admin route, with its success answer', () => {
-    for (const r of ROUTES) expect(doc.paths[r.path.replace(/:(\w+)/g, '{$1}')]?.[r.method]?.responses[r.ok.status], `${r.method} ${r.path}`).toBeDefined();
+    for (const r of ROUTES)
+      expect(doc.paths[r.path.replace(/:(\w+)/g, '{$1}')]?.[r.method]?.responses[r.ok.status], `${r.method} ${r.path}`).toBeDefined();
   });
 
   it('names the conflicts of pools and hosts by status', () => {
@@ -22,7 +23,9 @@ describe('openapi document: administration', () => {
   });
 
   it('lists the query of the audit log and the public openapi route', () => {
-    expect(op('/admin/audit', 'get').parameters?.map((p) => p.name)).toEqual(expect.arrayContaining(['since', 'actor', 'action', 'limit', 'format']));
+    expect(op('/admin/audit', 'get').parameters?.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['since', 'actor', 'action', 'limit', 'format']),
+    );
     expect(op('/openapi.json', 'get').responses['401']).toBeUndefined();
   });
 });

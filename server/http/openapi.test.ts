@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../contract/api/desktops.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 
-type Op = { responses: Record<string, { description: string; content?: Record<string, { schema: Record<string, unknown> }> }>; requestBody?: unknown };
+type Op = {
+  responses: Record<string, { description: string; content?: Record<string, { schema: Record<string, unknown> }> }>;
+  requestBody?: unknown;
+};
 
 describe('openapi document', () => {
   const doc = buildOpenApiDocument(ROUTES) as unknown as { paths: Record<string, Record<string, Op>> };
@@ -31,7 +34,9 @@ describe('openapi document', () => {
   });
 
   it('gives the session schema with its states', () => {
-    const schema = doc.paths['/sessions/{id}']!.get!.responses['200']!.content!['application/json']!.schema as { properties: { session: { properties: { state: { enum: string[] } } } } };
+    const schema = doc.paths['/sessions/{id}']!.get!.responses['200']!.content!['application/json']!.schema as {
+      properties: { session: { properties: { state: { enum: string[] } } } };
+    };
     expect(schema.properties.session.properties.state.enum).toContain('lost');
   });
 });

@@ -17,11 +17,31 @@ const errorRef = { $ref: '#/components/schemas/Error' };
 
 function operation(r: RouteDoc): Json {
   const responses: Json = {};
-  responses[r.ok.status] = { description: STATUS_CODES[r.ok.status] ?? 'OK', ...(r.ok.schema ? content(jsonSchema(r.ok.schema, 'output')) : r.ok.contentType ? content({ type: 'string' }, r.ok.contentType) : {}) };
-  const errors: Partial<Record<number, readonly string[]>> = { ...(r.body || r.query || r.path.includes(':') ? { 400: ['invalid_input'] } : {}), ...(r.audience === 'public' ? {} : { 401: ['unauthorized'] }), ...r.errors };
-  for (const [status, codes] of Object.entries(errors)) responses[status] = { description: `${STATUS_CODES[Number(status)] ?? 'Error'}: ${codes!.join(', ')}`, ...content(errorRef) };
-  const params = [...r.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string', pattern: ID_PATTERN.source } }));
-  const query = r.query ? Object.entries((jsonSchema(r.query, 'input').properties ?? {}) as Record<string, Json>).map(([name, schema]) => ({ name, in: 'query', required: false, schema })) : [];
+  responses[r.ok.status] = {
+    description: STATUS_CODES[r.ok.status] ?? 'OK',
+    ...(r.ok.schema ? content(jsonSchema(r.ok.schema, 'output')) : r.ok.contentType ? content({ type: 'string' }, r.ok.contentType) : {}),
+  };
+  const errors: Partial<Record<number, readonly string[]>> = {
+    ...(r.body || r.query || r.path.includes(':') ? { 400: ['invalid_input'] } : {}),
+    ...(r.audience === 'public' ? {} : { 401: ['unauthorized'] }),
+    ...r.errors,
+  };
+  for (const [status, codes] of Object.entries(errors))
+    responses[status] = { description: `${STATUS_CODES[Number(status)] ?? 'Error'}: ${codes!.join(', ')}`, ...content(errorRef) };
+  const params = [...r.path.matchAll(/:(\w+)/g)].map((m) => ({
+    name: m[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string', pattern: ID_PATTERN.source },
+  }));
+  const query = r.query
+    ? Object.entries((jsonSchema(r.query, 'input').properties ?? {}) as Record<string, Json>).map(([name, schema]) => ({
+        name,
+        in: 'query',
+        required: false,
+        schema,
+      }))
+    : [];
   return {
     summary: r.summary,
     ...(r.description ? { description: r.description } : {}),

@@ -9,8 +9,17 @@ import type { Audit } from '../audit.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import {
-  CloseCode, decodeFromAgent, encode, HEARTBEAT_INTERVAL_MS, HEARTBEAT_MISSES, MAX_CONTROL_MESSAGE_BYTES, RefusalCode,
-  type AgentRequest, type DesktopProgressEvent, type DesktopStateEvent, type Hello,
+  CloseCode,
+  decodeFromAgent,
+  encode,
+  HEARTBEAT_INTERVAL_MS,
+  HEARTBEAT_MISSES,
+  MAX_CONTROL_MESSAGE_BYTES,
+  RefusalCode,
+  type AgentRequest,
+  type DesktopProgressEvent,
+  type DesktopStateEvent,
+  type Hello,
 } from '../../contract/agent-v1.ts';
 import type { EnrollmentRedemption, Host, Store } from '../store/types.ts';
 import { moveHost } from '../broker/host-state.ts';
@@ -77,14 +86,17 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
 
   const timeoutMs = deps.heartbeatTimeoutMs ?? HEARTBEAT_INTERVAL_MS * HEARTBEAT_MISSES;
   const heartbeatMs = Math.max(200, Math.min(HEARTBEAT_INTERVAL_MS, Math.floor(timeoutMs / 3)));
-  const watchdog = setInterval(() => {
-    const limit = clock.now() - timeoutMs;
-    for (const c of conns.values()) {
-      if (c.lastSeenAt >= limit) continue;
-      log.warn({ hostId: c.hostId, silentMs: clock.now() - c.lastSeenAt }, 'agent missed its heartbeats; dropping it');
-      c.terminate();
-    }
-  }, Math.min(HEARTBEAT_INTERVAL_MS, Math.max(250, timeoutMs / 3)));
+  const watchdog = setInterval(
+    () => {
+      const limit = clock.now() - timeoutMs;
+      for (const c of conns.values()) {
+        if (c.lastSeenAt >= limit) continue;
+        log.warn({ hostId: c.hostId, silentMs: clock.now() - c.lastSeenAt }, 'agent missed its heartbeats; dropping it');
+        c.terminate();
+      }
+    },
+    Math.min(HEARTBEAT_INTERVAL_MS, Math.max(250, timeoutMs / 3)),
+  );
   watchdog.unref();
 
   /** Records liveness; writes capacity only when it changed (a heartbeat costs one small write). */
@@ -103,7 +115,9 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
     const auth = req.headers.authorization;
     if (auth?.startsWith('Bearer ')) {
       const host = await store.getHostByCredentialHash(sha256(auth.slice(7).trim()));
-      return host ? { host } : { refused: RefusalCode.CredentialUnknown, message: 'unknown host credential: the host was removed from this gateway' };
+      return host
+        ? { host }
+        : { refused: RefusalCode.CredentialUnknown, message: 'unknown host credential: the host was removed from this gateway' };
     }
     const token = req.headers['x-deskport-enroll'];
     if (typeof token !== 'string') return { refused: RefusalCode.NoCredentials, message: 'send a host credential or an enrollment token' };
@@ -149,7 +163,8 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
       if ('re' in msg) return conn.settle(msg);
       if (msg.type === 'heartbeat') return void heartbeat(conn, msg.capacity);
       if (msg.type === 'desktop.progress') return events?.desktopProgress?.(conn.hostId, msg);
-      if (msg.type === 'desktop.state') return void events?.desktopState(conn.hostId, msg).catch((err) => log.error({ err }, 'desktop.state handling failed'));
+      if (msg.type === 'desktop.state')
+        return void events?.desktopState(conn.hostId, msg).catch((err) => log.error({ err }, 'desktop.state handling failed'));
       closeWs(ws, CloseCode.ProtocolError, `unexpected ${msg.type}`);
     });
     ws.on('close', () => {
@@ -175,8 +190,22 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
     let credential: string | undefined;
     if ('enroll' in who) {
       credential = secretToken('dph_');
-      host = await store.createHost({ id: newId('h'), labels: {}, state: 'online', credentialHash: sha256(credential), createdAt: now, ...base });
-      await deps.audit.record({ actor: `host:${host.name}`, action: 'host.enroll', target: host.id, result: 'ok', ip: ip ?? null, details: { drivers: hello.drivers } });
+      host = await store.createHost({
+        id: newId('h'),
+        labels: {},
+        state: 'online',
+        credentialHash: sha256(credential),
+        createdAt: now,
+        ...base,
+      });
+      await deps.audit.record({
+        actor: `host:${host.name}`,
+        action: 'host.enroll',
+        target: host.id,
+        result: 'ok',
+        ip: ip ?? null,
+        details: { drivers: hello.drivers },
+      });
     } else {
       // Back from away: online; a draining or cordoned host stays so across reconnects.
       const state = who.host.state === 'unreachable' || who.host.state === 'offline' ? 'online' : who.host.state;

@@ -7,7 +7,10 @@ import { encode, type AgentRequest, type Reply } from '../../contract/agent-v1.t
 import { closeWs } from '../util/ws.ts';
 
 export class AgentError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -14,7 +14,10 @@ import { startVncRelay, type VncRelayOptions } from './vnc-relay.ts';
 
 const SECRET = 'fake-secret';
 const CHALLENGE = Buffer.alloc(16, 0x5a);
-const SERVER_INIT = Buffer.concat([Buffer.from([0x04, 0x00, 0x03, 0x00, 32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0, 0, 0, 0, 0, 0, 0, 4]), Buffer.from('fake')]);
+const SERVER_INIT = Buffer.concat([
+  Buffer.from([0x04, 0x00, 0x03, 0x00, 32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0, 0, 0, 0, 0, 0, 0, 4]),
+  Buffer.from('fake'),
+]);
 const VIEWER_HANDSHAKE = Buffer.concat([Buffer.from('RFB 003.008\n'), Buffer.from([1, 1])]);
 
 afterEach(closeAllPairs);
@@ -23,10 +26,20 @@ afterEach(closeAllPairs);
 async function setup(extra: Partial<VncRelayOptions> = {}) {
   const [browserEnd, viewerWs] = await wsPair();
   const [desktopEnd, relayDesktopEnd] = await wsPair();
-  const relay = startVncRelay({ browser: browserEnd, desktop: wsLink(relayDesktopEnd), secret: SECRET, mode: 'control', log: silentLogger(), ...extra });
+  const relay = startVncRelay({
+    browser: browserEnd,
+    desktop: wsLink(relayDesktopEnd),
+    secret: SECRET,
+    mode: 'control',
+    log: silentLogger(),
+    ...extra,
+  });
   // Count the relay's pauses of each side, to see backpressure engage.
   const pauses = { browser: 0, desktop: 0 };
-  for (const [side, ws] of [['browser', browserEnd], ['desktop', relayDesktopEnd]] as const) {
+  for (const [side, ws] of [
+    ['browser', browserEnd],
+    ['desktop', relayDesktopEnd],
+  ] as const) {
     const pause = ws.pause.bind(ws);
     ws.pause = () => (pauses[side]++, pause());
   }
@@ -99,13 +112,19 @@ describe('startVncRelay', () => {
     const { viewerWs, desktop, relay } = await setup();
     const closed = closedWith(viewerWs);
     desktop.send(Buffer.concat([Buffer.from('RFB 003.008\n'), Buffer.from([1, 1])]));
-    expect(await closed).toEqual({ code: DisplayClose.DesktopFailed, reason: 'the desktop does not require a password; refusing to connect' });
+    expect(await closed).toEqual({
+      code: DisplayClose.DesktopFailed,
+      reason: 'the desktop does not require a password; refusing to connect',
+    });
     expect(await relay.done).toMatchObject({ code: DisplayClose.DesktopFailed });
   });
 
   it('closes the viewer as a failed desktop when the desktop does not finish its handshake in time', async () => {
     const { viewerWs } = await setup({ handshakeTimeoutMs: 100 });
-    expect(await closedWith(viewerWs)).toEqual({ code: DisplayClose.DesktopFailed, reason: 'the desktop did not complete the RFB handshake in time' });
+    expect(await closedWith(viewerWs)).toEqual({
+      code: DisplayClose.DesktopFailed,
+      reason: 'the desktop did not complete the RFB handshake in time',
+    });
   });
 
   it('closes the viewer as a bad viewer stream on a text frame or a bad handshake, and closes the desktop too', async () => {
@@ -165,7 +184,9 @@ describe('startVncRelay', () => {
     const counted = { toBrowser: 0, toDesktop: 0 };
     const { viewer, desktop, relay, viewerWs } = await setup({
       onBytes: (dir, n) => (counted[dir] += n),
-      onActivity: () => { throw new Error('broker hiccup'); },
+      onActivity: () => {
+        throw new Error('broker hiccup');
+      },
     });
     viewer.send(VIEWER_HANDSHAKE);
     await desktopAuth(desktop);

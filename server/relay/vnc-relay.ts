@@ -8,12 +8,17 @@ import { systemClock, type Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { ClientMessageParser } from '../rfb/client-messages.ts';
 import { ClientMessageType } from '../rfb/constants.ts';
-import { BrowserHandshake, DesktopHandshake, type BrowserHandshakeResult, type DesktopHandshakeResult, type HandshakeError } from '../rfb/handshake.ts';
+import {
+  BrowserHandshake,
+  DesktopHandshake,
+  type BrowserHandshakeResult,
+  type DesktopHandshakeResult,
+  type HandshakeError,
+} from '../rfb/handshake.ts';
 import { judgeClientMessage, keepEncodings, listedEncodings, stripEncodings, type Verdict, type ViewerMode } from '../rfb/policy.ts';
 import { readPixelFormat, ServerMessageFilter, VIEW_ENCODINGS } from '../rfb/server-messages.ts';
 import { closeWs, isOpen, PauseGate, toBuffer } from '../util/ws.ts';
 import type { DesktopLink } from './desktop-link.ts';
-
 
 export type RelayDirection = 'toBrowser' | 'toDesktop';
 
@@ -112,7 +117,14 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
   const parser = new ClientMessageParser({ maxClipboardBytes: options.maxClipboardBytes });
   const browserGate = new PauseGate(browser);
   const desktopGate = new PauseGate(desktop);
-  const stats: RelayStats = { bytesToBrowser: 0, bytesToDesktop: 0, forwardedMessages: 0, droppedMessages: 0, droppedByType: {}, withheldClipboard: 0 };
+  const stats: RelayStats = {
+    bytesToBrowser: 0,
+    bytesToDesktop: 0,
+    forwardedMessages: 0,
+    droppedMessages: 0,
+    droppedByType: {},
+    withheldClipboard: 0,
+  };
   /** The encodings of the viewer's latest SetEncodings as forwarded: extension messages need theirs. */
   let announced: ReadonlySet<number> = new Set();
   /** View viewers only: follows the desktop's messages to withhold its clipboard. */
@@ -154,10 +166,12 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
   // message, so they allocate nothing of their own.
   const BINARY = { binary: true } as const;
   const browserDrained = (err?: Error) => {
-    if (!err && phase !== 'closed' && desktopGate.isHeld('backpressure') && browser.bufferedAmount <= low) desktopGate.release('backpressure');
+    if (!err && phase !== 'closed' && desktopGate.isHeld('backpressure') && browser.bufferedAmount <= low)
+      desktopGate.release('backpressure');
   };
   const desktopDrained = (err?: Error | null) => {
-    if (!err && phase !== 'closed' && browserGate.isHeld('backpressure') && desktop.bufferedAmount <= low) browserGate.release('backpressure');
+    if (!err && phase !== 'closed' && browserGate.isHeld('backpressure') && desktop.bufferedAmount <= low)
+      browserGate.release('backpressure');
   };
 
   function countBytes(dir: RelayDirection, n: number): void {
@@ -223,7 +237,13 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
     phase = 'relay';
     clearTimeout(handshakeTimer);
     log.info(
-      { width: desktopInit.width, height: desktopInit.height, desktopRfb: desktopInit.version, viewerRfb: browserInit.version, ms: clock.now() - startedAt },
+      {
+        width: desktopInit.width,
+        height: desktopInit.height,
+        desktopRfb: desktopInit.version,
+        viewerRfb: browserInit.version,
+        ms: clock.now() - startedAt,
+      },
       'vnc relay started',
     );
     // Order matters: ServerInit first, then whatever the desktop already sent after it.
@@ -241,7 +261,7 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
   /** A side that finished its handshake first waits for the other; keep (bounded) what it sends. */
   function hold(side: 'browser' | 'desktop', b: Buffer): void {
     held[side].push(b);
-    const bytes = (side === 'browser' ? (held.browserBytes += b.length) : (held.desktopBytes += b.length));
+    const bytes = side === 'browser' ? (held.browserBytes += b.length) : (held.desktopBytes += b.length);
     if (bytes > HOLD_LIMIT) {
       if (side === 'browser') badViewer('the viewer sent too much before the desktop was ready');
       else desktopFailed('the desktop sent too much before the viewer was ready');

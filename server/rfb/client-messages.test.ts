@@ -5,10 +5,24 @@ import { ClientMessageParser, type ClientMessage } from './client-messages.ts';
 import { cat, msg, s32, u16, u32 } from './test-messages.ts';
 
 const ALL: Buffer[] = [
-  msg.setPixelFormat(), msg.setEncodings([0, 1, 7, -239, -316]), msg.fbur(), msg.key(1, 0x61), msg.pointer(1, 10, 20),
-  msg.cutText(Buffer.from('hello')), msg.extendedCutText(Buffer.alloc(12, 9)), msg.continuousUpdates(),
-  msg.fence(Buffer.from('abc')), msg.xvp(), msg.setDesktopSize(2), msg.qemuKey(), msg.qemuAudio(0), msg.qemuAudio(1),
-  msg.qemuAudio(2), msg.setEncodings([]), msg.cutText(Buffer.alloc(0)), msg.fence(Buffer.alloc(0)),
+  msg.setPixelFormat(),
+  msg.setEncodings([0, 1, 7, -239, -316]),
+  msg.fbur(),
+  msg.key(1, 0x61),
+  msg.pointer(1, 10, 20),
+  msg.cutText(Buffer.from('hello')),
+  msg.extendedCutText(Buffer.alloc(12, 9)),
+  msg.continuousUpdates(),
+  msg.fence(Buffer.from('abc')),
+  msg.xvp(),
+  msg.setDesktopSize(2),
+  msg.qemuKey(),
+  msg.qemuAudio(0),
+  msg.qemuAudio(1),
+  msg.qemuAudio(2),
+  msg.setEncodings([]),
+  msg.cutText(Buffer.alloc(0)),
+  msg.fence(Buffer.alloc(0)),
 ];
 const STREAM = Buffer.concat(ALL);
 

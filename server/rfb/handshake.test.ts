@@ -9,7 +9,11 @@ const PASSWORD = 's3cr3t-desktop-pw';
 const CHALLENGE = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 const PIXEL_FORMAT = Buffer.from([32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0, 0, 0, 0]);
 
-const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(n); return b; };
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+};
 const str = (s: string) => Buffer.concat([u32(Buffer.byteLength(s)), Buffer.from(s)]);
 const version = (v: string) => Buffer.from(`RFB ${v}\n`, 'latin1');
 

@@ -3,8 +3,15 @@
 // BrowserHandshake is the gateway as the server toward noVNC (None: the ticket already authenticated).
 import { ByteQueue } from './byte-queue.ts';
 import {
-  Caps, PIXEL_FORMAT_LENGTH, SecurityResult, SecurityType, SERVER_INIT_FIXED_LENGTH, VERSION_LENGTH,
-  VERSION_STRING, VNC_AUTH_CHALLENGE_LENGTH, type RfbVersion,
+  Caps,
+  PIXEL_FORMAT_LENGTH,
+  SecurityResult,
+  SecurityType,
+  SERVER_INIT_FIXED_LENGTH,
+  VERSION_LENGTH,
+  VERSION_STRING,
+  VNC_AUTH_CHALLENGE_LENGTH,
+  type RfbVersion,
 } from './constants.ts';
 import { vncAuthResponse } from './vncauth.ts';
 
@@ -58,7 +65,10 @@ function fail(code: HandshakeErrorCode, message: string, peerReason?: string): {
 
 /** Peer text goes into logs and close reasons: printable only. */
 function peerText(b: Buffer): string {
-  return b.toString('utf8').replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
+  return b
+    .toString('utf8')
+    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .trim();
 }
 
 function u32(n: number): Buffer {

@@ -19,7 +19,13 @@ const NONE = new Set<number>();
 
 describe('judgeClientMessage', () => {
   const viewable = [msg.setPixelFormat(), msg.setEncodings([0]), msg.fbur(), msg.continuousUpdates(), msg.fence(Buffer.from('x'))];
-  const input = [msg.key(1, 0x61), msg.pointer(0, 1, 1), msg.cutText(Buffer.from('x')), msg.extendedCutText(Buffer.alloc(4)), msg.qemuKey()];
+  const input = [
+    msg.key(1, 0x61),
+    msg.pointer(0, 1, 1),
+    msg.cutText(Buffer.from('x')),
+    msg.extendedCutText(Buffer.alloc(4)),
+    msg.qemuKey(),
+  ];
   const otherControl = [msg.xvp(), msg.setDesktopSize(1), msg.qemuAudio(0)];
 
   it('a view viewer may shape its own picture', () => {
@@ -27,12 +33,14 @@ describe('judgeClientMessage', () => {
   });
 
   it('a view viewer cannot type, point, paste, resize, power-cycle or use QEMU messages', () => {
-    for (const b of [...input, ...otherControl]) expect(judgeClientMessage(one(b), 'view', ALL)).toEqual({ forward: false, drop: 'view_only', input: false });
+    for (const b of [...input, ...otherControl])
+      expect(judgeClientMessage(one(b), 'view', ALL)).toEqual({ forward: false, drop: 'view_only', input: false });
   });
 
   it('a control viewer forwards everything; key, pointer and clipboard count as input', () => {
     for (const b of input) expect(judgeClientMessage(one(b), 'control', ALL)).toEqual({ forward: true, input: true });
-    for (const b of [...viewable, ...otherControl]) expect(judgeClientMessage(one(b), 'control', ALL)).toEqual({ forward: true, input: false });
+    for (const b of [...viewable, ...otherControl])
+      expect(judgeClientMessage(one(b), 'control', ALL)).toEqual({ forward: true, input: false });
   });
 
   it('an extension message reaches the desktop only after its pseudo-encoding was announced', () => {
@@ -54,7 +62,14 @@ describe('judgeClientMessage', () => {
   });
 
   it('plain RFB messages need no announcement', () => {
-    for (const b of [msg.key(1, 0x61), msg.pointer(0, 1, 1), msg.cutText(Buffer.from('x')), msg.fbur(), msg.setPixelFormat(), msg.setEncodings([0])]) {
+    for (const b of [
+      msg.key(1, 0x61),
+      msg.pointer(0, 1, 1),
+      msg.cutText(Buffer.from('x')),
+      msg.fbur(),
+      msg.setPixelFormat(),
+      msg.setEncodings([0]),
+    ]) {
       expect(judgeClientMessage(one(b), 'control', NONE).forward).toBe(true);
     }
   });
@@ -62,7 +77,9 @@ describe('judgeClientMessage', () => {
 
 describe('keepEncodings', () => {
   it('keeps only what the predicate accepts, in order', () => {
-    expect(keepEncodings(msg.setEncodings([7, 50, 16, -1063131698, 0]), (e) => e !== 50 && e !== -1063131698)).toEqual(msg.setEncodings([7, 16, 0]));
+    expect(keepEncodings(msg.setEncodings([7, 50, 16, -1063131698, 0]), (e) => e !== 50 && e !== -1063131698)).toEqual(
+      msg.setEncodings([7, 16, 0]),
+    );
   });
 });
 

@@ -11,7 +11,12 @@ const TRUE_COLOUR: PixelFormatInfo = readPixelFormat(msg.setPixelFormat(), 4); /
 const rect = (w: number, h: number, encoding: number, payload: Buffer) => cat(u16(1), u16(2), u16(w), u16(h), s32(encoding), payload);
 const update = (...rects: Buffer[]) => cat([0, 0], u16(rects.length), ...rects);
 /** Tight compact length (1-3 bytes). */
-const compact = (n: number) => (n < 0x80 ? Buffer.from([n]) : n < 0x4000 ? Buffer.from([(n & 0x7f) | 0x80, n >> 7]) : Buffer.from([(n & 0x7f) | 0x80, ((n >> 7) & 0x7f) | 0x80, n >> 14]));
+const compact = (n: number) =>
+  n < 0x80
+    ? Buffer.from([n])
+    : n < 0x4000
+      ? Buffer.from([(n & 0x7f) | 0x80, n >> 7])
+      : Buffer.from([(n & 0x7f) | 0x80, ((n >> 7) & 0x7f) | 0x80, n >> 14]);
 
 const server = {
   cutText: (text: string) => cat([3, 0, 0, 0], u32(Buffer.byteLength(text)), Buffer.from(text)),
@@ -124,7 +129,9 @@ describe('ServerMessageFilter', () => {
 
   it('withholds a clipboard split over many chunks without holding it', () => {
     const big = server.cutText('s'.repeat(100_000));
-    const chunks = [server.bell(), big.subarray(0, 3), big.subarray(3, 50_000), big.subarray(50_000), server.bell()].map((b) => Buffer.from(b));
+    const chunks = [server.bell(), big.subarray(0, 3), big.subarray(3, 50_000), big.subarray(50_000), server.bell()].map((b) =>
+      Buffer.from(b),
+    );
     const f = new ServerMessageFilter(TRUE_COLOUR);
     expect(run(chunks, f).out).toEqual(Buffer.from([2, 2]));
     expect(f.withheldMessages).toBe(1);

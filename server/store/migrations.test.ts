@@ -8,7 +8,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadMigrations, migrate, SchemaTooNewError, type Migration } from './migrations.ts';
 
 const tables = (db: BetterSqlite3.Database) =>
-  db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
+  db
+    .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .all()
+    .map((r) => r.name);
 
 describe('migrations', () => {
   const cleanup: (() => void)[] = [];
@@ -59,7 +62,10 @@ describe('migrations', () => {
 
   it('refuses a database newer than the code, with a message saying so', () => {
     const db = memoryDb();
-    migrate(db, [{ version: 1, name: 'a', sql: '' }, { version: 2, name: 'b', sql: '' }]);
+    migrate(db, [
+      { version: 1, name: 'a', sql: '' },
+      { version: 2, name: 'b', sql: '' },
+    ]);
     const run = () => migrate(db, [{ version: 1, name: 'a', sql: '' }]);
     expect(run).toThrow(SchemaTooNewError);
     expect(run).toThrow('The database schema is version 2, newer than this Deskport understands (up to 1).');
@@ -67,7 +73,10 @@ describe('migrations', () => {
 
   it('loads files in numeric order and refuses gaps, duplicates and odd names', () => {
     const ok = dirWith({ '002_second.sql': 'B', '001_first.sql': 'A', 'README.md': 'ignored' });
-    expect(loadMigrations(ok)).toEqual([{ version: 1, name: 'first', sql: 'A' }, { version: 2, name: 'second', sql: 'B' }]);
+    expect(loadMigrations(ok)).toEqual([
+      { version: 1, name: 'first', sql: 'A' },
+      { version: 2, name: 'second', sql: 'B' },
+    ]);
     expect(() => loadMigrations(dirWith({ '001_a.sql': '', '003_c.sql': '' }))).toThrow(/numbered 1, 2, 3/);
     expect(() => loadMigrations(dirWith({ '001_a.sql': '', '01_b.sql': '' }))).toThrow(/numbered 1, 2, 3/);
     expect(() => loadMigrations(dirWith({ 'init.sql': '' }))).toThrow(/NNN_name\.sql/);

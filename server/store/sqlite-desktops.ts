@@ -5,8 +5,17 @@ import { DESKTOP_COLUMNS, desktopFromRow, desktopToRow, type DesktopRow } from '
 import { insertSql, patcher, StatementCache, translate, updateSql, where, type Params } from './sqlite-db.ts';
 import type { DesktopState, Store } from './types.ts';
 
-export type DesktopMethods = Pick<Store,
-  'createDesktop' | 'getDesktop' | 'listDesktops' | 'updateDesktop' | 'updateDesktopIf' | 'claimWarmDesktop' | 'countDesktops' | 'countDesktopsByHost'>;
+export type DesktopMethods = Pick<
+  Store,
+  | 'createDesktop'
+  | 'getDesktop'
+  | 'listDesktops'
+  | 'updateDesktop'
+  | 'updateDesktopIf'
+  | 'claimWarmDesktop'
+  | 'countDesktops'
+  | 'countDesktopsByHost'
+>;
 
 interface DesktopFilter {
   hostId?: string;

@@ -5,22 +5,68 @@ import type { GroupMapping, IdentityProvider, IdentityProviderKind, IdentityStor
 import { translate } from './sqlite-db.ts';
 import type { Role } from './types.ts';
 
-interface ProviderRow { id: string; kind: string; name: string; enabled: number; config: string; position: number; created_at: number; updated_at: number }
-interface MappingRow { id: string; provider_id: string; external_group: string; group_id: string | null; role: string | null }
-interface IdentityRow { provider_id: string; subject: string; user_id: string; managed_groups: string; managed_roles: string; created_at: number; last_login_at: number }
+interface ProviderRow {
+  id: string;
+  kind: string;
+  name: string;
+  enabled: number;
+  config: string;
+  position: number;
+  created_at: number;
+  updated_at: number;
+}
+interface MappingRow {
+  id: string;
+  provider_id: string;
+  external_group: string;
+  group_id: string | null;
+  role: string | null;
+}
+interface IdentityRow {
+  provider_id: string;
+  subject: string;
+  user_id: string;
+  managed_groups: string;
+  managed_roles: string;
+  created_at: number;
+  last_login_at: number;
+}
 
 const providerFromRow = (r: ProviderRow): IdentityProvider => ({
-  id: r.id, kind: r.kind as IdentityProviderKind, name: r.name, enabled: r.enabled === 1,
-  config: JSON.parse(r.config) as Record<string, unknown>, position: r.position, createdAt: r.created_at, updatedAt: r.updated_at,
+  id: r.id,
+  kind: r.kind as IdentityProviderKind,
+  name: r.name,
+  enabled: r.enabled === 1,
+  config: JSON.parse(r.config) as Record<string, unknown>,
+  position: r.position,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
 });
 const providerToRow = (p: IdentityProvider): ProviderRow => ({
-  id: p.id, kind: p.kind, name: p.name, enabled: p.enabled ? 1 : 0, config: JSON.stringify(p.config), position: p.position, created_at: p.createdAt, updated_at: p.updatedAt,
+  id: p.id,
+  kind: p.kind,
+  name: p.name,
+  enabled: p.enabled ? 1 : 0,
+  config: JSON.stringify(p.config),
+  position: p.position,
+  created_at: p.createdAt,
+  updated_at: p.updatedAt,
 });
-const mappingFromRow = (r: MappingRow): GroupMapping => ({ id: r.id, providerId: r.provider_id, externalGroup: r.external_group, groupId: r.group_id, role: r.role as Role | null });
+const mappingFromRow = (r: MappingRow): GroupMapping => ({
+  id: r.id,
+  providerId: r.provider_id,
+  externalGroup: r.external_group,
+  groupId: r.group_id,
+  role: r.role as Role | null,
+});
 const identityFromRow = (r: IdentityRow): UserIdentity => ({
-  providerId: r.provider_id, subject: r.subject, userId: r.user_id,
-  managedGroups: JSON.parse(r.managed_groups) as string[], managedRoles: JSON.parse(r.managed_roles) as Role[],
-  createdAt: r.created_at, lastLoginAt: r.last_login_at,
+  providerId: r.provider_id,
+  subject: r.subject,
+  userId: r.user_id,
+  managedGroups: JSON.parse(r.managed_groups) as string[],
+  managedRoles: JSON.parse(r.managed_roles) as Role[],
+  createdAt: r.created_at,
+  lastLoginAt: r.last_login_at,
 });
 
 export function sqliteIdentity(db: Database): IdentityStore {
@@ -36,7 +82,9 @@ export function sqliteIdentity(db: Database): IdentityStore {
   const m = {
     of: db.prepare<[string], MappingRow>('SELECT * FROM group_mappings WHERE provider_id = ? ORDER BY external_group, id'),
     clear: db.prepare<[string]>('DELETE FROM group_mappings WHERE provider_id = ?'),
-    insert: db.prepare<MappingRow>('INSERT INTO group_mappings (id, provider_id, external_group, group_id, role) VALUES (@id, @provider_id, @external_group, @group_id, @role)'),
+    insert: db.prepare<MappingRow>(
+      'INSERT INTO group_mappings (id, provider_id, external_group, group_id, role) VALUES (@id, @provider_id, @external_group, @group_id, @role)',
+    ),
   };
   const i = {
     get: db.prepare<[string, string], IdentityRow>('SELECT * FROM user_identities WHERE provider_id = ? AND subject = ?'),
@@ -50,7 +98,8 @@ export function sqliteIdentity(db: Database): IdentityStore {
   const replace = db.transaction((providerId: string, mappings: GroupMapping[]) => {
     m.clear.run(providerId);
     for (const x of mappings) {
-      if ((x.groupId === null) === (x.role === null)) throw new StoreConflictError('missing_reference', 'a group mapping grants exactly one group or one role');
+      if ((x.groupId === null) === (x.role === null))
+        throw new StoreConflictError('missing_reference', 'a group mapping grants exactly one group or one role');
       m.insert.run({ id: x.id, provider_id: providerId, external_group: x.externalGroup, group_id: x.groupId, role: x.role });
     }
   });
@@ -74,7 +123,9 @@ export function sqliteIdentity(db: Database): IdentityStore {
       const next: IdentityProvider = {
         ...cur,
         ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
-        id: cur.id, kind: cur.kind, createdAt: cur.createdAt,
+        id: cur.id,
+        kind: cur.kind,
+        createdAt: cur.createdAt,
       };
       p.update.run(providerToRow(next));
       return next;
@@ -93,10 +144,17 @@ export function sqliteIdentity(db: Database): IdentityStore {
       return r ? identityFromRow(r) : null;
     },
     async putUserIdentity(x) {
-      translate(() => i.put.run({
-        provider_id: x.providerId, subject: x.subject, user_id: x.userId, managed_groups: JSON.stringify(x.managedGroups),
-        managed_roles: JSON.stringify(x.managedRoles), created_at: x.createdAt, last_login_at: x.lastLoginAt,
-      }));
+      translate(() =>
+        i.put.run({
+          provider_id: x.providerId,
+          subject: x.subject,
+          user_id: x.userId,
+          managed_groups: JSON.stringify(x.managedGroups),
+          managed_roles: JSON.stringify(x.managedRoles),
+          created_at: x.createdAt,
+          last_login_at: x.lastLoginAt,
+        }),
+      );
     },
     async listIdentitiesOfUser(userId) {
       return i.ofUser.all(userId).map(identityFromRow);

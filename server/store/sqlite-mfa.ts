@@ -6,11 +6,23 @@ import { rememberedBrowserFromRow, totpFromRow, type RememberedBrowserRow, type 
 import { translate } from './sqlite-db.ts';
 import { DEFAULT_MFA_POLICY, ROLES, type MfaPolicy, type Role, type Store } from './types.ts';
 
-export type MfaMethods = Pick<Store,
-  | 'getTotp' | 'putPendingTotp' | 'confirmTotp' | 'advanceTotpStep' | 'clearMfa' | 'listTotpUserIds'
-  | 'consumeRecoveryCode' | 'countRecoveryCodes'
-  | 'createRememberedBrowser' | 'getRememberedBrowser' | 'deleteRememberedBrowsersOfUser' | 'deleteExpiredRememberedBrowsers'
-  | 'getMfaPolicy' | 'setMfaPolicy'>;
+export type MfaMethods = Pick<
+  Store,
+  | 'getTotp'
+  | 'putPendingTotp'
+  | 'confirmTotp'
+  | 'advanceTotpStep'
+  | 'clearMfa'
+  | 'listTotpUserIds'
+  | 'consumeRecoveryCode'
+  | 'countRecoveryCodes'
+  | 'createRememberedBrowser'
+  | 'getRememberedBrowser'
+  | 'deleteRememberedBrowsersOfUser'
+  | 'deleteExpiredRememberedBrowsers'
+  | 'getMfaPolicy'
+  | 'setMfaPolicy'
+>;
 
 const POLICY_KEY = 'mfa_policy';
 
@@ -35,20 +47,26 @@ export function sqliteMfa(db: Database): MfaMethods {
       ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at, last_step = NULL
       WHERE user_totp.confirmed_at IS NULL`),
     confirm: db.prepare<[number, number, string, string]>(
-      'UPDATE user_totp SET confirmed_at = ?, last_step = ? WHERE user_id = ? AND secret = ? AND confirmed_at IS NULL'),
+      'UPDATE user_totp SET confirmed_at = ?, last_step = ? WHERE user_id = ? AND secret = ? AND confirmed_at IS NULL',
+    ),
     advance: db.prepare<[number, string, number]>(
-      'UPDATE user_totp SET last_step = ? WHERE user_id = ? AND confirmed_at IS NOT NULL AND (last_step IS NULL OR last_step < ?)'),
+      'UPDATE user_totp SET last_step = ? WHERE user_id = ? AND confirmed_at IS NOT NULL AND (last_step IS NULL OR last_step < ?)',
+    ),
     delete: db.prepare<[string]>('DELETE FROM user_totp WHERE user_id = ?'),
     confirmedIds: db.prepare<[], { user_id: string }>('SELECT user_id FROM user_totp WHERE confirmed_at IS NOT NULL'),
   };
   const codes = {
     insert: db.prepare<[string, string]>('INSERT INTO mfa_recovery_codes (user_id, hash) VALUES (?, ?)'),
     deleteOfUser: db.prepare<[string]>('DELETE FROM mfa_recovery_codes WHERE user_id = ?'),
-    consume: db.prepare<[number, string, string]>('UPDATE mfa_recovery_codes SET used_at = ? WHERE user_id = ? AND hash = ? AND used_at IS NULL'),
+    consume: db.prepare<[number, string, string]>(
+      'UPDATE mfa_recovery_codes SET used_at = ? WHERE user_id = ? AND hash = ? AND used_at IS NULL',
+    ),
     count: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM mfa_recovery_codes WHERE user_id = ? AND used_at IS NULL'),
   };
   const browsers = {
-    insert: db.prepare<[string, string, number, number]>('INSERT INTO remembered_browsers (hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)'),
+    insert: db.prepare<[string, string, number, number]>(
+      'INSERT INTO remembered_browsers (hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)',
+    ),
     get: db.prepare<[string], RememberedBrowserRow>('SELECT * FROM remembered_browsers WHERE hash = ?'),
     deleteOfUser: db.prepare<[string, string]>('DELETE FROM remembered_browsers WHERE user_id = ? AND hash <> ?'),
     deleteExpired: db.prepare<[number]>('DELETE FROM remembered_browsers WHERE expires_at <= ?'),
@@ -116,7 +134,11 @@ export function sqliteMfa(db: Database): MfaMethods {
       return row ? policyFromJson(row.value) : { ...DEFAULT_MFA_POLICY, requiredRoles: [], requiredGroups: [] };
     },
     async setMfaPolicy(p, now) {
-      const clean: MfaPolicy = { requiredRoles: [...new Set(p.requiredRoles)], requiredGroups: [...new Set(p.requiredGroups)], rememberDays: p.rememberDays };
+      const clean: MfaPolicy = {
+        requiredRoles: [...new Set(p.requiredRoles)],
+        requiredGroups: [...new Set(p.requiredGroups)],
+        rememberDays: p.rememberDays,
+      };
       settings.put.run(POLICY_KEY, JSON.stringify(clean), now);
       return clean;
     },

@@ -2,17 +2,38 @@
 // and session rows alone (no FKs there): they are history, and the broker drains live ones first.
 import type { Database } from 'better-sqlite3';
 import {
-  ENROLLMENT_TOKEN_COLUMNS, HOST_COLUMNS, POOL_COLUMNS,
-  enrollmentTokenToRow, hostFromRow, hostToRow, poolFromRow, poolToRow,
-  type EnrollmentTokenRow, type HostRow, type PoolRow,
+  ENROLLMENT_TOKEN_COLUMNS,
+  HOST_COLUMNS,
+  POOL_COLUMNS,
+  enrollmentTokenToRow,
+  hostFromRow,
+  hostToRow,
+  poolFromRow,
+  poolToRow,
+  type EnrollmentTokenRow,
+  type HostRow,
+  type PoolRow,
 } from './rows.ts';
 import { insertSql, patcher, translate, updateSql } from './sqlite-db.ts';
 import type { Store } from './types.ts';
 
-export type PoolMethods = Pick<Store,
-  | 'createPool' | 'getPool' | 'getPoolByName' | 'listPools' | 'updatePool' | 'deletePool'
-  | 'createHost' | 'getHost' | 'getHostByCredentialHash' | 'listHosts' | 'updateHost' | 'deleteHost'
-  | 'createEnrollmentToken' | 'redeemEnrollmentToken'>;
+export type PoolMethods = Pick<
+  Store,
+  | 'createPool'
+  | 'getPool'
+  | 'getPoolByName'
+  | 'listPools'
+  | 'updatePool'
+  | 'deletePool'
+  | 'createHost'
+  | 'getHost'
+  | 'getHostByCredentialHash'
+  | 'listHosts'
+  | 'updateHost'
+  | 'deleteHost'
+  | 'createEnrollmentToken'
+  | 'redeemEnrollmentToken'
+>;
 
 export function sqlitePools(db: Database): PoolMethods {
   const pool = {

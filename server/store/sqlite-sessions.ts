@@ -2,15 +2,33 @@
 // ticket replayed in parallel opens at most one connection.
 import type { Database } from 'better-sqlite3';
 import {
-  SESSION_COLUMNS, TICKET_COLUMNS, sessionFromRow, sessionToRow, ticketFromRow, ticketToRow,
-  type SessionRow, type TicketRow,
+  SESSION_COLUMNS,
+  TICKET_COLUMNS,
+  sessionFromRow,
+  sessionToRow,
+  ticketFromRow,
+  ticketToRow,
+  type SessionRow,
+  type TicketRow,
 } from './rows.ts';
 import { clampLimit, insertSql, patcher, sqlList, StatementCache, translate, updateSql, where, type Params } from './sqlite-db.ts';
 import { LIVE_SESSION_STATES, type Store } from './types.ts';
 
-export type SessionMethods = Pick<Store,
-  | 'createSession' | 'getSession' | 'listSessions' | 'listDueSessions' | 'countSessionsByState' | 'updateSession' | 'updateSessionIf' | 'findLiveSession' | 'countLiveSessions'
-  | 'createTicket' | 'consumeTicket' | 'deleteExpiredTickets'>;
+export type SessionMethods = Pick<
+  Store,
+  | 'createSession'
+  | 'getSession'
+  | 'listSessions'
+  | 'listDueSessions'
+  | 'countSessionsByState'
+  | 'updateSession'
+  | 'updateSessionIf'
+  | 'findLiveSession'
+  | 'countLiveSessions'
+  | 'createTicket'
+  | 'consumeTicket'
+  | 'deleteExpiredTickets'
+>;
 
 /** No maximum: the broker lists every live session at start-up and must not get a silent cut. */
 export const DEFAULT_SESSION_LIMIT = 500;
@@ -36,7 +54,8 @@ export function sqliteSessions(db: Database): SessionMethods {
       OR (s.state = 'lost' AND coalesce(s.detached_at, s.created_at) < @now - coalesce(p.grace_s, 300) * 1000))
     ORDER BY s.created_at LIMIT 1000`);
   const byState = db.prepare<[string], { state: string; n: number }>(
-    'SELECT state, count(*) AS n FROM sessions WHERE state IN (SELECT value FROM json_each(?)) GROUP BY state');
+    'SELECT state, count(*) AS n FROM sessions WHERE state IN (SELECT value FROM json_each(?)) GROUP BY state',
+  );
   const ticket = {
     insert: db.prepare<TicketRow>(insertSql('tickets', TICKET_COLUMNS)),
     consume: db.prepare<{ hash: string; now: number }, TicketRow>(`UPDATE tickets SET used_at = @now

@@ -5,19 +5,54 @@ import type { Database } from 'better-sqlite3';
 import type { Clock } from '../clock.ts';
 import { StoreConflictError } from './errors.ts';
 import {
-  API_TOKEN_COLUMNS, GROUP_COLUMNS, USER_COLUMNS, WEB_SESSION_COLUMNS,
-  apiTokenFromRow, apiTokenToRow, groupFromRow, groupToRow, userFromRow, userToRow, webSessionFromRow, webSessionToRow,
-  type ApiTokenRow, type GroupRow, type UserRow, type WebSessionRow,
+  API_TOKEN_COLUMNS,
+  GROUP_COLUMNS,
+  USER_COLUMNS,
+  WEB_SESSION_COLUMNS,
+  apiTokenFromRow,
+  apiTokenToRow,
+  groupFromRow,
+  groupToRow,
+  userFromRow,
+  userToRow,
+  webSessionFromRow,
+  webSessionToRow,
+  type ApiTokenRow,
+  type GroupRow,
+  type UserRow,
+  type WebSessionRow,
 } from './rows.ts';
 import { insertSql, patcher, translate, updateSql } from './sqlite-db.ts';
 import type { Store } from './types.ts';
 
-export type UserMethods = Pick<Store,
-  | 'createUser' | 'getUser' | 'getUserByName' | 'listUsers' | 'updateUser' | 'deleteUser' | 'countUsers'
-  | 'createGroup' | 'getGroup' | 'getGroupByName' | 'listGroups' | 'deleteGroup'
-  | 'createWebSession' | 'getWebSession' | 'touchWebSession' | 'deleteWebSession' | 'deleteWebSessionsOfUser'
-  | 'deleteExpiredWebSessions' | 'listWebSessionsOfUser' | 'deleteWebSessionById'
-  | 'createApiToken' | 'getApiTokenByHash' | 'touchApiToken' | 'listApiTokensOfUser' | 'deleteApiToken'>;
+export type UserMethods = Pick<
+  Store,
+  | 'createUser'
+  | 'getUser'
+  | 'getUserByName'
+  | 'listUsers'
+  | 'updateUser'
+  | 'deleteUser'
+  | 'countUsers'
+  | 'createGroup'
+  | 'getGroup'
+  | 'getGroupByName'
+  | 'listGroups'
+  | 'deleteGroup'
+  | 'createWebSession'
+  | 'getWebSession'
+  | 'touchWebSession'
+  | 'deleteWebSession'
+  | 'deleteWebSessionsOfUser'
+  | 'deleteExpiredWebSessions'
+  | 'listWebSessionsOfUser'
+  | 'deleteWebSessionById'
+  | 'createApiToken'
+  | 'getApiTokenByHash'
+  | 'touchApiToken'
+  | 'listApiTokensOfUser'
+  | 'deleteApiToken'
+>;
 
 export function sqliteUsers(db: Database, clock: Clock): UserMethods {
   const user = {
@@ -74,9 +109,12 @@ export function sqliteUsers(db: Database, clock: Clock): UserMethods {
     if (!g) return false;
     const pools = group.soleEntitlementOf.all({ id }).map((p) => p.name);
     if (pools.length > 0) {
-      throw new StoreConflictError('in_use',
+      throw new StoreConflictError(
+        'in_use',
         `Group "${g.name}" is the only group entitled to ${pools.map((p) => `"${p}"`).join(', ')}; ` +
-          'removing it would open those pools to everyone. Change their entitlements first.', 'pools.group_ids');
+          'removing it would open those pools to everyone. Change their entitlements first.',
+        'pools.group_ids',
+      );
     }
     group.unlinkUsers.run({ id });
     group.unlinkPools.run({ id });

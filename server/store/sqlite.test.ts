@@ -44,7 +44,13 @@ describe('SQLite store file', () => {
     const db = new BetterSqlite3(file, { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1, name: 'init' }, { version: 2, name: 'sessions_by_desktop' }, { version: 3, name: 'pool_shadow_without_consent' }, { version: 4, name: 'account_security' }, { version: 5, name: 'identity_providers' }]);
+      expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual([
+        { version: 1, name: 'init' },
+        { version: 2, name: 'sessions_by_desktop' },
+        { version: 3, name: 'pool_shadow_without_consent' },
+        { version: 4, name: 'account_security' },
+        { version: 5, name: 'identity_providers' },
+      ]);
     } finally {
       db.close();
     }

@@ -32,14 +32,18 @@ export function accountsContract(store: CurrentStore): void {
 
     it('refuses a username that differs from a taken one only in case', async () => {
       await store().createUser(aUser({ username: 'alan' }));
-      const err = await store().createUser(aUser({ username: 'ALAN' })).catch((e: unknown) => e);
+      const err = await store()
+        .createUser(aUser({ username: 'ALAN' }))
+        .catch((e: unknown) => e);
       expect(isStoreConflict(err, 'duplicate')).toBe(true);
       expect(await store().countUsers()).toBe(1);
     });
 
     it('refuses a second user with the same id', async () => {
       const u = await store().createUser(aUser());
-      const err = await store().createUser(aUser({ id: u.id })).catch((e: unknown) => e);
+      const err = await store()
+        .createUser(aUser({ id: u.id }))
+        .catch((e: unknown) => e);
       expect(isStoreConflict(err, 'duplicate')).toBe(true);
     });
 
@@ -68,7 +72,9 @@ export function accountsContract(store: CurrentStore): void {
     it('refuses to rename a user to a taken username', async () => {
       await store().createUser(aUser({ username: 'taken' }));
       const u = await store().createUser(aUser());
-      const err = await store().updateUser(u.id, { username: 'Taken' }).catch((e: unknown) => e);
+      const err = await store()
+        .updateUser(u.id, { username: 'Taken' })
+        .catch((e: unknown) => e);
       expect(isStoreConflict(err, 'duplicate')).toBe(true);
       expect(await store().getUser(u.id)).toEqual(u);
     });
@@ -84,7 +90,15 @@ export function accountsContract(store: CurrentStore): void {
       const ticket = aTicket(u.id, session.id);
       await store().createTicket(ticket);
       await store().createWebSession({ hash: 'ws1', id: 'ws1-id', userId: u.id, createdAt: T0, expiresAt: T0 + 1000, lastSeenAt: T0 });
-      await store().createApiToken({ id: uid('tok'), userId: u.id, name: 'ci', hash: 'th1', createdAt: T0, expiresAt: null, lastUsedAt: null });
+      await store().createApiToken({
+        id: uid('tok'),
+        userId: u.id,
+        name: 'ci',
+        hash: 'th1',
+        createdAt: T0,
+        expiresAt: null,
+        lastUsedAt: null,
+      });
 
       expect(await store().deleteUser(u.id)).toBe(true);
       expect(await store().getUser(u.id)).toBeNull();
@@ -108,7 +122,9 @@ export function accountsContract(store: CurrentStore): void {
 
     it('refuses a duplicate group name', async () => {
       await store().createGroup({ id: uid('g'), name: 'Ops', description: '' });
-      const err = await store().createGroup({ id: uid('g'), name: 'ops', description: '' }).catch((e: unknown) => e);
+      const err = await store()
+        .createGroup({ id: uid('g'), name: 'ops', description: '' })
+        .catch((e: unknown) => e);
       expect(isStoreConflict(err, 'duplicate')).toBe(true);
     });
 
@@ -133,7 +149,9 @@ export function accountsContract(store: CurrentStore): void {
       const g = await store().createGroup({ id: uid('g'), name: 'Finance', description: '' });
       const u = await store().createUser(aUser({ groups: [g.id] }));
       const pool = await store().createPool(aPool({ name: 'Ledger', groups: [g.id] }));
-      const err = await store().deleteGroup(g.id).catch((e: unknown) => e);
+      const err = await store()
+        .deleteGroup(g.id)
+        .catch((e: unknown) => e);
       expect(isStoreConflict(err, 'in_use')).toBe(true);
       expect((err as Error).message).toContain('Ledger');
       expect(await store().getGroup(g.id)).not.toBeNull();
@@ -145,7 +163,16 @@ export function accountsContract(store: CurrentStore): void {
   describe('web sessions and API tokens', () => {
     it('creates, touches and deletes web sessions', async () => {
       const u = await store().createUser(aUser());
-      const s = { hash: uid('ws'), id: uid('wsid'), userId: u.id, createdAt: T0, expiresAt: T0 + 1000, lastSeenAt: T0, ip: '192.0.2.7', userAgent: 'Firefox' };
+      const s = {
+        hash: uid('ws'),
+        id: uid('wsid'),
+        userId: u.id,
+        createdAt: T0,
+        expiresAt: T0 + 1000,
+        lastSeenAt: T0,
+        ip: '192.0.2.7',
+        userAgent: 'Firefox',
+      };
       await store().createWebSession(s);
       expect(await store().getWebSession(s.hash)).toEqual(s);
       await store().touchWebSession(s.hash, T0 + 500, T0 + 5000);
@@ -158,7 +185,14 @@ export function accountsContract(store: CurrentStore): void {
     it("deletes all of one user's web sessions, and expired ones by count", async () => {
       const a = await store().createUser(aUser());
       const b = await store().createUser(aUser());
-      const ws = (hash: string, userId: string, expiresAt: number) => ({ hash, id: `${hash}-id`, userId, createdAt: T0, expiresAt, lastSeenAt: T0 });
+      const ws = (hash: string, userId: string, expiresAt: number) => ({
+        hash,
+        id: `${hash}-id`,
+        userId,
+        createdAt: T0,
+        expiresAt,
+        lastSeenAt: T0,
+      });
       await store().createWebSession(ws('a1', a.id, T0 + 10));
       await store().createWebSession(ws('a2', a.id, T0 + 10));
       await store().createWebSession(ws('b1', b.id, T0 + 10));
@@ -173,7 +207,14 @@ export function accountsContract(store: CurrentStore): void {
 
     it('refuses a web session for a user that does not exist', async () => {
       const s = { hash: uid('ws'), id: uid('wsid'), userId: 'ghost', createdAt: T0, expiresAt: T0 + 1000, lastSeenAt: T0 };
-      expect(isStoreConflict(await store().createWebSession(s).catch((e: unknown) => e), 'missing_reference')).toBe(true);
+      expect(
+        isStoreConflict(
+          await store()
+            .createWebSession(s)
+            .catch((e: unknown) => e),
+          'missing_reference',
+        ),
+      ).toBe(true);
     });
 
     it('finds API tokens by hash, records their use, and refuses a duplicate hash', async () => {
@@ -184,15 +225,25 @@ export function accountsContract(store: CurrentStore): void {
       await store().touchApiToken(t.id, T0 + 5);
       expect(await store().getApiTokenByHash(t.hash)).toEqual({ ...t, lastUsedAt: T0 + 5 });
       expect(await store().getApiTokenByHash('unknown')).toBeNull();
-      const dup = await store().createApiToken({ ...t, id: uid('tok') }).catch((e: unknown) => e);
+      const dup = await store()
+        .createApiToken({ ...t, id: uid('tok') })
+        .catch((e: unknown) => e);
       expect(isStoreConflict(dup, 'duplicate')).toBe(true);
     });
 
-    it('lists a user\'s web sessions by last use, with address and user agent, and deletes one by its public id', async () => {
+    it("lists a user's web sessions by last use, with address and user agent, and deletes one by its public id", async () => {
       const a = await store().createUser(aUser());
       const b = await store().createUser(aUser());
-      const ws = (hash: string, userId: string, lastSeenAt: number) =>
-        ({ hash, id: `${hash}-id`, userId, createdAt: T0, expiresAt: T0 + 1e6, lastSeenAt, ip: '198.51.100.1', userAgent: 'UA' });
+      const ws = (hash: string, userId: string, lastSeenAt: number) => ({
+        hash,
+        id: `${hash}-id`,
+        userId,
+        createdAt: T0,
+        expiresAt: T0 + 1e6,
+        lastSeenAt,
+        ip: '198.51.100.1',
+        userAgent: 'UA',
+      });
       await store().createWebSession(ws('old', a.id, T0));
       await store().createWebSession(ws('new', a.id, T0 + 5));
       await store().createWebSession(ws('bs', b.id, T0));
@@ -207,7 +258,8 @@ export function accountsContract(store: CurrentStore): void {
 
     it('deletes every web session of a user but one, and says how many', async () => {
       const a = await store().createUser(aUser());
-      for (const h of ['k1', 'k2', 'k3']) await store().createWebSession({ hash: h, id: `${h}-id`, userId: a.id, createdAt: T0, expiresAt: T0 + 9, lastSeenAt: T0 });
+      for (const h of ['k1', 'k2', 'k3'])
+        await store().createWebSession({ hash: h, id: `${h}-id`, userId: a.id, createdAt: T0, expiresAt: T0 + 9, lastSeenAt: T0 });
       expect(await store().deleteWebSessionsOfUser(a.id, 'k2')).toBe(2);
       expect((await store().listWebSessionsOfUser(a.id)).map((s) => s.hash)).toEqual(['k2']);
       expect(await store().deleteWebSessionsOfUser(a.id)).toBe(1);
@@ -216,14 +268,24 @@ export function accountsContract(store: CurrentStore): void {
     it('refuses a second web session with the same public id', async () => {
       const a = await store().createUser(aUser());
       await store().createWebSession({ hash: 'h1', id: 'same', userId: a.id, createdAt: T0, expiresAt: T0 + 9, lastSeenAt: T0 });
-      const dup = await store().createWebSession({ hash: 'h2', id: 'same', userId: a.id, createdAt: T0, expiresAt: T0 + 9, lastSeenAt: T0 }).catch((e: unknown) => e);
+      const dup = await store()
+        .createWebSession({ hash: 'h2', id: 'same', userId: a.id, createdAt: T0, expiresAt: T0 + 9, lastSeenAt: T0 })
+        .catch((e: unknown) => e);
       expect(isStoreConflict(dup, 'duplicate')).toBe(true);
     });
 
     it("lists a user's API tokens newest first and deletes only their own", async () => {
       const a = await store().createUser(aUser());
       const b = await store().createUser(aUser());
-      const tok = (id: string, userId: string, createdAt: number) => ({ id, userId, name: id, hash: `h-${id}`, createdAt, expiresAt: null, lastUsedAt: null });
+      const tok = (id: string, userId: string, createdAt: number) => ({
+        id,
+        userId,
+        name: id,
+        hash: `h-${id}`,
+        createdAt,
+        expiresAt: null,
+        lastUsedAt: null,
+      });
       await store().createApiToken(tok('t1', a.id, T0));
       await store().createApiToken(tok('t2', a.id, T0 + 1));
       await store().createApiToken(tok('t3', b.id, T0));

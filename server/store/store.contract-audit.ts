@@ -6,7 +6,13 @@ import { T0 } from './store.fixtures.ts';
 import type { NewAuditEvent } from './types.ts';
 
 const event = (o: Partial<NewAuditEvent> = {}): NewAuditEvent => ({
-  actor: 'admin', action: 'pool.update', target: 'pool-1', result: 'ok', ip: '192.0.2.7', details: {}, ...o,
+  actor: 'admin',
+  action: 'pool.update',
+  target: 'pool-1',
+  result: 'ok',
+  ip: '192.0.2.7',
+  details: {},
+  ...o,
 });
 
 export function auditContract(store: CurrentStore): void {
@@ -14,7 +20,16 @@ export function auditContract(store: CurrentStore): void {
     it('appends with an id and a time, and round-trips details', async () => {
       const details = { reason: 'policy', fields: ['minWarm'], nested: { n: 1, ok: true, none: null } };
       const e = await store().appendAudit(event({ at: T0, details, actor: null, target: null, ip: null }));
-      expect(e).toEqual({ id: expect.any(Number), at: T0, actor: null, action: 'pool.update', target: null, result: 'ok', ip: null, details });
+      expect(e).toEqual({
+        id: expect.any(Number),
+        at: T0,
+        actor: null,
+        action: 'pool.update',
+        target: null,
+        result: 'ok',
+        ip: null,
+        details,
+      });
       const stamped = await store().appendAudit(event());
       expect(stamped.at).toBeTypeOf('number');
       expect(stamped.id).toBeGreaterThan(e.id);

@@ -12,7 +12,19 @@ export function fleetContract(store: CurrentStore): void {
 
   describe('pools', () => {
     it('round-trips every field, finds by name whatever its case, lists by name', async () => {
-      const b = await store().createPool(aPool({ name: 'Windows', driver: 'static', protocol: 'rdp', image: 'win11', cpu: null, memoryMb: null, persistence: 'personal', placement: 'depth', groups: ['g1'] }));
+      const b = await store().createPool(
+        aPool({
+          name: 'Windows',
+          driver: 'static',
+          protocol: 'rdp',
+          image: 'win11',
+          cpu: null,
+          memoryMb: null,
+          persistence: 'personal',
+          placement: 'depth',
+          groups: ['g1'],
+        }),
+      );
       const a = await store().createPool(aPool({ name: 'Linux', cpu: 1.5 }));
       expect(await store().getPool(b.id)).toEqual(b);
       expect(await store().getPoolByName('windows')).toEqual(b);
@@ -24,7 +36,14 @@ export function fleetContract(store: CurrentStore): void {
       const p = await store().createPool(aPool({ name: 'One' }));
       await store().createPool(aPool({ name: 'Two' }));
       expect(await store().updatePool(p.id, { minWarm: 3, groups: ['x'] })).toEqual({ ...p, minWarm: 3, groups: ['x'] });
-      expect(isStoreConflict(await store().updatePool(p.id, { name: 'two' }).catch((e: unknown) => e), 'duplicate')).toBe(true);
+      expect(
+        isStoreConflict(
+          await store()
+            .updatePool(p.id, { name: 'two' })
+            .catch((e: unknown) => e),
+          'duplicate',
+        ),
+      ).toBe(true);
       expect(await store().updatePool('nope', { minWarm: 1 })).toBeNull();
       expect(await store().deletePool(p.id)).toBe(true);
       expect(await store().getPool(p.id)).toBeNull();
@@ -46,7 +65,9 @@ export function fleetContract(store: CurrentStore): void {
       const other = await store().createHost(aHost());
       const updated = await store().updateHost(h.id, { state: 'draining', lastHeartbeatAt: T0 + 7, labels: {} });
       expect(updated).toEqual({ ...h, state: 'draining', lastHeartbeatAt: T0 + 7, labels: {} });
-      const dup = await store().updateHost(h.id, { credentialHash: other.credentialHash }).catch((e: unknown) => e);
+      const dup = await store()
+        .updateHost(h.id, { credentialHash: other.credentialHash })
+        .catch((e: unknown) => e);
       expect(isStoreConflict(dup, 'duplicate')).toBe(true);
       expect(await store().updateHost('nope', { state: 'offline' })).toBeNull();
       expect(await store().deleteHost(h.id)).toBe(true);
@@ -91,7 +112,10 @@ export function fleetContract(store: CurrentStore): void {
       expect(await store().claimWarmDesktop(pool.id, 'u-1', T0)).toMatchObject({ id: d.id, ownerId: 'u-1' });
       expect(await store().updateDesktopIf(d.id, { state: ['running'], ownerless: true }, { state: 'stopping' })).toBeNull();
       expect(await store().updateDesktopIf(d.id, { state: ['creating'] }, { state: 'stopping' })).toBeNull();
-      expect(await store().updateDesktopIf(d.id, { state: ['running'] }, { state: 'stopping' })).toMatchObject({ state: 'stopping', ownerId: 'u-1' });
+      expect(await store().updateDesktopIf(d.id, { state: ['running'] }, { state: 'stopping' })).toMatchObject({
+        state: 'stopping',
+        ownerId: 'u-1',
+      });
     });
 
     it('round-trips, updates, and returns null for an unknown id', async () => {

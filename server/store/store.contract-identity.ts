@@ -6,9 +6,15 @@ import type { IdentityProvider } from './identity-types.ts';
 import type { CurrentStore } from './store.contract.ts';
 
 const provider = (over: Partial<IdentityProvider> = {}): IdentityProvider => ({
-  id: 'corp', kind: 'ldap', name: 'Corp directory', enabled: true, position: 0,
+  id: 'corp',
+  kind: 'ldap',
+  name: 'Corp directory',
+  enabled: true,
+  position: 0,
   config: { url: 'ldap://127.0.0.1:389', userBase: 'ou=people,dc=example,dc=test', bindDn: 'cn=svc', bindPassword: 's3cret' },
-  createdAt: 1000, updatedAt: 1000, ...over,
+  createdAt: 1000,
+  updatedAt: 1000,
+  ...over,
 });
 
 export function identityContract(current: CurrentStore): void {
@@ -16,7 +22,9 @@ export function identityContract(current: CurrentStore): void {
     it('creates, reads, lists in position order, updates and deletes providers', async () => {
       const s = current();
       await s.createIdentityProvider(provider());
-      await s.createIdentityProvider(provider({ id: 'sso', kind: 'oidc', name: 'SSO', position: -1, config: { issuer: 'https://idp.example', clientId: 'x' } }));
+      await s.createIdentityProvider(
+        provider({ id: 'sso', kind: 'oidc', name: 'SSO', position: -1, config: { issuer: 'https://idp.example', clientId: 'x' } }),
+      );
       expect((await s.listIdentityProviders()).map((p) => p.id)).toEqual(['sso', 'corp']);
       expect(await s.getIdentityProvider('corp')).toEqual(provider());
       const u = await s.updateIdentityProvider('corp', { enabled: false, name: 'Renamed', updatedAt: 2000 });
@@ -42,11 +50,16 @@ export function identityContract(current: CurrentStore): void {
         { id: 'm1', providerId: 'corp', externalGroup: 'Engineers', groupId: 'g-eng', role: null },
         { id: 'm2', providerId: 'corp', externalGroup: 'desk-admins', groupId: null, role: 'admin' },
       ]);
-      expect((await s.listGroupMappings('corp')).map((m) => [m.externalGroup, m.groupId, m.role])).toEqual([['desk-admins', null, 'admin'], ['Engineers', 'g-eng', null]]);
-      await expect(s.replaceGroupMappings('corp', [
-        { id: 'm3', providerId: 'corp', externalGroup: 'x', groupId: 'g-x', role: null },
-        { id: 'm4', providerId: 'corp', externalGroup: 'bad', groupId: 'g', role: 'admin' },
-      ])).rejects.toThrow();
+      expect((await s.listGroupMappings('corp')).map((m) => [m.externalGroup, m.groupId, m.role])).toEqual([
+        ['desk-admins', null, 'admin'],
+        ['Engineers', 'g-eng', null],
+      ]);
+      await expect(
+        s.replaceGroupMappings('corp', [
+          { id: 'm3', providerId: 'corp', externalGroup: 'x', groupId: 'g-x', role: null },
+          { id: 'm4', providerId: 'corp', externalGroup: 'bad', groupId: 'g', role: 'admin' },
+        ]),
+      ).rejects.toThrow();
       expect(await s.listGroupMappings('corp')).toHaveLength(2); // the failed replace changed nothing
       await s.deleteIdentityProvider('corp');
       expect(await s.listGroupMappings('corp')).toEqual([]);
@@ -54,11 +67,33 @@ export function identityContract(current: CurrentStore): void {
 
     it('links external identities to users, upserts them, and forgets them with the user', async () => {
       const s = current();
-      await s.createUser({ id: 'u1', username: 'alice', displayName: 'Alice', roles: ['user'], groups: [], disabled: false, passwordHash: null, createdAt: 1 });
-      const link = { providerId: 'corp', subject: 'uuid-1', userId: 'u1', managedGroups: ['g1'], managedRoles: [], createdAt: 5, lastLoginAt: 5 };
+      await s.createUser({
+        id: 'u1',
+        username: 'alice',
+        displayName: 'Alice',
+        roles: ['user'],
+        groups: [],
+        disabled: false,
+        passwordHash: null,
+        createdAt: 1,
+      });
+      const link = {
+        providerId: 'corp',
+        subject: 'uuid-1',
+        userId: 'u1',
+        managedGroups: ['g1'],
+        managedRoles: [],
+        createdAt: 5,
+        lastLoginAt: 5,
+      };
       await s.putUserIdentity(link);
       await s.putUserIdentity({ ...link, managedGroups: ['g2'], managedRoles: ['admin'], lastLoginAt: 9 });
-      expect(await s.getUserIdentity('corp', 'uuid-1')).toEqual({ ...link, managedGroups: ['g2'], managedRoles: ['admin'], lastLoginAt: 9 });
+      expect(await s.getUserIdentity('corp', 'uuid-1')).toEqual({
+        ...link,
+        managedGroups: ['g2'],
+        managedRoles: ['admin'],
+        lastLoginAt: 9,
+      });
       expect(await s.getUserIdentity('corp', 'uuid-2')).toBeNull();
       expect(await s.listIdentitiesOfUser('u1')).toHaveLength(1);
       expect((await s.listUserIdentities()).map((x) => [x.userId, x.subject])).toEqual([['u1', 'uuid-1']]);

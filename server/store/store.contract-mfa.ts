@@ -12,11 +12,23 @@ export function mfaContract(store: CurrentStore): void {
       expect(await store().getTotp(u.id)).toBeNull();
       expect(await store().putPendingTotp(u.id, 'SECRETA', T0)).toBe(true);
       expect(await store().putPendingTotp(u.id, 'SECRETB', T0 + 1)).toBe(true); // a fresh setup replaces a pending one
-      expect(await store().getTotp(u.id)).toEqual({ userId: u.id, secret: 'SECRETB', createdAt: T0 + 1, confirmedAt: null, lastStep: null });
+      expect(await store().getTotp(u.id)).toEqual({
+        userId: u.id,
+        secret: 'SECRETB',
+        createdAt: T0 + 1,
+        confirmedAt: null,
+        lastStep: null,
+      });
       expect(await store().confirmTotp(u.id, 'SECRETA', 100, ['r1'], T0 + 2)).toBe(false); // not the pending secret
       expect(await store().confirmTotp(u.id, 'SECRETB', 100, ['r1', 'r2'], T0 + 2)).toBe(true);
       expect(await store().confirmTotp(u.id, 'SECRETB', 101, ['r3'], T0 + 3)).toBe(false); // already confirmed
-      expect(await store().getTotp(u.id)).toEqual({ userId: u.id, secret: 'SECRETB', createdAt: T0 + 1, confirmedAt: T0 + 2, lastStep: 100 });
+      expect(await store().getTotp(u.id)).toEqual({
+        userId: u.id,
+        secret: 'SECRETB',
+        createdAt: T0 + 1,
+        confirmedAt: T0 + 2,
+        lastStep: 100,
+      });
       expect(await store().putPendingTotp(u.id, 'SECRETC', T0 + 4)).toBe(false);
       expect(await store().countRecoveryCodes(u.id)).toBe(2);
       expect(await store().listTotpUserIds()).toEqual([u.id]);
@@ -91,7 +103,11 @@ export function mfaContract(store: CurrentStore): void {
     it('is the default until set, then what was set, without duplicates', async () => {
       expect(await store().getMfaPolicy()).toEqual(DEFAULT_MFA_POLICY);
       const p = { requiredRoles: ['admin', 'admin'] as const, requiredGroups: ['g1'], rememberDays: 30 };
-      expect(await store().setMfaPolicy({ ...p, requiredRoles: [...p.requiredRoles] }, T0)).toEqual({ requiredRoles: ['admin'], requiredGroups: ['g1'], rememberDays: 30 });
+      expect(await store().setMfaPolicy({ ...p, requiredRoles: [...p.requiredRoles] }, T0)).toEqual({
+        requiredRoles: ['admin'],
+        requiredGroups: ['g1'],
+        rememberDays: 30,
+      });
       expect(await store().getMfaPolicy()).toEqual({ requiredRoles: ['admin'], requiredGroups: ['g1'], rememberDays: 30 });
       await store().setMfaPolicy({ requiredRoles: [], requiredGroups: [], rememberDays: 0 }, T0 + 1);
       expect(await store().getMfaPolicy()).toEqual(DEFAULT_MFA_POLICY);

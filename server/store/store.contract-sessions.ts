@@ -27,7 +27,10 @@ export function sessionsContract(store: CurrentStore): void {
       const s = await store().createSession(aSession(user.id, pool.id, { state: 'ending' }));
       expect(await store().updateSessionIf(s.id, { state: ['starting', 'ready'] }, { state: 'failed' })).toBeNull();
       expect((await store().getSession(s.id))!.state).toBe('ending');
-      expect(await store().updateSessionIf(s.id, { state: ['ending'] }, { state: 'ended', endedAt: T0 + 5 })).toMatchObject({ state: 'ended', endedAt: T0 + 5 });
+      expect(await store().updateSessionIf(s.id, { state: ['ending'] }, { state: 'ended', endedAt: T0 + 5 })).toMatchObject({
+        state: 'ended',
+        endedAt: T0 + 5,
+      });
       expect(await store().updateSessionIf('nope', { state: ['ending'] }, { state: 'ended' })).toBeNull();
     });
 
@@ -36,7 +39,8 @@ export function sessionsContract(store: CurrentStore): void {
       const pool = await store().createPool(aPool({ maxLifetimeS: 3600, idleTimeoutS: 600, graceS: 60 }));
       const open = await store().createPool(aPool({ maxLifetimeS: 0, idleTimeoutS: 0, graceS: 60 }));
       const now = T0 + 10 * 3600_000;
-      const mk = (poolId: string, o: Parameters<typeof aSession>[2]) => store().createSession(aSession(u.id, poolId, { lastActivityAt: now, ...o }));
+      const mk = (poolId: string, o: Parameters<typeof aSession>[2]) =>
+        store().createSession(aSession(u.id, poolId, { lastActivityAt: now, ...o }));
       const due = [
         await mk(pool.id, { state: 'ready', createdAt: now - 3601_000 }), // max lifetime
         await mk(pool.id, { state: 'ready', createdAt: now - 1000, lastActivityAt: now - 601_000 }), // idle
@@ -165,7 +169,9 @@ export function sessionsContract(store: CurrentStore): void {
 
     it('refuses a ticket for a session that does not exist', async () => {
       const { user } = await userAndPool();
-      const err = await store().createTicket(aTicket(user.id, 'ghost')).catch((e: unknown) => e);
+      const err = await store()
+        .createTicket(aTicket(user.id, 'ghost'))
+        .catch((e: unknown) => e);
       expect(isStoreConflict(err, 'missing_reference')).toBe(true);
     });
   });

@@ -284,7 +284,11 @@ export interface Store extends IdentityStore {
   updateDesktop(id: string, patch: Partial<Omit<Desktop, 'id' | 'createdAt'>>): Promise<Desktop | null>;
   /** Compare-and-set: applies the patch only while the stored state is one of `when.state` (and, with
    *  ownerless, the desktop still has no owner); null when it did not apply or the id is unknown. */
-  updateDesktopIf(id: string, when: { state: DesktopState[]; ownerless?: boolean }, patch: Partial<Omit<Desktop, 'id' | 'createdAt'>>): Promise<Desktop | null>;
+  updateDesktopIf(
+    id: string,
+    when: { state: DesktopState[]; ownerless?: boolean },
+    patch: Partial<Omit<Desktop, 'id' | 'createdAt'>>,
+  ): Promise<Desktop | null>;
   /** Atomically gives one running ownerless desktop of the pool to the user; null when none. */
   claimWarmDesktop(poolId: string, userId: string, now: number): Promise<Desktop | null>;
   countDesktops(filter: { poolId?: string; hostId?: string; state: DesktopState[] }): Promise<number>;

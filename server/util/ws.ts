@@ -7,10 +7,14 @@ import { WebSocket, type RawData } from 'ws';
 
 /** Refuses an HTTP upgrade with a plain status line and a one-line reason (`code` defaults from the status). */
 export function refuseUpgrade(socket: Duplex, status: number, reason: string, code?: string): void {
-  const text = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 503: 'Service Unavailable' }[status] ?? 'Error';
+  const text =
+    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 503: 'Service Unavailable' }[status] ??
+    'Error';
   const body = JSON.stringify({ error: { code: code ?? text.toLowerCase().replace(/ /g, '_'), message: reason } });
   if (socket.writable) {
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroy();
 }
@@ -32,7 +36,6 @@ export function originAllowed(publicUrl: string | undefined, hostHeader: string 
     return false;
   }
 }
-
 
 const MAX_CLOSE_REASON_BYTES = 123;
 

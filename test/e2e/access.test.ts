@@ -59,7 +59,9 @@ describe('the viewer when access is taken away', () => {
   });
 
   it('says "You no longer have access to this desktop" when the pool\'s group is taken away', async () => {
-    const pool = ((await admin.get('/api/v1/admin/pools')).body as { id: string; name: string }[]).find((p) => p.name === 'Linux desktop (local)')!;
+    const pool = ((await admin.get('/api/v1/admin/pools')).body as { id: string; name: string }[]).find(
+      (p) => p.name === 'Linux desktop (local)',
+    )!;
     expect((await admin.call('PATCH', `/api/v1/admin/pools/${pool.id}`, { groups: [group] })).status).toBe(200);
     const { id, page } = await openDesktop('walt');
     expect((await admin.call('PATCH', `/api/v1/admin/users/${id}`, { groups: [] })).status).toBe(200);

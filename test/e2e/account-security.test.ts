@@ -17,11 +17,14 @@ let admin: Api;
 let recoveryCodes: string[] = [];
 
 declare global {
-  interface Window { __cspViolations?: string[] }
+  interface Window {
+    __cspViolations?: string[];
+  }
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(process.cwd(), 'client/dist/index.html'))) throw new Error('client/dist is missing: run `npm run build` (npm test does it)');
+  if (!existsSync(join(process.cwd(), 'client/dist/index.html')))
+    throw new Error('client/dist is missing: run `npm run build` (npm test does it)');
   t = await startTestGateway();
   browser = await launchChromium();
   admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
@@ -66,7 +69,10 @@ describe('account security in Chromium', () => {
     await admin.call('PUT', '/api/v1/admin/mfa-policy', { requiredRoles: [], requiredGroups: [], rememberDays: 30 });
     const { page, violations } = await watchedPage();
     await signInUi(page, 'erin', PW);
-    await page.getByRole('link', { name: /Account/ }).first().click();
+    await page
+      .getByRole('link', { name: /Account/ })
+      .first()
+      .click();
     await page.getByTestId('two-step-start').click();
     await page.getByLabel('Confirm your password').fill(PW);
     await page.getByRole('button', { name: 'Continue' }).click();
@@ -93,7 +99,10 @@ describe('account security in Chromium', () => {
     await page.getByTestId('new-token').waitFor();
     await shot(page, '62-account-tokens', 'api-tokens');
 
-    await page.getByRole('button', { name: /Sign out/ }).first().click();
+    await page
+      .getByRole('button', { name: /Sign out/ })
+      .first()
+      .click();
     await page.getByLabel('Username').waitFor();
     await signInUi(page, 'erin', PW);
     const code = page.getByLabel('Verification code');
@@ -114,7 +123,10 @@ describe('account security in Chromium', () => {
     await page.getByRole('heading', { name: 'My desktops' }).waitFor({ timeout: 15_000 });
 
     // Signed out and in again on this browser: remembered, so no code is asked.
-    await page.getByRole('button', { name: /Sign out/ }).first().click();
+    await page
+      .getByRole('button', { name: /Sign out/ })
+      .first()
+      .click();
     await page.getByLabel('Username').waitFor();
     await signInUi(page, 'erin', PW);
     await page.getByRole('heading', { name: 'My desktops' }).waitFor({ timeout: 15_000 });
@@ -142,7 +154,11 @@ describe('account security in Chromium', () => {
     await again.getByTestId('signin-use-recovery').click();
     await again.getByLabel('Recovery code').fill(recoveryCodes[0]!);
     await again.getByRole('button', { name: 'Verify' }).click();
-    await again.getByRole('alert').filter({ hasText: /not right|used|invalid/i }).first().waitFor({ timeout: 10_000 });
+    await again
+      .getByRole('alert')
+      .filter({ hasText: /not right|used|invalid/i })
+      .first()
+      .waitFor({ timeout: 10_000 });
     expect(await again.getByRole('heading', { name: 'My desktops' }).count()).toBe(0);
     await again.close();
   });
@@ -150,7 +166,9 @@ describe('account security in Chromium', () => {
   it('shows the admin MFA status per user, the policy, and forces enrolment on a covered user', async () => {
     expect((await admin.post('/api/v1/admin/groups', { name: 'finance' })).status).toBe(201);
     expect((await admin.post('/api/v1/admin/users', { username: 'finn', password: PW, groups: ['finance'] })).status).toBe(201);
-    expect((await admin.call('PUT', '/api/v1/admin/mfa-policy', { requiredRoles: [], requiredGroups: ['finance'], rememberDays: 30 })).status).toBe(200);
+    expect(
+      (await admin.call('PUT', '/api/v1/admin/mfa-policy', { requiredRoles: [], requiredGroups: ['finance'], rememberDays: 30 })).status,
+    ).toBe(200);
 
     const { page, violations } = await watchedPage();
     await signInUi(page, 'admin', ADMIN_PASSWORD);

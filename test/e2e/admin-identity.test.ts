@@ -73,7 +73,12 @@ describe('sign-in admin page', () => {
     await page.getByRole('heading', { name: /Corp AD/ }).waitFor();
     const [ldap] = await providers();
     expect(ldap).toMatchObject({ id: 'corp-ad', kind: 'ldap', enabled: true, secretSet: true });
-    expect(ldap?.config).toMatchObject({ url: 'ldap://127.0.0.1:9', usernameAttribute: 'sAMAccountName', memberOfAttribute: 'memberOf', timeoutMs: 1000 });
+    expect(ldap?.config).toMatchObject({
+      url: 'ldap://127.0.0.1:9',
+      usernameAttribute: 'sAMAccountName',
+      memberOfAttribute: 'memberOf',
+      timeoutMs: 1000,
+    });
     expect(ldap?.config).not.toHaveProperty('bindPassword');
 
     // Nothing listens on port 9: the test says so, with what to check.
@@ -85,7 +90,10 @@ describe('sign-in admin page', () => {
 
     // Group mappings: one to a group, one to a role.
     const maps = page.getByTestId('idp-mappings');
-    for (const [name, grants, target] of [['Desk Users', 'group', 'Engineering'], ['Desk Admins', 'role', 'Administrator']] as const) {
+    for (const [name, grants, target] of [
+      ['Desk Users', 'group', 'Engineering'],
+      ['Desk Admins', 'role', 'Administrator'],
+    ] as const) {
       await page.getByTestId('mapping-add').click();
       const row = maps.getByTestId('mapping-row').last();
       await row.locator('input').fill(name);
@@ -121,7 +129,10 @@ describe('sign-in admin page', () => {
     await form.getByLabel('Groups claim').fill('realm_access.roles');
     await page.getByTestId('idp-save').click();
     await page.getByText('Saved the settings of Company SSO').waitFor();
-    expect((await providers()).find((p) => p.id === 'company-sso')).toMatchObject({ secretSet: true, config: { groupsClaim: 'realm_access.roles' } });
+    expect((await providers()).find((p) => p.id === 'company-sso')).toMatchObject({
+      secretSet: true,
+      config: { groupsClaim: 'realm_access.roles' },
+    });
 
     // Disable from the list, then delete with a confirmation.
     await page.getByRole('button', { name: '← All providers' }).click();

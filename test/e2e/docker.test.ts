@@ -20,7 +20,15 @@ beforeAll(async () => {
   t = await startTestGateway();
   admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
   dock = await startAgent(admin, t.url, 'dock-e2e', { driver: 'docker' });
-  const r = await admin.post('/api/v1/admin/pools', { name: 'Docker desktop', description: 'A container desktop from the deskport-desktop image.', driver: 'docker', protocol: 'vnc', image: 'deskport-desktop:latest', cpu: 1, memoryMb: 1024 });
+  const r = await admin.post('/api/v1/admin/pools', {
+    name: 'Docker desktop',
+    description: 'A container desktop from the deskport-desktop image.',
+    driver: 'docker',
+    protocol: 'vnc',
+    image: 'deskport-desktop:latest',
+    cpu: 1,
+    memoryMb: 1024,
+  });
   expect(r.status).toBe(201);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -47,7 +55,9 @@ describe('a Docker desktop in the browser', () => {
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(ARTIFACTS, '31-docker-desktop.png') });
     const sessionId = await page.evaluate(() => window.__deskport!.sessionId);
-    const desktopId = ((await admin.get('/api/v1/admin/sessions')).body as { id: string; desktopId: string }[]).find((s) => s.id === sessionId)!.desktopId;
+    const desktopId = ((await admin.get('/api/v1/admin/sessions')).body as { id: string; desktopId: string }[]).find(
+      (s) => s.id === sessionId,
+    )!.desktopId;
     await page.locator('[data-testid="viewer"] canvas').click({ position: { x: 300, y: 200 } });
     await page.waitForTimeout(500);
     await page.keyboard.type('echo typed-in-a-container > e2e.txt', { delay: 15 });
@@ -56,7 +66,10 @@ describe('a Docker desktop in the browser', () => {
     const deadline = Date.now() + 10_000;
     while (got !== 'typed-in-a-container' && Date.now() < deadline) {
       try {
-        got = execFileSync('docker', ['exec', `deskport-${desktopId}`, 'cat', '/home/user/e2e.txt'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+        got = execFileSync('docker', ['exec', `deskport-${desktopId}`, 'cat', '/home/user/e2e.txt'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }).trim();
       } catch {
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -66,7 +79,9 @@ describe('a Docker desktop in the browser', () => {
   });
 
   it('a warm spare makes the next launch instant', async () => {
-    const pool = ((await admin.get('/api/v1/admin/pools')).body as { id: string; name: string }[]).find((p) => p.name === 'Docker desktop')!;
+    const pool = ((await admin.get('/api/v1/admin/pools')).body as { id: string; name: string }[]).find(
+      (p) => p.name === 'Docker desktop',
+    )!;
     expect((await admin.call('PATCH', `/api/v1/admin/pools/${pool.id}`, { minWarm: 1 })).status).toBe(200);
     const spareRunning = async () => /^deskport_warm_spares\{state="running"\} 1$/m.test(await (await fetch(`${t.url}/metrics`)).text());
     const deadline = Date.now() + 60_000;

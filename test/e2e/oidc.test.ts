@@ -22,13 +22,27 @@ beforeAll(async () => {
   admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
   const group = await admin.post('/api/v1/admin/groups', { name: 'engineering', description: '' });
   const groupId = (group.body as { id: string }).id;
-  const pool = await admin.post('/api/v1/admin/pools', { name: 'Engineering desktop', driver: 'process', protocol: 'vnc', groups: [groupId] });
+  const pool = await admin.post('/api/v1/admin/pools', {
+    name: 'Engineering desktop',
+    driver: 'process',
+    protocol: 'vnc',
+    groups: [groupId],
+  });
   expect(pool.status).toBe(201);
   const p = await admin.post('/api/v1/admin/identity-providers', {
-    kind: 'oidc', id: 'corp-sso', name: 'Corp SSO', config: { issuer: idp.issuer, ...CONFIDENTIAL_CLIENT, scopes: 'openid profile email groups', allowHttpIssuer: true },
+    kind: 'oidc',
+    id: 'corp-sso',
+    name: 'Corp SSO',
+    config: { issuer: idp.issuer, ...CONFIDENTIAL_CLIENT, scopes: 'openid profile email groups', allowHttpIssuer: true },
   });
   expect(p.status).toBe(201);
-  expect((await admin.call('PUT', '/api/v1/admin/identity-providers/corp-sso/mappings', { mappings: [{ externalGroup: 'engineers', group: 'engineering' }] })).status).toBe(200);
+  expect(
+    (
+      await admin.call('PUT', '/api/v1/admin/identity-providers/corp-sso/mappings', {
+        mappings: [{ externalGroup: 'engineers', group: 'engineering' }],
+      })
+    ).status,
+  ).toBe(200);
 }, 60_000);
 
 afterAll(async () => {
@@ -69,7 +83,11 @@ describe('OIDC sign-in in Chromium', () => {
     recordLaunch('process desktop (OIDC user)', Date.now() - clicked);
     await shot(page, '72-oidc-desktop');
 
-    const audit = (await admin.get('/api/v1/admin/audit?action=auth.login')).body as { actor: string; result: string; details: { provider?: string } }[];
+    const audit = (await admin.get('/api/v1/admin/audit?action=auth.login')).body as {
+      actor: string;
+      result: string;
+      details: { provider?: string };
+    }[];
     expect(audit.find((e) => e.actor === 'bob' && e.result === 'ok')?.details.provider).toBe('corp-sso');
     await page.context().close();
   });

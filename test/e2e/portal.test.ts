@@ -9,13 +9,13 @@ import { ARTIFACTS, launchChromium, recordLaunch, waitForFirstFrame } from '../h
 import { desktopInfo } from '../helpers/desktops.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
-
 let t: TestGateway;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(join(process.cwd(), 'client/dist/index.html'))) throw new Error('client/dist is missing: run `npm run build` (npm test does it)');
+  if (!existsSync(join(process.cwd(), 'client/dist/index.html')))
+    throw new Error('client/dist is missing: run `npm run build` (npm test does it)');
   t = await startTestGateway();
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -71,7 +71,8 @@ describe('the portal in Chromium', () => {
     const file = join(home, 'e2e.txt');
     const deadline = Date.now() + 10_000;
     // The shell creates the file before echo writes into it: wait for the content, not the file.
-    while (!(existsSync(file) && readFileSync(file, 'utf8').trim() === 'typed-in-chromium') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!(existsSync(file) && readFileSync(file, 'utf8').trim() === 'typed-in-chromium') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     expect(readFileSync(file, 'utf8').trim()).toBe('typed-in-chromium');
     await new Promise((r) => setTimeout(r, 300));
     await shot('04-typed');

@@ -17,8 +17,20 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACT
 beforeAll(async () => {
   t = await startTestGateway({ env: { DESKPORT_METRICS_INTERVAL_S: '1' } });
   admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
-  expect((await admin.post('/api/v1/admin/users', { username: 'ada', displayName: 'Ada Owner', password: 'ada-password-1', roles: ['user'] })).status).toBe(201);
-  expect((await admin.post('/api/v1/admin/users', { username: 'hana', displayName: 'Hana Helper', password: 'hana-password-1', roles: ['helpdesk'] })).status).toBe(201);
+  expect(
+    (await admin.post('/api/v1/admin/users', { username: 'ada', displayName: 'Ada Owner', password: 'ada-password-1', roles: ['user'] }))
+      .status,
+  ).toBe(201);
+  expect(
+    (
+      await admin.post('/api/v1/admin/users', {
+        username: 'hana',
+        displayName: 'Hana Helper',
+        password: 'hana-password-1',
+        roles: ['helpdesk'],
+      })
+    ).status,
+  ).toBe(201);
   browser = await launchChromium();
 });
 afterAll(async () => {
@@ -32,7 +44,10 @@ async function signedIn(username: string, password: string): Promise<Page> {
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: /My desktops|Helpdesk|Dashboard/ }).first().waitFor();
+  await page
+    .getByRole('heading', { name: /My desktops|Helpdesk|Dashboard/ })
+    .first()
+    .waitFor();
   return page;
 }
 
@@ -48,10 +63,14 @@ describe('shadowing in the browser', () => {
     await helpdesk.goto(`${t.url}/helpdesk`);
     const card = helpdesk.getByTestId(`session-card-${sessionId}`);
     await card.waitFor();
-    await helpdesk.waitForFunction((id) => {
-      const img = document.querySelector(`[data-testid="session-card-${id}"] img`) as HTMLImageElement | null;
-      return !!img && img.complete && img.naturalWidth > 0;
-    }, sessionId, { timeout: 15_000 });
+    await helpdesk.waitForFunction(
+      (id) => {
+        const img = document.querySelector(`[data-testid="session-card-${id}"] img`) as HTMLImageElement | null;
+        return !!img && img.complete && img.naturalWidth > 0;
+      },
+      sessionId,
+      { timeout: 15_000 },
+    );
     await shot(helpdesk, '50-helpdesk-thumbnail-wall');
     await card.getByRole('button', { name: 'View', exact: true }).click();
     await helpdesk.getByLabel('Reason').fill('Ticket #4821: Outlook will not start');
@@ -67,7 +86,9 @@ describe('shadowing in the browser', () => {
     await prompt.getByRole('button', { name: 'Allow' }).click();
 
     await waitForFirstFrame(helpdesk);
-    console.info(`Allow → helpdesk's first frame: ${Date.now() - allowedAt} ms (display attempts: ${await helpdesk.evaluate(() => window.__deskport!.attempts)})`);
+    console.info(
+      `Allow → helpdesk's first frame: ${Date.now() - allowedAt} ms (display attempts: ${await helpdesk.evaluate(() => window.__deskport!.attempts)})`,
+    );
     await owner.getByTestId('shadow-banner').waitFor();
     await shot(owner, '53-owner-banner');
     await expect(helpdesk.getByTestId('shadow-mode-badge').textContent()).resolves.toMatch(/View only/);

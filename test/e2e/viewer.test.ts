@@ -88,7 +88,11 @@ describe('the viewer', () => {
     await page.keyboard.press('Enter');
     expect(await waitForFile(join(home, 'sel.txt'), 'owned')).toBe('owned');
     await shot('12-clipboard-before-select');
-    await page.waitForFunction(() => (document.querySelector('textarea[name="clipboard"]') as HTMLTextAreaElement | null)?.value === 'desk2browser', undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => (document.querySelector('textarea[name="clipboard"]') as HTMLTextAreaElement | null)?.value === 'desk2browser',
+      undefined,
+      { timeout: 10_000 },
+    );
     await shot('13-clipboard-from-desktop');
   });
 });

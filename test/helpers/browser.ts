@@ -4,13 +4,24 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 
 declare global {
   // The viewer's test hook (client/src/modules/viewer/debugHook.ts).
-  interface Window { __deskport?: { rfbState: string; sessionId: string; attempts: number } }
+  interface Window {
+    __deskport?: { rfbState: string; sessionId: string; attempts: number };
+  }
 }
 
 export async function launchChromium(): Promise<Browser> {
@@ -21,13 +32,17 @@ export async function launchChromium(): Promise<Browser> {
 /** Resolves once the viewer is connected and its canvas shows more than one colour (a real frame). */
 export async function waitForFirstFrame(page: Page, timeoutMs = 60_000): Promise<void> {
   await page.waitForFunction(() => window.__deskport?.rfbState === 'connected', undefined, { timeout: timeoutMs });
-  await page.waitForFunction(() => {
-    const c = document.querySelector('[data-testid="viewer"] canvas') as HTMLCanvasElement | null;
-    if (!c || c.width === 0) return false;
-    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    for (let i = 4; i < d.length; i += 4 * 97) if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) return true;
-    return false;
-  }, undefined, { timeout: timeoutMs, polling: 20 });
+  await page.waitForFunction(
+    () => {
+      const c = document.querySelector('[data-testid="viewer"] canvas') as HTMLCanvasElement | null;
+      if (!c || c.width === 0) return false;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 4; i < d.length; i += 4 * 97) if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) return true;
+      return false;
+    },
+    undefined,
+    { timeout: timeoutMs, polling: 20 },
+  );
 }
 
 /** Appends one measured launch (click to first frame) to test-artifacts/launch-timings.json. */

@@ -22,8 +22,28 @@ export interface TestAgent {
   cleanup(): Promise<void>;
 }
 
-function spawnAgent(url: string, name: string, stateDir: string, driver: string, maxDesktops: number, token?: string): { child: ChildProcess; hostId: Promise<string> } {
-  const args = ['agent', '--gateway', url, '--name', name, '--state', stateDir, '--driver', driver, '--max-desktops', String(maxDesktops), ...(token ? ['--enroll', token] : [])];
+function spawnAgent(
+  url: string,
+  name: string,
+  stateDir: string,
+  driver: string,
+  maxDesktops: number,
+  token?: string,
+): { child: ChildProcess; hostId: Promise<string> } {
+  const args = [
+    'agent',
+    '--gateway',
+    url,
+    '--name',
+    name,
+    '--state',
+    stateDir,
+    '--driver',
+    driver,
+    '--max-desktops',
+    String(maxDesktops),
+    ...(token ? ['--enroll', token] : []),
+  ];
   const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DESKPORT_LOG_LEVEL: 'warn' } });
   let out = '';
   const hostId = new Promise<string>((resolve, reject) => {
@@ -44,7 +64,12 @@ function spawnAgent(url: string, name: string, stateDir: string, driver: string,
   return { child, hostId };
 }
 
-export async function startAgent(api: Api, url: string, name: string, o: { driver?: string; maxDesktops?: number } = {}): Promise<TestAgent> {
+export async function startAgent(
+  api: Api,
+  url: string,
+  name: string,
+  o: { driver?: string; maxDesktops?: number } = {},
+): Promise<TestAgent> {
   const token = ((await api.post('/api/v1/admin/hosts/enrollments')).body as { token: string }).token;
   const stateDir = mkdtempSync(join(tmpdir(), `deskport-agent-${name}-`));
   const driver = o.driver ?? 'process';

@@ -21,7 +21,9 @@ export interface TestGateway {
   cleanup(): Promise<void>;
 }
 
-export async function startTestGateway(opts: { dataDir?: string; env?: Record<string, string>; embeddedAgent?: boolean } = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  opts: { dataDir?: string; env?: Record<string, string>; embeddedAgent?: boolean } = {},
+): Promise<TestGateway> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'deskport-test-'));
   let listen = '127.0.0.1:0';
   const config = () => loadConfig({ listen, dataDir }, { DESKPORT_ADMIN_PASSWORD: ADMIN_PASSWORD, ...opts.env });
@@ -31,7 +33,12 @@ export async function startTestGateway(opts: { dataDir?: string; env?: Record<st
   const start = () => {
     const c = config();
     const embedded = opts.embeddedAgent ?? true;
-    return startGateway({ config: c, log, sweepIntervalMs: 200, ...(embedded ? { embeddedAgent: (o) => startEmbeddedAgent({ ...o, sessionNetwork: c.desktopNetwork }) } : {}) });
+    return startGateway({
+      config: c,
+      log,
+      sweepIntervalMs: 200,
+      ...(embedded ? { embeddedAgent: (o) => startEmbeddedAgent({ ...o, sessionNetwork: c.desktopNetwork }) } : {}),
+    });
   };
   let gw = await start();
   listen = new URL(gw.url).host; // a restart comes back on the same port, as a service would
@@ -81,18 +88,32 @@ export interface Api {
 }
 
 export async function signIn(url: string, username: string, password: string): Promise<Api> {
-  const r = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify({ username, password }) });
+  const r = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: url },
+    body: JSON.stringify({ username, password }),
+  });
   if (r.status !== 200) throw new Error(`login failed: ${r.status} ${await r.text()}`);
   const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0]!;
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${url}${path}`, { method, headers: { cookie, origin: url, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { cookie, origin: url, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
   };
   return { cookie, get: (p) => call('GET', p), post: (p, b) => call('POST', p, b ?? {}), del: (p) => call('DELETE', p), call };
 }
 
-export interface SessionJson { id: string; state: string; poolId: string; hostId?: string; error?: string }
+export interface SessionJson {
+  id: string;
+  state: string;
+  poolId: string;
+  hostId?: string;
+  error?: string;
+}
 
 /** Launches the default pool and waits until the session is ready. */
 export async function launchDesktop(api: Api, url: string): Promise<SessionJson> {

@@ -13,7 +13,11 @@ export class OidcBrowser {
   setCookies: string[] = [];
   async request(url: string, init: RequestInit = {}): Promise<Response> {
     const cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) } });
+    const res = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) },
+    });
     for (const c of res.headers.getSetCookie()) {
       this.setCookies.push(c);
       const [pair] = c.split(';');
@@ -44,10 +48,17 @@ export class OidcBrowser {
         continue;
       }
       const html = await res.text();
-      const form = login === 'cancel' ? /<form id="cancel" method="post" action="([^"]+)"/.exec(html) : /<form id="login" method="post" action="([^"]+)"/.exec(html);
+      const form =
+        login === 'cancel'
+          ? /<form id="cancel" method="post" action="([^"]+)"/.exec(html)
+          : /<form id="login" method="post" action="([^"]+)"/.exec(html);
       if (!form) throw new Error(`unexpected provider page (${res.status}): ${html.slice(0, 300)}`);
       const body = login === 'cancel' ? '' : new URLSearchParams(login).toString();
-      const posted = await this.request(new URL(form[1]!, at).href, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const posted = await this.request(new URL(form[1]!, at).href, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       if (posted.status === 200) throw new Error(`login refused: ${(await posted.text()).match(/<p id="error">([^<]*)/)?.[1]}`);
       at = new URL(posted.headers.get('location')!, at).href;
     }
@@ -60,4 +71,3 @@ export class OidcBrowser {
     return this.jar.get(ATTEMPT_COOKIE)!;
   }
 }
-

@@ -25,11 +25,20 @@ export interface TestAccount {
 }
 
 export const OIDC_ACCOUNTS: Readonly<Record<string, TestAccount>> = {
-  alice: { sub: 'sub-alice-7f3a', password: 'alice-password', name: 'Alice Liddell', email: 'alice@example.test', groups: ['engineers', 'desk-admins'] },
+  alice: {
+    sub: 'sub-alice-7f3a',
+    password: 'alice-password',
+    name: 'Alice Liddell',
+    email: 'alice@example.test',
+    groups: ['engineers', 'desk-admins'],
+  },
   bob: { sub: 'sub-bob-21c9', password: 'bob-password', name: 'Bob Builder', email: 'bob@example.test', groups: ['engineers'] },
 };
 
-export const CONFIDENTIAL_CLIENT = { clientId: 'deskport-confidential', clientSecret: 'confidential-client-secret-for-tests-only' } as const;
+export const CONFIDENTIAL_CLIENT = {
+  clientId: 'deskport-confidential',
+  clientSecret: 'confidential-client-secret-for-tests-only',
+} as const;
 export const PUBLIC_CLIENT = { clientId: 'deskport-public' } as const;
 
 export interface TestOidcProvider {
@@ -83,7 +92,12 @@ export async function startOidcProvider(opts: TestOidcProviderOptions): Promise<
   };
   const configuration: Configuration = {
     clients: [
-      { ...clientBase, client_id: CONFIDENTIAL_CLIENT.clientId, client_secret: CONFIDENTIAL_CLIENT.clientSecret, token_endpoint_auth_method: 'client_secret_basic' },
+      {
+        ...clientBase,
+        client_id: CONFIDENTIAL_CLIENT.clientId,
+        client_secret: CONFIDENTIAL_CLIENT.clientSecret,
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
       { ...clientBase, client_id: PUBLIC_CLIENT.clientId, token_endpoint_auth_method: 'none' },
     ],
     jwks: { keys: [{ ...jwk, kid: 'test-key-1', alg: 'RS256', use: 'sig' }] },
@@ -141,7 +155,12 @@ export async function startOidcProvider(opts: TestOidcProviderOptions): Promise<
     await provider.interactionFinished(req, res, { login: { accountId: account.sub } }, { mergeWithLastSubmission: false });
   });
   app.post('/interaction/:uid/abort', async (req, res) => {
-    await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' }, { mergeWithLastSubmission: false });
+    await provider.interactionFinished(
+      req,
+      res,
+      { error: 'access_denied', error_description: 'The user cancelled the sign-in.' },
+      { mergeWithLastSubmission: false },
+    );
   });
   app.use(provider.callback());
 

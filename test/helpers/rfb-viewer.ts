@@ -30,7 +30,9 @@ export class RfbViewer {
     const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + path, { headers, perMessageDeflate: false });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
-      ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })));
+      ws.once('unexpected-response', (_req, res) =>
+        reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })),
+      );
       ws.once('error', reject);
     });
     return new RfbViewer(ws);
@@ -95,7 +97,8 @@ export class RfbViewer {
         const [x, y, w, h, enc] = [r.readUInt16BE(0), r.readUInt16BE(2), r.readUInt16BE(4), r.readUInt16BE(6), r.readInt32BE(8)];
         if (enc !== 0) throw new Error(`unexpected encoding ${enc}`);
         const px = await this.read(w * h * this.bpp);
-        for (let row = 0; row < h; row++) px.copy(fb, ((y + row) * this.width + x) * this.bpp, row * w * this.bpp, (row + 1) * w * this.bpp);
+        for (let row = 0; row < h; row++)
+          px.copy(fb, ((y + row) * this.width + x) * this.bpp, row * w * this.bpp, (row + 1) * w * this.bpp);
       }
       break;
     }

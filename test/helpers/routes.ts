@@ -25,10 +25,12 @@ export function listRoutes(app: Express): RouteInfo[] {
         const p = layer.route.path;
         const path = typeof p === 'string' ? prefix + p : p;
         const params = typeof path === 'string' ? [...path.matchAll(/[:*](\w+)/g)].map((m) => m[1]!) : [];
-        for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') out.push({ method: method.toUpperCase(), path, params });
+        for (const [method, on] of Object.entries(layer.route.methods))
+          if (on && method !== '_all') out.push({ method: method.toUpperCase(), path, params });
       } else if (layer.handle?.stack) {
         // A mounted router: its routes are relative to the mount path (none for `use(router)`).
-        if (!layer.slash && typeof layer.rawPath !== 'string') throw new Error(`router mounted on a non-string path: ${String(layer.rawPath)}`);
+        if (!layer.slash && typeof layer.rawPath !== 'string')
+          throw new Error(`router mounted on a non-string path: ${String(layer.rawPath)}`);
         walk(layer.handle.stack, layer.slash ? prefix : prefix + String(layer.rawPath));
       }
     }

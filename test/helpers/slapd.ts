@@ -85,8 +85,23 @@ function run(cmd: string, args: string[]): void {
 
 function makeCertificates(dir: string): void {
   const selfSigned = (name: string, cn: string) =>
-    run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${cn}`,
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`)]);
+    run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      join(dir, `${name}.key`),
+      '-out',
+      join(dir, `${name}.crt`),
+    ]);
   // The server certificate is its own CA: simplest trust chain that still exercises verification.
   selfSigned('ca', 'localhost');
   selfSigned('other-ca', 'localhost');
@@ -95,26 +110,29 @@ function makeCertificates(dir: string): void {
 function writeConfig(dir: string): string {
   mkdirSync(join(dir, 'db'));
   const conf = join(dir, 'slapd.conf');
-  writeFileSync(conf, [
-    ...SCHEMAS.map((s) => `include /etc/ldap/schema/${s}.schema`),
-    `pidfile ${join(dir, 'slapd.pid')}`,
-    `argsfile ${join(dir, 'slapd.args')}`,
-    'modulepath /usr/lib/ldap',
-    'moduleload back_mdb',
-    'moduleload ppolicy',
-    `TLSCertificateFile ${join(dir, 'ca.crt')}`,
-    `TLSCertificateKeyFile ${join(dir, 'ca.key')}`,
-    'database mdb',
-    `suffix "${BASE_DN}"`,
-    `directory ${join(dir, 'db')}`,
-    'maxsize 16777216',
-    // Password hashes are for binding only; the reader sees everything else, users see themselves.
-    'access to attrs=userPassword by anonymous auth by * none',
-    `access to * by dn.exact="${READER_DN}" read by self read by * none`,
-    'overlay ppolicy',
-    `ppolicy_default "cn=default,ou=policies,${BASE_DN}"`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    conf,
+    [
+      ...SCHEMAS.map((s) => `include /etc/ldap/schema/${s}.schema`),
+      `pidfile ${join(dir, 'slapd.pid')}`,
+      `argsfile ${join(dir, 'slapd.args')}`,
+      'modulepath /usr/lib/ldap',
+      'moduleload back_mdb',
+      'moduleload ppolicy',
+      `TLSCertificateFile ${join(dir, 'ca.crt')}`,
+      `TLSCertificateKeyFile ${join(dir, 'ca.key')}`,
+      'database mdb',
+      `suffix "${BASE_DN}"`,
+      `directory ${join(dir, 'db')}`,
+      'maxsize 16777216',
+      // Password hashes are for binding only; the reader sees everything else, users see themselves.
+      'access to attrs=userPassword by anonymous auth by * none',
+      `access to * by dn.exact="${READER_DN}" read by self read by * none`,
+      'overlay ppolicy',
+      `ppolicy_default "cn=default,ou=policies,${BASE_DN}"`,
+      '',
+    ].join('\n'),
+  );
   return conf;
 }
 
@@ -128,25 +146,55 @@ function ssha(password: string): string {
 function writeLdif(dir: string): string {
   const person = (uid: string, cn: string, uidNumber: number, password: string, extra: string[] = []) => [
     `dn: uid=${uid},ou=people,${BASE_DN}`,
-    'objectClass: inetOrgPerson', 'objectClass: posixAccount',
-    `uid: ${uid}`, `cn: ${cn}`, `sn: ${cn.split(' ').pop()}`, `mail: ${uid}@example.test`,
-    `uidNumber: ${uidNumber}`, 'gidNumber: 5000', `homeDirectory: /home/${uid}`,
-    `userPassword: ${ssha(password)}`, ...extra, '',
+    'objectClass: inetOrgPerson',
+    'objectClass: posixAccount',
+    `uid: ${uid}`,
+    `cn: ${cn}`,
+    `sn: ${cn.split(' ').pop()}`,
+    `mail: ${uid}@example.test`,
+    `uidNumber: ${uidNumber}`,
+    'gidNumber: 5000',
+    `homeDirectory: /home/${uid}`,
+    `userPassword: ${ssha(password)}`,
+    ...extra,
+    '',
   ];
   const group = (cn: string, members: string[]) => [
-    `dn: cn=${cn},ou=groups,${BASE_DN}`, 'objectClass: groupOfNames', `cn: ${cn}`,
-    ...members.map((m) => `member: uid=${m},ou=people,${BASE_DN}`), '',
+    `dn: cn=${cn},ou=groups,${BASE_DN}`,
+    'objectClass: groupOfNames',
+    `cn: ${cn}`,
+    ...members.map((m) => `member: uid=${m},ou=people,${BASE_DN}`),
+    '',
   ];
   const ou = (name: string) => [`dn: ou=${name},${BASE_DN}`, 'objectClass: organizationalUnit', `ou: ${name}`, ''];
   const ldif = [
-    `dn: ${BASE_DN}`, 'objectClass: dcObject', 'objectClass: organization', 'dc: example', 'o: Example', '',
-    `dn: ${READER_DN}`, 'objectClass: organizationalRole', 'objectClass: simpleSecurityObject', 'cn: reader',
-    `userPassword: ${ssha(READER_PASSWORD)}`, '',
-    ...ou('people'), ...ou('groups'), ...ou('policies'),
+    `dn: ${BASE_DN}`,
+    'objectClass: dcObject',
+    'objectClass: organization',
+    'dc: example',
+    'o: Example',
+    '',
+    `dn: ${READER_DN}`,
+    'objectClass: organizationalRole',
+    'objectClass: simpleSecurityObject',
+    'cn: reader',
+    `userPassword: ${ssha(READER_PASSWORD)}`,
+    '',
+    ...ou('people'),
+    ...ou('groups'),
+    ...ou('policies'),
     // A policy must apply for slapd to enforce pwdAccountLockedTime; this one only does that.
-    `dn: cn=default,ou=policies,${BASE_DN}`, 'objectClass: organizationalRole', 'objectClass: pwdPolicy', 'cn: default',
-    'pwdAttribute: userPassword', 'pwdLockout: TRUE', '',
-    ...person('alice', 'Alice Example', 10001, PASSWORDS.alice, [`seeAlso: cn=engineers,ou=groups,${BASE_DN}`, `seeAlso: cn=Desk\\2C Admins,ou=groups,${BASE_DN}`]),
+    `dn: cn=default,ou=policies,${BASE_DN}`,
+    'objectClass: organizationalRole',
+    'objectClass: pwdPolicy',
+    'cn: default',
+    'pwdAttribute: userPassword',
+    'pwdLockout: TRUE',
+    '',
+    ...person('alice', 'Alice Example', 10001, PASSWORDS.alice, [
+      `seeAlso: cn=engineers,ou=groups,${BASE_DN}`,
+      `seeAlso: cn=Desk\\2C Admins,ou=groups,${BASE_DN}`,
+    ]),
     ...person('bob', 'Bob Example', 10002, PASSWORDS.bob),
     ...person('carol', 'Carol Example', 10003, PASSWORDS.carol, ['pwdAccountLockedTime: 000001010000Z']),
     ...group('engineers', ['alice', 'bob']),

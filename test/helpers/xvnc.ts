@@ -57,8 +57,23 @@ export async function startXvnc(password: string, geometry = '1024x768'): Promis
   const display = freeDisplay();
   const port = await freePort();
   const args = [
-    `:${display}`, '-rfbport', String(port), '-localhost', '-nolisten', 'tcp', '-SecurityTypes', 'VncAuth',
-    '-PasswordFile', passwordFile, '-AlwaysShared', '-geometry', geometry, '-depth', '24', '-desktop', 'deskport-test',
+    `:${display}`,
+    '-rfbport',
+    String(port),
+    '-localhost',
+    '-nolisten',
+    'tcp',
+    '-SecurityTypes',
+    'VncAuth',
+    '-PasswordFile',
+    passwordFile,
+    '-AlwaysShared',
+    '-geometry',
+    geometry,
+    '-depth',
+    '24',
+    '-desktop',
+    'deskport-test',
   ];
   const child: ChildProcess = spawn('Xvnc', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

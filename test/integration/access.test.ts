@@ -16,7 +16,13 @@ beforeAll(async () => {
   t = await startTestGateway();
   admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
   labGroup = ((await admin.post('/api/v1/admin/groups', { name: 'lab' })).body as { id: string }).id;
-  const pool = await admin.post('/api/v1/admin/pools', { name: 'Lab desktops', driver: 'process', protocol: 'vnc', groups: [labGroup], graceS: 600 });
+  const pool = await admin.post('/api/v1/admin/pools', {
+    name: 'Lab desktops',
+    driver: 'process',
+    protocol: 'vnc',
+    groups: [labGroup],
+    graceS: 600,
+  });
   expect(pool.status, JSON.stringify(pool.body)).toBe(201);
   labPool = (pool.body as { id: string }).id;
 });
@@ -51,7 +57,9 @@ async function display(api: Api, sessionId: string, path?: string) {
   opened.push(v);
   await v.handshake();
   await v.waitForWindows();
-  const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) => v.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString(), at: Date.now() })));
+  const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) =>
+    v.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString(), at: Date.now() })),
+  );
   return { v, closed };
 }
 
@@ -59,9 +67,21 @@ async function display(api: Api, sessionId: string, path?: string) {
 const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<null>((r) => setTimeout(() => r(null), ms))]);
 
 const sessionState = async (id: string) =>
-  ((await admin.get(`/api/v1/admin/sessions?state=starting,ready,ending,ended,failed,lost`)).body as { id: string; state: string; error?: string }[]).find((s) => s.id === id);
+  (
+    (await admin.get(`/api/v1/admin/sessions?state=starting,ready,ending,ended,failed,lost`)).body as {
+      id: string;
+      state: string;
+      error?: string;
+    }[]
+  ).find((s) => s.id === id);
 
-const auditOf = async (action: string) => (await admin.get(`/api/v1/admin/audit?action=${action}`)).body as { actor: string; target: string; result: string; details: Record<string, unknown> }[];
+const auditOf = async (action: string) =>
+  (await admin.get(`/api/v1/admin/audit?action=${action}`)).body as {
+    actor: string;
+    target: string;
+    result: string;
+    details: Record<string, unknown>;
+  }[];
 
 describe('losing access', () => {
   it('disabling a user closes their display within a second with the reason, ends the session, revokes sign-ins and tokens, audited', async () => {
@@ -69,7 +89,10 @@ describe('losing access', () => {
     const token = ((await dora.api.post('/api/v1/me/tokens', { name: 'script' })).body as { token: string }).token;
     const asToken = () => fetch(`${t.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
     expect(await asToken()).toBe(200);
-    const s = await launch(dora.api, ((await dora.api.get('/api/v1/pools')).body as { id: string; name: string }[]).find((p) => p.name === 'Linux desktop (local)')!.id);
+    const s = await launch(
+      dora.api,
+      ((await dora.api.get('/api/v1/pools')).body as { id: string; name: string }[]).find((p) => p.name === 'Linux desktop (local)')!.id,
+    );
     const { closed } = await display(dora.api, s.id);
 
     const sent = Date.now();
@@ -88,8 +111,15 @@ describe('losing access', () => {
     expect(await asToken()).toBe(401);
 
     const revoked = (await auditOf('user.access_revoked')).find((a) => a.target === dora.id);
-    expect(revoked).toMatchObject({ actor: 'admin', result: 'ok', details: { reason: 'disabled', cause: 'user.update', displaysClosed: 1, sessionsEnded: [s.id], tokensRevoked: 1 } });
-    expect((await auditOf('session.end')).find((a) => a.target === s.id)).toMatchObject({ actor: 'admin', details: { reason: 'account_disabled' } });
+    expect(revoked).toMatchObject({
+      actor: 'admin',
+      result: 'ok',
+      details: { reason: 'disabled', cause: 'user.update', displaysClosed: 1, sessionsEnded: [s.id], tokensRevoked: 1 },
+    });
+    expect((await auditOf('session.end')).find((a) => a.target === s.id)).toMatchObject({
+      actor: 'admin',
+      details: { reason: 'account_disabled' },
+    });
   });
 
   it('removing the last group the pool allows closes that display within a second; another person’s display keeps working', async () => {
@@ -116,7 +146,10 @@ describe('losing access', () => {
     expect((await erin.api.post(`/api/v1/sessions`, { poolId: labPool })).status).toBe(404);
 
     const revoked = (await auditOf('user.access_revoked')).find((a) => a.target === erin.id);
-    expect(revoked).toMatchObject({ actor: 'admin', details: { reason: 'not_entitled', cause: 'user.update', sessionsEnded: [{ sessionId: mine.id, poolId: labPool }] } });
+    expect(revoked).toMatchObject({
+      actor: 'admin',
+      details: { reason: 'not_entitled', cause: 'user.update', sessionsEnded: [{ sessionId: mine.id, poolId: labPool }] },
+    });
   });
 
   it('narrowing the pool’s groups does the same to everyone left outside', async () => {
@@ -133,9 +166,16 @@ describe('losing access', () => {
   it('disabling a helpdesk user closes the shadow display they hold; the owner keeps working', async () => {
     const ivy = await person('ivy');
     const hank = await person('hank', [], ['helpdesk']);
-    const s = await launch(ivy.api, ((await ivy.api.get('/api/v1/pools')).body as { id: string; name: string }[]).find((p) => p.name === 'Linux desktop (local)')!.id);
+    const s = await launch(
+      ivy.api,
+      ((await ivy.api.get('/api/v1/pools')).body as { id: string; name: string }[]).find((p) => p.name === 'Linux desktop (local)')!.id,
+    );
     const owner = await display(ivy.api, s.id);
-    const shadow = ((await hank.api.post(`/api/v1/sessions/${s.id}/shadow`, { mode: 'view', reason: 'ticket #12: printer' })).body as { shadow: { id: string } }).shadow;
+    const shadow = (
+      (await hank.api.post(`/api/v1/sessions/${s.id}/shadow`, { mode: 'view', reason: 'ticket #12: printer' })).body as {
+        shadow: { id: string };
+      }
+    ).shadow;
     expect((await ivy.api.post(`/api/v1/shadows/${shadow.id}/approve`)).status).toBe(200);
     const url = ((await hank.api.post(`/api/v1/shadows/${shadow.id}/tickets`)).body as { url: string }).url;
     const helper = await display(hank.api, s.id, url);

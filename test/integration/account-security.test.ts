@@ -7,7 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../server/auth/totp.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 
-interface Reply { status: number; body: any; cookies: string[]; headers: Record<string, string | string[] | undefined> }
+interface Reply {
+  status: number;
+  body: any;
+  cookies: string[];
+  headers: Record<string, string | string[] | undefined>;
+}
 
 let t: TestGateway;
 let admin: Api;
@@ -23,8 +28,18 @@ function http(method: string, path: string, o: { body?: unknown; cookie?: string
   const data = o.body === undefined ? undefined : JSON.stringify(o.body);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: url.port, path: url.pathname + url.search, method, localAddress: o.from ?? '127.0.0.1',
-        headers: { origin: t.url, ...(data ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(data)) } : {}), ...(o.cookie ? { cookie: o.cookie } : {}) } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method,
+        localAddress: o.from ?? '127.0.0.1',
+        headers: {
+          origin: t.url,
+          ...(data ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(data)) } : {}),
+          ...(o.cookie ? { cookie: o.cookie } : {}),
+        },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -42,7 +57,11 @@ function http(method: string, path: string, o: { body?: unknown; cookie?: string
 
 const cookieOf = (r: Reply, name: string) => r.cookies.find((c) => c.startsWith(`${name}=`))?.split(';')[0];
 const login = (username: string, password: string, extra: { otp?: string; remember?: boolean; cookie?: string; from?: string } = {}) =>
-  http('POST', '/api/v1/auth/login', { body: { username, password, otp: extra.otp, remember: extra.remember }, cookie: extra.cookie, from: extra.from });
+  http('POST', '/api/v1/auth/login', {
+    body: { username, password, otp: extra.otp, remember: extra.remember },
+    cookie: extra.cookie,
+    from: extra.from,
+  });
 
 async function createUser(username: string, password: string, roles = ['user'], groups: string[] = []) {
   const r = await admin.post('/api/v1/admin/users', { username, password, roles, groups });
@@ -52,7 +71,10 @@ async function createUser(username: string, password: string, roles = ['user'], 
 
 /** Signs in, sets up TOTP and confirms it; returns the secret, the recovery codes and the session cookie. */
 async function enrol(username: string, password: string) {
-  if (!(await admin.get('/api/v1/admin/users')).body || !((await admin.get('/api/v1/admin/users')).body as { username: string }[]).some((u) => u.username === username)) {
+  if (
+    !(await admin.get('/api/v1/admin/users')).body ||
+    !((await admin.get('/api/v1/admin/users')).body as { username: string }[]).some((u) => u.username === username)
+  ) {
     await createUser(username, password);
   }
   const session = cookieOf(await login(username, password), 'deskport_session')!;
@@ -64,7 +86,8 @@ async function enrol(username: string, password: string) {
   return { secret, recoveryCodes: confirm.body.recoveryCodes as string[], session };
 }
 
-const audit = async (action: string) => (await admin.get(`/api/v1/admin/audit?action=${action}`)).body as { actor: string; target: string; result: string; details: any }[];
+const audit = async (action: string) =>
+  (await admin.get(`/api/v1/admin/audit?action=${action}`)).body as { actor: string; target: string; result: string; details: any }[];
 
 describe('TOTP enrolment and sign-in', () => {
   const PW = 'orbit-lantern-42';
@@ -82,7 +105,10 @@ describe('TOTP enrolment and sign-in', () => {
     const wrong = await http('POST', '/api/v1/me/mfa/totp/confirm', { body: { code: '000000' }, cookie: session });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.code).toBe('invalid_otp');
-    const ok = await http('POST', '/api/v1/me/mfa/totp/confirm', { body: { code: totpCode(setup.body.secret, Date.now()) }, cookie: session });
+    const ok = await http('POST', '/api/v1/me/mfa/totp/confirm', {
+      body: { code: totpCode(setup.body.secret, Date.now()) },
+      cookie: session,
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.recoveryCodes).toHaveLength(10);
     expect((await http('GET', '/api/v1/me/mfa', { cookie: session })).body).toMatchObject({ enabled: true, recoveryCodesLeft: 10 });
@@ -113,7 +139,10 @@ describe('TOTP enrolment and sign-in', () => {
     const older = await login('otto', PW, { otp: totpCode(secret, Date.now()) });
     expect(older.status).toBe(401);
 
-    const reasons = (await audit('auth.login')).filter((e) => e.actor === 'otto').map((e) => e.details.reason).filter(Boolean);
+    const reasons = (await audit('auth.login'))
+      .filter((e) => e.actor === 'otto')
+      .map((e) => e.details.reason)
+      .filter(Boolean);
     expect(reasons).toEqual(expect.arrayContaining(['otp_required', 'invalid_otp', 'otp_replay']));
   });
 
@@ -139,8 +168,10 @@ describe('TOTP enrolment and sign-in', () => {
 describe('remembered browsers, policy and admin reset', () => {
   const PW = 'saffron-kettle-77';
 
-  it('remembers a browser for the policy\'s days, until sign-out everywhere else or an admin reset', async () => {
-    expect((await admin.call('PUT', '/api/v1/admin/mfa-policy', { requiredRoles: [], requiredGroups: [], rememberDays: 14 })).status).toBe(200);
+  it("remembers a browser for the policy's days, until sign-out everywhere else or an admin reset", async () => {
+    expect((await admin.call('PUT', '/api/v1/admin/mfa-policy', { requiredRoles: [], requiredGroups: [], rememberDays: 14 })).status).toBe(
+      200,
+    );
     const u = await createUser('remi', PW);
     const { secret, recoveryCodes } = await enrol('remi', PW);
     const first = await login('remi', PW, { otp: totpCode(secret, Date.now() + 30_000), remember: true });
@@ -184,7 +215,11 @@ describe('remembered browsers, policy and admin reset', () => {
     const group = (await admin.post('/api/v1/admin/groups', { name: 'finance' })).body as { id: string };
     // Requiring helpdesk would cover admins too (roles include the ones below them): this admin has
     // no second factor, so the gateway refuses rather than lock them out of administration.
-    const lockout = await admin.call('PUT', '/api/v1/admin/mfa-policy', { requiredRoles: ['helpdesk'], requiredGroups: [], rememberDays: 0 });
+    const lockout = await admin.call('PUT', '/api/v1/admin/mfa-policy', {
+      requiredRoles: ['helpdesk'],
+      requiredGroups: [],
+      rememberDays: 0,
+    });
     expect(lockout.status).toBe(409);
     expect((lockout.body as any).error.code).toBe('mfa_enroll_first');
     const put = await admin.call('PUT', '/api/v1/admin/mfa-policy', { requiredRoles: [], requiredGroups: ['finance'], rememberDays: 0 });
@@ -200,8 +235,12 @@ describe('remembered browsers, policy and admin reset', () => {
     expect(pools.body.error.code).toBe('mfa_enrollment_required');
     const launch = await http('POST', '/api/v1/sessions', { body: { poolId: 'any' }, cookie: session });
     expect(launch.body.error.code).toBe('mfa_enrollment_required');
-    expect((await http('POST', '/api/v1/sessions/abc/tickets', { body: {}, cookie: session })).body.error.code).toBe('mfa_enrollment_required');
-    expect((await http('POST', '/api/v1/me/tokens', { body: { name: 'x' }, cookie: session })).body.error.code).toBe('mfa_enrollment_required');
+    expect((await http('POST', '/api/v1/sessions/abc/tickets', { body: {}, cookie: session })).body.error.code).toBe(
+      'mfa_enrollment_required',
+    );
+    expect((await http('POST', '/api/v1/me/tokens', { body: { name: 'x' }, cookie: session })).body.error.code).toBe(
+      'mfa_enrollment_required',
+    );
     // The account itself stays open so the person can enrol.
     expect((await http('GET', '/api/v1/me/sessions', { cookie: session })).status).toBe(200);
 
@@ -217,12 +256,17 @@ describe('remembered browsers, policy and admin reset', () => {
 describe('signed-in browsers and API tokens', () => {
   const PW = 'lantern-meadow-19';
 
-  it('lists this user\'s sessions with address and browser, marks this one, and revokes one or all others', async () => {
+  it("lists this user's sessions with address and browser, marks this one, and revokes one or all others", async () => {
     await createUser('sam', PW);
     const a = cookieOf(await login('sam', PW, { from: '127.0.0.2' }), 'deskport_session')!;
     const b = cookieOf(await login('sam', PW, { from: '127.0.0.3' }), 'deskport_session')!;
     const c = cookieOf(await login('sam', PW, { from: '127.0.0.4' }), 'deskport_session')!;
-    const list = (await http('GET', '/api/v1/me/sessions', { cookie: a })).body as { id: string; current: boolean; ip: string; userAgent: string | null }[];
+    const list = (await http('GET', '/api/v1/me/sessions', { cookie: a })).body as {
+      id: string;
+      current: boolean;
+      ip: string;
+      userAgent: string | null;
+    }[];
     expect(list).toHaveLength(3);
     expect(list.filter((s) => s.current).map((s) => s.ip)).toEqual(['127.0.0.2']);
     expect(list.map((s) => s.ip).sort()).toEqual(['127.0.0.2', '127.0.0.3', '127.0.0.4']);
@@ -255,7 +299,9 @@ describe('signed-in browsers and API tokens', () => {
     const bearer = await fetch(`${t.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(bearer.status).toBe(200);
     const list = await http('GET', '/api/v1/me/tokens', { cookie: s });
-    expect(list.body).toEqual([expect.objectContaining({ id: created.body.id, name: 'ci', lastUsedAt: expect.any(Number), expired: false })]);
+    expect(list.body).toEqual([
+      expect.objectContaining({ id: created.body.id, name: 'ci', lastUsedAt: expect.any(Number), expired: false }),
+    ]);
     expect(JSON.stringify(list.body)).not.toContain(token);
     expect((await http('DELETE', `/api/v1/me/tokens/${created.body.id}`, { cookie: s })).status).toBe(204);
     expect((await fetch(`${t.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
@@ -273,7 +319,10 @@ describe('password policy', () => {
     const u = await createUser('paula.example', 'juniper-violin-83');
     expect((await admin.call('PATCH', `/api/v1/admin/users/${u.id}`, { password: 'qwertyuiop123' })).status).toBe(400);
     const s = cookieOf(await login('paula.example', 'juniper-violin-83'), 'deskport_session')!;
-    const change = await http('POST', '/api/v1/me/password', { body: { currentPassword: 'juniper-violin-83', newPassword: 'tooshort1' }, cookie: s });
+    const change = await http('POST', '/api/v1/me/password', {
+      body: { currentPassword: 'juniper-violin-83', newPassword: 'tooshort1' },
+      cookie: s,
+    });
     expect(change.status).toBe(400);
     expect(change.body.error.details).toEqual([{ field: 'newPassword', problem: 'must be at least 12 characters' }]);
   });

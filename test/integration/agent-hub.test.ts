@@ -56,7 +56,16 @@ async function enrollmentToken(): Promise<string> {
 }
 
 function agent(enrollToken?: string, drivers: DesktopDriver[] = [driver]): Agent {
-  const a = startAgent({ gatewayUrl: url, stateDir, name: 'host-a', drivers, log: silentLogger(), capacity: { desktops: 4, cpu: 2, memoryMb: 1024 }, monitorIntervalMs: 50, ...(enrollToken ? { enrollToken } : {}) });
+  const a = startAgent({
+    gatewayUrl: url,
+    stateDir,
+    name: 'host-a',
+    drivers,
+    log: silentLogger(),
+    capacity: { desktops: 4, cpu: 2, memoryMb: 1024 },
+    monitorIntervalMs: 50,
+    ...(enrollToken ? { enrollToken } : {}),
+  });
   agents.push(a);
   return a;
 }
@@ -105,9 +114,15 @@ describe('agent hub with a real agent', () => {
   it('relays requests and replies, and reports desktops that stop on their own', async () => {
     const { hostId } = await agent(await enrollmentToken()).ready;
     const conn = hub.connection(hostId)!;
-    await conn.request({ type: 'desktop.create', driver: 'process', spec: { desktopId: 'd-1', secret: 'secret12', persistence: 'pooled' } });
+    await conn.request({
+      type: 'desktop.create',
+      driver: 'process',
+      spec: { desktopId: 'd-1', secret: 'secret12', persistence: 'pooled' },
+    });
     expect(await conn.request({ type: 'desktop.inspect', desktopId: 'd-1' })).toMatchObject({ state: 'running' });
-    await expect(conn.request({ type: 'desktop.create', driver: 'docker', spec: { desktopId: 'd-2', secret: 'secret12', persistence: 'pooled' } })).rejects.toMatchObject({ code: 'unsupported_driver' });
+    await expect(
+      conn.request({ type: 'desktop.create', driver: 'docker', spec: { desktopId: 'd-2', secret: 'secret12', persistence: 'pooled' } }),
+    ).rejects.toMatchObject({ code: 'unsupported_driver' });
     driver.crash('d-1');
     await until(() => seen.states.length > 0);
     expect(seen.states[0]).toMatchObject({ desktopId: 'd-1', state: 'stopped' });
@@ -115,7 +130,9 @@ describe('agent hub with a real agent', () => {
 
   it('reports its inventory at hello and reconnects by itself after the gateway comes back', async () => {
     const { hostId } = await agent(await enrollmentToken()).ready;
-    await hub.connection(hostId)!.request({ type: 'desktop.create', driver: 'process', spec: { desktopId: 'd-9', secret: 'secret12', persistence: 'pooled' } });
+    await hub
+      .connection(hostId)!
+      .request({ type: 'desktop.create', driver: 'process', spec: { desktopId: 'd-9', secret: 'secret12', persistence: 'pooled' } });
     await hub.close();
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
@@ -135,16 +152,22 @@ describe('agent hub with a real agent', () => {
     await until(() => hub.connection(hostId) === undefined);
     const older = await welcomed(cred);
     const drops = seen.disconnected.length;
-    const olderClosed = new Promise<{ code: number; reason: string }>((r) => older.once('close', (code, reason) => r({ code, reason: reason.toString() })));
+    const olderClosed = new Promise<{ code: number; reason: string }>((r) =>
+      older.once('close', (code, reason) => r({ code, reason: reason.toString() })),
+    );
     const newer = await welcomed(cred);
     expect(await olderClosed).toEqual({ code: CloseCode.Replaced, reason: 'replaced by a newer connection' });
     // The older socket's close must not drop the host: requests now go to the newer connection.
     expect(seen.disconnected).toHaveLength(drops);
     newer.on('message', (d: Buffer) => {
       const m = JSON.parse(d.toString()) as { id?: string; type: string };
-      if (m.type === 'desktop.inspect') newer.send(JSON.stringify({ re: m.id, ok: true, result: { state: 'running', answeredBy: 'newer' } }));
+      if (m.type === 'desktop.inspect')
+        newer.send(JSON.stringify({ re: m.id, ok: true, result: { state: 'running', answeredBy: 'newer' } }));
     });
-    expect(await hub.connection(hostId)!.request({ type: 'desktop.inspect', desktopId: 'd-1' })).toEqual({ state: 'running', answeredBy: 'newer' });
+    expect(await hub.connection(hostId)!.request({ type: 'desktop.inspect', desktopId: 'd-1' })).toEqual({
+      state: 'running',
+      answeredBy: 'newer',
+    });
     newer.close();
   });
 
@@ -168,7 +191,17 @@ async function welcomed(credential: string): Promise<WebSocket> {
   const ws = new WebSocket(`${url.replace('http', 'ws')}/agent/v1/connect`, { headers: { authorization: `Bearer ${credential}` } });
   await new Promise((r) => ws.once('open', r));
   const welcome = new Promise<void>((resolve) => ws.once('message', () => resolve()));
-  ws.send(JSON.stringify({ type: 'hello', protocol: 'deskport.agent.v1', agentVersion: 't', name: 'host-a', drivers: ['process'], capacity: { desktops: 1, cpu: 1, memoryMb: 1 }, inventory: [] }));
+  ws.send(
+    JSON.stringify({
+      type: 'hello',
+      protocol: 'deskport.agent.v1',
+      agentVersion: 't',
+      name: 'host-a',
+      drivers: ['process'],
+      capacity: { desktops: 1, cpu: 1, memoryMb: 1 },
+      inventory: [],
+    }),
+  );
   await welcome;
   return ws;
 }
@@ -192,7 +225,12 @@ describe('permanent refusals', () => {
     await agent(used).ready;
     expect(await refusal({ 'x-deskport-enroll': used })).toEqual({ status: 401, code: 'enrollment_token_used' });
     const old = secretToken('dpe_');
-    await store.createEnrollmentToken({ hash: sha256(old), createdAt: Date.now() - 7200_000, expiresAt: Date.now() - 3600_000, usedAt: null });
+    await store.createEnrollmentToken({
+      hash: sha256(old),
+      createdAt: Date.now() - 7200_000,
+      expiresAt: Date.now() - 3600_000,
+      usedAt: null,
+    });
     expect(await refusal({ 'x-deskport-enroll': old })).toEqual({ status: 401, code: 'enrollment_token_expired' });
     expect(await refusal({ 'x-deskport-enroll': secretToken('dpe_') })).toEqual({ status: 401, code: 'enrollment_token_unknown' });
     expect(await refusal({ 'x-deskport-enroll': 'x'.repeat(500) })).toEqual({ status: 401, code: 'enrollment_token_unknown' });
@@ -218,7 +256,17 @@ describe('permanent refusals', () => {
     await new Promise((r) => ws.once('open', r));
     expect(await store.deleteHost(hostId)).toBe(true);
     const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
-    ws.send(JSON.stringify({ type: 'hello', protocol: 'deskport.agent.v1', agentVersion: 't', name: 'host-a', drivers: ['process'], capacity: { desktops: 1, cpu: 1, memoryMb: 1 }, inventory: [] }));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        protocol: 'deskport.agent.v1',
+        agentVersion: 't',
+        name: 'host-a',
+        drivers: ['process'],
+        capacity: { desktops: 1, cpu: 1, memoryMb: 1 },
+        inventory: [],
+      }),
+    );
     expect(await closed).toBe(4403);
     expect(hub.connection(hostId)).toBeUndefined();
   });
@@ -233,7 +281,9 @@ describe('permanent refusals', () => {
     try {
       const a = agent(await enrollmentToken(), [streaming]);
       const { hostId } = await a.ready;
-      await hub.connection(hostId)!.request({ type: 'desktop.create', driver: 'process', spec: { desktopId: 'd-1', secret: 'secret12', persistence: 'pooled' } });
+      await hub
+        .connection(hostId)!
+        .request({ type: 'desktop.create', driver: 'process', spec: { desktopId: 'd-1', secret: 'secret12', persistence: 'pooled' } });
       const stream = await hub.openStream(hostId, 'd-1');
       await until(() => desktopSide.length === 1);
       const streamClosed = new Promise<number>((r) => stream.once('close', (code) => r(code)));

@@ -31,10 +31,25 @@ interface RunningAgent {
 function runAgent(gateway: string, opts: { token?: string; stateDir?: string } = {}): RunningAgent {
   const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'deskport-refusal-'));
   if (!opts.stateDir) dirs.push(stateDir);
-  const args = ['agent', '--gateway', gateway, '--name', 'refusal-test', '--state', stateDir, ...(opts.token ? ['--enroll', opts.token] : [])];
-  const child = spawn(BIN, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DESKPORT_LOG_LEVEL: 'warn' } });
+  const args = [
+    'agent',
+    '--gateway',
+    gateway,
+    '--name',
+    'refusal-test',
+    '--state',
+    stateDir,
+    ...(opts.token ? ['--enroll', opts.token] : []),
+  ];
+  const child = spawn(BIN, args, {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, DESKPORT_LOG_LEVEL: 'warn' },
+  });
   const a: RunningAgent = {
-    child, stdout: '', stderr: '',
+    child,
+    stdout: '',
+    stderr: '',
     exited: new Promise((r) => child.once('exit', (code, signal) => r({ code, signal, at: Date.now() }))),
     waitOut(re, ms = 15_000) {
       return new Promise((resolve, reject) => {
@@ -50,7 +65,11 @@ function runAgent(gateway: string, opts: { token?: string; stateDir?: string } =
         if (!check()) child.stdout!.on('data', check);
       });
     },
-    logs: () => a.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as ReturnType<RunningAgent['logs']>[number]),
+    logs: () =>
+      a.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as ReturnType<RunningAgent['logs']>[number]),
   };
   child.stdout!.on('data', (d: Buffer) => (a.stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (a.stderr += d.toString()));
@@ -67,7 +86,9 @@ async function token(): Promise<string> {
 /** Exits within `ms`, or the test fails (the process group is killed after it either way). */
 async function exitWithin(a: RunningAgent, ms: number) {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_r, reject) => (timer = setTimeout(() => reject(new Error(`still running after ${ms} ms: ${a.stdout}${a.stderr}`)), ms)));
+  const late = new Promise<never>(
+    (_r, reject) => (timer = setTimeout(() => reject(new Error(`still running after ${ms} ms: ${a.stdout}${a.stderr}`)), ms)),
+  );
   try {
     return await Promise.race([a.exited, late]);
   } finally {
@@ -107,20 +128,26 @@ describe('an agent the gateway refuses', () => {
     const end = await exitWithin(second, 5_000);
     expect(end.code).toBe(2);
     expect(end.at - t0).toBeLessThan(5_000);
-    expect(second.stderr).toBe('deskport: the gateway refused the enrollment token (already used): get a new one from Admin → Hosts → Add a host\n');
+    expect(second.stderr).toBe(
+      'deskport: the gateway refused the enrollment token (already used): get a new one from Admin → Hosts → Add a host\n',
+    );
     expect(first.child.exitCode).toBeNull(); // the agent that enrolled with it is unaffected
   });
 
   it('an unknown enrollment token: exit 2, naming the cause', async () => {
     const a = runAgent(t.url, { token: 'dpe_not-a-token-this-gateway-issued' });
     expect((await exitWithin(a, 5_000)).code).toBe(2);
-    expect(a.stderr).toBe('deskport: the gateway refused the enrollment token (unknown to this gateway): check --gateway, or get a new one from Admin → Hosts → Add a host\n');
+    expect(a.stderr).toBe(
+      'deskport: the gateway refused the enrollment token (unknown to this gateway): check --gateway, or get a new one from Admin → Hosts → Add a host\n',
+    );
   });
 
   it('no token and no kept credential: exit 2 before dialling', async () => {
     const a = runAgent(t.url);
     expect((await exitWithin(a, 5_000)).code).toBe(2);
-    expect(a.stderr).toMatch(/^deskport: no enrollment token and no host credential in \S+agent-credential\.json: start the agent with --enroll TOKEN/);
+    expect(a.stderr).toMatch(
+      /^deskport: no enrollment token and no host credential in \S+agent-credential\.json: start the agent with --enroll TOKEN/,
+    );
     expect(a.stderr.split('\n')).toHaveLength(2);
   });
 
@@ -135,16 +162,23 @@ describe('an agent the gateway refuses', () => {
     const closed = a.logs().find((l) => l.refusal === 'host_removed');
     expect(closed).toMatchObject({ code: 4403, reason: 'host refusal-test was deleted by an administrator' });
     expect(closed!.time - t0).toBeLessThan(1000);
-    expect(a.stderr).toMatch(/^deskport: the gateway removed this host \(host refusal-test was deleted by an administrator\): delete \S+agent-credential\.json and start the agent again with --enroll and a new token from Admin → Hosts → Add a host\n$/);
+    expect(a.stderr).toMatch(
+      /^deskport: the gateway removed this host \(host refusal-test was deleted by an administrator\): delete \S+agent-credential\.json and start the agent again with --enroll and a new token from Admin → Hosts → Add a host\n$/,
+    );
     const hosts = (await admin.get('/api/v1/admin/hosts')).body as { id: string }[];
     expect(hosts.map((h) => h.id)).not.toContain(hostId);
-    const audit = (await admin.get('/api/v1/admin/audit?action=host.delete')).body as { target: string; details: Record<string, unknown> }[];
+    const audit = (await admin.get('/api/v1/admin/audit?action=host.delete')).body as {
+      target: string;
+      details: Record<string, unknown>;
+    }[];
     expect(audit.find((e) => e.target === hostId)?.details).toEqual({ name: 'refusal-test', disconnected: true, streamsClosed: 0 });
 
     // Started again with the same state (its kept credential): refused for good as well.
     const again = runAgent(t.url, { stateDir: a.child.spawnargs[a.child.spawnargs.indexOf('--state') + 1]! });
     expect((await exitWithin(again, 5_000)).code).toBe(2);
-    expect(again.stderr).toMatch(/^deskport: the gateway refused this host's credential \(the host was removed from the gateway\): delete \S+agent-credential\.json/);
+    expect(again.stderr).toMatch(
+      /^deskport: the gateway refused this host's credential \(the host was removed from the gateway\): delete \S+agent-credential\.json/,
+    );
   });
 });
 
@@ -158,7 +192,10 @@ describe('an agent that cannot reach the gateway', () => {
     const a = runAgent(`http://127.0.0.1:${port}`, { token: 'dpe_any' });
     await a.waitOut(/(disconnected from the gateway[^\n]*\n[^]*?){5}/, 20_000);
     expect(a.child.exitCode).toBeNull();
-    const delays = a.logs().filter((l) => l.msg === 'disconnected from the gateway').map((l) => l.retryInMs as number);
+    const delays = a
+      .logs()
+      .filter((l) => l.msg === 'disconnected from the gateway')
+      .map((l) => l.retryInMs as number);
     // Full jitter in the upper half of a doubling window: 0.5 s, 1 s, 2 s, 4 s, 8 s ceilings.
     for (const [i, d] of delays.slice(0, 5).entries()) {
       expect(d).toBeGreaterThanOrEqual(250 * 2 ** i);
@@ -170,13 +207,22 @@ describe('an agent that cannot reach the gateway', () => {
 
   it('keeps retrying a gateway that answers 503', async () => {
     const busy = createHttpServer();
-    busy.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":{"code":"service_unavailable","message":"gateway store unavailable"}}'));
+    busy.on('upgrade', (_req, socket) =>
+      socket.end(
+        'HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":{"code":"service_unavailable","message":"gateway store unavailable"}}',
+      ),
+    );
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
     try {
       const a = runAgent(`http://127.0.0.1:${(busy.address() as { port: number }).port}`, { token: 'dpe_any' });
       await a.waitOut(/(disconnected from the gateway[^\n]*\n[^]*?){3}/, 15_000);
       expect(a.child.exitCode).toBeNull();
-      expect(a.logs().filter((l) => l.msg === 'the gateway answered the connection with an error; retrying').map((l) => l.status)).toContain(503);
+      expect(
+        a
+          .logs()
+          .filter((l) => l.msg === 'the gateway answered the connection with an error; retrying')
+          .map((l) => l.status),
+      ).toContain(503);
     } finally {
       busy.closeAllConnections();
       await new Promise((r) => busy.close(r));

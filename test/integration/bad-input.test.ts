@@ -30,14 +30,17 @@ async function expectError(res: Response, status: number, code: string) {
 }
 
 const errorCodeOf = (body: unknown) => (body as { error: { code: string } }).error.code;
-const post = (path: string, body: string, headers: Record<string, string> = {}) => raw(path, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+  raw(path, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
 
 describe('HTTP edge', () => {
   it('malformed JSON is a 400 in the contract shape', async () => {
     await expectError(await post('/api/v1/sessions', '{"poolId":'), 400, 'invalid_input');
   });
   it('wrong types list the fields', async () => {
-    const b = (await expectError(await post('/api/v1/sessions', '{"poolId":5}'), 400, 'invalid_input')) as unknown as { error: { details: { field: string }[] } };
+    const b = (await expectError(await post('/api/v1/sessions', '{"poolId":5}'), 400, 'invalid_input')) as unknown as {
+      error: { details: { field: string }[] };
+    };
     expect(b.error.details.map((d) => d.field)).toContain('poolId');
   });
   it('a huge body is refused without being buffered whole', async () => {
@@ -53,11 +56,13 @@ describe('HTTP edge', () => {
   it('pool edits are validated: fields listed, unknown groups refused, names unique', async () => {
     const bad = await api.post('/api/v1/admin/pools', { name: '', driver: 'vmware', protocol: 'vnc', maxDesktops: 0 });
     expect(bad.status).toBe(400);
-    const fields = ((bad.body as { error: { details: { field: string }[] } }).error.details).map((d) => d.field).sort();
+    const fields = (bad.body as { error: { details: { field: string }[] } }).error.details.map((d) => d.field).sort();
     expect(fields).toEqual(['driver', 'maxDesktops', 'name']);
     const ghost = await api.post('/api/v1/admin/pools', { name: 'Ghost', driver: 'process', protocol: 'vnc', groups: ['g-nope'] });
     expect(ghost.status).toBe(400);
-    const made = (await api.post('/api/v1/admin/pools', { name: 'Renamed later', driver: 'process', protocol: 'vnc' })).body as { id: string };
+    const made = (await api.post('/api/v1/admin/pools', { name: 'Renamed later', driver: 'process', protocol: 'vnc' })).body as {
+      id: string;
+    };
     const clash = await api.call('PATCH', `/api/v1/admin/pools/${made.id}`, { name: 'Linux desktop (local)' });
     expect(clash.status).toBe(409);
     expect(errorCodeOf(clash.body)).toBe('name_taken');
@@ -70,7 +75,11 @@ describe('HTTP edge', () => {
 });
 
 describe('display tickets', () => {
-  const status = (p: Promise<unknown>) => p.then(() => 101, (e: { status?: number }) => e.status ?? 0);
+  const status = (p: Promise<unknown>) =>
+    p.then(
+      () => 101,
+      (e: { status?: number }) => e.status ?? 0,
+    );
   it('a forged ticket is refused at the upgrade', async () => {
     expect(await status(RfbViewer.open(t.url, `/ws/vnc?ticket=dpk_${'A'.repeat(43)}`))).toBe(401);
     expect(await status(RfbViewer.open(t.url, '/ws/vnc'))).toBe(401);
@@ -138,7 +147,17 @@ describe('malformed peers', () => {
     big.send('x'.repeat(300 * 1024));
     expect((await closed(big))[0]).toBe(1009); // message too big, refused by the frame cap
     const old = await enrolled();
-    old.send(JSON.stringify({ type: 'hello', protocol: 'deskport.agent.v0', agentVersion: '0', name: 'old', drivers: ['process'], capacity: { desktops: 1, cpu: 1, memoryMb: 1 }, inventory: [] }));
+    old.send(
+      JSON.stringify({
+        type: 'hello',
+        protocol: 'deskport.agent.v0',
+        agentVersion: '0',
+        name: 'old',
+        drivers: ['process'],
+        capacity: { desktops: 1, cpu: 1, memoryMb: 1 },
+        inventory: [],
+      }),
+    );
     const [code, reason] = await closed(old);
     expect(code).toBe(4400);
     expect(reason).toMatch(/protocol/);

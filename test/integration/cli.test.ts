@@ -27,7 +27,10 @@ afterAll(() => {
 
 /** Starts `bin/deskport up` on a free port over DATA; resolves the URL it prints. */
 function startUp(data: string, env: Record<string, string> = { DESKPORT_ADMIN_PASSWORD: '' }) {
-  const child = spawn(BIN, ['up', '--listen', '127.0.0.1:0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(BIN, ['up', '--listen', '127.0.0.1:0', '--data', data], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   children.push(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -56,7 +59,13 @@ describe('bin/deskport', () => {
   });
 
   it('refuses bad arguments with one line and exit code 2', () => {
-    for (const args of [['frobnicate'], ['up', '--listen', 'nowhere'], ['up', '--bogus'], ['agent'], ['agent', '--gateway', 'http://127.0.0.1:1', '--driver', 'kvm']]) {
+    for (const args of [
+      ['frobnicate'],
+      ['up', '--listen', 'nowhere'],
+      ['up', '--bogus'],
+      ['agent'],
+      ['agent', '--gateway', 'http://127.0.0.1:1', '--driver', 'kvm'],
+    ]) {
       const r = run(...args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

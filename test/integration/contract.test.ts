@@ -40,7 +40,9 @@ describe('the API contract', () => {
 
   it('serves every described route in /api/v1/openapi.json, with its body and answer schemas', async () => {
     const api = await signIn(t.url, 'admin', ADMIN_PASSWORD);
-    const doc = (await api.get(`${PREFIX}/openapi.json`)).body as { paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, { content?: unknown }> }>> };
+    const doc = (await api.get(`${PREFIX}/openapi.json`)).body as {
+      paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, { content?: unknown }> }>>;
+    };
     for (const r of API_ROUTES) {
       const op = doc.paths[r.path.replace(/:(\w+)/g, '{$1}')]?.[r.method];
       expect(op, `${r.method} ${r.path}`).toBeDefined();

@@ -12,7 +12,8 @@ let admin: Api;
 let dock: TestAgent;
 let poolId: string;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const ourContainers = () => execFileSync('docker', ['ps', '-aq', '--filter', 'label=deskport.desktop'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+const ourContainers = () =>
+  execFileSync('docker', ['ps', '-aq', '--filter', 'label=deskport.desktop'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
 
 beforeAll(async () => {
   // npm test's set-up starts the engine and builds the image; this makes the file runnable alone.
@@ -21,7 +22,14 @@ beforeAll(async () => {
   t = await startTestGateway({ embeddedAgent: false, env: { DESKPORT_AGENT_TIMEOUT_S: '3' } });
   admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
   dock = await startAgent(admin, t.url, 'dock', { driver: 'docker', maxDesktops: 4 });
-  const r = await admin.post('/api/v1/admin/pools', { name: 'Docker desktop', driver: 'docker', protocol: 'vnc', image: 'deskport-desktop:latest', cpu: 1, memoryMb: 512 });
+  const r = await admin.post('/api/v1/admin/pools', {
+    name: 'Docker desktop',
+    driver: 'docker',
+    protocol: 'vnc',
+    image: 'deskport-desktop:latest',
+    cpu: 1,
+    memoryMb: 512,
+  });
   expect(r.status).toBe(201);
   poolId = (r.body as { id: string }).id;
 }, 900_000);
@@ -49,12 +57,16 @@ async function launch(): Promise<SessionJson> {
   const r = await admin.post('/api/v1/sessions', { poolId });
   expect([200, 201]).toContain(r.status);
   let s = (r.body as { session: SessionJson }).session;
-  await waitFor(async () => (s = ((await admin.get(`/api/v1/sessions/${s.id}`)).body as { session: SessionJson }).session).state !== 'starting', 60_000);
+  await waitFor(
+    async () => (s = ((await admin.get(`/api/v1/sessions/${s.id}`)).body as { session: SessionJson }).session).state !== 'starting',
+    60_000,
+  );
   expect(s.state).toBe('ready');
   return s;
 }
 const stateOf = async (id: string) => ((await admin.get(`/api/v1/sessions/${id}`)).body as { session: SessionJson }).session;
-const desktopIdOf = async (id: string) => ((await admin.get('/api/v1/admin/sessions')).body as { id: string; desktopId: string }[]).find((s) => s.id === id)!.desktopId;
+const desktopIdOf = async (id: string) =>
+  ((await admin.get('/api/v1/admin/sessions')).body as { id: string; desktopId: string }[]).find((s) => s.id === id)!.desktopId;
 
 describe('a docker host', () => {
   it('launches a container desktop and streams it through the gateway', async () => {

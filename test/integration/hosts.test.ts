@@ -17,7 +17,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 beforeAll(async () => {
   t = await startTestGateway({ embeddedAgent: false, env: { DESKPORT_AGENT_TIMEOUT_S: '2' } });
   admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
-  [alpha, beta] = await Promise.all([startAgent(admin, t.url, 'alpha', { maxDesktops: 2 }), startAgent(admin, t.url, 'beta', { maxDesktops: 2 })]);
+  [alpha, beta] = await Promise.all([
+    startAgent(admin, t.url, 'alpha', { maxDesktops: 2 }),
+    startAgent(admin, t.url, 'beta', { maxDesktops: 2 }),
+  ]);
   poolId = ((await admin.get('/api/v1/admin/pools')).body as { id: string }[])[0]!.id;
   for (let i = 0; i < 5; i++) {
     const r = await admin.post('/api/v1/admin/users', { username: `user${i}`, password: `password-${i}-x`, roles: ['user'] });
@@ -32,7 +35,9 @@ afterEach(async () => {
   await patchPool({ placement: 'breadth', minWarm: 0, maxPerUser: 3, groups: [] });
   const live = (await admin.get('/api/v1/admin/sessions?state=starting,ready,lost')).body as { id: string }[];
   for (const s of live) await admin.del(`/api/v1/admin/sessions/${s.id}`);
-  await waitFor(async () => ((await admin.get('/api/v1/admin/hosts')).body as { connected: boolean }[]).filter((h) => h.connected).length === 2);
+  await waitFor(
+    async () => ((await admin.get('/api/v1/admin/hosts')).body as { connected: boolean }[]).filter((h) => h.connected).length === 2,
+  );
 });
 
 afterAll(async () => {
@@ -118,7 +123,8 @@ describe('placement across two hosts', () => {
 
 describe('limits and entitlements', () => {
   it('maxPerUser counts live sessions across pools', async () => {
-    const second = (await admin.post('/api/v1/admin/pools', { name: 'Second', driver: 'process', protocol: 'vnc', maxPerUser: 1 })).body as { id: string };
+    const second = (await admin.post('/api/v1/admin/pools', { name: 'Second', driver: 'process', protocol: 'vnc', maxPerUser: 1 }))
+      .body as { id: string };
     await patchPool({ maxPerUser: 1 });
     expect((await launch(users[0]!)).session.state).toBe('ready');
     const r = await launch(users[0]!, second.id);
@@ -160,11 +166,15 @@ describe('failures', () => {
     const s = await launch(users[0]!);
     const agent = s.session.hostId === alpha.hostId ? alpha : beta;
     await agent.kill('SIGKILL');
-    await waitFor(async () => ((await users[0]!.get(`/api/v1/sessions/${s.session.id}`)).body as { session: SessionJson }).session.state === 'lost');
+    await waitFor(
+      async () => ((await users[0]!.get(`/api/v1/sessions/${s.session.id}`)).body as { session: SessionJson }).session.state === 'lost',
+    );
     const hosts = (await admin.get('/api/v1/admin/hosts')).body as { id: string; state: string }[];
     expect(hosts.find((h) => h.id === agent.hostId)?.state).toBe('unreachable');
     await agent.restart(t.url);
-    await waitFor(async () => ((await users[0]!.get(`/api/v1/sessions/${s.session.id}`)).body as { session: SessionJson }).session.state === 'ready');
+    await waitFor(
+      async () => ((await users[0]!.get(`/api/v1/sessions/${s.session.id}`)).body as { session: SessionJson }).session.state === 'ready',
+    );
     const v = await RfbViewer.open(t.url, await ticket(users[0]!, s.session.id));
     await v.handshake();
     expect((await v.capture()).distinctColours).toBeGreaterThan(2);

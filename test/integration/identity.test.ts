@@ -16,15 +16,26 @@ let idp: TestOidcProvider;
 let engineeringPool: string;
 
 const ldapConfig = () => ({
-  url: slapd.url, bindDn: READER_DN, bindPassword: READER_PASSWORD, userBase: `ou=people,${BASE_DN}`,
-  groupBase: `ou=groups,${BASE_DN}`, disabledFilter: '(pwdAccountLockedTime=*)', timeoutMs: 3000,
+  url: slapd.url,
+  bindDn: READER_DN,
+  bindPassword: READER_PASSWORD,
+  userBase: `ou=people,${BASE_DN}`,
+  groupBase: `ou=groups,${BASE_DN}`,
+  disabledFilter: '(pwdAccountLockedTime=*)',
+  timeoutMs: 3000,
 });
 
 async function login(username: string, password: string, otp?: string) {
   const r = await fetch(`${t.url}/api/v1/auth/login`, {
-    method: 'POST', headers: { 'content-type': 'application/json', origin: t.url }, body: JSON.stringify({ username, password, ...(otp ? { otp } : {}) }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: t.url },
+    body: JSON.stringify({ username, password, ...(otp ? { otp } : {}) }),
   });
-  return { status: r.status, body: (await r.json()) as { user?: { username: string; roles: string[]; groups: string[] }; error?: { code: string; message: string } }, cookie: (r.headers.get('set-cookie') ?? '').split(';')[0]! };
+  return {
+    status: r.status,
+    body: (await r.json()) as { user?: { username: string; roles: string[]; groups: string[] }; error?: { code: string; message: string } },
+    cookie: (r.headers.get('set-cookie') ?? '').split(';')[0]!,
+  };
 }
 
 beforeAll(async () => {
@@ -32,8 +43,15 @@ beforeAll(async () => {
   [slapd, idp] = await Promise.all([startSlapd(), startOidcProvider({ redirectUris: [`${t.url}/api/v1/auth/oidc/corp-sso/callback`] })]);
   admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
   expect((await admin.post('/api/v1/admin/groups', { name: 'engineering', description: 'Engineers' })).status).toBe(201);
-  const groupId = ((await admin.get('/api/v1/admin/groups')).body as { id: string; name: string }[]).find((g) => g.name === 'engineering')!.id;
-  const pool = await admin.post('/api/v1/admin/pools', { name: 'Engineering desktop', driver: 'process', protocol: 'vnc', groups: [groupId] });
+  const groupId = ((await admin.get('/api/v1/admin/groups')).body as { id: string; name: string }[]).find(
+    (g) => g.name === 'engineering',
+  )!.id;
+  const pool = await admin.post('/api/v1/admin/pools', {
+    name: 'Engineering desktop',
+    driver: 'process',
+    protocol: 'vnc',
+    groups: [groupId],
+  });
   if (pool.status !== 201) throw new Error(JSON.stringify(pool.body));
   expect(pool.status).toBe(201);
   engineeringPool = (pool.body as { id: string }).id;
@@ -47,15 +65,27 @@ afterAll(async () => {
 
 describe('identity providers over the admin API', () => {
   it('creates an LDAP directory and an OIDC provider; secrets are write-only; bad settings are refused field by field', async () => {
-    const bad = await admin.post('/api/v1/admin/identity-providers', { kind: 'ldap', id: 'corp-ldap', name: 'Corp directory', config: { ...ldapConfig(), url: 'http://x', bindPassword: '' } });
+    const bad = await admin.post('/api/v1/admin/identity-providers', {
+      kind: 'ldap',
+      id: 'corp-ldap',
+      name: 'Corp directory',
+      config: { ...ldapConfig(), url: 'http://x', bindPassword: '' },
+    });
     expect(bad.status).toBe(400);
-    const fields = ((bad.body as { error: { details: { field: string }[] } }).error.details).map((d) => d.field);
+    const fields = (bad.body as { error: { details: { field: string }[] } }).error.details.map((d) => d.field);
     expect(fields).toEqual(expect.arrayContaining(['config.url', 'config.bindPassword']));
 
-    const ldap = await admin.post('/api/v1/admin/identity-providers', { kind: 'ldap', id: 'corp-ldap', name: 'Corp directory', config: ldapConfig() });
+    const ldap = await admin.post('/api/v1/admin/identity-providers', {
+      kind: 'ldap',
+      id: 'corp-ldap',
+      name: 'Corp directory',
+      config: ldapConfig(),
+    });
     expect(ldap.status).toBe(201);
     const oidc = await admin.post('/api/v1/admin/identity-providers', {
-      kind: 'oidc', id: 'corp-sso', name: 'Corp SSO',
+      kind: 'oidc',
+      id: 'corp-sso',
+      name: 'Corp SSO',
       config: { issuer: idp.issuer, ...CONFIDENTIAL_CLIENT, scopes: 'openid profile email groups', allowHttpIssuer: true },
     });
     expect(oidc.status).toBe(201);
@@ -63,30 +93,43 @@ describe('identity providers over the admin API', () => {
     const listed = JSON.stringify((await admin.get('/api/v1/admin/identity-providers')).body);
     expect(listed).not.toContain(READER_PASSWORD);
     expect(listed).not.toContain(CONFIDENTIAL_CLIENT.clientSecret);
-    expect((await admin.post('/api/v1/admin/identity-providers', { kind: 'ldap', id: 'corp-ldap', name: 'Again', config: ldapConfig() })).status).toBe(409);
+    expect(
+      (await admin.post('/api/v1/admin/identity-providers', { kind: 'ldap', id: 'corp-ldap', name: 'Again', config: ldapConfig() })).status,
+    ).toBe(409);
 
     // An edit without the secret keeps it: the connection test still binds as the service account.
-    const edit = await admin.call('PUT', '/api/v1/admin/identity-providers/corp-ldap', { config: { ...ldapConfig(), bindPassword: undefined } });
+    const edit = await admin.call('PUT', '/api/v1/admin/identity-providers/corp-ldap', {
+      config: { ...ldapConfig(), bindPassword: undefined },
+    });
     expect(edit.status).toBe(200);
     const test = await admin.post('/api/v1/admin/identity-providers/corp-ldap/test');
     expect(test.body).toMatchObject({ ok: true });
     // Pointing the directory elsewhere without re-entering the password drops it (it never goes to another server).
-    const moved = await admin.call('PUT', '/api/v1/admin/identity-providers/corp-ldap', { config: { ...ldapConfig(), url: 'ldap://127.0.0.1:1', bindPassword: undefined } });
+    const moved = await admin.call('PUT', '/api/v1/admin/identity-providers/corp-ldap', {
+      config: { ...ldapConfig(), url: 'ldap://127.0.0.1:1', bindPassword: undefined },
+    });
     expect(moved.status).toBe(400);
     expect(JSON.stringify(moved.body)).toContain('config.bindPassword');
     // null clears a secret: a bind DN without its password is then refused as an unauthenticated bind.
-    const cleared = await admin.call('PUT', '/api/v1/admin/identity-providers/corp-ldap', { config: { ...ldapConfig(), bindPassword: null } });
+    const cleared = await admin.call('PUT', '/api/v1/admin/identity-providers/corp-ldap', {
+      config: { ...ldapConfig(), bindPassword: null },
+    });
     expect(cleared.status).toBe(400);
     expect(JSON.stringify(cleared.body)).toContain('config.bindPassword');
     expect((await admin.post('/api/v1/admin/identity-providers/corp-sso/test')).body).toMatchObject({ ok: true });
 
     for (const id of ['corp-ldap', 'corp-sso']) {
       const m = await admin.call('PUT', `/api/v1/admin/identity-providers/${id}/mappings`, {
-        mappings: [{ externalGroup: 'engineers', group: 'engineering' }, { externalGroup: 'desk-admins', role: 'admin' }],
+        mappings: [
+          { externalGroup: 'engineers', group: 'engineering' },
+          { externalGroup: 'desk-admins', role: 'admin' },
+        ],
       });
       expect(m.status).toBe(200);
     }
-    const unknown = await admin.call('PUT', '/api/v1/admin/identity-providers/corp-ldap/mappings', { mappings: [{ externalGroup: 'x', group: 'no-such-group' }] });
+    const unknown = await admin.call('PUT', '/api/v1/admin/identity-providers/corp-ldap/mappings', {
+      mappings: [{ externalGroup: 'x', group: 'no-such-group' }],
+    });
     expect(unknown.status).toBe(400);
 
     const pub = (await fetch(`${t.url}/api/v1/auth/providers`).then((r) => r.json())) as { id: string; startUrl?: string }[];
@@ -102,7 +145,7 @@ describe('LDAP sign-in against slapd', () => {
     const r = await login('bob', PASSWORDS.bob);
     expect(r.status).toBe(200);
     expect(r.body.user).toMatchObject({ username: 'bob', groups: ['engineering'], roles: ['user'] });
-    const pools = await fetch(`${t.url}/api/v1/pools`, { headers: { cookie: r.cookie } }).then((x) => x.json()) as { id: string }[];
+    const pools = (await fetch(`${t.url}/api/v1/pools`, { headers: { cookie: r.cookie } }).then((x) => x.json())) as { id: string }[];
     expect(pools.map((p) => p.id)).toContain(engineeringPool);
   });
 
@@ -118,13 +161,24 @@ describe('LDAP sign-in against slapd', () => {
     const carol = await login('carol', PASSWORDS.carol);
     expect(carol.status).toBe(401);
     expect(carol.body.error?.code).toBe('invalid_credentials');
-    const audit = (await admin.get('/api/v1/admin/audit?action=auth.login')).body as { actor: string; result: string; details: { reason?: string; provider?: string } }[];
-    expect(audit.find((e) => e.actor === 'carol')).toMatchObject({ result: 'failed', details: { reason: 'disabled', provider: 'corp-ldap' } });
+    const audit = (await admin.get('/api/v1/admin/audit?action=auth.login')).body as {
+      actor: string;
+      result: string;
+      details: { reason?: string; provider?: string };
+    }[];
+    expect(audit.find((e) => e.actor === 'carol')).toMatchObject({
+      result: 'failed',
+      details: { reason: 'disabled', provider: 'corp-ldap' },
+    });
     expect(audit.find((e) => e.actor === 'bob' && e.result === 'failed')).toMatchObject({ details: { reason: 'bad_password' } });
   });
 
   it('admins see where an account signs in, and cannot give a directory account a local password', async () => {
-    const users = (await admin.get('/api/v1/admin/users')).body as { id: string; username: string; providers: { id: string; name: string }[] }[];
+    const users = (await admin.get('/api/v1/admin/users')).body as {
+      id: string;
+      username: string;
+      providers: { id: string; name: string }[];
+    }[];
     const bob = users.find((u) => u.username === 'bob')!;
     expect(bob.providers).toEqual([{ id: 'corp-ldap', name: 'Corp directory' }]);
     expect(users.find((u) => u.username === 'admin')!.providers).toEqual([]);
@@ -134,7 +188,7 @@ describe('LDAP sign-in against slapd', () => {
     expect((await login('bob', PASSWORDS.bob)).status).toBe(200); // still the directory's
   });
 
-  it('a local account of the same name is never the directory\'s: the local password decides', async () => {
+  it("a local account of the same name is never the directory's: the local password decides", async () => {
     expect((await admin.post('/api/v1/admin/users', { username: 'dave', password: 'a-local-password-77' })).status).toBe(201);
     expect((await login('dave', 'a-local-password-77')).status).toBe(200);
   });
@@ -143,7 +197,10 @@ describe('LDAP sign-in against slapd', () => {
 describe('OIDC sign-in through the gateway', () => {
   it('alice signs in at the provider and comes back signed in, with her groups mapped', async () => {
     const b = new OidcBrowser(t.url);
-    const callback = await b.atProvider(await b.start('corp-sso', '/desktops'), { username: 'alice', password: OIDC_ACCOUNTS.alice!.password });
+    const callback = await b.atProvider(await b.start('corp-sso', '/desktops'), {
+      username: 'alice',
+      password: OIDC_ACCOUNTS.alice!.password,
+    });
     const done = await b.request(callback);
     expect(done.status).toBe(303);
     expect(done.headers.get('location')).toBe('/desktops');
@@ -158,14 +215,21 @@ describe('OIDC sign-in through the gateway', () => {
   it('with two-step verification on, the provider sign-in waits for the code; wrong, then right, then replayed', async () => {
     const b = new OidcBrowser(t.url);
     await b.request(await b.atProvider(await b.start('corp-sso'), { username: 'bob', password: OIDC_ACCOUNTS.bob!.password }));
-    const post = (path: string, body: unknown) => b.request(`${t.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: t.url }, body: JSON.stringify(body) });
+    const post = (path: string, body: unknown) =>
+      b.request(`${t.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: t.url },
+        body: JSON.stringify(body),
+      });
     const setup = await post('/api/v1/me/mfa/totp/setup', {});
     expect(setup.status).toBe(201);
     const { secret } = (await setup.json()) as { secret: string };
     expect((await post('/api/v1/me/mfa/totp/confirm', { code: totpCode(secret, Date.now()) })).status).toBe(200);
     await post('/api/v1/auth/logout', {});
 
-    const again = await b.request(await b.atProvider(await b.start('corp-sso', '/admin'), { username: 'bob', password: OIDC_ACCOUNTS.bob!.password }));
+    const again = await b.request(
+      await b.atProvider(await b.start('corp-sso', '/admin'), { username: 'bob', password: OIDC_ACCOUNTS.bob!.password }),
+    );
     expect(again.status).toBe(303);
     const to = new URL(again.headers.get('location')!, t.url);
     expect(to.pathname).toBe('/signin');
@@ -185,8 +249,16 @@ describe('OIDC sign-in through the gateway', () => {
   });
 
   it('signing out also signs out at the provider when it is configured so (RP-initiated logout)', async () => {
-    const oidcConfig = { issuer: idp.issuer, clientId: CONFIDENTIAL_CLIENT.clientId, scopes: 'openid profile email groups', allowHttpIssuer: true };
-    expect((await admin.call('PUT', '/api/v1/admin/identity-providers/corp-sso', { config: { ...oidcConfig, endSessionRedirect: true } })).status).toBe(200);
+    const oidcConfig = {
+      issuer: idp.issuer,
+      clientId: CONFIDENTIAL_CLIENT.clientId,
+      scopes: 'openid profile email groups',
+      allowHttpIssuer: true,
+    };
+    expect(
+      (await admin.call('PUT', '/api/v1/admin/identity-providers/corp-sso', { config: { ...oidcConfig, endSessionRedirect: true } }))
+        .status,
+    ).toBe(200);
     const b = new OidcBrowser(t.url);
     await b.request(await b.atProvider(await b.start('corp-sso'), { username: 'alice', password: OIDC_ACCOUNTS.alice!.password }));
     const out = await b.request(`${t.url}/api/v1/auth/logout`, { method: 'POST', headers: { origin: t.url } });
@@ -198,7 +270,9 @@ describe('OIDC sign-in through the gateway', () => {
     expect((await b.request(`${t.url}/api/v1/me`)).status).toBe(401);
     // A local account signing out gets the plain 204.
     const local = await login('dave', 'a-local-password-77');
-    expect((await fetch(`${t.url}/api/v1/auth/logout`, { method: 'POST', headers: { cookie: local.cookie, origin: t.url } })).status).toBe(204);
+    expect((await fetch(`${t.url}/api/v1/auth/logout`, { method: 'POST', headers: { cookie: local.cookie, origin: t.url } })).status).toBe(
+      204,
+    );
     expect((await admin.call('PUT', '/api/v1/admin/identity-providers/corp-sso', { config: oidcConfig })).status).toBe(200);
   });
 
@@ -207,7 +281,9 @@ describe('OIDC sign-in through the gateway', () => {
     const alice = users.find((u) => u.username === 'alice@corp-sso')!;
     expect((await admin.call('PATCH', `/api/v1/admin/users/${alice.id}`, { disabled: true })).status).toBe(200);
     const b = new OidcBrowser(t.url);
-    const done = await b.request(await b.atProvider(await b.start('corp-sso'), { username: 'alice', password: OIDC_ACCOUNTS.alice!.password }));
+    const done = await b.request(
+      await b.atProvider(await b.start('corp-sso'), { username: 'alice', password: OIDC_ACCOUNTS.alice!.password }),
+    );
     expect(new URL(done.headers.get('location')!, t.url).searchParams.get('error')).toBe('disabled');
     expect((await b.request(`${t.url}/api/v1/me`)).status).toBe(401);
   });

@@ -16,7 +16,11 @@ beforeAll(async () => {
   t = await startTestGateway();
   admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
   const helpdeskCount = MAX_OTHER_STREAMS_PER_SESSION / MAX_STREAMS_PER_WATCHER + 1;
-  const people: [string, string[]][] = [['olivia', ['user']], ['pete', ['user']], ...Array.from({ length: helpdeskCount }, (_, i): [string, string[]] => [`hank${i}`, ['helpdesk']])];
+  const people: [string, string[]][] = [
+    ['olivia', ['user']],
+    ['pete', ['user']],
+    ...Array.from({ length: helpdeskCount }, (_, i): [string, string[]] => [`hank${i}`, ['helpdesk']]),
+  ];
   for (const [name, roles] of people) {
     expect((await admin.post('/api/v1/admin/users', { username: name, password: `${name}-password-1`, roles })).status).toBe(201);
   }
@@ -27,7 +31,12 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.cleanup());
 
-interface Stream { status: number; body: unknown; waitFor(event: string): Promise<string>; close(): void }
+interface Stream {
+  status: number;
+  body: unknown;
+  waitFor(event: string): Promise<string>;
+  close(): void;
+}
 const open: Stream[] = [];
 let ownerStream: Stream | undefined;
 
@@ -35,7 +44,8 @@ let ownerStream: Stream | undefined;
 async function stream(api: Api, id = sessionId): Promise<Stream> {
   const abort = new AbortController();
   const res = await fetch(`${t.url}/api/v1/sessions/${id}/events`, { headers: { cookie: api.cookie }, signal: abort.signal });
-  if (!res.headers.get('content-type')?.startsWith('text/event-stream')) return { status: res.status, body: await res.json(), waitFor: () => Promise.reject(new Error('not a stream')), close: () => undefined };
+  if (!res.headers.get('content-type')?.startsWith('text/event-stream'))
+    return { status: res.status, body: await res.json(), waitFor: () => Promise.reject(new Error('not a stream')), close: () => undefined };
   let text = '';
   const waiters: (() => void)[] = [];
   void (async () => {
@@ -68,7 +78,9 @@ async function stream(api: Api, id = sessionId): Promise<Stream> {
 
 describe('someone else’s session is “no such session”', () => {
   it('every session route answers a plain user the same for another’s session as for none', async () => {
-    const shadow = (await staff[0]!.post(`/api/v1/sessions/${sessionId}/shadow`, { mode: 'view', reason: 'ticket #1: printer' })).body as { shadow: { id: string } };
+    const shadow = (await staff[0]!.post(`/api/v1/sessions/${sessionId}/shadow`, { mode: 'view', reason: 'ticket #1: printer' })).body as {
+      shadow: { id: string };
+    };
     const routes: [string, (id: string) => string, string?][] = [
       ['POST', (id) => `/api/v1/sessions/${id}/tickets`],
       ['GET', (id) => `/api/v1/sessions/${id}`],
@@ -112,7 +124,11 @@ describe('session event streams', () => {
     const first = await Promise.all(Array.from({ length: MAX_STREAMS_PER_WATCHER + 4 }, () => stream(staff[0]!)));
     expect(first.filter((s) => s.status === 200)).toHaveLength(MAX_STREAMS_PER_WATCHER);
     const refused = first.filter((s) => s.status !== 200);
-    for (const s of refused) expect(s).toMatchObject({ status: 429, body: { error: { code: 'too_many_streams', message: expect.stringMatching(/close some tabs/) } } });
+    for (const s of refused)
+      expect(s).toMatchObject({
+        status: 429,
+        body: { error: { code: 'too_many_streams', message: expect.stringMatching(/close some tabs/) } },
+      });
     // Their colleagues fill the session's streams for everyone but the owner.
     for (const api of staff.slice(1, -1)) for (let i = 0; i < MAX_STREAMS_PER_WATCHER; i++) expect((await stream(api)).status).toBe(200);
     expect(await stream(staff.at(-1)!)).toMatchObject({ status: 429, body: { error: { code: 'too_many_streams' } } });
@@ -122,8 +138,12 @@ describe('session event streams', () => {
     ownerStream = mine;
     expect(mine.status).toBe(200);
     expect(JSON.parse(await mine.waitFor('state'))).toMatchObject({ session: { id: sessionId, state: 'ready' } });
-    const asked = (await staff[0]!.post(`/api/v1/sessions/${sessionId}/shadow`, { mode: 'view', reason: 'ticket #2: still there?' })).body as { shadow: { id: string } };
-    const got = await Promise.race([mine.waitFor('shadow').then((d) => ({ shadow: JSON.parse(d) as unknown })), mine.waitFor('error').then((d) => ({ error: JSON.parse(d) as unknown }))]);
+    const asked = (await staff[0]!.post(`/api/v1/sessions/${sessionId}/shadow`, { mode: 'view', reason: 'ticket #2: still there?' }))
+      .body as { shadow: { id: string } };
+    const got = await Promise.race([
+      mine.waitFor('shadow').then((d) => ({ shadow: JSON.parse(d) as unknown })),
+      mine.waitFor('error').then((d) => ({ error: JSON.parse(d) as unknown })),
+    ]);
     expect(got).toMatchObject({ shadow: { shadow: { id: asked.shadow.id, state: 'pending' } } });
     expect((await owner.post(`/api/v1/shadows/${asked.shadow.id}/deny`)).status).toBe(200);
   });

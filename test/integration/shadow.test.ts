@@ -18,12 +18,21 @@ let sessionId: string;
 let home: string;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface ShadowJson { id: string; state: string; mode: string; consent: string }
+interface ShadowJson {
+  id: string;
+  state: string;
+  mode: string;
+  consent: string;
+}
 
 beforeAll(async () => {
   t = await startTestGateway();
   admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
-  for (const [name, roles] of [['olivia', ['user']], ['hank', ['helpdesk']], ['pete', ['user']]] as const) {
+  for (const [name, roles] of [
+    ['olivia', ['user']],
+    ['hank', ['helpdesk']],
+    ['pete', ['user']],
+  ] as const) {
     expect((await admin.post('/api/v1/admin/users', { username: name, password: `${name}-password-1`, roles })).status).toBe(201);
   }
   owner = await signIn(t.url, 'olivia', 'olivia-password-1');
@@ -149,7 +158,9 @@ describe('shadowing', () => {
 
 describe('thumbnails', () => {
   it('are valid, non-blank PNGs of the live screen, for helpdesk only', async () => {
-    expect((await fetch(`${t.url}/api/v1/helpdesk/sessions/${sessionId}/thumbnail`, { headers: { cookie: plain.cookie } })).status).toBe(403);
+    expect((await fetch(`${t.url}/api/v1/helpdesk/sessions/${sessionId}/thumbnail`, { headers: { cookie: plain.cookie } })).status).toBe(
+      403,
+    );
     const r = await fetch(`${t.url}/api/v1/helpdesk/sessions/${sessionId}/thumbnail`, { headers: { cookie: helper.cookie } });
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toBe('image/png');
@@ -169,20 +180,39 @@ describe('thumbnails', () => {
     }
     const raw = inflateSync(Buffer.concat(idat));
     const colours = new Set<number>();
-    for (let y = 0; y < height; y++) for (let x = 0; x < width; x += 3) { const i = y * (width * 3 + 1) + 1 + x * 3; colours.add((raw[i]! << 16) | (raw[i + 1]! << 8) | raw[i + 2]!); }
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x += 3) {
+        const i = y * (width * 3 + 1) + 1 + x * 3;
+        colours.add((raw[i]! << 16) | (raw[i + 1]! << 8) | raw[i + 2]!);
+      }
     expect(colours.size).toBeGreaterThan(3);
     const list = (await helper.get('/api/v1/helpdesk/sessions')).body as { id: string; username: string; thumbnailUrl: string }[];
-    expect(list.find((s) => s.id === sessionId)).toMatchObject({ username: 'olivia', thumbnailUrl: `/api/v1/helpdesk/sessions/${sessionId}/thumbnail` });
+    expect(list.find((s) => s.id === sessionId)).toMatchObject({
+      username: 'olivia',
+      thumbnailUrl: `/api/v1/helpdesk/sessions/${sessionId}/thumbnail`,
+    });
   });
 });
 
 describe('authorization matrix', () => {
   const adminRoutes: [string, string][] = [
-    ['GET', '/api/v1/admin/users'], ['POST', '/api/v1/admin/users'], ['GET', '/api/v1/admin/groups'], ['GET', '/api/v1/admin/pools'],
-    ['POST', '/api/v1/admin/pools'], ['GET', '/api/v1/admin/hosts'], ['POST', '/api/v1/admin/hosts/enrollments'], ['GET', '/api/v1/admin/sessions'],
-    ['DELETE', `/api/v1/admin/sessions/s-x`], ['GET', '/api/v1/admin/audit'], ['GET', '/api/v1/admin/metrics/history'],
+    ['GET', '/api/v1/admin/users'],
+    ['POST', '/api/v1/admin/users'],
+    ['GET', '/api/v1/admin/groups'],
+    ['GET', '/api/v1/admin/pools'],
+    ['POST', '/api/v1/admin/pools'],
+    ['GET', '/api/v1/admin/hosts'],
+    ['POST', '/api/v1/admin/hosts/enrollments'],
+    ['GET', '/api/v1/admin/sessions'],
+    ['DELETE', `/api/v1/admin/sessions/s-x`],
+    ['GET', '/api/v1/admin/audit'],
+    ['GET', '/api/v1/admin/metrics/history'],
   ];
-  const helpdeskRoutes: [string, string][] = [['GET', '/api/v1/helpdesk/sessions'], ['GET', '/api/v1/helpdesk/sessions/s-x/thumbnail'], ['POST', '/api/v1/sessions/s-x/shadow']];
+  const helpdeskRoutes: [string, string][] = [
+    ['GET', '/api/v1/helpdesk/sessions'],
+    ['GET', '/api/v1/helpdesk/sessions/s-x/thumbnail'],
+    ['POST', '/api/v1/sessions/s-x/shadow'],
+  ];
   it('refuses every admin route to users and helpdesk, and every helpdesk route to users', async () => {
     for (const [method, path] of adminRoutes) {
       expect((await plain.call(method, path, method === 'GET' ? undefined : {})).status, `${method} ${path} as user`).toBe(403);
@@ -200,5 +230,3 @@ async function waitForClose(v: RfbViewer, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (!v.closeInfo && Date.now() < end) await sleep(20);
 }
-
-

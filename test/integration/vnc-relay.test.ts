@@ -27,7 +27,8 @@ let gateway: WebSocketServer | undefined;
 const pipes: PipeHandle[] = [];
 const relays = new Map<string, { relay: VncRelay; activity: () => number }>();
 
-const listening = (s: WebSocketServer) => new Promise<number>((resolve) => s.once('listening', () => resolve((s.address() as net.AddressInfo).port)));
+const listening = (s: WebSocketServer) =>
+  new Promise<number>((resolve) => s.once('listening', () => resolve((s.address() as net.AddressInfo).port)));
 
 beforeAll(async () => {
   xvnc = await startXvnc(PASSWORD);
@@ -43,7 +44,9 @@ beforeAll(async () => {
     const start = (desktop: DesktopLink) => {
       let activity = 0;
       const relay = startVncRelay({
-        browser, desktop, log,
+        browser,
+        desktop,
+        log,
         secret: q.get('pw') ?? PASSWORD,
         mode: q.get('mode') === 'view' ? 'view' : 'control',
         onActivity: () => activity++,
@@ -103,7 +106,10 @@ describe('vnc relay against a real Xvnc', () => {
     const input = [
       ...Array.from({ length: 50 }, (_, i) => msg.pointer(i % 2, 100 + i, 100)),
       ...Array.from({ length: 20 }, (_, i) => msg.key(i % 2, 0x61)),
-      msg.cutText(Buffer.from('rm -rf ~\n')), msg.setDesktopSize(1), msg.qemuKey(), msg.xvp(),
+      msg.cutText(Buffer.from('rm -rf ~\n')),
+      msg.setDesktopSize(1),
+      msg.qemuKey(),
+      msg.xvp(),
     ];
     c.send(Buffer.concat(input));
     const f = await c.fullFrame();
@@ -122,10 +128,15 @@ describe('vnc relay against a real Xvnc', () => {
     const [control, view] = await Promise.all([viewer({ id: 'clip-control' }), viewer({ id: 'clip-view', mode: 'view' })]);
     // What noVNC announces, extended clipboard included (less the cursor: Xvnc closes a client that
     // drops cursor support later, as fullFrame() does): the gateway must not let it through for view.
-    view.send(msg.setEncodings([1, 7, -260, 16, 21, 5, 2, 50, 0, -26, -256, -223, -224, -258, -308, -309, -312, -313, -307, -1063131698, -316]));
+    view.send(
+      msg.setEncodings([1, 7, -260, 16, 21, 5, 2, 50, 0, -26, -256, -223, -224, -258, -308, -309, -312, -313, -307, -1063131698, -316]),
+    );
     const secret = `owner-copied-${randomBytes(6).toString('hex')}`;
     // A program on the desktop owns the clipboard, as when the owner copies in a terminal.
-    const xclip = spawn('xclip', ['-quiet', '-selection', 'clipboard', '-i'], { env: { ...process.env, DISPLAY: `:${xvnc?.display}` }, stdio: ['pipe', 'ignore', 'ignore'] });
+    const xclip = spawn('xclip', ['-quiet', '-selection', 'clipboard', '-i'], {
+      env: { ...process.env, DISPLAY: `:${xvnc?.display}` },
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
     try {
       xclip.stdin.end(secret);
       for (let i = 0; i < 50 && !control.cutTexts.includes(secret); i++) await control.fullFrame();

@@ -5,7 +5,11 @@ import { AdminSession as AdminSessionJson, HostListItem, Pool, type Persistence 
 import { api } from './client.ts';
 
 /** A session as the admin list shows it (contract AdminSession), times as epoch milliseconds. */
-export type AdminSession = Omit<AdminSessionJson, 'createdAt' | 'readyAt' | 'endedAt'> & { createdAt?: number; readyAt?: number; endedAt?: number };
+export type AdminSession = Omit<AdminSessionJson, 'createdAt' | 'readyAt' | 'endedAt'> & {
+  createdAt?: number;
+  readyAt?: number;
+  endedAt?: number;
+};
 
 export interface NamedItem {
   id: string;
@@ -38,9 +42,23 @@ export interface PoolName extends NamedItem {
 
 /** Pools and hosts, only to show names instead of ids in the sessions table (and what ending does). */
 export function listPoolNames(signal?: AbortSignal): Promise<PoolName[]> {
-  return api('/api/v1/admin/pools', { decode: (x) => z.array(Pool).parse(x).map((p) => ({ id: p.id, name: p.name, persistence: p.persistence })), signal });
+  return api('/api/v1/admin/pools', {
+    decode: (x) =>
+      z
+        .array(Pool)
+        .parse(x)
+        .map((p) => ({ id: p.id, name: p.name, persistence: p.persistence })),
+    signal,
+  });
 }
 
 export function listHostNames(signal?: AbortSignal): Promise<NamedItem[]> {
-  return api('/api/v1/admin/hosts', { decode: (x) => z.array(HostListItem).parse(x).map((h) => ({ id: h.id, name: h.name })), signal });
+  return api('/api/v1/admin/hosts', {
+    decode: (x) =>
+      z
+        .array(HostListItem)
+        .parse(x)
+        .map((h) => ({ id: h.id, name: h.name })),
+    signal,
+  });
 }

@@ -20,7 +20,10 @@ export function listAudit(filter: AuditFilter, signal?: AbortSignal): Promise<Au
   if (filter.action) q.set('action', filter.action);
   if (filter.limit) q.set('limit', String(filter.limit));
   const query = q.toString();
-  return api(`/api/v1/admin/audit${query ? `?${query}` : ''}`, { decode: (x) => AuditList.parse(x).map((e) => ({ ...e, at: Date.parse(e.at) })), signal });
+  return api(`/api/v1/admin/audit${query ? `?${query}` : ''}`, {
+    decode: (x) => AuditList.parse(x).map((e) => ({ ...e, at: Date.parse(e.at) })),
+    signal,
+  });
 }
 
 /** The same filters as a CSV download (header row id,at,actor,action,target,result,ip,details). */

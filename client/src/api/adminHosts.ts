@@ -16,7 +16,12 @@ const HostList = z.array(HostListItem);
 
 export function listHosts(signal?: AbortSignal): Promise<Host[]> {
   return api('/api/v1/admin/hosts', {
-    decode: (x) => HostList.parse(x).map((h) => ({ ...h, lastHeartbeatAt: h.lastHeartbeatAt === null ? undefined : Date.parse(h.lastHeartbeatAt), createdAt: Date.parse(h.createdAt) })),
+    decode: (x) =>
+      HostList.parse(x).map((h) => ({
+        ...h,
+        lastHeartbeatAt: h.lastHeartbeatAt === null ? undefined : Date.parse(h.lastHeartbeatAt),
+        createdAt: Date.parse(h.createdAt),
+      })),
     signal,
   });
 }

@@ -3,7 +3,12 @@
 // (contract/api/auth-admin.ts). Secrets are write-only: a provider only says whether one is set.
 import { z } from 'zod/mini';
 import {
-  IdentityProviderView, ProviderTestResult, type CreateProviderBody, type GroupMappingInput, type ProviderKind, type UpdateProviderBody,
+  IdentityProviderView,
+  ProviderTestResult,
+  type CreateProviderBody,
+  type GroupMappingInput,
+  type ProviderKind,
+  type UpdateProviderBody,
 } from '../../../contract/api/auth-admin.ts';
 import { ROLES, type Role } from '../../../contract/ids.ts';
 import { api } from './client.ts';

@@ -8,8 +8,24 @@ describe('metrics history decoder', () => {
     const h = decodeMetricsHistory({
       intervalS: 30,
       points: [
-        { at: '2026-01-01T10:00:30Z', sessions: { starting: 1, ready: 2, ending: 0, lost: 0 }, hostsOnline: 1, launches: 0, launchP50S: null, launchP90S: null, relayBytesPerS: 10 },
-        { at: '2026-01-01T10:00:00Z', sessions: { starting: 0, ready: 2, ending: 0, lost: 0 }, hostsOnline: 1, launches: 2, launchP50S: 3.5, launchP90S: 6, relayBytesPerS: 0 },
+        {
+          at: '2026-01-01T10:00:30Z',
+          sessions: { starting: 1, ready: 2, ending: 0, lost: 0 },
+          hostsOnline: 1,
+          launches: 0,
+          launchP50S: null,
+          launchP90S: null,
+          relayBytesPerS: 10,
+        },
+        {
+          at: '2026-01-01T10:00:00Z',
+          sessions: { starting: 0, ready: 2, ending: 0, lost: 0 },
+          hostsOnline: 1,
+          launches: 2,
+          launchP50S: 3.5,
+          launchP90S: 6,
+          relayBytesPerS: 0,
+        },
       ],
       now,
     });

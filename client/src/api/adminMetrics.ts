@@ -1,7 +1,11 @@
 // The last hour of gateway metrics for the admin dashboard, decoded with the contract
 // (contract/api/admin.ts): one point every `intervalS` seconds, oldest first, and the live counts
 // now. Times become epoch milliseconds for the charts.
-import { MetricsHistory as MetricsHistoryJson, type MetricsNow as MetricsNowJson, type MetricsPoint as MetricsPointJson } from '../../../contract/api/admin.ts';
+import {
+  MetricsHistory as MetricsHistoryJson,
+  type MetricsNow as MetricsNowJson,
+  type MetricsPoint as MetricsPointJson,
+} from '../../../contract/api/admin.ts';
 import { api } from './client.ts';
 
 export type MetricsPoint = Omit<MetricsPointJson, 'at'> & { at: number };

@@ -6,7 +6,10 @@ import { fetchMe, logout } from './auth.ts';
 import { listUsers } from './adminUsers.ts';
 
 function answer(status: number, body?: unknown): void {
-  vi.stubGlobal('fetch', vi.fn(async () => new Response(body === undefined ? null : JSON.stringify(body), { status })));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async () => new Response(body === undefined ? null : JSON.stringify(body), { status })),
+  );
 }
 
 afterEach(() => {
@@ -15,16 +18,32 @@ afterEach(() => {
 });
 
 const me = {
-  id: 'u1', username: 'alice', displayName: '', roles: ['admin'], groups: ['eng'], disabled: false, createdAt: 1,
-  mfaEnabled: true, mfaEnrollmentRequired: false, localAccount: false, passwordPolicy: { minLength: 14, maxLength: 256 },
+  id: 'u1',
+  username: 'alice',
+  displayName: '',
+  roles: ['admin'],
+  groups: ['eng'],
+  disabled: false,
+  createdAt: 1,
+  mfaEnabled: true,
+  mfaEnrollmentRequired: false,
+  localAccount: false,
+  passwordPolicy: { minLength: 14, maxLength: 256 },
 };
 
 describe('contract decoding', () => {
   it('reads /me into the page’s view of the person', async () => {
     answer(200, me);
     expect(await fetchMe()).toEqual({
-      id: 'u1', username: 'alice', displayName: 'alice', roles: ['admin'], groups: ['eng'],
-      mfaEnabled: true, mfaEnrollmentRequired: false, passwordMinLength: 14, localAccount: false,
+      id: 'u1',
+      username: 'alice',
+      displayName: 'alice',
+      roles: ['admin'],
+      groups: ['eng'],
+      mfaEnabled: true,
+      mfaEnrollmentRequired: false,
+      passwordMinLength: 14,
+      localAccount: false,
     });
   });
 

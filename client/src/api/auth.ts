@@ -1,7 +1,15 @@
 // Sign-in, sign-out, "who am I" and changing one's own password (API.md "Auth"). Answers are
 // decoded with the contract's schemas (contract/api/auth.ts); a bad answer is ApiError('bad_response').
 import { z } from 'zod/mini';
-import { LoginAnswer, LogoutAnswer, Me as MeAnswer, OidcCodeAnswer, SignInProvider, type LoginBody, type OidcCodeBody } from '../../../contract/api/auth.ts';
+import {
+  LoginAnswer,
+  LogoutAnswer,
+  Me as MeAnswer,
+  OidcCodeAnswer,
+  SignInProvider,
+  type LoginBody,
+  type OidcCodeBody,
+} from '../../../contract/api/auth.ts';
 import { api } from './client.ts';
 import type { Me } from './types.ts';
 
@@ -26,12 +34,22 @@ function toMe(m: z.infer<typeof MeAnswer>): Me {
 const decodeMe = (x: unknown): Me => toMe(z.parse(MeAnswer, x));
 
 export function login(credentials: Credentials): Promise<Me> {
-  return api('/api/v1/auth/login', { method: 'POST', body: credentials, decode: (x) => toMe(z.parse(LoginAnswer, x).user), redirectOn401: false });
+  return api('/api/v1/auth/login', {
+    method: 'POST',
+    body: credentials,
+    decode: (x) => toMe(z.parse(LoginAnswer, x).user),
+    redirectOn401: false,
+  });
 }
 
 /** A sign-in waiting for its second step after an identity provider (OIDC) sign-in. */
 export function loginCode(body: OidcCodeBody): Promise<Me> {
-  return api('/api/v1/auth/login/code', { method: 'POST', body, decode: (x) => toMe(z.parse(OidcCodeAnswer, x).user), redirectOn401: false });
+  return api('/api/v1/auth/login/code', {
+    method: 'POST',
+    body,
+    decode: (x) => toMe(z.parse(OidcCodeAnswer, x).user),
+    redirectOn401: false,
+  });
 }
 
 /** The identity providers the sign-in page offers (public). */

@@ -2,7 +2,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, api, isApiError, isApiErrorBody, setUnauthorizedHandler } from './client.ts';
 
 function answer(status: number, body?: unknown, headers: Record<string, string> = {}): void {
-  vi.stubGlobal('fetch', vi.fn(async () => new Response(body === undefined ? null : JSON.stringify(body), { status, headers })));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async () => new Response(body === undefined ? null : JSON.stringify(body), { status, headers })),
+  );
 }
 
 afterEach(() => {
@@ -35,7 +38,10 @@ describe('api()', () => {
   });
 
   it('reports an unreachable gateway as a network_error', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))),
+    );
     await expect(api('/api/v1/me')).rejects.toMatchObject({ status: 0, code: 'network_error' });
   });
 

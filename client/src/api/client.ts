@@ -85,7 +85,11 @@ export async function api<T = void>(path: string, options: ApiOptions<T> = {}): 
     return decode(json);
   } catch (e) {
     console.error(`Unexpected answer from ${method} ${path}`, e, json);
-    throw new ApiError(res.status, 'bad_response', 'The server sent an answer this page does not understand. Reload the page and try again.');
+    throw new ApiError(
+      res.status,
+      'bad_response',
+      'The server sent an answer this page does not understand. Reload the page and try again.',
+    );
   }
 }
 

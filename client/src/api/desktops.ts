@@ -1,6 +1,14 @@
 // The signed-in person's pools, sessions and display tickets (API.md "Desktops for the signed-in user").
 // Shapes and states come from the contract (contract/api/desktops.ts, contract/ids.ts); times become epoch ms.
-import { SessionAnswer, SessionList, SessionView, TicketAnswer, UserPoolList, type TicketMode, type UserPool } from '../../../contract/api/desktops.ts';
+import {
+  SessionAnswer,
+  SessionList,
+  SessionView,
+  TicketAnswer,
+  UserPoolList,
+  type TicketMode,
+  type UserPool,
+} from '../../../contract/api/desktops.ts';
 import { FINAL_SESSION_STATES, LIVE_SESSION_STATES, type SessionState } from '../../../contract/ids.ts';
 import { api } from './client.ts';
 import { decodeWith, epochTimes, type EpochTimes } from './decode.ts';

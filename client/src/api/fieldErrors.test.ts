@@ -28,7 +28,12 @@ describe('field problems from a 400', () => {
   });
 
   it('lists what the form cannot place, and ignores errors without details', () => {
-    const p = fieldProblems(invalid([{ field: 'cpu', problem: 'x' }, { field: 'name', problem: 'y' }]));
+    const p = fieldProblems(
+      invalid([
+        { field: 'cpu', problem: 'x' },
+        { field: 'name', problem: 'y' },
+      ]),
+    );
     expect(unplacedProblems(p, ['name'])).toEqual(['cpu: x']);
     expect(fieldProblems(new Error('boom'))).toEqual({ byField: {}, other: [] });
   });

@@ -19,7 +19,15 @@ export interface HelpdeskSession extends Session {
 export function toHelpdeskSession(v: HelpdeskSessionView): HelpdeskSession {
   const { username, displayName, poolName, hostName, thumbnailUrl, shadows, ...session } = v;
   const name = username ?? v.userId;
-  return { ...toSession(session), username: name, displayName: displayName || name, poolName: poolName ?? v.poolId, hostName: hostName ?? undefined, thumbnailUrl, shadows: shadows.map(toShadow) };
+  return {
+    ...toSession(session),
+    username: name,
+    displayName: displayName || name,
+    poolName: poolName ?? v.poolId,
+    hostName: hostName ?? undefined,
+    thumbnailUrl,
+    shadows: shadows.map(toShadow),
+  };
 }
 
 export const decodeHelpdeskSessions = (x: unknown): HelpdeskSession[] => decodeWith(HelpdeskSessionList, x).map(toHelpdeskSession);

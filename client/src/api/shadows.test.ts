@@ -3,8 +3,16 @@ import { decodeHelpdeskSessions } from './helpdesk.ts';
 import { decodeShadow, decodeShadows, decodeShadowTicket } from './shadows.ts';
 
 const raw = {
-  id: 'sh-1', sessionId: 's-1', requesterId: 'u-h', requesterName: 'hana', requesterDisplayName: 'Hana Helper',
-  mode: 'view', reason: 'Ticket 42', state: 'pending', createdAt: '2026-01-01T10:00:00.000Z', consent: 'owner',
+  id: 'sh-1',
+  sessionId: 's-1',
+  requesterId: 'u-h',
+  requesterName: 'hana',
+  requesterDisplayName: 'Hana Helper',
+  mode: 'view',
+  reason: 'Ticket 42',
+  state: 'pending',
+  createdAt: '2026-01-01T10:00:00.000Z',
+  consent: 'owner',
 };
 
 describe('shadow decoders', () => {
@@ -16,7 +24,10 @@ describe('shadow decoders', () => {
   });
 
   it('falls back to the username when there is no display name, and reads consent pool', () => {
-    expect(decodeShadow({ shadow: { ...raw, requesterDisplayName: '', consent: 'pool' } })).toMatchObject({ requesterDisplayName: 'hana', consent: 'pool' });
+    expect(decodeShadow({ shadow: { ...raw, requesterDisplayName: '', consent: 'pool' } })).toMatchObject({
+      requesterDisplayName: 'hana',
+      consent: 'pool',
+    });
   });
 
   it('rejects unknown modes and states', () => {
@@ -30,26 +41,54 @@ describe('shadow decoders', () => {
   });
 
   it('reads a shadow ticket with its mode', () => {
-    expect(decodeShadowTicket({ ticket: 't', url: '/ws/vnc?ticket=t', protocol: 'vnc', mode: 'control', expiresAt: '2026-01-01T10:00:30.000Z' })).toMatchObject({ url: '/ws/vnc?ticket=t', mode: 'control', protocol: 'vnc' });
+    expect(
+      decodeShadowTicket({ ticket: 't', url: '/ws/vnc?ticket=t', protocol: 'vnc', mode: 'control', expiresAt: '2026-01-01T10:00:30.000Z' }),
+    ).toMatchObject({ url: '/ws/vnc?ticket=t', mode: 'control', protocol: 'vnc' });
   });
 });
 
 describe('helpdesk session decoder', () => {
   it('reads names, the thumbnail and open shadows', () => {
-    const [s] = decodeHelpdeskSessions([{
-      id: 's-1', poolId: 'p-1', userId: 'u-1', state: 'ready', hostId: 'h-1', createdAt: '2026-01-01T09:00:00Z', readyAt: '2026-01-01T09:00:10Z', viewers: 1,
-      username: 'ada', displayName: 'Ada Lovelace', poolName: 'Linux', hostName: 'vm', thumbnailUrl: '/api/v1/helpdesk/sessions/s-1/thumbnail', shadows: [raw],
-    }]);
+    const [s] = decodeHelpdeskSessions([
+      {
+        id: 's-1',
+        poolId: 'p-1',
+        userId: 'u-1',
+        state: 'ready',
+        hostId: 'h-1',
+        createdAt: '2026-01-01T09:00:00Z',
+        readyAt: '2026-01-01T09:00:10Z',
+        viewers: 1,
+        username: 'ada',
+        displayName: 'Ada Lovelace',
+        poolName: 'Linux',
+        hostName: 'vm',
+        thumbnailUrl: '/api/v1/helpdesk/sessions/s-1/thumbnail',
+        shadows: [raw],
+      },
+    ]);
     expect(s).toMatchObject({ username: 'ada', displayName: 'Ada Lovelace', poolName: 'Linux', hostName: 'vm', viewers: 1 });
     expect(s!.readyAt! - s!.createdAt!).toBe(10_000);
     expect(s!.shadows).toHaveLength(1);
   });
 
   it('copes with null names', () => {
-    const [s] = decodeHelpdeskSessions([{
-      id: 's-1', poolId: 'p-1', userId: 'u-1', state: 'ready', createdAt: '2026-01-01T09:00:00Z', viewers: 0,
-      username: null, displayName: null, poolName: null, hostName: null, thumbnailUrl: '/api/v1/helpdesk/sessions/s-1/thumbnail', shadows: [],
-    }]);
+    const [s] = decodeHelpdeskSessions([
+      {
+        id: 's-1',
+        poolId: 'p-1',
+        userId: 'u-1',
+        state: 'ready',
+        createdAt: '2026-01-01T09:00:00Z',
+        viewers: 0,
+        username: null,
+        displayName: null,
+        poolName: null,
+        hostName: null,
+        thumbnailUrl: '/api/v1/helpdesk/sessions/s-1/thumbnail',
+        shadows: [],
+      },
+    ]);
     expect(s).toMatchObject({ username: 'u-1', displayName: 'u-1', poolName: 'p-1', hostName: undefined, shadows: [] });
     expect(s!.thumbnailUrl).toBe('/api/v1/helpdesk/sessions/s-1/thumbnail');
   });

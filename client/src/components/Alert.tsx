@@ -13,7 +13,9 @@ interface Props {
 export function Alert({ tone = 'error', title, children, action, onDismiss }: Props) {
   return (
     <div class={`alert alert--${tone}`} role={tone === 'error' ? 'alert' : 'status'}>
-      <span class="alert__icon" aria-hidden="true">{tone === 'error' ? '!' : tone === 'success' ? '✓' : 'i'}</span>
+      <span class="alert__icon" aria-hidden="true">
+        {tone === 'error' ? '!' : tone === 'success' ? '✓' : 'i'}
+      </span>
       <div class="alert__body">
         {title && <strong class="alert__title">{title}</strong>}
         {children && <div>{children}</div>}

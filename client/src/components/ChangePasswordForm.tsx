@@ -86,7 +86,14 @@ export function ChangePasswordForm({ username, minLength = MIN_PASSWORD_LENGTH }
   };
 
   return (
-    <form ref={formRef} class="card stack" onSubmit={(ev) => void submit(ev)} aria-labelledby="change-password-title" data-testid="change-password-form" noValidate>
+    <form
+      ref={formRef}
+      class="card stack"
+      onSubmit={(ev) => void submit(ev)}
+      aria-labelledby="change-password-title"
+      data-testid="change-password-form"
+      noValidate
+    >
       <div>
         <h2 id="change-password-title" class="card__title">
           Change password

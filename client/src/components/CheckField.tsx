@@ -16,7 +16,15 @@ export function CheckField({ id, name, label, checked, onValue, help, error, cla
   return (
     <div class={extra ? `field ${extra}` : 'field'}>
       <label class={checked ? 'check is-checked' : 'check'}>
-        <input id={id} type="checkbox" name={name} checked={checked} onChange={(ev) => onValue(ev.currentTarget.checked)} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : undefined} />
+        <input
+          id={id}
+          type="checkbox"
+          name={name}
+          checked={checked}
+          onChange={(ev) => onValue(ev.currentTarget.checked)}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? `${id}-error` : undefined}
+        />
         <span>
           <span class="check__label">{label}</span>
           {help && <span class="check__help">{help}</span>}

@@ -47,7 +47,9 @@ export function ConfirmDialog({ title, children, confirmLabel, failureTitle = 'T
   return (
     <div class="modal-backdrop" onClick={(ev) => ev.target === ev.currentTarget && !busy && onClose()}>
       <div class="modal" role="dialog" aria-modal="true" aria-labelledby="confirm-title" data-testid="confirm-dialog">
-        <h2 id="confirm-title" class="modal__title">{title}</h2>
+        <h2 id="confirm-title" class="modal__title">
+          {title}
+        </h2>
         <div class="modal__body">{children}</div>
         {error && (
           <div data-testid="confirm-error">

@@ -29,7 +29,12 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
     return () => clearTimeout(id);
   }, [state]);
   return (
-    <Button size="sm" onClick={() => void copyText(text).then((ok) => setState(ok ? 'copied' : 'failed'))} aria-label={label} data-testid="copy-button">
+    <Button
+      size="sm"
+      onClick={() => void copyText(text).then((ok) => setState(ok ? 'copied' : 'failed'))}
+      aria-label={label}
+      data-testid="copy-button"
+    >
       <span aria-live="polite">{state === 'copied' ? 'Copied ✓' : state === 'failed' ? 'Select and copy' : 'Copy'}</span>
     </Button>
   );

@@ -30,7 +30,12 @@ export function DurationField({ id, name, label, value, onValue, hint, error }: 
           onInput={(ev) => onValue({ ...value, value: ev.currentTarget.value })}
           {...fieldAria(id, hint, error)}
         />
-        <select class="input select input-group__unit" aria-label={`${label} unit`} value={value.unit} onChange={(ev) => onValue({ ...value, unit: ev.currentTarget.value as DurationUnit })}>
+        <select
+          class="input select input-group__unit"
+          aria-label={`${label} unit`}
+          value={value.unit}
+          onChange={(ev) => onValue({ ...value, unit: ev.currentTarget.value as DurationUnit })}
+        >
           {DURATION_UNITS.map((u) => (
             <option key={u.unit} value={u.unit}>
               {u.label}

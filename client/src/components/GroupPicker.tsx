@@ -24,7 +24,13 @@ export function GroupPicker({ id, legend, groups, selected, onChange, emptyNote,
         <div class="check-grid">
           {groups.map((g) => (
             <label key={g.id} class={selected.includes(g.id) ? 'check check--compact is-checked' : 'check check--compact'}>
-              <input type="checkbox" name={`${id}-group`} value={g.id} checked={selected.includes(g.id)} onChange={(ev) => toggle(g.id, ev.currentTarget.checked)} />
+              <input
+                type="checkbox"
+                name={`${id}-group`}
+                value={g.id}
+                checked={selected.includes(g.id)}
+                onChange={(ev) => toggle(g.id, ev.currentTarget.checked)}
+              />
               <span class="check__label">{g.name}</span>
             </label>
           ))}

@@ -66,7 +66,9 @@ export function Header({ me, route, onSignOut }: Props) {
             data-testid="account-link"
           >
             <span class="visually-hidden">Account: </span>
-            <span class="avatar" aria-hidden="true">{initials(me.displayName)}</span>
+            <span class="avatar" aria-hidden="true">
+              {initials(me.displayName)}
+            </span>
             <span class="user-menu__who" data-testid="current-user">
               <span class="user-menu__name">{me.displayName}</span>
               <span class="user-menu__username">{me.username}</span>

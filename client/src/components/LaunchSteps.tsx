@@ -7,7 +7,14 @@ export function LaunchSteps({ items }: { items: readonly StepItem[] }) {
   return (
     <ol class="steps" aria-label="Launch progress" data-testid="launch-steps">
       {items.map(({ step, label, mark, message, known }) => (
-        <li key={step} class={`step step--${mark}`} data-step={step} data-mark={mark} data-known={known ? undefined : 'false'} aria-current={mark === 'active' ? 'step' : undefined}>
+        <li
+          key={step}
+          class={`step step--${mark}`}
+          data-step={step}
+          data-mark={mark}
+          data-known={known ? undefined : 'false'}
+          aria-current={mark === 'active' ? 'step' : undefined}
+        >
           <span class="step__mark" aria-hidden="true">
             {mark === 'done' && '✓'}
             {mark === 'failed' && '✕'}

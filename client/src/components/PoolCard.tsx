@@ -71,16 +71,34 @@ export function PoolCard({ pool, session: current, launching, error, now, onLaun
         )}
         <div class="pool-card__actions">
           {session && (
-            <Button variant="subtle-danger" disabled={ending} onClick={() => onEnd(session)} data-testid={`end-${pool.id}`} aria-label={`End ${pool.name}`}>
+            <Button
+              variant="subtle-danger"
+              disabled={ending}
+              onClick={() => onEnd(session)}
+              data-testid={`end-${pool.id}`}
+              aria-label={`End ${pool.name}`}
+            >
               End
             </Button>
           )}
           {session ? (
-            <Button variant="primary" disabled={ending} onClick={() => onResume(session)} data-testid={`resume-${pool.id}`} aria-label={`Resume ${pool.name}`}>
+            <Button
+              variant="primary"
+              disabled={ending}
+              onClick={() => onResume(session)}
+              data-testid={`resume-${pool.id}`}
+              aria-label={`Resume ${pool.name}`}
+            >
               {ending ? 'Ending…' : 'Resume'}
             </Button>
           ) : (
-            <Button variant="primary" busy={launching} onClick={onLaunch} data-testid={`launch-${pool.id}`} aria-label={`Launch ${pool.name}`}>
+            <Button
+              variant="primary"
+              busy={launching}
+              onClick={onLaunch}
+              data-testid={`launch-${pool.id}`}
+              aria-label={`Launch ${pool.name}`}
+            >
               {launching ? 'Launching…' : 'Launch'}
             </Button>
           )}

@@ -23,7 +23,14 @@ export function SelectField<T extends string>({ id, name, label, value, options,
       <label class="field__label" for={id}>
         {label}
       </label>
-      <select id={id} name={name} class="input select" value={value} onChange={(ev) => onValue(ev.currentTarget.value as T)} {...fieldAria(id, hint, error)}>
+      <select
+        id={id}
+        name={name}
+        class="input select"
+        value={value}
+        onChange={(ev) => onValue(ev.currentTarget.value as T)}
+        {...fieldAria(id, hint, error)}
+      >
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}

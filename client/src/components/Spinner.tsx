@@ -2,7 +2,12 @@
 
 export function Spinner({ size = 20, label = 'Loading', light = false }: { size?: number; label?: string; light?: boolean }) {
   return (
-    <span class={light ? 'spinner spinner--light' : 'spinner'} role="progressbar" aria-label={label} style={{ width: `${size}px`, height: `${size}px` }} />
+    <span
+      class={light ? 'spinner spinner--light' : 'spinner'}
+      role="progressbar"
+      aria-label={label}
+      style={{ width: `${size}px`, height: `${size}px` }}
+    />
   );
 }
 

@@ -3,7 +3,11 @@
 import type { AdminSession } from '../api/admin.ts';
 import type { SessionNames } from '../components/admin/SessionsTable.tsx';
 
-const fold = (s: string): string => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+const fold = (s: string): string =>
+  s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
 
 export function filterAdminSessions(list: readonly AdminSession[], names: SessionNames, query: string): AdminSession[] {
   const words = fold(query).split(/\s+/).filter(Boolean);

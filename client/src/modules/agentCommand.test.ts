@@ -10,6 +10,8 @@ describe('the agent enrollment command', () => {
 
   it('quotes a name the shell would split or expand', () => {
     expect(shellQuote("Bob's host $HOME")).toBe(`'Bob'\\''s host $HOME'`);
-    expect(agentCommand('http://127.0.0.1:8080', 't', 'lab 1')).toBe("bin/deskport agent --gateway http://127.0.0.1:8080 --enroll t --name 'lab 1'");
+    expect(agentCommand('http://127.0.0.1:8080', 't', 'lab 1')).toBe(
+      "bin/deskport agent --gateway http://127.0.0.1:8080 --enroll t --name 'lab 1'",
+    );
   });
 });

@@ -23,12 +23,33 @@ describe('chart helpers', () => {
 
   it('breaks lines at gaps and draws a lone point as a dot', () => {
     const id = (v: number): number => v;
-    expect(linePath([{ x: 0, y: 1 }, { x: 1, y: 2 }, { x: 2, y: null }, { x: 3, y: 4 }], id, id)).toBe('M0 1 L1 2 M3 4 h0.1');
+    expect(
+      linePath(
+        [
+          { x: 0, y: 1 },
+          { x: 1, y: 2 },
+          { x: 2, y: null },
+          { x: 3, y: 4 },
+        ],
+        id,
+        id,
+      ),
+    ).toBe('M0 1 L1 2 M3 4 h0.1');
     expect(linePath([], id, id)).toBe('');
   });
 
   it('stacks series and closes the band between layers', () => {
-    expect(stack([[1, 2], [3, 4], [0, 1]])).toEqual([[1, 2], [4, 6], [4, 7]]);
+    expect(
+      stack([
+        [1, 2],
+        [3, 4],
+        [0, 1],
+      ]),
+    ).toEqual([
+      [1, 2],
+      [4, 6],
+      [4, 7],
+    ]);
     const id = (v: number): number => v;
     expect(bandPath([0, 10], [1, 2], [4, 6], id, id)).toBe('M0 4 L10 6 L10 2 L0 1 Z');
     expect(maxOf([null, 3, 1])).toBe(3);

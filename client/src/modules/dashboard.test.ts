@@ -2,8 +2,20 @@ import { describe, expect, it } from 'vitest';
 import type { MetricsHistory } from '../api/adminMetrics.ts';
 import { dashboardTotals, formatMiBps, formatSeconds } from './dashboard.ts';
 
-const p = (at: number, launches: number, p50: number | null) => ({ at, sessions: { starting: 0, ready: at, ending: 0, lost: 0 }, hostsOnline: 2, launches, launchP50S: p50, launchP90S: p50 === null ? null : p50 * 2, relayBytesPerS: 2097152 });
-const now = (ready: number, hostsOnline = 2): MetricsHistory['now'] => ({ at: 99, sessions: { starting: 1, ready, ending: 0, lost: 0 }, hostsOnline });
+const p = (at: number, launches: number, p50: number | null) => ({
+  at,
+  sessions: { starting: 0, ready: at, ending: 0, lost: 0 },
+  hostsOnline: 2,
+  launches,
+  launchP50S: p50,
+  launchP90S: p50 === null ? null : p50 * 2,
+  relayBytesPerS: 2097152,
+});
+const now = (ready: number, hostsOnline = 2): MetricsHistory['now'] => ({
+  at: 99,
+  sessions: { starting: 1, ready, ending: 0, lost: 0 },
+  hostsOnline,
+});
 
 describe('dashboard totals', () => {
   it('sums launches, keeps the last known launch times and the latest traffic', () => {

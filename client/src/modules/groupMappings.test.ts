@@ -10,14 +10,30 @@ const saved: GroupMapping[] = [
 describe('group mappings editor', () => {
   it('sends each row as either a group or a role', () => {
     const r = mappingsFromRows(rowsFromMappings(saved));
-    expect(r).toEqual({ ok: true, mappings: [{ externalGroup: 'Desk Admins', role: 'admin' }, { externalGroup: 'Engineering', group: 'g1' }] });
+    expect(r).toEqual({
+      ok: true,
+      mappings: [
+        { externalGroup: 'Desk Admins', role: 'admin' },
+        { externalGroup: 'Engineering', group: 'g1' },
+      ],
+    });
   });
 
   it('refuses a row without a name or a target, and a repeated row', () => {
-    const rows = [{ ...newRow(), externalGroup: ' ' }, { ...newRow(), externalGroup: 'ops', grants: 'role' as const }, ...rowsFromMappings(saved), ...rowsFromMappings(saved.slice(0, 1))];
+    const rows = [
+      { ...newRow(), externalGroup: ' ' },
+      { ...newRow(), externalGroup: 'ops', grants: 'role' as const },
+      ...rowsFromMappings(saved),
+      ...rowsFromMappings(saved.slice(0, 1)),
+    ];
     const r = mappingsFromRows(rows);
     expect(r.ok).toBe(false);
-    expect(!r.ok && Object.keys(r.errors)).toEqual([`${rows[0]!.key}:externalGroup`, `${rows[0]!.key}:target`, `${rows[1]!.key}:target`, `${rows[4]!.key}:externalGroup`]);
+    expect(!r.ok && Object.keys(r.errors)).toEqual([
+      `${rows[0]!.key}:externalGroup`,
+      `${rows[0]!.key}:target`,
+      `${rows[1]!.key}:target`,
+      `${rows[4]!.key}:externalGroup`,
+    ]);
   });
 
   it('makes the admin choose again when a mapped group was deleted', () => {

@@ -46,7 +46,8 @@ export function mappingsFromRows(rows: readonly MappingRow[]): MappingsResult {
     const sig = `${name.toLowerCase()}|${r.grants}|${r.target}`;
     if (name !== '' && r.target !== '' && seen.has(sig)) errors[`${r.key}:externalGroup`] = 'This mapping is already in the list.';
     seen.set(sig, r.key);
-    if (name !== '' && r.target !== '') mappings.push(r.grants === 'group' ? { externalGroup: name, group: r.target } : { externalGroup: name, role: r.target as Role });
+    if (name !== '' && r.target !== '')
+      mappings.push(r.grants === 'group' ? { externalGroup: name, group: r.target } : { externalGroup: name, role: r.target as Role });
   }
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, mappings };
 }

@@ -4,11 +4,30 @@ import type { Shadow } from '../api/shadows.ts';
 import { filterSessions, shadowSummary } from './helpdeskFilter.ts';
 
 const s = (over: Partial<HelpdeskSession>): HelpdeskSession => ({
-  id: 's-1', poolId: 'p-1', userId: 'u-1', state: 'ready', viewers: 1, username: 'ada', displayName: 'Ada Lovelace',
-  poolName: 'Linux desktop', hostName: 'vm-01', thumbnailUrl: '/t', shadows: [], ...over,
+  id: 's-1',
+  poolId: 'p-1',
+  userId: 'u-1',
+  state: 'ready',
+  viewers: 1,
+  username: 'ada',
+  displayName: 'Ada Lovelace',
+  poolName: 'Linux desktop',
+  hostName: 'vm-01',
+  thumbnailUrl: '/t',
+  shadows: [],
+  ...over,
 });
 const sh = (over: Partial<Shadow>): Shadow => ({
-  id: 'sh', sessionId: 's-1', requesterId: 'u-h', requesterName: 'hana', requesterDisplayName: 'Hana', mode: 'view', reason: 'x', state: 'approved', consent: 'owner', ...over,
+  id: 'sh',
+  sessionId: 's-1',
+  requesterId: 'u-h',
+  requesterName: 'hana',
+  requesterDisplayName: 'Hana',
+  mode: 'view',
+  reason: 'x',
+  state: 'approved',
+  consent: 'owner',
+  ...over,
 });
 
 describe('helpdesk search', () => {

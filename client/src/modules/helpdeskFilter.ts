@@ -2,7 +2,11 @@
 // pool or the host, case- and accent-insensitively.
 import type { HelpdeskSession } from '../api/helpdesk.ts';
 
-const fold = (s: string): string => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+const fold = (s: string): string =>
+  s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
 
 export function matchesSearch(s: HelpdeskSession, query: string): boolean {
   const words = fold(query).split(/\s+/).filter(Boolean);

@@ -1,9 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import type { IdentityProvider } from '../api/adminIdentity.ts';
-import { applyPreset, draftFromProvider, inputFromDraft, labelSettings, providerFieldErrors, slugify, suggestGroupBase } from './identityForm.ts';
+import {
+  applyPreset,
+  draftFromProvider,
+  inputFromDraft,
+  labelSettings,
+  providerFieldErrors,
+  slugify,
+  suggestGroupBase,
+} from './identityForm.ts';
 
 function saved(kind: 'oidc' | 'ldap', config: Record<string, unknown>): IdentityProvider {
-  return { id: 'corp', kind, name: 'Corp', enabled: true, position: 2, config, secretSet: true, valid: true, mappings: [], createdAt: '', updatedAt: '' };
+  return {
+    id: 'corp',
+    kind,
+    name: 'Corp',
+    enabled: true,
+    position: 2,
+    config,
+    secretSet: true,
+    valid: true,
+    mappings: [],
+    createdAt: '',
+    updatedAt: '',
+  };
 }
 
 describe('identity provider form', () => {
@@ -15,8 +35,19 @@ describe('identity provider form', () => {
 
   it('leaves empty optional settings out so the gateway defaults apply', () => {
     const d = draftFromProvider('oidc');
-    const r = inputFromDraft({ ...d, name: 'SSO', id: 'sso', oidc: { ...d.oidc, issuer: ' https://idp.example.com ', clientId: 'deskport' } });
-    expect(r.ok && r.input.config).toEqual({ issuer: 'https://idp.example.com', clientId: 'deskport', tokenEndpointAuthMethod: 'client_secret_basic', allowHttpIssuer: false, endSessionRedirect: false });
+    const r = inputFromDraft({
+      ...d,
+      name: 'SSO',
+      id: 'sso',
+      oidc: { ...d.oidc, issuer: ' https://idp.example.com ', clientId: 'deskport' },
+    });
+    expect(r.ok && r.input.config).toEqual({
+      issuer: 'https://idp.example.com',
+      clientId: 'deskport',
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      allowHttpIssuer: false,
+      endSessionRedirect: false,
+    });
   });
 
   it('requires what the gateway cannot default', () => {
@@ -34,7 +65,10 @@ describe('identity provider form', () => {
   });
 
   it('sends only the group settings of the chosen way of finding groups', () => {
-    const d = draftFromProvider('ldap', saved('ldap', { url: 'ldap://h', userBase: 'dc=x', groupBase: 'ou=g,dc=x', groupFilter: '(member={{dn}})' }));
+    const d = draftFromProvider(
+      'ldap',
+      saved('ldap', { url: 'ldap://h', userBase: 'dc=x', groupBase: 'ou=g,dc=x', groupFilter: '(member={{dn}})' }),
+    );
     expect(d.ldap.groupMode).toBe('search');
     const ad = applyPreset(d.ldap, 'ad');
     const r = inputFromDraft({ ...d, ldap: ad });
@@ -62,7 +96,9 @@ describe('identity provider form', () => {
 
   it('names settings the way the form labels them', () => {
     expect(labelSettings('bindDn and bindPassword go together')).toBe('bind DN and bind password go together');
-    expect(labelSettings('must use https (http only for a loopback issuer with allowHttpIssuer)')).toBe('must use https (http only for a loopback issuer with “Allow http:// for a loopback issuer”)');
+    expect(labelSettings('must use https (http only for a loopback issuer with allowHttpIssuer)')).toBe(
+      'must use https (http only for a loopback issuer with “Allow http:// for a loopback issuer”)',
+    );
   });
 
   it('suggests a group base beside the user base', () => {

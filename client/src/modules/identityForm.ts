@@ -71,7 +71,18 @@ export const LDAP_DEFAULTS = {
 } as const;
 
 export type LdapPreset = 'ad' | 'openldap';
-type PresetFields = Pick<LdapDraft, 'userFilter' | 'usernameAttribute' | 'displayNameAttribute' | 'emailAttribute' | 'groupMode' | 'groupFilter' | 'groupNameAttribute' | 'memberOfAttribute' | 'disabledFilter'>;
+type PresetFields = Pick<
+  LdapDraft,
+  | 'userFilter'
+  | 'usernameAttribute'
+  | 'displayNameAttribute'
+  | 'emailAttribute'
+  | 'groupMode'
+  | 'groupFilter'
+  | 'groupNameAttribute'
+  | 'memberOfAttribute'
+  | 'disabledFilter'
+>;
 
 /** Filters and attributes for the two common directories; servers, bases and accounts stay as typed. */
 export const LDAP_PRESETS: Record<LdapPreset, { label: string; fields: PresetFields }> = {
@@ -106,19 +117,56 @@ export const LDAP_PRESETS: Record<LdapPreset, { label: string; fields: PresetFie
   },
 };
 
-const OIDC_KEYS = ['issuer', 'clientId', 'clientSecret', 'tokenEndpointAuthMethod', 'scopes', 'groupsClaim', 'usernameClaim', 'allowHttpIssuer', 'endSessionRedirect'];
-const LDAP_KEYS = ['url', 'startTls', 'tlsCaFile', 'tlsRejectUnauthorized', 'bindDn', 'bindPassword', 'userBase', 'userFilter', 'usernameAttribute', 'displayNameAttribute', 'emailAttribute', 'groupBase', 'groupFilter', 'groupNameAttribute', 'memberOfAttribute', 'disabledFilter', 'timeoutMs'];
+const OIDC_KEYS = [
+  'issuer',
+  'clientId',
+  'clientSecret',
+  'tokenEndpointAuthMethod',
+  'scopes',
+  'groupsClaim',
+  'usernameClaim',
+  'allowHttpIssuer',
+  'endSessionRedirect',
+];
+const LDAP_KEYS = [
+  'url',
+  'startTls',
+  'tlsCaFile',
+  'tlsRejectUnauthorized',
+  'bindDn',
+  'bindPassword',
+  'userBase',
+  'userFilter',
+  'usernameAttribute',
+  'displayNameAttribute',
+  'emailAttribute',
+  'groupBase',
+  'groupFilter',
+  'groupNameAttribute',
+  'memberOfAttribute',
+  'disabledFilter',
+  'timeoutMs',
+];
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
 
 /** "Corp Active Directory" → "corp-active-directory" (the gateway's id rule: a-z, 0-9, -; at most 48). */
 export function slugify(name: string): string {
-  return name.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-z0-9]+/g, '-').slice(0, 48).replace(/^-+|-+$/g, '');
+  return name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 48)
+    .replace(/^-+|-+$/g, '');
 }
 
 /** A likely group base next to a user base: "ou=people,dc=example,dc=org" → "ou=groups,dc=example,dc=org". */
 export function suggestGroupBase(userBase: string): string {
-  const dcs = userBase.split(',').map((p) => p.trim()).filter((p) => /^dc=/i.test(p));
+  const dcs = userBase
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => /^dc=/i.test(p));
   return dcs.length > 0 ? ['ou=groups', ...dcs].join(',') : 'ou=groups,dc=example,dc=org';
 }
 
@@ -253,18 +301,34 @@ export function patchFromInput(input: ProviderInput): ProviderPatch {
 
 /** What the form calls each setting, for the gateway's messages that name other settings. */
 export const FIELD_LABELS: Record<string, string> = {
-  issuer: 'issuer URL', clientId: 'client ID', clientSecret: 'client secret', allowHttpIssuer: '“Allow http:// for a loopback issuer”',
-  url: 'server URL', startTls: 'StartTLS', tlsCaFile: 'CA certificate file', bindDn: 'bind DN', bindPassword: 'bind password',
-  userBase: 'user base DN', userFilter: 'user filter', groupBase: 'group base DN', memberOfAttribute: 'group attribute',
+  issuer: 'issuer URL',
+  clientId: 'client ID',
+  clientSecret: 'client secret',
+  allowHttpIssuer: '“Allow http:// for a loopback issuer”',
+  url: 'server URL',
+  startTls: 'StartTLS',
+  tlsCaFile: 'CA certificate file',
+  bindDn: 'bind DN',
+  bindPassword: 'bind password',
+  userBase: 'user base DN',
+  userFilter: 'user filter',
+  groupBase: 'group base DN',
+  memberOfAttribute: 'group attribute',
 };
 
 /** "bindDn and bindPassword go together" → "bind DN and bind password go together". */
 export function labelSettings(problem: string): string {
-  return problem.replace(/\b(clientId|clientSecret|allowHttpIssuer|startTls|tlsCaFile|bindDn|bindPassword|userBase|userFilter|groupBase|memberOfAttribute)\b/g, (name) => FIELD_LABELS[name] ?? name);
+  return problem.replace(
+    /\b(clientId|clientSecret|allowHttpIssuer|startTls|tlsCaFile|bindDn|bindPassword|userBase|userFilter|groupBase|memberOfAttribute)\b/g,
+    (name) => FIELD_LABELS[name] ?? name,
+  );
 }
 
 /** A 400's details (`config.url`, `name`, …) keyed by the form's field names. */
-export function providerFieldErrors(details: unknown, reword: (problem: string) => string = (p) => p): { byField: Errors; other: string[] } {
+export function providerFieldErrors(
+  details: unknown,
+  reword: (problem: string) => string = (p) => p,
+): { byField: Errors; other: string[] } {
   const byField: Errors = {};
   const other: string[] = [];
   if (!Array.isArray(details)) return { byField, other };

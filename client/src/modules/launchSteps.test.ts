@@ -13,13 +13,18 @@ describe('launch steps', () => {
   });
 
   it('marks steps before the current one done and shows only the current message', () => {
-    const items = launchStepItems([ev('queued', 'Launch requested.'), ev('placing', 'Found a host.'), ev('creating', 'Starting on h1…')], { ready: false });
+    const items = launchStepItems([ev('queued', 'Launch requested.'), ev('placing', 'Found a host.'), ev('creating', 'Starting on h1…')], {
+      ready: false,
+    });
     expect(marks(items)).toEqual(['done', 'done', 'active', 'pending', 'pending']);
     expect(items.map((s) => s.message)).toEqual([undefined, undefined, 'Starting on h1…', undefined, undefined]);
   });
 
   it('puts the optional known steps in their place once they happen', () => {
-    const items = launchStepItems([ev('queued'), ev('placing'), ev('pulling', 'Pulling image 40%'), ev('creating'), ev('starting'), ev('waiting_display')], { ready: false });
+    const items = launchStepItems(
+      [ev('queued'), ev('placing'), ev('pulling', 'Pulling image 40%'), ev('creating'), ev('starting'), ev('waiting_display')],
+      { ready: false },
+    );
     expect(steps(items)).toEqual(['queued', 'placing', 'pulling', 'creating', 'starting', 'waiting_display', 'ready']);
     expect(items.find((s) => s.step === 'waiting_display')?.mark).toBe('active');
     expect(stepLabel('pulling')).toBe('Downloading the desktop image');

@@ -17,8 +17,12 @@ describe('change-password checks', () => {
 
   it('says the repeat differs as soon as that is certain', () => {
     expect(passwordProblems({ current: '', next: 'new-secret-pw', repeat: 'new-' }, typing)).toEqual({});
-    expect(passwordProblems({ current: '', next: 'new-secret-pw', repeat: 'new-secret-px' }, typing)).toEqual({ repeat: 'does not match the new password' });
-    expect(passwordProblems({ current: '', next: 'new-secret-pw', repeat: 'new-' }, leftAll)).toEqual({ repeat: 'does not match the new password' });
+    expect(passwordProblems({ current: '', next: 'new-secret-pw', repeat: 'new-secret-px' }, typing)).toEqual({
+      repeat: 'does not match the new password',
+    });
+    expect(passwordProblems({ current: '', next: 'new-secret-pw', repeat: 'new-' }, leftAll)).toEqual({
+      repeat: 'does not match the new password',
+    });
   });
 
   it('asks for every empty field on submit', () => {

@@ -20,14 +20,20 @@ export interface ShowWhen {
 }
 
 /** Field → sentence fragment, e.g. "must be at least 12 characters". */
-export function passwordProblems(d: PasswordDraft, when: ShowWhen, minLength = MIN_PASSWORD_LENGTH): Partial<Record<PasswordField, string>> {
+export function passwordProblems(
+  d: PasswordDraft,
+  when: ShowWhen,
+  minLength = MIN_PASSWORD_LENGTH,
+): Partial<Record<PasswordField, string>> {
   const out: Partial<Record<PasswordField, string>> = {};
   const { submitted, left } = when;
   if (submitted && !d.current) out.current = 'enter your current password';
   if (submitted && !d.next) out.next = 'enter a new password';
-  else if (d.next && [...d.next].length < minLength && (submitted || left.has('next'))) out.next = `must be at least ${minLength} characters`;
+  else if (d.next && [...d.next].length < minLength && (submitted || left.has('next')))
+    out.next = `must be at least ${minLength} characters`;
   if (submitted && !d.repeat) out.repeat = 'type the new password again';
   // A repeat as long as the new one (or left alone) that differs is certainly wrong.
-  else if (d.repeat && d.repeat !== d.next && (submitted || left.has('repeat') || d.repeat.length >= d.next.length)) out.repeat = 'does not match the new password';
+  else if (d.repeat && d.repeat !== d.next && (submitted || left.has('repeat') || d.repeat.length >= d.next.length))
+    out.repeat = 'does not match the new password';
   return out;
 }

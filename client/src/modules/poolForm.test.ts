@@ -3,8 +3,24 @@ import type { AdminPool } from '../api/adminPools.ts';
 import { changedFields, draftFromPool, inputFromDraft } from './poolForm.ts';
 
 const pool: AdminPool = {
-  id: 'p-1', name: 'Ubuntu', description: '', driver: 'docker', protocol: 'vnc', image: 'deskport/ubuntu:24.04', cpu: 2, memoryMb: 4096,
-  minWarm: 1, maxDesktops: 20, maxPerUser: 1, idleTimeoutS: 3600, graceS: 600, maxLifetimeS: 43200, persistence: 'pooled', placement: 'breadth', groups: ['g-1'], shadowWithoutConsent: false,
+  id: 'p-1',
+  name: 'Ubuntu',
+  description: '',
+  driver: 'docker',
+  protocol: 'vnc',
+  image: 'deskport/ubuntu:24.04',
+  cpu: 2,
+  memoryMb: 4096,
+  minWarm: 1,
+  maxDesktops: 20,
+  maxPerUser: 1,
+  idleTimeoutS: 3600,
+  graceS: 600,
+  maxLifetimeS: 43200,
+  persistence: 'pooled',
+  placement: 'breadth',
+  groups: ['g-1'],
+  shadowWithoutConsent: false,
   createdAt: 0,
 };
 
@@ -18,14 +34,21 @@ describe('pool form', () => {
   });
 
   it('sends timeouts entered in minutes or hours as seconds, and only what changed', () => {
-    const draft = { ...draftFromPool(pool), idleTimeoutS: { value: '30', unit: 'min' as const }, maxLifetimeS: { value: '1.5', unit: 'h' as const } };
+    const draft = {
+      ...draftFromPool(pool),
+      idleTimeoutS: { value: '30', unit: 'min' as const },
+      maxLifetimeS: { value: '1.5', unit: 'h' as const },
+    };
     const result = inputFromDraft(draft);
     expect(result.ok && changedFields(pool, result.input)).toEqual({ idleTimeoutS: 1800, maxLifetimeS: 5400 });
   });
 
   it('starts a new pool from the gateway defaults, with empty optional fields as null', () => {
     const result = inputFromDraft({ ...draftFromPool(), name: ' Kali ' });
-    expect(result).toMatchObject({ ok: true, input: { name: 'Kali', image: null, cpu: null, memoryMb: null, maxDesktops: 50, graceS: 600, groups: [] } });
+    expect(result).toMatchObject({
+      ok: true,
+      input: { name: 'Kali', image: null, cpu: null, memoryMb: null, maxDesktops: 50, graceS: 600, groups: [] },
+    });
   });
 
   it('drops the image for drivers that do not use one', () => {
@@ -35,7 +58,14 @@ describe('pool form', () => {
 
   it('names each field that is not a number instead of sending it', () => {
     const result = inputFromDraft({ ...draftFromPool(pool), maxPerUser: 'two', cpu: 'lots', idleTimeoutS: { value: 'soon', unit: 'min' } });
-    expect(result).toEqual({ ok: false, errors: { maxPerUser: 'must be a whole number', cpu: 'must be a number such as 2 or 0.5, or empty', idleTimeoutS: 'must be a number (0 or more)' } });
+    expect(result).toEqual({
+      ok: false,
+      errors: {
+        maxPerUser: 'must be a whole number',
+        cpu: 'must be a number such as 2 or 0.5, or empty',
+        idleTimeoutS: 'must be a number (0 or more)',
+      },
+    });
   });
 });
 

@@ -35,11 +35,23 @@ export function draftFromPool(pool?: PoolInput): PoolDraft {
   const p = pool ?? NEW_POOL;
   const text = (n: number | null): string => (n === null ? '' : String(n));
   return {
-    name: p.name, description: p.description, driver: p.driver, protocol: p.protocol, image: p.image ?? '',
-    cpu: text(p.cpu), memoryMb: text(p.memoryMb),
-    minWarm: text(p.minWarm), maxDesktops: text(p.maxDesktops), maxPerUser: text(p.maxPerUser),
-    idleTimeoutS: splitDuration(p.idleTimeoutS), graceS: splitDuration(p.graceS), maxLifetimeS: splitDuration(p.maxLifetimeS),
-    persistence: p.persistence, placement: p.placement, groups: [...p.groups], shadowWithoutConsent: p.shadowWithoutConsent,
+    name: p.name,
+    description: p.description,
+    driver: p.driver,
+    protocol: p.protocol,
+    image: p.image ?? '',
+    cpu: text(p.cpu),
+    memoryMb: text(p.memoryMb),
+    minWarm: text(p.minWarm),
+    maxDesktops: text(p.maxDesktops),
+    maxPerUser: text(p.maxPerUser),
+    idleTimeoutS: splitDuration(p.idleTimeoutS),
+    graceS: splitDuration(p.graceS),
+    maxLifetimeS: splitDuration(p.maxLifetimeS),
+    persistence: p.persistence,
+    placement: p.placement,
+    groups: [...p.groups],
+    shadowWithoutConsent: p.shadowWithoutConsent,
   };
 }
 
@@ -95,7 +107,8 @@ export function changedFields(before: AdminPool, after: PoolInput): Partial<Pool
   const patch: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(after) as [keyof PoolInput, unknown][]) {
     const old = before[key];
-    const same = Array.isArray(value) && Array.isArray(old) ? value.length === old.length && value.every((v) => old.includes(v)) : value === old;
+    const same =
+      Array.isArray(value) && Array.isArray(old) ? value.length === old.length && value.every((v) => old.includes(v)) : value === old;
     if (!same) patch[key] = value;
   }
   return patch as Partial<PoolInput>;

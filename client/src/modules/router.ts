@@ -41,7 +41,10 @@ export const paths = {
 };
 
 export function parseRoute(pathname: string, search: string): Route {
-  const parts = pathname.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+  const parts = pathname
+    .split('/')
+    .filter(Boolean)
+    .map((p) => decodeURIComponent(p));
   const [first, second, ...rest] = parts;
   if (rest.length > 0) return { name: 'notFound' };
   if (first === undefined) return { name: 'desktops' };

@@ -15,7 +15,9 @@ describe('session actions', () => {
   });
 
   it('counts a lost session as neither live nor final', () => {
-    const lost = decodeSession({ session: { id: 's', poolId: 'p', userId: 'u', state: 'lost', createdAt: '2026-01-01T09:00:00.000Z', viewers: 0 } });
+    const lost = decodeSession({
+      session: { id: 's', poolId: 'p', userId: 'u', state: 'lost', createdAt: '2026-01-01T09:00:00.000Z', viewers: 0 },
+    });
     expect(isLive(lost)).toBe(false);
     expect(isFinal(lost.state)).toBe(false);
     expect(lost.createdAt).toBe(Date.parse('2026-01-01T09:00:00.000Z'));

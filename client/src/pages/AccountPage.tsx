@@ -47,7 +47,11 @@ export function MfaEnrollmentPage({ me, onMe }: { me: Me; onMe(me: Me): void }) 
     <>
       <PageHeading title="Set up two-step verification" subtitle="Your administrator requires it before you use your desktops." />
       <div class="account-sections account-sections--narrow">
-        <TwoStepSection username={me.username} localAccount={me.localAccount !== false} onChanged={() => void refreshMe().then(onMe, () => {})} />
+        <TwoStepSection
+          username={me.username}
+          localAccount={me.localAccount !== false}
+          onChanged={() => void refreshMe().then(onMe, () => {})}
+        />
       </div>
     </>
   );

@@ -72,12 +72,34 @@ export function AdminAuditPage() {
         }
       />
       <form class="card filters" onSubmit={apply} aria-label="Filter the audit log" data-testid="audit-filters">
-        <TextField id="audit-actor" name="actor" label="Actor" value={actor} onValue={setActor} placeholder="e.g. admin" autocomplete="off" autoCapitalize="none" spellcheck={false} hint="Exact username, or system." />
+        <TextField
+          id="audit-actor"
+          name="actor"
+          label="Actor"
+          value={actor}
+          onValue={setActor}
+          placeholder="e.g. admin"
+          autocomplete="off"
+          autoCapitalize="none"
+          spellcheck={false}
+          hint="Exact username, or system."
+        />
         <div class="field">
           <label class="field__label" for="audit-action">
             Action
           </label>
-          <input id="audit-action" name="action" class="input" list="audit-actions" value={action} onInput={(ev) => setAction(ev.currentTarget.value)} placeholder="e.g. pool.create" autocomplete="off" spellcheck={false} aria-describedby="audit-action-hint" />
+          <input
+            id="audit-action"
+            name="action"
+            class="input"
+            list="audit-actions"
+            value={action}
+            onInput={(ev) => setAction(ev.currentTarget.value)}
+            placeholder="e.g. pool.create"
+            autocomplete="off"
+            spellcheck={false}
+            aria-describedby="audit-action-hint"
+          />
           <datalist id="audit-actions">
             {actions.map((a) => (
               <option key={a} value={a} />
@@ -98,15 +120,13 @@ export function AdminAuditPage() {
           )}
         </div>
       </form>
-      {error && (
-        <Alert action={<Button onClick={() => void load(filter)}>Try again</Button>}>
-          {error}
-        </Alert>
-      )}
+      {error && <Alert action={<Button onClick={() => void load(filter)}>Try again</Button>}>{error}</Alert>}
       {!events && !error && <PageLoading label="Loading the audit log…" />}
       {events && events.length === 0 && (
         <EmptyState title={filtered ? 'No matching events' : 'No events yet'}>
-          {filtered ? 'Nothing matches these filters. Actor and action must match exactly, e.g. “admin” and “pool.create”.' : 'Sign-ins, launches and admin changes appear here as they happen.'}
+          {filtered
+            ? 'Nothing matches these filters. Actor and action must match exactly, e.g. “admin” and “pool.create”.'
+            : 'Sign-ins, launches and admin changes appear here as they happen.'}
         </EmptyState>
       )}
       {events && events.length > 0 && (

@@ -60,7 +60,9 @@ export function AdminDashboardPage() {
         subtitle="The last hour at a glance: sessions, hosts, launches and display traffic."
         actions={
           <>
-            <span class="muted small refresh-note">{updatedAt ? `Updated ${new Date(updatedAt).toLocaleTimeString()} · every 30 s` : 'Refreshes every 30 s'}</span>
+            <span class="muted small refresh-note">
+              {updatedAt ? `Updated ${new Date(updatedAt).toLocaleTimeString()} · every 30 s` : 'Refreshes every 30 s'}
+            </span>
             <Button size="sm" busy={loading} onClick={() => void load()}>
               Refresh
             </Button>
@@ -71,14 +73,30 @@ export function AdminDashboardPage() {
       {!history && !error && <PageLoading label="Loading metrics…" />}
       {totals && (
         <div class="stats" data-testid="dashboard-totals">
-          <Stat id="sessions" label="Desktops running" value={String(totals.ready)} sub={`${totals.starting} starting · ${totals.ending} ending${totals.lost ? ` · ${totals.lost} lost` : ''}`} />
+          <Stat
+            id="sessions"
+            label="Desktops running"
+            value={String(totals.ready)}
+            sub={`${totals.starting} starting · ${totals.ending} ending${totals.lost ? ` · ${totals.lost} lost` : ''}`}
+          />
           <Stat id="hosts" label="Hosts online" value={String(totals.hostsOnline)} />
-          <Stat id="launches" label="Launches, last hour" value={String(totals.launchesHour)} sub={totals.launchP50S === null ? 'No launch time yet' : `typical ${formatSeconds(totals.launchP50S)} · slow ${formatSeconds(totals.launchP90S ?? totals.launchP50S)}`} />
+          <Stat
+            id="launches"
+            label="Launches, last hour"
+            value={String(totals.launchesHour)}
+            sub={
+              totals.launchP50S === null
+                ? 'No launch time yet'
+                : `typical ${formatSeconds(totals.launchP50S)} · slow ${formatSeconds(totals.launchP90S ?? totals.launchP50S)}`
+            }
+          />
           <Stat id="relay" label="Display traffic" value={formatMiBps(totals.relayBytesPerS)} sub="through the gateway" />
         </div>
       )}
       {history && points.length < MIN_POINTS && (
-        <EmptyState title="Collecting data — the first points appear within a minute">The gateway records a point every {history.intervalS} seconds and keeps the last hour.</EmptyState>
+        <EmptyState title="Collecting data — the first points appear within a minute">
+          The gateway records a point every {history.intervalS} seconds and keeps the last hour.
+        </EmptyState>
       )}
       {history && points.length >= MIN_POINTS && (
         <div class="chart-grid">
@@ -95,8 +113,20 @@ export function AdminDashboardPage() {
               { name: 'Lost', color: COLORS.lost, values: points.map((p) => p.sessions.lost) },
             ]}
           />
-          <MiniChart id="hosts" title="Hosts online" at={at} format={count} series={[{ name: 'Online', color: COLORS.blue, values: points.map((p) => p.hostsOnline) }]} />
-          <MiniChart id="launches" title="Launches per minute" at={at} format={count} series={[{ name: 'Launches/min', color: COLORS.violet, values: points.map((p) => p.launches * perMinute) }]} />
+          <MiniChart
+            id="hosts"
+            title="Hosts online"
+            at={at}
+            format={count}
+            series={[{ name: 'Online', color: COLORS.blue, values: points.map((p) => p.hostsOnline) }]}
+          />
+          <MiniChart
+            id="launches"
+            title="Launches per minute"
+            at={at}
+            format={count}
+            series={[{ name: 'Launches/min', color: COLORS.violet, values: points.map((p) => p.launches * perMinute) }]}
+          />
           <MiniChart
             id="launch-time"
             title="Launch time (seconds)"
@@ -107,7 +137,14 @@ export function AdminDashboardPage() {
               { name: 'p90', color: COLORS.starting, values: points.map((p) => p.launchP90S) },
             ]}
           />
-          <MiniChart id="relay" title="Relay throughput (MiB/s)" at={at} floor={0.1} format={(v) => formatMiBps(v * 1048576, false)} series={[{ name: 'MiB/s', color: COLORS.ready, values: points.map((p) => p.relayBytesPerS / 1048576) }]} />
+          <MiniChart
+            id="relay"
+            title="Relay throughput (MiB/s)"
+            at={at}
+            floor={0.1}
+            format={(v) => formatMiBps(v * 1048576, false)}
+            series={[{ name: 'MiB/s', color: COLORS.ready, values: points.map((p) => p.relayBytesPerS / 1048576) }]}
+          />
         </div>
       )}
     </div>

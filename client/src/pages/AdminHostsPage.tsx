@@ -72,7 +72,11 @@ export function AdminHostsPage() {
       await deleteHost(host.id);
     } catch (e) {
       if (isApiError(e) && e.code === 'host_in_use') {
-        throw new ApiError(e.status, e.code, `${host.name} still runs desktops, so it cannot be removed. Drain it, wait for its sessions to end, then remove it.`);
+        throw new ApiError(
+          e.status,
+          e.code,
+          `${host.name} still runs desktops, so it cannot be removed. Drain it, wait for its sessions to end, then remove it.`,
+        );
       }
       throw e;
     }
@@ -101,20 +105,44 @@ export function AdminHostsPage() {
       {actionError && <Alert>{actionError}</Alert>}
       {!hosts && !error && <PageLoading label="Loading hosts…" />}
       {hosts && hosts.length === 0 && (
-        <EmptyState title="No hosts yet">Hosts run the desktops. Add one with “Add a host”: it takes one command on the new machine.</EmptyState>
+        <EmptyState title="No hosts yet">
+          Hosts run the desktops. Add one with “Add a host”: it takes one command on the new machine.
+        </EmptyState>
       )}
-      {hosts && hosts.length > 0 && <HostsTable hosts={hosts} now={now} busy={busy} onAction={onAction} onRemove={(host) => setConfirming({ host, action: 'remove' })} />}
+      {hosts && hosts.length > 0 && (
+        <HostsTable
+          hosts={hosts}
+          now={now}
+          busy={busy}
+          onAction={onAction}
+          onRemove={(host) => setConfirming({ host, action: 'remove' })}
+        />
+      )}
       {confirming?.action === 'drain' && (
-        <ConfirmDialog title={`Drain ${confirming.host.name}?`} confirmLabel="Drain host" failureTitle="The host was not drained" onClose={() => setConfirming(undefined)} onConfirm={async () => {
+        <ConfirmDialog
+          title={`Drain ${confirming.host.name}?`}
+          confirmLabel="Drain host"
+          failureTitle="The host was not drained"
+          onClose={() => setConfirming(undefined)}
+          onConfirm={async () => {
             await changeHostState(confirming.host.id, 'drain');
             await load();
-          }}>
-          No new desktops start on {confirming.host.name} and its warm spares are removed. Desktops in use keep running until their sessions end. Use Uncordon to bring it back.
+          }}
+        >
+          No new desktops start on {confirming.host.name} and its warm spares are removed. Desktops in use keep running until their sessions
+          end. Use Uncordon to bring it back.
         </ConfirmDialog>
       )}
       {confirming?.action === 'remove' && (
-        <ConfirmDialog title={`Remove ${confirming.host.name}?`} confirmLabel="Remove host" failureTitle="The host was not removed" onClose={() => setConfirming(undefined)} onConfirm={() => remove(confirming.host)}>
-          {confirming.host.name} is forgotten, and its agent is disconnected at once and stops; adding it again needs a new enrollment token. A host that still runs desktops cannot be removed.
+        <ConfirmDialog
+          title={`Remove ${confirming.host.name}?`}
+          confirmLabel="Remove host"
+          failureTitle="The host was not removed"
+          onClose={() => setConfirming(undefined)}
+          onConfirm={() => remove(confirming.host)}
+        >
+          {confirming.host.name} is forgotten, and its agent is disconnected at once and stops; adding it again needs a new enrollment
+          token. A host that still runs desktops cannot be removed.
         </ConfirmDialog>
       )}
     </>

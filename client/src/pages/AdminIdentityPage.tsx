@@ -20,7 +20,8 @@ import { useLoad } from '../modules/useLoad.ts';
 
 type View = { mode: 'list' } | { mode: 'choose' } | { mode: 'create'; kind: ProviderKind } | { mode: 'edit'; id: string };
 
-const SUBTITLE = 'Let people sign in with your OpenID Connect provider or LDAP / Active Directory, and turn their groups into Deskport groups and roles. Local Deskport accounts keep working.';
+const SUBTITLE =
+  'Let people sign in with your OpenID Connect provider or LDAP / Active Directory, and turn their groups into Deskport groups and roles. Local Deskport accounts keep working.';
 
 export function AdminIdentityPage() {
   const { data, setData, error, reload } = useLoad(async (signal) => {
@@ -29,7 +30,8 @@ export function AdminIdentityPage() {
   });
   const providers = data?.providers;
   const groups = data?.groups;
-  const setProviders = (update: (ps: IdentityProvider[]) => IdentityProvider[]): void => setData((d) => d && { ...d, providers: update(d.providers) });
+  const setProviders = (update: (ps: IdentityProvider[]) => IdentityProvider[]): void =>
+    setData((d) => d && { ...d, providers: update(d.providers) });
   const [view, setView] = useState<View>({ mode: 'list' });
   const [notice, setNotice] = useState<string>();
   const [deleting, setDeleting] = useState<IdentityProvider>();
@@ -46,13 +48,16 @@ export function AdminIdentityPage() {
     window.scrollTo({ top: 0 });
   };
   const backToList = (): void => (dirty.form || dirty.mappings ? setLeaving(true) : go({ mode: 'list' }));
-  const replace = (p: IdentityProvider): void => setProviders((ps) => (ps.some((x) => x.id === p.id) ? ps.map((x) => (x.id === p.id ? p : x)) : [...ps, p]));
+  const replace = (p: IdentityProvider): void =>
+    setProviders((ps) => (ps.some((x) => x.id === p.id) ? ps.map((x) => (x.id === p.id ? p : x)) : [...ps, p]));
 
   const saved = (p: IdentityProvider, created: boolean): void => {
     replace(p);
     if (created) {
       go({ mode: 'edit', id: p.id });
-      setNotice(`Added ${p.name}. ${p.kind === 'oidc' ? 'Register the redirect URI at your provider, test' : 'Test'} the connection, then map its groups below.`);
+      setNotice(
+        `Added ${p.name}. ${p.kind === 'oidc' ? 'Register the redirect URI at your provider, test' : 'Test'} the connection, then map its groups below.`,
+      );
     } else {
       setNotice(`Saved the settings of ${p.name}. They apply from the next sign-in.`);
       window.scrollTo({ top: 0, behavior: 'smooth' });
@@ -66,7 +71,11 @@ export function AdminIdentityPage() {
     try {
       const next = await updateProvider(p.id, { enabled: !p.enabled });
       replace(next);
-      setNotice(next.enabled ? `Enabled ${next.name}${next.valid ? '; it is on the sign-in page now.' : ', but its settings are invalid, so sign-in skips it until they are fixed.'}` : `Disabled ${next.name}. Nobody can sign in through it until it is enabled again.`);
+      setNotice(
+        next.enabled
+          ? `Enabled ${next.name}${next.valid ? '; it is on the sign-in page now.' : ', but its settings are invalid, so sign-in skips it until they are fixed.'}`
+          : `Disabled ${next.name}. Nobody can sign in through it until it is enabled again.`,
+      );
     } catch (e) {
       setToggleError(`${p.name} was not ${p.enabled ? 'disabled' : 'enabled'}: ${errorMessage(e)}`);
     }
@@ -83,21 +92,40 @@ export function AdminIdentityPage() {
   const editing = view.mode === 'edit' ? providers?.find((p) => p.id === view.id) : undefined;
   const feedback = (
     <>
-      {notice && <Alert tone="success" onDismiss={() => setNotice(undefined)}>{notice}</Alert>}
+      {notice && (
+        <Alert tone="success" onDismiss={() => setNotice(undefined)}>
+          {notice}
+        </Alert>
+      )}
       {toggleError && <Alert onDismiss={() => setToggleError(undefined)}>{toggleError}</Alert>}
     </>
   );
   const dialogs = (
     <>
       {deleting && (
-        <ConfirmDialog title={`Delete ${deleting.name}?`} confirmLabel="Delete provider" failureTitle="The provider was not deleted" onClose={() => setDeleting(undefined)} onConfirm={() => remove(deleting)}>
+        <ConfirmDialog
+          title={`Delete ${deleting.name}?`}
+          confirmLabel="Delete provider"
+          failureTitle="The provider was not deleted"
+          onClose={() => setDeleting(undefined)}
+          onConfirm={() => remove(deleting)}
+        >
           Nobody can sign in through {deleting.name} any more
-          {deleting.mappings.length === 0 ? '' : deleting.mappings.length === 1 ? ', and its group mapping is deleted' : `, and its ${deleting.mappings.length} group mappings are deleted`}. People who signed in
-          through it keep their Deskport accounts, groups and roles; disable it instead if you may need it again.
+          {deleting.mappings.length === 0
+            ? ''
+            : deleting.mappings.length === 1
+              ? ', and its group mapping is deleted'
+              : `, and its ${deleting.mappings.length} group mappings are deleted`}
+          . People who signed in through it keep their Deskport accounts, groups and roles; disable it instead if you may need it again.
         </ConfirmDialog>
       )}
       {leaving && (
-        <ConfirmDialog title="Leave without saving?" confirmLabel="Discard changes" onClose={() => setLeaving(false)} onConfirm={async () => go({ mode: 'list' })}>
+        <ConfirmDialog
+          title="Leave without saving?"
+          confirmLabel="Discard changes"
+          onClose={() => setLeaving(false)}
+          onConfirm={async () => go({ mode: 'list' })}
+        >
           Your unsaved {dirty.form && dirty.mappings ? 'settings and mappings are' : dirty.form ? 'settings are' : 'mappings are'} lost.
         </ConfirmDialog>
       )}
@@ -109,7 +137,15 @@ export function AdminIdentityPage() {
       return (
         <>
           <PageHeading title="Sign-in" subtitle={SUBTITLE} />
-          {error ? <Alert action={<Button onClick={() => void reload()}>Reload</Button>}>{error}</Alert> : providers ? <Alert title="This provider no longer exists" action={<Button onClick={() => go({ mode: 'list' })}>Back to providers</Button>}>Another admin may have deleted it.</Alert> : <PageLoading label="Loading providers…" />}
+          {error ? (
+            <Alert action={<Button onClick={() => void reload()}>Reload</Button>}>{error}</Alert>
+          ) : providers ? (
+            <Alert title="This provider no longer exists" action={<Button onClick={() => go({ mode: 'list' })}>Back to providers</Button>}>
+              Another admin may have deleted it.
+            </Alert>
+          ) : (
+            <PageLoading label="Loading providers…" />
+          )}
         </>
       );
     }
@@ -117,7 +153,13 @@ export function AdminIdentityPage() {
       <span class="idp-heading">
         {editing.name}
         <Badge tone={editing.kind === 'oidc' ? 'blue' : 'violet'}>{KIND_LABEL[editing.kind]}</Badge>
-        {editing.enabled ? <Badge tone="green" dot>Enabled</Badge> : <Badge dot>Disabled</Badge>}
+        {editing.enabled ? (
+          <Badge tone="green" dot>
+            Enabled
+          </Badge>
+        ) : (
+          <Badge dot>Disabled</Badge>
+        )}
       </span>
     );
     return (
@@ -147,9 +189,21 @@ export function AdminIdentityPage() {
           </Alert>
         )}
         <div class="idp-detail">
-          <IdentityProviderForm key={`${editing.id}:${editing.updatedAt}:${editing.enabled}`} provider={editing} onSaved={saved} onCancel={backToList} onDirty={(form) => setDirty((d) => ({ ...d, form }))} />
+          <IdentityProviderForm
+            key={`${editing.id}:${editing.updatedAt}:${editing.enabled}`}
+            provider={editing}
+            onSaved={saved}
+            onCancel={backToList}
+            onDirty={(form) => setDirty((d) => ({ ...d, form }))}
+          />
           <ConnectionTest key={`test:${editing.id}`} provider={editing} unsaved={dirty.form} />
-          <GroupMappingsEditor key={`map:${editing.id}`} provider={editing} groups={groups} onSaved={replace} onDirty={(mappings) => setDirty((d) => ({ ...d, mappings }))} />
+          <GroupMappingsEditor
+            key={`map:${editing.id}`}
+            provider={editing}
+            groups={groups}
+            onSaved={replace}
+            onDirty={(mappings) => setDirty((d) => ({ ...d, mappings }))}
+          />
         </div>
         {dialogs}
       </>
@@ -165,17 +219,18 @@ export function AdminIdentityPage() {
     <>
       <PageHeading title="Sign-in" subtitle={SUBTITLE} actions={actions} />
       {feedback}
-      {view.mode === 'choose' && <ProviderKindChooser onChoose={(kind) => go({ mode: 'create', kind })} onCancel={() => go({ mode: 'list' })} />}
-      {view.mode === 'create' && <IdentityProviderForm key={view.kind} kind={view.kind} onSaved={saved} onCancel={() => go({ mode: 'list' })} />}
-      {error && (
-        <Alert action={<Button onClick={() => void reload()}>Reload</Button>}>
-          {error}
-        </Alert>
+      {view.mode === 'choose' && (
+        <ProviderKindChooser onChoose={(kind) => go({ mode: 'create', kind })} onCancel={() => go({ mode: 'list' })} />
       )}
+      {view.mode === 'create' && (
+        <IdentityProviderForm key={view.kind} kind={view.kind} onSaved={saved} onCancel={() => go({ mode: 'list' })} />
+      )}
+      {error && <Alert action={<Button onClick={() => void reload()}>Reload</Button>}>{error}</Alert>}
       {!providers && !error && <PageLoading label="Loading providers…" />}
       {providers && providers.length === 0 && view.mode === 'list' && (
         <EmptyState title="Only local accounts so far">
-          Add an OpenID Connect provider (Entra ID, Okta, Keycloak…) or an LDAP / Active Directory directory so people sign in with their company account.
+          Add an OpenID Connect provider (Entra ID, Okta, Keycloak…) or an LDAP / Active Directory directory so people sign in with their
+          company account.
           <span class="idp-empty__action">
             <Button variant="primary" onClick={() => go({ mode: 'choose' })} data-testid="idp-add">
               Add provider
@@ -184,7 +239,13 @@ export function AdminIdentityPage() {
         </EmptyState>
       )}
       {providers && providers.length > 0 && (
-        <IdentityProvidersTable providers={providers} togglingId={toggling} onEdit={(p) => go({ mode: 'edit', id: p.id })} onToggle={(p) => void toggle(p)} onDelete={setDeleting} />
+        <IdentityProvidersTable
+          providers={providers}
+          togglingId={toggling}
+          onEdit={(p) => go({ mode: 'edit', id: p.id })}
+          onToggle={(p) => void toggle(p)}
+          onDelete={setDeleting}
+        />
       )}
       {dialogs}
     </>

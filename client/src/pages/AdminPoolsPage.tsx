@@ -44,7 +44,11 @@ export function AdminPoolsPage() {
       await deletePool(pool.id);
     } catch (e) {
       if (isApiError(e) && e.code === 'pool_in_use') {
-        throw new ApiError(e.status, e.code, `${pool.name} still has live sessions, so it cannot be deleted. End them on the Live sessions page first, then try again.`);
+        throw new ApiError(
+          e.status,
+          e.code,
+          `${pool.name} still has live sessions, so it cannot be deleted. End them on the Live sessions page first, then try again.`,
+        );
       }
       throw e;
     }
@@ -72,21 +76,32 @@ export function AdminPoolsPage() {
           onCancel={() => setEditing(undefined)}
         />
       )}
-      {error && (
-        <Alert action={<Button onClick={() => void reload()}>Reload</Button>}>
-          {error}
-        </Alert>
-      )}
+      {error && <Alert action={<Button onClick={() => void reload()}>Reload</Button>}>{error}</Alert>}
       {!pools && !error && <PageLoading label="Loading pools…" />}
       {pools && pools.length === 0 && !editing && (
-        <EmptyState title="No pools yet">A pool says what desktop to start and who may use it. Create the first one with “New pool”.</EmptyState>
+        <EmptyState title="No pools yet">
+          A pool says what desktop to start and who may use it. Create the first one with “New pool”.
+        </EmptyState>
       )}
       {pools && pools.length > 0 && (
-        <PoolsTable pools={pools} groupNames={groupNames} editingId={editing?.mode === 'edit' ? editing.pool.id : undefined} onEdit={(pool) => open({ mode: 'edit', pool })} onDelete={setDeleting} />
+        <PoolsTable
+          pools={pools}
+          groupNames={groupNames}
+          editingId={editing?.mode === 'edit' ? editing.pool.id : undefined}
+          onEdit={(pool) => open({ mode: 'edit', pool })}
+          onDelete={setDeleting}
+        />
       )}
       {deleting && (
-        <ConfirmDialog title={`Delete ${deleting.name}?`} confirmLabel="Delete pool" failureTitle="The pool was not deleted" onClose={() => setDeleting(undefined)} onConfirm={() => remove(deleting)}>
-          Nobody will be able to launch {deleting.name} any more, and its warm spares are removed. A pool with live sessions cannot be deleted.
+        <ConfirmDialog
+          title={`Delete ${deleting.name}?`}
+          confirmLabel="Delete pool"
+          failureTitle="The pool was not deleted"
+          onClose={() => setDeleting(undefined)}
+          onConfirm={() => remove(deleting)}
+        >
+          Nobody will be able to launch {deleting.name} any more, and its warm spares are removed. A pool with live sessions cannot be
+          deleted.
         </ConfirmDialog>
       )}
     </>

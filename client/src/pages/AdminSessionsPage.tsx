@@ -2,7 +2,15 @@
 // included); refreshes every 5 s. A search box narrows the rows; "Shadow" asks for a reason, requests
 // a view shadow and opens it, as the helpdesk console does.
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { forceEndSession, listHostNames, listLiveSessions, listPoolNames, type AdminSession, type PoolName, type SessionStateFilter } from '../api/admin.ts';
+import {
+  forceEndSession,
+  listHostNames,
+  listLiveSessions,
+  listPoolNames,
+  type AdminSession,
+  type PoolName,
+  type SessionStateFilter,
+} from '../api/admin.ts';
 import { listUsers } from '../api/adminUsers.ts';
 import { errorMessage } from '../api/client.ts';
 import { requestShadow } from '../api/shadows.ts';
@@ -44,11 +52,19 @@ interface UserName {
 
 /** Ids → names for users, pools and hosts; best effort, ids are shown when a lookup fails. */
 function useNameMaps(): { users: Map<string, UserName>; pools: Map<string, PoolName>; hosts: NameMap } {
-  const [maps, setMaps] = useState({ users: new Map<string, UserName>(), pools: new Map<string, PoolName>(), hosts: new Map<string, string>() });
+  const [maps, setMaps] = useState({
+    users: new Map<string, UserName>(),
+    pools: new Map<string, PoolName>(),
+    hosts: new Map<string, string>(),
+  });
   useEffect(() => {
     const ac = new AbortController();
     const ignore = (): [] => [];
-    void Promise.all([listUsers(ac.signal).catch(ignore), listPoolNames(ac.signal).catch(ignore), listHostNames(ac.signal).catch(ignore)]).then(([users, pools, hosts]) => {
+    void Promise.all([
+      listUsers(ac.signal).catch(ignore),
+      listPoolNames(ac.signal).catch(ignore),
+      listHostNames(ac.signal).catch(ignore),
+    ]).then(([users, pools, hosts]) => {
       if (ac.signal.aborted) return;
       setMaps({
         users: new Map(users.map((u) => [u.id, { username: u.username, displayName: u.displayName }])),
@@ -73,18 +89,21 @@ export function AdminSessionsPage() {
   const maps = useNameMaps();
   const now = useNow(5000);
 
-  const load = useCallback(async (signal?: AbortSignal) => {
-    setRefreshing(true);
-    try {
-      setSessions(await listLiveSessions(signal, stateFilter));
-      setUpdatedAt(Date.now());
-      setError(undefined);
-    } catch (e) {
-      if (!signal?.aborted) setError(errorMessage(e));
-    } finally {
-      if (!signal?.aborted) setRefreshing(false);
-    }
-  }, [stateFilter]);
+  const load = useCallback(
+    async (signal?: AbortSignal) => {
+      setRefreshing(true);
+      try {
+        setSessions(await listLiveSessions(signal, stateFilter));
+        setUpdatedAt(Date.now());
+        setError(undefined);
+      } catch (e) {
+        if (!signal?.aborted) setError(errorMessage(e));
+      } finally {
+        if (!signal?.aborted) setRefreshing(false);
+      }
+    },
+    [stateFilter],
+  );
 
   usePolling(load, REFRESH_MS);
 
@@ -155,13 +174,16 @@ export function AdminSessionsPage() {
       </div>
       {error && <Alert title="The session list could not be refreshed">{error} It will try again in a few seconds.</Alert>}
       {!sessions && !error && <PageLoading label="Loading sessions…" />}
-      {sessions && sessions.length === 0 &&
+      {sessions &&
+        sessions.length === 0 &&
         (stateFilter === 'live' ? (
           <EmptyState title="No live sessions">Nobody is using a desktop right now. New sessions appear here within 5 seconds.</EmptyState>
         ) : (
           <EmptyState title={`No ${stateLabel} sessions`}>Choose “All live” to see every starting, running or ending session.</EmptyState>
         ))}
-      {sessions && sessions.length > 0 && shown?.length === 0 && <EmptyState title="No matching sessions">Nothing matches “{query.trim()}”. Filter by user, pool or host.</EmptyState>}
+      {sessions && sessions.length > 0 && shown?.length === 0 && (
+        <EmptyState title="No matching sessions">Nothing matches “{query.trim()}”. Filter by user, pool or host.</EmptyState>
+      )}
       {shown && shown.length > 0 && <SessionsTable sessions={shown} names={names} now={now} onEnd={setEnding} onShadow={setShadowing} />}
       {shadowing && (
         <ShadowRequestDialog

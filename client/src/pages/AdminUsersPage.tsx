@@ -61,11 +61,7 @@ export function AdminUsersPage({ me }: { me: Me }) {
       <div class="admin-split">
         <div class="admin-column">
           <section aria-label="User list" class="admin-column">
-            {error && (
-              <Alert action={<Button onClick={() => (setToggleError(undefined), void reload())}>Reload</Button>}>
-                {error}
-              </Alert>
-            )}
+            {error && <Alert action={<Button onClick={() => (setToggleError(undefined), void reload())}>Reload</Button>}>{error}</Alert>}
             {passwordNote && (
               <div data-testid="password-reset-note">
                 <Alert tone="success" onDismiss={() => setPasswordNote(undefined)}>
@@ -76,7 +72,16 @@ export function AdminUsersPage({ me }: { me: Me }) {
             {!users && !error && <PageLoading label="Loading users…" />}
             {users && users.length === 0 && <EmptyState title="No users yet">Create the first one with the form.</EmptyState>}
             {users && users.length > 0 && (
-              <UsersTable users={users} meId={me.id} busyId={busyId} onToggleDisabled={(u) => void toggleDisabled(u)} onDelete={setDeleting} onResetPassword={setResetting} onEditRoles={setEditingRoles} onResetMfa={setResettingMfa} />
+              <UsersTable
+                users={users}
+                meId={me.id}
+                busyId={busyId}
+                onToggleDisabled={(u) => void toggleDisabled(u)}
+                onDelete={setDeleting}
+                onResetPassword={setResetting}
+                onEditRoles={setEditingRoles}
+                onResetMfa={setResettingMfa}
+              />
             )}
           </section>
           <section aria-labelledby="groups-title" class="admin-column" id="groups">
@@ -84,14 +89,12 @@ export function AdminUsersPage({ me }: { me: Me }) {
               <h2 id="groups-title">Groups</h2>
               <p class="muted">People in a group may use the pools entitled to it. A pool entitled to no group is open to everyone.</p>
             </div>
-            {groupsError && (
-              <Alert action={<Button onClick={() => void reloadGroups()}>Reload</Button>}>
-                {groupsError}
-              </Alert>
-            )}
+            {groupsError && <Alert action={<Button onClick={() => void reloadGroups()}>Reload</Button>}>{groupsError}</Alert>}
             {!groups && !groupsError && <PageLoading label="Loading groups…" />}
             {groups && groups.length === 0 && (
-              <EmptyState title="No groups yet">Without groups every pool is open to everyone. Create a group to limit who sees a pool.</EmptyState>
+              <EmptyState title="No groups yet">
+                Without groups every pool is open to everyone. Create a group to limit who sees a pool.
+              </EmptyState>
             )}
             {groups && groups.length > 0 && <GroupsTable groups={groups} members={members} onDelete={setDeletingGroup} />}
             <CreateGroupForm onCreated={(g) => setGroups((gs) => [...(gs ?? []).filter((x) => x.id !== g.id), g])} />
@@ -130,11 +133,14 @@ export function AdminUsersPage({ me }: { me: Me }) {
           onClose={() => setResettingMfa(undefined)}
           onConfirm={async () => {
             await resetUserMfa(resettingMfa.id);
-            setPasswordNote(`${resettingMfa.displayName}’s two-step verification was reset; they sign in with their password and set it up again.`);
+            setPasswordNote(
+              `${resettingMfa.displayName}’s two-step verification was reset; they sign in with their password and set it up again.`,
+            );
             await reload();
           }}
         >
-          For a lost or replaced phone. Their authenticator secret, recovery codes and remembered browsers are removed. If the MFA policy covers them, they must set it up again before using desktops.
+          For a lost or replaced phone. Their authenticator secret, recovery codes and remembered browsers are removed. If the MFA policy
+          covers them, they must set it up again before using desktops.
         </ConfirmDialog>
       )}
       {deleting && (
@@ -148,7 +154,8 @@ export function AdminUsersPage({ me }: { me: Me }) {
             setUsers((us) => us?.filter((u) => u.id !== deleting.id));
           }}
         >
-          {deleting.displayName} will no longer be able to sign in, and their open desktops close and end now. This cannot be undone; to block access for a while, disable the account instead.
+          {deleting.displayName} will no longer be able to sign in, and their open desktops close and end now. This cannot be undone; to
+          block access for a while, disable the account instead.
         </ConfirmDialog>
       )}
       {deletingGroup && (
@@ -163,7 +170,8 @@ export function AdminUsersPage({ me }: { me: Me }) {
             await reload();
           }}
         >
-          {memberNote(members.get(deletingGroup.name) ?? 0)} A group that is the only one entitled to some pool cannot be deleted: that would open the pool to everyone.
+          {memberNote(members.get(deletingGroup.name) ?? 0)} A group that is the only one entitled to some pool cannot be deleted: that
+          would open the pool to everyone.
         </ConfirmDialog>
       )}
     </>

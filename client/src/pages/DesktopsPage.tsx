@@ -75,7 +75,10 @@ export function DesktopsPage() {
 
   return (
     <>
-      <PageHeading title="My desktops" subtitle="Launch a desktop to start working. A running desktop keeps your work while you are away." />
+      <PageHeading
+        title="My desktops"
+        subtitle="Launch a desktop to start working. A running desktop keeps your work while you are away."
+      />
       {notice && (
         <div data-testid="desktops-notice" data-notice={notice}>
           <Alert tone="info" onDismiss={() => setNotice(undefined)}>

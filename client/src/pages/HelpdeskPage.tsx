@@ -21,7 +21,10 @@ const REFRESH_MS = 3000;
 function myOpenShadow(s: HelpdeskSession, me: Me): { id: string; label: string } | undefined {
   const mine = s.shadows.find((x) => x.requesterId === me.id && (x.state === 'approved' || x.state === 'pending'));
   if (!mine) return undefined;
-  return { id: mine.id, label: mine.state === 'pending' ? 'Waiting for an answer…' : mine.mode === 'control' ? 'Open (control)' : 'Open (view)' };
+  return {
+    id: mine.id,
+    label: mine.state === 'pending' ? 'Waiting for an answer…' : mine.mode === 'control' ? 'Open (control)' : 'Open (view)',
+  };
 }
 
 export function HelpdeskPage({ me }: { me: Me }) {
@@ -77,18 +80,32 @@ export function HelpdeskPage({ me }: { me: Me }) {
         />
         {sessions && (
           <span class="muted small" aria-live="polite">
-            {query.trim() ? `${shown?.length ?? 0} of ${sessions.length} desktops` : `${sessions.length} desktop${sessions.length === 1 ? '' : 's'} in use`}
+            {query.trim()
+              ? `${shown?.length ?? 0} of ${sessions.length} desktops`
+              : `${sessions.length} desktop${sessions.length === 1 ? '' : 's'} in use`}
           </span>
         )}
       </div>
       {error && <Alert title="The desktops could not be refreshed">{error} It will try again in a few seconds.</Alert>}
       {!sessions && !error && <PageLoading label="Loading desktops…" />}
-      {sessions && sessions.length === 0 && <EmptyState title="No desktops in use">Running desktops appear here within a few seconds.</EmptyState>}
-      {sessions && sessions.length > 0 && shown?.length === 0 && <EmptyState title="No matching desktops">Nothing matches “{query.trim()}”. Search by user, pool or host.</EmptyState>}
+      {sessions && sessions.length === 0 && (
+        <EmptyState title="No desktops in use">Running desktops appear here within a few seconds.</EmptyState>
+      )}
+      {sessions && sessions.length > 0 && shown?.length === 0 && (
+        <EmptyState title="No matching desktops">Nothing matches “{query.trim()}”. Search by user, pool or host.</EmptyState>
+      )}
       {shown && shown.length > 0 && (
         <div class="thumbnail-wall" data-testid="thumbnail-wall">
           {shown.map((s) => (
-            <SessionCard key={s.id} session={s} tick={tick} now={tick} mine={myOpenShadow(s, me)} onShadow={(session, mode) => setAsking({ session, mode })} onOpen={(id) => navigate(paths.shadow(id))} />
+            <SessionCard
+              key={s.id}
+              session={s}
+              tick={tick}
+              now={tick}
+              mine={myOpenShadow(s, me)}
+              onShadow={(session, mode) => setAsking({ session, mode })}
+              onOpen={(id) => navigate(paths.shadow(id))}
+            />
           ))}
         </div>
       )}

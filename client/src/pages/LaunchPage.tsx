@@ -79,7 +79,11 @@ export function LaunchPage({ sessionId }: { sessionId: string }) {
   }, [sessionId]);
 
   useEffect(() => {
-    if (session && !pool) listPools().then((ps) => setPool(ps.find((p) => p.id === session.poolId)), () => {});
+    if (session && !pool)
+      listPools().then(
+        (ps) => setPool(ps.find((p) => p.id === session.poolId)),
+        () => {},
+      );
   }, [session, pool]);
 
   const retry = async (): Promise<void> => {
@@ -123,7 +127,14 @@ export function LaunchPage({ sessionId }: { sessionId: string }) {
           </div>
           {pool && <ProtocolBadge protocol={pool.protocol} />}
         </div>
-        <div class="progress" role="progressbar" aria-label="Launch progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
+        <div
+          class="progress"
+          role="progressbar"
+          aria-label="Launch progress"
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={Math.round(fraction * 100)}
+        >
           <div class={`progress__bar${failed ? ' is-failed' : ''}`} style={{ width: `${fraction * 100}%` }} />
         </div>
         <div class="launch__meta">
@@ -134,12 +145,26 @@ export function LaunchPage({ sessionId }: { sessionId: string }) {
         </div>
         <LaunchSteps items={items} />
         {failed && session && (
-          <Alert title="Your desktop could not start" action={<Button variant="primary" busy={busy === 'retry'} onClick={() => void retry()}>Try again</Button>}>
+          <Alert
+            title="Your desktop could not start"
+            action={
+              <Button variant="primary" busy={busy === 'retry'} onClick={() => void retry()}>
+                Try again
+              </Button>
+            }
+          >
             <span data-testid="launch-error">{failureText(session)}</span> If it keeps failing, tell your administrator.
           </Alert>
         )}
         {watchError && !failed && (
-          <Alert title="This launch cannot be followed" action={<Link href={paths.desktops()} class="btn btn--secondary btn--md">My desktops</Link>}>
+          <Alert
+            title="This launch cannot be followed"
+            action={
+              <Link href={paths.desktops()} class="btn btn--secondary btn--md">
+                My desktops
+              </Link>
+            }
+          >
             {watchError}
           </Alert>
         )}

@@ -3,7 +3,13 @@ import { EmptyState } from '../components/EmptyState.tsx';
 import { Link } from '../components/Link.tsx';
 import { paths } from '../modules/router.ts';
 
-export function NotFoundPage({ title = 'Page not found', text = 'This address does not lead anywhere in Deskport.' }: { title?: string; text?: string }) {
+export function NotFoundPage({
+  title = 'Page not found',
+  text = 'This address does not lead anywhere in Deskport.',
+}: {
+  title?: string;
+  text?: string;
+}) {
   return (
     <div class="stack stack--center">
       <EmptyState title={title} icon="?">

@@ -31,7 +31,13 @@ const STATUS_LOOK: Record<string, { label: string; tone: string }> = {
 type Load = { kind: 'loading' } | { kind: 'notFound'; note?: string } | { kind: 'ok'; shadow: Shadow };
 
 /** Polls a shadow while `active`; the answer (or a 403/404) goes to `onShadow`/`onGone`. */
-function useShadowPoll(id: string | undefined, active: boolean, ms: number, onShadow: (s: Shadow) => void, onGone: (note?: string) => void): void {
+function useShadowPoll(
+  id: string | undefined,
+  active: boolean,
+  ms: number,
+  onShadow: (s: Shadow) => void,
+  onGone: (note?: string) => void,
+): void {
   const handlers = useRef({ onShadow, onGone });
   handlers.current = { onShadow, onGone };
   useEffect(() => {
@@ -90,7 +96,11 @@ export function ShadowPage({ shadowId }: { shadowId: string }) {
     if (!upgrade) return;
     if (upgrade.state === 'approved') navigate(paths.shadow(upgrade.id), { replace: true });
     else if (upgrade.state !== 'pending') {
-      setUpgradeNote(upgrade.state === 'denied' ? `${owner?.name ?? 'They'} did not allow control. You can still see the desktop.` : 'The request for control was withdrawn.');
+      setUpgradeNote(
+        upgrade.state === 'denied'
+          ? `${owner?.name ?? 'They'} did not allow control. You can still see the desktop.`
+          : 'The request for control was withdrawn.',
+      );
       setUpgrade(undefined);
     }
   }, [upgrade]);
@@ -184,7 +194,12 @@ export function ShadowPage({ shadowId }: { shadowId: string }) {
           {upgrade ? 'Waiting for control…' : 'Ask for control'}
         </button>
       )}
-      <button type="button" class="tb-btn tb-btn--danger" disabled={ending || !shadow || (status !== undefined && status !== 'pending')} onClick={() => void end()}>
+      <button
+        type="button"
+        class="tb-btn tb-btn--danger"
+        disabled={ending || !shadow || (status !== undefined && status !== 'pending')}
+        onClick={() => void end()}
+      >
         End
       </button>
     </>
@@ -196,7 +211,14 @@ export function ShadowPage({ shadowId }: { shadowId: string }) {
   };
 
   return (
-    <div class="viewer viewer--shadow" ref={rootRef} data-state={status ?? conn.kind} data-testid="shadow-viewer" data-shadow-id={shadowId} data-mode={mode}>
+    <div
+      class="viewer viewer--shadow"
+      ref={rootRef}
+      data-state={status ?? conn.kind}
+      data-testid="shadow-viewer"
+      data-shadow-id={shadowId}
+      data-mode={mode}
+    >
       <ViewerToolbar
         title={owner ? `${owner.name}${owner.pool ? ` · ${owner.pool}` : ''}` : 'Shadow session'}
         state={status === 'ended' || status === 'denied' || status === 'not-found' ? { kind: 'ended', message: '' } : conn}
@@ -235,15 +257,39 @@ export function ShadowPage({ shadowId }: { shadowId: string }) {
       <div class="viewer__stage">
         <div class="viewer__screen" ref={screenRef} data-testid="viewer" data-session-id={sessionId ?? ''} />
         {status ? (
-          <ShadowStatus kind={status} owner={ownerName} mode={mode} note={load.kind === 'notFound' ? load.note : undefined} onCancel={() => void end()} cancelling={ending} />
+          <ShadowStatus
+            kind={status}
+            owner={ownerName}
+            mode={mode}
+            note={load.kind === 'notFound' ? load.note : undefined}
+            onCancel={() => void end()}
+            cancelling={ending}
+          />
         ) : connEnded && upgrade ? (
-          <ViewerOverlay state={{ kind: 'connecting', everConnected: false }} connectingLabel="Switching to control…" onReconnect={() => {}} back={BACK} />
+          <ViewerOverlay
+            state={{ kind: 'connecting', everConnected: false }}
+            connectingLabel="Switching to control…"
+            onReconnect={() => {}}
+            back={BACK}
+          />
         ) : (
-          <ViewerOverlay state={conn} onReconnect={() => connRef.current?.reconnectNow()} back={BACK} connectingLabel={`Connecting to ${ownerName}’s desktop…`} />
+          <ViewerOverlay
+            state={conn}
+            onReconnect={() => connRef.current?.reconnectNow()}
+            back={BACK}
+            connectingLabel={`Connecting to ${ownerName}’s desktop…`}
+          />
         )}
         {clipboardOpen && !viewOnly && !status && (
           <div id="viewer-clipboard-panel" class="viewer__side">
-            <ClipboardPanel text={clipText} receivedAt={clipAt} connected={live} onText={setClipText} onSend={(text) => connRef.current?.pasteToRemote(text)} onClose={() => setClipboardOpen(false)} />
+            <ClipboardPanel
+              text={clipText}
+              receivedAt={clipAt}
+              connected={live}
+              onText={setClipText}
+              onSend={(text) => connRef.current?.pasteToRemote(text)}
+              onClose={() => setClipboardOpen(false)}
+            />
           </div>
         )}
       </div>

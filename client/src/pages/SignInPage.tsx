@@ -108,7 +108,11 @@ export function SignInPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
       onSignedIn(
         codeStep
           ? await loginCode({ otp: otp.trim(), remember: remember && rememberDays > 0 })
-          : await login({ username: username.trim(), password, ...(needOtp ? { otp: otp.trim(), remember: remember && rememberDays > 0 } : {}) }),
+          : await login({
+              username: username.trim(),
+              password,
+              ...(needOtp ? { otp: otp.trim(), remember: remember && rememberDays > 0 } : {}),
+            }),
       );
     } catch (e) {
       setBusy(false);
@@ -160,8 +164,28 @@ export function SignInPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
           {!throttled && (error ?? failureText) && <Alert>{error ?? failureText}</Alert>}
           {!needOtp && (
             <>
-              <TextField id="signin-username" name="username" label="Username" value={username} onValue={setUsername} autocomplete="username" autoCapitalize="none" spellcheck={false} required autofocus />
-              <TextField id="signin-password" name="password" type="password" label="Password" value={password} onValue={setPassword} autocomplete="current-password" required />
+              <TextField
+                id="signin-username"
+                name="username"
+                label="Username"
+                value={username}
+                onValue={setUsername}
+                autocomplete="username"
+                autoCapitalize="none"
+                spellcheck={false}
+                required
+                autofocus
+              />
+              <TextField
+                id="signin-password"
+                name="password"
+                type="password"
+                label="Password"
+                value={password}
+                onValue={setPassword}
+                autocomplete="current-password"
+                required
+              />
             </>
           )}
           {needOtp && (
@@ -169,7 +193,9 @@ export function SignInPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
               <p class="signin__step">
                 Signing in as <strong>{username.trim()}</strong>
                 {codeStep ? ` with ${providerName(params.get('provider'))}` : ''}.{' '}
-                {useRecovery ? 'Enter one of the recovery codes you saved when you set up two-step verification.' : 'Open your authenticator app and enter the code it shows for Deskport.'}
+                {useRecovery
+                  ? 'Enter one of the recovery codes you saved when you set up two-step verification.'
+                  : 'Open your authenticator app and enter the code it shows for Deskport.'}
               </p>
               <div class="field">
                 <label class="field__label" for="signin-otp">
@@ -197,7 +223,13 @@ export function SignInPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
               </div>
               {rememberDays > 0 && (
                 <label class={remember ? 'check is-checked' : 'check'}>
-                  <input type="checkbox" name="remember" checked={remember} onChange={(ev) => setRemember(ev.currentTarget.checked)} data-testid="signin-remember" />
+                  <input
+                    type="checkbox"
+                    name="remember"
+                    checked={remember}
+                    onChange={(ev) => setRemember(ev.currentTarget.checked)}
+                    data-testid="signin-remember"
+                  />
                   <span class="check__label">
                     Remember this browser for {rememberDays} {rememberDays === 1 ? 'day' : 'days'}
                   </span>
@@ -232,7 +264,15 @@ export function SignInPage({ onSignedIn }: { onSignedIn(me: Me): void }) {
               <span>or</span>
             </p>
             {oidc.map((p) => (
-              <Button key={p.id} size="lg" class="btn--block" busy={leaving === p.id} disabled={leaving !== undefined} onClick={() => startProvider(p)} data-testid={`signin-provider-${p.id}`}>
+              <Button
+                key={p.id}
+                size="lg"
+                class="btn--block"
+                busy={leaving === p.id}
+                disabled={leaving !== undefined}
+                onClick={() => startProvider(p)}
+                data-testid={`signin-provider-${p.id}`}
+              >
                 {leaving === p.id ? `Going to ${p.name}…` : `Sign in with ${p.name}`}
               </Button>
             ))}

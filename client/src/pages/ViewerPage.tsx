@@ -42,7 +42,10 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
       onSession: (session) => {
         if (poolLookup) return;
         poolLookup = true;
-        listPools().then((pools) => setPool(pools.find((p) => p.id === session.poolId)), () => {});
+        listPools().then(
+          (pools) => setPool(pools.find((p) => p.id === session.poolId)),
+          () => {},
+        );
       },
       onNotReady: () => navigate(paths.launch(sessionId), { replace: true }),
     });

@@ -45,7 +45,16 @@ export function createAccountRouter(deps: AuthDeps): Router {
     const { user } = principalOf(res);
     const now = deps.clock.now();
     const tokens = await deps.store.listApiTokensOfUser(user.id);
-    res.json(tokens.map((t) => ({ id: t.id, name: t.name, createdAt: t.createdAt, expiresAt: t.expiresAt, lastUsedAt: t.lastUsedAt, expired: t.expiresAt !== null && t.expiresAt <= now })));
+    res.json(
+      tokens.map((t) => ({
+        id: t.id,
+        name: t.name,
+        createdAt: t.createdAt,
+        expiresAt: t.expiresAt,
+        lastUsedAt: t.lastUsedAt,
+        expired: t.expiresAt !== null && t.expiresAt <= now,
+      })),
+    );
   });
 
   router.delete('/me/tokens/:id', requireUser, async (req, res) => {

@@ -30,10 +30,18 @@ beforeEach(async () => {
     res.locals.principal = { user: aUser({ username: 'root', roles: ['admin'] }), via: 'session' };
     next();
   });
-  app.use(createAdminRouter({
-    store, clock, audit: createAudit(store, log), broker: {} as Broker, access: { userChanged: async () => {}, poolChanged: async () => {} },
-    connected: (id) => connected.has(id), removeHost: () => ({ control: false, streams: 0 }), history: () => history.answer(),
-  }));
+  app.use(
+    createAdminRouter({
+      store,
+      clock,
+      audit: createAudit(store, log),
+      broker: {} as Broker,
+      access: { userChanged: async () => {}, poolChanged: async () => {} },
+      connected: (id) => connected.has(id),
+      removeHost: () => ({ control: false, streams: 0 }),
+      history: () => history.answer(),
+    }),
+  );
   app.use(errorHandler(log));
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
@@ -47,7 +55,11 @@ afterEach(async () => {
 });
 
 async function call(path: string, method = 'GET', body?: unknown): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(url + path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
@@ -56,7 +68,12 @@ const hostIn = (state: HostState, online = true) => store.createHost(aHost({ sta
 describe('admin host state changes', () => {
   it('drains, cordons and uncordons a connected host, answering the host view', async () => {
     const h = await hostIn('online');
-    for (const [action, state] of [['drain', 'draining'], ['cordon', 'cordoned'], ['uncordon', 'online'], ['uncordon', 'online']] as const) {
+    for (const [action, state] of [
+      ['drain', 'draining'],
+      ['cordon', 'cordoned'],
+      ['uncordon', 'online'],
+      ['uncordon', 'online'],
+    ] as const) {
       const r = await call(`/hosts/${h.id}/${action}`, 'POST');
       expect(r.status, action).toBe(200);
       expect(HostView.parse(r.body)).toMatchObject({ id: h.id, state, connected: true });
@@ -92,7 +109,9 @@ describe('admin pools', () => {
     const r = await call('/pools', 'POST', { name: ' Office ', driver: 'docker', protocol: 'vnc', image: 'office:1' });
     expect(r.status).toBe(201);
     expect(Pool.parse(r.body)).toMatchObject({ name: 'Office', maxDesktops: 50, maxPerUser: 3, groups: [], image: 'office:1' });
-    expect((await call('/pools', 'POST', { name: 'Office', driver: 'docker', protocol: 'vnc' })).body).toMatchObject({ error: { code: 'name_taken' } });
+    expect((await call('/pools', 'POST', { name: 'Office', driver: 'docker', protocol: 'vnc' })).body).toMatchObject({
+      error: { code: 'name_taken' },
+    });
     expect((await call('/pools', 'POST', { name: 'X', driver: 'docker', protocol: 'vnc', bogus: 1 })).status).toBe(400);
     expect((await call(`/pools/${(r.body as Pool).id}`, 'PATCH', { maxPerUser: 101 })).status).toBe(400);
   });

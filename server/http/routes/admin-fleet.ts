@@ -2,7 +2,17 @@
 // admin-users.ts. Thin: parse with the contract (contract/api/admin.ts), call the pool and host
 // services (broker/pools.ts, broker/host-admin.ts) or the broker, render.
 import { Router } from 'express';
-import { AdminSessionQuery, AUDIT_CSV_HEADER, AuditQuery, HOST_ACTIONS, PoolCreate, PoolPatch, type AdminSession, type HostView, type MetricsHistory } from '../../../contract/api/admin.ts';
+import {
+  AdminSessionQuery,
+  AUDIT_CSV_HEADER,
+  AuditQuery,
+  HOST_ACTIONS,
+  PoolCreate,
+  PoolPatch,
+  type AdminSession,
+  type HostView,
+  type MetricsHistory,
+} from '../../../contract/api/admin.ts';
 import { Id } from '../../../contract/ids.ts';
 import type { Audit } from '../../audit.ts';
 import type { AccessChanges } from '../../auth/deps.ts';
@@ -16,7 +26,12 @@ import { parse } from '../validate.ts';
 
 export function hostView(h: Host, connected: boolean): HostView {
   const { credentialHash: _omit, ...rest } = h;
-  return { ...rest, lastHeartbeatAt: h.lastHeartbeatAt ? new Date(h.lastHeartbeatAt).toISOString() : null, createdAt: new Date(h.createdAt).toISOString(), connected };
+  return {
+    ...rest,
+    lastHeartbeatAt: h.lastHeartbeatAt ? new Date(h.lastHeartbeatAt).toISOString() : null,
+    createdAt: new Date(h.createdAt).toISOString(),
+    connected,
+  };
 }
 
 export interface AdminRouterDeps {
@@ -37,16 +52,32 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
   const hosts = createHostAdmin(deps);
   const r = Router();
   const actor = (res: Parameters<typeof principalOf>[0]) => principalOf(res).user.username;
-  const who = (req: Parameters<typeof clientAddress>[0], res: Parameters<typeof principalOf>[0]) => ({ actor: actor(res), ip: clientAddress(req) });
+  const who = (req: Parameters<typeof clientAddress>[0], res: Parameters<typeof principalOf>[0]) => ({
+    actor: actor(res),
+    ip: clientAddress(req),
+  });
 
   r.get('/sessions', async (req, res) => {
     const q = parse(AdminSessionQuery, req.query, 'query');
-    const sessions = await store.listSessions({ ...(q.state ? { state: q.state } : {}), ...(q.userId ? { userId: q.userId } : {}), ...(q.poolId ? { poolId: q.poolId } : {}), ...(q.hostId ? { hostId: q.hostId } : {}) });
+    const sessions = await store.listSessions({
+      ...(q.state ? { state: q.state } : {}),
+      ...(q.userId ? { userId: q.userId } : {}),
+      ...(q.poolId ? { poolId: q.poolId } : {}),
+      ...(q.hostId ? { hostId: q.hostId } : {}),
+    });
     const [users, poolList, hostList] = await Promise.all([store.listUsers(), store.listPools(), store.listHosts()]);
     const uname = new Map(users.map((u) => [u.id, u.username]));
     const pname = new Map(poolList.map((p) => [p.id, p.name]));
     const hname = new Map(hostList.map((h) => [h.id, h.name]));
-    res.json(sessions.map((s): AdminSession => ({ ...deps.broker.view(s), desktopId: s.desktopId, username: uname.get(s.userId) ?? null, poolName: pname.get(s.poolId) ?? null, hostName: s.hostId ? (hname.get(s.hostId) ?? null) : null })));
+    res.json(
+      sessions.map((s): AdminSession => ({
+        ...deps.broker.view(s),
+        desktopId: s.desktopId,
+        username: uname.get(s.userId) ?? null,
+        poolName: pname.get(s.poolId) ?? null,
+        hostName: s.hostId ? (hname.get(s.hostId) ?? null) : null,
+      })),
+    );
   });
   r.delete('/sessions/:id', async (req, res) => {
     const id = parse(Id, req.params.id, 'session id');
@@ -88,12 +119,30 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
   r.get('/audit', async (req, res) => {
     const q = parse(AuditQuery, req.query, 'query');
     const since = q.since ? Date.parse(q.since) : undefined;
-    const rows = (await store.listAudit({ ...(since && !Number.isNaN(since) ? { since } : {}), ...(q.actor ? { actor: q.actor } : {}), ...(q.action ? { action: q.action } : {}), limit: q.limit ?? (q.format === 'csv' ? 1000 : 100) }))
-      .map((e) => ({ ...e, at: new Date(e.at).toISOString() }));
+    const rows = (
+      await store.listAudit({
+        ...(since && !Number.isNaN(since) ? { since } : {}),
+        ...(q.actor ? { actor: q.actor } : {}),
+        ...(q.action ? { action: q.action } : {}),
+        limit: q.limit ?? (q.format === 'csv' ? 1000 : 100),
+      })
+    ).map((e) => ({ ...e, at: new Date(e.at).toISOString() }));
     if (q.format !== 'csv') return void res.json(rows);
-    await audit.record({ actor: actor(res), action: 'audit.export', target: null, result: 'ok', ip: clientAddress(req), details: { rows: rows.length } });
+    await audit.record({
+      actor: actor(res),
+      action: 'audit.export',
+      target: null,
+      result: 'ok',
+      ip: clientAddress(req),
+      details: { rows: rows.length },
+    });
     res.set({ 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="deskport-audit.csv"' });
-    res.send(toCsv([...AUDIT_CSV_HEADER], rows.map((e) => [e.id, e.at, e.actor, e.action, e.target, e.result, e.ip, JSON.stringify(e.details)])));
+    res.send(
+      toCsv(
+        [...AUDIT_CSV_HEADER],
+        rows.map((e) => [e.id, e.at, e.actor, e.action, e.target, e.result, e.ip, JSON.stringify(e.details)]),
+      ),
+    );
   });
 
   r.get('/metrics/history', async (_req, res) => void res.json(await deps.history()));

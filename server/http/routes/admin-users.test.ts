@@ -35,11 +35,20 @@ describe('admin users API', () => {
   });
 
   it('creates a user with an argon2id hash that never appears in any answer', async () => {
-    const created = await as(admin, '/users', { method: 'POST', body: { username: 'bob.smith@corp', password: 'bob-password', displayName: 'Bob' } });
+    const created = await as(admin, '/users', {
+      method: 'POST',
+      body: { username: 'bob.smith@corp', password: 'bob-password', displayName: 'Bob' },
+    });
     expect(created.status).toBe(201);
     const bob = body<UserJson & { createdAt: number }>(created);
     expect(bob).toEqual({
-      id: bob.id, username: 'bob.smith@corp', displayName: 'Bob', roles: ['user'], groups: [], disabled: false, createdAt: gw.clock.now(),
+      id: bob.id,
+      username: 'bob.smith@corp',
+      displayName: 'Bob',
+      roles: ['user'],
+      groups: [],
+      disabled: false,
+      createdAt: gw.clock.now(),
       mfa: { enabled: false, requiredByPolicy: false },
       providers: [],
     });
@@ -127,7 +136,8 @@ describe('an admin’s own account through the admin API', () => {
     expect(r.status).toBe(201);
     return body<{ token: string }>(r).token;
   }
-  const viaToken = (token: string, path: string, o: { method?: string; body?: unknown } = {}) => gw.call(`/api/v1/admin${path}`, { ...o, token });
+  const viaToken = (token: string, path: string, o: { method?: string; body?: unknown } = {}) =>
+    gw.call(`/api/v1/admin${path}`, { ...o, token });
   const code = (r: Reply) => body<{ error: { code: string } }>(r).error.code;
   async function enrolTotp(userId: string): Promise<void> {
     await gw.store.putPendingTotp(userId, 'JBSWY3DPEHPK3PXP', gw.clock.now());
@@ -155,7 +165,12 @@ describe('an admin’s own account through the admin API', () => {
     expect(r.status).toBe(403);
     expect(code(r)).toBe('self_service_required');
     expect((await gw.store.getTotp('u-root'))?.confirmedAt).not.toBeNull();
-    expect((await gw.store.listAudit({ action: 'mfa.reset' }))[0]).toMatchObject({ actor: 'root', target: 'u-root', result: 'denied', details: { reason: 'own_account', via: 'token' } });
+    expect((await gw.store.listAudit({ action: 'mfa.reset' }))[0]).toMatchObject({
+      actor: 'root',
+      target: 'u-root',
+      result: 'denied',
+      details: { reason: 'own_account', via: 'token' },
+    });
   });
 
   it('a browser session cannot use the admin routes on itself either; the Account page needs the current password', async () => {
@@ -180,7 +195,7 @@ describe('an admin’s own account through the admin API', () => {
     expect(code(await viaToken(token, '/users/u-root', { method: 'DELETE' }))).toBe('cannot_delete_self');
     const mint = await gw.call('/api/v1/me/tokens', { method: 'POST', token, body: { name: 'another' } });
     expect([mint.status, code(mint)]).toEqual([403, 'session_required']);
-    expect((await gw.store.getUser('u-root'))).toMatchObject({ displayName: 'Root (ops)', roles: ['admin'], disabled: false });
+    expect(await gw.store.getUser('u-root')).toMatchObject({ displayName: 'Root (ops)', roles: ['admin'], disabled: false });
   });
 
   it('an admin still resets ANOTHER user’s password and second factor, by browser or token, audited', async () => {
@@ -192,7 +207,9 @@ describe('an admin’s own account through the admin API', () => {
     expect((await as(admin, '/users/u-alice', { method: 'PATCH', body: { password: 'reset-by-admin-2' } })).status).toBe(200);
     expect((await gw.call('/api/v1/auth/login', { body: { username: 'alice', password: 'reset-by-admin-2' } })).status).toBe(200);
     expect((await gw.store.listAudit({ action: 'mfa.reset' }))[0]).toMatchObject({ actor: 'root', target: 'u-alice', result: 'ok' });
-    expect((await gw.store.listAudit({ action: 'user.update' })).filter((a) => a.result === 'ok' && a.target === 'u-alice')).toHaveLength(2);
+    expect((await gw.store.listAudit({ action: 'user.update' })).filter((a) => a.result === 'ok' && a.target === 'u-alice')).toHaveLength(
+      2,
+    );
   });
 });
 
@@ -222,9 +239,25 @@ describe('admin groups API', () => {
   it('refuses to delete the only group entitled to a pool (that would open it to everyone)', async () => {
     const g = body<{ id: string }>(await as(admin, '/groups', { method: 'POST', body: { name: 'vip' } }));
     const pool: Pool = {
-      id: 'p1', name: 'VIP desktops', description: '', driver: 'process', protocol: 'vnc', image: null, cpu: null, memoryMb: null,
-      minWarm: 0, maxDesktops: 1, maxPerUser: 1, idleTimeoutS: 0, graceS: 60, maxLifetimeS: 0, persistence: 'pooled',
-      placement: 'breadth', groups: [g.id], shadowWithoutConsent: false, createdAt: gw.clock.now(),
+      id: 'p1',
+      name: 'VIP desktops',
+      description: '',
+      driver: 'process',
+      protocol: 'vnc',
+      image: null,
+      cpu: null,
+      memoryMb: null,
+      minWarm: 0,
+      maxDesktops: 1,
+      maxPerUser: 1,
+      idleTimeoutS: 0,
+      graceS: 60,
+      maxLifetimeS: 0,
+      persistence: 'pooled',
+      placement: 'breadth',
+      groups: [g.id],
+      shadowWithoutConsent: false,
+      createdAt: gw.clock.now(),
     };
     await gw.store.createPool(pool);
     const r = await as(admin, `/groups/${g.id}`, { method: 'DELETE' });

@@ -17,8 +17,17 @@ describe('POST /auth/login', () => {
     expect(r.status).toBe(200);
     expect(r.body).toEqual({
       user: {
-        id: 'u-alice', username: 'alice', displayName: 'alice', roles: ['user'], groups: [], disabled: false, createdAt: gw.clock.now(),
-        mfaEnabled: false, mfaEnrollmentRequired: false, localAccount: true, passwordPolicy: { minLength: 12, maxLength: 256 },
+        id: 'u-alice',
+        username: 'alice',
+        displayName: 'alice',
+        roles: ['user'],
+        groups: [],
+        disabled: false,
+        createdAt: gw.clock.now(),
+        mfaEnabled: false,
+        mfaEnrollmentRequired: false,
+        localAccount: true,
+        passwordPolicy: { minLength: 12, maxLength: 256 },
       },
     });
     const cookie = r.cookies.find((c) => c.startsWith('deskport_session='));
@@ -63,7 +72,12 @@ describe('POST /auth/login', () => {
     const ok = rows.find((r) => r.result === 'ok');
     expect(ok).toMatchObject({ actor: 'alice', target: 'u-alice', ip: '127.0.0.1' });
     const failed = rows.filter((r) => r.result === 'failed').map((r) => [r.actor, r.details]);
-    expect(failed).toEqual(expect.arrayContaining([['alice', { reason: 'bad_password' }], ['ghost', { reason: 'unknown_user' }]]));
+    expect(failed).toEqual(
+      expect.arrayContaining([
+        ['alice', { reason: 'bad_password' }],
+        ['ghost', { reason: 'unknown_user' }],
+      ]),
+    );
     expect(JSON.stringify(rows)).not.toContain('wrong-secret-xyz');
     expect(JSON.stringify(rows)).not.toContain('alice-password');
   });
@@ -196,11 +210,26 @@ describe('changing one’s own password', () => {
       await gw.addUser('erin', 'old-password-1');
       const here = await gw.login('erin', 'old-password-1');
       const elsewhere = await gw.login('erin', 'old-password-1');
-      const wrong = await gw.call('/api/v1/me/password', { method: 'POST', cookie: here, origin: gw.url, body: { currentPassword: 'nope-nope-1', newPassword: 'new-password-1' } });
+      const wrong = await gw.call('/api/v1/me/password', {
+        method: 'POST',
+        cookie: here,
+        origin: gw.url,
+        body: { currentPassword: 'nope-nope-1', newPassword: 'new-password-1' },
+      });
       expect(wrong.status).toBe(403);
-      const short = await gw.call('/api/v1/me/password', { method: 'POST', cookie: here, origin: gw.url, body: { currentPassword: 'old-password-1', newPassword: 'short' } });
+      const short = await gw.call('/api/v1/me/password', {
+        method: 'POST',
+        cookie: here,
+        origin: gw.url,
+        body: { currentPassword: 'old-password-1', newPassword: 'short' },
+      });
       expect(short.status).toBe(400);
-      const ok = await gw.call('/api/v1/me/password', { method: 'POST', cookie: here, origin: gw.url, body: { currentPassword: 'old-password-1', newPassword: 'new-password-1' } });
+      const ok = await gw.call('/api/v1/me/password', {
+        method: 'POST',
+        cookie: here,
+        origin: gw.url,
+        body: { currentPassword: 'old-password-1', newPassword: 'new-password-1' },
+      });
       expect(ok.status).toBe(204);
       const fresh = ok.cookies.find((c) => c.startsWith('deskport_session='))!.split(';')[0]!;
       expect((await gw.call('/api/v1/me', { cookie: fresh })).status).toBe(200);

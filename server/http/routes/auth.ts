@@ -25,7 +25,14 @@ import { rememberedUserId } from '../../auth/remembered-browsers.ts';
 import { ChangePasswordBody, CreateTokenBody, LoginBody } from '../../../contract/api/auth.ts';
 import { parse } from '../validate.ts';
 import { meView } from '../../auth/views.ts';
-import { endBrowserSession, readRememberCookie, sessionOrigin, setRememberCookie, setSessionCookie, signInThisBrowser } from '../cookies.ts';
+import {
+  endBrowserSession,
+  readRememberCookie,
+  sessionOrigin,
+  setRememberCookie,
+  setSessionCookie,
+  signInThisBrowser,
+} from '../cookies.ts';
 
 export interface AuthRouterOptions {
   /** The sign-in throttling policy; tests pass one with their own limits. */
@@ -40,7 +47,8 @@ export interface AuthRouterOptions {
 }
 
 type FailReason = 'unknown_user' | 'no_password' | 'bad_password' | 'disabled' | 'directory_unavailable';
-type LoginOutcome = { ok: true; user: User; provider?: string } | { ok: false; reason: FailReason; userId: string | null; provider?: string };
+type LoginOutcome =
+  { ok: true; user: User; provider?: string } | { ok: false; reason: FailReason; userId: string | null; provider?: string };
 
 const WRONG = 'Wrong username or password.';
 
@@ -89,21 +97,32 @@ function checkCredentials(pp: passport.Authenticator, req: Request, res: Respons
  * be reached is skipped; if none could answer, the outcome says so (the caller answers 503).
  */
 async function checkDirectories(
-  pp: passport.Authenticator, req: Request, res: Response, dirs: NonNullable<AuthRouterOptions['directories']>, log: AuthDeps['log'], ip: string,
+  pp: passport.Authenticator,
+  req: Request,
+  res: Response,
+  dirs: NonNullable<AuthRouterOptions['directories']>,
+  log: AuthDeps['log'],
+  ip: string,
 ): Promise<LoginOutcome | null> {
   let unavailable: string | undefined;
   for (const config of dirs.list()) {
     const r = await new Promise<{ identity?: ExternalIdentity; reason?: FailReason }>((resolve, reject) => {
-      const handler = pp.authenticate(new LdapStrategy(config, { log }), { session: false }, (err: unknown, user?: unknown, info?: unknown) => {
-        if (err) return reject(err instanceof Error ? err : new Error(String(err)));
-        if (user) return resolve({ identity: user as ExternalIdentity });
-        resolve({ reason: ((info ?? {}) as { reason?: FailReason }).reason ?? 'unknown_user' });
-      }) as express.RequestHandler;
+      const handler = pp.authenticate(
+        new LdapStrategy(config, { log }),
+        { session: false },
+        (err: unknown, user?: unknown, info?: unknown) => {
+          if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+          if (user) return resolve({ identity: user as ExternalIdentity });
+          resolve({ reason: ((info ?? {}) as { reason?: FailReason }).reason ?? 'unknown_user' });
+        },
+      ) as express.RequestHandler;
       void Promise.resolve(handler(req, res, (e?: unknown) => (e ? reject(e) : undefined))).catch(reject);
     });
     if (r.identity) {
       const p = await dirs.provision(r.identity, ip);
-      return p.ok ? { ok: true, user: p.user, provider: config.id } : { ok: false, reason: 'disabled', userId: p.user.id, provider: config.id };
+      return p.ok
+        ? { ok: true, user: p.user, provider: config.id }
+        : { ok: false, reason: 'disabled', userId: p.user.id, provider: config.id };
     }
     if (r.reason === 'directory_unavailable') {
       unavailable ??= config.name;
@@ -150,9 +169,23 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
 
     const refuse = async (target: string | null, reason: string, provider?: string) => {
       const lock = throttle.failed(attempt);
-      await deps.audit.record({ actor, action: 'auth.login', target, result: 'failed', ip, details: { reason, ...(provider ? { provider } : {}) } });
+      await deps.audit.record({
+        actor,
+        action: 'auth.login',
+        target,
+        result: 'failed',
+        ip,
+        details: { reason, ...(provider ? { provider } : {}) },
+      });
       if (lock) {
-        await deps.audit.record({ actor, action: 'auth.throttled', target, result: 'denied', ip, details: { scope: lock.scope, lockS: lock.lockS } });
+        await deps.audit.record({
+          actor,
+          action: 'auth.throttled',
+          target,
+          result: 'denied',
+          ip,
+          details: { scope: lock.scope, lockS: lock.lockS },
+        });
       }
     };
 
@@ -163,8 +196,19 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
       outcome = (await checkDirectories(pp, req, res, dirs, deps.log, ip)) ?? outcome;
     }
     if (!outcome.ok && outcome.reason === 'directory_unavailable') {
-      await deps.audit.record({ actor, action: 'auth.login', target: null, result: 'failed', ip, details: { reason: outcome.reason, provider: outcome.provider } });
-      throw new DomainError('unavailable', 'directory_unavailable', `The sign-in directory (${outcome.provider}) cannot be reached right now. Try again in a minute; if it keeps failing, tell your admin.`);
+      await deps.audit.record({
+        actor,
+        action: 'auth.login',
+        target: null,
+        result: 'failed',
+        ip,
+        details: { reason: outcome.reason, provider: outcome.provider },
+      });
+      throw new DomainError(
+        'unavailable',
+        'directory_unavailable',
+        `The sign-in directory (${outcome.provider}) cannot be reached right now. Try again in a minute; if it keeps failing, tell your admin.`,
+      );
     }
     if (!outcome.ok) {
       await refuse(outcome.userId, outcome.reason, outcome.provider);
@@ -176,7 +220,14 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
       if (second.reason === 'otp_required') {
         // The password was right: not a failure for the address, but the attempt stays charged to
         // the account, so password-only probes cannot reset the counter that guards the code.
-        await deps.audit.record({ actor, action: 'auth.login', target: user.id, result: 'denied', ip, details: { reason: 'otp_required' } });
+        await deps.audit.record({
+          actor,
+          action: 'auth.login',
+          target: user.id,
+          result: 'denied',
+          ip,
+          details: { reason: 'otp_required' },
+        });
         throw await otpRequired(deps);
       }
       await refuse(user.id, second.reason);
@@ -205,7 +256,14 @@ export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}
     const p = currentPrincipal(res);
     const ended = await endBrowserSession(deps, req, res);
     if (ended && p) {
-      await deps.audit.record({ actor: p.user.username, action: 'auth.logout', target: p.user.id, result: 'ok', ip: clientAddress(req), details: {} });
+      await deps.audit.record({
+        actor: p.user.username,
+        action: 'auth.logout',
+        target: p.user.id,
+        result: 'ok',
+        ip: clientAddress(req),
+        details: {},
+      });
     }
     // Signed in through a provider configured for it: 200 with the provider's sign-out URL.
     const endSession = ended && p && options.endSessionUrl ? await options.endSessionUrl(p.user.id).catch(() => null) : null;

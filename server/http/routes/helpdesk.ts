@@ -40,7 +40,13 @@ export function createHelpdeskRouter(deps: HelpdeskDeps): Router {
 
   r.post('/sessions/:id/shadow', staff, async (req, res) => {
     const body = parse(ShadowBody, req.body);
-    const shadow = await helpdesk.requestShadow(principalOf(res).user, parse(Id, req.params.id, 'session id'), body.mode, body.reason, clientAddress(req));
+    const shadow = await helpdesk.requestShadow(
+      principalOf(res).user,
+      parse(Id, req.params.id, 'session id'),
+      body.mode,
+      body.reason,
+      clientAddress(req),
+    );
     res.status(201).json(shadowAnswer(shadow));
   });
 
@@ -55,7 +61,9 @@ export function createHelpdeskRouter(deps: HelpdeskDeps): Router {
 
   for (const answer of ['approve', 'deny'] as const) {
     r.post(`/shadows/:id/${answer}`, async (req, res) => {
-      res.json(shadowAnswer(await shadows.decide(principalOf(res).user, parse(Id, req.params.id, 'shadow id'), answer, clientAddress(req))));
+      res.json(
+        shadowAnswer(await shadows.decide(principalOf(res).user, parse(Id, req.params.id, 'shadow id'), answer, clientAddress(req))),
+      );
     });
   }
 
@@ -65,7 +73,13 @@ export function createHelpdeskRouter(deps: HelpdeskDeps): Router {
 
   r.post('/shadows/:id/tickets', staff, async (req, res) => {
     const t = await helpdesk.shadowTicket(principalOf(res).user, parse(Id, req.params.id, 'shadow id'), clientAddress(req));
-    const answer: TicketAnswer = { ticket: t.ticket, url: `/ws/vnc?ticket=${t.ticket}`, protocol: 'vnc', mode: t.mode, expiresAt: new Date(t.expiresAt).toISOString() };
+    const answer: TicketAnswer = {
+      ticket: t.ticket,
+      url: `/ws/vnc?ticket=${t.ticket}`,
+      protocol: 'vnc',
+      mode: t.mode,
+      expiresAt: new Date(t.expiresAt).toISOString(),
+    };
     res.status(201).json(answer);
   });
 

@@ -69,7 +69,14 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
       },
     });
   // Each start holds an attempt in a bounded store: one address may not crowd out everyone else's.
-  const starts = createThrottle(deps.clock, { maxFailures: 30, windowS: 60, lockS: 60, maxLockS: 600, resetAfterS: 3600, maxEntries: 10_000 });
+  const starts = createThrottle(deps.clock, {
+    maxFailures: 30,
+    windowS: 60,
+    lockS: 60,
+    maxLockS: 600,
+    resetAfterS: 3600,
+    maxEntries: 10_000,
+  });
   const throttleStarts: RequestHandler = (req, _res, next) => {
     const key = addressKey(clientAddress(req));
     const wait = starts.check(key);

@@ -6,20 +6,35 @@ import { Writable } from 'node:stream';
 import express from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OidcBrowser } from '../../../test/helpers/oidc-browser.ts';
-import { CONFIDENTIAL_CLIENT, OIDC_ACCOUNTS, PUBLIC_CLIENT, startOidcProvider, type TestOidcProvider } from '../../../test/helpers/oidc-provider.ts';
+import {
+  CONFIDENTIAL_CLIENT,
+  OIDC_ACCOUNTS,
+  PUBLIC_CLIENT,
+  startOidcProvider,
+  type TestOidcProvider,
+} from '../../../test/helpers/oidc-provider.ts';
 import { ManualClock } from '../../clock.ts';
 import { errorHandler } from '../errors.ts';
 import { createLogger } from '../../log.ts';
 import type { ExternalIdentity } from '../../auth/identity.ts';
 import {
-  ATTEMPT_TTL_MS, createAttemptStore, createOidcDiscovery, endSessionUrl, oidcProviderSchema, type OidcFailureReason, type OidcProviderConfig,
+  ATTEMPT_TTL_MS,
+  createAttemptStore,
+  createOidcDiscovery,
+  endSessionUrl,
+  oidcProviderSchema,
+  type OidcFailureReason,
+  type OidcProviderConfig,
 } from '../../auth/oidc.ts';
 import { ATTEMPT_COOKIE, createOidcRouter } from './oidc.ts';
 
 const clock = new ManualClock();
 const attempts = createAttemptStore(clock);
 const logLines: string[] = [];
-const log = createLogger({ level: 'debug', destination: new Writable({ write: (c: Buffer, _e, cb) => (logLines.push(c.toString()), cb()) }) });
+const log = createLogger({
+  level: 'debug',
+  destination: new Writable({ write: (c: Buffer, _e, cb) => (logLines.push(c.toString()), cb()) }),
+});
 const identities: { identity: ExternalIdentity; next: string; idToken?: string }[] = [];
 const failures: { providerId: string; reason: OidcFailureReason }[] = [];
 
@@ -36,28 +51,49 @@ beforeAll(async () => {
   server = createServer((req, res) => web!(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   app = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  idp = await startOidcProvider({ redirectUris: [callbackOf('corp'), callbackOf('corp-public')], postLogoutRedirectUris: [`${app}/signed-out`] });
+  idp = await startOidcProvider({
+    redirectUris: [callbackOf('corp'), callbackOf('corp-public')],
+    postLogoutRedirectUris: [`${app}/signed-out`],
+  });
   providers = [
-    oidcProviderSchema.parse({ id: 'corp', name: 'Corp SSO', issuer: idp.issuer, ...CONFIDENTIAL_CLIENT, scopes: 'openid profile email groups', allowHttpIssuer: true, endSessionRedirect: true }),
-    oidcProviderSchema.parse({ id: 'corp-public', name: 'Corp (public)', issuer: idp.issuer, clientId: PUBLIC_CLIENT.clientId, scopes: 'openid profile email groups', allowHttpIssuer: true }),
+    oidcProviderSchema.parse({
+      id: 'corp',
+      name: 'Corp SSO',
+      issuer: idp.issuer,
+      ...CONFIDENTIAL_CLIENT,
+      scopes: 'openid profile email groups',
+      allowHttpIssuer: true,
+      endSessionRedirect: true,
+    }),
+    oidcProviderSchema.parse({
+      id: 'corp-public',
+      name: 'Corp (public)',
+      issuer: idp.issuer,
+      clientId: PUBLIC_CLIENT.clientId,
+      scopes: 'openid profile email groups',
+      allowHttpIssuer: true,
+    }),
     oidcProviderSchema.parse({ id: 'down', name: 'Nobody home', issuer: 'http://127.0.0.1:9', clientId: 'x', allowHttpIssuer: true }),
   ];
   web = express();
-  web.use('/api/v1', createOidcRouter({
-    providers: () => providers,
-    publicUrl: app,
-    onIdentity: async (identity, _req, res, next, tokens) => {
-      identities.push({ identity, next, idToken: tokens.idToken });
-      res.redirect(303, next);
-    },
-    onFailure: async (providerId, reason, _req, res) => {
-      failures.push({ providerId, reason });
-      res.status(401).json({ error: { code: reason, message: 'Sign-in failed.' } });
-    },
-    clock,
-    log,
-    attempts,
-  }));
+  web.use(
+    '/api/v1',
+    createOidcRouter({
+      providers: () => providers,
+      publicUrl: app,
+      onIdentity: async (identity, _req, res, next, tokens) => {
+        identities.push({ identity, next, idToken: tokens.idToken });
+        res.redirect(303, next);
+      },
+      onFailure: async (providerId, reason, _req, res) => {
+        failures.push({ providerId, reason });
+        res.status(401).json({ error: { code: reason, message: 'Sign-in failed.' } });
+      },
+      clock,
+      log,
+      attempts,
+    }),
+  );
   web.use(errorHandler(log));
 });
 
@@ -128,7 +164,9 @@ describe('OIDC sign-in against a real provider', () => {
     const b = new Browser();
     const res = await b.request(await b.signInUpTo('corp-public', 'bob', '/'));
     expect(res.status).toBe(303);
-    expect(identities.map((i) => [i.identity.providerId, i.identity.username, i.identity.groups])).toEqual([['corp-public', 'bob', ['engineers']]]);
+    expect(identities.map((i) => [i.identity.providerId, i.identity.username, i.identity.groups])).toEqual([
+      ['corp-public', 'bob', ['engineers']],
+    ]);
   });
 
   it('the provider refuses an authorization request without PKCE, so PKCE is really in play', async () => {
@@ -186,7 +224,7 @@ describe('OIDC sign-in against a real provider', () => {
     expect(logLines.join('')).toMatch(/invalid_grant/);
   });
 
-  it('an ID token whose nonce is not this attempt\'s is refused by openid-client', async () => {
+  it("an ID token whose nonce is not this attempt's is refused by openid-client", async () => {
     const b = new Browser();
     const cb = await b.signInUpTo('corp', 'alice');
     attempts.peek(b.attemptId())!.checks!.nonce = 'n'.repeat(43);
@@ -215,10 +253,14 @@ describe('OIDC sign-in against a real provider', () => {
     await expectFailure(await b.request(cb), 'access_denied');
   });
 
-  it('the provider\'s login form refuses a wrong password and unknown people', async () => {
+  it("the provider's login form refuses a wrong password and unknown people", async () => {
     const b = new Browser();
-    await expect(b.atProvider(await b.start('corp'), { username: 'alice', password: 'nope' })).rejects.toThrow(/Wrong username or password/);
-    await expect(b.atProvider(await b.start('corp'), { username: 'mallory', password: 'whatever' })).rejects.toThrow(/Wrong username or password/);
+    await expect(b.atProvider(await b.start('corp'), { username: 'alice', password: 'nope' })).rejects.toThrow(
+      /Wrong username or password/,
+    );
+    await expect(b.atProvider(await b.start('corp'), { username: 'mallory', password: 'whatever' })).rejects.toThrow(
+      /Wrong username or password/,
+    );
   });
 
   it('only same-site paths survive as `next`', async () => {
@@ -246,7 +288,13 @@ describe('OIDC sign-in against a real provider', () => {
     const port = (probe.address() as AddressInfo).port;
     await new Promise((r) => probe.close(r));
     const discovery = createOidcDiscovery({ clock });
-    const cfg = oidcProviderSchema.parse({ id: 'later', name: 'Later', issuer: `http://127.0.0.1:${port}`, clientId: PUBLIC_CLIENT.clientId, allowHttpIssuer: true });
+    const cfg = oidcProviderSchema.parse({
+      id: 'later',
+      name: 'Later',
+      issuer: `http://127.0.0.1:${port}`,
+      clientId: PUBLIC_CLIENT.clientId,
+      allowHttpIssuer: true,
+    });
     await expect(discovery.get(cfg)).rejects.toThrow();
     const late = await startOidcProvider({ redirectUris: [callbackOf('later')], port });
     try {
@@ -256,7 +304,7 @@ describe('OIDC sign-in against a real provider', () => {
     }
   });
 
-  it('sign-out: the provider\'s end-session URL when enabled, null otherwise', async () => {
+  it("sign-out: the provider's end-session URL when enabled, null otherwise", async () => {
     const b = new Browser();
     await b.request(await b.signInUpTo('corp', 'alice'));
     const idToken = identities[0]!.idToken!;
@@ -277,13 +325,27 @@ describe('OIDC sign-in against a real provider', () => {
   it('behind an https public URL with a path, the cookie is Secure and scoped, and the redirect URI follows', async () => {
     const web = express();
     const noop = async () => undefined;
-    web.use('/api/v1', createOidcRouter({ providers: () => providers, publicUrl: 'https://desk.example.com/vdi/', onIdentity: noop, onFailure: noop, clock, log }));
+    web.use(
+      '/api/v1',
+      createOidcRouter({
+        providers: () => providers,
+        publicUrl: 'https://desk.example.com/vdi/',
+        onIdentity: noop,
+        onFailure: noop,
+        clock,
+        log,
+      }),
+    );
     const other = createServer(web);
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
     try {
-      const res = await fetch(`http://127.0.0.1:${(other.address() as AddressInfo).port}/api/v1/auth/oidc/corp/start`, { redirect: 'manual' });
+      const res = await fetch(`http://127.0.0.1:${(other.address() as AddressInfo).port}/api/v1/auth/oidc/corp/start`, {
+        redirect: 'manual',
+      });
       expect(res.status).toBe(302);
-      expect(new URL(res.headers.get('location')!).searchParams.get('redirect_uri')).toBe('https://desk.example.com/vdi/api/v1/auth/oidc/corp/callback');
+      expect(new URL(res.headers.get('location')!).searchParams.get('redirect_uri')).toBe(
+        'https://desk.example.com/vdi/api/v1/auth/oidc/corp/callback',
+      );
       const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${ATTEMPT_COOKIE}=`))!;
       expect(cookie).toMatch(/; Secure/);
       expect(cookie).toMatch(/Path=\/vdi\/api\/v1\/auth\/oidc\/corp\//);
@@ -300,7 +362,15 @@ describe('OIDC sign-in against a real provider', () => {
     const attemptId = b.attemptId();
     const checks = attempts.peek(attemptId)!.checks!;
     expect((await b.request(cb.href)).status).toBe(303);
-    const secrets = [cb.searchParams.get('code')!, checks.state, checks.nonce, checks.codeVerifier, CONFIDENTIAL_CLIENT.clientSecret, identities[0]!.idToken!, attemptId];
+    const secrets = [
+      cb.searchParams.get('code')!,
+      checks.state,
+      checks.nonce,
+      checks.codeVerifier,
+      CONFIDENTIAL_CLIENT.clientSecret,
+      identities[0]!.idToken!,
+      attemptId,
+    ];
     const all = logLines.join('');
     expect(all.length).toBeGreaterThan(0);
     for (const s of secrets) expect(all).not.toContain(s);

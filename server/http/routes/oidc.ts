@@ -11,8 +11,16 @@ import type { Logger } from '../../log.ts';
 import { SECRET_RE } from '../../util/random.ts';
 import type { ExternalIdentity } from '../../auth/identity.ts';
 import {
-  ATTEMPT_TTL_MS, createAttemptStore, createOidcDiscovery, identityFromClaims, safeNextPath,
-  type AttemptStore, type OidcAttempt, type OidcDiscovery, type OidcFailureReason, type OidcProviderConfig,
+  ATTEMPT_TTL_MS,
+  createAttemptStore,
+  createOidcDiscovery,
+  identityFromClaims,
+  safeNextPath,
+  type AttemptStore,
+  type OidcAttempt,
+  type OidcDiscovery,
+  type OidcFailureReason,
+  type OidcProviderConfig,
 } from '../../auth/oidc.ts';
 import { parseCookies } from '../cookies.ts';
 
@@ -62,8 +70,13 @@ function checksFrom(v: unknown): OidcAttempt['checks'] {
 
 /** What a failure was, for our reason codes and the log; never the error's payload (it can hold the code). */
 function classify(err: unknown): { reason: OidcFailureReason; detail: Record<string, unknown> } {
-  if (err instanceof client.AuthorizationResponseError) return { reason: err.error === 'access_denied' ? 'access_denied' : 'provider_error', detail: { error: err.error, description: err.error_description } };
-  if (err instanceof client.ResponseBodyError) return { reason: 'provider_error', detail: { status: err.status, error: err.error, description: err.error_description } };
+  if (err instanceof client.AuthorizationResponseError)
+    return {
+      reason: err.error === 'access_denied' ? 'access_denied' : 'provider_error',
+      detail: { error: err.error, description: err.error_description },
+    };
+  if (err instanceof client.ResponseBodyError)
+    return { reason: 'provider_error', detail: { status: err.status, error: err.error, description: err.error_description } };
   if (err instanceof client.ClientError) {
     const msg = err.cause instanceof Error ? err.cause.message : err.message;
     const detail = { code: err.code, message: msg };
@@ -84,7 +97,12 @@ export function createOidcRouter(opts: OidcRouterOptions): Router {
   const base = new URL(opts.publicUrl);
   const prefix = `${base.origin}${base.pathname.replace(/\/+$/, '')}`;
   const routeBase = (id: string) => `${base.pathname.replace(/\/+$/, '')}/api/v1/auth/oidc/${id}/`;
-  const cookieOpts = (id: string) => ({ httpOnly: true, sameSite: 'lax' as const, secure: base.protocol === 'https:', path: routeBase(id) });
+  const cookieOpts = (id: string) => ({
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: base.protocol === 'https:',
+    path: routeBase(id),
+  });
   const registered = new Map<string, { config: client.Configuration; name: string }>();
   let serial = 0;
 
@@ -102,7 +120,13 @@ export function createOidcRouter(opts: OidcRouterOptions): Router {
       if (!identity) return done(null, false, { reason: 'id_token_invalid' });
       done(null, { identity, idToken: tokens.id_token });
     };
-    pp.use(name, new DeskportOidcStrategy({ config, scope: p.scopes, callbackURL: `${prefix}/api/v1/auth/oidc/${p.id}/callback`, sessionKey: SESSION_KEY, name }, verify));
+    pp.use(
+      name,
+      new DeskportOidcStrategy(
+        { config, scope: p.scopes, callbackURL: `${prefix}/api/v1/auth/oidc/${p.id}/callback`, sessionKey: SESSION_KEY, name },
+        verify,
+      ),
+    );
     if (have) pp.unuse(have.name);
     registered.set(p.id, { config, name });
     return name;
@@ -114,7 +138,13 @@ export function createOidcRouter(opts: OidcRouterOptions): Router {
   }
 
   /** Runs the named strategy; passport calls back on success, failure and error (not on redirect). */
-  function run(name: string, phase: Phase['deskportPhase'], req: Request, res: Response, then: (err: unknown, user: unknown, info: unknown) => Promise<void>): Promise<void> {
+  function run(
+    name: string,
+    phase: Phase['deskportPhase'],
+    req: Request,
+    res: Response,
+    then: (err: unknown, user: unknown, info: unknown) => Promise<void>,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       // Starting ends in a redirect, which passport sends itself without calling back.
       if (phase === 'start') res.once('finish', () => resolve());
@@ -141,7 +171,12 @@ export function createOidcRouter(opts: OidcRouterOptions): Router {
     res.set('Cache-Control', 'no-store');
     const name = await strategyOrFail(p, req, res);
     if (!name) return;
-    const attempt: OidcAttempt = { providerId: p.id, next: safeNextPath(req.query.next) ?? '/', expiresAt: opts.clock.now() + ATTEMPT_TTL_MS, checks: null };
+    const attempt: OidcAttempt = {
+      providerId: p.id,
+      next: safeNextPath(req.query.next) ?? '/',
+      expiresAt: opts.clock.now() + ATTEMPT_TTL_MS,
+      checks: null,
+    };
     const id = attempts.put(attempt);
     res.cookie(ATTEMPT_COOKIE, id, { ...cookieOpts(p.id), maxAge: ATTEMPT_TTL_MS });
     useSession(req, {
@@ -163,9 +198,11 @@ export function createOidcRouter(opts: OidcRouterOptions): Router {
     res.clearCookie(ATTEMPT_COOKIE, cookieOpts(p.id));
     const id = parseCookies(req.headers.cookie).get(ATTEMPT_COOKIE);
     const attempt = id && SECRET_RE.test(id) ? attempts.take(id) : null;
-    if (!attempt?.checks || attempt.providerId !== p.id) return fail(p.id, 'bad_state', req, res, { why: attempt ? 'other attempt' : 'no attempt' });
+    if (!attempt?.checks || attempt.providerId !== p.id)
+      return fail(p.id, 'bad_state', req, res, { why: attempt ? 'other attempt' : 'no attempt' });
     if (attempt.expiresAt <= opts.clock.now()) return fail(p.id, 'expired', req, res);
-    if (!['code', 'error', 'response'].some((k) => k in req.query)) return fail(p.id, 'bad_state', req, res, { why: 'no response parameters' });
+    if (!['code', 'error', 'response'].some((k) => k in req.query))
+      return fail(p.id, 'bad_state', req, res, { why: 'no response parameters' });
     const name = await strategyOrFail(p, req, res);
     if (!name) return;
     const { codeVerifier, state, nonce } = attempt.checks;

@@ -39,11 +39,23 @@ export function createProviderAdminRouter(deps: ProviderRoutesDeps): Router {
     const mappings = await store.listGroupMappings(p.id);
     const parsed = parseProvider(p).result;
     return {
-      id: p.id, kind: p.kind, name: p.name, enabled: p.enabled, position: p.position, ...withoutSecret(p),
-      valid: parsed.success, ...(parsed.success ? {} : { problem: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }),
+      id: p.id,
+      kind: p.kind,
+      name: p.name,
+      enabled: p.enabled,
+      position: p.position,
+      ...withoutSecret(p),
+      valid: parsed.success,
+      ...(parsed.success ? {} : { problem: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }),
       ...(p.kind === 'oidc' ? { redirectUri: `${deps.publicUrl()}/api/v1/auth/oidc/${p.id}/callback` } : {}),
-      mappings: mappings.map((m) => ({ externalGroup: m.externalGroup, groupId: m.groupId, group: groups.find((g) => g.id === m.groupId)?.name ?? null, role: m.role })),
-      createdAt: new Date(p.createdAt).toISOString(), updatedAt: new Date(p.updatedAt).toISOString(),
+      mappings: mappings.map((m) => ({
+        externalGroup: m.externalGroup,
+        groupId: m.groupId,
+        group: groups.find((g) => g.id === m.groupId)?.name ?? null,
+        role: m.role,
+      })),
+      createdAt: new Date(p.createdAt).toISOString(),
+      updatedAt: new Date(p.updatedAt).toISOString(),
     };
   }
 

@@ -46,7 +46,12 @@ export function createSessionRouter(deps: { store: Store; broker: Broker; events
     // Headers go out on first use, so that a refused stream can still answer 429 in the error shape.
     const open = () => {
       if (res.headersSent) return;
-      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-cache, no-transform',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+      });
       send('state', answer(s));
     };
     if (isFinal(s.state)) {
@@ -86,7 +91,13 @@ export function createSessionRouter(deps: { store: Store; broker: Broker; events
     const { user } = principalOf(res);
     const { mode } = parse(TicketBody, req.body ?? {});
     const t = await broker.issueTicket(user, sessionId(req.params.id), mode, clientAddress(req));
-    const body: TicketAnswer = { ticket: t.ticket, url: `/ws/vnc?ticket=${t.ticket}`, protocol: 'vnc', mode, expiresAt: new Date(t.expiresAt).toISOString() };
+    const body: TicketAnswer = {
+      ticket: t.ticket,
+      url: `/ws/vnc?ticket=${t.ticket}`,
+      protocol: 'vnc',
+      mode,
+      expiresAt: new Date(t.expiresAt).toISOString(),
+    };
     res.status(201).json(body);
   });
 

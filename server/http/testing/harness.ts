@@ -52,7 +52,13 @@ export async function startGateway(o: { config?: Partial<AuthConfig>; router?: A
   const log = silentLogger();
   const audit = createAudit(store, log);
   // The real access guard; with no broker here there are no desktop sessions for it to end.
-  const access = createAccessGuard({ store, audit, log, viewers: new Viewers(), endSession: () => Promise.reject(new Error('no broker in the auth harness')) });
+  const access = createAccessGuard({
+    store,
+    audit,
+    log,
+    viewers: new Viewers(),
+    endSession: () => Promise.reject(new Error('no broker in the auth harness')),
+  });
   const deps: AuthDeps = { store, clock, log, audit, access, config: { cookieSecure: false, sessionTtlS: 12 * 3600, ...o.config } };
 
   const app = express();

@@ -86,7 +86,15 @@ export function ApiTokensSection() {
         </DataTable>
       )}
       <form class="token-form" onSubmit={(ev) => void create(ev)}>
-        <TextField id="token-name" name="name" label="New token name" value={name} onValue={setName} placeholder="e.g. nightly-report" maxLength={100} />
+        <TextField
+          id="token-name"
+          name="name"
+          label="New token name"
+          value={name}
+          onValue={setName}
+          placeholder="e.g. nightly-report"
+          maxLength={100}
+        />
         <div class="field">
           <label class="field__label" for="token-expiry">
             Expires after

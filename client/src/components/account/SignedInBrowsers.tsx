@@ -67,7 +67,13 @@ export function SignedInBrowsers() {
               <td>{b.current ? 'Now' : formatAgo(b.lastSeenAt)}</td>
               <RowActions>
                 {!b.current && (
-                  <Button size="sm" variant="subtle-danger" busy={busyId === b.id} onClick={() => void revoke(b)} aria-label={`Sign out ${browserLabel(b.userAgent)} at ${b.ip ?? 'unknown address'}`}>
+                  <Button
+                    size="sm"
+                    variant="subtle-danger"
+                    busy={busyId === b.id}
+                    onClick={() => void revoke(b)}
+                    aria-label={`Sign out ${browserLabel(b.userAgent)} at ${b.ip ?? 'unknown address'}`}
+                  >
                     Sign out
                   </Button>
                 )}
@@ -89,7 +95,8 @@ export function SignedInBrowsers() {
             await reload();
           }}
         >
-          Every other browser signed in as you is signed out at once, and browsers remembered for two-step verification must enter a code again. This browser stays signed in.
+          Every other browser signed in as you is signed out at once, and browsers remembered for two-step verification must enter a code
+          again. This browser stays signed in.
         </ConfirmDialog>
       )}
     </section>

@@ -12,7 +12,8 @@ import { CopyButton } from '../CopyButton.tsx';
 import { TextField } from '../TextField.tsx';
 import { RecoveryCodes } from './RecoveryCodes.tsx';
 
-type Step = { name: 'idle' } | { name: 'password' } | { name: 'scan'; setup: TotpSetup } | { name: 'codes'; codes: string[] } | { name: 'disable' };
+type Step =
+  { name: 'idle' } | { name: 'password' } | { name: 'scan'; setup: TotpSetup } | { name: 'codes'; codes: string[] } | { name: 'disable' };
 
 /** "ABCD EFGH ..." is easier to type from a screen than 32 letters in a row. */
 const grouped = (secret: string) => secret.replace(/(.{4})/g, '$1 ').trim();
@@ -91,7 +92,12 @@ export function TwoStepSection({ username, localAccount, onChanged }: { username
 
       {step.name === 'idle' && status && !status.enabled && (
         <div class="button-row">
-          <Button variant="primary" onClick={() => (localAccount ? setStep({ name: 'password' }) : void begin())} busy={busy} data-testid="two-step-start">
+          <Button
+            variant="primary"
+            onClick={() => (localAccount ? setStep({ name: 'password' }) : void begin())}
+            busy={busy}
+            data-testid="two-step-start"
+          >
             Set up two-step verification
           </Button>
         </div>
@@ -113,7 +119,17 @@ export function TwoStepSection({ username, localAccount, onChanged }: { username
       {step.name === 'password' && (
         <form class="stack" onSubmit={(ev) => (ev.preventDefault(), void begin())}>
           <input type="text" name="username" autocomplete="username" value={username} readOnly hidden />
-          <TextField id="two-step-password" name="password" type="password" label="Confirm your password" value={password} onValue={setPassword} autocomplete="current-password" required autofocus />
+          <TextField
+            id="two-step-password"
+            name="password"
+            type="password"
+            label="Confirm your password"
+            value={password}
+            onValue={setPassword}
+            autocomplete="current-password"
+            required
+            autofocus
+          />
           <div class="button-row">
             <Button type="submit" variant="primary" busy={busy} disabled={!password}>
               Continue
@@ -142,7 +158,17 @@ export function TwoStepSection({ username, localAccount, onChanged }: { username
               <span class="field__hint">Time-based, 6 digits, every 30 seconds.</span>
             </div>
           </div>
-          <TextField id="two-step-code" name="code" label="Code from the app" value={code} onValue={setCode} inputMode="numeric" autocomplete="one-time-code" maxLength={7} required />
+          <TextField
+            id="two-step-code"
+            name="code"
+            label="Code from the app"
+            value={code}
+            onValue={setCode}
+            inputMode="numeric"
+            autocomplete="one-time-code"
+            maxLength={7}
+            required
+          />
           <div class="button-row">
             <Button type="submit" variant="primary" busy={busy} disabled={code.trim().length < 6} data-testid="two-step-confirm">
               Turn on

@@ -46,9 +46,13 @@ export function ConnectionTest({ provider, unsaved }: Props) {
     <section class="card idp-test" aria-labelledby="idp-test-title" data-testid="idp-test">
       <div class="idp-test__head">
         <div>
-          <h2 id="idp-test-title" class="card__title">Test connection</h2>
+          <h2 id="idp-test-title" class="card__title">
+            Test connection
+          </h2>
           <p class="muted small">
-            {provider.kind === 'ldap' ? 'Connects to the directory, binds with the service account and reads the user base.' : 'Fetches the issuer’s discovery document, as sign-in would.'}{' '}
+            {provider.kind === 'ldap'
+              ? 'Connects to the directory, binds with the service account and reads the user base.'
+              : 'Fetches the issuer’s discovery document, as sign-in would.'}{' '}
             Uses the saved settings.
           </p>
         </div>

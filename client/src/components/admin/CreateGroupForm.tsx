@@ -38,13 +38,41 @@ export function CreateGroupForm({ onCreated }: { onCreated(group: Group): void }
   };
 
   return (
-    <form class="card group-form" onSubmit={(ev) => void submit(ev)} aria-labelledby="new-group-title" data-testid="create-group-form" noValidate>
-      <h3 id="new-group-title" class="card__title">New group</h3>
+    <form
+      class="card group-form"
+      onSubmit={(ev) => void submit(ev)}
+      aria-labelledby="new-group-title"
+      data-testid="create-group-form"
+      noValidate
+    >
+      <h3 id="new-group-title" class="card__title">
+        New group
+      </h3>
       {failure && <Alert>{failure}</Alert>}
       {created && <Alert tone="success">Created {created}. Add people to it, and entitle it to pools.</Alert>}
       <div class="group-form__row">
-        <TextField id="new-group-name" name="name" label="Group name" value={name} onValue={setName} error={errors.name} autocomplete="off" maxLength={64} placeholder="e.g. engineering" />
-        <TextField id="new-group-description" name="description" label="Group description" value={description} onValue={setDescription} error={errors.description} autocomplete="off" placeholder="Optional" class="group-form__grow" />
+        <TextField
+          id="new-group-name"
+          name="name"
+          label="Group name"
+          value={name}
+          onValue={setName}
+          error={errors.name}
+          autocomplete="off"
+          maxLength={64}
+          placeholder="e.g. engineering"
+        />
+        <TextField
+          id="new-group-description"
+          name="description"
+          label="Group description"
+          value={description}
+          onValue={setDescription}
+          error={errors.description}
+          autocomplete="off"
+          placeholder="Optional"
+          class="group-form__grow"
+        />
         <Button type="submit" variant="primary" busy={busy}>
           Create group
         </Button>

@@ -73,18 +73,64 @@ export function CreateUserForm({ groups, onCreated }: { groups: Group[] | undefi
   };
 
   return (
-    <form ref={formRef} class="card stack" onSubmit={(ev) => void submit(ev)} aria-labelledby="new-user-title" data-testid="create-user-form" noValidate>
-      <h2 id="new-user-title" class="card__title">New user</h2>
+    <form
+      ref={formRef}
+      class="card stack"
+      onSubmit={(ev) => void submit(ev)}
+      aria-labelledby="new-user-title"
+      data-testid="create-user-form"
+      noValidate
+    >
+      <h2 id="new-user-title" class="card__title">
+        New user
+      </h2>
       {failure && <FailureAlert failure={failure} />}
       {created && <Alert tone="success">Created {created}. They can sign in now.</Alert>}
-      <TextField id="new-user-username" name="username" label="Username" value={username} onValue={setUsername} error={errors.username} autocomplete="off" autoCapitalize="none" spellcheck={false} required />
-      <TextField id="new-user-display-name" name="displayName" label="Display name" value={displayName} onValue={setDisplayName} error={errors.displayName} autocomplete="off" placeholder="e.g. Ada Lovelace" />
-      <TextField id="new-user-password" name="password" type="password" label="Password" value={password} onValue={setPassword} error={errors.password} autocomplete="new-password" required hint="At least 12 characters, not the username or a common password. Share it with the person over a safe channel." />
+      <TextField
+        id="new-user-username"
+        name="username"
+        label="Username"
+        value={username}
+        onValue={setUsername}
+        error={errors.username}
+        autocomplete="off"
+        autoCapitalize="none"
+        spellcheck={false}
+        required
+      />
+      <TextField
+        id="new-user-display-name"
+        name="displayName"
+        label="Display name"
+        value={displayName}
+        onValue={setDisplayName}
+        error={errors.displayName}
+        autocomplete="off"
+        placeholder="e.g. Ada Lovelace"
+      />
+      <TextField
+        id="new-user-password"
+        name="password"
+        type="password"
+        label="Password"
+        value={password}
+        onValue={setPassword}
+        error={errors.password}
+        autocomplete="new-password"
+        required
+        hint="At least 12 characters, not the username or a common password. Share it with the person over a safe channel."
+      />
       <fieldset class="fieldset" id="new-user-roles">
         <legend class="field__label">Roles</legend>
         {ROLES.map((role) => (
           <label key={role} class="check">
-            <input type="checkbox" name="roles" value={role} checked={roles.includes(role)} onChange={(ev) => toggleRole(role, ev.currentTarget.checked)} />
+            <input
+              type="checkbox"
+              name="roles"
+              value={role}
+              checked={roles.includes(role)}
+              onChange={(ev) => toggleRole(role, ev.currentTarget.checked)}
+            />
             <span>
               <span class="check__label">{role[0]?.toUpperCase() + role.slice(1)}</span>
               <span class="check__help">{ROLE_HELP[role]}</span>
@@ -93,7 +139,15 @@ export function CreateUserForm({ groups, onCreated }: { groups: Group[] | undefi
         ))}
         <FieldNote id="new-user-roles" error={errors.roles} />
       </fieldset>
-      <GroupPicker id="new-user-groups" legend="Groups" groups={groups} selected={groupIds} onChange={setGroupIds} error={errors.groups} emptyNote="Groups decide which pools the person may use." />
+      <GroupPicker
+        id="new-user-groups"
+        legend="Groups"
+        groups={groups}
+        selected={groupIds}
+        onChange={setGroupIds}
+        error={errors.groups}
+        emptyNote="Groups decide which pools the person may use."
+      />
       <Button type="submit" variant="primary" busy={busy} class="btn--block">
         Create user
       </Button>

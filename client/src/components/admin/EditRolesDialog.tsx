@@ -73,7 +73,13 @@ export function EditRolesDialog({ user, onSubmit, onClose }: Props) {
             <legend class="field__label">Roles</legend>
             {ROLES.map((role) => (
               <label key={role} class="check">
-                <input type="checkbox" name="roles" value={role} checked={roles.includes(role)} onChange={(ev) => toggle(role, ev.currentTarget.checked)} />
+                <input
+                  type="checkbox"
+                  name="roles"
+                  value={role}
+                  checked={roles.includes(role)}
+                  onChange={(ev) => toggle(role, ev.currentTarget.checked)}
+                />
                 <span>
                   <span class="check__label">{role[0]?.toUpperCase() + role.slice(1)}</span>
                   <span class="check__help">{ROLE_HELP[role]}</span>

@@ -56,7 +56,9 @@ export function EnrollHostPanel({ suggestedName, hosts, onClose }: Props) {
     <section class="card enroll" aria-labelledby="enroll-title" data-testid="enroll-panel">
       <div class="enroll__head">
         <div>
-          <h2 id="enroll-title" class="card__title">Add a host</h2>
+          <h2 id="enroll-title" class="card__title">
+            Add a host
+          </h2>
           <p class="muted small">A host runs desktops. Its agent dials out to this gateway, so the host needs no open port.</p>
         </div>
         <Button variant="ghost" size="sm" onClick={onClose}>
@@ -64,7 +66,17 @@ export function EnrollHostPanel({ suggestedName, hosts, onClose }: Props) {
         </Button>
       </div>
       <form class="enroll__form" onSubmit={(ev) => void create(ev)} noValidate>
-        <TextField id="enroll-name" name="hostName" label="Host name" value={name} onValue={setName} error={nameError} autocomplete="off" spellcheck={false} hint="How the host is listed here, e.g. rack2-node7." />
+        <TextField
+          id="enroll-name"
+          name="hostName"
+          label="Host name"
+          value={name}
+          onValue={setName}
+          error={nameError}
+          autocomplete="off"
+          spellcheck={false}
+          hint="How the host is listed here, e.g. rack2-node7."
+        />
         {!enrollment && (
           <Button type="submit" variant="primary" busy={busy}>
             Create enrollment token
@@ -75,14 +87,21 @@ export function EnrollHostPanel({ suggestedName, hosts, onClose }: Props) {
       {enrollment && (
         <div class="enroll__result" data-testid="enrollment">
           <Alert tone="info" title="Shown once">
-            Copy the command now: this token is not shown again. It works <strong>once</strong>, for <strong>1 hour</strong>
-            {' '}(until {formatDateTime(enrollment.expiresAt)}, <span data-testid="enrollment-expiry">{minutesLeft(enrollment.expiresAt, now)}</span>).
+            Copy the command now: this token is not shown again. It works <strong>once</strong>, for <strong>1 hour</strong> (until{' '}
+            {formatDateTime(enrollment.expiresAt)}, <span data-testid="enrollment-expiry">{minutesLeft(enrollment.expiresAt, now)}</span>).
           </Alert>
           <div class="field">
             <label class="field__label" for="enroll-token">
               Enrollment token
             </label>
-            <input id="enroll-token" class="input mono" readOnly value={enrollment.token} onFocus={(ev) => ev.currentTarget.select()} data-testid="enrollment-token" />
+            <input
+              id="enroll-token"
+              class="input mono"
+              readOnly
+              value={enrollment.token}
+              onFocus={(ev) => ev.currentTarget.select()}
+              data-testid="enrollment-token"
+            />
           </div>
           <div class="field">
             <span class="field__label" id="enroll-command-label">
@@ -99,7 +118,12 @@ export function EnrollHostPanel({ suggestedName, hosts, onClose }: Props) {
           {joined ? (
             <Alert tone="success">{joined.name} has enrolled and appears in the list below.</Alert>
           ) : (
-            !expired && <p class="muted small">After the first start the agent keeps its own credential (in its --state folder) and needs no token again. The host appears below within a few seconds of enrolling.</p>
+            !expired && (
+              <p class="muted small">
+                After the first start the agent keeps its own credential (in its --state folder) and needs no token again. The host appears
+                below within a few seconds of enrolling.
+              </p>
+            )
           )}
         </div>
       )}

@@ -66,20 +66,31 @@ export function GroupMappingsEditor({ provider, groups, onSaved, onDirty }: Prop
     setBusy(false);
   };
 
-  const source = provider.kind === 'oidc' ? `the values of the “${String(provider.config.groupsClaim ?? 'groups')}” claim` : 'the group names the directory returns (the CN of each group)';
+  const source =
+    provider.kind === 'oidc'
+      ? `the values of the “${String(provider.config.groupsClaim ?? 'groups')}” claim`
+      : 'the group names the directory returns (the CN of each group)';
   return (
     <section class="card idp-mappings" aria-labelledby="idp-mappings-title" data-testid="idp-mappings">
       <div class="idp-mappings__head">
         <div>
-          <h2 id="idp-mappings-title" class="card__title">Group mappings</h2>
+          <h2 id="idp-mappings-title" class="card__title">
+            Group mappings
+          </h2>
           <p class="muted small">
-            At each sign-in, people get the Deskport groups and roles their provider groups map to, and lose what this provider granted before but no longer does. Groups and roles given by hand on
-            the Users page stay. External names are {source}, matched ignoring case.
+            At each sign-in, people get the Deskport groups and roles their provider groups map to, and lose what this provider granted
+            before but no longer does. Groups and roles given by hand on the Users page stay. External names are {source}, matched ignoring
+            case.
           </p>
         </div>
       </div>
       {failure && <Alert title="The mappings were not saved">{failure}</Alert>}
-      {saved && !dirty && <Alert tone="success">Saved {provider.mappings.length === 1 ? '1 mapping' : `${provider.mappings.length} mappings`}. They apply from each person’s next sign-in.</Alert>}
+      {saved && !dirty && (
+        <Alert tone="success">
+          Saved {provider.mappings.length === 1 ? '1 mapping' : `${provider.mappings.length} mappings`}. They apply from each person’s next
+          sign-in.
+        </Alert>
+      )}
       {groups?.length === 0 && (
         <p class="muted small">
           No Deskport groups yet, so rows can only grant roles. Create groups on the <Link href={paths.adminUsers()}>Users</Link> page.
@@ -108,28 +119,72 @@ export function GroupMappingsEditor({ provider, groups, onSaved, onDirty }: Prop
               return (
                 <tr key={r.key} data-testid="mapping-row">
                   <td>
-                    <input id={`map-${r.key}-name`} class="input" value={r.externalGroup} onInput={(ev) => update(r.key, { externalGroup: ev.currentTarget.value })} aria-label={`External group, row ${i + 1}`}
-                      aria-invalid={nameErr ? true : undefined} aria-describedby={nameErr ? `map-${r.key}-name-error` : undefined} placeholder={provider.kind === 'ldap' ? 'Desk Admins' : 'deskport-admins'} autocomplete="off" spellcheck={false} maxLength={256} />
-                    {nameErr && <span id={`map-${r.key}-name-error`} class="field__error">{nameErr}</span>}
+                    <input
+                      id={`map-${r.key}-name`}
+                      class="input"
+                      value={r.externalGroup}
+                      onInput={(ev) => update(r.key, { externalGroup: ev.currentTarget.value })}
+                      aria-label={`External group, row ${i + 1}`}
+                      aria-invalid={nameErr ? true : undefined}
+                      aria-describedby={nameErr ? `map-${r.key}-name-error` : undefined}
+                      placeholder={provider.kind === 'ldap' ? 'Desk Admins' : 'deskport-admins'}
+                      autocomplete="off"
+                      spellcheck={false}
+                      maxLength={256}
+                    />
+                    {nameErr && (
+                      <span id={`map-${r.key}-name-error`} class="field__error">
+                        {nameErr}
+                      </span>
+                    )}
                   </td>
-                  <td class="idp-mappings__arrow" aria-hidden="true">→</td>
+                  <td class="idp-mappings__arrow" aria-hidden="true">
+                    →
+                  </td>
                   <td>
-                    <select class="input select" value={r.grants} aria-label={`Grants, row ${i + 1}`} onChange={(ev) => update(r.key, { grants: ev.currentTarget.value as MappingRow['grants'], target: '' })}>
+                    <select
+                      class="input select"
+                      value={r.grants}
+                      aria-label={`Grants, row ${i + 1}`}
+                      onChange={(ev) => update(r.key, { grants: ev.currentTarget.value as MappingRow['grants'], target: '' })}
+                    >
                       <option value="group">Group</option>
                       <option value="role">Role</option>
                     </select>
                   </td>
                   <td>
-                    <select class="input select" value={r.target} aria-label={`${r.grants === 'group' ? 'Deskport group' : 'Role'}, row ${i + 1}`} onChange={(ev) => update(r.key, { target: ev.currentTarget.value })}
-                      aria-invalid={targetErr ? true : undefined} aria-describedby={targetErr ? `map-${r.key}-target-error` : undefined}>
+                    <select
+                      class="input select"
+                      value={r.target}
+                      aria-label={`${r.grants === 'group' ? 'Deskport group' : 'Role'}, row ${i + 1}`}
+                      onChange={(ev) => update(r.key, { target: ev.currentTarget.value })}
+                      aria-invalid={targetErr ? true : undefined}
+                      aria-describedby={targetErr ? `map-${r.key}-target-error` : undefined}
+                    >
                       <option value="" disabled>
                         {r.grants === 'group' ? (groups === undefined ? 'Loading groups…' : 'Choose a group') : 'Choose a role'}
                       </option>
-                      {r.grants === 'group' ? groups?.map((g) => <option key={g.id} value={g.id}>{g.name}</option>) : ROLES.map((role) => <option key={role} value={role}>{ROLE_LABEL[role]}</option>)}
+                      {r.grants === 'group'
+                        ? groups?.map((g) => (
+                            <option key={g.id} value={g.id}>
+                              {g.name}
+                            </option>
+                          ))
+                        : ROLES.map((role) => (
+                            <option key={role} value={role}>
+                              {ROLE_LABEL[role]}
+                            </option>
+                          ))}
                       {deleted && <option value={r.target}>(deleted group)</option>}
                     </select>
-                    {targetErr && <span id={`map-${r.key}-target-error`} class="field__error">{targetErr}</span>}
-                    {r.grants === 'role' && r.target === 'admin' && <span class="field__hint idp-mappings__warn">Everyone in this group becomes a Deskport administrator.</span>}
+                    {targetErr && (
+                      <span id={`map-${r.key}-target-error`} class="field__error">
+                        {targetErr}
+                      </span>
+                    )}
+                    {r.grants === 'role' && r.target === 'admin' && (
+                      <span class="field__hint idp-mappings__warn">Everyone in this group becomes a Deskport administrator.</span>
+                    )}
                   </td>
                   <RowActions>
                     <Button size="sm" variant="subtle-danger" onClick={() => remove(r.key)} aria-label={`Remove mapping, row ${i + 1}`}>
@@ -149,7 +204,15 @@ export function GroupMappingsEditor({ provider, groups, onSaved, onDirty }: Prop
         <span class="idp-mappings__spacer" />
         {dirty && <span class="idp-mappings__unsaved">Unsaved changes</span>}
         {dirty && (
-          <Button variant="ghost" disabled={busy} onClick={() => { setRows(rowsFromMappings(provider.mappings)); setErrors({}); setFailure(undefined); }}>
+          <Button
+            variant="ghost"
+            disabled={busy}
+            onClick={() => {
+              setRows(rowsFromMappings(provider.mappings));
+              setErrors({});
+              setFailure(undefined);
+            }}
+          >
             Discard
           </Button>
         )}

@@ -24,13 +24,20 @@ function actionsFor(state: string): HostAction[] {
 const LABEL: Record<HostAction, string> = { drain: 'Drain', cordon: 'Cordon', uncordon: 'Uncordon' };
 
 function capacityNote(h: Host): string {
-  const parts = [h.capacity.cpu ? `${h.capacity.cpu} CPU` : '', h.capacity.memoryMb ? `${Math.round(h.capacity.memoryMb / 1024)} GB` : ''].filter(Boolean);
+  const parts = [
+    h.capacity.cpu ? `${h.capacity.cpu} CPU` : '',
+    h.capacity.memoryMb ? `${Math.round(h.capacity.memoryMb / 1024)} GB` : '',
+  ].filter(Boolean);
   return parts.join(' · ');
 }
 
 export function HostsTable({ hosts, now, busy, onAction, onRemove }: Props) {
   return (
-    <DataTable testId="hosts-table" columns={['Host', 'State', 'Connected', 'Drivers', { label: 'Capacity', class: 'num' }, { label: 'Last heartbeat', class: 'nowrap' }]} actions>
+    <DataTable
+      testId="hosts-table"
+      columns={['Host', 'State', 'Connected', 'Drivers', { label: 'Capacity', class: 'num' }, { label: 'Last heartbeat', class: 'nowrap' }]}
+      actions
+    >
       {hosts.map((h) => {
         const labels = Object.entries(h.labels);
         return (
@@ -58,7 +65,9 @@ export function HostsTable({ hosts, now, busy, onAction, onRemove }: Props) {
               </div>
             </td>
             <td class="num nowrap">
-              <div>{h.desktops ?? '—'} / {h.capacity.desktops ?? '—'} desktops</div>
+              <div>
+                {h.desktops ?? '—'} / {h.capacity.desktops ?? '—'} desktops
+              </div>
               {h.spares ? <div class="cell-sub">{h.spares} warm</div> : null}
               {capacityNote(h) && <div class="cell-sub">{capacityNote(h)}</div>}
             </td>
@@ -67,11 +76,24 @@ export function HostsTable({ hosts, now, busy, onAction, onRemove }: Props) {
             </td>
             <RowActions>
               {actionsFor(h.state).map((a) => (
-                <Button key={a} size="sm" busy={busy?.id === h.id && busy.action === a} disabled={busy !== undefined} onClick={() => onAction(h, a)} aria-label={`${LABEL[a]} ${h.name}`}>
+                <Button
+                  key={a}
+                  size="sm"
+                  busy={busy?.id === h.id && busy.action === a}
+                  disabled={busy !== undefined}
+                  onClick={() => onAction(h, a)}
+                  aria-label={`${LABEL[a]} ${h.name}`}
+                >
                   {LABEL[a]}
                 </Button>
               ))}
-              <Button size="sm" variant="subtle-danger" disabled={busy !== undefined} onClick={() => onRemove(h)} aria-label={`Remove ${h.name}`}>
+              <Button
+                size="sm"
+                variant="subtle-danger"
+                disabled={busy !== undefined}
+                onClick={() => onRemove(h)}
+                aria-label={`Remove ${h.name}`}
+              >
                 Remove
               </Button>
             </RowActions>

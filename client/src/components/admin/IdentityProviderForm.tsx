@@ -5,7 +5,16 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { createProvider, updateProvider, type IdentityProvider, type ProviderKind } from '../../api/adminIdentity.ts';
 import { errorMessage, isApiError } from '../../api/client.ts';
 import { friendlyProblem } from '../../api/fieldErrors.ts';
-import { draftFromProvider, inputFromDraft, labelSettings, patchFromInput, providerFieldErrors, slugify, type Errors, type ProviderDraft } from '../../modules/identityForm.ts';
+import {
+  draftFromProvider,
+  inputFromDraft,
+  labelSettings,
+  patchFromInput,
+  providerFieldErrors,
+  slugify,
+  type Errors,
+  type ProviderDraft,
+} from '../../modules/identityForm.ts';
 import { Button } from '../Button.tsx';
 import { CheckField } from '../CheckField.tsx';
 import { FailureAlert, type FormFailure } from '../FailureAlert.tsx';
@@ -16,13 +25,42 @@ import { OidcSettings } from './OidcSettings.tsx';
 export const KIND_LABEL: Record<ProviderKind, string> = { oidc: 'OpenID Connect', ldap: 'LDAP / Active Directory' };
 
 const SHOWN_COMMON = ['name', 'id', 'position', 'enabled'];
-const SHOWN_OIDC = ['issuer', 'clientId', 'clientSecret', 'tokenEndpointAuthMethod', 'scopes', 'groupsClaim', 'usernameClaim', 'allowHttpIssuer', 'endSessionRedirect'];
-const SHOWN_LDAP = ['url', 'startTls', 'tlsCaFile', 'tlsRejectUnauthorized', 'bindDn', 'bindPassword', 'userBase', 'userFilter', 'usernameAttribute', 'displayNameAttribute', 'emailAttribute', 'disabledFilter', 'timeoutMs'];
+const SHOWN_OIDC = [
+  'issuer',
+  'clientId',
+  'clientSecret',
+  'tokenEndpointAuthMethod',
+  'scopes',
+  'groupsClaim',
+  'usernameClaim',
+  'allowHttpIssuer',
+  'endSessionRedirect',
+];
+const SHOWN_LDAP = [
+  'url',
+  'startTls',
+  'tlsCaFile',
+  'tlsRejectUnauthorized',
+  'bindDn',
+  'bindPassword',
+  'userBase',
+  'userFilter',
+  'usernameAttribute',
+  'displayNameAttribute',
+  'emailAttribute',
+  'disabledFilter',
+  'timeoutMs',
+];
 
 /** Fields the form shows right now; problems with any other go in the list at the top. */
 function shownFields(d: ProviderDraft): string[] {
   if (d.kind === 'oidc') return [...SHOWN_COMMON, ...SHOWN_OIDC];
-  const groups = d.ldap.groupMode === 'search' ? ['groupBase', 'groupFilter', 'groupNameAttribute'] : d.ldap.groupMode === 'memberOf' ? ['memberOfAttribute'] : [];
+  const groups =
+    d.ldap.groupMode === 'search'
+      ? ['groupBase', 'groupFilter', 'groupNameAttribute']
+      : d.ldap.groupMode === 'memberOf'
+        ? ['memberOfAttribute']
+        : [];
   return [...SHOWN_COMMON, ...SHOWN_LDAP, ...groups];
 }
 
@@ -83,10 +121,18 @@ export function IdentityProviderForm({ kind: newKind, provider, onSaved, onCance
       const problems = providerFieldErrors(isApiError(e) ? e.details : undefined, (p) => labelSettings(friendlyProblem(p)));
       if (isApiError(e) && e.code === 'provider_exists') problems.byField.id = 'is already used by another provider; choose another';
       const shown = shownFields(draft);
-      const lines = [...Object.entries(problems.byField).filter(([f]) => !shown.includes(f)).map(([f, p]) => `${f}: ${p}`), ...problems.other];
+      const lines = [
+        ...Object.entries(problems.byField)
+          .filter(([f]) => !shown.includes(f))
+          .map(([f, p]) => `${f}: ${p}`),
+        ...problems.other,
+      ];
       setErrors(problems.byField);
       const placed = Object.keys(problems.byField).some((f) => shown.includes(f));
-      setFailure({ message: placed ? 'The gateway did not accept some settings; see the notes under the fields.' : errorMessage(e), lines });
+      setFailure({
+        message: placed ? 'The gateway did not accept some settings; see the notes under the fields.' : errorMessage(e),
+        lines,
+      });
       setBusy(false);
     }
   };
@@ -99,8 +145,19 @@ export function IdentityProviderForm({ kind: newKind, provider, onSaved, onCance
       : undefined;
   const title = provider ? 'Settings' : `Add ${KIND_LABEL[kind]} provider`;
   return (
-    <form ref={formRef} class="card pool-form idp-form" onSubmit={(ev) => void submit(ev)} aria-labelledby="idp-form-title" data-testid="idp-form" data-kind={kind} data-mode={provider ? 'edit' : 'create'} noValidate>
-      <h2 id="idp-form-title" class="card__title">{title}</h2>
+    <form
+      ref={formRef}
+      class="card pool-form idp-form"
+      onSubmit={(ev) => void submit(ev)}
+      aria-labelledby="idp-form-title"
+      data-testid="idp-form"
+      data-kind={kind}
+      data-mode={provider ? 'edit' : 'create'}
+      noValidate
+    >
+      <h2 id="idp-form-title" class="card__title">
+        {title}
+      </h2>
       {failure && (
         <div data-testid="idp-form-failure">
           <FailureAlert title="The provider was not saved" failure={failure} />
@@ -109,8 +166,18 @@ export function IdentityProviderForm({ kind: newKind, provider, onSaved, onCance
       <section class="form-section" aria-labelledby="idp-form-general">
         <h3 id="idp-form-general">General</h3>
         <div class="form-grid idp-form__general">
-          <TextField id="idp-name" name="name" label="Name" value={draft.name} onValue={setName} error={errors.name} maxLength={64} autocomplete="off"
-            placeholder={kind === 'oidc' ? 'e.g. Company SSO' : 'e.g. Corporate directory'} hint={kind === 'oidc' ? 'Shown on the sign-in button: “Sign in with …”.' : 'Shown in the audit log and on the sign-in page.'} />
+          <TextField
+            id="idp-name"
+            name="name"
+            label="Name"
+            value={draft.name}
+            onValue={setName}
+            error={errors.name}
+            maxLength={64}
+            autocomplete="off"
+            placeholder={kind === 'oidc' ? 'e.g. Company SSO' : 'e.g. Corporate directory'}
+            hint={kind === 'oidc' ? 'Shown on the sign-in button: “Sign in with …”.' : 'Shown in the audit log and on the sign-in page.'}
+          />
           {provider ? (
             <div class="field">
               <span class="field__label">ID</span>
@@ -118,18 +185,58 @@ export function IdentityProviderForm({ kind: newKind, provider, onSaved, onCance
               <span class="field__hint">Fixed once created{kind === 'oidc' ? '; part of the redirect URI' : ''}.</span>
             </div>
           ) : (
-            <TextField id="idp-id" name="id" label="ID" value={draft.id} onValue={(id) => setDraft((d) => ({ ...d, id, idEdited: true }))} error={errors.id} maxLength={48} autocomplete="off" spellcheck={false}
-              placeholder="e.g. corp-sso" hint={`Lowercase letters, digits and -. Cannot be changed later${kind === 'oidc' ? '; part of the redirect URI' : ''}.`} />
+            <TextField
+              id="idp-id"
+              name="id"
+              label="ID"
+              value={draft.id}
+              onValue={(id) => setDraft((d) => ({ ...d, id, idEdited: true }))}
+              error={errors.id}
+              maxLength={48}
+              autocomplete="off"
+              spellcheck={false}
+              placeholder="e.g. corp-sso"
+              hint={`Lowercase letters, digits and -. Cannot be changed later${kind === 'oidc' ? '; part of the redirect URI' : ''}.`}
+            />
           )}
-          <TextField id="idp-position" name="position" label="Order" value={draft.position} onValue={(position) => setDraft((d) => ({ ...d, position }))} error={errors.position} inputMode="numeric"
-            hint={kind === 'ldap' ? 'Lower first on the sign-in page; directories are tried in this order.' : 'Lower first on the sign-in page.'} />
-          <CheckField id="idp-enabled" name="enabled" label="Enabled" help="Disabled providers are hidden from the sign-in page and refuse sign-in." checked={draft.enabled} onValue={(enabled) => setDraft((d) => ({ ...d, enabled }))} error={errors.enabled} />
+          <TextField
+            id="idp-position"
+            name="position"
+            label="Order"
+            value={draft.position}
+            onValue={(position) => setDraft((d) => ({ ...d, position }))}
+            error={errors.position}
+            inputMode="numeric"
+            hint={
+              kind === 'ldap' ? 'Lower first on the sign-in page; directories are tried in this order.' : 'Lower first on the sign-in page.'
+            }
+          />
+          <CheckField
+            id="idp-enabled"
+            name="enabled"
+            label="Enabled"
+            help="Disabled providers are hidden from the sign-in page and refuse sign-in."
+            checked={draft.enabled}
+            onValue={(enabled) => setDraft((d) => ({ ...d, enabled }))}
+            error={errors.enabled}
+          />
         </div>
       </section>
       {kind === 'oidc' ? (
-        <OidcSettings draft={draft.oidc} onChange={(oidc) => setDraft((d) => ({ ...d, oidc }))} errors={errors} secretSet={provider?.secretSet ?? false} redirectUri={redirectUri} />
+        <OidcSettings
+          draft={draft.oidc}
+          onChange={(oidc) => setDraft((d) => ({ ...d, oidc }))}
+          errors={errors}
+          secretSet={provider?.secretSet ?? false}
+          redirectUri={redirectUri}
+        />
       ) : (
-        <LdapSettings draft={draft.ldap} onChange={(ldap) => setDraft((d) => ({ ...d, ldap }))} errors={errors} secretSet={provider?.secretSet ?? false} />
+        <LdapSettings
+          draft={draft.ldap}
+          onChange={(ldap) => setDraft((d) => ({ ...d, ldap }))}
+          errors={errors}
+          secretSet={provider?.secretSet ?? false}
+        />
       )}
       <div class="form-actions">
         {provider && dirty && <span class="idp-form__unsaved">Unsaved changes</span>}

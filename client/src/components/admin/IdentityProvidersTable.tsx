@@ -86,7 +86,12 @@ export function IdentityProvidersTable({ providers, togglingId, onEdit, onToggle
             <Button size="sm" onClick={() => onEdit(p)} aria-label={`Edit ${p.name}`}>
               Edit
             </Button>
-            <Button size="sm" busy={togglingId === p.id} onClick={() => onToggle(p)} aria-label={`${p.enabled ? 'Disable' : 'Enable'} ${p.name}`}>
+            <Button
+              size="sm"
+              busy={togglingId === p.id}
+              onClick={() => onToggle(p)}
+              aria-label={`${p.enabled ? 'Disable' : 'Enable'} ${p.name}`}
+            >
               {p.enabled ? 'Disable' : 'Enable'}
             </Button>
             <Button size="sm" variant="subtle-danger" onClick={() => onDelete(p)} aria-label={`Delete ${p.name}`}>

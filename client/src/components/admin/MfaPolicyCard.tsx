@@ -60,7 +60,9 @@ export function MfaPolicyCard({ groups, onSaved }: { groups: Group[] | undefined
         <h2 id="mfa-policy-title" class="card__title">
           Two-step verification policy
         </h2>
-        <p class="muted small">Who must use an authenticator app. Until they set it up, they can sign in but reach only their Account page.</p>
+        <p class="muted small">
+          Who must use an authenticator app. Until they set it up, they can sign in but reach only their Account page.
+        </p>
       </div>
       {error && <Alert>{error}</Alert>}
       {saved && <Alert tone="success">Policy saved.</Alert>}
@@ -72,7 +74,13 @@ export function MfaPolicyCard({ groups, onSaved }: { groups: Group[] | undefined
             <div class="check-grid">
               {ROLES.map((r) => (
                 <label key={r} class={policy.requiredRoles.includes(r) ? 'check check--compact is-checked' : 'check check--compact'}>
-                  <input type="checkbox" name="requiredRoles" value={r} checked={policy.requiredRoles.includes(r)} onChange={(ev) => toggleRole(r, ev.currentTarget.checked)} />
+                  <input
+                    type="checkbox"
+                    name="requiredRoles"
+                    value={r}
+                    checked={policy.requiredRoles.includes(r)}
+                    onChange={(ev) => toggleRole(r, ev.currentTarget.checked)}
+                  />
                   <span class="check__label">{ROLE_LABEL[r] ?? r}</span>
                 </label>
               ))}
@@ -93,7 +101,16 @@ export function MfaPolicyCard({ groups, onSaved }: { groups: Group[] | undefined
             <label class="field__label" for="mfa-remember-days">
               Remember a browser for (days)
             </label>
-            <input id="mfa-remember-days" class="input input--narrow" type="number" min={0} max={365} value={days} onInput={(ev) => (setSaved(false), setDays(ev.currentTarget.value))} aria-describedby="mfa-remember-days-hint" />
+            <input
+              id="mfa-remember-days"
+              class="input input--narrow"
+              type="number"
+              min={0}
+              max={365}
+              value={days}
+              onInput={(ev) => (setSaved(false), setDays(ev.currentTarget.value))}
+              aria-describedby="mfa-remember-days-hint"
+            />
             <span id="mfa-remember-days-hint" class="field__hint">
               0: ask for the code at every sign-in. Forgotten on “sign out everywhere else” and on an MFA reset.
             </span>

@@ -64,10 +64,29 @@ export function MiniChart({ id, title, at, series, stacked = false, format, floo
         </text>
         {stacked
           ? layers.map((upper, i) => (
-              <path key={series[i]!.name} d={bandPath(at, i > 0 ? layers[i - 1]! : upper.map(() => 0), upper, sx, sy)} fill={series[i]!.color} fill-opacity="0.55" stroke={series[i]!.color} stroke-width="1.2" />
+              <path
+                key={series[i]!.name}
+                d={bandPath(at, i > 0 ? layers[i - 1]! : upper.map(() => 0), upper, sx, sy)}
+                fill={series[i]!.color}
+                fill-opacity="0.55"
+                stroke={series[i]!.color}
+                stroke-width="1.2"
+              />
             ))
           : series.map((s) => (
-              <path key={s.name} d={linePath(at.map((x, i) => ({ x, y: s.values[i] ?? null })), sx, sy)} fill="none" stroke={s.color} stroke-width="2" stroke-linejoin="round" stroke-linecap="round" />
+              <path
+                key={s.name}
+                d={linePath(
+                  at.map((x, i) => ({ x, y: s.values[i] ?? null })),
+                  sx,
+                  sy,
+                )}
+                fill="none"
+                stroke={s.color}
+                stroke-width="2"
+                stroke-linejoin="round"
+                stroke-linecap="round"
+              />
             ))}
       </svg>
       <ul class="chart__legend">

@@ -2,7 +2,15 @@
 // field-level 400 details shown under the field they concern.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Group } from '../../api/adminGroups.ts';
-import { createPool, updatePool, type AdminPool, type Driver, type Persistence, type Placement, type Protocol } from '../../api/adminPools.ts';
+import {
+  createPool,
+  updatePool,
+  type AdminPool,
+  type Driver,
+  type Persistence,
+  type Placement,
+  type Protocol,
+} from '../../api/adminPools.ts';
 import { errorMessage, isApiError } from '../../api/client.ts';
 import { fieldProblems, unplacedProblems } from '../../api/fieldErrors.ts';
 import { formatDuration } from '../../modules/duration.ts';
@@ -35,7 +43,25 @@ const PLACEMENT = [
 ] as const satisfies readonly { value: Placement; label: string; help: string }[];
 
 /** Every field the form shows an input for; other problems are listed at the top. */
-const SHOWN = ['name', 'description', 'driver', 'protocol', 'image', 'cpu', 'memoryMb', 'minWarm', 'maxDesktops', 'maxPerUser', 'idleTimeoutS', 'graceS', 'maxLifetimeS', 'persistence', 'placement', 'groups', 'shadowWithoutConsent'];
+const SHOWN = [
+  'name',
+  'description',
+  'driver',
+  'protocol',
+  'image',
+  'cpu',
+  'memoryMb',
+  'minWarm',
+  'maxDesktops',
+  'maxPerUser',
+  'idleTimeoutS',
+  'graceS',
+  'maxLifetimeS',
+  'persistence',
+  'placement',
+  'groups',
+  'shadowWithoutConsent',
+];
 const limitText = (field: string, n: number): string => (field.endsWith('S') ? formatDuration(n, { long: true }) : String(n));
 
 interface Props {
@@ -51,7 +77,10 @@ export function PoolForm({ pool, groups, onSaved, onCancel }: Props) {
   const [failure, setFailure] = useState<FormFailure>();
   const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
-  const set = <K extends keyof PoolDraft>(key: K) => (value: PoolDraft[K]): void => setDraft((d) => ({ ...d, [key]: value }));
+  const set =
+    <K extends keyof PoolDraft>(key: K) =>
+    (value: PoolDraft[K]): void =>
+      setDraft((d) => ({ ...d, [key]: value }));
 
   useEffect(() => {
     formRef.current?.scrollIntoView({ block: 'start', behavior: 'smooth' });
@@ -87,57 +116,219 @@ export function PoolForm({ pool, groups, onSaved, onCancel }: Props) {
       const problems = fieldProblems(e, limitText);
       if (isApiError(e) && e.code === 'name_taken') problems.byField.name = e.message;
       setErrors(problems.byField);
-      setFailure({ message: Object.keys(problems.byField).length > 0 ? 'The gateway did not accept some fields; see the notes under them.' : errorMessage(e), lines: unplacedProblems(problems, SHOWN) });
+      setFailure({
+        message:
+          Object.keys(problems.byField).length > 0 ? 'The gateway did not accept some fields; see the notes under them.' : errorMessage(e),
+        lines: unplacedProblems(problems, SHOWN),
+      });
       setBusy(false);
     }
   };
 
   const title = pool ? `Edit ${pool.name}` : 'New pool';
   return (
-    <form ref={formRef} class="card pool-form" onSubmit={(ev) => void submit(ev)} aria-labelledby="pool-form-title" data-testid="pool-form" data-mode={pool ? 'edit' : 'create'} noValidate>
-      <h2 id="pool-form-title" class="card__title">{title}</h2>
+    <form
+      ref={formRef}
+      class="card pool-form"
+      onSubmit={(ev) => void submit(ev)}
+      aria-labelledby="pool-form-title"
+      data-testid="pool-form"
+      data-mode={pool ? 'edit' : 'create'}
+      noValidate
+    >
+      <h2 id="pool-form-title" class="card__title">
+        {title}
+      </h2>
       {failure && <FailureAlert title="The pool was not saved" failure={failure} />}
       <section class="form-section" aria-labelledby="pool-form-what">
         <h3 id="pool-form-what">What it runs</h3>
         <div class="form-grid">
-          <TextField id="pool-name" name="name" label="Name" value={draft.name} onValue={set('name')} error={errors.name} maxLength={100} autocomplete="off" placeholder="e.g. Ubuntu developer desktop" />
-          <TextField id="pool-description" name="description" label="Description" value={draft.description} onValue={set('description')} error={errors.description} class="span-2" autocomplete="off" placeholder="Shown to users on My desktops" />
-          <SelectField id="pool-driver" name="driver" label="Driver" value={draft.driver} options={DRIVER_OPTIONS} onValue={set('driver')} error={errors.driver} />
-          <SelectField id="pool-protocol" name="protocol" label="Protocol" value={draft.protocol} options={PROTOCOL_OPTIONS} onValue={set('protocol')} error={errors.protocol} />
+          <TextField
+            id="pool-name"
+            name="name"
+            label="Name"
+            value={draft.name}
+            onValue={set('name')}
+            error={errors.name}
+            maxLength={100}
+            autocomplete="off"
+            placeholder="e.g. Ubuntu developer desktop"
+          />
+          <TextField
+            id="pool-description"
+            name="description"
+            label="Description"
+            value={draft.description}
+            onValue={set('description')}
+            error={errors.description}
+            class="span-2"
+            autocomplete="off"
+            placeholder="Shown to users on My desktops"
+          />
+          <SelectField
+            id="pool-driver"
+            name="driver"
+            label="Driver"
+            value={draft.driver}
+            options={DRIVER_OPTIONS}
+            onValue={set('driver')}
+            error={errors.driver}
+          />
+          <SelectField
+            id="pool-protocol"
+            name="protocol"
+            label="Protocol"
+            value={draft.protocol}
+            options={PROTOCOL_OPTIONS}
+            onValue={set('protocol')}
+            error={errors.protocol}
+          />
           {usesImage(draft.driver) && (
-            <TextField id="pool-image" name="image" label="Image" value={draft.image} onValue={set('image')} error={errors.image} autocomplete="off" spellcheck={false}
-              placeholder={draft.driver === 'docker' ? 'deskport/xfce:latest' : 'ubuntu-24.04.qcow2'} hint={draft.driver === 'docker' ? 'A container image the hosts can run.' : 'The disk template each VM starts from.'} />
+            <TextField
+              id="pool-image"
+              name="image"
+              label="Image"
+              value={draft.image}
+              onValue={set('image')}
+              error={errors.image}
+              autocomplete="off"
+              spellcheck={false}
+              placeholder={draft.driver === 'docker' ? 'deskport/xfce:latest' : 'ubuntu-24.04.qcow2'}
+              hint={draft.driver === 'docker' ? 'A container image the hosts can run.' : 'The disk template each VM starts from.'}
+            />
           )}
         </div>
       </section>
       <section class="form-section" aria-labelledby="pool-form-size">
         <h3 id="pool-form-size">Size and limits</h3>
         <div class="form-grid form-grid--5">
-          <TextField id="pool-cpu" name="cpu" label="CPUs" value={draft.cpu} onValue={set('cpu')} error={errors.cpu} inputMode="decimal" placeholder="default" hint="Per desktop, e.g. 2 or 0.5." />
-          <TextField id="pool-memory" name="memoryMb" label="Memory (MB)" value={draft.memoryMb} onValue={set('memoryMb')} error={errors.memoryMb} inputMode="numeric" placeholder="default" hint="Per desktop, e.g. 4096." />
-          <TextField id="pool-min-warm" name="minWarm" label="Warm spares" value={draft.minWarm} onValue={set('minWarm')} error={errors.minWarm} inputMode="numeric" hint="Kept running for instant launch (pooled only)." />
-          <TextField id="pool-max-desktops" name="maxDesktops" label="Max desktops" value={draft.maxDesktops} onValue={set('maxDesktops')} error={errors.maxDesktops} inputMode="numeric" hint="For the whole pool, spares included." />
-          <TextField id="pool-max-per-user" name="maxPerUser" label="Max per user" value={draft.maxPerUser} onValue={set('maxPerUser')} error={errors.maxPerUser} inputMode="numeric" hint="Desktops one person may hold at once." />
+          <TextField
+            id="pool-cpu"
+            name="cpu"
+            label="CPUs"
+            value={draft.cpu}
+            onValue={set('cpu')}
+            error={errors.cpu}
+            inputMode="decimal"
+            placeholder="default"
+            hint="Per desktop, e.g. 2 or 0.5."
+          />
+          <TextField
+            id="pool-memory"
+            name="memoryMb"
+            label="Memory (MB)"
+            value={draft.memoryMb}
+            onValue={set('memoryMb')}
+            error={errors.memoryMb}
+            inputMode="numeric"
+            placeholder="default"
+            hint="Per desktop, e.g. 4096."
+          />
+          <TextField
+            id="pool-min-warm"
+            name="minWarm"
+            label="Warm spares"
+            value={draft.minWarm}
+            onValue={set('minWarm')}
+            error={errors.minWarm}
+            inputMode="numeric"
+            hint="Kept running for instant launch (pooled only)."
+          />
+          <TextField
+            id="pool-max-desktops"
+            name="maxDesktops"
+            label="Max desktops"
+            value={draft.maxDesktops}
+            onValue={set('maxDesktops')}
+            error={errors.maxDesktops}
+            inputMode="numeric"
+            hint="For the whole pool, spares included."
+          />
+          <TextField
+            id="pool-max-per-user"
+            name="maxPerUser"
+            label="Max per user"
+            value={draft.maxPerUser}
+            onValue={set('maxPerUser')}
+            error={errors.maxPerUser}
+            inputMode="numeric"
+            hint="Desktops one person may hold at once."
+          />
         </div>
       </section>
       <section class="form-section" aria-labelledby="pool-form-time">
         <h3 id="pool-form-time">Timeouts</h3>
         <div class="form-grid">
-          <DurationField id="pool-idle" name="idleTimeoutS" label="Idle timeout" value={draft.idleTimeoutS} onValue={set('idleTimeoutS')} error={errors.idleTimeoutS} hint="Ends a session with no input for this long. 0: never." />
-          <DurationField id="pool-grace" name="graceS" label="Disconnect grace" value={draft.graceS} onValue={set('graceS')} error={errors.graceS} hint="Time to reconnect after the last viewer leaves. 0: end at once." />
-          <DurationField id="pool-lifetime" name="maxLifetimeS" label="Max lifetime" value={draft.maxLifetimeS} onValue={set('maxLifetimeS')} error={errors.maxLifetimeS} hint="Ends any session this old. 0: no limit." />
+          <DurationField
+            id="pool-idle"
+            name="idleTimeoutS"
+            label="Idle timeout"
+            value={draft.idleTimeoutS}
+            onValue={set('idleTimeoutS')}
+            error={errors.idleTimeoutS}
+            hint="Ends a session with no input for this long. 0: never."
+          />
+          <DurationField
+            id="pool-grace"
+            name="graceS"
+            label="Disconnect grace"
+            value={draft.graceS}
+            onValue={set('graceS')}
+            error={errors.graceS}
+            hint="Time to reconnect after the last viewer leaves. 0: end at once."
+          />
+          <DurationField
+            id="pool-lifetime"
+            name="maxLifetimeS"
+            label="Max lifetime"
+            value={draft.maxLifetimeS}
+            onValue={set('maxLifetimeS')}
+            error={errors.maxLifetimeS}
+            hint="Ends any session this old. 0: no limit."
+          />
         </div>
       </section>
       <section class="form-section form-section--pair" aria-label="Behaviour">
-        <ChoiceField id="pool-persistence" name="persistence" legend="Persistence" value={draft.persistence} choices={PERSISTENCE} onValue={set('persistence')} error={errors.persistence} />
-        <ChoiceField id="pool-placement" name="placement" legend="Placement" value={draft.placement} choices={PLACEMENT} onValue={set('placement')} error={errors.placement} />
+        <ChoiceField
+          id="pool-persistence"
+          name="persistence"
+          legend="Persistence"
+          value={draft.persistence}
+          choices={PERSISTENCE}
+          onValue={set('persistence')}
+          error={errors.persistence}
+        />
+        <ChoiceField
+          id="pool-placement"
+          name="placement"
+          legend="Placement"
+          value={draft.placement}
+          choices={PLACEMENT}
+          onValue={set('placement')}
+          error={errors.placement}
+        />
       </section>
       <section class="form-section" aria-label="Entitlement">
-        <GroupPicker id="pool-groups" legend="Entitled groups" groups={groups} selected={draft.groups} onChange={set('groups')} error={errors.groups} emptyNote="None selected: everyone may use this pool." />
+        <GroupPicker
+          id="pool-groups"
+          legend="Entitled groups"
+          groups={groups}
+          selected={draft.groups}
+          onChange={set('groups')}
+          error={errors.groups}
+          emptyNote="None selected: everyone may use this pool."
+        />
       </section>
       <section class="form-section" aria-label="Helpdesk">
         <label class={draft.shadowWithoutConsent ? 'check is-checked' : 'check'}>
-          <input id="pool-shadow-without-consent" type="checkbox" name="shadowWithoutConsent" checked={draft.shadowWithoutConsent} onChange={(ev) => set('shadowWithoutConsent')(ev.currentTarget.checked)} aria-describedby="pool-shadow-without-consent-hint" />
+          <input
+            id="pool-shadow-without-consent"
+            type="checkbox"
+            name="shadowWithoutConsent"
+            checked={draft.shadowWithoutConsent}
+            onChange={(ev) => set('shadowWithoutConsent')(ev.currentTarget.checked)}
+            aria-describedby="pool-shadow-without-consent-hint"
+          />
           <span class="check__label">Helpdesk may view without asking (the user still sees a banner)</span>
         </label>
         <span id="pool-shadow-without-consent-hint" class="field__hint">

@@ -25,14 +25,23 @@ export function ProviderKindChooser({ onChoose, onCancel }: { onChoose(kind: Pro
   return (
     <section class="card idp-chooser" aria-labelledby="idp-chooser-title" data-testid="idp-chooser">
       <div class="idp-chooser__head">
-        <h2 id="idp-chooser-title" class="card__title">Add a provider</h2>
+        <h2 id="idp-chooser-title" class="card__title">
+          Add a provider
+        </h2>
         <Button variant="ghost" size="sm" onClick={onCancel}>
           Cancel
         </Button>
       </div>
       <div class="idp-chooser__options">
         {KINDS.map((k, i) => (
-          <button key={k.kind} ref={i === 0 ? first : undefined} type="button" class="idp-chooser__option" onClick={() => onChoose(k.kind)} data-testid={`idp-choose-${k.kind}`}>
+          <button
+            key={k.kind}
+            ref={i === 0 ? first : undefined}
+            type="button"
+            class="idp-chooser__option"
+            onClick={() => onChoose(k.kind)}
+            data-testid={`idp-choose-${k.kind}`}
+          >
             <span class="idp-chooser__title">{k.title}</span>
             <span class="idp-chooser__text">{k.text}</span>
             <span class="idp-chooser__examples">{k.examples}</span>

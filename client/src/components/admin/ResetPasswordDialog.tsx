@@ -59,9 +59,29 @@ export function ResetPasswordDialog({ user, onSubmit, onClose }: Props) {
           <h2 id="reset-password-title" class="modal__title">
             Reset {user.displayName}’s password
           </h2>
-          <p class="modal__body">They are signed out everywhere else; tell them the new password another way. They can change it on their Account page.</p>
-          <TextField id="reset-password" name="password" type="password" label="New password" value={password} onValue={setPassword} error={errors.password} autocomplete="new-password" />
-          <TextField id="reset-password-repeat" name="repeat" type="password" label="Repeat new password" value={repeat} onValue={setRepeat} error={errors.repeat} autocomplete="new-password" />
+          <p class="modal__body">
+            They are signed out everywhere else; tell them the new password another way. They can change it on their Account page.
+          </p>
+          <TextField
+            id="reset-password"
+            name="password"
+            type="password"
+            label="New password"
+            value={password}
+            onValue={setPassword}
+            error={errors.password}
+            autocomplete="new-password"
+          />
+          <TextField
+            id="reset-password-repeat"
+            name="repeat"
+            type="password"
+            label="Repeat new password"
+            value={repeat}
+            onValue={setRepeat}
+            error={errors.repeat}
+            autocomplete="new-password"
+          />
           {error && <Alert title="The password was not changed">{error}</Alert>}
           <div class="modal__actions">
             <button type="button" class="btn btn--secondary btn--md" onClick={onClose} disabled={busy}>

@@ -44,7 +44,13 @@ export function SessionsTable({ sessions, names, now, onEnd, onShadow }: Props) 
               </Button>
             )}
             {offersEnd(s.state) && (
-              <Button size="sm" variant="subtle-danger" disabled={s.state === 'ending'} onClick={() => onEnd(s)} aria-label={`End session of ${names.user(s)} in ${names.pool(s)}`}>
+              <Button
+                size="sm"
+                variant="subtle-danger"
+                disabled={s.state === 'ending'}
+                onClick={() => onEnd(s)}
+                aria-label={`End session of ${names.user(s)} in ${names.pool(s)}`}
+              >
                 {s.state === 'ending' ? 'Ending…' : 'End'}
               </Button>
             )}

@@ -30,7 +30,9 @@ export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete, on
               <div class="cell-sub">
                 {u.username}
                 {self && ' · you'}
-                {u.providers.length > 0 && <span data-testid={`user-provider-${u.username}`}> · via {u.providers.map((p) => p.name).join(', ')}</span>}
+                {u.providers.length > 0 && (
+                  <span data-testid={`user-provider-${u.username}`}> · via {u.providers.map((p) => p.name).join(', ')}</span>
+                )}
               </div>
             </td>
             <td>
@@ -75,7 +77,14 @@ export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete, on
             </td>
             <RowActions>
               <div class="table__actions-wrap">
-                <Button size="sm" busy={busyId === u.id} disabled={self} title={self ? 'You cannot disable your own account' : undefined} onClick={() => onToggleDisabled(u)} aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.username}`}>
+                <Button
+                  size="sm"
+                  busy={busyId === u.id}
+                  disabled={self}
+                  title={self ? 'You cannot disable your own account' : undefined}
+                  onClick={() => onToggleDisabled(u)}
+                  aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.username}`}
+                >
                   {u.disabled ? 'Enable' : 'Disable'}
                 </Button>
                 {onEditRoles && (
@@ -84,16 +93,35 @@ export function UsersTable({ users, meId, busyId, onToggleDisabled, onDelete, on
                   </Button>
                 )}
                 {onResetPassword && u.providers.length === 0 && (
-                  <Button size="sm" onClick={() => onResetPassword(u)} aria-label={`Reset password of ${u.username}`} title={self ? 'Use your Account page to change your own password' : undefined} disabled={self}>
+                  <Button
+                    size="sm"
+                    onClick={() => onResetPassword(u)}
+                    aria-label={`Reset password of ${u.username}`}
+                    title={self ? 'Use your Account page to change your own password' : undefined}
+                    disabled={self}
+                  >
                     Reset password
                   </Button>
                 )}
                 {onResetMfa && u.mfa?.enabled && (
-                  <Button size="sm" onClick={() => onResetMfa(u)} aria-label={`Reset two-step verification of ${u.username}`} title={self ? 'Use your Account page to change your own two-step verification' : undefined} disabled={self}>
+                  <Button
+                    size="sm"
+                    onClick={() => onResetMfa(u)}
+                    aria-label={`Reset two-step verification of ${u.username}`}
+                    title={self ? 'Use your Account page to change your own two-step verification' : undefined}
+                    disabled={self}
+                  >
                     Reset MFA
                   </Button>
                 )}
-                <Button size="sm" variant="subtle-danger" disabled={self} title={self ? 'You cannot delete your own account' : undefined} onClick={() => onDelete(u)} aria-label={`Delete ${u.username}`}>
+                <Button
+                  size="sm"
+                  variant="subtle-danger"
+                  disabled={self}
+                  title={self ? 'You cannot delete your own account' : undefined}
+                  onClick={() => onDelete(u)}
+                  aria-label={`Delete ${u.username}`}
+                >
                   Delete
                 </Button>
               </div>

@@ -25,7 +25,13 @@ export function SessionCard({ session: s, tick, now, mine, onShadow, onOpen }: P
   return (
     <article class="session-card" data-testid={`session-card-${s.id}`} aria-labelledby={`session-card-${s.id}-title`}>
       <div class="session-card__thumb">
-        <img src={thumbnailSrc(s.thumbnailUrl, tick)} alt={`Screen of ${s.displayName}’s desktop`} loading="lazy" width={320} height={200} />
+        <img
+          src={thumbnailSrc(s.thumbnailUrl, tick)}
+          alt={`Screen of ${s.displayName}’s desktop`}
+          loading="lazy"
+          width={320}
+          height={200}
+        />
       </div>
       <div class="session-card__body">
         <h2 id={`session-card-${s.id}-title`} class="session-card__who">

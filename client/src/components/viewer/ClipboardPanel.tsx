@@ -52,7 +52,10 @@ export function ClipboardPanel({ text, receivedAt, connected, onText, onSend, on
         placeholder="Copy something on the desktop, or paste text here to send it."
       />
       <p class="clipboard-panel__note" aria-live="polite">
-        {note ?? (receivedAt ? `Received from the desktop at ${new Date(receivedAt).toLocaleTimeString()}.` : 'Nothing received from the desktop yet.')}
+        {note ??
+          (receivedAt
+            ? `Received from the desktop at ${new Date(receivedAt).toLocaleTimeString()}.`
+            : 'Nothing received from the desktop yet.')}
       </p>
       <div class="clipboard-panel__actions">
         <Button size="sm" variant="on-dark" onClick={() => void copyLocal()} disabled={!text}>

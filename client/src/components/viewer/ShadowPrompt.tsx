@@ -36,7 +36,16 @@ export function ShadowPrompt({ shadow, onAnswer }: Props) {
 
   return (
     <div class="modal-backdrop shadow-prompt-backdrop">
-      <div class="modal shadow-prompt" role="alertdialog" aria-modal="true" aria-labelledby="shadow-prompt-title" aria-describedby="shadow-prompt-body" data-testid="shadow-prompt" data-shadow-id={shadow.id} data-mode={shadow.mode}>
+      <div
+        class="modal shadow-prompt"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby="shadow-prompt-title"
+        aria-describedby="shadow-prompt-body"
+        data-testid="shadow-prompt"
+        data-shadow-id={shadow.id}
+        data-mode={shadow.mode}
+      >
         <h2 id="shadow-prompt-title" class="modal__title">
           {promptText(shadow)}
         </h2>
@@ -51,7 +60,13 @@ export function ShadowPrompt({ shadow, onAnswer }: Props) {
         </div>
         {error && <Alert title="Your answer was not sent">{error}</Alert>}
         <div class="modal__actions">
-          <button ref={denyRef} type="button" class="btn btn--secondary btn--md" disabled={busy !== undefined} onClick={() => void answer('deny')}>
+          <button
+            ref={denyRef}
+            type="button"
+            class="btn btn--secondary btn--md"
+            disabled={busy !== undefined}
+            onClick={() => void answer('deny')}
+          >
             Deny
           </button>
           <Button variant="primary" busy={busy === 'approve'} disabled={busy === 'deny'} onClick={() => void answer('approve')}>

@@ -53,7 +53,8 @@ export function ShadowStatus({ kind, owner, mode, note, onCancel, cancelling = f
           <div class="viewer-overlay__row">
             <Spinner size={18} label="Waiting" light />
             <span>
-              They see your request to {mode === 'control' ? 'see and control' : 'see'} their desktop, with your reason. This page opens the desktop as soon as they allow it.
+              They see your request to {mode === 'control' ? 'see and control' : 'see'} their desktop, with your reason. This page opens the
+              desktop as soon as they allow it.
             </span>
           </div>
           <div class="viewer-overlay__actions">

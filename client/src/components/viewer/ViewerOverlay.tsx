@@ -49,11 +49,28 @@ function Panel({ kind, title, children }: { kind: string; title: string; childre
   );
 }
 
-function Reconnecting({ state, onReconnect, back }: { state: Extract<ViewerState, { kind: 'reconnecting' }>; onReconnect(): void; back?: BackTarget }) {
+function Reconnecting({
+  state,
+  onReconnect,
+  back,
+}: {
+  state: Extract<ViewerState, { kind: 'reconnecting' }>;
+  onReconnect(): void;
+  back?: BackTarget;
+}) {
   const now = useNow(250);
   const waitS = Math.max(0, Math.ceil((state.retryAt - now) / 1000));
   return (
-    <Panel kind="reconnecting" title={state.hostLost ? 'The machine running this desktop stopped answering' : state.everConnected ? 'Connection lost — reconnecting…' : 'Cannot reach the desktop — retrying…'}>
+    <Panel
+      kind="reconnecting"
+      title={
+        state.hostLost
+          ? 'The machine running this desktop stopped answering'
+          : state.everConnected
+            ? 'Connection lost — reconnecting…'
+            : 'Cannot reach the desktop — retrying…'
+      }
+    >
       <div class="viewer-overlay__row">
         <Spinner size={18} label="Reconnecting" light />
         <span>
@@ -83,7 +100,9 @@ export function ViewerOverlay({ state, graceS, onReconnect, back, ended, connect
         <div class="viewer-overlay" data-testid="viewer-overlay" data-kind="connecting">
           <div class="viewer-overlay__panel viewer-overlay__panel--compact" role="status" aria-live="polite">
             <Spinner size={22} label="Connecting" light />
-            <span class="viewer-overlay__title">{state.kind === 'connecting' && state.everConnected ? 'Reconnecting…' : connectingLabel}</span>
+            <span class="viewer-overlay__title">
+              {state.kind === 'connecting' && state.everConnected ? 'Reconnecting…' : connectingLabel}
+            </span>
           </div>
         </div>
       );
@@ -104,7 +123,9 @@ export function ViewerOverlay({ state, graceS, onReconnect, back, ended, connect
     case 'ended':
       return (
         <Panel kind="ended" title={state.title ?? ended?.title ?? 'This desktop session has ended'}>
-          <p data-testid="ended-note">{state.title ? state.message : (ended?.text ?? `${state.message} Launch it again from My desktops.`)}</p>
+          <p data-testid="ended-note">
+            {state.title ? state.message : (ended?.text ?? `${state.message} Launch it again from My desktops.`)}
+          </p>
           <div class="viewer-overlay__actions">
             <BackLink primary to={back} />
           </div>

@@ -77,7 +77,14 @@ export function ViewerToolbar(props: Props) {
       <span class="viewer-toolbar__spacer" />
       {!props.viewOnly && (
         <>
-          <button type="button" class={`tb-btn${clipboardOpen ? ' is-on' : ''}`} aria-expanded={clipboardOpen} aria-controls="viewer-clipboard-panel" disabled={gone} onClick={props.onClipboard}>
+          <button
+            type="button"
+            class={`tb-btn${clipboardOpen ? ' is-on' : ''}`}
+            aria-expanded={clipboardOpen}
+            aria-controls="viewer-clipboard-panel"
+            disabled={gone}
+            onClick={props.onClipboard}
+          >
             <Icon d={ICONS.clipboard} />
             Clipboard
           </button>
@@ -93,7 +100,12 @@ export function ViewerToolbar(props: Props) {
         {fullscreen ? 'Exit full screen' : 'Full screen'}
       </button>
       {props.actions ?? (
-        <button type="button" class="tb-btn tb-btn--danger" disabled={!live && state.kind !== 'connecting' && state.kind !== 'reconnecting'} onClick={props.onDisconnect}>
+        <button
+          type="button"
+          class="tb-btn tb-btn--danger"
+          disabled={!live && state.kind !== 'connecting' && state.kind !== 'reconnecting'}
+          onClick={props.onDisconnect}
+        >
           <Icon d={ICONS.plug} />
           Disconnect
         </button>

@@ -53,11 +53,22 @@ function fakeGateway(): void {
     'fetch',
     vi.fn(async (path: string, init?: RequestInit) => {
       if (path === '/api/v1/sessions/s1' && (init?.method ?? 'GET') === 'GET') {
-        return Response.json({ session: { id: 's1', poolId: 'p1', userId: 'u1', state: sessionState, createdAt: '2026-01-01T09:00:00.000Z', viewers: 0 } });
+        return Response.json({
+          session: { id: 's1', poolId: 'p1', userId: 'u1', state: sessionState, createdAt: '2026-01-01T09:00:00.000Z', viewers: 0 },
+        });
       }
       if (path === '/api/v1/sessions/s1/tickets' && init?.method === 'POST') {
         tickets++;
-        return Response.json({ ticket: `t${tickets}`, url: `/ws/vnc?ticket=t${tickets}`, protocol: 'vnc', mode: 'control', expiresAt: new Date(Date.now() + 30_000).toISOString() }, { status: 201 });
+        return Response.json(
+          {
+            ticket: `t${tickets}`,
+            url: `/ws/vnc?ticket=t${tickets}`,
+            protocol: 'vnc',
+            mode: 'control',
+            expiresAt: new Date(Date.now() + 30_000).toISOString(),
+          },
+          { status: 201 },
+        );
       }
       return Response.json({ error: { code: 'not_found', message: 'no' } }, { status: 404 });
     }),
@@ -130,7 +141,10 @@ describe('viewer connection', () => {
     conn.dispose();
   });
 
-  for (const [code, title] of [[DisplayClose.AccountDisabled, 'Your account was disabled'], [DisplayClose.AccessRevoked, 'You no longer have access to this desktop']] as const) {
+  for (const [code, title] of [
+    [DisplayClose.AccountDisabled, 'Your account was disabled'],
+    [DisplayClose.AccessRevoked, 'You no longer have access to this desktop'],
+  ] as const) {
     it(`ends with "${title}" and never reconnects when the gateway closes the display for that reason (${code})`, async () => {
       const { conn, states } = connect();
       await vi.waitFor(() => expect(FakeRfb.made).toHaveLength(1));
@@ -175,7 +189,7 @@ describe('viewer connection', () => {
     conn.dispose();
   });
 
-  it('treats the person\'s own disconnect as final until they reconnect', async () => {
+  it("treats the person's own disconnect as final until they reconnect", async () => {
     const { conn, states } = connect();
     await vi.waitFor(() => expect(FakeRfb.made).toHaveLength(1));
     FakeRfb.made[0]!.open();

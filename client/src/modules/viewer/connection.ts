@@ -94,7 +94,10 @@ export function endedMessage(session: Session): string {
 }
 
 /** The owner's tickets: checks the session first (ended, lost, still starting), then asks for a control ticket. */
-export function sessionTicketSource(sessionId: string, hooks: { onSession?(session: Session): void; onNotReady?(session: Session): void }): TicketSource {
+export function sessionTicketSource(
+  sessionId: string,
+  hooks: { onSession?(session: Session): void; onNotReady?(session: Session): void },
+): TicketSource {
   return {
     async preflight() {
       const session = await getSession(sessionId);
@@ -251,7 +254,13 @@ export class ViewerConnection {
 
   private retryLater(hostLost = false): void {
     const delay = backoffDelay(this.retries++);
-    this.move({ kind: 'reconnecting', retry: this.retries, retryAt: Date.now() + delay, everConnected: this.everConnected, ...(hostLost ? { hostLost } : {}) });
+    this.move({
+      kind: 'reconnecting',
+      retry: this.retries,
+      retryAt: Date.now() + delay,
+      everConnected: this.everConnected,
+      ...(hostLost ? { hostLost } : {}),
+    });
     this.timer = setTimeout(() => void this.attempt(), delay);
   }
 

@@ -18,12 +18,23 @@ describe('the disconnect note', () => {
 
 describe('the note for a display closed because access was taken away', () => {
   it('says the account was disabled, or that access is gone, when the gateway closed for that', () => {
-    expect(accessEndedNote(DisplayClose.AccountDisabled)).toEqual({ title: 'Your account was disabled', text: expect.stringContaining('Ask your administrator') });
+    expect(accessEndedNote(DisplayClose.AccountDisabled)).toEqual({
+      title: 'Your account was disabled',
+      text: expect.stringContaining('Ask your administrator'),
+    });
     expect(accessEndedNote(DisplayClose.AccountDisabled)?.text).not.toMatch(/reconnect/i);
     expect(accessEndedNote(DisplayClose.AccessRevoked)?.title).toBe('You no longer have access to this desktop');
   });
 
   it('has nothing to say about other closes (they reconnect or end as before)', () => {
-    for (const code of [undefined, DisplayClose.Normal, 1006, DisplayClose.SessionEnded, DisplayClose.ShadowEnded, DisplayClose.DesktopUnreachable]) expect(accessEndedNote(code)).toBeUndefined();
+    for (const code of [
+      undefined,
+      DisplayClose.Normal,
+      1006,
+      DisplayClose.SessionEnded,
+      DisplayClose.ShadowEnded,
+      DisplayClose.DesktopUnreachable,
+    ])
+      expect(accessEndedNote(code)).toBeUndefined();
   });
 });

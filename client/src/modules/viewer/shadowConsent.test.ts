@@ -4,8 +4,16 @@ import { applyShadow, approvedShadows, bannerText, fromList, NO_SHADOWS, promptF
 import { shadowPreflight } from './shadowTicketSource.ts';
 
 const base: Shadow = {
-  id: 'sh-1', sessionId: 's-1', requesterId: 'u-h', requesterName: 'hana', requesterDisplayName: 'Hana Helper',
-  mode: 'view', reason: 'Ticket 42', state: 'pending', createdAt: 1000, consent: 'owner',
+  id: 'sh-1',
+  sessionId: 's-1',
+  requesterId: 'u-h',
+  requesterName: 'hana',
+  requesterDisplayName: 'Hana Helper',
+  mode: 'view',
+  reason: 'Ticket 42',
+  state: 'pending',
+  createdAt: 1000,
+  consent: 'owner',
 };
 const shadow = (over: Partial<Shadow>): Shadow => ({ ...base, ...over });
 

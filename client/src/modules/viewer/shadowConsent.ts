@@ -48,5 +48,7 @@ export function promptText(s: Shadow): string {
 }
 
 export function bannerText(s: Shadow): string {
-  return s.mode === 'control' ? `${s.requesterDisplayName} can see and control your desktop` : `${s.requesterDisplayName} is watching your desktop`;
+  return s.mode === 'control'
+    ? `${s.requesterDisplayName} can see and control your desktop`
+    : `${s.requesterDisplayName} is watching your desktop`;
 }
