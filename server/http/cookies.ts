@@ -1,10 +1,9 @@
-// The browser's cookies of sign-in: the session cookie, the remember-this-browser cookie, and the
-// glue that hands the secrets the auth domain issues (server/auth/web-sessions.ts,
-// remembered-browsers.ts) to the browser and reads them back, with their names, paths and flags.
+// The browser's cookies of sign-in: the session cookie and the remember-this-browser cookie. The
+// auth domain issues their secrets (server/auth/web-sessions.ts, remembered-browsers.ts); this
+// hands them to the browser and reads them back, with their names, paths and flags.
 import type { Request, Response } from 'express';
 import type { AuthDeps } from '../auth/deps.ts';
-import { dropWebSession, signInBrowser, startWebSession, type IssuedSecret, type SessionOrigin } from '../auth/web-sessions.ts';
-import type { WebSession } from '../store/types.ts';
+import type { IssuedSecret, SessionOrigin } from '../auth/web-sessions.ts';
 import { SECRET_RE } from '../util/random.ts';
 
 export const SESSION_COOKIE = 'deskport_session';
@@ -71,24 +70,4 @@ export function setRememberCookie(deps: AuthDeps, res: Response, cookie: IssuedS
 export function sessionOrigin(req: Request, ip: string): SessionOrigin {
   const ua = req.headers['user-agent'];
   return { ip, userAgent: typeof ua === 'string' && ua ? ua.slice(0, MAX_USER_AGENT) : null };
-}
-
-/** Starts a session for the user and sets its cookie on the response. */
-export async function startBrowserSession(deps: AuthDeps, req: Request, res: Response, userId: string, ip: string): Promise<WebSession> {
-  const { session, cookie } = await startWebSession(deps, userId, sessionOrigin(req, ip));
-  setSessionCookie(deps, res, cookie);
-  return session;
-}
-
-/** Signing in: the browser's previous session (if any) ends, a new one starts and its cookie is set. */
-export async function signInThisBrowser(deps: AuthDeps, req: Request, res: Response, userId: string, ip: string): Promise<WebSession> {
-  const { session, cookie } = await signInBrowser(deps, readSessionCookie(req), userId, sessionOrigin(req, ip));
-  setSessionCookie(deps, res, cookie);
-  return session;
-}
-
-/** Deletes the request's session (if any) and clears the cookie. True when a session was deleted. */
-export async function endBrowserSession(deps: AuthDeps, req: Request, res: Response): Promise<boolean> {
-  clearSessionCookie(deps, res);
-  return dropWebSession(deps, readSessionCookie(req));
 }

@@ -1,11 +1,11 @@
 // Sign-in (password, then the second factor when the account has one), sign-out, "who am I",
 // changing one's password and minting API tokens, mounted at /api/v1. Passwords are checked by a
-// passport-local strategy; sessions are our own cookies (passport's session support is off). The
+// passport-local strategy (and LDAP directories by ours); what the outcome means is decided in
+// server/auth/sign-in.ts. Sessions are our own cookies (passport's session support is off). The
 // account-security routes (MFA, signed-in browsers, token list) live in their own routers below.
 import express, { type Request, type Response, type Router } from 'express';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
-import { throttled, DomainError } from '../../errors.ts';
 import type { User } from '../../store/types.ts';
 import type { ExternalIdentity } from '../../auth/identity.ts';
 import type { LdapProviderConfig } from '../../auth/ldap.ts';
@@ -15,24 +15,23 @@ import { createAccountRouter } from './account.ts';
 import { changeOwnPassword, createApiToken } from '../../auth/account.ts';
 import { actorOf } from '../actor.ts';
 import type { AuthDeps } from '../../auth/deps.ts';
-import { accountKey, createLoginThrottle, type LoginAttempt, type LoginThrottle } from '../../auth/login-throttle.ts';
-import { checkSecondFactor, otpRequired, secondFactorPassed } from '../../auth/mfa.ts';
+import { createLoginThrottle, type LoginThrottle } from '../../auth/login-throttle.ts';
 import { requireMfaEnrolled } from '../mfa-gate.ts';
 import { createMfaRouter } from './mfa.ts';
 import { clientAddress, currentPrincipal, principalOf, requireUser } from '../auth-middleware.ts';
 import { verifyPassword } from '../../auth/passwords.ts';
-import { rememberedUserId } from '../../auth/remembered-browsers.ts';
 import { ChangePasswordBody, CreateTokenBody, LoginBody } from '../../../contract/api/auth.ts';
 import { parse } from '../validate.ts';
 import { meView } from '../../auth/views.ts';
 import {
-  endBrowserSession,
+  clearSessionCookie,
   readRememberCookie,
+  readSessionCookie,
   sessionOrigin,
   setRememberCookie,
   setSessionCookie,
-  signInThisBrowser,
 } from '../cookies.ts';
+import { signInWithPassword, signOut, WRONG, type FailReason, type LoginOutcome } from '../../auth/sign-in.ts';
 
 export interface AuthRouterOptions {
   /** The sign-in throttling policy; tests pass one with their own limits. */
@@ -45,12 +44,6 @@ export interface AuthRouterOptions {
   /** Where the browser should go after signing out here to sign out at its identity provider too. */
   endSessionUrl?: (userId: string) => Promise<string | null>;
 }
-
-type FailReason = 'unknown_user' | 'no_password' | 'bad_password' | 'disabled' | 'directory_unavailable';
-type LoginOutcome =
-  { ok: true; user: User; provider?: string } | { ok: false; reason: FailReason; userId: string | null; provider?: string };
-
-const WRONG = 'Wrong username or password.';
 
 /** A passport instance of our own (not the global singleton) holding the one local strategy. */
 function createPassport(deps: AuthDeps): passport.Authenticator {
@@ -133,138 +126,29 @@ async function checkDirectories(
   return unavailable ? { ok: false, reason: 'directory_unavailable', userId: null, provider: unavailable } : null;
 }
 
-/** A remember-browser cookie of the user named `account` marks the browser as the owner's own. */
-async function rememberedAccount(deps: AuthDeps, req: Request): Promise<string | null> {
-  const userId = await rememberedUserId(deps, readRememberCookie(req));
-  const name = userId === null ? undefined : (await deps.store.getUser(userId))?.username;
-  return name === undefined ? null : accountKey(name);
-}
-
-const OTP_REFUSED = {
-  invalid_otp: 'That code is not right. Enter the current code from your authenticator app, or a recovery code.',
-  otp_replay: 'That code was used already. Wait for the next code from your authenticator app.',
-} as const;
-
 export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}): Router {
   const router = express.Router();
   const pp = createPassport(deps);
   const throttle = options.throttle ?? createLoginThrottle(deps.clock);
 
   router.post('/auth/login', async (req, res) => {
-    const { username, otp, remember } = parse(LoginBody, req.body);
+    const body = parse(LoginBody, req.body);
     const ip = clientAddress(req);
-    // Case-folded so "Admin" and "admin" share one counter whatever the store's collation.
-    const account = accountKey(username);
-    const attempt: LoginAttempt = { account, ip, trustedBrowser: (await rememberedAccount(deps, req)) === account };
-    const actor = username.slice(0, 64);
-
-    const wait = throttle.check(attempt);
-    if (wait) {
-      deps.log.info({ ip, wait: wait.waitS, scope: wait.scope }, 'sign-in refused: throttled');
-      throw throttled(wait.waitS, `Too many failed sign-ins. Wait ${wait.waitS} seconds and try again.`);
-    }
-    // Charged before the (slow) password check so parallel guesses cannot outrun the counter;
-    // a successful sign-in forgets it again.
-    throttle.charge(attempt);
-
-    const refuse = async (target: string | null, reason: string, provider?: string) => {
-      const lock = throttle.failed(attempt);
-      await deps.audit.record({
-        actor,
-        action: 'auth.login',
-        target,
-        result: 'failed',
-        ip,
-        details: { reason, ...(provider ? { provider } : {}) },
-      });
-      if (lock) {
-        await deps.audit.record({
-          actor,
-          action: 'auth.throttled',
-          target,
-          result: 'denied',
-          ip,
-          details: { scope: lock.scope, lockS: lock.lockS },
-        });
-      }
-    };
-
-    let outcome = await checkCredentials(pp, req, res);
-    // A name with a local password is a local account; any other name may be a directory's.
     const dirs = options.directories;
-    if (!outcome.ok && (outcome.reason === 'unknown_user' || outcome.reason === 'no_password') && dirs && dirs.list().length > 0) {
-      outcome = (await checkDirectories(pp, req, res, dirs, deps.log, ip)) ?? outcome;
-    }
-    if (!outcome.ok && outcome.reason === 'directory_unavailable') {
-      await deps.audit.record({
-        actor,
-        action: 'auth.login',
-        target: null,
-        result: 'failed',
-        ip,
-        details: { reason: outcome.reason, provider: outcome.provider },
-      });
-      throw new DomainError(
-        'unavailable',
-        'directory_unavailable',
-        `The sign-in directory (${outcome.provider}) cannot be reached right now. Try again in a minute; if it keeps failing, tell your admin.`,
-      );
-    }
-    if (!outcome.ok) {
-      await refuse(outcome.userId, outcome.reason, outcome.provider);
-      throw new DomainError('unauthenticated', 'invalid_credentials', WRONG);
-    }
-    const { user } = outcome;
-    const second = await checkSecondFactor(deps, readRememberCookie(req), user, otp);
-    if (!second.ok) {
-      if (second.reason === 'otp_required') {
-        // The password was right: not a failure for the address, but the attempt stays charged to
-        // the account, so password-only probes cannot reset the counter that guards the code.
-        await deps.audit.record({
-          actor,
-          action: 'auth.login',
-          target: user.id,
-          result: 'denied',
-          ip,
-          details: { reason: 'otp_required' },
-        });
-        throw await otpRequired(deps);
-      }
-      await refuse(user.id, second.reason);
-      throw new DomainError('unauthenticated', 'invalid_otp', OTP_REFUSED[second.reason]);
-    }
-
-    throttle.succeeded(attempt);
-    await signInThisBrowser(deps, req, res, user.id, ip);
-    const { rememberedDays, cookie } = await secondFactorPassed(deps, user, second.via, remember, ip);
-    setRememberCookie(deps, res, cookie);
-    await deps.audit.record({
-      actor: user.username,
-      action: 'auth.login',
-      target: user.id,
-      result: 'ok',
-      ip,
-      details: {
-        ...(outcome.provider ? { provider: outcome.provider } : {}),
-        ...(second.via === 'none' ? {} : { mfa: second.via, ...(rememberedDays ? { rememberedDays } : {}) }),
-      },
+    const from = { ip, origin: sessionOrigin(req, ip), sessionCookie: readSessionCookie(req), rememberCookie: readRememberCookie(req) };
+    const r = await signInWithPassword(deps, throttle, body, from, {
+      local: () => checkCredentials(pp, req, res),
+      directories: dirs && (() => (dirs.list().length > 0 ? checkDirectories(pp, req, res, dirs, deps.log, ip) : Promise.resolve(null))),
     });
-    res.json({ user: await meView(deps, user) });
+    setSessionCookie(deps, res, r.session);
+    setRememberCookie(deps, res, r.remember);
+    res.json({ user: await meView(deps, r.user) });
   });
 
   router.post('/auth/logout', async (req, res) => {
     const p = currentPrincipal(res);
-    const ended = await endBrowserSession(deps, req, res);
-    if (ended && p) {
-      await deps.audit.record({
-        actor: p.user.username,
-        action: 'auth.logout',
-        target: p.user.id,
-        result: 'ok',
-        ip: clientAddress(req),
-        details: {},
-      });
-    }
+    clearSessionCookie(deps, res);
+    const ended = await signOut(deps, readSessionCookie(req), p?.user ?? null, clientAddress(req));
     // Signed in through a provider configured for it: 200 with the provider's sign-out URL.
     const endSession = ended && p && options.endSessionUrl ? await options.endSessionUrl(p.user.id).catch(() => null) : null;
     if (endSession) return void res.json({ endSessionUrl: endSession });
