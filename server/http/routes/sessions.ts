@@ -1,7 +1,8 @@
 // Desktops for the signed-in user: entitled pools, launch/resume, progress events (SSE), display
 // tickets and ending. API.md "Desktops for the signed-in user", contract/api/desktops.ts.
 import { Router } from 'express';
-import { LaunchBody, TicketBody, type SessionAnswer, type TicketAnswer } from '../../../contract/api/desktops.ts';
+import type { z } from 'zod/mini';
+import { LaunchBody, TicketBody, type SESSION_EVENTS, type SessionAnswer, type TicketAnswer } from '../../../contract/api/desktops.ts';
 import { FINAL_SESSION_STATES, Id } from '../../../contract/ids.ts';
 import { clientAddress, principalOf } from '../auth-middleware.ts';
 import type { Broker } from '../../broker/broker.ts';
@@ -42,7 +43,8 @@ export function createSessionRouter(deps: { store: Store; broker: Broker; events
     const { user } = principalOf(res);
     const s = await broker.visible(user, sessionId(req.params.id));
     if (res.writableEnded || req.socket.destroyed) return; // the client left while we looked it up
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const send = <K extends keyof typeof SESSION_EVENTS>(event: K, data: z.output<(typeof SESSION_EVENTS)[K]>) =>
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     // Headers go out on first use, so that a refused stream can still answer 429 in the error shape.
     const open = () => {
       if (res.headersSent) return;
@@ -67,7 +69,8 @@ export function createSessionRouter(deps: { store: Store; broker: Broker; events
     };
     const evicted = () => {
       stop();
-      res.end(`event: error\ndata: ${JSON.stringify({ message: 'replaced by a newer stream of yours' })}\n\n`);
+      send('error', { message: 'replaced by a newer stream of yours' });
+      res.end();
     };
     const sub = deps.events.subscribe(s.id, { userId: user.id, owner: s.userId === user.id, onEvicted: evicted }, (e) => {
       open();
