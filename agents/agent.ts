@@ -22,6 +22,7 @@ import { pipeWebSocketToSocket } from './pipe-socket.ts';
 import type { DesktopDriver } from './driver.ts';
 import { nextDelay } from '../contract/backoff.ts';
 import { nothingToPresent, refusalOfClose, refusalOfUpgrade, type Refusal } from './refusal.ts';
+import { dialTarget, targetPolicy, type TargetPolicy } from './targets.ts';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -48,6 +49,8 @@ export interface AgentOptions {
   log: Logger;
   /** How often to look for desktops that stopped on their own. */
   monitorIntervalMs?: number;
+  /** Which existing machines the gateway may have this agent dial (stream.connect); default: private networks. */
+  targets?: TargetPolicy;
 }
 
 export interface Agent {
@@ -100,6 +103,7 @@ export function startAgent(o: AgentOptions): Agent {
     onRefused(r);
   }
   const wsBase = o.gatewayUrl.replace(/^http/, 'ws').replace(/\/$/, '');
+  const targets = o.targets ?? targetPolicy();
   const capacity = {
     desktops: o.capacity.desktops,
     cpu: o.capacity.cpu || cpus().length,
@@ -266,33 +270,39 @@ export function startAgent(o: AgentOptions): Agent {
         const h = d ? await d.inspect(m.desktopId) : null;
         return h ? { state: h.state, startedAt: h.startedAt } : { state: 'gone' };
       }
-      case 'stream.open': {
-        const socket = await openDesktopSocket(m.desktopId);
-        const back = new WebSocket(`${wsBase}/agent/v1/streams/${m.streamId}`, {
-          headers: { 'x-deskport-stream-key': m.key },
-          perMessageDeflate: false,
-          handshakeTimeout: 10_000,
-          ...(unmaskedStreams(wsBase) ? { generateMask: zeroMask } : {}),
-        });
-        await new Promise<void>((resolve, reject) => {
-          back.once('open', resolve);
-          back.once('error', reject);
-          back.once('unexpected-response', () => reject(new Error('the gateway refused the stream')));
-        }).catch((err: Error) => {
-          socket.destroy();
-          back.terminate();
-          throw err;
-        });
-        pipeWebSocketToSocket(back, socket, { log });
+      case 'stream.open':
+        await dialBack(m.streamId, m.key, await openDesktopSocket(m.desktopId, m.channel ?? 'vnc'));
         return {};
-      }
+      case 'stream.connect':
+        await dialBack(m.streamId, m.key, await dialTarget(m.target, targets));
+        return {};
     }
   }
 
-  async function openDesktopSocket(desktopId: string): Promise<Socket> {
+  /** Pipes `socket` to a new stream WebSocket dialled back to the gateway. */
+  async function dialBack(streamId: string, key: string, socket: Socket): Promise<void> {
+    const back = new WebSocket(`${wsBase}/agent/v1/streams/${streamId}`, {
+      headers: { 'x-deskport-stream-key': key },
+      perMessageDeflate: false,
+      handshakeTimeout: 10_000,
+      ...(unmaskedStreams(wsBase) ? { generateMask: zeroMask } : {}),
+    });
+    await new Promise<void>((resolve, reject) => {
+      back.once('open', resolve);
+      back.once('error', reject);
+      back.once('unexpected-response', () => reject(new Error('the gateway refused the stream')));
+    }).catch((err: Error) => {
+      socket.destroy();
+      back.terminate();
+      throw err;
+    });
+    pipeWebSocketToSocket(back, socket, { log });
+  }
+
+  async function openDesktopSocket(desktopId: string, channel: 'vnc' | 'rdp' = 'vnc'): Promise<Socket> {
     const d = await driverOf(desktopId);
     if (!d) throw Object.assign(new Error('no such desktop on this host'), { code: 'no_such_desktop' });
-    const socket = await d.openStream(desktopId);
+    const socket = await d.openStream(desktopId, channel);
     // Input is a trickle of tiny writes (key down, key up, pointer): without this, Nagle holds
     // each one until the desktop acknowledges the previous, up to its delayed-ACK timer.
     socket.setNoDelay(true);

@@ -15,7 +15,12 @@ export interface DesktopSpec {
   memoryMb?: number;
   width?: number;
   height?: number;
+  /** What the desktop serves: 'vnc' (default) or 'rdp' (xrdp + xorgxrdp). A driver without RDP refuses 'rdp'. */
+  protocol?: 'vnc' | 'rdp';
 }
+
+/** Which display server of a desktop a stream reaches. */
+export type DisplayChannel = 'vnc' | 'rdp';
 
 export interface DesktopHandle {
   desktopId: string;
@@ -38,9 +43,10 @@ export interface DesktopDriver {
   inspect(desktopId: string): Promise<DesktopHandle | null>;
   /** Inventory: every desktop this driver runs, including ones started before this process (re-adopted). */
   list(): Promise<DesktopHandle[]>;
-  /** A connected socket to the desktop's VNC server: a unix socket only the agent can open (process,
-   *  docker), or TCP where the desktop has nothing else. */
-  openStream(desktopId: string): Promise<Socket>;
+  /** A connected socket to the desktop's VNC server (or, for channel 'rdp' on an RDP desktop, its xrdp):
+   *  a unix socket only the agent can open (process, docker), or TCP where the desktop has nothing else.
+   *  A channel the desktop does not serve is refused with code 'unsupported_channel'. */
+  openStream(desktopId: string, channel?: DisplayChannel): Promise<Socket>;
   /** Stops managing; running desktops keep running so a restarted agent can re-adopt them. */
   close(): Promise<void>;
 }

@@ -21,6 +21,7 @@ export const MessageType = {
   DesktopDestroy: 'desktop.destroy',
   DesktopInspect: 'desktop.inspect',
   StreamOpen: 'stream.open',
+  StreamConnect: 'stream.connect',
 } as const;
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
@@ -113,6 +114,8 @@ export const desktopCreateSchema = z
           .optional(),
         width: z.number().int().min(320).max(8192).optional(),
         height: z.number().int().min(200).max(8192).optional(),
+        /** What the desktop serves: 'vnc' (default) or 'rdp' (xrdp + xorgxrdp, on an agent-only unix socket). */
+        protocol: z.enum(['vnc', 'rdp']).optional(),
       })
       .strict(),
   })
@@ -120,8 +123,45 @@ export const desktopCreateSchema = z
 
 export const desktopDestroySchema = z.object({ id, type: z.literal(MessageType.DesktopDestroy), desktopId }).strict();
 export const desktopInspectSchema = z.object({ id, type: z.literal(MessageType.DesktopInspect), desktopId }).strict();
+/**
+ * Open a display stream to a desktop this agent runs: dial back /agent/v1/streams/:streamId with
+ * `key` and pipe it to the desktop's display server. `channel` picks the server: 'vnc' (default) or
+ * 'rdp' (desktops created with protocol 'rdp').
+ */
 export const streamOpenSchema = z
-  .object({ id, type: z.literal(MessageType.StreamOpen), streamId: id, desktopId, key: z.string().min(32).max(128) })
+  .object({
+    id,
+    type: z.literal(MessageType.StreamOpen),
+    streamId: id,
+    desktopId,
+    key: z.string().min(32).max(128),
+    channel: z.enum(['vnc', 'rdp']).optional(),
+  })
+  .strict();
+
+/**
+ * Open a stream to an existing machine's RDP/VNC/SSH port, dialled by the agent (never the gateway):
+ * the address is as the agent sees it (a host name or an IP literal). Agents refuse targets outside
+ * their allowed networks with error code `target_not_allowed`, and unreachable ones with
+ * `target_unreachable`.
+ */
+export const streamConnectSchema = z
+  .object({
+    id,
+    type: z.literal(MessageType.StreamConnect),
+    streamId: id,
+    key: z.string().min(32).max(128),
+    target: z
+      .object({
+        address: z
+          .string()
+          .min(1)
+          .max(253)
+          .regex(/^[A-Za-z0-9.:_-]+$/),
+        port: z.number().int().min(1).max(65535),
+      })
+      .strict(),
+  })
   .strict();
 
 const errorSchema = z.object({ code: z.string().max(64), message: z.string().max(2048) }).strict();
@@ -131,7 +171,14 @@ export const replySchema = z.union([
 ]);
 
 export const agentToGateway = z.union([helloSchema, heartbeatSchema, desktopStateSchema, desktopProgressSchema, replySchema]);
-export const gatewayToAgent = z.union([welcomeSchema, desktopCreateSchema, desktopDestroySchema, desktopInspectSchema, streamOpenSchema]);
+export const gatewayToAgent = z.union([
+  welcomeSchema,
+  desktopCreateSchema,
+  desktopDestroySchema,
+  desktopInspectSchema,
+  streamOpenSchema,
+  streamConnectSchema,
+]);
 
 export type Hello = z.infer<typeof helloSchema>;
 export type Welcome = z.infer<typeof welcomeSchema>;
@@ -142,11 +189,12 @@ export type DesktopCreate = z.infer<typeof desktopCreateSchema>;
 export type DesktopDestroy = z.infer<typeof desktopDestroySchema>;
 export type DesktopInspect = z.infer<typeof desktopInspectSchema>;
 export type StreamOpen = z.infer<typeof streamOpenSchema>;
+export type StreamConnect = z.infer<typeof streamConnectSchema>;
 export type Reply = z.infer<typeof replySchema>;
 export type AgentToGateway = z.infer<typeof agentToGateway>;
 export type GatewayToAgent = z.infer<typeof gatewayToAgent>;
 export type InventoryItem = z.infer<typeof inventoryItem>;
-export type AgentRequest = DesktopCreate | DesktopDestroy | DesktopInspect | StreamOpen;
+export type AgentRequest = DesktopCreate | DesktopDestroy | DesktopInspect | StreamOpen | StreamConnect;
 
 export type Decoded<T> = { ok: true; msg: T } | { ok: false; reason: string };
 
@@ -163,6 +211,7 @@ const fromGatewayByType: Record<string, z.ZodType<GatewayToAgent>> = {
   [MessageType.DesktopDestroy]: desktopDestroySchema,
   [MessageType.DesktopInspect]: desktopInspectSchema,
   [MessageType.StreamOpen]: streamOpenSchema,
+  [MessageType.StreamConnect]: streamConnectSchema,
 };
 
 function decode<T>(byType: Record<string, z.ZodType<T>>, reply: z.ZodType<T> | null, data: Buffer | string, max: number): Decoded<T> {

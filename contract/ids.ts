@@ -10,8 +10,15 @@ export type DriverName = (typeof DRIVERS)[number];
 /** Drivers an agent can run today (qemu and static are names in the list, not built yet). */
 export const AGENT_DRIVERS = ['process', 'docker'] as const satisfies readonly DriverName[];
 
+/** What a pool's desktops serve: VNC (relayed by the gateway to noVNC) or RDP (through guacd). */
 export const PROTOCOLS = ['vnc', 'rdp'] as const;
 export type DisplayProtocol = (typeof PROTOCOLS)[number];
+/** What an existing machine an admin registers speaks; rdp and ssh (and vnc for machines) go through guacd. */
+export const MACHINE_PROTOCOLS = ['rdp', 'vnc', 'ssh'] as const;
+export type MachineProtocol = (typeof MACHINE_PROTOCOLS)[number];
+/** How a browser shows a display: noVNC over /ws/vnc, or guacamole-common-js over /ws/rdp (guacd). */
+export const VIEWER_PROTOCOLS = ['vnc', 'rdp', 'ssh'] as const;
+export type ViewerProtocol = (typeof VIEWER_PROTOCOLS)[number];
 
 export const ROLES = ['user', 'helpdesk', 'admin'] as const;
 export type Role = (typeof ROLES)[number];

@@ -1,7 +1,7 @@
 // Desktops for the signed-in user, the helpdesk and shadowing (sessions, tickets, events, shadows): request and response schemas and the route descriptions of /api/v1 (contract/api/route.ts).
 // Times in answers are ISO 8601 strings, except `at` of a progress event (epoch milliseconds).
 import { z } from 'zod/mini';
-import { DRIVERS, PROTOCOLS, SESSION_STATES } from '../ids.ts';
+import { DRIVERS, PROTOCOLS, SESSION_STATES, VIEWER_PROTOCOLS } from '../ids.ts';
 import type { RouteDoc } from './route.ts';
 
 const Iso = z.string();
@@ -56,8 +56,18 @@ export type LaunchBody = z.infer<typeof LaunchBody>;
 export const TicketBody = z.strictObject({ mode: z._default(TicketMode, 'control') });
 export type TicketBody = z.infer<typeof TicketBody>;
 
-/** A one-time display ticket: open `url` as a WebSocket within a few seconds. */
-export const TicketAnswer = z.object({ ticket: z.string(), url: z.string(), protocol: z.literal('vnc'), mode: TicketMode, expiresAt: Iso });
+/**
+ * A one-time display ticket: open `url` as a WebSocket within a few seconds. `protocol` says which
+ * viewer: 'vnc' → noVNC on /ws/vnc; 'rdp' or 'ssh' → guacamole-common-js on /ws/rdp (the url then
+ * carries guacamole-lite's token, which holds only this ticket).
+ */
+export const TicketAnswer = z.object({
+  ticket: z.string(),
+  url: z.string(),
+  protocol: z.enum(VIEWER_PROTOCOLS),
+  mode: TicketMode,
+  expiresAt: Iso,
+});
 export type TicketAnswer = z.infer<typeof TicketAnswer>;
 
 export const SHADOW_STATES = ['pending', 'approved', 'denied', 'ended'] as const;

@@ -17,6 +17,8 @@ import {
   MAX_CONTROL_MESSAGE_BYTES,
   RefusalCode,
   type AgentRequest,
+  type StreamConnect,
+  type StreamOpen,
   type DesktopProgressEvent,
   type DesktopStateEvent,
   type Hello,
@@ -42,7 +44,9 @@ export interface AgentHub {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   connection(hostId: string): AgentConnection | undefined;
   /** Asks the host's agent to dial back a display stream to the desktop; resolves with that socket. */
-  openStream(hostId: string, desktopId: string, timeoutMs?: number): Promise<WebSocket>;
+  openStream(hostId: string, desktopId: string, timeoutMs?: number, channel?: 'vnc' | 'rdp'): Promise<WebSocket>;
+  /** A stream the host's agent dials to an existing machine's address (as the agent sees it); the gateway never dials it. */
+  connectTarget(hostId: string, target: { address: string; port: number }, timeoutMs?: number): Promise<WebSocket>;
   connectedHosts(): string[];
   /**
    * Cuts off a host whose record is gone (deleted by an admin): closes its control connection and
@@ -226,6 +230,15 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
     return { conn, host };
   }
 
+  /** Asks the host's agent to dial a stream back; resolves with the gateway's end of it once it arrives. */
+  function requestStream(hostId: string, timeoutMs: number, message: (streamId: string, key: string) => StreamRequest): Promise<WebSocket> {
+    const conn = conns.get(hostId);
+    if (!conn) return Promise.reject(new Error('the desktop host is not connected'));
+    const { streamId, key, socket } = streams.expect(hostId, timeoutMs);
+    conn.request(message(streamId, key), timeoutMs).catch((err: Error) => streams.fail(streamId, err));
+    return socket;
+  }
+
   return {
     handleUpgrade(req, socket, head) {
       const url = upgradePath(req);
@@ -268,13 +281,17 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
       return false;
     },
     connection: (hostId) => conns.get(hostId),
-    async openStream(hostId, desktopId, timeoutMs = 10_000) {
-      const conn = conns.get(hostId);
-      if (!conn) throw new Error('the desktop host is not connected');
-      const { streamId, key, socket } = streams.expect(hostId, timeoutMs);
-      const req: Omit<AgentRequest & { type: 'stream.open' }, 'id'> = { type: 'stream.open', streamId, desktopId, key };
-      conn.request(req, timeoutMs).catch((err: Error) => streams.fail(streamId, err));
-      return socket;
+    async openStream(hostId, desktopId, timeoutMs = 10_000, channel = 'vnc') {
+      return requestStream(hostId, timeoutMs, (streamId, key) => ({
+        type: 'stream.open',
+        streamId,
+        desktopId,
+        key,
+        ...(channel === 'vnc' ? {} : { channel }),
+      }));
+    },
+    async connectTarget(hostId, target, timeoutMs = 10_000) {
+      return requestStream(hostId, timeoutMs, (streamId, key) => ({ type: 'stream.connect', streamId, key, target }));
     },
     connectedHosts: () => [...conns.keys()],
     removeHost(hostId, reason) {
@@ -309,6 +326,8 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
     },
   };
 }
+
+type StreamRequest = Omit<StreamOpen, 'id'> | Omit<StreamConnect, 'id'>;
 
 /** The host's record vanished while its agent said hello (deleted meanwhile). */
 class HostGone extends Error {}
