@@ -24,7 +24,7 @@ describe('browser → guacd instruction guard', () => {
     const r = g.receive(text);
     expect(r.toGuacd).toBe(text);
     expect(r.input).toBe(INPUT.length);
-    expect(r.dropped).toBe(0);
+    expect(r.dropped).toEqual([]);
   });
 
   it('a view viewer sends no input at all, only housekeeping', () => {
@@ -32,7 +32,7 @@ describe('browser → guacd instruction guard', () => {
     const keep = ins('sync', '123') + ins('ack', '1', 'OK', '0');
     const r = g.receive(INPUT.join('') + keep);
     expect(r.toGuacd).toBe(keep);
-    expect(r.dropped).toBe(INPUT.length);
+    expect(r.dropped).toEqual(['key', 'mouse', 'touch', 'size', 'clipboard', 'blob', 'end', 'argv', 'file', 'pipe', 'put', 'audio']);
     expect(r.input).toBe(0);
   });
 
@@ -57,7 +57,7 @@ describe('browser → guacd instruction guard', () => {
       const a = g.receive(text.slice(0, cut));
       const b = g.receive(text.slice(cut));
       expect(a.toGuacd + b.toGuacd).toBe(ins('sync', '9'));
-      expect(a.dropped + b.dropped).toBe(INPUT.length);
+      expect(a.dropped.length + b.dropped.length).toBe(INPUT.length);
     }
   });
 });

@@ -25,8 +25,8 @@ export interface GuardResult {
   toGuacd: string;
   /** Answers for the browser from the gateway itself (ping echoes). */
   toBrowser: string[];
-  /** Input instructions dropped (view mode). */
-  dropped: number;
+  /** Opcodes of the input instructions dropped (view mode), one entry per instruction. */
+  dropped: string[];
   /** Input instructions forwarded (control mode): the person is active. */
   input: number;
 }
@@ -40,14 +40,14 @@ export function createGuard(mode: TicketMode, limits: InstructionLimits = DEFAUL
   const parser = createInstructionParser(limits);
   return {
     receive(text) {
-      const out: GuardResult = { toGuacd: '', toBrowser: [], dropped: 0, input: 0 };
+      const out: GuardResult = { toGuacd: '', toBrowser: [], dropped: [], input: 0 };
       for (const ins of parser.push(text)) {
         if (ins.opcode === INTERNAL) {
           if (ins.args[0] === 'ping' && ins.args.length === 2) out.toBrowser.push(encodeInstruction('', 'ping', ins.args[1] ?? ''));
         } else if (ALWAYS.has(ins.opcode)) {
           out.toGuacd += ins.raw;
         } else if (INPUT.has(ins.opcode)) {
-          if (mode === 'view') out.dropped++;
+          if (mode === 'view') out.dropped.push(ins.opcode);
           else {
             out.toGuacd += ins.raw;
             out.input++;
