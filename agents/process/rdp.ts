@@ -13,7 +13,7 @@ const run = promisify(execFile);
 /** xrdp's ini: TLS only (its own certificate), the session autostarted on the desktop's Xorg through
  *  libxup, logs to stdout (the desktop's xrdp.log). `port=unix://.` + an absolute path: xrdp strips
  *  `unix://.` (measured: `unix:///abs` listens nowhere). */
-export function xrdpIni(j: Jail, bins: Pick<RdpBins, 'libxup'>): string {
+export function xrdpIni(j: Jail): string {
   const at = inside(j);
   return [
     '[Globals]',
@@ -54,7 +54,7 @@ export function xrdpIni(j: Jail, bins: Pick<RdpBins, 'libxup'>): string {
     '',
     '[Xorg]',
     'name=Xorg',
-    `lib=${bins.libxup}`,
+    'lib=libxup.so', // a name: xrdp loads it from its module directory and refuses a path (measured)
     'username=ask',
     'password=ask',
     'ip=127.0.0.1', // libxup refuses an empty ip even when port is a unix socket path
@@ -99,7 +99,7 @@ export async function writeRdpFiles(j: Jail, bins: RdpBins, ids: { uid: number; 
   const f = j.rdpFiles;
   if (!f) throw new Error('an RDP desktop needs its xrdp files');
   for (const p of [f.ini, f.cert, f.key, f.rsakeys]) await rm(p, { force: true });
-  await writeFile(f.ini, xrdpIni(j, bins), { mode: 0o600, flag: 'wx' });
+  await writeFile(f.ini, xrdpIni(j), { mode: 0o600, flag: 'wx' });
   const opts = { timeout: 30_000, env: { PATH: '/usr/bin:/bin' } };
   await Promise.all([
     run(
