@@ -86,7 +86,7 @@ export function xorgArgv(j: Jail, bins: Pick<RdpBins, 'Xorg' | 'xorgConf'>): str
     '-auth',
     at.xauthority,
     '-logfile',
-    `${at.tmp}/.Xorg.${j.display}.log`,
+    `${j.mode === 'none' ? j.hostTmp : at.tmp}/.Xorg.${j.display}.log`, // the desktop's own tmp, removed with it
   ];
 }
 

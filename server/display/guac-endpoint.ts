@@ -159,7 +159,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       if (left()) return link.close('viewer left');
       fwd = await openForward({ link, log: slog });
       void fwd.done.then((why) => slog.debug({ why }, 'forward ended'));
-      settings = ownRdpDesktop({ port: fwd.port, display, mode });
+      settings = ownRdpDesktop({ port: fwd.port, display, mode, secret: r.desktop.secret });
     }
     if (left()) return finish(DisplayClose.Normal, 'viewer left');
 

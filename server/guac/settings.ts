@@ -44,7 +44,7 @@ function common(d: BrowserDisplay): GuacdSettings {
 }
 
 /** An RDP desktop Deskport started (xrdp + xorgxrdp), reached through a loopback forward. */
-export function ownRdpDesktop(o: { port: number; display: BrowserDisplay; mode: TicketMode }): GuacdSettings {
+export function ownRdpDesktop(o: { port: number; display: BrowserDisplay; mode: TicketMode; secret: string }): GuacdSettings {
   return {
     ...common(o.display),
     hostname: '127.0.0.1',
@@ -55,8 +55,11 @@ export function ownRdpDesktop(o: { port: number; display: BrowserDisplay; mode: 
     // could present another certificate. Existing machines get their own policy, never this.
     'ignore-cert': 'true',
     'resize-method': 'display-update',
-    // libxup checks no password; xrdp still wants a name rather than showing its login dialog.
+    // libxup checks no password, but xrdp shows its login dialog unless both fields are filled
+    // (measured: a name alone still gets the dialog). The desktop's own secret is what we have;
+    // it stays between the gateway and guacd on loopback.
     username: 'deskport',
+    password: o.secret,
     // No drive, printing or audio input: nothing in the settings turns them on.
     ...(o.mode === 'view' ? { 'read-only': 'true', 'disable-paste': 'true' } : {}),
   };
