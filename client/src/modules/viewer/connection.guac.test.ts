@@ -119,8 +119,15 @@ describe('the viewer with an RDP or SSH ticket', () => {
     FakeGuac.made[0]!.drop({ clean: false, closeCode: DisplayClose.GuacdUnavailable, retryNote: GUACD_UNAVAILABLE });
     await vi.waitFor(() => expect(last(states)).toMatchObject({ kind: 'reconnecting', everConnected: true, note: GUACD_UNAVAILABLE }));
     await vi.waitFor(() => expect(FakeGuac.made).toHaveLength(2), { timeout: 2000 });
-    FakeGuac.made[1]!.h.connected();
+    // Meanwhile the gateway refuses the upgrade: the browser learns nothing new, the note stays.
+    FakeGuac.made[1]!.drop({ clean: false, closeCode: 1006 });
+    await vi.waitFor(() => expect(last(states)).toMatchObject({ kind: 'reconnecting', note: GUACD_UNAVAILABLE }));
+    await vi.waitFor(() => expect(FakeGuac.made).toHaveLength(3), { timeout: 3000 });
+    FakeGuac.made[2]!.h.connected();
     expect(last(states)?.kind).toBe('connected');
+    FakeGuac.made[2]!.drop({ clean: false, closeCode: 1006 });
+    await vi.waitFor(() => expect(last(states)?.kind).toBe('reconnecting'));
+    expect(last(states)).not.toHaveProperty('note');
     conn.dispose();
   });
 

@@ -123,6 +123,8 @@ export class ViewerConnection {
   private state: ViewerState = { kind: 'idle' };
   private display: RemoteDisplay | undefined;
   private protocol: string | undefined;
+  /** Why the display keeps dropping (guacd away), kept across retries that say nothing new until one connects. */
+  private retryNote: Note | undefined;
   private generation = 0;
   private retries = 0;
   private attempts = 0;
@@ -237,6 +239,7 @@ export class ViewerConnection {
         connected: () => {
           if (!mine()) return;
           this.retries = 0;
+          this.retryNote = undefined;
           this.everConnected = true;
           this.move({ kind: 'connected' });
         },
@@ -269,7 +272,9 @@ export class ViewerConnection {
       return this.move({ kind: 'failed', title: drop.fail.title, message: drop.fail.text });
     }
     console.warn(`Viewer: display connection dropped (clean=${drop.clean}, close code ${closeCode ?? 'none'})`);
-    this.retryLater(false, drop.retryNote);
+    // While guacd is away the gateway refuses the upgrade (the browser sees only 1006): keep saying why.
+    this.retryNote = drop.retryNote ?? this.retryNote;
+    this.retryLater(false, this.retryNote);
   }
 
   private retryLater(hostLost = false, note?: Note): void {
