@@ -134,6 +134,27 @@ describe('the RDP viewer in Chromium', () => {
     await shot('rdp-21-typed');
   });
 
+  it('resizes the RDP desktop to the window (a display update), and still fits it', async () => {
+    await page.setViewportSize({ width: 1024, height: 700 });
+    const want = await page.locator('[data-testid="viewer"]').evaluate((el) => ({ w: el.clientWidth, h: el.clientHeight }));
+    // The remote display's size (guacamole allocates layer canvases in steps of 64 pixels, so the
+    // canvas is not the measure; its display element is), shown whole in the window.
+    await page.waitForFunction(
+      (w) => {
+        const inner = document.querySelector('.guac-display')?.firstElementChild as HTMLElement | null;
+        return inner?.style.width === `${w.w}px` && inner.style.height === `${w.h}px`;
+      },
+      want,
+      { timeout: 20_000 },
+    );
+    expect(sentToRdp.filter((f) => f.startsWith('4.size,')).at(-1)).toBe(
+      `4.size,${String(want.w).length}.${want.w},${String(want.h).length}.${want.h};`,
+    );
+    await shot('rdp-24-resized-1024');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await rdpPixels();
+  });
+
   it("sends the clipboard panel's text as a Guacamole text/plain clipboard stream", async () => {
     const text = 'from-the-panel-42 ✓';
     await page.getByRole('button', { name: 'Clipboard' }).click();
