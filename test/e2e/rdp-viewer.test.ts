@@ -23,6 +23,7 @@ let guacd: GuacdProcess | undefined;
 let browser: Browser;
 let page: Page;
 let home: string;
+let sessionId: string;
 const cspConsole: string[] = [];
 /** Guacamole instructions the page sent on /ws/rdp. */
 const sentToRdp: string[] = [];
@@ -88,6 +89,9 @@ beforeAll(async () => {
   t = await startTestGateway({ guacd: currentGuacd });
   const admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
   expect((await admin.post('/api/v1/admin/users', { username: 'rosa', password: 'rosa-password-1', roles: ['user'] })).status).toBe(201);
+  expect((await admin.post('/api/v1/admin/users', { username: 'hugo', password: 'hugo-password-1', roles: ['helpdesk'] })).status).toBe(
+    201,
+  );
   expect((await admin.post('/api/v1/admin/pools', { name: 'RDP desktop', driver: 'process', protocol: 'rdp' })).status).toBe(201);
 
   browser = await launchChromium();
@@ -111,7 +115,7 @@ beforeAll(async () => {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Launch RDP desktop' }).click();
   await rdpPixels(90_000);
-  const sessionId = await page.evaluate(() => window.__deskport!.sessionId);
+  sessionId = await page.evaluate(() => window.__deskport!.sessionId);
   home = (await desktopInfo(admin, t.dataDir, sessionId)).home;
 }, 150_000);
 
@@ -170,6 +174,51 @@ describe('the RDP viewer in Chromium', () => {
     expect(sentToRdp.some((f) => f === `3.end,${stream!.length}.${stream};`)).toBe(true);
     // On the desktop side the text needs xrdp's clipboard channel (xrdp-chansrv) in the RDP desktop,
     // which the process driver does not start yet: `xclip -o -selection clipboard` there finds no owner.
+  });
+
+  it('shows a view-only helpdesk shadow of the RDP desktop with no input handlers: its keys never arrive', async () => {
+    const helper = await signIn(t.url, 'hugo', 'hugo-password-1');
+    const owner = await signIn(t.url, 'rosa', 'rosa-password-1');
+    const ask = await helper.post(`/api/v1/sessions/${sessionId}/shadow`, { mode: 'view', reason: 'rdp viewer test' });
+    expect(ask.status).toBe(201);
+    const shadowId = (ask.body as { shadow: { id: string } }).shadow.id;
+    expect((await owner.post(`/api/v1/shadows/${shadowId}/approve`)).status).toBe(200);
+    const hd = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    const hdSent: string[] = [];
+    hd.on('websocket', (ws) => ws.on('framesent', (f) => hdSent.push(String(f.payload))));
+    try {
+      await hd.goto(t.url);
+      await hd.getByLabel('Username').fill('hugo');
+      await hd.getByLabel('Password').fill('hugo-password-1');
+      await hd.getByRole('button', { name: 'Sign in' }).click();
+      await hd
+        .getByRole('link', { name: /Helpdesk/ })
+        .first()
+        .waitFor();
+      await hd.goto(`${t.url}/shadow/${shadowId}`);
+      await hd
+        .waitForFunction(() => window.__deskport?.rfbState === 'connected', undefined, { timeout: 30_000 })
+        .catch(async (e: unknown) => {
+          await hd.screenshot({ path: join(ARTIFACTS, 'rdp-debug-shadow.png') });
+          throw e;
+        });
+      expect(await hd.getByTestId('shadow-mode-badge').textContent()).toMatch(/View only/);
+      // No keyboard handler: the frame cannot even take focus.
+      expect(await hd.locator('.guac-frame').getAttribute('tabindex')).toBeNull();
+      await hd.locator('.guac-display').click({ position: { x: 200, y: 200 } });
+      await hd.keyboard.type('echo from-view > view.txt', { delay: 10 });
+      await hd.keyboard.press('Enter');
+      await hd.screenshot({ path: join(ARTIFACTS, 'rdp-25-shadow-view-only.png') });
+      // Nothing to send them with: no key, mouse or size instruction left the page.
+      expect(hdSent.filter((f) => /^(3\.key|5\.mouse|4\.size|5\.touch),/.test(f))).toEqual([]);
+      // The owner types after it: the owner's file appearing while the view's never did shows the
+      // view's keys did not reach the desktop (they would have run first).
+      await typeUntil('echo owner-after-view > owner.txt', 'owner.txt', 'owner-after-view');
+      expect(existsSync(join(home, 'view.txt'))).toBe(false);
+    } finally {
+      await hd.context().close();
+      await helper.post(`/api/v1/shadows/${shadowId}/end`).catch(() => undefined);
+    }
   });
 
   it('says that RDP needs guacd while it is down, and reconnects by itself with a new ticket once it is back', async () => {

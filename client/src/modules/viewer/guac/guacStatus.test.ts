@@ -74,9 +74,12 @@ describe('what the end of an RDP/SSH display means', () => {
     expect(explainGuacEnd({ status: { code: S.SERVER_BUSY, message: '' } })).toEqual({ kind: 'retry' });
   });
 
-  it('stops on a refused viewer stream or a failed desktop connection instead of looping', () => {
+  it('stops on a refused viewer stream instead of looping', () => {
     expect(title({ closeCode: DisplayClose.BadViewerStream })).toBe('The display refused what this browser sent');
-    expect(title({ closeCode: DisplayClose.DesktopFailed })).toBe('The desktop connection failed');
+  });
+
+  it('retries a failed desktop connection guacd said nothing about (a join while the owner reconnects), as VNC does', () => {
+    expect(explainGuacEnd({ closeCode: DisplayClose.DesktopFailed })).toEqual({ kind: 'retry' });
   });
 
   it('ignores a status that is not a number (guacamole-common-js parses the close reason as one)', () => {

@@ -163,10 +163,10 @@ export function explainGuacEnd(facts: GuacEndFacts): GuacEnd {
       return { kind: 'retry', note: GUACD_UNAVAILABLE };
     case DisplayClose.BadViewerStream:
       return { kind: 'fail', note: NOTES.badRequest };
-    case DisplayClose.DesktopFailed:
-      return { kind: 'fail', note: failed('') };
     default:
       // A network blip, the gateway restarting, the desktop's host unreachable for now: as for VNC.
+      // DesktopFailed without guacd's word is ambiguous too (a helpdesk join while the owner's
+      // display is reconnecting gets it): retry, as VNC does.
       return { kind: 'retry' };
   }
 }
