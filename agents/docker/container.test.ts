@@ -63,6 +63,14 @@ describe('containerOptions', () => {
   it('passes the size and the socket path to the entrypoint', () => {
     expect(build().Env).toEqual(['DESKPORT_VNC_SOCKET=/run/deskport/vnc.sock', 'DESKPORT_GEOMETRY=1024x768']);
   });
+
+  it('starts the RDP stack for protocol rdp: xrdp on a unix socket in the same directory, labelled rdp', () => {
+    const o = build({ protocol: 'rdp' });
+    expect(o.Env).toEqual(['DESKPORT_PROTOCOL=rdp', 'DESKPORT_RDP_SOCKET=/run/deskport/rdp.sock', 'DESKPORT_GEOMETRY=1024x768']);
+    expect(o.Labels).toMatchObject({ 'deskport.protocol': 'rdp' });
+    expect(o.HostConfig?.NetworkMode).toBe('none');
+    expect(build().Labels).not.toHaveProperty('deskport.protocol');
+  });
 });
 
 describe('labels', () => {

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { ContainerCreateOptions, ContainerInfo, ContainerInspectInfo } from 'dockerode';
 import type { DesktopHandle, DesktopSpec } from '../driver.ts';
-import { DESKTOP_UID, RUN_DIR_IN_CONTAINER, SECRET_IN_CONTAINER, SOCKET_NAME, type DesktopPaths } from './files.ts';
+import { DESKTOP_UID, RDP_SOCKET_NAME, RUN_DIR_IN_CONTAINER, SECRET_IN_CONTAINER, SOCKET_NAME, type DesktopPaths } from './files.ts';
 
 export const LABEL = {
   desktop: 'deskport.desktop',
@@ -11,6 +11,8 @@ export const LABEL = {
   persistence: 'deskport.persistence',
   homeKey: 'deskport.home-key',
   startedAt: 'deskport.started-at',
+  /** 'rdp' for RDP desktops (xrdp); absent for VNC ones. */
+  protocol: 'deskport.protocol',
 } as const;
 
 const HOME = '/home/user';
@@ -41,6 +43,8 @@ export function containerOptions(x: ContainerInputs): ContainerCreateOptions {
     [LABEL.startedAt]: String(x.startedAt),
   };
   if (personal) labels[LABEL.homeKey] = spec.homeKey ?? '';
+  const rdp = spec.protocol === 'rdp';
+  if (rdp) labels[LABEL.protocol] = 'rdp';
   const mounts: NonNullable<NonNullable<ContainerCreateOptions['HostConfig']>['Mounts']> = [
     { Type: 'bind', Source: paths.runDir, Target: RUN_DIR_IN_CONTAINER },
     { Type: 'bind', Source: paths.secretFile, Target: SECRET_IN_CONTAINER, ReadOnly: true },
@@ -53,7 +57,12 @@ export function containerOptions(x: ContainerInputs): ContainerCreateOptions {
     User: `${DESKTOP_UID}:${DESKTOP_UID}`, // whatever the image says: never root
     Hostname: 'desktop',
     // The secret is not here: Env shows in `docker inspect`. It is the read-only file mounted above.
-    Env: [`DESKPORT_VNC_SOCKET=${RUN_DIR_IN_CONTAINER}/${SOCKET_NAME}`, `DESKPORT_GEOMETRY=${spec.width ?? 1280}x${spec.height ?? 800}`],
+    // RDP: xrdp on a unix socket in the same agent-only directory (never TCP: without sesman it checks no password).
+    Env: [
+      rdp ? `DESKPORT_PROTOCOL=rdp` : `DESKPORT_VNC_SOCKET=${RUN_DIR_IN_CONTAINER}/${SOCKET_NAME}`,
+      ...(rdp ? [`DESKPORT_RDP_SOCKET=${RUN_DIR_IN_CONTAINER}/${RDP_SOCKET_NAME}`] : []),
+      `DESKPORT_GEOMETRY=${spec.width ?? 1280}x${spec.height ?? 800}`,
+    ],
     Labels: labels,
     // A pooled home is an anonymous volume: `remove({v: true})` takes it with the container.
     Volumes: personal ? undefined : { [HOME]: {} },
@@ -92,9 +101,12 @@ export const handleFromInfo = (c: ContainerInfo, namePrefix: string): DesktopHan
 export const handleFromInspect = (c: ContainerInspectInfo, namePrefix: string): DesktopHandle | null =>
   handleFromLabels(c.Config.Labels, c.State.Running, namePrefix);
 
-/** The host path of the VNC socket, from the container's own bind mount (so it survives a change of
- *  stateDir between agent runs). */
+/** What the container's desktop serves, from its labels. */
+export const protocolOf = (c: ContainerInspectInfo): 'vnc' | 'rdp' => (c.Config.Labels?.[LABEL.protocol] === 'rdp' ? 'rdp' : 'vnc');
+
+/** The host path of the desktop's socket (VNC, or xrdp's for RDP desktops), from the container's own
+ *  bind mount (so it survives a change of stateDir between agent runs). */
 export function socketPathOf(c: ContainerInspectInfo): string | null {
   const m = c.Mounts.find((x) => x.Destination === RUN_DIR_IN_CONTAINER);
-  return m?.Source ? `${m.Source}/${SOCKET_NAME}` : null;
+  return m?.Source ? `${m.Source}/${protocolOf(c) === 'rdp' ? RDP_SOCKET_NAME : SOCKET_NAME}` : null;
 }

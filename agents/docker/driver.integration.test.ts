@@ -6,7 +6,8 @@ import { stat } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDriverContract } from '../driver.contract.ts';
+import { readBytes, runDriverContract } from '../driver.contract.ts';
+import { isConnectionConfirm, X224_CONNECTION_REQUEST } from '../x224.ts';
 import type { DesktopSpec } from '../driver.ts';
 import { grabColours, vncLogin } from '../../test/helpers/vnc-login.ts';
 import { createDockerDriver, type DockerDriver } from './driver.ts';
@@ -20,10 +21,14 @@ const stateDir = await tempStateDir();
 beforeAll(prepareEngineAndImage, 600_000);
 afterAll(() => removeEverything(prefix, stateDir));
 
-runDriverContract('docker', async () => {
-  const driver = createDockerDriver({ stateDir, namePrefix: prefix });
-  return { driver, cleanup: () => driver.close() };
-});
+runDriverContract(
+  'docker',
+  async () => {
+    const driver = createDockerDriver({ stateDir, namePrefix: prefix });
+    return { driver, cleanup: () => driver.close() };
+  },
+  { rdp: true },
+);
 
 describe('docker driver', () => {
   let driver: DockerDriver;
@@ -187,6 +192,30 @@ describe('docker driver', () => {
     await driver.create(second);
     expect((await execIn(container(second.desktopId), ['cat', '/home/user/notes.txt'])).output).toBe('kept\n');
     await driver.destroy(second.desktopId);
+  });
+
+  it('an RDP desktop: xrdp answers X.224 on its socket, no TCP listener, everything uid 1000, destroy leaves nothing', async () => {
+    const s = spec({ protocol: 'rdp' });
+    const t0 = performance.now();
+    await driver.create(s);
+    console.info(`docker RDP desktop create() -> X.224 CC: ${(performance.now() - t0).toFixed(0)} ms`);
+    const socket = await driver.openStream(s.desktopId, 'rdp');
+    socket.write(X224_CONNECTION_REQUEST);
+    const answer = await readBytes(socket, 19);
+    socket.destroy();
+    expect(isConnectionConfirm(answer), answer.toString('hex')).toBe(true);
+    expect([answer[11], answer.readUInt32LE(15)]).toEqual([2, 1]); // negotiation response: TLS
+    await expect(driver.openStream(s.desktopId, 'vnc')).rejects.toMatchObject({ code: 'unsupported_channel' });
+    const c = container(s.desktopId);
+    const words = async (script: string): Promise<string[]> => (await execIn(c, ['sh', '-c', script])).output.split(/\s+/).filter(Boolean);
+    expect(await words('pgrep -c Xorg; pgrep -c -x xrdp; pgrep -c Xvnc || true')).toEqual(['1', '1', '0']);
+    expect(await words("for p in /proc/[0-9]*; do awk '/^Uid:/{print $2}' $p/status 2>/dev/null; done | sort -u")).toEqual(['1000']);
+    expect(await words("ls /sys/class/net; awk 'FNR > 1' /proc/net/tcp /proc/net/tcp6 | wc -l")).toEqual(['lo', '0']);
+    const paths = desktopPaths(stateDir, s.desktopId);
+    expect((await stat(`${paths.runDir}/rdp.sock`)).isSocket()).toBe(true);
+    await driver.destroy(s.desktopId);
+    await expect(c.inspect()).rejects.toMatchObject({ statusCode: 404 });
+    await expect(stat(paths.dir)).rejects.toThrow(/ENOENT/);
   });
 
   it('removes a pooled desktop entirely: container, home volume and host files', async () => {

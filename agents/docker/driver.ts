@@ -7,10 +7,11 @@ import type { Socket } from 'node:net';
 import type { DesktopDriver, DesktopHandle, DesktopSpec, ProgressFn } from '../driver.ts';
 import { DESKTOP_ID } from '../process/options.ts';
 import { waitForBanner } from '../banner.ts';
+import { waitForX224 } from '../x224.ts';
 import { dialSocket } from './banner.ts';
-import { containerOptions, handleFromInfo, handleFromInspect, homeVolumeName, LABEL, socketPathOf } from './container.ts';
+import { containerOptions, handleFromInfo, handleFromInspect, homeVolumeName, LABEL, protocolOf, socketPathOf } from './container.ts';
 import { demuxLogs, engineError, imageMissingError, isNotFound, statusOf } from './engine.ts';
-import { desktopPaths, prepareStateDir, removeDesktopFiles, sameSecret, writeDesktopFiles } from './files.ts';
+import { desktopPaths, prepareStateDir, RDP_SOCKET_NAME, removeDesktopFiles, sameSecret, writeDesktopFiles } from './files.ts';
 import { checkDockerSpec, resolveOptions, type DockerDriverOptions } from './options.ts';
 
 export interface DockerDriver extends DesktopDriver {
@@ -77,8 +78,10 @@ export function createDockerDriver(options: DockerDriverOptions): DockerDriver {
     const existing = await find(spec.desktopId);
     if (existing?.info.State.Running) {
       // A retried create (say, after a lost reply) gets the same desktop; another secret is a conflict.
-      if (await sameSecret(paths, spec.secret)) return handleFromInspect(existing.info, o.namePrefix) as DesktopHandle;
-      throw new Error(`desktop ${spec.desktopId} already exists with another secret`);
+      if (!(await sameSecret(paths, spec.secret))) throw new Error(`desktop ${spec.desktopId} already exists with another secret`);
+      if (protocolOf(existing.info) !== (spec.protocol ?? 'vnc'))
+        throw new Error(`desktop ${spec.desktopId} already exists serving ${protocolOf(existing.info)}, not ${spec.protocol ?? 'vnc'}`);
+      return handleFromInspect(existing.info, o.namePrefix) as DesktopHandle;
     }
     if (existing) await removeContainer(existing.c, 0); // a dead leftover under this id
     const image = spec.image ?? o.image;
@@ -110,8 +113,9 @@ export function createDockerDriver(options: DockerDriverOptions): DockerDriver {
       await engine(c.start());
       progress?.('waiting_display', 'Waiting for the display…');
       const started = c;
-      const failure = await waitForBanner(
-        { path: paths.socket },
+      const rdp = spec.protocol === 'rdp';
+      const failure = await (rdp ? waitForX224 : waitForBanner)(
+        { path: rdp ? `${paths.runDir}/${RDP_SOCKET_NAME}` : paths.socket },
         {
           timeoutMs: o.startTimeoutMs,
           signal,
@@ -183,10 +187,15 @@ export function createDockerDriver(options: DockerDriverOptions): DockerDriver {
       return all.map((c) => handleFromInfo(c, o.namePrefix)).filter((h): h is DesktopHandle => h !== null && !creating.has(h.desktopId));
     },
 
-    async openStream(desktopId): Promise<Socket> {
+    async openStream(desktopId, channel = 'vnc'): Promise<Socket> {
       const found = creating.has(desktopId) ? null : await find(desktopId);
       const path = found?.info.State.Running ? socketPathOf(found.info) : null;
-      if (!path) throw new Error(`desktop ${desktopId} is not running`);
+      if (!found || !path) throw new Error(`desktop ${desktopId} is not running`);
+      const serves = protocolOf(found.info);
+      if (channel !== serves) {
+        const name = channel === 'vnc' || channel === 'rdp' ? channel : 'unknown';
+        throw Object.assign(new Error(`desktop ${desktopId} serves ${serves}, not ${name}`), { code: 'unsupported_channel' });
+      }
       return dialSocket(path);
     },
 

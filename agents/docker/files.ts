@@ -12,6 +12,8 @@ export const DESKTOP_UID = 1000;
 export const RUN_DIR_IN_CONTAINER = '/run/deskport';
 export const SECRET_IN_CONTAINER = '/run/secrets/deskport-vncpasswd';
 export const SOCKET_NAME = 'vnc.sock';
+/** RDP desktops (protocol 'rdp'): xrdp's socket, in the same agent-only directory. */
+export const RDP_SOCKET_NAME = 'rdp.sock';
 
 export interface DesktopPaths {
   dir: string;

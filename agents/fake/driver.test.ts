@@ -74,5 +74,6 @@ describe('fake driver', () => {
     const driver = createFakeDriver();
     await expect(driver.openStream('d1')).rejects.toThrow(/no display/);
     expect(driver.calls).toEqual([{ op: 'openStream', desktopId: 'd1' }]);
+    await expect(driver.openStream('d1', 'rdp')).rejects.toMatchObject({ code: 'unsupported_channel' });
   });
 });

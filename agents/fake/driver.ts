@@ -98,8 +98,12 @@ export function createFakeDriver(options: FakeDriverOptions = {}): FakeDriver {
       return [...inventory.values()];
     },
 
-    async openStream(desktopId): Promise<Socket> {
+    async openStream(desktopId, channel = 'vnc'): Promise<Socket> {
       calls.push({ op: 'openStream', desktopId });
+      if (channel === 'rdp') {
+        // No desktop of this fake serves RDP: refused the way a real driver refuses a channel it lacks.
+        throw Object.assign(new Error(`fake driver: desktop ${desktopId} does not serve rdp`), { code: 'unsupported_channel' });
+      }
       throw new Error(`fake driver: desktop ${desktopId} has no display (unit tests only)`);
     },
 

@@ -52,6 +52,23 @@ describe('command', () => {
       expect(command(jail(), role, ['x']).fds).not.toContain('/srv/dp/vnc/0123456789abcdef');
   });
 
+  it("RDP: xrdp alone gets the socket directory and its files (RSA keys over xrdp's fixed path); Xorg neither", () => {
+    const rdpFiles = { ini: '/d/xrdp.ini', cert: '/d/cert.pem', key: '/d/key.pem', rsakeys: '/d/rsakeys.ini' };
+    const j = jail({ protocol: 'rdp', rdpFiles });
+    const xrdp = command(j, 'rdp', ['/usr/sbin/xrdp', '-n']);
+    expect(xrdp.fds).toEqual(
+      expect.arrayContaining(['/d/xrdp.ini', '/d/cert.pem', '/d/key.pem', '/d/rsakeys.ini', '/srv/dp/vnc/0123456789abcdef']),
+    );
+    expect(xrdp.args.join(' ')).toContain('/etc/xrdp/rsakeys.ini');
+    expect(xrdp.args).toContain('--unshare-net');
+    expect(command(jail({ protocol: 'rdp', rdpFiles, sessionNetwork: 'host' }), 'rdp', ['x']).args).toContain('--unshare-net');
+    const xorg = command(j, 'server', ['/usr/lib/xorg/Xorg', ':21']);
+    expect(xorg.fds).not.toContain('/srv/dp/vnc/0123456789abcdef');
+    expect(xorg.fds).not.toContain('/srv/dp/desktops/d1/vncpasswd');
+    expect(xorg.args).toContain('--unshare-net');
+    for (const role of ['session', 'oneshot'] as const) expect(command(j, role, ['x']).fds).not.toContain('/d/key.pem');
+  });
+
   it('keeps the VNC server off every network, and session programs too unless asked', () => {
     expect(command(jail(), 'server', ['x']).args).toContain('--unshare-net');
     expect(command(jail({ sessionNetwork: 'host' }), 'server', ['x']).args).toContain('--unshare-net');

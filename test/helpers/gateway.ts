@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startEmbeddedAgent } from '../../agents/embedded.ts';
 import { loadConfig } from '../../server/config.ts';
 import { startGateway, type Gateway } from '../../server/gateway.ts';
+import type { Guacd } from '../../server/guacd/guacd.ts';
 import { createWriteStream } from 'node:fs';
 import { createLogger, silentLogger } from '../../server/log.ts';
 
@@ -22,7 +23,7 @@ export interface TestGateway {
 }
 
 export async function startTestGateway(
-  opts: { dataDir?: string; env?: Record<string, string>; embeddedAgent?: boolean } = {},
+  opts: { dataDir?: string; env?: Record<string, string>; embeddedAgent?: boolean; guacd?: Guacd } = {},
 ): Promise<TestGateway> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'deskport-test-'));
   let listen = '127.0.0.1:0';
@@ -37,6 +38,7 @@ export async function startTestGateway(
       config: c,
       log,
       sweepIntervalMs: 200,
+      ...(opts.guacd ? { guacd: opts.guacd } : {}),
       ...(embedded ? { embeddedAgent: (o) => startEmbeddedAgent({ ...o, sessionNetwork: c.desktopNetwork }) } : {}),
     });
   };

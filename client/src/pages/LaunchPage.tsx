@@ -11,7 +11,7 @@ import { LaunchSteps } from '../components/LaunchSteps.tsx';
 import { Link } from '../components/Link.tsx';
 import { launchStepItems, stepFraction, type StepEvent } from '../modules/launchSteps.ts';
 import { navigate, paths } from '../modules/router.ts';
-import { loadNoVnc } from '../modules/viewer/connection.ts';
+import { loadGuacDisplay, loadNoVnc } from '../modules/viewer/connection.ts';
 import { formatElapsed } from '../modules/time.ts';
 import { useNow } from '../modules/useNow.ts';
 
@@ -44,6 +44,10 @@ export function LaunchPage({ sessionId }: { sessionId: string }) {
     // Fetch the viewer's code while the desktop starts.
     loadNoVnc().catch(() => {});
   }, []);
+  useEffect(() => {
+    // RDP pools show the desktop with guacamole-common-js: fetch that too.
+    if (pool?.protocol === 'rdp') loadGuacDisplay().catch(() => {});
+  }, [pool?.protocol]);
 
   useEffect(() => {
     let stop = (): void => {};

@@ -43,6 +43,10 @@ debootstrap --variant=minbase --include="$packages" bookworm "$rootfs" "$mirror"
 chroot "$rootfs" useradd --create-home --uid 1000 --user-group --shell /bin/bash user
 install -m 0755 "$here/deskport-desktop" "$rootfs/usr/local/bin/deskport-desktop"
 mkdir -p "$rootfs/run/deskport" "$rootfs/run/secrets" # mount points: the rootfs is read-only at run time
+# xrdp reads its RSA keys from this fixed path only: point it at the container's own /tmp, where the
+# entrypoint makes fresh keys per container (the package's were made once, for every container alike).
+rm -f "$rootfs/etc/xrdp/rsakeys.ini" "$rootfs/etc/xrdp/cert.pem" "$rootfs/etc/xrdp/key.pem"
+ln -s /tmp/.deskport-xrdp/rsakeys.ini "$rootfs/etc/xrdp/rsakeys.ini"
 
 # Trim what a desktop never reads: package caches and lists, docs (licences stay), man pages, and
 # translations other than English. About 230 MB of 820.

@@ -1,6 +1,7 @@
 // What covers the display while it is not live: connecting, connection lost (with the countdown to
-// the next try and "Reconnect now"), disconnected by the person (with how long the desktop waits),
-// the session has ended, or there is no such session.
+// the next try and "Reconnect now", and why when it is not the usual), disconnected by the person
+// (with how long the desktop waits), failed to open (what went wrong, "Try again"), the session has
+// ended, or there is no such session.
 import type { ComponentChildren } from 'preact';
 import type { ViewerState } from '../../modules/viewer/connection.ts';
 import { paths } from '../../modules/router.ts';
@@ -41,7 +42,11 @@ function BackLink({ primary = false, to = MY_DESKTOPS }: { primary?: boolean; to
 function Panel({ kind, title, children }: { kind: string; title: string; children?: ComponentChildren }) {
   return (
     <div class="viewer-overlay" data-testid="viewer-overlay" data-kind={kind}>
-      <div class="viewer-overlay__panel" role={kind === 'ended' || kind === 'not-found' ? 'alert' : 'status'} aria-live="polite">
+      <div
+        class="viewer-overlay__panel"
+        role={kind === 'ended' || kind === 'failed' || kind === 'not-found' ? 'alert' : 'status'}
+        aria-live="polite"
+      >
         <h1 class="viewer-overlay__title">{title}</h1>
         {children}
       </div>
@@ -64,20 +69,22 @@ function Reconnecting({
     <Panel
       kind="reconnecting"
       title={
-        state.hostLost
+        state.note?.title ??
+        (state.hostLost
           ? 'The machine running this desktop stopped answering'
           : state.everConnected
             ? 'Connection lost — reconnecting…'
-            : 'Cannot reach the desktop — retrying…'
+            : 'Cannot reach the desktop — retrying…')
       }
     >
       <div class="viewer-overlay__row">
         <Spinner size={18} label="Reconnecting" light />
         <span>
           {waitS > 0 ? `Next try in ${waitS} s` : 'Trying now'} (attempt {state.retry + 1}).{' '}
-          {state.hostLost
-            ? 'If it comes back, so does your desktop. You can also go back and launch a new desktop on another machine.'
-            : 'Your desktop keeps running meanwhile.'}
+          {state.note?.text ??
+            (state.hostLost
+              ? 'If it comes back, so does your desktop. You can also go back and launch a new desktop on another machine.'
+              : 'Your desktop keeps running meanwhile.')}
         </span>
       </div>
       <div class="viewer-overlay__actions">
@@ -131,6 +138,18 @@ export function ViewerOverlay({ state, graceS, onReconnect, back, ended, connect
           </div>
         </Panel>
       );
+    case 'failed':
+      return (
+        <Panel kind="failed" title={state.title}>
+          <p data-testid="failed-note">{state.message}</p>
+          <div class="viewer-overlay__actions">
+            <Button variant="primary" onClick={onReconnect} data-testid="reconnect-now">
+              Try again
+            </Button>
+            <BackLink to={back} />
+          </div>
+        </Panel>
+      );
     case 'notFound':
       return (
         <Panel kind="not-found" title="No such desktop session">
@@ -143,7 +162,10 @@ export function ViewerOverlay({ state, graceS, onReconnect, back, ended, connect
     case 'unsupported':
       return (
         <Panel kind="unsupported" title="This desktop cannot be shown here">
-          <p>It uses {state.protocol.toUpperCase()}, which this viewer does not support yet. Ask your administrator for a VNC pool.</p>
+          <p>
+            It uses {state.protocol.toUpperCase()}, which this viewer does not know. Reload the page (the gateway may be newer than it); if
+            it stays, ask your administrator.
+          </p>
           <div class="viewer-overlay__actions">
             <BackLink primary to={back} />
           </div>

@@ -35,6 +35,7 @@ const STATUS: Record<ViewerState['kind'], { label: string; tone: string }> = {
   reconnecting: { label: 'Reconnecting…', tone: 'amber' },
   closed: { label: 'Disconnected', tone: 'grey' },
   ended: { label: 'Ended', tone: 'red' },
+  failed: { label: 'Failed', tone: 'red' },
   notFound: { label: 'Not found', tone: 'red' },
   unsupported: { label: 'Not supported', tone: 'red' },
 };

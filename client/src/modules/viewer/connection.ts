@@ -1,16 +1,19 @@
-// The viewer's connection: one explicit state machine around noVNC's RFB. Every attempt gets a FRESH
+// The viewer's connection: one explicit state machine around a remote display. Every attempt gets a FRESH
 // ticket (tickets are single-use, 30 s); unexpected drops reconnect with capped backoff + jitter; and
 // each attempt first asks for the session, so an ended desktop says so instead of retrying forever,
 // and an unknown (or someone else's) session says that instead. Where tickets come from is pluggable
 // (a TicketSource): the owner's session (sessionTicketSource, the default) or a helpdesk shadow
-// (modules/viewer/shadowTicketSource).
+// (modules/viewer/shadowTicketSource). The display itself is noVNC for VNC desktops and
+// guacamole-common-js for RDP/SSH ones (remoteDisplay.ts), each loaded lazily as its own chunk.
 import type RFB from '@novnc/novnc';
 import { isApiError } from '../../api/client.ts';
 import { createTicket, getSession, isFinal, type Session, type Ticket } from '../../api/desktops.ts';
 import { backoffDelay } from '../backoff.ts';
 import { publishDebug, type RfbDebugState } from './debugHook.ts';
 import { accessEndedNote } from './disconnectNote.ts';
-import { toWebSocketUrl } from './wsUrl.ts';
+import type { Note } from './guac/guacStatus.ts';
+import { noVncDisplay } from './novncDisplay.ts';
+import type { DisplayDrop, OpenDisplay, RemoteDisplay } from './remoteDisplay.ts';
 
 /** What to do before asking for a ticket. */
 export type Preflight =
@@ -38,10 +41,13 @@ export type ViewerState =
   | { kind: 'idle' }
   | { kind: 'connecting'; everConnected: boolean }
   | { kind: 'connected' }
-  | { kind: 'reconnecting'; retry: number; retryAt: number; everConnected: boolean; hostLost?: boolean }
+  /** `note`: why, when it is not the usual (e.g. guacd is restarting). */
+  | { kind: 'reconnecting'; retry: number; retryAt: number; everConnected: boolean; hostLost?: boolean; note?: Note }
   | { kind: 'closed' }
   /** `title` is set when the ending has its own heading (access taken away); `message` is then the whole text. */
   | { kind: 'ended'; message: string; title?: string }
+  /** The display refused to open for a reason retrying alone does not fix (wrong credentials, certificate refused…); "Try again" is by hand. */
+  | { kind: 'failed'; title: string; message: string }
   /** The gateway does not know this session, or it is not the person's to open. */
   | { kind: 'notFound' }
   | { kind: 'unsupported'; protocol: string };
@@ -55,10 +61,11 @@ export function withoutDesktop(state: ViewerState): boolean {
 
 const TRANSITIONS: Record<Kind, readonly Kind[]> = {
   idle: ['connecting'],
-  connecting: ['connected', 'reconnecting', 'closed', 'ended', 'notFound', 'unsupported'],
-  connected: ['reconnecting', 'closed', 'ended'],
+  connecting: ['connected', 'reconnecting', 'closed', 'ended', 'failed', 'notFound', 'unsupported'],
+  connected: ['reconnecting', 'closed', 'ended', 'failed'],
   reconnecting: ['connecting', 'closed', 'ended'],
   closed: ['connecting'],
+  failed: ['connecting'],
   ended: [],
   notFound: [],
   unsupported: [],
@@ -70,7 +77,7 @@ export interface ViewerConnectionOptions {
   source?: TicketSource;
   /** Extra fields for `window.__deskport` (e.g. `shadowId`). */
   debug?: { shadowId?: string };
-  /** The element noVNC draws into. */
+  /** The element the display draws into. */
   target: HTMLElement;
   onState(state: ViewerState): void;
   /** Text the remote desktop put on its clipboard. */
@@ -82,9 +89,9 @@ export interface ViewerConnectionOptions {
   openSocket?: (url: string) => WebSocket;
   /** Swappable for tests; loads noVNC lazily so sign-in does not download it. */
   loadRfb?: () => Promise<typeof RFB>;
+  /** Swappable for tests; loads the RDP/SSH display (guacamole-common-js) lazily. */
+  loadGuac?: () => Promise<OpenDisplay>;
 }
-
-const DISPLAY_BACKGROUND = '#0e1116';
 
 export function endedMessage(session: Session): string {
   if (session.state === 'failed') return session.error ?? 'The desktop failed to run.';
@@ -114,7 +121,10 @@ export function sessionTicketSource(
 
 export class ViewerConnection {
   private state: ViewerState = { kind: 'idle' };
-  private rfb: RFB | undefined;
+  private display: RemoteDisplay | undefined;
+  private protocol: string | undefined;
+  /** Why the display keeps dropping (guacd away), kept across retries that say nothing new until one connects. */
+  private retryNote: Note | undefined;
   private generation = 0;
   private retries = 0;
   private attempts = 0;
@@ -132,9 +142,9 @@ export class ViewerConnection {
     void this.attempt();
   }
 
-  /** Skips the backoff wait (the overlay's "Reconnect now"), or reconnects after "Disconnect". */
+  /** Skips the backoff wait (the overlay's "Reconnect now"), or reconnects after "Disconnect" or a failure. */
   reconnectNow(): void {
-    if (this.state.kind !== 'reconnecting' && this.state.kind !== 'closed') return;
+    if (this.state.kind !== 'reconnecting' && this.state.kind !== 'closed' && this.state.kind !== 'failed') return;
     clearTimeout(this.timer);
     void this.attempt();
   }
@@ -142,9 +152,9 @@ export class ViewerConnection {
   /** The person chose to leave the display; the desktop keeps running. */
   disconnect(): void {
     clearTimeout(this.timer);
-    if (this.rfb) {
+    if (this.display) {
       this.userClosing = true;
-      this.rfb.disconnect();
+      this.display.disconnect();
     } else if (this.state.kind === 'connecting' || this.state.kind === 'reconnecting') {
       this.generation++;
       this.move({ kind: 'closed' });
@@ -152,15 +162,15 @@ export class ViewerConnection {
   }
 
   sendCtrlAltDel(): void {
-    this.rfb?.sendCtrlAltDel();
+    this.display?.sendCtrlAltDel();
   }
 
   pasteToRemote(text: string): void {
-    this.rfb?.clipboardPasteFrom(text);
+    this.display?.paste(text);
   }
 
   focus(): void {
-    this.rfb?.focus();
+    this.display?.focus();
   }
 
   /** Stops everything; safe to call twice. */
@@ -169,9 +179,9 @@ export class ViewerConnection {
     this.disposed = true;
     this.generation++;
     clearTimeout(this.timer);
-    const rfb = this.rfb;
-    this.rfb = undefined;
-    rfb?.disconnect();
+    const display = this.display;
+    this.display = undefined;
+    display?.disconnect();
     this.publish('disconnected');
   }
 
@@ -191,10 +201,11 @@ export class ViewerConnection {
       }
       const ticket = await this.source.ticket();
       if (stale()) return;
-      if (ticket.protocol !== 'vnc') return this.move({ kind: 'unsupported', protocol: ticket.protocol });
-      const RFBClass = await (this.options.loadRfb ?? loadNoVnc)();
+      const open = await this.engine(ticket.protocol);
       if (stale()) return;
-      this.open(RFBClass, toWebSocketUrl(ticket.url), generation);
+      if (!open) return this.move({ kind: 'unsupported', protocol: ticket.protocol });
+      this.protocol = ticket.protocol;
+      this.open(open, ticket.url, generation);
     } catch (e) {
       if (stale()) return;
       // 401: api() already sent the person to sign in; this page is going away.
@@ -207,52 +218,66 @@ export class ViewerConnection {
     }
   }
 
-  private open(RFBClass: typeof RFB, url: string, generation: number): void {
-    // The socket is opened here (noVNC takes an open channel) so its close code is known: noVNC's
-    // own disconnect event does not carry it, and some codes mean "stop, do not reconnect".
-    let closeCode: number | undefined;
-    const ws = (this.options.openSocket ?? ((u: string) => new WebSocket(u)))(url);
-    ws.addEventListener('close', (ev) => {
-      closeCode = ev.code;
-    });
-    const rfb = new RFBClass(this.options.target, ws);
-    rfb.scaleViewport = true;
-    rfb.resizeSession = this.source.resizeSession ?? true;
-    rfb.viewOnly = this.source.viewOnly ?? false;
-    rfb.focusOnClick = true;
-    rfb.background = DISPLAY_BACKGROUND;
-    rfb.addEventListener('connect', () => {
-      if (this.rfb !== rfb) return;
-      this.retries = 0;
-      this.everConnected = true;
-      this.move({ kind: 'connected' });
-      rfb.focus();
-    });
-    rfb.addEventListener('disconnect', (ev) => {
-      if (this.rfb !== rfb) return;
-      this.rfb = undefined;
-      if (this.userClosing) {
-        this.userClosing = false;
-        return this.move({ kind: 'closed' });
-      }
-      // Access taken away: say so and stop; a reconnect could only fail (or send a disabled person to sign in).
-      const gone = accessEndedNote(closeCode);
-      if (gone && generation === this.generation) return this.move({ kind: 'ended', title: gone.title, message: gone.text });
-      const ended = closeCode === undefined ? undefined : this.source.endCodes?.[closeCode];
-      if (ended !== undefined && generation === this.generation) return this.move({ kind: 'ended', message: ended });
-      console.warn(`Viewer: display connection dropped (clean=${ev.detail.clean})`);
-      this.retryLater();
-    });
-    rfb.addEventListener('clipboard', (ev) => {
-      if (this.rfb === rfb) this.options.onClipboard(ev.detail.text);
-    });
-    rfb.addEventListener('securityfailure', (ev) => {
-      console.warn('Viewer: the display refused the connection', ev.detail);
-    });
-    this.rfb = rfb;
+  /** The display engine for a ticket's protocol, loaded on first use; undefined for one this viewer does not know. */
+  private async engine(protocol: string): Promise<OpenDisplay | undefined> {
+    if (protocol === 'vnc') return noVncDisplay(await (this.options.loadRfb ?? loadNoVnc)(), this.options.openSocket);
+    if (protocol === 'rdp' || protocol === 'ssh') return (this.options.loadGuac ?? loadGuacDisplay)();
+    return undefined;
   }
 
-  private retryLater(hostLost = false): void {
+  private open(open: OpenDisplay, url: string, generation: number): void {
+    let display: RemoteDisplay | undefined;
+    const mine = (): boolean => display !== undefined && this.display === display;
+    display = open(
+      {
+        target: this.options.target,
+        url,
+        resizeSession: this.source.resizeSession ?? true,
+        viewOnly: this.source.viewOnly ?? false,
+      },
+      {
+        connected: () => {
+          if (!mine()) return;
+          this.retries = 0;
+          this.retryNote = undefined;
+          this.everConnected = true;
+          this.move({ kind: 'connected' });
+        },
+        dropped: (drop) => {
+          if (!mine()) return;
+          this.display = undefined;
+          this.dropped(drop, generation);
+        },
+        clipboard: (text) => {
+          if (mine()) this.options.onClipboard(text);
+        },
+      },
+    );
+    this.display = display;
+  }
+
+  private dropped(drop: DisplayDrop, generation: number): void {
+    if (this.userClosing) {
+      this.userClosing = false;
+      return this.move({ kind: 'closed' });
+    }
+    const { closeCode } = drop;
+    // Access taken away: say so and stop; a reconnect could only fail (or send a disabled person to sign in).
+    const gone = accessEndedNote(closeCode);
+    if (gone && generation === this.generation) return this.move({ kind: 'ended', title: gone.title, message: gone.text });
+    const ended = closeCode === undefined ? undefined : this.source.endCodes?.[closeCode];
+    if (ended !== undefined && generation === this.generation) return this.move({ kind: 'ended', message: ended });
+    if (drop.fail) {
+      console.warn(`Viewer: the display failed (${drop.fail.title}; close code ${closeCode ?? 'none'})`);
+      return this.move({ kind: 'failed', title: drop.fail.title, message: drop.fail.text });
+    }
+    console.warn(`Viewer: display connection dropped (clean=${drop.clean}, close code ${closeCode ?? 'none'})`);
+    // While guacd is away the gateway refuses the upgrade (the browser sees only 1006): keep saying why.
+    this.retryNote = drop.retryNote ?? this.retryNote;
+    this.retryLater(false, this.retryNote);
+  }
+
+  private retryLater(hostLost = false, note?: Note): void {
     const delay = backoffDelay(this.retries++);
     this.move({
       kind: 'reconnecting',
@@ -260,6 +285,7 @@ export class ViewerConnection {
       retryAt: Date.now() + delay,
       everConnected: this.everConnected,
       ...(hostLost ? { hostLost } : {}),
+      ...(note ? { note } : {}),
     });
     this.timer = setTimeout(() => void this.attempt(), delay);
   }
@@ -274,7 +300,13 @@ export class ViewerConnection {
   }
 
   private publish(rfbState: RfbDebugState): void {
-    publishDebug({ rfbState, sessionId: this.options.sessionId, attempts: this.attempts, ...this.options.debug });
+    publishDebug({
+      rfbState,
+      sessionId: this.options.sessionId,
+      attempts: this.attempts,
+      ...(this.protocol ? { protocol: this.protocol } : {}),
+      ...this.options.debug,
+    });
   }
 }
 
@@ -287,4 +319,15 @@ export function loadNoVnc(): Promise<typeof RFB> {
     noVnc = undefined;
   });
   return noVnc;
+}
+
+let guac: Promise<OpenDisplay> | undefined;
+
+/** Loads the RDP/SSH display (guacamole-common-js) once; the launch page calls it early for RDP pools. */
+export function loadGuacDisplay(): Promise<OpenDisplay> {
+  guac ??= import('./guac/guacDisplay.ts').then((mod) => mod.openGuacDisplay);
+  guac.catch(() => {
+    guac = undefined;
+  });
+  return guac;
 }

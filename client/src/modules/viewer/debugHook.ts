@@ -1,5 +1,5 @@
 // Test hook. While the viewer page is open, `window.__deskport` reads
-//   { rfbState: 'connecting' | 'connected' | 'disconnected', sessionId: string, attempts: number }
+//   { rfbState: 'connecting' | 'connected' | 'disconnected', sessionId: string, attempts: number, protocol?: string }
 // so end-to-end tests can wait for a live display without scraping the canvas. `attempts` counts
 // connection attempts (each one with a fresh ticket) since the page opened; the shadow viewer adds
 // `shadowId`. It carries no secrets.
@@ -10,6 +10,8 @@ export interface DeskportDebug {
   rfbState: RfbDebugState;
   sessionId: string;
   attempts: number;
+  /** The display's protocol once a ticket named it: 'vnc', 'rdp' or 'ssh'. */
+  protocol?: string;
   /** Set on the shadow viewer (/shadow/:shadowId). */
   shadowId?: string;
 }
