@@ -19,7 +19,7 @@ import {
   type InventoryItem,
 } from '../contract/agent-v1.ts';
 import { pipeWebSocketToSocket } from './pipe-socket.ts';
-import type { DesktopDriver } from './driver.ts';
+import type { DesktopDriver, DisplayChannel } from './driver.ts';
 import { nextDelay } from '../contract/backoff.ts';
 import { nothingToPresent, refusalOfClose, refusalOfUpgrade, type Refusal } from './refusal.ts';
 import { dialTarget, targetPolicy, type TargetPolicy } from './targets.ts';
@@ -63,10 +63,11 @@ export interface Agent {
    */
   refused: Promise<Refusal>;
   /**
-   * A socket straight to a desktop's VNC server, for a gateway running this agent in its own
-   * process: display bytes then skip the dial-back WebSocket (control still goes over the protocol).
+   * A socket straight to a desktop's VNC server (or its xrdp, channel 'rdp'), for a gateway running
+   * this agent in its own process: display bytes then skip the dial-back WebSocket (control still
+   * goes over the protocol).
    */
-  openLocalStream(desktopId: string): Promise<Socket>;
+  openLocalStream(desktopId: string, channel?: DisplayChannel): Promise<Socket>;
   stop(): Promise<void>;
 }
 

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DesktopDriver, DesktopHandle, DesktopSpec } from './driver.ts';
+import { isConnectionConfirm, X224_CONNECTION_REQUEST } from './x224.ts';
 
 /** A test that does not apply to this driver is not registered at all (rather than reported skipped). */
 const skipWhole = (..._args: unknown[]): void => undefined;
@@ -23,6 +24,15 @@ export interface ContractOptions {
   persistsAcrossInstances?: boolean;
   /** Extra fields for the specs the suite creates (image, size). */
   spec?: Partial<DesktopSpec>;
+  /** true for drivers that start RDP desktops (protocol 'rdp': xrdp): the suite then also creates one,
+   *  dials it on channel 'rdp' and checks channels are not mixed up. Needs streams. Default false. */
+  rdp?: boolean;
+}
+
+/** Sends an X.224 Connection Request on a fresh stream and resolves the first 7 bytes of the answer. */
+async function x224Answer(socket: Socket): Promise<Buffer> {
+  socket.write(X224_CONNECTION_REQUEST);
+  return readBytes(socket, 7);
 }
 
 /** Reads exactly n bytes (the RFB version banner is 12), leaving any further bytes on the socket for
@@ -55,6 +65,7 @@ export function readBytes(socket: Socket, n: number, timeoutMs = 5_000): Promise
 export function runDriverContract(name: string, makeDriver: () => Promise<ContractSubject>, options: ContractOptions = {}): void {
   const streams = options.streams ?? true;
   const persists = options.persistsAcrossInstances ?? true;
+  const rdp = (options.rdp ?? false) && streams;
 
   describe(`DesktopDriver contract: ${name}`, () => {
     const subjects: ContractSubject[] = [];
@@ -69,6 +80,7 @@ export function runDriverContract(name: string, makeDriver: () => Promise<Contra
       height: 768,
       ...options.spec,
     };
+    const rdpSpec: DesktopSpec = { ...spec, desktopId: `${spec.desktopId}-rdp`, protocol: 'rdp' };
     const driver = async (): Promise<DesktopDriver> => {
       if (!main) {
         const subject = await makeDriver();
@@ -121,6 +133,50 @@ export function runDriverContract(name: string, makeDriver: () => Promise<Contra
       expect(await second.driver.inspect(spec.desktopId)).toMatchObject({ state: 'running' });
       await second.driver.close();
       expect(await (await driver()).inspect(spec.desktopId)).toMatchObject({ state: 'running' }); // close() left it running
+    });
+
+    (rdp ? it : skipWhole)("a VNC desktop refuses channel 'rdp' with code unsupported_channel", async () => {
+      await expect((await driver()).openStream(spec.desktopId, 'rdp')).rejects.toMatchObject({ code: 'unsupported_channel' });
+    });
+
+    (rdp ? it : skipWhole)("an RDP desktop: openStream('rdp') answers an X.224 Connection Confirm", async () => {
+      const d = await driver();
+      created.add(rdpSpec.desktopId);
+      expect(await d.create(rdpSpec)).toMatchObject({ desktopId: rdpSpec.desktopId, state: 'running' });
+      const socket = await d.openStream(rdpSpec.desktopId, 'rdp');
+      try {
+        const answer = await x224Answer(socket);
+        expect(isConnectionConfirm(answer), answer.toString('hex')).toBe(true);
+      } finally {
+        socket.destroy();
+      }
+    });
+
+    (rdp ? it : skipWhole)("an RDP desktop refuses channel 'vnc' (and a missing channel) with code unsupported_channel", async () => {
+      const d = await driver();
+      await expect(d.openStream(rdpSpec.desktopId, 'vnc')).rejects.toMatchObject({ code: 'unsupported_channel' });
+      await expect(d.openStream(rdpSpec.desktopId)).rejects.toMatchObject({ code: 'unsupported_channel' });
+    });
+
+    (rdp && persists ? it : skipWhole)('a second driver instance re-adopts the RDP desktop and reaches it', async () => {
+      const second = await makeDriver();
+      subjects.push(second);
+      expect(await second.driver.inspect(rdpSpec.desktopId)).toMatchObject({ state: 'running' });
+      const socket = await second.driver.openStream(rdpSpec.desktopId, 'rdp');
+      try {
+        expect(isConnectionConfirm(await x224Answer(socket))).toBe(true);
+      } finally {
+        socket.destroy();
+      }
+      await second.driver.close();
+    });
+
+    (rdp ? it : skipWhole)('destroying the RDP desktop removes it; its stream is refused', async () => {
+      const d = await driver();
+      await d.destroy(rdpSpec.desktopId);
+      expect(await d.inspect(rdpSpec.desktopId)).toBeNull();
+      expect((await d.list()).map((h) => h.desktopId)).not.toContain(rdpSpec.desktopId);
+      await expect(d.openStream(rdpSpec.desktopId, 'rdp')).rejects.toThrow();
     });
 
     it('destroy removes it from list and inspect', async () => {

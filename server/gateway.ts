@@ -25,6 +25,11 @@ import { Viewers } from './broker/viewers.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { splitListen, type Config } from './config.ts';
 import { createVncEndpoint } from './display/vnc-endpoint.ts';
+import type { DisplayGateDeps } from './display/display-gate.ts';
+import { createDisplayUrl } from './display/display-url.ts';
+import { createGuacEndpoint } from './display/guac-endpoint.ts';
+import { createGuacTokens } from './guac/token.ts';
+import { NO_GUACD, type Guacd } from './guacd/guacd.ts';
 import { ensureDefaultPool } from './bootstrap-pool.ts';
 import { createApp } from './http/app.ts';
 import { answerClientError } from './http/client-error.ts';
@@ -44,6 +49,8 @@ export interface GatewayOptions {
   /** Starts the in-process agent once the gateway listens (the `up` command); none without it. */
   embeddedAgent?: (o: EmbeddedAgentStart) => Promise<EmbeddedAgent>;
   sweepIntervalMs?: number;
+  /** guacd for /ws/rdp (RDP/SSH displays); none means those displays are refused with 503. */
+  guacd?: Guacd;
 }
 
 /** What the gateway hands its in-process agent. */
@@ -65,7 +72,7 @@ export interface EmbeddedAgent {
   /** Resolves if the gateway refused the agent for good; it has stopped dialling by then. */
   refused: Promise<unknown>;
   /** A socket straight to a desktop's VNC server, so display bytes skip the dial-back WebSocket. */
-  openLocalStream(desktopId: string): Promise<Socket>;
+  openLocalStream(desktopId: string, channel?: 'vnc' | 'rdp'): Promise<Socket>;
   stop(): Promise<void>;
 }
 
@@ -126,10 +133,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   // unless configured otherwise; every other host's through its agent's dial-back stream.
   let agent: EmbeddedAgent | undefined;
   let localHostId: string | undefined;
-  const openDesktop = async (d: Desktop): Promise<DesktopLink> => {
-    if (agent && d.hostId === localHostId && config.embeddedStreams === 'direct') return socketLink(await agent.openLocalStream(d.id));
-    return wsLink(await hub.openStream(d.hostId, d.id));
+  const openDesktop = async (d: Desktop, channel: 'vnc' | 'rdp' = 'vnc'): Promise<DesktopLink> => {
+    if (agent && d.hostId === localHostId && config.embeddedStreams === 'direct')
+      return socketLink(await agent.openLocalStream(d.id, channel));
+    return wsLink(await hub.openStream(d.hostId, d.id, 10_000, channel));
   };
+  const guacTokens = createGuacTokens();
   const thumbnails = createThumbnails({ openStream: openDesktop });
   const thumbnail = async (sessionId: string): Promise<Buffer> => {
     const s = await store.getSession(sessionId);
@@ -159,6 +168,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     shadows,
     tickets,
     thumbnail,
+    displayUrl: createDisplayUrl({ store, tokens: guacTokens }),
     history: () => history.answer(),
     connected: (id) => hub.connection(id) !== undefined,
     removeHost: (id, reason) => hub.removeHost(id, reason),
@@ -173,26 +183,33 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     maxLoopDelayMs: config.maxLoopDelayMs,
     openViewers: () => viewers.total(),
   });
-  const display = createVncEndpoint({
+  const gateDeps: DisplayGateDeps = {
     broker,
-    openDesktop,
     admission: admission.refusal,
     viewers,
     log,
     metrics,
     activity: timers.activity,
-    maxClipboardBytes: config.maxClipboardBytes,
     originAllowed: (req, origin) => originAllowed(config.publicUrl, req.headers.host, origin),
     onShadowDisplay: async (shadowId, userId) => {
       const u = await store.getUser(userId);
       await audit.record({ actor: u?.username ?? userId, action: 'shadow.start', target: shadowId, result: 'ok', ip: null, details: {} });
     },
+  };
+  const display = createVncEndpoint({ ...gateDeps, openDesktop, maxClipboardBytes: config.maxClipboardBytes });
+  const rdpDisplay = createGuacEndpoint({
+    ...gateDeps,
+    guacd: o.guacd ?? NO_GUACD,
+    tokens: guacTokens,
+    openDesktop,
+    poolProtocol: async (poolId) => (await store.getPool(poolId))?.protocol ?? null,
   });
   const server = createServer(app);
   server.on('clientError', answerClientError);
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => undefined);
-    if (display.handleUpgrade(req, socket, head) || hub.handleUpgrade(req, socket, head)) return;
+    if (display.handleUpgrade(req, socket, head) || rdpDisplay.handleUpgrade(req, socket, head) || hub.handleUpgrade(req, socket, head))
+      return;
     refuseUpgrade(socket, 404, 'no WebSocket endpoint here');
   });
   const { host, port } = splitListen(config.listen);
@@ -252,6 +269,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       providers.stop();
       await agent?.stop();
       display.close();
+      rdpDisplay.close();
       await hub.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

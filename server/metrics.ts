@@ -13,8 +13,9 @@ const TYPE_LABEL: ReadonlyMap<number, string> = new Map(
 export interface Metrics extends BrokerMetrics {
   registry: Registry;
   relayBytes(direction: 'toBrowser' | 'toDesktop', n: number): void;
-  /** A viewer message the relay did not forward: a view-only viewer's input, or an unannounced extension. */
-  droppedInput(type: number, reason: 'view_only' | 'not_announced'): void;
+  /** A viewer message the relay did not forward: a view-only viewer's input, or an unannounced extension.
+   *  `type` is an RFB message type (/ws/vnc) or a Guacamole opcode (/ws/rdp). */
+  droppedInput(type: number | string, reason: 'view_only' | 'not_announced'): void;
   /** Desktop clipboard messages withheld from a view-only viewer. */
   withheldClipboard(count: number): void;
   displayRefused(): void;
@@ -123,7 +124,7 @@ export function createMetrics(deps: {
         deps.history?.recordBytes(n);
       } else toDesktop.inc(n);
     },
-    droppedInput: (type, reason) => dropped.inc({ type: TYPE_LABEL.get(type) ?? String(type), reason }),
+    droppedInput: (type, reason) => dropped.inc({ type: typeof type === 'string' ? type : (TYPE_LABEL.get(type) ?? String(type)), reason }),
     withheldClipboard: (count) => withheld.inc(count),
     displayRefused: () => refused.inc(),
   };

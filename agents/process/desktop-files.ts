@@ -64,9 +64,14 @@ async function ensureX11SocketDir(): Promise<void> {
   await chmod('/tmp/.X11-unix', 0o1777); // mkdir's mode is masked by the umask
 }
 
-/** An unsandboxed Xvnc killed with SIGKILL leaves its lock and socket in the shared /tmp. */
+/** An unsandboxed X server killed with SIGKILL leaves its lock and sockets in the shared /tmp. */
 export async function removeStaleXFiles(display: number, uid: number): Promise<void> {
-  for (const path of [`/tmp/.X${display}-lock`, `/tmp/.X11-unix/X${display}`]) {
+  for (const path of [
+    `/tmp/.X${display}-lock`,
+    `/tmp/.X11-unix/X${display}`,
+    `/tmp/.xrdp/xrdp_display_${display}`, // xorgxrdp (RDP desktops)
+    `/tmp/.xrdp/xrdp_disconnect_display_${display}`,
+  ]) {
     const st = await lstat(path).catch(() => null);
     if (st && st.uid === uid) await rm(path, { force: true });
   }

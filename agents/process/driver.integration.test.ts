@@ -15,10 +15,14 @@ import { removeAllDesktops, tempDataDir } from './testing.ts';
 const contractDir = await tempDataDir();
 afterAll(() => removeAllDesktops(contractDir));
 
-runDriverContract('process', async () => {
-  const driver = createProcessDriver({ dataDir: contractDir });
-  return { driver, cleanup: () => driver.close() };
-});
+runDriverContract(
+  'process',
+  async () => {
+    const driver = createProcessDriver({ dataDir: contractDir });
+    return { driver, cleanup: () => driver.close() };
+  },
+  { rdp: true },
+);
 
 describe('process driver', () => {
   let dataDir: string;

@@ -1,4 +1,4 @@
-// The `process` driver: each desktop is Xvnc + openbox + xterm on this host, detached so it outlives
+// The `process` driver: each desktop is Xvnc (or, for protocol 'rdp', Xorg + xorgxrdp + xrdp: rdp.ts) + openbox + xterm on this host, detached so it outlives
 // the agent, and re-adopted from its state file by the next driver instance.
 // Isolation, as root: its own uid per desktop AND every program in a bubblewrap sandbox.
 //
@@ -75,8 +75,10 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
     if (existing && (await isRunning(existing))) {
       // A retried create (say, after a lost reply) gets the same desktop; another secret is a conflict.
       const pw = await readFile(jailFor(rt, existing).vncPasswdFile).catch(() => Buffer.alloc(0));
-      if (pw.equals(vncPasswordFile(spec.secret))) return handleOf(existing);
-      throw new Error(`desktop ${spec.desktopId} already exists with another secret`);
+      if (!pw.equals(vncPasswordFile(spec.secret))) throw new Error(`desktop ${spec.desktopId} already exists with another secret`);
+      if ((existing.protocol ?? 'vnc') !== (spec.protocol ?? 'vnc'))
+        throw new Error(`desktop ${spec.desktopId} already exists serving ${existing.protocol ?? 'vnc'}, not ${spec.protocol ?? 'vnc'}`);
+      return handleOf(existing);
     }
     if (existing)
       await teardown(rt, existing); // a dead leftover under this id
@@ -139,8 +141,10 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
       return Promise.all((await readAllStates(L)).filter((s) => !creating.has(s.desktopId)).map(handleOf));
     },
 
-    async openStream(desktopId) {
+    async openStream(desktopId, channel = 'vnc') {
       const s = await running(desktopId);
+      const serves = s.protocol ?? 'vnc';
+      if (channel !== serves) throw unsupportedChannel(desktopId, channel, serves);
       // A desktop started before Xvnc moved to a unix socket still listens on its TCP port.
       return dial(s.socket ? { path: s.socket } : { host: '127.0.0.1', port: s.port ?? 0 });
     },
@@ -154,6 +158,12 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
       closed = true; // desktops keep running: they are detached, each in its own session
     },
   };
+}
+
+/** The desktop serves another protocol than the stream asked for: the agent answers `unsupported_channel`. */
+function unsupportedChannel(desktopId: string, channel: unknown, serves: string): Error {
+  const name = channel === 'vnc' || channel === 'rdp' ? channel : 'unknown';
+  return Object.assign(new Error(`desktop ${desktopId} serves ${serves}, not ${name}`), { code: 'unsupported_channel' });
 }
 
 function dial(to: { path: string } | { host: string; port: number }): Promise<Socket> {

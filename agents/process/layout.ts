@@ -23,8 +23,10 @@ const stateSchema = z.object({
   /** Only in records written before desktops moved to a unix socket: the TCP port that desktop's
    *  Xvnc still listens on. A re-adopted old desktop is reached there until it is destroyed. */
   port: z.number().int().optional(),
-  /** Host path of the unix socket Xvnc serves RFB on (no TCP listener). */
+  /** Host path of the unix socket the desktop is served on (no TCP listener): Xvnc's RFB, or xrdp's RDP. */
   socket: z.string().optional(),
+  /** What the desktop serves; absent in records written before RDP desktops existed (VNC). */
+  protocol: z.enum(['vnc', 'rdp']).optional(),
   uid: z.number().int(),
   gid: z.number().int(),
   startedAt: z.number(),
@@ -35,8 +37,10 @@ const stateSchema = z.object({
   sessionNetwork: z.enum(['none', 'host']),
   /** Session leaders we spawned (bwrap or the program itself); every process they start shares the sid. */
   spawned: z.array(procRef),
-  /** The Xvnc process itself: the desktop runs while it does. Null until it answered. */
+  /** The X server itself (Xvnc, or Xorg with xorgxrdp for RDP): the desktop runs while it does. Null until it answered. */
   xvnc: procRef.nullable(),
+  /** RDP desktops: the listening xrdp process; the desktop is reachable while it runs. */
+  xrdp: procRef.nullable().optional(),
   /** Absent in records of desktops started before limits existed (they run without). */
   limits: limitsRecord.optional(),
 });
@@ -51,8 +55,8 @@ export interface Layout {
   logFile(id: string, name: string): string;
   /** Host-side directory bound at /tmp inside the desktop (X socket, X authority). */
   tmpDir(id: string): string;
-  /** Host-side directory of Xvnc's RFB socket, bound into the VNC server's sandbox only. Short and
-   *  of fixed length whatever the id: a unix socket path is capped at 107 bytes. */
+  /** Host-side directory of the desktop's display socket (Xvnc's RFB or xrdp's RDP), bound into that
+   *  server's sandbox only. Short and of fixed length whatever the id: a unix socket path is capped at 107 bytes. */
   vncDir(id: string): string;
   homeDir(persistence: 'pooled' | 'personal', key: string): string;
 }

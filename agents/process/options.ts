@@ -102,6 +102,7 @@ export function checkSpec(spec: DesktopSpec): void {
   if (typeof spec.desktopId !== 'string' || !DESKTOP_ID.test(spec.desktopId)) fail('desktopId must match [a-z0-9-]{1,64}');
   if (typeof spec.secret !== 'string' || Buffer.byteLength(spec.secret) < 6) fail('secret must be at least 6 bytes');
   if (spec.persistence !== 'pooled' && spec.persistence !== 'personal') fail(`persistence must be 'pooled' or 'personal'`);
+  if (spec.protocol !== undefined && spec.protocol !== 'vnc' && spec.protocol !== 'rdp') fail(`protocol must be 'vnc' or 'rdp'`);
   if (spec.persistence === 'personal' && (typeof spec.homeKey !== 'string' || spec.homeKey.length === 0 || spec.homeKey.length > 256)) {
     fail('a personal desktop needs a homeKey (1-256 characters)');
   }

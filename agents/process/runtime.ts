@@ -1,6 +1,6 @@
 // What the process driver's parts share: options, paths, the programs it runs, and the three things
 // done to any recorded desktop: build its sandbox, check it is alive, tear it down.
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { removeStaleXFiles } from './desktop-files.ts';
@@ -26,6 +26,19 @@ const PACKAGES = {
 const RLIMIT_NICENESS = 10;
 export type Bins = Record<keyof typeof PACKAGES, string>;
 
+/** What RDP desktops need besides (only looked for when one is created). Xorg is the server binary
+ *  itself: /usr/bin/Xorg is a wrapper that execs the setuid Xorg.wrap, useless (and refused) here. */
+const RDP_PROGRAMS = {
+  Xorg: ['/usr/lib/xorg/Xorg', 'xserver-xorg-core'],
+  xorgxrdp: ['/usr/lib/xorg/modules/drivers/xrdpdev_drv.so', 'xorgxrdp'],
+  xorgConf: ['/etc/X11/xrdp/xorg.conf', 'xorgxrdp'],
+  xrdp: ['/usr/sbin/xrdp', 'xrdp'],
+  keygen: ['/usr/bin/xrdp-keygen', 'xrdp'],
+  libxup: ['/usr/lib/x86_64-linux-gnu/xrdp/libxup.so', 'xrdp'],
+  openssl: ['/usr/bin/openssl', 'openssl'],
+} as const;
+export type RdpBins = Record<keyof typeof RDP_PROGRAMS, string>;
+
 export interface Runtime {
   o: ResolvedOptions;
   L: Layout;
@@ -33,6 +46,8 @@ export interface Runtime {
   isRoot: boolean;
   /** Absolute paths of the programs; throws naming the Debian package of a missing one. */
   bins(): Bins;
+  /** The RDP programs' paths; throws naming the Debian package of a missing one. */
+  rdpBins(): RdpBins;
   /** Runs allocations one at a time, so two creates never pick the same display or uid. */
   allocating<T>(fn: () => Promise<T>): Promise<T>;
   /** The resource-limit mechanism, detected once. */
@@ -47,6 +62,7 @@ export function createRuntime(o: ResolvedOptions, L: Layout): Runtime {
     L,
     isRoot: process.getuid?.() === 0,
     bins: () => (found ??= findBinaries(o.sandbox === 'bwrap')), // looked up again until installed
+    rdpBins,
     limits: detectLimits(o),
     allocating<T>(fn: () => Promise<T>): Promise<T> {
       const next = chain.then(fn, fn);
@@ -59,6 +75,7 @@ export function createRuntime(o: ResolvedOptions, L: Layout): Runtime {
 export function jailFor(rt: Runtime, s: DesktopState): Jail {
   const dir = rt.L.desktopDir(s.desktopId);
   const tmp = rt.L.tmpDir(s.desktopId);
+  const rdpIn = s.sandbox === 'none' ? tmp : dir; // without a sandbox xrdp opens them itself, as the desktop's uid
   return {
     mode: s.sandbox,
     ids: rt.isRoot ? { uid: s.uid, gid: s.gid } : null,
@@ -66,6 +83,13 @@ export function jailFor(rt: Runtime, s: DesktopState): Jail {
     hostHome: s.home,
     hostTmp: tmp,
     vncDir: rt.L.vncDir(s.desktopId),
+    protocol: s.protocol ?? 'vnc',
+    rdpFiles: {
+      ini: join(rdpIn, 'xrdp.ini'),
+      cert: join(rdpIn, 'xrdp-cert.pem'),
+      key: join(rdpIn, 'xrdp-key.pem'),
+      rsakeys: join(rdpIn, 'xrdp-rsakeys.ini'),
+    },
     vncPasswdFile: s.sandbox === 'none' ? join(tmp, 'vncpasswd') : join(dir, 'vncpasswd'),
     passwdFile: join(dir, 'passwd'),
     groupFile: join(dir, 'group'),
@@ -88,14 +112,19 @@ function fencesFor(rt: Runtime, s: DesktopState): Jail['fences'] {
   return { cgroupProcs: [], nproc: ids ? l.pids : null, asBytes: l.memoryBytes, niceness: RLIMIT_NICENESS, ids };
 }
 
-/** Running means: the recorded Xvnc is still the same process (start time), runs as the desktop's
- *  uid, and is Xvnc on the recorded display (a recycled pid fails at least one of these). */
+/** Running means: the recorded X server is still the same process (start time), runs as the desktop's
+ *  uid, and is Xvnc (Xorg for RDP) on the recorded display (a recycled pid fails at least one of these);
+ *  an RDP desktop's recorded xrdp must run too (without it nobody can reach the desktop). */
 export async function isRunning(s: DesktopState): Promise<boolean> {
-  if (!s.xvnc) return false;
+  const rdp = s.protocol === 'rdp';
+  if (!s.xvnc || (rdp && !s.xrdp)) return false;
   const info = await stillRunning(s.xvnc);
   if (!info || info.uid !== s.uid) return false;
   const argv = await readCmdline(s.xvnc.pid);
-  return basename(argv[0] ?? '') === 'Xvnc' && argv[1] === `:${s.display}`;
+  if (basename(argv[0] ?? '') !== (rdp ? 'Xorg' : 'Xvnc') || argv[1] !== `:${s.display}`) return false;
+  if (!rdp || !s.xrdp) return true;
+  const x = await stillRunning(s.xrdp);
+  return !!x && x.uid === s.uid && basename((await readCmdline(s.xrdp.pid))[0] ?? '') === 'xrdp';
 }
 
 /** Stops every process of the desktop and removes what it held; a personal home is kept. */
@@ -135,6 +164,15 @@ function findBinaries(needBwrap: boolean): Bins {
     else if (name !== 'bwrap' || needBwrap) throw new Error(`process driver needs ${name}: apt-get install -y ${pkg}`);
   }
   return found as Bins;
+}
+
+function rdpBins(): RdpBins {
+  const found: Partial<RdpBins> = {};
+  for (const [name, [path, pkg]] of Object.entries(RDP_PROGRAMS) as [keyof RdpBins, readonly [string, string]][]) {
+    if (!existsSync(path)) throw new Error(`RDP desktops need ${path}: apt-get install -y ${pkg}`);
+    found[name] = path;
+  }
+  return found as RdpBins;
 }
 
 function executable(path: string): boolean {

@@ -13,8 +13,13 @@ export interface Jail {
   display: number;
   hostHome: string;
   hostTmp: string;
-  /** Host directory of Xvnc's RFB socket: bound into the VNC server's sandbox and no other. */
+  /** Host directory of the display socket (Xvnc's RFB, or xrdp's RDP): bound into that server's sandbox and no other. */
   vncDir: string;
+  /** What the desktop serves. 'rdp': Xorg + xorgxrdp is the 'server', xrdp runs in role 'rdp'. Default 'vnc'. */
+  protocol?: 'vnc' | 'rdp';
+  /** RDP only: xrdp's own ini, TLS certificate and key, and RSA keys (root-only host files in bwrap
+   *  mode, copied into xrdp's sandbox; the desktop's own files in its tmp without a sandbox). */
+  rdpFiles?: { ini: string; cert: string; key: string; rsakeys: string };
   /** bwrap only: root-only host files copied into the sandbox, so the desktop's uid needs no path to them. */
   vncPasswdFile: string;
   passwdFile: string;
@@ -30,19 +35,51 @@ export interface Jail {
 }
 
 /** Paths as the desktop's programs see them. */
-export function inside(j: Jail): { home: string; xauthority: string; vncPasswd: string; vncSocket: string } {
+export interface InsidePaths {
+  home: string;
+  xauthority: string;
+  vncPasswd: string;
+  vncSocket: string;
+  /** The desktop's /tmp (Xorg's log, xorgxrdp's socket directory .xrdp). */
+  tmp: string;
+  rdpSocket: string;
+  rdpIni: string;
+  rdpCert: string;
+  rdpKey: string;
+}
+
+export function inside(j: Jail): InsidePaths {
   if (j.mode === 'none')
     return {
       home: j.hostHome,
       xauthority: join(j.hostTmp, '.Xauthority'),
       vncPasswd: join(j.hostTmp, 'vncpasswd'),
       vncSocket: join(j.vncDir, 'sock'),
+      tmp: '/tmp', // xorgxrdp's socket directory is /tmp/.xrdp whatever TMPDIR says
+      rdpSocket: join(j.vncDir, RDP_SOCKET),
+      rdpIni: j.rdpFiles?.ini ?? '',
+      rdpCert: j.rdpFiles?.cert ?? '',
+      rdpKey: j.rdpFiles?.key ?? '',
     };
-  return { home: '/home/user', xauthority: '/tmp/.Xauthority', vncPasswd: '/run/deskport/vncpasswd', vncSocket: '/run/deskport/vnc/sock' };
+  return {
+    home: '/home/user',
+    xauthority: '/tmp/.Xauthority',
+    vncPasswd: '/run/deskport/vncpasswd',
+    vncSocket: '/run/deskport/vnc/sock',
+    tmp: '/tmp',
+    rdpSocket: `/run/deskport/vnc/${RDP_SOCKET}`,
+    rdpIni: '/run/deskport/xrdp.ini',
+    rdpCert: '/run/deskport/cert.pem',
+    rdpKey: '/run/deskport/key.pem',
+  };
 }
+
+const RDP_SOCKET = 'rdp.sock';
 
 /** Where the driver (on the host) dials the desktop's VNC server. */
 export const hostVncSocket = (j: Jail): string => join(j.vncDir, 'sock');
+/** Where the driver (on the host) dials the desktop's xrdp. */
+export const hostRdpSocket = (j: Jail): string => join(j.vncDir, RDP_SOCKET);
 
 /** A clean environment: nothing of the gateway's (it may hold secrets such as DESKPORT_ADMIN_PASSWORD). */
 export function desktopEnv(j: Jail, withDisplay: boolean): Record<string, string> {
@@ -59,9 +96,10 @@ export function desktopEnv(j: Jail, withDisplay: boolean): Record<string, string
   return env;
 }
 
-/** 'server' is Xvnc (its RFB socket and password file, no network at all); 'session' a long-lived
+/** 'server' is the X server: Xvnc (its RFB socket and password file) or Xorg with xorgxrdp, no network
+ *  at all; 'rdp' is xrdp (its RDP socket, ini, certificate and keys, no network); 'session' a long-lived
  *  desktop program; 'oneshot' a short command that dies with its caller (runInDesktop, xsetroot). */
-export type Role = 'server' | 'session' | 'oneshot';
+export type Role = 'server' | 'rdp' | 'session' | 'oneshot';
 
 export interface Command {
   file: string;
@@ -77,7 +115,7 @@ export function command(j: Jail, role: Role, argv: string[]): Command {
   // Xvnc obeys its VNC extension: any X client of the desktop (`vncconfig -connect host:port`) makes
   // it dial out. In a network namespace of its own it reaches nothing. Without bwrap only root can
   // make one (unshare); an unprivileged driver's Xvnc stays on the host network (README.md).
-  const ownNetwork = j.mode === 'none' && role === 'server' && j.fences.ids !== null;
+  const ownNetwork = j.mode === 'none' && (role === 'server' || role === 'rdp') && j.fences.ids !== null;
   const prefix = launchPrefix(j.launch, { ...j.fences, ownNetwork });
   const run = (file: string, args: string[], cwd: string, fds: string[]): Command => {
     const [first, ...rest] = [...prefix, file, ...args];
@@ -88,7 +126,7 @@ export function command(j: Jail, role: Role, argv: string[]): Command {
   const fds: string[] = [];
   const fd = (path: string): string => String(3 + fds.push(path) - 1);
   const a = ['--unshare-user', '--disable-userns', '--unshare-pid', '--unshare-uts', '--hostname', 'deskport', '--unshare-cgroup-try'];
-  if (role === 'server' || j.sessionNetwork === 'none') a.push('--unshare-net'); // server: see above
+  if (role === 'server' || role === 'rdp' || j.sessionNetwork === 'none') a.push('--unshare-net'); // servers: see above
   if (role === 'oneshot') a.push('--die-with-parent');
   a.push('--ro-bind', '/usr', '/usr', '--ro-bind', '/etc', '/etc');
   for (const name of ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']) {
@@ -102,7 +140,20 @@ export function command(j: Jail, role: Role, argv: string[]): Command {
   a.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/run', '--size', String(256 << 20), '--tmpfs', '/var/tmp');
   a.push('--symlink', '../run', '/var/run', '--bind-fd', fd(j.hostTmp), '/tmp', '--bind-fd', fd(j.hostHome), '/home/user');
   a.push('--ro-bind-data', fd(j.passwdFile), '/etc/passwd', '--ro-bind-data', fd(j.groupFile), '/etc/group');
-  if (role === 'server') {
+  if (role === 'rdp') {
+    const f = j.rdpFiles;
+    if (!f) throw new Error('an RDP desktop needs its xrdp files');
+    for (const [host, at] of [
+      [f.ini, inside(j).rdpIni],
+      [f.cert, inside(j).rdpCert],
+      [f.key, inside(j).rdpKey],
+      [f.rsakeys, '/etc/xrdp/rsakeys.ini'], // read from this fixed path; the host's belongs to user xrdp
+    ] as const)
+      a.push('--perms', '0400', '--ro-bind-data', fd(host), at);
+    // The socket's directory exists in this sandbox only: desktop programs, same uid, cannot dial it.
+    a.push('--bind-fd', fd(j.vncDir), dirname(inside(j).rdpSocket));
+  }
+  if (role === 'server' && j.protocol !== 'rdp') {
     a.push('--perms', '0400', '--ro-bind-data', fd(j.vncPasswdFile), inside(j).vncPasswd);
     // The socket's directory exists in this sandbox only: desktop programs, same uid, cannot dial it.
     a.push('--bind-fd', fd(j.vncDir), dirname(inside(j).vncSocket));

@@ -50,6 +50,7 @@ export async function startDesktop(
           ...(pool.image ? { image: pool.image } : {}),
           ...(pool.cpu ? { cpu: pool.cpu } : {}),
           ...(pool.memoryMb ? { memoryMb: pool.memoryMb } : {}),
+          ...(pool.protocol === 'rdp' ? { protocol: 'rdp' as const } : {}),
         },
       },
       CREATE_TIMEOUT_MS,

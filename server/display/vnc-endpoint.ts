@@ -1,38 +1,21 @@
-// /ws/vnc: the browser's display WebSocket. Checks Origin, redeems the one-time ticket (the only
-// credential; no client-chosen target), asks for a stream to the desktop (see gateway.ts: openDesktop), and runs the
-// RFB-terminating relay in the ticket's mode. Viewers are registered for grace and session end.
+// /ws/vnc: the browser's VNC display WebSocket. Origin, admission, the one-time ticket (the only
+// credential; no client-chosen target) and viewer registration are display-gate.ts's; this asks for a
+// stream to the desktop (see gateway.ts: openDesktop) and runs the RFB-terminating relay in the ticket's mode.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { DisplayClose } from '../../contract/display.ts';
-import type { Broker, Refusal } from '../broker/broker.ts';
-import type { Viewers } from '../broker/viewers.ts';
-import type { Logger } from '../log.ts';
-import type { Metrics } from '../metrics.ts';
 import type { DesktopLink } from '../relay/desktop-link.ts';
 import { startVncRelay } from '../relay/vnc-relay.ts';
 import type { Desktop } from '../store/types.ts';
 import { closeWs, refuseUpgrade, upgradePath } from '../util/ws.ts';
+import { createDisplayGate, type DisplayGateDeps } from './display-gate.ts';
 
-export interface VncEndpointDeps {
-  broker: Broker;
+export interface VncEndpointDeps extends DisplayGateDeps {
   /** A byte stream to the desktop's VNC server, wherever its host is. */
   openDesktop: (desktop: Desktop) => Promise<DesktopLink>;
-  viewers: Viewers;
-  log: Logger;
-  metrics: Metrics;
-  activity: (sessionId: string) => void;
-  /** Whether a browser page from `origin` may open displays here. */
-  originAllowed: (req: IncomingMessage, origin: string) => boolean;
   maxClipboardBytes: number;
-  /** Why a new display must be refused right now (overload), or null. */
-  admission?: () => string | null;
-  /** A helpdesk display opened on an approved shadow (audited as its start). */
-  onShadowDisplay?: (shadowId: string, userId: string) => Promise<void>;
 }
-
-/** The one place a refused ticket becomes the upgrade's HTTP status. */
-const UPGRADE_STATUS: Record<Refusal['kind'], number> = { unauthenticated: 401, forbidden: 403 };
 
 export function createVncEndpoint(deps: VncEndpointDeps) {
   const { log } = deps;
@@ -43,46 +26,20 @@ export function createVncEndpoint(deps: VncEndpointDeps) {
     handleProtocols: (protocols) => (protocols.has('binary') ? 'binary' : false),
   });
 
+  const gate = createDisplayGate(deps);
+
   async function accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const origin = req.headers.origin;
-    if (origin !== undefined && !deps.originAllowed(req, origin))
-      return refuseUpgrade(socket, 403, 'display connections must come from the gateway’s own pages');
-    // Before the ticket is redeemed, so the viewer's retry can still use it.
-    const busy = deps.admission?.();
-    if (busy) {
-      deps.metrics.displayRefused();
-      log.warn({ reason: busy }, 'display refused: overloaded');
-      return refuseUpgrade(socket, 503, busy);
-    }
-    const ticket = upgradePath(req).searchParams.get('ticket') ?? '';
-    const ip = req.socket.remoteAddress ?? null;
-    const r = await deps.broker.redeem(ticket, ip);
-    if (!r.ok) return refuseUpgrade(socket, UPGRADE_STATUS[r.kind], r.reason);
-    const { session, desktop, mode, userId, shadowId } = r;
+    if (!gate.precheck(req, socket)) return;
+    const r = await gate.redeem(req, socket, upgradePath(req).searchParams.get('ticket') ?? '');
+    if (!r) return;
+    const { session, desktop, mode, shadowId } = r;
     wss.handleUpgrade(req, socket, head, (browser) => {
       const slog = log.child({ sessionId: session.id, mode, ...(shadowId ? { shadowId } : {}) });
-      if (shadowId) void deps.onShadowDisplay?.(shadowId, userId);
-      // Closing the browser side with our code is enough: the relay then closes the desktop side.
-      const viewer = {
-        userId,
-        mode,
-        ...(shadowId ? { shadowId } : {}),
-        close: (code: number, reason: string) => closeWs(browser, code, reason),
-      };
-      deps.viewers.add(session.id, viewer);
-      void deps.broker.viewerAttached(session.id).catch((err) => slog.warn({ err }, 'attach bookkeeping failed'));
-      let left = false;
-      const leave = () => {
-        if (left) return;
-        left = true;
-        deps.viewers.remove(session.id, viewer);
-        void deps.broker.viewerDetached(session.id).catch((err) => slog.warn({ err }, 'detach bookkeeping failed'));
-      };
-      browser.once('close', leave);
+      const viewer = gate.attach(browser, r, slog);
       deps
         .openDesktop(desktop)
         .then((link) => {
-          if (left) return link.close('viewer left');
+          if (viewer.left()) return link.close('viewer left');
           const h = startVncRelay({
             browser,
             desktop: link,

@@ -21,6 +21,7 @@ import type { SessionEvents } from '../broker/session-events.ts';
 import type { Metrics } from '../metrics.ts';
 import { createAdminRouter } from './routes/admin-fleet.ts';
 import type { MetricsHistory } from '../../contract/api/admin.ts';
+import type { DisplayUrl } from '../display/display-url.ts';
 import { createHelpdeskRouter } from './routes/helpdesk.ts';
 import type { Shadows } from '../broker/shadows.ts';
 import type { Tickets } from '../broker/tickets.ts';
@@ -39,6 +40,8 @@ export interface AppDeps extends AuthDeps {
   shadows: Shadows;
   tickets: Tickets;
   thumbnail: (sessionId: string) => Promise<Buffer>;
+  /** Where a display ticket is opened (/ws/vnc or /ws/rdp), by the session's pool protocol. */
+  displayUrl: DisplayUrl;
   history: () => Promise<MetricsHistory>;
   ready: () => Promise<{ ok: boolean; checks: Record<string, boolean> }>;
   clientDir?: string;

@@ -9,6 +9,7 @@ import type { Broker } from '../../broker/broker.ts';
 import { createHelpdesk } from '../../broker/helpdesk.ts';
 import { shadowView, type Shadows } from '../../broker/shadows.ts';
 import type { Tickets } from '../../broker/tickets.ts';
+import type { DisplayUrl } from '../../display/display-url.ts';
 import type { Store } from '../../store/types.ts';
 import { parse } from '../validate.ts';
 
@@ -18,6 +19,7 @@ export interface HelpdeskDeps {
   shadows: Shadows;
   tickets: Tickets;
   thumbnail: (sessionId: string) => Promise<Buffer>;
+  displayUrl: DisplayUrl;
 }
 
 export function createHelpdeskRouter(deps: HelpdeskDeps): Router {
@@ -72,11 +74,11 @@ export function createHelpdeskRouter(deps: HelpdeskDeps): Router {
   });
 
   r.post('/shadows/:id/tickets', staff, async (req, res) => {
-    const t = await helpdesk.shadowTicket(principalOf(res).user, parse(Id, req.params.id, 'shadow id'), clientAddress(req));
+    const id = parse(Id, req.params.id, 'shadow id');
+    const t = await helpdesk.shadowTicket(principalOf(res).user, id, clientAddress(req));
     const answer: TicketAnswer = {
       ticket: t.ticket,
-      url: `/ws/vnc?ticket=${t.ticket}`,
-      protocol: 'vnc',
+      ...(await deps.displayUrl(shadows.get(principalOf(res).user, id).sessionId, t.ticket)),
       mode: t.mode,
       expiresAt: new Date(t.expiresAt).toISOString(),
     };

@@ -8,13 +8,14 @@ import { clientAddress, principalOf } from '../auth-middleware.ts';
 import type { Broker } from '../../broker/broker.ts';
 import type { SessionEvents } from '../../broker/session-events.ts';
 import type { Session, Store } from '../../store/types.ts';
+import type { DisplayUrl } from '../../display/display-url.ts';
 import { DomainError } from '../../errors.ts';
 import { parse } from '../validate.ts';
 
 const SSE_KEEPALIVE_MS = 15_000;
 const isFinal = (state: Session['state']) => (FINAL_SESSION_STATES as readonly string[]).includes(state);
 
-export function createSessionRouter(deps: { store: Store; broker: Broker; events: SessionEvents }): Router {
+export function createSessionRouter(deps: { store: Store; broker: Broker; events: SessionEvents; displayUrl: DisplayUrl }): Router {
   const { broker } = deps;
   const r = Router();
   const answer = (s: Session): SessionAnswer => ({ session: broker.view(s) });
@@ -96,8 +97,7 @@ export function createSessionRouter(deps: { store: Store; broker: Broker; events
     const t = await broker.issueTicket(user, sessionId(req.params.id), mode, clientAddress(req));
     const body: TicketAnswer = {
       ticket: t.ticket,
-      url: `/ws/vnc?ticket=${t.ticket}`,
-      protocol: 'vnc',
+      ...(await deps.displayUrl(sessionId(req.params.id), t.ticket)),
       mode,
       expiresAt: new Date(t.expiresAt).toISOString(),
     };

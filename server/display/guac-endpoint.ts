@@ -1,0 +1,218 @@
+// /ws/rdp: the browser's Guacamole display WebSocket (guacamole-common-js), for desktops of rdp
+// pools. Same gate as /ws/vnc (display-gate.ts); then a one-connection loopback forward onto an
+// agent stream to the desktop's xrdp (forward.ts), and guacamole-lite's guacd client pointed at it.
+// Every browser instruction passes the guard (server/guac/guard.ts) before guacd sees it.
+//
+// guacamole-lite's Server is not used: its constructor installs SIGTERM/SIGINT handlers, it logs
+// to the console unconditionally, and it forwards browser messages to guacd untouched. The gateway
+// owns the WebSocket side (guard, ping answers, close codes, backpressure) and reuses guacamole-lite
+// for the guacd side (GuacdClient: select, args/connect handshake with version negotiation, ready).
+// docs/architecture.md, "The /ws/rdp byte path".
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import GuacdClient, { type GuacdSettings } from 'guacamole-lite/lib/GuacdClient.js';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { DisplayClose } from '../../contract/display.ts';
+import type { Guacd } from '../guacd/guacd.ts';
+import { createGuard, InstructionError } from '../guac/guard.ts';
+import { browserDisplay, joinSettings, ownRdpDesktop } from '../guac/settings.ts';
+import type { GuacTokens } from '../guac/token.ts';
+import type { Logger } from '../log.ts';
+import type { DesktopLink } from '../relay/desktop-link.ts';
+import type { Desktop, Protocol } from '../store/types.ts';
+import { closeWs, refuseUpgrade, upgradePath } from '../util/ws.ts';
+import { createDisplayGate, type DisplayGateDeps, type Redeemed } from './display-gate.ts';
+import { openForward, type Forward } from './forward.ts';
+
+export interface GuacEndpointDeps extends DisplayGateDeps {
+  guacd: Guacd;
+  tokens: GuacTokens;
+  /** A byte stream to one of the desktop's display servers. */
+  openDesktop: (desktop: Desktop, channel: 'rdp') => Promise<DesktopLink>;
+  /** The protocol of a pool (what its desktops serve), or null for a pool that is gone. */
+  poolProtocol: (poolId: string) => Promise<Protocol | null>;
+}
+
+/** Browser messages are single instructions; a clipboard blob is the largest (≈ 8 KiB). */
+const MAX_MESSAGE_BYTES = 64 * 1024;
+/** Text queued toward a slow side before the other side stops being read. */
+const HIGH_WATER = 1024 * 1024;
+const LOW_WATER = HIGH_WATER / 4;
+/** What a browser may send before guacd is ready (in practice: pings). */
+const MAX_EARLY_CHARS = 64 * 1024;
+
+/** guacamole-lite's logger levels (lib/Logger.js): only ERRORS (10) is kept, at debug. Its DEBUG
+ *  level prints every instruction, the `connect` with its arguments included: never enabled. */
+const GUAC_ERRORS = 10;
+
+export function createGuacEndpoint(deps: GuacEndpointDeps) {
+  const { log } = deps;
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: MAX_MESSAGE_BYTES,
+    // guacamole-common-js asks for the subprotocol "guacamole".
+    handleProtocols: (protocols) => (protocols.has('guacamole') ? 'guacamole' : false),
+  });
+  const gate = createDisplayGate(deps);
+  /** sessionId → guacd's id of the owner's live connection, for helpdesk joins. */
+  const owners = new Map<string, string>();
+
+  const unavailable = () =>
+    deps.guacd.endpoint() ? null : (deps.guacd.status().problem ?? 'RDP needs guacd, which is not running right now.');
+
+  async function accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (!gate.precheck(req, socket, unavailable)) return;
+    const q = upgradePath(req).searchParams;
+    const r = await gate.redeem(req, socket, deps.tokens.ticketOf(q.get('token') ?? '') ?? '');
+    if (!r) return;
+    if ((await deps.poolProtocol(r.session.poolId)) !== 'rdp')
+      return refuseUpgrade(socket, 409, 'this session’s display is VNC: open it at /ws/vnc', 'wrong_display_endpoint');
+    const display = browserDisplay(q);
+    wss.handleUpgrade(req, socket, head, (browser) => {
+      const slog = log.child({ sessionId: r.session.id, mode: r.mode, ...(r.shadowId ? { shadowId: r.shadowId } : {}) });
+      const viewer = gate.attach(browser, r, slog);
+      void connect(browser, r, viewer.left, slog, display).catch((err: Error) => {
+        slog.warn({ err: err.message }, 'could not open an RDP display');
+        closeWs(browser, DisplayClose.DesktopUnreachable, 'the desktop is unreachable right now; retrying may help');
+      });
+    });
+  }
+
+  async function connect(
+    browser: WebSocket,
+    r: Redeemed,
+    left: () => boolean,
+    slog: Logger,
+    display: ReturnType<typeof browserDisplay>,
+  ): Promise<void> {
+    const { session, mode } = r;
+    const guard = createGuard(mode);
+    let early = '';
+    let client: GuacdClient | undefined;
+    let opened = false;
+    let fwd: Forward | undefined;
+    let guacdError: string | null = null;
+    let closing = false;
+
+    const finish = (code: number, reason: string) => {
+      if (closing) return;
+      closing = true;
+      closeWs(browser, code, reason);
+      client?.close();
+      fwd?.close(reason);
+    };
+
+    // Listen at once: the browser's first pings must not be lost while the desktop is dialled.
+    browser.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) return finish(DisplayClose.BadViewerStream, 'binary messages are not Guacamole instructions');
+      let out;
+      try {
+        out = guard.receive(data.toString());
+      } catch (err) {
+        if (!(err instanceof InstructionError)) throw err;
+        slog.warn({ reason: err.message }, 'viewer sent a bad instruction');
+        return finish(DisplayClose.BadViewerStream, err.message);
+      }
+      for (const op of out.dropped) deps.metrics.droppedInput(op, 'view_only');
+      if (out.input > 0) deps.activity(session.id);
+      for (const t of out.toBrowser) browser.send(t);
+      if (!out.toGuacd) return;
+      if (!opened || !client) {
+        early += out.toGuacd;
+        if (early.length > MAX_EARLY_CHARS) finish(DisplayClose.BadViewerStream, 'too much input before the display was ready');
+        return;
+      }
+      toGuacd(out.toGuacd);
+    });
+    browser.once('close', () => {
+      closing = true;
+      client?.close();
+      fwd?.close('viewer left');
+      if (client?.guacamoleConnectionId && owners.get(session.id) === client.guacamoleConnectionId) owners.delete(session.id);
+    });
+
+    const toGuacd = (text: string) => {
+      if (!client) return;
+      client.send(text);
+      const sock = client.guacdConnection;
+      if (sock.writableLength > HIGH_WATER && !browser.isPaused) {
+        browser.pause();
+        sock.once('drain', () => browser.resume());
+      }
+    };
+
+    const endpoint = deps.guacd.endpoint();
+    if (!endpoint) return finish(DisplayClose.GuacdUnavailable, 'guacd is not running right now; reconnecting may help shortly');
+    let selector = 'rdp';
+    let settings: GuacdSettings;
+    if (r.shadowId) {
+      // The helpdesk joins the owner's guacd connection: a second RDP connection would take the
+      // desktop away from its owner (xorgxrdp serves one client).
+      const ownerConnection = owners.get(session.id);
+      if (!ownerConnection)
+        return finish(DisplayClose.DesktopFailed, 'the person’s RDP display is not open right now; try again when they are connected');
+      selector = ownerConnection;
+      settings = joinSettings({ display, mode });
+    } else {
+      const link = await deps.openDesktop(r.desktop, 'rdp');
+      if (left()) return link.close('viewer left');
+      fwd = await openForward({ link, log: slog });
+      void fwd.done.then((why) => slog.debug({ why }, 'forward ended'));
+      settings = ownRdpDesktop({ port: fwd.port, display, mode });
+    }
+    if (left()) return finish(DisplayClose.Normal, 'viewer left');
+
+    const guacLog = {
+      log: (level: number, ...args: unknown[]) => level <= GUAC_ERRORS && slog.debug({ guacd: args.map(String).join(' ') }, 'guacd client'),
+    };
+    const c = new GuacdClient(endpoint, selector, settings, guacLog);
+    client = c;
+    c.on('open', () => {
+      opened = true;
+      if (!r.shadowId && mode === 'control' && c.guacamoleConnectionId) owners.set(session.id, c.guacamoleConnectionId);
+      slog.info({ join: Boolean(r.shadowId) }, 'display connected');
+      if (early) toGuacd(early);
+      early = '';
+    });
+    c.on('data', (text: string) => {
+      if (text.startsWith('5.error,')) guacdError = errorMessage(text);
+      if (browser.readyState !== browser.OPEN) return;
+      browser.send(text, (err) => {
+        if (!err && c.guacdConnection.isPaused() && browser.bufferedAmount < LOW_WATER) c.guacdConnection.resume();
+      });
+      deps.metrics.relayBytes('toBrowser', text.length);
+      if (browser.bufferedAmount > HIGH_WATER) c.guacdConnection.pause();
+    });
+    c.on('error', (err: NodeJS.ErrnoException) => {
+      slog.warn({ err: err.message, code: err.code }, 'guacd connection failed');
+    });
+    c.on('close', () => {
+      if (closing) return;
+      if (guacdError) return finish(DisplayClose.DesktopFailed, `the desktop connection failed: ${guacdError}`);
+      slog.warn('guacd ended the display unexpectedly');
+      finish(DisplayClose.GuacdUnavailable, 'the display proxy (guacd) stopped; reconnecting may help');
+    });
+  }
+
+  return {
+    handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+      if (upgradePath(req).pathname !== '/ws/rdp') return false;
+      accept(req, socket, head).catch((err) => {
+        log.error({ err }, 'display upgrade failed');
+        refuseUpgrade(socket, 503, 'the gateway could not open the display');
+      });
+      return true;
+    },
+    close(): void {
+      for (const c of wss.clients) closeWs(c, DisplayClose.DesktopGone, 'gateway shutting down');
+      wss.close();
+    },
+  };
+}
+
+/** The message of guacd's `error` instruction (5.error,LEN.MESSAGE,LEN.STATUS;), trimmed for a close reason. */
+function errorMessage(text: string): string {
+  const m = /^5\.error,\d+\.([^,;]*)/.exec(text);
+  return (m?.[1] ?? 'guacd reported an error').replace(/[^\x20-\x7e]/g, '?').slice(0, 60);
+}

@@ -1,0 +1,68 @@
+// guacd connection settings for a display, built on the server only: the browser contributes its
+// display size, DPI and time zone (validated and capped here), never a host, port or credential.
+// Values are strings: guacamole-lite drops falsy settings, so `false` would never reach guacd.
+import type { TicketMode } from '../../contract/api/desktops.ts';
+import type { GuacdSettings } from 'guacamole-lite/lib/GuacdClient.js';
+
+export interface BrowserDisplay {
+  width: number;
+  height: number;
+  dpi: number;
+  timezone?: string;
+}
+
+const LIMITS = { width: [320, 7680, 1024], height: [200, 4320, 768], dpi: [48, 384, 96] } as const;
+const TIMEZONE = /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/;
+
+function clampInt(raw: string | null, [min, max, fallback]: readonly [number, number, number]): number {
+  if (raw === null || !/^\d{1,6}$/.test(raw)) return fallback;
+  return Math.min(max, Math.max(min, Number(raw)));
+}
+
+/** The display the browser asked for in its connect query (guacamole-common-js: width, height, dpi, timezone). */
+export function browserDisplay(q: URLSearchParams): BrowserDisplay {
+  const tz = q.get('timezone');
+  return {
+    width: clampInt(q.get('width'), LIMITS.width),
+    height: clampInt(q.get('height'), LIMITS.height),
+    dpi: clampInt(q.get('dpi'), LIMITS.dpi),
+    ...(tz && TIMEZONE.test(tz) ? { timezone: tz } : {}),
+  };
+}
+
+/** What guacd's handshake needs besides the protocol's own arguments. */
+function common(d: BrowserDisplay): GuacdSettings {
+  return {
+    width: d.width,
+    height: d.height,
+    dpi: d.dpi,
+    audio: [],
+    video: [],
+    image: ['image/png', 'image/jpeg', 'image/webp'],
+    timezone: d.timezone ?? null,
+  };
+}
+
+/** An RDP desktop Deskport started (xrdp + xorgxrdp), reached through a loopback forward. */
+export function ownRdpDesktop(o: { port: number; display: BrowserDisplay; mode: TicketMode }): GuacdSettings {
+  return {
+    ...common(o.display),
+    hostname: '127.0.0.1',
+    port: String(o.port),
+    security: 'any',
+    // The certificate is the desktop's own self-signed one, and the bytes already travel inside
+    // the agent's authenticated stream (or the embedded agent's local socket): nothing on the way
+    // could present another certificate. Existing machines get their own policy, never this.
+    'ignore-cert': 'true',
+    'resize-method': 'display-update',
+    // libxup checks no password; xrdp still wants a name rather than showing its login dialog.
+    username: 'deskport',
+    // No drive, printing or audio input: nothing in the settings turns them on.
+    ...(o.mode === 'view' ? { 'read-only': 'true', 'disable-paste': 'true' } : {}),
+  };
+}
+
+/** A helpdesk display joining the owner's live guacd connection (guacd's `join`). */
+export function joinSettings(o: { display: BrowserDisplay; mode: TicketMode }): GuacdSettings {
+  return { ...common(o.display), 'read-only': o.mode === 'view' ? 'true' : 'false' };
+}
