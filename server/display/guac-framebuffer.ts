@@ -29,7 +29,7 @@ interface ImgStream {
 }
 
 export interface GuacFramebuffer {
-  /** Applies one instruction; true when it changed layer 0. */
+  /** Applies one instruction; true when it drew pixels on layer 0. */
   apply(opcode: string, args: string[]): boolean;
   width(): number;
   height(): number;
@@ -140,7 +140,7 @@ export function createGuacFramebuffer(limits: FrameLimits): GuacFramebuffer {
         case 'size': {
           if (args[0] !== '0') return false;
           resize(int(args[1], 'size width', 0, 65535), int(args[2], 'size height', 0, 65535));
-          return true;
+          return false; // a size alone draws nothing: a thumbnail waits for pixels
         }
         case 'img': {
           const [stream, mode, layer, mimetype, x, y] = args;

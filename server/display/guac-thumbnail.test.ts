@@ -72,6 +72,18 @@ describe('grabGuacFrame (fake guacd)', () => {
     expect(sent).toContain(ins('sync', '1234'));
   });
 
+  it('waits past a sync that drew nothing (a sized but empty display)', async () => {
+    const g = await fakeGuacd((s) => {
+      s.write(ins('size', '0', '16', '16') + ins('sync', '1', '1'));
+      setTimeout(
+        () => s.write(ins('rect', '0', '0', '0', '16', '16') + ins('cfill', '14', '0', '0', '255', '0', '255') + ins('sync', '2', '1')),
+        50,
+      );
+    });
+    const d = decodePng(await grabGuacFrame(at(g.port), '$fake-connection', 64));
+    expect([...d.rgba.subarray(0, 3)]).toEqual([0, 255, 0]);
+  });
+
   it('downscales to maxWidth', async () => {
     const g = await fakeGuacd((s) => {
       s.write(ins('size', '0', '640', '480') + ins('rect', '0', '0', '0', '640', '480') + ins('cfill', '14', '0', '0', '255', '0', '255'));
