@@ -28,6 +28,7 @@ import { createVncEndpoint } from './display/vnc-endpoint.ts';
 import type { DisplayGateDeps } from './display/display-gate.ts';
 import { createDisplayUrl } from './display/display-url.ts';
 import { createGuacEndpoint } from './display/guac-endpoint.ts';
+import { createGuacConnections } from './display/guac-connections.ts';
 import { createGuacTokens } from './guac/token.ts';
 import { NO_GUACD, type Guacd } from './guacd/guacd.ts';
 import { ensureDefaultPool } from './bootstrap-pool.ts';
@@ -139,12 +140,18 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     return wsLink(await hub.openStream(d.hostId, d.id, 10_000, channel));
   };
   const guacTokens = createGuacTokens();
-  const thumbnails = createThumbnails({ openStream: openDesktop });
+  const guacd = o.guacd ?? NO_GUACD;
+  const guacConnections = createGuacConnections();
+  const thumbnails = createThumbnails({
+    openStream: openDesktop,
+    guac: { endpoint: () => guacd.endpoint(), connections: guacConnections },
+  });
   const thumbnail = async (sessionId: string): Promise<Buffer> => {
     const s = await store.getSession(sessionId);
     const d = s?.state === 'ready' && s.desktopId ? await store.getDesktop(s.desktopId) : null;
     if (!s || !d || d.state !== 'running') throw notFound('live session');
-    return thumbnails.get(s.id, d);
+    // Desktops of rdp pools are shown through guacd: their thumbnail joins the owner's display.
+    return thumbnails.get(s.id, (await store.getPool(s.poolId))?.protocol === 'rdp' ? 'guacd' : d);
   };
   const timers = createTimers(ctx, broker);
   const hostEvents = createHostEvents(ctx, broker);
@@ -199,8 +206,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const display = createVncEndpoint({ ...gateDeps, openDesktop, maxClipboardBytes: config.maxClipboardBytes });
   const rdpDisplay = createGuacEndpoint({
     ...gateDeps,
-    guacd: o.guacd ?? NO_GUACD,
+    guacd,
     tokens: guacTokens,
+    connections: guacConnections,
     openDesktop,
     poolProtocol: async (poolId) => (await store.getPool(poolId))?.protocol ?? null,
   });

@@ -200,7 +200,8 @@ export const ROUTES: readonly RouteDoc[] = [
     summary: "A small PNG of a running session's screen",
     audience: 'helpdesk',
     ok: { status: 200, contentType: 'image/png' },
-    errors: { 403: staffOnly, 404: ['not_found'] },
+    // 503 for sessions shown through guacd (RDP/SSH): no owner display to join, or guacd down.
+    errors: { 403: staffOnly, 404: ['not_found'], 503: ['display_not_connected', 'guacd_unavailable'] },
   },
   {
     method: 'post',

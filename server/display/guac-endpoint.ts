@@ -23,6 +23,7 @@ import type { Desktop, Protocol } from '../store/types.ts';
 import { closeWs, refuseUpgrade, upgradePath } from '../util/ws.ts';
 import { createDisplayGate, type DisplayGateDeps, type Redeemed } from './display-gate.ts';
 import { openForward, type Forward } from './forward.ts';
+import { createGuacConnections, type GuacConnections } from './guac-connections.ts';
 
 export interface GuacEndpointDeps extends DisplayGateDeps {
   guacd: Guacd;
@@ -31,6 +32,8 @@ export interface GuacEndpointDeps extends DisplayGateDeps {
   openDesktop: (desktop: Desktop, channel: 'rdp') => Promise<DesktopLink>;
   /** The protocol of a pool (what its desktops serve), or null for a pool that is gone. */
   poolProtocol: (poolId: string) => Promise<Protocol | null>;
+  /** sessionId → guacd's id of the owner's live connection, for helpdesk joins and thumbnails. */
+  connections?: GuacConnections;
 }
 
 /** Browser messages are single instructions; a clipboard blob is the largest (≈ 8 KiB). */
@@ -55,8 +58,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     handleProtocols: (protocols) => (protocols.has('guacamole') ? 'guacamole' : false),
   });
   const gate = createDisplayGate(deps);
-  /** sessionId → guacd's id of the owner's live connection, for helpdesk joins. */
-  const owners = new Map<string, string>();
+  const owners = deps.connections ?? createGuacConnections();
 
   const unavailable = () =>
     deps.guacd.endpoint() ? null : (deps.guacd.status().problem ?? 'RDP needs guacd, which is not running right now.');
@@ -129,7 +131,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       closing = true;
       client?.close();
       fwd?.close('viewer left');
-      if (client?.guacamoleConnectionId && owners.get(session.id) === client.guacamoleConnectionId) owners.delete(session.id);
+      if (client?.guacamoleConnectionId) owners.remove(session.id, client.guacamoleConnectionId);
     });
 
     const toGuacd = (text: string) => {
@@ -149,7 +151,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     if (r.shadowId) {
       // The helpdesk joins the owner's guacd connection: a second RDP connection would take the
       // desktop away from its owner (xorgxrdp serves one client).
-      const ownerConnection = owners.get(session.id);
+      const ownerConnection = owners.current(session.id);
       if (!ownerConnection)
         return finish(DisplayClose.DesktopFailed, 'the person’s RDP display is not open right now; try again when they are connected');
       selector = ownerConnection;
@@ -170,7 +172,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     client = c;
     c.on('open', () => {
       opened = true;
-      if (!r.shadowId && mode === 'control' && c.guacamoleConnectionId) owners.set(session.id, c.guacamoleConnectionId);
+      if (!r.shadowId && mode === 'control' && c.guacamoleConnectionId) owners.add(session.id, c.guacamoleConnectionId);
       slog.info({ join: Boolean(r.shadowId) }, 'display connected');
       if (early) toGuacd(early);
       early = '';

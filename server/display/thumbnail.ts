@@ -1,8 +1,13 @@
 // Thumbnails for the helpdesk: the gateway opens its own RFB connection to the desktop (through the
 // agent's dial-back stream, authenticated with the desktop secret, shared, and sending no input),
 // asks for one full raw frame in a fixed 32-bit pixel format, and returns a small PNG. Results are
-// cached for a moment per session and concurrent requests share one grab.
+// cached for a moment per session and concurrent requests share one grab. Sessions shown through
+// guacd (RDP, SSH) have no RFB server to ask: their thumbnail joins the owner's live guacd connection
+// read-only instead (guac-thumbnail.ts), with the same cache and sharing.
+import { unavailable } from '../errors.ts';
 import type { Desktop } from '../store/types.ts';
+import type { GuacConnections } from './guac-connections.ts';
+import { grabGuacFrame, type GuacdEndpoint } from './guac-thumbnail.ts';
 import { DesktopHandshake } from '../rfb/handshake.ts';
 import { ByteQueue } from '../rfb/byte-queue.ts';
 import type { DesktopLink } from '../relay/desktop-link.ts';
@@ -129,18 +134,37 @@ function readUpdate(q: ByteQueue, fb: Buffer, width: number): boolean {
   }
 }
 
-/** Per-session cache and in-flight sharing around grabFrame. */
-export function createThumbnails(deps: { openStream: (d: Desktop) => Promise<DesktopLink>; now?: () => number }) {
+export interface GuacThumbnailDeps {
+  /** Where guacd listens now, or null while it is absent or down. */
+  endpoint: () => GuacdEndpoint | null;
+  /** The owners' live guacd connections, filled by /ws/rdp. */
+  connections: GuacConnections;
+  grab?: typeof grabGuacFrame;
+}
+
+/** Per-session cache and in-flight sharing around grabFrame (VNC) and grabGuacFrame (guacd). */
+export function createThumbnails(deps: { openStream: (d: Desktop) => Promise<DesktopLink>; guac?: GuacThumbnailDeps; now?: () => number }) {
   const now = deps.now ?? Date.now;
+  const viaGuacd = async (sessionId: string): Promise<Buffer> => {
+    const g = deps.guac;
+    const endpoint = g?.endpoint();
+    if (!g || !endpoint) throw unavailable('guacd_unavailable', 'RDP and SSH thumbnails need guacd, which is not running right now.');
+    const connectionId = g.connections.current(sessionId);
+    // Nothing to join: a second RDP connection would take the desktop away from its owner.
+    if (!connectionId)
+      throw unavailable('display_not_connected', 'The person’s display is not open right now, so there is no picture of it.');
+    return (g.grab ?? grabGuacFrame)(endpoint, connectionId, THUMBNAIL_WIDTH);
+  };
   const cache = new Map<string, { at: number; png: Buffer }>();
   const inFlight = new Map<string, Promise<Buffer>>();
   return {
-    async get(sessionId: string, desktop: Desktop): Promise<Buffer> {
+    /** `desktop` for a VNC display; 'guacd' for a session shown through guacd (an rdp pool, a machine). */
+    async get(sessionId: string, desktop: Desktop | 'guacd'): Promise<Buffer> {
       const hit = cache.get(sessionId);
       if (hit && now() - hit.at < CACHE_MS) return hit.png;
       let p = inFlight.get(sessionId);
       if (!p) {
-        p = deps.openStream(desktop).then((ws) => grabFrame(ws, desktop.secret));
+        p = desktop === 'guacd' ? viaGuacd(sessionId) : deps.openStream(desktop).then((ws) => grabFrame(ws, desktop.secret));
         inFlight.set(sessionId, p);
         void p
           .then(
