@@ -1,6 +1,10 @@
 // The supervisor with the real guacd built by infra/guacd.sh: it starts, answers the RDP handshake,
 // comes back with a new pid after `kill -9`, logs guacd's own lines, and leaves no process behind;
 // the external mode probes the supervised guacd's port and a closed one.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -41,6 +45,13 @@ function until(g: Guacd & { onChange(fn: (s: GuacdStatus) => void): () => void }
   });
 }
 
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
 const guacdArgv = (port: number) => [bin, '-f', '-b', '127.0.0.1', '-l', String(port), '-L', 'info'];
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -94,6 +105,32 @@ describe('supervised guacd', () => {
     expect(down.state).toBe('down');
     expect(down.problem).toMatch(/^RDP needs guacd: it exited with code 1; it is restarted in \d+ s/);
   });
+
+  it('stops the guacd an earlier gateway (killed with -9) left running, named in its state file', async () => {
+    const { log } = capturedLog();
+    const dir = mkdtempSync(join(tmpdir(), 'deskport-guacd-'));
+    closers.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const port = await freePort();
+    const argv = guacdArgv(port);
+    const orphan = spawn('env', [`LD_LIBRARY_PATH=${libDir ?? ''}`, ...argv], { detached: true, stdio: 'ignore' });
+    closers.push(async () => {
+      if (orphan.exitCode === null && orphan.signalCode === null) process.kill(-orphan.pid!, 'SIGKILL');
+    });
+    const gone = new Promise((r) => orphan.once('exit', r));
+    // it runs and answers, as a guacd whose gateway died would
+    for (let i = 0; !(await handshakeRdp('127.0.0.1', port, 1000)).ok; i++) {
+      if (i > 100) throw new Error('the stand-in guacd never answered');
+      await new Promise((r) => setTimeout(r, 100)); // polling a process we cannot observe otherwise
+    }
+    writeFileSync(join(dir, 'guacd.json'), JSON.stringify({ pid: orphan.pid, argv }));
+    const g = superviseGuacd({ bin, libDir, log, stateFile: join(dir, 'guacd.json') });
+    closers.push(() => g.close());
+    await gone;
+    await until(g, (s) => s.state === 'up');
+    expect(JSON.parse(readFileSync(join(dir, 'guacd.json'), 'utf8'))).toMatchObject({ pid: g.status().pid });
+    await g.close();
+    expect(existsSync(join(dir, 'guacd.json'))).toBe(false);
+  });
 });
 
 describe('external guacd', () => {
@@ -109,12 +146,7 @@ describe('external guacd', () => {
     expect(ext.endpoint()).toEqual(ep);
 
     // a port nobody listens on: taken and released, so it is free and refuses
-    const closedPort = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const closedPort = await freePort();
     const none = externalGuacd({ host: '127.0.0.1', port: closedPort, log, intervalMs: 200 });
     closers.push(() => none.close());
     const s = await until(none, (x) => x.problem !== null && /does not answer/.test(x.problem));

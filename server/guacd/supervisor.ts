@@ -4,6 +4,7 @@
 // on close(). Each start takes a fresh port: connection processes of a crashed guacd keep its
 // listening socket open for a few seconds, so the old port would accept and never answer.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { nextDelay } from '../../contract/backoff.ts';
@@ -30,6 +31,11 @@ export interface SupervisorOptions {
   readyTimeoutMs?: number;
   /** close(): SIGTERM, then SIGKILL after this long. */
   killTimeoutMs?: number;
+  /**
+   * Where the running guacd's pid and argv are kept (the gateway's data dir). guacd has its own
+   * process group, so a gateway killed with SIGKILL leaves it running: the next start stops it.
+   */
+  stateFile?: string;
 }
 
 export interface SupervisedGuacd extends Guacd {
@@ -80,6 +86,22 @@ export function superviseGuacd(o: SupervisorOptions): SupervisedGuacd {
   });
   const changed = () => listeners.emit(status());
 
+  /** Stops a guacd an earlier gateway (killed without its close()) left running, named in stateFile. */
+  function sweepEarlier(): void {
+    if (!o.stateFile) return;
+    let earlier: { pid: number; argv: string[] };
+    try {
+      earlier = JSON.parse(readFileSync(o.stateFile, 'utf8')) as { pid: number; argv: string[] };
+    } catch {
+      return;
+    }
+    if (!Array.isArray(earlier.argv) || !earlier.argv.every((a) => typeof a === 'string')) return;
+    const left = pidsWithArgv(earlier.argv);
+    if (!left.length) return;
+    log.warn({ pids: left }, 'stopping the guacd an earlier gateway left running');
+    signalAll(left, 'SIGKILL');
+  }
+
   async function start(): Promise<void> {
     if (closing) return;
     port = await freePort();
@@ -93,6 +115,13 @@ export function superviseGuacd(o: SupervisorOptions): SupervisedGuacd {
     });
     child = p;
     starts++;
+    if (o.stateFile && p.pid !== undefined) {
+      try {
+        writeFileSync(o.stateFile, JSON.stringify({ pid: p.pid, argv }), { mode: 0o600 });
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'cannot write the guacd state file');
+      }
+    }
     const startedAt = Date.now();
     createInterface({ input: p.stdout! }).on('line', (l) => logGuacdLine(log, l, 'info'));
     createInterface({ input: p.stderr! }).on('line', (l) => {
@@ -235,12 +264,14 @@ export function superviseGuacd(o: SupervisorOptions): SupervisedGuacd {
       signalAll(left, 'SIGKILL');
       await new Promise((r) => setTimeout(r, 50));
     }
+    if (o.stateFile) rmSync(o.stateFile, { force: true });
     up = false;
     problem = 'RDP needs guacd: the gateway is stopping.';
     log.info('guacd stopped');
     changed();
   }
 
+  sweepEarlier();
   void start().catch(onStartError);
 
   return {
