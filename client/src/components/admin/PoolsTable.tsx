@@ -1,5 +1,5 @@
 // The admin's list of pools: what each runs, its limits and timeouts, who may use it; Edit, Delete.
-// A pool that cannot be launched now says why under what it runs ("RDP needs guacd: …").
+// A pool that cannot be launched now says why under its name ("RDP needs guacd: …").
 import type { AdminPool } from '../../api/adminPools.ts';
 import { formatDuration } from '../../modules/duration.ts';
 import { Badge, ProtocolBadge } from '../Badge.tsx';
@@ -38,6 +38,11 @@ export function PoolsTable({ pools, groupNames, editingId, onEdit, onDelete }: P
                 {p.description}
               </div>
             )}
+            {p.unavailable && (
+              <div class="pool-unavailable" role="note" data-testid={`pool-unavailable-${p.id}`}>
+                {p.unavailable}
+              </div>
+            )}
           </td>
           <td class="cell-driver">
             <div class="inline-pair">
@@ -50,11 +55,6 @@ export function PoolsTable({ pools, groupNames, editingId, onEdit, onDelete }: P
               </div>
             )}
             {resources(p) && <div class="cell-sub nowrap">{resources(p)}</div>}
-            {p.unavailable && (
-              <div class="pool-unavailable" role="note" data-testid={`pool-unavailable-${p.id}`}>
-                {p.unavailable}
-              </div>
-            )}
           </td>
           <td>
             <div>{p.persistence === 'personal' ? 'Personal' : 'Pooled'}</div>
