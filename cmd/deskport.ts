@@ -23,20 +23,32 @@ Commands:
   image     build the desktop container image (image build)
 
 Run bin/deskport <command> --help for its options. Configuration: README.md.`,
-  up: `Usage: bin/deskport up [--listen HOST:PORT] [--data DIR]
+  up: `Usage: bin/deskport up [--listen HOST:PORT] [--data DIR] [--guacd HOST:PORT | --no-guacd]
 
 Runs the gateway with an in-process agent (process driver) and SQLite in DIR.
   --listen HOST:PORT   where to listen (default 127.0.0.1:8080; env DESKPORT_LISTEN)
   --data DIR           data directory (default ./data; env DESKPORT_DATA)
+  --guacd HOST:PORT    use the guacd there for RDP/SSH instead of supervising the
+                       installed one (env DESKPORT_GUACD)
+  --no-guacd           run without guacd: RDP/SSH pools show "RDP needs guacd"
+By default the gateway starts and supervises guacd when it finds one
+(DESKPORT_GUACD_BIN, ~/.cache/deskport/guacd from infra/guacd.sh, or PATH).
+VNC desktops never need guacd.
 On first start with an empty DIR it creates the user "admin" (password from
 DESKPORT_ADMIN_PASSWORD, else a random one printed once) and the pool
 "Linux desktop (local)".`,
-  gateway: `Usage: bin/deskport gateway [--listen HOST:PORT] [--data DIR]
+  gateway: `Usage: bin/deskport gateway [--listen HOST:PORT] [--data DIR] [--guacd HOST:PORT | --no-guacd]
 
 Runs the gateway alone (same bootstrap as "up"); agents enroll with a token from
 POST /api/v1/admin/hosts/enrollments.
   --listen HOST:PORT   where to listen (default 127.0.0.1:8080)
-  --data DIR           data directory (default ./data)`,
+  --data DIR           data directory (default ./data)
+  --guacd HOST:PORT    use the guacd there for RDP/SSH instead of supervising the
+                       installed one (env DESKPORT_GUACD)
+  --no-guacd           run without guacd: RDP/SSH pools show "RDP needs guacd"
+By default the gateway starts and supervises guacd when it finds one
+(DESKPORT_GUACD_BIN, ~/.cache/deskport/guacd from infra/guacd.sh, or PATH).
+VNC desktops never need guacd.`,
   agent: `Usage: bin/deskport agent --gateway URL [--enroll TOKEN] [--name NAME] [--driver process|docker] [--state DIR] [--max-desktops N]
 
 Runs an agent that dials out to the gateway at URL (no inbound port needed).
@@ -99,7 +111,7 @@ async function main(argv: string[]): Promise<void> {
         }
       : cmd === 'image'
         ? { force: { type: 'boolean' }, help }
-        : { listen: { type: 'string' }, data: { type: 'string' }, help };
+        : { listen: { type: 'string' }, data: { type: 'string' }, guacd: { type: 'string' }, 'no-guacd': { type: 'boolean' }, help };
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
@@ -118,7 +130,7 @@ async function main(argv: string[]): Promise<void> {
   }
   let config;
   try {
-    config = loadConfig({ listen: values.listen, dataDir: values.data });
+    config = loadConfig({ listen: values.listen, dataDir: values.data, guacd: values.guacd, noGuacd: values['no-guacd'] });
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
     throw err;

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Sets up everything Deskport needs on a Debian 12 machine, idempotently and fast when already
-# done: system packages (Xvnc, a window manager, a terminal, bubblewrap; Chromium for tests),
-# npm dependencies, and the web client build; for tests also Chromium, a Docker engine and the
-# desktop image. Usage: infra/setup.sh [--with-test-tools]
+# done: system packages (Xvnc, a window manager, a terminal, bubblewrap, xrdp for RDP desktops),
+# guacd for RDP/SSH (built by infra/guacd.sh from a guacamole-server tarball when one is at hand),
+# npm dependencies, and the web client build; for tests also Chromium, xfreerdp, Xvfb, an SSH
+# server, a Docker engine and the desktop image. Usage: infra/setup.sh [--with-test-tools]
+# Environment: DESKPORT_GUACD_TARBALL  guacamole-server-X.Y.Z.tar.gz to build guacd from (default:
+#              ../shared/vendor/guacamole-server-*.tar.gz beside the repository)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-runtime_pkgs=(tigervnc-standalone-server tigervnc-tools openbox xterm x11-xserver-utils xauth bubblewrap fonts-dejavu-core procps)
-test_pkgs=(chromium slapd ldap-utils openssl xclip)
+runtime_pkgs=(tigervnc-standalone-server tigervnc-tools openbox xterm x11-xserver-utils xauth bubblewrap fonts-dejavu-core procps
+  xrdp xorgxrdp)
+test_pkgs=(chromium slapd ldap-utils openssl xclip freerdp2-x11 xvfb openssh-server)
+with_tests=0
+[ "${1:-}" = "--with-test-tools" ] && with_tests=1
 pkgs=("${runtime_pkgs[@]}")
 [ "${1:-}" = "--with-test-tools" ] && pkgs+=("${test_pkgs[@]}")
 
@@ -22,6 +28,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# guacd (RDP/SSH; VNC does not need it): built once per tarball into ~/.cache/deskport/guacd, where
+# bin/deskport up finds and supervises it. Tests need it, so there a missing tarball is an error.
+guacd_tarball="${DESKPORT_GUACD_TARBALL:-}"
+have_guacd() { command -v guacd >/dev/null 2>&1 || [ -x "${DESKPORT_GUACD_ROOT:-$HOME/.cache/deskport/guacd}/current/sbin/guacd" ]; }
+if [ -z "$guacd_tarball" ]; then
+  for f in "$root"/../shared/vendor/guacamole-server-*.tar.gz; do if [ -f "$f" ]; then guacd_tarball="$f"; fi; done
+fi
+if [ -n "$guacd_tarball" ]; then
+  bash infra/guacd.sh "$guacd_tarball"
+elif [ "$with_tests" = 1 ] && ! have_guacd; then
+  echo "setup: the tests need guacd: set DESKPORT_GUACD_TARBALL to Apache's guacamole-server-X.Y.Z.tar.gz (or put it in ../shared/vendor/)" >&2
+  exit 1
+elif ! have_guacd; then
+  echo "setup: no guacd: RDP/SSH pools will say \"RDP needs guacd\" (VNC works); to get it, run infra/guacd.sh with Apache's guacamole-server release tarball, install your distribution's guacd package, or run the guacamole/guacd container image and start with --guacd HOST:PORT"
 fi
 
 # npm dependencies: reinstall only when the lock file changed since the last install.
@@ -41,7 +63,7 @@ if [ ! -f client/dist/.source-hash ] || [ "$(cat client/dist/.source-hash)" != "
   echo "$src_hash" > client/dist/.source-hash
 fi
 # Tests also need a Docker engine and the desktop image (rebuilt only when its recipe changes).
-if [ "${1:-}" = "--with-test-tools" ]; then
+if [ "$with_tests" = 1 ]; then
   bash infra/docker.sh
   node --import tsx infra/images/build.ts
 fi

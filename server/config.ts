@@ -2,7 +2,7 @@
 // optional JSON file (DESKPORT_CONFIG), then DESKPORT_* variables, then command-line flags; the
 // result is validated once with zod and passed inward as a typed, frozen object.
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { z } from 'zod';
 
 const listen = z
@@ -56,10 +56,24 @@ export const configSchema = z
     maxViewers: z.coerce.number().int().min(0).max(1_000_000).default(0),
     /** New displays are refused with 503 while the event loop's p99 delay is above this (0 = off). */
     maxLoopDelayMs: z.coerce.number().int().min(0).max(60_000).default(1000),
+    /** guacd for RDP/SSH: `auto` (supervise the installed one, if any), `off` (--no-guacd), or an
+     *  external HOST:PORT (--guacd). */
+    guacd: z
+      .string()
+      .refine((v) => v === 'auto' || v === 'off' || listen.safeParse(v).success, 'must be auto, off or HOST:PORT, e.g. 127.0.0.1:4822')
+      .default('auto'),
+    /** A guacd binary to supervise instead of searching (DESKPORT_GUACD_BIN). */
+    guacdBin: z.string().min(1).max(4096).optional(),
+    /** Where infra/guacd.sh installs guacd (DESKPORT_GUACD_ROOT; default ~/.cache/deskport/guacd). */
+    guacdRoot: z.string().min(1).max(4096).optional(),
   })
   .strict();
 
-export type Config = Readonly<z.infer<typeof configSchema>> & { readonly cookieSecure: boolean };
+export type Config = Readonly<z.infer<typeof configSchema>> & {
+  readonly cookieSecure: boolean;
+  /** Where to look for guacd when `guacd` is auto (server/guacd/locate.ts). */
+  readonly guacdSearch: { bin?: string | undefined; root?: string | undefined; path: readonly string[] };
+};
 
 const ENV: Record<string, keyof z.infer<typeof configSchema>> = {
   DESKPORT_LISTEN: 'listen',
@@ -81,12 +95,23 @@ const ENV: Record<string, keyof z.infer<typeof configSchema>> = {
   DESKPORT_EMBEDDED_STREAMS: 'embeddedStreams',
   DESKPORT_MAX_VIEWERS: 'maxViewers',
   DESKPORT_MAX_LOOP_DELAY_MS: 'maxLoopDelayMs',
+  DESKPORT_GUACD: 'guacd',
+  DESKPORT_GUACD_BIN: 'guacdBin',
+  DESKPORT_GUACD_ROOT: 'guacdRoot',
 };
 
 export class ConfigError extends Error {}
 
-/** Builds the config from file + environment + flags (flags win). Throws ConfigError with one readable line. */
-export function loadConfig(flags: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Builds the config from file + environment + flags (flags win). Throws ConfigError with one readable
+ * line. The flag `noGuacd: true` (--no-guacd) means `guacd: 'off'` and cannot go with `guacd`.
+ */
+export function loadConfig(flagsIn: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const { noGuacd, ...flags } = flagsIn;
+  if (noGuacd === true) {
+    if (flags.guacd !== undefined) throw new ConfigError('--guacd and --no-guacd contradict each other; give one of them');
+    flags.guacd = 'off';
+  }
   let fromFile: Record<string, unknown> = {};
   const file = env.DESKPORT_CONFIG;
   if (file) {
@@ -109,7 +134,17 @@ export function loadConfig(flags: Record<string, unknown> = {}, env: NodeJS.Proc
     throw new ConfigError(`invalid configuration: ${i.path.join('.') || '(root)'}${envName ? ` (${envName})` : ''}: ${i.message}`);
   }
   const c = parsed.data;
-  return Object.freeze({ ...c, dataDir: resolve(c.dataDir), cookieSecure: c.publicUrl?.startsWith('https:') ?? false });
+  const guacdRoot = c.guacdRoot ?? (env.HOME ? join(env.HOME, '.cache', 'deskport', 'guacd') : undefined);
+  return Object.freeze({
+    ...c,
+    dataDir: resolve(c.dataDir),
+    cookieSecure: c.publicUrl?.startsWith('https:') ?? false,
+    guacdSearch: Object.freeze({
+      bin: c.guacdBin,
+      root: guacdRoot,
+      path: Object.freeze((env.PATH ?? '').split(delimiter).filter(Boolean)),
+    }),
+  });
 }
 
 export function splitListen(l: string): { host: string; port: number } {

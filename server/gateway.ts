@@ -30,9 +30,10 @@ import { createDisplayUrl } from './display/display-url.ts';
 import { createGuacEndpoint } from './display/guac-endpoint.ts';
 import { createGuacConnections } from './display/guac-connections.ts';
 import { createGuacTokens } from './guac/token.ts';
-import { NO_GUACD, type Guacd } from './guacd/guacd.ts';
 import { ensureDefaultPool } from './bootstrap-pool.ts';
 import { createApp } from './http/app.ts';
+import { createGuacd } from './guacd/create.ts';
+import type { Guacd } from './guacd/guacd.ts';
 import { answerClientError } from './http/client-error.ts';
 import { createAgentHub } from './hub/agent-hub.ts';
 import type { Logger } from './log.ts';
@@ -50,7 +51,7 @@ export interface GatewayOptions {
   /** Starts the in-process agent once the gateway listens (the `up` command); none without it. */
   embeddedAgent?: (o: EmbeddedAgentStart) => Promise<EmbeddedAgent>;
   sweepIntervalMs?: number;
-  /** guacd for /ws/rdp (RDP/SSH displays); none means those displays are refused with 503. */
+  /** guacd for RDP/SSH; default: from the configuration (server/guacd/create.ts). Tests pass NO_GUACD or their own. */
   guacd?: Guacd;
 }
 
@@ -80,6 +81,8 @@ export interface EmbeddedAgent {
 export interface Gateway {
   url: string;
   server: Server;
+  /** The gateway's guacd (supervised, external or absent): what RDP/SSH displays connect to. */
+  guacd: Guacd;
   /** Set when this start created the admin with a random password: shown once, never logged. */
   generatedAdminPassword?: string;
   stop(): Promise<void>;
@@ -97,6 +100,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const admin = await ensureAdmin(authDeps, config.adminPassword ? { password: config.adminPassword } : {});
   if (admin.created) await ensureDefaultPool(store, clock, config.localCapacity);
 
+  // guacd (RDP/SSH) is not needed by VNC: it starts beside the rest and comes up in the background.
+  const guacd = o.guacd ?? createGuacd(config, log);
   const hub = createAgentHub({ store, clock, log, audit, heartbeatTimeoutMs: config.agentTimeoutS * 1000 });
   const viewers = new Viewers();
   const events = new SessionEvents();
@@ -107,7 +112,13 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     intervalMs: config.metricsIntervalS * 1000,
   });
   history.start((err) => log.warn({ err }, 'metrics history sample failed'));
-  const metrics = createMetrics({ store, agentsOnline: () => hub.connectedHosts().length, viewers: () => viewers.total(), history });
+  const metrics = createMetrics({
+    store,
+    agentsOnline: () => hub.connectedHosts().length,
+    viewers: () => viewers.total(),
+    history,
+    guacd: () => guacd.status(),
+  });
   const ctx: BrokerCtx = {
     store,
     clock,
@@ -116,6 +127,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     events,
     viewers,
     metrics,
+    guacd,
     stopping: false,
     creating: new Set(),
     hosts: {
@@ -140,7 +152,6 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     return wsLink(await hub.openStream(d.hostId, d.id, 10_000, channel));
   };
   const guacTokens = createGuacTokens();
-  const guacd = o.guacd ?? NO_GUACD;
   const guacConnections = createGuacConnections();
   const thumbnails = createThumbnails({
     openStream: openDesktop,
@@ -179,10 +190,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     history: () => history.answer(),
     connected: (id) => hub.connection(id) !== undefined,
     removeHost: (id, reason) => hub.removeHost(id, reason),
+    guacd,
+    // guacd is reported but never makes the gateway unready: VNC desktops work without it.
     ready: async () => {
       const checks: Record<string, boolean> = { store: await store.ping() };
       if (o.embeddedAgent) checks.agent = agentReady;
-      return { ok: Object.values(checks).every(Boolean), checks };
+      return { ok: Object.values(checks).every(Boolean), checks, guacd: guacd.status().state };
     },
   });
   const admission = createAdmission({
@@ -268,6 +281,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   return {
     url,
     server,
+    guacd,
     ...(admin.generatedPassword ? { generatedAdminPassword: admin.generatedPassword } : {}),
     async stop() {
       ctx.stopping = true;
@@ -279,6 +293,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       display.close();
       rdpDisplay.close();
       await hub.close();
+      await guacd.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

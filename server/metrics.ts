@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { BrokerMetrics } from './broker/transitions.ts';
 import { ClientMessageType } from './rfb/constants.ts';
 import type { SessionState, Store } from './store/types.ts';
+import type { GuacdStatus } from './guacd/guacd.ts';
 
 /** RFB client message type → metric label ('KeyEvent' → 'key_event'); unknown numbers stay numbers. */
 const TYPE_LABEL: ReadonlyMap<number, string> = new Map(
@@ -26,6 +27,7 @@ export function createMetrics(deps: {
   agentsOnline: () => number;
   viewers: () => number;
   history?: { recordLaunch(s: number): void; recordBytes(n: number): void };
+  guacd?: () => GuacdStatus;
 }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'deskport_process_' });
@@ -64,6 +66,24 @@ export function createMetrics(deps: {
     registers: [registry],
     collect() {
       this.set(deps.viewers());
+    },
+  });
+  new Gauge({
+    name: 'deskport_guacd_up',
+    help: 'Whether guacd (RDP/SSH) answers: 1 up, 0 down or absent.',
+    registers: [registry],
+    collect() {
+      this.set(deps.guacd?.().state === 'up' ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: 'deskport_guacd_restarts_total',
+    help: 'Times the supervised guacd was started again after it ended.',
+    registers: [registry],
+    collect() {
+      // The supervisor counts; the counter mirrors it at scrape time.
+      this.reset();
+      this.inc(deps.guacd?.().restarts ?? 0);
     },
   });
   const launch = new Histogram({

@@ -84,8 +84,8 @@ export type PoolCreate = z.infer<typeof PoolCreate>;
 export const PoolPatch = z.partial(PoolFields);
 export type PoolPatch = z.infer<typeof PoolPatch>;
 
-/** A pool as stored. */
-export const Pool = z.object({ ...PoolFields.shape, id: z.string(), createdAt: z.number() });
+/** A pool as stored; `unavailable` (lists only) says why it cannot be launched now ("RDP needs guacd: …"). */
+export const Pool = z.object({ ...PoolFields.shape, id: z.string(), createdAt: z.number(), unavailable: z.optional(z.string()) });
 export type Pool = z.infer<typeof Pool>;
 
 export const HostCapacity = z.object({ desktops: z.number(), cpu: z.number(), memoryMb: z.number() });

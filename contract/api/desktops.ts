@@ -46,6 +46,8 @@ export const UserPool = z.object({
   idleTimeoutS: z.number(),
   /** The longest a desktop may run (seconds; 0 = never). */
   maxLifetimeS: z.number(),
+  /** Set when the pool cannot be launched now and why ("RDP needs guacd, …"); launching it answers 503 guacd_unavailable. */
+  unavailable: z.optional(z.string()),
 });
 export type UserPool = z.infer<typeof UserPool>;
 export const UserPoolList = z.array(UserPool);
@@ -149,7 +151,7 @@ export const ROUTES: readonly RouteDoc[] = [
     description:
       'Answers 201 with a new session (it starts in the background: follow /sessions/:id/events), or 200 with the live session the person already has in this pool.',
     ok: { status: 201, schema: SessionAnswer },
-    errors: { 404: ['not_found'], 409: ['limit_reached', 'pool_full'], 503: ['no_capacity'] },
+    errors: { 404: ['not_found'], 409: ['limit_reached', 'pool_full'], 503: ['no_capacity', 'guacd_unavailable'] },
   },
   {
     method: 'get',

@@ -12,6 +12,8 @@ import type { ProgressStep } from './session-events.ts';
 import type { Shadows } from './shadows.ts';
 import { TICKET_PATTERN, type Tickets } from './tickets.ts';
 import { sessionView, type SessionView } from './views.ts';
+import { unavailableFor } from '../guacd/messages.ts';
+import { NO_GUACD } from '../guacd/guacd.ts';
 
 export function entitled(user: User, pool: Pool): boolean {
   return pool.groups.length === 0 || pool.groups.some((g) => user.groups.includes(g));
@@ -92,6 +94,8 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
   async function launchNow(user: User, poolId: string, ip: string | null): Promise<{ session: Session; created: boolean }> {
     const pool = await store.getPool(poolId);
     if (!pool || !entitled(user, pool)) throw notFound('pool');
+    const noGuacd = guacdProblem(pool);
+    if (noGuacd) throw unavailable('guacd_unavailable', noGuacd);
     const live = await store.findLiveSession(user.id, pool.id);
     if (live) return { session: live, created: false };
     // A session whose host vanished: the user chose to start afresh elsewhere. End it (its desktop is
@@ -169,6 +173,9 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
     return next;
   }
 
+  /** Why this pool cannot launch for lack of guacd (RDP pools only), for its users; null when it can. */
+  const guacdProblem = (pool: Pool): string | null => unavailableFor(pool.protocol, (ctx.guacd ?? NO_GUACD).status(), 'user');
+
   const broker = {
     /** Resolves once every desktop this broker started provisioning is ready or failed. */
     idle: () => background.idle(),
@@ -180,17 +187,21 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
     /** The pools this person may launch, as they see them. */
     async poolsFor(user: User): Promise<UserPool[]> {
       const pools = (await store.listPools()).filter((p) => entitled(user, p));
-      return pools.map((p) => ({
-        id: p.id,
-        name: p.name,
-        description: p.description,
-        protocol: p.protocol,
-        driver: p.driver,
-        persistence: p.persistence,
-        graceS: p.graceS,
-        idleTimeoutS: p.idleTimeoutS,
-        maxLifetimeS: p.maxLifetimeS,
-      }));
+      return pools.map((p) => {
+        const unavailable = guacdProblem(p);
+        return {
+          id: p.id,
+          name: p.name,
+          description: p.description,
+          protocol: p.protocol,
+          driver: p.driver,
+          persistence: p.persistence,
+          graceS: p.graceS,
+          idleTimeoutS: p.idleTimeoutS,
+          maxLifetimeS: p.maxLifetimeS,
+          ...(unavailable ? { unavailable } : {}),
+        };
+      });
     },
 
     /** This person's own sessions, newest first. */

@@ -7,6 +7,9 @@ import type { Clock } from '../clock.ts';
 import { conflict, invalid, notFound } from '../errors.ts';
 import type { Pool, Store } from '../store/types.ts';
 import { newId } from '../util/random.ts';
+import type { Guacd } from '../guacd/guacd.ts';
+import { unavailableFor } from '../guacd/messages.ts';
+import { NO_GUACD } from '../guacd/guacd.ts';
 
 /** Who asks, for the audit trail. */
 export interface AdminActor {
@@ -14,7 +17,7 @@ export interface AdminActor {
   ip: string | null;
 }
 
-export function createPoolAdmin(deps: { store: Store; audit: Audit; clock: Clock; access: AccessChanges }) {
+export function createPoolAdmin(deps: { store: Store; audit: Audit; clock: Clock; access: AccessChanges; guacd?: Guacd }) {
   const { store, audit, clock } = deps;
 
   /** Entitled groups must exist: a typo would silently make a pool usable by nobody. */
@@ -29,7 +32,14 @@ export function createPoolAdmin(deps: { store: Store; audit: Audit; clock: Clock
   }
 
   return {
-    list: () => store.listPools(),
+    /** Every pool; an RDP pool says so while guacd is absent or down (the admin's line: what to do). */
+    async list(): Promise<(Pool & { unavailable?: string })[]> {
+      const guacd = (deps.guacd ?? NO_GUACD).status();
+      return (await store.listPools()).map((p) => {
+        const unavailable = unavailableFor(p.protocol, guacd, 'admin');
+        return unavailable ? { ...p, unavailable } : p;
+      });
+    },
     async get(id: string): Promise<Pool> {
       const p = await store.getPool(id);
       if (!p) throw notFound('pool');

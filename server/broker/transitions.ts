@@ -3,6 +3,7 @@
 import type { Audit } from '../audit.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
+import type { Guacd } from '../guacd/guacd.ts';
 import type { AgentRequest } from '../../contract/agent-v1.ts';
 import type { Desktop, DesktopState, Session, SessionState, Store } from '../store/types.ts';
 import { desktopMachine, sessionMachine } from './lifecycles.ts';
@@ -33,6 +34,8 @@ export interface BrokerCtx {
   events: SessionEvents;
   viewers: Viewers;
   metrics: BrokerMetrics;
+  /** RDP/SSH pools need it; absent (tests, --no-guacd) means they are unavailable. */
+  guacd?: Guacd;
   /** Set while the gateway shuts down: agent disconnects then are ours, not the hosts' fault. */
   stopping: boolean;
   /** Desktops whose create request this process is waiting on; a `creating` row not in here was

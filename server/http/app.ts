@@ -28,6 +28,7 @@ import type { Tickets } from '../broker/tickets.ts';
 import { errorHandler, HttpError, notFoundHandler } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { createSessionRouter } from './routes/sessions.ts';
+import type { Guacd, GuacdState } from '../guacd/guacd.ts';
 
 export interface AppDeps extends AuthDeps {
   broker: Broker;
@@ -43,7 +44,9 @@ export interface AppDeps extends AuthDeps {
   /** Where a display ticket is opened (/ws/vnc or /ws/rdp), by the session's pool protocol. */
   displayUrl: DisplayUrl;
   history: () => Promise<MetricsHistory>;
-  ready: () => Promise<{ ok: boolean; checks: Record<string, boolean> }>;
+  /** `guacd`: its state, reported beside the checks (it never makes the gateway unready). */
+  ready: () => Promise<{ ok: boolean; checks: Record<string, boolean>; guacd?: GuacdState }>;
+  guacd?: Guacd;
   clientDir?: string;
   providers: ProviderRegistry;
   publicUrl: () => string;
@@ -97,8 +100,10 @@ export function createApp(deps: AppDeps): Express {
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
-    const r = await deps.ready().catch(() => ({ ok: false, checks: { store: false } }));
-    res.status(r.ok ? 200 : 503).json({ status: r.ok ? 'ready' : 'not_ready', checks: r.checks });
+    const r: { ok: boolean; checks: Record<string, boolean>; guacd?: GuacdState } = await deps
+      .ready()
+      .catch(() => ({ ok: false, checks: { store: false } }));
+    res.status(r.ok ? 200 : 503).json({ status: r.ok ? 'ready' : 'not_ready', checks: r.checks, ...(r.guacd ? { guacd: r.guacd } : {}) });
   });
 
   // One throttle for every way of proving who one is (password, directory, code after a provider).

@@ -1,5 +1,6 @@
 // One entitled pool on "My desktops": what it is, and the person's live session in it, if any,
-// with Launch / Resume / End.
+// with Launch / Resume / End. A pool that cannot be launched now (an RDP pool while the gateway has
+// no guacd) says why and offers no Launch; a running session in it can still be resumed or ended.
 import type { Pool, Session } from '../api/desktops.ts';
 import { formatAgo } from '../modules/time.ts';
 import { Alert } from './Alert.tsx';
@@ -58,6 +59,11 @@ export function PoolCard({ pool, session: current, launching, error, now, onLaun
         <ProtocolBadge protocol={pool.protocol} />
       </div>
       <p class="pool-card__desc">{pool.description || 'No description.'}</p>
+      {pool.unavailable && !session && (
+        <p class="pool-card__unavailable" role="note" data-testid={`unavailable-${pool.id}`}>
+          {pool.unavailable}
+        </p>
+      )}
       {error && <Alert>{error}</Alert>}
       <div class="pool-card__foot">
         {session ? (
@@ -95,6 +101,8 @@ export function PoolCard({ pool, session: current, launching, error, now, onLaun
             <Button
               variant="primary"
               busy={launching}
+              disabled={Boolean(pool.unavailable)}
+              title={pool.unavailable}
               onClick={onLaunch}
               data-testid={`launch-${pool.id}`}
               aria-label={`Launch ${pool.name}`}

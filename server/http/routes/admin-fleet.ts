@@ -20,6 +20,7 @@ import { clientAddress, principalOf } from '../auth-middleware.ts';
 import type { Broker } from '../../broker/broker.ts';
 import { createHostAdmin } from '../../broker/host-admin.ts';
 import { createPoolAdmin } from '../../broker/pools.ts';
+import type { Guacd } from '../../guacd/guacd.ts';
 import type { Clock } from '../../clock.ts';
 import type { Host, Store } from '../../store/types.ts';
 import { parse } from '../validate.ts';
@@ -44,6 +45,8 @@ export interface AdminRouterDeps {
   /** Cuts a deleted host's agent off now (control connection and display streams). */
   removeHost: (hostId: string, reason: string) => { control: boolean; streams: number };
   history: () => Promise<MetricsHistory>;
+  /** RDP pools are listed with `unavailable` while guacd is absent or down. */
+  guacd?: Guacd;
 }
 
 export function createAdminRouter(deps: AdminRouterDeps): Router {

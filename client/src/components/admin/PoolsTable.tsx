@@ -1,4 +1,5 @@
 // The admin's list of pools: what each runs, its limits and timeouts, who may use it; Edit, Delete.
+// A pool that cannot be launched now says why under its name ("RDP needs guacd: …").
 import type { AdminPool } from '../../api/adminPools.ts';
 import { formatDuration } from '../../modules/duration.ts';
 import { Badge, ProtocolBadge } from '../Badge.tsx';
@@ -35,6 +36,11 @@ export function PoolsTable({ pools, groupNames, editingId, onEdit, onDelete }: P
             {p.description && (
               <div class="cell-sub clamp-1" title={p.description}>
                 {p.description}
+              </div>
+            )}
+            {p.unavailable && (
+              <div class="pool-unavailable" role="note" data-testid={`pool-unavailable-${p.id}`}>
+                {p.unavailable}
               </div>
             )}
           </td>
