@@ -14,8 +14,6 @@ interface Props {
   onCredentials(): void;
 }
 
-const KIND: Record<UserMachine['protocol'], string> = { rdp: 'Remote desktop', vnc: 'Remote screen', ssh: 'Terminal' };
-
 function Icon({ ssh }: { ssh: boolean }) {
   return (
     <svg viewBox="0 0 24 24" width="22" height="22">
@@ -41,7 +39,7 @@ export function MachineCard({ machine: m, connecting, error, onConnect, onCreden
         </div>
         <div class="pool-card__title">
           <h2 id={`machine-${m.id}-name`}>{m.name}</h2>
-          <span class="muted small">{KIND[m.protocol]} · existing machine</span>
+          <span class="muted small">{m.protocol === 'ssh' ? 'Terminal' : 'Existing machine'}</span>
         </div>
         <ProtocolBadge protocol={m.protocol} />
       </div>
@@ -56,13 +54,13 @@ export function MachineCard({ machine: m, connecting, error, onConnect, onCreden
         {m.credentialMode === 'per_user' ? (
           m.credentialsSaved ? (
             <span class="muted small">
-              Your credentials are saved.{' '}
+              Your login is saved ·{' '}
               <button type="button" class="link-btn" onClick={onCredentials} data-testid={`credentials-${m.id}`}>
                 Change
               </button>
             </span>
           ) : (
-            <span class="muted small">Asks for your own login, once.</span>
+            <span class="muted small">Not set up yet</span>
           )
         ) : (
           <span class="muted small">{m.credentialMode === 'none' ? 'Signs in on its own screen.' : 'Signs you in automatically.'}</span>

@@ -51,7 +51,7 @@ function Reach({ m, hosts }: { m: AdminMachine; hosts: Map<string, Host> }) {
 
 export function MachinesTable({ machines, hosts, groupNames, editingId, onEdit, onDelete }: Props) {
   return (
-    <DataTable testId="machines-table" columns={['Machine', 'Address', 'Reached through', 'Sign-in', 'Entitled']} actions>
+    <DataTable testId="machines-table" columns={['Machine', 'Address', 'Via', 'Sign-in', 'Entitled']} actions>
       {machines.map((m) => (
         <tr
           key={m.id}
