@@ -120,6 +120,11 @@ export function splitListen(l: string): { host: string; port: number } {
   return { host: l.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(l.slice(i + 1)) };
 }
 
+/** `vault rotate` with DESKPORT_VAULT_KEY: the new key comes from DESKPORT_VAULT_NEW_KEY. */
+export function vaultRotationEnv(env: NodeJS.ProcessEnv = process.env): { newKey?: string } {
+  return env.DESKPORT_VAULT_NEW_KEY ? { newKey: env.DESKPORT_VAULT_NEW_KEY } : {};
+}
+
 /** Agent-side settings read from the environment (flags win). */
 export function agentEnv(env: NodeJS.ProcessEnv = process.env) {
   return { gateway: env.DESKPORT_GATEWAY, enroll: env.DESKPORT_ENROLL_TOKEN, logLevel: env.DESKPORT_LOG_LEVEL ?? 'info' };
