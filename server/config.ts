@@ -56,6 +56,8 @@ export const configSchema = z
     maxViewers: z.coerce.number().int().min(0).max(1_000_000).default(0),
     /** New displays are refused with 503 while the event loop's p99 delay is above this (0 = off). */
     maxLoopDelayMs: z.coerce.number().int().min(0).max(60_000).default(1000),
+    /** The vault key for machine secrets (base64 of 32 bytes); else <dataDir>/vault.key (server/vault.ts). */
+    vaultKey: z.string().max(200).optional(),
   })
   .strict();
 
@@ -81,6 +83,7 @@ const ENV: Record<string, keyof z.infer<typeof configSchema>> = {
   DESKPORT_EMBEDDED_STREAMS: 'embeddedStreams',
   DESKPORT_MAX_VIEWERS: 'maxViewers',
   DESKPORT_MAX_LOOP_DELAY_MS: 'maxLoopDelayMs',
+  DESKPORT_VAULT_KEY: 'vaultKey',
 };
 
 export class ConfigError extends Error {}
@@ -115,6 +118,11 @@ export function loadConfig(flags: Record<string, unknown> = {}, env: NodeJS.Proc
 export function splitListen(l: string): { host: string; port: number } {
   const i = l.lastIndexOf(':');
   return { host: l.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(l.slice(i + 1)) };
+}
+
+/** `vault rotate` with DESKPORT_VAULT_KEY: the new key comes from DESKPORT_VAULT_NEW_KEY. */
+export function vaultRotationEnv(env: NodeJS.ProcessEnv = process.env): { newKey?: string } {
+  return env.DESKPORT_VAULT_NEW_KEY ? { newKey: env.DESKPORT_VAULT_NEW_KEY } : {};
 }
 
 /** Agent-side settings read from the environment (flags win). */

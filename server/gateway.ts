@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { createAudit } from './audit.ts';
 import { ensureAdmin } from './auth/bootstrap.ts';
 import { createAccessGuard } from './broker/access.ts';
-import { createBroker } from './broker/broker.ts';
+import { createBroker, type Broker } from './broker/broker.ts';
+import { createMachines, type Machines } from './broker/machines.ts';
+import type { Guacd } from './guacd/guacd.ts';
+import { createVault, loadVaultKeys } from './vault.ts';
 import type { BrokerCtx } from './broker/transitions.ts';
 import { createHostEvents } from './broker/hosts.ts';
 import { SessionEvents } from './broker/session-events.ts';
@@ -44,6 +47,8 @@ export interface GatewayOptions {
   /** Starts the in-process agent once the gateway listens (the `up` command); none without it. */
   embeddedAgent?: (o: EmbeddedAgentStart) => Promise<EmbeddedAgent>;
   sweepIntervalMs?: number;
+  /** guacd for RDP/SSH and existing machines; without it machines are not marked unavailable for guacd. */
+  guacd?: Guacd;
 }
 
 /** What the gateway hands its in-process agent. */
@@ -74,6 +79,8 @@ export interface Gateway {
   server: Server;
   /** Set when this start created the admin with a random password: shown once, never logged. */
   generatedAdminPassword?: string;
+  /** Existing machines (server/broker/machines.ts): for the /ws/rdp tunnel (machineConnection, open). */
+  machines: Machines;
   stop(): Promise<void>;
 }
 
@@ -120,7 +127,22 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   };
   const tickets = createTickets({ store, clock, ttlS: config.ticketTtlS });
   const shadows = createShadows(ctx);
-  const broker = createBroker(ctx, tickets, shadows);
+  const keys = loadVaultKeys(config.dataDir, config.vaultKey);
+  if (keys.created) log.info({ file: keys.created }, 'created the vault key for machine secrets (back it up with the database)');
+  let broker: Broker | undefined;
+  const machines = createMachines({
+    store,
+    clock,
+    log,
+    audit,
+    vault: createVault(keys.primary, keys.older),
+    isConnected: (id) => hub.connection(id) !== undefined,
+    guacd: () => o.guacd?.status() ?? null,
+    endSession: (...a) => broker!.end(...a),
+    access: { userChanged: (...a) => access.userChanged(...a), poolChanged: (...a) => access.poolChanged(...a) },
+    dial: (hostId, target) => hub.connectTarget(hostId, target),
+  });
+  broker = createBroker(ctx, tickets, shadows, machines);
   const access = createAccessGuard({ store, audit, log, viewers, shadows, endSession: broker.end });
   // Desktops of the embedded agent are reached through its driver's socket (no WebSocket hop)
   // unless configured otherwise; every other host's through its agent's dial-back stream.
@@ -152,6 +174,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     ...authDeps,
     access,
     broker,
+    machines,
     events,
     metrics,
     maxBodyBytes: config.maxBodyBytes,
@@ -244,6 +267,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     url,
     server,
     ...(admin.generatedPassword ? { generatedAdminPassword: admin.generatedPassword } : {}),
+    machines,
     async stop() {
       ctx.stopping = true;
       clearInterval(sweepTimer);

@@ -58,6 +58,7 @@ export function createVncEndpoint(deps: VncEndpointDeps) {
     const ip = req.socket.remoteAddress ?? null;
     const r = await deps.broker.redeem(ticket, ip);
     if (!r.ok) return refuseUpgrade(socket, UPGRADE_STATUS[r.kind], r.reason);
+    if (!r.desktop) return refuseUpgrade(socket, 400, 'this session is shown through /ws/rdp, not /ws/vnc');
     const { session, desktop, mode, userId, shadowId } = r;
     wss.handleUpgrade(req, socket, head, (browser) => {
       const slog = log.child({ sessionId: session.id, mode, ...(shadowId ? { shadowId } : {}) });
