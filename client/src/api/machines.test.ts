@@ -102,11 +102,25 @@ describe("the person's machines API", () => {
 
   it('connects with POST /sessions {machineId} and reads the session it answers', async () => {
     const sent = gateway(201, {
-      session: { id: 's-1', poolId: 'm-1', userId: 'u-1', state: 'starting', createdAt: '2026-01-01T10:00:00.000Z', viewers: 0 },
+      session: {
+        id: 's-1',
+        machineId: 'm-1',
+        protocol: 'rdp',
+        userId: 'u-1',
+        state: 'ready',
+        createdAt: '2026-01-01T10:00:00.000Z',
+        viewers: 0,
+      },
     });
     const session = await connectMachine('m-1');
     expect(sent).toEqual([{ url: '/api/v1/sessions', method: 'POST', body: { machineId: 'm-1' } }]);
-    expect(session).toMatchObject({ id: 's-1', state: 'starting', createdAt: Date.parse('2026-01-01T10:00:00.000Z') });
+    expect(session).toMatchObject({
+      id: 's-1',
+      machineId: 'm-1',
+      protocol: 'rdp',
+      state: 'ready',
+      createdAt: Date.parse('2026-01-01T10:00:00.000Z'),
+    });
   });
 
   it('builds the launch body with only machineId, and refuses an id the gateway would', () => {

@@ -159,6 +159,9 @@ describe('machine form: patch body', () => {
       ok: true,
       body: { address: 'fin-pc2.corp.example', password: 'pw' },
     });
+    // A protocol change on the same port moves it too.
+    const vnc = { ...withProtocol(withPort(draftFromMachine(rdp), '3389'), 'vnc') };
+    expect(!patchBody(vnc, rdp).ok).toBe(true);
   });
 
   it('clears stored secrets that the new mode or protocol no longer uses', () => {
@@ -168,7 +171,7 @@ describe('machine form: patch body', () => {
     });
     const toRdp = withProtocol({ ...draftFromMachine(ssh), password: { action: 'keep' } }, 'rdp');
     const r = patchBody(toRdp, ssh);
-    // The port moved with the protocol, so the password must be entered again.
+    // Another protocol (and port): the gateway drops the password, so it must be entered again.
     expect(!r.ok && r.errors.password).toMatch(/again/);
     const ok = patchBody({ ...toRdp, password: { action: 'set', value: 'pw' } }, ssh);
     expect(ok).toEqual({ ok: true, body: { protocol: 'rdp', port: 3389, password: 'pw', privateKey: null } });

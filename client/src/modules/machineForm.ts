@@ -95,9 +95,11 @@ export function secretsFor(protocol: MachineProtocol, mode: CredentialMode): Sec
   return protocol === 'ssh' ? ['password', 'privateKey'] : ['password'];
 }
 
-/** A stored secret is only kept while address and port stay the same (the gateway drops it otherwise). */
+/** A stored secret is only kept while address, port and protocol stay the same (the gateway drops it otherwise). */
 export function targetMoved(d: MachineDraft, before?: AdminMachine): boolean {
-  return before !== undefined && (d.address.trim() !== before.address || d.port.trim() !== String(before.port));
+  return (
+    before !== undefined && (d.address.trim() !== before.address || d.port.trim() !== String(before.port) || d.protocol !== before.protocol)
+  );
 }
 
 /** Whether the machine will have this secret after saving. */
@@ -127,7 +129,7 @@ function checkDraft(d: MachineDraft, before: AdminMachine | undefined, errors: R
     const what = d.protocol === 'ssh' ? 'a password or a private key' : 'a password';
     const moved = targetMoved(d, before) && (before?.passwordSet || before?.privateKeySet);
     errors[offered.includes('privateKey') && d.privateKey.action === 'set' ? 'privateKey' : 'password'] = moved
-      ? `enter ${what} again: a stored secret is not kept when the address or port changes`
+      ? `enter ${what} again: a stored secret is not kept when the address, port or protocol changes`
       : `enter ${what} for the shared account`;
   }
 }

@@ -51,7 +51,7 @@ export function DesktopsPage() {
   const [loadError, setLoadError] = useState<string>();
   const [launching, setLaunching] = useState<string>();
   const [cardError, setCardError] = useState<{ id: string; message: string }>();
-  const [ending, setEnding] = useState<{ session: Session; pool: Pool }>();
+  const [ending, setEnding] = useState<{ session: Session; name: string; machine: boolean }>();
   const [notice, setNotice] = useState(noticeFromUrl);
   const [machineNotice, setMachineNotice] = useState<string>();
   const now = useNow(30_000);
@@ -95,10 +95,15 @@ export function DesktopsPage() {
     try {
       openSession(await connectMachine(machine.id));
     } catch (e) {
-      setCardError({ id: machine.id, message: errorMessage(e) });
       setLaunching(undefined);
+      // The list was out of date: the machine wants this person's own login first.
+      if (isApiError(e) && e.code === 'credentials_required') return setCredentialsFor({ ...machine, credentialsSaved: false });
+      setCardError({ id: machine.id, message: errorMessage(e) });
     }
   };
+
+  const machineSessionFor = (machine: UserMachine): Session | undefined =>
+    sessions.filter((s) => s.machineId === machine.id).sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0))[0];
 
   const sessionFor = (pool: Pool): Session | undefined =>
     sessions.filter((s) => s.poolId === pool.id).sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0))[0];
@@ -146,14 +151,18 @@ export function DesktopsPage() {
               error={cardError?.id === pool.id ? cardError.message : undefined}
               onLaunch={() => void launch(pool)}
               onResume={openSession}
-              onEnd={(session) => setEnding({ session, pool })}
+              onEnd={(session) => setEnding({ session, name: pool.name, machine: false })}
             />
           ))}
           {machines.map((machine) => (
             <MachineCard
               key={`machine-${machine.id}`}
               machine={machine}
+              session={machineSessionFor(machine)}
+              now={now}
               connecting={launching === machine.id}
+              onResume={openSession}
+              onEnd={(session) => setEnding({ session, name: machine.name, machine: true })}
               error={cardError?.id === machine.id ? cardError.message : undefined}
               onConnect={() => void connect(machine)}
               onCredentials={() => setCredentialsFor(machine)}
@@ -173,7 +182,7 @@ export function DesktopsPage() {
       )}
       {ending && (
         <ConfirmDialog
-          title={`End ${ending.pool.name}?`}
+          title={`End ${ending.name}?`}
           confirmLabel="End desktop"
           onClose={() => setEnding(undefined)}
           onConfirm={async () => {
@@ -181,7 +190,9 @@ export function DesktopsPage() {
             await load();
           }}
         >
-          The desktop shuts down for everyone viewing it. Save your work first: anything unsaved in it is lost.
+          {ending.machine
+            ? `The connection to ${ending.name} closes for everyone viewing it. The machine itself keeps running.`
+            : 'The desktop shuts down for everyone viewing it. Save your work first: anything unsaved in it is lost.'}
         </ConfirmDialog>
       )}
     </>

@@ -1,17 +1,40 @@
 // One existing machine on "My desktops", next to the pools: what it is and its protocol, whether the
 // person's own credentials are saved (for machines that ask each person), and Connect. A machine
 // nobody can reach right now says why and cannot be connected to.
+import type { Session } from '../../api/desktops.ts';
 import type { UserMachine } from '../../api/machines.ts';
+import { formatAgo } from '../../modules/time.ts';
 import { Alert } from '../Alert.tsx';
-import { ProtocolBadge } from '../Badge.tsx';
+import { ProtocolBadge, StateBadge } from '../Badge.tsx';
 import { Button } from '../Button.tsx';
 
 interface Props {
   machine: UserMachine;
+  /** The person's live session on it, if any. */
+  session: Session | undefined;
   connecting: boolean;
   error?: string;
+  now: number;
   onConnect(): void;
+  onResume(session: Session): void;
+  onEnd(session: Session): void;
   onCredentials(): void;
+}
+
+function SignInNote({ m, onCredentials }: { m: UserMachine; onCredentials(): void }) {
+  if (m.credentialMode === 'per_user') {
+    return m.credentialsSaved ? (
+      <span class="muted small">
+        Your login is saved ·{' '}
+        <button type="button" class="link-btn" onClick={onCredentials} data-testid={`credentials-${m.id}`}>
+          Change
+        </button>
+      </span>
+    ) : (
+      <span class="muted small">Not set up yet</span>
+    );
+  }
+  return <span class="muted small">{m.credentialMode === 'none' ? 'Signs in on its own screen.' : 'Signs you in automatically.'}</span>;
 }
 
 function Icon({ ssh }: { ssh: boolean }) {
@@ -24,8 +47,10 @@ function Icon({ ssh }: { ssh: boolean }) {
   );
 }
 
-export function MachineCard({ machine: m, connecting, error, onConnect, onCredentials }: Props) {
+export function MachineCard({ machine: m, session, connecting, error, now, onConnect, onResume, onEnd, onCredentials }: Props) {
   const needsCredentials = m.credentialMode === 'per_user' && !m.credentialsSaved;
+  const live = session && session.state !== 'lost' ? session : undefined;
+  const ending = live?.state === 'ending';
   return (
     <article
       class={m.unavailable ? 'card pool-card machine-card is-unavailable' : 'card pool-card machine-card'}
@@ -51,22 +76,39 @@ export function MachineCard({ machine: m, connecting, error, onConnect, onCreden
       )}
       {error && <Alert>{error}</Alert>}
       <div class="pool-card__foot">
-        {m.credentialMode === 'per_user' ? (
-          m.credentialsSaved ? (
-            <span class="muted small">
-              Your login is saved ·{' '}
-              <button type="button" class="link-btn" onClick={onCredentials} data-testid={`credentials-${m.id}`}>
-                Change
-              </button>
+        {live ? (
+          <div class="pool-card__status">
+            <StateBadge state={live.state} />
+            <span class="muted">
+              {live.state === 'ready' ? 'connected' : 'requested'} {formatAgo(live.readyAt ?? live.createdAt, now)}
             </span>
-          ) : (
-            <span class="muted small">Not set up yet</span>
-          )
+          </div>
         ) : (
-          <span class="muted small">{m.credentialMode === 'none' ? 'Signs in on its own screen.' : 'Signs you in automatically.'}</span>
+          <SignInNote m={m} onCredentials={onCredentials} />
         )}
         <div class="pool-card__actions">
-          {needsCredentials ? (
+          {live && (
+            <Button
+              variant="subtle-danger"
+              disabled={ending}
+              onClick={() => onEnd(live)}
+              data-testid={`end-${m.id}`}
+              aria-label={`End ${m.name}`}
+            >
+              End
+            </Button>
+          )}
+          {live ? (
+            <Button
+              variant="primary"
+              disabled={ending}
+              onClick={() => onResume(live)}
+              data-testid={`resume-${m.id}`}
+              aria-label={`Resume ${m.name}`}
+            >
+              {ending ? 'Ending…' : 'Resume'}
+            </Button>
+          ) : needsCredentials ? (
             <Button
               variant="primary"
               onClick={onCredentials}

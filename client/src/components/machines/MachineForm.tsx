@@ -46,7 +46,8 @@ const SECURITY: { value: RdpSecurity; label: string }[] = [
 const MODES = [
   { value: 'shared', label: 'Shared account', help: 'Everyone signs in as one account you enter here.' },
   { value: 'per_user', label: 'Each person’s own', help: 'Each person enters theirs once; Deskport keeps it for them.' },
-  { value: 'passthrough', label: 'Their Deskport password', help: 'For directory accounts: the password they signed in with.' },
+  // The gateway refuses to connect these yet (credentials_unsupported): offered only to machines that have it.
+  { value: 'passthrough', label: 'Their Deskport password', help: 'Not supported yet: people cannot connect. Choose another way.' },
   { value: 'none', label: 'No sign-in', help: 'The machine asks nothing, or asks on its own screen.' },
 ] as const satisfies readonly { value: CredentialMode; label: string; help: string }[];
 
@@ -315,7 +316,7 @@ export function MachineForm({ machine, hosts, groups, onSaved, onCancel }: Props
           name="credentialMode"
           legend="How Deskport signs in to it"
           value={draft.credentialMode}
-          choices={MODES}
+          choices={machine?.credentialMode === 'passthrough' ? MODES : MODES.filter((m) => m.value !== 'passthrough')}
           onValue={set('credentialMode')}
           error={errors.credentialMode}
         />
