@@ -97,10 +97,15 @@ export function MachineForm({ machine, hosts, groups, onSaved, onCancel }: Props
   const [failure, setFailure] = useState<FormFailure>();
   const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
+  /** A field the admin changes loses its old error at once; the rest wait for the next Save. */
+  const edit = (fields: string[], change: (d: MachineDraft) => MachineDraft): void => {
+    setDraft(change);
+    setErrors((e) => (fields.some((f) => f in e) ? Object.fromEntries(Object.entries(e).filter(([k]) => !fields.includes(k))) : e));
+  };
   const set =
     <K extends keyof MachineDraft>(key: K) =>
     (value: MachineDraft[K]): void =>
-      setDraft((d) => ({ ...d, [key]: value }));
+      edit([key, key === 'reach' ? 'hostId' : '', key === 'reach' ? 'hostLabel' : ''], (d) => ({ ...d, [key]: value }));
 
   useEffect(() => {
     formRef.current?.scrollIntoView({ block: 'start', behavior: 'smooth' });
@@ -201,7 +206,7 @@ export function MachineForm({ machine, hosts, groups, onSaved, onCancel }: Props
           legend="Protocol"
           value={draft.protocol}
           choices={PROTOCOLS}
-          onValue={(p) => setDraft((d) => withProtocol(d, p))}
+          onValue={(p) => edit(['protocol', 'port', 'privateKey'], (d) => withProtocol(d, p))}
           error={errors.protocol}
         />
         <div class="form-grid machine-form__target">
@@ -225,7 +230,7 @@ export function MachineForm({ machine, hosts, groups, onSaved, onCancel }: Props
             name="port"
             label="Port"
             value={draft.port}
-            onValue={(p) => setDraft((d) => withPort(d, p))}
+            onValue={(p) => edit(['port'], (d) => withPort(d, p))}
             error={errors.port}
             inputMode="numeric"
             maxLength={5}
