@@ -6,12 +6,11 @@ import type { Group } from '../../api/adminGroups.ts';
 import type { Host } from '../../api/adminHosts.ts';
 import { errorMessage, isApiError } from '../../api/client.ts';
 import { fieldProblems, unplacedProblems } from '../../api/fieldErrors.ts';
-import { createMachine, updateMachine, type AdminMachine, type CredentialMode, type MachineProtocol } from '../../api/machines.ts';
+import { createMachine, updateMachine, type AdminMachine, type MachineProtocol } from '../../api/machines.ts';
 import {
   createBody,
   draftFromMachine,
   patchBody,
-  secretsFor,
   targetMoved,
   withPort,
   withProtocol,
@@ -26,7 +25,7 @@ import { GroupPicker } from '../GroupPicker.tsx';
 import { SelectField } from '../SelectField.tsx';
 import { TextField } from '../TextField.tsx';
 import { HostLabelField } from './HostLabelField.tsx';
-import { SecretField } from './SecretField.tsx';
+import { MachineSignInFields } from './MachineSignInFields.tsx';
 
 const PROTOCOLS = [
   { value: 'rdp', label: 'RDP', help: 'Windows, or Linux with xrdp. Port 3389.' },
@@ -43,13 +42,6 @@ const SECURITY: { value: RdpSecurity; label: string }[] = [
   { value: 'tls', label: 'TLS' },
   { value: 'rdp', label: 'Standard RDP encryption (legacy)' },
 ];
-const MODES = [
-  { value: 'shared', label: 'Shared account', help: 'Everyone signs in as one account you enter here.' },
-  { value: 'per_user', label: 'Each person’s own', help: 'Each person enters theirs once; Deskport keeps it for them.' },
-  // The gateway refuses to connect these yet (credentials_unsupported): offered only to machines that have it.
-  { value: 'passthrough', label: 'Their Deskport password', help: 'Not supported yet: people cannot connect. Choose another way.' },
-  { value: 'none', label: 'No sign-in', help: 'The machine asks nothing, or asks on its own screen.' },
-] as const satisfies readonly { value: CredentialMode; label: string; help: string }[];
 
 /** Every field the form shows an input for; other problems are listed at the top. */
 const SHOWN = [
@@ -148,11 +140,6 @@ export function MachineForm({ machine, hosts, groups, onSaved, onCancel }: Props
     }
   };
 
-  const secrets = secretsFor(draft.protocol, draft.credentialMode);
-  const dropped = [
-    machine?.passwordSet && !secrets.includes('password') ? 'password' : '',
-    machine?.privateKeySet && !secrets.includes('privateKey') ? 'private key' : '',
-  ].filter(Boolean);
   const moved = targetMoved(draft, machine) && (machine?.passwordSet || machine?.privateKeySet);
   const hostOptions = [
     { value: '', label: hosts === undefined ? 'Loading hosts…' : hosts.length === 0 ? 'No hosts enrolled yet' : 'Choose a host…' },
@@ -314,64 +301,7 @@ export function MachineForm({ machine, hosts, groups, onSaved, onCancel }: Props
           </div>
         </section>
       )}
-      <section class="form-section" aria-labelledby="machine-form-signin">
-        <h3 id="machine-form-signin">Sign-in</h3>
-        <ChoiceField
-          id="machine-credential-mode"
-          name="credentialMode"
-          legend="How Deskport signs in to it"
-          value={draft.credentialMode}
-          choices={machine?.credentialMode === 'passthrough' ? MODES : MODES.filter((m) => m.value !== 'passthrough')}
-          onValue={set('credentialMode')}
-          error={errors.credentialMode}
-        />
-        {draft.credentialMode === 'shared' && (
-          <div class="form-grid">
-            <TextField
-              id="machine-username"
-              name="username"
-              label={draft.protocol === 'vnc' ? 'Username (if the server asks)' : 'Username'}
-              value={draft.username}
-              onValue={set('username')}
-              error={errors.username}
-              maxLength={256}
-              autocomplete="off"
-              spellcheck={false}
-              autoCapitalize="none"
-            />
-            {secrets.includes('password') && (
-              <SecretField
-                id="machine-password"
-                name="password"
-                label="Password"
-                stored={(machine?.passwordSet ?? false) && !moved}
-                value={draft.password}
-                onValue={set('password')}
-                error={errors.password}
-                hint={draft.protocol === 'ssh' ? 'A password, a private key, or both.' : undefined}
-              />
-            )}
-            {secrets.includes('privateKey') && (
-              <SecretField
-                id="machine-private-key"
-                name="privateKey"
-                label="Private key"
-                multiline
-                stored={(machine?.privateKeySet ?? false) && !moved}
-                value={draft.privateKey}
-                onValue={set('privateKey')}
-                error={errors.privateKey}
-                hint="OpenSSH or PEM, without a passphrase."
-              />
-            )}
-          </div>
-        )}
-        {dropped.length > 0 && (
-          <p class="field__hint" data-testid="machine-secrets-dropped">
-            The stored {dropped.join(' and ')} {dropped.length > 1 ? 'are' : 'is'} no longer used and will be removed when you save.
-          </p>
-        )}
-      </section>
+      <MachineSignInFields machine={machine} draft={draft} errors={errors} moved={Boolean(moved)} set={set} />
       <section class="form-section" aria-label="Entitlement">
         <GroupPicker
           id="machine-groups"
