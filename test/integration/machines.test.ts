@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 
 const SHARED_PW = 'Shared-Secret-4f9c1e';
@@ -268,6 +269,17 @@ describe('a machine session', () => {
 
     const ticket = await api.post(`/api/v1/sessions/${s.id}/tickets`, { mode: 'control' });
     expect(ticket.status).toBe(201);
+    // The ticket redeems to the machine (no desktop), which /ws/vnc does not show: 400, not 401/403.
+    const vnc = new WebSocket(`${t.url.replace('http', 'ws')}/ws/vnc?ticket=${(ticket.body as { ticket: string }).ticket}`, {
+      headers: { origin: t.url },
+    });
+    const refusal = await new Promise<number>((resolve, reject) => {
+      vnc.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      vnc.once('open', () => reject(new Error('/ws/vnc opened a machine session')));
+      vnc.once('error', () => undefined);
+    });
+    vnc.terminate();
+    expect(refusal).toBe(400);
     expect((await api.del(`/api/v1/sessions/${s.id}`)).status).toBe(204);
     expect(((await api.get(`/api/v1/sessions/${s.id}`)).body as { session: { state: string } }).session.state).toBe('ended');
     const third = await api.post('/api/v1/sessions', { machineId: m.id });
