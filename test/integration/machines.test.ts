@@ -304,6 +304,19 @@ describe('a machine session', () => {
     expect(after.state).toBe('ended');
   });
 
+  it('ends when the machine’s groups no longer include the person', async () => {
+    const [g1, g2] = await Promise.all(
+      ['desk-a', 'desk-b'].map(async (name) => ((await admin.post('/api/v1/admin/groups', { name })).body as { id: string }).id),
+    );
+    const p = await person('regrouped', [g1!]);
+    const m = (await admin.post('/api/v1/admin/machines', rdp({ groups: [g1] }))).body as View;
+    const s = ((await p.api.post('/api/v1/sessions', { machineId: m.id })).body as { session: { id: string } }).session;
+    expect((await admin.call('PATCH', `/api/v1/admin/machines/${m.id}`, { groups: [g1, g2] })).status).toBe(200);
+    expect(((await p.api.get(`/api/v1/sessions/${s.id}`)).body as { session: { state: string } }).session.state).toBe('ready');
+    expect((await admin.call('PATCH', `/api/v1/admin/machines/${m.id}`, { groups: [g2] })).status).toBe(200);
+    expect(((await p.api.get(`/api/v1/sessions/${s.id}`)).body as { session: { state: string } }).session.state).toBe('ended');
+  });
+
   it('never leaves a secret in the gateway log or the audit log', async () => {
     const audit = JSON.stringify((await admin.get('/api/v1/admin/audit?limit=1000')).body);
     const log = readFileSync(logFile, 'utf8');
