@@ -161,7 +161,7 @@ export const ROUTES: readonly RouteDoc[] = [
     errors: {
       404: ['not_found'],
       409: ['limit_reached', 'pool_full', 'credentials_required', 'credentials_unsupported'],
-      503: ['no_capacity', 'machine_unreachable'],
+      503: ['no_capacity', 'machine_unreachable', 'guacd_unavailable'],
     },
   },
   {

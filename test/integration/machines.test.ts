@@ -246,6 +246,7 @@ describe('for the people entitled', () => {
   it('passthrough machines say clearly that they are not supported', async () => {
     const m = (await admin.post('/api/v1/admin/machines', rdp({ credentialMode: 'passthrough', username: undefined, password: undefined })))
       .body as View;
+    expect(m.unavailable).toMatch(/not supported yet/);
     const r = await admin.post('/api/v1/sessions', { machineId: m.id });
     expect(r).toMatchObject({ status: 409, body: { error: { code: 'credentials_unsupported' } } });
   });
