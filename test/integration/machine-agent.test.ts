@@ -58,6 +58,15 @@ function start(cmd: string, args: string[], ready: RegExp, env: NodeJS.ProcessEn
   });
 }
 
+/** The agent process (enrolled once; later starts use the credential kept in its state dir). */
+const startAgent = (extra: string[] = []) =>
+  start(
+    BIN,
+    ['agent', '--gateway', t.url, '--name', 'machine-agent', '--state', join(dir, 'agent'), '--targets', '127.0.0.1/32', ...extra],
+    /as host (\S+)/,
+    { ...process.env, DESKPORT_LOG_LEVEL: 'warn' },
+  );
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'deskport-machine-agent-'));
   // The SSH server: its own host key and config, loopback only, nobody can log in (no auth needed for the banner).
@@ -88,12 +97,7 @@ beforeAll(async () => {
   t = await startTestGateway({ embeddedAgent: false });
   admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
   const token = ((await admin.post('/api/v1/admin/hosts/enrollments')).body as { token: string }).token;
-  const m = await start(
-    BIN,
-    ['agent', '--gateway', t.url, '--enroll', token, '--name', 'machine-agent', '--state', join(dir, 'agent'), '--targets', '127.0.0.1/32'],
-    /as host (\S+)/,
-    { ...process.env, DESKPORT_LOG_LEVEL: 'warn' },
-  );
+  const m = await startAgent(['--enroll', token]);
   hostId = m[1]!;
 }, 60_000);
 
@@ -122,6 +126,15 @@ async function machineSession(name: string, address: string): Promise<string> {
   return (s.body as { session: { id: string } }).session.id;
 }
 
+/** Polls `ok` (an HTTP read of state the gateway changes on an agent event) until true, or fails after 20 s. */
+async function until(ok: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error('condition not met within 20 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** The first bytes the target sends through the agent's stream. */
 function firstBytes(ws: WebSocket): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -145,6 +158,24 @@ describe('an existing machine through a separate agent process', () => {
     try {
       expect(connection).toEqual({ hostId, target: { address: '127.0.0.1', port: sshPort }, protocol: 'ssh', settings: {} });
       expect(await firstBytes(stream)).toMatch(/^SSH-2\.0-OpenSSH_[^\r\n]+\r\n$/);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('a machine session is lost while its agent is gone and ready again when the agent returns', async () => {
+    const sessionId = await machineSession('comes back', '127.0.0.1');
+    const state = async () => ((await admin.get(`/api/v1/sessions/${sessionId}`)).body as { session: { state: string } }).session.state;
+    const agent = groups.find((c) => c.spawnfile === BIN && c.exitCode === null)!;
+    const exited = new Promise((r) => agent.once('exit', r));
+    process.kill(-agent.pid!, 'SIGKILL');
+    await exited;
+    await until(async () => (await state()) === 'lost');
+    await startAgent();
+    await until(async () => (await state()) === 'ready');
+    const { stream } = await t.gw.machines.open(sessionId);
+    try {
+      expect(await firstBytes(stream)).toMatch(/^SSH-2\.0-/);
     } finally {
       stream.close();
     }
