@@ -57,7 +57,9 @@ export const UserPoolList = z.array(UserPool);
 
 const LaunchId = z.string().check(z.minLength(1), z.maxLength(64));
 /** Launch in a pool (a desktop Deskport starts) or connect to an existing machine: exactly one of the two. */
-export const LaunchBody = z.union([z.strictObject({ poolId: LaunchId }), z.strictObject({ machineId: LaunchId })]);
+export const LaunchBody = z
+  .strictObject({ poolId: z.optional(LaunchId), machineId: z.optional(LaunchId) })
+  .check(z.refine((b) => (b.poolId === undefined) !== (b.machineId === undefined), 'give exactly one of poolId and machineId'));
 export type LaunchBody = z.infer<typeof LaunchBody>;
 
 export const TicketBody = z.strictObject({ mode: z._default(TicketMode, 'control') });
@@ -159,7 +161,7 @@ export const ROUTES: readonly RouteDoc[] = [
     errors: {
       404: ['not_found'],
       409: ['limit_reached', 'pool_full', 'credentials_required', 'credentials_unsupported'],
-      503: ['no_capacity', 'machine_unreachable'],
+      503: ['no_capacity', 'machine_unreachable', 'guacd_unavailable'],
     },
   },
   {

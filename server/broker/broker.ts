@@ -148,7 +148,8 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
     for (const lost of await store.listSessions({ state: ['lost'], userId: user.id, poolId: pool.id })) {
       await broker.end(lost.id, { username: user.username, ip }, 'relaunched');
     }
-    const mine = await store.countLiveSessions({ userId: user.id });
+    // Sessions on existing machines hold no desktop here: they do not count against a pool's limit.
+    const mine = await store.countLiveSessions({ userId: user.id, kind: 'pool' });
     if (mine >= pool.maxPerUser)
       throw conflict('limit_reached', `You already have ${mine} desktop session(s) running, the most this pool allows. End one first.`);
     const now = clock.now();

@@ -252,7 +252,9 @@ export function createMachines(deps: MachinesDeps) {
      * parameters, credentials resolved by the machine's mode. The session's host dials when it is
      * still connected, else another that may. Throws a DomainError saying why it cannot.
      */
-    async machineConnection(session: Session): Promise<MachineConnection> {
+    async machineConnection(sessionOrId: Session | string): Promise<MachineConnection> {
+      const session = typeof sessionOrId === 'string' ? await store.getSession(sessionOrId) : sessionOrId;
+      if (!session) throw notFound('session');
       if (!session.machineId) throw conflict('not_a_machine_session', 'This session is not on an existing machine.');
       const m = await store.getMachine(session.machineId);
       if (!m) throw notFound('machine');
@@ -281,7 +283,7 @@ export function createMachines(deps: MachinesDeps) {
     },
 
     /** The machine session's connection and a byte stream to its target, dialled by the agent (for the tunnel's forward). */
-    async open(session: Session): Promise<{ connection: MachineConnection; stream: WebSocket }> {
+    async open(session: Session | string): Promise<{ connection: MachineConnection; stream: WebSocket }> {
       if (!deps.dial) throw unavailable('machine_unreachable', 'This gateway cannot reach agents.');
       const connection = await machines.machineConnection(session);
       return { connection, stream: await deps.dial(connection.hostId, connection.target) };

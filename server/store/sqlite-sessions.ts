@@ -142,6 +142,7 @@ export function sqliteSessions(db: Database): SessionMethods {
         c.push('pool_id = @poolId');
         params.poolId = filter.poolId;
       }
+      if (filter.kind !== undefined) c.push(filter.kind === 'pool' ? 'pool_id IS NOT NULL' : 'machine_id IS NOT NULL');
       if (filter.machineId !== undefined) {
         c.push('machine_id = @machineId');
         params.machineId = filter.machineId;

@@ -97,6 +97,9 @@ export function machinesContract(current: CurrentStore): void {
       expect(await s.countLiveSessions({ machineId: m.id })).toBe(1);
       const pool = await s.createSession(aSession(ann.id, 'p-1', { state: 'ready' }));
       expect(pool).toMatchObject({ poolId: 'p-1', machineId: null, protocol: 'vnc' });
+      expect(await s.countLiveSessions({ userId: ann.id })).toBe(2);
+      expect(await s.countLiveSessions({ userId: ann.id, kind: 'pool' })).toBe(1);
+      expect(await s.countLiveSessions({ userId: ann.id, kind: 'machine' })).toBe(1);
     });
 
     it('due machine sessions follow the machine session limits (idle an hour, grace 10 minutes, 12 hours at most)', async () => {

@@ -321,7 +321,8 @@ export interface Store extends IdentityStore, MachineStore {
   updateSessionIf(id: string, when: { state: SessionState[] }, patch: Partial<Omit<Session, 'id' | 'createdAt'>>): Promise<Session | null>;
   /** The user's live (starting|ready|ending) session in the pool, if any. */
   findLiveSession(userId: string, poolId: string): Promise<Session | null>;
-  countLiveSessions(filter: { userId?: string; poolId?: string; machineId?: string }): Promise<number>;
+  /** `kind` counts only pool sessions (desktops) or only sessions on existing machines. */
+  countLiveSessions(filter: { userId?: string; poolId?: string; machineId?: string; kind?: 'pool' | 'machine' }): Promise<number>;
 
   // tickets
   createTicket(t: Ticket): Promise<void>;

@@ -28,9 +28,9 @@ export function createSessionRouter(deps: { store: Store; broker: Broker; events
     const { user } = principalOf(res);
     const body = parse(LaunchBody, req.body);
     const { session, created } =
-      'machineId' in body
+      body.machineId !== undefined
         ? await broker.connect(user, body.machineId, clientAddress(req))
-        : await broker.launch(user, body.poolId, clientAddress(req));
+        : await broker.launch(user, body.poolId!, clientAddress(req));
     res.status(created ? 201 : 200).json(answer(session));
   });
 
