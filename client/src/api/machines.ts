@@ -10,6 +10,7 @@ import {
   type MyCredentialsBody,
   type UpdateMachineBody,
 } from '../../../contract/api/machines.ts';
+import { LaunchBody } from '../../../contract/api/desktops.ts';
 import type { MachineProtocol } from '../../../contract/ids.ts';
 import { api } from './client.ts';
 import { decodeWith } from './decode.ts';
@@ -60,9 +61,10 @@ export function forgetMyCredentials(id: string): Promise<void> {
 }
 
 /** The body of POST /sessions that connects to a machine (the contract's LaunchBody with machineId). */
-export function machineLaunchBody(machineId: string): { machineId: string } {
-  if (machineId.length < 1 || machineId.length > 64) throw new RangeError('a machine id has 1 to 64 characters');
-  return { machineId };
+export function machineLaunchBody(machineId: string): LaunchBody {
+  const body = { machineId };
+  if (!z.safeParse(LaunchBody, body).success) throw new RangeError('a machine id has 1 to 64 characters');
+  return body;
 }
 
 /** Starts a session on the machine, or returns the live one the person already has there. */
