@@ -124,5 +124,18 @@ describe('existing machines', () => {
     const doraApi = await signIn(t.url, 'dora', 'dora-password-1');
     const mine = (await doraApi.get('/api/v1/machines')).body as { name: string; credentialsSaved: boolean }[];
     expect(mine).toEqual([expect.objectContaining({ name: 'Build box', credentialsSaved: true })]);
+
+    // Connect opens a machine session and goes to the viewer; back on My desktops the tile resumes or ends it.
+    await tile.getByRole('button', { name: 'Connect to Build box' }).click();
+    await dora.waitForURL(/\/desktop\/[^/]+$/);
+    const sessionId = decodeURIComponent(new URL(dora.url()).pathname.split('/').pop()!);
+    const session = (await doraApi.get(`/api/v1/sessions/${encodeURIComponent(sessionId)}`)).body as { session: { machineId?: string } };
+    expect(session.session.machineId).toBe((mine[0] as unknown as { id: string }).id);
+    await dora.goto(t.url);
+    await tile.getByRole('button', { name: 'Resume Build box' }).waitFor();
+    await dora.screenshot({ path: join(ARTIFACTS, '64-desktops-machine-session.png'), fullPage: true });
+    await tile.getByRole('button', { name: 'End Build box' }).click();
+    await dora.getByTestId('confirm-dialog').getByRole('button', { name: 'End session' }).click();
+    await tile.getByRole('button', { name: 'Connect to Build box' }).waitFor({ timeout: 15_000 });
   });
 });

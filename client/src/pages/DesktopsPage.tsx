@@ -183,7 +183,7 @@ export function DesktopsPage() {
       {ending && (
         <ConfirmDialog
           title={`End ${ending.name}?`}
-          confirmLabel="End desktop"
+          confirmLabel={ending.machine ? 'End session' : 'End desktop'}
           onClose={() => setEnding(undefined)}
           onConfirm={async () => {
             await endSession(ending.session.id);
