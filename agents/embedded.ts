@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { CREDENTIAL_FILE, startAgent, type Agent } from './agent.ts';
 import type { DesktopDriver } from './driver.ts';
 import { createProcessDriver } from './process/driver.ts';
+import type { TargetPolicy } from './targets.ts';
 
 export interface EmbeddedAgentOptions {
   /** The gateway's own bound address, e.g. http://127.0.0.1:8080. */
@@ -24,6 +25,8 @@ export interface EmbeddedAgentOptions {
   sessionNetwork?: 'none' | 'host';
   /** Tests and benchmarks swap the process driver for their own. */
   driver?: DesktopDriver;
+  /** Networks of existing machines this agent may dial (agents/targets.ts; default private ranges). */
+  targets?: TargetPolicy;
 }
 
 export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Agent> {
@@ -38,6 +41,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Agent
     drivers: [driver],
     log: o.log,
     capacity: o.capacity,
+    ...(o.targets ? { targets: o.targets } : {}),
     ...(enrollToken ? { enrollToken } : {}),
   });
   // The built-in host deleted by an admin: the gateway serves on without it (readyz says so);

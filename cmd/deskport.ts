@@ -1,13 +1,17 @@
 // bin/deskport: `up` (gateway + in-process agent + SQLite), `gateway`, `agent`. Every command
 // answers --help, exits non-zero with a one-line reason on bad arguments, and stops cleanly on
 // SIGTERM/SIGINT (desktops keep running; a restarted gateway re-adopts them).
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { startAgent } from '../agents/agent.ts';
 import { startEmbeddedAgent } from '../agents/embedded.ts';
 import { createProcessDriver } from '../agents/process/driver.ts';
-import { agentEnv, ConfigError, loadConfig } from '../server/config.ts';
+import { targetPolicy, type TargetPolicy } from '../agents/targets.ts';
+import { agentEnv, ConfigError, loadConfig, vaultRotationEnv } from '../server/config.ts';
+import { openSqliteStore } from '../server/store/sqlite.ts';
+import { rotateVault, VaultError } from '../server/vault.ts';
 import { startGateway, type EmbeddedAgentStart } from '../server/gateway.ts';
 import { createLogger } from '../server/log.ts';
 
@@ -21,9 +25,10 @@ Commands:
   gateway   the gateway alone; remote agents connect to it
   agent     an agent for one host; dials out to a gateway
   image     build the desktop container image (image build)
+  vault     re-encrypt stored machine secrets with a new key (vault rotate)
 
 Run bin/deskport <command> --help for its options. Configuration: README.md.`,
-  up: `Usage: bin/deskport up [--listen HOST:PORT] [--data DIR] [--guacd HOST:PORT | --no-guacd]
+  up: `Usage: bin/deskport up [--listen HOST:PORT] [--data DIR] [--guacd HOST:PORT | --no-guacd] [--targets CIDR,...]
 
 Runs the gateway with an in-process agent (process driver) and SQLite in DIR.
   --listen HOST:PORT   where to listen (default 127.0.0.1:8080; env DESKPORT_LISTEN)
@@ -34,6 +39,11 @@ Runs the gateway with an in-process agent (process driver) and SQLite in DIR.
 By default the gateway starts and supervises guacd when it finds one
 (DESKPORT_GUACD_BIN, ~/.cache/deskport/guacd from infra/guacd.sh, or PATH).
 VNC desktops never need guacd.
+  --targets CIDR,...   networks of existing machines the built-in agent may dial
+                       (default: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 127.0.0.0/8,
+                       ::1/128, fc00::/7)
+Machine secrets are encrypted with DESKPORT_VAULT_KEY (base64, 32 bytes) or with
+DIR/vault.key, created 0600 at first start: back it up with the database.
 On first start with an empty DIR it creates the user "admin" (password from
 DESKPORT_ADMIN_PASSWORD, else a random one printed once) and the pool
 "Linux desktop (local)".`,
@@ -60,6 +70,10 @@ Runs an agent that dials out to the gateway at URL (no inbound port needed).
                      (containers from the pool's image; qemu: not available yet)
   --state DIR        host credential and desktop state (default ./agent-state)
   --max-desktops N   desktops this host may run at once (default 8)
+  --targets CIDR,... networks of existing machines this agent may dial for the gateway
+                     (default: the private and loopback ranges 10.0.0.0/8, 172.16.0.0/12,
+                     192.168.0.0/16, 127.0.0.0/8, ::1/128, fc00::/7); anything else is
+                     refused with target_not_allowed, checked after name resolution
 Network errors and gateway errors (5xx) are retried with backoff. A refusal that
 retrying cannot fix (enrollment token used, expired or unknown; host deleted)
 ends the agent with exit code 2 and one line saying what to do.`,
@@ -68,6 +82,16 @@ ends the agent with exit code 2 and one line saying what to do.`,
 Builds the desktop container image deskport-desktop:latest from Debian packages
 (no registry needed; infra/images/desktop/). Cached by a hash of the recipe: a
 second run with no change takes seconds. --force rebuilds anyway.`,
+  vault: `Usage: bin/deskport vault rotate [--data DIR]
+
+Re-encrypts every stored machine secret (shared passwords and keys, people's
+saved logins) with a new key, in one transaction. Stop the gateway first.
+With the key file DIR/vault.key: writes the new key to vault.key.next, rewrites
+the secrets, then keeps the old key as vault.key.previous and makes the new one
+vault.key. An interrupted rotation leaves every secret readable; run it again.
+With DESKPORT_VAULT_KEY: give the new key in DESKPORT_VAULT_NEW_KEY, then start
+the gateway with DESKPORT_VAULT_KEY set to the new key.
+  --data DIR   data directory (default ./data; env DESKPORT_DATA)`,
 };
 
 function fail(msg: string): never {
@@ -107,15 +131,25 @@ async function main(argv: string[]): Promise<void> {
           driver: { type: 'string' },
           state: { type: 'string' },
           'max-desktops': { type: 'string' },
+          targets: { type: 'string' },
           help,
         }
       : cmd === 'image'
         ? { force: { type: 'boolean' }, help }
-        : { listen: { type: 'string' }, data: { type: 'string' }, guacd: { type: 'string' }, 'no-guacd': { type: 'boolean' }, help };
+        : cmd === 'vault'
+          ? { data: { type: 'string' }, help }
+          : {
+              listen: { type: 'string' },
+              data: { type: 'string' },
+              guacd: { type: 'string' },
+              'no-guacd': { type: 'boolean' },
+              ...(cmd === 'up' ? { targets: { type: 'string' } } : {}),
+              help,
+            };
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
-    const parsed = parseArgs({ args: rest, options: spec, strict: true, allowPositionals: cmd === 'image' });
+    const parsed = parseArgs({ args: rest, options: spec, strict: true, allowPositionals: cmd === 'image' || cmd === 'vault' });
     values = parsed.values as Record<string, string | boolean | undefined>;
     positionals = parsed.positionals;
   } catch (err) {
@@ -128,6 +162,11 @@ async function main(argv: string[]): Promise<void> {
     if (positionals.join(' ') !== 'build') fail('the image command takes one action: build; try bin/deskport image --help');
     return runImageBuild(Boolean(values.force));
   }
+  if (cmd === 'vault') {
+    if (positionals.join(' ') !== 'rotate') fail('the vault command takes one action: rotate; try bin/deskport vault --help');
+    return runVaultRotate(values.data as string | undefined);
+  }
+  const targets = targetsOf(values.targets);
   let config;
   try {
     config = loadConfig({ listen: values.listen, dataDir: values.data, guacd: values.guacd, noGuacd: values['no-guacd'] });
@@ -137,7 +176,9 @@ async function main(argv: string[]): Promise<void> {
   }
   const log = createLogger({ level: config.logLevel });
   const embeddedAgent =
-    cmd === 'up' ? { embeddedAgent: (o: EmbeddedAgentStart) => startEmbeddedAgent({ ...o, sessionNetwork: config.desktopNetwork }) } : {};
+    cmd === 'up'
+      ? { embeddedAgent: (o: EmbeddedAgentStart) => startEmbeddedAgent({ ...o, sessionNetwork: config.desktopNetwork, targets }) }
+      : {};
   const gw = await startGateway({ config, log, ...embeddedAgent }).catch((err: NodeJS.ErrnoException) => {
     fail(err.code === 'EADDRINUSE' ? `${config.listen} is already in use; pick another with --listen` : `could not start: ${err.message}`);
   });
@@ -168,6 +209,7 @@ async function runAgent(values: Record<string, string | boolean | undefined>): P
     log,
     drivers: [driver === 'docker' ? await dockerDriver(state, log) : createProcessDriver({ dataDir: state, log })],
     capacity: { desktops: max },
+    targets: targetsOf(values.targets),
     ...(enroll ? { enrollToken: enroll } : {}),
   });
   void agent.ready.then(({ hostId }) => process.stdout.write(`Agent connected to ${gateway} as host ${hostId}\n`));
@@ -179,6 +221,45 @@ async function runAgent(values: Record<string, string | boolean | undefined>): P
     process.exit(2);
   });
   onSignals(() => agent.stop(), log);
+}
+
+/** --targets "10.1.0.0/16,192.168.5.7": the networks an agent may dial for existing machines. */
+function targetsOf(flag: string | boolean | undefined): TargetPolicy {
+  if (typeof flag !== 'string') return targetPolicy();
+  const list = flag
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  if (list.length === 0) fail('--targets needs at least one network, e.g. --targets 10.0.0.0/8,192.168.1.20');
+  try {
+    return targetPolicy(list);
+  } catch (err) {
+    fail(`--targets: ${(err as Error).message}`);
+  }
+}
+
+async function runVaultRotate(data: string | undefined): Promise<void> {
+  let config;
+  try {
+    config = loadConfig({ dataDir: data });
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  if (!existsSync(join(config.dataDir, 'deskport.db'))) fail(`no Deskport database in ${config.dataDir}; pass --data DIR`);
+  const store = openSqliteStore({ file: join(config.dataDir, 'deskport.db') });
+  try {
+    const r = await rotateVault(
+      { dataDir: config.dataDir, ...(config.vaultKey ? { envKey: config.vaultKey } : {}), newEnvKey: vaultRotationEnv().newKey },
+      { rewrite: (reseal) => store.rewriteSecrets(reseal) },
+    );
+    process.stdout.write(`Re-encrypted ${r.rewritten} secret(s): key ${r.from} → ${r.to}\n`);
+  } catch (err) {
+    if (err instanceof VaultError) fail(err.message);
+    throw err;
+  } finally {
+    await store.close();
+  }
 }
 
 /** Loaded on demand so process-only hosts never need the Docker client. */

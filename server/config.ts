@@ -66,6 +66,8 @@ export const configSchema = z
     guacdBin: z.string().min(1).max(4096).optional(),
     /** Where infra/guacd.sh installs guacd (DESKPORT_GUACD_ROOT; default ~/.cache/deskport/guacd). */
     guacdRoot: z.string().min(1).max(4096).optional(),
+    /** The vault key for machine secrets (base64 of 32 bytes); else <dataDir>/vault.key (server/vault.ts). */
+    vaultKey: z.string().max(200).optional(),
   })
   .strict();
 
@@ -98,6 +100,7 @@ const ENV: Record<string, keyof z.infer<typeof configSchema>> = {
   DESKPORT_GUACD: 'guacd',
   DESKPORT_GUACD_BIN: 'guacdBin',
   DESKPORT_GUACD_ROOT: 'guacdRoot',
+  DESKPORT_VAULT_KEY: 'vaultKey',
 };
 
 export class ConfigError extends Error {}
@@ -150,6 +153,11 @@ export function loadConfig(flagsIn: Record<string, unknown> = {}, env: NodeJS.Pr
 export function splitListen(l: string): { host: string; port: number } {
   const i = l.lastIndexOf(':');
   return { host: l.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(l.slice(i + 1)) };
+}
+
+/** `vault rotate` with DESKPORT_VAULT_KEY: the new key comes from DESKPORT_VAULT_NEW_KEY. */
+export function vaultRotationEnv(env: NodeJS.ProcessEnv = process.env): { newKey?: string } {
+  return env.DESKPORT_VAULT_NEW_KEY ? { newKey: env.DESKPORT_VAULT_NEW_KEY } : {};
 }
 
 /** Agent-side settings read from the environment (flags win). */

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { createAudit } from './audit.ts';
 import { ensureAdmin } from './auth/bootstrap.ts';
 import { createAccessGuard } from './broker/access.ts';
-import { createBroker } from './broker/broker.ts';
+import { createBroker, type Broker } from './broker/broker.ts';
+import { createMachines, type Machines } from './broker/machines.ts';
+import { createVault, loadVaultKeys } from './vault.ts';
 import type { BrokerCtx } from './broker/transitions.ts';
 import { createHostEvents } from './broker/hosts.ts';
 import { SessionEvents } from './broker/session-events.ts';
@@ -85,6 +87,8 @@ export interface Gateway {
   guacd: Guacd;
   /** Set when this start created the admin with a random password: shown once, never logged. */
   generatedAdminPassword?: string;
+  /** Existing machines (server/broker/machines.ts): for the /ws/rdp tunnel (machineConnection, open). */
+  machines: Machines;
   stop(): Promise<void>;
 }
 
@@ -140,7 +144,22 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   };
   const tickets = createTickets({ store, clock, ttlS: config.ticketTtlS });
   const shadows = createShadows(ctx);
-  const broker = createBroker(ctx, tickets, shadows);
+  const keys = loadVaultKeys(config.dataDir, config.vaultKey);
+  if (keys.created) log.info({ file: keys.created }, 'created the vault key for machine secrets (back it up with the database)');
+  let broker: Broker | undefined;
+  const machines = createMachines({
+    store,
+    clock,
+    log,
+    audit,
+    vault: createVault(keys.primary, keys.older),
+    isConnected: (id) => hub.connection(id) !== undefined,
+    guacd: () => o.guacd?.status() ?? null,
+    endSession: (...a) => broker!.end(...a),
+    access: { userChanged: (...a) => access.userChanged(...a), poolChanged: (...a) => access.poolChanged(...a) },
+    dial: (hostId, target) => hub.connectTarget(hostId, target),
+  });
+  broker = createBroker(ctx, tickets, shadows, machines);
   const access = createAccessGuard({ store, audit, log, viewers, shadows, endSession: broker.end });
   // Desktops of the embedded agent are reached through its driver's socket (no WebSocket hop)
   // unless configured otherwise; every other host's through its agent's dial-back stream.
@@ -159,10 +178,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   });
   const thumbnail = async (sessionId: string): Promise<Buffer> => {
     const s = await store.getSession(sessionId);
+    // Existing machines and desktops of rdp pools are shown through guacd: their thumbnail joins the owner's display.
+    if (s?.state === 'ready' && s.machineId) return thumbnails.get(s.id, 'guacd');
     const d = s?.state === 'ready' && s.desktopId ? await store.getDesktop(s.desktopId) : null;
     if (!s || !d || d.state !== 'running') throw notFound('live session');
-    // Desktops of rdp pools are shown through guacd: their thumbnail joins the owner's display.
-    return thumbnails.get(s.id, (await store.getPool(s.poolId))?.protocol === 'rdp' ? 'guacd' : d);
+    return thumbnails.get(s.id, s.poolId && (await store.getPool(s.poolId))?.protocol === 'rdp' ? 'guacd' : d);
   };
   const timers = createTimers(ctx, broker);
   const hostEvents = createHostEvents(ctx, broker);
@@ -179,6 +199,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     ...authDeps,
     access,
     broker,
+    machines,
     events,
     metrics,
     maxBodyBytes: config.maxBodyBytes,
@@ -224,6 +245,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     connections: guacConnections,
     openDesktop,
     poolProtocol: async (poolId) => (await store.getPool(poolId))?.protocol ?? null,
+    openMachine: async (session) => {
+      const { connection, stream } = await machines.open(session);
+      return { protocol: connection.protocol, settings: connection.settings, link: wsLink(stream) };
+    },
   });
   const server = createServer(app);
   server.on('clientError', answerClientError);
@@ -283,6 +308,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     server,
     guacd,
     ...(admin.generatedPassword ? { generatedAdminPassword: admin.generatedPassword } : {}),
+    machines,
     async stop() {
       ctx.stopping = true;
       clearInterval(sweepTimer);

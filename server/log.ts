@@ -17,6 +17,13 @@ const redact = {
     '*.key',
     'credential',
     '*.credential',
+    'privateKey',
+    '*.privateKey',
+    'vaultKey',
+    '*.vaultKey',
+    // guacd connection parameters of a machine (server/broker/machines.ts) carry its login
+    'settings',
+    '*.settings',
     'req.headers.cookie',
     'req.headers.authorization',
     'headers.cookie',

@@ -13,6 +13,7 @@ import { AdminAuditPage } from './pages/AdminAuditPage.tsx';
 import { AdminDashboardPage } from './pages/AdminDashboardPage.tsx';
 import { AdminHostsPage } from './pages/AdminHostsPage.tsx';
 import { AdminIdentityPage } from './pages/AdminIdentityPage.tsx';
+import { AdminMachinesPage } from './pages/AdminMachinesPage.tsx';
 import { AdminPoolsPage } from './pages/AdminPoolsPage.tsx';
 import { AdminSessionsPage } from './pages/AdminSessionsPage.tsx';
 import { AdminUsersPage } from './pages/AdminUsersPage.tsx';
@@ -67,6 +68,8 @@ function Page({ route, me, onMe }: { route: Route; me: Me; onMe(me: Me): void })
       return admin ? <AdminPoolsPage /> : <AdminsOnly />;
     case 'adminHosts':
       return admin ? <AdminHostsPage /> : <AdminsOnly />;
+    case 'adminMachines':
+      return admin ? <AdminMachinesPage /> : <AdminsOnly />;
     case 'adminAudit':
       return admin ? <AdminAuditPage /> : <AdminsOnly />;
     case 'adminIdentity':

@@ -13,6 +13,7 @@ import './styles/shadow.css';
 import './styles/dashboard.css';
 import './styles/security.css';
 import './styles/identity.css';
+import './styles/machines.css';
 import './styles/nav-fit.css';
 
 const root = document.getElementById('app');

@@ -1,7 +1,7 @@
 // Administration of pools, hosts, all sessions, the audit log and metrics history: request and response schemas and the route descriptions of /api/v1 (contract/api/route.ts).
 // Pools are answered as stored (times in epoch milliseconds); hosts, sessions and audit events carry ISO 8601 times.
 import { z } from 'zod/mini';
-import { DRIVERS, HOST_STATES, Id, PROTOCOLS, SESSION_STATES } from '../ids.ts';
+import { DRIVERS, HOST_STATES, Id, PROTOCOLS, SESSION_STATES, VIEWER_PROTOCOLS } from '../ids.ts';
 import type { RouteDoc } from './route.ts';
 
 export const PERSISTENCES = ['pooled', 'personal'] as const;
@@ -115,7 +115,10 @@ export type Enrollment = z.infer<typeof Enrollment>;
 /** A session as the admin list shows it: the session view plus its desktop and the names of its user, pool and host. */
 export const AdminSession = z.object({
   id: z.string(),
-  poolId: z.string(),
+  /** Absent for a session on an existing machine (machineId). */
+  poolId: z.optional(z.string()),
+  machineId: z.optional(z.string()),
+  protocol: z.enum(VIEWER_PROTOCOLS),
   userId: z.string(),
   state: z.enum(SESSION_STATES),
   hostId: z.optional(z.string()),

@@ -13,7 +13,12 @@ export type TicketMode = z.infer<typeof TicketMode>;
 /** A session as its owner (and staff) see it. */
 export const SessionView = z.object({
   id: z.string(),
-  poolId: z.string(),
+  /** The pool of a desktop session; absent for a session on an existing machine. */
+  poolId: z.optional(z.string()),
+  /** The existing machine (contract/api/machines.ts) of a machine session; absent for a pool session. */
+  machineId: z.optional(z.string()),
+  /** Which viewer it needs: 'vnc' → noVNC, 'rdp' / 'ssh' → the guacd viewer. */
+  protocol: z.enum(VIEWER_PROTOCOLS),
   userId: z.string(),
   state: z.enum(SESSION_STATES),
   hostId: z.optional(z.string()),
@@ -52,16 +57,21 @@ export const UserPool = z.object({
 export type UserPool = z.infer<typeof UserPool>;
 export const UserPoolList = z.array(UserPool);
 
-export const LaunchBody = z.strictObject({ poolId: z.string().check(z.minLength(1), z.maxLength(64)) });
+const LaunchId = z.string().check(z.minLength(1), z.maxLength(64));
+/** Launch in a pool (a desktop Deskport starts) or connect to an existing machine: exactly one of the two. */
+export const LaunchBody = z
+  .strictObject({ poolId: z.optional(LaunchId), machineId: z.optional(LaunchId) })
+  .check(z.refine((b) => (b.poolId === undefined) !== (b.machineId === undefined), 'give exactly one of poolId and machineId'));
 export type LaunchBody = z.infer<typeof LaunchBody>;
 
 export const TicketBody = z.strictObject({ mode: z._default(TicketMode, 'control') });
 export type TicketBody = z.infer<typeof TicketBody>;
 
 /**
- * A one-time display ticket: open `url` as a WebSocket within a few seconds. `protocol` says which
- * viewer: 'vnc' → noVNC on /ws/vnc; 'rdp' or 'ssh' → guacamole-common-js on /ws/rdp (the url then
- * carries guacamole-lite's token, which holds only this ticket).
+ * A one-time display ticket: open `url` as a WebSocket within a few seconds. The url's path picks
+ * the viewer: /ws/vnc → noVNC; /ws/rdp → guacamole-common-js through guacd (the url then carries
+ * guacamole-lite's token, which holds only this ticket). `protocol` is the remote protocol: desktops
+ * of vnc pools are 'vnc' on /ws/vnc; rdp pools and every existing machine (rdp, vnc, ssh) use /ws/rdp.
  */
 export const TicketAnswer = z.object({
   ticket: z.string(),
@@ -145,13 +155,17 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: 'post',
     path: '/sessions',
-    summary: 'Launch a desktop, or resume the live one in the pool',
+    summary: 'Launch a desktop or connect to an existing machine, or resume the live session there',
     audience: 'user',
     body: LaunchBody,
     description:
-      'Answers 201 with a new session (it starts in the background: follow /sessions/:id/events), or 200 with the live session the person already has in this pool.',
+      'Body {poolId} or {machineId}. Answers 201 with a new session (a desktop starts in the background: follow /sessions/:id/events; a machine session is ready at once), or 200 with the live session the person already has in this pool or on this machine. A per_user machine answers 409 credentials_required until the person saved theirs (PUT /machines/:id/credentials); passthrough machines answer 409 credentials_unsupported.',
     ok: { status: 201, schema: SessionAnswer },
-    errors: { 404: ['not_found'], 409: ['limit_reached', 'pool_full'], 503: ['no_capacity', 'guacd_unavailable'] },
+    errors: {
+      404: ['not_found'],
+      409: ['limit_reached', 'pool_full', 'credentials_required', 'credentials_unsupported'],
+      503: ['no_capacity', 'machine_unreachable', 'guacd_unavailable'],
+    },
   },
   {
     method: 'get',
@@ -213,7 +227,7 @@ export const ROUTES: readonly RouteDoc[] = [
     body: ShadowBody,
     description: 'The owner answers through /shadows/:id/approve or /deny; a pool may let `view` through without asking.',
     ok: { status: 201, schema: ShadowAnswer },
-    errors: { 403: staffOnly, 404: ['not_found'], 409: ['session_not_ready', 'own_session', 'too_many_shadows'] },
+    errors: { 403: staffOnly, 404: ['not_found'], 409: ['session_not_ready', 'own_session', 'too_many_shadows', 'shadow_unsupported'] },
   },
   {
     method: 'get',

@@ -34,7 +34,10 @@ export const MachineFields = z.strictObject({
   protocol: z.enum(MACHINE_PROTOCOLS),
   address: MachineAddress,
   port: z.int().check(z.gte(1), z.lte(65535)),
-  /** Which agents may dial it: one host (hostId) or every host with this label (hostLabel). Exactly one. */
+  /**
+   * Which agents may dial it: one host (hostId) or every host with this label (hostLabel: "key=value",
+   * or "key" for any value). Exactly one; setting one on an edit clears the other.
+   */
   hostId: z.optional(z.nullable(Id)),
   hostLabel: z.optional(z.nullable(z.string().check(z.minLength(1), z.maxLength(64)))),
   /** RDP only. */

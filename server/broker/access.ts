@@ -72,10 +72,11 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessChanges {
 
   /** Still enabled: end what their groups no longer entitle them to, and shadows their role no longer allows. */
   async function trim(user: User, by: AccessCause): Promise<void> {
-    const ended: { sessionId: string; poolId: string }[] = [];
+    const ended: { sessionId: string; poolId: string | null; machineId?: string }[] = [];
     for (const s of await store.listSessions({ userId: user.id, state: HOLDING, limit: ALL_ROWS })) {
-      const pool = await store.getPool(s.poolId);
-      if (pool && entitled(user, pool)) continue;
+      // A machine session is entitled by the machine's groups (server/broker/machines.ts), the same rule as a pool's.
+      const entitlement = s.machineId ? await store.getMachine(s.machineId) : s.poolId ? await store.getPool(s.poolId) : null;
+      if (entitlement && entitled(user, entitlement)) continue;
       // Their own display gets the reason first; the session end then closes anyone else's (shadows).
       viewers.closeUser(
         user.id,
@@ -91,7 +92,7 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessChanges {
         'access_revoked',
         'You no longer have access to this desktop: your groups changed.',
       );
-      ended.push({ sessionId: s.id, poolId: s.poolId });
+      ended.push({ sessionId: s.id, poolId: s.poolId, ...(s.machineId ? { machineId: s.machineId } : {}) });
     }
     let shadowsEnded = 0;
     if (!isStaff(user)) {

@@ -303,7 +303,7 @@ describe('host reconciliation', () => {
     hosts.requests = [];
     const spare = await store.createDesktop({
       id: 'd-spare',
-      poolId: s.poolId,
+      poolId: s.poolId!,
       hostId: 'h1',
       state: 'running',
       secret: 'x',

@@ -3,19 +3,22 @@
 import { DisplayClose } from '../../contract/display.ts';
 import type { UserPool } from '../../contract/api/desktops.ts';
 import { conflict, forbidden, notFound, unavailable } from '../errors.ts';
+import type { Machine } from '../store/machine-types.ts';
 import type { Desktop, Pool, Session, TicketMode, User } from '../store/types.ts';
 import { newId } from '../util/random.ts';
 import { destroyDesktop, moveSession, type BrokerCtx } from './transitions.ts';
 import { Background } from './background.ts';
 import { pickHost, startDesktop } from './desktops.ts';
 import type { ProgressStep } from './session-events.ts';
+import type { Machines } from './machines.ts';
 import type { Shadows } from './shadows.ts';
 import { TICKET_PATTERN, type Tickets } from './tickets.ts';
 import { sessionView, type SessionView } from './views.ts';
 import { unavailableFor } from '../guacd/messages.ts';
 import { NO_GUACD } from '../guacd/guacd.ts';
 
-export function entitled(user: User, pool: Pool): boolean {
+/** Whether the person may use a pool or an existing machine: its groups, none meaning everyone. */
+export function entitled(user: User, pool: Pick<Pool, 'groups'>): boolean {
   return pool.groups.length === 0 || pool.groups.some((g) => user.groups.includes(g));
 }
 
@@ -26,7 +29,12 @@ export interface Refusal {
   code: string;
   reason: string;
 }
-export type Redemption = { ok: true; session: Session; desktop: Desktop; mode: TicketMode; userId: string; shadowId?: string } | Refusal;
+/** A pool session redeems to its desktop; a session on an existing machine to the machine (desktop null). */
+export type Redemption =
+  | ({ ok: true; session: Session; mode: TicketMode; userId: string; shadowId?: string } & (
+      { desktop: Desktop; machine?: undefined } | { desktop: null; machine: Machine }
+    ))
+  | Refusal;
 
 export interface Actor {
   username: string;
@@ -38,7 +46,7 @@ export function maySee(user: User, s: Session): boolean {
   return s.userId === user.id || user.roles.includes('admin') || user.roles.includes('helpdesk');
 }
 
-export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows) {
+export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows, machines?: Machines) {
   const { store, clock, log } = ctx;
   const background = new Background();
   const progress = (sessionId: string, step: ProgressStep, message: string) =>
@@ -91,6 +99,47 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
     }
   }
 
+  /** A machine session needs nothing started: it is ready at once, and its host dials when a display opens. */
+  async function connectNow(user: User, machineId: string, ip: string | null): Promise<{ session: Session; created: boolean }> {
+    if (!machines) throw notFound('machine');
+    const live = await store.findLiveMachineSession(user.id, machineId);
+    if (live) {
+      await machines.entitledOr404(user, machineId);
+      return { session: live, created: false };
+    }
+    const { machine, hostId } = await machines.prepareLaunch(user, machineId);
+    for (const lost of await store.listSessions({ state: ['lost'], userId: user.id, machineId }))
+      await broker.end(lost.id, { username: user.username, ip }, 'relaunched');
+    const now = clock.now();
+    const session = await store.createSession({
+      id: newId('s'),
+      poolId: null,
+      machineId: machine.id,
+      protocol: machine.protocol,
+      userId: user.id,
+      state: 'starting',
+      desktopId: null,
+      hostId,
+      createdAt: now,
+      readyAt: null,
+      endedAt: null,
+      lastActivityAt: now,
+      detachedAt: null,
+      error: null,
+    });
+    await ctx.audit.record({
+      actor: user.username,
+      action: 'session.launch',
+      target: session.id,
+      result: 'ok',
+      ip,
+      details: { machineId },
+    });
+    const ready = await moveSession(ctx, session, 'ready', { readyAt: now, detachedAt: now });
+    progress(session.id, 'ready', `Connecting to ${machine.name}.`);
+    return { session: ready ?? session, created: true };
+  }
+
   async function launchNow(user: User, poolId: string, ip: string | null): Promise<{ session: Session; created: boolean }> {
     const pool = await store.getPool(poolId);
     if (!pool || !entitled(user, pool)) throw notFound('pool');
@@ -103,7 +152,8 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
     for (const lost of await store.listSessions({ state: ['lost'], userId: user.id, poolId: pool.id })) {
       await broker.end(lost.id, { username: user.username, ip }, 'relaunched');
     }
-    const mine = await store.countLiveSessions({ userId: user.id });
+    // Sessions on existing machines hold no desktop here: they do not count against a pool's limit.
+    const mine = await store.countLiveSessions({ userId: user.id, kind: 'pool' });
     if (mine >= pool.maxPerUser)
       throw conflict('limit_reached', `You already have ${mine} desktop session(s) running, the most this pool allows. End one first.`);
     const now = clock.now();
@@ -131,6 +181,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
     let session = await store.createSession({
       id: newId('s'),
       poolId: pool.id,
+      protocol: pool.protocol,
       userId: user.id,
       state: 'starting',
       desktopId: warm?.id ?? null,
@@ -212,6 +263,11 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
     /** POST /sessions: the user's live session in the pool (resume), else a new one. */
     launch(user: User, poolId: string, ip: string | null): Promise<{ session: Session; created: boolean }> {
       return serialized(user.id, () => launchNow(user, poolId, ip));
+    },
+
+    /** POST /sessions {machineId}: the user's live session on the machine (resume), else a new one. */
+    connect(user: User, machineId: string, ip: string | null): Promise<{ session: Session; created: boolean }> {
+      return serialized(user.id, () => connectNow(user, machineId, ip));
     },
 
     /** A session the user may see: their own, or any for helpdesk/admin. */
@@ -311,12 +367,20 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
       if (!t) return refuse('unauthenticated', 'ticket_unknown', 'unknown, used or expired ticket');
       const [s, user] = await Promise.all([store.getSession(t.sessionId), store.getUser(t.userId)]);
       if (!user || user.disabled) return refuse('forbidden', 'account_disabled', 'the ticket holder may no longer sign in');
+      if (s?.state === 'ready' && s.machineId) {
+        // A machine session: no desktop; access is the machine's groups (shadowing machines is not built).
+        const m = await store.getMachine(s.machineId);
+        if (!m) return refuse('forbidden', 'machine_removed', 'the machine was removed');
+        if (t.userId !== s.userId) return refuse('forbidden', 'shadow_not_approved', 'sessions on existing machines cannot be shadowed');
+        if (!entitled(user, m)) return refuse('forbidden', 'access_revoked', 'the ticket holder no longer has access to this machine');
+        return { ok: true, session: s, desktop: null, machine: m, mode: t.mode, userId: t.userId };
+      }
       if (!s || s.state !== 'ready' || !s.desktopId) return refuse('forbidden', 'session_not_ready', 'the session is not ready');
       const d = await store.getDesktop(s.desktopId);
       if (!d || d.state !== 'running') return refuse('forbidden', 'desktop_not_running', 'the desktop is not running');
       if (t.userId === s.userId) {
         // Taking access away ends the session (access.ts); this closes the gap while it is ending.
-        const pool = await store.getPool(s.poolId);
+        const pool = s.poolId ? await store.getPool(s.poolId) : null;
         if (!pool || !entitled(user, pool))
           return refuse('forbidden', 'access_revoked', 'the ticket holder no longer has access to this pool');
         return { ok: true, session: s, desktop: d, mode: t.mode, userId: t.userId };

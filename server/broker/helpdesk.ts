@@ -29,7 +29,7 @@ export function createHelpdesk({ store, broker, shadows, tickets }: HelpdeskDeps
         ...broker.view(s),
         username: user.get(s.userId)?.username ?? null,
         displayName: user.get(s.userId)?.displayName ?? null,
-        poolName: pool.get(s.poolId) ?? null,
+        poolName: s.poolId ? (pool.get(s.poolId) ?? null) : null,
         hostName: s.hostId ? (host.get(s.hostId) ?? null) : null,
         thumbnailUrl: `/api/v1/helpdesk/sessions/${s.id}/thumbnail`,
         shadows: shadows.activeFor(s.id).map(shadowView),
@@ -39,6 +39,8 @@ export function createHelpdesk({ store, broker, shadows, tickets }: HelpdeskDeps
     async requestShadow(requester: User, sessionId: string, mode: TicketMode, reason: string, ip: string | null): Promise<Shadow> {
       const s = await store.getSession(sessionId);
       if (!s) throw notFound('session');
+      // Shadowing a session on an existing machine needs guacd's connection join (not built yet).
+      if (!s.poolId) throw conflict('shadow_unsupported', 'Sessions on existing machines cannot be shadowed yet.');
       const pool = await store.getPool(s.poolId);
       if (!pool) throw notFound('pool');
       return shadows.request(requester, s, pool, mode, reason, ip);

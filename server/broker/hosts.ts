@@ -52,6 +52,9 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
       const inv = new Map(hello.inventory.map((i) => [i.desktopId, i]));
       const desktops = await store.listDesktops({ hostId: host.id, state: ['creating', 'running', 'stopping', 'failed'] });
       const knownIds = new Set(desktops.map((d) => d.id));
+      // Sessions on existing machines hold no desktop: with their host back, they are back too.
+      for (const s of await store.listSessions({ state: ['lost'], hostId: host.id, limit: ALL_ROWS }))
+        if (s.machineId) await moveSession(ctx, s, 'ready', { detachedAt: clock.now() });
       for (const d of desktops) {
         if (ctx.creating.has(d.id)) continue; // its create request is in flight in this process
         const item = inv.get(d.id);

@@ -2,6 +2,7 @@
 // state): disconnect grace, idle timeout, max lifetime, stuck launches, lost hosts, and the
 // housekeeping of expired tickets and cookies. Deadlines derive from stored timestamps, so they
 // survive a gateway restart.
+import { MACHINE_SESSION_LIMITS } from '../store/machine-types.ts';
 import type { Pool } from '../store/types.ts';
 import type { Broker } from './broker.ts';
 import { destroyDesktop, moveSession, type BrokerCtx } from './transitions.ts';
@@ -27,7 +28,8 @@ export function createTimers(ctx: BrokerCtx, broker: Broker) {
     };
     // Only sessions a rule may end now (at most 1,000 per pass; the next pass takes the rest).
     for (const s of await store.listDueSessions(now, STUCK_LAUNCH_MS)) {
-      const pool = await poolOf(s.poolId);
+      // A machine session has no pool: its timers are MACHINE_SESSION_LIMITS (as in listDueSessions).
+      const pool = s.machineId ? MACHINE_SESSION_LIMITS : s.poolId ? await poolOf(s.poolId) : null;
       const graceMs = (pool?.graceS ?? 300) * 1000;
       let reason: string | null = null;
       if (pool && pool.maxLifetimeS > 0 && now - s.createdAt > pool.maxLifetimeS * 1000) reason = 'max_lifetime';

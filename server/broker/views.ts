@@ -9,7 +9,9 @@ const iso = (t: number) => new Date(t).toISOString();
 export function sessionView(s: Session, viewers: number): SessionView {
   return {
     id: s.id,
-    poolId: s.poolId,
+    ...(s.poolId ? { poolId: s.poolId } : {}),
+    ...(s.machineId ? { machineId: s.machineId } : {}),
+    protocol: s.protocol ?? 'vnc',
     userId: s.userId,
     state: s.state,
     ...(s.hostId ? { hostId: s.hostId } : {}),

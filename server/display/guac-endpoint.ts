@@ -15,11 +15,11 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { DisplayClose } from '../../contract/display.ts';
 import type { Guacd } from '../guacd/guacd.ts';
 import { createGuard, InstructionError } from '../guac/guard.ts';
-import { browserDisplay, joinSettings, ownRdpDesktop } from '../guac/settings.ts';
+import { browserDisplay, joinSettings, machineSettings, ownRdpDesktop } from '../guac/settings.ts';
 import type { GuacTokens } from '../guac/token.ts';
 import type { Logger } from '../log.ts';
 import type { DesktopLink } from '../relay/desktop-link.ts';
-import type { Desktop, Protocol } from '../store/types.ts';
+import type { Desktop, Protocol, Session } from '../store/types.ts';
 import { closeWs, refuseUpgrade, upgradePath } from '../util/ws.ts';
 import { createDisplayGate, type DisplayGateDeps, type Redeemed } from './display-gate.ts';
 import { openForward, type Forward } from './forward.ts';
@@ -34,6 +34,9 @@ export interface GuacEndpointDeps extends DisplayGateDeps {
   poolProtocol: (poolId: string) => Promise<Protocol | null>;
   /** sessionId → guacd's id of the owner's live connection, for helpdesk joins and thumbnails. */
   connections?: GuacConnections;
+  /** An existing machine's session: guacd's protocol and parameters (credentials resolved server-side) and a
+   *  byte stream to the machine dialled by an agent that may reach it (server/broker/machines.ts). */
+  openMachine?: (session: Session) => Promise<{ protocol: 'rdp' | 'vnc' | 'ssh'; settings: Record<string, string>; link: DesktopLink }>;
 }
 
 /** Browser messages are single instructions; a clipboard blob is the largest (≈ 8 KiB). */
@@ -68,7 +71,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     const q = upgradePath(req).searchParams;
     const r = await gate.redeem(req, socket, deps.tokens.ticketOf(q.get('token') ?? '') ?? '');
     if (!r) return;
-    if ((await deps.poolProtocol(r.session.poolId)) !== 'rdp')
+    if (!r.session.machineId && (!r.session.poolId || (await deps.poolProtocol(r.session.poolId)) !== 'rdp'))
       return refuseUpgrade(socket, 409, 'this session’s display is VNC: open it at /ws/vnc', 'wrong_display_endpoint');
     const display = browserDisplay(q);
     wss.handleUpgrade(req, socket, head, (browser) => {
@@ -156,7 +159,16 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
         return finish(DisplayClose.DesktopFailed, 'the person’s RDP display is not open right now; try again when they are connected');
       selector = ownerConnection;
       settings = joinSettings({ display, mode });
+    } else if (session.machineId) {
+      if (!deps.openMachine) return finish(DisplayClose.DesktopFailed, 'this gateway does not serve existing machines');
+      const m = await deps.openMachine(session);
+      if (left()) return m.link.close('viewer left');
+      fwd = await openForward({ link: m.link, log: slog });
+      void fwd.done.then((why) => slog.debug({ why }, 'forward ended'));
+      selector = m.protocol;
+      settings = machineSettings({ port: fwd.port, display, mode, protocol: m.protocol, settings: m.settings });
     } else {
+      if (!r.desktop) return finish(DisplayClose.DesktopFailed, 'this session has no desktop');
       const link = await deps.openDesktop(r.desktop, 'rdp');
       if (left()) return link.close('viewer left');
       fwd = await openForward({ link, log: slog });

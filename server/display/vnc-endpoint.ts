@@ -33,6 +33,7 @@ export function createVncEndpoint(deps: VncEndpointDeps) {
     const r = await gate.redeem(req, socket, upgradePath(req).searchParams.get('ticket') ?? '');
     if (!r) return;
     const { session, desktop, mode, shadowId } = r;
+    if (!desktop) return refuseUpgrade(socket, 400, 'this session is shown through /ws/rdp, not /ws/vnc');
     wss.handleUpgrade(req, socket, head, (browser) => {
       const slog = log.child({ sessionId: session.id, mode, ...(shadowId ? { shadowId } : {}) });
       const viewer = gate.attach(browser, r, slog);

@@ -65,6 +65,28 @@ export function ownRdpDesktop(o: { port: number; display: BrowserDisplay; mode: 
   };
 }
 
+/**
+ * An existing machine, reached through a loopback forward onto the agent's stream to it. Its own
+ * parameters (credentials, RDP security and certificate policy, domain) come from the machine's
+ * record (server/broker/machines.ts guacSettings); the browser adds only the display's size.
+ */
+export function machineSettings(o: {
+  port: number;
+  display: BrowserDisplay;
+  mode: TicketMode;
+  protocol: 'rdp' | 'vnc' | 'ssh';
+  settings: Record<string, string>;
+}): GuacdSettings {
+  return {
+    ...common(o.display),
+    ...o.settings,
+    hostname: '127.0.0.1',
+    port: String(o.port),
+    ...(o.protocol === 'rdp' ? { 'resize-method': 'display-update' } : {}),
+    ...(o.mode === 'view' ? { 'read-only': 'true', 'disable-paste': 'true' } : {}),
+  };
+}
+
 /** A helpdesk display joining the owner's live guacd connection (guacd's `join`). */
 export function joinSettings(o: { display: BrowserDisplay; mode: TicketMode }): GuacdSettings {
   return { ...common(o.display), 'read-only': o.mode === 'view' ? 'true' : 'false' };

@@ -29,9 +29,12 @@ import { errorHandler, HttpError, notFoundHandler } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { createSessionRouter } from './routes/sessions.ts';
 import type { Guacd, GuacdState } from '../guacd/guacd.ts';
+import { createMachineAdminRouter, createMachineUserRouter } from './routes/machines.ts';
+import type { Machines } from '../broker/machines.ts';
 
 export interface AppDeps extends AuthDeps {
   broker: Broker;
+  machines: Machines;
   events: SessionEvents;
   metrics: Metrics;
   maxBodyBytes: number;
@@ -130,6 +133,8 @@ export function createApp(deps: AppDeps): Express {
   api.use('/admin', requireUser, requireRole('admin'), enrolled, createAdminMfaRouter(deps));
   api.use('/admin', requireUser, requireRole('admin'), enrolled, createProviderAdminRouter(deps));
   api.use('/admin', requireUser, requireRole('admin'), enrolled, createAdminRouter(deps));
+  api.use('/admin', requireUser, requireRole('admin'), enrolled, createMachineAdminRouter(deps.machines));
+  api.use(requireUser, enrolled, createMachineUserRouter(deps.machines));
   api.use(requireUser, enrolled, createHelpdeskRouter(deps));
   api.use(requireUser, enrolled, createSessionRouter(deps));
   app.use('/api/v1', api);

@@ -82,3 +82,43 @@ describe('migrations', () => {
     expect(() => loadMigrations(dirWith({ 'init.sql': '' }))).toThrow(/NNN_name\.sql/);
   });
 });
+
+describe('migration 006 (machines)', () => {
+  it('keeps every session of an older database as a pool session speaking vnc, and tickets still point at sessions', () => {
+    const db = new BetterSqlite3(':memory:');
+    try {
+      db.pragma('foreign_keys = ON');
+      const all = loadMigrations();
+      migrate(
+        db,
+        all.filter((m) => m.version <= 5),
+      );
+      db.prepare(
+        `INSERT INTO users (id, username, display_name, roles, group_ids, disabled, password_hash, created_at)
+        VALUES ('u1', 'ann', 'Ann', '["user"]', '[]', 0, NULL, 1)`,
+      ).run();
+      db.prepare(
+        `INSERT INTO sessions (id, pool_id, user_id, state, desktop_id, host_id, created_at, ready_at, ended_at, last_activity_at, detached_at, error)
+        VALUES ('s1', 'p1', 'u1', 'ready', 'd1', 'h1', 1, 2, NULL, 3, NULL, NULL)`,
+      ).run();
+      expect(migrate(db, all).applied).toEqual([6]);
+      expect(db.prepare('SELECT id, pool_id, machine_id, protocol, desktop_id FROM sessions').all()).toEqual([
+        { id: 's1', pool_id: 'p1', machine_id: null, protocol: 'vnc', desktop_id: 'd1' },
+      ]);
+      const ticket = db.prepare(
+        "INSERT INTO tickets (hash, user_id, session_id, mode, expires_at, used_at, created_at) VALUES (?, 'u1', ?, 'control', 9, NULL, 1)",
+      );
+      ticket.run('t1', 's1');
+      expect(() => ticket.run('t2', 'no-such-session')).toThrow(/FOREIGN KEY/);
+      // A session is on a pool or a machine, never both or neither.
+      const session = db.prepare(`INSERT INTO sessions (id, pool_id, machine_id, user_id, state, created_at, last_activity_at)
+        VALUES (?, ?, ?, 'u1', 'ready', 1, 1)`);
+      expect(() => session.run('s2', 'p1', 'm1')).toThrow(/CHECK/);
+      expect(() => session.run('s3', null, null)).toThrow(/CHECK/);
+      session.run('s4', null, 'm1');
+      expect(db.prepare("SELECT count(*) AS n FROM pragma_foreign_key_check('tickets')").get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 // Row <-> entity mapping for the SQL stores, in one place: snake_case columns, booleans as 0/1,
 // arrays and objects as JSON text. Rows are only ever written through toRow functions, so the
 // JSON read back is trusted to have the shape written.
+import type { Machine, MachineCredential } from './machine-types.ts';
 import type {
   ApiToken,
   AuditEvent,
@@ -372,7 +373,9 @@ export const desktopFromRow = (r: DesktopRow): Desktop => ({
 
 export interface SessionRow {
   id: string;
-  pool_id: string;
+  pool_id: string | null;
+  machine_id: string | null;
+  protocol: string;
   user_id: string;
   state: string;
   desktop_id: string | null;
@@ -387,6 +390,8 @@ export interface SessionRow {
 export const SESSION_COLUMNS = columns<SessionRow>({
   id: 1,
   pool_id: 1,
+  machine_id: 1,
+  protocol: 1,
   user_id: 1,
   state: 1,
   desktop_id: 1,
@@ -400,7 +405,9 @@ export const SESSION_COLUMNS = columns<SessionRow>({
 });
 export const sessionToRow = (s: Session): SessionRow => ({
   id: s.id,
-  pool_id: s.poolId,
+  pool_id: s.poolId ?? null,
+  machine_id: s.machineId ?? null,
+  protocol: s.protocol ?? 'vnc',
   user_id: s.userId,
   state: s.state,
   desktop_id: s.desktopId ?? null,
@@ -415,6 +422,8 @@ export const sessionToRow = (s: Session): SessionRow => ({
 export const sessionFromRow = (r: SessionRow): Session => ({
   id: r.id,
   poolId: r.pool_id,
+  machineId: r.machine_id,
+  protocol: r.protocol as Session['protocol'] & string,
   userId: r.user_id,
   state: r.state as Session['state'],
   desktopId: r.desktop_id,
@@ -486,4 +495,118 @@ export const auditFromRow = (r: AuditRow): AuditEvent => ({
   result: r.result as AuditEvent['result'],
   ip: r.ip,
   details: parse(r.details),
+});
+
+export interface MachineRow {
+  id: string;
+  name: string;
+  description: string;
+  protocol: string;
+  address: string;
+  port: number;
+  host_id: string | null;
+  host_label: string | null;
+  security: string;
+  ignore_cert: number;
+  domain: string;
+  credential_mode: string;
+  username: string;
+  password_sealed: string | null;
+  private_key_sealed: string | null;
+  group_ids: string;
+  created_at: number;
+  updated_at: number;
+}
+export const MACHINE_COLUMNS = columns<MachineRow>({
+  id: 1,
+  name: 1,
+  description: 1,
+  protocol: 1,
+  address: 1,
+  port: 1,
+  host_id: 1,
+  host_label: 1,
+  security: 1,
+  ignore_cert: 1,
+  domain: 1,
+  credential_mode: 1,
+  username: 1,
+  password_sealed: 1,
+  private_key_sealed: 1,
+  group_ids: 1,
+  created_at: 1,
+  updated_at: 1,
+});
+export const machineToRow = (m: Machine): MachineRow => ({
+  id: m.id,
+  name: m.name,
+  description: m.description,
+  protocol: m.protocol,
+  address: m.address,
+  port: m.port,
+  host_id: m.hostId ?? null,
+  host_label: m.hostLabel ?? null,
+  security: m.security,
+  ignore_cert: m.ignoreCert ? 1 : 0,
+  domain: m.domain,
+  credential_mode: m.credentialMode,
+  username: m.username,
+  password_sealed: m.passwordSealed ?? null,
+  private_key_sealed: m.privateKeySealed ?? null,
+  group_ids: json(m.groups),
+  created_at: m.createdAt,
+  updated_at: m.updatedAt,
+});
+export const machineFromRow = (r: MachineRow): Machine => ({
+  id: r.id,
+  name: r.name,
+  description: r.description,
+  protocol: r.protocol as Machine['protocol'],
+  address: r.address,
+  port: r.port,
+  hostId: r.host_id,
+  hostLabel: r.host_label,
+  security: r.security as Machine['security'],
+  ignoreCert: r.ignore_cert === 1,
+  domain: r.domain,
+  credentialMode: r.credential_mode as Machine['credentialMode'],
+  username: r.username,
+  passwordSealed: r.password_sealed,
+  privateKeySealed: r.private_key_sealed,
+  groups: parse(r.group_ids),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export interface MachineCredentialRow {
+  machine_id: string;
+  user_id: string;
+  username: string;
+  password_sealed: string | null;
+  private_key_sealed: string | null;
+  updated_at: number;
+}
+export const MACHINE_CREDENTIAL_COLUMNS = columns<MachineCredentialRow>({
+  machine_id: 1,
+  user_id: 1,
+  username: 1,
+  password_sealed: 1,
+  private_key_sealed: 1,
+  updated_at: 1,
+});
+export const machineCredentialToRow = (c: MachineCredential): MachineCredentialRow => ({
+  machine_id: c.machineId,
+  user_id: c.userId,
+  username: c.username,
+  password_sealed: c.passwordSealed ?? null,
+  private_key_sealed: c.privateKeySealed ?? null,
+  updated_at: c.updatedAt,
+});
+export const machineCredentialFromRow = (r: MachineCredentialRow): MachineCredential => ({
+  machineId: r.machine_id,
+  userId: r.user_id,
+  username: r.username,
+  passwordSealed: r.password_sealed,
+  privateKeySealed: r.private_key_sealed,
+  updatedAt: r.updated_at,
 });

@@ -12,6 +12,7 @@ import {
   type TicketRow,
 } from './rows.ts';
 import { clampLimit, insertSql, patcher, sqlList, StatementCache, translate, updateSql, where, type Params } from './sqlite-db.ts';
+import { MACHINE_SESSION_LIMITS } from './machine-types.ts';
 import { LIVE_SESSION_STATES, type Store } from './types.ts';
 
 export type SessionMethods = Pick<
@@ -44,14 +45,22 @@ export function sqliteSessions(db: Database): SessionMethods {
       WHERE user_id = ? AND pool_id = ? AND state IN ${LIVE} ORDER BY created_at DESC, rowid DESC LIMIT 1`),
   };
   // The rules of server/broker/timers.ts in SQL, so a sweep reads only rows it may act on. A
-  // session whose pool is gone matches on grace (300 s default) and the stuck rule only.
+  // session whose pool is gone matches on grace (300 s default) and the stuck rule only; a machine
+  // session takes MACHINE_SESSION_LIMITS.
+  const limit = (column: string, machine: number) => `coalesce(p.${column}, iif(s.machine_id IS NOT NULL, ${machine}, NULL))`;
+  const L = MACHINE_SESSION_LIMITS;
+  const [life, idle, grace] = [
+    limit('max_lifetime_s', L.maxLifetimeS),
+    limit('idle_timeout_s', L.idleTimeoutS),
+    `coalesce(${limit('grace_s', L.graceS)}, 300)`,
+  ];
   const due = db.prepare<{ now: number; stuck: number }, SessionRow>(`SELECT s.* FROM sessions s LEFT JOIN pools p ON p.id = s.pool_id
     WHERE s.state IN ('ready', 'starting', 'lost') AND (
-      (p.max_lifetime_s > 0 AND s.created_at < @now - p.max_lifetime_s * 1000)
+      (${life} > 0 AND s.created_at < @now - ${life} * 1000)
       OR (s.state = 'starting' AND s.created_at < @now - @stuck)
-      OR (s.state = 'ready' AND p.idle_timeout_s > 0 AND s.last_activity_at < @now - p.idle_timeout_s * 1000)
-      OR (s.state = 'ready' AND s.detached_at IS NOT NULL AND s.detached_at < @now - coalesce(p.grace_s, 300) * 1000)
-      OR (s.state = 'lost' AND coalesce(s.detached_at, s.created_at) < @now - coalesce(p.grace_s, 300) * 1000))
+      OR (s.state = 'ready' AND ${idle} > 0 AND s.last_activity_at < @now - ${idle} * 1000)
+      OR (s.state = 'ready' AND s.detached_at IS NOT NULL AND s.detached_at < @now - ${grace} * 1000)
+      OR (s.state = 'lost' AND coalesce(s.detached_at, s.created_at) < @now - ${grace} * 1000))
     ORDER BY s.created_at LIMIT 1000`);
   const byState = db.prepare<[string], { state: string; n: number }>(
     'SELECT state, count(*) AS n FROM sessions WHERE state IN (SELECT value FROM json_each(?)) GROUP BY state',
@@ -88,6 +97,10 @@ export function sqliteSessions(db: Database): SessionMethods {
       if (filter.poolId !== undefined) {
         c.push('pool_id = @poolId');
         params.poolId = filter.poolId;
+      }
+      if (filter.machineId !== undefined) {
+        c.push('machine_id = @machineId');
+        params.machineId = filter.machineId;
       }
       if (filter.desktopId !== undefined) {
         c.push('desktop_id = @desktopId');
@@ -128,6 +141,11 @@ export function sqliteSessions(db: Database): SessionMethods {
       if (filter.poolId !== undefined) {
         c.push('pool_id = @poolId');
         params.poolId = filter.poolId;
+      }
+      if (filter.kind !== undefined) c.push(filter.kind === 'pool' ? 'pool_id IS NOT NULL' : 'machine_id IS NOT NULL');
+      if (filter.machineId !== undefined) {
+        c.push('machine_id = @machineId');
+        params.machineId = filter.machineId;
       }
       return filtered.get<{ n: number }>(`SELECT count(*) AS n FROM sessions ${where(c)}`).get(params)?.n ?? 0;
     },

@@ -74,15 +74,19 @@ export function sqliteUsers(db: Database, clock: Clock): UserMethods {
     delete: db.prepare<[string]>('DELETE FROM groups WHERE id = ?'),
     // Pools entitled to this group and no other: removing it would leave their list empty,
     // and an empty list means "everyone".
-    soleEntitlementOf: db.prepare<{ id: string }, { name: string }>(`SELECT name FROM pools
-      WHERE EXISTS (SELECT 1 FROM json_each(pools.group_ids) WHERE value = @id)
-        AND NOT EXISTS (SELECT 1 FROM json_each(pools.group_ids) WHERE value <> @id) ORDER BY name`),
+    soleEntitlementOf: db.prepare<{ id: string }, { name: string }>(`SELECT name FROM (SELECT name, group_ids FROM pools
+      UNION ALL SELECT name, group_ids FROM machines) AS e
+      WHERE EXISTS (SELECT 1 FROM json_each(e.group_ids) WHERE value = @id)
+        AND NOT EXISTS (SELECT 1 FROM json_each(e.group_ids) WHERE value <> @id) ORDER BY name`),
     unlinkUsers: db.prepare<{ id: string }>(`UPDATE users
       SET group_ids = (SELECT json_group_array(value) FROM json_each(users.group_ids) WHERE value <> @id)
       WHERE EXISTS (SELECT 1 FROM json_each(users.group_ids) WHERE value = @id)`),
     unlinkPools: db.prepare<{ id: string }>(`UPDATE pools
       SET group_ids = (SELECT json_group_array(value) FROM json_each(pools.group_ids) WHERE value <> @id)
       WHERE EXISTS (SELECT 1 FROM json_each(pools.group_ids) WHERE value = @id)`),
+    unlinkMachines: db.prepare<{ id: string }>(`UPDATE machines
+      SET group_ids = (SELECT json_group_array(value) FROM json_each(machines.group_ids) WHERE value <> @id)
+      WHERE EXISTS (SELECT 1 FROM json_each(machines.group_ids) WHERE value = @id)`),
   };
   const web = {
     insert: db.prepare<WebSessionRow>(insertSql('web_sessions', WEB_SESSION_COLUMNS)),
@@ -112,12 +116,13 @@ export function sqliteUsers(db: Database, clock: Clock): UserMethods {
       throw new StoreConflictError(
         'in_use',
         `Group "${g.name}" is the only group entitled to ${pools.map((p) => `"${p}"`).join(', ')}; ` +
-          'removing it would open those pools to everyone. Change their entitlements first.',
+          'removing it would open those pools or machines to everyone. Change their entitlements first.',
         'pools.group_ids',
       );
     }
     group.unlinkUsers.run({ id });
     group.unlinkPools.run({ id });
+    group.unlinkMachines.run({ id });
     return group.delete.run(id).changes > 0;
   });
 

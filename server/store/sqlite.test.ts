@@ -50,6 +50,7 @@ describe('SQLite store file', () => {
         { version: 3, name: 'pool_shadow_without_consent' },
         { version: 4, name: 'account_security' },
         { version: 5, name: 'identity_providers' },
+        { version: 6, name: 'machines' },
       ]);
     } finally {
       db.close();

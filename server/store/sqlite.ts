@@ -11,6 +11,7 @@ import { sqliteAudit } from './sqlite-audit.ts';
 import { openDatabase } from './sqlite-db.ts';
 import { sqliteDesktops } from './sqlite-desktops.ts';
 import { sqliteIdentity } from './sqlite-identity.ts';
+import { sqliteMachines } from './sqlite-machines.ts';
 import { sqliteMfa } from './sqlite-mfa.ts';
 import { sqlitePools } from './sqlite-pools.ts';
 import { sqliteSessions } from './sqlite-sessions.ts';
@@ -39,6 +40,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       ...sqlitePools(db),
       ...sqliteDesktops(db),
       ...sqliteSessions(db),
+      ...sqliteMachines(db),
       ...sqliteAudit(db, clock),
       async ping() {
         try {

@@ -5,6 +5,7 @@ import { accountsContract } from './store.contract-accounts.ts';
 import { auditContract } from './store.contract-audit.ts';
 import { fleetContract } from './store.contract-fleet.ts';
 import { identityContract } from './store.contract-identity.ts';
+import { machinesContract } from './store.contract-machines.ts';
 import { sessionsContract } from './store.contract-sessions.ts';
 import type { Store } from './types.ts';
 
@@ -31,6 +32,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     sessionsContract(current);
     auditContract(current);
     identityContract(current);
+    machinesContract(current);
 
     describe('lifecycle', () => {
       it('answers ping while open and not after close', async () => {

@@ -2,6 +2,8 @@
 // PostgreSQL later), all checked by one contract suite (store.contract.ts). Async so a network
 // database fits behind it. Times are epoch milliseconds.
 import type { IdentityStore } from './identity-types.ts';
+import type { ViewerProtocol } from '../../contract/ids.ts';
+import type { MachineStore } from './machine-types.ts';
 
 export type Role = 'user' | 'helpdesk' | 'admin';
 export const ROLES: readonly Role[] = ['user', 'helpdesk', 'admin'];
@@ -82,9 +84,14 @@ export interface Desktop {
 export type SessionState = 'starting' | 'ready' | 'ending' | 'ended' | 'failed' | 'lost';
 export const LIVE_SESSION_STATES: readonly SessionState[] = ['starting', 'ready', 'ending'];
 
+/** A session is on a pool (a desktop Deskport starts) or on an existing machine: exactly one of poolId and machineId. */
 export interface Session {
   id: string;
-  poolId: string;
+  poolId: string | null;
+  /** Absent or null for a pool session. */
+  machineId?: string | null;
+  /** What a viewer speaks to it (the pool's or the machine's protocol, fixed at launch); absent = 'vnc'. */
+  protocol?: ViewerProtocol;
   userId: string;
   state: SessionState;
   desktopId: string | null;
@@ -186,6 +193,7 @@ export interface SessionFilter {
   state?: SessionState[];
   userId?: string;
   poolId?: string;
+  machineId?: string;
   hostId?: string;
   desktopId?: string;
   /** Default 500, newest first; pass ALL_ROWS when every match is needed (sweeps, reconciliation). */
@@ -194,7 +202,7 @@ export interface SessionFilter {
 
 export const ALL_ROWS = Number.MAX_SAFE_INTEGER;
 
-export interface Store extends IdentityStore {
+export interface Store extends IdentityStore, MachineStore {
   // users and groups
   createUser(u: Omit<User, 'createdAt'> & { createdAt?: number }): Promise<User>;
   getUser(id: string): Promise<User | null>;
@@ -313,7 +321,8 @@ export interface Store extends IdentityStore {
   updateSessionIf(id: string, when: { state: SessionState[] }, patch: Partial<Omit<Session, 'id' | 'createdAt'>>): Promise<Session | null>;
   /** The user's live (starting|ready|ending) session in the pool, if any. */
   findLiveSession(userId: string, poolId: string): Promise<Session | null>;
-  countLiveSessions(filter: { userId?: string; poolId?: string }): Promise<number>;
+  /** `kind` counts only pool sessions (desktops) or only sessions on existing machines. */
+  countLiveSessions(filter: { userId?: string; poolId?: string; machineId?: string; kind?: 'pool' | 'machine' }): Promise<number>;
 
   // tickets
   createTicket(t: Ticket): Promise<void>;

@@ -23,7 +23,7 @@ export function toHelpdeskSession(v: HelpdeskSessionView): HelpdeskSession {
     ...toSession(session),
     username: name,
     displayName: displayName || name,
-    poolName: poolName ?? v.poolId,
+    poolName: poolName ?? v.poolId ?? v.machineId ?? '',
     hostName: hostName ?? undefined,
     thumbnailUrl,
     shadows: shadows.map(toShadow),

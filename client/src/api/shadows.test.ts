@@ -53,6 +53,7 @@ describe('helpdesk session decoder', () => {
       {
         id: 's-1',
         poolId: 'p-1',
+        protocol: 'vnc',
         userId: 'u-1',
         state: 'ready',
         hostId: 'h-1',
@@ -77,6 +78,7 @@ describe('helpdesk session decoder', () => {
       {
         id: 's-1',
         poolId: 'p-1',
+        protocol: 'vnc',
         userId: 'u-1',
         state: 'ready',
         createdAt: '2026-01-01T09:00:00Z',

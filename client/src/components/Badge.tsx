@@ -14,8 +14,10 @@ export function Badge({ tone = 'neutral', dot = false, children }: { tone?: Tone
   );
 }
 
+const PROTOCOL_TONE: Record<string, Tone> = { rdp: 'violet', vnc: 'blue', ssh: 'neutral' };
+
 export function ProtocolBadge({ protocol }: { protocol: string }) {
-  return <Badge tone={protocol === 'rdp' ? 'violet' : 'blue'}>{protocol.toUpperCase()}</Badge>;
+  return <Badge tone={PROTOCOL_TONE[protocol] ?? 'blue'}>{protocol.toUpperCase()}</Badge>;
 }
 
 const STATE_LOOK: Record<SessionState, { tone: Tone; label: string }> = {

@@ -52,6 +52,7 @@ export function Header({ me, route, onSignOut }: Props) {
               <NavLink href={paths.adminIdentity()} active={route.name === 'adminIdentity'} label="Sign-in" />
               <NavLink href={paths.adminSessions()} active={route.name === 'adminSessions'} label="Live sessions" />
               <NavLink href={paths.adminPools()} active={route.name === 'adminPools'} label="Pools" />
+              <NavLink href={paths.adminMachines()} active={route.name === 'adminMachines'} label="Machines" />
               <NavLink href={paths.adminHosts()} active={route.name === 'adminHosts'} label="Hosts" />
               <NavLink href={paths.adminAudit()} active={route.name === 'adminAudit'} label="Audit log" />
             </>

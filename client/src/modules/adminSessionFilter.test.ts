@@ -6,6 +6,7 @@ import { filterAdminSessions } from './adminSessionFilter.ts';
 const s = (over: Partial<AdminSession>): AdminSession => ({
   id: 's-1',
   poolId: 'p-1',
+  protocol: 'vnc',
   userId: 'u-1',
   state: 'ready',
   viewers: 0,
@@ -18,7 +19,7 @@ const s = (over: Partial<AdminSession>): AdminSession => ({
 const names: SessionNames = {
   user: (x) => x.username ?? x.userId,
   displayName: (x) => (x.username === 'zoe' ? 'Zoë Ñuñez' : undefined),
-  pool: (x) => x.poolName ?? x.poolId,
+  pool: (x) => x.poolName ?? x.poolId ?? '',
   host: (x) => x.hostName ?? '—',
 };
 

@@ -6,6 +6,7 @@ import { filterSessions, shadowSummary } from './helpdeskFilter.ts';
 const s = (over: Partial<HelpdeskSession>): HelpdeskSession => ({
   id: 's-1',
   poolId: 'p-1',
+  protocol: 'vnc',
   userId: 'u-1',
   state: 'ready',
   viewers: 1,

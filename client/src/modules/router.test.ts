@@ -15,6 +15,7 @@ describe('routes', () => {
     expect(parseRoute('/admin/sessions', '')).toEqual({ name: 'adminSessions' });
     expect(parseRoute('/admin/pools', '')).toEqual({ name: 'adminPools' });
     expect(parseRoute('/admin/hosts', '')).toEqual({ name: 'adminHosts' });
+    expect(parseRoute('/admin/machines', '')).toEqual({ name: 'adminMachines' });
     expect(parseRoute('/admin/audit', '')).toEqual({ name: 'adminAudit' });
     expect(parseRoute('/nope/a/b', '')).toEqual({ name: 'notFound' });
   });

@@ -15,6 +15,7 @@ export type Route =
   | { name: 'adminSessions' }
   | { name: 'adminPools' }
   | { name: 'adminHosts' }
+  | { name: 'adminMachines' }
   | { name: 'adminAudit' }
   | { name: 'adminIdentity' }
   | { name: 'notFound' };
@@ -36,6 +37,7 @@ export const paths = {
   adminSessions: () => '/admin/sessions',
   adminPools: () => '/admin/pools',
   adminHosts: () => '/admin/hosts',
+  adminMachines: () => '/admin/machines',
   adminAudit: () => '/admin/audit',
   adminIdentity: () => '/admin/sign-in',
 };
@@ -63,6 +65,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (first === 'admin' && second === 'sessions') return { name: 'adminSessions' };
   if (first === 'admin' && second === 'pools') return { name: 'adminPools' };
   if (first === 'admin' && second === 'hosts') return { name: 'adminHosts' };
+  if (first === 'admin' && second === 'machines') return { name: 'adminMachines' };
   if (first === 'admin' && second === 'audit') return { name: 'adminAudit' };
   if (first === 'admin' && second === 'sign-in') return { name: 'adminIdentity' };
   return { name: 'notFound' };

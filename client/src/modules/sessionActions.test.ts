@@ -16,7 +16,7 @@ describe('session actions', () => {
 
   it('counts a lost session as neither live nor final', () => {
     const lost = decodeSession({
-      session: { id: 's', poolId: 'p', userId: 'u', state: 'lost', createdAt: '2026-01-01T09:00:00.000Z', viewers: 0 },
+      session: { id: 's', poolId: 'p', protocol: 'vnc', userId: 'u', state: 'lost', createdAt: '2026-01-01T09:00:00.000Z', viewers: 0 },
     });
     expect(isLive(lost)).toBe(false);
     expect(isFinal(lost.state)).toBe(false);

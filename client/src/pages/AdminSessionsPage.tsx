@@ -110,7 +110,7 @@ export function AdminSessionsPage() {
   const names: SessionNames = {
     user: (s) => s.username ?? maps.users.get(s.userId)?.username ?? s.userId,
     displayName: (s) => maps.users.get(s.userId)?.displayName,
-    pool: (s) => s.poolName ?? maps.pools.get(s.poolId)?.name ?? s.poolId,
+    pool: (s) => s.poolName ?? (s.poolId ? maps.pools.get(s.poolId)?.name : undefined) ?? s.poolId ?? s.machineId ?? '—',
     host: (s) => s.hostName ?? (s.hostId ? (maps.hosts.get(s.hostId) ?? s.hostId) : '—'),
   };
 
@@ -206,7 +206,8 @@ export function AdminSessionsPage() {
             await load();
           }}
         >
-          Their desktop shuts down now and anything unsaved in it is lost. {KEEPS[maps.pools.get(ending.poolId)?.persistence ?? 'unknown']}
+          Their desktop shuts down now and anything unsaved in it is lost.{' '}
+          {KEEPS[(ending.poolId ? maps.pools.get(ending.poolId)?.persistence : undefined) ?? 'unknown']}
         </ConfirmDialog>
       )}
     </>

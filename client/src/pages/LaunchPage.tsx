@@ -2,7 +2,17 @@
 // (then says why and offers "Try again").
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../api/client.ts';
-import { endSession, getSession, isFinal, launchSession, listPools, type Pool, type Session, type SessionState } from '../api/desktops.ts';
+import {
+  connectMachine,
+  endSession,
+  getSession,
+  isFinal,
+  launchSession,
+  listPools,
+  type Pool,
+  type Session,
+  type SessionState,
+} from '../api/desktops.ts';
 import { watchSession } from '../api/sessionEvents.ts';
 import { Alert } from '../components/Alert.tsx';
 import { ProtocolBadge } from '../components/Badge.tsx';
@@ -95,7 +105,7 @@ export function LaunchPage({ sessionId }: { sessionId: string }) {
     setBusy('retry');
     setActionError(undefined);
     try {
-      const next = await launchSession(session.poolId);
+      const next = await (session.machineId ? connectMachine(session.machineId) : launchSession(session.poolId ?? ''));
       navigate(next.state === 'ready' ? paths.viewer(next.id) : paths.launch(next.id), { replace: true });
     } catch (e) {
       setActionError(errorMessage(e));

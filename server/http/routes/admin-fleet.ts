@@ -77,7 +77,7 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
         ...deps.broker.view(s),
         desktopId: s.desktopId,
         username: uname.get(s.userId) ?? null,
-        poolName: pname.get(s.poolId) ?? null,
+        poolName: s.poolId ? (pname.get(s.poolId) ?? null) : null,
         hostName: s.hostId ? (hname.get(s.hostId) ?? null) : null,
       })),
     );

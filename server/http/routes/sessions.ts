@@ -27,8 +27,11 @@ export function createSessionRouter(deps: { store: Store; broker: Broker; events
 
   r.post('/sessions', async (req, res) => {
     const { user } = principalOf(res);
-    const { poolId } = parse(LaunchBody, req.body);
-    const { session, created } = await broker.launch(user, poolId, clientAddress(req));
+    const body = parse(LaunchBody, req.body);
+    const { session, created } =
+      body.machineId !== undefined
+        ? await broker.connect(user, body.machineId, clientAddress(req))
+        : await broker.launch(user, body.poolId!, clientAddress(req));
     res.status(created ? 201 : 200).json(answer(session));
   });
 

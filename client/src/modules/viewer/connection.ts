@@ -201,7 +201,7 @@ export class ViewerConnection {
       }
       const ticket = await this.source.ticket();
       if (stale()) return;
-      const open = await this.engine(ticket.protocol);
+      const open = await this.engine(ticket.protocol, ticket.url);
       if (stale()) return;
       if (!open) return this.move({ kind: 'unsupported', protocol: ticket.protocol });
       this.protocol = ticket.protocol;
@@ -218,8 +218,10 @@ export class ViewerConnection {
     }
   }
 
-  /** The display engine for a ticket's protocol, loaded on first use; undefined for one this viewer does not know. */
-  private async engine(protocol: string): Promise<OpenDisplay | undefined> {
+  /** The display engine for a ticket, loaded on first use; undefined for one this viewer does not know. Everything
+   *  on /ws/rdp goes through guacd (existing VNC machines too); /ws/vnc is noVNC's. */
+  private async engine(protocol: string, url: string): Promise<OpenDisplay | undefined> {
+    if (url.startsWith('/ws/rdp')) return (this.options.loadGuac ?? loadGuacDisplay)();
     if (protocol === 'vnc') return noVncDisplay(await (this.options.loadRfb ?? loadNoVnc)(), this.options.openSocket);
     if (protocol === 'rdp' || protocol === 'ssh') return (this.options.loadGuac ?? loadGuacDisplay)();
     return undefined;
