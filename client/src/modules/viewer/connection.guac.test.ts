@@ -44,7 +44,7 @@ beforeEach(() => {
     vi.fn(async (path: string, init?: RequestInit) => {
       if (path === '/api/v1/sessions/s1' && (init?.method ?? 'GET') === 'GET')
         return Response.json({
-          session: { id: 's1', poolId: 'p1', userId: 'u1', state: 'ready', createdAt: '2026-01-01T09:00:00.000Z', viewers: 0 },
+          session: { id: 's1', poolId: 'p1', userId: 'u1', state: 'ready', createdAt: '2026-01-01T09:00:00.000Z', viewers: 0, protocol },
         });
       if (path === '/api/v1/sessions/s1/tickets' && init?.method === 'POST') {
         tickets++;
