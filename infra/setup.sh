@@ -35,7 +35,10 @@ fi
 guacd_tarball="${DESKPORT_GUACD_TARBALL:-}"
 have_guacd() { command -v guacd >/dev/null 2>&1 || [ -x "${DESKPORT_GUACD_ROOT:-$HOME/.cache/deskport/guacd}/current/sbin/guacd" ]; }
 if [ -z "$guacd_tarball" ]; then
-  for f in "$root"/../shared/vendor/guacamole-server-*.tar.gz; do if [ -f "$f" ]; then guacd_tarball="$f"; fi; done
+  # Beside the clone (../shared/vendor), or this workplace's shared folder when the clone lives elsewhere.
+  for f in "$root"/../shared/vendor/guacamole-server-*.tar.gz /work/shared/vendor/guacamole-server-*.tar.gz; do
+    if [ -f "$f" ] && [ -z "$guacd_tarball" ]; then guacd_tarball="$f"; fi
+  done
 fi
 if [ -n "$guacd_tarball" ]; then
   bash infra/guacd.sh "$guacd_tarball"
