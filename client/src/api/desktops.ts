@@ -52,11 +52,6 @@ export function launchSession(poolId: string): Promise<Session> {
   return api('/api/v1/sessions', { method: 'POST', body: { poolId }, decode: decodeSession });
 }
 
-/** Opens a session on an existing machine, or returns the live one the person already has there. */
-export function connectMachine(machineId: string): Promise<Session> {
-  return api('/api/v1/sessions', { method: 'POST', body: { machineId }, decode: decodeSession });
-}
-
 export function endSession(id: string): Promise<void> {
   return api(`/api/v1/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' });
 }

@@ -2,8 +2,8 @@
 // (then says why and offers "Try again").
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../api/client.ts';
+import { connectMachine } from '../api/machines.ts';
 import {
-  connectMachine,
   endSession,
   getSession,
   isFinal,
