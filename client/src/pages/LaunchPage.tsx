@@ -3,16 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../api/client.ts';
 import { connectMachine } from '../api/machines.ts';
-import {
-  endSession,
-  getSession,
-  isFinal,
-  launchSession,
-  listPools,
-  type Pool,
-  type Session,
-  type SessionState,
-} from '../api/desktops.ts';
+import { endSession, getSession, isFinal, launchSession, listPools, type Pool, type Session, type SessionState } from '../api/desktops.ts';
 import { watchSession } from '../api/sessionEvents.ts';
 import { Alert } from '../components/Alert.tsx';
 import { ProtocolBadge } from '../components/Badge.tsx';
