@@ -8,8 +8,24 @@ export type VncTarget = { port: number } | { path: string };
 const opts = (t: VncTarget): NetConnectOpts => ('port' in t ? { host: '127.0.0.1', port: t.port } : { path: t.path });
 const describe = (t: VncTarget): string => ('port' in t ? `127.0.0.1:${t.port}` : t.path);
 
-/** Connects once; true if the first 12 bytes are an RFB banner ("RFB 003.008\n"). */
-export function probeBanner(target: VncTarget, timeoutMs = 1_000): Promise<boolean> {
+/** What a display server says first when it is ready: bytes to send on connect (if any), how many to read, and the check. */
+export interface ReadyProbe {
+  /** For messages: what the server should answer ("RFB banner"). */
+  what: string;
+  send?: Buffer;
+  need: number;
+  ok: (first: Buffer) => boolean;
+}
+
+/** An RFB server sends its version banner ("RFB 003.008\n") first. */
+export const RFB_BANNER: ReadyProbe = {
+  what: 'RFB banner',
+  need: 12,
+  ok: (b) => /^RFB \d{3}\.\d{3}\n$/.test(b.subarray(0, 12).toString('latin1')),
+};
+
+/** Connects once; true if the server's first `need` bytes pass the probe's check. */
+export function probeServer(target: VncTarget, probe: ReadyProbe, timeoutMs = 1_000): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(opts(target));
     let got = Buffer.alloc(0);
@@ -19,9 +35,10 @@ export function probeBanner(target: VncTarget, timeoutMs = 1_000): Promise<boole
       resolve(ok);
     };
     const timer = setTimeout(() => done(false), timeoutMs);
+    if (probe.send) socket.once('connect', () => socket.write(probe.send!));
     socket.on('data', (chunk: Buffer) => {
       got = Buffer.concat([got, chunk]);
-      if (got.length >= 12) done(/^RFB \d{3}\.\d{3}\n$/.test(got.subarray(0, 12).toString('latin1')));
+      if (got.length >= probe.need) done(probe.ok(got));
     });
     socket.on('error', () => done(false));
     socket.on('close', () => done(false));
@@ -38,7 +55,10 @@ export interface WaitOptions {
 }
 
 /** Polls until the banner answers. Resolves null when ready, or the reason it is not. */
-export async function waitForBanner(target: VncTarget, o: WaitOptions): Promise<string | null> {
+export const waitForBanner = (target: VncTarget, o: WaitOptions): Promise<string | null> => waitForServer(target, RFB_BANNER, o);
+
+/** Polls until the server passes the probe. Resolves null when ready, or the reason it is not. */
+export async function waitForServer(target: VncTarget, probe: ReadyProbe, o: WaitOptions): Promise<string | null> {
   const deadline = Date.now() + o.timeoutMs;
   let nextCheck = 0;
   for (let delay = 10; ; delay = Math.min(delay * 2, 50)) {
@@ -49,8 +69,8 @@ export async function waitForBanner(target: VncTarget, o: WaitOptions): Promise<
       nextCheck = Date.now() + (o.gaveUpEveryMs ?? 0);
     }
     const left = deadline - Date.now();
-    if (left <= 0) return `no RFB banner on ${describe(target)} after ${o.timeoutMs} ms`;
-    if (await probeBanner(target, Math.min(1_000, left))) return null;
+    if (left <= 0) return `no ${probe.what} on ${describe(target)} after ${o.timeoutMs} ms`;
+    if (await probeServer(target, probe, Math.min(1_000, left))) return null;
     await new Promise((r) => setTimeout(r, delay));
   }
 }
