@@ -92,6 +92,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     display: ReturnType<typeof browserDisplay>,
   ): Promise<void> {
     const { session, mode } = r;
+    const isOwner = !r.shadowId && mode === 'control';
     const guard = createGuard(mode);
     let early = '';
     let client: GuacdClient | undefined;
@@ -134,7 +135,8 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       closing = true;
       client?.close();
       fwd?.close('viewer left');
-      if (client?.guacamoleConnectionId) owners.remove(session.id, client.guacamoleConnectionId);
+      // A helpdesk join's guacd id is the owner's connection: only the owner's own display unregisters it.
+      if (isOwner && client?.guacamoleConnectionId) owners.remove(session.id, client.guacamoleConnectionId);
     });
 
     const toGuacd = (text: string) => {
@@ -184,7 +186,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     client = c;
     c.on('open', () => {
       opened = true;
-      if (!r.shadowId && mode === 'control' && c.guacamoleConnectionId) owners.add(session.id, c.guacamoleConnectionId);
+      if (isOwner && c.guacamoleConnectionId) owners.add(session.id, c.guacamoleConnectionId);
       slog.info({ join: Boolean(r.shadowId) }, 'display connected');
       if (early) toGuacd(early);
       early = '';
