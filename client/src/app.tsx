@@ -69,7 +69,7 @@ function Page({ route, me, onMe }: { route: Route; me: Me; onMe(me: Me): void })
     case 'adminHosts':
       return admin ? <AdminHostsPage /> : <AdminsOnly />;
     case 'adminMachines':
-      return admin ? <AdminMachinesPage /> : <AdminsOnly />;
+      return admin ? <AdminMachinesPage sshHost={route.sshHost} /> : <AdminsOnly />;
     case 'adminAudit':
       return admin ? <AdminAuditPage /> : <AdminsOnly />;
     case 'adminIdentity':

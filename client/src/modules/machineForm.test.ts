@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { AdminMachine } from '../api/machines.ts';
-import { createBody, draftFromMachine, patchBody, secretsFor, withPort, withProtocol, type MachineDraft } from './machineForm.ts';
+import {
+  createBody,
+  draftFromMachine,
+  patchBody,
+  secretsFor,
+  sshAccessDraft,
+  withPort,
+  withProtocol,
+  type MachineDraft,
+} from './machineForm.ts';
 
 const rdp: AdminMachine = {
   id: 'm-1',
@@ -175,5 +184,23 @@ describe('machine form: patch body', () => {
     expect(!r.ok && r.errors.password).toMatch(/again/);
     const ok = patchBody({ ...toRdp, password: { action: 'set', value: 'pw' } }, ssh);
     expect(ok).toEqual({ ok: true, body: { protocol: 'rdp', port: 3389, password: 'pw', privateKey: null } });
+  });
+});
+
+describe('machine form: SSH access to a host', () => {
+  it('prefills an SSH machine on the host loopback, reached by that host, that the gateway accepts as it is', () => {
+    const r = createBody(sshAccessDraft({ id: 'h-7', name: 'berlin-1' }));
+    expect(r).toEqual({
+      ok: true,
+      body: expect.objectContaining({
+        name: 'berlin-1 (SSH)',
+        protocol: 'ssh',
+        address: '127.0.0.1',
+        port: 22,
+        hostId: 'h-7',
+        hostLabel: null,
+        credentialMode: 'per_user',
+      }),
+    });
   });
 });

@@ -36,6 +36,25 @@ export interface MachineDraft {
 
 const KEEP: SecretDraft = { action: 'keep' };
 
+/**
+ * A new machine that gives SSH access to a host that runs desktops: its own agent dials the host's
+ * sshd on loopback, so nothing but the agent's connection is needed. The admin still picks the
+ * credentials and who may use it.
+ */
+export function sshAccessDraft(host: { id: string; name: string }): MachineDraft {
+  return {
+    ...draftFromMachine(),
+    name: `${host.name} (SSH)`.slice(0, 128),
+    description: `A terminal on the host ${host.name}.`,
+    protocol: 'ssh',
+    address: '127.0.0.1',
+    port: String(DEFAULT_PORTS.ssh),
+    reach: 'host',
+    hostId: host.id,
+    credentialMode: 'per_user',
+  };
+}
+
 export function draftFromMachine(m?: AdminMachine): MachineDraft {
   if (!m) {
     return {

@@ -16,6 +16,9 @@ describe('routes', () => {
     expect(parseRoute('/admin/pools', '')).toEqual({ name: 'adminPools' });
     expect(parseRoute('/admin/hosts', '')).toEqual({ name: 'adminHosts' });
     expect(parseRoute('/admin/machines', '')).toEqual({ name: 'adminMachines' });
+    expect(parseRoute('/admin/machines', '?ssh-host=h-1')).toEqual({ name: 'adminMachines', sshHost: 'h-1' });
+    const [path, query] = paths.adminMachines('a b&c').split('?');
+    expect(parseRoute(path!, `?${query}`)).toEqual({ name: 'adminMachines', sshHost: 'a b&c' });
     expect(parseRoute('/admin/audit', '')).toEqual({ name: 'adminAudit' });
     expect(parseRoute('/nope/a/b', '')).toEqual({ name: 'notFound' });
   });

@@ -15,7 +15,7 @@ export type Route =
   | { name: 'adminSessions' }
   | { name: 'adminPools' }
   | { name: 'adminHosts' }
-  | { name: 'adminMachines' }
+  | { name: 'adminMachines'; sshHost?: string }
   | { name: 'adminAudit' }
   | { name: 'adminIdentity' }
   | { name: 'notFound' };
@@ -37,7 +37,8 @@ export const paths = {
   adminSessions: () => '/admin/sessions',
   adminPools: () => '/admin/pools',
   adminHosts: () => '/admin/hosts',
-  adminMachines: () => '/admin/machines',
+  /** Machines; `sshHost` opens the form prefilled with SSH access to that host (from Admin → Hosts). */
+  adminMachines: (sshHost?: string) => (sshHost ? `/admin/machines?ssh-host=${encodeURIComponent(sshHost)}` : '/admin/machines'),
   adminAudit: () => '/admin/audit',
   adminIdentity: () => '/admin/sign-in',
 };
@@ -65,7 +66,10 @@ export function parseRoute(pathname: string, search: string): Route {
   if (first === 'admin' && second === 'sessions') return { name: 'adminSessions' };
   if (first === 'admin' && second === 'pools') return { name: 'adminPools' };
   if (first === 'admin' && second === 'hosts') return { name: 'adminHosts' };
-  if (first === 'admin' && second === 'machines') return { name: 'adminMachines' };
+  if (first === 'admin' && second === 'machines') {
+    const sshHost = new URLSearchParams(search).get('ssh-host');
+    return sshHost ? { name: 'adminMachines', sshHost } : { name: 'adminMachines' };
+  }
   if (first === 'admin' && second === 'audit') return { name: 'adminAudit' };
   if (first === 'admin' && second === 'sign-in') return { name: 'adminIdentity' };
   return { name: 'notFound' };

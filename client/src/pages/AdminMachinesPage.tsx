@@ -1,6 +1,6 @@
 // Admin console, existing machines: RDP, VNC and SSH servers Deskport does not start. The list, one
 // form for adding and editing, and delete with a confirm (their live sessions end).
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { listGroups } from '../api/adminGroups.ts';
 import { listHosts } from '../api/adminHosts.ts';
 import { deleteMachine, listAdminMachines, type AdminMachine } from '../api/machines.ts';
@@ -12,11 +12,14 @@ import { MachineForm } from '../components/machines/MachineForm.tsx';
 import { MachinesTable } from '../components/machines/MachinesTable.tsx';
 import { PageHeading } from '../components/PageHeading.tsx';
 import { PageLoading } from '../components/Spinner.tsx';
+import { sshAccessDraft, type MachineDraft } from '../modules/machineForm.ts';
+import { navigate, paths } from '../modules/router.ts';
 import { useLoad } from '../modules/useLoad.ts';
 
-type Editing = { mode: 'create' } | { mode: 'edit'; machine: AdminMachine };
+type Editing = { mode: 'create'; initial?: MachineDraft } | { mode: 'edit'; machine: AdminMachine };
 
-export function AdminMachinesPage() {
+/** `sshHost`: opened from Admin → Hosts → SSH access; the form starts with SSH to that host. */
+export function AdminMachinesPage({ sshHost }: { sshHost?: string }) {
   const { data, setData, error, reload } = useLoad(async (signal) => {
     const [machines, hosts, groups] = await Promise.all([listAdminMachines(signal), listHosts(signal), listGroups(signal)]);
     return { machines, hosts, groups };
@@ -33,6 +36,14 @@ export function AdminMachinesPage() {
     setNotice(undefined);
     setEditing(next);
   };
+
+  useEffect(() => {
+    if (!sshHost || !data) return;
+    const host = data.hosts.find((h) => h.id === sshHost);
+    // The link is used once: a reload or Back shows the plain list, not the form again.
+    navigate(paths.adminMachines(), { replace: true });
+    if (host) open({ mode: 'create', initial: sshAccessDraft(host) });
+  }, [sshHost, data !== undefined]);
 
   const saved = (machine: AdminMachine, created: boolean): void => {
     setMachines((ms) => (created ? [...ms, machine] : ms.map((m) => (m.id === machine.id ? machine : m))));
@@ -63,8 +74,9 @@ export function AdminMachinesPage() {
       {notice && <Alert tone="success">{notice}</Alert>}
       {editing && (
         <MachineForm
-          key={editing.mode === 'edit' ? editing.machine.id : 'new'}
+          key={editing.mode === 'edit' ? editing.machine.id : `new-${editing.initial?.hostId ?? ''}`}
           machine={editing.mode === 'edit' ? editing.machine : undefined}
+          initial={editing.mode === 'create' ? editing.initial : undefined}
           hosts={data?.hosts}
           groups={data?.groups}
           onSaved={saved}

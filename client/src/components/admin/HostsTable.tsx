@@ -1,10 +1,12 @@
 // The admin's list of hosts: state, connection, drivers, capacity, last heartbeat; and the state
-// changes that fit each host (Drain, Cordon, Uncordon) plus Remove.
+// changes that fit each host (Drain, Cordon, Uncordon), SSH access (a terminal on it, as a machine) and Remove.
 import type { Host, HostAction } from '../../api/adminHosts.ts';
+import { paths } from '../../modules/router.ts';
 import { formatAgo, formatDateTime } from '../../modules/time.ts';
 import { Badge, HostStateBadge } from '../Badge.tsx';
 import { Button } from '../Button.tsx';
 import { DataTable, RowActions } from '../DataTable.tsx';
+import { Link } from '../Link.tsx';
 
 interface Props {
   hosts: Host[];
@@ -87,6 +89,14 @@ export function HostsTable({ hosts, now, busy, onAction, onRemove }: Props) {
                   {LABEL[a]}
                 </Button>
               ))}
+              <Link
+                class="btn btn--ghost btn--sm"
+                href={paths.adminMachines(h.id)}
+                aria-label={`SSH access to ${h.name}`}
+                title="Register this host's SSH server as a machine, reached through its own agent"
+              >
+                SSH access
+              </Link>
               <Button
                 size="sm"
                 variant="subtle-danger"

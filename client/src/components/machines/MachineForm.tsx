@@ -77,14 +77,16 @@ function plan(draft: MachineDraft, machine: AdminMachine | undefined): Plan {
 
 interface Props {
   machine?: AdminMachine;
+  /** A new machine's starting values (e.g. SSH access to a host); ignored when editing. */
+  initial?: MachineDraft;
   hosts: Host[] | undefined;
   groups: Group[] | undefined;
   onSaved(machine: AdminMachine, created: boolean): void;
   onCancel(): void;
 }
 
-export function MachineForm({ machine, hosts, groups, onSaved, onCancel }: Props) {
-  const [draft, setDraft] = useState<MachineDraft>(() => draftFromMachine(machine));
+export function MachineForm({ machine, initial, hosts, groups, onSaved, onCancel }: Props) {
+  const [draft, setDraft] = useState<MachineDraft>(() => (machine ? draftFromMachine(machine) : (initial ?? draftFromMachine())));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<FormFailure>();
   const [busy, setBusy] = useState(false);
