@@ -48,7 +48,10 @@ describe('SSH access to a desktop host', () => {
     const host = hosts[0]!;
 
     await page.getByRole('link', { name: 'Hosts' }).click();
-    await page.getByRole('link', { name: `SSH access to ${host.name}` }).click();
+    const link = page.getByRole('link', { name: `SSH access to ${host.name}` });
+    await link.waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, '65-hosts-ssh-access.png') });
+    await link.click();
     const form = page.getByTestId('machine-form');
     await form.waitFor();
     // Prefilled: an SSH machine on the host's loopback, reached through that host's own agent.
@@ -83,6 +86,8 @@ describe('SSH access to a desktop host', () => {
       undefined,
       { timeout: 60_000 },
     );
+    // The viewer names the machine, not "Desktop".
+    await page.waitForFunction((name) => document.title === `${name} · Deskport`, `${host.name} (SSH)`);
     const marker = join(sshd.dir, 'typed-from-chromium');
     for (let i = 0; i < 6 && !existsSync(marker); i++) {
       await page.locator('.guac-display').click({ position: { x: 200, y: 200 } });

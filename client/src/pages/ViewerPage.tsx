@@ -3,7 +3,8 @@
 // modules/viewer/connection. While it is open, helpdesk requests to shadow the desktop come up as a
 // consent prompt, and an approved shadow keeps a banner with "Stop sharing" on top.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { listPools, type Pool } from '../api/desktops.ts';
+import { listPools } from '../api/desktops.ts';
+import { listMachines } from '../api/machines.ts';
 import { ClipboardPanel } from '../components/viewer/ClipboardPanel.tsx';
 import { ShadowBanner } from '../components/viewer/ShadowBanner.tsx';
 import { ShadowPrompt } from '../components/viewer/ShadowPrompt.tsx';
@@ -18,8 +19,9 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const screenRef = useRef<HTMLDivElement>(null);
   const connRef = useRef<ViewerConnection | undefined>(undefined);
   const [state, setState] = useState<ViewerState>({ kind: 'idle' });
-  const [pool, setPool] = useState<Pool>();
-  const poolName = pool?.name;
+  /** The pool's or the machine's name and the pool's reconnect grace, once known. */
+  const [about, setAbout] = useState<{ name: string; graceS?: number }>();
+  const poolName = about?.name;
   const [clipboardOpen, setClipboardOpen] = useState(false);
   const [clipText, setClipText] = useState('');
   const [clipAt, setClipAt] = useState<number>();
@@ -42,8 +44,10 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
       onSession: (session) => {
         if (poolLookup) return;
         poolLookup = true;
-        listPools().then(
-          (pools) => setPool(pools.find((p) => p.id === session.poolId)),
+        const named: Promise<{ id: string; name: string; graceS?: number }[]> = session.machineId ? listMachines() : listPools();
+        const id = session.machineId ?? session.poolId;
+        named.then(
+          (items) => setAbout(items.find((i) => i.id === id)),
           () => {},
         );
       },
@@ -100,7 +104,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
       <div class="viewer__stage">
         {/* noVNC owns this element's children; Preact never renders into it. */}
         <div class="viewer__screen" ref={screenRef} data-testid="viewer" data-session-id={sessionId} />
-        <ViewerOverlay state={state} graceS={pool?.graceS} onReconnect={() => conn()?.reconnectNow()} />
+        <ViewerOverlay state={state} graceS={about?.graceS} onReconnect={() => conn()?.reconnectNow()} />
         {clipboardOpen && (
           <div id="viewer-clipboard-panel" class="viewer__side">
             <ClipboardPanel

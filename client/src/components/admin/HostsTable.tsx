@@ -48,6 +48,15 @@ export function HostsTable({ hosts, now, busy, onAction, onRemove }: Props) {
               <div class="cell-main">{h.name}</div>
               <div class="cell-sub mono">{h.id}</div>
               {labels.length > 0 && <div class="cell-sub">{labels.map(([k, v]) => `${k}=${v}`).join(', ')}</div>}
+              <div class="cell-sub">
+                <Link
+                  href={paths.adminMachines(h.id)}
+                  aria-label={`SSH access to ${h.name}`}
+                  title="Register this host's SSH server as a machine, reached through its own agent"
+                >
+                  SSH access…
+                </Link>
+              </div>
             </td>
             <td>
               <HostStateBadge state={h.state} />
@@ -89,14 +98,6 @@ export function HostsTable({ hosts, now, busy, onAction, onRemove }: Props) {
                   {LABEL[a]}
                 </Button>
               ))}
-              <Link
-                class="btn btn--ghost btn--sm"
-                href={paths.adminMachines(h.id)}
-                aria-label={`SSH access to ${h.name}`}
-                title="Register this host's SSH server as a machine, reached through its own agent"
-              >
-                SSH access
-              </Link>
               <Button
                 size="sm"
                 variant="subtle-danger"
