@@ -24,6 +24,7 @@ import { closeWs, refuseUpgrade, upgradePath } from '../util/ws.ts';
 import { createDisplayGate, type DisplayGateDeps, type Redeemed } from './display-gate.ts';
 import { openForward, type Forward } from './forward.ts';
 import { answerGuacdDown } from './guacd-down.ts';
+import { guacdOnly } from './peer-check.ts';
 import { watchSilence } from './viewer-silence.ts';
 import { createGuacConnections, type GuacConnections } from './guac-connections.ts';
 
@@ -66,6 +67,13 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
   });
   const gate = createDisplayGate(deps);
   const owners = deps.connections ?? createGuacConnections();
+
+  /** The forward's one connection is for guacd only (peer-check.ts). */
+  const peerGuard = () =>
+    guacdOnly(
+      () => deps.guacd.status().pid,
+      () => deps.metrics.forwardPeerRefused(),
+    );
 
   async function accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (!gate.precheck(req, socket)) return;
@@ -173,7 +181,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       if (!deps.openMachine) return finish(DisplayClose.DesktopFailed, 'this gateway does not serve existing machines');
       const m = await deps.openMachine(session);
       if (left()) return m.link.close('viewer left');
-      fwd = await openForward({ link: m.link, log: slog });
+      fwd = await openForward({ link: m.link, log: slog, ...peerGuard() });
       void fwd.done.then((why) => slog.debug({ why }, 'forward ended'));
       selector = m.protocol;
       settings = machineSettings({ port: fwd.port, display, mode, protocol: m.protocol, settings: m.settings });
@@ -181,7 +189,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       if (!r.desktop) return finish(DisplayClose.DesktopFailed, 'this session has no desktop');
       const link = await deps.openDesktop(r.desktop, 'rdp');
       if (left()) return link.close('viewer left');
-      fwd = await openForward({ link, log: slog });
+      fwd = await openForward({ link, log: slog, ...peerGuard() });
       void fwd.done.then((why) => slog.debug({ why }, 'forward ended'));
       settings = ownRdpDesktop({ port: fwd.port, display, mode, secret: r.desktop.secret });
     }
