@@ -12,6 +12,9 @@ export const DisplayClose = {
   AccountDisabled: 4010,
   /** The person no longer may use this desktop (group or pool changed). */
   AccessRevoked: 4011,
+  /** /ws/rdp: the viewer sent nothing (not even its keep-alive pings) for the configured time (`viewerTimeoutS`);
+   *  its display was closed and the desktop connection freed. A page that wakes up reconnects. */
+  ViewerSilent: 4408,
   /** The viewer sent something the gateway does not accept: not RFB (/ws/vnc), or a malformed, oversized
    *  or unknown Guacamole instruction (/ws/rdp). Only that connection closes; the reason says what. */
   BadViewerStream: 4400,

@@ -56,6 +56,9 @@ export const configSchema = z
     maxViewers: z.coerce.number().int().min(0).max(1_000_000).default(0),
     /** New displays are refused with 503 while the event loop's p99 delay is above this (0 = off). */
     maxLoopDelayMs: z.coerce.number().int().min(0).max(60_000).default(1000),
+    /** /ws/rdp: a viewer that sends nothing for this long (guacamole-common-js pings every 0.5 s) is closed
+     *  and its guacd connection freed. 15 s is guacd's own limit for a silent client. */
+    viewerTimeoutS: z.coerce.number().int().min(2).max(3600).default(15),
     /** guacd for RDP/SSH: `auto` (supervise the installed one, if any), `off` (--no-guacd), or an
      *  external HOST:PORT (--guacd). */
     guacd: z
@@ -97,6 +100,7 @@ const ENV: Record<string, keyof z.infer<typeof configSchema>> = {
   DESKPORT_EMBEDDED_STREAMS: 'embeddedStreams',
   DESKPORT_MAX_VIEWERS: 'maxViewers',
   DESKPORT_MAX_LOOP_DELAY_MS: 'maxLoopDelayMs',
+  DESKPORT_VIEWER_TIMEOUT_S: 'viewerTimeoutS',
   DESKPORT_GUACD: 'guacd',
   DESKPORT_GUACD_BIN: 'guacdBin',
   DESKPORT_GUACD_ROOT: 'guacdRoot',

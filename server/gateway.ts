@@ -243,6 +243,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     guacd,
     tokens: guacTokens,
     connections: guacConnections,
+    viewerTimeoutMs: config.viewerTimeoutS * 1000,
     openDesktop,
     poolProtocol: async (poolId) => (await store.getPool(poolId))?.protocol ?? null,
     openMachine: async (session) => {

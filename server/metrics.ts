@@ -20,6 +20,8 @@ export interface Metrics extends BrokerMetrics {
   /** Desktop clipboard messages withheld from a view-only viewer. */
   withheldClipboard(count: number): void;
   displayRefused(): void;
+  /** A local process other than guacd connected first to a display's loopback forward (server/display/peer-check.ts). */
+  forwardPeerRefused(): void;
 }
 
 export function createMetrics(deps: {
@@ -127,6 +129,11 @@ export function createMetrics(deps: {
     help: 'New displays refused because the gateway was overloaded.',
     registers: [registry],
   });
+  const peerRefused = new Counter({
+    name: 'deskport_forward_peer_refused_total',
+    help: 'Connections to a display forward refused because they did not come from guacd.',
+    registers: [registry],
+  });
   // Bound children: the relay calls these per message, so no label lookup on the hot path.
   const toBrowser = bytes.labels({ direction: 'to_browser' });
   const toDesktop = bytes.labels({ direction: 'to_desktop' });
@@ -147,5 +154,6 @@ export function createMetrics(deps: {
     droppedInput: (type, reason) => dropped.inc({ type: typeof type === 'string' ? type : (TYPE_LABEL.get(type) ?? String(type)), reason }),
     withheldClipboard: (count) => withheld.inc(count),
     displayRefused: () => refused.inc(),
+    forwardPeerRefused: () => peerRefused.inc(),
   };
 }

@@ -31,11 +31,10 @@ const UPGRADE_STATUS: Record<Refusal['kind'], number> = { unauthenticated: 401, 
 
 export interface DisplayGate {
   /**
-   * Origin, then `unavailable` (a reason this endpoint cannot serve now, e.g. guacd down), then
-   * admission: all before the ticket is touched, so the viewer's retry can still use it. False when
-   * the upgrade was refused (already answered).
+   * Origin, then admission: both before the ticket is touched, so the viewer's retry can still use
+   * it. False when the upgrade was refused (already answered).
    */
-  precheck(req: IncomingMessage, socket: Duplex, unavailable?: () => string | null): boolean;
+  precheck(req: IncomingMessage, socket: Duplex): boolean;
   /** Consumes the ticket; null when refused (already answered with 401/403 and the reason). */
   redeem(req: IncomingMessage, socket: Duplex, ticket: string): Promise<Redeemed | null>;
   /**
@@ -48,16 +47,10 @@ export interface DisplayGate {
 export function createDisplayGate(deps: DisplayGateDeps): DisplayGate {
   const { log } = deps;
   return {
-    precheck(req, socket, unavailable) {
+    precheck(req, socket) {
       const origin = req.headers.origin;
       if (origin !== undefined && !deps.originAllowed(req, origin)) {
         refuseUpgrade(socket, 403, 'display connections must come from the gateway’s own pages');
-        return false;
-      }
-      const down = unavailable?.();
-      if (down) {
-        log.warn({ reason: down }, 'display refused: endpoint unavailable');
-        refuseUpgrade(socket, 503, down);
         return false;
       }
       const busy = deps.admission?.();

@@ -2,9 +2,12 @@
 // reachable only through its agent's stream. The gateway listens on 127.0.0.1:<random>, accepts
 // exactly one connection from loopback (guacd's), stops listening at once, and pipes that
 // connection to the stream with backpressure both ways. Nobody connecting in time closes it all.
+// With `checkPeer` (a supervised guacd: peer-check.ts), a local process that connects first is
+// refused and the forward keeps waiting for guacd.
 import { createServer, type Socket } from 'node:net';
 import type { Logger } from '../log.ts';
 import type { DesktopLink } from '../relay/desktop-link.ts';
+import type { PeerVerdict } from './peer-check.ts';
 
 export interface ForwardOptions {
   /** The stream to the target (an agent dial-back stream, or the embedded agent's socket). */
@@ -14,6 +17,10 @@ export interface ForwardOptions {
   acceptTimeoutMs?: number;
   /** Bytes queued toward a slow side before the other side stops being read. Default 1 MiB. */
   highWaterBytes?: number;
+  /** Who may take the one connection (its socket and our port); refused peers are closed and logged. */
+  checkPeer?: (socket: Socket, ourPort: number) => PeerVerdict;
+  /** A peer was refused by checkPeer (for the metric). */
+  onRefused?: () => void;
 }
 
 export interface Forward {
@@ -34,6 +41,7 @@ export async function openForward(o: ForwardOptions): Promise<Forward> {
   let peer: Socket | undefined;
   let ended = false;
   let acceptTimer: NodeJS.Timeout | undefined;
+  let port = 0;
   let finish!: (why: string) => void;
   const done = new Promise<string>((r) => (finish = r));
   // Nothing is read from the target until guacd is there to take it.
@@ -56,6 +64,17 @@ export async function openForward(o: ForwardOptions): Promise<Forward> {
       socket.destroy();
       return;
     }
+    const verdict = o.checkPeer?.(socket, port) ?? { ok: true };
+    if (!verdict.ok) {
+      // Keep listening: guacd may still come before the accept timeout.
+      log.warn(
+        { peerPid: verdict.pid, peerPort: socket.remotePort, why: verdict.why },
+        'forward: refused a local process that is not guacd',
+      );
+      o.onRefused?.();
+      socket.destroy();
+      return;
+    }
     peer = socket;
     // One connection only: no other local process can use this port from now on.
     server.close();
@@ -68,7 +87,7 @@ export async function openForward(o: ForwardOptions): Promise<Forward> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  port = typeof addr === 'object' && addr ? addr.port : 0;
   acceptTimer = setTimeout(() => end('nobody connected to the forward in time'), o.acceptTimeoutMs ?? 10_000);
   acceptTimer.unref();
 

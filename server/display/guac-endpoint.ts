@@ -23,6 +23,9 @@ import type { Desktop, Protocol, Session } from '../store/types.ts';
 import { closeWs, refuseUpgrade, upgradePath } from '../util/ws.ts';
 import { createDisplayGate, type DisplayGateDeps, type Redeemed } from './display-gate.ts';
 import { openForward, type Forward } from './forward.ts';
+import { answerGuacdDown } from './guacd-down.ts';
+import { guacdOnly } from './peer-check.ts';
+import { watchSilence } from './viewer-silence.ts';
 import { createGuacConnections, type GuacConnections } from './guac-connections.ts';
 
 export interface GuacEndpointDeps extends DisplayGateDeps {
@@ -37,6 +40,8 @@ export interface GuacEndpointDeps extends DisplayGateDeps {
   /** An existing machine's session: guacd's protocol and parameters (credentials resolved server-side) and a
    *  byte stream to the machine dialled by an agent that may reach it (server/broker/machines.ts). */
   openMachine?: (session: Session) => Promise<{ protocol: 'rdp' | 'vnc' | 'ssh'; settings: Record<string, string>; link: DesktopLink }>;
+  /** A viewer silent this long is closed (viewer-silence.ts; config viewerTimeoutS). Default 15 s. */
+  viewerTimeoutMs?: number;
 }
 
 /** Browser messages are single instructions; a clipboard blob is the largest (≈ 8 KiB). */
@@ -63,13 +68,20 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
   const gate = createDisplayGate(deps);
   const owners = deps.connections ?? createGuacConnections();
 
-  const unavailable = () =>
-    deps.guacd.endpoint() ? null : (deps.guacd.status().problem ?? 'RDP needs guacd, which is not running right now.');
+  /** The forward's one connection is for guacd only (peer-check.ts). */
+  const peerGuard = () =>
+    guacdOnly(
+      () => deps.guacd.status().pid,
+      () => deps.metrics.forwardPeerRefused(),
+    );
 
   async function accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    if (!gate.precheck(req, socket, unavailable)) return;
+    if (!gate.precheck(req, socket)) return;
     const q = upgradePath(req).searchParams;
-    const r = await gate.redeem(req, socket, deps.tokens.ticketOf(q.get('token') ?? '') ?? '');
+    const ticket = deps.tokens.ticketOf(q.get('token') ?? '');
+    // guacd down: accepted and closed with 4504, the ticket kept (guacd-down.ts says why).
+    if (answerGuacdDown({ wss, guacd: deps.guacd, req, socket, head, ticket, log })) return;
+    const r = await gate.redeem(req, socket, ticket ?? '');
     if (!r) return;
     if (!r.session.machineId && (!r.session.poolId || (await deps.poolProtocol(r.session.poolId)) !== 'rdp'))
       return refuseUpgrade(socket, 409, 'this session’s display is VNC: open it at /ws/vnc', 'wrong_display_endpoint');
@@ -104,13 +116,16 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     const finish = (code: number, reason: string) => {
       if (closing) return;
       closing = true;
+      silence.stop();
       closeWs(browser, code, reason);
       client?.close();
       fwd?.close(reason);
     };
 
+    const silence = watchViewer(deps.viewerTimeoutMs ?? VIEWER_TIMEOUT_MS, slog, finish);
     // Listen at once: the browser's first pings must not be lost while the desktop is dialled.
     browser.on('message', (data: RawData, isBinary: boolean) => {
+      silence.heard();
       if (isBinary) return finish(DisplayClose.BadViewerStream, 'binary messages are not Guacamole instructions');
       let out;
       try {
@@ -133,6 +148,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     });
     browser.once('close', () => {
       closing = true;
+      silence.stop();
       client?.close();
       fwd?.close('viewer left');
       // A helpdesk join's guacd id is the owner's connection: only the owner's own display unregisters it.
@@ -165,7 +181,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       if (!deps.openMachine) return finish(DisplayClose.DesktopFailed, 'this gateway does not serve existing machines');
       const m = await deps.openMachine(session);
       if (left()) return m.link.close('viewer left');
-      fwd = await openForward({ link: m.link, log: slog });
+      fwd = await openForward({ link: m.link, log: slog, ...peerGuard() });
       void fwd.done.then((why) => slog.debug({ why }, 'forward ended'));
       selector = m.protocol;
       settings = machineSettings({ port: fwd.port, display, mode, protocol: m.protocol, settings: m.settings });
@@ -173,7 +189,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       if (!r.desktop) return finish(DisplayClose.DesktopFailed, 'this session has no desktop');
       const link = await deps.openDesktop(r.desktop, 'rdp');
       if (left()) return link.close('viewer left');
-      fwd = await openForward({ link, log: slog });
+      fwd = await openForward({ link, log: slog, ...peerGuard() });
       void fwd.done.then((why) => slog.debug({ why }, 'forward ended'));
       settings = ownRdpDesktop({ port: fwd.port, display, mode, secret: r.desktop.secret });
     }
@@ -205,6 +221,8 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     });
     c.on('close', () => {
       if (closing) return;
+      // guacd's own limit for a silent client (15 s) may come first: the same close as the gateway's.
+      if (guacdError === VIEWER_NOT_RESPONDING) return silence.silent();
       if (guacdError) return finish(DisplayClose.DesktopFailed, `the desktop connection failed: ${guacdError}`);
       slog.warn('guacd ended the display unexpectedly');
       finish(DisplayClose.GuacdUnavailable, 'the display proxy (guacd) stopped; reconnecting may help');
@@ -225,6 +243,19 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       wss.close();
     },
   };
+}
+
+/** guacd's message when a connected client sent nothing for 15 s (libguac user-handshake.c). */
+const VIEWER_NOT_RESPONDING = 'User is not responding.';
+const VIEWER_TIMEOUT_MS = 15_000;
+
+/** The silence watchdog of one display, closing it with 4408 (ViewerSilent) and a reason. */
+function watchViewer(timeoutMs: number, slog: Logger, finish: (code: number, reason: string) => void) {
+  const silent = () => {
+    slog.info({ timeoutS: timeoutMs / 1000 }, 'viewer sent nothing in time; closing its display');
+    finish(DisplayClose.ViewerSilent, `the viewer sent nothing for ${Math.round(timeoutMs / 1000)} s; its display was closed`);
+  };
+  return { ...watchSilence({ timeoutMs, onSilent: silent }), silent };
 }
 
 /** The message of guacd's `error` instruction (5.error,LEN.MESSAGE,LEN.STATUS;), trimmed for a close reason. */

@@ -23,7 +23,8 @@ describe('browser → guacd instruction guard', () => {
     const text = [...INPUT, ins('sync', '123'), ins('ack', '1', 'OK', '0'), ins('nop')].join('');
     const r = g.receive(text);
     expect(r.toGuacd).toBe(text);
-    expect(r.input).toBe(INPUT.length);
+    // Activity counts as for VNC (key, pointer, clipboard): not a resize, nor a stream's parts.
+    expect(r.input).toBe(4);
     expect(r.dropped).toEqual([]);
   });
 

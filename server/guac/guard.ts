@@ -10,6 +10,9 @@ import { createInstructionParser, encodeInstruction, InstructionError, type Inst
 const ALWAYS = new Set(['sync', 'nop', 'ack', 'disconnect']);
 /** What a person does: keys, pointer, touch, display size, clipboard, uploads, microphone, argument changes. */
 const INPUT = new Set(['key', 'mouse', 'touch', 'size', 'clipboard', 'blob', 'end', 'argv', 'audio', 'file', 'pipe', 'put']);
+/** Someone's hands on the desktop, as the VNC relay counts key, pointer and clipboard (rfb/policy.ts):
+ *  these reset the session's idle timer. A window resize (`size`) or a stream's parts are not activity. */
+const HANDS = new Set(['key', 'mouse', 'touch', 'clipboard']);
 /** The internal opcode of tunnel control messages (ping); never forwarded to guacd. */
 const INTERNAL = '';
 
@@ -27,7 +30,7 @@ export interface GuardResult {
   toBrowser: string[];
   /** Opcodes of the input instructions dropped (view mode), one entry per instruction. */
   dropped: string[];
-  /** Input instructions forwarded (control mode): the person is active. */
+  /** Key, mouse, touch and clipboard instructions forwarded (control mode): the person is active. */
   input: number;
 }
 
@@ -50,7 +53,7 @@ export function createGuard(mode: TicketMode, limits: InstructionLimits = DEFAUL
           if (mode === 'view') out.dropped.push(ins.opcode);
           else {
             out.toGuacd += ins.raw;
-            out.input++;
+            if (HANDS.has(ins.opcode)) out.input++;
           }
         } else {
           throw new InstructionError(`instruction "${printable(ins.opcode)}" is not accepted from a viewer`);

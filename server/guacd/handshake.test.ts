@@ -37,6 +37,9 @@ describe('guacd log lines', () => {
     expect(parseGuacdLine('guacd[7]: INFO:\tListening').level).toBe('info');
     expect(parseGuacdLine('guacd[7]: DEBUG:\tx').level).toBe('debug');
     expect(parseGuacdLine('something else', 'warn')).toEqual({ level: 'warn', pid: null, msg: 'something else' });
+    // The readiness probe's disconnect after `args`: routine here, not an error (log-lines.ts).
+    expect(parseGuacdLine('guacd[9]: ERROR:\tHandshake failed, "connect" instruction was not received.').level).toBe('debug');
+    expect(parseGuacdLine('guacd[9]: ERROR:\tHandshake failed, something else.').level).toBe('error');
   });
 });
 

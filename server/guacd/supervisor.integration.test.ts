@@ -97,6 +97,21 @@ describe('supervised guacd', () => {
     await g.close(); // twice is fine
   });
 
+  it('its readiness probe leaves no error line in the log (guacd’s handshake complaint is kept at debug)', async () => {
+    const { log, lines } = capturedLog();
+    const g = superviseGuacd({ bin, libDir, log });
+    closers.push(() => g.close());
+    await until(g, (s) => s.state === 'up');
+    // guacd's connection process for the probe writes its line when it sees the probe leave.
+    const deadline = Date.now() + 30_000;
+    while (!lines.some((l) => /connect" instruction was not received/.test(String(l.msg))) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100)); // polling the log: guacd gives no other signal
+    const probeLine = lines.find((l) => /connect" instruction was not received/.test(String(l.msg)));
+    expect(probeLine?.level).toBe(20); // pino debug
+    expect(lines.filter((l) => l.component === 'guacd' && Number(l.level) >= 50)).toEqual([]);
+    await g.close();
+  });
+
   it('a guacd that is not guacd (exits at once) is restarted with growing delays and reported down', async () => {
     const { log } = capturedLog();
     const g = superviseGuacd({ bin: '/bin/false', log, backoffBaseMs: 50, backoffCapMs: 400 });

@@ -1,7 +1,8 @@
 // The RDP viewer in Chromium, end to end with real parts: an rdp pool's desktop (Xorg + xorgxrdp +
 // xrdp, process driver), the gateway's /ws/rdp, a real guacd, and guacamole-common-js in the viewer
 // page under the gateway's strict CSP. Input and clipboard are checked on the desktop side (files
-// its xterm writes); guacd is killed mid-session and the viewer says why, then comes back by itself.
+// its xterm writes); guacd is killed mid-session and the viewer says why, then comes back by itself;
+// a viewer opened while guacd is down says so too and connects once it is back.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -232,6 +233,22 @@ describe('the RDP viewer in Chromium', () => {
     expect(await page.evaluate(() => window.__deskport!.attempts)).toBeGreaterThan(attempts);
     await typeUntil('echo after-guacd > after.txt', 'after.txt', 'after-guacd');
     await shot('rdp-23-reconnected');
+    expect(await violations()).toEqual([]);
+  });
+
+  it('opened while guacd is down, the viewer says RDP needs guacd (not "cannot reach"), keeps retrying, and connects once it is back', async () => {
+    await guacd!.kill();
+    guacd = undefined;
+    await page.reload();
+    // Each attempt gets the gateway's 4504 close with the reason, not a bare 1006.
+    await page.waitForFunction(() => (window.__deskport?.attempts ?? 0) >= 3, undefined, { timeout: 30_000 });
+    const overlay = page.getByTestId('viewer-overlay');
+    await overlay.filter({ hasText: 'RDP needs guacd' }).waitFor({ timeout: 15_000 });
+    expect(await overlay.textContent()).not.toMatch(/Cannot reach the desktop/);
+    await shot('rdp-26-guacd-down-at-open');
+    guacd = await startGuacd();
+    await rdpPixels(60_000);
+    await shot('rdp-27-guacd-back-at-open');
     expect(await violations()).toEqual([]);
   });
 });

@@ -49,7 +49,8 @@ export async function startGuacd(): Promise<GuacdProcess> {
     endpoint: () => (alive ? { host: '127.0.0.1', port } : null),
     status: () =>
       alive
-        ? { state: 'up', mode: 'external', problem: null }
+        ? // The pid lets the gateway check that its forwards are taken by this guacd (server/display/peer-check.ts).
+          { state: 'up', mode: 'external', problem: null, pid: child.pid ?? null }
         : { state: 'down', mode: 'external', problem: 'guacd (test) is not running' },
     close: async () => undefined,
   };

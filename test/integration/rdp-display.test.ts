@@ -182,7 +182,7 @@ describe('/ws/rdp', () => {
     main.close();
   });
 
-  it('guacd killed mid-session closes the display with 4504; without guacd the upgrade is a 503 with the reason and keeps the ticket', async () => {
+  it('guacd killed mid-session closes the display with 4504; while it is down the upgrade is accepted and closed with 4504 and the reason, and the ticket is kept', async () => {
     const c = await open((await ticketFor(owner)).url);
     await c.firstImage();
     await guacd!.kill();
@@ -191,13 +191,18 @@ describe('/ws/rdp', () => {
     expect(closed.reason).toMatch(/reconnecting may help/);
     guacd = undefined;
     const tk = await ticketFor(owner);
-    const refused = await open(tk.url).catch((e: { status: number; body: string }) => e);
-    expect(refused).toMatchObject({ status: 503 });
-    expect((refused as { body: string }).body).toMatch(/RDP needs guacd/);
-    // guacd back (as the supervisor would restart it): the same ticket opens the display.
+    // Accepted (a browser would see only 1006 for a refused upgrade), then closed at once with the reason.
+    const down = await open(tk.url);
+    expect(await down.closed).toEqual({ code: DisplayClose.GuacdUnavailable, reason: expect.stringMatching(/RDP needs guacd/) });
+    // Twice: the ticket was not used up by it.
+    expect((await (await open(tk.url)).closed).code).toBe(DisplayClose.GuacdUnavailable);
+    // A token this gateway never minted is still refused before any of that.
+    await expect(open('/ws/rdp?token=bm90LWEtdG9rZW4=')).rejects.toMatchObject({ status: 401 });
+    // guacd back (as the supervisor would restart it): the same ticket opens the display, once.
     guacd = await startGuacd();
     const again = await open(tk.url);
     await again.firstImage();
+    await expect(open(tk.url)).rejects.toMatchObject({ status: 401 });
     again.close();
   });
 });

@@ -274,7 +274,8 @@ export class ViewerConnection {
       return this.move({ kind: 'failed', title: drop.fail.title, message: drop.fail.text });
     }
     console.warn(`Viewer: display connection dropped (clean=${drop.clean}, close code ${closeCode ?? 'none'})`);
-    // While guacd is away the gateway refuses the upgrade (the browser sees only 1006): keep saying why.
+    // While guacd is away every attempt ends with 4504 and the note; a drop in between that says
+    // nothing new (1006, a network blip) keeps saying why.
     this.retryNote = drop.retryNote ?? this.retryNote;
     this.retryLater(false, this.retryNote);
   }
