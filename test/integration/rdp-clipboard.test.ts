@@ -123,14 +123,18 @@ describe('RDP clipboard (xrdp-chansrv in the desktop)', () => {
     const c = await display();
     const received = clipboardsOf(c);
     const copied = `copied-in-desktop ${randomBytes(3).toString('hex')} ✓`;
+    let t0 = Date.now();
     const xclip = copyInDesktop(copied);
     await c.until('the desktop’s clipboard', () => received.includes(copied), 20_000);
+    console.info(`RDP clipboard desktop → browser: ${Date.now() - t0} ms (xclip start included)`);
 
     // browser → desktop, on the same display: the pasted text becomes the X clipboard's owner's
     // (chansrv's), so the xclip that held the copied text loses the selection and exits.
     const pasted = `from-the-browser ${randomBytes(3).toString('hex')} ✓ ünïcode`;
+    t0 = Date.now();
     sendClipboard(c, pasted);
     expect(await desktopClipboardBecomes(pasted)).toBe(pasted);
+    console.info(`RDP clipboard browser → desktop: ${Date.now() - t0} ms (polled every 200 ms)`);
     const ended = await xclip;
     expect(ended instanceof Error ? ended.message : ended.code).toBe(0);
     c.close();
