@@ -148,6 +148,23 @@ describe('RDP clipboard (xrdp-chansrv in the desktop)', () => {
     c.close();
   });
 
+  it('the clipboard still works after the display was resized (an RDP display update)', async () => {
+    const c = await display();
+    const received = clipboardsOf(c);
+    const frames = c.received.length;
+    c.send(encodeInstruction('size', '900', '640'));
+    await c.until('frames after the resize', () => c.received.slice(frames).some((i) => i.opcode === 'size'), 20_000);
+    const pasted = `after-resize ${randomBytes(3).toString('hex')}`;
+    sendClipboard(c, pasted, '4');
+    expect(await desktopClipboardBecomes(pasted)).toBe(pasted);
+    const copied = `copied-after-resize ${randomBytes(3).toString('hex')}`;
+    const xclip = copyInDesktop(copied);
+    await c.until('the desktop’s clipboard', () => received.includes(copied), 20_000);
+    sendClipboard(c, 'done', '6');
+    await xclip;
+    c.close();
+  });
+
   it('a view-only helpdesk shadow neither pastes into the desktop nor receives what is copied there', async () => {
     const c = await display();
     const toOwner = clipboardsOf(c);
