@@ -208,7 +208,9 @@ describe('docker driver', () => {
     await expect(driver.openStream(s.desktopId, 'vnc')).rejects.toMatchObject({ code: 'unsupported_channel' });
     const c = container(s.desktopId);
     const words = async (script: string): Promise<string[]> => (await execIn(c, ['sh', '-c', script])).output.split(/\s+/).filter(Boolean);
-    expect(await words('pgrep -c Xorg; pgrep -c -x xrdp; pgrep -c Xvnc || true')).toEqual(['1', '1', '0']);
+    expect(await words('pgrep -c Xorg; pgrep -c -x xrdp; pgrep -c -x xrdp-chansrv; pgrep -c Xvnc || true')).toEqual(['1', '1', '1', '0']);
+    // The clipboard channel's server has its socket where xrdp's chansrvport=DISPLAY(0) looks.
+    expect(await words('test -S /run/xrdp/sockdir/xrdp_chansrv_socket_0 && echo socket')).toEqual(['socket']);
     expect(await words("for p in /proc/[0-9]*; do awk '/^Uid:/{print $2}' $p/status 2>/dev/null; done | sort -u")).toEqual(['1000']);
     expect(await words("ls /sys/class/net; awk 'FNR > 1' /proc/net/tcp /proc/net/tcp6 | wc -l")).toEqual(['lo', '0']);
     const paths = desktopPaths(stateDir, s.desktopId);

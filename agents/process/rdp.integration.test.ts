@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBytes } from '../driver.contract.ts';
@@ -71,7 +72,7 @@ describe('process driver: RDP desktops (xrdp + xorgxrdp)', () => {
     const st = await state(s.desktopId);
     const procs = (await listProcs()).filter((p) => p.uid === st.uid);
     const names = await Promise.all(procs.map(async (p) => (await readFile(`/proc/${p.pid}/comm`, 'utf8').catch(() => '')).trim()));
-    expect(names).toEqual(expect.arrayContaining(['Xorg', 'xrdp']));
+    expect(names).toEqual(expect.arrayContaining(['Xorg', 'xrdp', 'xrdp-chansrv']));
     let sockets = 0;
     const listening: string[] = [];
     for (const p of procs) {
@@ -89,13 +90,15 @@ describe('process driver: RDP desktops (xrdp + xorgxrdp)', () => {
         }
       }
     }
-    expect(sockets).toBeGreaterThan(2); // X, xorgxrdp and xrdp's unix sockets at least
+    expect(sockets).toBeGreaterThan(3); // X, xorgxrdp, chansrv and xrdp's unix sockets at least
     expect(listening).toEqual([]);
-    // From inside: neither the host path nor the path xrdp sees exists for desktop programs.
-    const r = await driver.runInDesktop(s.desktopId, ['sh', '-c', `ls -d ${st.socket} /run/deskport/vnc 2>&1; echo done`]);
+    // From inside: neither the host paths nor the paths xrdp and chansrv see exist for desktop programs.
+    const chansrvDir = `${dirname(st.socket ?? '/')}/chansrv`;
+    expect(existsSync(`${chansrvDir}/xrdp_chansrv_socket_${st.display}`)).toBe(true);
+    const paths = [st.socket, '/run/deskport/vnc', chansrvDir, '/run/xrdp/sockdir', `/tmp/.xrdp/xrdp_chansrv_socket_${st.display}`];
+    const r = await driver.runInDesktop(s.desktopId, ['sh', '-c', `for p in ${paths.join(' ')}; do ls -d $p 2>&1; done; echo done`]);
     expect(r.stdout).toContain('done');
-    expect(r.stdout).not.toMatch(/rdp\.sock\n|^\/run\/deskport\/vnc$/m);
-    expect(r.stdout).toMatch(/No such file/);
+    expect(r.stdout.match(/No such file/g)).toHaveLength(paths.length);
     await driver.destroy(s.desktopId);
   });
 
@@ -150,6 +153,26 @@ describe('process driver: RDP desktops (xrdp + xorgxrdp)', () => {
     // xorgxrdp followed the client's size (no server-side resize).
     const r = await driver.runInDesktop(s.desktopId, ['sh', '-c', 'xdpyinfo | grep dimensions']);
     expect(r.stdout).toMatch(/800x600 pixels/);
+    // The clipboard channel: text xfreerdp's own X display holds (its clipboard redirection) becomes
+    // the desktop's X clipboard, through xrdp and chansrv (whose log, in the desktop's tmp, shows
+    // xrdp's connection; xrdp's forked child buffers its own log lines).
+    const text = `from-xfreerdp-${randomBytes(3).toString('hex')}`;
+    const owner = spawn('xclip', ['-quiet', '-i', '-selection', 'clipboard'], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DISPLAY: `:${display}` },
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    groups.push(owner);
+    owner.stdin.end(text);
+    let pasted = '';
+    for (let i = 0; i < 100 && pasted !== text; i++) {
+      pasted = (await driver.runInDesktop(s.desktopId, ['xclip', '-o', '-selection', 'clipboard'])).stdout;
+      if (pasted !== text) await new Promise((res) => setTimeout(res, 200)); // no event to await inside the desktop
+    }
+    expect(pasted).toBe(text);
+    const chansrvLog = join(dataDir, 'desktops', s.desktopId, 'tmp', 'xrdp', `xrdp-chansrv.${(await state(s.desktopId)).display}.log`);
+    expect(await readFile(chansrvLog, 'utf8')).toMatch(/AF_UNIX connection received/);
+    killGroup(owner.pid ?? 0);
     killGroup(client.pid ?? 0);
     await driver.destroy(s.desktopId);
   });

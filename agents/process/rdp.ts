@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { chmod, chown, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { RdpBins } from './runtime.ts';
-import { inside, type Jail } from './sandbox.ts';
+import { hostChansrvDir, inside, type Jail } from './sandbox.ts';
 
 const run = promisify(execFile);
 
@@ -60,8 +60,31 @@ export function xrdpIni(j: Jail): string {
     'ip=127.0.0.1', // libxup refuses an empty ip even when port is a unix socket path
     `port=${xorgxrdpSocket(j)}`,
     'code=20',
+    // Without sesman nothing else tells xrdp where the clipboard channel's server is: xrdp dials it
+    // after the session starts (bwrap only: see chansrvArgv).
+    ...(withChansrv(j) ? [`chansrvport=${CHANSRV_IN_XRDP}/${chansrvSocketName(j)}`] : []),
     '',
   ].join('\n');
+}
+
+/** xrdp-chansrv serves the RDP virtual channels (here: cliprdr, the clipboard) for the Xorg session.
+ *  Only with bwrap: its socket directory is fixed in Debian's build (/run/xrdp/sockdir), which bwrap
+ *  makes private to chansrv and xrdp; on the host it is a directory every uid shares, where another
+ *  desktop could take the socket's name first and get this desktop's clipboard from xrdp. */
+export const withChansrv = (j: Jail): boolean => j.mode === 'bwrap';
+
+/** Where xrdp (its sandbox has the socket's host directory at /run/deskport/vnc) finds chansrv's directory. */
+const CHANSRV_IN_XRDP = '/run/deskport/vnc/chansrv';
+const chansrvSocketName = (j: Jail): string => `xrdp_chansrv_socket_${j.display}`;
+/** chansrv's socket on the host: the agent waits for it before xrdp starts. */
+export const hostChansrvSocket = (j: Jail): string => `${hostChansrvDir(j)}/${chansrvSocketName(j)}`;
+
+export const chansrvArgv = (bins: Pick<RdpBins, 'chansrv'>): string[] => [bins.chansrv];
+
+/** chansrv is an X client of the desktop (DISPLAY, cookie). It writes its log to
+ *  $XDG_DATA_HOME/xrdp/xrdp-chansrv.N.log whatever sesman.ini says: the desktop's tmp, not the home. */
+export function chansrvEnv(j: Jail, env: Record<string, string>): Record<string, string> {
+  return { ...env, XDG_DATA_HOME: inside(j).tmp };
 }
 
 /** Where xorgxrdp makes its socket for display :N (fixed by xorgxrdp), as the desktop sees it. */

@@ -34,6 +34,7 @@ const RDP_PROGRAMS = {
   xorgConf: ['/etc/X11/xrdp/xorg.conf', 'xorgxrdp'],
   xrdp: ['/usr/sbin/xrdp', 'xrdp'],
   keygen: ['/usr/bin/xrdp-keygen', 'xrdp'],
+  chansrv: ['/usr/sbin/xrdp-chansrv', 'xrdp'],
   libxup: ['/usr/lib/x86_64-linux-gnu/xrdp/libxup.so', 'xrdp'],
   openssl: ['/usr/bin/openssl', 'openssl'],
 } as const;

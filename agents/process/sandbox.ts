@@ -46,6 +46,8 @@ export interface InsidePaths {
   rdpIni: string;
   rdpCert: string;
   rdpKey: string;
+  /** xrdp-chansrv's socket directory, fixed in Debian's build (--with-socketdir); bwrap only. */
+  chansrvDir: string;
 }
 
 export function inside(j: Jail): InsidePaths {
@@ -60,6 +62,7 @@ export function inside(j: Jail): InsidePaths {
       rdpIni: j.rdpFiles?.ini ?? '',
       rdpCert: j.rdpFiles?.cert ?? '',
       rdpKey: j.rdpFiles?.key ?? '',
+      chansrvDir: '', // no chansrv without a sandbox (rdp.ts)
     };
   return {
     home: '/home/user',
@@ -71,10 +74,16 @@ export function inside(j: Jail): InsidePaths {
     rdpIni: '/run/deskport/xrdp.ini',
     rdpCert: '/run/deskport/cert.pem',
     rdpKey: '/run/deskport/key.pem',
+    chansrvDir: CHANSRV_DIR,
   };
 }
 
 const RDP_SOCKET = 'rdp.sock';
+const CHANSRV_DIR = '/run/xrdp/sockdir';
+
+/** Host directory of xrdp-chansrv's socket: inside the xrdp socket's directory (xrdp sees it as
+ *  /run/deskport/vnc/chansrv), bound at /run/xrdp/sockdir into chansrv's sandbox and no other. */
+export const hostChansrvDir = (j: Jail): string => join(j.vncDir, 'chansrv');
 
 /** Where the driver (on the host) dials the desktop's VNC server. */
 export const hostVncSocket = (j: Jail): string => join(j.vncDir, 'sock');
@@ -97,9 +106,10 @@ export function desktopEnv(j: Jail, withDisplay: boolean): Record<string, string
 }
 
 /** 'server' is the X server: Xvnc (its RFB socket and password file) or Xorg with xorgxrdp, no network
- *  at all; 'rdp' is xrdp (its RDP socket, ini, certificate and keys, no network); 'session' a long-lived
- *  desktop program; 'oneshot' a short command that dies with its caller (runInDesktop, xsetroot). */
-export type Role = 'server' | 'rdp' | 'session' | 'oneshot';
+ *  at all; 'rdp' is xrdp (its RDP socket, ini, certificate and keys, no network); 'channels' is
+ *  xrdp-chansrv (its socket directory, no network); 'session' a long-lived desktop program; 'oneshot' a
+ *  short command that dies with its caller (runInDesktop, xsetroot). */
+export type Role = 'server' | 'rdp' | 'channels' | 'session' | 'oneshot';
 
 export interface Command {
   file: string;
@@ -115,7 +125,7 @@ export function command(j: Jail, role: Role, argv: string[]): Command {
   // Xvnc obeys its VNC extension: any X client of the desktop (`vncconfig -connect host:port`) makes
   // it dial out. In a network namespace of its own it reaches nothing. Without bwrap only root can
   // make one (unshare); an unprivileged driver's Xvnc stays on the host network (README.md).
-  const ownNetwork = j.mode === 'none' && (role === 'server' || role === 'rdp') && j.fences.ids !== null;
+  const ownNetwork = j.mode === 'none' && (role === 'server' || role === 'rdp' || role === 'channels') && j.fences.ids !== null;
   const prefix = launchPrefix(j.launch, { ...j.fences, ownNetwork });
   const run = (file: string, args: string[], cwd: string, fds: string[]): Command => {
     const [first, ...rest] = [...prefix, file, ...args];
@@ -126,7 +136,8 @@ export function command(j: Jail, role: Role, argv: string[]): Command {
   const fds: string[] = [];
   const fd = (path: string): string => String(3 + fds.push(path) - 1);
   const a = ['--unshare-user', '--disable-userns', '--unshare-pid', '--unshare-uts', '--hostname', 'deskport', '--unshare-cgroup-try'];
-  if (role === 'server' || role === 'rdp' || j.sessionNetwork === 'none') a.push('--unshare-net'); // servers: see above
+  const serverSide = role === 'server' || role === 'rdp' || role === 'channels';
+  if (serverSide || j.sessionNetwork === 'none') a.push('--unshare-net'); // servers: see above
   if (role === 'oneshot') a.push('--die-with-parent');
   a.push('--ro-bind', '/usr', '/usr', '--ro-bind', '/etc', '/etc');
   for (const name of ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']) {
@@ -152,6 +163,11 @@ export function command(j: Jail, role: Role, argv: string[]): Command {
       a.push('--perms', '0400', '--ro-bind-data', fd(host), at);
     // The socket's directory exists in this sandbox only: desktop programs, same uid, cannot dial it.
     a.push('--bind-fd', fd(j.vncDir), dirname(inside(j).rdpSocket));
+  }
+  if (role === 'channels') {
+    // chansrv makes its socket in this fixed directory; xrdp dials it (chansrvport, rdp.ts). Desktop
+    // programs (same uid) see neither this directory nor xrdp's, so they can neither dial nor squat it.
+    a.push('--bind-fd', fd(hostChansrvDir(j)), inside(j).chansrvDir);
   }
   if (role === 'server' && j.protocol !== 'rdp') {
     a.push('--perms', '0400', '--ro-bind-data', fd(j.vncPasswdFile), inside(j).vncPasswd);

@@ -1,7 +1,7 @@
 // Starting one process desktop: reserve a display and uid and make its cgroups (recorded before
 // anything runs, so a crash mid-start leaves a record destroy can clean), then Xvnc, the background,
 // openbox + xterm.
-import { lstat, readFile, stat } from 'node:fs/promises';
+import { chown, lstat, mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { DesktopSpec } from '../driver.ts';
 import { ownersIn, pickDisplay, pickUid } from './allocate.ts';
@@ -12,8 +12,8 @@ import { readAllStates, writeState, type DesktopState } from './layout.ts';
 import { limitsFor } from './limits.ts';
 import { listProcs, readCmdline, readProc, type ProcRef } from './procfs.ts';
 import { jailFor, teardown, type Runtime } from './runtime.ts';
-import { hostXorgxrdpSocket, writeRdpFiles, xorgArgv, xrdpArgv } from './rdp.ts';
-import { command, desktopEnv, hostRdpSocket, hostVncSocket, inside, runOnce, spawnDetached, type Jail } from './sandbox.ts';
+import { chansrvArgv, chansrvEnv, hostChansrvSocket, hostXorgxrdpSocket, withChansrv, writeRdpFiles, xorgArgv, xrdpArgv } from './rdp.ts';
+import { command, desktopEnv, hostChansrvDir, hostRdpSocket, hostVncSocket, inside, runOnce, spawnDetached, type Jail } from './sandbox.ts';
 
 /** Xvnc's words when another server took the display between our check and its start. */
 const CLASH = /already active|already in use|Cannot establish any listening sockets|Server is already active/i;
@@ -207,6 +207,9 @@ async function startRdpServers(rt: Runtime, s: DesktopState, j: Jail, signal: Ab
   s.xvnc = await findProgram(s, xorg.pid, 'Xorg');
   if (!s.xvnc) throw new Error(`desktop ${s.desktopId}: Xorg is ready but its process was not found`);
   await writeState(L, s);
+  // chansrv before xrdp: xrdp dials it once per connection and, finding no socket, retries for seconds.
+  if (withChansrv(j))
+    await startChansrv(rt, s, j, { timeoutMs: Math.max(1_000, deadline - Date.now()), signal, gaveUp: () => exited }, record);
   const xrdp = await spawnDetached(j, command(j, 'rdp', xrdpArgv(j, bins)), desktopEnv(j, false), L.logFile(s.desktopId, 'xrdp'));
   let gone: string | null = null;
   xrdp.once('exit', (code, sig) => (gone = `xrdp exited (${code ?? sig}) before answering`));
@@ -221,6 +224,27 @@ async function startRdpServers(rt: Runtime, s: DesktopState, j: Jail, signal: Ab
     throw new Error(`desktop ${s.desktopId}: ${failure}\n--- xrdp log (tail) ---\n${await logTail(L.logFile(s.desktopId, 'xrdp'))}`);
   s.xrdp = await findProgram(s, xrdp.pid, 'xrdp');
   if (!s.xrdp) throw new Error(`desktop ${s.desktopId}: xrdp answered but its process was not found`);
+}
+
+/** xrdp-chansrv (the clipboard channel's server) as an X client of the desktop, in a sandbox of its
+ *  own that holds its socket directory; resolves once its socket exists. */
+async function startChansrv(rt: Runtime, s: DesktopState, j: Jail, wait: WaitOptions, record: Record) {
+  const { L } = rt;
+  const dir = hostChansrvDir(j);
+  await mkdir(dir, { mode: 0o700 });
+  if (j.ids) await chown(dir, j.ids.uid, j.ids.gid); // chansrv, as the desktop's uid, makes its socket here
+  const env = chansrvEnv(j, desktopEnv(j, true));
+  const cs = await spawnDetached(j, command(j, 'channels', chansrvArgv(rt.rdpBins())), env, L.logFile(s.desktopId, 'chansrv'));
+  let gone: string | null = null;
+  cs.once('exit', (code, sig) => (gone = `xrdp-chansrv exited (${code ?? sig}) before its socket appeared`));
+  s.spawned.push(await record(cs.pid));
+  await writeState(L, s);
+  const failure = await waitForSockets([hostChansrvSocket(j)], { ...wait, gaveUp: async () => gone ?? (await wait.gaveUp()) });
+  wait.signal?.throwIfAborted();
+  if (failure) {
+    const log = join(j.hostTmp, 'xrdp', `xrdp-chansrv.${s.display}.log`); // chansrvEnv: XDG_DATA_HOME is the desktop's tmp
+    throw new Error(`desktop ${s.desktopId}: ${failure}\n--- xrdp-chansrv log (tail) ---\n${await logTail(log)}`);
+  }
 }
 
 /** With bwrap the spawned pid is bwrap's; the program is a descendant in the same session. The first

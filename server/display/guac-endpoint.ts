@@ -14,6 +14,7 @@ import GuacdClient, { type GuacdSettings } from 'guacamole-lite/lib/GuacdClient.
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { DisplayClose } from '../../contract/display.ts';
 import type { Guacd } from '../guacd/guacd.ts';
+import { createClipboardWithholder } from '../guac/clipboard-withhold.ts';
 import { createGuard, InstructionError } from '../guac/guard.ts';
 import { browserDisplay, joinSettings, machineSettings, ownRdpDesktop } from '../guac/settings.ts';
 import type { GuacTokens } from '../guac/token.ts';
@@ -207,9 +208,22 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       if (early) toGuacd(early);
       early = '';
     });
-    c.on('data', (text: string) => {
-      if (text.startsWith('5.error,')) guacdError = errorMessage(text);
+    const withhold = mode === 'view' ? createClipboardWithholder() : null; // view: never the desktop's clipboard
+    c.on('data', (raw: string) => {
+      if (raw.startsWith('5.error,')) guacdError = errorMessage(raw);
       if (browser.readyState !== browser.OPEN) return;
+      let text = raw;
+      if (withhold) {
+        try {
+          const kept = withhold.filter(raw);
+          if (kept.withheld > 0) deps.metrics.withheldClipboard(kept.withheld);
+          text = kept.text;
+        } catch (err) {
+          slog.warn({ err: (err as Error).message }, 'guacd sent what the gateway cannot parse');
+          return finish(DisplayClose.DesktopFailed, 'the display proxy sent what the gateway cannot read');
+        }
+        if (text === '') return;
+      }
       browser.send(text, (err) => {
         if (!err && c.guacdConnection.isPaused() && browser.bufferedAmount < LOW_WATER) c.guacdConnection.resume();
       });

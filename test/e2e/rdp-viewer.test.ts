@@ -1,8 +1,9 @@
 // The RDP viewer in Chromium, end to end with real parts: an rdp pool's desktop (Xorg + xorgxrdp +
 // xrdp, process driver), the gateway's /ws/rdp, a real guacd, and guacamole-common-js in the viewer
 // page under the gateway's strict CSP. Input and clipboard are checked on the desktop side (files
-// its xterm writes); guacd is killed mid-session and the viewer says why, then comes back by itself;
-// a viewer opened while guacd is down says so too and connects once it is back.
+// its xterm writes; text copied there shows in the clipboard panel); guacd is killed mid-session and
+// the viewer says why, then comes back by itself; a viewer opened while guacd is down says so too and
+// connects once it is back.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -139,6 +140,42 @@ describe('the RDP viewer in Chromium', () => {
     await shot('rdp-21-typed');
   });
 
+  it("sends the clipboard panel's text as a text/plain clipboard stream, and it becomes the desktop's X clipboard", async () => {
+    const text = 'from-the-panel-42 ✓';
+    await page.getByRole('button', { name: 'Clipboard' }).click();
+    await page.getByLabel('Clipboard text').fill(text);
+    await page.getByRole('button', { name: 'Send to desktop' }).click();
+    await page.getByRole('button', { name: 'Close clipboard' }).click();
+    const blob = `.${Buffer.from(text, 'utf8').toString('base64')};`;
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline && !sentToRdp.some((f) => f.includes(blob))) await sleep(50);
+    const stream = /^9\.clipboard,\d+\.(\d+),10\.text\/plain;$/.exec(sentToRdp.find((f) => f.startsWith('9.clipboard,')) ?? '')?.[1];
+    expect(stream).toBeDefined();
+    expect(sentToRdp.some((f) => f.startsWith(`4.blob,${stream!.length}.${stream},`) && f.endsWith(blob))).toBe(true);
+    expect(sentToRdp.some((f) => f === `3.end,${stream!.length}.${stream};`)).toBe(true);
+    // On the desktop side (xrdp-chansrv owns the X clipboard for the RDP client): its terminal,
+    // as the desktop's user, writes what the X clipboard holds to a file.
+    await typeUntil('xclip -o -selection clipboard > pasted.txt', 'pasted.txt', text);
+    await shot('rdp-26-pasted-in-desktop');
+  });
+
+  it('shows text copied in the desktop in the clipboard panel', async () => {
+    // Typed into the desktop's terminal: xclip, as the desktop's user, takes the X clipboard (and
+    // keeps serving it in the background); chansrv announces it to guacd, which sends it to the page.
+    const copied = 'copied-in-the-rdp-desktop-7';
+    await page.locator('.guac-display').click({ position: { x: 200, y: 200 } });
+    await page.keyboard.type(`printf ${copied} | xclip -selection clipboard`, { delay: 15 });
+    await page.keyboard.press('Enter');
+    const t0 = Date.now();
+    await page.getByRole('button', { name: 'Clipboard' }).click();
+    const panel = page.getByTestId('clipboard-panel');
+    await expect.poll(() => page.getByLabel('Clipboard text').inputValue(), { timeout: 20_000 }).toBe(copied);
+    console.info(`RDP clipboard: desktop copy → clipboard panel in ${Date.now() - t0} ms`);
+    expect(await panel.textContent()).toMatch(/Received from the desktop at/);
+    await shot('rdp-27-clipboard-received');
+    await page.getByRole('button', { name: 'Close clipboard' }).click();
+  });
+
   it('resizes the RDP desktop to the window (a display update), and still fits it', async () => {
     await page.setViewportSize({ width: 1024, height: 700 });
     const want = await page.locator('[data-testid="viewer"]').evaluate((el) => ({ w: el.clientWidth, h: el.clientHeight }));
@@ -158,23 +195,6 @@ describe('the RDP viewer in Chromium', () => {
     await shot('rdp-24-resized-1024');
     await page.setViewportSize({ width: 1280, height: 800 });
     await rdpPixels();
-  });
-
-  it("sends the clipboard panel's text as a Guacamole text/plain clipboard stream", async () => {
-    const text = 'from-the-panel-42 ✓';
-    await page.getByRole('button', { name: 'Clipboard' }).click();
-    await page.getByLabel('Clipboard text').fill(text);
-    await page.getByRole('button', { name: 'Send to desktop' }).click();
-    await page.getByRole('button', { name: 'Close clipboard' }).click();
-    const blob = `.${Buffer.from(text, 'utf8').toString('base64')};`;
-    const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline && !sentToRdp.some((f) => f.includes(blob))) await sleep(50);
-    const stream = /^9\.clipboard,\d+\.(\d+),10\.text\/plain;$/.exec(sentToRdp.find((f) => f.startsWith('9.clipboard,')) ?? '')?.[1];
-    expect(stream).toBeDefined();
-    expect(sentToRdp.some((f) => f.startsWith(`4.blob,${stream!.length}.${stream},`) && f.endsWith(blob))).toBe(true);
-    expect(sentToRdp.some((f) => f === `3.end,${stream!.length}.${stream};`)).toBe(true);
-    // On the desktop side the text needs xrdp's clipboard channel (xrdp-chansrv) in the RDP desktop,
-    // which the process driver does not start yet: `xclip -o -selection clipboard` there finds no owner.
   });
 
   it('shows a view-only helpdesk shadow of the RDP desktop with no input handlers: its keys never arrive', async () => {

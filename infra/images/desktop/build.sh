@@ -47,6 +47,8 @@ mkdir -p "$rootfs/run/deskport" "$rootfs/run/secrets" # mount points: the rootfs
 # entrypoint makes fresh keys per container (the package's were made once, for every container alike).
 rm -f "$rootfs/etc/xrdp/rsakeys.ini" "$rootfs/etc/xrdp/cert.pem" "$rootfs/etc/xrdp/key.pem"
 ln -s /tmp/.deskport-xrdp/rsakeys.ini "$rootfs/etc/xrdp/rsakeys.ini"
+# xrdp-chansrv makes its socket in /run/xrdp/sockdir (fixed at build time): a link into the container's /tmp.
+rm -rf "$rootfs/run/xrdp" && mkdir -p "$rootfs/run/xrdp" && ln -s /tmp/.xrdp-sockdir "$rootfs/run/xrdp/sockdir"
 
 # Trim what a desktop never reads: package caches and lists, docs (licences stay), man pages, and
 # translations other than English. About 230 MB of 820.
