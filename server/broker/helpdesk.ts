@@ -6,7 +6,7 @@ import { conflict, forbidden, notFound } from '../errors.ts';
 import type { Store, User } from '../store/types.ts';
 import { ALL_ROWS } from '../store/types.ts';
 import type { Broker } from './broker.ts';
-import { shadowView, type Shadow, type Shadows } from './shadows.ts';
+import { shadowView, type Shadow, type ShadowPolicy, type Shadows } from './shadows.ts';
 import type { Tickets } from './tickets.ts';
 
 export interface HelpdeskDeps {
@@ -15,6 +15,9 @@ export interface HelpdeskDeps {
   shadows: Shadows;
   tickets: Tickets;
 }
+
+/** Existing machines: who may shadow is the helpdesk role (as for pools), and the person always answers. */
+const MACHINE_SHADOW_POLICY: ShadowPolicy = { shadowWithoutConsent: false };
 
 export function createHelpdesk({ store, broker, shadows, tickets }: HelpdeskDeps) {
   return {
@@ -39,8 +42,11 @@ export function createHelpdesk({ store, broker, shadows, tickets }: HelpdeskDeps
     async requestShadow(requester: User, sessionId: string, mode: TicketMode, reason: string, ip: string | null): Promise<Shadow> {
       const s = await store.getSession(sessionId);
       if (!s) throw notFound('session');
-      // Shadowing a session on an existing machine needs guacd's connection join (not built yet).
-      if (!s.poolId) throw conflict('shadow_unsupported', 'Sessions on existing machines cannot be shadowed yet.');
+      // A session on an existing machine has no pool: its shadows always need the person's consent
+      // (machines have no "view without asking" policy). The helpdesk joins the owner's guacd
+      // connection (/ws/rdp), so the person must have it open. docs/architecture.md, "Shadowing".
+      if (s.machineId) return shadows.request(requester, s, MACHINE_SHADOW_POLICY, mode, reason, ip);
+      if (!s.poolId) throw conflict('shadow_unsupported', 'This session has neither a pool nor a machine; nothing to shadow.');
       const pool = await store.getPool(s.poolId);
       if (!pool) throw notFound('pool');
       return shadows.request(requester, s, pool, mode, reason, ip);

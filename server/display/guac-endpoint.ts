@@ -24,6 +24,7 @@ import { closeWs, refuseUpgrade, upgradePath } from '../util/ws.ts';
 import { createDisplayGate, type DisplayGateDeps, type Redeemed } from './display-gate.ts';
 import { openForward, type Forward } from './forward.ts';
 import { createGuacConnections, type GuacConnections } from './guac-connections.ts';
+import { watchMachineLogin, type MachineLogin } from './machine-login.ts';
 
 export interface GuacEndpointDeps extends DisplayGateDeps {
   guacd: Guacd;
@@ -100,6 +101,8 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     let fwd: Forward | undefined;
     let guacdError: string | null = null;
     let closing = false;
+    // Existing VNC machines: a refused password told apart from an unreachable server (machine-login.ts).
+    let login: MachineLogin | undefined;
 
     const finish = (code: number, reason: string) => {
       if (closing) return;
@@ -165,7 +168,8 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       if (!deps.openMachine) return finish(DisplayClose.DesktopFailed, 'this gateway does not serve existing machines');
       const m = await deps.openMachine(session);
       if (left()) return m.link.close('viewer left');
-      fwd = await openForward({ link: m.link, log: slog });
+      login = watchMachineLogin(m.protocol, m.link);
+      fwd = await openForward({ link: login.link, log: slog });
       void fwd.done.then((why) => slog.debug({ why }, 'forward ended'));
       selector = m.protocol;
       settings = machineSettings({ port: fwd.port, display, mode, protocol: m.protocol, settings: m.settings });
@@ -192,7 +196,10 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       early = '';
     });
     c.on('data', (text: string) => {
-      if (text.startsWith('5.error,')) guacdError = errorMessage(text);
+      if (text.startsWith('5.error,')) {
+        text = login?.explain(text) ?? text;
+        guacdError = errorMessage(text);
+      }
       if (browser.readyState !== browser.OPEN) return;
       browser.send(text, (err) => {
         if (!err && c.guacdConnection.isPaused() && browser.bufferedAmount < LOW_WATER) c.guacdConnection.resume();
