@@ -28,7 +28,7 @@ describe('what the end of an RDP/SSH display means', () => {
       const end = explainGuacEnd({ status: { code: S.CLIENT_UNAUTHORIZED, message }, closeCode: 4502 });
       expect(end, message).toMatchObject({ kind: 'fail', note: { title: 'The machine refused the sign-in' } });
       expect(end.kind === 'fail' && end.note.text).toMatch(/^Check the user name and password\./);
-      expect(end.kind === 'fail' && end.note.text).toMatch(/Enter your credentials/);
+      expect(end.kind === 'fail' && end.note.text).toMatch(/choose Change on the machine’s tile/);
       expect(end.kind === 'fail' && end.note.text).toMatch(/Admin → Machines/);
     }
   });

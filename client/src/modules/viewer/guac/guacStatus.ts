@@ -60,7 +60,7 @@ const NOTES = {
   // whose login it was, so the sentence says what to do in both cases.
   credentials: {
     title: 'The machine refused the sign-in',
-    text: 'Check the user name and password. If you entered your own login for this machine, change it on My desktops (Enter your credentials on its tile), then connect again. If the machine uses a shared login, ask your administrator to update it in Admin → Machines.',
+    text: 'Check the user name and password. If it is your own login for this machine, go back to My desktops, choose Change on the machine’s tile, enter it again, then Resume. If the machine uses a shared login, ask your administrator to update it in Admin → Machines.',
   },
   security: {
     title: 'The machine refused the RDP security mode',
