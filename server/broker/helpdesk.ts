@@ -24,15 +24,22 @@ export function createHelpdesk({ store, broker, shadows, tickets }: HelpdeskDeps
     /** Every ready session, with its owner's and pool's names, its thumbnail and its shadows. */
     async liveSessions(): Promise<HelpdeskSession[]> {
       const sessions = await store.listSessions({ state: ['ready'], limit: ALL_ROWS });
-      const [users, pools, hosts] = await Promise.all([store.listUsers(), store.listPools(), store.listHosts()]);
+      const [users, pools, hosts, machines] = await Promise.all([
+        store.listUsers(),
+        store.listPools(),
+        store.listHosts(),
+        store.listMachines(),
+      ]);
       const user = new Map(users.map((u) => [u.id, u]));
       const pool = new Map(pools.map((p) => [p.id, p.name]));
+      const machine = new Map(machines.map((m) => [m.id, m.name]));
       const host = new Map(hosts.map((h) => [h.id, h.name]));
       return sessions.map((s) => ({
         ...broker.view(s),
         username: user.get(s.userId)?.username ?? null,
         displayName: user.get(s.userId)?.displayName ?? null,
-        poolName: s.poolId ? (pool.get(s.poolId) ?? null) : null,
+        // Where the session runs, as staff read it: the pool's name, or the existing machine's.
+        poolName: s.poolId ? (pool.get(s.poolId) ?? null) : s.machineId ? (machine.get(s.machineId) ?? null) : null,
         hostName: s.hostId ? (host.get(s.hostId) ?? null) : null,
         thumbnailUrl: `/api/v1/helpdesk/sessions/${s.id}/thumbnail`,
         shadows: shadows.activeFor(s.id).map(shadowView),

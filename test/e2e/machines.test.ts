@@ -48,13 +48,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
-async function signedIn(username: string, password: string) {
+async function signedIn(username: string, password: string, landing: string | RegExp = 'My desktops') {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   await page.goto(t.url);
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'My desktops' }).waitFor();
+  await page.getByRole('heading', { name: landing }).first().waitFor();
   return page;
 }
 
@@ -239,6 +239,39 @@ describe('real machines in the viewer', () => {
     expect(typed).toBe(true);
     expect(await page.getByTestId('viewer-overlay').count()).toBe(0);
     await page.screenshot({ path: join(ARTIFACTS, '65-rdp-machine-viewer.png') });
+
+    // The helpdesk shadows Erin's machine session: Erin is asked, allows, and the helpdesk sees her
+    // screen (a join of her guacd connection), view only; Stop sharing ends it.
+    expect((await api.post('/api/v1/admin/users', { username: 'hugh', password: 'hugh-password-1', roles: ['helpdesk'] })).status).toBe(
+      201,
+    );
+    const sessionId = await page.evaluate(() => window.__deskport!.sessionId);
+    const hd = await signedIn('hugh', 'hugh-password-1', /My desktops|Helpdesk/);
+    await hd.goto(`${t.url}/helpdesk`);
+    const card = hd.getByTestId(`session-card-${sessionId}`);
+    await card.waitFor();
+    await hd.waitForFunction(
+      (id) => {
+        const img = document.querySelector(`[data-testid="session-card-${id}"] img`) as HTMLImageElement | null;
+        return !!img && img.complete && img.naturalWidth > 0;
+      },
+      sessionId,
+      { timeout: 15_000 },
+    );
+    await hd.screenshot({ path: join(ARTIFACTS, '69a-helpdesk-wall-machine.png') });
+    await card.getByRole('button', { name: 'View', exact: true }).click();
+    await hd.getByLabel('Reason').fill('Ticket #77: the branch printer');
+    await hd.getByRole('button', { name: 'Ask to view' }).click();
+    const prompt = page.getByTestId('shadow-prompt');
+    await prompt.waitFor({ timeout: 10_000 });
+    await prompt.getByRole('button', { name: 'Allow' }).click();
+    await guacPixels(hd);
+    await expect(hd.getByTestId('shadow-mode-badge').textContent()).resolves.toMatch(/View only/);
+    await hd.getByText('Erin · Branch PC').waitFor(); // whose screen, on which machine
+    await page.getByTestId('shadow-banner').waitFor();
+    await hd.screenshot({ path: join(ARTIFACTS, '69-helpdesk-shadow-rdp-machine.png') });
+    await page.getByTestId('shadow-banner').getByRole('button', { name: 'Stop sharing' }).click();
+    await hd.getByTestId('shadow-status').and(hd.locator('[data-kind="ended"]')).waitFor({ timeout: 5_000 });
 
     // Lab VNC: Erin saves a wrong password; the viewer stops with the sentence, no retry loop.
     await page.goto(t.url);
