@@ -304,5 +304,27 @@ describe('real machines in the viewer', () => {
     // An xterm on a bare Xvnc: its white and black (guacd leaves black transparent, read as black too).
     await guacPixels(page, 1);
     await page.screenshot({ path: join(ARTIFACTS, '67-vnc-machine-viewer.png') });
+
+    // The same xrdp with certificate checking on: its self-signed certificate is refused, and said so.
+    const strict = await api.post('/api/v1/admin/machines', {
+      name: 'Strict PC',
+      protocol: 'rdp',
+      address: '127.0.0.1',
+      port: xrdp.port,
+      hostId: agent.hostId,
+      credentialMode: 'shared',
+      username: 'svc-deskport',
+      password: SHARED_PASSWORD,
+      security: 'tls',
+      ignoreCert: false,
+    });
+    expect(strict.status).toBe(201);
+    await page.goto(t.url);
+    await page.getByRole('button', { name: 'Connect to Strict PC' }).click();
+    await page.waitForURL(/\/desktop\/[^/]+$/);
+    const refused = page.locator('[data-testid="viewer-overlay"][data-kind="failed"]');
+    await refused.waitFor({ timeout: 30_000 });
+    await expect(refused.textContent()).resolves.toMatch(/The machine’s certificate was refused/);
+    await page.screenshot({ path: join(ARTIFACTS, '69b-rdp-machine-certificate-refused.png') });
   }, 180_000);
 });
