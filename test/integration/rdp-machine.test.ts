@@ -181,6 +181,9 @@ describe('an existing RDP machine through a separate agent process', () => {
     const audit = (await admin.get('/api/v1/admin/audit?limit=200')).body as { action: string; target: string; actor: string }[];
     const here = audit.filter((a) => a.target === sessionId).map((a) => `${a.actor}:${a.action}`);
     for (const a of ['hank:shadow.request', 'rita:shadow.approve', 'hank:shadow.end']) expect(here).toContain(a);
+    // Each helpdesk display that opened is audited against its shadow.
+    const started = audit.filter((a) => a.action === 'shadow.start' && a.actor === 'hank').map((a) => a.target);
+    expect(started).toEqual(expect.arrayContaining([view.id, control.id]));
   });
 
   it('with certificate checking on, xrdp’s self-signed certificate is refused with guacd’s certificate message', async () => {
