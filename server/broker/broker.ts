@@ -368,10 +368,14 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
       const [s, user] = await Promise.all([store.getSession(t.sessionId), store.getUser(t.userId)]);
       if (!user || user.disabled) return refuse('forbidden', 'account_disabled', 'the ticket holder may no longer sign in');
       if (s?.state === 'ready' && s.machineId) {
-        // A machine session: no desktop; access is the machine's groups (shadowing machines is not built).
+        // A machine session: no desktop; access is the machine's groups, or a shadow the owner approved.
         const m = await store.getMachine(s.machineId);
         if (!m) return refuse('forbidden', 'machine_removed', 'the machine was removed');
-        if (t.userId !== s.userId) return refuse('forbidden', 'shadow_not_approved', 'sessions on existing machines cannot be shadowed');
+        if (t.userId !== s.userId) {
+          const shadow = shadows?.approvedFor(t.userId, s.id, t.mode);
+          if (!shadow) return refuse('forbidden', 'shadow_not_approved', 'no approved shadow for this ticket');
+          return { ok: true, session: s, desktop: null, machine: m, mode: t.mode, userId: t.userId, shadowId: shadow.id };
+        }
         if (!entitled(user, m)) return refuse('forbidden', 'access_revoked', 'the ticket holder no longer has access to this machine');
         return { ok: true, session: s, desktop: null, machine: m, mode: t.mode, userId: t.userId };
       }

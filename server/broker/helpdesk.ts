@@ -6,7 +6,7 @@ import { conflict, forbidden, notFound } from '../errors.ts';
 import type { Store, User } from '../store/types.ts';
 import { ALL_ROWS } from '../store/types.ts';
 import type { Broker } from './broker.ts';
-import { shadowView, type Shadow, type Shadows } from './shadows.ts';
+import { shadowView, type Shadow, type ShadowPolicy, type Shadows } from './shadows.ts';
 import type { Tickets } from './tickets.ts';
 
 export interface HelpdeskDeps {
@@ -16,20 +16,30 @@ export interface HelpdeskDeps {
   tickets: Tickets;
 }
 
+/** Existing machines: who may shadow is the helpdesk role (as for pools), and the person always answers. */
+const MACHINE_SHADOW_POLICY: ShadowPolicy = { shadowWithoutConsent: false };
+
 export function createHelpdesk({ store, broker, shadows, tickets }: HelpdeskDeps) {
   return {
     /** Every ready session, with its owner's and pool's names, its thumbnail and its shadows. */
     async liveSessions(): Promise<HelpdeskSession[]> {
       const sessions = await store.listSessions({ state: ['ready'], limit: ALL_ROWS });
-      const [users, pools, hosts] = await Promise.all([store.listUsers(), store.listPools(), store.listHosts()]);
+      const [users, pools, hosts, machines] = await Promise.all([
+        store.listUsers(),
+        store.listPools(),
+        store.listHosts(),
+        store.listMachines(),
+      ]);
       const user = new Map(users.map((u) => [u.id, u]));
       const pool = new Map(pools.map((p) => [p.id, p.name]));
+      const machine = new Map(machines.map((m) => [m.id, m.name]));
       const host = new Map(hosts.map((h) => [h.id, h.name]));
       return sessions.map((s) => ({
         ...broker.view(s),
         username: user.get(s.userId)?.username ?? null,
         displayName: user.get(s.userId)?.displayName ?? null,
-        poolName: s.poolId ? (pool.get(s.poolId) ?? null) : null,
+        // Where the session runs, as staff read it: the pool's name, or the existing machine's.
+        poolName: s.poolId ? (pool.get(s.poolId) ?? null) : s.machineId ? (machine.get(s.machineId) ?? null) : null,
         hostName: s.hostId ? (host.get(s.hostId) ?? null) : null,
         thumbnailUrl: `/api/v1/helpdesk/sessions/${s.id}/thumbnail`,
         shadows: shadows.activeFor(s.id).map(shadowView),
@@ -39,8 +49,11 @@ export function createHelpdesk({ store, broker, shadows, tickets }: HelpdeskDeps
     async requestShadow(requester: User, sessionId: string, mode: TicketMode, reason: string, ip: string | null): Promise<Shadow> {
       const s = await store.getSession(sessionId);
       if (!s) throw notFound('session');
-      // Shadowing a session on an existing machine needs guacd's connection join (not built yet).
-      if (!s.poolId) throw conflict('shadow_unsupported', 'Sessions on existing machines cannot be shadowed yet.');
+      // A session on an existing machine has no pool: its shadows always need the person's consent
+      // (machines have no "view without asking" policy). The helpdesk joins the owner's guacd
+      // connection (/ws/rdp), so the person must have it open. docs/architecture.md, "Shadowing".
+      if (s.machineId) return shadows.request(requester, s, MACHINE_SHADOW_POLICY, mode, reason, ip);
+      if (!s.poolId) throw conflict('shadow_unsupported', 'This session has neither a pool nor a machine; nothing to shadow.');
       const pool = await store.getPool(s.poolId);
       if (!pool) throw notFound('pool');
       return shadows.request(requester, s, pool, mode, reason, ip);

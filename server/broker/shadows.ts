@@ -52,6 +52,9 @@ export function shadowView(s: Shadow): ShadowView {
 }
 export type { ShadowView };
 
+/** What a shadow request checks of where the session runs: a pool's setting, or a machine's fixed rule (helpdesk.ts). */
+export type ShadowPolicy = Pick<Pool, 'shadowWithoutConsent'>;
+
 const isStaff = (u: User) => u.roles.includes('admin') || u.roles.includes('helpdesk');
 const isAdmin = (u: User) => u.roles.includes('admin');
 
@@ -90,7 +93,14 @@ export function createShadows(ctx: BrokerCtx) {
   }
 
   const api = {
-    async request(requester: User, session: Session, pool: Pool, mode: TicketMode, reason: string, ip: string | null): Promise<Shadow> {
+    async request(
+      requester: User,
+      session: Session,
+      policy: ShadowPolicy,
+      mode: TicketMode,
+      reason: string,
+      ip: string | null,
+    ): Promise<Shadow> {
       if (!isStaff(requester)) throw forbidden('Only helpdesk staff may ask to shadow a session.');
       if (session.state !== 'ready') throw conflict('session_not_ready', 'The session is not running; nothing to shadow.');
       if (session.userId === requester.id) throw conflict('own_session', 'This is your own session; open it from My desktops.');
@@ -114,7 +124,7 @@ export function createShadows(ctx: BrokerCtx) {
       };
       byId.set(s.id, s);
       await audit(requester, 'shadow.request', s, ip, { reason });
-      if (mode === 'view' && pool.shadowWithoutConsent) {
+      if (mode === 'view' && policy.shadowWithoutConsent) {
         s.consent = 'pool';
         move(s, 'approved');
         await audit(null, 'shadow.approve', s, ip, { by: 'pool policy' });

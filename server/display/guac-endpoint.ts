@@ -28,6 +28,7 @@ import { answerGuacdDown } from './guacd-down.ts';
 import { guacdOnly } from './peer-check.ts';
 import { watchSilence } from './viewer-silence.ts';
 import { createGuacConnections, type GuacConnections } from './guac-connections.ts';
+import { watchMachineLogin, type MachineLogin } from './machine-login.ts';
 
 export interface GuacEndpointDeps extends DisplayGateDeps {
   guacd: Guacd;
@@ -113,6 +114,8 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     let fwd: Forward | undefined;
     let guacdError: string | null = null;
     let closing = false;
+    // Existing VNC machines: a refused password told apart from an unreachable server (machine-login.ts).
+    let login: MachineLogin | undefined;
 
     const finish = (code: number, reason: string) => {
       if (closing) return;
@@ -182,7 +185,8 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       if (!deps.openMachine) return finish(DisplayClose.DesktopFailed, 'this gateway does not serve existing machines');
       const m = await deps.openMachine(session);
       if (left()) return m.link.close('viewer left');
-      fwd = await openForward({ link: m.link, log: slog, ...peerGuard() });
+      login = watchMachineLogin(m.protocol, m.link);
+      fwd = await openForward({ link: login.link, log: slog, ...peerGuard() });
       void fwd.done.then((why) => slog.debug({ why }, 'forward ended'));
       selector = m.protocol;
       settings = machineSettings({ port: fwd.port, display, mode, protocol: m.protocol, settings: m.settings });
@@ -210,7 +214,10 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     });
     const withhold = mode === 'view' ? createClipboardWithholder() : null; // view: never the desktop's clipboard
     c.on('data', (raw: string) => {
-      if (raw.startsWith('5.error,')) guacdError = errorMessage(raw);
+      if (raw.startsWith('5.error,')) {
+        raw = login?.explain(raw) ?? raw;
+        guacdError = errorMessage(raw);
+      }
       if (browser.readyState !== browser.OPEN) return;
       let text = raw;
       if (withhold) {

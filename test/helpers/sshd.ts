@@ -1,6 +1,8 @@
 // A real OpenSSH server for tests: its own config, host key and authorized ECDSA user key in a
 // temporary folder, listening on a free loopback port, in its own process group so stop() (or a
-// failed test's cleanup) leaves nothing behind. The user is whoever runs the tests.
+// failed test's cleanup) leaves nothing behind. The user is whoever runs the tests. `passwords: true`
+// lets it try password logins too (no PAM: the system's password database decides, so any made-up
+// password is refused).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,8 +20,9 @@ export interface TestSshd {
   privateKey: string;
   stop(): Promise<void>;
 }
+export type SshdHandle = TestSshd;
 
-export async function startSshd(): Promise<TestSshd> {
+export async function startSshd(o: { passwords?: boolean } = {}): Promise<TestSshd> {
   const dir = mkdtempSync(join(tmpdir(), 'deskport-sshd-'));
   const hostKey = join(dir, 'host_ed25519');
   const userKey = join(dir, 'user_ecdsa');
@@ -56,10 +59,10 @@ export async function startSshd(): Promise<TestSshd> {
         `PidFile ${join(dir, 'sshd.pid')}`,
         'StrictModes no',
         'UsePAM no',
-        'PasswordAuthentication no',
+        `PasswordAuthentication ${o.passwords ? 'yes' : 'no'}`,
         'KbdInteractiveAuthentication no',
         'PubkeyAuthentication yes',
-        'PermitRootLogin prohibit-password',
+        `PermitRootLogin ${o.passwords ? 'yes' : 'prohibit-password'}`,
         `AllowUsers ${user}`,
         `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
         '',

@@ -82,6 +82,8 @@ export function MachineCard({ machine: m, session, connecting, error, now, onCon
             <span class="muted">
               {live.state === 'ready' ? 'connected' : 'requested'} {formatAgo(live.readyAt ?? live.createdAt, now)}
             </span>
+            {/* A refused login is fixed here and the session resumed (the viewer's sentence says so). */}
+            {m.credentialMode === 'per_user' && <SignInNote m={m} onCredentials={onCredentials} />}
           </div>
         ) : (
           <SignInNote m={m} onCredentials={onCredentials} />

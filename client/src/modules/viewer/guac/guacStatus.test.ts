@@ -17,13 +17,20 @@ describe('what the end of an RDP/SSH display means', () => {
     );
   });
 
-  it('says "wrong user name or password" for refused credentials, and does not retry', () => {
-    const end = explainGuacEnd({
-      status: { code: S.CLIENT_UNAUTHORIZED, message: 'Authentication failure (invalid credentials?)' },
-      closeCode: 4502,
-    });
-    expect(end).toMatchObject({ kind: 'fail', note: { title: 'Wrong user name or password' } });
-    expect(end.kind === 'fail' && end.note.text).toMatch(/Update the credentials/);
+  it('says the machine refused the sign-in for refused credentials (RDP, SSH, VNC), what to do, and does not retry', () => {
+    // What reaches the browser (test/integration/machine-logins.test.ts): guacd's RDP sentence, guacd's
+    // bare SSH abort, and the gateway's VNC sentence; all with CLIENT_UNAUTHORIZED.
+    for (const message of [
+      'Authentication failure (invalid credentials?)',
+      'Aborted. See logs.',
+      'VNC authentication failed: wrong password (the server said: Authentication failure)',
+    ]) {
+      const end = explainGuacEnd({ status: { code: S.CLIENT_UNAUTHORIZED, message }, closeCode: 4502 });
+      expect(end, message).toMatchObject({ kind: 'fail', note: { title: 'The machine refused the sign-in' } });
+      expect(end.kind === 'fail' && end.note.text).toMatch(/^Check the user name and password\./);
+      expect(end.kind === 'fail' && end.note.text).toMatch(/choose Change on the machine’s tile/);
+      expect(end.kind === 'fail' && end.note.text).toMatch(/Admin → Machines/);
+    }
   });
 
   it('tells a refused certificate apart from an unreachable machine (guacd uses one code for both)', () => {

@@ -55,9 +55,12 @@ export const GUACD_UNAVAILABLE: Note = {
 };
 
 const NOTES = {
+  // guacd sends CLIENT_UNAUTHORIZED for refused RDP and SSH logins; for VNC the gateway does (it
+  // reads the server's answer itself: server/display/machine-login.ts). The viewer does not know
+  // whose login it was, so the sentence says what to do in both cases.
   credentials: {
-    title: 'Wrong user name or password',
-    text: 'The machine refused the credentials Deskport sent. Update the credentials saved for this machine (or ask your administrator to), then try again.',
+    title: 'The machine refused the sign-in',
+    text: 'Check the user name and password. If it is your own login for this machine, go back to My desktops, choose Change on the machine’s tile, enter it again, then Resume. If the machine uses a shared login, ask your administrator to update it in Admin → Machines.',
   },
   security: {
     title: 'The machine refused the RDP security mode',
