@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DisplayClose } from '../../contract/display.ts';
 import { PASSTHROUGH_REFUSAL } from '../../server/auth/sign-in-secrets.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 import { GuacClient } from '../helpers/guac-client.ts';
@@ -176,7 +177,7 @@ describe('a passthrough SSH machine', () => {
     expect(r).toMatchObject({ status: 409, body: { error: { code: 'directory_sign_in_required', message: PASSTHROUGH_REFUSAL } } });
   });
 
-  it('refuses an OIDC sign-in clearly, and a directory user’s API token (no sign-in password behind it)', async () => {
+  it('refuses an OIDC sign-in clearly, a display whose kept password went, and a directory user’s API token', async () => {
     const b = new OidcBrowser(t.url);
     await b.request(await b.atProvider(await b.start('corp-sso'), { username: 'bob', password: OIDC_ACCOUNTS.bob!.password }));
     const list = (await (await b.request(`${t.url}/api/v1/machines`)).json()) as { id: string; unavailable?: string }[];
@@ -193,6 +194,21 @@ describe('a passthrough SSH machine', () => {
     const bob = recorded(await signIn(t.url, USER, PASSWORD));
     const s = await bob.post('/api/v1/sessions', { machineId });
     const sessionId = (s.body as { session: { id: string } }).session.id;
+
+    // The kept password gone after the ticket was issued (as when a newer sign-in brought a changed
+    // password): the display closes with the same message instead of trying a login.
+    const tk = await bob.post(`/api/v1/sessions/${sessionId}/tickets`, { mode: 'control' });
+    expect(tk.status).toBe(201);
+    const w = new BetterSqlite3(join(t.dataDir, 'deskport.db'), { fileMustExist: true });
+    try {
+      expect(w.prepare('DELETE FROM web_session_secrets').run().changes).toBe(1);
+    } finally {
+      w.close();
+    }
+    const c = await GuacClient.open(t.url, (tk.body as { url: string }).url);
+    clients.push(c);
+    expect(await c.closed).toEqual({ code: DisplayClose.DesktopFailed, reason: PASSTHROUGH_REFUSAL });
+
     const token = ((await bob.post('/api/v1/me/tokens', { name: 'script' })).body as { token: string }).token;
     const r = await fetch(`${t.url}/api/v1/sessions/${sessionId}/tickets`, {
       method: 'POST',
