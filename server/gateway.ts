@@ -100,7 +100,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   chmodSync(config.dataDir, 0o711);
   const store = openSqliteStore({ file: join(config.dataDir, 'deskport.db') });
   const audit = createAudit(store, log);
-  const authDeps = { store, clock, log, audit, config };
+  const keys = loadVaultKeys(config.dataDir, config.vaultKey);
+  if (keys.created) log.info({ file: keys.created }, 'created the vault key for machine secrets (back it up with the database)');
+  const vault = createVault(keys.primary, keys.older);
+  // The vault also seals the directory password a sign-in keeps for passthrough machines.
+  const authDeps = { store, clock, log, audit, config, vault };
   const admin = await ensureAdmin(authDeps, config.adminPassword ? { password: config.adminPassword } : {});
   if (admin.created) await ensureDefaultPool(store, clock, config.localCapacity);
 
@@ -144,15 +148,13 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   };
   const tickets = createTickets({ store, clock, ttlS: config.ticketTtlS });
   const shadows = createShadows(ctx);
-  const keys = loadVaultKeys(config.dataDir, config.vaultKey);
-  if (keys.created) log.info({ file: keys.created }, 'created the vault key for machine secrets (back it up with the database)');
   let broker: Broker | undefined;
   const machines = createMachines({
     store,
     clock,
     log,
     audit,
-    vault: createVault(keys.primary, keys.older),
+    vault,
     isConnected: (id) => hub.connection(id) !== undefined,
     guacd: () => o.guacd?.status() ?? null,
     endSession: (...a) => broker!.end(...a),
@@ -246,8 +248,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     viewerTimeoutMs: config.viewerTimeoutS * 1000,
     openDesktop,
     poolProtocol: async (poolId) => (await store.getPool(poolId))?.protocol ?? null,
-    openMachine: async (session) => {
-      const { connection, stream } = await machines.open(session);
+    openMachine: async (session, webSessionId) => {
+      const { connection, stream } = await machines.open(session, webSessionId);
       return { protocol: connection.protocol, settings: connection.settings, link: wsLink(stream) };
     },
   });

@@ -159,11 +159,11 @@ export const ROUTES: readonly RouteDoc[] = [
     audience: 'user',
     body: LaunchBody,
     description:
-      'Body {poolId} or {machineId}. Answers 201 with a new session (a desktop starts in the background: follow /sessions/:id/events; a machine session is ready at once), or 200 with the live session the person already has in this pool or on this machine. A per_user machine answers 409 credentials_required until the person saved theirs (PUT /machines/:id/credentials); passthrough machines answer 409 credentials_unsupported.',
+      'Body {poolId} or {machineId}. Answers 201 with a new session (a desktop starts in the background: follow /sessions/:id/events; a machine session is ready at once), or 200 with the live session the person already has in this pool or on this machine. A per_user machine answers 409 credentials_required until the person saved theirs (PUT /machines/:id/credentials); a passthrough machine answers 409 directory_sign_in_required unless this browser signed in with a directory (LDAP) password.',
     ok: { status: 201, schema: SessionAnswer },
     errors: {
       404: ['not_found'],
-      409: ['limit_reached', 'pool_full', 'credentials_required', 'credentials_unsupported'],
+      409: ['limit_reached', 'pool_full', 'credentials_required', 'directory_sign_in_required'],
       503: ['no_capacity', 'machine_unreachable', 'guacd_unavailable'],
     },
   },
@@ -199,7 +199,7 @@ export const ROUTES: readonly RouteDoc[] = [
     audience: 'user',
     body: TicketBody,
     ok: { status: 201, schema: TicketAnswer },
-    errors: { 403: ['forbidden'], 404: ['not_found'], 409: ['session_not_ready'] },
+    errors: { 403: ['forbidden'], 404: ['not_found'], 409: ['session_not_ready', 'directory_sign_in_required'] },
   },
   { method: 'delete', path: '/sessions/:id', summary: 'End one of your sessions', audience: 'user', ok: { status: 204 }, ...sessionRoute },
   {

@@ -8,7 +8,13 @@ import type { RouteDoc } from './route.ts';
 const Iso = z.string();
 const mfaEnrol = 'mfa_enrollment_required';
 
-/** How the gateway logs in to the machine for the person (guacd gets the credentials; the browser never). */
+/**
+ * How the gateway logs in to the machine for the person (guacd gets the credentials; the browser never):
+ * `shared` one service account the admin sets; `per_user` each person's own, saved once
+ * (PUT /machines/:id/credentials); `passthrough` the person's directory (LDAP) user name and the
+ * password they signed in with, kept encrypted for that web session only (docs/passthrough.md; other
+ * sign-ins get 409 directory_sign_in_required); `none` no login.
+ */
 export const CREDENTIAL_MODES = ['shared', 'per_user', 'passthrough', 'none'] as const;
 export type CredentialMode = (typeof CREDENTIAL_MODES)[number];
 /** RDP security negotiation (guacd's `security`). */
@@ -46,7 +52,7 @@ export const MachineFields = z.strictObject({
   ignoreCert: z.optional(z.boolean()),
   domain: z.optional(z.string().check(z.maxLength(256))),
   credentialMode: z.enum(CREDENTIAL_MODES),
-  /** For `shared`: the service account. */
+  /** For `shared`: the service account. Ignored for `passthrough` (the person's directory name is used). */
   username: z.optional(Username),
   password: z.optional(Secret),
   /** SSH only: a private key (OpenSSH/PEM) instead of or next to the password. */
@@ -93,6 +99,7 @@ export const UserMachine = z.object({
   credentialMode: z.enum(CREDENTIAL_MODES),
   /** per_user: whether this person has saved their credentials for it. */
   credentialsSaved: z.boolean(),
+  /** Why this person cannot connect now; for passthrough, also that this browser did not sign in with a directory password. */
   unavailable: z.optional(z.string()),
 });
 export type UserMachine = z.infer<typeof UserMachine>;

@@ -4,6 +4,7 @@ import type { Audit } from '../audit.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/types.ts';
+import type { Vault } from '../vault.ts';
 import { DEFAULT_MIN_PASSWORD_LENGTH, type PasswordPolicy } from './password-policy.ts';
 
 export interface AuthConfig {
@@ -42,6 +43,8 @@ export interface AuthDeps {
   audit: Audit;
   config: AuthConfig;
   access: AccessChanges;
+  /** Seals the directory password a sign-in keeps for passthrough machines (sign-in-secrets.ts); without it none is kept. */
+  vault?: Vault;
 }
 
 export const DEFAULT_SESSION_TTL_S = 12 * 3600;

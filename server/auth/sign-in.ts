@@ -8,11 +8,14 @@ import type { AuthDeps } from './deps.ts';
 import { accountKey, type LoginAttempt, type LoginThrottle } from './login-throttle.ts';
 import { checkSecondFactor, otpRequired, secondFactorPassed } from './mfa.ts';
 import { rememberedUserId } from './remembered-browsers.ts';
+import { keepSignInPassword } from './sign-in-secrets.ts';
 import { dropWebSession, signInBrowser, type IssuedSecret, type SessionOrigin } from './web-sessions.ts';
 
 export type FailReason = 'unknown_user' | 'no_password' | 'bad_password' | 'disabled' | 'directory_unavailable';
 export type LoginOutcome =
-  { ok: true; user: User; provider?: string } | { ok: false; reason: FailReason; userId: string | null; provider?: string };
+  /** `directoryUsername`: the directory's own name for the person, set when a directory (LDAP) checked the password. */
+  | { ok: true; user: User; provider?: string; directoryUsername?: string }
+  | { ok: false; reason: FailReason; userId: string | null; provider?: string };
 
 export const WRONG = 'Wrong username or password.';
 
@@ -46,7 +49,7 @@ async function rememberedAccount(deps: AuthDeps, cookie: string | null): Promise
 export async function signInWithPassword(
   deps: AuthDeps,
   throttle: LoginThrottle,
-  body: { username: string; otp?: string; remember?: boolean },
+  body: { username: string; password: string; otp?: string; remember?: boolean },
   from: SignInFrom,
   checks: CredentialChecks,
 ): Promise<{ user: User; session: IssuedSecret; remember?: IssuedSecret }> {
@@ -126,7 +129,20 @@ export async function signInWithPassword(
   }
 
   throttle.succeeded(attempt);
-  const { cookie: session } = await signInBrowser(deps, from.sessionCookie, user.id, from.origin);
+  const { session: web, cookie: session } = await signInBrowser(deps, from.sessionCookie, user.id, from.origin);
+  // A directory account's password is what its machines know too: kept for this web session only,
+  // for passthrough machines. Local passwords are Deskport's own and are never kept (docs/passthrough.md).
+  if (outcome.directoryUsername && outcome.provider && deps.vault)
+    await keepSignInPassword(
+      { ...deps, vault: deps.vault },
+      {
+        webSessionId: web.id,
+        userId: user.id,
+        providerId: outcome.provider,
+        username: outcome.directoryUsername,
+        password: body.password,
+      },
+    );
   const { rememberedDays, cookie } = await secondFactorPassed(deps, user, second.via, remember, ip);
   await deps.audit.record({
     actor: user.username,

@@ -31,7 +31,7 @@ export interface Refusal {
 }
 /** A pool session redeems to its desktop; a session on an existing machine to the machine (desktop null). */
 export type Redemption =
-  | ({ ok: true; session: Session; mode: TicketMode; userId: string; shadowId?: string } & (
+  | ({ ok: true; session: Session; mode: TicketMode; userId: string; shadowId?: string; webSessionId?: string } & (
       { desktop: Desktop; machine?: undefined } | { desktop: null; machine: Machine }
     ))
   | Refusal;
@@ -100,14 +100,19 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
   }
 
   /** A machine session needs nothing started: it is ready at once, and its host dials when a display opens. */
-  async function connectNow(user: User, machineId: string, ip: string | null): Promise<{ session: Session; created: boolean }> {
+  async function connectNow(
+    user: User,
+    machineId: string,
+    ip: string | null,
+    webSessionId?: string | null,
+  ): Promise<{ session: Session; created: boolean }> {
     if (!machines) throw notFound('machine');
     const live = await store.findLiveMachineSession(user.id, machineId);
     if (live) {
       await machines.entitledOr404(user, machineId);
       return { session: live, created: false };
     }
-    const { machine, hostId } = await machines.prepareLaunch(user, machineId);
+    const { machine, hostId } = await machines.prepareLaunch(user, machineId, webSessionId);
     for (const lost of await store.listSessions({ state: ['lost'], userId: user.id, machineId }))
       await broker.end(lost.id, { username: user.username, ip }, 'relaunched');
     const now = clock.now();
@@ -266,8 +271,13 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
     },
 
     /** POST /sessions {machineId}: the user's live session on the machine (resume), else a new one. */
-    connect(user: User, machineId: string, ip: string | null): Promise<{ session: Session; created: boolean }> {
-      return serialized(user.id, () => connectNow(user, machineId, ip));
+    connect(
+      user: User,
+      machineId: string,
+      ip: string | null,
+      webSessionId?: string | null,
+    ): Promise<{ session: Session; created: boolean }> {
+      return serialized(user.id, () => connectNow(user, machineId, ip, webSessionId));
     },
 
     /** A session the user may see: their own, or any for helpdesk/admin. */
@@ -315,7 +325,8 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
       return (await store.getSession(sessionId))!;
     },
 
-    async issueTicket(user: User, sessionId: string, mode: TicketMode, ip: string | null) {
+    /** `webSessionId`: the browser asking (its directory sign-in opens passthrough machines); null for API tokens. */
+    async issueTicket(user: User, sessionId: string, mode: TicketMode, ip: string | null, webSessionId?: string | null) {
       const s = await store.getSession(sessionId);
       if (!s || s.userId !== user.id) {
         await ctx.audit.record({
@@ -339,7 +350,8 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
             ? 'The desktop is still starting; wait for it to be ready.'
             : `The session is ${s.state}; launch a new one.`,
         );
-      const t = await tickets.issue(user.id, s.id, mode);
+      if (s.machineId) await machines?.checkTicket(s, webSessionId);
+      const t = await tickets.issue(user.id, s.id, mode, webSessionId);
       await ctx.audit.record({ actor: user.username, action: 'ticket.issue', target: s.id, result: 'ok', ip, details: { mode } });
       return t;
     },
@@ -377,7 +389,8 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
           return { ok: true, session: s, desktop: null, machine: m, mode: t.mode, userId: t.userId, shadowId: shadow.id };
         }
         if (!entitled(user, m)) return refuse('forbidden', 'access_revoked', 'the ticket holder no longer has access to this machine');
-        return { ok: true, session: s, desktop: null, machine: m, mode: t.mode, userId: t.userId };
+        const web = t.webSessionId ? { webSessionId: t.webSessionId } : {};
+        return { ok: true, session: s, desktop: null, machine: m, mode: t.mode, userId: t.userId, ...web };
       }
       if (!s || s.state !== 'ready' || !s.desktopId) return refuse('forbidden', 'session_not_ready', 'the session is not ready');
       const d = await store.getDesktop(s.desktopId);

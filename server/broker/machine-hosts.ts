@@ -32,8 +32,6 @@ export function unavailableReason(
   isConnected: (id: string) => boolean,
   guacd: GuacdStatus | null,
 ): string | undefined {
-  if (m.credentialMode === 'passthrough')
-    return 'Passing the sign-in password through is not supported yet; an admin must switch it to shared or per-person credentials.';
   if (guacd && guacd.state !== 'up') return guacd.problem ?? `${m.protocol.toUpperCase()} needs guacd, which is not running.`;
   if (dialers(hosts, m, isConnected).length > 0) return undefined;
   if (m.hostId !== null) {

@@ -17,6 +17,7 @@ import { entitled } from './broker.ts';
 import { pickDialer, unavailableReason } from './machine-hosts.ts';
 import { checkFields, mergeMachine, type MachineInput } from './machine-fields.ts';
 import { isStoreConflict } from '../store/errors.ts';
+import { PASSTHROUGH_REFUSAL, signInLogin } from '../auth/sign-in-secrets.ts';
 import { newId } from '../util/random.ts';
 
 export interface MachinesDeps {
@@ -98,6 +99,13 @@ export function createMachines(deps: MachinesDeps) {
     return sealed === null ? null : vault.open(sealed, aad);
   }
 
+  /** passthrough: the directory login the web session signed in with (sign-in-secrets.ts), or the clear refusal. */
+  async function passthroughLogin(userId: string, webSessionId: string | null | undefined) {
+    const login = await signInLogin(deps, webSessionId, userId);
+    if (!login) throw conflict('directory_sign_in_required', PASSTHROUGH_REFUSAL);
+    return login;
+  }
+
   const machines = {
     async view(m: Machine): Promise<MachineView> {
       return adminView(m, unavailableReason(m, await store.listHosts(), deps.isConnected, guacd()));
@@ -108,23 +116,25 @@ export function createMachines(deps: MachinesDeps) {
       return (await store.listMachines()).map((m) => adminView(m, unavailableReason(m, hosts, deps.isConnected, guacd())));
     },
 
-    /** The machines this person may connect to, as they see them. */
-    async listFor(user: User): Promise<UserMachine[]> {
+    /** The machines this person may connect to, as they see them; `webSessionId` is the browser asking (passthrough needs its sign-in). */
+    async listFor(user: User, webSessionId?: string | null): Promise<UserMachine[]> {
       const [all, hosts, saved] = await Promise.all([store.listMachines(), store.listHosts(), store.listCredentialMachineIds(user.id)]);
-      return all
-        .filter((m) => entitled(user, m))
-        .map((m) => {
-          const why = unavailableReason(m, hosts, deps.isConnected, guacd());
-          return {
-            id: m.id,
-            name: m.name,
-            description: m.description,
-            protocol: m.protocol,
-            credentialMode: m.credentialMode,
-            credentialsSaved: saved.includes(m.id),
-            ...(why ? { unavailable: why } : {}),
-          };
-        });
+      const mine = all.filter((m) => entitled(user, m));
+      const directory = mine.some((m) => m.credentialMode === 'passthrough') && (await signInLogin(deps, webSessionId, user.id)) !== null;
+      return mine.map((m) => {
+        // What the person can fix themselves comes first: signing in with their directory account.
+        const why =
+          m.credentialMode === 'passthrough' && !directory ? PASSTHROUGH_REFUSAL : unavailableReason(m, hosts, deps.isConnected, guacd());
+        return {
+          id: m.id,
+          name: m.name,
+          description: m.description,
+          protocol: m.protocol,
+          credentialMode: m.credentialMode,
+          credentialsSaved: saved.includes(m.id),
+          ...(why ? { unavailable: why } : {}),
+        };
+      });
     },
 
     async create(by: By, body: MachineInput): Promise<Machine> {
@@ -225,14 +235,13 @@ export function createMachines(deps: MachinesDeps) {
       await record({ username: user.username, ip }, 'machine.credentials.forget', m.id, { existed: had });
     },
 
-    /** Before a launch: entitled, credentials usable, guacd there, and a host that can dial it now. */
-    async prepareLaunch(user: User, id: string): Promise<{ machine: Machine; hostId: string }> {
+    /**
+     * Before a launch: entitled, credentials usable, guacd there, and a host that can dial it now.
+     * `webSessionId` is the browser launching (null for API tokens): passthrough needs its directory sign-in.
+     */
+    async prepareLaunch(user: User, id: string, webSessionId?: string | null): Promise<{ machine: Machine; hostId: string }> {
       const m = await machines.entitledOr404(user, id);
-      if (m.credentialMode === 'passthrough')
-        throw conflict(
-          'credentials_unsupported',
-          `“${m.name}” is set to pass your sign-in password through, which this Deskport does not do yet. Ask your admin to switch it to shared or per-person credentials.`,
-        );
+      if (m.credentialMode === 'passthrough') await passthroughLogin(user.id, webSessionId);
       if (m.credentialMode === 'per_user' && !(await store.getMachineCredential(m.id, user.id)))
         throw conflict('credentials_required', `Save your login for “${m.name}” first (it is stored encrypted and never shown again).`);
       const g = guacd();
@@ -252,7 +261,7 @@ export function createMachines(deps: MachinesDeps) {
      * parameters, credentials resolved by the machine's mode. The session's host dials when it is
      * still connected, else another that may. Throws a DomainError saying why it cannot.
      */
-    async machineConnection(sessionOrId: Session | string): Promise<MachineConnection> {
+    async machineConnection(sessionOrId: Session | string, webSessionId?: string | null): Promise<MachineConnection> {
       const session = typeof sessionOrId === 'string' ? await store.getSession(sessionOrId) : sessionOrId;
       if (!session) throw notFound('session');
       if (!session.machineId) throw conflict('not_a_machine_session', 'This session is not on an existing machine.');
@@ -277,15 +286,24 @@ export function createMachines(deps: MachinesDeps) {
           password: await open(c.passwordSealed, credentialAad(m.id, c.userId, 'password')),
           privateKey: await open(c.privateKeySealed, credentialAad(m.id, c.userId, 'privateKey')),
         };
-      } else if (m.credentialMode === 'passthrough')
-        throw conflict('credentials_unsupported', 'Passing the sign-in password through is not supported yet.');
+      } else if (m.credentialMode === 'passthrough') {
+        // The ticket's own web session, not any of the person's: signing out there must end its use.
+        const kept = await passthroughLogin(session.userId, webSessionId);
+        login = { username: kept.username, password: kept.password, privateKey: null };
+      }
       return { hostId: host.id, target: { address: m.address, port: m.port }, protocol: m.protocol, settings: guacSettings(m, login) };
     },
 
+    /** Before a display ticket for a machine session: a passthrough machine needs the asking browser's directory sign-in. */
+    async checkTicket(session: Session, webSessionId: string | null | undefined): Promise<void> {
+      const m = session.machineId ? await store.getMachine(session.machineId) : null;
+      if (m?.credentialMode === 'passthrough') await passthroughLogin(session.userId, webSessionId);
+    },
+
     /** The machine session's connection and a byte stream to its target, dialled by the agent (for the tunnel's forward). */
-    async open(session: Session | string): Promise<{ connection: MachineConnection; stream: WebSocket }> {
+    async open(session: Session | string, webSessionId?: string | null): Promise<{ connection: MachineConnection; stream: WebSocket }> {
       if (!deps.dial) throw unavailable('machine_unreachable', 'This gateway cannot reach agents.');
-      const connection = await machines.machineConnection(session);
+      const connection = await machines.machineConnection(session, webSessionId);
       return { connection, stream: await deps.dial(connection.hostId, connection.target) };
     },
   };

@@ -8,7 +8,8 @@ export const TICKET_PATTERN = /^dpk_[A-Za-z0-9_-]{43}$/;
 export const MAX_TICKET_TTL_S = 30;
 
 export interface Tickets {
-  issue(userId: string, sessionId: string, mode: TicketMode): Promise<{ ticket: string; expiresAt: number }>;
+  /** `webSessionId`: the browser's web session asking (passthrough machines use its sign-in); none for API tokens. */
+  issue(userId: string, sessionId: string, mode: TicketMode, webSessionId?: string | null): Promise<{ ticket: string; expiresAt: number }>;
   /** The ticket's binding when it is well-formed, known, unused and unexpired; else null. Works once. */
   consume(ticket: string): Promise<Ticket | null>;
 }
@@ -16,11 +17,20 @@ export interface Tickets {
 export function createTickets(deps: { store: Store; clock: Clock; ttlS: number }): Tickets {
   const ttlMs = Math.min(deps.ttlS, MAX_TICKET_TTL_S) * 1000;
   return {
-    async issue(userId, sessionId, mode) {
+    async issue(userId, sessionId, mode, webSessionId) {
       const ticket = secretToken('dpk_');
       const now = deps.clock.now();
       const expiresAt = now + ttlMs;
-      await deps.store.createTicket({ hash: sha256(ticket), userId, sessionId, mode, expiresAt, usedAt: null, createdAt: now });
+      await deps.store.createTicket({
+        hash: sha256(ticket),
+        userId,
+        sessionId,
+        mode,
+        expiresAt,
+        usedAt: null,
+        createdAt: now,
+        ...(webSessionId ? { webSessionId } : {}),
+      });
       return { ticket, expiresAt };
     },
     async consume(ticket) {

@@ -13,6 +13,7 @@ import type { Duplex } from 'node:stream';
 import GuacdClient, { type GuacdSettings } from 'guacamole-lite/lib/GuacdClient.js';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { DisplayClose } from '../../contract/display.ts';
+import { DomainError } from '../errors.ts';
 import type { Guacd } from '../guacd/guacd.ts';
 import { createClipboardWithholder } from '../guac/clipboard-withhold.ts';
 import { createGuard, InstructionError } from '../guac/guard.ts';
@@ -41,7 +42,10 @@ export interface GuacEndpointDeps extends DisplayGateDeps {
   connections?: GuacConnections;
   /** An existing machine's session: guacd's protocol and parameters (credentials resolved server-side) and a
    *  byte stream to the machine dialled by an agent that may reach it (server/broker/machines.ts). */
-  openMachine?: (session: Session) => Promise<{ protocol: 'rdp' | 'vnc' | 'ssh'; settings: Record<string, string>; link: DesktopLink }>;
+  openMachine?: (
+    session: Session,
+    webSessionId?: string,
+  ) => Promise<{ protocol: 'rdp' | 'vnc' | 'ssh'; settings: Record<string, string>; link: DesktopLink }>;
   /** A viewer silent this long is closed (viewer-silence.ts; config viewerTimeoutS). Default 15 s. */
   viewerTimeoutMs?: number;
 }
@@ -93,6 +97,8 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       const viewer = gate.attach(browser, r, slog);
       void connect(browser, r, viewer.left, slog, display).catch((err: Error) => {
         slog.warn({ err: err.message }, 'could not open an RDP display');
+        // A refusal the person can act on (e.g. a passthrough machine without a directory sign-in) says so.
+        if (err instanceof DomainError && err.kind === 'conflict') return closeWs(browser, DisplayClose.DesktopFailed, err.message);
         closeWs(browser, DisplayClose.DesktopUnreachable, 'the desktop is unreachable right now; retrying may help');
       });
     });
@@ -183,7 +189,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       settings = joinSettings({ display, mode });
     } else if (session.machineId) {
       if (!deps.openMachine) return finish(DisplayClose.DesktopFailed, 'this gateway does not serve existing machines');
-      const m = await deps.openMachine(session);
+      const m = await deps.openMachine(session, r.webSessionId);
       if (left()) return m.link.close('viewer left');
       login = watchMachineLogin(m.protocol, m.link);
       fwd = await openForward({ link: login.link, log: slog, ...peerGuard() });

@@ -64,7 +64,7 @@ export interface MachineStore {
   /** The person's live (starting|ready|ending) session on the machine, if any. */
   findLiveMachineSession(userId: string, machineId: string): Promise<Session | null>;
   /**
-   * Key rotation: replaces every sealed value (machines and credentials) with reseal(value, aad), in
+   * Key rotation: replaces every sealed value (machines, credentials, kept sign-in passwords) with reseal(value, aad), in
    * one transaction; a throw leaves every row as it was. Returns how many values were rewritten.
    */
   rewriteSecrets(reseal: (sealed: string, aad: string) => string): Promise<number>;

@@ -101,7 +101,12 @@ describe('migration 006 (machines)', () => {
         `INSERT INTO sessions (id, pool_id, user_id, state, desktop_id, host_id, created_at, ready_at, ended_at, last_activity_at, detached_at, error)
         VALUES ('s1', 'p1', 'u1', 'ready', 'd1', 'h1', 1, 2, NULL, 3, NULL, NULL)`,
       ).run();
-      expect(migrate(db, all).applied).toEqual([6]);
+      expect(
+        migrate(
+          db,
+          all.filter((m) => m.version <= 6),
+        ).applied,
+      ).toEqual([6]);
       expect(db.prepare('SELECT id, pool_id, machine_id, protocol, desktop_id FROM sessions').all()).toEqual([
         { id: 's1', pool_id: 'p1', machine_id: null, protocol: 'vnc', desktop_id: 'd1' },
       ]);
@@ -117,6 +122,46 @@ describe('migration 006 (machines)', () => {
       expect(() => session.run('s3', null, null)).toThrow(/CHECK/);
       session.run('s4', null, 'm1');
       expect(db.prepare("SELECT count(*) AS n FROM pragma_foreign_key_check('tickets')").get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('migration 007 (kept sign-in passwords)', () => {
+  it('keeps older tickets (issued from no web session) and ties new ones and kept passwords to their web session', () => {
+    const db = new BetterSqlite3(':memory:');
+    try {
+      db.pragma('foreign_keys = ON');
+      const all = loadMigrations();
+      migrate(
+        db,
+        all.filter((m) => m.version <= 6),
+      );
+      db.prepare(
+        `INSERT INTO users (id, username, display_name, roles, group_ids, disabled, password_hash, created_at)
+        VALUES ('u1', 'ann', 'Ann', '["user"]', '[]', 0, NULL, 1)`,
+      ).run();
+      db.prepare(
+        "INSERT INTO web_sessions (hash, id, user_id, created_at, expires_at, last_seen_at) VALUES ('h1', 'w1', 'u1', 1, 9, 1)",
+      ).run();
+      db.prepare(
+        `INSERT INTO sessions (id, pool_id, user_id, state, created_at, last_activity_at) VALUES ('s1', 'p1', 'u1', 'ready', 1, 1)`,
+      ).run();
+      db.prepare(
+        "INSERT INTO tickets (hash, user_id, session_id, mode, expires_at, created_at) VALUES ('old', 'u1', 's1', 'control', 9, 1)",
+      ).run();
+      expect(migrate(db, all).applied).toEqual([7]);
+      expect(db.prepare("SELECT web_session_id FROM tickets WHERE hash = 'old'").get()).toEqual({ web_session_id: null });
+      db.prepare(
+        "INSERT INTO tickets (hash, user_id, session_id, mode, expires_at, created_at, web_session_id) VALUES ('new', 'u1', 's1', 'control', 9, 1, 'w1')",
+      ).run();
+      db.prepare(
+        "INSERT INTO web_session_secrets (web_session_id, user_id, provider_id, username, password_sealed, created_at) VALUES ('w1', 'u1', 'ldap', 'ann', 'v1:x', 1)",
+      ).run();
+      db.prepare("DELETE FROM web_sessions WHERE id = 'w1'").run();
+      expect(db.prepare('SELECT hash FROM tickets').all()).toEqual([{ hash: 'old' }]);
+      expect(db.prepare('SELECT count(*) AS n FROM web_session_secrets').get()).toEqual({ n: 0 });
     } finally {
       db.close();
     }

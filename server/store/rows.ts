@@ -444,8 +444,18 @@ export interface TicketRow {
   expires_at: number;
   used_at: number | null;
   created_at: number;
+  web_session_id: string | null;
 }
-export const TICKET_COLUMNS = columns<TicketRow>({ hash: 1, user_id: 1, session_id: 1, mode: 1, expires_at: 1, used_at: 1, created_at: 1 });
+export const TICKET_COLUMNS = columns<TicketRow>({
+  hash: 1,
+  user_id: 1,
+  session_id: 1,
+  mode: 1,
+  expires_at: 1,
+  used_at: 1,
+  created_at: 1,
+  web_session_id: 1,
+});
 export const ticketToRow = (t: Ticket): TicketRow => ({
   hash: t.hash,
   user_id: t.userId,
@@ -454,6 +464,7 @@ export const ticketToRow = (t: Ticket): TicketRow => ({
   expires_at: t.expiresAt,
   used_at: t.usedAt ?? null,
   created_at: t.createdAt,
+  web_session_id: t.webSessionId ?? null,
 });
 export const ticketFromRow = (r: TicketRow): Ticket => ({
   hash: r.hash,
@@ -463,6 +474,7 @@ export const ticketFromRow = (r: TicketRow): Ticket => ({
   expiresAt: r.expires_at,
   usedAt: r.used_at,
   createdAt: r.created_at,
+  ...(r.web_session_id ? { webSessionId: r.web_session_id } : {}),
 });
 
 export interface AuditRow {

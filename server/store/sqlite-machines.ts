@@ -15,6 +15,7 @@ import {
   type MachineRow,
   type SessionRow,
 } from './rows.ts';
+import { signInSecretAad } from './sign-in-secret-types.ts';
 import { insertSql, patcher, sqlList, translate, updateSql } from './sqlite-db.ts';
 import { LIVE_SESSION_STATES } from './types.ts';
 
@@ -59,6 +60,11 @@ export function sqliteMachines(db: Database): MachineStore {
   const setCred = db.prepare<{ m: string; u: string; p: string | null; k: string | null }>(
     'UPDATE machine_credentials SET password_sealed = @p, private_key_sealed = @k WHERE machine_id = @m AND user_id = @u',
   );
+  // Kept sign-in passwords (server/store/sign-in-secret-types.ts) are vault values too.
+  const sealedSignIns = db.prepare<[], { id: string; p: string }>(
+    'SELECT web_session_id AS id, password_sealed AS p FROM web_session_secrets',
+  );
+  const setSignIn = db.prepare<[string, string]>('UPDATE web_session_secrets SET password_sealed = ? WHERE web_session_id = ?');
   const rewrite = db.transaction((reseal: (sealed: string, aad: string) => string): number => {
     let n = 0;
     const one = (v: string | null, aad: string) => (v === null ? null : (n++, reseal(v, aad)));
@@ -70,6 +76,7 @@ export function sqliteMachines(db: Database): MachineStore {
       const [p, k] = FIELDS.map(([f, col]) => one(r[col], credentialAad(r.machine_id, r.user_id, f)));
       setCred.run({ m: r.machine_id, u: r.user_id, p: p ?? null, k: k ?? null });
     }
+    for (const r of sealedSignIns.all()) setSignIn.run(one(r.p, signInSecretAad(r.id))!, r.id);
     return n;
   });
 

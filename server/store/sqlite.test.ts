@@ -51,6 +51,7 @@ describe('SQLite store file', () => {
         { version: 4, name: 'account_security' },
         { version: 5, name: 'identity_providers' },
         { version: 6, name: 'machines' },
+        { version: 7, name: 'sign_in_secrets' },
       ]);
     } finally {
       db.close();

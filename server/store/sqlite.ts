@@ -15,6 +15,7 @@ import { sqliteMachines } from './sqlite-machines.ts';
 import { sqliteMfa } from './sqlite-mfa.ts';
 import { sqlitePools } from './sqlite-pools.ts';
 import { sqliteSessions } from './sqlite-sessions.ts';
+import { sqliteSignInSecrets } from './sqlite-sign-in-secrets.ts';
 import { sqliteUsers } from './sqlite-users.ts';
 import type { Store } from './types.ts';
 
@@ -41,6 +42,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       ...sqliteDesktops(db),
       ...sqliteSessions(db),
       ...sqliteMachines(db),
+      ...sqliteSignInSecrets(db),
       ...sqliteAudit(db, clock),
       async ping() {
         try {

@@ -7,6 +7,7 @@ import { fleetContract } from './store.contract-fleet.ts';
 import { identityContract } from './store.contract-identity.ts';
 import { machinesContract } from './store.contract-machines.ts';
 import { sessionsContract } from './store.contract-sessions.ts';
+import { signInSecretsContract } from './store.contract-sign-in-secrets.ts';
 import type { Store } from './types.ts';
 
 /** Gives each contract section the store of the running test. */
@@ -33,6 +34,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     auditContract(current);
     identityContract(current);
     machinesContract(current);
+    signInSecretsContract(current);
 
     describe('lifecycle', () => {
       it('answers ping while open and not after close', async () => {

@@ -4,6 +4,7 @@
 import type { IdentityStore } from './identity-types.ts';
 import type { ViewerProtocol } from '../../contract/ids.ts';
 import type { MachineStore } from './machine-types.ts';
+import type { SignInSecretStore } from './sign-in-secret-types.ts';
 
 export type Role = 'user' | 'helpdesk' | 'admin';
 export const ROLES: readonly Role[] = ['user', 'helpdesk', 'admin'];
@@ -115,6 +116,8 @@ export interface Ticket {
   expiresAt: number;
   usedAt: number | null;
   createdAt: number;
+  /** The web session (its public id) the ticket was issued from; null/absent for API tokens and staff joins. */
+  webSessionId?: string | null;
 }
 
 export interface AuditEvent {
@@ -202,7 +205,7 @@ export interface SessionFilter {
 
 export const ALL_ROWS = Number.MAX_SAFE_INTEGER;
 
-export interface Store extends IdentityStore, MachineStore {
+export interface Store extends IdentityStore, MachineStore, SignInSecretStore {
   // users and groups
   createUser(u: Omit<User, 'createdAt'> & { createdAt?: number }): Promise<User>;
   getUser(id: string): Promise<User | null>;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
+import { PASSTHROUGH_REFUSAL } from '../../server/auth/sign-in-secrets.ts';
 
 const SHARED_PW = 'Shared-Secret-4f9c1e';
 const KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nkey-material-77ab\n-----END OPENSSH PRIVATE KEY-----';
@@ -243,12 +244,15 @@ describe('for the people entitled', () => {
     ).toEqual(['machine.credentials.forget', 'machine.credentials.save']);
   });
 
-  it('passthrough machines say clearly that they are not supported', async () => {
+  it('a passthrough machine refuses a local-password sign-in clearly, on the tile before a click and at launch', async () => {
     const m = (await admin.post('/api/v1/admin/machines', rdp({ credentialMode: 'passthrough', username: undefined, password: undefined })))
       .body as View;
-    expect(m.unavailable).toMatch(/not supported yet/);
+    // Machine-wide nothing is wrong: whether it works depends on how each person signed in.
+    expect(m.unavailable).toBeUndefined();
+    const mine = ((await admin.get('/api/v1/machines')).body as { id: string; unavailable?: string }[]).find((x) => x.id === m.id);
+    expect(mine?.unavailable).toBe(PASSTHROUGH_REFUSAL);
     const r = await admin.post('/api/v1/sessions', { machineId: m.id });
-    expect(r).toMatchObject({ status: 409, body: { error: { code: 'credentials_unsupported' } } });
+    expect(r).toMatchObject({ status: 409, body: { error: { code: 'directory_sign_in_required', message: PASSTHROUGH_REFUSAL } } });
   });
 });
 

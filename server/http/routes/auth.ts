@@ -114,7 +114,7 @@ async function checkDirectories(
     if (r.identity) {
       const p = await dirs.provision(r.identity, ip);
       return p.ok
-        ? { ok: true, user: p.user, provider: config.id }
+        ? { ok: true, user: p.user, provider: config.id, directoryUsername: r.identity.username }
         : { ok: false, reason: 'disabled', userId: p.user.id, provider: config.id };
     }
     if (r.reason === 'directory_unavailable') {

@@ -41,7 +41,8 @@ export function createMachineAdminRouter(machines: Machines): Router {
 export function createMachineUserRouter(machines: Machines): Router {
   const r = Router();
   r.get('/machines', async (_req, res) => {
-    res.json(await machines.listFor(principalOf(res).user));
+    const { user, session } = principalOf(res);
+    res.json(await machines.listFor(user, session?.id));
   });
   r.put('/machines/:id/credentials', async (req, res) => {
     const id = machineId(req.params.id);

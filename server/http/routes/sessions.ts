@@ -26,11 +26,11 @@ export function createSessionRouter(deps: { store: Store; broker: Broker; events
   });
 
   r.post('/sessions', async (req, res) => {
-    const { user } = principalOf(res);
+    const { user, session: web } = principalOf(res);
     const body = parse(LaunchBody, req.body);
     const { session, created } =
       body.machineId !== undefined
-        ? await broker.connect(user, body.machineId, clientAddress(req))
+        ? await broker.connect(user, body.machineId, clientAddress(req), web?.id)
         : await broker.launch(user, body.poolId!, clientAddress(req));
     res.status(created ? 201 : 200).json(answer(session));
   });
@@ -95,9 +95,9 @@ export function createSessionRouter(deps: { store: Store; broker: Broker; events
   });
 
   r.post('/sessions/:id/tickets', async (req, res) => {
-    const { user } = principalOf(res);
+    const { user, session: web } = principalOf(res);
     const { mode } = parse(TicketBody, req.body ?? {});
-    const t = await broker.issueTicket(user, sessionId(req.params.id), mode, clientAddress(req));
+    const t = await broker.issueTicket(user, sessionId(req.params.id), mode, clientAddress(req), web?.id);
     const body: TicketAnswer = {
       ticket: t.ticket,
       ...(await deps.displayUrl(sessionId(req.params.id), t.ticket)),

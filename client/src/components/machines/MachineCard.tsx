@@ -34,6 +34,7 @@ function SignInNote({ m, onCredentials }: { m: UserMachine; onCredentials(): voi
       <span class="muted small">Not set up yet</span>
     );
   }
+  if (m.credentialMode === 'passthrough') return <span class="muted small">Uses your directory sign-in</span>;
   return <span class="muted small">{m.credentialMode === 'none' ? 'Signs in on its own screen.' : 'Signs you in automatically.'}</span>;
 }
 

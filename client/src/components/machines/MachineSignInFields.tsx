@@ -10,8 +10,11 @@ import { SecretField } from './SecretField.tsx';
 const MODES = [
   { value: 'shared', label: 'Shared account', help: 'Everyone signs in as one account you enter here.' },
   { value: 'per_user', label: 'Each person’s own', help: 'Each person enters theirs once; Deskport keeps it for them.' },
-  // The gateway refuses to connect these yet (credentials_unsupported): offered only to machines that have it.
-  { value: 'passthrough', label: 'Their Deskport password', help: 'Not supported yet: people cannot connect. Choose another way.' },
+  {
+    value: 'passthrough',
+    label: 'Their directory sign-in (passthrough)',
+    help: 'People who sign in with their directory (LDAP) account connect as themselves, with the password they signed in with. Others cannot use it.',
+  },
   { value: 'none', label: 'No sign-in', help: 'The machine asks nothing, or asks on its own screen.' },
 ] as const satisfies readonly { value: CredentialMode; label: string; help: string }[];
 
@@ -38,7 +41,7 @@ export function MachineSignInFields({ machine, draft, errors, moved, set }: Prop
         name="credentialMode"
         legend="How Deskport signs in to it"
         value={draft.credentialMode}
-        choices={machine?.credentialMode === 'passthrough' ? MODES : MODES.filter((m) => m.value !== 'passthrough')}
+        choices={MODES}
         onValue={set('credentialMode')}
         error={errors.credentialMode}
       />
@@ -82,6 +85,12 @@ export function MachineSignInFields({ machine, draft, errors, moved, set }: Prop
             />
           )}
         </div>
+      )}
+      {draft.credentialMode === 'passthrough' && (
+        <p class="field__hint" data-testid="machine-passthrough-note">
+          Deskport keeps each person’s directory password only while they are signed in, encrypted, and hands it to the machine when they
+          connect.{draft.protocol === 'rdp' ? ' Set the domain above if the machine needs one.' : ''}
+        </p>
       )}
       {dropped.length > 0 && (
         <p class="field__hint" data-testid="machine-secrets-dropped">

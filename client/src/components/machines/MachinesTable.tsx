@@ -19,7 +19,7 @@ interface Props {
 const MODE_LABEL: Record<CredentialMode, string> = {
   shared: 'Shared account',
   per_user: 'Each person’s own',
-  passthrough: 'Their Deskport password',
+  passthrough: 'Their directory sign-in',
   none: 'No sign-in',
 };
 

@@ -78,6 +78,17 @@ function fakeGateway(): void {
           { status: 201 },
         );
       }
+      if (path === '/api/v1/sessions/pass/tickets') {
+        tickets++;
+        return Response.json(
+          { error: { code: 'directory_sign_in_required', message: 'Sign in with your directory account.' } },
+          { status: 409 },
+        );
+      }
+      if (path === '/api/v1/sessions/pass') {
+        const session = { id: 'pass', machineId: 'm1', protocol: 'ssh', userId: 'u1', state: 'ready', viewers: 0 };
+        return Response.json({ session: { ...session, createdAt: '2026-01-01T09:00:00.000Z' } });
+      }
       return Response.json({ error: { code: 'not_found', message: 'no' } }, { status: 404 });
     }),
   );
@@ -194,6 +205,25 @@ describe('viewer connection', () => {
     await new Promise((r) => setTimeout(r, 600));
     expect(states.map((s) => s.kind)).toEqual(['connecting', 'notFound']);
     expect(tickets).toBe(0);
+    conn.dispose();
+  });
+
+  it('stops with the refusal, without retrying, when a passthrough machine needs a directory sign-in', async () => {
+    const states: ViewerState[] = [];
+    const conn = new ViewerConnection({
+      sessionId: 'pass',
+      target: {} as HTMLElement,
+      onState: (s) => states.push(s),
+      onClipboard: () => {},
+      onNotReady: () => {},
+      loadRfb: async () => FakeRfb as unknown as typeof RFB,
+    });
+    conn.start();
+    await vi.waitFor(() => expect(last(states)).toBe('failed'));
+    await new Promise((r) => setTimeout(r, 600));
+    expect(states.map((s) => s.kind)).toEqual(['connecting', 'failed']);
+    expect(states[1]).toMatchObject({ message: 'Sign in with your directory account.' });
+    expect(tickets).toBe(1);
     conn.dispose();
   });
 

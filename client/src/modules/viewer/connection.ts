@@ -213,6 +213,9 @@ export class ViewerConnection {
       // 404: no such session, or another person's; 403: staff may look but not open it; 400: the id
       // in the link is malformed. Retrying changes none of these.
       if (isApiError(e) && (e.status === 400 || e.status === 403 || e.status === 404)) return this.move({ kind: 'notFound' });
+      // A passthrough machine and no directory sign-in behind this browser: only signing in again helps.
+      if (isApiError(e) && e.code === 'directory_sign_in_required')
+        return this.move({ kind: 'failed', title: 'Sign in with your directory account', message: e.message });
       console.warn('Viewer: connection attempt failed', e);
       this.retryLater();
     }
