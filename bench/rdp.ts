@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { forkChild } from './lib/children.ts';
 import { startEcho } from './lib/echo.ts';
-import { busy, firstFrames, forwards, waitFor, type Rig } from './lib/rdp-measure.ts';
+import { busy } from './lib/rdp-busy.ts';
+import { firstFrames, forwards, waitFor, type Rig } from './lib/rdp-measure.ts';
 import { spliceRdpSection } from './lib/report-rdp.ts';
 import { desktopState, killDesktopGroups, startAgentProcess, startGuacd, stopGroup, tcpBridge, watchDesktops } from './lib/rdp-stack.ts';
 import { args, initRun, LOGS_DIR, resultName, writeResult } from './lib/results.ts';
@@ -136,7 +137,7 @@ try {
   const notes = [
     `${N} connects per path after one warm-up each, paths taking turns, all to the same running desktops (one xrdp + xorgxrdp, one Xvnc, both the process driver's, 1024x768 for first frames). A fresh ticket per portal connect; each connection closed, and guacd's and xrdp's per-connection processes gone, before the next.`,
     'First frame: from the ticket request (portal) or the TCP connect to guacd (Guacamole stack) to the first `img` instruction on layer 0 (RDP) or the first FramebufferUpdate (VNC, noVNC encodings), at the client. "Complete": until that image stream ended.',
-    `Busy: an xterm in each desktop runs \`while true; do date; sleep 0.01; done\` (typed in through the display); CPU over ${BUSY_S} s of the display path's processes at 1280x800: guacd (its whole process tree: one forked process per connection) + the gateway for RDP, the gateway for VNC (the viewer asks for updates at up to 60 Hz). Bytes are what the client received.`,
+    `Busy: an xterm in each desktop runs \`while true; do date; sleep 0.01; done\` (typed in through the display); CPU over ${BUSY_S} s of the display path's processes at 1280x800: guacd (its whole process tree: one forked process per connection) + the gateway for RDP, the gateway for VNC (the viewer asks for updates at up to 60 Hz). Bytes are what the client received. "Less idle" subtracts the same processes' CPU over an equal window with no display open (the gateway's embedded agent and timers run either way).`,
     `Forward: ${PINGS} sequential 32-byte round trips per path to one echo server on loopback (two interleaved rounds, after 200 warm-up pings), each path on a fresh one-connection forward opened through machines.open → hub.connectTarget → the agent's stream.connect, as /ws/rdp does for existing machines.`,
     `The machine is shared with four other engineers running tests: load average ${load0.map((x) => x.toFixed(2)).join(' ')} at the start, ${load1.map((x) => x.toFixed(2)).join(' ')} at the end; see the "others" columns.`,
   ];

@@ -6,7 +6,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_DIR } from './children.ts';
 import { table, yes } from './md.ts';
-import type { BusyResult, FirstFrameResult, ForwardResult } from './rdp-measure.ts';
+import type { BusyResult } from './rdp-busy.ts';
+import type { FirstFrameResult, ForwardResult } from './rdp-measure.ts';
 import { readResult, type ResultFile } from './results.ts';
 import { fmt, MiB, summarize } from './stats.ts';
 
@@ -51,7 +52,7 @@ export function rdpSection(r: ResultFile<RdpData>): string {
         'CPU of a busy RDP session (guacd + gateway) next to VNC (gateway)',
         'reported',
         rdpBusy && vncBusy
-          ? `${fmt(rdpBusy.cpuSPerMin)} vs ${fmt(vncBusy.cpuSPerMin)} CPU s/min; ${fmt(rdpBusy.cpuSPerMiB)} vs ${fmt(vncBusy.cpuSPerMiB)} CPU s/MiB`
+          ? `${fmt(rdpBusy.cpuSPerMin)} vs ${fmt(vncBusy.cpuSPerMin)} CPU s/min (less idle: ${fmt(rdpBusy.netCpuSPerMin)} vs ${fmt(vncBusy.netCpuSPerMin)}); ${fmt(rdpBusy.cpuSPerMiB)} vs ${fmt(vncBusy.cpuSPerMiB)} CPU s/MiB`
           : 'not measured',
         'reported',
       ],
@@ -86,8 +87,10 @@ export function rdpSection(r: ResultFile<RdpData>): string {
       .map(([k, v]) => `${k} ${fmt(v)}`)
       .join(', '),
     b.cpuSPerMin,
+    b.netCpuSPerMin,
     b.deliveredBytes / MiB,
     b.cpuSPerMiB,
+    b.netCpuSPerMiB,
     b.desktopCpuS,
     b.othersCpuPct,
   ]);
