@@ -14,6 +14,7 @@ import { busy } from './lib/rdp-busy.ts';
 import { firstFrames, forwards, waitFor, type Rig } from './lib/rdp-measure.ts';
 import { spliceRdpSection } from './lib/report-rdp.ts';
 import { desktopState, killDesktopGroups, startAgentProcess, startGuacd, stopGroup, tcpBridge, watchDesktops } from './lib/rdp-stack.ts';
+import { usage } from './lib/procstat.ts';
 import { args, initRun, LOGS_DIR, resultName, writeResult } from './lib/results.ts';
 import { ADMIN_PASSWORD, runDir, signInAdmin, type Api } from './lib/stack.ts';
 import { fmt } from './lib/stats.ts';
@@ -38,6 +39,7 @@ const log = (s: string) => console.log(`rdp: ${s}`);
 const dataDir = join(run.dir, 'gateway');
 const agentDir = join(run.dir, 'agent');
 watchDesktops(dataDir);
+process.on('exit', () => run.cleanup()); // also after SIGINT (children.ts exits on it)
 const stops: (() => Promise<unknown>)[] = [];
 let api: Api | undefined;
 
@@ -79,19 +81,41 @@ try {
   if (pool.status !== 201) throw new Error(`rdp pool: ${pool.status} ${JSON.stringify(pool.body)}`);
   const pools = (await api.call('GET', '/api/v1/pools')).body as { id: string; name: string }[];
   const vncPool = pools.find((p) => p.name === 'Linux desktop (local)')!;
-  const [rdpS, vncS] = [await launch(api, { poolId: (pool.body as { id: string }).id }), await launch(api, { poolId: vncPool.id })];
-  const rdpD = desktopState(dataDir, rdpS.desktopId!);
-  const vncD = desktopState(dataDir, vncS.desktopId!);
-  if (!rdpD.socket) throw new Error('the RDP desktop recorded no xrdp socket');
-  const bridge = await tcpBridge(rdpD.socket);
-  stops.push(async () => bridge.close());
+  const rdpPoolId = (pool.body as { id: string }).id;
+  const relaunched: string[] = [];
+  let bridge: Awaited<ReturnType<typeof tcpBridge>> | undefined;
+  stops.push(async () => bridge?.close());
+  // A desktop that stops on its own (seen once on this shared machine: the VNC desktop, 16 s after
+  // its start) is launched again, noted in the report, and the run goes on.
+  const desktopFor = async (kind: 'rdp' | 'vnc') => {
+    const s = await launch(api!, { poolId: kind === 'rdp' ? rdpPoolId : vncPool.id });
+    const d = desktopState(dataDir, s.desktopId!);
+    if (kind === 'rdp') {
+      if (!d.socket) throw new Error('the RDP desktop recorded no xrdp socket');
+      bridge?.close();
+      bridge = await tcpBridge(d.socket);
+      return { sessionId: s.id, bridgePort: bridge.port, home: d.home, pids: d.pids, idleProcesses: usage(d.pids).processes };
+    }
+    return { sessionId: s.id, home: d.home, pids: d.pids };
+  };
+  const rdpDesk = (await desktopFor('rdp')) as Rig['rdp'];
+  const vncDesk = await desktopFor('vnc');
   const rig: Rig = {
     url,
     api,
     guacd: { host: '127.0.0.1', port: guacd.port, pid: guacd.proc.pid! },
     gatewayPid: gw.pid,
-    rdp: { sessionId: rdpS.id, bridgePort: bridge.port, home: rdpD.home, pids: rdpD.pids },
-    vnc: { sessionId: vncS.id, home: vncD.home, pids: vncD.pids },
+    rdp: rdpDesk,
+    vnc: vncDesk,
+    async ensure(kind) {
+      const r = await api!.call('GET', `/api/v1/sessions/${rig[kind].sessionId}`);
+      const state = (r.body as { session?: { state: string } }).session?.state;
+      if (state === 'ready') return;
+      relaunched.push(`${kind} session ${rig[kind].sessionId} was ${state ?? r.status} at ${new Date().toISOString()}; launched again`);
+      log(relaunched.at(-1)!);
+      if (kind === 'rdp') rig.rdp = (await desktopFor('rdp')) as Rig['rdp'];
+      else rig.vnc = await desktopFor('vnc');
+    },
   };
   const first = SKIP.has('first') ? [] : await firstFrames(rig, N, log);
   const busyRes = SKIP.has('busy') ? [] : await busy(rig, BUSY_S, log);
@@ -139,6 +163,7 @@ try {
     'First frame: from the ticket request (portal) or the TCP connect to guacd (Guacamole stack) to the first `img` instruction on layer 0 (RDP) or the first FramebufferUpdate (VNC, noVNC encodings), at the client. "Complete": until that image stream ended.',
     `Busy: an xterm in each desktop runs \`while true; do date; sleep 0.01; done\` (typed in through the display); CPU over ${BUSY_S} s of the display path's processes at 1280x800: guacd (its whole process tree: one forked process per connection) + the gateway for RDP, the gateway for VNC (the viewer asks for updates at up to 60 Hz). Bytes are what the client received. "Less idle" subtracts the same processes' CPU over an equal window with no display open (the gateway's embedded agent and timers run either way).`,
     `Forward: ${PINGS} sequential 32-byte round trips per path to one echo server on loopback (two interleaved rounds, after 200 warm-up pings), each path on a fresh one-connection forward opened through machines.open → hub.connectTarget → the agent's stream.connect, as /ws/rdp does for existing machines.`,
+    ...(relaunched.length ? [`Desktops that stopped on their own during the run and were launched again: ${relaunched.join('; ')}.`] : []),
     `The machine is shared with four other engineers running tests: load average ${load0.map((x) => x.toFixed(2)).join(' ')} at the start, ${load1.map((x) => x.toFixed(2)).join(' ')} at the end; see the "others" columns.`,
   ];
   writeResult(NAME, started, { n: N, busyS: BUSY_S, pings: PINGS, skip: [...SKIP] }, notes, {

@@ -81,12 +81,12 @@ const CTRL_C = [encodeInstruction('key', String(CTRL), '1'), encodeInstruction('
 export async function busy(rig: Rig, seconds: number, log: (s: string) => void): Promise<BusyResult[]> {
   const size = { width: 1280, height: 800 }; // the VNC desktop's size
   const out: BusyResult[] = [];
-  const baseline = usage(rig.rdp.pids).processes;
   // No display open: what guacd and the gateway (its embedded agent, timers) cost anyway.
   const roles = { guacd: rig.guacd.pid, gateway: rig.gatewayPid };
   const idle = await measure({ path: 'idle', label: 'no display open (idle baseline)', roles, desktop: [], seconds }, () => 0);
   out.push(idle);
   log(`busy: idle: ${idle.pathCpuS.toFixed(2)} CPU s in ${seconds} s`);
+  await rig.ensure('rdp');
   // RDP through the portal: its first display starts the loop in the RDP desktop's xterm.
   const p = await portalProbe(rig.url, await ticket(rig, rig.rdp.sessionId), size);
   await p.firstImage();
@@ -104,7 +104,7 @@ export async function busy(rig: Rig, seconds: number, log: (s: string) => void):
   );
   log(`busy: RDP through the portal: ${out.at(-1)!.pathCpuS.toFixed(2)} CPU s in ${seconds} s`);
   await p.close();
-  await rdpIdle(rig, baseline);
+  await rdpIdle(rig);
   // The same busy desktop through Guacamole's own stack: guacd alone.
   const s = guacdProbe(rig.guacd, ownRdpDesktop({ port: rig.rdp.bridgePort, display: { ...size, dpi: 96 }, mode: 'control', secret: 'b' }));
   await s.firstImage();
@@ -124,7 +124,8 @@ export async function busy(rig: Rig, seconds: number, log: (s: string) => void):
   log(`busy: Guacamole's stack: ${out.at(-1)!.pathCpuS.toFixed(2)} CPU s`);
   for (const t of [...CTRL_C, encodeInstruction('key', String(CTRL), '0')]) s.send(t);
   await s.close();
-  await rdpIdle(rig, baseline);
+  await rdpIdle(rig);
+  await rig.ensure('vnc');
   // VNC through the portal, the same loop in the VNC desktop's xterm.
   const v = await VncProbe.open(rig.url, await ticket(rig, rig.vnc.sessionId));
   await v.firstUpdate();

@@ -14,8 +14,16 @@ export interface Rig {
   api: Api;
   guacd: { host: string; port: number; pid: number };
   gatewayPid: number;
-  rdp: { sessionId: string; bridgePort: number; home: string; pids: number[] };
+  rdp: {
+    sessionId: string;
+    bridgePort: number;
+    home: string;
+    pids: number[];
+    /** Processes of the desktop with no RDP connection. */ idleProcesses: number;
+  };
   vnc: { sessionId: string; home: string; pids: number[] };
+  /** Launches the desktop again when its session is no longer ready (and updates the rig). */
+  ensure(kind: 'rdp' | 'vnc'): Promise<void>;
 }
 
 export async function waitFor(what: string, ok: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
@@ -33,11 +41,11 @@ export async function ticket(rig: Rig, sessionId: string): Promise<string> {
 }
 
 /** guacd's per-connection child has exited and the desktop's process count is back: xrdp is free again. */
-export async function rdpIdle(rig: Rig, baseline: number): Promise<number> {
+export async function rdpIdle(rig: Rig): Promise<number> {
   const t0 = performance.now();
   await waitFor('guacd to end its connection process', () => tree(rig.guacd.pid).length === 1, 60_000);
   const ms = performance.now() - t0;
-  await waitFor('xrdp to end its connection process', () => usage(rig.rdp.pids).processes <= baseline, 60_000);
+  await waitFor('xrdp to end its connection process', () => usage(rig.rdp.pids).processes <= rig.rdp.idleProcesses, 60_000);
   return ms;
 }
 
@@ -61,8 +69,6 @@ export interface FirstFrameResult {
 const SIZE = { width: 1024, height: 768 };
 
 export async function firstFrames(rig: Rig, n: number, log: (s: string) => void): Promise<FirstFrameResult[]> {
-  const baseline = usage(rig.rdp.pids).processes;
-  const stackSettings = ownRdpDesktop({ port: rig.rdp.bridgePort, display: { ...SIZE, dpi: 96 }, mode: 'control', secret: 'bench' });
   const rdpOnce = async (open: () => Promise<GuacProbe>, t0: number) => {
     const p = await open();
     let shown = false;
@@ -71,7 +77,7 @@ export async function firstFrames(rig: Rig, n: number, log: (s: string) => void)
       shown = true;
     } finally {
       await p.close();
-      const teardown = await rdpIdle(rig, baseline);
+      const teardown = await rdpIdle(rig);
       if (shown) return { first: p.first.imgAt! - t0, complete: p.first.endAt! - t0, mimetype: p.first.mimetype, teardown };
     }
     throw new Error('unreachable');
@@ -79,12 +85,18 @@ export async function firstFrames(rig: Rig, n: number, log: (s: string) => void)
   type Once = { first: number; complete: number | null; mimetype: string; teardown?: number };
   const runs: Record<FirstFramePath, () => Promise<Once>> = {
     'portal-rdp': async () => {
+      await rig.ensure('rdp');
       const t0 = performance.now();
       const path = await ticket(rig, rig.rdp.sessionId);
       return rdpOnce(() => portalProbe(rig.url, path, SIZE), t0);
     },
-    'guacamole-stack': async () => rdpOnce(async () => guacdProbe(rig.guacd, stackSettings), performance.now()),
+    'guacamole-stack': async () => {
+      await rig.ensure('rdp');
+      const settings = ownRdpDesktop({ port: rig.rdp.bridgePort, display: { ...SIZE, dpi: 96 }, mode: 'control', secret: 'bench' });
+      return rdpOnce(async () => guacdProbe(rig.guacd, settings), performance.now());
+    },
     'portal-vnc': async () => {
+      await rig.ensure('vnc');
       const t0 = performance.now();
       const v = await VncProbe.open(rig.url, await ticket(rig, rig.vnc.sessionId));
       try {
@@ -131,7 +143,7 @@ export async function firstFrames(rig: Rig, n: number, log: (s: string) => void)
       } catch (err) {
         r.failures.push((err as Error).message.split('\n')[0]!);
         log(`first frame: ${r.path} failed: ${r.failures.at(-1)}`);
-        await rdpIdle(rig, baseline).catch(() => undefined);
+        await rdpIdle(rig).catch(() => undefined);
       }
     }
   }
