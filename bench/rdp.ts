@@ -14,7 +14,6 @@ import { busy } from './lib/rdp-busy.ts';
 import { firstFrames, forwards, waitFor, type Rig } from './lib/rdp-measure.ts';
 import { spliceRdpSection } from './lib/report-rdp.ts';
 import { desktopState, killDesktopGroups, startAgentProcess, startGuacd, stopGroup, tcpBridge, watchDesktops } from './lib/rdp-stack.ts';
-import { usage } from './lib/procstat.ts';
 import { args, initRun, LOGS_DIR, resultName, writeResult } from './lib/results.ts';
 import { ADMIN_PASSWORD, runDir, signInAdmin, type Api } from './lib/stack.ts';
 import { fmt } from './lib/stats.ts';
@@ -94,7 +93,7 @@ try {
       if (!d.socket) throw new Error('the RDP desktop recorded no xrdp socket');
       bridge?.close();
       bridge = await tcpBridge(d.socket);
-      return { sessionId: s.id, bridgePort: bridge.port, home: d.home, pids: d.pids, idleProcesses: usage(d.pids).processes };
+      return { sessionId: s.id, bridgePort: bridge.port, home: d.home, pids: d.pids };
     }
     return { sessionId: s.id, home: d.home, pids: d.pids };
   };

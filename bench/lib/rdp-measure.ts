@@ -2,9 +2,10 @@
 // (portal /ws/rdp, guacamole-lite straight to guacd, /ws/vnc) and the forward's added round trip
 // over an agent stream (rdp-busy.ts has the third). Also what they share: the rig, tickets, waits.
 import { ownRdpDesktop } from '../../server/guac/settings.ts';
+import { readFileSync } from 'node:fs';
 import { added, pingPong } from './echo.ts';
 import { guacdProbe, portalProbe, type GuacProbe } from './guac-probe.ts';
-import { tree, usage } from './procstat.ts';
+import { tree } from './procstat.ts';
 import type { Api } from './stack.ts';
 import { Samples, sleep, summarize, type Summary } from './stats.ts';
 import { VncProbe } from './vnc-probe.ts';
@@ -41,11 +42,25 @@ export async function ticket(rig: Rig, sessionId: string): Promise<string> {
 }
 
 /** guacd's per-connection child has exited and the desktop's process count is back: xrdp is free again. */
+/** xrdp processes in the desktop's trees: the listener, plus one forked per connection. */
+export function xrdpProcesses(roots: number[]): number {
+  let n = 0;
+  for (const root of roots)
+    for (const pid of tree(root)) {
+      try {
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'xrdp') n++;
+      } catch {
+        /* gone */
+      }
+    }
+  return n;
+}
+
 export async function rdpIdle(rig: Rig): Promise<number> {
   const t0 = performance.now();
   await waitFor('guacd to end its connection process', () => tree(rig.guacd.pid).length === 1, 60_000);
   const ms = performance.now() - t0;
-  await waitFor('xrdp to end its connection process', () => usage(rig.rdp.pids).processes <= rig.rdp.idleProcesses, 60_000);
+  await waitFor('xrdp to end its connection process', () => xrdpProcesses(rig.rdp.pids) <= 1, 60_000);
   return ms;
 }
 
