@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { encodeInstruction } from '../../server/guac/instructions.ts';
 import { ownRdpDesktop } from '../../server/guac/settings.ts';
 import { guacdProbe, portalProbe } from './guac-probe.ts';
-import { machineWatch, usage, watch } from './procstat.ts';
+import { cpuSeconds, machineWatch, usage } from './procstat.ts';
 import { rdpIdle, ticket, waitFor, type Rig } from './rdp-measure.ts';
 import { MiB, sleep } from './stats.ts';
 import { VncProbe } from './vnc-probe.ts';
@@ -45,12 +45,15 @@ function measure(
   o: { path: string; label: string; roles: Record<string, number>; desktop: number[]; seconds: number; idle?: BusyResult },
   bytes: () => number,
 ): Promise<BusyResult> {
-  const watches = Object.fromEntries(Object.entries(o.roles).map(([k, pid]) => [k, watch([pid], 1000)]));
+  // guacd: its whole tree (a forked process per connection). The gateway: its own process only, since
+  // the process driver's desktops (Xorg, xrdp, Xvnc, xterm) are its children; they count as desktop CPU.
+  const cpuOf = (role: string, pid: number) => (role === 'guacd' ? usage([pid]).cpuS : cpuSeconds(pid));
+  const c0 = Object.fromEntries(Object.entries(o.roles).map(([k, pid]) => [k, cpuOf(k, pid)]));
   const d0 = usage(o.desktop).cpuS;
   const b0 = bytes();
   const mw = machineWatch();
   return sleep(o.seconds * 1000).then(() => {
-    const cpuS = Object.fromEntries(Object.entries(watches).map(([k, w]) => [k, w.stop().cpuS]));
+    const cpuS = Object.fromEntries(Object.entries(o.roles).map(([k, pid]) => [k, cpuOf(k, pid) - c0[k]!]));
     const pathCpuS = Object.values(cpuS).reduce((a, b) => a + b, 0);
     const delivered = bytes() - b0;
     const idleS = o.idle ? Object.keys(o.roles).reduce((a, k) => a + ((o.idle!.cpuS[k] ?? 0) / o.idle!.seconds) * o.seconds, 0) : null;

@@ -21,6 +21,8 @@ export interface RdpData {
 
 export const RDP_START = '<!-- rdp:start (bench/rdp.ts writes this section) -->';
 export const RDP_END = '<!-- rdp:end -->';
+/** Hand-written reading of the figures (like bench/FINDINGS.md for issue #4), included when present. */
+const FINDINGS = join(BENCH_DIR, 'FINDINGS-rdp.md');
 
 export function rdpSection(r: ResultFile<RdpData>): string {
   const d = r.data;
@@ -88,7 +90,7 @@ export function rdpSection(r: ResultFile<RdpData>): string {
       .join(', '),
     b.cpuSPerMin,
     b.netCpuSPerMin,
-    b.deliveredBytes / MiB,
+    b.deliveredBytes ? b.deliveredBytes / MiB : null,
     b.cpuSPerMiB,
     b.netCpuSPerMiB,
     b.desktopCpuS,
@@ -134,13 +136,24 @@ export function rdpSection(r: ResultFile<RdpData>): string {
     '### A busy session: CPU of the display path',
     '',
     table(
-      ['path', 'CPU s in the window', 'CPU s per minute', 'MiB delivered', 'CPU s per MiB', 'desktop CPU s', 'others % of a core'],
+      [
+        'path',
+        'CPU s in the window',
+        'CPU s per minute',
+        'same, less idle',
+        'MiB delivered',
+        'CPU s per MiB',
+        'same, less idle',
+        'desktop CPU s',
+        'others % of a core',
+      ],
       busyRows,
     ),
     '',
     "### The forward's added round trip (µs)",
     '',
     table(['path', 'p50', 'p90', 'p99', 'max', 'added p50 / p90 / p99'], fwdRows),
+    ...(existsSync(FINDINGS) ? ['', readFileSync(FINDINGS, 'utf8').trim()] : []),
     RDP_END,
   ].join('\n');
 }
