@@ -14,6 +14,7 @@ export default defineConfig({
             'server/**/*.test.ts',
             'agents/**/*.test.ts',
             'client/src/**/*.test.ts',
+            'bench/lib/**/*.test.ts',
           ],
           exclude: ['**/*.integration.test.ts'],
           testTimeout: 15_000,

@@ -289,7 +289,13 @@ export function startAgent(o: AgentOptions): Agent {
       ...(unmaskedStreams(wsBase) ? { generateMask: zeroMask } : {}),
     });
     await new Promise<void>((resolve, reject) => {
-      back.once('open', resolve);
+      // Piped inside 'open', not after the await: a frame the gateway sends right behind the
+      // upgrade answer is emitted before a promise continuation runs, and would be lost (a client
+      // that speaks first, like guacd's RDP, then waits forever; measured by bench/rdp.ts).
+      back.once('open', () => {
+        pipeWebSocketToSocket(back, socket, { log });
+        resolve();
+      });
       back.once('error', reject);
       back.once('unexpected-response', () => reject(new Error('the gateway refused the stream')));
     }).catch((err: Error) => {
@@ -297,7 +303,6 @@ export function startAgent(o: AgentOptions): Agent {
       back.terminate();
       throw err;
     });
-    pipeWebSocketToSocket(back, socket, { log });
   }
 
   async function openDesktopSocket(desktopId: string, channel: 'vnc' | 'rdp' = 'vnc'): Promise<Socket> {

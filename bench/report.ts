@@ -1,6 +1,6 @@
 // Writes bench/REPORT.md from bench/results/*.json: the machine, the date, the goals of issue #4
 // against the measured figures (with the proposed patches' figures beside them when
-// bench/experiment.sh ran), every raw figure, CPU-profile hot spots, and bench/FINDINGS.md.
+// bench/experiment.sh ran), every raw figure, CPU-profile hot spots, bench/FINDINGS.md, and RDP (issue #12).
 // Usage: node --import tsx bench/report.ts [--total-s SECONDS]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import type { LaunchKindResult } from './launch.ts';
 import { BENCH_DIR, REPO_DIR } from './lib/children.ts';
 import { table, yes } from './lib/md.ts';
 import { concurrencySection, controlPlaneSection, fairnessSection, launchSection, profileSection, relaySection } from './lib/report-raw.ts';
+import { rdpSection, type RdpData } from './lib/report-rdp.ts';
 import { args, machine, readResult, RESULTS_DIR, type ResultFile } from './lib/results.ts';
 import type { RelayData } from './relay.ts';
 import { fmt } from './lib/stats.ts';
@@ -27,6 +28,7 @@ const conc = readResult<Conc['data']>('concurrency');
 const launch = readResult<Launch['data']>('launch');
 const cp = readResult<Record<string, unknown>>('control-plane');
 const fair = readResult<Fair['data']>('fairness');
+const rdp = readResult<RdpData>('rdp');
 const tagged = (base: string) =>
   (existsSync(RESULTS_DIR) ? readdirSync(RESULTS_DIR) : [])
     .filter((f) => f.startsWith(`${base}.`) && f.endsWith('.json'))
@@ -216,6 +218,7 @@ const sections = [
   goals(),
   '',
   ...(existsSync(findings) ? [readFileSync(findings, 'utf8').trim(), ''] : []),
+  ...(rdp ? [rdpSection(rdp), ''] : []),
   ...(stepRows.length ? ['## Run time per step', '', table(['step', 'seconds'], stepRows), ''] : []),
   '## Raw figures',
   '',

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark of issue #4 and writes bench/REPORT.md: set-up (Deskport's own, plus
-# Debian's websockify), relay, concurrency, launch, control plane, fairness; then short CPU-profile
+# Debian's websockify), relay, concurrency, launch, control plane, fairness, RDP (issue #12, needs
+# guacd from infra/guacd.sh and xrdp + xorgxrdp); then short CPU-profile
 # passes and the proposed patches measured on a scratch copy (bench/experiment.sh); then the
 # report. A benchmark that fails is named in the report and the others still run.
 # Usage: bench/run-all.sh [--skip-setup] [--no-profiles] [--no-experiments]
@@ -46,6 +47,9 @@ fi
 step launch bench bench/launch.ts
 step control-plane bench bench/control-plane.ts
 step fairness bench bench/fairness.ts
+# RDP through guacd (issue #12): the report section comes from report.ts below, not from rdp.ts itself.
+step quiet-before-rdp bench bench/lib/quiet.ts --wait 60
+step rdp bench bench/rdp.ts --no-report
 if [ "$profiles" = 1 ]; then
   step relay-profile bench bench/relay.ts --profile --tag profile --size-mib 256 --reps 1 --pings 500
   step concurrency-profile bench bench/concurrency.ts --profile --tag profile --ns 500 --paths deskport-separate,deskport-embedded --measure-s 4

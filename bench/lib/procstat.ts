@@ -17,12 +17,21 @@ function hz(): number {
   return ticksPerSecond;
 }
 
+/** utime and stime (clock ticks) from a /proc/<pid>/stat line. The command name (field 2) may hold
+ *  spaces and parentheses, so fields are counted from its last ')'. */
+export function statTicks(stat: string): { utime: number; stime: number } {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(f[11]);
+  const stime = Number(f[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error('not a /proc/<pid>/stat line');
+  return { utime, stime };
+}
+
 /** utime+stime of one process in seconds, or 0 when it is gone. */
 export function cpuSeconds(pid: number): number {
   try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / hz();
+    const t = statTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return (t.utime + t.stime) / hz();
   } catch {
     return 0;
   }

@@ -6,6 +6,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
@@ -167,6 +169,34 @@ describe('an existing machine through a separate agent process', () => {
       expect(await firstBytes(stream)).toMatch(/^SSH-2\.0-/);
     } finally {
       stream.close();
+    }
+  });
+
+  it('bytes the gateway sends right as the stream opens reach the target (a client that speaks first, like RDP)', async () => {
+    const echo = createServer((c) => c.pipe(c));
+    echo.listen(0, '127.0.0.1');
+    await once(echo, 'listening');
+    try {
+      const port = (echo.address() as AddressInfo).port;
+      const m = await admin.post('/api/v1/admin/machines', {
+        name: 'echo',
+        protocol: 'ssh',
+        address: '127.0.0.1',
+        port,
+        hostId,
+        credentialMode: 'none',
+      });
+      const s = await admin.post('/api/v1/sessions', { machineId: (m.body as { id: string }).id });
+      const sessionId = (s.body as { session: { id: string } }).session.id;
+      // Ten times: the frame often arrives at the agent in the same read as the upgrade answer.
+      for (let i = 0; i < 10; i++) {
+        const { stream } = await t.gw.machines.open(sessionId);
+        stream.send(Buffer.from(`hello ${i}\n`));
+        expect(await firstBytes(stream)).toBe(`hello ${i}\n`);
+        stream.close();
+      }
+    } finally {
+      echo.close();
     }
   });
 
