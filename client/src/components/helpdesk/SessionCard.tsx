@@ -39,7 +39,7 @@ export function SessionCard({ session: s, tick, now, mine, onShadow, onOpen }: P
         </h2>
         <dl class="session-card__facts">
           <div>
-            <dt>Pool</dt>
+            <dt>{s.machineId ? 'Machine' : 'Pool'}</dt>
             <dd>{s.poolName}</dd>
           </div>
           <div>
