@@ -16,6 +16,7 @@ import { createProcessDriver, type ProcessDriver } from './driver.ts';
 import { layout, readState, type DesktopState } from './layout.ts';
 import { listProcs } from './procfs.ts';
 import { removeAllDesktops, tempDataDir } from './testing.ts';
+import { countColour, killGroup, screenshot, startXvfb } from '../../test/helpers/xvfb.ts';
 
 const SLATE = 0x2d3b4e; // the desktop's background (start.ts)
 
@@ -199,58 +200,3 @@ describe('process driver: RDP desktops (xrdp + xorgxrdp)', () => {
     expect(await driver.inspect(s.desktopId)).toBeNull();
   });
 });
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-/** Xvfb on a display it picks itself (-displayfd): resolves once it is ready. */
-async function startXvfb(groups: ChildProcess[]): Promise<number> {
-  const x = spawn('Xvfb', ['-displayfd', '1', '-screen', '0', '1024x768x24', '-nolisten', 'tcp', '-br'], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  groups.push(x);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    x.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('\n')) resolve(Number(out.trim()));
-    });
-    x.once('exit', (code) => reject(new Error(`Xvfb exited (${code})`)));
-  });
-}
-
-/** The root window of an X display as xwd writes it (X Window Dump, version 7). */
-async function screenshot(display: number): Promise<Buffer> {
-  const child = spawn('xwd', ['-root', '-silent', '-display', `:${display}`], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const chunks: Buffer[] = [];
-  child.stdout.on('data', (d: Buffer) => chunks.push(d));
-  await new Promise((resolve) => child.once('close', resolve));
-  return Buffer.concat(chunks);
-}
-
-/** Pixels within ±6 per channel of `rgb` in a 32-bit TrueColor XWD dump (0 when it is not one). */
-function countColour(xwd: Buffer, rgb: number): number {
-  if (xwd.length < 100) return 0;
-  const h = (i: number): number => xwd.readUInt32BE(i * 4);
-  const [headerSize, width, height, byteOrder, bpp, bytesPerLine, ncolors] = [h(0), h(4), h(5), h(7), h(11), h(12), h(19)];
-  if (bpp !== 32) return 0;
-  const start = headerSize + ncolors * 12;
-  const want = [(rgb >> 16) & 255, (rgb >> 8) & 255, rgb & 255];
-  let n = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const at = start + y * bytesPerLine + x * 4;
-      if (at + 4 > xwd.length) return n;
-      const px = byteOrder === 0 ? xwd.readUInt32LE(at) : xwd.readUInt32BE(at);
-      const got = [(px >> 16) & 255, (px >> 8) & 255, px & 255];
-      if (got.every((v, i) => Math.abs(v - (want[i] ?? 0)) <= 6)) n++;
-    }
-  }
-  return n;
-}

@@ -8,11 +8,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Guacd } from '../../server/guacd/guacd.ts';
 import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
 import { desktopInfo } from '../helpers/desktops.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
+import { followGuacd, startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
 
 declare global {
   interface Window {
@@ -32,11 +31,7 @@ const sentToRdp: string[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // The gateway's guacd follows whichever guacd process the test runs now (none after a kill).
-const currentGuacd: Guacd = {
-  endpoint: () => guacd?.guacd.endpoint() ?? null,
-  status: () => guacd?.guacd.status() ?? { state: 'down', mode: 'external', problem: 'RDP needs guacd: none is running (test)' },
-  close: async () => undefined,
-};
+const currentGuacd = followGuacd(() => guacd);
 
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 const violations = async (): Promise<string[]> => [...cspConsole, ...(await page.evaluate(() => window.__cspViolations ?? []))];

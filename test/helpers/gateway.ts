@@ -122,15 +122,20 @@ export async function launchDesktop(api: Api, url: string): Promise<SessionJson>
   const pools = (await api.get('/api/v1/pools')).body as { id: string; name: string }[];
   const pool = pools.find((p) => p.name === 'Linux desktop (local)');
   if (!pool) throw new Error('default pool missing');
-  const r = await api.post('/api/v1/sessions', { poolId: pool.id });
+  return launchPool(api, pool.id, 30_000, url);
+}
+
+/** Launches (or resumes) a session in `poolId` and waits until it is ready; throws with the session otherwise. */
+export async function launchPool(api: Api, poolId: string, timeoutMs = 45_000, url = ''): Promise<SessionJson> {
+  const r = await api.post('/api/v1/sessions', { poolId });
   if (r.status !== 201 && r.status !== 200) throw new Error(`launch failed: ${r.status} ${JSON.stringify(r.body)}`);
   let s = (r.body as { session: SessionJson }).session;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + timeoutMs;
   while (s.state === 'starting' && Date.now() < deadline) {
     await new Promise((res) => setTimeout(res, 100));
     s = ((await api.get(`/api/v1/sessions/${s.id}`)).body as { session: SessionJson }).session;
   }
-  if (s.state !== 'ready') throw new Error(`session did not become ready: ${JSON.stringify(s)} (${url})`);
+  if (s.state !== 'ready') throw new Error(`session did not become ready: ${JSON.stringify(s)} ${url}`);
   return s;
 }
 

@@ -68,3 +68,12 @@ export async function startGuacd(): Promise<GuacdProcess> {
     },
   };
 }
+
+/** A Guacd for the gateway that follows whichever guacd process the test runs now (none after a kill). */
+export function followGuacd(current: () => GuacdProcess | undefined): Guacd {
+  return {
+    endpoint: () => current()?.guacd.endpoint() ?? null,
+    status: () => current()?.guacd.status() ?? { state: 'absent', mode: null, problem: 'RDP needs guacd: none is running (test)' },
+    close: async () => undefined,
+  };
+}

@@ -2,12 +2,12 @@
 // touching the machine's account database: sshd runs in a private mount namespace (unshare, root)
 // where /etc/passwd and /etc/shadow are bind-mounted copies with one extra account. Outside that
 // namespace nothing changes; the copies live in the test's temp dir. Stopped by its process group.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runSshd } from './sshd.ts';
 import { freePort } from './xvnc.ts';
 
-const PRIVSEP_DIR = '/run/sshd'; // sshd as root insists on it; Debian's service creates it at boot
 const NOGROUP = 65534;
 
 export interface PasswordSshd {
@@ -65,46 +65,21 @@ export async function startPasswordSshd(dir: string, user: string, password: str
       '',
     ].join('\n'),
   );
-  let createdPrivsep = false;
-  if (!existsSync(PRIVSEP_DIR)) {
-    mkdirSync(PRIVSEP_DIR, { mode: 0o755 });
-    createdPrivsep = true;
-  }
   // unshare without --fork execs: the group leader is the shell, then sshd itself.
   const script = `mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/shadow && exec /usr/sbin/sshd -D -e -f "$3" -p "$4"`;
-  const sshd: ChildProcess = spawn(
-    'unshare',
-    ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', files.passwd, files.shadow, config, String(port)],
-    { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const stop = async () => {
-    if (sshd.pid !== undefined && sshd.exitCode === null && sshd.signalCode === null) {
-      const gone = new Promise((r) => sshd.once('exit', r));
-      try {
-        process.kill(-sshd.pid, 'SIGKILL');
-      } catch {
-        /* gone meanwhile */
-      }
-      await gone;
-    }
-    if (createdPrivsep) rmSync(PRIVSEP_DIR, { recursive: true, force: true });
-  };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`sshd not listening in 10 s: ${out}`)), 10_000);
-      sshd.stderr!.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (/Server listening on 127\.0\.0\.1/.test(out)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      sshd.once('exit', (code) => (clearTimeout(timer), reject(new Error(`sshd exited (${code}): ${out}`))));
-    });
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  const { stop } = await runSshd('unshare', [
+    '--mount',
+    '--propagation',
+    'private',
+    '--',
+    'sh',
+    '-c',
+    script,
+    'sh',
+    files.passwd,
+    files.shadow,
+    config,
+    String(port),
+  ]);
   return { port, home, stop };
 }

@@ -22,15 +22,21 @@ export interface TestSshd {
 }
 export type SshdHandle = TestSshd;
 
-export async function startSshd(o: { passwords?: boolean } = {}): Promise<TestSshd> {
-  const dir = mkdtempSync(join(tmpdir(), 'deskport-sshd-'));
-  const hostKey = join(dir, 'host_ed25519');
-  const userKey = join(dir, 'user_ecdsa');
-  let child: ChildProcess | undefined;
+/**
+ * Runs an sshd command line (sshd itself, or a wrapper that execs it) as the leader of its own process
+ * group until it listens on loopback; stop() kills the group and removes the privilege-separation
+ * folder if this made it. On failure everything is stopped before the error is thrown.
+ */
+export async function runSshd(command: string, args: string[]): Promise<{ stop(): Promise<void> }> {
   let createdPrivsep = false;
+  if (!existsSync(PRIVSEP_DIR)) {
+    mkdirSync(PRIVSEP_DIR, { mode: 0o755 });
+    createdPrivsep = true;
+  }
+  const child: ChildProcess = spawn(command, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   const stop = async (): Promise<void> => {
-    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise((r) => child!.once('exit', r));
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((r) => child.once('exit', r));
       try {
         process.kill(-child.pid, 'SIGKILL');
       } catch {
@@ -39,8 +45,32 @@ export async function startSshd(o: { passwords?: boolean } = {}): Promise<TestSs
       await gone;
     }
     if (createdPrivsep) rmSync(PRIVSEP_DIR, { recursive: true, force: true });
-    rmSync(dir, { recursive: true, force: true });
   };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`sshd not listening in 10 s: ${out}`)), 10_000);
+      child.stderr!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (/Server listening on 127\.0\.0\.1/.test(out)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('error', (err) => (clearTimeout(timer), reject(err)));
+      child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`sshd exited (${code}): ${out}`))));
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { stop };
+}
+
+export async function startSshd(o: { passwords?: boolean } = {}): Promise<TestSshd> {
+  const dir = mkdtempSync(join(tmpdir(), 'deskport-sshd-'));
+  const hostKey = join(dir, 'host_ed25519');
+  const userKey = join(dir, 'user_ecdsa');
   try {
     const keygen = (args: string[]): void => {
       const r = spawnSync('ssh-keygen', ['-q', '-N', '', ...args]);
@@ -68,33 +98,14 @@ export async function startSshd(o: { passwords?: boolean } = {}): Promise<TestSs
         '',
       ].join('\n'),
     );
-    if (!existsSync(PRIVSEP_DIR)) {
-      mkdirSync(PRIVSEP_DIR, { mode: 0o755 });
-      createdPrivsep = true;
-    }
-    child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config'), '-p', String(port)], {
-      detached: true,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    const sshd = child;
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`sshd not listening in 10 s: ${out}`)), 10_000);
-      sshd.stderr!.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (/Server listening on 127\.0\.0\.1/.test(out)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      sshd.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`sshd exited (${code}): ${out}`));
-      });
-    });
+    const sshd = await runSshd('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config'), '-p', String(port)]);
+    const stop = async (): Promise<void> => {
+      await sshd.stop();
+      rmSync(dir, { recursive: true, force: true });
+    };
     return { port, dir, user, privateKey: readFileSync(userKey, 'utf8'), stop };
   } catch (e) {
-    await stop();
+    rmSync(dir, { recursive: true, force: true });
     throw e;
   }
 }

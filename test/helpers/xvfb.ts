@@ -1,6 +1,6 @@
 // An X server for independent X clients in tests (xfreerdp): Xvfb on a display it picks itself, in
-// its own process group, and what it shows read back with xwd. Same recipe as the process driver's
-// RDP test (agents/process/rdp.integration.test.ts), which agents/ cannot share with test/.
+// its own process group, and what it shows read back with xwd. Used by the process driver's
+// RDP test (agents/process/rdp.integration.test.ts) and the forward's xfreerdp test.
 import { spawn, type ChildProcess } from 'node:child_process';
 
 /** Starts Xvfb (-displayfd) and resolves with its display number once it is ready; the process is pushed on `groups`. */

@@ -3,7 +3,16 @@
 // with a reason, ends the session, revokes what it should, and is audited, while another person's
 // display in the same pool keeps working.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, signIn, startTestGateway, ticket, type Api, type SessionJson, type TestGateway } from '../helpers/gateway.ts';
+import {
+  ADMIN_PASSWORD,
+  launchPool,
+  signIn,
+  startTestGateway,
+  ticket,
+  type Api,
+  type SessionJson,
+  type TestGateway,
+} from '../helpers/gateway.ts';
 import { RfbViewer } from '../helpers/rfb-viewer.ts';
 
 let t: TestGateway;
@@ -38,18 +47,7 @@ async function person(username: string, groups: string[] = [], roles = ['user'])
   return { id: (r.body as { id: string }).id, api: await signIn(t.url, username, password) };
 }
 
-async function launch(api: Api, poolId: string): Promise<SessionJson> {
-  const r = await api.post('/api/v1/sessions', { poolId });
-  expect([200, 201], JSON.stringify(r.body)).toContain(r.status);
-  let s = (r.body as { session: SessionJson }).session;
-  const deadline = Date.now() + 30_000;
-  while (s.state === 'starting' && Date.now() < deadline) {
-    await new Promise((res) => setTimeout(res, 100));
-    s = ((await api.get(`/api/v1/sessions/${s.id}`)).body as { session: SessionJson }).session;
-  }
-  expect(s.state).toBe('ready');
-  return s;
-}
+const launch = (api: Api, poolId: string): Promise<SessionJson> => launchPool(api, poolId, 30_000);
 
 /** A live control display with the desktop's windows drawn, and a promise of its close. */
 async function display(api: Api, sessionId: string, path?: string) {

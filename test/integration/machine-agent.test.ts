@@ -3,26 +3,24 @@
 // loopback port) for a machine session, and the gateway's stream carries the SSH banner; a machine
 // outside the agent's networks is refused with target_not_allowed. Every process runs in its own
 // process group, killed after the tests (also on failure).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
-import { freePort } from '../helpers/xvnc.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
+import { startSshd, type TestSshd } from '../helpers/sshd.ts';
 
 const BIN = join(process.cwd(), 'bin/deskport');
-const PRIVSEP_DIR = '/run/sshd'; // sshd as root insists on it; Debian's service creates it at boot
 
 let t: TestGateway;
 let admin: Api;
 let dir: string;
-let sshPort: number;
 let hostId: string;
-let createdPrivsep = false;
+let sshd: TestSshd | undefined;
 const groups: ChildProcess[] = [];
 
 /** Spawns a process group leader; resolves when `ready` appears in its output (or rejects with that output). */
@@ -60,30 +58,8 @@ const startAgent = (extra: string[] = []) =>
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'deskport-machine-agent-'));
-  // The SSH server: its own host key and config, loopback only, nobody can log in (no auth needed for the banner).
-  const key = join(dir, 'host_ed25519');
-  expect(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]).status).toBe(0);
-  sshPort = await freePort();
-  const config = join(dir, 'sshd_config');
-  writeFileSync(
-    config,
-    [
-      `HostKey ${key}`,
-      'ListenAddress 127.0.0.1',
-      `PidFile ${join(dir, 'sshd.pid')}`,
-      'StrictModes no',
-      'UsePAM no',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      '',
-    ].join('\n'),
-  );
-  if (!existsSync(PRIVSEP_DIR)) {
-    mkdirSync(PRIVSEP_DIR, { mode: 0o755 });
-    createdPrivsep = true;
-  }
-  await start('/usr/sbin/sshd', ['-D', '-e', '-f', config, '-p', String(sshPort)], /Server listening on 127\.0\.0\.1 port/);
+  // The SSH server: its own host key and config, loopback only (the test needs its banner only).
+  sshd = await startSshd();
 
   t = await startTestGateway({ embeddedAgent: false });
   admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
@@ -104,12 +80,19 @@ afterAll(async () => {
     await gone;
   }
   await t?.cleanup();
-  if (createdPrivsep) rmSync(PRIVSEP_DIR, { recursive: true, force: true });
+  await sshd?.stop();
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
 async function machineSession(name: string, address: string): Promise<string> {
-  const m = await admin.post('/api/v1/admin/machines', { name, protocol: 'ssh', address, port: sshPort, hostId, credentialMode: 'none' });
+  const m = await admin.post('/api/v1/admin/machines', {
+    name,
+    protocol: 'ssh',
+    address,
+    port: sshd!.port,
+    hostId,
+    credentialMode: 'none',
+  });
   expect(m.status).toBe(201);
   expect((m.body as { unavailable?: string }).unavailable).toBeUndefined(); // the agent process is connected and online
   const s = await admin.post('/api/v1/sessions', { machineId: (m.body as { id: string }).id });
@@ -147,7 +130,7 @@ describe('an existing machine through a separate agent process', () => {
     const sessionId = await machineSession('loopback ssh', '127.0.0.1');
     const { connection, stream } = await t.gw.machines.open(sessionId);
     try {
-      expect(connection).toEqual({ hostId, target: { address: '127.0.0.1', port: sshPort }, protocol: 'ssh', settings: {} });
+      expect(connection).toEqual({ hostId, target: { address: '127.0.0.1', port: sshd!.port }, protocol: 'ssh', settings: {} });
       expect(await firstBytes(stream)).toMatch(/^SSH-2\.0-OpenSSH_[^\r\n]+\r\n$/);
     } finally {
       stream.close();

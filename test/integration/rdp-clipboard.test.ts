@@ -6,12 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProcessDriver, type ProcessDriver } from '../../agents/process/driver.ts';
 import type { RunResult } from '../../agents/process/sandbox.ts';
-import type { Guacd } from '../../server/guacd/guacd.ts';
 import { createInstructionParser, encodeInstruction } from '../../server/guac/instructions.ts';
 import { desktopInfo } from '../helpers/desktops.ts';
-import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
+import { ADMIN_PASSWORD, launchPool, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 import { GuacClient } from '../helpers/guac-client.ts';
-import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
+import { followGuacd, startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
 
 let t: TestGateway;
 let guacd: GuacdProcess | undefined;
@@ -24,11 +23,8 @@ let driver: ProcessDriver;
 const clients: GuacClient[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const currentGuacd: Guacd = {
-  endpoint: () => guacd?.guacd.endpoint() ?? null,
-  status: () => guacd?.guacd.status() ?? { state: 'absent', mode: null, problem: 'RDP needs guacd: none is running (test)' },
-  close: async () => undefined,
-};
+// The gateway's guacd follows whichever guacd process the test runs now (none after a kill).
+const currentGuacd = followGuacd(() => guacd);
 
 async function open(path: string): Promise<GuacClient> {
   const c = await GuacClient.open(t.url, path);
@@ -100,13 +96,7 @@ beforeAll(async () => {
   expect(pool.status).toBe(201);
   owner = await signIn(t.url, 'cleo', 'cleo-password-1');
   helper = await signIn(t.url, 'hal', 'hal-password-1');
-  const r = await owner.post('/api/v1/sessions', { poolId: (pool.body as { id: string }).id });
-  expect([200, 201]).toContain(r.status);
-  let s = (r.body as { session: { id: string; state: string } }).session;
-  for (const end = Date.now() + 45_000; s.state === 'starting' && Date.now() < end; await sleep(100))
-    s = ((await owner.get(`/api/v1/sessions/${s.id}`)).body as { session: typeof s }).session;
-  expect(s.state).toBe('ready');
-  sessionId = s.id;
+  sessionId = (await launchPool(owner, (pool.body as { id: string }).id)).id;
   desktopId = (await desktopInfo(admin, t.dataDir, sessionId)).desktopId;
   driver = createProcessDriver({ dataDir: t.dataDir });
 }, 90_000);

@@ -5,12 +5,11 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DisplayClose } from '../../contract/display.ts';
-import type { Guacd } from '../../server/guacd/guacd.ts';
 import { encodeInstruction } from '../../server/guac/instructions.ts';
 import { desktopInfo } from '../helpers/desktops.ts';
-import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
+import { ADMIN_PASSWORD, launchPool, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 import { GuacClient } from '../helpers/guac-client.ts';
-import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
+import { followGuacd, startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
 
 let t: TestGateway;
 let guacd: GuacdProcess | undefined;
@@ -23,11 +22,7 @@ const clients: GuacClient[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // The gateway's guacd follows whichever guacd process the test runs now (none after a kill).
-const currentGuacd: Guacd = {
-  endpoint: () => guacd?.guacd.endpoint() ?? null,
-  status: () => guacd?.guacd.status() ?? { state: 'absent', mode: null, problem: 'RDP needs guacd: none is running (test)' },
-  close: async () => undefined,
-};
+const currentGuacd = followGuacd(() => guacd);
 
 async function ticketFor(api: Api, mode: 'control' | 'view' = 'control'): Promise<{ url: string; protocol: string }> {
   const r = await api.post(`/api/v1/sessions/${sessionId}/tickets`, { mode });
@@ -94,16 +89,7 @@ beforeAll(async () => {
   const poolId = (pool.body as { id: string }).id;
   owner = await signIn(t.url, 'rita', 'rita-password-1');
   helper = await signIn(t.url, 'hank', 'hank-password-1');
-  const r = await owner.post('/api/v1/sessions', { poolId });
-  expect([200, 201]).toContain(r.status);
-  let s = (r.body as { session: { id: string; state: string } }).session;
-  const deadline = Date.now() + 45_000;
-  while (s.state === 'starting' && Date.now() < deadline) {
-    await sleep(100);
-    s = ((await owner.get(`/api/v1/sessions/${s.id}`)).body as { session: typeof s }).session;
-  }
-  expect(s.state).toBe('ready');
-  sessionId = s.id;
+  sessionId = (await launchPool(owner, poolId)).id;
   home = (await desktopInfo(admin, t.dataDir, sessionId)).home;
 }, 90_000);
 

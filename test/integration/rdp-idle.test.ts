@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { DisplayClose } from '../../contract/display.ts';
 import { withDescendants } from '../../server/display/peer-check.ts';
 import { encodeInstruction } from '../../server/guac/instructions.ts';
-import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
+import { ADMIN_PASSWORD, launchPool, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 import { GuacClient } from '../helpers/guac-client.ts';
 import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
 
@@ -65,16 +65,7 @@ beforeAll(async () => {
   expect(pool.status).toBe(201);
   poolId = (pool.body as { id: string }).id;
   owner = await signIn(t.url, 'ida', 'ida-password-1');
-  const r = await owner.post('/api/v1/sessions', { poolId });
-  expect([200, 201]).toContain(r.status);
-  let s = (r.body as { session: { id: string; state: string } }).session;
-  const deadline = Date.now() + 45_000;
-  while (s.state === 'starting' && Date.now() < deadline) {
-    await sleep(100);
-    s = ((await owner.get(`/api/v1/sessions/${s.id}`)).body as { session: typeof s }).session;
-  }
-  expect(s.state).toBe('ready');
-  sessionId = s.id;
+  sessionId = (await launchPool(owner, poolId)).id;
 }, 90_000);
 
 afterAll(async () => {
