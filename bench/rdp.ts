@@ -163,7 +163,7 @@ try {
     `Busy: an xterm in each desktop runs \`while true; do date; sleep 0.01; done\` (typed in through the display); CPU over ${BUSY_S} s of the display path's processes at 1280x800: guacd (its whole process tree: one forked process per connection) + the gateway for RDP, the gateway for VNC (the viewer asks for updates at up to 60 Hz). Bytes are what the client received. "Less idle" subtracts the same processes' CPU over an equal window with no display open (the gateway's embedded agent and timers run either way).`,
     `Forward: ${PINGS} sequential 32-byte round trips per path to one echo server on loopback (two interleaved rounds, after 200 warm-up pings), each path on a fresh one-connection forward opened through machines.open → hub.connectTarget → the agent's stream.connect, as /ws/rdp does for existing machines.`,
     ...(relaunched.length ? [`Desktops that stopped on their own during the run and were launched again: ${relaunched.join('; ')}.`] : []),
-    `The machine is shared with four other engineers running tests: load average ${load0.map((x) => x.toFixed(2)).join(' ')} at the start, ${load1.map((x) => x.toFixed(2)).join(' ')} at the end; see the "others" columns.`,
+    `Other work on the machine shows in the load average: ${load0.map((x) => x.toFixed(2)).join(' ')} at the start, ${load1.map((x) => x.toFixed(2)).join(' ')} at the end; see the "others" columns.`,
   ];
   writeResult(NAME, started, { n: N, busyS: BUSY_S, pings: PINGS, skip: [...SKIP] }, notes, {
     first,

@@ -85,11 +85,16 @@ export const GUACD_BIN = '/root/.cache/deskport/guacd/current/sbin/guacd';
 export async function startGuacd(logs: string, bin = GUACD_BIN): Promise<{ port: number; proc: ChildProcess }> {
   if (!existsSync(bin)) throw new Error(`guacd is not built: run infra/guacd.sh (looked for ${bin})`);
   const port = await freePort();
-  const proc = spawnGroup(bin, ['-f', '-b', '127.0.0.1', '-l', String(port), '-L', 'info'], join(logs, 'guacd.log'), {
-    ...process.env,
-    // guacd dlopens libguac-client-rdp.so by name from its own prefix.
-    LD_LIBRARY_PATH: join(dirname(bin), '..', 'lib'),
-  });
+  const proc = spawnGroup(
+    bin,
+    ['-f', '-b', '127.0.0.1', '-l', String(port), '-L', process.env.BENCH_GUACD_LEVEL ?? 'info'],
+    join(logs, 'guacd.log'),
+    {
+      ...process.env,
+      // guacd dlopens libguac-client-rdp.so by name from its own prefix.
+      LD_LIBRARY_PATH: join(dirname(bin), '..', 'lib'),
+    },
+  );
   const deadline = Date.now() + 10_000;
   while (!(await answers(port))) {
     if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`guacd did not start; see ${logs}/guacd.log`);
