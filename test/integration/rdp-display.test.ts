@@ -1,7 +1,7 @@
 // /ws/rdp end to end with real parts: an rdp pool's desktop (Xorg + xorgxrdp + xrdp, process
 // driver) reached through the embedded agent and a one-connection loopback forward, a real guacd,
 // and a Guacamole client in Node. Input is checked on the desktop side (files the xterm creates).
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DisplayClose } from '../../contract/display.ts';
@@ -10,6 +10,13 @@ import { desktopInfo } from '../helpers/desktops.ts';
 import { ADMIN_PASSWORD, launchPool, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 import { GuacClient } from '../helpers/guac-client.ts';
 import { followGuacd, startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
+
+/** The last image of a failed typing check, for looking at (test-artifacts/, like the e2e screenshots). */
+function saveFrame(png: Buffer): void {
+  const dir = join(process.cwd(), 'test-artifacts');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'rdp-display-last-frame.png'), png);
+}
 
 let t: TestGateway;
 let guacd: GuacdProcess | undefined;
@@ -109,7 +116,7 @@ describe('/ws/rdp', () => {
     const img = await c.firstImage();
     console.info(`/ws/rdp connect → first PNG with pixels: ${Date.now() - started} ms (${img.width}x${img.height})`);
     expect(c.connectionId).toMatch(/^\$/);
-    await typeUntilFile(c, 'rdp-control-typed').finally(() => c.lastPng && writeFileSync('/tmp/deskport-rdp-first.png', c.lastPng));
+    await typeUntilFile(c, 'rdp-control-typed').finally(() => c.lastPng && saveFrame(c.lastPng));
     expect(c.decodeErrors).toEqual([]);
     c.close();
   });
