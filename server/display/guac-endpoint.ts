@@ -137,7 +137,10 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
      * guacd's client has said goodbye to the target (or FORWARD_LINGER_MS), so guacd's connection
      * process ends in about a second instead of being killed after its 5 s shutdown timeout.
      */
+    let released = false;
     const release = (reason: string) => {
+      if (released) return; // finish() and then the browser's close both end here
+      released = true;
       if (client && opened) client.send('10.disconnect;');
       client?.close();
       const f = fwd;

@@ -10,11 +10,10 @@ import {
   machineCredentialToRow,
   machineFromRow,
   machineToRow,
-  sessionFromRow,
   type MachineCredentialRow,
   type MachineRow,
-  type SessionRow,
-} from './rows.ts';
+} from './rows-machines.ts';
+import { sessionFromRow, type SessionRow } from './rows.ts';
 import { signInSecretAad } from './sign-in-secret-types.ts';
 import { insertSql, patcher, sqlList, translate, updateSql } from './sqlite-db.ts';
 import { LIVE_SESSION_STATES } from './types.ts';

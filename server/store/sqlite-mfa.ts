@@ -2,7 +2,7 @@
 // Every "use once" operation (a time step, a recovery code) is a single conditional UPDATE, so two
 // gateways sharing the file cannot both accept the same code.
 import type { Database } from 'better-sqlite3';
-import { rememberedBrowserFromRow, totpFromRow, type RememberedBrowserRow, type TotpRow } from './rows.ts';
+import { rememberedBrowserFromRow, totpFromRow, type RememberedBrowserRow, type TotpRow } from './rows-identity.ts';
 import { translate } from './sqlite-db.ts';
 import { DEFAULT_MFA_POLICY, ROLES, type MfaPolicy, type Role, type Store } from './types.ts';
 

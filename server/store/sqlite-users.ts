@@ -21,7 +21,7 @@ import {
   type GroupRow,
   type UserRow,
   type WebSessionRow,
-} from './rows.ts';
+} from './rows-identity.ts';
 import { insertSql, patcher, translate, updateSql } from './sqlite-db.ts';
 import type { Store } from './types.ts';
 
