@@ -1,0 +1,31 @@
+// The one shape the viewer's file panel talks to, whatever carries the bytes: the gateway's file
+// API for desktops Deskport runs (VNC and RDP desktops, through the agent), or guacd's drive
+// redirection / SFTP for existing RDP and SSH machines. Paths are relative to the desktop's home
+// ('' is the home itself), '/'-separated, never absolute and never containing '..'.
+
+export interface RemoteEntry {
+  name: string;
+  kind: 'file' | 'dir';
+  /** Bytes; 0 for directories. */
+  size: number;
+  /** Epoch milliseconds; 0 when unknown. */
+  modifiedAt: number;
+}
+
+/** What the session's policy allows, as the gateway reported it (the gateway enforces it again). */
+export interface FilePolicy {
+  upload: boolean;
+  download: boolean;
+  maxBytes: number;
+}
+
+export interface FileSource {
+  readonly policy: FilePolicy;
+  /** The folder the panel opens first (e.g. 'Downloads' when it exists). */
+  readonly startPath: string;
+  list(path: string, signal?: AbortSignal): Promise<RemoteEntry[]>;
+  /** Writes `file` into folder `path`; resolves when the desktop has the whole file. Rejects with an Error whose message says what to do. */
+  upload(path: string, file: File, onProgress: (loaded: number) => void, signal: AbortSignal): Promise<void>;
+  /** Fetches `path`/`name` and hands it to the browser as a download. */
+  download(path: string, name: string, onProgress: (loaded: number, total: number) => void, signal: AbortSignal): Promise<void>;
+}
