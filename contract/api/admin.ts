@@ -187,7 +187,15 @@ export type MetricsPoint = z.infer<typeof MetricsPoint>;
 export const MetricsNow = z.object({ at: z.string(), sessions: LiveSessionCounts, hostsOnline: z.number() });
 export type MetricsNow = z.infer<typeof MetricsNow>;
 /** The last hour: one point every `intervalS` seconds, oldest first, and the counts now. */
-export const MetricsHistory = z.object({ intervalS: z.number(), points: z.array(MetricsPoint), now: MetricsNow });
+/** A problem the dashboard shows at the top (e.g. "Recording storage": recordings cannot be written). */
+export const DashboardAlert = z.object({ id: z.string(), title: z.string(), message: z.string(), since: z.nullable(z.string()) });
+export type DashboardAlert = z.infer<typeof DashboardAlert>;
+export const MetricsHistory = z.object({
+  intervalS: z.number(),
+  points: z.array(MetricsPoint),
+  now: MetricsNow,
+  alerts: z.optional(z.array(DashboardAlert)),
+});
 export type MetricsHistory = z.infer<typeof MetricsHistory>;
 
 const FORBIDDEN = { 403: ['forbidden', 'mfa_enrollment_required'] } as const;

@@ -29,6 +29,8 @@ export const SessionView = z.object({
   viewers: z.number(),
   /** Why the session failed or was ended by someone else, for its user. */
   error: z.optional(z.string()),
+  /** The gateway is recording this session's screen now (the viewer shows a notice); README "Recording". */
+  recordingActive: z.optional(z.boolean()),
 });
 export type SessionView = z.infer<typeof SessionView>;
 

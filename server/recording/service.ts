@@ -48,6 +48,8 @@ export function createRecordingService(d: RecordingServiceDeps) {
   /** Approved shadows per session, for `shadow` recording. */
   const shadows = new Map<string, Set<string>>();
   const starting = new Set<string>();
+  /** Open guacd connections being recorded, per session. */
+  const guacLive = new Map<string, number>();
   let failures = 0;
   const audit = (action: string, rec: Recording, details: Record<string, unknown>, result: 'ok' | 'failed' = 'ok') =>
     d.audit.record({
@@ -206,8 +208,15 @@ export function createRecordingService(d: RecordingServiceDeps) {
       if (policy.recording !== 'off' && policy.recordingRequired && !d.storage.canRecord())
         throw unavailable('recording_unavailable', RECORDING_UNAVAILABLE_MESSAGE);
     },
-    isActive: (sessionId: string): boolean => active.has(sessionId),
-    activeCount: (): number => active.size,
+    isActive: (sessionId: string): boolean => active.has(sessionId) || (guacLive.get(sessionId) ?? 0) > 0,
+    activeCount: (): number => active.size + [...guacLive.values()].reduce((a, b) => a + b, 0),
+    /** A guacd connection of the session started (true) or stopped (false) being recorded. */
+    guacChanged(sessionId: string, on: boolean): void {
+      const n = (guacLive.get(sessionId) ?? 0) + (on ? 1 : -1);
+      if (n > 0) guacLive.set(sessionId, n);
+      else guacLive.delete(sessionId);
+      d.announce(sessionId);
+    },
     failures: (): number => failures,
     countFailure(): void {
       failures++;
