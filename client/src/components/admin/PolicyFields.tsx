@@ -9,7 +9,7 @@ import { TextField } from '../TextField.tsx';
 
 const RECORDING: { value: RecordingMode; label: string }[] = [
   { value: 'off', label: 'Off' },
-  { value: 'on', label: 'Whole session (the person sees a notice)' },
+  { value: 'on', label: 'Whole session' },
   { value: 'shadow', label: 'Only while helpdesk is watching' },
 ];
 const CLIPBOARD: { value: ClipboardMode; label: string }[] = [
@@ -49,7 +49,7 @@ export function PolicyFields({ id, draft, onChange, errors }: Props) {
             options={RECORDING}
             onValue={set('recording')}
             error={err('recording')}
-            hint="Admins and helpdesk play recordings under Recordings."
+            hint="The person sees a notice while recorded. Admins and helpdesk play recordings under Recordings."
           />
           <TextField
             id={fid('recordingRetentionDays')}
