@@ -43,7 +43,7 @@ import { createMetrics } from './metrics.ts';
 import { socketLink, wsLink, type DesktopLink } from './relay/desktop-link.ts';
 import { openSqliteStore } from './store/sqlite.ts';
 import { setUpRecording, type GatewayRecording } from './recording/setup.ts';
-import { DEFAULT_SESSION_POLICY } from '../contract/api/policy.ts';
+import { policyOf } from './broker/policy.ts';
 import type { Desktop } from './store/types.ts';
 import { secretToken, sha256 } from './util/random.ts';
 import { originAllowed, refuseUpgrade } from './util/ws.ts';
@@ -184,9 +184,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     clock,
     events,
     openDesktop: (d) => openDesktop(d),
-    // TODO(policy merge): the lead's policyOf(store, session) and pool/machine policy.
-    policyOf: async () => DEFAULT_SESSION_POLICY,
-    policyOfTarget: async () => DEFAULT_SESSION_POLICY,
+    policyOf: (s) => policyOf(store, s),
+    policyOfTarget: (t) =>
+      policyOf(store, 'poolId' in t ? { poolId: t.poolId, machineId: null } : { poolId: null, machineId: t.machineId }),
     view: (s) => broker!.view(s),
   });
   ctx.recording = recording.broker;
