@@ -72,6 +72,8 @@ export class ServerMessageFilter {
   private bpp = 4;
   private tpixel = 3;
   private withheld = 0;
+  private inUpdate = false;
+  private updates = 0;
 
   constructor(pixelFormat: PixelFormatInfo) {
     this.setPixelFormat(pixelFormat);
@@ -82,6 +84,16 @@ export class ServerMessageFilter {
     this.bpp = Math.max(1, pf.bitsPerPixel >> 3);
     // Tight's TPIXEL: 3 bytes for 32-bit true colour of depth 24 with 8-bit channels.
     this.tpixel = pf.bitsPerPixel === 32 && pf.depth === 24 && pf.trueColour && pf.max255 ? 3 : this.bpp;
+  }
+
+  /** True between messages: everything pushed so far forms whole messages (the recorder cuts records here). */
+  get atMessageBoundary(): boolean {
+    return this.step.kind === 'type' && this.remaining === 0 && this.scratchLen === 0;
+  }
+
+  /** FramebufferUpdate messages completed so far (the recorder asks for the next one after each). */
+  get completedUpdates(): number {
+    return this.updates;
   }
 
   /** ServerCutText messages withheld so far. */
@@ -105,6 +117,7 @@ export class ServerMessageFilter {
         pos += n;
         this.remaining -= n;
         if (this.remaining === 0) this.disposition = 'forward';
+        this.countUpdate();
         continue;
       }
       // A header field: gather `need` bytes, then decide.
@@ -122,9 +135,17 @@ export class ServerMessageFilter {
       this.scratchLen = 0;
       const err = this.decide();
       if (err) return { ok: false, error: err };
+      this.countUpdate();
     }
     flush(pos);
     return { ok: true };
+  }
+
+  private countUpdate(): void {
+    if (this.inUpdate && this.atMessageBoundary) {
+      this.inUpdate = false;
+      this.updates++;
+    }
   }
 
   private needed(): number {
@@ -199,6 +220,7 @@ export class ServerMessageFilter {
     const b = this.scratch;
     switch (type) {
       case S.FramebufferUpdate:
+        this.inUpdate = true;
         this.rectsLeft = b.readUInt16BE(1);
         return this.payload(0);
       case S.SetColourMapEntries:

@@ -14,6 +14,7 @@ import { sqliteIdentity } from './sqlite-identity.ts';
 import { sqliteMachines } from './sqlite-machines.ts';
 import { sqliteMfa } from './sqlite-mfa.ts';
 import { sqlitePools } from './sqlite-pools.ts';
+import { sqliteRecordings } from './sqlite-recordings.ts';
 import { sqliteSessions } from './sqlite-sessions.ts';
 import { sqliteSignInSecrets } from './sqlite-sign-in-secrets.ts';
 import { sqliteUsers } from './sqlite-users.ts';
@@ -43,6 +44,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       ...sqliteSessions(db),
       ...sqliteMachines(db),
       ...sqliteSignInSecrets(db),
+      ...sqliteRecordings(db),
       ...sqliteAudit(db, clock),
       async ping() {
         try {

@@ -6,6 +6,7 @@ import { auditContract } from './store.contract-audit.ts';
 import { fleetContract } from './store.contract-fleet.ts';
 import { identityContract } from './store.contract-identity.ts';
 import { machinesContract } from './store.contract-machines.ts';
+import { recordingsContract } from './store.contract-recordings.ts';
 import { sessionsContract } from './store.contract-sessions.ts';
 import { signInSecretsContract } from './store.contract-sign-in-secrets.ts';
 import type { Store } from './types.ts';
@@ -35,6 +36,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     identityContract(current);
     machinesContract(current);
     signInSecretsContract(current);
+    recordingsContract(current);
 
     describe('lifecycle', () => {
       it('answers ping while open and not after close', async () => {

@@ -5,6 +5,7 @@ import type { IdentityStore } from './identity-types.ts';
 import type { ViewerProtocol } from '../../contract/ids.ts';
 import type { MachineStore } from './machine-types.ts';
 import type { SignInSecretStore } from './sign-in-secret-types.ts';
+import type { RecordingStore } from './recording-types.ts';
 
 export type Role = 'user' | 'helpdesk' | 'admin';
 export const ROLES: readonly Role[] = ['user', 'helpdesk', 'admin'];
@@ -205,7 +206,7 @@ export interface SessionFilter {
 
 export const ALL_ROWS = Number.MAX_SAFE_INTEGER;
 
-export interface Store extends IdentityStore, MachineStore, SignInSecretStore {
+export interface Store extends IdentityStore, MachineStore, SignInSecretStore, RecordingStore {
   // users and groups
   createUser(u: Omit<User, 'createdAt'> & { createdAt?: number }): Promise<User>;
   getUser(id: string): Promise<User | null>;
