@@ -145,7 +145,9 @@ export class VncPlayer implements Player {
         const rec = await this.pull(feed);
         if (stale()) return;
         if (!rec) break;
-        if (rec.t > target) {
+        // A fresh connection shows nothing until its first update (a full screen, a few ms after the
+        // segment record), so that one is taken even when it lies just past the target.
+        if (rec.t > target && run?.delivered) {
           feed.ahead = rec;
           break;
         }
@@ -164,12 +166,14 @@ export class VncPlayer implements Player {
         this.swapTo(run);
       }
       this.busy = false;
+      if (this.status === 'loading') this.status = 'paused';
       if (!feed.ahead && (await this.atEnd(feed, stale))) return;
       if (this.intent) this.play();
       else this.emit();
     } catch (e) {
       if (stale()) return run?.close();
       this.busy = false;
+      if (this.status === 'loading') this.status = 'paused';
       if (run?.delivered) this.swapTo(run);
       else run?.close();
       this.fail(e);
