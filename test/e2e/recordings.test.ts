@@ -27,30 +27,32 @@ const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.
  * gateway's /api/v1/recordings routes (branch wt-rec) land. Range and 404 behave as HTTP says.
  */
 async function serveRecording(p: Page, files: () => Buffer[]): Promise<void> {
-  const segments = await indexOf(files());
+  const index = await indexOf(files());
   const meta = () => ({
     id: rec.recordingId,
-    kind: 'rfb',
     sessionId: rec.sessionId,
-    username: 'alice',
+    userId: 'u-alice',
+    userName: 'alice',
+    poolId: 'p-linux',
     poolName: 'Linux desktop (local)',
-    host: 'local',
+    hostId: 'local',
+    kind: 'rfb',
+    trigger: 'on',
+    state: 'finished',
     startedAt: new Date(origin).toISOString(),
     endedAt: new Date(origin + durationMs()).toISOString(),
     durationMs: durationMs(),
-    sizeBytes: files().reduce((n, b) => n + b.length, 0),
-    sha256: rec.parts[0]!.sha256,
-    parts: files().length,
-    origin,
+    bytes: files().reduce((n, b) => n + b.length, 0),
+    parts: rec.parts.map((p, n) => ({ n, bytes: p.bytes, sha256: p.sha256 })),
   });
   await p.route('**/api/v1/recordings**', async (route: Route) => {
     const url = new URL(route.request().url());
     const m = /^\/api\/v1\/recordings(?:\/([^/]+)(?:\/(index|parts)(?:\/(\d+))?)?)?$/.exec(url.pathname);
     if (!m) return route.fulfill({ status: 404, json: { error: { code: 'not_found', message: 'no such route' } } });
     const [, id, sub, n] = m;
-    if (!id) return route.fulfill({ json: { recordings: [meta()] } });
+    if (!id) return route.fulfill({ json: { items: [meta()] } });
     if (!sub) return route.fulfill({ json: meta() });
-    if (sub === 'index') return route.fulfill({ json: { segments } });
+    if (sub === 'index') return route.fulfill({ json: index });
     const file = files()[Number(n)];
     if (!file) return route.fulfill({ status: 404, json: { error: { code: 'not_found', message: 'part missing' } } });
     const range = /bytes=(\d+)-/.exec(route.request().headers()['range'] ?? '');
@@ -69,7 +71,7 @@ async function serveRecording(p: Page, files: () => Buffer[]): Promise<void> {
 const durationMs = () => Math.max(...rec.parts.map((p) => p.lastT));
 
 /** The index the gateway would answer for these files (its own scanner stops at damage). */
-async function indexOf(files: Buffer[]): Promise<{ part: number; offset: number; t: number }[]> {
+async function indexOf(files: Buffer[]) {
   const scans = await Promise.all(
     files.map((b, i) => {
       const path = join(rec.dir, `served-${i}.dprec`);
@@ -78,7 +80,16 @@ async function indexOf(files: Buffer[]): Promise<{ part: number; offset: number;
     }),
   );
   const t0 = scans[0]!.header.startedAt;
-  return scans.flatMap((s, part) => s.segments.map((g) => ({ part, offset: g.offset, t: g.t + s.header.startedAt - t0 })));
+  const startT = (i: number) => scans[i]!.header.startedAt - t0;
+  return {
+    recordingId: rec.recordingId,
+    kind: 'rfb',
+    durationMs: Math.max(...scans.map((s, i) => startT(i) + s.lastT)),
+    parts: scans.map((s, n) => ({ n, startT: startT(n), durationMs: s.lastT, bytes: s.readableBytes, complete: s.endReason !== null })),
+    segments: scans.flatMap((s, part) =>
+      s.segments.map((g) => ({ part, offset: g.offset, t: startT(part) + g.t, partT: g.t, width: g.width, height: g.height })),
+    ),
+  };
 }
 
 beforeAll(async () => {
@@ -91,7 +102,7 @@ beforeAll(async () => {
   });
   parts = rec.parts.map((p) => readFileSync(p.path));
   origin = (await scanPart(rec.parts[0]!.path)).header.startedAt;
-  segmentCount = (await indexOf(parts)).length;
+  segmentCount = (await indexOf(parts)).segments.length;
   t = await startTestGateway();
   browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();

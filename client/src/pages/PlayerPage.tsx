@@ -3,7 +3,7 @@
 // longer than half a second; a damaged or missing file says up to where it plays.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../api/client.ts';
-import { getRecording, type Recording } from '../api/recordings.ts';
+import { getRecording, recordingSha256, type Recording } from '../api/recordings.ts';
 import { Alert } from '../components/Alert.tsx';
 import { Button } from '../components/Button.tsx';
 import { Link } from '../components/Link.tsx';
@@ -37,7 +37,7 @@ function Info({ rec, onDownload }: { rec: Recording; onDownload(): void }) {
       <dl class="player-info__list">
         <div>
           <dt>User</dt>
-          <dd>{rec.username || '—'}</dd>
+          <dd>{rec.username ?? 'deleted user'}</dd>
         </div>
         <div>
           <dt>{rec.machineName && !rec.poolName ? 'Machine' : 'Pool'}</dt>
@@ -45,7 +45,7 @@ function Info({ rec, onDownload }: { rec: Recording; onDownload(): void }) {
         </div>
         <div>
           <dt>Host</dt>
-          <dd class="mono">{rec.host ?? '—'}</dd>
+          <dd class="mono">{rec.hostId ?? '—'}</dd>
         </div>
         <div>
           <dt>Started</dt>
@@ -54,7 +54,7 @@ function Info({ rec, onDownload }: { rec: Recording; onDownload(): void }) {
         <div class="player-info__sum">
           <dt>SHA-256</dt>
           <dd class="mono" data-testid="player-sha256">
-            {rec.sha256 ?? 'computed when the recording ends'}
+            {recordingSha256(rec) ?? (rec.live ? 'computed when the recording ends' : `one per part (${rec.parts.length}): see Download`)}
           </dd>
         </div>
       </dl>
@@ -158,7 +158,7 @@ export function PlayerPage({ recordingId }: { recordingId: string }) {
           ← Recordings
         </Link>
         <h1>
-          {KIND_LABEL[rec.kind]} recording of {rec.username || 'a session'}
+          {KIND_LABEL[rec.kind]} recording of {rec.username ?? 'a deleted user'}
         </h1>
       </div>
       <Info rec={rec} onDownload={() => setDownload(true)} />

@@ -11,11 +11,38 @@ import { PageHeading } from '../components/PageHeading.tsx';
 import { DownloadDialog } from '../components/recording/DownloadDialog.tsx';
 import { RecordingsTable } from '../components/recording/RecordingsTable.tsx';
 import { PageLoading } from '../components/Spinner.tsx';
-import { TextField } from '../components/TextField.tsx';
+import { learnChoices, toFilter, type Choice, type FilterChoices } from '../modules/recording/filterOptions.ts';
 import { formatDateTime } from '../modules/time.ts';
 
-type Draft = Required<Pick<RecordingFilter, 'user' | 'pool' | 'host' | 'from' | 'to'>>;
-const EMPTY: Draft = { user: '', pool: '', host: '', from: '', to: '' };
+type Draft = { user: string; place: string; host: string; from: string; to: string };
+const EMPTY: Draft = { user: '', place: '', host: '', from: '', to: '' };
+
+interface SelectProps {
+  id: string;
+  label: string;
+  value: string;
+  onValue(v: string): void;
+  choices: Choice[];
+  all: string;
+}
+
+function Select({ id, label, value, onValue, choices, all }: SelectProps) {
+  return (
+    <div class="field">
+      <label class="field__label" for={id}>
+        {label}
+      </label>
+      <select id={id} name={id} class="input" value={value} onChange={(ev) => onValue(ev.currentTarget.value)}>
+        <option value="">{all}</option>
+        {choices.map((c) => (
+          <option key={c.value} value={c.value}>
+            {c.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
 
 function DateField({ id, label, value, onValue }: { id: string; label: string; value: string; onValue(v: string): void }) {
   return (
@@ -32,6 +59,7 @@ export function RecordingsPage({ admin }: { admin: boolean }) {
   const [draft, setDraft] = useState<Draft>(EMPTY);
   const [filter, setFilter] = useState<RecordingFilter>({});
   const [items, setItems] = useState<Recording[]>();
+  const [choices, setChoices] = useState<FilterChoices>();
   const [error, setError] = useState<string>();
   const [loading, setLoading] = useState(false);
   const [download, setDownload] = useState<Recording>();
@@ -40,7 +68,9 @@ export function RecordingsPage({ admin }: { admin: boolean }) {
   const load = useCallback(async (f: RecordingFilter, signal?: AbortSignal) => {
     setLoading(true);
     try {
-      setItems(await listRecordings(f, signal));
+      const list = await listRecordings(f, signal);
+      setItems(list);
+      setChoices((c) => learnChoices(c, list));
       setError(undefined);
     } catch (e) {
       if (!signal?.aborted) setError(errorMessage(e));
@@ -58,9 +88,7 @@ export function RecordingsPage({ admin }: { admin: boolean }) {
   const set = (k: keyof Draft) => (v: string) => setDraft((d) => ({ ...d, [k]: v }));
   const apply = (ev: Event): void => {
     ev.preventDefault();
-    const f: RecordingFilter = {};
-    for (const k of Object.keys(draft) as (keyof Draft)[]) if (draft[k].trim()) f[k] = draft[k].trim();
-    setFilter(f);
+    setFilter(toFilter(draft));
   };
   const filtered = Object.keys(filter).length > 0;
 
@@ -76,37 +104,16 @@ export function RecordingsPage({ admin }: { admin: boolean }) {
         }
       />
       <form class="card filters" onSubmit={apply} aria-label="Filter the recordings" data-testid="recording-filters">
-        <TextField
-          id="rec-user"
-          name="user"
-          label="User"
-          value={draft.user}
-          onValue={set('user')}
-          placeholder="username"
-          autocomplete="off"
-          autoCapitalize="none"
-          spellcheck={false}
-        />
-        <TextField
-          id="rec-pool"
-          name="pool"
+        <Select id="rec-user" label="User" value={draft.user} onValue={set('user')} choices={choices?.users ?? []} all="Everyone" />
+        <Select
+          id="rec-place"
           label="Pool or machine"
-          value={draft.pool}
-          onValue={set('pool')}
-          placeholder="name"
-          autocomplete="off"
-          spellcheck={false}
+          value={draft.place}
+          onValue={set('place')}
+          choices={choices?.places ?? []}
+          all="All"
         />
-        <TextField
-          id="rec-host"
-          name="host"
-          label="Host"
-          value={draft.host}
-          onValue={set('host')}
-          placeholder="host name"
-          autocomplete="off"
-          spellcheck={false}
-        />
+        <Select id="rec-host" label="Host" value={draft.host} onValue={set('host')} choices={choices?.hosts ?? []} all="All hosts" />
         <DateField id="rec-from" label="From" value={draft.from} onValue={set('from')} />
         <DateField id="rec-to" label="To" value={draft.to} onValue={set('to')} />
         <div class="filters__actions">
@@ -131,7 +138,7 @@ export function RecordingsPage({ admin }: { admin: boolean }) {
       {items && items.length === 0 && (
         <EmptyState title={filtered ? 'No matching recordings' : 'No recordings yet'}>
           {filtered
-            ? 'Nothing matches these filters. Names match exactly; the dates include both days.'
+            ? 'Nothing matches these filters. The dates include both the first and the last day.'
             : 'Sessions are recorded when their pool or machine has recording turned on (Admin → Pools or Machines → Session policy: “Recording: on”, or “only while a helpdesk shadow is active”). People see a notice while they are recorded. Recordings appear here as soon as such a session starts.'}
         </EmptyState>
       )}
@@ -157,7 +164,7 @@ export function RecordingsPage({ admin }: { admin: boolean }) {
           }}
         >
           <p>
-            The recording of <strong>{remove.username || 'this session'}</strong> from {formatDateTime(remove.startedAt)} is removed from
+            The recording of <strong>{remove.username ?? 'a deleted user'}</strong> from {formatDateTime(remove.startedAt)} is removed from
             the gateway for good. The audit log keeps who deleted it and the file's checksum.
           </p>
         </ConfirmDialog>

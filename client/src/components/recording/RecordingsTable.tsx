@@ -2,23 +2,12 @@
 // Play, Download (with the file's SHA-256 to check it against) and, for admins, Delete.
 import type { Recording } from '../../api/recordings.ts';
 import { formatDuration } from '../../modules/duration.ts';
+import { formatBytes } from '../../modules/recording/bytes.ts';
 import { paths } from '../../modules/router.ts';
 import { formatDateTime } from '../../modules/time.ts';
 import { Badge } from '../Badge.tsx';
 import { DataTable, RowActions } from '../DataTable.tsx';
 import { Link } from '../Link.tsx';
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
-}
 
 export const KIND_LABEL: Record<Recording['kind'], string> = { rfb: 'VNC', guac: 'RDP/SSH' };
 
@@ -38,11 +27,14 @@ export function RecordingsTable({ recordings, admin, onDownload, onDelete }: Pro
     >
       {recordings.map((r) => (
         <tr key={r.id} data-testid={`recording-row-${r.id}`}>
-          <td class="nowrap">{r.username || <span class="muted">—</span>}</td>
+          <td class="nowrap">{r.username ?? <span class="muted">deleted user</span>}</td>
           <td>{r.poolName ?? r.machineName ?? <span class="muted">—</span>}</td>
-          <td class="mono">{r.host ?? <span class="muted">—</span>}</td>
+          <td class="mono">{r.hostId ?? <span class="muted">—</span>}</td>
           <td class="nowrap">{formatDateTime(r.startedAt)}</td>
-          <td class="num nowrap">{r.live ? <Badge tone="red">Recording</Badge> : formatDuration(r.durationMs / 1000)}</td>
+          <td class="num nowrap">
+            {r.live ? <Badge tone="red">Recording</Badge> : r.failed ? <Badge tone="amber">Failed</Badge> : null}{' '}
+            {formatDuration(r.durationMs / 1000)}
+          </td>
           <td class="num nowrap">{formatBytes(r.sizeBytes)}</td>
           <td>
             <Badge tone={r.kind === 'rfb' ? 'blue' : 'violet'}>{KIND_LABEL[r.kind]}</Badge>

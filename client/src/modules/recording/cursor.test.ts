@@ -21,15 +21,15 @@ const head1 = headerBytes({ startedAt: ORIGIN + 20_000, part: 1 });
 const p1a = concat([head1, segmentRecord(0, seg), dataRecord(1000, one)]);
 const part1 = concat([p1a, segmentRecord(5000, seg), dataRecord(6000, one)]);
 
-async function collect(parts: Uint8Array[], start: SegmentRef): Promise<{ times: number[]; error?: unknown }> {
+async function collect(parts: Uint8Array[], start: SegmentRef, partStarts?: number[]): Promise<{ times: number[]; error?: unknown }> {
   const src = memoryPartSource(parts, 7);
   const times: number[] = [];
   try {
     for await (const r of readRecords(src, new PartHeaders(src), {
-      origin: ORIGIN,
       parts: parts.length,
       start,
       signal: new AbortController().signal,
+      ...(partStarts ? { partStarts } : {}),
     })) {
       times.push(r.t);
     }
@@ -46,9 +46,14 @@ describe('reading a recording across parts', () => {
     expect(times).toEqual([0, 100, 10_000, 12_000, 15_000, 20_000, 21_000, 25_000, 26_000]);
   });
 
-  it('starts at a segment in the middle of a later part, reading that part’s header on the side', async () => {
+  it('starts at a segment in the middle of a later part, reading the part headers on the side', async () => {
     const { times } = await collect([part0, part1], { part: 1, offset: p1a.length, t: 25_000 });
     expect(times).toEqual([25_000, 26_000]);
+  });
+
+  it('uses the index’s part starts when it has them (no header requests)', async () => {
+    const { times } = await collect([part0, part1], { part: 1, offset: p1a.length, t: 25_000 }, [0, 30_000]);
+    expect(times).toEqual([35_000, 36_000]);
   });
 
   it('says where a damaged part stops being readable', async () => {
@@ -65,7 +70,6 @@ describe('reading a recording across parts', () => {
     await expect(
       (async () => {
         for await (const r of readRecords(src, new PartHeaders(src), {
-          origin: ORIGIN,
           parts: 2,
           start: { part: 0, offset: 0, t: 0 },
           signal: new AbortController().signal,

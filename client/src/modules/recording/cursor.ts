@@ -1,6 +1,6 @@
 // Reads a `.dprec` recording's records in order across its part files, starting at any segment
 // (part + byte offset from the /index endpoint), so a seek in a one-hour recording fetches only
-// from that segment on. Record times come out on the recording's clock: ms since part 0 started.
+// from that segment on. Record times come out on the recording's clock: ms since part 0's t = 0.
 import { DprecDamage, DprecReader, decodeHeader, MAGIC, MAX_HEADER_BYTES, type DprecRecord } from './dprec.ts';
 
 /** Where bytes come from: HTTP Range requests in the app (source.ts), memory in unit tests. */
@@ -82,37 +82,44 @@ export class PartHeaders {
 
 export type TimedRecord = DprecRecord & { part: number };
 
-/**
- * Records from `start` on, through the following parts, with `t` on the recording clock.
- * `origin` is part 0's startedAt. Ends (undefined) after the last part; throws PlaybackDamage.
- */
-export async function* readRecords(
-  src: PartSource,
-  headers: PartHeaders,
-  o: { origin: number; parts: number; start: SegmentRef; signal: AbortSignal },
-): AsyncGenerator<TimedRecord, void, void> {
+export interface ReadOptions {
+  parts: number;
+  start: SegmentRef;
+  signal: AbortSignal;
+  /** Each part's start on the recording clock (from the index); read from the part headers when absent. */
+  partStarts?: readonly (number | undefined)[];
+}
+
+/** ms from the recording's start (part 0's t = 0) to part `part`'s t = 0. */
+async function partShift(headers: PartHeaders, o: ReadOptions, part: number): Promise<number> {
+  if (part === 0) return 0;
+  const known = o.partStarts?.[part];
+  if (known !== undefined) return known;
+  const [p, first] = await Promise.all([headers.startedAt(part, o.signal), headers.startedAt(0, o.signal)]);
+  return p - first;
+}
+
+/** Records from `start` on, through the following parts, with `t` on the recording clock. Throws PlaybackDamage. */
+export async function* readRecords(src: PartSource, headers: PartHeaders, o: ReadOptions): AsyncGenerator<TimedRecord, void, void> {
   let lastGood = o.start.t;
   for (let part = o.start.part; part < o.parts; part++) {
     const offset = part === o.start.part ? o.start.offset : 0;
     const reader = new DprecReader(offset === 0);
-    let shift: number | undefined;
-    if (offset > 0) shift = (await headers.startedAt(part, o.signal)) - o.origin;
+    let shift = 0;
     try {
+      shift = await partShift(headers, o, part);
       for await (const chunk of src.read(part, offset, o.signal)) {
         reader.push(chunk);
         for (let rec = reader.next(); rec; rec = reader.next()) {
-          if (shift === undefined && reader.header) {
-            headers.remember(part, reader.header.startedAt);
-            shift = reader.header.startedAt - o.origin;
-          }
-          const t = rec.t + (shift ?? 0);
+          if (reader.header) headers.remember(part, reader.header.startedAt);
+          const t = rec.t + shift;
           lastGood = t;
           yield { ...rec, t, part };
         }
       }
       reader.finish();
     } catch (e) {
-      if (e instanceof DprecDamage) throw new PlaybackDamage('damaged', e.afterT === undefined ? lastGood : e.afterT + (shift ?? 0));
+      if (e instanceof DprecDamage) throw new PlaybackDamage('damaged', e.afterT === undefined ? lastGood : e.afterT + shift);
       if (e instanceof SourceError && e.kind === 'missing') throw new PlaybackDamage('missing', lastGood);
       throw e;
     }

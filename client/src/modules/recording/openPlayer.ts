@@ -26,7 +26,7 @@ export async function openPlayer(rec: Recording, stage: HTMLElement, signal: Abo
     publish(p, () => stage.querySelector('canvas'));
     return p;
   }
-  const [{ default: RFB }, { VncPlayer }, segments] = await Promise.all([
+  const [{ default: RFB }, { VncPlayer }, index] = await Promise.all([
     import('@novnc/novnc'),
     import('./vncPlayer.ts'),
     getRecordingIndex(rec.id, signal),
@@ -35,10 +35,11 @@ export async function openPlayer(rec: Recording, stage: HTMLElement, signal: Abo
     RFB,
     stage,
     source: httpPartSource(rec.id),
-    segments,
-    origin: rec.origin,
-    parts: rec.parts,
-    durationMs: rec.durationMs,
+    segments: index.segments,
+    partStarts: index.partStarts,
+    // While recording, more parts may appear: the index knows the ones on disk now.
+    parts: Math.max(rec.parts.length, index.partStarts.length, 1),
+    durationMs: index.durationMs || rec.durationMs,
   });
   publish(p, () => p.canvas());
   return p;

@@ -13,8 +13,8 @@ export interface VncPlayerOptions {
   stage: HTMLElement;
   source: PartSource;
   segments: readonly SegmentRef[];
-  /** Epoch ms of part 0's t = 0. */
-  origin: number;
+  /** Each part's start on the recording clock (the index's `parts[].startT`). */
+  partStarts?: readonly (number | undefined)[];
   parts: number;
   durationMs: number;
   now?: () => number;
