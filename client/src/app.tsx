@@ -21,6 +21,8 @@ import { DesktopsPage } from './pages/DesktopsPage.tsx';
 import { HelpdeskPage } from './pages/HelpdeskPage.tsx';
 import { LaunchPage } from './pages/LaunchPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
+import { PlayerPage } from './pages/PlayerPage.tsx';
+import { RecordingsPage } from './pages/RecordingsPage.tsx';
 import { ShadowPage } from './pages/ShadowPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
 import { ViewerPage } from './pages/ViewerPage.tsx';
@@ -74,6 +76,10 @@ function Page({ route, me, onMe }: { route: Route; me: Me; onMe(me: Me): void })
       return admin ? <AdminAuditPage /> : <AdminsOnly />;
     case 'adminIdentity':
       return admin ? <AdminIdentityPage /> : <AdminsOnly />;
+    case 'recordings':
+      return isHelpdesk(me) ? <RecordingsPage admin={admin} /> : <HelpdeskOnly />;
+    case 'recording':
+      return isHelpdesk(me) ? <PlayerPage key={route.recordingId} recordingId={route.recordingId} /> : <HelpdeskOnly />;
     case 'shadow':
       return <HelpdeskOnly />;
     default:

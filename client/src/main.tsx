@@ -15,6 +15,7 @@ import './styles/security.css';
 import './styles/identity.css';
 import './styles/machines.css';
 import './styles/nav-fit.css';
+import './styles/recordings.css';
 
 const root = document.getElementById('app');
 if (root) render(<App />, root);

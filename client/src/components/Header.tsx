@@ -44,6 +44,9 @@ export function Header({ me, route, onSignOut }: Props) {
         <nav class="main-nav" aria-label="Main">
           <NavLink href={paths.desktops()} active={route.name === 'desktops' || route.name === 'launch'} label="My desktops" />
           {isHelpdesk(me) && <NavLink href={paths.helpdesk()} active={route.name === 'helpdesk'} label="Helpdesk" />}
+          {isHelpdesk(me) && (
+            <NavLink href={paths.recordings()} active={route.name === 'recordings' || route.name === 'recording'} label="Recordings" />
+          )}
           {isAdmin(me) && (
             <>
               <span class="main-nav__sep" aria-hidden="true" />

@@ -17,6 +17,8 @@ describe('routes', () => {
     expect(parseRoute('/admin/hosts', '')).toEqual({ name: 'adminHosts' });
     expect(parseRoute('/admin/machines', '')).toEqual({ name: 'adminMachines' });
     expect(parseRoute('/admin/machines', '?ssh-host=h-1')).toEqual({ name: 'adminMachines', sshHost: 'h-1' });
+    expect(parseRoute('/recordings', '')).toEqual({ name: 'recordings' });
+    expect(parseRoute(paths.recording('r 1'), '')).toEqual({ name: 'recording', recordingId: 'r 1' });
     const [path, query] = paths.adminMachines('a b&c').split('?');
     expect(parseRoute(path!, `?${query}`)).toEqual({ name: 'adminMachines', sshHost: 'a b&c' });
     expect(parseRoute('/admin/audit', '')).toEqual({ name: 'adminAudit' });

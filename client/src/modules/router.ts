@@ -18,6 +18,8 @@ export type Route =
   | { name: 'adminMachines'; sshHost?: string }
   | { name: 'adminAudit' }
   | { name: 'adminIdentity' }
+  | { name: 'recordings' }
+  | { name: 'recording'; recordingId: string }
   | { name: 'notFound' };
 
 /** One-time messages My desktops shows when it is opened with `?notice=…`. */
@@ -41,6 +43,8 @@ export const paths = {
   adminMachines: (sshHost?: string) => (sshHost ? `/admin/machines?ssh-host=${encodeURIComponent(sshHost)}` : '/admin/machines'),
   adminAudit: () => '/admin/audit',
   adminIdentity: () => '/admin/sign-in',
+  recordings: () => '/recordings',
+  recording: (recordingId: string) => `/recordings/${encodeURIComponent(recordingId)}`,
 };
 
 export function parseRoute(pathname: string, search: string): Route {
@@ -72,6 +76,7 @@ export function parseRoute(pathname: string, search: string): Route {
   }
   if (first === 'admin' && second === 'audit') return { name: 'adminAudit' };
   if (first === 'admin' && second === 'sign-in') return { name: 'adminIdentity' };
+  if (first === 'recordings') return second === undefined ? { name: 'recordings' } : { name: 'recording', recordingId: second };
   return { name: 'notFound' };
 }
 
