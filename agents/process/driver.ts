@@ -149,6 +149,11 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
       return dial(s.socket ? { path: s.socket } : { host: '127.0.0.1', port: s.port ?? 0 });
     },
 
+    async fileHome(desktopId) {
+      const j = jailFor(rt, await running(desktopId));
+      return { root: j.hostHome, ids: j.ids };
+    },
+
     async runInDesktop(desktopId, argv, opts = {}) {
       const j = jailFor(rt, await running(desktopId));
       return runOnce(j, command(j, 'oneshot', argv), desktopEnv(j, true), opts.timeoutMs ?? 10_000);
