@@ -34,6 +34,7 @@ import { createGuacConnections } from './display/guac-connections.ts';
 import { createGuacTokens } from './guac/token.ts';
 import { ensureDefaultPool } from './bootstrap-pool.ts';
 import { createApp } from './http/app.ts';
+import { createFileTransfers } from './files/transfers.ts';
 import { createGuacd } from './guacd/create.ts';
 import type { Guacd } from './guacd/guacd.ts';
 import { answerClientError } from './http/client-error.ts';
@@ -213,6 +214,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     history: () => history.answer(),
     connected: (id) => hub.connection(id) !== undefined,
     removeHost: (id, reason) => hub.removeHost(id, reason),
+    files: createFileTransfers({ store, hub, audit, log }),
     guacd,
     // guacd is reported but never makes the gateway unready: VNC desktops work without it.
     ready: async () => {
