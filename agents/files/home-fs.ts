@@ -4,7 +4,8 @@
 // link planted in the home (to /etc, to another home) cannot redirect a transfer, nor can a folder
 // swapped for a link between a check and the open: there is no separate check.
 import { constants as C } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { lstat, open, type FileHandle } from 'node:fs/promises';
+import { nameProblem } from '../../contract/file-paths.ts';
 
 /** Where a desktop's home is on this host, and whose it is (null ids: the agent's own user owns it). */
 export interface FileHome {
@@ -25,8 +26,13 @@ export class FileError extends Error {
 
 const DIR_FLAGS = C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW;
 
-/** The path of `name` inside the folder open as `dir`, for open/link/unlink/lstat. */
-export const inDir = (dir: FileHandle, name: string): string => `/proc/self/fd/${dir.fd}/${name}`;
+/** The path of `name` inside the folder open as `dir`, for open/link/unlink/lstat. A name that is not
+ *  one plain component ('..', '.', 'a/b') would leave that folder: refused here too, whatever the caller checked. */
+export function inDir(dir: FileHandle, name: string): string {
+  const why = nameProblem(name);
+  if (why) throw new FileError('bad_path', why);
+  return `/proc/self/fd/${dir.fd}/${name}`;
+}
 
 export function explain(err: unknown, what: string): FileError {
   if (err instanceof FileError) return err;
@@ -67,6 +73,9 @@ export async function openFolder(home: FileHome, parts: readonly string[]): Prom
       try {
         next = await open(inDir(dir, part), DIR_FLAGS);
       } catch (err) {
+        // O_DIRECTORY wins over O_NOFOLLOW: a link to a folder answers ENOTDIR. Say what it is.
+        if ((err as NodeJS.ErrnoException).code === 'ENOTDIR' && (await lstat(inDir(dir, part)).catch(() => null))?.isSymbolicLink())
+          throw explain(Object.assign(new Error('link'), { code: 'ELOOP' }), `"${walked.join('/')}"`);
         throw explain(err, `"${walked.join('/')}"`);
       }
       await dir.close();
