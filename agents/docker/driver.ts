@@ -13,12 +13,14 @@ import { containerOptions, handleFromInfo, handleFromInspect, homeVolumeName, LA
 import { demuxLogs, engineError, imageMissingError, isNotFound, statusOf } from './engine.ts';
 import { desktopPaths, prepareStateDir, RDP_SOCKET_NAME, removeDesktopFiles, sameSecret, writeDesktopFiles } from './files.ts';
 import { homeOnHost } from './transfer.ts';
+import type { FileHome } from '../files/home-fs.ts';
 import { checkDockerSpec, resolveOptions, type DockerDriverOptions } from './options.ts';
 
 export interface DockerDriver extends DesktopDriver {
   readonly name: 'docker';
   /** The container's name for a desktop id (for tests and diagnostics). */
   containerName(desktopId: string): string;
+  fileHome(desktopId: string): Promise<FileHome>;
 }
 
 export function createDockerDriver(options: DockerDriverOptions): DockerDriver {
