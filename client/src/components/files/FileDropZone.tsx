@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { RefObject } from 'preact';
 
 interface Props {
-  target: RefObject<HTMLElement>;
+  target: RefObject<HTMLElement | null>;
   /** Where a drop goes, as the person reads it ("Downloads"). */
   folder: string;
   /** Why uploads are off, or undefined when they are allowed (as far as known). */

@@ -57,7 +57,9 @@ export function FilePanel({ files, onClose }: Props) {
           <ul class="file-panel__list" data-testid="file-list">
             {files.listError && <li class="file-panel__error">{files.listError}</li>}
             {!files.listError && files.entries === undefined && <li class="file-panel__note">Loading…</li>}
-            {files.entries?.length === 0 && <li class="file-panel__note">This folder is empty. Drop files on the desktop to upload them here.</li>}
+            {files.entries?.length === 0 && (
+              <li class="file-panel__note">This folder is empty. Drop files on the desktop to upload them here.</li>
+            )}
             {files.entries?.map((e) => (
               <li key={e.name} class="file-row" data-kind={e.kind}>
                 {e.kind === 'dir' ? (
@@ -143,12 +145,20 @@ function TransferRow({ t, onCancel }: { t: Transfer; onCancel(): void }) {
           </button>
         )}
       </div>
-      <div class="transfer__bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} aria-label={`${t.name} progress`}>
+      <div
+        class="transfer__bar"
+        role="progressbar"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={pct}
+        aria-label={`${t.name} progress`}
+      >
         <span style={{ width: `${pct}%` }} />
       </div>
       <div class="transfer__meta">
         {t.state === 'running' && `${formatBytes(t.loaded)} of ${formatBytes(t.total)} · ${formatBytes(Math.round(t.speed))}/s`}
-        {t.state === 'done' && `${t.direction === 'upload' ? 'Uploaded to' : 'Downloaded from'} ${t.path || 'Home'} · ${formatBytes(t.total)}`}
+        {t.state === 'done' &&
+          `${t.direction === 'upload' ? 'Uploaded to' : 'Downloaded from'} ${t.path || 'Home'} · ${formatBytes(t.total)}`}
         {t.state === 'cancelled' && 'Cancelled; nothing was kept'}
         {t.state === 'failed' && <span class="transfer__error">{t.error}</span>}
       </div>

@@ -63,7 +63,8 @@ export async function openHttpFileSource(sessionId: string, signal?: AbortSignal
           if (xhr.status === 201) return resolve();
           reject(errorOf(xhr.status, xhr.responseText));
         };
-        xhr.onerror = () => reject(new ApiError(0, 'network_error', 'The upload was interrupted: the connection to Deskport failed. Try again.'));
+        xhr.onerror = () =>
+          reject(new ApiError(0, 'network_error', 'The upload was interrupted: the connection to Deskport failed. Try again.'));
         xhr.onabort = () => reject(new DOMException('The upload was cancelled.', 'AbortError'));
         if (uploadSignal.aborted) return xhr.onabort(new ProgressEvent('abort'));
         uploadSignal.addEventListener('abort', () => xhr.abort(), { once: true });
@@ -91,7 +92,8 @@ export async function openHttpFileSource(sessionId: string, signal?: AbortSignal
         loaded += chunk.value.length;
         onProgress(loaded, total);
       }
-      if (total && loaded !== total) throw new ApiError(0, 'incomplete', `The download stopped after ${formatBytes(loaded)} of ${formatBytes(total)}. Try again.`);
+      if (total && loaded !== total)
+        throw new ApiError(0, 'incomplete', `The download stopped after ${formatBytes(loaded)} of ${formatBytes(total)}. Try again.`);
       const url = URL.createObjectURL(new Blob(parts as BlobPart[], { type: 'application/octet-stream' }));
       const a = document.createElement('a');
       a.href = url;

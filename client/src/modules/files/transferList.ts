@@ -36,7 +36,14 @@ export function progressed(list: Transfer[], id: number, loaded: number, now: nu
 
 export function finished(list: Transfer[], id: number, outcome: { state: 'done' | 'failed' | 'cancelled'; error?: string }): Transfer[] {
   return list.map((t) =>
-    t.id === id ? { ...t, state: outcome.state, ...(outcome.error ? { error: outcome.error } : {}), ...(outcome.state === 'done' ? { loaded: t.total } : {}) } : t,
+    t.id === id
+      ? {
+          ...t,
+          state: outcome.state,
+          ...(outcome.error ? { error: outcome.error } : {}),
+          ...(outcome.state === 'done' ? { loaded: t.total } : {}),
+        }
+      : t,
   );
 }
 

@@ -18,7 +18,7 @@ export function useFiles(open: () => Promise<FileSource>) {
   const [transfers, setTransfers] = useState<Transfer[]>([]);
   const controllers = useRef(new Map<number, AbortController>());
   const nextId = useRef(1);
-  const opening = useRef<Promise<FileSource | null>>();
+  const opening = useRef<Promise<FileSource | null> | undefined>(undefined);
   const [reload, setReload] = useState(0);
 
   const ensure = useCallback((): Promise<FileSource | null> => {
@@ -51,19 +51,24 @@ export function useFiles(open: () => Promise<FileSource>) {
 
   useEffect(() => () => controllers.current.forEach((c) => c.abort()), []);
 
-  function run(t: Omit<Transfer, 'loaded' | 'speed' | 'state' | 'id' | 'startedAt'>, go: (id: number, signal: AbortSignal) => Promise<void>) {
+  function run(
+    t: Omit<Transfer, 'loaded' | 'speed' | 'state' | 'id' | 'startedAt'>,
+    go: (id: number, signal: AbortSignal) => Promise<void>,
+  ) {
     const id = nextId.current++;
     const ac = new AbortController();
     controllers.current.set(id, ac);
     setTransfers((l) => started(l, { ...t, id, startedAt: Date.now() }));
-    go(id, ac.signal).then(
-      () => setTransfers((l) => finished(l, id, { state: 'done' })),
-      (e: unknown) =>
-        setTransfers((l) => finished(l, id, ac.signal.aborted ? { state: 'cancelled' } : { state: 'failed', error: say(e) })),
-    ).finally(() => {
-      controllers.current.delete(id);
-      if (t.direction === 'upload') setReload((n) => n + 1);
-    });
+    go(id, ac.signal)
+      .then(
+        () => setTransfers((l) => finished(l, id, { state: 'done' })),
+        (e: unknown) =>
+          setTransfers((l) => finished(l, id, ac.signal.aborted ? { state: 'cancelled' } : { state: 'failed', error: say(e) })),
+      )
+      .finally(() => {
+        controllers.current.delete(id);
+        if (t.direction === 'upload') setReload((n) => n + 1);
+      });
   }
 
   return {
