@@ -17,7 +17,12 @@ export const UPLOAD_MODE = 0o644;
 const MAX_NAME_TRIES = 1000;
 
 export async function listFolder(home: FileHome, parts: readonly string[]): Promise<FilesListResult> {
-  const dir = await openFolder(home, parts);
+  const dir = await openFolder(home, parts).catch((err: unknown) => {
+    // Downloads is where the panel opens and drops land: before the first upload makes it, it is empty.
+    if (err instanceof FileError && err.code === 'not_found' && parts.length === 1 && parts[0] === DOWNLOADS) return null;
+    throw err;
+  });
+  if (!dir) return { entries: [], truncated: false };
   try {
     const all = await readdir(`/proc/self/fd/${dir.fd}`, { withFileTypes: true }).catch((err: unknown) => {
       throw explain(err, 'the folder');
