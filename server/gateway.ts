@@ -34,6 +34,8 @@ import { createGuacConnections } from './display/guac-connections.ts';
 import { createGuacTokens } from './guac/token.ts';
 import { ensureDefaultPool } from './bootstrap-pool.ts';
 import { createApp } from './http/app.ts';
+import { createFileTransfers } from './files/transfers.ts';
+import { policyOf } from './broker/policy.ts';
 import { createGuacd } from './guacd/create.ts';
 import type { Guacd } from './guacd/guacd.ts';
 import { answerClientError } from './http/client-error.ts';
@@ -43,7 +45,6 @@ import { createMetrics } from './metrics.ts';
 import { socketLink, wsLink, type DesktopLink } from './relay/desktop-link.ts';
 import { openSqliteStore } from './store/sqlite.ts';
 import { setUpRecording, type GatewayRecording } from './recording/setup.ts';
-import { policyOf } from './broker/policy.ts';
 import type { Desktop } from './store/types.ts';
 import { secretToken, sha256 } from './util/random.ts';
 import { originAllowed, refuseUpgrade } from './util/ws.ts';
@@ -232,6 +233,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     recordings: { store, audit, dir: recording.dir, retention: recording.retention },
     connected: (id) => hub.connection(id) !== undefined,
     removeHost: (id, reason) => hub.removeHost(id, reason),
+    files: createFileTransfers({ store, hub, audit, log, policyOf: (s) => policyOf(store, s) }),
     guacd,
     // guacd is reported but never makes the gateway unready: VNC desktops work without it.
     ready: async () => {

@@ -32,6 +32,8 @@ import type { Guacd, GuacdState } from '../guacd/guacd.ts';
 import { createMachineAdminRouter, createMachineUserRouter } from './routes/machines.ts';
 import type { Machines } from '../broker/machines.ts';
 import { createRecordingsRouter, type RecordingRoutesDeps } from './routes/recordings.ts';
+import type { FileTransfers } from '../files/transfers.ts';
+import { createFilesRouter } from './routes/files.ts';
 
 export interface AppDeps extends AuthDeps {
   broker: Broker;
@@ -56,6 +58,8 @@ export interface AppDeps extends AuthDeps {
   publicUrl: () => string;
   /** Session recordings (server/recording/); absent in tests that do not need them. */
   recordings?: RecordingRoutesDeps;
+  /** File transfer of sessions on desktops Deskport runs (server/files/). */
+  files?: FileTransfers;
 }
 
 /**
@@ -139,6 +143,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/admin', requireUser, requireRole('admin'), enrolled, createMachineAdminRouter(deps.machines));
   api.use(requireUser, enrolled, createMachineUserRouter(deps.machines));
   api.use(requireUser, enrolled, createHelpdeskRouter(deps));
+  if (deps.files) api.use(requireUser, enrolled, createFilesRouter(deps.files));
   api.use(requireUser, enrolled, createSessionRouter(deps));
   if (deps.recordings) api.use(requireUser, enrolled, createRecordingsRouter(deps.recordings));
   app.use('/api/v1', api);

@@ -2,10 +2,12 @@
 // connecting, reconnecting, disconnected, ended and unknown sessions. The connection logic lives in
 // modules/viewer/connection. While it is open, helpdesk requests to shadow the desktop come up as a
 // consent prompt, and an approved shadow keeps a banner with "Stop sharing" on top.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { listPools, type Session } from '../api/desktops.ts';
 import { listMachines } from '../api/machines.ts';
 import { ClipboardPanel } from '../components/viewer/ClipboardPanel.tsx';
+import { ViewerFiles } from '../components/files/ViewerFiles.tsx';
+import { openHttpFileSource } from '../modules/files/httpSource.ts';
 import { ShadowBanner } from '../components/viewer/ShadowBanner.tsx';
 import { ShadowPrompt } from '../components/viewer/ShadowPrompt.tsx';
 import { ViewerOverlay } from '../components/viewer/ViewerOverlay.tsx';
@@ -29,6 +31,11 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const [clipAt, setClipAt] = useState<number>();
   const [fullscreen, setFullscreen] = useState(false);
   const [session, setSession] = useState<Session>();
+  const stageRef = useRef<HTMLDivElement>(null);
+  const [filesOpen, setFilesOpen] = useState(false);
+  /** Our own desktops move files through the gateway's API; existing machines have none here (yet). */
+  const [ownDesktop, setOwnDesktop] = useState(false);
+  const openFiles = useCallback(() => openHttpFileSource(sessionId), [sessionId]);
 
   useEffect(() => {
     const target = screenRef.current;
@@ -46,6 +53,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
       },
       onSession: (session) => {
         setSession(session);
+        setOwnDesktop(!session.machineId);
         if (poolLookup) return;
         poolLookup = true;
         const named: Promise<{ id: string; name: string; graceS?: number }[]> = session.machineId ? listMachines() : listPools();
@@ -75,6 +83,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const recording = useRecordingNotice(sessionId, session, !gone);
   useEffect(() => {
     if (gone) setClipboardOpen(false);
+    if (gone) setFilesOpen(false);
   }, [gone]);
 
   useEffect(() => {
@@ -97,7 +106,19 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         state={state}
         clipboardOpen={clipboardOpen}
         fullscreen={fullscreen}
-        onClipboard={() => setClipboardOpen((open) => !open)}
+        onClipboard={() => {
+          setClipboardOpen((open) => !open);
+          setFilesOpen(false);
+        }}
+        filesOpen={filesOpen}
+        {...(ownDesktop
+          ? {
+              onFiles: () => {
+                setFilesOpen((open) => !open);
+                setClipboardOpen(false);
+              },
+            }
+          : {})}
         onCtrlAltDel={() => {
           conn()?.sendCtrlAltDel();
           conn()?.focus();
@@ -107,7 +128,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         badge={<RecordingBadge active={recording.active} />}
       />
       <ShadowBanner shadows={shadows.approved} onStop={shadows.end} />
-      <div class="viewer__stage">
+      <div class="viewer__stage" ref={stageRef}>
         {/* noVNC owns this element's children; Preact never renders into it. */}
         <div class="viewer__screen" ref={screenRef} data-testid="viewer" data-session-id={sessionId} />
         <ViewerOverlay
@@ -132,6 +153,18 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
               }}
             />
           </div>
+        )}
+        {ownDesktop && !gone && (
+          <ViewerFiles
+            openSource={openFiles}
+            open={filesOpen}
+            onOpen={() => (setFilesOpen(true), setClipboardOpen(false))}
+            onClose={() => {
+              setFilesOpen(false);
+              conn()?.focus();
+            }}
+            stage={stageRef}
+          />
         )}
       </div>
       {shadows.prompt && <ShadowPrompt shadow={shadows.prompt} onAnswer={shadows.answer} />}
