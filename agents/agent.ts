@@ -305,7 +305,7 @@ export function startAgent(o: AgentOptions): Agent {
     });
   }
 
-  async function openDesktopSocket(desktopId: string, channel: 'vnc' | 'rdp' = 'vnc'): Promise<Socket> {
+  async function openDesktopSocket(desktopId: string, channel: DisplayChannel = 'vnc'): Promise<Socket> {
     const d = await driverOf(desktopId);
     if (!d) throw Object.assign(new Error('no such desktop on this host'), { code: 'no_such_desktop' });
     const socket = await d.openStream(desktopId, channel);

@@ -28,6 +28,7 @@ import type { Tickets } from '../broker/tickets.ts';
 import { errorHandler, HttpError, notFoundHandler } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { createSessionRouter } from './routes/sessions.ts';
+import { createAudioRouter, type AudioRouteDeps } from './routes/audio.ts';
 import type { Guacd, GuacdState } from '../guacd/guacd.ts';
 import { createMachineAdminRouter, createMachineUserRouter } from './routes/machines.ts';
 import type { Machines } from '../broker/machines.ts';
@@ -53,6 +54,8 @@ export interface AppDeps extends AuthDeps {
   clientDir?: string;
   providers: ProviderRegistry;
   publicUrl: () => string;
+  /** The desktop's sound: tickets for /ws/audio (server/audio/). */
+  audio: Omit<AudioRouteDeps, 'audit'>;
 }
 
 /**
@@ -137,6 +140,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(requireUser, enrolled, createMachineUserRouter(deps.machines));
   api.use(requireUser, enrolled, createHelpdeskRouter(deps));
   api.use(requireUser, enrolled, createSessionRouter(deps));
+  api.use(requireUser, enrolled, createAudioRouter({ ...deps.audio, audit: deps.audit }));
   app.use('/api/v1', api);
 
   app.get('/metrics', authenticate(deps), async (req, res) => {
