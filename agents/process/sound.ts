@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync } from 'node:fs';
 import { chown, lstat, mkdir } from 'node:fs/promises';
-import { Socket } from 'node:net';
+import { createConnection, Socket } from 'node:net';
 import { join } from 'node:path';
 import { PCM_FORMAT } from '../../contract/audio.ts';
 import type { Layout } from './layout.ts';
@@ -63,7 +63,13 @@ export function pulseArgv(j: Jail, bin: string): string[] {
 /** Where PulseAudio keeps its runtime files and cookie: the desktop's tmp, not its home. */
 function pulseEnv(j: Jail): Record<string, string> {
   const dir = insidePulseDir(j);
-  return { ...desktopEnv(j, false), PULSE_RUNTIME_PATH: dir, XDG_CONFIG_HOME: dir, XDG_RUNTIME_DIR: dir, DBUS_SESSION_BUS_ADDRESS: 'disabled:' };
+  return {
+    ...desktopEnv(j, false),
+    PULSE_RUNTIME_PATH: dir,
+    XDG_CONFIG_HOME: dir,
+    XDG_RUNTIME_DIR: dir,
+    DBUS_SESSION_BUS_ADDRESS: 'disabled:',
+  };
 }
 
 /** Starts the desktop's sound server; resolves with its pid (a session leader to record), or null
@@ -78,12 +84,19 @@ export async function startSound(j: Jail, L: Layout, desktopId: string): Promise
   return child.pid ?? null;
 }
 
-/** Null once the desktop's sound socket exists, else why not (after waiting up to `ms`). */
-async function waitForSocket(path: string, ms: number): Promise<string | null> {
+/** Null once the desktop's sound server accepts a connection on its socket, else why not (after up
+ *  to `ms`; a socket file left by a sound server that died refuses at once). */
+async function waitForServer(path: string, ms: number): Promise<string | null> {
   const deadline = Date.now() + ms;
   for (let delay = 10; ; delay = Math.min(delay * 2, 100)) {
-    if ((await lstat(path).catch(() => null))?.isSocket()) return null;
-    if (Date.now() >= deadline) return `no sound server socket after ${ms} ms`;
+    if ((await lstat(path).catch(() => null))?.isSocket()) {
+      const answer = await new Promise<string | null>((resolve) => {
+        const c = createConnection(path);
+        c.once('connect', () => (c.destroy(), resolve(null)));
+        c.once('error', (e: NodeJS.ErrnoException) => resolve(`its sound server does not answer (${e.code ?? e.message})`));
+      });
+      return answer;
+    } else if (Date.now() >= deadline) return `no sound server socket after ${ms} ms`;
     await new Promise((r) => setTimeout(r, delay));
   }
 }
@@ -115,7 +128,7 @@ export function soundUnavailable(desktopId: string, why: string): Error {
 export async function openCapture(j: Jail, L: Layout, desktopId: string): Promise<Socket> {
   const bins = soundBins();
   if (!bins) throw soundUnavailable(desktopId, 'pulseaudio-utils is not installed on its host');
-  const missing = await waitForSocket(hostPulseSocket(j), SOCKET_WAIT_MS);
+  const missing = await waitForServer(hostPulseSocket(j), SOCKET_WAIT_MS);
   if (missing) throw soundUnavailable(desktopId, missing);
   const cmd = command(j, 'oneshot', parecArgv(bins.parec));
   const env = { ...desktopEnv(j, false), PULSE_SERVER: pulseServer(j) };

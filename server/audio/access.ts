@@ -23,7 +23,8 @@ export function createAudioAccess(deps: AudioAccessDeps) {
   /** A ready session with a running desktop of ours; sessions shown through guacd have none. */
   async function liveDesktop(s: Session): Promise<Desktop> {
     if (s.state !== 'ready') throw conflict('session_not_ready', `The session is ${s.state}; sound plays only while it runs.`);
-    if (!s.desktopId) throw conflict('audio_unsupported', 'This session runs on an existing machine; its sound (RDP) rides in the display.');
+    if (!s.desktopId)
+      throw conflict('audio_unsupported', 'This session runs on an existing machine; its sound (RDP) rides in the display.');
     const d = await store.getDesktop(s.desktopId);
     if (!d || d.state !== 'running') throw conflict('session_not_ready', 'The desktop is not running.');
     return d;
@@ -64,7 +65,9 @@ export function createAudioAccess(deps: AudioAccessDeps) {
 
     /** Still allowed, for a shadow's open sound socket (the shadow may end, or lose nothing else). */
     shadowStillHears(requesterId: string, sessionId: string, shadowId: string): boolean {
-      return shadows.activeFor(sessionId).some((x) => x.id === shadowId && x.requesterId === requesterId && x.state === 'approved' && x.sound);
+      return shadows
+        .activeFor(sessionId)
+        .some((x) => x.id === shadowId && x.requesterId === requesterId && x.state === 'approved' && x.sound);
     },
   };
 }

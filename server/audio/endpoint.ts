@@ -61,7 +61,9 @@ export function createAudioEndpoint(deps: AudioEndpointDeps) {
     if (!user || user.disabled) return refuseUpgrade(socket, 403, 'the ticket holder may no longer sign in');
     let desktop: Desktop;
     try {
-      desktop = b.shadowId ? (await deps.access.forShadow(user, b.shadowId)).desktop : (await deps.access.forOwner(user, b.sessionId)).desktop;
+      desktop = b.shadowId
+        ? (await deps.access.forShadow(user, b.shadowId)).desktop
+        : (await deps.access.forOwner(user, b.sessionId)).desktop;
     } catch (err) {
       if (err instanceof DomainError) return refuseUpgrade(socket, 403, err.message, err.code);
       throw err;

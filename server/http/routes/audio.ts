@@ -27,7 +27,14 @@ export function createAudioRouter(deps: AudioRouteDeps): Router {
     const { user } = principalOf(res);
     const { session } = await deps.access.forOwner(user, parse(Id, req.params.id, 'session id'));
     const t = deps.tickets.issue({ userId: user.id, sessionId: session.id });
-    await deps.audit.record({ actor: user.username, action: 'audio.ticket', target: session.id, result: 'ok', ip: clientAddress(req), details: {} });
+    await deps.audit.record({
+      actor: user.username,
+      action: 'audio.ticket',
+      target: session.id,
+      result: 'ok',
+      ip: clientAddress(req),
+      details: {},
+    });
     res.status(201).json(answer(t));
   });
 
