@@ -252,7 +252,9 @@ export const ROUTES: readonly RouteDoc[] = [
     method: 'post',
     path: `/shadows/:id/${answer}`,
     summary: `${answer === 'approve' ? 'Allow' : 'Refuse'} a shadow request (the session's owner)`,
-    ...(answer === 'approve' ? { body: ShadowApproveBody, description: '`sound: true` also shares the desktop’s sound (default off).' } : {}),
+    ...(answer === 'approve'
+      ? { body: ShadowApproveBody, description: '`sound: true` also shares the desktop’s sound (default off).' }
+      : {}),
     audience: 'user',
     ok: { status: 200, schema: ShadowAnswer },
     errors: { 403: ['forbidden'], 404: ['not_found'], 409: ['already_answered'] },

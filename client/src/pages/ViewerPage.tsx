@@ -5,7 +5,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { listPools } from '../api/desktops.ts';
 import { listMachines } from '../api/machines.ts';
+import { createAudioTicket } from '../api/audio.ts';
 import { ClipboardPanel } from '../components/viewer/ClipboardPanel.tsx';
+import { SoundControl } from '../components/viewer/SoundControl.tsx';
 import { ShadowBanner } from '../components/viewer/ShadowBanner.tsx';
 import { ShadowPrompt } from '../components/viewer/ShadowPrompt.tsx';
 import { ViewerOverlay } from '../components/viewer/ViewerOverlay.tsx';
@@ -99,6 +101,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         }}
         onFullscreen={toggleFullscreen}
         onDisconnect={() => conn()?.disconnect()}
+        sound={<SoundControl ticket={() => createAudioTicket(sessionId)} disabled={gone} />}
       />
       <ShadowBanner shadows={shadows.approved} onStop={shadows.end} />
       <div class="viewer__stage">
