@@ -42,6 +42,16 @@ describe('the jitter buffer', () => {
     expect(pull(b)[0]).toBeCloseTo(2520 / 32768, 9);
   });
 
+  it('a delay that lingers above target + slack is cut back to the target once it held for settleMs', () => {
+    const b = new JitterBuffer({ rate: 1000, targetMs: 20, maxMs: 200, slackMs: 10, settleMs: 50 });
+    b.push(ramp(100)); // 100 ms: above 20 + 10, under the 200 ms cap
+    for (let i = 0; i < 4; i++) pull(b, 10); // 40 ms played, still 60 ms queued: not yet settled
+    expect(b.stats().bufferedMs).toBe(60);
+    pull(b, 10); // 50 ms above the slack: cut to 20 ms
+    expect(b.stats().bufferedMs).toBe(20);
+    expect(pull(b, 1)[0]).toBeCloseTo(80 / 32768, 9);
+  });
+
   it('takes a burst larger than its ring without failing', () => {
     const b = new JitterBuffer({ rate: 1000, targetMs: 10, maxMs: 50 });
     b.push(ramp(20_000));

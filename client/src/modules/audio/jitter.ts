@@ -1,6 +1,8 @@
 // The player's jitter buffer: PCM arrives in bursts over the network, the sound card pulls 128 samples
 // every 2.7 ms. It starts playing once `targetMs` is buffered, plays silence and primes again after an
 // underrun, and drops the oldest samples when more than `maxMs` piles up, so the delay stays bounded.
+// A delay that stays above target + `slackMs` for `settleMs` (a burst at start, clock drift between
+// the desktop and the sound card) is cut back to the target once, so it does not linger at the cap.
 // Pure (no WebAudio): it runs inside the AudioWorklet and in unit tests alike.
 
 export interface JitterOptions {
@@ -9,6 +11,10 @@ export interface JitterOptions {
   targetMs: number;
   /** More than this is cut back to targetMs by dropping the oldest samples. */
   maxMs: number;
+  /** Tolerated above the target before the delay is cut back (default 40 ms)… */
+  slackMs?: number;
+  /** …when it held that long (default 500 ms of playing). */
+  settleMs?: number;
 }
 
 export interface JitterStats {
@@ -28,9 +34,15 @@ export class JitterBuffer {
   private playing = false;
   private underruns = 0;
   private dropped = 0;
+  private readonly high: number;
+  private readonly settle: number;
+  /** Samples played in a row while above `high`. */
+  private highFor = 0;
 
   constructor(private readonly o: JitterOptions) {
     this.target = Math.round((o.rate * o.targetMs) / 1000);
+    this.high = this.target + Math.round((o.rate * (o.slackMs ?? 40)) / 1000);
+    this.settle = Math.round((o.rate * (o.settleMs ?? 500)) / 1000);
     this.max = Math.max(this.target + 1, Math.round((o.rate * o.maxMs) / 1000));
     this.ring = new Float32Array(this.max + o.rate); // room for a second's burst beyond the cap before it is cut
   }
@@ -62,6 +74,11 @@ export class JitterBuffer {
       out.fill(0, n);
       this.underruns++;
       this.playing = false; // wait for targetMs again rather than stutter sample by sample
+    }
+    this.highFor = this.size > this.high ? this.highFor + n : 0;
+    if (this.highFor >= this.settle) {
+      this.skip(this.size - this.target);
+      this.highFor = 0;
     }
   }
 
