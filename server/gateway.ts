@@ -10,7 +10,7 @@ import { createAudit } from './audit.ts';
 import { createAudioAccess } from './audio/access.ts';
 import { createAudioEndpoint } from './audio/endpoint.ts';
 import { createAudioTickets } from './audio/tickets.ts';
-import { DEFAULT_SESSION_POLICY } from '../contract/api/policy.ts';
+import { policyOf } from './broker/policy.ts';
 import { ensureAdmin } from './auth/bootstrap.ts';
 import { createAccessGuard } from './broker/access.ts';
 import { createBroker, type Broker } from './broker/broker.ts';
@@ -199,8 +199,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let url = ''; // the bound address, known after listen
   const providers = createProviderRegistry(store, log);
   await providers.reload();
-  // The desktop's sound (server/audio/). Until the session policy is stored, every session has the default's.
-  const audioAccess = createAudioAccess({ store, shadows, policyOf: async () => DEFAULT_SESSION_POLICY });
+  // The desktop's sound (server/audio/), allowed by the session's policy.
+  const audioAccess = createAudioAccess({ store, shadows, policyOf: (s) => policyOf(store, s) });
   const audioTickets = createAudioTickets({ clock });
   const app = createApp({
     providers,

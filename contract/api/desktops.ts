@@ -3,6 +3,7 @@
 import { z } from 'zod/mini';
 import { DRIVERS, PROTOCOLS, SESSION_STATES, VIEWER_PROTOCOLS } from '../ids.ts';
 import { ShadowApproveBody } from './audio.ts';
+import { SessionPolicy } from './policy.ts';
 import type { RouteDoc } from './route.ts';
 
 const Iso = z.string();
@@ -30,6 +31,8 @@ export const SessionView = z.object({
   viewers: z.number(),
   /** Why the session failed or was ended by someone else, for its user. */
   error: z.optional(z.string()),
+  /** What the session may do beyond the screen (contract/api/policy.ts); in GET /sessions/:id, not in event streams or lists. */
+  policy: z.optional(SessionPolicy),
 });
 export type SessionView = z.infer<typeof SessionView>;
 
