@@ -173,6 +173,20 @@ describe('sound from a process desktop', () => {
     expect((await l.closed).code).toBe(4001);
   });
 
+  it('a pool whose policy turns sound off refuses the sound ticket with a clear reason', async () => {
+    const pools = (await admin.get('/api/v1/admin/pools')).body as { id: string; name: string }[];
+    const pool = pools.find((p) => p.name === 'Linux desktop (local)')!;
+    expect((await admin.call('PATCH', `/api/v1/admin/pools/${pool.id}`, { policy: { audio: false } })).status).toBe(200);
+    try {
+      const r = await owner.post(`/api/v1/sessions/${sessionId}/audio-tickets`);
+      expect(r.status).toBe(403);
+      expect(r.body).toMatchObject({ error: { code: 'audio_not_allowed', message: expect.stringMatching(/Sound is turned off/) } });
+    } finally {
+      await admin.call('PATCH', `/api/v1/admin/pools/${pool.id}`, { policy: { audio: true } });
+    }
+    expect((await owner.post(`/api/v1/sessions/${sessionId}/audio-tickets`)).status).toBe(201);
+  });
+
   it('a desktop whose sound server died says "Sound is unavailable on this desktop"; the display keeps working', async () => {
     const pulse = readdirSync('/proc')
       .filter((p) => /^\d+$/.test(p))
