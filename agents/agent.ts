@@ -326,7 +326,7 @@ export function startAgent(o: AgentOptions): Agent {
 
   const files = createAgentFiles({ driverOf, dialStream, log, ...(o.fileStallMs ? { stallMs: o.fileStallMs } : {}) });
 
-  async function openDesktopSocket(desktopId: string, channel: 'vnc' | 'rdp' = 'vnc'): Promise<Socket> {
+  async function openDesktopSocket(desktopId: string, channel: DisplayChannel = 'vnc'): Promise<Socket> {
     const d = await driverOf(desktopId);
     if (!d) throw Object.assign(new Error('no such desktop on this host'), { code: 'no_such_desktop' });
     const socket = await d.openStream(desktopId, channel);

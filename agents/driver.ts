@@ -20,8 +20,8 @@ export interface DesktopSpec {
   protocol?: 'vnc' | 'rdp';
 }
 
-/** Which display server of a desktop a stream reaches. */
-export type DisplayChannel = 'vnc' | 'rdp';
+/** Which display server of a desktop a stream reaches; 'audio' is its sound as raw PCM (contract/audio.ts). */
+export type DisplayChannel = 'vnc' | 'rdp' | 'audio';
 
 export interface DesktopHandle {
   desktopId: string;
@@ -46,7 +46,9 @@ export interface DesktopDriver {
   list(): Promise<DesktopHandle[]>;
   /** A connected socket to the desktop's VNC server (or, for channel 'rdp' on an RDP desktop, its xrdp):
    *  a unix socket only the agent can open (process, docker), or TCP where the desktop has nothing else.
-   *  A channel the desktop does not serve is refused with code 'unsupported_channel'. */
+   *  A channel the desktop does not serve is refused with code 'unsupported_channel'. Channel 'audio'
+   *  starts capturing the desktop's sound (read-only; closing the socket stops the capture), or is
+   *  refused with code 'sound_unavailable' when the desktop has no working sound server. */
   openStream(desktopId: string, channel?: DisplayChannel): Promise<Socket>;
   /** Where a running desktop's home is on this host and whose it is, for file transfer
    *  (agents/files/transfer.ts). Absent on drivers without a home here; rejects for a desktop that is not running. */

@@ -130,7 +130,8 @@ export const desktopInspectSchema = z.object({ id, type: z.literal(MessageType.D
 /**
  * Open a display stream to a desktop this agent runs: dial back /agent/v1/streams/:streamId with
  * `key` and pipe it to the desktop's display server. `channel` picks the server: 'vnc' (default) or
- * 'rdp' (desktops created with protocol 'rdp').
+ * 'rdp' (desktops created with protocol 'rdp'), or 'audio': the desktop's sound as raw PCM
+ * (contract/audio.ts), captured only while this stream is open.
  */
 export const streamOpenSchema = z
   .object({
@@ -139,7 +140,7 @@ export const streamOpenSchema = z
     streamId: id,
     desktopId,
     key: z.string().min(32).max(128),
-    channel: z.enum(['vnc', 'rdp']).optional(),
+    channel: z.enum(['vnc', 'rdp', 'audio']).optional(),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything Deskport needs on a Debian 12 machine, idempotently and fast when already
-# done: system packages (Xvnc, a window manager, a terminal, bubblewrap, xrdp for RDP desktops),
+# done: system packages (Xvnc, a window manager, a terminal, bubblewrap, xrdp for RDP desktops, PulseAudio for sound),
 # guacd for RDP/SSH (built by infra/guacd.sh from a guacamole-server tarball when one is at hand),
 # npm dependencies, and the web client build; for tests also Chromium, xfreerdp, Xvfb, an SSH
 # server, a Docker engine and the desktop image. Usage: infra/setup.sh [--with-test-tools]
@@ -11,7 +11,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 runtime_pkgs=(tigervnc-standalone-server tigervnc-tools openbox xterm x11-xserver-utils xauth bubblewrap fonts-dejavu-core procps
-  xrdp xorgxrdp)
+  xrdp xorgxrdp pulseaudio pulseaudio-utils)
 test_pkgs=(chromium slapd ldap-utils openssl xclip freerdp2-x11 xvfb openssh-server)
 with_tests=0
 [ "${1:-}" = "--with-test-tools" ] && with_tests=1

@@ -7,6 +7,10 @@ import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { createAudit } from './audit.ts';
+import { createAudioAccess } from './audio/access.ts';
+import { createAudioEndpoint } from './audio/endpoint.ts';
+import { createAudioTickets } from './audio/tickets.ts';
+import { policyOf } from './broker/policy.ts';
 import { ensureAdmin } from './auth/bootstrap.ts';
 import { createAccessGuard } from './broker/access.ts';
 import { createBroker, type Broker } from './broker/broker.ts';
@@ -35,7 +39,6 @@ import { createGuacTokens } from './guac/token.ts';
 import { ensureDefaultPool } from './bootstrap-pool.ts';
 import { createApp } from './http/app.ts';
 import { createFileTransfers } from './files/transfers.ts';
-import { policyOf } from './broker/policy.ts';
 import { createGuacd } from './guacd/create.ts';
 import type { Guacd } from './guacd/guacd.ts';
 import { answerClientError } from './http/client-error.ts';
@@ -79,7 +82,7 @@ export interface EmbeddedAgent {
   /** Resolves if the gateway refused the agent for good; it has stopped dialling by then. */
   refused: Promise<unknown>;
   /** A socket straight to a desktop's VNC server, so display bytes skip the dial-back WebSocket. */
-  openLocalStream(desktopId: string, channel?: 'vnc' | 'rdp'): Promise<Socket>;
+  openLocalStream(desktopId: string, channel?: 'vnc' | 'rdp' | 'audio'): Promise<Socket>;
   stop(): Promise<void>;
 }
 
@@ -172,7 +175,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   // unless configured otherwise; every other host's through its agent's dial-back stream.
   let agent: EmbeddedAgent | undefined;
   let localHostId: string | undefined;
-  const openDesktop = async (d: Desktop, channel: 'vnc' | 'rdp' = 'vnc'): Promise<DesktopLink> => {
+  const openDesktop = async (d: Desktop, channel: 'vnc' | 'rdp' | 'audio' = 'vnc'): Promise<DesktopLink> => {
     if (agent && d.hostId === localHostId && config.embeddedStreams === 'direct')
       return socketLink(await agent.openLocalStream(d.id, channel));
     return wsLink(await hub.openStream(d.hostId, d.id, 10_000, channel));
@@ -214,6 +217,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   let url = ''; // the bound address, known after listen
   const providers = createProviderRegistry(store, log);
   await providers.reload();
+  // The desktop's sound (server/audio/), allowed by the session's policy.
+  const audioAccess = createAudioAccess({ store, shadows, policyOf: (s) => policyOf(store, s) });
+  const audioTickets = createAudioTickets({ clock });
   const app = createApp({
     providers,
     publicUrl: () => config.publicUrl?.replace(/\/$/, '') ?? url,
@@ -235,6 +241,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     removeHost: (id, reason) => hub.removeHost(id, reason),
     files: createFileTransfers({ store, hub, audit, log, policyOf: (s) => policyOf(store, s) }),
     guacd,
+    audio: { access: audioAccess, tickets: audioTickets },
     // guacd is reported but never makes the gateway unready: VNC desktops work without it.
     ready: async () => {
       const checks: Record<string, boolean> = { store: await store.ping() };
@@ -275,11 +282,24 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       return { protocol: connection.protocol, settings: connection.settings, link: wsLink(stream) };
     },
   });
+  const audio = createAudioEndpoint({
+    store,
+    access: audioAccess,
+    tickets: audioTickets,
+    openDesktop,
+    originAllowed: gateDeps.originAllowed,
+    log,
+  });
   const server = createServer(app);
   server.on('clientError', answerClientError);
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => undefined);
-    if (display.handleUpgrade(req, socket, head) || rdpDisplay.handleUpgrade(req, socket, head) || hub.handleUpgrade(req, socket, head))
+    if (
+      display.handleUpgrade(req, socket, head) ||
+      rdpDisplay.handleUpgrade(req, socket, head) ||
+      audio.handleUpgrade(req, socket, head) ||
+      hub.handleUpgrade(req, socket, head)
+    )
       return;
     refuseUpgrade(socket, 404, 'no WebSocket endpoint here');
   });
@@ -345,6 +365,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       await agent?.stop();
       display.close();
       rdpDisplay.close();
+      audio.close();
       await hub.close();
       await guacd.close();
       await new Promise<void>((resolve) => {

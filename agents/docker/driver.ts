@@ -194,6 +194,9 @@ export function createDockerDriver(options: DockerDriverOptions): DockerDriver {
       const found = creating.has(desktopId) ? null : await find(desktopId);
       const path = found?.info.State.Running ? socketPathOf(found.info) : null;
       if (!found || !path) throw new Error(`desktop ${desktopId} is not running`);
+      if (channel === 'audio')
+        // The image runs PulseAudio (infra/images/desktop/deskport-desktop); capturing it from the agent is not wired yet.
+        throw Object.assign(new Error(`desktop ${desktopId}: sound from docker desktops is not wired yet`), { code: 'sound_unavailable' });
       const serves = protocolOf(found.info);
       if (channel !== serves) {
         const name = channel === 'vnc' || channel === 'rdp' ? channel : 'unknown';

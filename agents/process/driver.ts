@@ -17,6 +17,7 @@ import { checkSpec, DESKTOP_ID, resolveOptions, type ProcessDriverOptions } from
 import { createRuntime, isRunning, jailFor, teardown } from './runtime.ts';
 import { command, desktopEnv, runOnce, type RunResult } from './sandbox.ts';
 import { vncPasswordFile } from './secret-files.ts';
+import { openCapture } from './sound.ts';
 import { DisplayClash, startDesktop } from './start.ts';
 
 export interface ProcessDriver extends DesktopDriver {
@@ -145,6 +146,7 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
 
     async openStream(desktopId, channel = 'vnc') {
       const s = await running(desktopId);
+      if (channel === 'audio') return openCapture(jailFor(rt, s), L, desktopId);
       const serves = s.protocol ?? 'vnc';
       if (channel !== serves) throw unsupportedChannel(desktopId, channel, serves);
       // A desktop started before Xvnc moved to a unix socket still listens on its TCP port.

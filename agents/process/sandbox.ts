@@ -102,14 +102,17 @@ export function desktopEnv(j: Jail, withDisplay: boolean): Record<string, string
   };
   if (j.mode === 'none') env.TMPDIR = j.hostTmp; // the shared /tmp is not private without a sandbox
   if (withDisplay) Object.assign(env, { DISPLAY: `:${j.display}`, XAUTHORITY: inside(j).xauthority });
+  // The desktop's own sound server (sound.ts); a program finds no server there if it failed to start.
+  if (withDisplay) env.PULSE_SERVER = `unix:${j.mode === 'none' ? join(j.hostTmp, 'pulse') : '/tmp/pulse'}/native`;
   return env;
 }
 
 /** 'server' is the X server: Xvnc (its RFB socket and password file) or Xorg with xorgxrdp, no network
  *  at all; 'rdp' is xrdp (its RDP socket, ini, certificate and keys, no network); 'channels' is
- *  xrdp-chansrv (its socket directory, no network); 'session' a long-lived desktop program; 'oneshot' a
- *  short command that dies with its caller (runInDesktop, xsetroot). */
-export type Role = 'server' | 'rdp' | 'channels' | 'session' | 'oneshot';
+ *  xrdp-chansrv (its socket directory, no network); 'sound' is PulseAudio (no network, nothing but the
+ *  desktop's own home and tmp); 'session' a long-lived desktop program; 'oneshot' a short command that
+ *  dies with its caller (runInDesktop, xsetroot, the sound capture). */
+export type Role = 'server' | 'rdp' | 'channels' | 'sound' | 'session' | 'oneshot';
 
 export interface Command {
   file: string;
@@ -125,7 +128,8 @@ export function command(j: Jail, role: Role, argv: string[]): Command {
   // Xvnc obeys its VNC extension: any X client of the desktop (`vncconfig -connect host:port`) makes
   // it dial out. In a network namespace of its own it reaches nothing. Without bwrap only root can
   // make one (unshare); an unprivileged driver's Xvnc stays on the host network (README.md).
-  const ownNetwork = j.mode === 'none' && (role === 'server' || role === 'rdp' || role === 'channels') && j.fences.ids !== null;
+  const offline = role === 'server' || role === 'rdp' || role === 'channels' || role === 'sound';
+  const ownNetwork = j.mode === 'none' && offline && j.fences.ids !== null;
   const prefix = launchPrefix(j.launch, { ...j.fences, ownNetwork });
   const run = (file: string, args: string[], cwd: string, fds: string[]): Command => {
     const [first, ...rest] = [...prefix, file, ...args];
@@ -136,8 +140,7 @@ export function command(j: Jail, role: Role, argv: string[]): Command {
   const fds: string[] = [];
   const fd = (path: string): string => String(3 + fds.push(path) - 1);
   const a = ['--unshare-user', '--disable-userns', '--unshare-pid', '--unshare-uts', '--hostname', 'deskport', '--unshare-cgroup-try'];
-  const serverSide = role === 'server' || role === 'rdp' || role === 'channels';
-  if (serverSide || j.sessionNetwork === 'none') a.push('--unshare-net'); // servers: see above
+  if (offline || j.sessionNetwork === 'none') a.push('--unshare-net'); // servers: see above
   if (role === 'oneshot') a.push('--die-with-parent');
   a.push('--ro-bind', '/usr', '/usr', '--ro-bind', '/etc', '/etc');
   for (const name of ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']) {
@@ -258,7 +261,8 @@ export async function runOnce(j: Jail, cmd: Command, env: Record<string, string>
   });
 }
 
-function openAll(paths: string[]): number[] {
+/** Opens the host paths a command hands over as fds 3, 4, ... (directories with O_DIRECTORY). */
+export function openAll(paths: string[]): number[] {
   const fds: number[] = [];
   try {
     for (const p of paths) fds.push(openSync(p, constants.O_RDONLY | (statSync(p).isDirectory() ? constants.O_DIRECTORY : 0)));

@@ -13,6 +13,7 @@ import { limitsFor } from './limits.ts';
 import { listProcs, readCmdline, readProc, type ProcRef } from './procfs.ts';
 import { jailFor, teardown, type Runtime } from './runtime.ts';
 import { chansrvArgv, chansrvEnv, hostChansrvSocket, hostXorgxrdpSocket, withChansrv, writeRdpFiles, xorgArgv, xrdpArgv } from './rdp.ts';
+import { startSound } from './sound.ts';
 import { command, desktopEnv, hostChansrvDir, hostRdpSocket, hostVncSocket, inside, runOnce, spawnDetached, type Jail } from './sandbox.ts';
 
 /** Xvnc's words when another server took the display between our check and its start. */
@@ -101,6 +102,7 @@ export async function startDesktop(
       await writeRdpFiles(j, rt.rdpBins(), j.ids); // outside the allocation lock: key generation takes a while
       await startRdpServers(rt, s, j, signal, record);
     } else await startXvnc(rt, s, j, [w, h], signal, record);
+    await startSoundServer(rt, s, j, record);
     const env = desktopEnv(j, true);
     const bg = await runOnce(j, command(j, 'oneshot', [bins.xsetroot, '-solid', '#2d3b4e']), env, 5_000).catch((e: Error) => ({
       code: -1,
@@ -133,6 +135,18 @@ export async function startDesktop(
 }
 
 type Record = (pid: number | undefined) => Promise<ProcRef>;
+
+/** The desktop's PulseAudio (sound.ts), before the session so its programs find it. Optional: a
+ *  desktop whose sound server fails still starts; its viewer says sound is unavailable. */
+async function startSoundServer(rt: Runtime, s: DesktopState, j: Jail, record: Record): Promise<void> {
+  try {
+    const pid = await startSound(j, rt.L, s.desktopId);
+    if (pid === null) return rt.o.log.warn({ desktopId: s.desktopId }, 'no pulseaudio on this host: the desktop has no sound');
+    s.spawned.push(await record(pid));
+  } catch (err) {
+    rt.o.log.warn({ desktopId: s.desktopId, err: (err as Error).message }, 'the sound server did not start: the desktop has no sound');
+  }
+}
 
 /** Xvnc, serving RFB on its unix socket; resolves once it sends the RFB banner. */
 async function startXvnc(rt: Runtime, s: DesktopState, j: Jail, [w, h]: [number, number], signal: AbortSignal | undefined, record: Record) {

@@ -10,6 +10,7 @@ import './styles/portal.css';
 import './styles/launch.css';
 import './styles/viewer.css';
 import './styles/shadow.css';
+import './styles/sound.css';
 import './styles/dashboard.css';
 import './styles/security.css';
 import './styles/identity.css';

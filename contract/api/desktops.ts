@@ -2,6 +2,7 @@
 // Times in answers are ISO 8601 strings, except `at` of a progress event (epoch milliseconds).
 import { z } from 'zod/mini';
 import { DRIVERS, PROTOCOLS, SESSION_STATES, VIEWER_PROTOCOLS } from '../ids.ts';
+import { ShadowApproveBody } from './audio.ts';
 import { SessionPolicy } from './policy.ts';
 import type { RouteDoc } from './route.ts';
 
@@ -101,6 +102,8 @@ export const ShadowView = z.object({
   state: z.enum(SHADOW_STATES),
   /** `pool`: approved without asking, because the pool allows view shadowing without consent. */
   consent: z.enum(['owner', 'pool']),
+  /** The owner also shared the desktop's sound with this shadow (contract/api/audio.ts); absent: not. */
+  sound: z.optional(z.boolean()),
   createdAt: Iso,
   decidedAt: z.optional(Iso),
   endedAt: z.optional(Iso),
@@ -254,6 +257,9 @@ export const ROUTES: readonly RouteDoc[] = [
     method: 'post',
     path: `/shadows/:id/${answer}`,
     summary: `${answer === 'approve' ? 'Allow' : 'Refuse'} a shadow request (the session's owner)`,
+    ...(answer === 'approve'
+      ? { body: ShadowApproveBody, description: '`sound: true` also shares the desktop’s sound (default off).' }
+      : {}),
     audience: 'user',
     ok: { status: 200, schema: ShadowAnswer },
     errors: { 403: ['forbidden'], 404: ['not_found'], 409: ['already_answered'] },

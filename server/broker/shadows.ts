@@ -30,6 +30,8 @@ export interface Shadow {
   reason: string;
   state: ShadowState;
   consent: 'owner' | 'pool';
+  /** The owner also shared the desktop's sound (server/audio/); never without their answer. */
+  sound?: boolean;
   createdAt: number;
   decidedAt: number | null;
   endedAt: number | null;
@@ -118,6 +120,7 @@ export function createShadows(ctx: BrokerCtx) {
         reason,
         state: 'pending',
         consent: 'owner',
+        sound: false,
         createdAt: clock.now(),
         decidedAt: null,
         endedAt: null,
@@ -142,15 +145,16 @@ export function createShadows(ctx: BrokerCtx) {
 
     activeFor: active,
 
-    async decide(owner: User, id: string, answer: 'approve' | 'deny', ip: string | null): Promise<Shadow> {
+    async decide(owner: User, id: string, answer: 'approve' | 'deny', ip: string | null, opts: { sound?: boolean } = {}): Promise<Shadow> {
       const s = mine(id);
       if (s.ownerId !== owner.id)
         throw s.requesterId === owner.id || isAdmin(owner)
           ? forbidden('Only the person whose desktop it is can answer.')
           : notFound('shadow request');
       if (s.state !== 'pending') throw conflict('already_answered', `This request is already ${s.state}.`);
+      s.sound = answer === 'approve' && opts.sound === true;
       move(s, answer === 'approve' ? 'approved' : 'denied');
-      await audit(owner, answer === 'approve' ? 'shadow.approve' : 'shadow.deny', s, ip);
+      await audit(owner, answer === 'approve' ? 'shadow.approve' : 'shadow.deny', s, ip, answer === 'approve' ? { sound: s.sound } : {});
       if (answer === 'approve' && s.mode === 'control') {
         // An upgrade: the same helper's view shadow is replaced by this one.
         for (const other of active(s.sessionId)) {

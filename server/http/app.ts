@@ -28,6 +28,7 @@ import type { Tickets } from '../broker/tickets.ts';
 import { errorHandler, HttpError, notFoundHandler } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { createSessionRouter } from './routes/sessions.ts';
+import { createAudioRouter, type AudioRouteDeps } from './routes/audio.ts';
 import type { Guacd, GuacdState } from '../guacd/guacd.ts';
 import { createMachineAdminRouter, createMachineUserRouter } from './routes/machines.ts';
 import type { Machines } from '../broker/machines.ts';
@@ -60,6 +61,8 @@ export interface AppDeps extends AuthDeps {
   recordings?: RecordingRoutesDeps;
   /** File transfer of sessions on desktops Deskport runs (server/files/). */
   files?: FileTransfers;
+  /** The desktop's sound: tickets for /ws/audio (server/audio/). */
+  audio: Omit<AudioRouteDeps, 'audit'>;
 }
 
 /**
@@ -146,6 +149,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.files) api.use(requireUser, enrolled, createFilesRouter(deps.files));
   api.use(requireUser, enrolled, createSessionRouter(deps));
   if (deps.recordings) api.use(requireUser, enrolled, createRecordingsRouter(deps.recordings));
+  api.use(requireUser, enrolled, createAudioRouter({ ...deps.audio, audit: deps.audit }));
   app.use('/api/v1', api);
 
   app.get('/metrics', authenticate(deps), async (req, res) => {

@@ -46,7 +46,7 @@ export interface AgentHub {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   connection(hostId: string): AgentConnection | undefined;
   /** Asks the host's agent to dial back a display stream to the desktop; resolves with that socket. */
-  openStream(hostId: string, desktopId: string, timeoutMs?: number, channel?: 'vnc' | 'rdp'): Promise<WebSocket>;
+  openStream(hostId: string, desktopId: string, timeoutMs?: number, channel?: 'vnc' | 'rdp' | 'audio'): Promise<WebSocket>;
   /** A stream the host's agent dials to an existing machine's address (as the agent sees it); the gateway never dials it. */
   connectTarget(hostId: string, target: { address: string; port: number }, timeoutMs?: number): Promise<WebSocket>;
   connectedHosts(): string[];

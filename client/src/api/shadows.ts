@@ -36,8 +36,10 @@ export function getShadow(id: string, signal?: AbortSignal): Promise<Shadow> {
   return api(shadowPath(id), { decode: decodeShadow, signal });
 }
 
-export function answerShadow(id: string, answer: 'approve' | 'deny'): Promise<Shadow> {
-  return api(`${shadowPath(id)}/${answer}`, { method: 'POST', decode: decodeShadow });
+/** `sound`: approving also shares the desktop's sound (off unless the person ticks it). */
+export function answerShadow(id: string, answer: 'approve' | 'deny', sound = false): Promise<Shadow> {
+  const body = answer === 'approve' && sound ? { body: { sound: true } } : {};
+  return api(`${shadowPath(id)}/${answer}`, { method: 'POST', decode: decodeShadow, ...body });
 }
 
 export function endShadow(id: string): Promise<Shadow> {

@@ -12,6 +12,8 @@ import { ClipboardPanel } from '../components/viewer/ClipboardPanel.tsx';
 import { ShadowStatus, type ShadowStatusKind } from '../components/viewer/ShadowStatus.tsx';
 import { ViewerOverlay } from '../components/viewer/ViewerOverlay.tsx';
 import { ViewerToolbar } from '../components/viewer/ViewerToolbar.tsx';
+import { SoundControl } from '../components/viewer/SoundControl.tsx';
+import { createShadowAudioTicket } from '../api/audio.ts';
 import { navigate, paths } from '../modules/router.ts';
 import { ViewerConnection, type ViewerState } from '../modules/viewer/connection.ts';
 import { publishDebug } from '../modules/viewer/debugHook.ts';
@@ -240,6 +242,11 @@ export function ShadowPage({ shadowId }: { shadowId: string }) {
         }}
         onFullscreen={toggleFullscreen}
         onDisconnect={() => connRef.current?.disconnect()}
+        sound={
+          shadow?.sound && approved ? (
+            <SoundControl ticket={() => createShadowAudioTicket(shadowId)} disabled={status !== undefined} />
+          ) : undefined
+        }
       />
       {upgradeNote && (
         <div class="shadow-note" role="status">

@@ -5,9 +5,11 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { listPools, type Session } from '../api/desktops.ts';
 import { listMachines } from '../api/machines.ts';
+import { createAudioTicket } from '../api/audio.ts';
 import { ClipboardPanel } from '../components/viewer/ClipboardPanel.tsx';
 import { ViewerFiles } from '../components/files/ViewerFiles.tsx';
 import { openHttpFileSource } from '../modules/files/httpSource.ts';
+import { SoundControl } from '../components/viewer/SoundControl.tsx';
 import { ShadowBanner } from '../components/viewer/ShadowBanner.tsx';
 import { ShadowPrompt } from '../components/viewer/ShadowPrompt.tsx';
 import { ViewerOverlay } from '../components/viewer/ViewerOverlay.tsx';
@@ -126,6 +128,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         onFullscreen={toggleFullscreen}
         onDisconnect={() => conn()?.disconnect()}
         badge={<RecordingBadge active={recording.active} />}
+        sound={<SoundControl ticket={() => createAudioTicket(sessionId)} disabled={gone} />}
       />
       <ShadowBanner shadows={shadows.approved} onStop={shadows.end} />
       <div class="viewer__stage" ref={stageRef}>

@@ -3,6 +3,7 @@
 // /shadows/:id/approve|deny; the requester gets tickets only in the approved mode (server/broker/helpdesk.ts).
 import { Router } from 'express';
 import { ShadowBody, type HelpdeskSession, type ShadowView, type TicketAnswer } from '../../../contract/api/desktops.ts';
+import { ShadowApproveBody } from '../../../contract/api/audio.ts';
 import { Id } from '../../../contract/ids.ts';
 import { clientAddress, principalOf, requireRole } from '../auth-middleware.ts';
 import type { Broker } from '../../broker/broker.ts';
@@ -63,9 +64,10 @@ export function createHelpdeskRouter(deps: HelpdeskDeps): Router {
 
   for (const answer of ['approve', 'deny'] as const) {
     r.post(`/shadows/:id/${answer}`, async (req, res) => {
-      res.json(
-        shadowAnswer(await shadows.decide(principalOf(res).user, parse(Id, req.params.id, 'shadow id'), answer, clientAddress(req))),
-      );
+      // Approving may also share the desktop's sound ({sound: true}); it is off unless said.
+      const sound = answer === 'approve' ? parse(ShadowApproveBody, req.body ?? {}).sound === true : false;
+      const id = parse(Id, req.params.id, 'shadow id');
+      res.json(shadowAnswer(await shadows.decide(principalOf(res).user, id, answer, clientAddress(req), { sound })));
     });
   }
 

@@ -9,17 +9,20 @@ import { Button } from '../Button.tsx';
 
 interface Props {
   shadow: Shadow;
-  onAnswer(shadow: Shadow, answer: 'approve' | 'deny'): Promise<void>;
+  /** `sound`: the person also shares the desktop's sound (off unless ticked). */
+  onAnswer(shadow: Shadow, answer: 'approve' | 'deny', sound: boolean): Promise<void>;
 }
 
 export function ShadowPrompt({ shadow, onAnswer }: Props) {
   const [busy, setBusy] = useState<'approve' | 'deny'>();
   const [error, setError] = useState<string>();
+  const [sound, setSound] = useState(false);
   const denyRef = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
     setBusy(undefined);
     setError(undefined);
+    setSound(false);
     denyRef.current?.focus();
   }, [shadow.id]);
 
@@ -27,7 +30,7 @@ export function ShadowPrompt({ shadow, onAnswer }: Props) {
     setBusy(verdict);
     setError(undefined);
     try {
-      await onAnswer(shadow, verdict);
+      await onAnswer(shadow, verdict, sound);
     } catch (e) {
       setError(errorMessage(e));
       setBusy(undefined);
@@ -57,6 +60,15 @@ export function ShadowPrompt({ shadow, onAnswer }: Props) {
               : 'If you allow it, they see your screen but cannot type or click.'}{' '}
             You can stop sharing at any time.
           </p>
+          <label class="shadow-prompt__sound">
+            <input
+              type="checkbox"
+              checked={sound}
+              data-testid="shadow-share-sound"
+              onChange={(e) => setSound((e.currentTarget as HTMLInputElement).checked)}
+            />{' '}
+            Also share sound (they hear what your desktop plays)
+          </label>
         </div>
         {error && <Alert title="Your answer was not sent">{error}</Alert>}
         <div class="modal__actions">

@@ -29,6 +29,8 @@ interface Props {
   onFiles?(): void;
   /** Replaces the connection status (the shadow viewer while waiting for consent). */
   status?: { label: string; tone: string };
+  /** The sound control (SoundControl.tsx), before the full-screen button. */
+  sound?: ComponentChildren;
 }
 
 const STATUS: Record<ViewerState['kind'], { label: string; tone: string }> = {
@@ -113,6 +115,7 @@ export function ViewerToolbar(props: Props) {
           </button>
         </>
       )}
+      {props.sound}
       {/* Still enabled while in full screen, so the way out stays where it was. */}
       <button type="button" class="tb-btn" disabled={gone && !fullscreen} onClick={props.onFullscreen} aria-pressed={fullscreen}>
         <Icon d={fullscreen ? ICONS.shrink : ICONS.expand} />

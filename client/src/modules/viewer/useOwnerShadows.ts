@@ -8,7 +8,7 @@ import { applyShadow, approvedShadows, fromList, NO_SHADOWS, promptFor, type Sha
 export interface OwnerShadows {
   prompt: Shadow | undefined;
   approved: Shadow[];
-  answer(shadow: Shadow, answer: 'approve' | 'deny'): Promise<void>;
+  answer(shadow: Shadow, answer: 'approve' | 'deny', sound?: boolean): Promise<void>;
   end(shadow: Shadow): Promise<void>;
 }
 
@@ -27,8 +27,8 @@ export function useOwnerShadows(sessionId: string, active: boolean): OwnerShadow
     });
   }, [sessionId, active]);
 
-  const answer = async (shadow: Shadow, verdict: 'approve' | 'deny'): Promise<void> => {
-    const updated = await answerShadow(shadow.id, verdict);
+  const answer = async (shadow: Shadow, verdict: 'approve' | 'deny', sound = false): Promise<void> => {
+    const updated = await answerShadow(shadow.id, verdict, sound);
     setAnswered((a) => new Set(a).add(shadow.id));
     setMap((m) => applyShadow(m, updated));
   };

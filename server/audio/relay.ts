@@ -1,0 +1,64 @@
+// The sound relay: the desktop's capture stream → the browser, as it comes. Audio is real time: when
+// the browser (or its network) falls behind, frames are dropped at the gateway instead of queued, so
+// the delay never grows and the gateway holds at most `maxQueuedBytes` per listener.
+import type { WebSocket } from 'ws';
+import { audioHello, BYTES_PER_SECOND } from '../../contract/audio.ts';
+import type { DesktopLink } from '../relay/desktop-link.ts';
+import { closeWs, isOpen } from '../util/ws.ts';
+import { PcmFramer } from './pcm-framer.ts';
+
+/** About a third of a second of sound queued toward one browser; more is dropped. */
+export const DEFAULT_MAX_QUEUED_BYTES = Math.round(BYTES_PER_SECOND / 3);
+
+export interface AudioRelayStats {
+  bytesSent: number;
+  framesSent: number;
+  framesDropped: number;
+}
+
+export interface AudioRelay {
+  stats: AudioRelayStats;
+  /** Ends both sides; safe to call twice. */
+  close(code: number, reason: string): void;
+  done: Promise<string>;
+}
+
+const BINARY = { binary: true } as const;
+
+export function startAudioRelay(browser: WebSocket, link: DesktopLink, o: { maxQueuedBytes?: number } = {}): AudioRelay {
+  const cap = o.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+  const framer = new PcmFramer();
+  const stats: AudioRelayStats = { bytesSent: 0, framesSent: 0, framesDropped: 0 };
+  let finished = false;
+  let resolveDone: (why: string) => void = () => undefined;
+  const done = new Promise<string>((r) => (resolveDone = r));
+  const finish = (code: number, why: string): void => {
+    if (finished) return;
+    finished = true;
+    link.close(why);
+    closeWs(browser, code, why);
+    resolveDone(why);
+  };
+
+  browser.send(JSON.stringify(audioHello()));
+  link.onData((chunk) => {
+    if (finished || !isOpen(browser)) return;
+    for (const frame of framer.push(chunk)) {
+      if (browser.bufferedAmount + frame.length > cap) {
+        stats.framesDropped++;
+        continue;
+      }
+      browser.send(frame, BINARY);
+      stats.bytesSent += frame.length;
+      stats.framesSent++;
+    }
+  });
+  link.onClose((detail) => finish(1000, `the desktop's sound stream ended (${detail})`));
+  link.onError(() => undefined); // the close that follows says it
+  link.onProtocolError((why) => finish(1011, why));
+  // The player sends nothing: anything it sends is ignored (never buffered).
+  browser.on('message', () => undefined);
+  browser.once('close', () => finish(1000, 'the browser closed the sound'));
+  browser.on('error', () => undefined);
+  return { stats, done, close: finish };
+}
