@@ -33,6 +33,7 @@ import { createGuacEndpoint } from './display/guac-endpoint.ts';
 import { createGuacConnections } from './display/guac-connections.ts';
 import { createGuacTokens } from './guac/token.ts';
 import { sweepDrives } from './guac/session-streams.ts';
+import { policyOf } from './broker/policy.ts';
 import { ensureDefaultPool } from './bootstrap-pool.ts';
 import { createApp } from './http/app.ts';
 import { createGuacd } from './guacd/create.ts';
@@ -240,7 +241,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       await audit.record({ actor: u?.username ?? userId, action: 'shadow.start', target: shadowId, result: 'ok', ip: null, details: {} });
     },
   };
-  const display = createVncEndpoint({ ...gateDeps, openDesktop, maxClipboardBytes: config.maxClipboardBytes });
+  const display = createVncEndpoint({
+    ...gateDeps,
+    openDesktop,
+    maxClipboardBytes: config.maxClipboardBytes,
+    policyOf: (session) => policyOf(store, session), // #13: the clipboard policy, enforced by the relay
+  });
   const drivesDir = join(config.dataDir, 'guac-drives');
   sweepDrives(drivesDir);
   const rdpDisplay = createGuacEndpoint({
@@ -257,6 +263,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     },
     // #13 files on existing machines: RDP drive folders, and every transfer through guacd audited.
     drivesDir,
+    policyOf: (session) => policyOf(store, session),
     onTransfer: (session, t) => {
       void store.getUser(session.userId).then((u) =>
         audit.record({
