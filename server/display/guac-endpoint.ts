@@ -243,10 +243,13 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       const m = await deps.openMachine(session, r.webSessionId);
       if (left()) return m.link.close('viewer left');
       login = watchMachineLogin(m.protocol, m.link);
-      fwd = await openForward({ link: login.link, log: slog, ...peerGuard() });
+      const extra = streamsFor(m.protocol, true, m.settings.username).params;
+      // guacd's SFTP is a second SSH connection to the same host and port: a second stream to the machine.
+      const open = deps.openMachine;
+      const second = extra['enable-sftp'] ? async () => (await open(session, r.webSessionId)).link : undefined;
+      fwd = await openForward({ link: login.link, log: slog, ...peerGuard(), second });
       void fwd.done.then((why) => slog.debug({ why }, 'forward ended'));
       selector = m.protocol;
-      const extra = streamsFor(m.protocol, true, m.settings.username).params;
       settings = machineSettings({ port: fwd.port, display, mode, protocol: m.protocol, settings: m.settings, extra });
     } else {
       if (!r.desktop) return finish(DisplayClose.DesktopFailed, 'this session has no desktop');
