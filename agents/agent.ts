@@ -23,6 +23,7 @@ import type { DesktopDriver, DisplayChannel } from './driver.ts';
 import { nextDelay } from '../contract/backoff.ts';
 import { nothingToPresent, refusalOfClose, refusalOfUpgrade, type Refusal } from './refusal.ts';
 import { dialTarget, targetPolicy, type TargetPolicy } from './targets.ts';
+import { createAgentFiles } from './files/agent-files.ts';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -51,6 +52,8 @@ export interface AgentOptions {
   monitorIntervalMs?: number;
   /** Which existing machines the gateway may have this agent dial (stream.connect); default: private networks. */
   targets?: TargetPolicy;
+  /** An upload that receives no byte for this long is abandoned (default 30 s). */
+  fileStallMs?: number;
 }
 
 export interface Agent {
@@ -260,6 +263,7 @@ export function startAgent(o: AgentOptions): Agent {
         return { startedAt: h.startedAt };
       }
       case 'desktop.destroy': {
+        files.abortDesktop(m.desktopId);
         const d = await driverOf(m.desktopId);
         running.delete(m.desktopId);
         if (d) await d.destroy(m.desktopId);
@@ -277,33 +281,50 @@ export function startAgent(o: AgentOptions): Agent {
       case 'stream.connect':
         await dialBack(m.streamId, m.key, await dialTarget(m.target, targets));
         return {};
+      case 'files.list':
+        return files.list(m);
+      case 'files.receive':
+        await files.receive(m);
+        return {};
+      case 'files.send':
+        await files.send(m);
+        return {};
     }
   }
 
-  /** Pipes `socket` to a new stream WebSocket dialled back to the gateway. */
-  async function dialBack(streamId: string, key: string, socket: Socket): Promise<void> {
+  /** Dials a stream back to the gateway; `attach` runs inside 'open'. */
+  function dialStream(streamId: string, key: string, attach: (ws: WebSocket) => void): Promise<WebSocket> {
     const back = new WebSocket(`${wsBase}/agent/v1/streams/${streamId}`, {
       headers: { 'x-deskport-stream-key': key },
       perMessageDeflate: false,
       handshakeTimeout: 10_000,
       ...(unmaskedStreams(wsBase) ? { generateMask: zeroMask } : {}),
     });
-    await new Promise<void>((resolve, reject) => {
-      // Piped inside 'open', not after the await: a frame the gateway sends right behind the
+    return new Promise<WebSocket>((resolve, reject) => {
+      // Attached inside 'open', not after the await: a frame the gateway sends right behind the
       // upgrade answer is emitted before a promise continuation runs, and would be lost (a client
       // that speaks first, like guacd's RDP, then waits forever; measured by bench/rdp.ts).
       back.once('open', () => {
-        pipeWebSocketToSocket(back, socket, { log });
-        resolve();
+        attach(back);
+        resolve(back);
       });
       back.once('error', reject);
       back.once('unexpected-response', () => reject(new Error('the gateway refused the stream')));
     }).catch((err: Error) => {
-      socket.destroy();
       back.terminate();
       throw err;
     });
   }
+
+  /** Pipes `socket` to a new stream WebSocket dialled back to the gateway. */
+  async function dialBack(streamId: string, key: string, socket: Socket): Promise<void> {
+    await dialStream(streamId, key, (back) => pipeWebSocketToSocket(back, socket, { log })).catch((err: Error) => {
+      socket.destroy();
+      throw err;
+    });
+  }
+
+  const files = createAgentFiles({ driverOf, dialStream, log, ...(o.fileStallMs ? { stallMs: o.fileStallMs } : {}) });
 
   async function openDesktopSocket(desktopId: string, channel: 'vnc' | 'rdp' = 'vnc'): Promise<Socket> {
     const d = await driverOf(desktopId);

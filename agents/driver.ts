@@ -2,6 +2,7 @@
 // calls it; the gateway never does directly. Every driver runs the shared contract suite in
 // driver.contract.ts.
 import type { Socket } from 'node:net';
+import type { FileHome } from './files/home-fs.ts';
 
 export interface DesktopSpec {
   desktopId: string; // chosen by the gateway: [a-z0-9-]{1,64}
@@ -47,6 +48,9 @@ export interface DesktopDriver {
    *  a unix socket only the agent can open (process, docker), or TCP where the desktop has nothing else.
    *  A channel the desktop does not serve is refused with code 'unsupported_channel'. */
   openStream(desktopId: string, channel?: DisplayChannel): Promise<Socket>;
+  /** Where a running desktop's home is on this host and whose it is, for file transfer
+   *  (agents/files/transfer.ts). Absent on drivers without a home here; rejects for a desktop that is not running. */
+  fileHome?(desktopId: string): Promise<FileHome>;
   /** Stops managing; running desktops keep running so a restarted agent can re-adopt them. */
   close(): Promise<void>;
 }

@@ -36,6 +36,8 @@ import { sweepDrives } from './guac/session-streams.ts';
 import { policyOf } from './broker/policy.ts';
 import { ensureDefaultPool } from './bootstrap-pool.ts';
 import { createApp } from './http/app.ts';
+import { createFileTransfers } from './files/transfers.ts';
+import { policyOf } from './broker/policy.ts';
 import { createGuacd } from './guacd/create.ts';
 import type { Guacd } from './guacd/guacd.ts';
 import { answerClientError } from './http/client-error.ts';
@@ -215,6 +217,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     history: () => history.answer(),
     connected: (id) => hub.connection(id) !== undefined,
     removeHost: (id, reason) => hub.removeHost(id, reason),
+    files: createFileTransfers({ store, hub, audit, log, policyOf: (s) => policyOf(store, s) }),
     guacd,
     // guacd is reported but never makes the gateway unready: VNC desktops work without it.
     ready: async () => {

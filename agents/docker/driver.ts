@@ -12,12 +12,15 @@ import { dialSocket } from './banner.ts';
 import { containerOptions, handleFromInfo, handleFromInspect, homeVolumeName, LABEL, protocolOf, socketPathOf } from './container.ts';
 import { demuxLogs, engineError, imageMissingError, isNotFound, statusOf } from './engine.ts';
 import { desktopPaths, prepareStateDir, RDP_SOCKET_NAME, removeDesktopFiles, sameSecret, writeDesktopFiles } from './files.ts';
+import { homeOnHost } from './transfer.ts';
+import type { FileHome } from '../files/home-fs.ts';
 import { checkDockerSpec, resolveOptions, type DockerDriverOptions } from './options.ts';
 
 export interface DockerDriver extends DesktopDriver {
   readonly name: 'docker';
   /** The container's name for a desktop id (for tests and diagnostics). */
   containerName(desktopId: string): string;
+  fileHome(desktopId: string): Promise<FileHome>;
 }
 
 export function createDockerDriver(options: DockerDriverOptions): DockerDriver {
@@ -197,6 +200,12 @@ export function createDockerDriver(options: DockerDriverOptions): DockerDriver {
         throw Object.assign(new Error(`desktop ${desktopId} serves ${serves}, not ${name}`), { code: 'unsupported_channel' });
       }
       return dialSocket(path);
+    },
+
+    async fileHome(desktopId) {
+      const found = creating.has(desktopId) ? null : await find(desktopId);
+      if (!found?.info.State.Running) throw new Error(`desktop ${desktopId} is not running`);
+      return homeOnHost(found.info, o.socketPath);
     },
 
     async close() {

@@ -11,6 +11,7 @@
 import { connect, type Socket } from 'node:net';
 import { readFile, rm } from 'node:fs/promises';
 import type { DesktopDriver, DesktopHandle, ProgressFn } from '../driver.ts';
+import type { FileHome } from '../files/home-fs.ts';
 import { layout, prepareRoot, readAllStates, readState, type DesktopState } from './layout.ts';
 import { checkSpec, DESKTOP_ID, resolveOptions, type ProcessDriverOptions } from './options.ts';
 import { createRuntime, isRunning, jailFor, teardown } from './runtime.ts';
@@ -23,6 +24,7 @@ export interface ProcessDriver extends DesktopDriver {
   /** Runs argv inside a running desktop exactly as its own programs run (same uid, sandbox, clean
    *  env, DISPLAY and cookie). For tests and diagnostics; never fed user input by the agent. */
   runInDesktop(desktopId: string, argv: string[], opts?: { timeoutMs?: number }): Promise<RunResult>;
+  fileHome(desktopId: string): Promise<FileHome>;
 }
 
 /** Validates options at once (throws on bad ones); the data dir is prepared in the background and
@@ -147,6 +149,11 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
       if (channel !== serves) throw unsupportedChannel(desktopId, channel, serves);
       // A desktop started before Xvnc moved to a unix socket still listens on its TCP port.
       return dial(s.socket ? { path: s.socket } : { host: '127.0.0.1', port: s.port ?? 0 });
+    },
+
+    async fileHome(desktopId) {
+      const j = jailFor(rt, await running(desktopId));
+      return { root: j.hostHome, ids: j.ids };
     },
 
     async runInDesktop(desktopId, argv, opts = {}) {

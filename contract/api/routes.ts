@@ -3,7 +3,8 @@
 import { ROUTES as admin } from './admin.ts';
 import { ROUTES as auth } from './auth.ts';
 import { ROUTES as desktops } from './desktops.ts';
+import { ROUTES as files } from './files.ts';
 import { ROUTES as machines } from './machines.ts';
 import type { RouteDoc } from './route.ts';
 
-export const API_ROUTES: readonly RouteDoc[] = [...auth, ...desktops, ...machines, ...admin];
+export const API_ROUTES: readonly RouteDoc[] = [...auth, ...desktops, ...files, ...machines, ...admin];

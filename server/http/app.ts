@@ -31,6 +31,8 @@ import { createSessionRouter } from './routes/sessions.ts';
 import type { Guacd, GuacdState } from '../guacd/guacd.ts';
 import { createMachineAdminRouter, createMachineUserRouter } from './routes/machines.ts';
 import type { Machines } from '../broker/machines.ts';
+import type { FileTransfers } from '../files/transfers.ts';
+import { createFilesRouter } from './routes/files.ts';
 
 export interface AppDeps extends AuthDeps {
   broker: Broker;
@@ -53,6 +55,8 @@ export interface AppDeps extends AuthDeps {
   clientDir?: string;
   providers: ProviderRegistry;
   publicUrl: () => string;
+  /** File transfer of sessions on desktops Deskport runs (server/files/). */
+  files?: FileTransfers;
 }
 
 /**
@@ -136,6 +140,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/admin', requireUser, requireRole('admin'), enrolled, createMachineAdminRouter(deps.machines));
   api.use(requireUser, enrolled, createMachineUserRouter(deps.machines));
   api.use(requireUser, enrolled, createHelpdeskRouter(deps));
+  if (deps.files) api.use(requireUser, enrolled, createFilesRouter(deps.files));
   api.use(requireUser, enrolled, createSessionRouter(deps));
   app.use('/api/v1', api);
 

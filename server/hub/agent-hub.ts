@@ -17,6 +17,8 @@ import {
   MAX_CONTROL_MESSAGE_BYTES,
   RefusalCode,
   type AgentRequest,
+  type FilesReceive,
+  type FilesSend,
   type StreamConnect,
   type StreamOpen,
   type DesktopProgressEvent,
@@ -48,6 +50,8 @@ export interface AgentHub {
   /** A stream the host's agent dials to an existing machine's address (as the agent sees it); the gateway never dials it. */
   connectTarget(hostId: string, target: { address: string; port: number }, timeoutMs?: number): Promise<WebSocket>;
   connectedHosts(): string[];
+  /** A file transfer's stream (files.receive / files.send): dialled back by the agent like a display stream. */
+  fileStream(hostId: string, message: FileStreamRequest, timeoutMs?: number): Promise<WebSocket>;
   /**
    * Cuts off a host whose record is gone (deleted by an admin): closes its control connection and
    * its display streams now with CloseCode.HostRemoved and `reason`, which the agent takes as a
@@ -294,6 +298,9 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
       return requestStream(hostId, timeoutMs, (streamId, key) => ({ type: 'stream.connect', streamId, key, target }));
     },
     connectedHosts: () => [...conns.keys()],
+    async fileStream(hostId, message, timeoutMs = 10_000) {
+      return requestStream(hostId, timeoutMs, (streamId, key) => ({ ...message, streamId, key }));
+    },
     removeHost(hostId, reason) {
       const conn = conns.get(hostId);
       if (conn) {
@@ -327,7 +334,8 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
   };
 }
 
-type StreamRequest = Omit<StreamOpen, 'id'> | Omit<StreamConnect, 'id'>;
+export type FileStreamRequest = Omit<FilesReceive, 'id' | 'streamId' | 'key'> | Omit<FilesSend, 'id' | 'streamId' | 'key'>;
+type StreamRequest = Omit<StreamOpen, 'id'> | Omit<StreamConnect, 'id'> | Omit<FilesReceive, 'id'> | Omit<FilesSend, 'id'>;
 
 /** The host's record vanished while its agent said hello (deleted meanwhile). */
 class HostGone extends Error {}

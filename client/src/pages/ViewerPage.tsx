@@ -2,10 +2,12 @@
 // connecting, reconnecting, disconnected, ended and unknown sessions. The connection logic lives in
 // modules/viewer/connection. While it is open, helpdesk requests to shadow the desktop come up as a
 // consent prompt, and an approved shadow keeps a banner with "Stop sharing" on top.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { listPools } from '../api/desktops.ts';
 import { listMachines } from '../api/machines.ts';
 import { ClipboardPanel } from '../components/viewer/ClipboardPanel.tsx';
+import { ViewerFiles } from '../components/files/ViewerFiles.tsx';
+import { openHttpFileSource } from '../modules/files/httpSource.ts';
 import { ShadowBanner } from '../components/viewer/ShadowBanner.tsx';
 import { ShadowPrompt } from '../components/viewer/ShadowPrompt.tsx';
 import { ViewerOverlay } from '../components/viewer/ViewerOverlay.tsx';
@@ -26,6 +28,11 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const [clipText, setClipText] = useState('');
   const [clipAt, setClipAt] = useState<number>();
   const [fullscreen, setFullscreen] = useState(false);
+  const stageRef = useRef<HTMLDivElement>(null);
+  const [filesOpen, setFilesOpen] = useState(false);
+  /** Our own desktops move files through the gateway's API; existing machines have none here (yet). */
+  const [ownDesktop, setOwnDesktop] = useState(false);
+  const openFiles = useCallback(() => openHttpFileSource(sessionId), [sessionId]);
 
   useEffect(() => {
     const target = screenRef.current;
@@ -42,6 +49,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         navigator.clipboard?.writeText(text).catch(() => {});
       },
       onSession: (session) => {
+        setOwnDesktop(!session.machineId);
         if (poolLookup) return;
         poolLookup = true;
         const named: Promise<{ id: string; name: string; graceS?: number }[]> = session.machineId ? listMachines() : listPools();
@@ -70,6 +78,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const shadows = useOwnerShadows(sessionId, !gone);
   useEffect(() => {
     if (gone) setClipboardOpen(false);
+    if (gone) setFilesOpen(false);
   }, [gone]);
 
   useEffect(() => {
@@ -92,7 +101,19 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         state={state}
         clipboardOpen={clipboardOpen}
         fullscreen={fullscreen}
-        onClipboard={() => setClipboardOpen((open) => !open)}
+        onClipboard={() => {
+          setClipboardOpen((open) => !open);
+          setFilesOpen(false);
+        }}
+        filesOpen={filesOpen}
+        {...(ownDesktop
+          ? {
+              onFiles: () => {
+                setFilesOpen((open) => !open);
+                setClipboardOpen(false);
+              },
+            }
+          : {})}
         onCtrlAltDel={() => {
           conn()?.sendCtrlAltDel();
           conn()?.focus();
@@ -101,7 +122,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         onDisconnect={() => conn()?.disconnect()}
       />
       <ShadowBanner shadows={shadows.approved} onStop={shadows.end} />
-      <div class="viewer__stage">
+      <div class="viewer__stage" ref={stageRef}>
         {/* noVNC owns this element's children; Preact never renders into it. */}
         <div class="viewer__screen" ref={screenRef} data-testid="viewer" data-session-id={sessionId} />
         <ViewerOverlay state={state} graceS={about?.graceS} onReconnect={() => conn()?.reconnectNow()} />
@@ -121,6 +142,18 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
               }}
             />
           </div>
+        )}
+        {ownDesktop && !gone && (
+          <ViewerFiles
+            openSource={openFiles}
+            open={filesOpen}
+            onOpen={() => (setFilesOpen(true), setClipboardOpen(false))}
+            onClose={() => {
+              setFilesOpen(false);
+              conn()?.focus();
+            }}
+            stage={stageRef}
+          />
         )}
       </div>
       {shadows.prompt && <ShadowPrompt shadow={shadows.prompt} onAnswer={shadows.answer} />}

@@ -24,6 +24,9 @@ interface Props {
   viewOnly?: boolean;
   /** Replaces Disconnect (the shadow viewer: "Ask for control", "End"). */
   actions?: ComponentChildren;
+  /** The file panel's button; absent where files cannot move (view-only displays, sources not available). */
+  filesOpen?: boolean;
+  onFiles?(): void;
   /** Replaces the connection status (the shadow viewer while waiting for consent). */
   status?: { label: string; tone: string };
 }
@@ -54,6 +57,7 @@ const ICONS = {
   expand: 'M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5',
   shrink: 'M9 4v5H4M15 4v5h5M9 20v-5H4M15 20v-5h5',
   plug: 'M7 12h10M12 3v4M5 12a7 7 0 0 0 14 0M12 19v2',
+  files: 'M3 6.5h6l2 2h10v10.5H3zM12 11v5M9.5 13.5 12 11l2.5 2.5',
 };
 
 export function ViewerToolbar(props: Props) {
@@ -89,6 +93,20 @@ export function ViewerToolbar(props: Props) {
             <Icon d={ICONS.clipboard} />
             Clipboard
           </button>
+          {props.onFiles && (
+            <button
+              type="button"
+              class={`tb-btn${props.filesOpen ? ' is-on' : ''}`}
+              aria-expanded={Boolean(props.filesOpen)}
+              aria-controls="viewer-files-panel"
+              disabled={gone}
+              onClick={props.onFiles}
+              data-testid="viewer-files"
+            >
+              <Icon d={ICONS.files} />
+              Files
+            </button>
+          )}
           <button type="button" class="tb-btn" disabled={!live} onClick={props.onCtrlAltDel} title="Send Ctrl+Alt+Del to the desktop">
             <Icon d={ICONS.keys} />
             Ctrl+Alt+Del

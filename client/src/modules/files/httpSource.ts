@@ -1,0 +1,120 @@
+// The FileSource of desktops Deskport runs, over the gateway's file API (contract/api/files.ts):
+// uploads with XMLHttpRequest (fetch has no upload progress), downloads with a streamed fetch whose
+// bytes become a Blob the browser saves. The gateway enforces the policy again on every request.
+import { api, ApiError, isApiErrorBody } from '../../api/client.ts';
+import type { FilePolicy, FileSource, RemoteEntry } from './source.ts';
+
+interface ListAnswer {
+  path: string;
+  entries: RemoteEntry[];
+  truncated: boolean;
+  startPath: string;
+  policy: FilePolicy;
+}
+
+const isListAnswer = (x: unknown): x is ListAnswer =>
+  typeof x === 'object' && x !== null && Array.isArray((x as ListAnswer).entries) && typeof (x as ListAnswer).policy === 'object';
+
+const decodeList = (json: unknown): ListAnswer => {
+  if (!isListAnswer(json)) throw new Error('not a file listing');
+  return json;
+};
+
+/** "100 MB", "1.5 GB": sizes as the policy states them. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 10 || Number.isInteger(v) ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
+
+export const tooLargeMessage = (maxBytes: number): string => `Too large: this pool allows files up to ${formatBytes(maxBytes)}.`;
+
+/** Asks the gateway what the session allows; rejects with an ApiError (403 file_transfer_disabled when the policy says no). */
+export async function openHttpFileSource(sessionId: string, signal?: AbortSignal): Promise<FileSource> {
+  const base = `/api/v1/sessions/${encodeURIComponent(sessionId)}/files`;
+  const home = await api(`${base}?path=`, { decode: decodeList, ...(signal ? { signal } : {}) });
+  const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
+
+  return {
+    policy: home.policy,
+    startPath: home.startPath,
+
+    async list(path, listSignal) {
+      if (path === '' && !listSignal) return home.entries;
+      const r = await api(`${base}?${q({ path })}`, { decode: decodeList, ...(listSignal ? { signal: listSignal } : {}) });
+      return r.entries;
+    },
+
+    upload(path, file, onProgress, uploadSignal) {
+      if (file.size > home.policy.maxBytes) return Promise.reject(new ApiError(413, 'too_large', tooLargeMessage(home.policy.maxBytes)));
+      return new Promise<void>((resolve, reject) => {
+        const xhr = new XMLHttpRequest();
+        xhr.open('PUT', `${base}/content?${q({ path, name: file.name })}`);
+        xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+        xhr.setRequestHeader('Accept', 'application/json');
+        xhr.upload.onprogress = (e) => onProgress(e.loaded);
+        xhr.onload = () => {
+          if (xhr.status === 201) return resolve();
+          reject(errorOf(xhr.status, xhr.responseText));
+        };
+        xhr.onerror = () =>
+          reject(new ApiError(0, 'network_error', 'The upload was interrupted: the connection to Deskport failed. Try again.'));
+        xhr.onabort = () => reject(new DOMException('The upload was cancelled.', 'AbortError'));
+        if (uploadSignal.aborted) return xhr.onabort(new ProgressEvent('abort'));
+        uploadSignal.addEventListener('abort', () => xhr.abort(), { once: true });
+        xhr.send(file);
+      });
+    },
+
+    async download(path, name, onProgress, downloadSignal) {
+      const res = await fetch(`${base}/content?${q({ path: path ? `${path}/${name}` : name })}`, {
+        credentials: 'same-origin',
+        signal: downloadSignal,
+      }).catch((e: unknown) => {
+        if (downloadSignal.aborted) throw e;
+        throw new ApiError(0, 'network_error', 'Deskport cannot be reached. Check your network connection and try again.');
+      });
+      if (!res.ok) throw errorOf(res.status, await res.text().catch(() => ''));
+      const total = Number(res.headers.get('Content-Length') ?? 0);
+      const reader = res.body?.getReader();
+      const parts: Uint8Array[] = [];
+      let loaded = 0;
+      for (;;) {
+        const chunk = await reader?.read();
+        if (!chunk || chunk.done) break;
+        parts.push(chunk.value);
+        loaded += chunk.value.length;
+        onProgress(loaded, total);
+      }
+      if (total && loaded !== total)
+        throw new ApiError(0, 'incomplete', `The download stopped after ${formatBytes(loaded)} of ${formatBytes(total)}. Try again.`);
+      const url = URL.createObjectURL(new Blob(parts as BlobPart[], { type: 'application/octet-stream' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = name;
+      a.rel = 'noopener';
+      document.body.append(a);
+      a.click();
+      a.remove();
+      // The browser has taken the bytes once the click's download started; the URL can go a bit later.
+      setTimeout(() => URL.revokeObjectURL(url), 30_000);
+    },
+  };
+}
+
+function errorOf(status: number, text: string): ApiError {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (isApiErrorBody(json)) return new ApiError(status, json.error.code, json.error.message, json.error.details);
+  return new ApiError(status, `http_${status}`, `The transfer failed (${status}). Try again.`);
+}
