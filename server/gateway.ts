@@ -33,7 +33,6 @@ import { createGuacEndpoint } from './display/guac-endpoint.ts';
 import { createGuacConnections } from './display/guac-connections.ts';
 import { createGuacTokens } from './guac/token.ts';
 import { sweepDrives } from './guac/session-streams.ts';
-import { policyOf } from './broker/policy.ts';
 import { ensureDefaultPool } from './bootstrap-pool.ts';
 import { createApp } from './http/app.ts';
 import { createFileTransfers } from './files/transfers.ts';
