@@ -274,7 +274,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           target: session.id,
           result: t.result,
           ip: null,
-          details: { name: t.name, bytes: t.bytes, ...(t.sha256 ? { sha256: t.sha256 } : {}), ...(t.reason ? { reason: t.reason } : {}) },
+          details: { name: t.name, size: t.bytes, ...(t.sha256 ? { sha256: t.sha256 } : {}), ...(t.reason ? { reason: t.reason } : {}) },
         }),
       );
     },

@@ -148,7 +148,7 @@ describe('files on an existing SSH machine (SFTP through guacd)', () => {
         }[];
         return audit
           .filter((a) => a.target === sessionId && a.action.startsWith('file.'))
-          .map((a) => [a.action, a.details.sha256, a.details.bytes]);
+          .map((a) => [a.action, a.details.sha256, a.details.size]);
       })
       .toEqual(
         expect.arrayContaining([
