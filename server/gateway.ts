@@ -36,6 +36,7 @@ import { createDisplayUrl } from './display/display-url.ts';
 import { createGuacEndpoint } from './display/guac-endpoint.ts';
 import { createGuacConnections } from './display/guac-connections.ts';
 import { createGuacTokens } from './guac/token.ts';
+import { sweepDrives } from './guac/session-streams.ts';
 import { ensureDefaultPool } from './bootstrap-pool.ts';
 import { createApp } from './http/app.ts';
 import { createFileTransfers } from './files/transfers.ts';
@@ -267,7 +268,14 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       await audit.record({ actor: u?.username ?? userId, action: 'shadow.start', target: shadowId, result: 'ok', ip: null, details: {} });
     },
   };
-  const display = createVncEndpoint({ ...gateDeps, openDesktop, maxClipboardBytes: config.maxClipboardBytes });
+  const display = createVncEndpoint({
+    ...gateDeps,
+    openDesktop,
+    maxClipboardBytes: config.maxClipboardBytes,
+    policyOf: (session) => policyOf(store, session), // #13: the clipboard policy, enforced by the relay
+  });
+  const drivesDir = join(config.dataDir, 'guac-drives');
+  sweepDrives(drivesDir);
   const rdpDisplay = createGuacEndpoint({
     ...gateDeps,
     guacd,
@@ -280,6 +288,21 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     openMachine: async (session, webSessionId) => {
       const { connection, stream } = await machines.open(session, webSessionId);
       return { protocol: connection.protocol, settings: connection.settings, link: wsLink(stream) };
+    },
+    // #13 files on existing machines: RDP drive folders, and every transfer through guacd audited.
+    drivesDir,
+    policyOf: (session) => policyOf(store, session),
+    onTransfer: (session, t) => {
+      void store.getUser(session.userId).then((u) =>
+        audit.record({
+          actor: u?.username ?? session.userId,
+          action: `file.${t.direction}`,
+          target: session.id,
+          result: t.result,
+          ip: null,
+          details: { name: t.name, size: t.bytes, ...(t.sha256 ? { sha256: t.sha256 } : {}), ...(t.reason ? { reason: t.reason } : {}) },
+        }),
+      );
     },
   });
   const audio = createAudioEndpoint({

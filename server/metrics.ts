@@ -19,6 +19,8 @@ export interface Metrics extends BrokerMetrics {
   droppedInput(type: number | string, reason: 'view_only' | 'not_announced'): void;
   /** Desktop clipboard messages withheld from a view-only viewer. */
   withheldClipboard(count: number): void;
+  /** Clipboard texts the session's policy refused (direction off, or over the cap); counted, not audited. */
+  clipboardBlocked(direction: 'to_desktop' | 'from_desktop', count: number): void;
   displayRefused(): void;
   /** A local process other than guacd connected first to a display's loopback forward (server/display/peer-check.ts). */
   forwardPeerRefused(): void;
@@ -151,6 +153,12 @@ export function createMetrics(deps: {
     help: 'Desktop clipboard messages withheld from view-only viewers.',
     registers: [registry],
   });
+  const clipBlocked = new Counter({
+    name: 'deskport_clipboard_blocked_total',
+    help: "Clipboard texts the session's clipboard policy refused (direction turned off, or over clipboardMaxKb).",
+    labelNames: ['direction'],
+    registers: [registry],
+  });
   const refused = new Counter({
     name: 'deskport_display_refused_total',
     help: 'New displays refused because the gateway was overloaded.',
@@ -180,6 +188,7 @@ export function createMetrics(deps: {
     },
     droppedInput: (type, reason) => dropped.inc({ type: typeof type === 'string' ? type : (TYPE_LABEL.get(type) ?? String(type)), reason }),
     withheldClipboard: (count) => withheld.inc(count),
+    clipboardBlocked: (direction, count) => clipBlocked.inc({ direction }, count),
     displayRefused: () => refused.inc(),
     forwardPeerRefused: () => peerRefused.inc(),
   };

@@ -21,6 +21,12 @@ export interface ForwardOptions {
   checkPeer?: (socket: Socket, ourPort: number) => PeerVerdict;
   /** A peer was refused by checkPeer (for the metric). */
   onRefused?: () => void;
+  /**
+   * A second connection is accepted (from the same checked peer) and piped to a second stream to the
+   * target: guacd's SSH client opens one for the terminal and one for SFTP, both to the same host and
+   * port. Ending the second leaves the first; ending the first ends both.
+   */
+  second?: () => Promise<DesktopLink>;
 }
 
 export interface Forward {
@@ -39,6 +45,7 @@ export async function openForward(o: ForwardOptions): Promise<Forward> {
   const high = o.highWaterBytes ?? 1024 * 1024;
   const low = high / 4;
   let peer: Socket | undefined;
+  let extra: { socket: Socket; link?: DesktopLink } | undefined;
   let ended = false;
   let acceptTimer: NodeJS.Timeout | undefined;
   let port = 0;
@@ -54,12 +61,15 @@ export async function openForward(o: ForwardOptions): Promise<Forward> {
     clearTimeout(acceptTimer);
     server.close();
     peer?.destroy();
+    extra?.socket.destroy();
+    extra?.link?.close(why);
     link.close(why);
     finish(why);
   };
 
   server.on('connection', (socket) => {
-    if (peer || ended || !LOOPBACK.has(socket.remoteAddress ?? '')) {
+    const wanted = !peer || (o.second && !extra);
+    if (!wanted || ended || !LOOPBACK.has(socket.remoteAddress ?? '')) {
       log.warn({ from: socket.remoteAddress }, 'forward: refused a connection (taken, ended, or not from loopback)');
       socket.destroy();
       return;
@@ -75,11 +85,32 @@ export async function openForward(o: ForwardOptions): Promise<Forward> {
       socket.destroy();
       return;
     }
+    if (peer) {
+      // The second (SFTP) connection: its own stream to the target; then nobody else may use this port.
+      server.close();
+      const x: { socket: Socket; link?: DesktopLink } = { socket };
+      extra = x;
+      socket.pause();
+      o.second!()
+        .then((l) => {
+          x.link = l;
+          if (ended || socket.destroyed) return l.close('forward ended');
+          l.onClose(() => socket.destroy());
+          l.onError((err) => log.debug({ err: err.message }, 'forward: second target stream error'));
+          pipe(socket, l, () => l.close('guacd closed its second connection'));
+          socket.resume();
+        })
+        .catch((err: Error) => {
+          log.warn({ err: err.message }, 'forward: could not open a second stream to the target');
+          socket.destroy();
+        });
+      return;
+    }
     peer = socket;
-    // One connection only: no other local process can use this port from now on.
-    server.close();
+    // One connection only (two with `second`): no other local process can use this port from now on.
+    if (!o.second) server.close();
     clearTimeout(acceptTimer);
-    pipe(socket);
+    pipe(socket, link, () => end('guacd closed the forwarded connection'));
   });
   server.on('error', (err) => end(`forward listener failed: ${err.message}`));
   await new Promise<void>((resolve, reject) => {
@@ -91,7 +122,7 @@ export async function openForward(o: ForwardOptions): Promise<Forward> {
   acceptTimer = setTimeout(() => end('nobody connected to the forward in time'), o.acceptTimeoutMs ?? 10_000);
   acceptTimer.unref();
 
-  function pipe(socket: Socket): void {
+  function pipe(socket: Socket, link: DesktopLink, onClose: () => void): void {
     // target → guacd
     link.onData((chunk) => {
       if (!socket.write(chunk)) {
@@ -106,7 +137,7 @@ export async function openForward(o: ForwardOptions): Promise<Forward> {
       });
       if (link.bufferedAmount > high) socket.pause();
     });
-    socket.on('close', () => end('guacd closed the forwarded connection'));
+    socket.on('close', onClose);
     socket.on('error', (err) => log.debug({ err: err.message }, 'forward: guacd side error'));
     link.resume();
   }

@@ -15,7 +15,10 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { DisplayClose } from '../../contract/display.ts';
 import { DomainError } from '../errors.ts';
 import type { Guacd } from '../guacd/guacd.ts';
+import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../../contract/api/policy.ts';
 import { createClipboardWithholder } from '../guac/clipboard-withhold.ts';
+import { displayStreams, type DisplayStreams } from '../guac/session-streams.ts';
+import type { Transfer } from '../guac/stream-policy.ts';
 import { createGuard, InstructionError } from '../guac/guard.ts';
 import { browserDisplay, joinSettings, machineSettings, ownRdpDesktop } from '../guac/settings.ts';
 import type { GuacTokens } from '../guac/token.ts';
@@ -47,6 +50,12 @@ export interface GuacEndpointDeps extends DisplayGateDeps {
     session: Session,
     webSessionId?: string,
   ) => Promise<{ protocol: 'rdp' | 'vnc' | 'ssh'; settings: Record<string, string>; link: DesktopLink }>;
+  /** The session's policy (server/broker/policy.ts): clipboard and files. Default DEFAULT_SESSION_POLICY. */
+  policyOf?: (session: Session) => Promise<SessionPolicy>;
+  /** A file transfer through guacd ended (audited by the gateway as file.upload / file.download). */
+  onTransfer?: (session: Session, t: Transfer) => void;
+  /** Where existing RDP machines' drive folders live (<dataDir>/guac-drives); without it, no RDP drive. */
+  drivesDir?: string;
   /** A viewer silent this long is closed (viewer-silence.ts; config viewerTimeoutS). Default 15 s. */
   viewerTimeoutMs?: number;
   /** guacd's recording parameters for an owner's connection whose policy records (server/recording/guac-recording.ts). */
@@ -119,7 +128,13 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     const { session, mode } = r;
     const isOwner = !r.shadowId && mode === 'control';
     let recording: GuacRecordingHandle | null = null;
-    const guard = createGuard(mode);
+    let streams: DisplayStreams | undefined;
+    // The browser's streams are judged once the policy is known; until then the browser only pings.
+    const guard = createGuard(mode, undefined, {
+      take: (ins, back, on) =>
+        streams ? (streams.fromBrowser?.take(ins, back, on) ?? null) : EARLY_STREAM_OPS.has(ins.opcode) ? '' : null,
+      active: () => streams?.fromBrowser?.active() ?? 0,
+    });
     let early = '';
     let client: GuacdClient | undefined;
     let opened = false;
@@ -146,6 +161,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       if (released) return; // finish() and then the browser's close both end here
       released = true;
       void recording?.end();
+      streams?.close();
       if (client && opened) client.send('10.disconnect;');
       client?.close();
       const f = fwd;
@@ -201,6 +217,23 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     if (!endpoint) return finish(DisplayClose.GuacdUnavailable, 'guacd is not running right now; reconnecting may help shortly');
     let selector = 'rdp';
     let settings: GuacdSettings;
+    const policy = deps.policyOf ? await deps.policyOf(session) : DEFAULT_SESSION_POLICY;
+    if (left()) return;
+    const streamsFor = (protocol: 'rdp' | 'vnc' | 'ssh', machine: boolean, username?: string) =>
+      (streams = displayStreams({
+        policy,
+        mode,
+        join: Boolean(r.shadowId),
+        protocol,
+        machine,
+        sessionId: session.id,
+        drivesDir: deps.drivesDir,
+        username,
+        events: {
+          clipboardBlocked: (direction) => deps.metrics.clipboardBlocked(direction, 1),
+          transfer: (t) => deps.onTransfer?.(session, t),
+        },
+      }));
     if (r.shadowId) {
       // The helpdesk joins the owner's guacd connection: a second RDP connection would take the
       // desktop away from its owner (xorgxrdp serves one client).
@@ -208,23 +241,29 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       if (!ownerConnection)
         return finish(DisplayClose.DesktopFailed, 'the person’s RDP display is not open right now; try again when they are connected');
       selector = ownerConnection;
+      streamsFor('rdp', Boolean(session.machineId));
       settings = joinSettings({ display, mode });
     } else if (session.machineId) {
       if (!deps.openMachine) return finish(DisplayClose.DesktopFailed, 'this gateway does not serve existing machines');
       const m = await deps.openMachine(session, r.webSessionId);
       if (left()) return m.link.close('viewer left');
       login = watchMachineLogin(m.protocol, m.link);
-      fwd = await openForward({ link: login.link, log: slog, ...peerGuard() });
+      const extra = streamsFor(m.protocol, true, m.settings.username).params;
+      // guacd's SFTP is a second SSH connection to the same host and port: a second stream to the machine.
+      const open = deps.openMachine;
+      const second = extra['enable-sftp'] ? async () => (await open(session, r.webSessionId)).link : undefined;
+      fwd = await openForward({ link: login.link, log: slog, ...peerGuard(), second });
       void fwd.done.then((why) => slog.debug({ why }, 'forward ended'));
       selector = m.protocol;
-      settings = machineSettings({ port: fwd.port, display, mode, protocol: m.protocol, settings: m.settings });
+      settings = machineSettings({ port: fwd.port, display, mode, protocol: m.protocol, settings: m.settings, extra });
     } else {
       if (!r.desktop) return finish(DisplayClose.DesktopFailed, 'this session has no desktop');
       const link = await deps.openDesktop(r.desktop, 'rdp');
       if (left()) return link.close('viewer left');
       fwd = await openForward({ link, log: slog, ...peerGuard() });
       void fwd.done.then((why) => slog.debug({ why }, 'forward ended'));
-      settings = ownRdpDesktop({ port: fwd.port, display, mode, secret: r.desktop.secret });
+      const extra = streamsFor('rdp', false).params;
+      settings = ownRdpDesktop({ port: fwd.port, display, mode, secret: r.desktop.secret, extra });
     }
     if (left()) return finish(DisplayClose.Normal, 'viewer left');
     // A helpdesk join shares the owner's connection, and with it the owner's recording.
@@ -254,6 +293,10 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       }
       if (browser.readyState !== browser.OPEN) return;
       let text = raw;
+      if (streams && !withhold) {
+        text = streams.fromGuacd(raw, toGuacd);
+        if (text === '') return;
+      }
       if (withhold) {
         try {
           const kept = withhold.filter(raw);
@@ -299,6 +342,9 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     },
   };
 }
+
+/** Stream instructions a browser sends before the policy is known are dropped: none is legitimate then. */
+const EARLY_STREAM_OPS = new Set(['clipboard', 'file', 'put', 'get', 'blob', 'end']);
 
 /** guacd's message when a connected client sent nothing for 15 s (libguac user-handshake.c). */
 const VIEWER_NOT_RESPONDING = 'User is not responding.';

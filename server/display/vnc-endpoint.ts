@@ -5,9 +5,11 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { DisplayClose } from '../../contract/display.ts';
+import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../../contract/api/policy.ts';
+import { clipboardRule } from '../rfb/clipboard.ts';
 import type { DesktopLink } from '../relay/desktop-link.ts';
 import { startVncRelay } from '../relay/vnc-relay.ts';
-import type { Desktop } from '../store/types.ts';
+import type { Desktop, Session } from '../store/types.ts';
 import { closeWs, refuseUpgrade, upgradePath } from '../util/ws.ts';
 import { createDisplayGate, type DisplayGateDeps } from './display-gate.ts';
 
@@ -15,6 +17,8 @@ export interface VncEndpointDeps extends DisplayGateDeps {
   /** A byte stream to the desktop's VNC server, wherever its host is. */
   openDesktop: (desktop: Desktop) => Promise<DesktopLink>;
   maxClipboardBytes: number;
+  /** The session's policy (server/broker/policy.ts); its clipboard rule is enforced by the relay. Default: DEFAULT_SESSION_POLICY. */
+  policyOf?: (session: Session) => Promise<SessionPolicy>;
 }
 
 export function createVncEndpoint(deps: VncEndpointDeps) {
@@ -37,9 +41,11 @@ export function createVncEndpoint(deps: VncEndpointDeps) {
     wss.handleUpgrade(req, socket, head, (browser) => {
       const slog = log.child({ sessionId: session.id, mode, ...(shadowId ? { shadowId } : {}) });
       const viewer = gate.attach(browser, r, slog);
-      deps
-        .openDesktop(desktop)
-        .then((link) => {
+      const policy = deps.policyOf ? deps.policyOf(session) : Promise.resolve(DEFAULT_SESSION_POLICY);
+      // The policy first: a desktop stream is never opened and then left behind by a failed lookup.
+      policy
+        .then(async (p) => [await deps.openDesktop(desktop), p] as const)
+        .then(([link, p]) => {
           if (viewer.left()) return link.close('viewer left');
           const h = startVncRelay({
             browser,
@@ -48,6 +54,8 @@ export function createVncEndpoint(deps: VncEndpointDeps) {
             mode,
             log: slog,
             maxClipboardBytes: deps.maxClipboardBytes,
+            clipboard: clipboardRule(p),
+            onClipboardBlocked: deps.metrics.clipboardBlocked,
             onActivity: () => deps.activity(session.id),
             onBytes: deps.metrics.relayBytes,
             onDropped: deps.metrics.droppedInput,

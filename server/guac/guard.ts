@@ -5,11 +5,12 @@
 // the echo, guacamole-common-js marks an idle tunnel UNSTABLE every few seconds.
 import type { TicketMode } from '../../contract/api/desktops.ts';
 import { createInstructionParser, encodeInstruction, InstructionError, type InstructionLimits } from './instructions.ts';
+import type { StreamSide } from './stream-policy.ts';
 
 /** Flow control and housekeeping: pass in every mode. `ack` answers guacd's own streams (images). */
 const ALWAYS = new Set(['sync', 'nop', 'ack', 'disconnect']);
-/** What a person does: keys, pointer, touch, display size, clipboard, uploads, microphone, argument changes. */
-const INPUT = new Set(['key', 'mouse', 'touch', 'size', 'clipboard', 'blob', 'end', 'argv', 'audio', 'file', 'pipe', 'put']);
+/** What a person does: keys, pointer, touch, display size, clipboard, uploads, file browsing, microphone, argument changes. */
+const INPUT = new Set(['key', 'mouse', 'touch', 'size', 'clipboard', 'blob', 'end', 'argv', 'audio', 'file', 'pipe', 'put', 'get']);
 /** Someone's hands on the desktop, as the VNC relay counts key, pointer and clipboard (rfb/policy.ts):
  *  these reset the session's idle timer. A window resize (`size`) or a stream's parts are not activity. */
 const HANDS = new Set(['key', 'mouse', 'touch', 'clipboard']);
@@ -39,7 +40,8 @@ export interface Guard {
   receive(text: string): GuardResult;
 }
 
-export function createGuard(mode: TicketMode, limits: InstructionLimits = DEFAULT_LIMITS): Guard {
+/** `streams`: the session policy on the browser's clipboard and file streams (stream-policy.ts), control mode. */
+export function createGuard(mode: TicketMode, limits: InstructionLimits = DEFAULT_LIMITS, streams?: StreamSide): Guard {
   const parser = createInstructionParser(limits);
   return {
     receive(text) {
@@ -52,8 +54,12 @@ export function createGuard(mode: TicketMode, limits: InstructionLimits = DEFAUL
         } else if (INPUT.has(ins.opcode)) {
           if (mode === 'view') out.dropped.push(ins.opcode);
           else {
-            out.toGuacd += ins.raw;
-            if (HANDS.has(ins.opcode)) out.input++;
+            const back: string[] = [];
+            const on: string[] = [];
+            const r = streams ? streams.take(ins, back, on) : null;
+            out.toGuacd += (r ?? ins.raw) + on.join('');
+            out.toBrowser.push(...back);
+            if (HANDS.has(ins.opcode) && r !== '') out.input++;
           }
         } else {
           throw new InstructionError(`instruction "${printable(ins.opcode)}" is not accepted from a viewer`);

@@ -44,7 +44,14 @@ function common(d: BrowserDisplay): GuacdSettings {
 }
 
 /** An RDP desktop Deskport started (xrdp + xorgxrdp), reached through a loopback forward. */
-export function ownRdpDesktop(o: { port: number; display: BrowserDisplay; mode: TicketMode; secret: string }): GuacdSettings {
+export function ownRdpDesktop(o: {
+  port: number;
+  display: BrowserDisplay;
+  mode: TicketMode;
+  secret: string;
+  /** Policy parameters (clipboardParams). */
+  extra?: GuacdSettings;
+}): GuacdSettings {
   return {
     ...common(o.display),
     hostname: '127.0.0.1',
@@ -61,6 +68,7 @@ export function ownRdpDesktop(o: { port: number; display: BrowserDisplay; mode: 
     username: 'deskport',
     password: o.secret,
     // No drive, printing or audio input: nothing in the settings turns them on.
+    ...o.extra,
     ...(o.mode === 'view' ? { 'read-only': 'true', 'disable-paste': 'true' } : {}),
   };
 }
@@ -76,10 +84,13 @@ export function machineSettings(o: {
   mode: TicketMode;
   protocol: 'rdp' | 'vnc' | 'ssh';
   settings: Record<string, string>;
+  /** Policy parameters (clipboardParams, fileParams): after the machine's own, so they win. */
+  extra?: GuacdSettings;
 }): GuacdSettings {
   return {
     ...common(o.display),
     ...o.settings,
+    ...o.extra,
     hostname: '127.0.0.1',
     port: String(o.port),
     ...(o.protocol === 'rdp' ? { 'resize-method': 'display-update' } : {}),
@@ -90,4 +101,47 @@ export function machineSettings(o: {
 /** A helpdesk display joining the owner's live guacd connection (guacd's `join`). */
 export function joinSettings(o: { display: BrowserDisplay; mode: TicketMode }): GuacdSettings {
   return { ...common(o.display), 'read-only': o.mode === 'view' ? 'true' : 'false' };
+}
+
+/** guacd's own clipboard switches for the session policy (the gateway filters the streams again, stream-policy.ts). */
+export function clipboardParams(rule: { toDesktop: boolean; fromDesktop: boolean }): GuacdSettings {
+  return { ...(rule.fromDesktop ? {} : { 'disable-copy': 'true' }), ...(rule.toDesktop ? {} : { 'disable-paste': 'true' }) };
+}
+
+/** A safe POSIX user name: what a home directory may be derived from. */
+const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}$/i;
+
+/**
+ * Files for an existing machine: RDP drive redirection onto a folder of the gateway (drivePath, one
+ * per session, made by guacd), SFTP for SSH rooted at the account's home. guacd's own upload/download
+ * switches follow the policy; with both off nothing is offered at all. VNC machines get no files
+ * (guacd's VNC SFTP would need a second, SSH login).
+ */
+export function fileParams(
+  protocol: 'rdp' | 'vnc' | 'ssh',
+  files: { upload: boolean; download: boolean },
+  o: { drivePath?: string; username?: string },
+): GuacdSettings {
+  if (!files.upload && !files.download) return {};
+  const off = (name: string, on: boolean) => (on ? {} : { [name]: 'true' });
+  if (protocol === 'rdp' && o.drivePath)
+    return {
+      'enable-drive': 'true',
+      'drive-name': 'Deskport',
+      'drive-path': o.drivePath,
+      'create-drive-path': 'true',
+      ...off('disable-download', files.download),
+      ...off('disable-upload', files.upload),
+    };
+  if (protocol === 'ssh') {
+    const user = o.username && USER_NAME.test(o.username) ? o.username : null;
+    return {
+      'enable-sftp': 'true',
+      // guacd needs an absolute root; the account's home by the usual convention, else the whole tree.
+      'sftp-root-directory': user === 'root' ? '/root' : user ? `/home/${user}` : '/',
+      ...off('sftp-disable-download', files.download),
+      ...off('sftp-disable-upload', files.upload),
+    };
+  }
+  return {};
 }

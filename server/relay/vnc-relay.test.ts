@@ -1,6 +1,8 @@
 // The relay with a scripted fake desktop on loopback: ordering around ServerInit, pipelining,
 // coalescing, encoding stripping, failures and their close codes, backpressure, activity throttling.
+import { POLICY_LIMITS } from '../../contract/api/policy.ts';
 import { DisplayClose } from '../../contract/display.ts';
+import { clipboardRule } from '../rfb/clipboard.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { ManualClock } from '../clock.ts';
@@ -140,7 +142,14 @@ describe('startVncRelay', () => {
   });
 
   it('keeps both streams intact under backpressure, pausing the side that sends too fast', async () => {
-    const { viewer, desktop, relay, pauses, viewerWs, desktopWs } = await setup({ highWaterMark: 64 * 1024, lowWaterMark: 16 * 1024 });
+    // The desktop below sends a byte pattern, not RFB: the clipboard policy with nothing to refuse
+    // (both ways, the largest cap) is the one that leaves a control viewer's stream unparsed.
+    const clipboard = clipboardRule({ clipboard: 'both', clipboardMaxKb: POLICY_LIMITS.clipboardMaxKb.max });
+    const { viewer, desktop, relay, pauses, viewerWs, desktopWs } = await setup({
+      highWaterMark: 64 * 1024,
+      lowWaterMark: 16 * 1024,
+      clipboard,
+    });
     viewer.send(VIEWER_HANDSHAKE);
     await desktopAuth(desktop);
     desktop.send(SERVER_INIT);

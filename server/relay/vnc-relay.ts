@@ -1,12 +1,15 @@
 // The RFB-terminating relay behind /ws/vnc (docs/architecture.md "Launch" step 5): handshakes with the
 // desktop (VncAuth, shared) and the browser (None) at once, then passes desktop bytes through
-// untouched to control viewers (to view viewers without clipboard, server-messages.ts) and browser
-// bytes only as whole, parsed, policy-checked messages.
+// to viewers with the desktop's clipboard cut out where the session's clipboard policy or a view-only
+// ticket says so (server-messages.ts, clipboard.ts), and browser bytes only as whole, parsed,
+// policy-checked messages.
 import { WebSocket } from 'ws';
 import { DisplayClose } from '../../contract/display.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { ClientMessageParser } from '../rfb/client-messages.ts';
+import { POLICY_LIMITS } from '../../contract/api/policy.ts';
+import { clipboardRule, gatherLimit, judgeCutText, type ClipboardRule } from '../rfb/clipboard.ts';
 import { ClientMessageType } from '../rfb/constants.ts';
 import {
   BrowserHandshake,
@@ -16,7 +19,7 @@ import {
   type HandshakeError,
 } from '../rfb/handshake.ts';
 import { judgeClientMessage, keepEncodings, listedEncodings, stripEncodings, type Verdict, type ViewerMode } from '../rfb/policy.ts';
-import { readPixelFormat, ServerMessageFilter, VIEW_ENCODINGS } from '../rfb/server-messages.ts';
+import { CONTROL_ENCODINGS, readPixelFormat, ServerMessageFilter, VIEW_ENCODINGS } from '../rfb/server-messages.ts';
 import { closeWs, isOpen, PauseGate, toBuffer } from '../util/ws.ts';
 import type { DesktopLink } from './desktop-link.ts';
 
@@ -36,6 +39,11 @@ export interface VncRelayOptions {
   onDropped?: (type: number, why: NonNullable<Verdict['drop']>) => void;
   /** Desktop clipboard messages withheld from a view-only viewer (how many, in one chunk). */
   onWithheld?: (count: number) => void;
+  /** Clipboard messages the session's policy refused (direction not allowed, or over the cap), by direction. */
+  onClipboardBlocked?: (direction: 'to_desktop' | 'from_desktop', count: number) => void;
+  /** The session policy's clipboard rule (clipboard.ts). Default: both ways, 1 MiB. */
+  clipboard?: ClipboardRule;
+  /** The parser's hard cap on a viewer's clipboard message: past it the viewer's stream is refused. */
   maxClipboardBytes?: number;
   /** Both handshakes must finish within this. Default 15 s. */
   handshakeTimeoutMs?: number;
@@ -55,6 +63,8 @@ export interface RelayStats {
   droppedByType: Record<number, number>;
   /** Desktop clipboard messages withheld from a view-only viewer. */
   withheldClipboard: number;
+  /** Clipboard messages the policy refused, either way. */
+  blockedClipboard: { toDesktop: number; fromDesktop: number };
 }
 
 export interface RelayResult {
@@ -124,10 +134,15 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
     droppedMessages: 0,
     droppedByType: {},
     withheldClipboard: 0,
+    blockedClipboard: { toDesktop: 0, fromDesktop: 0 },
   };
+  const rule = options.clipboard ?? clipboardRule({ clipboard: 'both', clipboardMaxKb: 1024 });
+  // A control viewer's stream is followed unless nothing could be refused: both ways allowed and the
+  // cap at the policy's own maximum. Otherwise its encodings are narrowed to what the filter measures.
+  const filterControl = !(rule.fromDesktop && rule.maxBytes >= POLICY_LIMITS.clipboardMaxKb.max * 1024);
   /** The encodings of the viewer's latest SetEncodings as forwarded: extension messages need theirs. */
   let announced: ReadonlySet<number> = new Set();
-  /** View viewers only: follows the desktop's messages to withhold its clipboard. */
+  /** Follows the desktop's messages to withhold its clipboard (view viewers, and control viewers under a policy). */
   let serverFilter: ServerMessageFilter | null = null;
 
   let phase: 'handshake' | 'relay' | 'closed' = 'handshake';
@@ -206,6 +221,11 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
     const out: Buffer[] = [];
     let input = false;
     for (const m of r.messages) {
+      if (m.type === ClientMessageType.ClientCutText && mode === 'control' && judgeCutText(m.bytes, 'viewer', rule) !== 'forward') {
+        stats.blockedClipboard.toDesktop++;
+        if (options.onClipboardBlocked) callback('onClipboardBlocked', () => options.onClipboardBlocked?.('to_desktop', 1));
+        continue;
+      }
       const v = judgeClientMessage(m, mode, announced);
       if (!v.forward) {
         stats.droppedMessages++;
@@ -217,7 +237,13 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
       stats.forwardedMessages++;
       if (m.type === ClientMessageType.SetEncodings) {
         // A view viewer may only use encodings the gateway can follow (to find the clipboard).
-        const sent = mode === 'view' ? keepEncodings(m.bytes, (e) => VIEW_ENCODINGS.has(e)) : stripEncodings(m.bytes);
+        // A filtered control viewer likewise (the desktop's clipboard under the policy).
+        const sent =
+          mode === 'view'
+            ? keepEncodings(m.bytes, (e) => VIEW_ENCODINGS.has(e))
+            : filterControl
+              ? keepEncodings(m.bytes, (e) => CONTROL_ENCODINGS.has(e))
+              : stripEncodings(m.bytes);
         announced = new Set(listedEncodings(sent));
         out.push(sent);
         continue;
@@ -248,7 +274,12 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
     );
     // Order matters: ServerInit first, then whatever the desktop already sent after it.
     toBrowser(desktopInit.serverInit);
-    if (mode === 'view') serverFilter = new ServerMessageFilter(readPixelFormat(desktopInit.serverInit, 4));
+    const pf = readPixelFormat(desktopInit.serverInit, 4);
+    if (mode === 'view') serverFilter = new ServerMessageFilter(pf);
+    else if (filterControl) {
+      const judge = (msg: Buffer) => judgeCutText(msg, 'desktop', rule);
+      serverFilter = new ServerMessageFilter(pf, { judge, maxBytes: rule.maxBytes, gatherLimit: gatherLimit(rule.maxBytes) });
+    }
     for (const b of [desktopInit.leftover, ...held.desktop]) if (phase === 'relay') fromDesktop(b);
     const fromViewer = [browserInit.leftover, ...held.browser];
     held.browser = [];
@@ -290,7 +321,12 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
       stats.withheldClipboard += withheld;
       if (options.onWithheld) callback('onWithheld', () => options.onWithheld?.(withheld));
     }
-    if (!r.ok) desktopFailed(`the desktop sent what a view-only display cannot follow: ${r.error}`);
+    const blocked = serverFilter.blockedMessages - stats.blockedClipboard.fromDesktop;
+    if (blocked > 0) {
+      stats.blockedClipboard.fromDesktop += blocked;
+      if (options.onClipboardBlocked) callback('onClipboardBlocked', () => options.onClipboardBlocked?.('from_desktop', blocked));
+    }
+    if (!r.ok) desktopFailed(`the desktop sent what the gateway's clipboard filter cannot follow: ${r.error}`);
   }
 
   function onDesktopMessage(b: Buffer): void {
@@ -348,6 +384,6 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
   return {
     done,
     close: (reason) => finish(reason, DisplayClose.Normal, reason),
-    stats: () => ({ ...stats, droppedByType: { ...stats.droppedByType } }),
+    stats: () => ({ ...stats, droppedByType: { ...stats.droppedByType }, blockedClipboard: { ...stats.blockedClipboard } }),
   };
 }

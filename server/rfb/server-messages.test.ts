@@ -143,3 +143,47 @@ it('the client SetPixelFormat fixture is 32 bpp depth 24 true colour', () => {
   expect(TRUE_COLOUR).toEqual({ bitsPerPixel: 32, depth: 24, trueColour: true, max255: true });
   expect(msg.setPixelFormat()).toHaveLength(20);
 });
+
+describe('ServerMessageFilter for a control viewer under a clipboard policy', () => {
+  const judgeWith = (allow: boolean, maxBytes: number) => ({
+    maxBytes,
+    gatherLimit: maxBytes + 1024,
+    // A stand-in judge (the real one is clipboard.ts, tested there): direction, then the message's size.
+    judge: (m: Buffer) => (!allow ? ('blocked' as const) : m.length - 8 > maxBytes ? ('over_cap' as const) : ('forward' as const)),
+  });
+  const ext = (n: number) => server.extendedCutText(cat(u32(1 << 28), Buffer.alloc(n - 4, 7)));
+  const small = server.cutText('kept text');
+  const large = server.cutText('y'.repeat(5000));
+  const stream = Buffer.concat([KEPT[0]!, small, server.bell(), large, ext(40), ext(3000), KEPT[2]!]);
+
+  it('forwards allowed texts byte for byte and drops texts over the cap whole, at every split point', () => {
+    const want = Buffer.concat([KEPT[0]!, small, server.bell(), ext(40), KEPT[2]!]);
+    const wrong: number[] = [];
+    for (let split = 0; split <= stream.length; split += 7) {
+      const f = new ServerMessageFilter(TRUE_COLOUR, judgeWith(true, 1000));
+      const r = run([stream.subarray(0, split), stream.subarray(split)], f);
+      if (!r.out.equals(want) || f.blockedMessages !== 2) wrong.push(split);
+    }
+    expect(wrong).toEqual([]);
+    const f = new ServerMessageFilter(TRUE_COLOUR, judgeWith(true, 1000));
+    expect(
+      run(
+        [...stream].map((b) => Buffer.from([b])),
+        f,
+      ).out.equals(want),
+    ).toBe(true);
+  });
+
+  it('drops every text when the direction is off, and counts them as blocked, not withheld', () => {
+    const f = new ServerMessageFilter(TRUE_COLOUR, judgeWith(false, 1000));
+    expect(run([stream], f).out).toEqual(Buffer.concat([KEPT[0]!, server.bell(), KEPT[2]!]));
+    expect(f.blockedMessages).toBe(4);
+    expect(f.withheldMessages).toBe(0);
+  });
+
+  it('passes the pseudo-rectangles of the extensions a control viewer keeps', () => {
+    const u = update(rect(0, 0, Encoding.QemuExtendedKeyEvent, Buffer.alloc(0)), rect(0, 0, Encoding.Xvp, Buffer.alloc(0)));
+    const f = new ServerMessageFilter(TRUE_COLOUR, judgeWith(true, 1000));
+    expect(run([u, small], f).out).toEqual(Buffer.concat([u, small]));
+  });
+});

@@ -1,10 +1,12 @@
-// Follows the desktop→viewer RFB stream for view-only viewers, so the gateway can withhold the
-// desktop's clipboard (ServerCutText, plain or extended) from people who only watch. The control
-// path never runs this: its bytes pass untouched. RFB has no framing, so finding the next message
-// means knowing the length of every rectangle before it; a view viewer is therefore only allowed
-// encodings whose lengths are readable without decoding pixels (VIEW_ENCODINGS): the relay
-// rewrites its SetEncodings to those. Anything else from the desktop is an error, never a guess.
+// Follows the desktop→viewer RFB stream so the gateway can withhold the desktop's clipboard
+// (ServerCutText, plain or extended): all of it from people who only watch, and what the session's
+// clipboard policy refuses (direction, size cap) from control viewers. RFB has no framing, so finding
+// the next message means knowing the length of every rectangle before it; a filtered viewer is
+// therefore only allowed encodings whose lengths are readable without decoding pixels
+// (VIEW_ENCODINGS, CONTROL_ENCODINGS): the relay rewrites its SetEncodings to those. Anything else
+// from the desktop is an error, never a guess.
 import { Caps, Encoding, ServerMessageType as S } from './constants.ts';
+import type { CutTextVerdict } from './clipboard.ts';
 
 /** Encodings a view viewer may announce; the parser below can measure each of them. */
 export const VIEW_ENCODINGS: ReadonlySet<number> = new Set([
@@ -24,8 +26,27 @@ export const VIEW_ENCODINGS: ReadonlySet<number> = new Set([
   ...Array.from({ length: 10 }, (_, i) => Encoding.CompressLevel0 + i),
 ]);
 
-/** What to do with the bytes of the current message. */
-type Disposition = 'forward' | 'drop';
+/** A control viewer's encodings: the view set plus extensions whose rectangles carry no data and the
+ *  extended clipboard (judged by the policy, clipboard.ts). Hextile, RRE, Zlib, JPEG, TightPNG, H.264
+ *  and VMware cursors are left out: noVNC and TigerVNC then pick Tight, as they would anyway. */
+export const CONTROL_ENCODINGS: ReadonlySet<number> = new Set([
+  ...VIEW_ENCODINGS,
+  Encoding.QemuExtendedKeyEvent,
+  Encoding.Xvp,
+  Encoding.ExtendedClipboard,
+]);
+
+/** How a control viewer's clipboard is judged: whole ServerCutText messages, header included. */
+export interface CutTextJudge {
+  judge(msg: Buffer): CutTextVerdict;
+  /** Plain texts longer than this are dropped from their header alone (the cap). */
+  maxBytes: number;
+  /** Extended payloads up to this are gathered and judged; longer ones are dropped unread. */
+  gatherLimit: number;
+}
+
+/** What to do with the bytes of the current message. `gather`: held until the message is whole. */
+type Disposition = 'forward' | 'drop' | 'gather';
 
 type Step =
   | { kind: 'type' }
@@ -74,8 +95,16 @@ export class ServerMessageFilter {
   private withheld = 0;
   private inUpdate = false;
   private updates = 0;
+  private blocked = 0;
+  /** The header and payload pieces of an extended ServerCutText being gathered. */
+  private gathered: Buffer[] = [];
+  private pendingEmit: Buffer | null = null;
 
-  constructor(pixelFormat: PixelFormatInfo) {
+  /** Without `clipboard` every ServerCutText is withheld (view viewers). */
+  constructor(
+    pixelFormat: PixelFormatInfo,
+    private readonly clipboard?: CutTextJudge,
+  ) {
     this.setPixelFormat(pixelFormat);
   }
 
@@ -96,9 +125,14 @@ export class ServerMessageFilter {
     return this.updates;
   }
 
-  /** ServerCutText messages withheld so far. */
+  /** ServerCutText messages withheld so far (every one, for a view viewer). */
   get withheldMessages(): number {
     return this.withheld;
+  }
+
+  /** ServerCutText messages the clipboard policy refused so far (control viewers). */
+  get blockedMessages(): number {
+    return this.blocked;
   }
 
   push(chunk: Buffer, emit: (slice: Buffer) => void): FilterResult {
@@ -110,13 +144,17 @@ export class ServerMessageFilter {
     while (pos < chunk.length) {
       if (this.remaining > 0) {
         const n = Math.min(this.remaining, chunk.length - pos);
-        if (this.disposition === 'drop') {
+        if (this.disposition !== 'forward') {
           flush(pos);
           runStart = pos + n;
+          if (this.disposition === 'gather') this.gathered.push(chunk.subarray(pos, pos + n));
         }
         pos += n;
         this.remaining -= n;
-        if (this.remaining === 0) this.disposition = 'forward';
+        if (this.remaining === 0) {
+          if (this.disposition === 'gather') this.judgeGathered(emit);
+          this.disposition = 'forward';
+        }
         this.countUpdate();
         continue;
       }
@@ -135,6 +173,10 @@ export class ServerMessageFilter {
       this.scratchLen = 0;
       const err = this.decide();
       if (err) return { ok: false, error: err };
+      if (this.pendingEmit) {
+        emit(this.pendingEmit); // an allowed plain text's header, withheld while it was judged
+        this.pendingEmit = null;
+      }
       this.countUpdate();
     }
     flush(pos);
@@ -225,14 +267,8 @@ export class ServerMessageFilter {
         return this.payload(0);
       case S.SetColourMapEntries:
         return this.payload(6 * b.readUInt16BE(3));
-      case S.ServerCutText: {
-        this.withheld++;
-        // |length|: negative is the extended clipboard format; either way the payload is withheld.
-        const n = Math.abs(b.readInt32BE(3));
-        this.payload(n);
-        this.disposition = n > 0 ? 'drop' : 'forward';
-        return null;
-      }
+      case S.ServerCutText:
+        return this.onCutText(b.readInt32BE(3));
       case S.ServerFence: {
         const n = b[7] as number;
         if (n > Caps.fencePayloadBytes) return `ServerFence payload of ${n} bytes (limit ${Caps.fencePayloadBytes})`;
@@ -241,6 +277,45 @@ export class ServerMessageFilter {
       default: // Xvp: fixed length
         return this.payload(0);
     }
+  }
+
+  /** The header was withheld from its first byte; the policy decides what follows. */
+  private onCutText(length: number): null {
+    // |length|: negative is the extended clipboard format.
+    const n = Math.abs(length);
+    const c = this.clipboard;
+    this.payload(n);
+    if (!c) {
+      this.withheld++;
+      this.disposition = n > 0 ? 'drop' : 'forward';
+      return null;
+    }
+    const header = Buffer.alloc(8);
+    header[0] = S.ServerCutText;
+    this.scratch.copy(header, 1, 0, 7);
+    if (length >= 0 && n <= c.maxBytes) {
+      // A plain text under the cap: whether it may cross depends on direction only; the payload then passes uncopied.
+      if (c.judge(header) === 'forward') {
+        this.disposition = 'forward';
+        this.pendingEmit = header;
+        return null;
+      }
+    } else if (length < 0 && n <= c.gatherLimit) {
+      this.gathered = [header];
+      this.disposition = 'gather';
+      return null;
+    }
+    this.blocked++;
+    this.disposition = n > 0 ? 'drop' : 'forward';
+    return null;
+  }
+
+  /** A whole extended ServerCutText: forwarded as one message or dropped whole. */
+  private judgeGathered(emit: (slice: Buffer) => void): void {
+    const msg = Buffer.concat(this.gathered);
+    this.gathered = [];
+    if (this.clipboard?.judge(msg) === 'forward') emit(msg);
+    else this.blocked++;
   }
 
   private onRect(encoding: number, w: number, h: number): string | null {
@@ -260,6 +335,8 @@ export class ServerMessageFilter {
       case Encoding.Cursor:
         return this.payload(w * h * this.bpp + Math.ceil(w / 8) * h);
       case Encoding.DesktopSize:
+      case Encoding.QemuExtendedKeyEvent:
+      case Encoding.Xvp:
         return this.payload(0);
       case Encoding.LastRect:
         this.rectsLeft = 0;

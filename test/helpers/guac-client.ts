@@ -69,7 +69,11 @@ export class GuacClient {
     return c;
   }
 
+  /** Called with every instruction received, blob data included (file and clipboard tests). */
+  readonly listeners: ((ins: Instruction) => void)[] = [];
+
   private handle(ins: Instruction): void {
+    for (const l of this.listeners) l(ins);
     this.received.push({ opcode: ins.opcode, args: ins.opcode === 'blob' ? [ins.args[0] ?? ''] : ins.args });
     switch (ins.opcode) {
       case '':

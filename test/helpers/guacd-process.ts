@@ -11,6 +11,8 @@ import { freePort } from './xvnc.ts';
 export const GUACD_BIN = process.env.DESKPORT_GUACD ?? '/root/.cache/deskport/guacd/current/sbin/guacd';
 
 export interface GuacdProcess {
+  /** The last 4 KB guacd logged (for a failing test's message). */
+  log(): string;
   port: number;
   guacd: Guacd;
   /** SIGKILL to the whole group, as a crash would; resolves when guacd has exited. */
@@ -57,6 +59,7 @@ export async function startGuacd(): Promise<GuacdProcess> {
   return {
     port,
     guacd,
+    log: () => log,
     async kill() {
       if (!alive || child.pid === undefined) return;
       try {

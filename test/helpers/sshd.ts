@@ -95,6 +95,8 @@ export async function startSshd(o: { passwords?: boolean } = {}): Promise<TestSs
         `PermitRootLogin ${o.passwords ? 'yes' : 'prohibit-password'}`,
         `AllowUsers ${user}`,
         `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+        // guacd's SFTP (files for SSH machines) opens this subsystem.
+        'Subsystem sftp internal-sftp',
         '',
       ].join('\n'),
     );

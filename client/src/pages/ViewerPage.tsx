@@ -10,6 +10,8 @@ import { ClipboardPanel } from '../components/viewer/ClipboardPanel.tsx';
 import { ViewerFiles } from '../components/files/ViewerFiles.tsx';
 import { openHttpFileSource } from '../modules/files/httpSource.ts';
 import { SoundControl } from '../components/viewer/SoundControl.tsx';
+import { createGuacSourceSlot } from '../modules/files/guacSlot.ts';
+import type { SessionPolicy } from '../../../contract/api/policy.ts';
 import { ShadowBanner } from '../components/viewer/ShadowBanner.tsx';
 import { ShadowPrompt } from '../components/viewer/ShadowPrompt.tsx';
 import { ViewerOverlay } from '../components/viewer/ViewerOverlay.tsx';
@@ -37,7 +39,12 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const [filesOpen, setFilesOpen] = useState(false);
   /** Our own desktops move files through the gateway's API; existing machines have none here (yet). */
   const [ownDesktop, setOwnDesktop] = useState(false);
-  const openFiles = useCallback(() => openHttpFileSource(sessionId), [sessionId]);
+  /** Existing RDP/SSH machines: guacd's drive or SFTP, when the display offers one (guacSource.ts). */
+  const guacFiles = useRef(createGuacSourceSlot());
+  const [machine, setMachine] = useState(false);
+  const [policy, setPolicy] = useState<SessionPolicy>();
+  const policyRef = useRef<SessionPolicy | undefined>(undefined);
+  const openFiles = useCallback(() => (ownDesktop ? openHttpFileSource(sessionId) : guacFiles.current.open()), [sessionId, ownDesktop]);
 
   useEffect(() => {
     const target = screenRef.current;
@@ -56,6 +63,8 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
       onSession: (session) => {
         setSession(session);
         setOwnDesktop(!session.machineId);
+        setMachine(Boolean(session.machineId));
+        if (session.policy) ((policyRef.current = session.policy), setPolicy(session.policy));
         if (poolLookup) return;
         poolLookup = true;
         const named: Promise<{ id: string; name: string; graceS?: number }[]> = session.machineId ? listMachines() : listPools();
@@ -63,6 +72,12 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         named.then(
           (items) => setAbout(items.find((i) => i.id === id)),
           () => {},
+        );
+      },
+      onFiles: (make) => {
+        const p = policyRef.current;
+        guacFiles.current.set(
+          make && p ? make({ upload: p.fileUpload, download: p.fileDownload, maxBytes: p.fileMaxMb * 1024 * 1024 }) : null,
         );
       },
       onNotReady: () => navigate(paths.launch(sessionId), { replace: true }),
@@ -113,7 +128,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
           setFilesOpen(false);
         }}
         filesOpen={filesOpen}
-        {...(ownDesktop
+        {...(ownDesktop || (machine && policy && (policy.fileUpload || policy.fileDownload))
           ? {
               onFiles: () => {
                 setFilesOpen((open) => !open);
@@ -146,6 +161,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
               text={clipText}
               receivedAt={clipAt}
               connected={state.kind === 'connected'}
+              {...(policy ? { mode: policy.clipboard, maxKb: policy.clipboardMaxKb } : {})}
               onText={setClipText}
               onSend={(text) => {
                 conn()?.pasteToRemote(text);
@@ -157,7 +173,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
             />
           </div>
         )}
-        {ownDesktop && !gone && (
+        {(ownDesktop || machine) && !gone && (
           <ViewerFiles
             openSource={openFiles}
             open={filesOpen}

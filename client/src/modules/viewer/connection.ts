@@ -11,6 +11,7 @@ import { createTicket, getSession, isFinal, type Session, type Ticket } from '..
 import { backoffDelay } from '../backoff.ts';
 import { publishDebug, type RfbDebugState } from './debugHook.ts';
 import { accessEndedNote } from './disconnectNote.ts';
+import type { MakeFileSource } from '../files/guacSlot.ts';
 import type { Note } from './guac/guacStatus.ts';
 import { noVncDisplay } from './novncDisplay.ts';
 import type { DisplayDrop, OpenDisplay, RemoteDisplay } from './remoteDisplay.ts';
@@ -83,6 +84,8 @@ export interface ViewerConnectionOptions {
   /** Text the remote desktop put on its clipboard. */
   onClipboard(text: string): void;
   onSession?(session: Session): void;
+  /** An existing RDP/SSH machine's files through guacd (guacSource.ts), or null when the display went. */
+  onFiles?(make: MakeFileSource | null): void;
   /** The session is still starting: the launch page should take over (session tickets only). */
   onNotReady?(session: Session): void;
   /** Swappable for tests: opens the display socket (handed to noVNC), so its close code is known. */
@@ -255,6 +258,9 @@ export class ViewerConnection {
         },
         clipboard: (text) => {
           if (mine()) this.options.onClipboard(text);
+        },
+        files: (make) => {
+          if (mine() || make === null) this.options.onFiles?.(make);
         },
       },
     );

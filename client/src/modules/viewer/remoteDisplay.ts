@@ -1,6 +1,7 @@
 // What the viewer's connection (connection.ts) needs from a display engine: noVNC for VNC desktops,
 // guacamole-common-js for RDP and SSH (guac/guacDisplay.ts). Each engine opens one display socket,
 // reports connected / dropped / clipboard text, and takes input only when not view-only.
+import type { MakeFileSource } from '../files/guacSlot.ts';
 import type { Note } from './guac/guacStatus.ts';
 
 export interface RemoteDisplay {
@@ -26,6 +27,8 @@ export interface DisplayHandlers {
   connected(): void;
   dropped(drop: DisplayDrop): void;
   clipboard(text: string): void;
+  /** RDP/SSH machines: guacd offered a filesystem (drive, SFTP), or it went with the display (null). */
+  files?(make: MakeFileSource | null): void;
 }
 
 export interface DisplayOptions {

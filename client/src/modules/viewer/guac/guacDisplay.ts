@@ -5,6 +5,7 @@
 // desktop only while the frame has focus.
 import * as GuacamoleModule from 'guacamole-common-js';
 import type { DisplayOptions, DisplayHandlers, OpenDisplay, RemoteDisplay } from '../remoteDisplay.ts';
+import { createGuacFileSource, watchRefusals } from '../../files/guacSource.ts';
 import { explainGuacEnd } from './guacStatus.ts';
 import { displaySize, resizeTo, tunnelTarget, type DisplaySize } from './guacUrl.ts';
 
@@ -92,6 +93,12 @@ export const openGuacDisplay: OpenDisplay = (o: DisplayOptions, h: DisplayHandle
 
   if (!o.viewOnly) attachInput(client, display, frame, screen, cleanups);
 
+  // An existing machine's drive or SFTP: offered by guacd once the connection is up (control displays only).
+  const refusals = watchRefusals(client, tunnel);
+  client.onfilesystem = (object) => {
+    if (!o.viewOnly && !ended) h.files?.((policy) => createGuacFileSource({ object, policy, refusals }));
+  };
+
   client.onclipboard = (stream, mimetype) => {
     if (!mimetype.startsWith('text/')) return;
     const reader = new Guacamole.StringReader(stream);
@@ -123,6 +130,7 @@ export const openGuacDisplay: OpenDisplay = (o: DisplayOptions, h: DisplayHandle
     clearTimeout(resizeTimer);
     for (const c of cleanups) c();
     client.disconnect();
+    h.files?.(null);
     const verdict = userClosed
       ? undefined
       : explainGuacEnd({ ...(closeCode !== undefined ? { closeCode } : {}), ...(status ? { status } : {}) });

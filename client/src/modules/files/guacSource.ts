@@ -1,0 +1,185 @@
+// A FileSource (source.ts) over guacd's filesystem objects, for existing machines: an RDP machine's
+// redirected drive "Deskport" or an SSH machine's SFTP. guacamole-common-js announces the filesystem
+// (client.onfilesystem); a listing is a stream-index JSON body, a download a body read as a Blob, an
+// upload an output stream written by a BlobWriter that advances on guacd's acks (so progress is what
+// the machine has taken). The gateway enforces the policy again and says so with a `deskport-refused`
+// instruction (server/guac/stream-policy.ts), which guacamole-common-js would otherwise ignore.
+import * as GuacamoleModule from 'guacamole-common-js';
+import type { FilePolicy, FileSource, RemoteEntry } from './source.ts';
+
+const Guacamole = (GuacamoleModule as unknown as { default: typeof GuacamoleModule }).default;
+type GObject = GuacamoleModule.Object;
+type GInputStream = GuacamoleModule.InputStream;
+
+/** The gateway's refusal of a stream it cut or would not open (server/guac/stream-policy.ts REFUSED_OPCODE). */
+export const REFUSED_OPCODE = 'deskport-refused';
+/** guacd answers a request for a path that does not exist with nothing at all: give up after this. */
+const BODY_TIMEOUT_MS = 15_000;
+const STATUS_SUCCESS = 0x0000;
+const STATUS_UNSUPPORTED = 0x0100;
+
+/** Listens for the gateway's refusals of input streams, by stream index (one per client). */
+export function watchRefusals(client: GuacamoleModule.Client, tunnel: GuacamoleModule.Tunnel) {
+  const waiting = new Map<number, (reason: string) => void>();
+  const inner = tunnel.oninstruction;
+  tunnel.oninstruction = (opcode, args) => {
+    if (opcode === REFUSED_OPCODE) {
+      const index = Number(args[0]);
+      waiting.get(index)?.(String(args[1] ?? 'the gateway refused the transfer'));
+      waiting.delete(index);
+      return;
+    }
+    inner?.call(tunnel, opcode, args);
+  };
+  void client;
+  return {
+    on(index: number, fn: (reason: string) => void): () => void {
+      waiting.set(index, fn);
+      return () => waiting.delete(index);
+    },
+  };
+}
+export type Refusals = ReturnType<typeof watchRefusals>;
+
+/** A path of the FileSource ('a/b', '' for the root) as guacd names it ('/a/b'). */
+export function remotePath(path: string, name?: string): string {
+  const parts = [...path.split('/'), ...(name === undefined ? [] : [name])].filter((p) => p !== '');
+  if (parts.some((p) => p === '..' || p === '.' || p.includes('\\'))) throw new Error('That path is not allowed.');
+  return `/${parts.join('/')}`;
+}
+
+/** The entries of a stream-index JSON body ({"/dir/name": mimetype}); directories are themselves stream indexes. */
+export function entriesOf(index: Record<string, unknown>): RemoteEntry[] {
+  const out: RemoteEntry[] = [];
+  for (const [full, mimetype] of Object.entries(index)) {
+    const name = full.split('/').filter(Boolean).pop();
+    if (!name) continue;
+    // guacd's index says only what each name is: sizes and times are not known here.
+    out.push({ name, kind: mimetype === Guacamole.Object.STREAM_INDEX_MIMETYPE ? 'dir' : 'file', size: 0, modifiedAt: 0 });
+  }
+  return out.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'dir' ? -1 : 1));
+}
+
+function abortError(): Error {
+  return new DOMException('The transfer was cancelled.', 'AbortError');
+}
+
+/** Asks guacd for a stream by name; resolves with it and its mimetype, or rejects when nothing comes. */
+function requestBody(object: GObject, name: string, signal?: AbortSignal): Promise<{ stream: GInputStream; mimetype: string }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`The machine did not answer for “${name}”; it may not exist any more.`)),
+      BODY_TIMEOUT_MS,
+    );
+    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(abortError())), { once: true });
+    object.requestInputStream(name, (stream, mimetype) => {
+      clearTimeout(timer);
+      if (signal?.aborted) return stream.sendAck('Cancelled', STATUS_UNSUPPORTED);
+      resolve({ stream, mimetype });
+    });
+  });
+}
+
+export function createGuacFileSource(o: { object: GObject; policy: FilePolicy; refusals: Refusals }): FileSource {
+  const { object, policy, refusals } = o;
+  return {
+    policy,
+    startPath: '',
+
+    async list(path, signal) {
+      const { stream, mimetype } = await requestBody(object, remotePath(path), signal);
+      if (mimetype !== Guacamole.Object.STREAM_INDEX_MIMETYPE) {
+        stream.sendAck('Not a folder', STATUS_UNSUPPORTED);
+        throw new Error('That is a file, not a folder.');
+      }
+      const reader = new Guacamole.JSONReader(stream);
+      return new Promise<RemoteEntry[]>((resolve, reject) => {
+        reader.onprogress = () => stream.sendAck('Received', STATUS_SUCCESS);
+        reader.onend = () => {
+          try {
+            resolve(entriesOf(reader.getJSON() as Record<string, unknown>));
+          } catch {
+            reject(new Error('The machine sent a folder listing this page cannot read.'));
+          }
+        };
+        stream.sendAck('Ready', STATUS_SUCCESS);
+      });
+    },
+
+    async upload(path, file, onProgress, signal) {
+      if (!policy.upload) throw new Error('Uploads are turned off for this desktop.');
+      if (file.size > policy.maxBytes)
+        throw new Error(`“${file.name}” is larger than this desktop allows (${Math.round(policy.maxBytes / 1048576)} MB).`);
+      const stream = object.createOutputStream(file.type || 'application/octet-stream', remotePath(path, file.name));
+      const writer = new Guacamole.BlobWriter(stream);
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          writer.sendEnd(); // guacd closes the file; what arrived stays, as with any cut transfer
+          reject(abortError());
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        writer.onprogress = (_blob, offset) => onProgress(offset);
+        writer.onerror = (_blob, _offset, error) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(new Error(`Upload of “${file.name}” refused: ${(error as { message?: string }).message ?? 'the machine refused it'}.`));
+        };
+        writer.oncomplete = () => {
+          signal.removeEventListener('abort', onAbort);
+          writer.sendEnd();
+          onProgress(file.size);
+          resolve();
+        };
+        writer.sendBlob(file);
+      });
+    },
+
+    async download(path, name, onProgress, signal) {
+      if (!policy.download) throw new Error('Downloads are turned off for this desktop.');
+      const { stream, mimetype } = await requestBody(object, remotePath(path, name), signal);
+      if (mimetype === Guacamole.Object.STREAM_INDEX_MIMETYPE) {
+        stream.sendAck('Not a file', STATUS_UNSUPPORTED);
+        throw new Error(`“${name}” is a folder; open it and download the files inside.`);
+      }
+      const blob = await new Promise<Blob>((resolve, reject) => {
+        let refused: string | undefined;
+        const forget = refusals.on(stream.index, (why) => (refused = why));
+        const reader = new Guacamole.BlobReader(stream, mimetype || 'application/octet-stream');
+        signal.addEventListener(
+          'abort',
+          () => {
+            forget();
+            stream.sendAck('Cancelled', STATUS_UNSUPPORTED);
+            reject(abortError());
+          },
+          { once: true },
+        );
+        reader.onprogress = (length) => {
+          onProgress(reader.getLength(), 0);
+          if (!signal.aborted) stream.sendAck('Received', STATUS_SUCCESS);
+          void length;
+        };
+        reader.onend = () => {
+          forget();
+          if (signal.aborted) return;
+          if (refused) reject(new Error(`Download of “${name}” stopped: ${refused}.`));
+          else resolve(reader.getBlob());
+        };
+        stream.sendAck('Ready', STATUS_SUCCESS);
+      });
+      saveBlob(blob, name);
+    },
+  };
+}
+
+/** Hands a Blob to the browser as a download. */
+function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.style.display = 'none';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

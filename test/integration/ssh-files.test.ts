@@ -1,0 +1,173 @@
+// Files on an existing SSH machine through guacd's SFTP, with real parts: a real OpenSSH server (its
+// internal-sftp), a real guacd, the gateway's /ws/rdp and a Guacamole client in Node speaking the
+// filesystem-object protocol as guacamole-common-js does. An upload lands in the account's home with
+// the account as owner and is audited with its SHA-256; a download gives the same bytes back; with
+// uploads turned off in the machine's policy the gateway refuses the stream and nothing is written.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SessionPolicyPatch } from '../../contract/api/policy.ts';
+import { encodeInstruction as enc, type Instruction } from '../../server/guac/instructions.ts';
+import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
+import { GuacClient } from '../helpers/guac-client.ts';
+import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
+import { startSshd, type TestSshd } from '../helpers/sshd.ts';
+
+let t: TestGateway;
+let guacd: GuacdProcess;
+let admin: Api;
+let sshd: TestSshd;
+const clients: GuacClient[] = [];
+const written: string[] = [];
+const HOME = process.getuid?.() === 0 ? '/root' : `/home/${process.env.USER}`;
+
+beforeAll(async () => {
+  sshd = await startSshd();
+  guacd = await startGuacd();
+  t = await startTestGateway({ guacd: guacd.guacd });
+  admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
+}, 90_000);
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  for (const f of written) rmSync(f, { force: true });
+  await t?.cleanup();
+  await guacd?.kill();
+  await sshd?.stop();
+}, 60_000);
+
+/** A machine with `policy`, a session on it, and its display open until guacd offers the SFTP filesystem. */
+async function openMachine(name: string, policy: SessionPolicyPatch): Promise<{ c: GuacClient; fs: string; sessionId: string }> {
+  const hosts = (await admin.get('/api/v1/admin/hosts')).body as { id: string }[];
+  const m = await admin.post('/api/v1/admin/machines', {
+    name,
+    protocol: 'ssh',
+    address: '127.0.0.1',
+    port: sshd.port,
+    hostId: hosts[0]!.id,
+    credentialMode: 'shared',
+    username: sshd.user,
+    privateKey: sshd.privateKey,
+    policy,
+  });
+  expect(m.status).toBe(201);
+  const s = await admin.post('/api/v1/sessions', { machineId: (m.body as { id: string }).id });
+  const sessionId = (s.body as { session: { id: string } }).session.id;
+  const tk = await admin.post(`/api/v1/sessions/${sessionId}/tickets`, { mode: 'control' });
+  const c = await GuacClient.open(t.url, (tk.body as { url: string }).url);
+  clients.push(c);
+  await c
+    .until('the SFTP filesystem', () => c.received.some((i) => i.opcode === 'filesystem'), 30_000)
+    .catch(async (e: Error) => {
+      throw new Error(`${e.message}: ${JSON.stringify(await c.closed)} ${guacd.log()}`);
+    });
+  const fs = c.received.find((i) => i.opcode === 'filesystem')!.args[0]!;
+  return { c, fs, sessionId };
+}
+
+/** The next instruction matching `test`, waiting for it. */
+function next(c: GuacClient, what: string, test: (i: Instruction) => boolean): Promise<Instruction> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 15_000);
+    const l = (i: Instruction) => {
+      if (!test(i)) return;
+      clearTimeout(timer);
+      c.listeners.splice(c.listeners.indexOf(l), 1);
+      resolve(i);
+    };
+    c.listeners.push(l);
+  });
+}
+const ackOf = (c: GuacClient, stream: string) => next(c, `ack of stream ${stream}`, (i) => i.opcode === 'ack' && i.args[0] === stream);
+
+/** Upload as guacamole-common-js does: put, then one blob per ack (at most 6048 bytes, as its writers chunk). */
+async function upload(c: GuacClient, fs: string, stream: string, path: string, data: Buffer): Promise<Instruction[]> {
+  const acks: Instruction[] = [];
+  let ack = ackOf(c, stream);
+  c.send(enc('put', fs, stream, 'application/octet-stream', path));
+  acks.push(await ack);
+  if (acks[0]!.args[2] !== '0') return acks;
+  for (let off = 0; off < data.length; off += 6048) {
+    ack = ackOf(c, stream);
+    c.send(enc('blob', stream, data.subarray(off, off + 6048).toString('base64')));
+    acks.push(await ack);
+    if (acks.at(-1)!.args[2] !== '0') return acks;
+  }
+  c.send(enc('end', stream));
+  return acks;
+}
+
+/** get → body → blobs (each acknowledged) → end. */
+async function download(c: GuacClient, fs: string, path: string): Promise<Buffer> {
+  const body = next(c, 'a body', (i) => i.opcode === 'body' && i.args[0] === fs);
+  c.send(enc('get', fs, path));
+  const stream = (await body).args[1]!;
+  const parts: Buffer[] = [];
+  const done = new Promise<void>((resolve) => {
+    c.listeners.push((i) => {
+      if (i.args[0] !== stream) return;
+      if (i.opcode === 'blob') {
+        parts.push(Buffer.from(i.args[1]!, 'base64'));
+        c.send(enc('ack', stream, 'OK', '0'));
+      } else if (i.opcode === 'end') resolve();
+    });
+  });
+  c.send(enc('ack', stream, 'OK', '0'));
+  await done;
+  return Buffer.concat(parts);
+}
+
+describe('files on an existing SSH machine (SFTP through guacd)', () => {
+  it('uploads into the home with the account as owner, downloads the same bytes, audits both with SHA-256', async () => {
+    const { c, fs, sessionId } = await openMachine('SFTP on', {});
+    const name = `deskport-sftp-${randomBytes(4).toString('hex')}.bin`;
+    const data = randomBytes(20_000);
+    written.push(`${HOME}/${name}`);
+    const acks = await upload(c, fs, '11', `/${name}`, data);
+    expect(acks.every((a) => a.args[2] === '0')).toBe(true);
+    await new Promise<void>((resolve, reject) => {
+      const deadline = Date.now() + 10_000;
+      const poll = () =>
+        existsSync(`${HOME}/${name}`) && statSync(`${HOME}/${name}`).size === data.length
+          ? resolve()
+          : Date.now() > deadline
+            ? reject(new Error('the upload never reached the disk'))
+            : setTimeout(poll, 50);
+      poll();
+    });
+    expect(readFileSync(`${HOME}/${name}`).equals(data)).toBe(true);
+    expect(statSync(`${HOME}/${name}`).uid).toBe(process.getuid?.());
+    expect((await download(c, fs, `/${name}`)).equals(data)).toBe(true);
+    const sha = createHash('sha256').update(data).digest('hex');
+    await expect
+      .poll(async () => {
+        const audit = (await admin.get('/api/v1/admin/audit?limit=50')).body as {
+          action: string;
+          target: string;
+          details: Record<string, unknown>;
+        }[];
+        return audit
+          .filter((a) => a.target === sessionId && a.action.startsWith('file.'))
+          .map((a) => [a.action, a.details.sha256, a.details.size]);
+      })
+      .toEqual(
+        expect.arrayContaining([
+          ['file.upload', sha, data.length],
+          ['file.download', sha, data.length],
+        ]),
+      );
+  }, 90_000);
+
+  it('with uploads off, the gateway refuses the stream and nothing is written; downloads still work', async () => {
+    const { c, fs } = await openMachine('SFTP no upload', { fileUpload: false });
+    const name = `deskport-sftp-refused-${randomBytes(4).toString('hex')}.bin`;
+    written.push(`${HOME}/${name}`);
+    const acks = await upload(c, fs, '12', `/${name}`, Buffer.from('never'));
+    expect(acks).toHaveLength(1);
+    expect(acks[0]!.args.slice(1)).toEqual(['uploads are turned off for this desktop', String(0x0303)]);
+    // A listing of the home (a download of a directory index) still works, and the file is not there.
+    const listing = (await download(c, fs, '/')).toString();
+    expect(listing).not.toContain(name);
+    expect(existsSync(`${HOME}/${name}`)).toBe(false);
+  }, 90_000);
+});
