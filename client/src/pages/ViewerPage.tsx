@@ -32,6 +32,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const [filesOpen, setFilesOpen] = useState(false);
   /** Our own desktops move files through the gateway's API; existing machines have none here (yet). */
   const [ownDesktop, setOwnDesktop] = useState(false);
+  const [uploadsOff, setUploadsOff] = useState(false);
   const openFiles = useCallback(() => openHttpFileSource(sessionId), [sessionId]);
 
   useEffect(() => {
@@ -50,6 +51,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
       },
       onSession: (session) => {
         setOwnDesktop(!session.machineId);
+        setUploadsOff(session.policy?.fileUpload === false);
         if (poolLookup) return;
         poolLookup = true;
         const named: Promise<{ id: string; name: string; graceS?: number }[]> = session.machineId ? listMachines() : listPools();
@@ -153,6 +155,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
               conn()?.focus();
             }}
             stage={stageRef}
+            uploadsOff={uploadsOff}
           />
         )}
       </div>
