@@ -4,14 +4,8 @@
 import { PassThrough } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import {
-  MAX_CONTROL_MESSAGE_BYTES,
-  type FileStreamFrame,
-  type FilesList,
-  type FilesListResult,
-  type FilesReceive,
-  type FilesSend,
-} from '../../contract/agent-v1.ts';
+import { MAX_CONTROL_MESSAGE_BYTES } from '../../contract/agent-v1.ts';
+import type { FileStreamFrame, FilesList, FilesListResult, FilesReceive, FilesSend } from '../../contract/agent-v1-files.ts';
 import { checkPath } from '../../contract/file-paths.ts';
 import type { DesktopDriver } from '../driver.ts';
 import { FileError, type FileHome } from './home-fs.ts';

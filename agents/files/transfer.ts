@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as C } from 'node:fs';
 import { link, lstat, mkdir, lchown, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { MAX_LIST_ENTRIES, type FilesListResult } from '../../contract/agent-v1.ts';
+import { MAX_LIST_ENTRIES, type FilesListResult } from '../../contract/agent-v1-files.ts';
 import { nameProblem, numberedName, UPLOAD_TEMP_PREFIX } from '../../contract/file-paths.ts';
 import { checkOwner, explain, FileError, inDir, openFolder, type FileHome } from './home-fs.ts';
 
