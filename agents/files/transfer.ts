@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { constants as C } from 'node:fs';
 import { link, lstat, mkdir, lchown, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { MAX_LIST_ENTRIES, type FilesListResult } from '../../contract/agent-v1.ts';
-import { numberedName, UPLOAD_TEMP_PREFIX } from '../../contract/file-paths.ts';
+import { MAX_LIST_ENTRIES, type FilesListResult } from '../../contract/agent-v1-files.ts';
+import { nameProblem, numberedName, UPLOAD_TEMP_PREFIX } from '../../contract/file-paths.ts';
 import { checkOwner, explain, FileError, inDir, openFolder, type FileHome } from './home-fs.ts';
 
 /** The folder uploads dropped on the viewer go to; created (as the desktop's user) on first use. */
@@ -29,7 +29,11 @@ export async function listFolder(home: FileHome, parts: readonly string[]): Prom
       throw explain(err, 'the folder');
     });
     // Hidden files stay hidden (as in a file manager); links and devices are not offered at all.
-    const shown = all.filter((d) => !d.name.startsWith('.') && (d.isFile() || d.isDirectory()));
+    // Names no path may carry (a newline made by a program in the desktop, bytes that are not UTF-8)
+    // could never be opened through the API: they are left out, not allowed to fail the listing.
+    const shown = all.filter(
+      (d) => !d.name.startsWith('.') && (d.isFile() || d.isDirectory()) && !d.name.includes('\ufffd') && nameProblem(d.name) === null,
+    );
     shown.sort((a, b) => Number(b.isDirectory()) - Number(a.isDirectory()) || a.name.localeCompare(b.name));
     const entries: FilesListResult['entries'] = [];
     for (const d of shown.slice(0, MAX_LIST_ENTRIES)) {

@@ -1,6 +1,6 @@
 // How the agent's file errors reach the person: one HTTP status and code per cause, a message that says what to do.
 import { describe, expect, it } from 'vitest';
-import { decodeFileStreamFrame } from '../../contract/agent-v1.ts';
+import { decodeFileStreamFrame } from '../../contract/agent-v1-files.ts';
 import { AgentError } from '../hub/connection.ts';
 import { httpOfAgent } from './access.ts';
 

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { decodeFileStreamFrame, filesListResultSchema, type FileStreamFrame } from '../../contract/agent-v1.ts';
+import { decodeFileStreamFrame, filesListResultSchema, type FileStreamFrame } from '../../contract/agent-v1-files.ts';
 import type { FileListAnswer, FileStored } from '../../contract/api/files.ts';
 import type { SessionPolicy } from '../../contract/api/policy.ts';
 import { asciiFallbackName } from '../../contract/file-paths.ts';

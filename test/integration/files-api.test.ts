@@ -91,6 +91,16 @@ describe('the file API', () => {
     expect([up.status, codeOf(JSON.parse(up.body))]).toEqual([403, 'symlink_refused']);
   });
 
+  it('refuses an upload from another site (the Origin rule of every write)', async () => {
+    const r = await put(
+      'path=Downloads&name=csrf.txt',
+      { 'content-length': '1', origin: 'http://evil.example' },
+      (w, end) => (w(Buffer.from('x')), end()),
+    );
+    expect([r.status, codeOf(JSON.parse(r.body))]).toEqual([403, 'origin_mismatch']);
+    expect(existsSync(join(desk.home, 'Downloads', 'csrf.txt'))).toBe(false);
+  });
+
   it('needs a Content-Length within the policy before taking any byte', async () => {
     const chunked = await put('path=Downloads&name=c.bin', { 'transfer-encoding': 'chunked' }, (w, end) => (w(Buffer.from('abc')), end()));
     expect([chunked.status, codeOf(JSON.parse(chunked.body))]).toEqual([411, 'length_required']);
