@@ -19,7 +19,7 @@ const STATUS_SUCCESS = 0x0000;
 const STATUS_UNSUPPORTED = 0x0100;
 
 /** Listens for the gateway's refusals of input streams, by stream index (one per client). */
-export function watchRefusals(client: GuacamoleModule.Client, tunnel: GuacamoleModule.Tunnel) {
+export function watchRefusals(tunnel: GuacamoleModule.Tunnel) {
   const waiting = new Map<number, (reason: string) => void>();
   const inner = tunnel.oninstruction;
   tunnel.oninstruction = (opcode, args) => {
@@ -31,7 +31,6 @@ export function watchRefusals(client: GuacamoleModule.Client, tunnel: GuacamoleM
     }
     inner?.call(tunnel, opcode, args);
   };
-  void client;
   return {
     on(index: number, fn: (reason: string) => void): () => void {
       waiting.set(index, fn);
@@ -153,10 +152,9 @@ export function createGuacFileSource(o: { object: GObject; policy: FilePolicy; r
           },
           { once: true },
         );
-        reader.onprogress = (length) => {
-          onProgress(reader.getLength(), 0);
+        reader.onprogress = () => {
+          onProgress(reader.getLength(), 0); // guacd does not say a file's size up front
           if (!signal.aborted) stream.sendAck('Received', STATUS_SUCCESS);
-          void length;
         };
         reader.onend = () => {
           forget();
