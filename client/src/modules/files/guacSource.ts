@@ -110,6 +110,15 @@ export function createGuacFileSource(o: { object: GObject; policy: FilePolicy; r
       if (file.size > policy.maxBytes)
         throw new Error(`“${file.name}” is larger than this desktop allows (${Math.round(policy.maxBytes / 1048576)} MB).`);
       const stream = object.createOutputStream(file.type || 'application/octet-stream', remotePath(path, file.name));
+      // guacd (or the gateway, refusing) answers the `put` itself first: the BlobWriter would take that
+      // ack for its first chunk's and report the end one chunk early.
+      await new Promise<void>((resolve, reject) => {
+        stream.onack = (status) => {
+          stream.onack = null;
+          if (status.isError()) reject(new Error(`Upload of “${file.name}” refused: ${status.message ?? 'the machine refused it'}.`));
+          else resolve();
+        };
+      });
       const writer = new Guacamole.BlobWriter(stream);
       await new Promise<void>((resolve, reject) => {
         const onAbort = () => {
