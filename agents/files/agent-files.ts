@@ -4,7 +4,8 @@
 import { PassThrough } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import type { FileStreamFrame, FilesList, FilesListResult, FilesReceive, FilesSend } from '../../contract/agent-v1.ts';
+import { MAX_CONTROL_MESSAGE_BYTES } from '../../contract/agent-v1.ts';
+import type { FileStreamFrame, FilesList, FilesListResult, FilesReceive, FilesSend } from '../../contract/agent-v1-files.ts';
 import { checkPath } from '../../contract/file-paths.ts';
 import type { DesktopDriver } from '../driver.ts';
 import { FileError, type FileHome } from './home-fs.ts';
@@ -16,6 +17,17 @@ const MAX_TOTAL = 64;
 /** Queue toward the gateway above which reading the file pauses. */
 const HIGH_WATER = 1024 * 1024;
 export const DEFAULT_STALL_MS = 30_000;
+/** Room a listing may take in its reply: a reply over the control cap would cost the whole control connection. */
+const LIST_REPLY_BYTES = MAX_CONTROL_MESSAGE_BYTES - 16 * 1024;
+
+/** Drops entries from the end until the reply fits (1000 names of 255 bytes, escaped, do not). */
+export function fitReply(r: FilesListResult): FilesListResult {
+  let size = Buffer.byteLength(JSON.stringify(r));
+  if (size <= LIST_REPLY_BYTES) return r;
+  const entries = [...r.entries];
+  while (entries.length && size > LIST_REPLY_BYTES) size -= Buffer.byteLength(JSON.stringify(entries.pop())) + 1;
+  return { entries, truncated: true };
+}
 
 export interface AgentFilesDeps {
   driverOf(desktopId: string): Promise<DesktopDriver | undefined>;
@@ -77,7 +89,7 @@ export function createAgentFiles(deps: AgentFilesDeps) {
 
   async function list(m: FilesList): Promise<FilesListResult> {
     const { home } = await homeOf(m.desktopId);
-    return listFolder(home, parts(m.path));
+    return fitReply(await listFolder(home, parts(m.path)));
   }
 
   async function receive(m: FilesReceive): Promise<void> {

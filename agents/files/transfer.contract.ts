@@ -113,8 +113,11 @@ export function runFileTransferContract(name: string, make: () => Promise<Transf
       await refusedAs(receiveFile(home, ['other-home'], 'planted.txt', 1, Readable.from([Buffer.from('x')]), fast));
       expect(await namesIn(outside)).toEqual(['secret.txt']);
       await expect(lstat('/etc/evil.conf')).rejects.toMatchObject({ code: 'ENOENT' });
-      // The listing does not offer links at all.
+      // The listing offers neither links nor names no path may carry (and is not broken by them).
+      await writeFile(join(home.root, 'evil\nname.txt'), 'x');
       const names = (await listFolder(home, [])).entries.map((e) => e.name);
+      expect(names).toContain('Downloads');
+      expect(names).not.toContain('evil\nname.txt');
       expect(names).not.toContain('etc-link');
       expect(names).not.toContain('passwd-link');
     });

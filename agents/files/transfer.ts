@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { constants as C } from 'node:fs';
 import { link, lstat, mkdir, lchown, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { MAX_LIST_ENTRIES, type FilesListResult } from '../../contract/agent-v1.ts';
-import { numberedName, UPLOAD_TEMP_PREFIX } from '../../contract/file-paths.ts';
+import { MAX_LIST_ENTRIES, type FilesListResult } from '../../contract/agent-v1-files.ts';
+import { nameProblem, numberedName, UPLOAD_TEMP_PREFIX } from '../../contract/file-paths.ts';
 import { checkOwner, explain, FileError, inDir, openFolder, type FileHome } from './home-fs.ts';
 
 /** The folder uploads dropped on the viewer go to; created (as the desktop's user) on first use. */
@@ -15,15 +15,25 @@ export const DOWNLOADS = 'Downloads';
 /** Uploaded files get the mode a browser's download gets under the usual umask (the home itself is 0700). */
 export const UPLOAD_MODE = 0o644;
 const MAX_NAME_TRIES = 1000;
+const WRITE_BATCH = 1024 * 1024;
 
 export async function listFolder(home: FileHome, parts: readonly string[]): Promise<FilesListResult> {
-  const dir = await openFolder(home, parts);
+  const dir = await openFolder(home, parts).catch((err: unknown) => {
+    // Downloads is where the panel opens and drops land: before the first upload makes it, it is empty.
+    if (err instanceof FileError && err.code === 'not_found' && parts.length === 1 && parts[0] === DOWNLOADS) return null;
+    throw err;
+  });
+  if (!dir) return { entries: [], truncated: false };
   try {
     const all = await readdir(`/proc/self/fd/${dir.fd}`, { withFileTypes: true }).catch((err: unknown) => {
       throw explain(err, 'the folder');
     });
     // Hidden files stay hidden (as in a file manager); links and devices are not offered at all.
-    const shown = all.filter((d) => !d.name.startsWith('.') && (d.isFile() || d.isDirectory()));
+    // Names no path may carry (a newline made by a program in the desktop, bytes that are not UTF-8)
+    // could never be opened through the API: they are left out, not allowed to fail the listing.
+    const shown = all.filter(
+      (d) => !d.name.startsWith('.') && (d.isFile() || d.isDirectory()) && !d.name.includes('\ufffd') && nameProblem(d.name) === null,
+    );
     shown.sort((a, b) => Number(b.isDirectory()) - Number(a.isDirectory()) || a.name.localeCompare(b.name));
     const entries: FilesListResult['entries'] = [];
     for (const d of shown.slice(0, MAX_LIST_ENTRIES)) {
@@ -104,12 +114,24 @@ export async function receiveFile(
     o.signal?.addEventListener('abort', onAbort, { once: true });
     arm();
     let got = 0;
+    // Chunks arrive as WebSocket frames (often 64 KiB); one writev per ~1 MiB costs far fewer
+    // thread-pool round trips than a write per frame.
+    let batch: Buffer[] = [];
+    let batched = 0;
+    const flush = async (file: FileHandle) => {
+      if (batch.length) await file.writev(batch);
+      batch = [];
+      batched = 0;
+    };
     for await (const chunk of source as AsyncIterable<Buffer>) {
       got += chunk.length;
       if (got > size) throw new FileError('too_large', `more than the announced ${size} bytes arrived`);
-      await fh.write(chunk);
+      batch.push(chunk);
+      batched += chunk.length;
+      if (batched >= WRITE_BATCH) await flush(fh);
       arm();
     }
+    await flush(fh);
     clearTimeout(stall);
     if (o.signal?.aborted)
       throw o.signal.reason instanceof FileError ? o.signal.reason : new FileError('cancelled', 'the upload was cancelled');

@@ -22,7 +22,7 @@ export const FileListAnswer = z.object({
   entries: z.array(FileEntry),
   /** More entries exist than were listed (at most 1000 are). */
   truncated: z.boolean(),
-  /** The folder the panel opens first: 'Downloads' when the home has one, else ''. */
+  /** The folder the panel opens first: 'Downloads' (listed empty until the first upload creates it). */
   startPath: z.string(),
   policy: FilePolicyView,
 });
@@ -51,7 +51,7 @@ export const ROUTES: readonly RouteDoc[] = [
     method: 'get',
     path: '/sessions/:id/files',
     summary: 'List a folder of the desktop’s home (folders first; hidden files and links are not listed)',
-    description: `${pathRules} Also answers what the session's policy allows and the folder to open first (Downloads when it exists).`,
+    description: `${pathRules} Also answers what the session's policy allows and the folder to open first (Downloads, listed empty until the first upload there creates it).`,
     audience: 'user',
     query: FileListQuery,
     ok: { status: 200, schema: FileListAnswer },

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { decodeFileStreamFrame, filesListResultSchema, type FileStreamFrame } from '../../contract/agent-v1.ts';
+import { decodeFileStreamFrame, filesListResultSchema, type FileStreamFrame } from '../../contract/agent-v1-files.ts';
 import type { FileListAnswer, FileStored } from '../../contract/api/files.ts';
 import type { SessionPolicy } from '../../contract/api/policy.ts';
 import { asciiFallbackName } from '../../contract/file-paths.ts';
@@ -91,12 +91,11 @@ export function createFileTransfers(o: FileTransfersOptions) {
     async list(a: Actor, sessionId: string, path: string): Promise<FileListAnswer> {
       const t = await target(a, sessionId, 'list');
       const r = await listRaw(t, path);
-      const home = path === '' ? r : null;
-      const hasDownloads = home ? home.entries.some((e) => e.kind === 'dir' && e.name === DOWNLOADS) : true;
       return {
         path,
         ...r,
-        startPath: hasDownloads ? DOWNLOADS : '',
+        // Listed (empty) even before the first upload makes it: the agent creates it then.
+        startPath: DOWNLOADS,
         policy: { upload: t.policy.fileUpload, download: t.policy.fileDownload, maxBytes: maxBytesOf(t.policy) },
       };
     },

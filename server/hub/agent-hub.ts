@@ -17,14 +17,13 @@ import {
   MAX_CONTROL_MESSAGE_BYTES,
   RefusalCode,
   type AgentRequest,
-  type FilesReceive,
-  type FilesSend,
   type StreamConnect,
   type StreamOpen,
   type DesktopProgressEvent,
   type DesktopStateEvent,
   type Hello,
 } from '../../contract/agent-v1.ts';
+import type { FilesReceive, FilesSend } from '../../contract/agent-v1-files.ts';
 import type { EnrollmentRedemption, Host, Store } from '../store/types.ts';
 import { moveHost } from '../broker/host-state.ts';
 import { newId, secretToken, sha256 } from '../util/random.ts';

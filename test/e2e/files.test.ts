@@ -126,7 +126,9 @@ describe('file transfer in the viewer', () => {
       await drop([{ name: 'slow.bin', data: randomBytes(6 * 1024 * 1024) }]);
       const row = page.locator('[data-testid="transfer"][data-state="running"]', { hasText: 'slow.bin' });
       await row.waitFor();
-      await expect.poll(() => row.locator('.transfer__meta').textContent(), { timeout: 15_000 }).toMatch(/of 6 MB · .+\/s/);
+      await expect
+        .poll(() => row.locator('.transfer__meta').textContent(), { timeout: 15_000 })
+        .toMatch(/^[1-9][\d.]* [KM]B of 6 MB · [1-9][\d.]* [KM]?B\/s$/);
       await shot('files-02-upload-in-progress');
       await row.getByRole('button', { name: 'Cancel slow.bin' }).click();
       await page.locator('[data-testid="transfer"][data-state="cancelled"]', { hasText: 'slow.bin' }).waitFor();
@@ -181,6 +183,17 @@ describe('file transfer in the viewer', () => {
     await page.getByTestId('viewer-files').click();
     await expect.poll(() => page.getByTestId('files-off').textContent()).toMatch(/turned off/);
     await shot('files-04-policy-off');
+    // A drop says why nothing will happen, and nothing does.
+    const dt = await page.evaluateHandle(() => {
+      const d = new DataTransfer();
+      d.items.add(new File(['x'], 'refused.txt'));
+      return d;
+    });
+    await page.dispatchEvent('.viewer__stage', 'dragenter', { dataTransfer: dt });
+    await expect.poll(() => page.getByTestId('file-drop').textContent()).toMatch(/Uploads are turned off/);
+    await page.dispatchEvent('.viewer__stage', 'drop', { dataTransfer: dt });
+    await expect.poll(() => page.getByTestId('file-drop').count()).toBe(0);
+    expect(readdirSync(downloads())).not.toContain('refused.txt');
     const put = await fetch(`${t.url}/api/v1/sessions/${sessionId}/files/content?path=Downloads&name=x.txt`, {
       method: 'PUT',
       headers: { cookie: api.cookie, origin: t.url, 'content-type': 'application/octet-stream' },

@@ -40,6 +40,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const [policy, setPolicy] = useState<SessionPolicy>();
   const policyRef = useRef<SessionPolicy | undefined>(undefined);
   const openFiles = useCallback(() => (ownDesktop ? openHttpFileSource(sessionId) : guacFiles.current.open()), [sessionId, ownDesktop]);
+  const [uploadsOff, setUploadsOff] = useState(false);
 
   useEffect(() => {
     const target = screenRef.current;
@@ -59,6 +60,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         setOwnDesktop(!session.machineId);
         setMachine(Boolean(session.machineId));
         if (session.policy) ((policyRef.current = session.policy), setPolicy(session.policy));
+        setUploadsOff(session.policy?.fileUpload === false);
         if (poolLookup) return;
         poolLookup = true;
         const named: Promise<{ id: string; name: string; graceS?: number }[]> = session.machineId ? listMachines() : listPools();
@@ -169,6 +171,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
               conn()?.focus();
             }}
             stage={stageRef}
+            uploadsOff={uploadsOff}
           />
         )}
       </div>

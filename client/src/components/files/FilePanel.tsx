@@ -64,12 +64,12 @@ export function FilePanel({ files, onClose }: Props) {
               <li key={e.name} class="file-row" data-kind={e.kind}>
                 {e.kind === 'dir' ? (
                   <button type="button" class="file-row__name link-btn" onClick={() => files.navigate(files.pathOf(files.path, e.name))}>
-                    <span aria-hidden="true">📁 </span>
+                    <KindIcon kind="dir" />
                     {e.name}
                   </button>
                 ) : (
                   <span class="file-row__name" title={e.name}>
-                    <span aria-hidden="true">📄 </span>
+                    <KindIcon kind="file" />
                     {e.name}
                   </span>
                 )}
@@ -127,6 +127,16 @@ export function FilePanel({ files, onClose }: Props) {
         </div>
       )}
     </section>
+  );
+}
+
+/** Inline icons: emoji depend on fonts the desktop browser may lack. */
+function KindIcon({ kind }: { kind: 'file' | 'dir' }) {
+  const d = kind === 'dir' ? 'M2 4.5h4.5l1.5 1.5h6v7.5H2z' : 'M4 2h5.5L12 4.5V14H4zM9.5 2v2.5H12';
+  return (
+    <svg class="file-row__icon" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+      <path d={d} fill="none" stroke="currentColor" stroke-width="1.3" stroke-linejoin="round" />
+    </svg>
   );
 }
 

@@ -17,9 +17,11 @@ interface Props {
   onOpen(): void;
   onClose(): void;
   stage: RefObject<HTMLElement | null>;
+  /** The session's policy forbids uploads (known from the session before any file request). */
+  uploadsOff?: boolean;
 }
 
-export function ViewerFiles({ openSource, open, onOpen, onClose, stage }: Props) {
+export function ViewerFiles({ openSource, open, onOpen, onClose, stage, uploadsOff }: Props) {
   const files = useFiles(openSource);
   const { ensure } = files;
   useEffect(() => {
@@ -27,8 +29,9 @@ export function ViewerFiles({ openSource, open, onOpen, onClose, stage }: Props)
   }, [open, ensure]);
   // With the panel open a drop goes to the folder it shows; otherwise to Downloads (made if missing).
   const folder = open && files.src.kind === 'ready' ? files.path : DOWNLOADS;
-  const refusal =
-    files.src.kind === 'off'
+  const refusal = uploadsOff
+    ? 'Uploads are turned off by this pool’s policy.'
+    : files.src.kind === 'off'
       ? files.src.message
       : files.src.kind === 'ready' && !files.src.source.policy.upload
         ? 'Uploads are turned off by this pool’s policy.'

@@ -1,0 +1,154 @@
+// The file API against a real gateway, agent and process desktop: bad paths and names, links planted
+// in the home, missing or oversized Content-Length, people who are not the owner, and a desktop that
+// ends in the middle of an upload. Each refusal is a clear answer and leaves nothing in the home.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, symlink } from 'node:fs/promises';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { desktopInfo, type DesktopInfo } from '../helpers/desktops.ts';
+import { ADMIN_PASSWORD, launchDesktop, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
+
+let t: TestGateway;
+let admin: Api;
+let sessionId: string;
+let desk: DesktopInfo;
+
+beforeAll(async () => {
+  t = await startTestGateway();
+  admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
+  sessionId = (await launchDesktop(admin, t.url)).id;
+  desk = await desktopInfo(admin, t.dataDir, sessionId);
+});
+afterAll(async () => t?.cleanup());
+
+const files = (q: string) => `/api/v1/sessions/${sessionId}/files${q}`;
+const codeOf = (body: unknown) => (body as { error?: { code: string } }).error?.code;
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+/** A raw upload: `send` writes (part of) the body and says when to end; the answer comes whenever the gateway gives it. */
+function put(query: string, headers: Record<string, string>, send: (write: (b: Buffer) => void, end: () => void) => void): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${t.url}${files(`/content?${query}`)}`, {
+      method: 'PUT',
+      headers: { cookie: admin.cookie, origin: t.url, 'content-type': 'application/octet-stream', ...headers },
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body });
+        req.destroy(); // whatever of the body is still unsent stays so
+      });
+    });
+    req.on('error', reject);
+    send(
+      (b) => req.write(b),
+      () => req.end(),
+    );
+  });
+}
+
+const temps = (dir: string) => readdirSync(dir).filter((n) => n.startsWith('.deskport-upload-'));
+
+describe('the file API', () => {
+  it('lists Downloads first (empty before the first upload) with the policy', async () => {
+    const r = await admin.get(files('?path='));
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({
+      path: '',
+      startPath: 'Downloads',
+      policy: { upload: true, download: true, maxBytes: 100 * 1024 * 1024 },
+    });
+    expect((await admin.get(files('?path=Downloads'))).body).toMatchObject({ entries: [], truncated: false });
+  });
+
+  it('refuses traversal, absolute paths and control characters at the edge', async () => {
+    for (const q of ['?path=..', '?path=Downloads/../..', '?path=%2Fetc', '?path=a%00b']) {
+      const r = await admin.get(files(q));
+      expect([r.status, codeOf(r.body)], q).toEqual([400, 'invalid_path']);
+    }
+    const bad = await put('path=Downloads&name=evil%0Aname', { 'content-length': '1' }, (w, end) => (w(Buffer.from('x')), end()));
+    expect([bad.status, codeOf(JSON.parse(bad.body))]).toEqual([400, 'invalid_name']);
+    const dl = await admin.get(files('/content?path=..%2F..%2Fetc%2Fpasswd'));
+    expect(dl.status).toBe(400);
+  });
+
+  it('refuses links planted in the home that lead out of it', async () => {
+    await symlink('/etc', join(desk.home, 'etc-link'));
+    await symlink('/etc/passwd', join(desk.home, 'passwd-link'));
+    const list = await admin.get(files('?path=etc-link'));
+    expect([list.status, codeOf(list.body)]).toEqual([403, 'symlink_refused']);
+    const dl = await admin.get(files('/content?path=passwd-link'));
+    expect([dl.status, codeOf(dl.body)]).toEqual([403, 'symlink_refused']);
+    const up = await put('path=etc-link&name=evil.conf', { 'content-length': '1' }, (w, end) => (w(Buffer.from('x')), end()));
+    expect([up.status, codeOf(JSON.parse(up.body))]).toEqual([403, 'symlink_refused']);
+  });
+
+  it('refuses an upload from another site (the Origin rule of every write)', async () => {
+    const r = await put(
+      'path=Downloads&name=csrf.txt',
+      { 'content-length': '1', origin: 'http://evil.example' },
+      (w, end) => (w(Buffer.from('x')), end()),
+    );
+    expect([r.status, codeOf(JSON.parse(r.body))]).toEqual([403, 'origin_mismatch']);
+    expect(existsSync(join(desk.home, 'Downloads', 'csrf.txt'))).toBe(false);
+  });
+
+  it('needs a Content-Length within the policy before taking any byte', async () => {
+    const chunked = await put('path=Downloads&name=c.bin', { 'transfer-encoding': 'chunked' }, (w, end) => (w(Buffer.from('abc')), end()));
+    expect([chunked.status, codeOf(JSON.parse(chunked.body))]).toEqual([411, 'length_required']);
+    const big = await put('path=Downloads&name=big.bin', { 'content-length': String(101 * 1024 * 1024) }, (w) => w(Buffer.alloc(1024)));
+    expect(big.status).toBe(413);
+    expect(JSON.parse(big.body)).toMatchObject({ error: { code: 'too_large', message: expect.stringMatching(/up to 100 MB/) } });
+  });
+
+  it('is for the session’s owner only: staff are refused, others do not see the session', async () => {
+    const mk = async (username: string, roles: string[]) => {
+      const r = await admin.post('/api/v1/admin/users', { username, password: `${username}-password-1`, roles, groups: [] });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return signIn(t.url, username, `${username}-password-1`);
+    };
+    const helpdesk = await mk('hana', ['helpdesk']);
+    const other = await mk('otto', ['user']);
+    const h = await helpdesk.get(files('?path='));
+    expect([h.status, codeOf(h.body)]).toEqual([403, 'forbidden']);
+    const o = await other.get(files('/content?path=Downloads%2Fx'));
+    expect([o.status, codeOf(o.body)]).toEqual([404, 'not_found']);
+  });
+
+  it('an upload whose desktop ends midway answers desktop_gone and leaves nothing', async () => {
+    await mkdir(join(desk.home, 'Downloads'), { recursive: true }).catch(() => undefined);
+    const size = 4 * 1024 * 1024;
+    let ended: Promise<number> | undefined;
+    const answer = put('path=&name=midway.bin', { 'content-length': String(size) }, (w) => {
+      w(randomBytes(1024 * 1024));
+      // Half-way, the person's session ends: the desktop is destroyed under the upload.
+      ended = (async () => {
+        for (const deadline = Date.now() + 10_000; temps(desk.home).length === 0 && Date.now() < deadline;)
+          await new Promise((r) => setTimeout(r, 20));
+        expect(temps(desk.home)).toHaveLength(1); // the first MiB is on disk under the temp name
+        return (await admin.del(`/api/v1/sessions/${sessionId}`)).status;
+      })();
+    });
+    const r = await answer;
+    expect(await ended).toBe(204);
+    expect([r.status, codeOf(JSON.parse(r.body))]).toEqual([409, 'desktop_gone']);
+    expect(JSON.parse(r.body).error.message).toMatch(/desktop ended/);
+    // A pooled home goes with its desktop; what matters is that no file of the upload survives anywhere.
+    expect(
+      (existsSync(desk.home) ? readdirSync(desk.home) : []).filter((n) => n.startsWith('midway') || n.startsWith('.deskport-upload-')),
+    ).toEqual([]);
+    const audit = (await admin.get('/api/v1/admin/audit?action=file.upload&limit=1')).body as {
+      result: string;
+      details: Record<string, unknown>;
+    }[];
+    expect(audit[0]).toMatchObject({ result: 'failed', details: { name: 'midway.bin', error: 'desktop_gone' } });
+  });
+});
