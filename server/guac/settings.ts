@@ -131,7 +131,9 @@ export function fileParams(
       'drive-path': o.drivePath,
       'create-drive-path': 'true',
       ...off('disable-download', files.download),
-      ...off('disable-upload', files.upload),
+      // Not guacd's disable-upload: with it, guacd 1.6.0 against xrdp 0.9.21 never got past loading its
+      // keymap (test/integration/rdp-drive.test.ts). The gateway refuses upload streams itself
+      // (stream-policy.ts), before guacd sees them.
     };
   if (protocol === 'ssh') {
     const user = o.username && USER_NAME.test(o.username) ? o.username : null;

@@ -83,7 +83,7 @@ describe('files and clipboard policy on an existing SSH machine, in Chromium', (
     await page.getByTestId('file-upload').click();
     await (await chooser).setFiles({ name, mimeType: 'application/octet-stream', buffer: data });
     await page.locator('[data-testid="transfer"][data-state="done"]', { hasText: name }).waitFor({ timeout: 30_000 });
-    await expect.poll(() => existsSync(join(HOME, name)) && statSync(join(HOME, name)).size).toBe(data.length);
+    await expect.poll(() => existsSync(join(HOME, name)) && statSync(join(HOME, name)).size, { timeout: 10_000 }).toBe(data.length);
     expect(sha(readFileSync(join(HOME, name)))).toBe(sha(data));
     expect(statSync(join(HOME, name)).uid).toBe(process.getuid?.());
     await page.getByTestId('file-list').getByText(name).waitFor();

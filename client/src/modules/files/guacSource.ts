@@ -19,7 +19,7 @@ const STATUS_SUCCESS = 0x0000;
 const STATUS_UNSUPPORTED = 0x0100;
 
 /** Listens for the gateway's refusals of input streams, by stream index (one per client). */
-export function watchRefusals(client: GuacamoleModule.Client, tunnel: GuacamoleModule.Tunnel) {
+export function watchRefusals(tunnel: GuacamoleModule.Tunnel) {
   const waiting = new Map<number, (reason: string) => void>();
   const inner = tunnel.oninstruction;
   tunnel.oninstruction = (opcode, args) => {
@@ -31,7 +31,6 @@ export function watchRefusals(client: GuacamoleModule.Client, tunnel: GuacamoleM
     }
     inner?.call(tunnel, opcode, args);
   };
-  void client;
   return {
     on(index: number, fn: (reason: string) => void): () => void {
       waiting.set(index, fn);
@@ -111,6 +110,15 @@ export function createGuacFileSource(o: { object: GObject; policy: FilePolicy; r
       if (file.size > policy.maxBytes)
         throw new Error(`“${file.name}” is larger than this desktop allows (${Math.round(policy.maxBytes / 1048576)} MB).`);
       const stream = object.createOutputStream(file.type || 'application/octet-stream', remotePath(path, file.name));
+      // guacd (or the gateway, refusing) answers the `put` itself first: the BlobWriter would take that
+      // ack for its first chunk's and report the end one chunk early.
+      await new Promise<void>((resolve, reject) => {
+        stream.onack = (status) => {
+          stream.onack = null;
+          if (status.isError()) reject(new Error(`Upload of “${file.name}” refused: ${status.message ?? 'the machine refused it'}.`));
+          else resolve();
+        };
+      });
       const writer = new Guacamole.BlobWriter(stream);
       await new Promise<void>((resolve, reject) => {
         const onAbort = () => {
@@ -153,10 +161,9 @@ export function createGuacFileSource(o: { object: GObject; policy: FilePolicy; r
           },
           { once: true },
         );
-        reader.onprogress = (length) => {
-          onProgress(reader.getLength(), 0);
+        reader.onprogress = () => {
+          onProgress(reader.getLength(), 0); // guacd does not say a file's size up front
           if (!signal.aborted) stream.sendAck('Received', STATUS_SUCCESS);
-          void length;
         };
         reader.onend = () => {
           forget();

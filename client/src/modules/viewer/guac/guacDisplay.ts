@@ -94,7 +94,7 @@ export const openGuacDisplay: OpenDisplay = (o: DisplayOptions, h: DisplayHandle
   if (!o.viewOnly) attachInput(client, display, frame, screen, cleanups);
 
   // An existing machine's drive or SFTP: offered by guacd once the connection is up (control displays only).
-  const refusals = watchRefusals(client, tunnel);
+  const refusals = watchRefusals(tunnel);
   client.onfilesystem = (object) => {
     if (!o.viewOnly && !ended) h.files?.((policy) => createGuacFileSource({ object, policy, refusals }));
   };

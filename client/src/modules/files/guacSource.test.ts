@@ -1,0 +1,24 @@
+// The pure parts of the guacd file source: FileSource paths become guacd's absolute names (never
+// climbing out of the filesystem's root), and a stream-index listing becomes folder-first entries.
+import { describe, expect, it } from 'vitest';
+import { entriesOf, remotePath } from './guacSource.ts';
+
+const DIR = 'application/vnd.glyptodon.guacamole.stream-index+json';
+
+describe('guacSource', () => {
+  it('names paths as guacd does, and refuses climbing out', () => {
+    expect(remotePath('')).toBe('/');
+    expect(remotePath('', 'a.txt')).toBe('/a.txt');
+    expect(remotePath('docs/2026', 'r.pdf')).toBe('/docs/2026/r.pdf');
+    expect(() => remotePath('docs/..', 'x')).toThrow(/not allowed/);
+    expect(() => remotePath('', '..')).toThrow(/not allowed/);
+  });
+
+  it('lists folders first, by name, with sizes unknown', () => {
+    expect(entriesOf({ '/docs/b.txt': 'text/plain', '/docs/sub': DIR, '/docs/a.bin': 'application/octet-stream' })).toEqual([
+      { name: 'sub', kind: 'dir', size: 0, modifiedAt: 0 },
+      { name: 'a.bin', kind: 'file', size: 0, modifiedAt: 0 },
+      { name: 'b.txt', kind: 'file', size: 0, modifiedAt: 0 },
+    ]);
+  });
+});
