@@ -2,7 +2,7 @@
 // helpdesk shadow is approved, the recording stops when the last approved shadow ends, and a session
 // that ends stops its recording; one recorder per session however many events arrive.
 import net from 'node:net';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,7 +61,7 @@ const desktop = {
   updatedAt: 1,
 } as Desktop;
 
-function setup(policy: SessionPolicy) {
+function setup(policy: SessionPolicy, unreachableFirst = 0) {
   const store: Store = { ...base, getSession: async () => session, getDesktop: async () => desktop };
   const events = new SessionEvents();
   const announced: boolean[] = [];
@@ -77,6 +77,7 @@ function setup(policy: SessionPolicy) {
     openDesktop: () =>
       new Promise((resolve, reject) => {
         links++;
+        if (links <= unreachableFirst) return reject(new Error('the desktop host is not connected'));
         const s = net.connect(xvnc.port, '127.0.0.1');
         s.once('error', reject);
         s.once('connect', () => resolve(socketLink(s)));
@@ -142,5 +143,18 @@ describe('recording policy shadow (real recorder, real Xvnc)', () => {
     events.emit(session.id, state('ending'));
     await until('stopped', async () => (await rows())[0]?.state === 'finished');
     expect(service.activeCount()).toBe(0);
+  }, 30_000);
+
+  it('retries a desktop that is not reachable yet (an agent reconnecting after a gateway restart)', async () => {
+    const { service, events, links } = setup(completePolicy({ recording: 'on' }), 2);
+    events.emit(session.id, state('ready'));
+    await until('a third dial', () => links() >= 3);
+    const id = (await rows())[0]!.id;
+    // Written only once the third connection got its picture: a segment and the full update.
+    await until('the first picture on disk', () => statSync(join(dir, `${id}-0.dprec`)).size > 300);
+    expect(service.isActive(session.id)).toBe(true);
+    events.emit(session.id, state('ended'));
+    await until('stopped', async () => (await rows())[0]?.state !== 'recording');
+    expect((await rows())[0]).toMatchObject({ state: 'finished', error: null });
   }, 30_000);
 });
