@@ -122,6 +122,20 @@ describe('session recording (real gateway and Xvnc desktop)', () => {
     expect((await api.get(`/api/v1/recordings/${live.id}/parts/1`)).status).toBe(404);
     expect((await api.get('/api/v1/recordings/not-an-id')).status).toBe(400);
 
+    // People without the helpdesk role see no recordings; the helpdesk watches but cannot delete.
+    const pw = 'a-long-password-for-tests';
+    for (const [username, roles] of [
+      ['rec-user', []],
+      ['rec-helpdesk', ['helpdesk']],
+    ] as const)
+      expect((await api.post('/api/v1/admin/users', { username, password: pw, roles, groups: [] })).status).toBe(201);
+    const plain = await signIn(tg!.url, 'rec-user', pw);
+    expect((await plain.get('/api/v1/recordings')).status).toBe(403);
+    expect((await plain.get(`/api/v1/recordings/${live.id}/parts/0`)).status).toBe(403);
+    const helpdesk = await signIn(tg!.url, 'rec-helpdesk', pw);
+    expect((await helpdesk.get(`/api/v1/recordings/${live.id}`)).status).toBe(200);
+    expect((await helpdesk.del(`/api/v1/recordings/${live.id}`)).status).toBe(403);
+
     expect((await api.del(`/api/v1/recordings/${live.id}`)).status).toBe(204);
     expect(existsSync(file)).toBe(false);
     expect((await api.get(`/api/v1/recordings/${live.id}`)).status).toBe(404);
