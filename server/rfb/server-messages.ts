@@ -74,6 +74,8 @@ export class ServerMessageFilter {
   private withheld = 0;
   private inUpdate = false;
   private updates = 0;
+  /** The framebuffer size the last DesktopSize / ExtendedDesktopSize rectangle announced. */
+  desktopSize: { width: number; height: number } | null = null;
 
   constructor(pixelFormat: PixelFormatInfo) {
     this.setPixelFormat(pixelFormat);
@@ -249,9 +251,12 @@ export class ServerMessageFilter {
         return this.payload(w * h * this.bpp);
       case Encoding.CopyRect:
         return this.payload(4);
+      case Encoding.ExtendedDesktopSize:
+        this.desktopSize = { width: w, height: h };
+        this.step = { kind: 'rectHead', encoding, need: 4 };
+        return null;
       case Encoding.ZRLE:
       case Encoding.DesktopName:
-      case Encoding.ExtendedDesktopSize:
         this.step = { kind: 'rectHead', encoding, need: 4 };
         return null;
       case Encoding.Tight:
@@ -260,6 +265,7 @@ export class ServerMessageFilter {
       case Encoding.Cursor:
         return this.payload(w * h * this.bpp + Math.ceil(w / 8) * h);
       case Encoding.DesktopSize:
+        this.desktopSize = { width: w, height: h };
         return this.payload(0);
       case Encoding.LastRect:
         this.rectsLeft = 0;
