@@ -146,6 +146,12 @@ export class RfbSegment {
       this.pendingLen = 0;
       this.cb.onRecord(slices, len);
     }
+    // A resized desktop: ask for the whole new screen from now on.
+    if (f.desktopSize) {
+      this.width = f.desktopSize.width;
+      this.height = f.desktopSize.height;
+      f.desktopSize = null;
+    }
     if (f.completedUpdates > this.askedAfter) {
       this.askedAfter = f.completedUpdates;
       this.askNext();

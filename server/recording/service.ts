@@ -120,15 +120,11 @@ export function createRecordingService(d: RecordingServiceDeps) {
       active.set(session.id, a);
       await audit('recording.started', rec, { trigger, kind: 'rfb' });
       d.announce(session.id);
-      try {
-        await a.recorder.start();
-      } catch (err) {
-        if (active.get(session.id) === a) {
-          a.failed = err as Error;
-          failures++;
-          await stop(session.id, `failed: ${(err as Error).message}`);
-        }
-      }
+      // A desktop not reachable yet (its agent reconnecting after a gateway restart) is retried by the
+      // recorder with backoff until the session ends; a recording that never got a picture is `failed`.
+      a.recorder
+        .start()
+        .catch((err: Error) => d.log.warn({ sessionId: session.id, err: err.message }, 'recording connection failed; retrying'));
     } finally {
       starting.delete(session.id);
     }
@@ -141,6 +137,10 @@ export function createRecordingService(d: RecordingServiceDeps) {
     const parts = await a.recorder.stop(reason);
     const endedAt = d.now();
     const bytes = parts.reduce((n, p) => n + p.bytes, 0);
+    if (!a.failed && a.recorder.segments === 0) {
+      a.failed = new Error('the desktop could not be reached for recording');
+      failures++;
+    }
     const rec = await d.store.updateRecording(a.rec.id, {
       state: a.failed ? 'failed' : 'finished',
       endedAt,

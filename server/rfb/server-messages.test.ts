@@ -78,6 +78,10 @@ describe('ServerMessageFilter', () => {
     const f = new ServerMessageFilter(TRUE_COLOUR);
     expect(run([STREAM], f)).toEqual({ out: EXPECTED });
     expect(f.withheldMessages).toBe(3);
+    // The recorder's view of the stream: whole updates counted, the last announced size, a boundary at the end.
+    expect(f.completedUpdates).toBe(3);
+    expect(f.desktopSize).toEqual({ width: 800, height: 600 });
+    expect(f.atMessageBoundary).toBe(true);
   });
 
   it('gives the same bytes for every split point and one byte at a time', () => {

@@ -99,6 +99,8 @@ export class ServerMessageFilter {
   /** The header and payload pieces of an extended ServerCutText being gathered. */
   private gathered: Buffer[] = [];
   private pendingEmit: Buffer | null = null;
+  /** The framebuffer size the last DesktopSize / ExtendedDesktopSize rectangle announced. */
+  desktopSize: { width: number; height: number } | null = null;
 
   /** Without `clipboard` every ServerCutText is withheld (view viewers). */
   constructor(
@@ -324,9 +326,12 @@ export class ServerMessageFilter {
         return this.payload(w * h * this.bpp);
       case Encoding.CopyRect:
         return this.payload(4);
+      case Encoding.ExtendedDesktopSize:
+        this.desktopSize = { width: w, height: h };
+        this.step = { kind: 'rectHead', encoding, need: 4 };
+        return null;
       case Encoding.ZRLE:
       case Encoding.DesktopName:
-      case Encoding.ExtendedDesktopSize:
         this.step = { kind: 'rectHead', encoding, need: 4 };
         return null;
       case Encoding.Tight:
@@ -335,6 +340,8 @@ export class ServerMessageFilter {
       case Encoding.Cursor:
         return this.payload(w * h * this.bpp + Math.ceil(w / 8) * h);
       case Encoding.DesktopSize:
+        this.desktopSize = { width: w, height: h };
+        return this.payload(0);
       case Encoding.QemuExtendedKeyEvent:
       case Encoding.Xvp:
         return this.payload(0);

@@ -3,7 +3,6 @@
 // closes the .dprec file, whose SHA-256 is in the audit log; the API serves the index, the part with
 // Range and checksum, a download, and deletion, all audited. A full recordings disk refuses the
 // sessions of `recordingRequired` pools (503 recording_unavailable) and raises the dashboard alert.
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingIndex, RecordingList, RecordingView } from '../../contract/api/recordings.ts';
 import { RecordType } from '../../server/recording/format.ts';
 import { parseRecords } from '../../server/recording/reader.ts';
+import { decodePng } from '../../server/display/png-decode.ts';
+import { recordGatewaySession, xInDesktop } from '../helpers/recording.ts';
 import { desktopInfo } from '../helpers/desktops.ts';
 import { ADMIN_PASSWORD, launchDesktop, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 
@@ -67,12 +68,10 @@ describe('session recording (real gateway and Xvnc desktop)', () => {
     });
     // Draw something on the desktop (as its own user, with its X cookie), then let two keyframes pass.
     const info = await desktopInfo(api, tg!.dataDir, s.id);
-    const state = JSON.parse(readFileSync(join(tg!.dataDir, 'desktops', info.desktopId, 'state.json'), 'utf8')) as { display?: number };
-    if (state.display !== undefined)
-      spawnSync('xsetroot', ['-display', `:${state.display}`, '-solid', '#ff00ff'], {
-        env: { ...process.env, XAUTHORITY: join(info.home, '.Xauthority') },
-        timeout: 5000,
-      });
+    const { display } = JSON.parse(readFileSync(join(tg!.dataDir, 'desktops', info.desktopId, 'state.json'), 'utf8')) as {
+      display: number;
+    };
+    xInDesktop(join(tg!.dataDir, 'desktops', info.desktopId, 'tmp'), display, ['xsetroot', '-solid', '#ff00ff']);
     await until('three segments in the live index', async () => {
       const ix = (await api.get(`/api/v1/recordings/${live.id}/index`)).body as RecordingIndex;
       return ix.segments.length >= 3 && ix;
@@ -123,6 +122,20 @@ describe('session recording (real gateway and Xvnc desktop)', () => {
     expect((await api.get(`/api/v1/recordings/${live.id}/parts/1`)).status).toBe(404);
     expect((await api.get('/api/v1/recordings/not-an-id')).status).toBe(400);
 
+    // People without the helpdesk role see no recordings; the helpdesk watches but cannot delete.
+    const pw = 'a-long-password-for-tests';
+    for (const [username, roles] of [
+      ['rec-user', []],
+      ['rec-helpdesk', ['helpdesk']],
+    ] as const)
+      expect((await api.post('/api/v1/admin/users', { username, password: pw, roles, groups: [] })).status).toBe(201);
+    const plain = await signIn(tg!.url, 'rec-user', pw);
+    expect((await plain.get('/api/v1/recordings')).status).toBe(403);
+    expect((await plain.get(`/api/v1/recordings/${live.id}/parts/0`)).status).toBe(403);
+    const helpdesk = await signIn(tg!.url, 'rec-helpdesk', pw);
+    expect((await helpdesk.get(`/api/v1/recordings/${live.id}`)).status).toBe(200);
+    expect((await helpdesk.del(`/api/v1/recordings/${live.id}`)).status).toBe(403);
+
     expect((await api.del(`/api/v1/recordings/${live.id}`)).status).toBe(204);
     expect(existsSync(file)).toBe(false);
     expect((await api.get(`/api/v1/recordings/${live.id}`)).status).toBe(404);
@@ -158,5 +171,20 @@ describe('session recording (real gateway and Xvnc desktop)', () => {
     } finally {
       await full.cleanup();
     }
+  }, 120_000);
+
+  it('recordGatewaySession (the player tests’ helper) draws known colours that the live screen shows', async () => {
+    const made = await recordGatewaySession(tg!, api, { colours: ['#ff0000', '#0000ff'] });
+    expect(made.frames.map((f) => f.colour)).toEqual(['#ff0000', '#0000ff']);
+    for (const [i, f] of made.frames.entries()) {
+      const png = decodePng(f.png);
+      // Bottom-right corner: root window, away from the xterm.
+      const at = ((png.height - 2) * png.width + png.width - 2) * 4;
+      expect([...png.rgba.subarray(at, at + 3)]).toEqual(i === 0 ? [255, 0, 0] : [0, 0, 255]);
+      expect(f.t).toBeGreaterThan(0);
+    }
+    expect(made.frames[1]!.t).toBeGreaterThan(made.frames[0]!.t);
+    const bytes = readFileSync(made.parts[0]!);
+    expect(parseRecords(bytes).header.recordingId).toBe(made.recordingId);
   }, 120_000);
 });
