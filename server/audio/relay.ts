@@ -9,6 +9,13 @@ import { PcmFramer } from './pcm-framer.ts';
 
 /** About a third of a second of sound queued toward one browser; more is dropped. */
 export const DEFAULT_MAX_QUEUED_BYTES = Math.round(BYTES_PER_SECOND / 3);
+/**
+ * PulseAudio hands the capture ~6 ms blocks (about 160 a second). Each is a WebSocket frame and a
+ * wake-up in the browser; sending 20 ms at a time costs a third of that and adds at most 20 ms (a
+ * partial batch goes out after FLUSH_MS, so the end of a sound is never held back).
+ */
+export const BATCH_BYTES = (BYTES_PER_SECOND / 1000) * 20;
+const FLUSH_MS = 25;
 
 export interface AudioRelayStats {
   bytesSent: number;
@@ -35,23 +42,40 @@ export function startAudioRelay(browser: WebSocket, link: DesktopLink, o: { maxQ
   const finish = (code: number, why: string): void => {
     if (finished) return;
     finished = true;
+    clearTimeout(flushTimer);
     link.close(why);
     closeWs(browser, code, why);
     resolveDone(why);
+  };
+
+  let batch: Buffer[] = [];
+  let batched = 0;
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  const flush = (): void => {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    if (batched === 0 || finished || !isOpen(browser)) return;
+    const frame = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
+    batch = [];
+    batched = 0;
+    if (browser.bufferedAmount + frame.length > cap) {
+      stats.framesDropped++; // the browser is behind: this sound is late already, drop it
+      return;
+    }
+    browser.send(frame, BINARY);
+    stats.bytesSent += frame.length;
+    stats.framesSent++;
   };
 
   browser.send(JSON.stringify(audioHello()));
   link.onData((chunk) => {
     if (finished || !isOpen(browser)) return;
     for (const frame of framer.push(chunk)) {
-      if (browser.bufferedAmount + frame.length > cap) {
-        stats.framesDropped++;
-        continue;
-      }
-      browser.send(frame, BINARY);
-      stats.bytesSent += frame.length;
-      stats.framesSent++;
+      batch.push(frame);
+      batched += frame.length;
+      if (batched >= BATCH_BYTES) flush();
     }
+    if (batched > 0) flushTimer ??= setTimeout(flush, FLUSH_MS);
   });
   link.onClose((detail) => finish(1000, `the desktop's sound stream ended (${detail})`));
   link.onError(() => undefined); // the close that follows says it
