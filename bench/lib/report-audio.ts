@@ -66,7 +66,7 @@ export function audioSection(r: ResultFile<AudioData>): string {
       ],
     ),
     '',
-    `Windows of ${Math.round(d.listening.seconds)} s each. With nothing playing, PulseAudio's null sink goes idle and its monitor sends (almost) nothing: an unmuted, silent desktop costs about no bandwidth; the jitter buffer then primes again (${'80'} ms) when sound starts, which is part of the latency above.`,
+    `Windows of ${Math.round(d.listening.seconds)} s each. With nothing playing, the sink's monitor still streams zeros to the capture; the gateway does not send digital silence, so an unmuted, silent desktop costs no bandwidth; the player's jitter buffer then primes again (80 ms) when sound starts, which is part of the latency above. The gateway's figure includes its embedded agent reading the capture's pipe.`,
     AUDIO_END,
   ].join('\n');
 }

@@ -2,7 +2,7 @@
 // the browser (or its network) falls behind, frames are dropped at the gateway instead of queued, so
 // the delay never grows and the gateway holds at most `maxQueuedBytes` per listener.
 import type { WebSocket } from 'ws';
-import { audioHello, BYTES_PER_SECOND } from '../../contract/audio.ts';
+import { audioHello, BYTES_PER_SECOND, MAX_FRAME_BYTES } from '../../contract/audio.ts';
 import type { DesktopLink } from '../relay/desktop-link.ts';
 import { closeWs, isOpen } from '../util/ws.ts';
 import { PcmFramer } from './pcm-framer.ts';
@@ -16,11 +16,17 @@ export const DEFAULT_MAX_QUEUED_BYTES = Math.round(BYTES_PER_SECOND / 3);
  */
 export const BATCH_BYTES = (BYTES_PER_SECOND / 1000) * 20;
 const FLUSH_MS = 25;
+/** Digital silence is not sent: the sink's monitor streams zeros while nothing plays (90 kB/s for
+ *  nothing), and the player plays silence by itself when nothing comes. */
+const ZEROS = Buffer.alloc(MAX_FRAME_BYTES + BATCH_BYTES);
+const silent = (b: Buffer): boolean => b.length <= ZEROS.length && b.equals(ZEROS.subarray(0, b.length));
 
 export interface AudioRelayStats {
   bytesSent: number;
   framesSent: number;
   framesDropped: number;
+  /** Batches of digital silence, not sent. */
+  silentFrames: number;
 }
 
 export interface AudioRelay {
@@ -35,7 +41,7 @@ const BINARY = { binary: true } as const;
 export function startAudioRelay(browser: WebSocket, link: DesktopLink, o: { maxQueuedBytes?: number } = {}): AudioRelay {
   const cap = o.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
   const framer = new PcmFramer();
-  const stats: AudioRelayStats = { bytesSent: 0, framesSent: 0, framesDropped: 0 };
+  const stats: AudioRelayStats = { bytesSent: 0, framesSent: 0, framesDropped: 0, silentFrames: 0 };
   let finished = false;
   let resolveDone: (why: string) => void = () => undefined;
   const done = new Promise<string>((r) => (resolveDone = r));
@@ -58,6 +64,10 @@ export function startAudioRelay(browser: WebSocket, link: DesktopLink, o: { maxQ
     const frame = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
     batch = [];
     batched = 0;
+    if (silent(frame)) {
+      stats.silentFrames++;
+      return;
+    }
     if (browser.bufferedAmount + frame.length > cap) {
       stats.framesDropped++; // the browser is behind: this sound is late already, drop it
       return;
