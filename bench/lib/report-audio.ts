@@ -66,7 +66,7 @@ export function audioSection(r: ResultFile<AudioData>): string {
       ],
     ),
     '',
-    `Windows of ${Math.round(d.listening.seconds)} s each. With nothing playing, the sink's monitor still streams zeros to the capture; the gateway does not send digital silence, so an unmuted, silent desktop costs no bandwidth; the player's jitter buffer then primes again (80 ms) when sound starts, which is part of the latency above. The gateway's figure includes its embedded agent reading the capture's pipe.`,
+    `Windows of ${Math.round(d.listening.seconds)} s each. With nothing playing, the sink's monitor still streams zeros to the capture; the gateway does not send digital silence, so an unmuted, silent desktop costs no bandwidth; the player's jitter buffer then primes again (80 ms) when sound starts, which is part of the latency above. The gateway's figure includes its embedded agent reading the capture's pipe. These tones follow a running audio path; the first sound of a fresh desktop took longer (0.3–1.3 s measured in test/e2e/audio.test.ts and a driver-level probe on this shared machine: pacat's first connection, the sink leaving idle, Chromium's output starting).`,
     AUDIO_END,
   ].join('\n');
 }
