@@ -12,6 +12,7 @@ import { BENCH_DIR, REPO_DIR } from './lib/children.ts';
 import { table, yes } from './lib/md.ts';
 import { concurrencySection, controlPlaneSection, fairnessSection, launchSection, profileSection, relaySection } from './lib/report-raw.ts';
 import { rdpSection, type RdpData } from './lib/report-rdp.ts';
+import { audioSection, type AudioData } from './lib/report-audio.ts';
 import { args, machine, readResult, RESULTS_DIR, type ResultFile } from './lib/results.ts';
 import type { RelayData } from './relay.ts';
 import { fmt } from './lib/stats.ts';
@@ -29,6 +30,7 @@ const launch = readResult<Launch['data']>('launch');
 const cp = readResult<Record<string, unknown>>('control-plane');
 const fair = readResult<Fair['data']>('fairness');
 const rdp = readResult<RdpData>('rdp');
+const audio = readResult<AudioData>('audio');
 const tagged = (base: string) =>
   (existsSync(RESULTS_DIR) ? readdirSync(RESULTS_DIR) : [])
     .filter((f) => f.startsWith(`${base}.`) && f.endsWith('.json'))
@@ -219,6 +221,7 @@ const sections = [
   '',
   ...(existsSync(findings) ? [readFileSync(findings, 'utf8').trim(), ''] : []),
   ...(rdp ? [rdpSection(rdp), ''] : []),
+  ...(audio ? [audioSection(audio), ''] : []),
   ...(stepRows.length ? ['## Run time per step', '', table(['step', 'seconds'], stepRows), ''] : []),
   '## Raw figures',
   '',

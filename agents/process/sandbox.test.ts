@@ -69,6 +69,17 @@ describe('command', () => {
     for (const role of ['session', 'oneshot'] as const) expect(command(j, role, ['x']).fds).not.toContain('/d/key.pem');
   });
 
+  it('the sound server gets no network and nothing but home, tmp and the identity files', () => {
+    const c = command(jail({ sessionNetwork: 'host' }), 'sound', ['/usr/bin/pulseaudio']);
+    expect(c.args).toContain('--unshare-net');
+    expect(c.fds).toEqual([
+      '/srv/dp/desktops/d1/tmp',
+      '/srv/dp/homes/pooled/d1',
+      '/srv/dp/desktops/d1/passwd',
+      '/srv/dp/desktops/d1/group',
+    ]);
+  });
+
   it('keeps the VNC server off every network, and session programs too unless asked', () => {
     expect(command(jail(), 'server', ['x']).args).toContain('--unshare-net');
     expect(command(jail({ sessionNetwork: 'host' }), 'server', ['x']).args).toContain('--unshare-net');
@@ -141,7 +152,7 @@ describe('command', () => {
 });
 
 describe('desktopEnv', () => {
-  it('is built from scratch, with the display and cookie for session programs', () => {
+  it('is built from scratch, with the display, cookie and sound server for session programs', () => {
     expect(desktopEnv(jail(), true)).toEqual({
       PATH: '/usr/local/bin:/usr/bin:/bin',
       HOME: '/home/user',
@@ -151,8 +162,10 @@ describe('desktopEnv', () => {
       LANG: 'C.UTF-8',
       DISPLAY: ':21',
       XAUTHORITY: '/tmp/.Xauthority',
+      PULSE_SERVER: 'unix:/tmp/pulse/native',
     });
     expect(desktopEnv(jail(), false)).not.toHaveProperty('DISPLAY');
+    expect(desktopEnv(jail(), false)).not.toHaveProperty('PULSE_SERVER');
   });
 });
 

@@ -111,7 +111,6 @@ export function parecArgv(bin: string): string[] {
     `--rate=${PCM_FORMAT.rate}`,
     `--channels=${PCM_FORMAT.channels}`,
     `--latency-msec=${PCM_FORMAT.captureLatencyMs}`,
-    `--process-time-msec=${PCM_FORMAT.captureLatencyMs / 2}`,
     '--client-name=deskport-capture',
   ];
 }

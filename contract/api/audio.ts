@@ -19,7 +19,7 @@ export const ROUTES: RouteDoc[] = [
     path: '/sessions/:id/audio-tickets',
     summary: "A one-time ticket for the desktop's sound (/ws/audio) of one of your sessions",
     description:
-      'Refused with 403 `audio_not_allowed` when the session policy turns sound off, and 409 `audio_unsupported` for sessions shown through guacd (RDP/SSH: their sound rides in the display).',
+      'Refused with 403 `audio_not_allowed` when the session policy turns sound off, and 409 `audio_unsupported` for sessions on existing machines (their sound is not carried yet).',
     audience: 'user',
     ok: { status: 201, schema: AudioTicketAnswer },
     errors: { 403: ['forbidden', 'audio_not_allowed'], 404: ['not_found'], 409: ['session_not_ready', 'audio_unsupported'] },

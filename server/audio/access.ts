@@ -23,8 +23,7 @@ export function createAudioAccess(deps: AudioAccessDeps) {
   /** A ready session with a running desktop of ours; sessions shown through guacd have none. */
   async function liveDesktop(s: Session): Promise<Desktop> {
     if (s.state !== 'ready') throw conflict('session_not_ready', `The session is ${s.state}; sound plays only while it runs.`);
-    if (!s.desktopId)
-      throw conflict('audio_unsupported', 'This session runs on an existing machine; its sound (RDP) rides in the display.');
+    if (!s.desktopId) throw conflict('audio_unsupported', 'Sound from existing machines is not available yet.');
     const d = await store.getDesktop(s.desktopId);
     if (!d || d.state !== 'running') throw conflict('session_not_ready', 'The desktop is not running.');
     return d;
