@@ -58,6 +58,8 @@ fi
 total=$(( $(date +%s) - start ))
 echo "total $total" >> "$timings"
 bench bench/report.ts --total-s "$total"
+# Recording (issue #13): about 70 s; splices its own section into the report just written.
+step recording bench bench/recording.ts --seconds 20
 if [ ${#failed[@]} -gt 0 ]; then
   echo "run-all: failed: ${failed[*]} (see above; the report shows what ran)" >&2
   exit 1

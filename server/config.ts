@@ -69,12 +69,30 @@ export const configSchema = z
     guacdBin: z.string().min(1).max(4096).optional(),
     /** Where infra/guacd.sh installs guacd (DESKPORT_GUACD_ROOT; default ~/.cache/deskport/guacd). */
     guacdRoot: z.string().min(1).max(4096).optional(),
+    /** Where session recordings go (README "Recording"); default <dataDir>/recordings. */
+    recordingsDir: z.string().min(1).max(4096).optional(),
+    /** The most disk the recordings may use together, in MiB; none = only the disk's free space limits them. */
+    recordingsQuotaMb: z.coerce.number().int().min(1).max(1_000_000_000).optional(),
+    /** Recording stops (and `recordingRequired` pools refuse sessions) when the disk has less free than this. */
+    recordingsMinFreeMb: z.coerce.number().int().min(0).max(1_000_000_000).default(1024),
+    /** A fresh recording connection (a seek point) this often. */
+    recordingKeyframeS: z.coerce.number().int().min(1).max(3600).default(60),
+    /** A recording's part files rotate at this size and this age. */
+    recordingPartMb: z.coerce.number().int().min(1).max(4096).default(64),
+    recordingPartMinutes: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(30),
     /** The vault key for machine secrets (base64 of 32 bytes); else <dataDir>/vault.key (server/vault.ts). */
     vaultKey: z.string().max(200).optional(),
   })
   .strict();
 
-export type Config = Readonly<z.infer<typeof configSchema>> & {
+export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'recordingsDir'>> & {
+  /** Always set after loadConfig (default <dataDir>/recordings). */
+  readonly recordingsDir: string;
   readonly cookieSecure: boolean;
   /** Where to look for guacd when `guacd` is auto (server/guacd/locate.ts). */
   readonly guacdSearch: { bin?: string | undefined; root?: string | undefined; path: readonly string[] };
@@ -105,6 +123,12 @@ const ENV: Record<string, keyof z.infer<typeof configSchema>> = {
   DESKPORT_GUACD_BIN: 'guacdBin',
   DESKPORT_GUACD_ROOT: 'guacdRoot',
   DESKPORT_VAULT_KEY: 'vaultKey',
+  DESKPORT_RECORDINGS_DIR: 'recordingsDir',
+  DESKPORT_RECORDINGS_QUOTA_MB: 'recordingsQuotaMb',
+  DESKPORT_RECORDINGS_MIN_FREE_MB: 'recordingsMinFreeMb',
+  DESKPORT_RECORDING_KEYFRAME_S: 'recordingKeyframeS',
+  DESKPORT_RECORDING_PART_MB: 'recordingPartMb',
+  DESKPORT_RECORDING_PART_MINUTES: 'recordingPartMinutes',
 };
 
 export class ConfigError extends Error {}
@@ -145,6 +169,7 @@ export function loadConfig(flagsIn: Record<string, unknown> = {}, env: NodeJS.Pr
   return Object.freeze({
     ...c,
     dataDir: resolve(c.dataDir),
+    recordingsDir: resolve(c.recordingsDir ?? join(c.dataDir, 'recordings')),
     cookieSecure: c.publicUrl?.startsWith('https:') ?? false,
     guacdSearch: Object.freeze({
       bin: c.guacdBin,

@@ -42,6 +42,8 @@ import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { socketLink, wsLink, type DesktopLink } from './relay/desktop-link.ts';
 import { openSqliteStore } from './store/sqlite.ts';
+import { setUpRecording, type GatewayRecording } from './recording/setup.ts';
+import { policyOf } from './broker/policy.ts';
 import type { Desktop } from './store/types.ts';
 import { secretToken, sha256 } from './util/random.ts';
 import { originAllowed, refuseUpgrade } from './util/ws.ts';
@@ -120,7 +122,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     intervalMs: config.metricsIntervalS * 1000,
   });
   history.start((err) => log.warn({ err }, 'metrics history sample failed'));
+  let recording: GatewayRecording | undefined;
   const metrics = createMetrics({
+    recording: () => recording?.metrics() ?? { bytes: 0, failures: 0, active: 0 },
     store,
     agentsOnline: () => hub.connectedHosts().length,
     viewers: () => viewers.total(),
@@ -172,6 +176,20 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       return socketLink(await agent.openLocalStream(d.id, channel));
     return wsLink(await hub.openStream(d.hostId, d.id, 10_000, channel));
   };
+  recording = await setUpRecording({
+    config,
+    store,
+    audit,
+    log,
+    clock,
+    events,
+    openDesktop: (d) => openDesktop(d),
+    policyOf: (s) => policyOf(store, s),
+    policyOfTarget: (t) =>
+      policyOf(store, 'poolId' in t ? { poolId: t.poolId, machineId: null } : { poolId: null, machineId: t.machineId }),
+    view: (s) => broker!.view(s),
+  });
+  ctx.recording = recording.broker;
   const guacTokens = createGuacTokens();
   const guacConnections = createGuacConnections();
   const thumbnails = createThumbnails({
@@ -210,7 +228,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     tickets,
     thumbnail,
     displayUrl: createDisplayUrl({ store, tokens: guacTokens }),
-    history: () => history.answer(),
+    history: async () => ({ ...(await history.answer()), alerts: recording!.alerts() }),
+    recordings: { store, audit, dir: recording.dir, retention: recording.retention },
     connected: (id) => hub.connection(id) !== undefined,
     removeHost: (id, reason) => hub.removeHost(id, reason),
     guacd,
@@ -246,6 +265,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     tokens: guacTokens,
     connections: guacConnections,
     viewerTimeoutMs: config.viewerTimeoutS * 1000,
+    recordGuac: recording.recordGuac,
     openDesktop,
     poolProtocol: async (poolId) => (await store.getPool(poolId))?.protocol ?? null,
     openMachine: async (session, webSessionId) => {
@@ -277,6 +297,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     if (sweeping) return;
     sweeping = true;
     shadows.sweep();
+    recording!.sweep();
     timers
       .sweep()
       .catch((err) => log.error({ err }, 'broker sweep failed'))
@@ -318,6 +339,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       history.stop();
       admission.stop();
       providers.stop();
+      await recording!.stop();
       await agent?.stop();
       display.close();
       rdpDisplay.close();

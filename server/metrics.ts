@@ -30,6 +30,8 @@ export function createMetrics(deps: {
   viewers: () => number;
   history?: { recordLaunch(s: number): void; recordBytes(n: number): void };
   guacd?: () => GuacdStatus;
+  /** Session recording (server/recording/setup.ts): stored bytes, failures so far, recorders running. */
+  recording?: () => { bytes: number; failures: number; active: number };
 }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'deskport_process_' });
@@ -86,6 +88,31 @@ export function createMetrics(deps: {
       // The supervisor counts; the counter mirrors it at scrape time.
       this.reset();
       this.inc(deps.guacd?.().restarts ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'deskport_recordings_bytes',
+    help: 'Bytes of stored session recordings (what the recordings quota counts).',
+    registers: [registry],
+    collect() {
+      this.set(deps.recording?.().bytes ?? 0);
+    },
+  });
+  new Counter({
+    name: 'deskport_recording_failures_total',
+    help: 'Recordings that could not be made or broke off (storage full, write error, desktop unreachable).',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(deps.recording?.().failures ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'deskport_recorders_active',
+    help: 'Sessions being recorded now (gateway VNC recorders and guacd connections with recording on).',
+    registers: [registry],
+    collect() {
+      this.set(deps.recording?.().active ?? 0);
     },
   });
   const launch = new Histogram({

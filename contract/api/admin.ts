@@ -2,6 +2,7 @@
 // Pools are answered as stored (times in epoch milliseconds); hosts, sessions and audit events carry ISO 8601 times.
 import { z } from 'zod/mini';
 import { DRIVERS, HOST_STATES, Id, PROTOCOLS, SESSION_STATES, VIEWER_PROTOCOLS } from '../ids.ts';
+import { DEFAULT_SESSION_POLICY, SessionPolicy, SessionPolicyPatch } from './policy.ts';
 import type { RouteDoc } from './route.ts';
 
 export const PERSISTENCES = ['pooled', 'personal'] as const;
@@ -48,6 +49,8 @@ export const PoolFields = z.strictObject({
   groups: z.array(z.string().check(z.maxLength(64))).check(z.maxLength(L.groupsMax)),
   /** Helpdesk may view (not control) without asking; the user still sees a banner. */
   shadowWithoutConsent: z.boolean(),
+  /** Recording, file transfer, clipboard and sound for this pool's sessions (contract/api/policy.ts). */
+  policy: SessionPolicy,
 });
 export type PoolInput = z.infer<typeof PoolFields>;
 
@@ -67,6 +70,7 @@ export const POOL_DEFAULTS = {
   placement: 'breadth',
   groups: [],
   shadowWithoutConsent: false,
+  policy: DEFAULT_SESSION_POLICY,
 } as const satisfies Omit<PoolInput, 'name' | 'driver' | 'protocol'>;
 
 const { name, driver, protocol, ...defaulted } = PoolFields.shape;
@@ -76,12 +80,14 @@ export const PoolCreate = z.strictObject({
   driver,
   protocol,
   ...(Object.fromEntries(Object.entries(defaulted).map(([k, v]) => [k, z.optional(v)])) as {
-    [K in keyof typeof defaulted]: z.ZodMiniOptional<(typeof defaulted)[K]>;
+    [K in keyof Omit<typeof defaulted, 'policy'>]: z.ZodMiniOptional<(typeof defaulted)[K]>;
   }),
+  /** Any subset; the rest takes DEFAULT_SESSION_POLICY. */
+  policy: z.optional(SessionPolicyPatch),
 });
 export type PoolCreate = z.infer<typeof PoolCreate>;
-/** PATCH /admin/pools/:id: any subset of the fields. */
-export const PoolPatch = z.partial(PoolFields);
+/** PATCH /admin/pools/:id: any subset of the fields; `policy` too is merged field by field. */
+export const PoolPatch = z.partial(z.strictObject({ ...PoolFields.shape, policy: SessionPolicyPatch }));
 export type PoolPatch = z.infer<typeof PoolPatch>;
 
 /** A pool as stored; `unavailable` (lists only) says why it cannot be launched now ("RDP needs guacd: …"). */
@@ -187,7 +193,15 @@ export type MetricsPoint = z.infer<typeof MetricsPoint>;
 export const MetricsNow = z.object({ at: z.string(), sessions: LiveSessionCounts, hostsOnline: z.number() });
 export type MetricsNow = z.infer<typeof MetricsNow>;
 /** The last hour: one point every `intervalS` seconds, oldest first, and the counts now. */
-export const MetricsHistory = z.object({ intervalS: z.number(), points: z.array(MetricsPoint), now: MetricsNow });
+/** A problem the dashboard shows at the top (e.g. "Recording storage": recordings cannot be written). */
+export const DashboardAlert = z.object({ id: z.string(), title: z.string(), message: z.string(), since: z.nullable(z.string()) });
+export type DashboardAlert = z.infer<typeof DashboardAlert>;
+export const MetricsHistory = z.object({
+  intervalS: z.number(),
+  points: z.array(MetricsPoint),
+  now: MetricsNow,
+  alerts: z.optional(z.array(DashboardAlert)),
+});
 export type MetricsHistory = z.infer<typeof MetricsHistory>;
 
 const FORBIDDEN = { 403: ['forbidden', 'mfa_enrollment_required'] } as const;

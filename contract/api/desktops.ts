@@ -2,6 +2,7 @@
 // Times in answers are ISO 8601 strings, except `at` of a progress event (epoch milliseconds).
 import { z } from 'zod/mini';
 import { DRIVERS, PROTOCOLS, SESSION_STATES, VIEWER_PROTOCOLS } from '../ids.ts';
+import { SessionPolicy } from './policy.ts';
 import type { RouteDoc } from './route.ts';
 
 const Iso = z.string();
@@ -29,6 +30,10 @@ export const SessionView = z.object({
   viewers: z.number(),
   /** Why the session failed or was ended by someone else, for its user. */
   error: z.optional(z.string()),
+  /** What the session may do beyond the screen (contract/api/policy.ts); in GET /sessions/:id, not in event streams or lists. */
+  policy: z.optional(SessionPolicy),
+  /** The gateway is recording this session's screen now (the viewer shows a notice); README "Recording". */
+  recordingActive: z.optional(z.boolean()),
 });
 export type SessionView = z.infer<typeof SessionView>;
 

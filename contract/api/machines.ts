@@ -3,6 +3,7 @@
 // only whether one is set. Schemas and route descriptions of /api/v1 (contract/api/route.ts).
 import { z } from 'zod/mini';
 import { Id, MACHINE_PROTOCOLS } from '../ids.ts';
+import { SessionPolicy, SessionPolicyPatch } from './policy.ts';
 import type { RouteDoc } from './route.ts';
 
 const Iso = z.string();
@@ -59,6 +60,8 @@ export const MachineFields = z.strictObject({
   privateKey: z.optional(Secret),
   /** Groups entitled to it; empty = everyone. */
   groups: z.optional(z.array(Id).check(z.maxLength(100))),
+  /** Recording, files, clipboard and sound (contract/api/policy.ts); any subset, merged field by field, the rest defaults. */
+  policy: z.optional(SessionPolicyPatch),
 });
 export type MachineFields = z.infer<typeof MachineFields>;
 export const CreateMachineBody = MachineFields;
@@ -83,6 +86,7 @@ export const MachineView = z.object({
   passwordSet: z.boolean(),
   privateKeySet: z.boolean(),
   groups: z.array(z.string()),
+  policy: SessionPolicy,
   /** Why people cannot connect right now (no agent can reach it, guacd missing), or absent. */
   unavailable: z.optional(z.string()),
   createdAt: Iso,

@@ -4,6 +4,7 @@ import { ROUTES as admin } from './admin.ts';
 import { ROUTES as auth } from './auth.ts';
 import { ROUTES as desktops } from './desktops.ts';
 import { ROUTES as machines } from './machines.ts';
+import { ROUTES as recordings } from './recordings.ts';
 import type { RouteDoc } from './route.ts';
 
-export const API_ROUTES: readonly RouteDoc[] = [...auth, ...desktops, ...machines, ...admin];
+export const API_ROUTES: readonly RouteDoc[] = [...auth, ...desktops, ...machines, ...admin, ...recordings];

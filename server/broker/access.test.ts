@@ -1,6 +1,7 @@
 // The access guard over a real in-memory SQLite store, the real broker and shadows, and a SCRIPTED
 // FAKE host control (no desktops): who loses what when an account, its groups or roles, or a
 // pool's groups change. The real displays are checked end to end in test/integration/access.test.ts.
+import { DEFAULT_SESSION_POLICY } from '../../contract/api/policy.ts';
 import { DisplayClose } from '../../contract/display.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.ts';
@@ -91,6 +92,7 @@ beforeEach(async () => {
     placement: 'breadth',
     groups: ['g-eng'],
     shadowWithoutConsent: true,
+    policy: DEFAULT_SESSION_POLICY,
     createdAt: 0,
   });
 });

@@ -1,5 +1,6 @@
 // Broker unit tests over a real in-memory SQLite store and a SCRIPTED FAKE host control (no agent,
 // no desktops): it plays back create/destroy outcomes so the broker's rules can be checked alone.
+import { DEFAULT_SESSION_POLICY } from '../../contract/api/policy.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.ts';
 import type { DomainError } from '../errors.ts';
@@ -63,6 +64,7 @@ beforeEach(async () => {
     placement: 'breadth',
     groups: [],
     shadowWithoutConsent: false,
+    policy: DEFAULT_SESSION_POLICY,
     createdAt: clock.now(),
   });
 });

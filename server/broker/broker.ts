@@ -113,6 +113,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
       return { session: live, created: false };
     }
     const { machine, hostId } = await machines.prepareLaunch(user, machineId, webSessionId);
+    await ctx.recording?.admit({ machineId: machine.id });
     for (const lost of await store.listSessions({ state: ['lost'], userId: user.id, machineId }))
       await broker.end(lost.id, { username: user.username, ip }, 'relaunched');
     const now = clock.now();
@@ -152,6 +153,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
     if (noGuacd) throw unavailable('guacd_unavailable', noGuacd);
     const live = await store.findLiveSession(user.id, pool.id);
     if (live) return { session: live, created: false };
+    await ctx.recording?.admit({ poolId: pool.id });
     // A session whose host vanished: the user chose to start afresh elsewhere. End it (its desktop is
     // destroyed when the host returns) so it cannot come back as a second session in this pool.
     for (const lost of await store.listSessions({ state: ['lost'], userId: user.id, poolId: pool.id })) {
@@ -237,7 +239,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
     idle: () => background.idle(),
 
     view(s: Session): SessionView {
-      return sessionView(s, ctx.viewers.count(s.id));
+      return sessionView(s, ctx.viewers.count(s.id), ctx.recording?.isActive(s.id));
     },
 
     /** The pools this person may launch, as they see them. */

@@ -3,6 +3,7 @@
 // that exist) as field errors, and the merge of write-only secrets: a string sets, null clears, left
 // out keeps, unless the machine moved to another address, port or protocol (then it is dropped).
 import type { MachineFields } from '../../contract/api/machines.ts';
+import { completePolicy } from '../../contract/api/policy.ts';
 import { invalid } from '../errors.ts';
 import { machineAad, type Machine, type SecretField } from '../store/machine-types.ts';
 import type { Store } from '../store/types.ts';
@@ -102,6 +103,7 @@ export function mergeMachine(
     passwordSealed: sealed.password,
     privateKeySealed: sealed.privateKey,
     groups: b.groups ?? cur?.groups ?? [],
+    policy: completePolicy({ ...cur?.policy, ...b.policy }),
     createdAt: cur?.createdAt ?? now,
     updatedAt: now,
   };

@@ -83,6 +83,7 @@ export function createMachines(deps: MachinesDeps) {
       passwordSet: m.passwordSealed !== null,
       privateKeySet: m.privateKeySealed !== null,
       groups: m.groups,
+      policy: m.policy,
       ...(why ? { unavailable: why } : {}),
       createdAt: iso(m.createdAt),
       updatedAt: iso(m.updatedAt),

@@ -1,5 +1,6 @@
 // Pool administration: create, change and delete pools, each audited with the admin as actor.
 // Entitled groups must exist, names are unique, and a pool with live sessions is not deleted.
+import { completePolicy } from '../../contract/api/policy.ts';
 import { POOL_DEFAULTS, type PoolCreate, type PoolPatch } from '../../contract/api/admin.ts';
 import type { Audit } from '../audit.ts';
 import type { AccessChanges } from '../auth/deps.ts';
@@ -52,6 +53,7 @@ export function createPoolAdmin(deps: { store: Store; audit: Audit; clock: Clock
         ...POOL_DEFAULTS,
         ...body,
         groups: [...(body.groups ?? [])],
+        policy: completePolicy(body.policy),
         id: newId('p'),
         createdAt: clock.now(),
       });
@@ -71,7 +73,10 @@ export function createPoolAdmin(deps: { store: Store; audit: Audit; clock: Clock
         const other = await store.getPoolByName(patch.name);
         if (other && other.id !== id) throw conflict('name_taken', `A pool named “${patch.name}” exists already.`);
       }
-      const pool = await store.updatePool(id, patch);
+      const { policy, ...fields } = patch;
+      const cur = policy ? await store.getPool(id) : null;
+      if (policy && !cur) throw notFound('pool');
+      const pool = await store.updatePool(id, cur ? { ...fields, policy: completePolicy({ ...cur.policy, ...policy }) } : fields);
       if (!pool) throw notFound('pool');
       await audit.record({
         actor: by.actor,
@@ -79,7 +84,7 @@ export function createPoolAdmin(deps: { store: Store; audit: Audit; clock: Clock
         target: id,
         result: 'ok',
         ip: by.ip,
-        details: { fields: Object.keys(patch) },
+        details: { fields: Object.keys(patch), ...(policy ? { policy } : {}) },
       });
       // Fewer entitled groups: people left outside lose their desktops in this pool now (access.ts).
       if (patch.groups !== undefined) await deps.access.poolChanged(id, { actor: by.actor, ip: by.ip, cause: 'pool.update' });

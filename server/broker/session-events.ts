@@ -37,8 +37,15 @@ export class SessionEvents {
   // A Set keeps insertion order: the first entry of a person is their oldest stream.
   private listeners = new Map<string, Set<Entry>>();
   private backlog = new Map<string, SessionEvent[]>();
+  private observers: ((sessionId: string, e: SessionEvent) => void)[] = [];
+
+  /** Sees every event of every session (the recorder decides from them); not a stream, no caps. */
+  observe(fn: (sessionId: string, e: SessionEvent) => void): void {
+    this.observers.push(fn);
+  }
 
   emit(sessionId: string, e: SessionEvent): void {
+    for (const fn of this.observers) fn(sessionId, e);
     if (e.kind === 'progress') {
       const b = this.backlog.get(sessionId) ?? [];
       if (b.length < MAX_BACKLOG) b.push(e);

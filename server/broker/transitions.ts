@@ -41,6 +41,12 @@ export interface BrokerCtx {
   /** Desktops whose create request this process is waiting on; a `creating` row not in here was
    *  left by an earlier process and is settled from the host's inventory. */
   creating: Set<string>;
+  /** Session recording (server/recording/service.ts): the launch check and whether a session is recorded now. */
+  recording?: {
+    /** Throws 503 recording_unavailable when the pool or machine must be recorded and recordings cannot be written. */
+    admit(target: { poolId: string } | { machineId: string }): Promise<void>;
+    isActive(sessionId: string): boolean;
+  };
 }
 
 /**
@@ -56,7 +62,7 @@ export async function moveSession(ctx: BrokerCtx, s: Session, to: SessionState, 
     ctx.log.debug({ sessionId: s.id, from: s.state, to }, 'session moved meanwhile; transition not applied');
     return null;
   }
-  ctx.events.emit(s.id, { kind: 'state', session: sessionView(next, ctx.viewers.count(s.id)) });
+  ctx.events.emit(s.id, { kind: 'state', session: sessionView(next, ctx.viewers.count(s.id), ctx.recording?.isActive(s.id)) });
   ctx.log.info({ sessionId: s.id, from: s.state, to, error: next.error ?? undefined }, 'session state');
   return next;
 }

@@ -6,7 +6,7 @@ export type { SessionView };
 
 const iso = (t: number) => new Date(t).toISOString();
 
-export function sessionView(s: Session, viewers: number): SessionView {
+export function sessionView(s: Session, viewers: number, recordingActive?: boolean): SessionView {
   return {
     id: s.id,
     ...(s.poolId ? { poolId: s.poolId } : {}),
@@ -20,5 +20,6 @@ export function sessionView(s: Session, viewers: number): SessionView {
     ...(s.endedAt ? { endedAt: iso(s.endedAt) } : {}),
     viewers,
     ...(s.error ? { error: s.error } : {}),
+    ...(recordingActive !== undefined ? { recordingActive } : {}),
   };
 }

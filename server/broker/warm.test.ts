@@ -1,5 +1,6 @@
 // Warm spares and host-state rules over a real in-memory SQLite store and a SCRIPTED FAKE host
 // control (no agent, no desktops).
+import { DEFAULT_SESSION_POLICY } from '../../contract/api/policy.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
@@ -69,6 +70,7 @@ beforeEach(async () => {
     placement: 'breadth',
     groups: [],
     shadowWithoutConsent: false,
+    policy: DEFAULT_SESSION_POLICY,
     createdAt: 0,
   });
 });

@@ -30,6 +30,7 @@ import { guacdOnly } from './peer-check.ts';
 import { watchSilence } from './viewer-silence.ts';
 import { createGuacConnections, type GuacConnections } from './guac-connections.ts';
 import { watchMachineLogin, type MachineLogin } from './machine-login.ts';
+import type { GuacRecordingHandle } from '../recording/guac-recording.ts';
 
 export interface GuacEndpointDeps extends DisplayGateDeps {
   guacd: Guacd;
@@ -48,6 +49,8 @@ export interface GuacEndpointDeps extends DisplayGateDeps {
   ) => Promise<{ protocol: 'rdp' | 'vnc' | 'ssh'; settings: Record<string, string>; link: DesktopLink }>;
   /** A viewer silent this long is closed (viewer-silence.ts; config viewerTimeoutS). Default 15 s. */
   viewerTimeoutMs?: number;
+  /** guacd's recording parameters for an owner's connection whose policy records (server/recording/guac-recording.ts). */
+  recordGuac?: (session: Session) => Promise<GuacRecordingHandle | null>;
 }
 
 /** How long a closed display's forward waits for guacd to finish with the target before it is cut. */
@@ -115,6 +118,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
   ): Promise<void> {
     const { session, mode } = r;
     const isOwner = !r.shadowId && mode === 'control';
+    let recording: GuacRecordingHandle | null = null;
     const guard = createGuard(mode);
     let early = '';
     let client: GuacdClient | undefined;
@@ -141,6 +145,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     const release = (reason: string) => {
       if (released) return; // finish() and then the browser's close both end here
       released = true;
+      void recording?.end();
       if (client && opened) client.send('10.disconnect;');
       client?.close();
       const f = fwd;
@@ -222,6 +227,12 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       settings = ownRdpDesktop({ port: fwd.port, display, mode, secret: r.desktop.secret });
     }
     if (left()) return finish(DisplayClose.Normal, 'viewer left');
+    // A helpdesk join shares the owner's connection, and with it the owner's recording.
+    if (!r.shadowId && deps.recordGuac) {
+      recording = await deps.recordGuac(session);
+      if (recording) settings = { ...settings, ...recording.settings };
+      if (left()) return finish(DisplayClose.Normal, 'viewer left');
+    }
 
     const guacLog = {
       log: (level: number, ...args: unknown[]) => level <= GUAC_ERRORS && slog.debug({ guacd: args.map(String).join(' ') }, 'guacd client'),

@@ -31,6 +31,7 @@ import { createSessionRouter } from './routes/sessions.ts';
 import type { Guacd, GuacdState } from '../guacd/guacd.ts';
 import { createMachineAdminRouter, createMachineUserRouter } from './routes/machines.ts';
 import type { Machines } from '../broker/machines.ts';
+import { createRecordingsRouter, type RecordingRoutesDeps } from './routes/recordings.ts';
 
 export interface AppDeps extends AuthDeps {
   broker: Broker;
@@ -53,6 +54,8 @@ export interface AppDeps extends AuthDeps {
   clientDir?: string;
   providers: ProviderRegistry;
   publicUrl: () => string;
+  /** Session recordings (server/recording/); absent in tests that do not need them. */
+  recordings?: RecordingRoutesDeps;
 }
 
 /**
@@ -137,6 +140,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(requireUser, enrolled, createMachineUserRouter(deps.machines));
   api.use(requireUser, enrolled, createHelpdeskRouter(deps));
   api.use(requireUser, enrolled, createSessionRouter(deps));
+  if (deps.recordings) api.use(requireUser, enrolled, createRecordingsRouter(deps.recordings));
   app.use('/api/v1', api);
 
   app.get('/metrics', authenticate(deps), async (req, res) => {

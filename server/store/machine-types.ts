@@ -2,6 +2,7 @@
 // and each person's own credentials for them. Secrets arrive sealed by the vault (server/vault.ts);
 // the store never sees plaintext. `machineAad`/`credentialAad` name where a sealed value belongs,
 // so the vault refuses one copied into another row.
+import type { SessionPolicy } from '../../contract/api/policy.ts';
 import type { Session } from './types.ts';
 
 export type MachineProtocol = 'rdp' | 'vnc' | 'ssh';
@@ -29,6 +30,8 @@ export interface Machine {
   passwordSealed: string | null;
   privateKeySealed: string | null;
   groups: string[];
+  /** Recording, files, clipboard and sound (contract/api/policy.ts). */
+  policy: SessionPolicy;
   createdAt: number;
   updatedAt: number;
 }

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_SESSION_POLICY } from '../../contract/api/policy.ts';
 import { loadMigrations, migrate, SchemaTooNewError, type Migration } from './migrations.ts';
+import { policyFromText } from './rows.ts';
 
 const tables = (db: BetterSqlite3.Database) =>
   db
@@ -151,7 +153,12 @@ describe('migration 007 (kept sign-in passwords)', () => {
       db.prepare(
         "INSERT INTO tickets (hash, user_id, session_id, mode, expires_at, created_at) VALUES ('old', 'u1', 's1', 'control', 9, 1)",
       ).run();
-      expect(migrate(db, all).applied).toEqual([7]);
+      expect(
+        migrate(
+          db,
+          all.filter((m) => m.version <= 7),
+        ).applied,
+      ).toEqual([7]);
       expect(db.prepare("SELECT web_session_id FROM tickets WHERE hash = 'old'").get()).toEqual({ web_session_id: null });
       db.prepare(
         "INSERT INTO tickets (hash, user_id, session_id, mode, expires_at, created_at, web_session_id) VALUES ('new', 'u1', 's1', 'control', 9, 1, 'w1')",
@@ -162,6 +169,30 @@ describe('migration 007 (kept sign-in passwords)', () => {
       db.prepare("DELETE FROM web_sessions WHERE id = 'w1'").run();
       expect(db.prepare('SELECT hash FROM tickets').all()).toEqual([{ hash: 'old' }]);
       expect(db.prepare('SELECT count(*) AS n FROM web_session_secrets').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('migration 008 (session policy)', () => {
+  it('gives pools and machines that existed before it the default policy', () => {
+    const db = new BetterSqlite3(':memory:');
+    try {
+      const all = loadMigrations();
+      migrate(
+        db,
+        all.filter((m) => m.version <= 7),
+      );
+      db.prepare(
+        `INSERT INTO pools (id, name, description, driver, protocol, min_warm, max_desktops, max_per_user, idle_timeout_s, grace_s,
+          max_lifetime_s, persistence, placement, group_ids, created_at)
+        VALUES ('p1', 'Old', '', 'process', 'vnc', 0, 1, 1, 0, 0, 0, 'pooled', 'breadth', '[]', 1)`,
+      ).run();
+      expect(migrate(db, all).applied).toContain(8);
+      const row = db.prepare("SELECT policy FROM pools WHERE id = 'p1'").get() as { policy: string };
+      expect(policyFromText(row.policy)).toEqual(DEFAULT_SESSION_POLICY);
+      expect(policyFromText('not json')).toEqual(DEFAULT_SESSION_POLICY);
     } finally {
       db.close();
     }

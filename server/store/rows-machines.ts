@@ -1,6 +1,6 @@
 // Row <-> entity mapping of existing machines and people's saved logins for them, with the helpers
 // of rows.ts.
-import { columns, json, parse } from './rows.ts';
+import { columns, json, parse, policyFromText } from './rows.ts';
 import type { Machine, MachineCredential } from './machine-types.ts';
 
 export interface MachineRow {
@@ -20,6 +20,7 @@ export interface MachineRow {
   password_sealed: string | null;
   private_key_sealed: string | null;
   group_ids: string;
+  policy: string;
   created_at: number;
   updated_at: number;
 }
@@ -40,6 +41,7 @@ export const MACHINE_COLUMNS = columns<MachineRow>({
   password_sealed: 1,
   private_key_sealed: 1,
   group_ids: 1,
+  policy: 1,
   created_at: 1,
   updated_at: 1,
 });
@@ -60,6 +62,7 @@ export const machineToRow = (m: Machine): MachineRow => ({
   password_sealed: m.passwordSealed ?? null,
   private_key_sealed: m.privateKeySealed ?? null,
   group_ids: json(m.groups),
+  policy: json(m.policy),
   created_at: m.createdAt,
   updated_at: m.updatedAt,
 });
@@ -80,6 +83,7 @@ export const machineFromRow = (r: MachineRow): Machine => ({
   passwordSealed: r.password_sealed,
   privateKeySealed: r.private_key_sealed,
   groups: parse(r.group_ids),
+  policy: policyFromText(r.policy),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });

@@ -2,6 +2,7 @@
 // objects as JSON text. This file: the shared helpers and the fleet's rows (pools, hosts, desktops,
 // sessions, tickets, audit); rows-identity.ts and rows-machines.ts hold the others. Rows are only ever written through toRow functions, so the
 // JSON read back is trusted to have the shape written.
+import { completePolicy, type SessionPolicy } from '../../contract/api/policy.ts';
 import type { AuditEvent, Desktop, EnrollmentToken, Host, Pool, Session, Ticket } from './types.ts';
 
 /** What a column binds: better-sqlite3 rejects booleans and undefined, so rows hold neither. */
@@ -11,6 +12,14 @@ export const json = (v: unknown): string => JSON.stringify(v);
 /** A table's column list; a Record over every key makes the compiler catch a forgotten column. */
 export const columns = <R>(spec: Record<keyof R & string, 1>): (keyof R & string)[] => Object.keys(spec) as (keyof R & string)[];
 export const parse = <T>(text: string): T => JSON.parse(text) as T;
+/** A stored policy completed with today's defaults; a row this version cannot read gets the defaults, not an exception. */
+export function policyFromText(text: string): SessionPolicy {
+  try {
+    return completePolicy(parse<Partial<SessionPolicy>>(text));
+  } catch {
+    return completePolicy(null);
+  }
+}
 
 export interface PoolRow {
   id: string;
@@ -32,6 +41,7 @@ export interface PoolRow {
   group_ids: string;
   created_at: number;
   shadow_without_consent: number;
+  policy: string;
 }
 export const POOL_COLUMNS = columns<PoolRow>({
   id: 1,
@@ -53,6 +63,7 @@ export const POOL_COLUMNS = columns<PoolRow>({
   group_ids: 1,
   created_at: 1,
   shadow_without_consent: 1,
+  policy: 1,
 });
 export const poolToRow = (p: Pool): PoolRow => ({
   id: p.id,
@@ -74,6 +85,7 @@ export const poolToRow = (p: Pool): PoolRow => ({
   group_ids: json(p.groups),
   created_at: p.createdAt,
   shadow_without_consent: p.shadowWithoutConsent ? 1 : 0,
+  policy: json(p.policy),
 });
 export const poolFromRow = (r: PoolRow): Pool => ({
   id: r.id,
@@ -95,6 +107,7 @@ export const poolFromRow = (r: PoolRow): Pool => ({
   groups: parse(r.group_ids),
   createdAt: r.created_at,
   shadowWithoutConsent: r.shadow_without_consent === 1,
+  policy: policyFromText(r.policy),
 });
 
 export interface HostRow {

@@ -52,6 +52,8 @@ describe('SQLite store file', () => {
         { version: 5, name: 'identity_providers' },
         { version: 6, name: 'machines' },
         { version: 7, name: 'sign_in_secrets' },
+        { version: 8, name: 'session_policy' },
+        { version: 9, name: 'recordings' },
       ]);
     } finally {
       db.close();

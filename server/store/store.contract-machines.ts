@@ -2,6 +2,7 @@
 // one of hostId/hostLabel, per-person credentials (upsert, gone with their machine or user), machine
 // sessions (on a machine, not a pool; found live per person), group deletion, and key rotation's
 // all-or-nothing rewrite of every sealed value.
+import { DEFAULT_SESSION_POLICY } from '../../contract/api/policy.ts';
 import { describe, expect, it } from 'vitest';
 import { isStoreConflict } from './errors.ts';
 import type { Machine } from './machine-types.ts';
@@ -25,6 +26,7 @@ export const aMachine = (o: Partial<Machine> = {}): Machine => ({
   passwordSealed: 'v1:0000000000000000:sealed-password',
   privateKeySealed: null,
   groups: [],
+  policy: DEFAULT_SESSION_POLICY,
   createdAt: T0,
   updatedAt: T0,
   ...o,

@@ -1,5 +1,6 @@
 // Entity builders for the store contract suite: complete, valid entities with unique ids, so a
 // test states only the fields it is about.
+import { DEFAULT_SESSION_POLICY } from '../../contract/api/policy.ts';
 import type { Desktop, Host, Pool, Session, Ticket, User } from './types.ts';
 
 /** A fixed "now" for the contract; stores get explicit times so no test depends on the wall clock. */
@@ -40,6 +41,7 @@ export const aPool = (o: Partial<Pool> = {}): Pool => ({
   placement: 'breadth',
   groups: [],
   shadowWithoutConsent: false,
+  policy: DEFAULT_SESSION_POLICY,
   createdAt: T0,
   ...o,
 });

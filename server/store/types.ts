@@ -2,6 +2,7 @@
 // PostgreSQL later), all checked by one contract suite (store.contract.ts). Async so a network
 // database fits behind it. Times are epoch milliseconds.
 import type { IdentityStore } from './identity-types.ts';
+import type { SessionPolicy } from '../../contract/api/policy.ts';
 import type { ViewerProtocol } from '../../contract/ids.ts';
 import type { MachineStore } from './machine-types.ts';
 import type { SignInSecretStore } from './sign-in-secret-types.ts';
@@ -52,6 +53,8 @@ export interface Pool {
   groups: string[]; // entitled group ids; empty = everyone
   /** Helpdesk may shadow in view mode without the owner's consent (the owner still sees a banner). */
   shadowWithoutConsent: boolean;
+  /** Recording, files, clipboard and sound (contract/api/policy.ts). */
+  policy: SessionPolicy;
   createdAt: number;
 }
 

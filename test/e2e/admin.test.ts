@@ -56,4 +56,36 @@ describe('admin pages', () => {
     await carol.getByTestId('viewer-overlay').and(carol.locator('[data-kind="ended"]')).waitFor({ timeout: 15_000 });
     await carol.screenshot({ path: join(ARTIFACTS, '22-viewer-ended-by-admin.png') });
   });
+
+  it('an admin sets a pool’s session policy in the pool form, and the gateway keeps it', async () => {
+    const admin = await signedIn('admin', ADMIN_PASSWORD);
+    await admin.getByRole('link', { name: 'Pools' }).click();
+    const pools = async () =>
+      (await (await admin.request.get(`${t.url}/api/v1/admin/pools`)).json()) as { id: string; name: string; policy: unknown }[];
+    const [pool] = await pools();
+    await admin.getByRole('button', { name: `Edit ${pool!.name}` }).click();
+    await admin.getByLabel('Record sessions').selectOption('on');
+    await admin.getByLabel('Recording is required').check();
+    await admin.getByLabel('Upload files to the desktop').uncheck();
+    await admin.getByLabel('Largest file (MB)').fill('0');
+    await admin.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => admin.getByTestId('pool-policy-fileMaxMb-error').textContent()).toMatch(/from 1 to/);
+    await admin.getByLabel('Largest file (MB)').fill('25');
+    await admin.getByLabel('Clipboard', { exact: true }).selectOption('to_desktop');
+    await admin.getByRole('heading', { name: 'Recording' }).scrollIntoViewIfNeeded();
+    await admin.screenshot({ path: join(ARTIFACTS, '23-pool-session-policy.png') });
+    await admin.getByRole('button', { name: 'Save changes' }).click();
+    await expect
+      .poll(async () => (await pools()).find((p) => p.id === pool!.id)!.policy)
+      .toMatchObject({
+        recording: 'on',
+        recordingRequired: true,
+        fileUpload: false,
+        fileDownload: true,
+        fileMaxMb: 25,
+        clipboard: 'to_desktop',
+      });
+    const audit = (await (await admin.request.get(`${t.url}/api/v1/admin/audit?action=pool.update`)).json()) as unknown;
+    expect(JSON.stringify(audit)).toContain('"fields":["policy"]');
+  });
 });

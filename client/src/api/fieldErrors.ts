@@ -58,7 +58,7 @@ export function fieldProblems(e: unknown, limit: LimitFormat = plain): FieldProb
 /** Field problems the form has no input for, as readable lines. */
 export function unplacedProblems(problems: FieldProblems, shown: readonly string[]): string[] {
   const extra = Object.entries(problems.byField)
-    .filter(([field]) => !shown.includes(field))
+    .filter(([field]) => !shown.includes(field.split('.')[0]!))
     .map(([field, text]) => `${field}: ${text}`);
   return [...extra, ...problems.other];
 }

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_SESSION_POLICY } from '../../../contract/api/policy.ts';
 import {
   connectMachine,
   createMachine,
@@ -29,6 +30,7 @@ const machine: AdminMachine = {
   passwordSet: false,
   privateKeySet: true,
   groups: [],
+  policy: DEFAULT_SESSION_POLICY,
   createdAt: '2026-01-01T10:00:00.000Z',
   updatedAt: '2026-01-01T10:00:00.000Z',
 };

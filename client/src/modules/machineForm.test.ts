@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SESSION_POLICY } from '../../../contract/api/policy.ts';
 import type { AdminMachine } from '../api/machines.ts';
 import {
   createBody,
@@ -28,6 +29,7 @@ const rdp: AdminMachine = {
   passwordSet: true,
   privateKeySet: false,
   groups: ['g-1'],
+  policy: DEFAULT_SESSION_POLICY,
   createdAt: '2026-01-01T10:00:00.000Z',
   updatedAt: '2026-01-01T10:00:00.000Z',
 };
@@ -119,6 +121,7 @@ describe('machine form: create body', () => {
         domain: 'CORP',
         credentialMode: 'per_user',
         groups: [],
+        policy: DEFAULT_SESSION_POLICY,
       },
     });
     const s = createBody(withProtocol(filled({ reach: 'label', hostLabel: 'site=berlin', credentialMode: 'none' }), 'ssh'));

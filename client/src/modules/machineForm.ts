@@ -2,6 +2,8 @@
 // Checks what the gateway checks before anything is sent, follows the protocol's default port until
 // the admin edits it, and builds create and patch bodies where a secret is sent only when the admin
 // set it (a string) or cleared it (null); left alone it stays out of the body and is kept.
+import { completePolicy, DEFAULT_SESSION_POLICY } from '../../../contract/api/policy.ts';
+import { draftFromPolicy, policyFromDraft, samePolicy, type PolicyDraft } from './policyForm.ts';
 import { CreateMachineBody, type CredentialMode, type MachineFields } from '../../../contract/api/machines.ts';
 import type { MachineProtocol } from '../../../contract/ids.ts';
 import type { AdminMachine, MachinePatch } from '../api/machines.ts';
@@ -32,6 +34,7 @@ export interface MachineDraft {
   password: SecretDraft;
   privateKey: SecretDraft;
   groups: string[];
+  policy: PolicyDraft;
 }
 
 const KEEP: SecretDraft = { action: 'keep' };
@@ -75,6 +78,7 @@ export function draftFromMachine(m?: AdminMachine): MachineDraft {
       password: KEEP,
       privateKey: KEEP,
       groups: [],
+      policy: draftFromPolicy(DEFAULT_SESSION_POLICY),
     };
   }
   return {
@@ -95,6 +99,7 @@ export function draftFromMachine(m?: AdminMachine): MachineDraft {
     password: KEEP,
     privateKey: KEEP,
     groups: [...m.groups],
+    policy: draftFromPolicy(m.policy),
   };
 }
 
@@ -154,7 +159,7 @@ function checkDraft(d: MachineDraft, before: AdminMachine | undefined, errors: R
 }
 
 /** The fields the draft stands for, unchecked; RDP options only for RDP, secrets only when set. */
-function fieldsOf(d: MachineDraft): MachineFields {
+function fieldsOf(d: MachineDraft, errors: Record<string, string>): MachineFields {
   const body: MachineFields = {
     name: d.name.trim(),
     description: d.description.trim(),
@@ -165,6 +170,7 @@ function fieldsOf(d: MachineDraft): MachineFields {
     hostLabel: d.reach === 'label' ? d.hostLabel.trim() : null,
     credentialMode: d.credentialMode,
     groups: [...d.groups],
+    policy: policyFromDraft(d.policy, errors),
   };
   if (d.protocol === 'rdp') Object.assign(body, { security: d.security, ignoreCert: d.ignoreCert, domain: d.domain.trim() });
   if (d.credentialMode === 'shared') body.username = d.username.trim();
@@ -179,9 +185,13 @@ function fieldsOf(d: MachineDraft): MachineFields {
 function check(d: MachineDraft, before: AdminMachine | undefined): { body: MachineFields; errors: Record<string, string> } {
   const errors: Record<string, string> = {};
   checkDraft(d, before, errors);
-  const body = fieldsOf(d);
+  const body = fieldsOf(d, errors);
   const checked = CreateMachineBody.safeParse(body);
-  if (!checked.success) for (const issue of checked.error.issues) errors[String(issue.path[0] ?? 'name')] ??= issue.message;
+  if (!checked.success)
+    for (const issue of checked.error.issues) {
+      const [top, sub] = issue.path.map(String);
+      errors[top === 'policy' && sub ? `policy.${sub}` : (top ?? 'name')] ??= issue.message;
+    }
   return { body, errors };
 }
 
@@ -203,6 +213,8 @@ export function patchBody(d: MachineDraft, before: AdminMachine): BuildResult<Ma
   if (d.protocol === 'rdp')
     for (const key of ['security', 'ignoreCert', 'domain'] as const) if (after[key] !== before[key]) patch[key] = after[key];
   if (!sameSet(after.groups ?? [], before.groups)) patch.groups = after.groups;
+  const policy = completePolicy(after.policy);
+  if (!samePolicy(policy, before.policy)) patch.policy = policy;
   const offered = secretsFor(d.protocol, d.credentialMode);
   for (const name of ['password', 'privateKey'] as const) {
     const s = d[name];

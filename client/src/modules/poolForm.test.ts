@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SESSION_POLICY } from '../../../contract/api/policy.ts';
 import type { AdminPool } from '../api/adminPools.ts';
 import { changedFields, draftFromPool, inputFromDraft } from './poolForm.ts';
 
@@ -20,6 +21,7 @@ const pool: AdminPool = {
   persistence: 'pooled',
   placement: 'breadth',
   groups: ['g-1'],
+  policy: DEFAULT_SESSION_POLICY,
   shadowWithoutConsent: false,
   createdAt: 0,
 };
@@ -84,5 +86,27 @@ describe('pool form limits', () => {
     expect(r.ok).toBe(false);
     if (!r.ok) expect(Object.keys(r.errors).sort()).toEqual(['maxPerUser', 'memoryMb']);
     expect(inputFromDraft(draftFromPool()).ok).toBe(false); // a new pool needs a name
+  });
+});
+
+describe('pool form: session policy', () => {
+  it('sends the policy back unchanged, and only the policy when only it changed', () => {
+    const same = inputFromDraft(draftFromPool(pool));
+    expect(same.ok && same.input.policy).toEqual(DEFAULT_SESSION_POLICY);
+    const draft = draftFromPool(pool);
+    const edited = inputFromDraft({ ...draft, policy: { ...draft.policy, recording: 'on', fileMaxMb: '5' } });
+    expect(edited.ok).toBe(true);
+    if (edited.ok)
+      expect(changedFields(pool, edited.input)).toEqual({ policy: { ...DEFAULT_SESSION_POLICY, recording: 'on', fileMaxMb: 5 } });
+  });
+
+  it('puts an out-of-range number under its own policy field', () => {
+    const draft = draftFromPool(pool);
+    const r = inputFromDraft({ ...draft, policy: { ...draft.policy, fileMaxMb: '0', clipboardMaxKb: 'lots' } });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.errors['policy.fileMaxMb']).toMatch(/from 1 to/);
+      expect(r.errors['policy.clipboardMaxKb']).toMatch(/whole number/);
+    }
   });
 });

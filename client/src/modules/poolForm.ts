@@ -3,6 +3,7 @@
 // the gateway's 400 details land on the same field names used here.
 import { PoolFields, POOL_DEFAULTS } from '../../../contract/api/admin.ts';
 import type { AdminPool, Driver, Persistence, Placement, PoolInput, Protocol } from '../api/adminPools.ts';
+import { draftFromPolicy, policyFromDraft, samePolicy, type PolicyDraft } from './policyForm.ts';
 import { splitDuration, toSeconds, type DurationInput } from './duration.ts';
 
 export interface PoolDraft {
@@ -23,6 +24,7 @@ export interface PoolDraft {
   placement: Placement;
   groups: string[];
   shadowWithoutConsent: boolean;
+  policy: PolicyDraft;
 }
 
 /** A new pool: the gateway's defaults (contract POOL_DEFAULTS). */
@@ -52,6 +54,7 @@ export function draftFromPool(pool?: PoolInput): PoolDraft {
     placement: p.placement,
     groups: [...p.groups],
     shadowWithoutConsent: p.shadowWithoutConsent,
+    policy: draftFromPolicy(p.policy),
   };
 }
 
@@ -95,10 +98,15 @@ export function inputFromDraft(d: PoolDraft): DraftResult {
     placement: d.placement,
     groups: [...d.groups],
     shadowWithoutConsent: d.shadowWithoutConsent,
+    policy: policyFromDraft(d.policy, errors),
   };
   // The contract's ranges, on fields whose text read as a number (or choice) above.
   const checked = PoolFields.safeParse(input);
-  if (!checked.success) for (const issue of checked.error.issues) errors[String(issue.path[0] ?? 'name')] ??= issue.message;
+  if (!checked.success)
+    for (const issue of checked.error.issues) {
+      const [top, sub] = issue.path.map(String);
+      errors[top === 'policy' && sub ? `policy.${sub}` : (top ?? 'name')] ??= issue.message;
+    }
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, input };
 }
 
@@ -108,7 +116,11 @@ export function changedFields(before: AdminPool, after: PoolInput): Partial<Pool
   for (const [key, value] of Object.entries(after) as [keyof PoolInput, unknown][]) {
     const old = before[key];
     const same =
-      Array.isArray(value) && Array.isArray(old) ? value.length === old.length && value.every((v) => old.includes(v)) : value === old;
+      key === 'policy'
+        ? samePolicy(before.policy, after.policy)
+        : Array.isArray(value) && Array.isArray(old)
+          ? value.length === old.length && value.every((v) => old.includes(v))
+          : value === old;
     if (!same) patch[key] = value;
   }
   return patch as Partial<PoolInput>;

@@ -71,6 +71,14 @@ export function AdminDashboardPage() {
       />
       {error && <Alert title="The metrics could not be loaded">{error} It will try again in 30 seconds.</Alert>}
       {!history && !error && <PageLoading label="Loading metrics…" />}
+      {history?.alerts?.map((a) => (
+        <div key={a.id} class="dashboard-alert" data-testid={`alert-${a.id}`}>
+          <Alert title={a.title}>
+            {a.message}
+            {a.since ? ` (since ${new Date(a.since).toLocaleString()})` : ''}
+          </Alert>
+        </div>
+      ))}
       {totals && (
         <div class="stats" data-testid="dashboard-totals">
           <Stat

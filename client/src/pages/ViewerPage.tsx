@@ -3,13 +3,15 @@
 // modules/viewer/connection. While it is open, helpdesk requests to shadow the desktop come up as a
 // consent prompt, and an approved shadow keeps a banner with "Stop sharing" on top.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { listPools } from '../api/desktops.ts';
+import { listPools, type Session } from '../api/desktops.ts';
 import { listMachines } from '../api/machines.ts';
 import { ClipboardPanel } from '../components/viewer/ClipboardPanel.tsx';
 import { ShadowBanner } from '../components/viewer/ShadowBanner.tsx';
 import { ShadowPrompt } from '../components/viewer/ShadowPrompt.tsx';
 import { ViewerOverlay } from '../components/viewer/ViewerOverlay.tsx';
 import { ViewerToolbar } from '../components/viewer/ViewerToolbar.tsx';
+import { RECORDING_NOTICE, RecordingBadge } from '../components/viewer/RecordingBadge.tsx';
+import { useRecordingNotice } from '../modules/viewer/useRecordingNotice.ts';
 import { navigate, paths } from '../modules/router.ts';
 import { ViewerConnection, withoutDesktop, type ViewerState } from '../modules/viewer/connection.ts';
 import { useOwnerShadows } from '../modules/viewer/useOwnerShadows.ts';
@@ -26,6 +28,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const [clipText, setClipText] = useState('');
   const [clipAt, setClipAt] = useState<number>();
   const [fullscreen, setFullscreen] = useState(false);
+  const [session, setSession] = useState<Session>();
 
   useEffect(() => {
     const target = screenRef.current;
@@ -42,6 +45,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         navigator.clipboard?.writeText(text).catch(() => {});
       },
       onSession: (session) => {
+        setSession(session);
         if (poolLookup) return;
         poolLookup = true;
         const named: Promise<{ id: string; name: string; graceS?: number }[]> = session.machineId ? listMachines() : listPools();
@@ -68,6 +72,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const gone = withoutDesktop(state);
   // Only the owner opens this page; the events stream says who asks to look (until the desktop is gone).
   const shadows = useOwnerShadows(sessionId, !gone);
+  const recording = useRecordingNotice(sessionId, session, !gone);
   useEffect(() => {
     if (gone) setClipboardOpen(false);
   }, [gone]);
@@ -99,12 +104,18 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         }}
         onFullscreen={toggleFullscreen}
         onDisconnect={() => conn()?.disconnect()}
+        badge={<RecordingBadge active={recording.active} />}
       />
       <ShadowBanner shadows={shadows.approved} onStop={shadows.end} />
       <div class="viewer__stage">
         {/* noVNC owns this element's children; Preact never renders into it. */}
         <div class="viewer__screen" ref={screenRef} data-testid="viewer" data-session-id={sessionId} />
-        <ViewerOverlay state={state} graceS={about?.graceS} onReconnect={() => conn()?.reconnectNow()} />
+        <ViewerOverlay
+          state={state}
+          graceS={about?.graceS}
+          onReconnect={() => conn()?.reconnectNow()}
+          {...(recording.expected ? { notice: RECORDING_NOTICE } : {})}
+        />
         {clipboardOpen && (
           <div id="viewer-clipboard-panel" class="viewer__side">
             <ClipboardPanel

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HostView, MetricsHistory, Pool } from '../../../contract/api/admin.ts';
+import { DEFAULT_SESSION_POLICY } from '../../../contract/api/policy.ts';
 import { createAudit } from '../../audit.ts';
 import type { Broker } from '../../broker/broker.ts';
 import { ManualClock } from '../../clock.ts';
@@ -114,6 +115,22 @@ describe('admin pools', () => {
     });
     expect((await call('/pools', 'POST', { name: 'X', driver: 'docker', protocol: 'vnc', bogus: 1 })).status).toBe(400);
     expect((await call(`/pools/${(r.body as Pool).id}`, 'PATCH', { maxPerUser: 101 })).status).toBe(400);
+  });
+
+  it('completes a partial session policy on create, merges a patch field by field, and refuses values out of range', async () => {
+    const r = await call('/pools', 'POST', { name: 'Rec', driver: 'process', protocol: 'vnc', policy: { recording: 'on' } });
+    expect(r.status).toBe(201);
+    const id = (r.body as Pool).id;
+    expect(Pool.parse(r.body).policy).toEqual({ ...DEFAULT_SESSION_POLICY, recording: 'on' });
+    const p = await call(`/pools/${id}`, 'PATCH', { policy: { fileUpload: false, clipboard: 'to_desktop' } });
+    expect(p.status).toBe(200);
+    expect(Pool.parse(p.body).policy).toEqual({ ...DEFAULT_SESSION_POLICY, recording: 'on', fileUpload: false, clipboard: 'to_desktop' });
+    expect((await store.getPool(id))!.policy.clipboard).toBe('to_desktop');
+    expect((await call(`/pools/${id}`, 'PATCH', { policy: { fileMaxMb: 0 } })).status).toBe(400);
+    expect((await call(`/pools/${id}`, 'PATCH', { policy: { recording: 'always' } })).status).toBe(400);
+    expect((await call(`/pools/${id}`, 'PATCH', { policy: { bogus: true } })).status).toBe(400);
+    const [updated] = await store.listAudit({ action: 'pool.update' });
+    expect(updated!.details).toMatchObject({ policy: { fileUpload: false, clipboard: 'to_desktop' } });
   });
 });
 

@@ -1,3 +1,4 @@
+import { DEFAULT_SESSION_POLICY } from '../../../contract/api/policy.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Pool } from '../../store/types.ts';
 import { startGateway, type Reply, type TestGateway } from '../testing/harness.ts';
@@ -257,6 +258,7 @@ describe('admin groups API', () => {
       placement: 'breadth',
       groups: [g.id],
       shadowWithoutConsent: false,
+      policy: DEFAULT_SESSION_POLICY,
       createdAt: gw.clock.now(),
     };
     await gw.store.createPool(pool);

@@ -6,6 +6,7 @@ import { LaunchBody, TicketBody, type SESSION_EVENTS, type SessionAnswer, type T
 import { FINAL_SESSION_STATES, Id } from '../../../contract/ids.ts';
 import { clientAddress, principalOf } from '../auth-middleware.ts';
 import type { Broker } from '../../broker/broker.ts';
+import { policyOf } from '../../broker/policy.ts';
 import type { SessionEvents } from '../../broker/session-events.ts';
 import type { Session, Store } from '../../store/types.ts';
 import type { DisplayUrl } from '../../display/display-url.ts';
@@ -40,7 +41,8 @@ export function createSessionRouter(deps: { store: Store; broker: Broker; events
   });
 
   r.get('/sessions/:id', async (req, res) => {
-    res.json(answer(await broker.visible(principalOf(res).user, sessionId(req.params.id))));
+    const s = await broker.visible(principalOf(res).user, sessionId(req.params.id));
+    res.json({ session: { ...broker.view(s), policy: await policyOf(deps.store, s) } } satisfies SessionAnswer);
   });
 
   r.get('/sessions/:id/events', async (req, res) => {

@@ -21,6 +21,7 @@ import { DurationField } from '../DurationField.tsx';
 import { FailureAlert, type FormFailure } from '../FailureAlert.tsx';
 import { GroupPicker } from '../GroupPicker.tsx';
 import { SelectField } from '../SelectField.tsx';
+import { PolicyFields } from './PolicyFields.tsx';
 import { TextField } from '../TextField.tsx';
 
 const DRIVER_OPTIONS: { value: Driver; label: string }[] = [
@@ -61,6 +62,7 @@ const SHOWN = [
   'placement',
   'groups',
   'shadowWithoutConsent',
+  'policy',
 ];
 const limitText = (field: string, n: number): string => (field.endsWith('S') ? formatDuration(n, { long: true }) : String(n));
 
@@ -340,6 +342,7 @@ export function PoolForm({ pool, groups, onSaved, onCancel }: Props) {
           </span>
         )}
       </section>
+      <PolicyFields id="pool" draft={draft.policy} onChange={set('policy')} errors={errors} />
       <div class="form-actions">
         <Button variant="ghost" onClick={onCancel} disabled={busy}>
           Cancel

@@ -21,6 +21,7 @@ import { Button } from '../Button.tsx';
 import { CheckField } from '../CheckField.tsx';
 import { ChoiceField } from '../ChoiceField.tsx';
 import { FailureAlert, type FormFailure } from '../FailureAlert.tsx';
+import { PolicyFields } from '../admin/PolicyFields.tsx';
 import { GroupPicker } from '../GroupPicker.tsx';
 import { SelectField } from '../SelectField.tsx';
 import { TextField } from '../TextField.tsx';
@@ -60,6 +61,7 @@ const SHOWN = [
   'password',
   'privateKey',
   'groups',
+  'policy',
 ];
 
 type Plan = { ok: false; errors: Record<string, string> } | { ok: true; save(): Promise<AdminMachine> };
@@ -315,6 +317,7 @@ export function MachineForm({ machine, initial, hosts, groups, onSaved, onCancel
           emptyNote="None selected: everyone may use this machine."
         />
       </section>
+      <PolicyFields id="machine" draft={draft.policy} onChange={set('policy')} errors={errors} />
       <div class="form-actions">
         <Button variant="ghost" onClick={onCancel} disabled={busy}>
           Cancel

@@ -20,6 +20,8 @@ interface Props {
   back?: BackTarget;
   /** Replaces the "session has ended" wording (the shadow viewer: "The shadow session ended"). */
   ended?: { title: string; text: string };
+  /** A line under "Connecting…" (the recording notice). */
+  notice?: string;
   connectingLabel?: string;
 }
 
@@ -97,7 +99,7 @@ function Reconnecting({
   );
 }
 
-export function ViewerOverlay({ state, graceS, onReconnect, back, ended, connectingLabel = 'Connecting to your desktop…' }: Props) {
+export function ViewerOverlay({ state, graceS, onReconnect, back, ended, notice, connectingLabel = 'Connecting to your desktop…' }: Props) {
   switch (state.kind) {
     case 'connected':
       return null;
@@ -110,6 +112,12 @@ export function ViewerOverlay({ state, graceS, onReconnect, back, ended, connect
             <span class="viewer-overlay__title">
               {state.kind === 'connecting' && state.everConnected ? 'Reconnecting…' : connectingLabel}
             </span>
+            {notice && (
+              <span class="viewer-overlay__notice" data-testid="recording-notice">
+                <span class="recording-badge__dot" aria-hidden="true" />
+                {notice}
+              </span>
+            )}
           </div>
         </div>
       );

@@ -1,0 +1,138 @@
+// RDP/SSH recording: guacd records a connection itself (its `.guac` format) when given
+// recording-path / recording-name. Each owner connection of a session whose policy is `on` gets
+// a recording row (kind guac); when the connection ends, the file is hashed once guacd has let go of
+// it. guacd must write into the gateway's recordings directory: the supervised guacd runs here; an
+// external guacd needs that directory shared at the same path (README "Recording").
+import type { SessionPolicy } from '../../contract/api/policy.ts';
+import type { Audit } from '../audit.ts';
+import type { Logger } from '../log.ts';
+import type { Session, Store } from '../store/types.ts';
+import { newId } from '../util/random.ts';
+import { partPath, sha256File, sizeOf } from './files.ts';
+import type { RecordingStorage } from './storage.ts';
+
+export interface GuacRecordingDeps {
+  store: Store;
+  audit: Audit;
+  log: Logger;
+  dir: string;
+  storage: RecordingStorage;
+  now: () => number;
+  policyOf: (s: Session) => Promise<SessionPolicy>;
+  /** A recording row became active or ended (recordingActive on the session view). */
+  changed: (sessionId: string, active: boolean) => void;
+  countFailure: () => void;
+  /** How long to wait for guacd to stop writing after the connection closed. */
+  settleMs?: number;
+}
+
+export interface GuacRecordingHandle {
+  /** Extra guacd connection parameters. */
+  settings: Record<string, string>;
+  /** The connection ended: hash the file and close the row. Safe to call twice. */
+  end(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function createGuacRecording(d: GuacRecordingDeps) {
+  /** guacd keeps writing for a moment after the client left: wait until the size stops changing. */
+  const settled = async (path: string): Promise<number | null> => {
+    const step = 250;
+    let last = await sizeOf(path);
+    for (let waited = 0; waited < (d.settleMs ?? 10_000); waited += step) {
+      await sleep(step);
+      const now = await sizeOf(path);
+      if (now === last && now !== null) return now;
+      last = now;
+    }
+    return last;
+  };
+
+  return {
+    /** For an owner's new guacd connection: recording parameters, or null when it is not recorded. */
+    async begin(session: Session): Promise<GuacRecordingHandle | null> {
+      const policy = await d.policyOf(session);
+      // `shadow` needs a recording that starts mid-connection, which guacd cannot do: VNC only (README).
+      if (policy.recording !== 'on') return null;
+      if (!d.storage.canRecord()) {
+        d.countFailure();
+        d.log.warn({ sessionId: session.id }, 'recording storage unavailable: this RDP/SSH connection is not recorded');
+        return null;
+      }
+      const startedAt = d.now();
+      const rec = await d.store.createRecording({
+        id: newId('rec'),
+        sessionId: session.id,
+        userId: session.userId,
+        poolId: session.poolId,
+        machineId: session.machineId ?? null,
+        hostId: session.hostId,
+        kind: 'guac',
+        trigger: 'on',
+        state: 'recording',
+        startedAt,
+        endedAt: null,
+        durationMs: null,
+        bytes: 0,
+        parts: [],
+        retentionDays: policy.recordingRetentionDays,
+        expiresAt: null,
+        error: null,
+      });
+      const path = partPath(d.dir, rec, 0);
+      const details = { sessionId: rec.sessionId, userId: rec.userId };
+      await d.audit.record({
+        actor: null,
+        action: 'recording.started',
+        target: rec.id,
+        result: 'ok',
+        ip: null,
+        details: { ...details, trigger: 'on', kind: 'guac' },
+      });
+      d.changed(session.id, true);
+      let ended: Promise<void> | null = null;
+      return {
+        settings: { 'recording-path': d.dir, 'recording-name': path.slice(d.dir.length + 1), 'create-recording-path': 'true' },
+        end() {
+          ended ??= (async () => {
+            const size = await settled(path);
+            const endedAt = d.now();
+            const ok = size !== null && size > 0;
+            const part = ok ? await sha256File(path) : null;
+            if (part) d.storage.add(part.bytes);
+            await d.store.updateRecording(rec.id, {
+              state: ok ? 'finished' : 'failed',
+              endedAt,
+              durationMs: endedAt - startedAt,
+              bytes: part?.bytes ?? 0,
+              parts: part ? [part] : [],
+              expiresAt: endedAt + rec.retentionDays * 86_400_000,
+              error: ok ? null : 'guacd wrote no recording (is the recordings directory shared with guacd?)',
+            });
+            if (part)
+              await d.audit.record({
+                actor: null,
+                action: 'recording.finished',
+                target: rec.id,
+                result: 'ok',
+                ip: null,
+                details: { ...details, part: 0, ...part },
+              });
+            else d.countFailure();
+            await d.audit.record({
+              actor: null,
+              action: 'recording.stopped',
+              target: rec.id,
+              result: ok ? 'ok' : 'failed',
+              ip: null,
+              details: { ...details, reason: 'connection ended', bytes: part?.bytes ?? 0 },
+            });
+            d.changed(session.id, false);
+          })().catch((err) => d.log.error({ err, recordingId: rec.id }, 'closing a guacd recording failed'));
+          return ended;
+        },
+      };
+    },
+  };
+}
