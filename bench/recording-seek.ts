@@ -240,7 +240,9 @@ async function main(): Promise<void> {
       return route.fulfill({ json: meta });
     });
     await page.goto(`${gw.url}/recordings/rec-bench`);
+    log('player opened; waiting for the first frame…');
     await settled(page);
+    log(`first frame shown; ${N} seeks…`);
     const firstSent = parts.sent.length;
     const ms: number[] = [];
     const bytes: number[] = [];
@@ -248,6 +250,7 @@ async function main(): Promise<void> {
       const target = Math.floor(rand() * HOUR_MS);
       const before = parts.sent.length;
       ms.push(await seekMs(page, target));
+      if ((i + 1) % 10 === 0) log(`${i + 1} seeks done`);
       // Bytes the seek's Range request(s) delivered up to now (the stream stays open for playback).
       bytes.push(parts.sent.slice(before).reduce((n, b) => n + b, 0));
     }
