@@ -5,7 +5,7 @@
 // a real minute of data), split in two 30-minute parts as the recorder's default rotation would.
 // The parts are served by a loopback HTTP server with Range (the gateway's own routes were not
 // merged when this was written); the page, sign-in and player are the real gateway's.
-// Usage: node --import tsx bench/recording-seek.ts [--n 40] [--capture-s 130] [--seed 7]
+// Usage: node --import tsx bench/recording-seek.ts [--n 40] [--capture-s 130] [--keyframe-s 60] [--seed 7] [--capture FILE]
 import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -24,12 +24,13 @@ const a = args();
 const N = Number(a.get('n') ?? 40);
 const CAPTURE_S = Number(a.get('capture-s') ?? 130);
 let seed = Number(a.get('seed') ?? 7);
-if (!(N >= 1 && N <= 500 && CAPTURE_S >= 65 && CAPTURE_S <= 900)) {
-  console.error('recording-seek: --n 1..500, --capture-s 65..900');
+/** The recorder's segment (keyframe) interval: its default is 60 s (DESKPORT_RECORDING_KEYFRAME_S). */
+const SEGMENT_MS = Number(a.get('keyframe-s') ?? 60) * 1000;
+if (!(N >= 1 && N <= 500 && CAPTURE_S * 1000 > SEGMENT_MS && CAPTURE_S <= 900 && SEGMENT_MS >= 2000 && SEGMENT_MS <= 600_000)) {
+  console.error('recording-seek: --n 1..500, --keyframe-s 2..600, --capture-s more than --keyframe-s (at most 900)');
   process.exit(2);
 }
 const HOUR_MS = 3_600_000;
-const SEGMENT_MS = 60_000;
 const PART_MS = 30 * 60_000;
 const log = (s: string) => console.log(`recording-seek: ${s}`);
 const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
@@ -87,6 +88,8 @@ interface RealSegment {
 /** A real recording of a scrolling terminal, cut into its (complete) segments. */
 async function captureSegments(): Promise<{ segments: RealSegment[]; geometry: string }> {
   const geometry = '1280x800';
+  const reuse = a.get('capture');
+  if (reuse) return { segments: segmentsOf([readFileSync(reuse)]), geometry };
   const rec = await makeTestRecording({
     colours: ['#203040'],
     holdMs: 100,
@@ -104,20 +107,28 @@ async function captureSegments(): Promise<{ segments: RealSegment[]; geometry: s
     },
   });
   try {
-    const segments: RealSegment[] = [];
-    for (const p of rec.parts) {
-      for (const r of parseRecords(readFileSync(p.path)).records) {
-        if (r.type === RecordType.Segment) segments.push({ t: r.t, seg: Buffer.from(r.payload), data: [] });
-        else if (r.type === RecordType.Data) segments.at(-1)?.data.push({ t: r.t, payload: Buffer.from(r.payload) });
-      }
-    }
-    // Only whole minutes: a segment followed by the next one (the last is cut by the stop).
-    const whole = segments.filter((s, i) => i + 1 < segments.length && segments[i + 1]!.t - s.t >= SEGMENT_MS - 2000);
-    if (whole.length === 0) throw new Error('no complete 60 s segment was captured; raise --capture-s');
-    return { segments: whole, geometry };
+    const files = rec.parts.map((p) => readFileSync(p.path));
+    // Kept for re-runs with --capture (bench/results is not committed).
+    if (files.length === 1)
+      writeFileSync(join(import.meta.dirname, 'results', `recording-seek-capture-${SEGMENT_MS / 1000}s.dprec`), files[0]!);
+    return { segments: segmentsOf(files), geometry };
   } finally {
     rec.cleanup();
   }
+}
+
+function segmentsOf(files: Buffer[]): RealSegment[] {
+  const segments: RealSegment[] = [];
+  for (const f of files) {
+    for (const r of parseRecords(f).records) {
+      if (r.type === RecordType.Segment) segments.push({ t: r.t, seg: Buffer.from(r.payload), data: [] });
+      else if (r.type === RecordType.Data) segments.at(-1)?.data.push({ t: r.t, payload: Buffer.from(r.payload) });
+    }
+  }
+  // Only whole minutes: a segment followed by the next one (the last is cut by the stop).
+  const whole = segments.filter((s, i) => i + 1 < segments.length && segments[i + 1]!.t - s.t >= SEGMENT_MS - 2000);
+  if (whole.length === 0) throw new Error('no complete segment was captured; raise --capture-s');
+  return whole;
 }
 
 /** The hour as two 30-minute parts of real segments; returns the part paths. */
@@ -186,7 +197,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'deskport-seek-'));
   const stops: (() => Promise<unknown> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
   try {
-    log(`recording a real desktop for ${CAPTURE_S} s (60 s segments)…`);
+    log(`recording a real desktop for ${CAPTURE_S} s (${SEGMENT_MS / 1000} s segments)…`);
     const { segments: real, geometry } = await captureSegments();
     const realBytes = real.map((s) => s.data.reduce((n, d) => n + d.payload.length, 0));
     const paths = buildHour(dir, real);
@@ -243,6 +254,22 @@ async function main(): Promise<void> {
     log('player opened; waiting for the first frame…');
     await settled(page);
     log(`first frame shown; ${N} seeks…`);
+    // How many images (Tight JPEG rectangles) noVNC decodes per seek and how long each takes to load.
+    await page.evaluate(() => {
+      const g = globalThis as unknown as { Image: new () => object; __imgStats: { n: number; ms: number } };
+      const Native = g.Image as unknown as { new (): { addEventListener(t: string, f: () => void): void } };
+      g.__imgStats = { n: 0, ms: 0 };
+      g.Image = class extends (Native as unknown as new () => object) {
+        constructor() {
+          super();
+          const t0 = (globalThis as unknown as PageGlobal).performance.now();
+          g.__imgStats.n++;
+          (this as unknown as { addEventListener(t: string, f: () => void): void }).addEventListener('load', () => {
+            g.__imgStats.ms += (globalThis as unknown as PageGlobal).performance.now() - t0;
+          });
+        }
+      } as unknown as new () => object;
+    });
     const firstSent = parts.sent.length;
     const ms: number[] = [];
     const bytes: number[] = [];
@@ -254,6 +281,8 @@ async function main(): Promise<void> {
       // Bytes the seek's Range request(s) delivered up to now (the stream stays open for playback).
       bytes.push(parts.sent.slice(before).reduce((n, b) => n + b, 0));
     }
+    const img = await page.evaluate(() => (globalThis as unknown as { __imgStats: { n: number; ms: number } }).__imgStats);
+    log(`images decoded: ${img.n} (${(img.n / N).toFixed(0)} per seek), mean load ${(img.ms / Math.max(1, img.n)).toFixed(1)} ms`);
     const s = summarize([...ms].sort((x, y) => x - y));
     const b = summarize([...bytes].sort((x, y) => x - y));
     const data = {
@@ -270,14 +299,14 @@ async function main(): Promise<void> {
       firstRequests: firstSent,
     };
     const notes = [
-      'The hour is real 60 s segments of a scrolling xterm (recorded by the gateway recorder from Xvnc) repeated with shifted timestamps; see the header of bench/recording-seek.ts.',
+      `The hour is real ${SEGMENT_MS / 1000} s segments of a scrolling xterm (recorded by the gateway recorder from Xvnc) repeated with shifted timestamps; see the header of bench/recording-seek.ts.`,
       'Parts served by a loopback HTTP server with Range; the page and player are the real gateway build.',
     ];
-    const file = writeResult('recording-seek', started, { n: N, captureS: CAPTURE_S }, notes, data);
+    const file = writeResult(`recording-seek-${SEGMENT_MS / 1000}s`, started, { n: N, captureS: CAPTURE_S }, notes, data);
     log(
       `seek → frame shown: p50 ${s.p50.toFixed(0)} ms, p90 ${s.p90.toFixed(0)} ms, max ${s.max.toFixed(0)} ms (n=${N}); bytes per seek p50 ${(b.p50 / 2 ** 20).toFixed(2)} MiB; ${file}`,
     );
-    spliceSection('recording-seek', section(data));
+    spliceSection(`recording-seek-${SEGMENT_MS / 1000}s`, section(data));
   } finally {
     for (const stop of stops.reverse()) await Promise.resolve(stop()).catch((e: unknown) => console.error('cleanup:', e));
   }
@@ -295,18 +324,18 @@ function section(d: {
 }): string {
   const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
   return [
-    '## Recording playback: seek latency in a one-hour recording (issue #13)',
+    `## Recording playback: seek latency in a one-hour recording, ${SEGMENT_MS / 1000} s segments (issue #13)`,
     '',
     `Generated by \`node --import tsx bench/recording-seek.ts --n ${N}\` on ${started.toISOString()}. Chromium, the real client build; seek → the target frame drawn and painted (the player's own "busy" flag clears after noVNC has drawn everything up to the target and one more animation frame).`,
     '',
-    `**How the hour was made (honestly):** the gateway's recorder recorded a real Xvnc desktop (${d.geometry}, an xterm scrolling \`ls -l /usr/bin\` every 50 ms) for ${CAPTURE_S} s with its default 60 s segments; the ${d.realSegments} complete real minute(s) (${d.realSegmentBytes.map(mib).join(', ')} of data each) are repeated with shifted timestamps to fill 60 minutes (no time stretching), split into ${d.parts} parts of 30 minutes: ${mib(d.fileBytes)}, ${d.segments} segments. Parts were served by a loopback HTTP server with Range requests (the gateway's recordings routes were not merged yet), so the network path is loopback HTTP, not the gateway's express.`,
+    `**How the hour was made (honestly):** the gateway's recorder recorded a real Xvnc desktop (${d.geometry}, an xterm scrolling \`ls -l /usr/bin\` every 50 ms) for ${CAPTURE_S} s with ${SEGMENT_MS / 1000} s segments (its default is 60 s); the ${d.realSegments} complete real segment(s) (${d.realSegmentBytes.map(mib).join(', ')} of data each) are repeated with shifted timestamps to fill 60 minutes (no time stretching), split into ${d.parts} parts of 30 minutes: ${mib(d.fileBytes)}, ${d.segments} segments. Parts were served by a loopback HTTP server with Range requests (written before the gateway's recordings routes were merged), so the network path is loopback HTTP, not the gateway's express.`,
     '',
     '| measure | p50 | p90 | max | n |',
     '| --- | --- | --- | --- | --- |',
     `| seek → frame shown | ${d.summary.p50.toFixed(0)} ms | ${d.summary.p90.toFixed(0)} ms | ${d.summary.max.toFixed(0)} ms | ${d.summary.n} |`,
     `| bytes fetched per seek | ${mib(d.bytesSummary.p50)} | ${mib(d.bytesSummary.p90)} | ${mib(d.bytesSummary.max)} | ${d.bytesSummary.n} |`,
     '',
-    `A seek fetches from the last segment at or before the target (HTTP Range), never the whole ${mib(d.fileBytes)}; the cost grows with the distance from that segment (at most 60 s of recorded data to fast-forward).`,
+    `A seek fetches from the last segment at or before the target (HTTP Range), never the whole ${mib(d.fileBytes)}; the cost grows with the distance from that segment (at most ${SEGMENT_MS / 1000} s of recorded data to fast-forward).`,
   ].join('\n');
 }
 
