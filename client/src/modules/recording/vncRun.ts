@@ -3,7 +3,7 @@
 // so a seek or a segment change never flashes a blank screen. View only: nothing reaches a desktop.
 import type RFB from '@novnc/novnc';
 import type { SegmentInfo } from './dprec.ts';
-import { novncSettled, queuedBytes } from './novncState.ts';
+import { holdFlips, novncSettled, queuedBytes } from './novncState.ts';
 import { RecordedRfbChannel } from './rfbChannel.ts';
 
 const BACKGROUND = '#0e1116';
@@ -23,6 +23,7 @@ export class VncRun {
   private closed = false;
   private batch: Uint8Array[] = [];
   private batchBytes = 0;
+  private held: { release(): void } | undefined;
   /** Data records delivered; a layer is shown only after its first full update. */
   delivered = 0;
 
@@ -47,6 +48,8 @@ export class VncRun {
   /** Live playback: hand the bytes over now. */
   deliver(bytes: Uint8Array): void {
     if (this.closed) return;
+    this.held?.release();
+    this.held = undefined;
     this.channel.deliver(bytes);
     this.delivered++;
   }
@@ -54,6 +57,7 @@ export class VncRun {
   /** Fast-forward: batch the bytes, hand a batch over when full, and let noVNC catch up. */
   async deliverFast(bytes: Uint8Array, isCancelled: () => boolean): Promise<void> {
     if (this.closed) return;
+    this.held ??= holdFlips(this.rfb);
     this.batch.push(bytes);
     this.batchBytes += bytes.length;
     this.delivered++;
@@ -82,6 +86,10 @@ export class VncRun {
   /** Resolves once everything delivered so far is drawn and painted. */
   async settled(isCancelled: () => boolean): Promise<void> {
     await this.flushBatch(isCancelled);
+    // Everything fast-forwarded is parsed: one copy of the changed area to the visible canvas.
+    while (!isCancelled() && !this.closed && queuedBytes(this.rfb) > 0) await new Promise((r) => setTimeout(r, 0));
+    this.held?.release();
+    this.held = undefined;
     return novncSettled(this.rfb, () => isCancelled() || this.closed);
   }
 
