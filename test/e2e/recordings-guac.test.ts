@@ -133,7 +133,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** FAKE (temporary): the recordings API answered by the test from guacd's file, until wt-rec's routes land. */
+/** FAKE (named): the recordings API answered by the test from guacd's file (here guacd is driven by the test, not by a gateway session). */
 async function serve(body: Buffer): Promise<void> {
   const started = Date.now() - 60_000;
   const meta = {
@@ -170,7 +170,7 @@ async function centreColour(): Promise<[number, number, number]> {
   });
 }
 
-describe('playing a .guac recording made by guacd', () => {
+describe('playing a .guac recording made by guacd (recordings API answered by the test)', () => {
   it('shows each colour at the time it was on the desktop, forwards and backwards', async () => {
     expect(statSync(join(dir, 'session.guac')).size).toBeGreaterThan(0);
     await serve(file);
