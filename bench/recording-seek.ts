@@ -6,13 +6,12 @@
 // The parts are served by a loopback HTTP server with Range (the gateway's own routes were not
 // merged when this was written); the page, sign-in and player are the real gateway's.
 // Usage: node --import tsx bench/recording-seek.ts [--n 40] [--capture-s 130] [--keyframe-s 60] [--seed 7] [--capture FILE]
-import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeFileHead, encodeJsonRecord, encodeRecordHead, RecordType } from '../server/recording/format.ts';
-import { parseRecords, scanPart } from '../server/recording/reader.ts';
+import { scanPart } from '../server/recording/reader.ts';
+import { buildHour, HOUR_MS, segmentsOf, serveParts, type RealSegment } from './lib/seek-fixture.ts';
 import { chromium, type Page } from 'playwright-core';
 import { ADMIN_PASSWORD, startTestGateway } from '../test/helpers/gateway.ts';
 import { makeTestRecording } from '../test/helpers/recording.ts';
@@ -30,8 +29,6 @@ if (!(N >= 1 && N <= 500 && CAPTURE_S * 1000 > SEGMENT_MS && CAPTURE_S <= 900 &&
   console.error('recording-seek: --n 1..500, --keyframe-s 2..600, --capture-s more than --keyframe-s (at most 900)');
   process.exit(2);
 }
-const HOUR_MS = 3_600_000;
-const PART_MS = 30 * 60_000;
 const log = (s: string) => console.log(`recording-seek: ${s}`);
 const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 const started = new Date();
@@ -79,17 +76,11 @@ function seekMs(page: Page, ms: number): Promise<number> {
   }, ms);
 }
 
-interface RealSegment {
-  t: number;
-  seg: Buffer;
-  data: { t: number; payload: Buffer }[];
-}
-
 /** A real recording of a scrolling terminal, cut into its (complete) segments. */
 async function captureSegments(): Promise<{ segments: RealSegment[]; geometry: string }> {
   const geometry = '1280x800';
   const reuse = a.get('capture');
-  if (reuse) return { segments: segmentsOf([readFileSync(reuse)]), geometry };
+  if (reuse) return { segments: segmentsOf([readFileSync(reuse)], SEGMENT_MS), geometry };
   const rec = await makeTestRecording({
     colours: ['#203040'],
     holdMs: 100,
@@ -111,96 +102,22 @@ async function captureSegments(): Promise<{ segments: RealSegment[]; geometry: s
     // Kept for re-runs with --capture (bench/results is not committed).
     if (files.length === 1)
       writeFileSync(join(import.meta.dirname, 'results', `recording-seek-capture-${SEGMENT_MS / 1000}s.dprec`), files[0]!);
-    return { segments: segmentsOf(files), geometry };
+    return { segments: segmentsOf(files, SEGMENT_MS), geometry };
   } finally {
     rec.cleanup();
   }
-}
-
-function segmentsOf(files: Buffer[]): RealSegment[] {
-  const segments: RealSegment[] = [];
-  for (const f of files) {
-    for (const r of parseRecords(f).records) {
-      if (r.type === RecordType.Segment) segments.push({ t: r.t, seg: Buffer.from(r.payload), data: [] });
-      else if (r.type === RecordType.Data) segments.at(-1)?.data.push({ t: r.t, payload: Buffer.from(r.payload) });
-    }
-  }
-  // Only whole minutes: a segment followed by the next one (the last is cut by the stop).
-  const whole = segments.filter((s, i) => i + 1 < segments.length && segments[i + 1]!.t - s.t >= SEGMENT_MS - 2000);
-  if (whole.length === 0) throw new Error('no complete segment was captured; raise --capture-s');
-  return whole;
-}
-
-/** The hour as two 30-minute parts of real segments; returns the part paths. */
-function buildHour(dir: string, real: RealSegment[]): string[] {
-  const origin = Date.now() - HOUR_MS;
-  const paths: string[] = [];
-  for (let part = 0; part * PART_MS < HOUR_MS; part++) {
-    const chunks: Buffer[] = [
-      encodeFileHead({
-        version: 1,
-        kind: 'rfb',
-        recordingId: 'rec-bench',
-        sessionId: 'bench',
-        part,
-        startedAt: origin + part * PART_MS,
-        pixelFormat: 'rgbx32',
-      }),
-    ];
-    for (let k = 0; k < PART_MS / SEGMENT_MS; k++) {
-      const s = real[(part * (PART_MS / SEGMENT_MS) + k) % real.length]!;
-      const base = k * SEGMENT_MS;
-      chunks.push(encodeRecordHead(RecordType.Segment, base, s.seg.length), s.seg);
-      for (const d of s.data) {
-        const t = base + Math.min(SEGMENT_MS - 1, d.t - s.t);
-        chunks.push(encodeRecordHead(RecordType.Data, t, d.payload.length), d.payload);
-      }
-    }
-    chunks.push(...encodeJsonRecord(RecordType.End, PART_MS, { reason: 'rotated' }));
-    const path = join(dir, `rec-bench-${part}.dprec`);
-    writeFileSync(path, Buffer.concat(chunks));
-    paths.push(path);
-  }
-  return paths;
-}
-
-/** Serves the parts with Range, counting the bytes each request actually sent before the player stopped reading. */
-function serveParts(paths: string[]): Promise<{ port: number; sent: number[]; close(): void }> {
-  const sent: number[] = [];
-  const server = http.createServer((req, res) => {
-    const m = /^\/parts\/(\d+)$/.exec(req.url ?? '');
-    const path = m ? paths[Number(m[1])] : undefined;
-    if (!path) return void res.writeHead(404).end();
-    const size = statSync(path).size;
-    const range = /bytes=(\d+)-/.exec(req.headers.range ?? '');
-    const from = range ? Number(range[1]) : 0;
-    res.writeHead(range ? 206 : 200, {
-      'Content-Type': 'application/octet-stream',
-      'Content-Length': String(size - from),
-      ...(range ? { 'Content-Range': `bytes ${from}-${size - 1}/${size}` } : {}),
-    });
-    const i = sent.push(0) - 1;
-    const stream = createReadStream(path, { start: from });
-    stream.on('data', (c) => (sent[i]! += c.length));
-    stream.pipe(res);
-    res.on('close', () => stream.destroy());
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const addr = server.address();
-      resolve({ port: typeof addr === 'object' && addr ? addr.port : 0, sent, close: () => server.close() });
-    }),
-  );
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'deskport-seek-'));
   const stops: (() => Promise<unknown> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
   try {
-    log(`recording a real desktop for ${CAPTURE_S} s (${SEGMENT_MS / 1000} s segments)…`);
+    log(
+      a.get('capture') ? `reusing ${a.get('capture')}` : `recording a real desktop for ${CAPTURE_S} s (${SEGMENT_MS / 1000} s segments)…`,
+    );
     const { segments: real, geometry } = await captureSegments();
     const realBytes = real.map((s) => s.data.reduce((n, d) => n + d.payload.length, 0));
-    const paths = buildHour(dir, real);
+    const paths = buildHour(dir, real, SEGMENT_MS);
     const scans = await Promise.all(paths.map((p) => scanPart(p)));
     const t0 = scans[0]!.header.startedAt;
     const index = {
@@ -326,9 +243,9 @@ function section(d: {
   return [
     `## Recording playback: seek latency in a one-hour recording, ${SEGMENT_MS / 1000} s segments (issue #13)`,
     '',
-    `Generated by \`node --import tsx bench/recording-seek.ts --n ${N}\` on ${started.toISOString()}. Chromium, the real client build; seek → the target frame drawn and painted (the player's own "busy" flag clears after noVNC has drawn everything up to the target and one more animation frame).`,
+    `Generated by \`node --import tsx bench/recording-seek.ts ${process.argv.slice(2).join(' ')}\` on ${started.toISOString()}. Chromium, the real client build; seek → the target frame drawn and painted (the player's own "busy" flag clears after noVNC has drawn everything up to the target and one more animation frame).`,
     '',
-    `**How the hour was made (honestly):** the gateway's recorder recorded a real Xvnc desktop (${d.geometry}, an xterm scrolling \`ls -l /usr/bin\` every 50 ms) for ${CAPTURE_S} s with ${SEGMENT_MS / 1000} s segments (its default is 60 s); the ${d.realSegments} complete real segment(s) (${d.realSegmentBytes.map(mib).join(', ')} of data each) are repeated with shifted timestamps to fill 60 minutes (no time stretching), split into ${d.parts} parts of 30 minutes: ${mib(d.fileBytes)}, ${d.segments} segments. Parts were served by a loopback HTTP server with Range requests (written before the gateway's recordings routes were merged), so the network path is loopback HTTP, not the gateway's express.`,
+    `**How the hour was made (honestly):** the gateway's recorder recorded a real Xvnc desktop (${d.geometry}, an xterm scrolling \`ls -l /usr/bin\` every 50 ms) ${a.get('capture') ? '(a kept capture, see --capture)' : `for ${CAPTURE_S} s`} with ${SEGMENT_MS / 1000} s segments (its default is 60 s); the ${d.realSegments} complete real segment(s) (${d.realSegmentBytes.map(mib).join(', ')} of data each) are repeated with shifted timestamps to fill 60 minutes (no time stretching), split into ${d.parts} parts of 30 minutes: ${mib(d.fileBytes)}, ${d.segments} segments. Parts were served by a loopback HTTP server with Range requests (written before the gateway's recordings routes were merged), so the network path is loopback HTTP, not the gateway's express.`,
     '',
     '| measure | p50 | p90 | max | n |',
     '| --- | --- | --- | --- | --- |',
