@@ -192,7 +192,14 @@ describe('playing a .guac recording made by guacd (recordings API answered by th
     await page.keyboard.press('4');
     await page.keyboard.press('Home');
     await page.keyboard.press('Space');
-    await page.waitForFunction(() => window.__deskportPlayer?.snapshot().status === 'ended', undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => {
+        const s = window.__deskportPlayer?.snapshot();
+        return s?.status === 'ended' && !s.busy; // the last seek drawn
+      },
+      undefined,
+      { timeout: 30_000 },
+    );
     const got = await centreColour();
     expect(got.map((v, k) => Math.abs(v - COLOURS[2]![1][k]!)).every((d) => d <= 8)).toBe(true);
   });

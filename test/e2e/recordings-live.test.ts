@@ -3,7 +3,7 @@
 // viewer's canvas kept as the expected frame at each time; the session ends, the gateway's recorder
 // has written the recording, and the Recordings page (the gateway's API) plays it: at each time the
 // player's canvas must match the live frame within a small JPEG tolerance.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +97,10 @@ describe('a recorded session played back through the gateway’s recordings API'
     for (const f of [...live].reverse().concat(live)) {
       await seekAndTime(page, f.at - origin);
       const diff = await compareWithPng(page, f.png);
+      if (diff.mean >= 6) {
+        writeFileSync(join(ARTIFACTS, `47-live-expected-${f.colour}.png`), f.png);
+        await page.screenshot({ path: join(ARTIFACTS, `47-live-player-${f.colour}.png`) });
+      }
       expect(diff.mean, `${f.colour} at ${f.at - origin} ms: mean difference`).toBeLessThan(6);
       expect(diff.badShare, `${f.colour} at ${f.at - origin} ms: pixels far off`).toBeLessThan(0.02);
     }
