@@ -5,14 +5,13 @@
 // a real minute of data), split in two 30-minute parts as the recorder's default rotation would.
 // The parts are served by a loopback HTTP server with Range (the gateway's own routes were not
 // merged when this was written); the page, sign-in and player are the real gateway's.
-// Usage: node --import tsx bench/recording-seek.ts [--n 40] [--capture-s 130] [--seed 7]
-import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// Usage: node --import tsx bench/recording-seek.ts [--n 40] [--capture-s 130] [--keyframe-s 60] [--seed 7] [--capture FILE]
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeFileHead, encodeJsonRecord, encodeRecordHead, RecordType } from '../server/recording/format.ts';
-import { parseRecords, scanPart } from '../server/recording/reader.ts';
+import { scanPart } from '../server/recording/reader.ts';
+import { buildHour, HOUR_MS, segmentsOf, serveParts, type RealSegment } from './lib/seek-fixture.ts';
 import { chromium, type Page } from 'playwright-core';
 import { ADMIN_PASSWORD, startTestGateway } from '../test/helpers/gateway.ts';
 import { makeTestRecording } from '../test/helpers/recording.ts';
@@ -24,13 +23,12 @@ const a = args();
 const N = Number(a.get('n') ?? 40);
 const CAPTURE_S = Number(a.get('capture-s') ?? 130);
 let seed = Number(a.get('seed') ?? 7);
-if (!(N >= 1 && N <= 500 && CAPTURE_S >= 65 && CAPTURE_S <= 900)) {
-  console.error('recording-seek: --n 1..500, --capture-s 65..900');
+/** The recorder's segment (keyframe) interval: its default is 60 s (DESKPORT_RECORDING_KEYFRAME_S). */
+const SEGMENT_MS = Number(a.get('keyframe-s') ?? 60) * 1000;
+if (!(N >= 1 && N <= 500 && CAPTURE_S * 1000 > SEGMENT_MS && CAPTURE_S <= 900 && SEGMENT_MS >= 2000 && SEGMENT_MS <= 600_000)) {
+  console.error('recording-seek: --n 1..500, --keyframe-s 2..600, --capture-s more than --keyframe-s (at most 900)');
   process.exit(2);
 }
-const HOUR_MS = 3_600_000;
-const SEGMENT_MS = 60_000;
-const PART_MS = 30 * 60_000;
 const log = (s: string) => console.log(`recording-seek: ${s}`);
 const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 const started = new Date();
@@ -78,15 +76,11 @@ function seekMs(page: Page, ms: number): Promise<number> {
   }, ms);
 }
 
-interface RealSegment {
-  t: number;
-  seg: Buffer;
-  data: { t: number; payload: Buffer }[];
-}
-
 /** A real recording of a scrolling terminal, cut into its (complete) segments. */
 async function captureSegments(): Promise<{ segments: RealSegment[]; geometry: string }> {
   const geometry = '1280x800';
+  const reuse = a.get('capture');
+  if (reuse) return { segments: segmentsOf([readFileSync(reuse)], SEGMENT_MS), geometry };
   const rec = await makeTestRecording({
     colours: ['#203040'],
     holdMs: 100,
@@ -104,92 +98,26 @@ async function captureSegments(): Promise<{ segments: RealSegment[]; geometry: s
     },
   });
   try {
-    const segments: RealSegment[] = [];
-    for (const p of rec.parts) {
-      for (const r of parseRecords(readFileSync(p.path)).records) {
-        if (r.type === RecordType.Segment) segments.push({ t: r.t, seg: Buffer.from(r.payload), data: [] });
-        else if (r.type === RecordType.Data) segments.at(-1)?.data.push({ t: r.t, payload: Buffer.from(r.payload) });
-      }
-    }
-    // Only whole minutes: a segment followed by the next one (the last is cut by the stop).
-    const whole = segments.filter((s, i) => i + 1 < segments.length && segments[i + 1]!.t - s.t >= SEGMENT_MS - 2000);
-    if (whole.length === 0) throw new Error('no complete 60 s segment was captured; raise --capture-s');
-    return { segments: whole, geometry };
+    const files = rec.parts.map((p) => readFileSync(p.path));
+    // Kept for re-runs with --capture (bench/results is not committed).
+    if (files.length === 1)
+      writeFileSync(join(import.meta.dirname, 'results', `recording-seek-capture-${SEGMENT_MS / 1000}s.dprec`), files[0]!);
+    return { segments: segmentsOf(files, SEGMENT_MS), geometry };
   } finally {
     rec.cleanup();
   }
-}
-
-/** The hour as two 30-minute parts of real segments; returns the part paths. */
-function buildHour(dir: string, real: RealSegment[]): string[] {
-  const origin = Date.now() - HOUR_MS;
-  const paths: string[] = [];
-  for (let part = 0; part * PART_MS < HOUR_MS; part++) {
-    const chunks: Buffer[] = [
-      encodeFileHead({
-        version: 1,
-        kind: 'rfb',
-        recordingId: 'rec-bench',
-        sessionId: 'bench',
-        part,
-        startedAt: origin + part * PART_MS,
-        pixelFormat: 'rgbx32',
-      }),
-    ];
-    for (let k = 0; k < PART_MS / SEGMENT_MS; k++) {
-      const s = real[(part * (PART_MS / SEGMENT_MS) + k) % real.length]!;
-      const base = k * SEGMENT_MS;
-      chunks.push(encodeRecordHead(RecordType.Segment, base, s.seg.length), s.seg);
-      for (const d of s.data) {
-        const t = base + Math.min(SEGMENT_MS - 1, d.t - s.t);
-        chunks.push(encodeRecordHead(RecordType.Data, t, d.payload.length), d.payload);
-      }
-    }
-    chunks.push(...encodeJsonRecord(RecordType.End, PART_MS, { reason: 'rotated' }));
-    const path = join(dir, `rec-bench-${part}.dprec`);
-    writeFileSync(path, Buffer.concat(chunks));
-    paths.push(path);
-  }
-  return paths;
-}
-
-/** Serves the parts with Range, counting the bytes each request actually sent before the player stopped reading. */
-function serveParts(paths: string[]): Promise<{ port: number; sent: number[]; close(): void }> {
-  const sent: number[] = [];
-  const server = http.createServer((req, res) => {
-    const m = /^\/parts\/(\d+)$/.exec(req.url ?? '');
-    const path = m ? paths[Number(m[1])] : undefined;
-    if (!path) return void res.writeHead(404).end();
-    const size = statSync(path).size;
-    const range = /bytes=(\d+)-/.exec(req.headers.range ?? '');
-    const from = range ? Number(range[1]) : 0;
-    res.writeHead(range ? 206 : 200, {
-      'Content-Type': 'application/octet-stream',
-      'Content-Length': String(size - from),
-      ...(range ? { 'Content-Range': `bytes ${from}-${size - 1}/${size}` } : {}),
-    });
-    const i = sent.push(0) - 1;
-    const stream = createReadStream(path, { start: from });
-    stream.on('data', (c) => (sent[i]! += c.length));
-    stream.pipe(res);
-    res.on('close', () => stream.destroy());
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const addr = server.address();
-      resolve({ port: typeof addr === 'object' && addr ? addr.port : 0, sent, close: () => server.close() });
-    }),
-  );
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'deskport-seek-'));
   const stops: (() => Promise<unknown> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
   try {
-    log(`recording a real desktop for ${CAPTURE_S} s (60 s segments)…`);
+    log(
+      a.get('capture') ? `reusing ${a.get('capture')}` : `recording a real desktop for ${CAPTURE_S} s (${SEGMENT_MS / 1000} s segments)…`,
+    );
     const { segments: real, geometry } = await captureSegments();
     const realBytes = real.map((s) => s.data.reduce((n, d) => n + d.payload.length, 0));
-    const paths = buildHour(dir, real);
+    const paths = buildHour(dir, real, SEGMENT_MS);
     const scans = await Promise.all(paths.map((p) => scanPart(p)));
     const t0 = scans[0]!.header.startedAt;
     const index = {
@@ -240,7 +168,25 @@ async function main(): Promise<void> {
       return route.fulfill({ json: meta });
     });
     await page.goto(`${gw.url}/recordings/rec-bench`);
+    log('player opened; waiting for the first frame…');
     await settled(page);
+    log(`first frame shown; ${N} seeks…`);
+    // How many images (Tight JPEG rectangles) noVNC decodes per seek and how long each takes to load.
+    await page.evaluate(() => {
+      const g = globalThis as unknown as { Image: new () => object; __imgStats: { n: number; ms: number } };
+      const Native = g.Image as unknown as { new (): { addEventListener(t: string, f: () => void): void } };
+      g.__imgStats = { n: 0, ms: 0 };
+      g.Image = class extends (Native as unknown as new () => object) {
+        constructor() {
+          super();
+          const t0 = (globalThis as unknown as PageGlobal).performance.now();
+          g.__imgStats.n++;
+          (this as unknown as { addEventListener(t: string, f: () => void): void }).addEventListener('load', () => {
+            g.__imgStats.ms += (globalThis as unknown as PageGlobal).performance.now() - t0;
+          });
+        }
+      } as unknown as new () => object;
+    });
     const firstSent = parts.sent.length;
     const ms: number[] = [];
     const bytes: number[] = [];
@@ -248,9 +194,12 @@ async function main(): Promise<void> {
       const target = Math.floor(rand() * HOUR_MS);
       const before = parts.sent.length;
       ms.push(await seekMs(page, target));
+      if ((i + 1) % 10 === 0) log(`${i + 1} seeks done`);
       // Bytes the seek's Range request(s) delivered up to now (the stream stays open for playback).
       bytes.push(parts.sent.slice(before).reduce((n, b) => n + b, 0));
     }
+    const img = await page.evaluate(() => (globalThis as unknown as { __imgStats: { n: number; ms: number } }).__imgStats);
+    log(`images decoded: ${img.n} (${(img.n / N).toFixed(0)} per seek), mean load ${(img.ms / Math.max(1, img.n)).toFixed(1)} ms`);
     const s = summarize([...ms].sort((x, y) => x - y));
     const b = summarize([...bytes].sort((x, y) => x - y));
     const data = {
@@ -267,14 +216,14 @@ async function main(): Promise<void> {
       firstRequests: firstSent,
     };
     const notes = [
-      'The hour is real 60 s segments of a scrolling xterm (recorded by the gateway recorder from Xvnc) repeated with shifted timestamps; see the header of bench/recording-seek.ts.',
+      `The hour is real ${SEGMENT_MS / 1000} s segments of a scrolling xterm (recorded by the gateway recorder from Xvnc) repeated with shifted timestamps; see the header of bench/recording-seek.ts.`,
       'Parts served by a loopback HTTP server with Range; the page and player are the real gateway build.',
     ];
-    const file = writeResult('recording-seek', started, { n: N, captureS: CAPTURE_S }, notes, data);
+    const file = writeResult(`recording-seek-${SEGMENT_MS / 1000}s`, started, { n: N, captureS: CAPTURE_S }, notes, data);
     log(
       `seek → frame shown: p50 ${s.p50.toFixed(0)} ms, p90 ${s.p90.toFixed(0)} ms, max ${s.max.toFixed(0)} ms (n=${N}); bytes per seek p50 ${(b.p50 / 2 ** 20).toFixed(2)} MiB; ${file}`,
     );
-    spliceSection('recording-seek', section(data));
+    spliceSection(`recording-seek-${SEGMENT_MS / 1000}s`, section(data));
   } finally {
     for (const stop of stops.reverse()) await Promise.resolve(stop()).catch((e: unknown) => console.error('cleanup:', e));
   }
@@ -292,18 +241,18 @@ function section(d: {
 }): string {
   const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
   return [
-    '## Recording playback: seek latency in a one-hour recording (issue #13)',
+    `## Recording playback: seek latency in a one-hour recording, ${SEGMENT_MS / 1000} s segments (issue #13)`,
     '',
-    `Generated by \`node --import tsx bench/recording-seek.ts --n ${N}\` on ${started.toISOString()}. Chromium, the real client build; seek → the target frame drawn and painted (the player's own "busy" flag clears after noVNC has drawn everything up to the target and one more animation frame).`,
+    `Generated by \`node --import tsx bench/recording-seek.ts ${process.argv.slice(2).join(' ')}\` on ${started.toISOString()}. Chromium, the real client build; seek → the target frame drawn and painted (the player's own "busy" flag clears after noVNC has drawn everything up to the target and one more animation frame).`,
     '',
-    `**How the hour was made (honestly):** the gateway's recorder recorded a real Xvnc desktop (${d.geometry}, an xterm scrolling \`ls -l /usr/bin\` every 50 ms) for ${CAPTURE_S} s with its default 60 s segments; the ${d.realSegments} complete real minute(s) (${d.realSegmentBytes.map(mib).join(', ')} of data each) are repeated with shifted timestamps to fill 60 minutes (no time stretching), split into ${d.parts} parts of 30 minutes: ${mib(d.fileBytes)}, ${d.segments} segments. Parts were served by a loopback HTTP server with Range requests (the gateway's recordings routes were not merged yet), so the network path is loopback HTTP, not the gateway's express.`,
+    `**How the hour was made (honestly):** the gateway's recorder recorded a real Xvnc desktop (${d.geometry}, an xterm scrolling \`ls -l /usr/bin\` every 50 ms) ${a.get('capture') ? '(a kept capture, see --capture)' : `for ${CAPTURE_S} s`} with ${SEGMENT_MS / 1000} s segments (its default is 60 s); the ${d.realSegments} complete real segment(s) (${d.realSegmentBytes.map(mib).join(', ')} of data each) are repeated with shifted timestamps to fill 60 minutes (no time stretching), split into ${d.parts} parts of 30 minutes: ${mib(d.fileBytes)}, ${d.segments} segments. Parts were served by a loopback HTTP server with Range requests (written before the gateway's recordings routes were merged), so the network path is loopback HTTP, not the gateway's express.`,
     '',
     '| measure | p50 | p90 | max | n |',
     '| --- | --- | --- | --- | --- |',
     `| seek → frame shown | ${d.summary.p50.toFixed(0)} ms | ${d.summary.p90.toFixed(0)} ms | ${d.summary.max.toFixed(0)} ms | ${d.summary.n} |`,
     `| bytes fetched per seek | ${mib(d.bytesSummary.p50)} | ${mib(d.bytesSummary.p90)} | ${mib(d.bytesSummary.max)} | ${d.bytesSummary.n} |`,
     '',
-    `A seek fetches from the last segment at or before the target (HTTP Range), never the whole ${mib(d.fileBytes)}; the cost grows with the distance from that segment (at most 60 s of recorded data to fast-forward).`,
+    `A seek fetches from the last segment at or before the target (HTTP Range), never the whole ${mib(d.fileBytes)}; the cost grows with the distance from that segment (at most ${SEGMENT_MS / 1000} s of recorded data to fast-forward).`,
   ].join('\n');
 }
 

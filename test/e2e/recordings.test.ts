@@ -23,8 +23,9 @@ let origin: number;
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 
 /**
- * FAKE (temporary): the recordings API answered by the test from the recorder's files, until the
- * gateway's /api/v1/recordings routes (branch wt-rec) land. Range and 404 behave as HTTP says.
+ * FAKE (named): the recordings API answered by the test from the recorder's files, so it can serve a
+ * damaged copy too and use the helper's live frames (grabbed over RFB at known times). The gateway's
+ * real API is played through in recordings-live.test.ts. Range and 404 behave as HTTP says.
  */
 async function serveRecording(p: Page, files: () => Buffer[]): Promise<void> {
   const index = await indexOf(files());
@@ -117,7 +118,7 @@ afterAll(async () => {
   rec?.cleanup();
 });
 
-describe('playing a VNC recording of a real desktop', () => {
+describe('playing a VNC recording of a real desktop (recordings API answered by the test)', () => {
   it('lists the recording and opens it in the player', async () => {
     expect(segmentCount).toBeGreaterThan(2);
     await serveRecording(page, () => parts);

@@ -1,9 +1,9 @@
 // Session recordings for admin and helpdesk: the list with filters, one recording, its segment
-// index (for seeking), the download address and delete (admin). Decoded at the edge; times become
-// epoch milliseconds for the pages.
-// TODO(contract): decode with contract/api/recordings.ts once wt-rec's contract lands on main.
+// index (for seeking), the download address and delete (admin). Decoded at the edge with the
+// contract's schemas (contract/api/recordings.ts); times become epoch milliseconds for the pages.
 import { api } from './client.ts';
-import { list, obj, optNum, optStr, optTime, str, unwrap } from './decode.ts';
+import { RecordingIndex as RecordingIndexJson, RecordingList, RecordingView } from '../../../contract/api/recordings.ts';
+import { decodeWith } from './decode.ts';
 
 export type RecordingKind = 'rfb' | 'guac';
 
@@ -63,66 +63,36 @@ export interface RecordingFilter {
 
 const MAX_LIST = 500;
 
-function decodePart(x: unknown, i: number): RecordingPart {
-  const o = obj(x, 'part');
-  const sha256 = optStr(o, 'sha256');
-  return { n: optNum(o, 'n') ?? i, bytes: optNum(o, 'bytes') ?? 0, ...(sha256 ? { sha256 } : {}) };
-}
-
-function decodeRecording(x: unknown): Recording {
-  const o = unwrap(x, 'recording');
-  const kind = str(o, 'kind');
-  if (kind !== 'rfb' && kind !== 'guac') throw new TypeError(`kind: ${kind}`);
-  const startedAt = optTime(o, 'startedAt');
-  if (startedAt === undefined) throw new TypeError('startedAt: missing');
-  const endedAt = optTime(o, 'endedAt');
-  const opt = (k: string, as = k): Partial<Record<string, string>> => {
-    const v = optStr(o, k);
-    return v ? { [as]: v } : {};
-  };
-  const parts = Array.isArray(o.parts) ? o.parts.map(decodePart) : [];
+function fromView(v: RecordingView): Recording {
+  const endedAt = v.endedAt === undefined ? undefined : Date.parse(v.endedAt);
   return {
-    id: str(o, 'id'),
-    kind,
-    sessionId: optStr(o, 'sessionId') ?? '',
-    userId: optStr(o, 'userId') ?? '',
-    ...opt('userName', 'username'),
-    ...opt('poolId'),
-    ...opt('poolName'),
-    ...opt('machineId'),
-    ...opt('machineName'),
-    ...opt('hostId'),
-    startedAt,
-    ...(endedAt !== undefined ? { endedAt } : {}),
-    durationMs: Math.max(0, optNum(o, 'durationMs') ?? 0),
-    sizeBytes: optNum(o, 'bytes') ?? 0,
-    parts,
-    live: o.state === 'recording',
-    failed: o.state === 'failed',
+    id: v.id,
+    kind: v.kind,
+    sessionId: v.sessionId,
+    userId: v.userId,
+    ...(v.userName ? { username: v.userName } : {}),
+    ...(v.poolId ? { poolId: v.poolId } : {}),
+    ...(v.poolName ? { poolName: v.poolName } : {}),
+    ...(v.machineId ? { machineId: v.machineId } : {}),
+    ...(v.machineName ? { machineName: v.machineName } : {}),
+    ...(v.hostId ? { hostId: v.hostId } : {}),
+    startedAt: Date.parse(v.startedAt),
+    ...(endedAt !== undefined && !Number.isNaN(endedAt) ? { endedAt } : {}),
+    durationMs: Math.max(0, v.durationMs),
+    sizeBytes: v.bytes,
+    parts: v.parts.map((p) => ({ n: p.n, bytes: p.bytes, ...(p.sha256 ? { sha256: p.sha256 } : {}) })),
+    live: v.state === 'recording',
+    failed: v.state === 'failed',
   };
 }
 
-function decodeSegment(x: unknown): SegmentRef {
-  const o = obj(x, 'segment');
-  const part = optNum(o, 'part');
-  const offset = optNum(o, 'offset');
-  const t = optNum(o, 't');
-  if (part === undefined || offset === undefined || t === undefined) throw new TypeError('segment: part, offset and t are needed');
-  return { part, offset, t };
-}
-
-function decodeIndex(x: unknown): RecordingIndex {
-  const o = obj(x, 'index');
+function fromIndex(ix: RecordingIndexJson): RecordingIndex {
   const partStarts: number[] = [];
-  for (const p of list(o.parts ?? [], 'parts', (v) => obj(v, 'part'))) {
-    const n = optNum(p, 'n');
-    const startT = optNum(p, 'startT');
-    if (n !== undefined && startT !== undefined && n >= 0 && n < 100_000) partStarts[n] = startT;
-  }
+  for (const p of ix.parts) if (Number.isInteger(p.n) && p.n >= 0 && p.n < 100_000) partStarts[p.n] = p.startT;
   return {
-    durationMs: optNum(o, 'durationMs') ?? 0,
+    durationMs: ix.durationMs,
     partStarts,
-    segments: list(o.segments, 'segments', decodeSegment).sort((a, b) => a.t - b.t),
+    segments: ix.segments.map((g) => ({ part: g.part, offset: g.offset, t: g.t })).sort((x, y) => x.t - y.t),
   };
 }
 
@@ -145,16 +115,16 @@ export function recordingsQuery(f: RecordingFilter): string {
 }
 
 export function listRecordings(f: RecordingFilter, signal?: AbortSignal): Promise<Recording[]> {
-  return api(`/api/v1/recordings?${recordingsQuery(f)}`, { decode: (x) => list(x, 'items', decodeRecording), signal });
+  return api(`/api/v1/recordings?${recordingsQuery(f)}`, { decode: (x) => decodeWith(RecordingList, x).items.map(fromView), signal });
 }
 
 export function getRecording(id: string, signal?: AbortSignal): Promise<Recording> {
-  return api(`/api/v1/recordings/${encodeURIComponent(id)}`, { decode: decodeRecording, signal });
+  return api(`/api/v1/recordings/${encodeURIComponent(id)}`, { decode: (x) => fromView(decodeWith(RecordingView, x)), signal });
 }
 
 /** A VNC recording's seek points, sorted by time, and where each part starts. */
 export function getRecordingIndex(id: string, signal?: AbortSignal): Promise<RecordingIndex> {
-  return api(`/api/v1/recordings/${encodeURIComponent(id)}/index`, { decode: decodeIndex, signal });
+  return api(`/api/v1/recordings/${encodeURIComponent(id)}/index`, { decode: (x) => fromIndex(decodeWith(RecordingIndexJson, x)), signal });
 }
 
 export function deleteRecording(id: string): Promise<void> {

@@ -2,7 +2,8 @@
 // file is streamed into it through a tunnel of our own (its Blob path is broken in 1.5.0: it parses
 // an unset variable). SessionRecording has no speed setting, so playback here is driven by our
 // clock: every animation frame seeks forward to the clock's position, which replays the frames
-// in between (SessionRecording keeps keyframes, so a backwards seek is cheap too).
+// in between (SessionRecording keeps keyframes, so a backwards seek is cheap too). The file is
+// loaded whole before playback starts (a progress bar shows meanwhile).
 import * as GuacamoleModule from 'guacamole-common-js';
 import { MediaClock } from './clock.ts';
 import { Listeners, type Player, type PlayerProblem, type PlayerSnapshot, type PlayerStatus, type Speed } from './player.ts';
@@ -12,6 +13,27 @@ const Guacamole = (GuacamoleModule as unknown as { default: typeof GuacamoleModu
 /** The base Tunnel is a plain constructor in the JS (abstract only in its types), with setState(). */
 type FileTunnel = GuacamoleModule.Tunnel & { setState(state: number): void };
 const BaseTunnel = Guacamole.Tunnel as unknown as new () => FileTunnel;
+
+/** Frames remembered for seeking (an 8-hour session at 30 frames/s); later ones are found by SessionRecording itself. */
+const MAX_FRAMES = 1_000_000;
+
+/**
+ * The timestamp (relative to the first frame) of the last frame at or before `ms`. SessionRecording
+ * looks frames up by nearest timestamp and, between two frames, takes the later one: a seek into an
+ * idle minute would show what came after it. Seeking to an exact frame time avoids that.
+ */
+export function frameAt(syncs: readonly number[], ms: number): number {
+  const t0 = syncs[0];
+  if (t0 === undefined) return ms;
+  let lo = 0;
+  let hi = syncs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((syncs[mid] as number) - t0 <= ms) lo = mid;
+    else hi = mid - 1;
+  }
+  return (syncs[lo] as number) - t0;
+}
 
 export interface GuacPlayerOptions {
   stage: HTMLElement;
@@ -33,8 +55,13 @@ export class GuacPlayer implements Player {
   private status: PlayerStatus = 'loading';
   private loaded = false;
   private loadedBytes = 0;
-  private anyFrame = false;
+  /** Loaded: seeks and playback may start. */
+  private ready = false;
   private seeking = false;
+  /** Every frame's timestamp (guacd's `sync`), in file order, to seek to the frame shown at a time. */
+  private readonly syncs: number[] = [];
+  private inflight = false;
+  private queued: number | undefined;
   private problem: PlayerProblem | undefined;
   private raf = 0;
   private intent = false;
@@ -55,17 +82,15 @@ export class GuacPlayer implements Player {
     display.onresize = fit;
     this.observer = new ResizeObserver(fit);
     this.observer.observe(o.stage);
-    this.recording.onprogress = () => {
-      if (!this.anyFrame) {
-        this.anyFrame = true;
-        this.status = 'paused';
-        this.seekTo(0);
-        if (this.intent) this.play();
-      }
-      this.emit();
-    };
+    this.recording.onprogress = () => this.emit();
+    // Frames replay from the Blob SessionRecording builds from the tunnel, which holds everything
+    // only once the tunnel closed (before that, in 256 KiB steps): playback starts when loaded.
     this.recording.onload = () => {
       this.loaded = true;
+      this.ready = true;
+      this.status = 'paused';
+      this.seekTo(0);
+      if (this.intent) this.play();
       this.emit();
     };
     this.recording.onerror = (message) => this.fail({ kind: 'damaged', afterMs: this.recording.getDuration() }, message);
@@ -77,7 +102,7 @@ export class GuacPlayer implements Player {
   }
 
   snapshot(): PlayerSnapshot {
-    const busy = this.seeking || !this.anyFrame || (!this.loaded && this.clock.position() > this.recording.getDuration());
+    const busy = this.seeking || !this.ready || (!this.loaded && this.clock.position() > this.recording.getDuration());
     return {
       status: this.status,
       positionMs: Math.max(0, Math.min(this.clock.position(), this.duration())),
@@ -95,7 +120,7 @@ export class GuacPlayer implements Player {
 
   play(): void {
     this.intent = true;
-    if (!this.anyFrame || this.problem) return this.emit();
+    if (!this.ready || this.problem) return this.emit();
     if (this.status === 'ended') this.clock.set(0);
     this.clock.start();
     this.status = 'playing';
@@ -148,20 +173,41 @@ export class GuacPlayer implements Player {
     this.raf = requestAnimationFrame(this.tick);
   };
 
+  /**
+   * One SessionRecording seek at a time: starting one while another replays lets both replay frames
+   * into the same display (its cancel does not stop a replay in progress). A seek asked meanwhile
+   * waits, and only the latest one waiting is done.
+   */
   private seekTo(ms: number): void {
-    if (!this.anyFrame) return;
+    if (!this.ready) return;
     this.seeking = true;
+    if (this.inflight) {
+      this.queued = ms;
+      return;
+    }
+    this.inflight = true;
     this.emit();
-    this.recording.seek(ms, () => {
-      this.seeking = false;
-      this.emit();
+    this.recording.seek(frameAt(this.syncs, ms), () => {
+      this.inflight = false;
+      const next = this.queued;
+      this.queued = undefined;
+      if (next !== undefined) return this.seekTo(next);
+      // The display draws replayed frames on animation frames: done once its queue is flushed.
+      this.recording.getDisplay().flush(() => {
+        if (this.inflight || this.queued !== undefined) return;
+        this.seeking = false;
+        this.emit();
+      });
     });
   }
 
   /** Streams the file into the tunnel; a cut last instruction means the file is damaged there. */
   private async stream(): Promise<void> {
     const parser = new Guacamole.Parser();
-    parser.oninstruction = (op, args) => this.tunnel.oninstruction?.(op, args);
+    parser.oninstruction = (op, args) => {
+      if (op === 'sync' && this.syncs.length < MAX_FRAMES) this.syncs.push(Number(args[0]));
+      this.tunnel.oninstruction?.(op, args);
+    };
     this.tunnel.setState(Guacamole.Tunnel.State.OPEN);
     let last = '';
     try {

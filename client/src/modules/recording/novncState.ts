@@ -32,3 +32,30 @@ export async function novncSettled(rfb: RFB, isCancelled: () => boolean): Promis
     }
   }
 }
+
+interface FlipDisplay {
+  flip?: (fromQueue?: boolean) => void;
+}
+
+/**
+ * While fast-forwarding, noVNC's per-update copy of the changed area from its back buffer to the
+ * visible canvas is wasted work (nobody sees those frames): it is held back, the changed area keeps
+ * growing, and release() copies it once. Decoding into the back buffer is untouched, so every later
+ * update (CopyRect, partial rectangles) still sees the right pixels.
+ */
+export function holdFlips(rfb: RFB): { release(): void } {
+  const d = (rfb as unknown as Internals)._display as FlipDisplay | undefined;
+  const real = d?.flip;
+  if (!d || typeof real !== 'function') return { release: () => {} };
+  d.flip = () => {};
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      delete d.flip; // the prototype's flip again
+      if (d.flip !== real) d.flip = real;
+      d.flip();
+    },
+  };
+}

@@ -3,14 +3,17 @@
 // so a seek or a segment change never flashes a blank screen. View only: nothing reaches a desktop.
 import type RFB from '@novnc/novnc';
 import type { SegmentInfo } from './dprec.ts';
-import { novncSettled, queuedBytes } from './novncState.ts';
+import { holdFlips, novncSettled, queuedBytes } from './novncState.ts';
 import { RecordedRfbChannel } from './rfbChannel.ts';
 
 const BACKGROUND = '#0e1116';
-/** Fast-forward waits while noVNC holds more than this unparsed (its queue throws past 40 MiB). */
-const MAX_QUEUED = 4 * 1024 * 1024;
-/** Fast-forward gives the page a turn (progress, clicks) after this much work. */
-const SLICE_MS = 12;
+/**
+ * Fast-forward hands noVNC records joined into batches of about this size (one message event each)
+ * and waits until it has parsed all but LOW_WATER of them: noVNC's receive queue moves its unread
+ * bytes to the front on every message that does not fit, so a large backlog costs a copy per message.
+ */
+const BATCH_BYTES = 256 * 1024;
+const LOW_WATER = 64 * 1024;
 
 export class VncRun {
   readonly layer: HTMLDivElement;
@@ -18,7 +21,9 @@ export class VncRun {
   private readonly channel: RecordedRfbChannel;
   readonly connected: Promise<void>;
   private closed = false;
-  private sliceStart = performance.now();
+  private batch: Uint8Array[] = [];
+  private batchBytes = 0;
+  private held: { release(): void } | undefined;
   /** Data records delivered; a layer is shown only after its first full update. */
   delivered = 0;
 
@@ -43,22 +48,48 @@ export class VncRun {
   /** Live playback: hand the bytes over now. */
   deliver(bytes: Uint8Array): void {
     if (this.closed) return;
+    this.held?.release();
+    this.held = undefined;
     this.channel.deliver(bytes);
     this.delivered++;
   }
 
-  /** Fast-forward: hand over, but let noVNC catch up and the page breathe now and then. */
+  /** Fast-forward: batch the bytes, hand a batch over when full, and let noVNC catch up. */
   async deliverFast(bytes: Uint8Array, isCancelled: () => boolean): Promise<void> {
-    this.deliver(bytes);
-    if (performance.now() - this.sliceStart < SLICE_MS && queuedBytes(this.rfb) < MAX_QUEUED) return;
+    if (this.closed) return;
+    this.held ??= holdFlips(this.rfb);
+    this.batch.push(bytes);
+    this.batchBytes += bytes.length;
+    this.delivered++;
+    if (this.batchBytes >= BATCH_BYTES) await this.flushBatch(isCancelled);
+  }
+
+  private async flushBatch(isCancelled: () => boolean): Promise<void> {
+    if (this.batch.length === 0 || this.closed) return;
+    const joined = this.batch.length === 1 ? (this.batch[0] as Uint8Array) : new Uint8Array(this.batchBytes);
+    if (this.batch.length > 1) {
+      let o = 0;
+      for (const b of this.batch) {
+        joined.set(b, o);
+        o += b.length;
+      }
+    }
+    this.batch = [];
+    this.batchBytes = 0;
+    this.channel.deliver(joined);
+    // A macrotask at least once per batch: the page stays responsive (progress, clicks) meanwhile.
     do {
       await new Promise((r) => setTimeout(r, 0));
-    } while (!isCancelled() && !this.closed && queuedBytes(this.rfb) >= MAX_QUEUED);
-    this.sliceStart = performance.now();
+    } while (!isCancelled() && !this.closed && queuedBytes(this.rfb) > LOW_WATER);
   }
 
   /** Resolves once everything delivered so far is drawn and painted. */
-  settled(isCancelled: () => boolean): Promise<void> {
+  async settled(isCancelled: () => boolean): Promise<void> {
+    await this.flushBatch(isCancelled);
+    // Everything fast-forwarded is parsed: one copy of the changed area to the visible canvas.
+    while (!isCancelled() && !this.closed && queuedBytes(this.rfb) > 0) await new Promise((r) => setTimeout(r, 0));
+    this.held?.release();
+    this.held = undefined;
     return novncSettled(this.rfb, () => isCancelled() || this.closed);
   }
 
