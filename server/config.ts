@@ -76,7 +76,7 @@ export const configSchema = z
     /** Recording stops (and `recordingRequired` pools refuse sessions) when the disk has less free than this. */
     recordingsMinFreeMb: z.coerce.number().int().min(0).max(1_000_000_000).default(1024),
     /** A fresh recording connection (a seek point) this often. */
-    recordingKeyframeS: z.coerce.number().int().min(1).max(3600).default(60),
+    recordingKeyframeS: z.coerce.number().int().min(1).max(3600).default(10),
     /** A recording's part files rotate at this size and this age. */
     recordingPartMb: z.coerce.number().int().min(1).max(4096).default(64),
     recordingPartMinutes: z.coerce

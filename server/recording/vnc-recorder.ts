@@ -31,7 +31,7 @@ export interface VncRecorderOptions {
   allowBytes?: (added: number) => boolean;
 }
 
-export const RECORDER_DEFAULTS = { keyframeMs: 60_000, partMaxBytes: 64 * 1024 * 1024, partMaxMs: 30 * 60_000, minFrameIntervalMs: 40 };
+export const RECORDER_DEFAULTS = { keyframeMs: 10_000, partMaxBytes: 64 * 1024 * 1024, partMaxMs: 30 * 60_000, minFrameIntervalMs: 40 };
 const RETRY_MS = [500, 1000, 2000, 5000, 10_000];
 
 export function partFileName(recordingId: string, n: number): string {
