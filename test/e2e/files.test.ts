@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
 import { desktopInfo, type DesktopInfo } from '../helpers/desktops.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
+import { until } from '../helpers/until.ts';
 
 let t: TestGateway;
 let browser: Browser;
@@ -23,14 +24,6 @@ const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.
 const downloads = () => join(desk.home, 'Downloads');
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; ;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not seen in ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 const fileIn = (name: string) => {
   try {
     return readFileSync(join(downloads(), name));

@@ -11,6 +11,7 @@ import { parseFileHead } from '../../server/recording/reader.ts';
 import { ARTIFACTS, launchChromium, waitForFirstFrame } from '../helpers/browser.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 import { compareWithPng, seekAndTime, signInAs, waitSettled } from './recordings-pages.ts';
+import { until } from '../helpers/until.ts';
 
 let t: TestGateway;
 let api: Api;
@@ -21,16 +22,6 @@ let recordingId: string;
 let origin: number;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** The live viewer's canvas as a PNG (the frame the desktop showed, as a viewer saw it). */
 async function liveFrame(p: Page): Promise<Buffer> {

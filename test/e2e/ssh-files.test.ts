@@ -12,6 +12,7 @@ import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
 import { startSshd, type TestSshd } from '../helpers/sshd.ts';
+import { addSshMachine } from '../helpers/ssh-machine.ts';
 
 let t: TestGateway;
 let guacd: GuacdProcess;
@@ -54,20 +55,8 @@ describe('files and clipboard policy on an existing SSH machine, in Chromium', (
     const insideData = randomBytes(40_000);
     writeFileSync(join(HOME, inside), insideData);
     written.push(join(HOME, inside));
-    const hosts = (await api.get('/api/v1/admin/hosts')).body as { id: string }[];
-    const m = await api.post('/api/v1/admin/machines', {
-      name: 'SSH with files',
-      protocol: 'ssh',
-      address: '127.0.0.1',
-      port: sshd.port,
-      hostId: hosts[0]!.id,
-      credentialMode: 'shared',
-      username: sshd.user,
-      privateKey: sshd.privateKey,
-      policy: { clipboard: 'from_desktop', fileMaxMb: 5 },
-    });
-    expect(m.status).toBe(201);
-    const s = await api.post('/api/v1/sessions', { machineId: (m.body as { id: string }).id });
+    const machineId = await addSshMachine(api, sshd, 'SSH with files', { policy: { clipboard: 'from_desktop', fileMaxMb: 5 } });
+    const s = await api.post('/api/v1/sessions', { machineId });
     const sessionId = (s.body as { session: { id: string } }).session.id;
     await page.goto(`${t.url}/desktop/${sessionId}`);
     await page.getByTestId('guac-frame').waitFor();

@@ -9,6 +9,7 @@ import { AudioClose, PCM_FORMAT } from '../../contract/audio.ts';
 import { desktopInfo } from '../helpers/desktops.ts';
 import { ADMIN_PASSWORD, launchDesktop, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 import { toneArgv, tonePower } from '../helpers/tone.ts';
+import { until } from '../helpers/until.ts';
 
 let t: TestGateway;
 let admin: Api;
@@ -95,14 +96,6 @@ function captures(): number[] {
       }
     })
     .map(Number);
-}
-
-async function until(what: string, ok: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('sound from a process desktop', () => {

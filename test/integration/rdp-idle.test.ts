@@ -10,6 +10,7 @@ import { encodeInstruction } from '../../server/guac/instructions.ts';
 import { ADMIN_PASSWORD, launchPool, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 import { GuacClient } from '../helpers/guac-client.ts';
 import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
+import { until } from '../helpers/until.ts';
 
 const VIEWER_TIMEOUT_S = 3;
 const IDLE_TIMEOUT_S = 20;
@@ -33,14 +34,6 @@ async function ticketUrl(): Promise<string> {
 
 /** guacd's connection processes (one per display). */
 const guacdChildren = () => withDescendants(guacd.guacd.status().pid!).length - 1;
-
-async function until(what: string, test: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await test())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100); // processes and metrics give no event to await
-  }
-}
 
 /** The keep-alive guacamole-common-js sends every 500 ms (answered by the gateway, never forwarded). */
 function pingEvery500ms(c: GuacClient): void {

@@ -17,6 +17,7 @@ import { socketLink } from '../../server/relay/desktop-link.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
 import type { Desktop, Session, Store } from '../../server/store/types.ts';
 import { startXvnc, type XvncHandle } from '../helpers/xvnc.ts';
+import { until } from '../helpers/until.ts';
 
 const PASSWORD = 'shadow-pw1';
 let xvnc: XvncHandle;
@@ -96,13 +97,6 @@ const shadow = (id: string, st: ShadowView['state']) => ({
   kind: 'shadow' as const,
   shadow: { id, sessionId: session.id, state: st } as ShadowView,
 });
-async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 const rows = async () => base.listRecordings({ limit: 50, userId: 'u1' });
 
 describe('recording policy shadow (real recorder, real Xvnc)', () => {

@@ -14,19 +14,10 @@ import { decodePng } from '../../server/display/png-decode.ts';
 import { recordGatewaySession, xInDesktop } from '../helpers/recording.ts';
 import { desktopInfo } from '../helpers/desktops.ts';
 import { ADMIN_PASSWORD, launchDesktop, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
+import { until } from '../helpers/until.ts';
 
 let tg: TestGateway | undefined;
 let api: Api;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const defaultPoolId = async (a: Api) =>
   ((await a.get('/api/v1/admin/pools')).body as { id: string; name: string }[]).find((p) => p.name === 'Linux desktop (local)')!.id;

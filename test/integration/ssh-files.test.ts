@@ -5,61 +5,33 @@
 // uploads turned off in the machine's policy the gateway refuses the stream and nothing is written.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { SessionPolicyPatch } from '../../contract/api/policy.ts';
 import { encodeInstruction as enc, type Instruction } from '../../server/guac/instructions.ts';
-import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 import { GuacClient } from '../helpers/guac-client.ts';
-import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
-import { startSshd, type TestSshd } from '../helpers/sshd.ts';
+import { addSshMachine, useSshMachineRig } from '../helpers/ssh-machine.ts';
 
-let t: TestGateway;
-let guacd: GuacdProcess;
-let admin: Api;
-let sshd: TestSshd;
-const clients: GuacClient[] = [];
 const written: string[] = [];
 const HOME = process.getuid?.() === 0 ? '/root' : `/home/${process.env.USER}`;
 
-beforeAll(async () => {
-  sshd = await startSshd();
-  guacd = await startGuacd();
-  t = await startTestGateway({ guacd: guacd.guacd });
-  admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
-}, 90_000);
+const rig = useSshMachineRig();
 
 afterAll(async () => {
-  for (const c of clients) c.close();
   for (const f of written) rmSync(f, { force: true });
-  await t?.cleanup();
-  await guacd?.kill();
-  await sshd?.stop();
 }, 60_000);
 
 /** A machine with `policy`, a session on it, and its display open until guacd offers the SFTP filesystem. */
 async function openMachine(name: string, policy: SessionPolicyPatch): Promise<{ c: GuacClient; fs: string; sessionId: string }> {
-  const hosts = (await admin.get('/api/v1/admin/hosts')).body as { id: string }[];
-  const m = await admin.post('/api/v1/admin/machines', {
-    name,
-    protocol: 'ssh',
-    address: '127.0.0.1',
-    port: sshd.port,
-    hostId: hosts[0]!.id,
-    credentialMode: 'shared',
-    username: sshd.user,
-    privateKey: sshd.privateKey,
-    policy,
-  });
-  expect(m.status).toBe(201);
-  const s = await admin.post('/api/v1/sessions', { machineId: (m.body as { id: string }).id });
+  const machineId = await addSshMachine(rig.admin, rig.sshd, name, { policy });
+  const s = await rig.admin.post('/api/v1/sessions', { machineId });
   const sessionId = (s.body as { session: { id: string } }).session.id;
-  const tk = await admin.post(`/api/v1/sessions/${sessionId}/tickets`, { mode: 'control' });
-  const c = await GuacClient.open(t.url, (tk.body as { url: string }).url);
-  clients.push(c);
+  const tk = await rig.admin.post(`/api/v1/sessions/${sessionId}/tickets`, { mode: 'control' });
+  const c = await GuacClient.open(rig.t.url, (tk.body as { url: string }).url);
+  rig.clients.push(c);
   await c
     .until('the SFTP filesystem', () => c.received.some((i) => i.opcode === 'filesystem'), 30_000)
     .catch(async (e: Error) => {
-      throw new Error(`${e.message}: ${JSON.stringify(await c.closed)} ${guacd.log()}`);
+      throw new Error(`${e.message}: ${JSON.stringify(await c.closed)} ${rig.guacd.log()}`);
     });
   const fs = c.received.find((i) => i.opcode === 'filesystem')!.args[0]!;
   return { c, fs, sessionId };
@@ -141,7 +113,7 @@ describe('files on an existing SSH machine (SFTP through guacd)', () => {
     const sha = createHash('sha256').update(data).digest('hex');
     await expect
       .poll(async () => {
-        const audit = (await admin.get('/api/v1/admin/audit?limit=50')).body as {
+        const audit = (await rig.admin.get('/api/v1/admin/audit?limit=50')).body as {
           action: string;
           target: string;
           details: Record<string, unknown>;

@@ -6,62 +6,30 @@
 // credentials reached guacd server-side; the browser side never saw them.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
+import { describe, expect, it } from 'vitest';
 import { GuacClient } from '../helpers/guac-client.ts';
-import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
-import { startSshd, type TestSshd } from '../helpers/sshd.ts';
+import { addSshMachine, useSshMachineRig } from '../helpers/ssh-machine.ts';
 
-let t: TestGateway;
-let guacd: GuacdProcess;
-let admin: Api;
-let sshd: TestSshd;
-const clients: GuacClient[] = [];
-
-beforeAll(async () => {
-  sshd = await startSshd();
-  guacd = await startGuacd();
-  t = await startTestGateway({ guacd: guacd.guacd });
-  admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
-}, 90_000);
-
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await t?.cleanup();
-  await guacd?.kill();
-  await sshd?.stop();
-}, 60_000);
+const rig = useSshMachineRig();
 
 describe('an existing SSH machine through /ws/rdp', () => {
   it('shows the terminal, runs what is typed with the vault’s key, and never hands the key out', async () => {
-    const hosts = (await admin.get('/api/v1/admin/hosts')).body as { id: string }[];
-    const m = await admin.post('/api/v1/admin/machines', {
-      name: 'Loopback SSH',
-      protocol: 'ssh',
-      address: '127.0.0.1',
-      port: sshd.port,
-      hostId: hosts[0]!.id,
-      credentialMode: 'shared',
-      username: sshd.user,
-      privateKey: sshd.privateKey,
-    });
-    expect(m.status).toBe(201);
-    expect(JSON.stringify(m.body)).not.toContain('PRIVATE KEY');
-    const s = await admin.post('/api/v1/sessions', { machineId: (m.body as { id: string }).id });
+    const machineId = await addSshMachine(rig.admin, rig.sshd, 'Loopback SSH');
+    const s = await rig.admin.post('/api/v1/sessions', { machineId });
     expect(s.status).toBe(201);
     const sessionId = (s.body as { session: { id: string; protocol: string } }).session.id;
-    const tk = await admin.post(`/api/v1/sessions/${sessionId}/tickets`, { mode: 'control' });
+    const tk = await rig.admin.post(`/api/v1/sessions/${sessionId}/tickets`, { mode: 'control' });
     expect(tk.status).toBe(201);
     const ticket = tk.body as { url: string; protocol: string };
     expect(ticket.protocol).toBe('ssh');
     expect(ticket.url).toMatch(/^\/ws\/rdp\?token=/);
 
-    const c = await GuacClient.open(t.url, ticket.url);
-    clients.push(c);
+    const c = await GuacClient.open(rig.t.url, ticket.url);
+    rig.clients.push(c);
     await c.firstImage().catch(async (e: Error) => {
       throw new Error(`${e.message}: ${JSON.stringify(await c.closed)} ${JSON.stringify(c.received.slice(-5))}`);
     });
-    const marker = join(sshd.dir, 'ssh-typed');
+    const marker = join(rig.sshd.dir, 'ssh-typed');
     const deadline = Date.now() + 15_000;
     while (!existsSync(marker) && Date.now() < deadline) {
       c.type(`touch ${marker}\n`);
