@@ -2,36 +2,30 @@
 // header and the typed, timestamped records, with a cap on every length. The writer (part-file.ts)
 // and the reader (reader.ts) both build on these; nothing here touches the disk.
 
-export const MAGIC = Buffer.from('DPREC1', 'ascii');
-export const FORMAT_VERSION = 1;
-export const MAX_HEADER_BYTES = 65_536;
-export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
-/** type u8 + t u32 + length u32 */
-export const RECORD_HEAD_BYTES = 9;
+import {
+  DPREC_MAGIC,
+  FORMAT_VERSION,
+  MAX_HEADER_BYTES,
+  MAX_RECORD_BYTES,
+  RECORD_HEAD_BYTES,
+  type DprecHeader,
+} from '../../contract/recording-format.ts';
+
+export {
+  FORMAT_VERSION,
+  MAX_HEADER_BYTES,
+  MAX_RECORD_BYTES,
+  RECORD_HEAD_BYTES,
+  RecordType,
+  type DprecHeader,
+  type SegmentInfo,
+} from '../../contract/recording-format.ts';
+export const MAGIC = Buffer.from(DPREC_MAGIC, 'ascii');
 /** The largest `t` a record can carry (u32 milliseconds, about 49 days). */
 export const MAX_T = 0xffff_ffff;
 
-export const RecordType = { Segment: 1, Data: 2, End: 3 } as const;
-export type RecordType = (typeof RecordType)[keyof typeof RecordType];
-
 /** The pixel format every recording connection asks for (noVNC's own), see the doc. */
 export const PIXEL_FORMAT_NAME = 'rgbx32';
-
-export interface DprecHeader {
-  version: number;
-  kind: 'rfb';
-  recordingId: string;
-  sessionId: string;
-  part: number;
-  startedAt: number;
-  pixelFormat: string;
-}
-
-export interface SegmentInfo {
-  width: number;
-  height: number;
-  name: string;
-}
 
 /** magic + u32 length + header JSON. */
 export function encodeFileHead(h: DprecHeader): Buffer {

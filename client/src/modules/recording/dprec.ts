@@ -2,29 +2,16 @@
 // records pulled one by one out of bytes that arrive in pieces (HTTP Range streams). Pure; the
 // gateway has its own reader (server/recording/), this one belongs to the browser.
 
-export const MAGIC = 'DPREC1';
-export const MAX_HEADER_BYTES = 65536;
-export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
-/** u8 type + u32 t + u32 length. */
-export const RECORD_HEAD_BYTES = 9;
+import {
+  DPREC_MAGIC as MAGIC,
+  MAX_HEADER_BYTES,
+  MAX_RECORD_BYTES,
+  RECORD_HEAD_BYTES,
+  RecordType,
+} from '../../../../contract/recording-format.ts';
+import type { DprecHeader, SegmentInfo } from '../../../../contract/recording-format.ts';
 
-export const RecordType = { segment: 1, data: 2, end: 3 } as const;
-
-export interface DprecHeader {
-  version: number;
-  kind: string;
-  recordingId: string;
-  sessionId: string;
-  part: number;
-  startedAt: number;
-  pixelFormat: string;
-}
-
-export interface SegmentInfo {
-  width: number;
-  height: number;
-  name: string;
-}
+export { MAGIC, MAX_HEADER_BYTES, MAX_RECORD_BYTES, RECORD_HEAD_BYTES, RecordType, type DprecHeader, type SegmentInfo };
 
 /** A record as the player uses it: known types decoded, unknown types already skipped. */
 export type DprecRecord =
@@ -145,15 +132,15 @@ export class DprecReader {
 
   private decode(type: number, t: number, payload: Uint8Array): DprecRecord | undefined {
     switch (type) {
-      case RecordType.segment:
+      case RecordType.Segment:
         try {
           return { type: 'segment', t, segment: decodeSegment(payload) };
         } catch {
           throw new DprecDamage('bad-segment', this.lastT);
         }
-      case RecordType.data:
+      case RecordType.Data:
         return { type: 'data', t, bytes: payload };
-      case RecordType.end: {
+      case RecordType.End: {
         let reason = '';
         try {
           const e = json(payload);

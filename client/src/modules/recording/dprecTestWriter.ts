@@ -43,9 +43,9 @@ export function recordBytes(type: number, t: number, payload: Uint8Array): Uint8
 }
 
 export const segmentRecord = (t: number, s: { width: number; height: number; name: string }): Uint8Array =>
-  recordBytes(RecordType.segment, t, enc.encode(JSON.stringify(s)));
-export const dataRecord = (t: number, bytes: Uint8Array): Uint8Array => recordBytes(RecordType.data, t, bytes);
-export const endRecord = (t: number, reason: string): Uint8Array => recordBytes(RecordType.end, t, enc.encode(JSON.stringify({ reason })));
+  recordBytes(RecordType.Segment, t, enc.encode(JSON.stringify(s)));
+export const dataRecord = (t: number, bytes: Uint8Array): Uint8Array => recordBytes(RecordType.Data, t, bytes);
+export const endRecord = (t: number, reason: string): Uint8Array => recordBytes(RecordType.End, t, enc.encode(JSON.stringify({ reason })));
 
 export function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
