@@ -16,6 +16,7 @@ import { spliceAudioSection, type AudioData } from './lib/report-audio.ts';
 import { cpuSeconds } from './lib/procstat.ts';
 import { args, initRun, LOGS_DIR, PROFILES_DIR, resultName, writeResult } from './lib/results.ts';
 import { summarize } from './lib/stats.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/helpers/chromium-flags.ts';
 
 const a = args();
 const N = Number(a.get('n') ?? 20);
@@ -85,17 +86,6 @@ function pidsOf(uid: number, name: string): number[] {
     .map(Number);
 }
 
-// As test/helpers/browser.ts (which needs the DOM library to compile); the autoplay flag spares
-// headless Chromium's gesture heuristic, the unmute is still a real click.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-];
-const CHROMIUM_PATH = '/usr/bin/chromium';
 const gateway = forkChild<{ url: string; dataDir: string }>('audio-gateway-main.ts', {
   logFile: join(LOGS_DIR, 'audio', 'gateway.log'),
   env: { BENCH_AUDIO_STREAMS: STREAMS },

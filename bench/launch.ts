@@ -13,20 +13,11 @@ import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } 
 import { REPO_DIR } from './lib/children.ts';
 import { args, initRun, resultName, writeResult } from './lib/results.ts';
 import { fmt, sleep, summarize, type Summary } from './lib/stats.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/helpers/chromium-flags.ts';
 
 const a = args();
 const N = Number(a.get('n') ?? 10);
 const KINDS = (a.get('kinds') ?? 'process,cold-container,warm-container,warm-process').split(',');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const PROCESS_POOL = 'Linux desktop (local)';
 const DOCKER_POOL = 'Docker desktop (bench)';
 
@@ -119,7 +110,7 @@ const results: LaunchKindResult[] = [];
 const notes: string[] = [];
 let t: TestGateway | undefined;
 let dock: TestAgent | undefined;
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 try {
   if (!existsSync(join(REPO_DIR, 'client/dist/index.html'))) throw new Error('client/dist is missing: run bench/setup.sh');
   t = await startTestGateway();

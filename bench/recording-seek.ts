@@ -18,6 +18,7 @@ import { makeTestRecording } from '../test/helpers/recording.ts';
 import { args, writeResult } from './lib/results.ts';
 import { summarize } from './lib/stats.ts';
 import { spliceSection } from './lib/report-section.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/helpers/chromium-flags.ts';
 
 const a = args();
 const N = Number(a.get('n') ?? 40);
@@ -32,16 +33,6 @@ if (!(N >= 1 && N <= 500 && CAPTURE_S * 1000 > SEGMENT_MS && CAPTURE_S <= 900 &&
 const log = (s: string) => console.log(`recording-seek: ${s}`);
 const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 const started = new Date();
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 // The player's test hook (client/src/modules/recording/openPlayer.ts), typed without the DOM library.
 interface PageGlobal {
@@ -138,7 +129,7 @@ async function main(): Promise<void> {
     stops.push(() => parts.close());
     const gw = await startTestGateway();
     stops.push(() => gw.cleanup());
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     stops.push(() => browser.close());
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     await page.goto(gw.url);
