@@ -69,6 +69,16 @@ export class GuacClient {
     return c;
   }
 
+  /**
+   * Pings every 500 ms until the socket closes, as guacamole-common-js's WebSocket tunnel does, so the
+   * gateway's silent-viewer limit (15 s) does not close a display whose first frame is slow to come.
+   */
+  keepAlive(): this {
+    const timer = setInterval(() => this.send(encodeInstruction('', 'ping', String(Date.now()))), 500);
+    void this.closed.then(() => clearInterval(timer));
+    return this;
+  }
+
   /** Called with every instruction received, blob data included (file and clipboard tests). */
   readonly listeners: ((ins: Instruction) => void)[] = [];
 

@@ -65,7 +65,7 @@ async function openMachine(name: string, policy: SessionPolicyPatch, server: Xrd
       return undefined;
     });
   }
-  clients.push(c);
+  clients.push(c.keepAlive());
   await c
     .until('the drive filesystem', () => c.received.some((i) => i.opcode === 'filesystem'), 40_000)
     .catch(async (e: Error) => {

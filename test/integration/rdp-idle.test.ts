@@ -35,11 +35,6 @@ async function ticketUrl(): Promise<string> {
 /** guacd's connection processes (one per display). */
 const guacdChildren = () => withDescendants(guacd.guacd.status().pid!).length - 1;
 
-/** The keep-alive guacamole-common-js sends every 500 ms (answered by the gateway, never forwarded). */
-function pingEvery500ms(c: GuacClient): void {
-  timers.push(setInterval(() => c.send(encodeInstruction('', 'ping', String(Date.now()))), 500));
-}
-
 async function endedByIdle(): Promise<number> {
   const text = await (await fetch(`${t.url}/metrics`)).text();
   return Number(/deskport_sessions_ended_total\{reason="idle_timeout"\} (\d+)/.exec(text)?.[1] ?? 0);
@@ -95,7 +90,7 @@ describe('/ws/rdp and silence', () => {
   it('a viewer that pings as guacamole-common-js does stays open while the desktop is idle', async () => {
     const c = await GuacClient.open(t.url, await ticketUrl());
     clients.push(c);
-    pingEvery500ms(c);
+    c.keepAlive(); // guacamole-common-js's pings: answered by the gateway, never forwarded
     await c.firstImage();
     const race = await Promise.race([c.closed, sleep(3 * VIEWER_TIMEOUT_S * 1000).then(() => 'open' as const)]);
     expect(race).toBe('open');
@@ -107,7 +102,7 @@ describe('/ws/rdp input and the session idle timeout', () => {
   it('keys and pointer keep the session from its idle timeout; resizes alone do not, and it ends by policy', async () => {
     const c = await GuacClient.open(t.url, await ticketUrl());
     clients.push(c);
-    pingEvery500ms(c);
+    c.keepAlive(); // guacamole-common-js's pings: answered by the gateway, never forwarded
     await c.firstImage();
     c.mouse(300, 300, 0); // written at once as the session's last activity
     await sleep(1000);
