@@ -97,7 +97,7 @@ export async function openDockerCapture(c: Container, runDirOnHost: string, desk
   });
   // Nothing to flush: ending a capture is destroying it, whichever side ends (as the process driver does).
   out.end = ((..._args: unknown[]) => out.destroy()) as typeof out.end;
-  for (const ev of ['end', 'close', 'error']) control.once(ev, () => out.destroy()); // parec gone: the stream ends
+  for (const ev of ['end', 'close', 'error']) control.on(ev, () => out.destroy()); // parec gone: the stream ends
   control.resume(); // parec's stderr goes to /dev/null; keep the control stream flowing anyway
   return out;
 }
