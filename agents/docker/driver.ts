@@ -4,6 +4,7 @@
 import Docker from 'dockerode';
 import type { Container, ContainerInspectInfo } from 'dockerode';
 import type { Socket } from 'node:net';
+import { dirname } from 'node:path';
 import type { DesktopDriver, DesktopHandle, DesktopSpec, ProgressFn } from '../driver.ts';
 import { DESKTOP_ID } from '../process/options.ts';
 import { waitForBanner } from '../banner.ts';
@@ -12,6 +13,7 @@ import { dialSocket } from './banner.ts';
 import { containerOptions, handleFromInfo, handleFromInspect, homeVolumeName, LABEL, protocolOf, socketPathOf } from './container.ts';
 import { demuxLogs, engineError, imageMissingError, isNotFound, statusOf } from './engine.ts';
 import { desktopPaths, prepareStateDir, RDP_SOCKET_NAME, removeDesktopFiles, sameSecret, writeDesktopFiles } from './files.ts';
+import { openDockerCapture } from './sound.ts';
 import { homeOnHost } from './transfer.ts';
 import type { FileHome } from '../files/home-fs.ts';
 import { checkDockerSpec, resolveOptions, type DockerDriverOptions } from './options.ts';
@@ -194,9 +196,8 @@ export function createDockerDriver(options: DockerDriverOptions): DockerDriver {
       const found = creating.has(desktopId) ? null : await find(desktopId);
       const path = found?.info.State.Running ? socketPathOf(found.info) : null;
       if (!found || !path) throw new Error(`desktop ${desktopId} is not running`);
-      if (channel === 'audio')
-        // The image runs PulseAudio (infra/images/desktop/deskport-desktop); capturing it from the agent is not wired yet.
-        throw Object.assign(new Error(`desktop ${desktopId}: sound from docker desktops is not wired yet`), { code: 'sound_unavailable' });
+      // The image's PulseAudio, captured inside the container (sound.ts); the FIFO sits beside the display's socket.
+      if (channel === 'audio') return openDockerCapture(found.c, dirname(path), desktopId);
       const serves = protocolOf(found.info);
       if (channel !== serves) {
         const name = channel === 'vnc' || channel === 'rdp' ? channel : 'unknown';
