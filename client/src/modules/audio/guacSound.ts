@@ -2,7 +2,12 @@
 // (`audio/L16;rate=R,channels=C`), played behind the toolbar's Sound button with the same surface as
 // SoundPlayer (unmute on the click, mute, volume). The gateway sends the streams only when the policy
 // (and, for a helpdesk join, the owner) allows; muted, their blobs are dropped here. docs/audio.md.
-import type { SoundState } from './player.ts';
+
+/** The states this source reports: a part of player.ts's SoundState (not imported: that module pulls in its worklet). */
+type SoundState = { kind: 'muted' } | { kind: 'starting' } | { kind: 'playing' };
+/** player.ts's test hook, written here too: the tests read the same analyser for either source. */
+type Hook = { analyser: AnalyserNode; context: AudioContext; received: { bytes: number; frames: number } };
+const hook = window as unknown as { __deskportSound?: Hook };
 
 /** guacamole-common-js's InputStream, as far as sound needs it (its chunk loads lazily; only types here). */
 export interface GuacInputStream {
@@ -64,7 +69,7 @@ class GuacSound {
       const samples = decodeL16(data, format.channels);
       const frames = samples[0]?.length ?? 0;
       if (frames === 0) return;
-      const r = window.__deskportSound?.received;
+      const r = hook.__deskportSound?.received;
       if (r) ((r.bytes += frames * 2 * format.channels), r.frames++);
       const now = ctx.currentTime;
       if (next < now || next > now + MAX_AHEAD_S) next = now + LEAD_S;
@@ -90,7 +95,7 @@ class GuacSound {
     this.gain = new GainNode(ctx, { gain: this.volume });
     const analyser = new AnalyserNode(ctx, { fftSize: 4096, smoothingTimeConstant: 0 });
     this.gain.connect(analyser).connect(ctx.destination);
-    window.__deskportSound = { analyser, context: ctx, received: { bytes: 0, frames: 0 } };
+    hook.__deskportSound = { analyser, context: ctx, received: { bytes: 0, frames: 0 } };
     // "Playing" once the desktop sends sound; a silent desktop sends nothing (guacd RDP) or silence (VNC).
     this.emit({ kind: 'starting' });
   }
