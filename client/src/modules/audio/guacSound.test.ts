@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeL16, parseL16 } from './guacSound.ts';
 
+const base64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes));
+
 describe('parseL16', () => {
   it('reads guacd’s mimetype and refuses anything else', () => {
     expect(parseL16('audio/L16;rate=44100,channels=2')).toEqual({ rate: 44100, channels: 2 });
@@ -16,18 +18,18 @@ describe('parseL16', () => {
 
 describe('decodeL16', () => {
   it('splits interleaved little-endian samples into channels', () => {
-    const b = Buffer.alloc(8);
-    b.writeInt16LE(16384, 0); // L
-    b.writeInt16LE(-32768, 2); // R
-    b.writeInt16LE(-16384, 4); // L
-    b.writeInt16LE(32767, 6); // R
-    const [l, r] = decodeL16(b.toString('base64'), 2);
+    const v = new DataView(new ArrayBuffer(8));
+    v.setInt16(0, 16384, true); // L
+    v.setInt16(2, -32768, true); // R
+    v.setInt16(4, -16384, true); // L
+    v.setInt16(6, 32767, true); // R
+    const [l, r] = decodeL16(base64(new Uint8Array(v.buffer)), 2);
     expect(Array.from(l!)).toEqual([0.5, -0.5]);
     expect(r![0]).toBe(-1);
     expect(r![1]).toBeCloseTo(1, 3);
   });
 
   it('drops a trailing partial frame', () => {
-    expect(decodeL16(Buffer.alloc(7).toString('base64'), 2)[0]!.length).toBe(1);
+    expect(decodeL16(base64(new Uint8Array(7)), 2)[0]!.length).toBe(1);
   });
 });

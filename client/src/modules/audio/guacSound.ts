@@ -7,7 +7,7 @@
 type SoundState = { kind: 'muted' } | { kind: 'starting' } | { kind: 'playing' };
 /** player.ts's test hook, written here too: the tests read the same analyser for either source. */
 type Hook = { analyser: AnalyserNode; context: AudioContext; received: { bytes: number; frames: number } };
-const hook = window as unknown as { __deskportSound?: Hook };
+const hook = globalThis as unknown as { __deskportSound?: Hook };
 
 /** guacamole-common-js's InputStream, as far as sound needs it (its chunk loads lazily; only types here). */
 export interface GuacInputStream {
