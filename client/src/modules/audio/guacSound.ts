@@ -96,8 +96,9 @@ class GuacSound {
     const analyser = new AnalyserNode(ctx, { fftSize: 4096, smoothingTimeConstant: 0 });
     this.gain.connect(analyser).connect(ctx.destination);
     hook.__deskportSound = { analyser, context: ctx, received: { bytes: 0, frames: 0 } };
-    // "Playing" once the desktop sends sound; a silent desktop sends nothing (guacd RDP) or silence (VNC).
-    this.emit({ kind: 'starting' });
+    // Ready at once: the sound comes with the display, and a silent desktop sends nothing (guacd skips
+    // silence), so "starting" would stay on screen for as long as nothing plays.
+    this.emit({ kind: 'playing' });
   }
 
   mute(): void {
