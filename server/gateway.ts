@@ -283,6 +283,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     connections: guacConnections,
     viewerTimeoutMs: config.viewerTimeoutS * 1000,
     recordGuac: recording.recordGuac,
+    // #13 sound through guacd: a helpdesk join hears only what the owner shared (server/guac/audio.ts).
+    shadowSound: (sessionId, shadowId) =>
+      shadows.activeFor(sessionId).some((x) => x.id === shadowId && x.state === 'approved' && x.sound === true),
     openDesktop,
     poolProtocol: async (poolId) => (await store.getPool(poolId))?.protocol ?? null,
     openMachine: async (session, webSessionId) => {

@@ -16,6 +16,7 @@ import { DisplayClose } from '../../contract/display.ts';
 import { DomainError } from '../errors.ts';
 import type { Guacd } from '../guacd/guacd.ts';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../../contract/api/policy.ts';
+import { audioParams, createAudioFilter, displayHears } from '../guac/audio.ts';
 import { createClipboardWithholder } from '../guac/clipboard-withhold.ts';
 import { displayStreams, type DisplayStreams } from '../guac/session-streams.ts';
 import type { Transfer } from '../guac/stream-policy.ts';
@@ -60,6 +61,8 @@ export interface GuacEndpointDeps extends DisplayGateDeps {
   viewerTimeoutMs?: number;
   /** guacd's recording parameters for an owner's connection whose policy records (server/recording/guac-recording.ts). */
   recordGuac?: (session: Session) => Promise<GuacRecordingHandle | null>;
+  /** Whether the owner approved this helpdesk shadow with "also share sound" (server/broker/shadows.ts). Default: no. */
+  shadowSound?: (sessionId: string, shadowId: string) => boolean;
 }
 
 /** How long a closed display's forward waits for guacd to finish with the target before it is cut. */
@@ -266,6 +269,15 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       settings = ownRdpDesktop({ port: fwd.port, display, mode, secret: r.desktop.secret, extra });
     }
     if (left()) return finish(DisplayClose.Normal, 'viewer left');
+    // Sound (docs/audio.md): guacd's parameters here, and the gateway drops the streams itself below.
+    const hears = displayHears({
+      // Deskport's own RDP desktops play through /ws/audio (their agent's PulseAudio): guacd's copy would double it.
+      policyAudio: policy.audio && Boolean(session.machineId),
+      shadow: Boolean(r.shadowId),
+      shadowSound: Boolean(r.shadowId && deps.shadowSound?.(session.id, r.shadowId)),
+    });
+    settings = { ...settings, ...audioParams(hears, selector === 'vnc' || selector === 'ssh' ? selector : 'rdp', Boolean(r.shadowId)) };
+    const audio = createAudioFilter(hears);
     // A helpdesk join shares the owner's connection, and with it the owner's recording.
     if (!r.shadowId && deps.recordGuac) {
       recording = await deps.recordGuac(session);
@@ -292,14 +304,15 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
         guacdError = errorMessage(raw);
       }
       if (browser.readyState !== browser.OPEN) return;
-      let text = raw;
+      let text = audio.filter(raw);
+      if (text === '') return;
       if (streams && !withhold) {
-        text = streams.fromGuacd(raw, toGuacd);
+        text = streams.fromGuacd(text, toGuacd);
         if (text === '') return;
       }
       if (withhold) {
         try {
-          const kept = withhold.filter(raw);
+          const kept = withhold.filter(text);
           if (kept.withheld > 0) deps.metrics.withheldClipboard(kept.withheld);
           text = kept.text;
         } catch (err) {

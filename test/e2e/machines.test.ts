@@ -239,6 +239,13 @@ describe('real machines in the viewer', () => {
     expect(typed).toBe(true);
     expect(await page.getByTestId('viewer-overlay').count()).toBe(0);
     await page.screenshot({ path: join(ARTIFACTS, '65-rdp-machine-viewer.png') });
+    // Sound of a machine comes with its guacd display (guacSound.ts), not a /ws/audio ticket (which
+    // answers 409 for machines): the click turns it on, with no "unavailable". This xrdp has no sound
+    // module, so nothing plays (RDP machine sound is untested here, docs/audio.md).
+    await page.getByTestId('sound-toggle').click();
+    await expect.poll(() => page.getByTestId('sound-control').getAttribute('data-sound-state')).toBe('playing');
+    expect(await page.getByTestId('sound-note').count()).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, '65b-rdp-machine-sound-on.png') });
 
     // The helpdesk shadows Erin's machine session: Erin is asked, allows, and the helpdesk sees her
     // screen (a join of her guacd connection), view only; Stop sharing ends it.

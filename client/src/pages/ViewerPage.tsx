@@ -10,6 +10,8 @@ import { ClipboardPanel } from '../components/viewer/ClipboardPanel.tsx';
 import { ViewerFiles } from '../components/files/ViewerFiles.tsx';
 import { openHttpFileSource } from '../modules/files/httpSource.ts';
 import { SoundControl } from '../components/viewer/SoundControl.tsx';
+import { guacSound } from '../modules/audio/guacSound.ts';
+import type { SoundState } from '../modules/audio/player.ts';
 import { createGuacSourceSlot } from '../modules/files/guacSlot.ts';
 import type { SessionPolicy } from '../../../contract/api/policy.ts';
 import { ShadowBanner } from '../components/viewer/ShadowBanner.tsx';
@@ -145,7 +147,15 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         onFullscreen={toggleFullscreen}
         onDisconnect={() => conn()?.disconnect()}
         badge={<RecordingBadge active={recording.active} />}
-        sound={<SoundControl ticket={() => createAudioTicket(sessionId)} disabled={gone} />}
+        sound={
+          <SoundControl
+            // Existing machines' sound comes with the display through guacd (guacSound.ts), not /ws/audio.
+            key={machine ? 'guac' : 'own'}
+            ticket={() => createAudioTicket(sessionId)}
+            disabled={gone}
+            {...(machine ? { source: (onState: (s: SoundState) => void) => guacSound.player(onState) } : {})}
+          />
+        }
       />
       <ShadowBanner shadows={shadows.approved} onStop={shadows.end} />
       <div class="viewer__stage" ref={stageRef}>

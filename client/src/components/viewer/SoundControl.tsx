@@ -5,9 +5,18 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { SoundPlayer, type SoundState } from '../../modules/audio/player.ts';
 import { loadPreference, savePreference } from '../../modules/audio/preference.ts';
 
+/** What the button drives: SoundPlayer (/ws/audio), or guacSound's player for displays through guacd. */
+export interface SoundSource {
+  unmute(): Promise<void> | void;
+  mute(): void;
+  setVolume(v: number): void;
+}
+
 interface Props {
   /** A fresh sound ticket's /ws/audio path. */
   ticket(): Promise<{ url: string }>;
+  /** Another source of sound instead of /ws/audio (existing machines: client/src/modules/audio/guacSound.ts). */
+  source?: (onState: (s: SoundState) => void) => SoundSource & { dispose?(): void };
   /** No desktop behind the page (any more): nothing to hear. */
   disabled?: boolean;
 }
@@ -27,18 +36,21 @@ function SpeakerIcon({ on }: { on: boolean }) {
   );
 }
 
-export function SoundControl({ ticket, disabled }: Props) {
+export function SoundControl({ ticket, disabled, source }: Props) {
   const [pref, setPref] = useState(loadPreference);
   const [state, setState] = useState<SoundState>({ kind: 'muted' });
-  const player = useRef<SoundPlayer | undefined>(undefined);
+  const player = useRef<SoundSource | undefined>(undefined);
   const ticketRef = useRef(ticket);
   ticketRef.current = ticket;
 
   useEffect(() => {
-    const p = new SoundPlayer({ ticket: () => ticketRef.current(), onState: setState });
+    const p = source ? source(setState) : new SoundPlayer({ ticket: () => ticketRef.current(), onState: setState });
     player.current = p;
     p.setVolume(pref.volume);
-    return () => p.mute();
+    return () => {
+      p.mute();
+      (p as { dispose?(): void }).dispose?.();
+    };
   }, []);
 
   // Remembered "on": resume at the first gesture on the page (a click into the desktop counts).

@@ -6,6 +6,7 @@
 import * as GuacamoleModule from 'guacamole-common-js';
 import type { DisplayOptions, DisplayHandlers, OpenDisplay, RemoteDisplay } from '../remoteDisplay.ts';
 import { createGuacFileSource, watchRefusals } from '../../files/guacSource.ts';
+import { guacSound } from '../../audio/guacSound.ts';
 import { explainGuacEnd } from './guacStatus.ts';
 import { displaySize, resizeTo, tunnelTarget, type DisplaySize } from './guacUrl.ts';
 
@@ -110,6 +111,9 @@ export const openGuacDisplay: OpenDisplay = (o: DisplayOptions, h: DisplayHandle
       if (!ended) h.clipboard(text.slice(0, MAX_CLIPBOARD_CHARS));
     };
   };
+
+  // guacd's sound (existing machines, when the policy allows): played, or dropped while muted, by the page's Sound button.
+  client.onaudio = (stream, mimetype) => guacSound.stream(stream, mimetype) as unknown as GuacamoleModule.AudioPlayer;
 
   // guacd's `error` instruction: the client disconnects right after, so the status is kept for the verdict.
   client.onerror = (s) => {
