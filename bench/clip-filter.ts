@@ -3,7 +3,8 @@
 // to a plain pass of the same chunks, in one process, so machine load affects both alike.
 // Usage: node --import tsx bench/clip-filter.ts [--mib 512]
 import { clipboardRule, gatherLimit, judgeCutText } from '../server/rfb/clipboard.ts';
-import { readPixelFormat, ServerMessageFilter } from '../server/rfb/server-messages.ts';
+import { readPixelFormat } from '../server/rfb/measured-encodings.ts';
+import { ServerMessageFilter } from '../server/rfb/server-messages.ts';
 import { msg } from '../server/rfb/test-messages.ts';
 
 const MIB = Number(process.argv[process.argv.indexOf('--mib') + 1] || 512);

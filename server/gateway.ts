@@ -11,6 +11,7 @@ import { createAudioAccess } from './audio/access.ts';
 import { createAudioEndpoint } from './audio/endpoint.ts';
 import { createAudioTickets } from './audio/tickets.ts';
 import { policyOf } from './broker/policy.ts';
+import { auditGuacTransfer } from './guac/transfer-audit.ts';
 import { ensureAdmin } from './auth/bootstrap.ts';
 import { createAccessGuard } from './broker/access.ts';
 import { createBroker, type Broker } from './broker/broker.ts';
@@ -49,7 +50,7 @@ import { createMetrics } from './metrics.ts';
 import { socketLink, wsLink, type DesktopLink } from './relay/desktop-link.ts';
 import { openSqliteStore } from './store/sqlite.ts';
 import { setUpRecording, type GatewayRecording } from './recording/setup.ts';
-import type { Desktop } from './store/types.ts';
+import type { Desktop, Session } from './store/types.ts';
 import { secretToken, sha256 } from './util/random.ts';
 import { originAllowed, refuseUpgrade } from './util/ws.ts';
 
@@ -156,6 +157,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     },
   };
   const tickets = createTickets({ store, clock, ttlS: config.ticketTtlS });
+  /** The session's policy as stored now (server/broker/policy.ts): recording, files, clipboard, sound. */
+  const sessionPolicy = (s: Pick<Session, 'poolId' | 'machineId'>) => policyOf(store, s);
   const shadows = createShadows(ctx);
   let broker: Broker | undefined;
   const machines = createMachines({
@@ -189,9 +192,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     clock,
     events,
     openDesktop: (d) => openDesktop(d),
-    policyOf: (s) => policyOf(store, s),
-    policyOfTarget: (t) =>
-      policyOf(store, 'poolId' in t ? { poolId: t.poolId, machineId: null } : { poolId: null, machineId: t.machineId }),
+    policyOf: sessionPolicy,
+    policyOfTarget: (t) => sessionPolicy({ poolId: null, machineId: null, ...t }),
     view: (s) => broker!.view(s),
   });
   ctx.recording = recording.broker;
@@ -219,7 +221,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const providers = createProviderRegistry(store, log);
   await providers.reload();
   // The desktop's sound (server/audio/), allowed by the session's policy.
-  const audioAccess = createAudioAccess({ store, shadows, policyOf: (s) => policyOf(store, s) });
+  const audioAccess = createAudioAccess({ store, shadows, policyOf: sessionPolicy });
   const audioTickets = createAudioTickets({ clock });
   const app = createApp({
     providers,
@@ -240,7 +242,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     recordings: { store, audit, dir: recording.dir, retention: recording.retention },
     connected: (id) => hub.connection(id) !== undefined,
     removeHost: (id, reason) => hub.removeHost(id, reason),
-    files: createFileTransfers({ store, hub, audit, log, policyOf: (s) => policyOf(store, s) }),
+    files: createFileTransfers({ store, hub, audit, log, policyOf: sessionPolicy }),
     guacd,
     audio: { access: audioAccess, tickets: audioTickets },
     // guacd is reported but never makes the gateway unready: VNC desktops work without it.
@@ -272,7 +274,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     ...gateDeps,
     openDesktop,
     maxClipboardBytes: config.maxClipboardBytes,
-    policyOf: (session) => policyOf(store, session), // #13: the clipboard policy, enforced by the relay
+    policyOf: sessionPolicy, // #13: the clipboard policy, enforced by the relay
   });
   const drivesDir = join(config.dataDir, 'guac-drives');
   sweepDrives(drivesDir);
@@ -294,19 +296,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     },
     // #13 files on existing machines: RDP drive folders, and every transfer through guacd audited.
     drivesDir,
-    policyOf: (session) => policyOf(store, session),
-    onTransfer: (session, t) => {
-      void store.getUser(session.userId).then((u) =>
-        audit.record({
-          actor: u?.username ?? session.userId,
-          action: `file.${t.direction}`,
-          target: session.id,
-          result: t.result,
-          ip: null,
-          details: { name: t.name, size: t.bytes, ...(t.sha256 ? { sha256: t.sha256 } : {}), ...(t.reason ? { reason: t.reason } : {}) },
-        }),
-      );
-    },
+    policyOf: sessionPolicy,
+    onTransfer: auditGuacTransfer({ store, audit }),
   });
   const audio = createAudioEndpoint({
     store,

@@ -33,6 +33,20 @@ export function soundBins(): typeof PROGRAMS | null {
   }
 }
 
+/** A PulseAudio of its own, in the foreground, with no default.pa, shm, realtime or idle exit (also test/helpers/pulse.ts). */
+export const PULSE_DAEMON_FLAGS = [
+  '-n',
+  '--daemonize=no',
+  '--exit-idle-time=-1',
+  '--use-pid-file=no',
+  '--system=no',
+  '--disable-shm=yes',
+  '--realtime=no',
+  '--high-priority=no',
+  '--log-target=stderr',
+  '--log-level=warning',
+] as const;
+
 /**
  * PulseAudio's command line. `-n` loads no default.pa (no hardware probing, no module-x11-*, no dbus
  * module: the system's configuration cannot add anything); the only modules are the null sink (the
@@ -43,16 +57,7 @@ export function soundBins(): typeof PROGRAMS | null {
 export function pulseArgv(j: Jail, bin: string): string[] {
   return [
     bin,
-    '-n',
-    '--daemonize=no',
-    '--exit-idle-time=-1',
-    '--use-pid-file=no',
-    '--system=no',
-    '--disable-shm=yes',
-    '--realtime=no',
-    '--high-priority=no',
-    '--log-target=stderr',
-    '--log-level=warning',
+    ...PULSE_DAEMON_FLAGS,
     '-L',
     `module-null-sink sink_name=${SINK} rate=${PCM_FORMAT.rate} channels=${PCM_FORMAT.channels} sink_properties=device.description=Deskport`,
     '-L',

@@ -1,10 +1,13 @@
 // Where a recording's files are (named by recording id and part) and the file-level operations the
-// service, retention and API share: hashing a finished file, removing every file of a recording.
+// service, retention and API share: a new recording's row, hashing a finished file, removing every
+// file of a recording.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Recording } from '../store/recording-types.ts';
+import type { Recording, RecordingKind, RecordingTrigger } from '../store/recording-types.ts';
+import type { Session } from '../store/types.ts';
+import { newId } from '../util/random.ts';
 import { partFileName } from './vnc-recorder.ts';
 
 const ID = /^rec-[0-9a-f]{18}$/;
@@ -38,4 +41,30 @@ export async function sizeOf(path: string): Promise<number | null> {
 export async function removeFiles(dir: string, rec: Recording): Promise<void> {
   const n = Math.max(1, rec.parts.length);
   for (let i = 0; i < n; i++) await rm(partPath(dir, rec, i), { force: true });
+}
+
+/** The row of a recording of `session` that starts now (state `recording`, no part finished yet). */
+export function newRecording(
+  session: Session,
+  o: { kind: RecordingKind; trigger: RecordingTrigger; startedAt: number; retentionDays: number },
+): Recording {
+  return {
+    id: newId('rec'),
+    sessionId: session.id,
+    userId: session.userId,
+    poolId: session.poolId,
+    machineId: session.machineId ?? null,
+    hostId: session.hostId,
+    kind: o.kind,
+    trigger: o.trigger,
+    state: 'recording',
+    startedAt: o.startedAt,
+    endedAt: null,
+    durationMs: null,
+    bytes: 0,
+    parts: [],
+    retentionDays: o.retentionDays,
+    expiresAt: null,
+    error: null,
+  };
 }

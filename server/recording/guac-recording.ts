@@ -7,8 +7,7 @@ import type { SessionPolicy } from '../../contract/api/policy.ts';
 import type { Audit } from '../audit.ts';
 import type { Logger } from '../log.ts';
 import type { Session, Store } from '../store/types.ts';
-import { newId } from '../util/random.ts';
-import { partPath, sha256File, sizeOf } from './files.ts';
+import { newRecording, partPath, sha256File, sizeOf } from './files.ts';
 import type { RecordingStorage } from './storage.ts';
 
 export interface GuacRecordingDeps {
@@ -61,25 +60,9 @@ export function createGuacRecording(d: GuacRecordingDeps) {
         return null;
       }
       const startedAt = d.now();
-      const rec = await d.store.createRecording({
-        id: newId('rec'),
-        sessionId: session.id,
-        userId: session.userId,
-        poolId: session.poolId,
-        machineId: session.machineId ?? null,
-        hostId: session.hostId,
-        kind: 'guac',
-        trigger: 'on',
-        state: 'recording',
-        startedAt,
-        endedAt: null,
-        durationMs: null,
-        bytes: 0,
-        parts: [],
-        retentionDays: policy.recordingRetentionDays,
-        expiresAt: null,
-        error: null,
-      });
+      const rec = await d.store.createRecording(
+        newRecording(session, { kind: 'guac', trigger: 'on', startedAt, retentionDays: policy.recordingRetentionDays }),
+      );
       const path = partPath(d.dir, rec, 0);
       const details = { sessionId: rec.sessionId, userId: rec.userId };
       await d.audit.record({

@@ -11,8 +11,8 @@ import type { Logger } from '../log.ts';
 import type { DesktopLink } from '../relay/desktop-link.ts';
 import type { Recording, RecordingTrigger } from '../store/recording-types.ts';
 import type { Desktop, Session, Store } from '../store/types.ts';
-import { newId } from '../util/random.ts';
 import type { FinishedPart } from './part-writer.ts';
+import { newRecording } from './files.ts';
 import type { RecordingStorage } from './storage.ts';
 import { VncRecorder } from './vnc-recorder.ts';
 
@@ -76,25 +76,9 @@ export function createRecordingService(d: RecordingServiceDeps) {
     try {
       const desktop = await d.store.getDesktop(session.desktopId);
       if (!desktop) return;
-      const rec = await d.store.createRecording({
-        id: newId('rec'),
-        sessionId: session.id,
-        userId: session.userId,
-        poolId: session.poolId,
-        machineId: session.machineId ?? null,
-        hostId: session.hostId,
-        kind: 'rfb',
-        trigger,
-        state: 'recording',
-        startedAt: d.now(),
-        endedAt: null,
-        durationMs: null,
-        bytes: 0,
-        parts: [],
-        retentionDays: policy.recordingRetentionDays,
-        expiresAt: null,
-        error: null,
-      });
+      const rec = await d.store.createRecording(
+        newRecording(session, { kind: 'rfb', trigger, startedAt: d.now(), retentionDays: policy.recordingRetentionDays }),
+      );
       const a: Active = { rec, recorder: null as unknown as VncRecorder, parts: [], failed: null };
       a.recorder = new VncRecorder({
         recordingId: rec.id,

@@ -19,7 +19,8 @@ import {
   type HandshakeError,
 } from '../rfb/handshake.ts';
 import { judgeClientMessage, keepEncodings, listedEncodings, stripEncodings, type Verdict, type ViewerMode } from '../rfb/policy.ts';
-import { CONTROL_ENCODINGS, readPixelFormat, ServerMessageFilter, VIEW_ENCODINGS } from '../rfb/server-messages.ts';
+import { CONTROL_ENCODINGS, readPixelFormat, VIEW_ENCODINGS } from '../rfb/measured-encodings.ts';
+import { ServerMessageFilter } from '../rfb/server-messages.ts';
 import { closeWs, isOpen, PauseGate, toBuffer } from '../util/ws.ts';
 import type { DesktopLink } from './desktop-link.ts';
 

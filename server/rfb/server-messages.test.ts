@@ -3,7 +3,8 @@
 // extended) never does; anything the filter cannot measure is an error, never a guess.
 import { describe, expect, it } from 'vitest';
 import { Encoding } from './constants.ts';
-import { readPixelFormat, ServerMessageFilter, type PixelFormatInfo } from './server-messages.ts';
+import { readPixelFormat, type PixelFormatInfo } from './measured-encodings.ts';
+import { ServerMessageFilter } from './server-messages.ts';
 import { cat, msg, s32, u16, u32 } from './test-messages.ts';
 
 const TRUE_COLOUR: PixelFormatInfo = readPixelFormat(msg.setPixelFormat(), 4); // 32 bpp, depth 24

@@ -3,38 +3,11 @@
 // clipboard policy refuses (direction, size cap) from control viewers. RFB has no framing, so finding
 // the next message means knowing the length of every rectangle before it; a filtered viewer is
 // therefore only allowed encodings whose lengths are readable without decoding pixels
-// (VIEW_ENCODINGS, CONTROL_ENCODINGS): the relay rewrites its SetEncodings to those. Anything else
+// (VIEW_ENCODINGS, CONTROL_ENCODINGS in measured-encodings.ts): the relay rewrites its SetEncodings to those. Anything else
 // from the desktop is an error, never a guess.
 import { Caps, Encoding, ServerMessageType as S } from './constants.ts';
+import type { PixelFormatInfo } from './measured-encodings.ts';
 import type { CutTextVerdict } from './clipboard.ts';
-
-/** Encodings a view viewer may announce; the parser below can measure each of them. */
-export const VIEW_ENCODINGS: ReadonlySet<number> = new Set([
-  Encoding.Raw,
-  Encoding.CopyRect,
-  Encoding.Tight,
-  Encoding.ZRLE,
-  Encoding.Cursor,
-  Encoding.DesktopSize,
-  Encoding.LastRect,
-  Encoding.ExtendedDesktopSize,
-  Encoding.DesktopName,
-  Encoding.Fence,
-  Encoding.ContinuousUpdates,
-  // Quality and compression levels carry no data of their own.
-  ...Array.from({ length: 10 }, (_, i) => Encoding.QualityLevel0 + i),
-  ...Array.from({ length: 10 }, (_, i) => Encoding.CompressLevel0 + i),
-]);
-
-/** A control viewer's encodings: the view set plus extensions whose rectangles carry no data and the
- *  extended clipboard (judged by the policy, clipboard.ts). Hextile, RRE, Zlib, JPEG, TightPNG, H.264
- *  and VMware cursors are left out: noVNC and TigerVNC then pick Tight, as they would anyway. */
-export const CONTROL_ENCODINGS: ReadonlySet<number> = new Set([
-  ...VIEW_ENCODINGS,
-  Encoding.QemuExtendedKeyEvent,
-  Encoding.Xvp,
-  Encoding.ExtendedClipboard,
-]);
 
 /** How a control viewer's clipboard is judged: whole ServerCutText messages, header included. */
 export interface CutTextJudge {
@@ -55,24 +28,6 @@ type Step =
   | { kind: 'rectHead'; encoding: number; need: number }
   | { kind: 'tight'; w: number; h: number; phase: 'ctl' | 'filter' | 'palette' }
   | { kind: 'compact'; got: number; value: number };
-
-export interface PixelFormatInfo {
-  bitsPerPixel: number;
-  depth: number;
-  trueColour: boolean;
-  /** Red, green and blue maxima all 255. */
-  max255: boolean;
-}
-
-/** Reads the 16-byte PIXEL_FORMAT of ServerInit or SetPixelFormat. */
-export function readPixelFormat(b: Buffer, off: number): PixelFormatInfo {
-  return {
-    bitsPerPixel: b[off] as number,
-    depth: b[off + 1] as number,
-    trueColour: b[off + 3] !== 0,
-    max255: b.readUInt16BE(off + 4) === 255 && b.readUInt16BE(off + 6) === 255 && b.readUInt16BE(off + 8) === 255,
-  };
-}
 
 export type FilterResult = { ok: true } | { ok: false; error: string };
 

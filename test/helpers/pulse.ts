@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PULSE_DAEMON_FLAGS } from '../../agents/process/sound.ts';
 import { freePort } from './xvnc.ts';
 
 export interface TestPulse {
@@ -21,16 +22,7 @@ export async function startPulse(): Promise<TestPulse> {
   const server = `tcp:127.0.0.1:${port}`;
   const env = { ...process.env, HOME: dir, XDG_RUNTIME_DIR: dir, PULSE_RUNTIME_PATH: dir, PULSE_STATE_PATH: dir, PULSE_SERVER: server };
   const argv = [
-    '-n',
-    '--daemonize=no',
-    '--exit-idle-time=-1',
-    '--use-pid-file=no',
-    '--system=no',
-    '--disable-shm=yes',
-    '--realtime=no',
-    '--high-priority=no',
-    '--log-target=stderr',
-    '--log-level=warning',
+    ...PULSE_DAEMON_FLAGS,
     '-L',
     'module-null-sink sink_name=deskport rate=44100 channels=2',
     '-L',

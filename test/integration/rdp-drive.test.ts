@@ -10,11 +10,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionPolicyPatch } from '../../contract/api/policy.ts';
-import { encodeInstruction as enc, type Instruction } from '../../server/guac/instructions.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 import { GuacClient } from '../helpers/guac-client.ts';
 import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
 import { startXrdp, type XrdpHandle } from '../helpers/xrdp.ts';
+import { guacDownload, guacUpload } from '../helpers/guac-files.ts';
 
 let t: TestGateway;
 let guacd: GuacdProcess;
@@ -75,54 +75,6 @@ async function openMachine(name: string, policy: SessionPolicyPatch, server: Xrd
   return { c, fs: fs.args[0]!, fsName: fs.args[1]!, sessionId };
 }
 
-function next(c: GuacClient, what: string, test: (i: Instruction) => boolean): Promise<Instruction> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 15_000);
-    const l = (i: Instruction) => {
-      if (!test(i)) return;
-      clearTimeout(timer);
-      c.listeners.splice(c.listeners.indexOf(l), 1);
-      resolve(i);
-    };
-    c.listeners.push(l);
-  });
-}
-
-/** put, then blobs each after the previous ack, then end (as guacamole-common-js's BlobWriter). */
-async function upload(c: GuacClient, fs: string, stream: string, path: string, data: Buffer): Promise<Instruction[]> {
-  const acks: Instruction[] = [];
-  const ack = () => next(c, `ack of ${stream}`, (i) => i.opcode === 'ack' && i.args[0] === stream);
-  let a = ack();
-  c.send(enc('put', fs, stream, 'application/octet-stream', path));
-  acks.push(await a);
-  for (let off = 0; off < data.length && acks.at(-1)!.args[2] === '0'; off += 6048) {
-    a = ack();
-    c.send(enc('blob', stream, data.subarray(off, off + 6048).toString('base64')));
-    acks.push(await a);
-  }
-  if (acks.at(-1)!.args[2] === '0') c.send(enc('end', stream));
-  return acks;
-}
-
-async function download(c: GuacClient, fs: string, path: string): Promise<Buffer> {
-  const body = next(c, 'a body', (i) => i.opcode === 'body' && i.args[0] === fs);
-  c.send(enc('get', fs, path));
-  const stream = (await body).args[1]!;
-  const parts: Buffer[] = [];
-  const done = new Promise<void>((resolve) => {
-    c.listeners.push((i) => {
-      if (i.args[0] !== stream) return;
-      if (i.opcode === 'blob') {
-        parts.push(Buffer.from(i.args[1]!, 'base64'));
-        c.send(enc('ack', stream, 'OK', '0'));
-      } else if (i.opcode === 'end') resolve();
-    });
-  });
-  c.send(enc('ack', stream, 'OK', '0'));
-  await done;
-  return Buffer.concat(parts);
-}
-
 describe('files on an existing RDP machine (guacd drive redirection)', () => {
   it('an upload lands in the session’s drive folder on the gateway and downloads back the same', async () => {
     const { c, fs, fsName, sessionId } = await openMachine('RDP drive', {});
@@ -130,11 +82,11 @@ describe('files on an existing RDP machine (guacd drive redirection)', () => {
     const drive = join(t.dataDir, 'guac-drives', sessionId);
     expect(statSync(drive).isDirectory()).toBe(true);
     const data = randomBytes(50_000);
-    const acks = await upload(c, fs, '21', '/report.bin', data);
+    const acks = await guacUpload(c, fs, '21', '/report.bin', data);
     expect(acks.every((a) => a.args[2] === '0')).toBe(true);
     await expect.poll(() => existsSync(join(drive, 'report.bin')) && statSync(join(drive, 'report.bin')).size).toBe(data.length);
     expect(readFileSync(join(drive, 'report.bin')).equals(data)).toBe(true);
-    expect((await download(c, fs, '/report.bin')).equals(data)).toBe(true);
+    expect((await guacDownload(c, fs, '/report.bin')).equals(data)).toBe(true);
     const sha = createHash('sha256').update(data).digest('hex');
     await expect
       .poll(async () => {
@@ -158,7 +110,7 @@ describe('files on an existing RDP machine (guacd drive redirection)', () => {
     const second = await startXrdp();
     servers.push(second);
     const { c, fs, sessionId } = await openMachine('RDP drive, no uploads', { fileUpload: false }, second);
-    const acks = await upload(c, fs, '22', '/refused.bin', Buffer.from('never'));
+    const acks = await guacUpload(c, fs, '22', '/refused.bin', Buffer.from('never'));
     expect(acks.map((a) => a.args.slice(1))).toEqual([['uploads are turned off for this desktop', String(0x0303)]]);
     expect(existsSync(join(t.dataDir, 'guac-drives', sessionId, 'refused.bin'))).toBe(false);
   }, 120_000);

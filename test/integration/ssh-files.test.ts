@@ -7,9 +7,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SessionPolicyPatch } from '../../contract/api/policy.ts';
-import { encodeInstruction as enc, type Instruction } from '../../server/guac/instructions.ts';
 import { GuacClient } from '../helpers/guac-client.ts';
 import { addSshMachine, useSshMachineRig } from '../helpers/ssh-machine.ts';
+import { guacDownload, guacUpload } from '../helpers/guac-files.ts';
 
 const written: string[] = [];
 const HOME = process.getuid?.() === 0 ? '/root' : `/home/${process.env.USER}`;
@@ -37,65 +37,13 @@ async function openMachine(name: string, policy: SessionPolicyPatch): Promise<{ 
   return { c, fs, sessionId };
 }
 
-/** The next instruction matching `test`, waiting for it. */
-function next(c: GuacClient, what: string, test: (i: Instruction) => boolean): Promise<Instruction> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 15_000);
-    const l = (i: Instruction) => {
-      if (!test(i)) return;
-      clearTimeout(timer);
-      c.listeners.splice(c.listeners.indexOf(l), 1);
-      resolve(i);
-    };
-    c.listeners.push(l);
-  });
-}
-const ackOf = (c: GuacClient, stream: string) => next(c, `ack of stream ${stream}`, (i) => i.opcode === 'ack' && i.args[0] === stream);
-
-/** Upload as guacamole-common-js does: put, then one blob per ack (at most 6048 bytes, as its writers chunk). */
-async function upload(c: GuacClient, fs: string, stream: string, path: string, data: Buffer): Promise<Instruction[]> {
-  const acks: Instruction[] = [];
-  let ack = ackOf(c, stream);
-  c.send(enc('put', fs, stream, 'application/octet-stream', path));
-  acks.push(await ack);
-  if (acks[0]!.args[2] !== '0') return acks;
-  for (let off = 0; off < data.length; off += 6048) {
-    ack = ackOf(c, stream);
-    c.send(enc('blob', stream, data.subarray(off, off + 6048).toString('base64')));
-    acks.push(await ack);
-    if (acks.at(-1)!.args[2] !== '0') return acks;
-  }
-  c.send(enc('end', stream));
-  return acks;
-}
-
-/** get → body → blobs (each acknowledged) → end. */
-async function download(c: GuacClient, fs: string, path: string): Promise<Buffer> {
-  const body = next(c, 'a body', (i) => i.opcode === 'body' && i.args[0] === fs);
-  c.send(enc('get', fs, path));
-  const stream = (await body).args[1]!;
-  const parts: Buffer[] = [];
-  const done = new Promise<void>((resolve) => {
-    c.listeners.push((i) => {
-      if (i.args[0] !== stream) return;
-      if (i.opcode === 'blob') {
-        parts.push(Buffer.from(i.args[1]!, 'base64'));
-        c.send(enc('ack', stream, 'OK', '0'));
-      } else if (i.opcode === 'end') resolve();
-    });
-  });
-  c.send(enc('ack', stream, 'OK', '0'));
-  await done;
-  return Buffer.concat(parts);
-}
-
 describe('files on an existing SSH machine (SFTP through guacd)', () => {
   it('uploads into the home with the account as owner, downloads the same bytes, audits both with SHA-256', async () => {
     const { c, fs, sessionId } = await openMachine('SFTP on', {});
     const name = `deskport-sftp-${randomBytes(4).toString('hex')}.bin`;
     const data = randomBytes(20_000);
     written.push(`${HOME}/${name}`);
-    const acks = await upload(c, fs, '11', `/${name}`, data);
+    const acks = await guacUpload(c, fs, '11', `/${name}`, data);
     expect(acks.every((a) => a.args[2] === '0')).toBe(true);
     await new Promise<void>((resolve, reject) => {
       const deadline = Date.now() + 10_000;
@@ -109,7 +57,7 @@ describe('files on an existing SSH machine (SFTP through guacd)', () => {
     });
     expect(readFileSync(`${HOME}/${name}`).equals(data)).toBe(true);
     expect(statSync(`${HOME}/${name}`).uid).toBe(process.getuid?.());
-    expect((await download(c, fs, `/${name}`)).equals(data)).toBe(true);
+    expect((await guacDownload(c, fs, `/${name}`)).equals(data)).toBe(true);
     const sha = createHash('sha256').update(data).digest('hex');
     await expect
       .poll(async () => {
@@ -134,11 +82,11 @@ describe('files on an existing SSH machine (SFTP through guacd)', () => {
     const { c, fs } = await openMachine('SFTP no upload', { fileUpload: false });
     const name = `deskport-sftp-refused-${randomBytes(4).toString('hex')}.bin`;
     written.push(`${HOME}/${name}`);
-    const acks = await upload(c, fs, '12', `/${name}`, Buffer.from('never'));
+    const acks = await guacUpload(c, fs, '12', `/${name}`, Buffer.from('never'));
     expect(acks).toHaveLength(1);
     expect(acks[0]!.args.slice(1)).toEqual(['uploads are turned off for this desktop', String(0x0303)]);
     // A listing of the home (a download of a directory index) still works, and the file is not there.
-    const listing = (await download(c, fs, '/')).toString();
+    const listing = (await guacDownload(c, fs, '/')).toString();
     expect(listing).not.toContain(name);
     expect(existsSync(`${HOME}/${name}`)).toBe(false);
   }, 90_000);
