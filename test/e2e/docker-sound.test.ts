@@ -2,8 +2,8 @@
 // process, dockerd and the deskport-desktop image. The person clicks Sound in the viewer, a program
 // in the container (pacat as uid 1000, `docker exec`) plays a 1 kHz and then a 440 Hz tone, and the
 // page's WebAudio analyser finds each within 1 s of the write. A helpdesk view shadow approved without
-// "Also share sound" has no Sound button, no audio and no ticket while the owner hears the tone; one
-// approved with it hears it. Screenshots at 1280x800 in test-artifacts/.
+// "Also share sound" has no Sound button, opens no sound socket and gets no ticket while the owner
+// hears the tone; one approved with it hears it. Screenshots at 1280x800 in test-artifacts/.
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,8 +70,11 @@ async function viewShadow(shareSound: boolean): Promise<string> {
   return (r.body as { shadow: { id: string } }).shadow.id;
 }
 
-async function openShadow(id: string): Promise<Page> {
+/** The shadow's page, and the WebSocket URLs it opened (display, sound). */
+async function openShadow(id: string): Promise<{ page: Page; sockets: string[] }> {
   const page = await newPage();
+  const sockets: string[] = [];
+  page.on('websocket', (ws) => sockets.push(new URL(ws.url()).pathname));
   await signInPage(page, pool.t.url, 'hana', 'hana-password-1');
   await page
     .getByRole('heading', { name: /My desktops|Helpdesk|Dashboard/ })
@@ -79,7 +82,7 @@ async function openShadow(id: string): Promise<Page> {
     .waitFor();
   await page.goto(`${pool.t.url}/shadow/${id}`);
   await waitForFirstFrame(page);
-  return page;
+  return { page, sockets };
 }
 
 describe('sound from a docker desktop in the browser', () => {
@@ -101,7 +104,7 @@ describe('sound from a docker desktop in the browser', () => {
 
   it('a view shadow without the person’s sound consent hears nothing; with it, the shadow hears the tone', async () => {
     const silentId = await viewShadow(false);
-    const silent = await openShadow(silentId);
+    const { page: silent, sockets } = await openShadow(silentId);
     expect(await silent.getByTestId('sound-control').count()).toBe(0);
     const refused = await hana.post(`/api/v1/shadows/${silentId}/audio-tickets`);
     expect(refused.status).toBe(403);
@@ -109,13 +112,16 @@ describe('sound from a docker desktop in the browser', () => {
     // The tone plays (the owner hears it) while the shadow's page has no audio at all.
     expect(await playAndListen(owner, 880)).not.toBeNull();
     expect(await silent.evaluate(() => window.__deskportSound === undefined)).toBe(true);
+    expect(sockets).not.toContain('/ws/audio');
+    expect(sockets.length).toBeGreaterThan(0); // its display socket was seen
     await shot(silent, '71-docker-shadow-no-sound');
     await silent.getByRole('button', { name: 'End', exact: true }).click();
     await silent.close();
 
     const sharedId = await viewShadow(true);
-    const shared = await openShadow(sharedId);
+    const { page: shared, sockets: sharedSockets } = await openShadow(sharedId);
     await turnSoundOn(shared);
+    expect(sharedSockets).toContain('/ws/audio');
     const ms = await playAndListen(shared, 660);
     expect(ms, 'the shadow with consent hears the tone').not.toBeNull();
     console.info(`docker sound e2e: a shadow with consent heard 660 Hz ${ms} ms after the write`);
