@@ -3,7 +3,8 @@
 // in the container (pacat as uid 1000, `docker exec`) plays a 1 kHz and then a 440 Hz tone, and the
 // page's WebAudio analyser finds each within 1 s of the write. A helpdesk view shadow approved without
 // "Also share sound" has no Sound button, opens no sound socket and gets no ticket while the owner
-// hears the tone; one approved with it hears it. Screenshots at 1280x800 in test-artifacts/.
+// hears the tone; one approved with it hears it. Muting ends the capture in the container. Screenshots at 1280x800 in test-artifacts/.
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,11 @@ let sessionId: string;
 let container: string;
 const latencies: number[] = [];
 
+/** parec processes in the container (the sound captures the agent started there). */
+const captures = (): number =>
+  execFileSync('docker', ['top', container, '-o', 'pid,comm'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.trim().split(/\s+/)[1] === 'parec').length;
 const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 const newPage = async () => (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
 
@@ -88,6 +94,7 @@ async function openShadow(id: string): Promise<{ page: Page; sockets: string[] }
 describe('sound from a docker desktop in the browser', () => {
   it('is off until clicked; then a 1 kHz and a 440 Hz tone played in the container are heard within 1 s', async () => {
     expect(await soundState(owner)).toBe('muted');
+    expect(captures()).toBe(0); // nothing captured until someone listens
     await turnSoundOn(owner);
     // The first sound pays for starting the audio path (the capture's docker exec, pacat's first
     // connection, Chromium's output device), as for process desktops: a short unmeasured blip first.
@@ -128,5 +135,17 @@ describe('sound from a docker desktop in the browser', () => {
     await shot(shared, '72-docker-shadow-sound');
     await shared.getByRole('button', { name: 'End', exact: true }).click();
     await shared.close();
+  });
+
+  it('the ended shadow’s capture is gone, and muting stops the owner’s (no parec left in the container)', async () => {
+    const settle = async (n: number) => {
+      const deadline = Date.now() + 3_000;
+      while (captures() > n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      return captures();
+    };
+    expect(await settle(1)).toBe(1);
+    await owner.getByTestId('sound-toggle').click();
+    expect(await soundState(owner)).toBe('muted');
+    expect(await settle(0)).toBe(0);
   });
 });
