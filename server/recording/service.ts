@@ -131,7 +131,7 @@ export function createRecordingService(d: RecordingServiceDeps) {
         },
         onFailed: (err) => {
           failures++;
-          // A write the disk refused (ENOSPC) or an I/O error; the budget's own refusal is already counted there.
+          // The disk's own errors (ENOSPC, EIO) go to the storage; a StorageRefused came from it already.
           if ((err as NodeJS.ErrnoException).code) d.storage.writeFailed(err as NodeJS.ErrnoException);
           if (isFull(err)) return void pause(session.id, err.message);
           a.failed = err;
