@@ -8,9 +8,12 @@ import { join } from 'node:path';
 import type { Recording, RecordingKind, RecordingTrigger } from '../store/recording-types.ts';
 import type { Session } from '../store/types.ts';
 import { newId } from '../util/random.ts';
-import { partFileName } from './vnc-recorder.ts';
 
 const ID = /^rec-[0-9a-f]{18}$/;
+
+export function partFileName(recordingId: string, n: number): string {
+  return `${recordingId}-${n}.dprec`;
+}
 
 /** The file of part `n`: `<id>-<n>.dprec` (VNC) or `<id>.guac` (guacd, one part). */
 export function partPath(dir: string, rec: Pick<Recording, 'id' | 'kind'>, n: number): string {

@@ -1,8 +1,10 @@
 // Writes one `.dprec` part file: the file head, then records, hashing every byte as it goes so the
 // SHA-256 of a finished part is known without reading it back. write() answers false when the disk
 // is behind (the caller pauses its source until onDrain); nothing is buffered beyond one record.
+// A part whose write failed (a full disk) is still a part: close() hashes what reached the disk.
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { sha256File } from './files.ts';
 import { RecordType, encodeFileHead, encodeJsonRecord, encodeRecordHead, type DprecHeader, type SegmentInfo } from './format.ts';
 
 export interface FinishedPart {
@@ -11,6 +13,8 @@ export interface FinishedPart {
   sha256: string;
   /** `t` of the last record. */
   lastT: number;
+  /** A write failed: the file ends where the disk stopped taking bytes (no end record; readers stop at its last whole record). */
+  cut?: boolean;
 }
 
 export class PartWriter {
@@ -66,19 +70,21 @@ export class PartWriter {
     this.stream.once('drain', fn);
   }
 
-  /** Writes the end record and closes the file; safe to call twice. */
+  /** Writes the end record and closes the file; safe to call twice. After a failed write, the part
+   *  is what is on disk (its size and SHA-256 read back); rejects only when there is no file at all. */
   close(now: number, reason: string): Promise<FinishedPart> {
     if (!this.closed) {
       if (!this.failed) this.put(encodeJsonRecord(RecordType.End, this.stamp(now), { reason: reason.slice(0, 200) }));
-      this.closed = new Promise<FinishedPart>((resolve, reject) => {
-        const done = () =>
-          this.failed
-            ? reject(this.failed)
-            : resolve({ path: this.path, bytes: this.written, sha256: this.hash.digest('hex'), lastT: this.lastT });
-        if (this.failed) return done();
-        this.stream.end(() => done());
-        this.stream.once('error', () => done());
-      });
+      const lastT = this.lastT;
+      this.closed = new Promise<void>((resolve) => {
+        if (this.stream.closed) return resolve();
+        this.stream.once('close', () => resolve());
+        if (!this.failed) this.stream.end();
+      }).then(async () =>
+        this.failed
+          ? { path: this.path, ...(await sha256File(this.path)), lastT, cut: true }
+          : { path: this.path, bytes: this.written, sha256: this.hash.digest('hex'), lastT },
+      );
     }
     return this.closed;
   }

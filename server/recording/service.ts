@@ -1,7 +1,8 @@
 // Session recording for the gateway: decides when a session is recorded (its policy: `on` for the
 // whole session, `shadow` while a helpdesk shadow is approved), runs one VNC recorder per session,
-// keeps the catalogue (store) and the audit trail, and enforces the storage budget. RDP/SSH sessions
-// are recorded by guacd (guac-recording.ts); retention and deletion are in retention.ts.
+// keeps the catalogue (store) and the audit trail, and enforces the storage budget: a recording the
+// full storage stopped is paused and resumes in a new part once there is space again (retryWaiting).
+// RDP/SSH sessions are recorded by guacd (guac-recording.ts); retention and deletion are in retention.ts.
 import { mkdirSync } from 'node:fs';
 import type { SessionPolicy } from '../../contract/api/policy.ts';
 import type { Audit } from '../audit.ts';
@@ -13,8 +14,8 @@ import type { Recording, RecordingTrigger } from '../store/recording-types.ts';
 import type { Desktop, Session, Store } from '../store/types.ts';
 import type { FinishedPart } from './part-writer.ts';
 import { newRecording } from './files.ts';
-import type { RecordingStorage } from './storage.ts';
-import { VncRecorder } from './vnc-recorder.ts';
+import type { RecordingStorage, StorageProblem } from './storage.ts';
+import { StorageRefused, VncRecorder } from './vnc-recorder.ts';
 
 export interface RecordingServiceDeps {
   store: Store;
@@ -36,9 +37,30 @@ export const RECORDING_UNAVAILABLE_MESSAGE =
 interface Active {
   rec: Recording;
   recorder: VncRecorder;
+  /** Every part of the recording so far, by number (those of earlier runs before a pause too). */
   parts: FinishedPart[];
   failed: Error | null;
+  /** The first part this run writes (0, or after the parts of a paused run). */
+  firstPart: number;
 }
+
+/** A session that storage keeps from being recorded: its paused recording (null: none started yet). */
+interface Waiting {
+  rec: Recording | null;
+  parts: FinishedPart[];
+  since: number;
+  problem: StorageProblem | null;
+  /** Resolves once the paused run's parts are closed and listed; until then it is not resumed. */
+  settled: Promise<void>;
+  ready: boolean;
+}
+
+/** The catalogue's parts: a part whose file could not even be made is the last one, and left out. */
+const listed = (parts: FinishedPart[]): FinishedPart[] => parts.filter(Boolean);
+
+/** Errors that mean "no space" (the budget, or the disk itself): the recording waits for space. */
+const isFull = (err: Error): boolean =>
+  err instanceof StorageRefused || ['ENOSPC', 'EDQUOT'].includes((err as NodeJS.ErrnoException).code ?? '');
 
 export type RecordingService = ReturnType<typeof createRecordingService>;
 
@@ -48,6 +70,9 @@ export function createRecordingService(d: RecordingServiceDeps) {
   /** Approved shadows per session, for `shadow` recording. */
   const shadows = new Map<string, Set<string>>();
   const starting = new Set<string>();
+  /** Sessions whose recording waits for storage (README "Quota and a full disk"). */
+  const waiting = new Map<string, Waiting>();
+  let retrying = false;
   /** Open guacd connections being recorded, per session. */
   const guacLive = new Map<string, number>();
   let failures = 0;
@@ -64,11 +89,16 @@ export function createRecordingService(d: RecordingServiceDeps) {
   async function startVnc(session: Session, trigger: RecordingTrigger, policy: SessionPolicy): Promise<void> {
     if (active.has(session.id) || starting.has(session.id)) return;
     if (!session.desktopId) return;
+    const paused = waiting.get(session.id);
+    if (paused && !paused.ready) return;
     if (!d.storage.canRecord()) {
+      if (paused) return;
       failures++;
+      const problem = d.storage.status().problem;
+      waiting.set(session.id, { rec: null, parts: [], since: d.now(), problem, settled: Promise.resolve(), ready: true });
       d.log.warn(
-        { sessionId: session.id, storage: d.storage.status().problem },
-        'recording storage unavailable: this session is not recorded',
+        { sessionId: session.id, storage: problem },
+        'recording storage unavailable: this session is recorded once there is space',
       );
       return;
     }
@@ -76,10 +106,14 @@ export function createRecordingService(d: RecordingServiceDeps) {
     try {
       const desktop = await d.store.getDesktop(session.desktopId);
       if (!desktop) return;
-      const rec = await d.store.createRecording(
-        newRecording(session, { kind: 'rfb', trigger, startedAt: d.now(), retentionDays: policy.recordingRetentionDays }),
-      );
-      const a: Active = { rec, recorder: null as unknown as VncRecorder, parts: [], failed: null };
+      waiting.delete(session.id);
+      const rec =
+        paused?.rec ??
+        (await d.store.createRecording(
+          newRecording(session, { kind: 'rfb', trigger, startedAt: d.now(), retentionDays: policy.recordingRetentionDays }),
+        ));
+      const parts = listed(paused?.parts ?? []);
+      const a: Active = { rec, recorder: null as unknown as VncRecorder, parts, failed: null, firstPart: parts.length };
       a.recorder = new VncRecorder({
         recordingId: rec.id,
         sessionId: session.id,
@@ -89,20 +123,25 @@ export function createRecordingService(d: RecordingServiceDeps) {
         log: d.log,
         now: d.now,
         ...d.recorder,
+        firstPart: a.firstPart,
         allowBytes: (n) => d.storage.add(n),
         onPart: (n, p) => {
           a.parts[n] = p;
-          void audit('recording.finished', rec, { part: n, bytes: p.bytes, sha256: p.sha256 });
+          void audit('recording.finished', rec, { part: n, bytes: p.bytes, sha256: p.sha256, ...(p.cut ? { cut: true } : {}) });
         },
         onFailed: (err) => {
-          a.failed = err;
           failures++;
-          d.storage.writeFailed(err as NodeJS.ErrnoException);
+          // The disk's own errors (ENOSPC, EIO) go to the storage; a StorageRefused came from it already.
+          if ((err as NodeJS.ErrnoException).code) d.storage.writeFailed(err as NodeJS.ErrnoException);
+          if (isFull(err)) return void pause(session.id, err.message);
+          a.failed = err;
           void stop(session.id, `failed: ${err.message}`);
         },
       });
       active.set(session.id, a);
-      await audit('recording.started', rec, { trigger, kind: 'rfb' });
+      if (paused?.rec)
+        await audit('recording.resumed', rec, { part: a.firstPart, pausedMs: d.now() - paused.since, problem: paused.problem });
+      else await audit('recording.started', rec, { trigger, kind: 'rfb', ...(paused ? { waitedMs: d.now() - paused.since } : {}) });
       d.announce(session.id);
       // A desktop not reachable yet (its agent reconnecting after a gateway restart) is retried by the
       // recorder with backoff until the session ends; a recording that never got a picture is `failed`.
@@ -114,33 +153,73 @@ export function createRecordingService(d: RecordingServiceDeps) {
     }
   }
 
-  async function stop(sessionId: string, reason: string): Promise<void> {
+  /** Storage is full: close the current part, keep the row `recording`, and wait for space (retryWaiting). */
+  async function pause(sessionId: string, why: string): Promise<void> {
     const a = active.get(sessionId);
     if (!a) return;
     active.delete(sessionId);
-    const parts = await a.recorder.stop(reason);
+    const problem = d.storage.status().problem;
+    let settle = (): void => undefined;
+    const w: Waiting = { rec: a.rec, parts: a.parts, since: d.now(), problem, settled: new Promise((r) => (settle = r)), ready: false };
+    waiting.set(sessionId, w);
+    try {
+      await a.recorder.stop(`paused: ${why}`);
+      const parts = listed(a.parts);
+      const bytes = parts.reduce((n, p) => n + p.bytes, 0);
+      await d.store.updateRecording(a.rec.id, { bytes, parts: parts.map((p) => ({ bytes: p.bytes, sha256: p.sha256 })) });
+      d.log.warn({ sessionId, recordingId: a.rec.id, storage: problem }, 'recording paused: its storage is full');
+      await audit('recording.paused', a.rec, { reason: why.slice(0, 200), problem, parts: parts.length, bytes }, 'failed');
+    } finally {
+      w.ready = true;
+      settle();
+    }
+    d.announce(sessionId);
+  }
+
+  /** Closes a recording row with its parts and audits the stop. */
+  async function finish(rec: Recording, all: FinishedPart[], failed: Error | null, reason: string, note: string | null = null) {
+    const parts = listed(all);
     const endedAt = d.now();
     const bytes = parts.reduce((n, p) => n + p.bytes, 0);
-    if (!a.failed && a.recorder.segments === 0) {
+    const row = await d.store.updateRecording(rec.id, {
+      state: failed ? 'failed' : 'finished',
+      endedAt,
+      durationMs: endedAt - rec.startedAt,
+      bytes,
+      parts: parts.map((p) => ({ bytes: p.bytes, sha256: p.sha256 })),
+      expiresAt: endedAt + rec.retentionDays * 86_400_000,
+      error: (failed?.message ?? note)?.slice(0, 300) ?? null,
+    });
+    await audit('recording.stopped', row ?? rec, { reason: reason.slice(0, 200), bytes, parts: parts.length }, failed ? 'failed' : 'ok');
+  }
+
+  async function stop(sessionId: string, reason: string): Promise<void> {
+    const w = waiting.get(sessionId);
+    if (w) {
+      waiting.delete(sessionId);
+      await w.settled;
+      const since = new Date(w.since).toISOString();
+      if (w.rec) await finish(w.rec, w.parts, null, reason, `not recorded from ${since} on: the recordings storage was full`);
+    }
+    const a = active.get(sessionId);
+    if (!a) return;
+    active.delete(sessionId);
+    await a.recorder.stop(reason);
+    if (!a.failed && a.recorder.segments === 0 && a.firstPart === 0) {
       a.failed = new Error('the desktop could not be reached for recording');
       failures++;
     }
-    const rec = await d.store.updateRecording(a.rec.id, {
-      state: a.failed ? 'failed' : 'finished',
-      endedAt,
-      durationMs: endedAt - a.rec.startedAt,
-      bytes,
-      parts: parts.map((p) => ({ bytes: p.bytes, sha256: p.sha256 })),
-      expiresAt: endedAt + a.rec.retentionDays * 86_400_000,
-      error: a.failed?.message.slice(0, 300) ?? null,
-    });
-    await audit(
-      'recording.stopped',
-      rec ?? a.rec,
-      { reason: reason.slice(0, 200), bytes, parts: parts.length },
-      a.failed ? 'failed' : 'ok',
-    );
+    await finish(a.rec, a.parts, a.failed, reason);
     d.announce(sessionId);
+  }
+
+  /** Sessions waiting for storage: end the wait of those that ended; record the others once there is space. */
+  async function retryWaiting(): Promise<void> {
+    for (const id of [...waiting.keys()]) {
+      const s = await d.store.getSession(id);
+      if (!s || s.state !== 'ready') await stop(id, 'session ended');
+      else if (d.storage.canRecord()) await consider(id);
+    }
   }
 
   /** A ready VNC session: start recording if its policy asks for it now. */
@@ -151,6 +230,7 @@ export function createRecordingService(d: RecordingServiceDeps) {
     const policy = await d.policyOf(s);
     if (policy.recording === 'on' || (policy.recording === 'shadow' && (shadows.get(sessionId)?.size ?? 0) > 0))
       await startVnc(s, policy.recording, policy);
+    else await stop(sessionId, 'the policy no longer records');
   }
 
   /** What a session's events mean for its recording. */
@@ -202,11 +282,21 @@ export function createRecordingService(d: RecordingServiceDeps) {
       d.announce(sessionId);
     },
     failures: (): number => failures,
+    /** Sessions whose recording waits for storage. */
+    waitingCount: (): number => waiting.size,
+    /** Called by the gateway's sweep (every second): resumes recordings paused for storage once it has space. */
+    retryWaiting(): void {
+      if (retrying || waiting.size === 0) return;
+      retrying = true;
+      retryWaiting()
+        .catch((err) => d.log.error({ err }, 'resuming recordings failed'))
+        .finally(() => (retrying = false));
+    },
     countFailure(): void {
       failures++;
     },
     async stopAll(reason: string): Promise<void> {
-      await Promise.all([...active.keys()].map((id) => stop(id, reason)));
+      await Promise.all([...new Set([...active.keys(), ...waiting.keys()])].map((id) => stop(id, reason)));
     },
   };
 }

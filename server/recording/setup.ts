@@ -94,6 +94,23 @@ export async function setUpRecording(d: RecordingSetupDeps) {
   await service.resume(await store.listSessions({ state: ['ready'] }));
   let lastRetention = 0;
   let sweeping = false;
+  let lastProblem = storage.status().problem;
+  /** The storage's state changes (full, or space again and the dashboard alert gone) go into the audit log. */
+  const watchStorage = (): void => {
+    const s = storage.status();
+    if (s.problem === lastProblem) return;
+    const previous = lastProblem;
+    lastProblem = s.problem;
+    void d.audit.record({
+      actor: null,
+      action: s.problem ? 'recording.storage.unavailable' : 'recording.storage.available',
+      target: null,
+      result: s.problem ? 'failed' : 'ok',
+      ip: null,
+      details: { problem: s.problem, previous, usedBytes: s.usedBytes, freeBytes: s.freeBytes, quotaBytes: s.quotaBytes },
+    });
+    log.warn({ problem: s.problem, previous }, s.problem ? 'recording storage unavailable' : 'recording storage available again');
+  };
   return {
     dir,
     storage,
@@ -104,8 +121,11 @@ export async function setUpRecording(d: RecordingSetupDeps) {
       isActive: (id: string) => service.isActive(id),
     },
     recordGuac: (s: Session) => guac.begin(s),
-    /** Called by the gateway's sweep (every second): retention runs once a minute. */
+    /** Called by the gateway's sweep (every second): recordings waiting for storage are retried (free
+     *  space is read at most every few seconds), retention runs once a minute. */
     sweep(): void {
+      watchStorage();
+      service.retryWaiting();
       if (sweeping || now() - lastRetention < RETENTION_EVERY_MS) return;
       sweeping = true;
       lastRetention = now();

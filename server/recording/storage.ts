@@ -39,9 +39,10 @@ const fsFree = (dir: string): number => {
 };
 
 const MESSAGES: Record<StorageProblem, string> = {
-  quota: 'The recordings quota is used up: new recordings are not made. Delete old recordings or raise DESKPORT_RECORDINGS_QUOTA_MB.',
+  quota:
+    'The recordings quota is used up: VNC recordings pause and resume by themselves once there is room (RDP and SSH connections started meanwhile are not recorded). Delete old recordings or raise DESKPORT_RECORDINGS_QUOTA_MB.',
   disk_full:
-    'The recordings disk is nearly full: new recordings are not made. Free space there, move DESKPORT_RECORDINGS_DIR, or lower DESKPORT_RECORDINGS_MIN_FREE_MB.',
+    'The recordings disk is nearly full: VNC recordings pause and resume by themselves once there is room (RDP and SSH connections started meanwhile are not recorded). Free space there, move DESKPORT_RECORDINGS_DIR, or lower DESKPORT_RECORDINGS_MIN_FREE_MB.',
   write_error: 'Writing a recording failed: new recordings are not made for a minute. Check the gateway log and the recordings directory.',
 };
 

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Logger } from '../log.ts';
 import type { DesktopLink } from '../relay/desktop-link.ts';
+import { partFileName } from './files.ts';
 import { FORMAT_VERSION, PIXEL_FORMAT_NAME, type SegmentInfo } from './format.ts';
 import { PartWriter, type FinishedPart } from './part-writer.ts';
 import { RfbSegment } from './rfb-segment.ts';
@@ -29,17 +30,22 @@ export interface VncRecorderOptions {
   onFailed?: (err: Error) => void;
   /** Called after every write with the bytes written so far, for quota checks (false = stop). */
   allowBytes?: (added: number) => boolean;
+  /** The first part's number: a recording resumed after a pause goes on after its earlier parts. */
+  firstPart?: number;
 }
 
 export const RECORDER_DEFAULTS = { keyframeMs: 10_000, partMaxBytes: 64 * 1024 * 1024, partMaxMs: 30 * 60_000, minFrameIntervalMs: 40 };
 const RETRY_MS = [500, 1000, 2000, 5000, 10_000];
 
-export function partFileName(recordingId: string, n: number): string {
-  return `${recordingId}-${n}.dprec`;
+/** The storage budget refused a write (quota reached or too little free disk): not the disk's own error. */
+export class StorageRefused extends Error {
+  constructor() {
+    super('the recordings storage is full');
+  }
 }
 
 export class VncRecorder {
-  private readonly o: Required<Omit<VncRecorderOptions, 'onPart' | 'onFailed' | 'allowBytes'>> & VncRecorderOptions;
+  private readonly o: Required<Omit<VncRecorderOptions, 'onPart' | 'onFailed' | 'allowBytes' | 'firstPart'>> & VncRecorderOptions;
   private writer: PartWriter | null = null;
   private partNo = -1;
   private current: RfbSegment | null = null;
@@ -57,6 +63,7 @@ export class VncRecorder {
 
   constructor(o: VncRecorderOptions) {
     this.o = { ...RECORDER_DEFAULTS, now: Date.now, ...o } as typeof this.o;
+    this.partNo = (o.firstPart ?? 0) - 1;
   }
 
   /** Resolves once the first segment is being written; rejects if the first connection fails. */
@@ -73,8 +80,9 @@ export class VncRecorder {
     return this.withheldBefore + (this.current?.clipboardWithheld ?? 0);
   }
 
+  /** Part files opened so far by this recorder. */
   get partCount(): number {
-    return this.partNo + 1;
+    return this.partNo + 1 - (this.o.firstPart ?? 0);
   }
 
   /** Ends the recording: closes the connections and the part with its end record. Safe to call twice. */
@@ -173,7 +181,7 @@ export class VncRecorder {
   private record(seg: RfbSegment, slices: Buffer[], len: number): void {
     const w = this.writer;
     if (seg !== this.current || !w || this.stopped) return;
-    if (this.o.allowBytes && !this.o.allowBytes(len)) return this.fail(new Error('the recordings quota is reached'));
+    if (this.o.allowBytes && !this.o.allowBytes(len)) return this.fail(new StorageRefused());
     if (!w.data(this.o.now(), slices, len)) {
       seg.pause();
       w.onDrain(() => seg.resume());
@@ -202,7 +210,7 @@ export class VncRecorder {
   private fail(err: Error): void {
     if (this.stopped) return;
     this.o.log.error({ sessionId: this.o.sessionId, err }, 'recording failed');
-    void this.stop(`failed: ${err.message}`);
+    void this.stop(`${err instanceof StorageRefused ? 'paused' : 'failed'}: ${err.message}`);
     this.o.onFailed?.(err);
   }
 }

@@ -12,14 +12,8 @@ import { createProcessDriver, type ProcessDriver } from '../../agents/process/dr
 import { ARTIFACTS, CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/browser.ts';
 import { desktopInfo } from '../helpers/desktops.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { heard as heardIn, soundState as soundStateOf } from './sound-page.ts';
 import { timedToneArgv } from '../helpers/tone.ts';
-
-declare global {
-  // The sound player's test hook (client/src/modules/audio/player.ts).
-  interface Window {
-    __deskportSound?: { analyser: AnalyserNode; context: AudioContext; received: { bytes: number; frames: number } };
-  }
-}
 
 let t: TestGateway;
 let browser: Browser;
@@ -30,34 +24,8 @@ let uid: number;
 let sessionId: string;
 
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
-const soundState = () => page.getByTestId('sound-control').getAttribute('data-sound-state');
-
-/** In the page: resolves with Date.now() once the analyser's loudest bin is `hz` (±2 bins, above -45 dB), or null after `ms`. */
-function heard(hz: number, ms: number): Promise<number | null> {
-  return page.evaluate(
-    ([hz, ms]) =>
-      new Promise<number | null>((resolve) => {
-        const hook = window.__deskportSound!;
-        const a = hook.analyser;
-        const bins = new Float32Array(a.frequencyBinCount);
-        const width = hook.context.sampleRate / a.fftSize;
-        const end = performance.now() + ms;
-        const timer = setInterval(() => {
-          a.getFloatFrequencyData(bins);
-          let best = 0;
-          for (let i = 1; i < bins.length; i++) if (bins[i]! > bins[best]!) best = i;
-          if (bins[best]! > -45 && Math.abs(best * width - hz) <= 2 * width) {
-            clearInterval(timer);
-            resolve(Date.now());
-          } else if (performance.now() > end) {
-            clearInterval(timer);
-            resolve(null);
-          }
-        }, 5);
-      }),
-    [hz, ms] as const,
-  );
-}
+const soundState = () => soundStateOf(page);
+const heard = (hz: number, ms: number) => heardIn(page, hz, ms);
 
 /** Plays `hz` inside the desktop; resolves with the epoch ms its first sample was written. */
 async function play(hz: number, ms = 1200): Promise<number> {

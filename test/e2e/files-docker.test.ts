@@ -7,13 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, launchChromium, waitForFirstFrame } from '../helpers/browser.ts';
-import { startAgent, type TestAgent } from '../helpers/cluster.ts';
-import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
+import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
+import { launchDockerDesktop, signInPage, startDockerPool, type DockerPool } from './docker-pool.ts';
 
-let t: TestGateway;
-let admin: Api;
-let dock: TestAgent;
+let pool: DockerPool;
 let browser: Browser;
 let page: Page;
 let container: string;
@@ -22,36 +19,15 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const inside = (...argv: string[]) => execFileSync('docker', ['exec', container, ...argv], { stdio: ['ignore', 'pipe', 'ignore'] });
 
 beforeAll(async () => {
-  execFileSync('bash', ['infra/docker.sh'], { stdio: 'ignore' });
-  execFileSync('node', ['--import', 'tsx', 'infra/images/build.ts'], { stdio: 'ignore', timeout: 900_000 });
-  t = await startTestGateway();
-  admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
-  dock = await startAgent(admin, t.url, 'dock-files', { driver: 'docker' });
-  const r = await admin.post('/api/v1/admin/pools', {
-    name: 'Docker desktop',
-    driver: 'docker',
-    protocol: 'vnc',
-    image: 'deskport-desktop:latest',
-  });
-  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  pool = await startDockerPool('dock-files');
   browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true })).newPage();
-  await page.goto(t.url);
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Launch Docker desktop' }).click();
-  await waitForFirstFrame(page);
-  const sessionId = await page.evaluate(() => window.__deskport!.sessionId);
-  const desktopId = ((await admin.get('/api/v1/admin/sessions')).body as { id: string; desktopId: string }[]).find(
-    (s) => s.id === sessionId,
-  )!.desktopId;
-  container = `deskport-${desktopId}`;
+  await signInPage(page, pool.t.url);
+  ({ container } = await launchDockerDesktop(page, pool.admin));
 }, 900_000);
 afterAll(async () => {
   await browser?.close();
-  await t?.cleanup(); // ends the sessions while the agent still runs, so containers are removed
-  await dock?.cleanup();
+  await pool?.cleanup();
 }, 60_000);
 
 describe('file transfer with a docker desktop', () => {

@@ -18,6 +18,7 @@ import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
 import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
 import { startPulse, type TestPulse } from '../helpers/pulse.ts';
 import { startXvnc, type XvncHandle } from '../helpers/xvnc.ts';
+import { heard as heardAt } from './sound-page.ts';
 
 const PASSWORD = 'audio-pw';
 let xvnc: XvncHandle;
@@ -88,26 +89,8 @@ afterAll(async () => {
   await Promise.all([guacd?.kill(), pulse?.stop(), xvnc?.stop()]);
 }, 30_000);
 
-/** In the page: resolves true once the analyser's loudest bin is `hz` (±2 bins, above -45 dB), false after `ms`. */
-function heard(hz: number, ms: number): Promise<boolean> {
-  return page.evaluate(
-    ([hz, ms]) =>
-      new Promise<boolean>((resolve) => {
-        const a = window.__deskportSound!.analyser;
-        const bins = new Float32Array(a.frequencyBinCount);
-        const width = a.context.sampleRate / a.fftSize;
-        const end = performance.now() + ms;
-        const timer = setInterval(() => {
-          a.getFloatFrequencyData(bins);
-          let best = 0;
-          for (let i = 1; i < bins.length; i++) if (bins[i]! > bins[best]!) best = i;
-          const hit = bins[best]! > -45 && Math.abs(best * width - hz) <= 2 * width;
-          if (hit || performance.now() > end) (clearInterval(timer), resolve(hit));
-        }, 5);
-      }),
-    [hz, ms] as const,
-  );
-}
+/** In the page: true once the analyser's loudest bin is `hz`, false after `ms`. */
+const heard = (hz: number, ms: number): Promise<boolean> => heardAt(page, hz, ms).then((at) => at !== null);
 
 async function openPage(): Promise<void> {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -1,21 +1,19 @@
 // Recording policy `shadow` with the real recorder and a real Xvnc: nothing is recorded until a
 // helpdesk shadow is approved, the recording stops when the last approved shadow ends, and a session
 // that ends stops its recording; one recorder per session however many events arrive.
-import net from 'node:net';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completePolicy, type SessionPolicy } from '../../contract/api/policy.ts';
-import type { SessionView, ShadowView } from '../../contract/api/desktops.ts';
-import { createAudit } from '../../server/audit.ts';
-import { SessionEvents } from '../../server/broker/session-events.ts';
-import { silentLogger } from '../../server/log.ts';
-import { createRecordingService } from '../../server/recording/service.ts';
-import { createRecordingStorage } from '../../server/recording/storage.ts';
-import { socketLink } from '../../server/relay/desktop-link.ts';
 import { openSqliteStore } from '../../server/store/sqlite.ts';
-import type { Desktop, Session, Store } from '../../server/store/types.ts';
+import type { Store } from '../../server/store/types.ts';
+import {
+  recordedSession as session,
+  recordingServiceFor,
+  shadowEvent as shadow,
+  stateEvent as state,
+} from '../helpers/recording-service.ts';
 import { startXvnc, type XvncHandle } from '../helpers/xvnc.ts';
 import { until } from '../helpers/until.ts';
 
@@ -34,69 +32,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const session: Session = {
-  id: 's-shadowed',
-  poolId: 'p1',
-  machineId: null,
-  protocol: 'vnc',
-  userId: 'u1',
-  state: 'ready',
-  desktopId: 'd1',
-  hostId: 'h1',
-  createdAt: 1,
-  readyAt: 1,
-  endedAt: null,
-  lastActivityAt: 1,
-  detachedAt: null,
-  error: null,
-};
-const desktop = {
-  id: 'd1',
-  poolId: 'p1',
-  hostId: 'h1',
-  state: 'running',
-  ownerId: 'u1',
-  secret: PASSWORD,
-  error: null,
-  createdAt: 1,
-  updatedAt: 1,
-} as Desktop;
-
-function setup(policy: SessionPolicy, unreachableFirst = 0) {
-  const store: Store = { ...base, getSession: async () => session, getDesktop: async () => desktop };
-  const events = new SessionEvents();
-  const announced: boolean[] = [];
-  let links = 0;
-  const service = createRecordingService({
-    store,
-    audit: createAudit(base, silentLogger()),
-    log: silentLogger(),
-    now: Date.now,
-    dir,
-    storage: createRecordingStorage({ dir, quotaBytes: null, minFreeBytes: 0, usedAtStart: 0 }),
-    policyOf: async () => policy,
-    openDesktop: () =>
-      new Promise((resolve, reject) => {
-        links++;
-        if (links <= unreachableFirst) return reject(new Error('the desktop host is not connected'));
-        const s = net.connect(xvnc.port, '127.0.0.1');
-        s.once('error', reject);
-        s.once('connect', () => resolve(socketLink(s)));
-      }),
-    announce: (id) => announced.push(service.isActive(id)),
-  });
-  events.observe((id, e) => service.observe(id, e));
-  return { service, events, announced, links: () => links };
-}
-
-const state = (st: Session['state']) => ({
-  kind: 'state' as const,
-  session: { id: session.id, protocol: 'vnc', state: st } as SessionView,
-});
-const shadow = (id: string, st: ShadowView['state']) => ({
-  kind: 'shadow' as const,
-  shadow: { id, sessionId: session.id, state: st } as ShadowView,
-});
+const setup = (policy: SessionPolicy, unreachableFirst = 0) =>
+  recordingServiceFor({ port: xvnc.port, secret: PASSWORD, dir, store: base, policy, unreachableFirst });
 const rows = async () => base.listRecordings({ limit: 50, userId: 'u1' });
 
 describe('recording policy shadow (real recorder, real Xvnc)', () => {
