@@ -75,7 +75,8 @@ export function createGuard(
           else {
             const back: string[] = [];
             const on: string[] = [];
-            const r = streams ? streams.take(ins, back, on) : null;
+            // The cancel is the gateway's own word; guacd never hears it, taken or not.
+            const r = (streams ? streams.take(ins, back, on) : null) ?? (ins.opcode === CANCEL_OPCODE ? '' : null);
             out.toGuacd += (r ?? ins.raw) + on.join('');
             out.toBrowser.push(...back);
             if (HANDS.has(ins.opcode) && r !== '') out.input++;
