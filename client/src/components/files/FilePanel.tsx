@@ -73,7 +73,7 @@ export function FilePanel({ files, onClose }: Props) {
                     {e.name}
                   </span>
                 )}
-                <span class="file-row__size">{e.kind === 'file' ? formatBytes(e.size) : ''}</span>
+                <span class="file-row__size">{e.kind === 'file' && e.size >= 0 ? formatBytes(e.size) : ''}</span>
                 {e.kind === 'file' && policy?.download && (
                   <Button size="sm" variant="on-dark" onClick={() => files.download(e)} aria-label={`Download ${e.name}`}>
                     Download
@@ -166,7 +166,8 @@ function TransferRow({ t, onCancel }: { t: Transfer; onCancel(): void }) {
         <span style={{ width: `${pct}%` }} />
       </div>
       <div class="transfer__meta">
-        {t.state === 'running' && `${formatBytes(t.loaded)} of ${formatBytes(t.total)} · ${formatBytes(Math.round(t.speed))}/s`}
+        {t.state === 'running' &&
+          `${formatBytes(t.loaded)}${t.total > 0 ? ` of ${formatBytes(t.total)}` : ''} · ${formatBytes(Math.round(t.speed))}/s`}
         {t.state === 'done' &&
           `${t.direction === 'upload' ? 'Uploaded to' : 'Downloaded from'} ${t.path || 'Home'} · ${formatBytes(t.total)}` +
             (t.requestedName ? ` · stored as “${t.name}”` : '')}

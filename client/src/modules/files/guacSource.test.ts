@@ -14,11 +14,18 @@ describe('guacSource', () => {
     expect(() => remotePath('', '..')).toThrow(/not allowed/);
   });
 
-  it('lists folders first, by name, with sizes unknown', () => {
-    expect(entriesOf({ '/docs/b.txt': 'text/plain', '/docs/sub': DIR, '/docs/a.bin': 'application/octet-stream' })).toEqual([
-      { name: 'sub', kind: 'dir', size: 0, modifiedAt: 0 },
-      { name: 'a.bin', kind: 'file', size: 0, modifiedAt: 0 },
-      { name: 'b.txt', kind: 'file', size: 0, modifiedAt: 0 },
+  it('lists folders first, by name, with sizes unknown and hidden files left out', () => {
+    expect(
+      entriesOf({
+        '/docs/b.txt': 'text/plain',
+        '/docs/sub': DIR,
+        '/docs/a.bin': 'application/octet-stream',
+        '/docs/.bashrc': 'text/plain',
+      }),
+    ).toEqual([
+      { name: 'sub', kind: 'dir', size: -1, modifiedAt: 0 },
+      { name: 'a.bin', kind: 'file', size: -1, modifiedAt: 0 },
+      { name: 'b.txt', kind: 'file', size: -1, modifiedAt: 0 },
     ]);
   });
 });

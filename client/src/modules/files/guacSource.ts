@@ -75,9 +75,10 @@ export function entriesOf(index: Record<string, unknown>): RemoteEntry[] {
   const out: RemoteEntry[] = [];
   for (const [full, mimetype] of Object.entries(index)) {
     const name = full.split('/').filter(Boolean).pop();
-    if (!name) continue;
-    // guacd's index says only what each name is: sizes and times are not known here.
-    out.push({ name, kind: mimetype === Guacamole.Object.STREAM_INDEX_MIMETYPE ? 'dir' : 'file', size: 0, modifiedAt: 0 });
+    // Hidden files stay hidden, as the gateway's own file API does.
+    if (!name || name.startsWith('.')) continue;
+    // guacd's index says only what each name is: sizes (-1, unknown) and times are not known here.
+    out.push({ name, kind: mimetype === Guacamole.Object.STREAM_INDEX_MIMETYPE ? 'dir' : 'file', size: -1, modifiedAt: 0 });
   }
   return out.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'dir' ? -1 : 1));
 }

@@ -6,7 +6,7 @@
 export interface RemoteEntry {
   name: string;
   kind: 'file' | 'dir';
-  /** Bytes; 0 for directories. */
+  /** Bytes; 0 for directories, -1 when the source does not know (guacd's listings). */
   size: number;
   /** Epoch milliseconds; 0 when unknown. */
   modifiedAt: number;

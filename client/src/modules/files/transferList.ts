@@ -55,7 +55,8 @@ export function finished(list: Transfer[], id: number, outcome: Outcome): Transf
           ...(outcome.error ? { error: outcome.error } : {}),
           ...(outcome.note ? { note: outcome.note } : {}),
           ...(outcome.name && outcome.name !== t.name ? { name: outcome.name, requestedName: t.name } : {}),
-          ...(outcome.state === 'done' ? { loaded: t.total } : {}),
+          // A size not known up front (guacd's downloads) is what arrived.
+          ...(outcome.state === 'done' ? (t.total > 0 ? { loaded: t.total } : { total: t.loaded }) : {}),
         }
       : t,
   );

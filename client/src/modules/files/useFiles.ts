@@ -100,7 +100,7 @@ export function useFiles(open: () => Promise<FileSource>) {
       if (src.kind !== 'ready') return;
       const source = src.source;
       const from = path;
-      run({ direction: 'download', name: entry.name, path: from, total: entry.size }, (id, signal) =>
+      run({ direction: 'download', name: entry.name, path: from, total: Math.max(entry.size, 0) }, (id, signal) =>
         source.download(from, entry.name, (loaded, total) => setTransfers((l) => progressed(l, id, loaded, Date.now(), total)), signal),
       );
     },
