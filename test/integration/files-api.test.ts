@@ -3,7 +3,7 @@
 // ends in the middle of an upload. Each refusal is a clear answer and leaves nothing in the home.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, symlink } from 'node:fs/promises';
+import { mkdir, open, symlink } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -176,6 +176,38 @@ describe('the file API', () => {
     const plain = await fetch(`${t.url}${files('/content?path=Downloads%2Fticket.bin')}`, { headers: { cookie: admin.cookie } });
     expect([plain.status, plain.headers.get('x-checksum-sha256')]).toEqual([200, sha]);
     expect(Buffer.from(await plain.arrayBuffer()).equals(data)).toBe(true);
+  });
+
+  it('a file that changes during its download is cut short, never delivered whole under a wrong checksum', async () => {
+    const data = randomBytes(32 * 1024 * 1024);
+    const up = await put('path=Downloads&name=changing.bin', { 'content-length': String(data.length) }, (w, end) => (w(data), end()));
+    expect(up.status, up.body).toBe(201);
+    const { url, statusUrl } = (await admin.post(files('/downloads'), { path: 'Downloads/changing.bin' })).body as {
+      url: string;
+      statusUrl: string;
+    };
+    const res = await fetch(`${t.url}${url}`, { headers: { cookie: admin.cookie } });
+    expect([res.status, res.headers.get('x-checksum-sha256')]).toEqual([200, createHash('sha256').update(data).digest('hex')]);
+    // The agent hashed the file before the header; nothing of the body is read yet, so backpressure
+    // holds its second pass well before the end, which changes now (same size, other bytes).
+    const fh = await open(join(desk.home, 'Downloads', 'changing.bin'), 'r+');
+    await fh.write(randomBytes(1024 * 1024), 0, 1024 * 1024, data.length - 1024 * 1024);
+    await fh.close();
+    await expect(res.arrayBuffer()).rejects.toThrow();
+    await expect
+      .poll(async () => (await admin.get(statusUrl)).body)
+      .toMatchObject({
+        state: 'failed',
+        error: expect.stringMatching(/changed on the desktop during the download/),
+      });
+    const audit = (await admin.get('/api/v1/admin/audit?action=file.download&limit=1')).body as {
+      result: string;
+      details: Record<string, unknown>;
+    }[];
+    expect(audit[0]).toMatchObject({
+      result: 'failed',
+      details: { name: 'changing.bin', sha256: null, reason: expect.stringMatching(/changed/) },
+    });
   });
 
   it('an upload whose desktop ends midway answers desktop_gone and leaves nothing', async () => {
