@@ -168,7 +168,7 @@ function TransferRow({ t, onCancel }: { t: Transfer; onCancel(): void }) {
       <div class="transfer__meta">
         {t.state === 'running' &&
           (t.direction === 'download' && t.loaded === 0
-            ? 'Starting… (the desktop checks the file first)'
+            ? 'Starting…'
             : `${formatBytes(t.loaded)}${t.total > 0 ? ` of ${formatBytes(t.total)}` : ''} · ${formatBytes(Math.round(t.speed))}/s`)}
         {t.state === 'done' &&
           `${t.direction === 'upload' ? 'Uploaded to' : 'Downloaded from'} ${t.path || 'Home'} · ${formatBytes(t.total)}` +
