@@ -92,7 +92,10 @@ const sizeOf = (n: number) => (n < 1048576 ? `${Math.ceil(n / 1024)} KB` : `${(n
 /** What a cancelled upload left: the gateway says whether it removed the partial file. */
 export function cancelNote(file: { name: string; size: number }, sent: number, removed: boolean | null): string {
   if (removed) return 'Cancelled; the part already sent was removed from the machine.';
-  return `Cancelled: “${file.name}” on the machine holds only the first ${sizeOf(sent)} of ${sizeOf(file.size)} (this connection cannot delete files there). Delete it on the machine or upload it again.`;
+  const part = `the first ${sizeOf(sent)} of ${sizeOf(file.size)}`;
+  if (removed === null)
+    return `Cancelled: “${file.name}” on the machine may hold ${part}. Check it there and delete it or upload it again.`;
+  return `Cancelled: “${file.name}” on the machine holds only ${part} (this connection cannot delete files there). Delete it on the machine or upload it again.`;
 }
 
 function lostMessage(file: { name: string; size: number }, sent: number): string {
