@@ -54,7 +54,7 @@ export const filesReceiveSchema = z
   .refine((m) => m.size <= m.maxBytes, { message: 'size exceeds maxBytes', path: ['size'] });
 /**
  * Send (download) the file at `path`: dial back, send a header text frame {type: 'files.header',
- * size, modifiedAt}, then exactly `size` bytes as binary frames, then close (1000); or an error frame.
+ * size, modifiedAt, sha256}, then exactly `size` bytes as binary frames, then close (1000); or an error frame.
  */
 export const filesSendSchema = z
   .object({
@@ -84,7 +84,15 @@ export type FilesListResult = z.infer<typeof filesListResultSchema>;
 
 /** Text frames on a file stream (agent → gateway). */
 export const fileStreamFrameSchema = z.union([
-  z.object({ type: z.literal('files.header'), size: fileBytes, modifiedAt: z.number().int().min(0) }).strict(),
+  z
+    .object({
+      type: z.literal('files.header'),
+      size: fileBytes,
+      modifiedAt: z.number().int().min(0),
+      /** SHA-256 (hex) of the file as read just before sending; the gateway checks the bytes against it. */
+      sha256: z.optional(z.string().regex(/^[0-9a-f]{64}$/)),
+    })
+    .strict(),
   z
     .object({
       type: z.literal('files.stored'),

@@ -154,7 +154,7 @@ export function createAgentFiles(deps: AgentFilesDeps) {
       throw err;
     }
     t.ac.signal.addEventListener('abort', () => out.stream.destroy(t.ac.signal.reason as Error), { once: true });
-    frame(ws, { type: 'files.header', size: out.size, modifiedAt: out.modifiedAt });
+    frame(ws, { type: 'files.header', size: out.size, modifiedAt: out.modifiedAt, sha256: out.sha256 });
     let paused = false;
     out.stream.on('data', (chunk: Buffer) => {
       ws.send(chunk, { binary: true }, () => {

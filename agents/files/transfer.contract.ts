@@ -1,7 +1,7 @@
 // The file-transfer contract every driver with a home on this host passes (process, docker): uploads
 // land whole, owned by the desktop's user; links planted in the home never lead out of it; bad
 // input, cancel, stall and a destroyed desktop leave nothing half-written. One desktop per suite.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { lstat, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +85,7 @@ export function runFileTransferContract(name: string, make: () => Promise<Transf
       expect(listed.entries).toContainEqual(expect.objectContaining({ name: 'report.pdf', kind: 'file', size: data.length }));
       const out = await sendFile(home, ['Downloads', 'report.pdf'], 1 << 30);
       expect(out.size).toBe(data.length);
+      expect(out.sha256).toBe(createHash('sha256').update(data).digest('hex'));
       expect(await bytesOf(out.stream)).toEqual(data);
       expect(await temps(join(home.root, 'Downloads'))).toEqual([]);
     });

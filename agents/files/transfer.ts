@@ -2,7 +2,7 @@
 // list a folder, receive an upload, send a download. Uploads are written to a hidden temp file
 // owned by the desktop's user and take their name only once every byte arrived; any failure
 // (stall, cancel, too large, short, desktop gone) removes the temp file, so nothing half-written stays.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { constants as C } from 'node:fs';
 import { link, lstat, mkdir, lchown, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -171,6 +171,8 @@ export async function receiveFile(
 export interface Outgoing {
   size: number;
   modifiedAt: number;
+  /** SHA-256 (hex) of the file as it was read before sending: the gateway checks the bytes it relays against it. */
+  sha256: string;
   /** Exactly `size` bytes (fewer if the file shrank meanwhile: the receiver checks). */
   stream: Readable;
 }
@@ -191,12 +193,28 @@ export async function sendFile(home: FileHome, parts: readonly string[], maxByte
     checkOwner(home, st.uid, what);
     if (st.size > maxBytes)
       throw new FileError('too_large', `${what} is ${st.size} bytes; this desktop allows downloads up to ${maxBytes} bytes`);
+    // A pass over the file first, so its checksum can go out in the header, before the bytes: the
+    // second pass reads from the page cache. Costs time to the first byte, not memory.
+    const sha256 = await hashOf(fh, st.size);
     const stream = st.size === 0 ? Readable.from([]) : fh.createReadStream({ start: 0, end: st.size - 1, highWaterMark: 256 * 1024 });
     if (st.size === 0) await fh.close();
     fh = undefined;
-    return { size: st.size, modifiedAt: Math.floor(st.mtimeMs), stream };
+    return { size: st.size, modifiedAt: Math.floor(st.mtimeMs), sha256, stream };
   } finally {
     await fh?.close().catch(() => undefined);
     await dir.close().catch(() => undefined);
   }
+}
+
+/** SHA-256 of the first `size` bytes of `fh`, read by position (the file offset stays at 0). */
+async function hashOf(fh: FileHandle, size: number): Promise<string> {
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(Math.min(Math.max(size, 1), 1024 * 1024));
+  for (let pos = 0; pos < size;) {
+    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - pos), pos);
+    if (bytesRead === 0) break; // shrank meanwhile: the receiver finds the bytes short
+    hash.update(buf.subarray(0, bytesRead));
+    pos += bytesRead;
+  }
+  return hash.digest('hex');
 }

@@ -31,6 +31,33 @@ export type FileListAnswer = z.infer<typeof FileListAnswer>;
 export const FileStored = z.object({ name: z.string(), size: z.number(), sha256: z.string() });
 export type FileStored = z.infer<typeof FileStored>;
 
+/** POST .../files/downloads: a one-time ticket for the browser's own (native, streamed-to-disk) download. */
+export const DownloadTicketBody = z.object({ path: z.string().check(z.maxLength(4096)) });
+export const DownloadTicket = z.object({
+  /** The secret itself (43 base64url characters); also the last step of `url`. */
+  ticket: z.string(),
+  /** GET it once, within `expiresAt`, signed in as the same person: the file, as an attachment. */
+  url: z.string(),
+  /** GET for progress, DELETE (on the ticket's url) to cancel. */
+  statusUrl: z.string(),
+  name: z.string(),
+  /** Bytes as listed; -1 when a folder of over 1000 entries hid the file from the listing. */
+  size: z.number(),
+  expiresAt: z.string(),
+});
+export type DownloadTicket = z.infer<typeof DownloadTicket>;
+export const DownloadStatus = z.object({
+  state: z.enum(['waiting', 'running', 'done', 'failed', 'cancelled', 'expired']),
+  name: z.string(),
+  size: z.number(),
+  /** Bytes handed to the browser's connection so far. */
+  sent: z.number(),
+  /** Hex, once done: the same as the download's X-Checksum-Sha256 header. */
+  sha256: z.optional(z.string()),
+  error: z.optional(z.string()),
+});
+export type DownloadStatus = z.infer<typeof DownloadStatus>;
+
 export const FileListQuery = z.object({ path: z.optional(z.string()) });
 export const FileUploadQuery = z.object({ path: z.optional(z.string()), name: z.string() });
 export const FileDownloadQuery = z.object({ path: z.string() });
@@ -76,5 +103,41 @@ export const ROUTES: readonly RouteDoc[] = [
     query: FileDownloadQuery,
     ok: { status: 200, contentType: 'application/octet-stream' },
     errors: { ...refusals, 413: ['too_large'] },
+  },
+  {
+    method: 'post',
+    path: '/sessions/:id/files/downloads',
+    summary: 'A one-time download ticket: the browser then downloads the file natively, straight to disk',
+    description: `${pathRules} Checks what the download would (the policy, that the path is a file, its size against fileMaxMb) and answers a ticket: GET its url once, within 30 s, as the same person (cookie or token), to get the file as an attachment with Content-Length and its SHA-256 in X-Checksum-Sha256 and Repr-Digest. The gateway checks the bytes it relays against that checksum and cuts the download (the last bytes withheld) when the file changed meanwhile. statusUrl answers the progress; DELETE on the url cancels. Audited as file.download (via: ticket).`,
+    audience: 'user',
+    body: DownloadTicketBody,
+    ok: { status: 201, schema: DownloadTicket },
+    errors: { ...refusals, 413: ['too_large'], 429: ['too_many_transfers'] },
+  },
+  {
+    method: 'get',
+    path: '/sessions/:id/files/downloads/:ticket',
+    summary: 'The file of a download ticket (once)',
+    description:
+      'Only for the person the ticket was issued to, once, before it expires. Streams with Content-Disposition: attachment, Content-Length, X-Checksum-Sha256 and Repr-Digest.',
+    audience: 'user',
+    ok: { status: 200, contentType: 'application/octet-stream' },
+    errors: { 404: ['not_found'], 410: ['ticket_used'] },
+  },
+  {
+    method: 'get',
+    path: '/sessions/:id/files/downloads/:ticket/status',
+    summary: 'How far a ticket’s download got (kept 2 minutes after it ends)',
+    audience: 'user',
+    ok: { status: 200, schema: DownloadStatus },
+    errors: { 404: ['not_found'] },
+  },
+  {
+    method: 'delete',
+    path: '/sessions/:id/files/downloads/:ticket',
+    summary: 'Cancel a ticket’s download: a waiting ticket is voided, a running download cut',
+    audience: 'user',
+    ok: { status: 200, schema: DownloadStatus },
+    errors: { 404: ['not_found'] },
   },
 ];

@@ -88,6 +88,24 @@ export function createFileTransfers(o: FileTransfersOptions) {
   }
 
   return {
+    /**
+     * The checks a download would make, before the browser is sent off to it (a browser's own
+     * download shows an error answer only as "failed"): the policy, and that `path` is a file within
+     * the size cap. Resolves its size (-1 when a folder of over 1000 entries hides it from the listing).
+     */
+    async checkDownload(a: Actor, sessionId: string, path: string): Promise<{ name: string; size: number }> {
+      const t = await target(a, sessionId, 'download');
+      const parts = path.split('/');
+      const name = parts.pop() ?? '';
+      const r = await listRaw(t, parts.join('/'));
+      const e = r.entries.find((x) => x.name === name);
+      if (!e && r.truncated) return { name, size: -1 };
+      if (!e) throw new HttpError(404, 'not_found', `“${path}” is not there any more; refresh the folder.`);
+      if (e.kind !== 'file') throw new HttpError(409, 'not_a_file', `“${path}” is a folder; open it and download the files inside.`);
+      if (e.size > maxBytesOf(t.policy)) throw tooLarge(e.size, t.policy);
+      return { name, size: e.size };
+    },
+
     async list(a: Actor, sessionId: string, path: string): Promise<FileListAnswer> {
       const t = await target(a, sessionId, 'list');
       const r = await listRaw(t, path);
@@ -130,8 +148,8 @@ export function createFileTransfers(o: FileTransfersOptions) {
       }
     },
 
-    /** Streams the file at `path` into `res` with Content-Length and a safe Content-Disposition. */
-    async download(a: Actor, sessionId: string, path: string, res: ServerResponse): Promise<void> {
+    /** Streams the file at `path` into `res` with Content-Length, its SHA-256 and a safe Content-Disposition. */
+    async download(a: Actor, sessionId: string, path: string, res: ServerResponse, watch?: DownloadWatch): Promise<Drained> {
       const t = await target(a, sessionId, 'download');
       const end = slot(sessionId);
       const name = path.split('/').pop() ?? 'download';
@@ -139,14 +157,17 @@ export function createFileTransfers(o: FileTransfersOptions) {
         const ws = await o.hub
           .fileStream(t.desktop.hostId, { type: 'files.send', desktopId: t.desktop.id, path, maxBytes: maxBytesOf(t.policy) })
           .catch((err: unknown) => Promise.reject(httpOfAgent(err)));
-        const r = await drain(ws, res, name);
+        const r = await drain(ws, res, name, watch);
         await audit(a, 'file.download', t, r.complete ? 'ok' : 'failed', {
           path,
           name,
           size: r.size,
           sent: r.sent,
           sha256: r.complete ? r.sha256 : null,
+          ...(watch ? { via: 'ticket' } : {}),
+          ...(r.reason ? { reason: r.reason } : {}),
         });
+        return r;
       } catch (err) {
         const e = httpOfAgent(err);
         await audit(a, 'file.download', t, 'failed', { path, name, error: e.code });
@@ -226,17 +247,43 @@ function pump(ws: WebSocket, body: Readable, size: number, stallMs: number): Pro
   });
 }
 
-/** Answers `res` with the download stream; resolves how far it got. */
-function drain(
-  ws: WebSocket,
-  res: ServerResponse,
-  name: string,
-): Promise<{ size: number; sent: number; sha256: string; complete: boolean }> {
+/** Hooks of a download someone follows (a download ticket, download-tickets.ts). */
+export interface DownloadWatch {
+  onHeader?(size: number): void;
+  onProgress?(sent: number): void;
+  /** Aborting cuts the download (the browser sees it fail). */
+  signal?: AbortSignal;
+}
+
+interface Drained {
+  size: number;
+  sent: number;
+  sha256: string;
+  complete: boolean;
+  /** Why an incomplete download stopped, when the gateway knows. */
+  reason?: string;
+}
+
+/**
+ * Answers `res` with the download stream; resolves how far it got. The agent's SHA-256 goes out as a
+ * header before the body; the last chunk is held back until the relayed bytes match it, so a file
+ * that changed meanwhile never arrives whole (with Content-Length, the last byte is what completes it).
+ */
+function drain(ws: WebSocket, res: ServerResponse, name: string, watch: DownloadWatch = {}): Promise<Drained> {
   const hash = createHash('sha256');
   return new Promise((resolve, reject) => {
     let size = -1;
     let sent = 0;
-    let error: FileStreamFrame | undefined;
+    let expected: string | undefined;
+    let tail: Buffer | undefined;
+    let reason: string | undefined;
+    let error: Extract<FileStreamFrame, { type: 'files.error' }> | undefined;
+    const write = (chunk: Buffer) => {
+      if (!res.write(chunk)) {
+        ws.pause();
+        res.once('drain', () => ws.resume());
+      }
+    };
     ws.on('message', (data, isBinary) => {
       if (!isBinary) {
         const d = decodeFileStreamFrame(toBuffer(data));
@@ -244,36 +291,58 @@ function drain(
         if (d.msg.type === 'files.error') return void (error = d.msg);
         if (d.msg.type !== 'files.header') return;
         size = d.msg.size;
+        expected = d.msg.sha256;
         res.writeHead(200, {
           'Content-Type': 'application/octet-stream',
           'Content-Length': String(size),
           'Content-Disposition': `attachment; filename="${asciiFallbackName(name)}"; filename*=UTF-8''${encodeURIComponent(name)}`,
           'Cache-Control': 'no-store',
           'X-Content-Type-Options': 'nosniff',
+          ...(expected ? checksumHeaders(expected) : {}),
         });
+        watch.onHeader?.(size);
         return;
       }
       const chunk = toBuffer(data);
       if (size < 0 || sent + chunk.length > size) return closeWs(ws, 1000, 'protocol');
       sent += chunk.length;
       hash.update(chunk);
-      if (!res.write(chunk)) {
-        ws.pause();
-        res.once('drain', () => ws.resume());
-      }
+      if (tail) write(tail);
+      tail = chunk;
+      watch.onProgress?.(sent - chunk.length);
     });
     ws.once('close', () => {
       res.off('close', onResClose);
-      const complete = size >= 0 && sent === size && !error;
-      if (complete) res.end();
-      else if (size < 0)
+      watch.signal?.removeEventListener('abort', onAbort);
+      const sha256 = hash.digest('hex');
+      let complete = size >= 0 && sent === size && !error;
+      if (complete && expected && expected !== sha256) {
+        complete = false;
+        reason = 'the file changed on the desktop during the download';
+      }
+      if (complete) {
+        if (tail) res.write(tail);
+        res.end();
+        watch.onProgress?.(sent);
+      } else if (size < 0)
         return reject(
           error ? httpOfAgent(error) : new HttpError(502, 'file_error', 'The desktop’s host ended the download without a file.'),
         );
       else res.destroy(); // headers are out: a cut connection is how a short download shows
-      resolve({ size, sent, sha256: hash.digest('hex'), complete });
+      resolve({ size, sent, sha256, complete, ...(reason ? { reason } : error ? { reason: error.message } : {}) });
     });
     const onResClose = () => closeWs(ws, 1000, 'the browser left');
+    const onAbort = () => {
+      reason = 'cancelled';
+      closeWs(ws, 1000, 'cancelled');
+    };
     res.once('close', onResClose);
+    if (watch.signal?.aborted) onAbort();
+    else watch.signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** The file's SHA-256 before its body: a plain hex header scripts read easily, and RFC 9530's Repr-Digest. */
+export function checksumHeaders(hex: string): Record<string, string> {
+  return { 'X-Checksum-Sha256': hex, 'Repr-Digest': `sha-256=:${Buffer.from(hex, 'hex').toString('base64')}:` };
 }

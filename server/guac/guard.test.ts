@@ -37,6 +37,13 @@ describe('browser → guacd instruction guard', () => {
     expect(r.input).toBe(0);
   });
 
+  it('drops an upload cancel from a view viewer, and never forwards one to guacd without a stream policy to take it', () => {
+    expect(createGuard('view').receive(ins('deskport-cancel', '5'))).toMatchObject({ toGuacd: '', dropped: ['deskport-cancel'] });
+    expect(createGuard('control').receive(ins('deskport-cancel', '5')).toGuacd).toBe('');
+    const untaken = createGuard('control', undefined, { take: () => null, active: () => 0 }).receive(ins('deskport-cancel', '5'));
+    expect(untaken.toGuacd).toBe('');
+  });
+
   it('answers the tunnel ping itself and forwards nothing of it', () => {
     const r = createGuard('view').receive(ins('', 'ping', '1700000000000'));
     expect(r.toGuacd).toBe('');

@@ -5,12 +5,27 @@
 // the echo, guacamole-common-js marks an idle tunnel UNSTABLE every few seconds.
 import type { TicketMode } from '../../contract/api/desktops.ts';
 import { createInstructionParser, encodeInstruction, InstructionError, type InstructionLimits } from './instructions.ts';
-import type { StreamSide } from './stream-policy.ts';
+import { CANCEL_OPCODE, type StreamSide } from './stream-policy.ts';
 
 /** Flow control and housekeeping: pass in every mode. `ack` answers guacd's own streams (images). */
 const ALWAYS = new Set(['sync', 'nop', 'ack', 'disconnect']);
-/** What a person does: keys, pointer, touch, display size, clipboard, uploads, file browsing, microphone, argument changes. */
-const INPUT = new Set(['key', 'mouse', 'touch', 'size', 'clipboard', 'blob', 'end', 'argv', 'audio', 'file', 'pipe', 'put', 'get']);
+/** What a person does: keys, pointer, touch, display size, clipboard, uploads (and their cancel), file browsing, microphone, argument changes. */
+const INPUT = new Set([
+  'key',
+  'mouse',
+  'touch',
+  'size',
+  'clipboard',
+  'blob',
+  'end',
+  'argv',
+  'audio',
+  'file',
+  'pipe',
+  'put',
+  'get',
+  CANCEL_OPCODE,
+]);
 /** Someone's hands on the desktop, as the VNC relay counts key, pointer and clipboard (rfb/policy.ts):
  *  these reset the session's idle timer. A window resize (`size`) or a stream's parts are not activity. */
 const HANDS = new Set(['key', 'mouse', 'touch', 'clipboard']);
@@ -41,7 +56,11 @@ export interface Guard {
 }
 
 /** `streams`: the session policy on the browser's clipboard and file streams (stream-policy.ts), control mode. */
-export function createGuard(mode: TicketMode, limits: InstructionLimits = DEFAULT_LIMITS, streams?: StreamSide): Guard {
+export function createGuard(
+  mode: TicketMode,
+  limits: InstructionLimits = DEFAULT_LIMITS,
+  streams?: Pick<StreamSide, 'take' | 'active'>,
+): Guard {
   const parser = createInstructionParser(limits);
   return {
     receive(text) {
@@ -56,7 +75,8 @@ export function createGuard(mode: TicketMode, limits: InstructionLimits = DEFAUL
           else {
             const back: string[] = [];
             const on: string[] = [];
-            const r = streams ? streams.take(ins, back, on) : null;
+            // The cancel is the gateway's own word; guacd never hears it, taken or not.
+            const r = (streams ? streams.take(ins, back, on) : null) ?? (ins.opcode === CANCEL_OPCODE ? '' : null);
             out.toGuacd += (r ?? ins.raw) + on.join('');
             out.toBrowser.push(...back);
             if (HANDS.has(ins.opcode) && r !== '') out.input++;

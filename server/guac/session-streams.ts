@@ -2,8 +2,8 @@
 // RDP drive or SSH SFTP), the gateway's stream filter both ways (stream-policy.ts), and the RDP drive
 // folder on the gateway, shared by the session's displays and removed a minute after the last of them
 // closes (a reloaded page finds its files again; an ended session's displays all close).
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, mkdirSync, rmSync, unlinkSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import type { SessionPolicy } from '../../contract/api/policy.ts';
 import type { TicketMode } from '../../contract/api/desktops.ts';
 import type { GuacdSettings } from 'guacamole-lite/lib/GuacdClient.js';
@@ -65,8 +65,11 @@ export function displayStreams(o: {
     maxBytes: p.clipboardMaxKb * 1024,
   };
   const files = { upload: p.fileUpload && o.machine, download: p.fileDownload && o.machine, maxBytes: p.fileMaxMb * 1024 * 1024 };
-  const policy = createStreamPolicy({ clipboard, files }, o.events);
   let drive: string | undefined;
+  const policy = createStreamPolicy(
+    { clipboard, files },
+    { ...o.events, removePartial: (name) => !!drive && removeFromDrive(drive, name) },
+  );
   if (o.machine && o.protocol === 'rdp' && o.drivesDir && SESSION_ID.test(o.sessionId) && (files.upload || files.download)) {
     drive = join(o.drivesDir, o.sessionId);
     mkdirSync(drive, { recursive: true, mode: 0o700 });
@@ -97,8 +100,11 @@ export function displayStreams(o: {
       return (r ?? raw) + on.join('');
     },
     close() {
-      if (closed || !drive) return;
+      if (closed) return;
       closed = true;
+      policy.fromBrowser.close();
+      policy.fromGuacd.close();
+      if (!drive) return;
       const left = (driveUsers.get(drive) ?? 1) - 1;
       if (left > 0) return void driveUsers.set(drive, left);
       driveUsers.delete(drive);
@@ -111,4 +117,22 @@ export function displayStreams(o: {
       driveTimers.set(d, t);
     },
   };
+}
+
+/**
+ * Removes an upload's partial file from the session's drive folder: `name` as the browser gave it to
+ * guacd ("/folder/file", either slash), never climbing out, never following a link. True when removed.
+ */
+export function removeFromDrive(drive: string, name: string): boolean {
+  const parts = name.split(/[\\/]/).filter((p) => p !== '');
+  if (parts.length === 0 || parts.some((p) => p === '.' || p === '..' || p.includes('\0'))) return false;
+  const path = join(drive, ...parts);
+  if (!path.startsWith(drive + sep)) return false;
+  try {
+    if (!lstatSync(path).isFile()) return false;
+    unlinkSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -4,7 +4,16 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createInstructionParser, encodeInstruction as enc } from './instructions.ts';
-import { createStreamPolicy, opcodeOf, REFUSED_OPCODE, STREAM_INDEX_MIMETYPE, type StreamRules, type Transfer } from './stream-policy.ts';
+import {
+  CANCEL_OPCODE,
+  createStreamPolicy,
+  opcodeOf,
+  PARTIAL_OPCODE,
+  REFUSED_OPCODE,
+  STREAM_INDEX_MIMETYPE,
+  type StreamRules,
+  type Transfer,
+} from './stream-policy.ts';
 
 const rules = (
   o: Partial<{ to: boolean; from: boolean; clipMax: number; up: boolean; down: boolean; fileMax: number }> = {},
@@ -13,10 +22,14 @@ const rules = (
   files: { upload: o.up ?? true, download: o.down ?? true, maxBytes: o.fileMax ?? 1 << 20 },
 });
 
-function setup(r: StreamRules) {
+function setup(r: StreamRules, removePartial?: (name: string) => boolean) {
   const blocked: string[] = [];
   const transfers: Transfer[] = [];
-  const p = createStreamPolicy(r, { clipboardBlocked: (d) => blocked.push(d), transfer: (t) => transfers.push(t) });
+  const p = createStreamPolicy(r, {
+    clipboardBlocked: (d) => blocked.push(d),
+    transfer: (t) => transfers.push(t),
+    ...(removePartial ? { removePartial } : {}),
+  });
   const parser = createInstructionParser({ maxInstructionChars: 1 << 20, maxElements: 16 });
   /** Runs instructions through one side; returns what passes on, and what goes back to the sender. */
   const run = (side: 'fromBrowser' | 'fromGuacd', text: string) => {
@@ -142,4 +155,50 @@ describe('file streams', () => {
 it('opcodeOf reads the opcode of a whole instruction', () => {
   expect(opcodeOf(enc('blob', '1', 'AAAA'))).toBe('blob');
   expect(opcodeOf(enc('clipboard', '1', 'text/plain'))).toBe('clipboard');
+});
+
+describe('uploads that end short', () => {
+  const put = (stream: string, name: string) => enc('put', '1', stream, 'application/octet-stream', name);
+
+  it('a cancel is not forwarded; its end is, and the browser hears whether the partial file was removed', () => {
+    for (const removable of [true, false]) {
+      const removed: string[] = [];
+      const { run, transfers } = setup(rules(), (name) => (removed.push(name), removable));
+      run('fromBrowser', put('5', '/big.bin') + enc('blob', '5', b64('part')));
+      const r = run('fromBrowser', enc(CANCEL_OPCODE, '5') + enc('end', '5'));
+      expect(r.on).toBe(enc('end', '5'));
+      expect(r.back).toEqual([enc(PARTIAL_OPCODE, '5', removable ? 'removed' : 'kept', '4')]);
+      expect(removed).toEqual(['/big.bin']);
+      expect(transfers).toEqual([
+        expect.objectContaining({
+          direction: 'upload',
+          result: 'failed',
+          bytes: 4,
+          reason: `cancelled by the person; the partial file ${removable ? 'was removed' : 'stays on the machine'}`,
+        }),
+      ]);
+    }
+  });
+
+  it('an upload cut at the size cap, and one open when the display closes, have their partial files removed', () => {
+    const removed: string[] = [];
+    const { run, p, transfers } = setup(rules({ fileMax: 4 }), (name) => (removed.push(name), true));
+    run('fromBrowser', put('6', '/over.bin') + enc('blob', '6', b64('12345')));
+    run('fromBrowser', put('7', '/open.bin') + enc('blob', '7', b64('12')));
+    p.fromBrowser.close();
+    expect(removed).toEqual(['/over.bin', '/open.bin']);
+    expect(transfers.map((t) => [t.name, t.result])).toEqual([
+      ['/over.bin', 'failed'],
+      ['/open.bin', 'failed'],
+    ]);
+    expect(p.fromBrowser.active()).toBe(0);
+  });
+
+  it('a finished upload is never removed, and a cancel of an unknown stream is only dropped', () => {
+    const removed: string[] = [];
+    const { run } = setup(rules(), (name) => (removed.push(name), true));
+    run('fromBrowser', put('8', '/ok.bin') + enc('blob', '8', b64('fine')) + enc('end', '8'));
+    expect(run('fromBrowser', enc(CANCEL_OPCODE, '9')).on).toBe('');
+    expect(removed).toEqual([]);
+  });
 });

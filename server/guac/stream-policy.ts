@@ -25,6 +25,12 @@ export interface Transfer {
 export interface StreamPolicyEvents {
   clipboardBlocked(direction: 'to_desktop' | 'from_desktop'): void;
   transfer(t: Transfer): void;
+  /**
+   * An upload ended short (cancelled, cut at the size cap, the display closed): removes what guacd
+   * wrote of it, when the gateway can reach it (the RDP drive folder); true when it did. SFTP through
+   * guacd has no delete, so there the partial file stays (the person is told).
+   */
+  removePartial?(name: string): boolean;
 }
 
 /** guacamole-common-js's mimetype of a directory listing (a `body` that is not a file's content). */
@@ -33,6 +39,10 @@ export const STREAM_INDEX_MIMETYPE = 'application/vnd.glyptodon.guacamole.stream
 export const Status = { Forbidden: 0x0303, Overrun: 0x030d } as const;
 /** Sent to the browser before the `end` of a download the gateway cut: the viewer's file source reads it. */
 export const REFUSED_OPCODE = 'deskport-refused';
+/** From the browser, before the `end` of an upload the person cancelled (never forwarded to guacd). */
+export const CANCEL_OPCODE = 'deskport-cancel';
+/** To the browser, after that `end`: `removed` (the partial file is gone) or `kept` (it stays on the machine). */
+export const PARTIAL_OPCODE = 'deskport-partial';
 /** Streams of one kind followed at once, per direction: more is refused, not remembered. */
 const MAX_STREAMS = 16;
 
@@ -46,6 +56,7 @@ interface File {
   bytes: number;
   hash: Hash | null;
   refused: boolean;
+  cancelled?: boolean;
 }
 
 /** Instructions that open a stream whose index is their first argument (besides clipboard and file). */
@@ -70,12 +81,16 @@ function createSide(sender: 'browser' | 'guacd', rules: StreamRules, events: Str
   const fileAllowed = sender === 'browser' ? rules.files.upload : rules.files.download;
   const fileDirection = sender === 'browser' ? 'upload' : 'download';
 
-  function endFile(stream: string, f: File, result: Transfer['result'], reason?: string): void {
+  function endFile(stream: string, f: File, result: Transfer['result'], reason?: string): boolean {
     files.delete(stream);
+    // An upload guacd started writing and that ended short: what it wrote goes, where the gateway can reach it.
+    const removed = sender === 'browser' && result === 'failed' && (events.removePartial?.(f.name) ?? false);
     const t: Transfer = { direction: fileDirection, name: f.name, bytes: f.bytes, result };
     if (result === 'ok' && f.hash) t.sha256 = f.hash.digest('hex');
-    if (reason) t.reason = reason;
+    const partial = removed ? '; the partial file was removed' : '; the partial file stays on the machine';
+    if (reason) t.reason = reason + (result === 'failed' && sender === 'browser' ? partial : '');
     events.transfer(t);
+    return removed;
   }
 
   /** Null: not this filter's business, pass the instruction as it is. A string: what to pass instead. */
@@ -148,6 +163,11 @@ function createSide(sender: 'browser' | 'guacd', rules: StreamRules, events: Str
         f.hash?.update(Buffer.from(data, 'base64'));
         return null;
       }
+      case CANCEL_OPCODE: {
+        const f = sender === 'browser' ? files.get(stream) : undefined;
+        if (f && !f.refused) f.cancelled = true;
+        return '';
+      }
       case 'end': {
         const c = clips.get(stream);
         if (c) {
@@ -159,6 +179,12 @@ function createSide(sender: 'browser' | 'guacd', rules: StreamRules, events: Str
         if (f.refused) {
           files.delete(stream);
           return '';
+        }
+        if (f.cancelled) {
+          // guacd may still hold the file open while it goes: the end that follows closes it.
+          const removed = endFile(stream, f, 'failed', 'cancelled by the person');
+          back.push(encodeInstruction(PARTIAL_OPCODE, stream, removed ? 'removed' : 'kept', String(f.bytes)));
+          return ins.raw;
         }
         endFile(stream, f, 'ok');
         return null;
@@ -173,7 +199,14 @@ function createSide(sender: 'browser' | 'guacd', rules: StreamRules, events: Str
     }
   }
 
-  return { take, active: () => clips.size + files.size };
+  /** The display closed: uploads still open ended short (audited, and their partial files removed where possible). */
+  function close(): void {
+    for (const [stream, f] of [...files]) if (!f.refused) endFile(stream, f, 'failed', 'the connection closed during the transfer');
+    files.clear();
+    clips.clear();
+  }
+
+  return { take, close, active: () => clips.size + files.size };
 }
 
 export type StreamSide = ReturnType<typeof createSide>;

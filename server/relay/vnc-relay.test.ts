@@ -110,6 +110,32 @@ describe('startVncRelay', () => {
     expect(relay.stats().forwardedMessages).toBe(4);
   });
 
+  it('refuses a paste over the hard clipboard cap without closing the viewer, and counts it as blocked', async () => {
+    const blocked: [string, number][] = [];
+    const { viewer, desktop, desktopWs, relay } = await setup({
+      maxClipboardBytes: 64 * 1024,
+      onClipboardBlocked: (d, n) => blocked.push([d, n]),
+    });
+    viewer.send(VIEWER_HANDSHAKE);
+    await desktopAuth(desktop);
+    desktop.send(SERVER_INIT);
+    await viewer.read(12 + 2 + 4 + SERVER_INIT.length);
+    const seen = frames(desktopWs);
+    // In 10 KiB pieces, as noVNC sends it, then a key: only the key reaches the desktop.
+    const paste = msg.cutText(Buffer.alloc(200 * 1024, 0x41));
+    for (let off = 0; off < paste.length; off += 10 * 1024) viewer.send(paste.subarray(off, off + 10 * 1024));
+    viewer.send(msg.key(1, 0x61));
+    await expect.poll(() => seen.length).toBe(1);
+    expect(seen[0]).toEqual(msg.key(1, 0x61));
+    expect(blocked).toEqual([['to_desktop', 1]]);
+    expect(relay.stats().blockedClipboard.toDesktop).toBe(1);
+    // A paste within the cap still goes through on the same connection.
+    const ok = msg.cutText(Buffer.from('hello'));
+    viewer.send(ok);
+    await expect.poll(() => seen.length).toBe(2);
+    expect(seen[1]).toEqual(ok);
+  });
+
   it('closes the viewer as a failed desktop when the desktop offers no authentication', async () => {
     const { viewerWs, desktop, relay } = await setup();
     const closed = closedWith(viewerWs);

@@ -44,7 +44,7 @@ export interface VncRelayOptions {
   onClipboardBlocked?: (direction: 'to_desktop' | 'from_desktop', count: number) => void;
   /** The session policy's clipboard rule (clipboard.ts). Default: both ways, 1 MiB. */
   clipboard?: ClipboardRule;
-  /** The parser's hard cap on a viewer's clipboard message: past it the viewer's stream is refused. */
+  /** The parser's hard cap on a viewer's clipboard message: past it that message is dropped (and counted as blocked). */
   maxClipboardBytes?: number;
   /** Both handshakes must finish within this. Default 15 s. */
   handshakeTimeoutMs?: number;
@@ -222,6 +222,14 @@ export function startVncRelay(options: VncRelayOptions): VncRelay {
     const out: Buffer[] = [];
     let input = false;
     for (const m of r.messages) {
+      if (m.oversized !== undefined) {
+        // Past the hard cap (the policy's own cap is never above it): this paste is refused, read and
+        // dropped as it comes; the viewer stays connected. The viewer's clipboard panel says so first.
+        log.info({ bytes: m.oversized, cap: parser.maxClipboardBytes }, 'viewer clipboard text over the hard cap refused');
+        stats.blockedClipboard.toDesktop++;
+        if (options.onClipboardBlocked) callback('onClipboardBlocked', () => options.onClipboardBlocked?.('to_desktop', 1));
+        continue;
+      }
       if (m.type === ClientMessageType.ClientCutText && mode === 'control' && judgeCutText(m.bytes, 'viewer', rule) !== 'forward') {
         stats.blockedClipboard.toDesktop++;
         if (options.onClipboardBlocked) callback('onClipboardBlocked', () => options.onClipboardBlocked?.('to_desktop', 1));

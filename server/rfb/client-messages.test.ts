@@ -99,14 +99,28 @@ describe('ClientMessageParser', () => {
     expect(p2.push(Buffer.from([9]))).toMatchObject({ ok: false, error: 'unknown QEMU audio operation 9' });
   });
 
-  it('caps clipboard length, plain and extended, at 10 MiB by default and as configured', () => {
+  it('refuses a clipboard text over the cap (10 MiB by default) as one message, dropping its text as it comes', () => {
     const over = 10 * 1024 * 1024 + 1;
-    expect(new ClientMessageParser().push(cat([6, 0, 0, 0], u32(over)))).toMatchObject({ ok: false });
-    expect(new ClientMessageParser().push(cat([6, 0, 0, 0], s32(-over)))).toMatchObject({ ok: false });
-    expect(new ClientMessageParser().push(cat([6, 0, 0, 0], s32(-0x80000000)))).toMatchObject({ ok: false });
+    for (const len of [u32(over), s32(-over), s32(-0x80000000)]) {
+      const r = new ClientMessageParser().push(cat([6, 0, 0, 0], len));
+      expect(r).toMatchObject({ ok: true, messages: [{ type: 6, oversized: Math.abs(len.readInt32BE(0)) || over }] });
+    }
     const small = new ClientMessageParser({ maxClipboardBytes: 16 });
-    expect(small.push(msg.cutText(Buffer.alloc(16)))).toMatchObject({ ok: true });
-    expect(small.push(msg.cutText(Buffer.alloc(17)))).toMatchObject({ ok: false, error: expect.stringContaining('17 bytes') });
+    expect(small.push(msg.cutText(Buffer.alloc(16)))).toMatchObject({ ok: true, messages: [{ type: 6 }] });
+    // 17 bytes of text split over three chunks, the header itself split, then a KeyEvent: the text is
+    // never held (buffered stays 0 while it passes) and the next message is found where it starts.
+    const big = msg.cutText(Buffer.alloc(17, 0x41));
+    const key = msg.key(1, 0x61);
+    const p = small;
+    expect(p.push(big.subarray(0, 5))).toMatchObject({ ok: true, messages: [] });
+    const r1 = p.push(big.subarray(5, 12));
+    expect(r1).toMatchObject({ ok: true, messages: [{ type: 6, oversized: 17 }] });
+    expect(r1.messages[0]!.bytes).toHaveLength(8);
+    expect(p.buffered).toBe(0);
+    expect(p.push(big.subarray(12, 20))).toMatchObject({ ok: true, messages: [] });
+    const r2 = p.push(Buffer.concat([big.subarray(20), key]));
+    expect(r2).toMatchObject({ ok: true, messages: [{ type: 4 }] });
+    expect(r2.messages[0]!.bytes).toEqual(key);
   });
 
   it('caps SetEncodings, ClientFence and SetDesktopSize counts', () => {

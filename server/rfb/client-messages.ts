@@ -7,6 +7,11 @@ export interface ClientMessage {
   type: number;
   /** The whole message. A view into the pushed chunk when it arrived whole (no copy). */
   bytes: Buffer;
+  /**
+   * A ClientCutText over the hard cap: `bytes` is only its 8-byte header and this is the text's length.
+   * The text itself is read and dropped as it comes, never held: one paste is refused, not the viewer.
+   */
+  oversized?: number;
 }
 
 export type PushResult = { ok: true; messages: ClientMessage[] } | { ok: false; messages: ClientMessage[]; error: string };
@@ -17,7 +22,7 @@ export interface ClientMessageParserOptions {
 }
 
 /** Either the message's full length, or how many bytes we need to see before we can tell. */
-type Measure = { known: true; length: number } | { known: false; need: number } | { error: string };
+type Measure = { known: true; length: number } | { known: false; need: number } | { oversized: number } | { error: string };
 
 const FIXED: ReadonlyMap<number, number> = new Map([
   [T.SetPixelFormat, 20],
@@ -49,7 +54,7 @@ function measure(b: Buffer, off: number, maxClipboard: number): Measure {
       if (avail < 8) return need(8);
       // Negative means the extended clipboard format; the payload is |length| bytes either way.
       const n = Math.abs(b.readInt32BE(off + 4));
-      if (n > maxClipboard) return { error: `clipboard text of ${n} bytes is over the ${maxClipboard}-byte limit` };
+      if (n > maxClipboard) return { oversized: n };
       return len(8 + n);
     }
     case T.ClientFence: {
@@ -86,11 +91,16 @@ function measure(b: Buffer, off: number, maxClipboard: number): Measure {
  */
 export class ClientMessageParser {
   private readonly maxClipboard: number;
+  get maxClipboardBytes(): number {
+    return this.maxClipboard;
+  }
   /** Pieces of the message split across chunks, and its length once the header told us. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private pendingLength: number | null = null;
   private failure: string | null = null;
+  /** Bytes of an oversized clipboard text still to read and drop. */
+  private skipping = 0;
 
   constructor(options: ClientMessageParserOptions = {}) {
     const max = options.maxClipboardBytes ?? Caps.clipboardBytes;
@@ -103,18 +113,35 @@ export class ClientMessageParser {
     return this.pendingBytes;
   }
 
+  /** Drops what is left of an oversized clipboard text from `chunk` at `pos`; returns the offset reached. */
+  private skip(chunk: Buffer, pos: number): number {
+    const n = Math.min(this.skipping, chunk.length - pos);
+    this.skipping -= n;
+    return pos + n;
+  }
+
+  private oversized(header: Buffer, n: number, out: ClientMessage[]): void {
+    out.push({ type: header[0] as number, bytes: header, oversized: n });
+    this.skipping = n;
+  }
+
   push(chunk: Buffer): PushResult {
     const messages: ClientMessage[] = [];
     if (this.failure !== null) return { ok: false, messages, error: this.failure };
-    let pos = 0;
+    let pos = this.skip(chunk, 0);
     if (this.pendingBytes > 0) {
       pos = this.completePending(chunk, messages);
       if (this.failure !== null) return { ok: false, messages, error: this.failure };
       if (this.pendingBytes > 0) return { ok: true, messages }; // chunk used up, still partial
     }
-    while (pos < chunk.length) {
+    while ((pos = this.skip(chunk, pos)) < chunk.length) {
       const m = measure(chunk, pos, this.maxClipboard);
       if ('error' in m) return this.fail(m.error, messages);
+      if ('oversized' in m) {
+        this.oversized(chunk.subarray(pos, pos + 8), m.oversized, messages);
+        pos += 8;
+        continue;
+      }
       if (!m.known || pos + m.length > chunk.length) {
         this.pending = [chunk.subarray(pos)];
         this.pendingBytes = chunk.length - pos;
@@ -137,6 +164,13 @@ export class ClientMessageParser {
       const m = measure(head, 0, this.maxClipboard);
       if ('error' in m) {
         this.fail(m.error, out);
+        return pos;
+      }
+      if ('oversized' in m) {
+        // The header is complete at exactly 8 bytes here: what follows in the chunk is the text.
+        this.pending = [];
+        this.pendingBytes = 0;
+        this.oversized(head, m.oversized, out);
         return pos;
       }
       if (m.known) {

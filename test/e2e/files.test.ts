@@ -104,6 +104,12 @@ describe('file transfer in the viewer', () => {
     const second = await until('second drop', () => fileIn('dropped (1).txt'));
     expect(sha(second)).toBe(sha(b));
     expect(sha(fileIn('dropped.txt')!)).toBe(sha(a));
+    // The transfer list names the file as the desktop stored it, and says so.
+    const row = page.locator('[data-testid="transfer"][data-state="done"]', { hasText: 'dropped (1).txt' });
+    await row.waitFor();
+    expect(await row.getByTestId('transfer-name').textContent()).toBe('dropped (1).txt');
+    expect(await row.locator('.transfer__meta').textContent()).toMatch(/stored as “dropped \(1\)\.txt”/);
+    await shot('files-05-stored-name');
   });
 
   it('shows progress and speed while uploading, and Cancel leaves nothing in the home', async () => {
@@ -151,12 +157,55 @@ describe('file transfer in the viewer', () => {
     await page.getByRole('button', { name: 'Download made-inside.bin' }).click();
     const dl = await saving;
     expect(dl.suggestedFilename()).toBe('made-inside.bin');
+    // The browser's own download (a ticket URL of the gateway), not bytes the page collected.
+    expect(dl.url()).toMatch(new RegExp(`/api/v1/sessions/${sessionId}/files/downloads/[A-Za-z0-9_-]{43}$`));
     expect(sha(await readFile((await dl.path())!))).toBe(sha(inside));
+    await page.locator('[data-testid="transfer"][data-state="done"]', { hasText: 'made-inside.bin' }).waitFor();
     const audit = (await api.get('/api/v1/admin/audit?action=file.download&limit=1')).body as {
       result: string;
       details: Record<string, unknown>;
     }[];
-    expect(audit[0]).toMatchObject({ result: 'ok', details: { name: 'made-inside.bin', size: inside.length, sha256: sha(inside) } });
+    expect(audit[0]).toMatchObject({
+      result: 'ok',
+      details: { name: 'made-inside.bin', size: inside.length, sha256: sha(inside), via: 'ticket' },
+    });
+  });
+
+  it('a large download goes straight to disk, with its progress in the panel', async () => {
+    // 60 MiB made inside the desktop (written past the page cache: the desktop's memory cgroup stays small).
+    await page.getByRole('button', { name: 'Close files' }).click();
+    await page.locator('[data-testid="viewer"] canvas').click({ position: { x: 300, y: 200 } });
+    await page.keyboard.type(
+      'dd if=/dev/urandom of=$HOME/Downloads/large.bin bs=1M count=60 iflag=fullblock oflag=direct; echo done > ~/Downloads/large.ok',
+      { delay: 5 },
+    );
+    await page.keyboard.press('Enter');
+    await until('large file made in the desktop', () => fileIn('large.ok'), 60_000);
+    await page.getByTestId('viewer-files').click();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const heapBefore = await page.evaluate(
+      () => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0,
+    );
+    const saving = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download large.bin' }).click();
+    const dl = await saving;
+    const row = page.locator('[data-testid="transfer"]', { hasText: 'large.bin' });
+    await row.waitFor();
+    // The page follows the browser's download through the ticket's status (the agent hashes the file first).
+    await expect
+      .poll(() => row.locator('.transfer__meta').textContent(), { timeout: 60_000, interval: 100 })
+      .toMatch(/^[1-9][\d.]* [KM]B of 60 MB|^Downloaded from Downloads/);
+    await shot('files-06-large-download');
+    await row.and(page.locator('[data-state="done"]')).waitFor({ timeout: 120_000 });
+    const path = (await dl.path())!;
+    expect(statSync(path).size).toBe(60 * 1024 * 1024);
+    expect(sha(await readFile(path))).toBe(sha(await readFile(join(downloads(), 'large.bin'))));
+    const heapAfter = await page.evaluate(
+      () => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0,
+    );
+    // The page never held the file: its heap grew by far less than 60 MB.
+    expect(heapAfter - heapBefore).toBeLessThan(20_000_000);
+    await shot('files-07-large-download-done');
   });
 
   it('refuses a file over the pool’s size cap with a clear error', async () => {

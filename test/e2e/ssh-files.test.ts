@@ -84,6 +84,25 @@ describe('files and clipboard policy on an existing SSH machine, in Chromium', (
     expect(dl.suggestedFilename()).toBe(inside);
     expect(sha(await readFile((await dl.path())!))).toBe(sha(insideData));
 
+    // Cancelled midway: guacd's SFTP has no delete, so the part sent stays, and the panel says so plainly.
+    const big = `cancelled-${tag}.bin`;
+    written.push(join(HOME, big));
+    const chooser2 = page.waitForEvent('filechooser');
+    await page.getByTestId('file-upload').click();
+    await (await chooser2).setFiles({ name: big, mimeType: 'application/octet-stream', buffer: randomBytes(4_900_000) });
+    const row = page.locator('[data-testid="transfer"]', { hasText: big });
+    await expect.poll(() => row.locator('.transfer__meta').textContent(), { timeout: 30_000 }).toMatch(/^[1-9][\d.]* [KM]B of /);
+    await row.getByRole('button', { name: `Cancel ${big}` }).click();
+    await page.locator('[data-testid="transfer"][data-state="cancelled"]', { hasText: big }).waitFor({ timeout: 10_000 });
+    expect(await row.locator('.transfer__meta').textContent()).toMatch(
+      new RegExp(
+        `^Cancelled: “${big}” on the machine holds only the first [\\d.]+ [KM]B of 4\\.7 MB .*Delete it on the machine or upload it again\\.$`,
+      ),
+    );
+    await expect.poll(() => existsSync(join(HOME, big)) && statSync(join(HOME, big)).size).toBeGreaterThan(0);
+    expect(statSync(join(HOME, big)).size).toBeLessThan(4_900_000);
+    await shot('ssh-files-03-cancelled-upload');
+
     await page.getByRole('button', { name: 'Close files' }).click();
     await page.getByRole('button', { name: /Clipboard/ }).click();
     await expect.poll(() => page.getByTestId('clipboard-policy').textContent()).toMatch(/Copying to the desktop is turned off/);

@@ -1,9 +1,9 @@
 // The file API against a real gateway, agent and process desktop: bad paths and names, links planted
 // in the home, missing or oversized Content-Length, people who are not the owner, and a desktop that
 // ends in the middle of an upload. Each refusal is a clear answer and leaves nothing in the home.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, symlink } from 'node:fs/promises';
+import { mkdir, open, symlink } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +121,93 @@ describe('the file API', () => {
     expect([h.status, codeOf(h.body)]).toEqual([403, 'forbidden']);
     const o = await other.get(files('/content?path=Downloads%2Fx'));
     expect([o.status, codeOf(o.body)]).toEqual([404, 'not_found']);
+  });
+
+  it('a download ticket: checked first, then used once, by its owner only, with its length and checksum', async () => {
+    const data = randomBytes(300_000);
+    const up = await put('path=Downloads&name=ticket.bin', { 'content-length': String(data.length) }, (w, end) => (w(data), end()));
+    expect(up.status, up.body).toBe(201);
+    const missing = await admin.post(files('/downloads'), { path: 'Downloads/none.bin' });
+    expect([missing.status, codeOf(missing.body)]).toEqual([404, 'not_found']);
+    const folder = await admin.post(files('/downloads'), { path: 'Downloads' });
+    expect([folder.status, codeOf(folder.body)]).toEqual([409, 'not_a_file']);
+    const bad = await admin.post(files('/downloads'), { path: '../etc/passwd' });
+    expect([bad.status, codeOf(bad.body)]).toEqual([400, 'invalid_path']);
+
+    const tk = await admin.post(files('/downloads'), { path: 'Downloads/ticket.bin' });
+    expect(tk.status, JSON.stringify(tk.body)).toBe(201);
+    const { url, statusUrl, size, ticket } = tk.body as { url: string; statusUrl: string; size: number; ticket: string };
+    expect(size).toBe(data.length);
+    expect(url).toBe(files(`/downloads/${ticket}`));
+    // Someone else holding the URL gets nothing, and the ticket stays unused.
+    const tess = await admin.post('/api/v1/admin/users', { username: 'tess', password: 'tess-password-1', roles: ['user'], groups: [] });
+    expect(tess.status).toBe(201);
+    const other = await signIn(t.url, 'tess', 'tess-password-1');
+    expect([(await other.get(url)).status, (await other.get(statusUrl)).status]).toEqual([404, 404]);
+    expect((await fetch(`${t.url}${url}`)).status).toBe(401); // no cookie, no download
+
+    const res = await fetch(`${t.url}${url}`, { headers: { cookie: admin.cookie } });
+    expect(res.status).toBe(200);
+    const sha = createHash('sha256').update(data).digest('hex');
+    expect(
+      Object.fromEntries(['content-length', 'content-disposition', 'x-checksum-sha256', 'repr-digest'].map((h) => [h, res.headers.get(h)])),
+    ).toEqual({
+      'content-length': String(data.length),
+      'content-disposition': `attachment; filename="ticket.bin"; filename*=UTF-8''ticket.bin`,
+      'x-checksum-sha256': sha,
+      'repr-digest': `sha-256=:${Buffer.from(sha, 'hex').toString('base64')}:`,
+    });
+    expect(Buffer.from(await res.arrayBuffer()).equals(data)).toBe(true);
+    const again = await fetch(`${t.url}${url}`, { headers: { cookie: admin.cookie } });
+    expect([again.status, codeOf(await again.json())]).toEqual([410, 'ticket_used']);
+    await expect
+      .poll(async () => (await admin.get(statusUrl)).body)
+      .toMatchObject({ state: 'done', sent: data.length, size: data.length, sha256: sha });
+    const audit = (await admin.get('/api/v1/admin/audit?action=file.download&limit=1')).body as {
+      result: string;
+      details: Record<string, unknown>;
+    }[];
+    expect(audit[0]).toMatchObject({ result: 'ok', details: { path: 'Downloads/ticket.bin', sha256: sha, via: 'ticket' } });
+
+    // A cancelled ticket is void; the old content URL still works for scripts, with the checksum too.
+    const tk2 = (await admin.post(files('/downloads'), { path: 'Downloads/ticket.bin' })).body as { url: string };
+    expect((await admin.del(tk2.url)).body).toMatchObject({ state: 'cancelled' });
+    expect((await fetch(`${t.url}${tk2.url}`, { headers: { cookie: admin.cookie } })).status).toBe(410);
+    const plain = await fetch(`${t.url}${files('/content?path=Downloads%2Fticket.bin')}`, { headers: { cookie: admin.cookie } });
+    expect([plain.status, plain.headers.get('x-checksum-sha256')]).toEqual([200, sha]);
+    expect(Buffer.from(await plain.arrayBuffer()).equals(data)).toBe(true);
+  });
+
+  it('a file that changes during its download is cut short, never delivered whole under a wrong checksum', async () => {
+    const data = randomBytes(32 * 1024 * 1024);
+    const up = await put('path=Downloads&name=changing.bin', { 'content-length': String(data.length) }, (w, end) => (w(data), end()));
+    expect(up.status, up.body).toBe(201);
+    const { url, statusUrl } = (await admin.post(files('/downloads'), { path: 'Downloads/changing.bin' })).body as {
+      url: string;
+      statusUrl: string;
+    };
+    const res = await fetch(`${t.url}${url}`, { headers: { cookie: admin.cookie } });
+    expect([res.status, res.headers.get('x-checksum-sha256')]).toEqual([200, createHash('sha256').update(data).digest('hex')]);
+    // The agent hashed the file before the header; nothing of the body is read yet, so backpressure
+    // holds its second pass well before the end, which changes now (same size, other bytes).
+    const fh = await open(join(desk.home, 'Downloads', 'changing.bin'), 'r+');
+    await fh.write(randomBytes(1024 * 1024), 0, 1024 * 1024, data.length - 1024 * 1024);
+    await fh.close();
+    await expect(res.arrayBuffer()).rejects.toThrow();
+    await expect
+      .poll(async () => (await admin.get(statusUrl)).body)
+      .toMatchObject({
+        state: 'failed',
+        error: expect.stringMatching(/changed on the desktop during the download/),
+      });
+    const audit = (await admin.get('/api/v1/admin/audit?action=file.download&limit=1')).body as {
+      result: string;
+      details: Record<string, unknown>;
+    }[];
+    expect(audit[0]).toMatchObject({
+      result: 'failed',
+      details: { name: 'changing.bin', sha256: null, reason: expect.stringMatching(/changed/) },
+    });
   });
 
   it('an upload whose desktop ends midway answers desktop_gone and leaves nothing', async () => {

@@ -14,7 +14,8 @@ import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } 
 import { GuacClient } from '../helpers/guac-client.ts';
 import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
 import { startXrdp, type XrdpHandle } from '../helpers/xrdp.ts';
-import { guacDownload, guacUpload } from '../helpers/guac-files.ts';
+import { guacDownload, guacUpload, nextInstruction } from '../helpers/guac-files.ts';
+import { encodeInstruction as enc } from '../../server/guac/instructions.ts';
 
 let t: TestGateway;
 let guacd: GuacdProcess;
@@ -101,6 +102,50 @@ describe('files on an existing RDP machine (guacd drive redirection)', () => {
         expect.arrayContaining([
           ['file.upload', sha],
           ['file.download', sha],
+        ]),
+      );
+  }, 120_000);
+
+  it('an upload cancelled midway, or cut by a dropped connection, leaves nothing in the drive folder', async () => {
+    const third = await startXrdp();
+    servers.push(third);
+    const { c, fs, sessionId } = await openMachine('RDP drive, cancel', {}, third);
+    const drive = join(t.dataDir, 'guac-drives', sessionId);
+    // put + two acknowledged blobs: guacd has made the file and written into it.
+    const started = async (stream: string, name: string) => {
+      let ack = nextInstruction(c, 'put ack', (i) => i.opcode === 'ack' && i.args[0] === stream);
+      c.send(enc('put', fs, stream, 'application/octet-stream', name));
+      expect((await ack).args[2]).toBe('0');
+      for (let i = 0; i < 2; i++) {
+        ack = nextInstruction(c, 'blob ack', (x) => x.opcode === 'ack' && x.args[0] === stream);
+        c.send(enc('blob', stream, randomBytes(6048).toString('base64')));
+        expect((await ack).args[2]).toBe('0');
+      }
+      await expect.poll(() => existsSync(join(drive, name.slice(1))) && statSync(join(drive, name.slice(1))).size).toBe(2 * 6048);
+    };
+    await started('31', '/cancelled.bin');
+    const answer = nextInstruction(c, 'the partial answer', (i) => i.opcode === 'deskport-partial' && i.args[0] === '31');
+    c.send(enc('deskport-cancel', '31') + enc('end', '31'));
+    expect((await answer).args.slice(1)).toEqual(['removed', String(2 * 6048)]);
+    expect(existsSync(join(drive, 'cancelled.bin'))).toBe(false);
+
+    await started('32', '/dropped.bin');
+    c.close();
+    await expect.poll(() => existsSync(join(drive, 'dropped.bin')), { timeout: 15_000 }).toBe(false);
+    expect(existsSync(drive)).toBe(true); // the gateway removed the file; the folder itself lives on a minute
+    await expect
+      .poll(async () => {
+        const audit = (await admin.get('/api/v1/admin/audit?action=file.upload&limit=50')).body as {
+          target: string;
+          result: string;
+          details: { name: string; reason?: string };
+        }[];
+        return audit.filter((a) => a.target === sessionId).map((a) => [a.details.name, a.result, a.details.reason]);
+      })
+      .toEqual(
+        expect.arrayContaining([
+          ['/cancelled.bin', 'failed', 'cancelled by the person; the partial file was removed'],
+          ['/dropped.bin', 'failed', 'the connection closed during the transfer; the partial file was removed'],
         ]),
       );
   }, 120_000);

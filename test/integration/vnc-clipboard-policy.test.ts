@@ -1,7 +1,7 @@
 // The clipboard policy against a real Xvnc, mode by mode: a control viewer's paste reaches the
 // desktop's CLIPBOARD (read back with xclip inside the desktop) only where the mode allows it, and
 // what a program on the desktop copies reaches the viewer only where the mode allows it; a text over
-// the cap is dropped whole, either way.
+// the cap is dropped whole, either way; a paste over the gateway's hard cap costs only that paste.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -115,6 +115,22 @@ describe('clipboard policy on /ws/vnc against a real Xvnc', () => {
       expect((await copyOnDesktop(c, relays.get('cap')!, bigCopy)).some((t) => t.startsWith('bigcopy-'))).toBe(false);
       expect(relays.get('cap')!.stats().blockedClipboard.toDesktop).toBe(1);
       expect(relays.get('cap')!.stats().blockedClipboard.fromDesktop).toBeGreaterThan(0);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a paste over the 10 MiB hard cap is refused alone: the viewer stays connected and the next paste crosses', async () => {
+    const c = await viewer('hard-cap', 'both', 10 * 1024);
+    try {
+      // Sent as noVNC sends it: in 10 KiB WebSocket frames.
+      const huge = msg.cutText(Buffer.alloc(10 * 1024 * 1024 + 1, 0x7a));
+      for (let off = 0; off < huge.length; off += 10 * 1024) c.send(huge.subarray(off, off + 10 * 1024));
+      await c.fullFrame(); // the relay is past the whole paste and still answers
+      expect(desktopClipboard()).not.toContain('zzzz');
+      expect(relays.get('hard-cap')!.stats().blockedClipboard.toDesktop).toBe(1);
+      const after = `after-${randomBytes(4).toString('hex')}`;
+      expect(await paste(c, after)).toBe(after);
     } finally {
       c.close();
     }

@@ -1,9 +1,10 @@
 // /api/v1/sessions/:id/files: the file panel's API (contract/api/files.ts). Validates the query at
 // the edge and streams bodies through server/files/transfers.ts; uploads need Content-Length.
 import { Router } from 'express';
-import { FileDownloadQuery, FileListQuery, FileUploadQuery } from '../../../contract/api/files.ts';
+import { DownloadTicketBody, FileDownloadQuery, FileListQuery, FileUploadQuery } from '../../../contract/api/files.ts';
 import { checkPath, uploadNameProblem } from '../../../contract/file-paths.ts';
 import { Id } from '../../../contract/ids.ts';
+import { createDownloadTickets, type DownloadTicketsOptions } from '../../files/download-tickets.ts';
 import type { FileTransfers } from '../../files/transfers.ts';
 import { clientAddress, principalOf } from '../auth-middleware.ts';
 import { HttpError } from '../errors.ts';
@@ -16,8 +17,9 @@ function homePath(raw: string | undefined, what: string): string {
   return p;
 }
 
-export function createFilesRouter(files: FileTransfers): Router {
+export function createFilesRouter(files: FileTransfers, ticketOptions: Omit<DownloadTicketsOptions, 'files'> = {}): Router {
   const r = Router();
+  const tickets = createDownloadTickets({ ...ticketOptions, files });
   const sessionId = (raw: unknown) => parse(Id, raw, 'session id');
   const actor = (req: Parameters<typeof clientAddress>[0], res: Parameters<typeof principalOf>[0]) => ({
     user: principalOf(res).user,
@@ -49,6 +51,27 @@ export function createFilesRouter(files: FileTransfers): Router {
     const path = homePath(q.path, 'file path');
     if (path === '') throw new HttpError(400, 'invalid_path', 'Name a file to download.');
     await files.download(actor(req, res), sessionId(req.params.id), path, res);
+  });
+
+  r.post('/sessions/:id/files/downloads', async (req, res) => {
+    const b = parse(DownloadTicketBody, req.body, 'body');
+    const path = homePath(b.path, 'file path');
+    if (path === '') throw new HttpError(400, 'invalid_path', 'Name a file to download.');
+    res.set('Cache-Control', 'no-store');
+    res.status(201).json(await tickets.issue(actor(req, res), sessionId(req.params.id), path));
+  });
+
+  r.get('/sessions/:id/files/downloads/:ticket', async (req, res) => {
+    await tickets.stream(actor(req, res), sessionId(req.params.id), req.params.ticket, res);
+  });
+
+  r.get('/sessions/:id/files/downloads/:ticket/status', (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    res.json(tickets.status(actor(req, res), sessionId(req.params.id), req.params.ticket));
+  });
+
+  r.delete('/sessions/:id/files/downloads/:ticket', (req, res) => {
+    res.json(tickets.cancel(actor(req, res), sessionId(req.params.id), req.params.ticket));
   });
 
   return r;

@@ -73,7 +73,7 @@ export function FilePanel({ files, onClose }: Props) {
                     {e.name}
                   </span>
                 )}
-                <span class="file-row__size">{e.kind === 'file' ? formatBytes(e.size) : ''}</span>
+                <span class="file-row__size">{e.kind === 'file' && e.size >= 0 ? formatBytes(e.size) : ''}</span>
                 {e.kind === 'file' && policy?.download && (
                   <Button size="sm" variant="on-dark" onClick={() => files.download(e)} aria-label={`Download ${e.name}`}>
                     Download
@@ -145,9 +145,9 @@ function TransferRow({ t, onCancel }: { t: Transfer; onCancel(): void }) {
   return (
     <li class={`transfer transfer--${t.state}`} data-testid="transfer" data-state={t.state}>
       <div class="transfer__line">
-        <span class="transfer__name" title={t.name}>
+        <span class="transfer__name" title={t.requestedName ? `${t.name} (you chose “${t.requestedName}”)` : t.name}>
           <span aria-hidden="true">{t.direction === 'upload' ? '↑ ' : '↓ '}</span>
-          {t.name}
+          <span data-testid="transfer-name">{t.name}</span>
         </span>
         {t.state === 'running' && (
           <button type="button" class="link-btn" onClick={onCancel} aria-label={`Cancel ${t.name}`}>
@@ -166,10 +166,14 @@ function TransferRow({ t, onCancel }: { t: Transfer; onCancel(): void }) {
         <span style={{ width: `${pct}%` }} />
       </div>
       <div class="transfer__meta">
-        {t.state === 'running' && `${formatBytes(t.loaded)} of ${formatBytes(t.total)} · ${formatBytes(Math.round(t.speed))}/s`}
+        {t.state === 'running' &&
+          (t.direction === 'download' && t.loaded === 0
+            ? 'Starting…'
+            : `${formatBytes(t.loaded)}${t.total > 0 ? ` of ${formatBytes(t.total)}` : ''} · ${formatBytes(Math.round(t.speed))}/s`)}
         {t.state === 'done' &&
-          `${t.direction === 'upload' ? 'Uploaded to' : 'Downloaded from'} ${t.path || 'Home'} · ${formatBytes(t.total)}`}
-        {t.state === 'cancelled' && 'Cancelled; nothing was kept'}
+          `${t.direction === 'upload' ? 'Uploaded to' : 'Downloaded from'} ${t.path || 'Home'} · ${formatBytes(t.total)}` +
+            (t.requestedName ? ` · stored as “${t.name}”` : '')}
+        {t.state === 'cancelled' && (t.note ?? 'Cancelled; nothing was kept')}
         {t.state === 'failed' && <span class="transfer__error">{t.error}</span>}
       </div>
     </li>

@@ -2,7 +2,7 @@
 // browser allows, on this computer's clipboard); text typed or pasted here goes over on "Send".
 // The session's clipboard policy is shown, not enforced, here: the gateway drops what it refuses.
 import { useEffect, useState } from 'preact/hooks';
-import type { ClipboardMode } from '../../../../contract/api/policy.ts';
+import { POLICY_LIMITS, type ClipboardMode } from '../../../../contract/api/policy.ts';
 import { Button } from '../Button.tsx';
 
 interface Props {
@@ -36,7 +36,9 @@ export function ClipboardPanel({ text, receivedAt, connected, mode = 'both', max
   const [note, setNote] = useState<string>();
   const canSend = mode === 'both' || mode === 'to_desktop';
   const canReceive = mode === 'both' || mode === 'from_desktop';
-  const tooLarge = maxKb !== undefined && new TextEncoder().encode(text).length > maxKb * 1024;
+  // The policy's cap, else the gateway's hard cap (a paste past it is refused there too, counted as blocked).
+  const limitKb = maxKb ?? POLICY_LIMITS.clipboardMaxKb.max;
+  const tooLarge = new TextEncoder().encode(text).length > limitKb * 1024;
   const policyNote = clipboardPolicyNote(mode);
   // New text from the desktop replaces whatever the last action reported.
   useEffect(() => setNote(undefined), [receivedAt]);
@@ -83,7 +85,7 @@ export function ClipboardPanel({ text, receivedAt, connected, mode = 'both', max
       />
       <p class="clipboard-panel__note" aria-live="polite">
         {tooLarge && canSend
-          ? `This text is larger than this desktop accepts (${maxKb} KB); it would be dropped, not cut. Send a shorter text.`
+          ? `This text is larger than this desktop accepts (${limitKb} KB); it would be refused, not cut. Send a shorter text.`
           : (note ??
             (receivedAt
               ? `Received from the desktop at ${new Date(receivedAt).toLocaleTimeString()}.`

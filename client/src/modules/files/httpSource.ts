@@ -1,8 +1,9 @@
 // The FileSource of desktops Deskport runs, over the gateway's file API (contract/api/files.ts):
-// uploads with XMLHttpRequest (fetch has no upload progress), downloads with a streamed fetch whose
-// bytes become a Blob the browser saves. The gateway enforces the policy again on every request.
+// uploads with XMLHttpRequest (fetch has no upload progress), downloads through a one-time ticket the
+// browser downloads natively (nativeDownload.ts). The gateway enforces the policy again on every request.
 import { api, ApiError, isApiErrorBody } from '../../api/client.ts';
-import type { FilePolicy, FileSource, RemoteEntry } from './source.ts';
+import { nativeDownload } from './nativeDownload.ts';
+import type { FilePolicy, FileSource, RemoteEntry, Stored } from './source.ts';
 
 interface ListAnswer {
   path: string;
@@ -53,14 +54,14 @@ export async function openHttpFileSource(sessionId: string, signal?: AbortSignal
 
     upload(path, file, onProgress, uploadSignal) {
       if (file.size > home.policy.maxBytes) return Promise.reject(new ApiError(413, 'too_large', tooLargeMessage(home.policy.maxBytes)));
-      return new Promise<void>((resolve, reject) => {
+      return new Promise<Stored>((resolve, reject) => {
         const xhr = new XMLHttpRequest();
         xhr.open('PUT', `${base}/content?${q({ path, name: file.name })}`);
         xhr.setRequestHeader('Content-Type', 'application/octet-stream');
         xhr.setRequestHeader('Accept', 'application/json');
         xhr.upload.onprogress = (e) => onProgress(e.loaded);
         xhr.onload = () => {
-          if (xhr.status === 201) return resolve();
+          if (xhr.status === 201) return resolve(storedOf(xhr.responseText, file.name));
           reject(errorOf(xhr.status, xhr.responseText));
         };
         xhr.onerror = () =>
@@ -72,38 +73,8 @@ export async function openHttpFileSource(sessionId: string, signal?: AbortSignal
       });
     },
 
-    async download(path, name, onProgress, downloadSignal) {
-      const res = await fetch(`${base}/content?${q({ path: path ? `${path}/${name}` : name })}`, {
-        credentials: 'same-origin',
-        signal: downloadSignal,
-      }).catch((e: unknown) => {
-        if (downloadSignal.aborted) throw e;
-        throw new ApiError(0, 'network_error', 'Deskport cannot be reached. Check your network connection and try again.');
-      });
-      if (!res.ok) throw errorOf(res.status, await res.text().catch(() => ''));
-      const total = Number(res.headers.get('Content-Length') ?? 0);
-      const reader = res.body?.getReader();
-      const parts: Uint8Array[] = [];
-      let loaded = 0;
-      for (;;) {
-        const chunk = await reader?.read();
-        if (!chunk || chunk.done) break;
-        parts.push(chunk.value);
-        loaded += chunk.value.length;
-        onProgress(loaded, total);
-      }
-      if (total && loaded !== total)
-        throw new ApiError(0, 'incomplete', `The download stopped after ${formatBytes(loaded)} of ${formatBytes(total)}. Try again.`);
-      const url = URL.createObjectURL(new Blob(parts as BlobPart[], { type: 'application/octet-stream' }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = name;
-      a.rel = 'noopener';
-      document.body.append(a);
-      a.click();
-      a.remove();
-      // The browser has taken the bytes once the click's download started; the URL can go a bit later.
-      setTimeout(() => URL.revokeObjectURL(url), 30_000);
+    download(path, name, onProgress, downloadSignal) {
+      return nativeDownload(base, path ? `${path}/${name}` : name, name, onProgress, downloadSignal);
     },
   };
 }
@@ -117,4 +88,15 @@ function errorOf(status: number, text: string): ApiError {
   }
   if (isApiErrorBody(json)) return new ApiError(status, json.error.code, json.error.message, json.error.details);
   return new ApiError(status, `http_${status}`, `The transfer failed (${status}). Try again.`);
+}
+
+/** The name the desktop stored an upload under (the gateway's 201 answer), else the one asked for. */
+function storedOf(text: string, asked: string): Stored {
+  try {
+    const j = JSON.parse(text) as { name?: unknown };
+    if (typeof j.name === 'string' && j.name) return { name: j.name };
+  } catch {
+    // an answer without a body: keep the name asked for
+  }
+  return { name: asked };
 }

@@ -6,7 +6,7 @@
 export interface RemoteEntry {
   name: string;
   kind: 'file' | 'dir';
-  /** Bytes; 0 for directories. */
+  /** Bytes; 0 for directories, -1 when the source does not know (guacd's listings). */
   size: number;
   /** Epoch milliseconds; 0 when unknown. */
   modifiedAt: number;
@@ -19,13 +19,22 @@ export interface FilePolicy {
   maxBytes: number;
 }
 
+/** What the desktop made of an upload. */
+export interface Stored {
+  name: string;
+}
+
 export interface FileSource {
   readonly policy: FilePolicy;
   /** The folder the panel opens first (e.g. 'Downloads' when it exists). */
   readonly startPath: string;
   list(path: string, signal?: AbortSignal): Promise<RemoteEntry[]>;
-  /** Writes `file` into folder `path`; resolves when the desktop has the whole file. Rejects with an Error whose message says what to do. */
-  upload(path: string, file: File, onProgress: (loaded: number) => void, signal: AbortSignal): Promise<void>;
-  /** Fetches `path`/`name` and hands it to the browser as a download. */
+  /**
+   * Writes `file` into folder `path`; resolves, when the desktop has the whole file, with the name it
+   * was stored under (another after a clash: "report (1).pdf"). Rejects with an Error whose message
+   * says what to do; a cancel rejects with an AbortError whose message says what was left behind.
+   */
+  upload(path: string, file: File, onProgress: (loaded: number) => void, signal: AbortSignal): Promise<Stored>;
+  /** Fetches `path`/`name` and hands it to the browser as a download (saved to disk as it comes). */
   download(path: string, name: string, onProgress: (loaded: number, total: number) => void, signal: AbortSignal): Promise<void>;
 }

@@ -14,6 +14,21 @@ describe('transfer list', () => {
     expect(progressed(l, 1, 10, 3000)[0]!.loaded).toBe(1000); // a late progress event does not reopen it
   });
 
+  it('names an upload as the desktop stored it, keeping the name asked for', () => {
+    const l = finished(started([], { ...t0, id: 3, name: 'report.pdf' }), 3, { state: 'done', name: 'report (1).pdf' });
+    expect(l[0]).toMatchObject({ name: 'report (1).pdf', requestedName: 'report.pdf' });
+    const same = finished(started([], { ...t0, id: 4, name: 'a.txt' }), 4, { state: 'done', name: 'a.txt' });
+    expect(same[0]!.requestedName).toBeUndefined();
+  });
+
+  it('a download of unknown size ends at what arrived; a cancel keeps what it left behind', () => {
+    let l = progressed(started([], { ...t0, id: 5, total: 0 }), 5, 4096, 2000);
+    l = finished(l, 5, { state: 'done' });
+    expect(l[0]).toMatchObject({ loaded: 4096, total: 4096 });
+    const c = finished(started([], { ...t0, id: 6 }), 6, { state: 'cancelled', note: 'Cancelled: “a.bin” on the machine holds only…' });
+    expect(c[0]).toMatchObject({ state: 'cancelled', note: expect.stringMatching(/holds only/) });
+  });
+
   it('keeps the error of a failed transfer', () => {
     const l = finished(started([], { ...t0, id: 2 }), 2, { state: 'failed', error: 'Too large: this pool allows files up to 100 MB.' });
     expect(l[0]).toMatchObject({ state: 'failed', error: expect.stringMatching(/Too large/) });

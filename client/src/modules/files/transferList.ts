@@ -14,6 +14,18 @@ export interface Transfer {
   speed: number;
   state: 'running' | 'done' | 'failed' | 'cancelled';
   error?: string;
+  /** What a cancel left behind, when the source knows better than "nothing". */
+  note?: string;
+  /** The name the person chose, when the desktop stored the file under another (`name`). */
+  requestedName?: string;
+}
+
+export interface Outcome {
+  state: 'done' | 'failed' | 'cancelled';
+  error?: string;
+  note?: string;
+  /** The name the desktop stored an upload under. */
+  name?: string;
 }
 
 export const MAX_FINISHED = 20;
@@ -34,14 +46,17 @@ export function progressed(list: Transfer[], id: number, loaded: number, now: nu
   );
 }
 
-export function finished(list: Transfer[], id: number, outcome: { state: 'done' | 'failed' | 'cancelled'; error?: string }): Transfer[] {
+export function finished(list: Transfer[], id: number, outcome: Outcome): Transfer[] {
   return list.map((t) =>
     t.id === id
       ? {
           ...t,
           state: outcome.state,
           ...(outcome.error ? { error: outcome.error } : {}),
-          ...(outcome.state === 'done' ? { loaded: t.total } : {}),
+          ...(outcome.note ? { note: outcome.note } : {}),
+          ...(outcome.name && outcome.name !== t.name ? { name: outcome.name, requestedName: t.name } : {}),
+          // A size not known up front (guacd's downloads) is what arrived.
+          ...(outcome.state === 'done' ? (t.total > 0 ? { loaded: t.total } : { total: t.loaded }) : {}),
         }
       : t,
   );

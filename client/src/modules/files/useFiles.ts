@@ -4,9 +4,15 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage, isApiError } from '../../api/client.ts';
 import type { FileSource, RemoteEntry } from './source.ts';
-import { finished, join, progressed, started, type Transfer } from './transferList.ts';
+import { finished, join, progressed, started, type Outcome, type Transfer } from './transferList.ts';
 
 export type SourceState = { kind: 'idle' } | { kind: 'loading' } | { kind: 'ready'; source: FileSource } | { kind: 'off'; message: string };
+
+/** A source that knows what a cancel left behind says so in its AbortError's message. */
+const cancelled = (e: unknown): Outcome =>
+  e instanceof DOMException && e.name === 'AbortError' && e.message.startsWith('Cancelled')
+    ? { state: 'cancelled', note: e.message }
+    : { state: 'cancelled' };
 
 const say = (e: unknown): string => (isApiError(e) ? e.message : e instanceof Error && e.message ? e.message : errorMessage(e));
 
@@ -53,7 +59,7 @@ export function useFiles(open: () => Promise<FileSource>) {
 
   function run(
     t: Omit<Transfer, 'loaded' | 'speed' | 'state' | 'id' | 'startedAt'>,
-    go: (id: number, signal: AbortSignal) => Promise<void>,
+    go: (id: number, signal: AbortSignal) => Promise<Omit<Outcome, 'state'> | void>,
   ) {
     const id = nextId.current++;
     const ac = new AbortController();
@@ -61,9 +67,8 @@ export function useFiles(open: () => Promise<FileSource>) {
     setTransfers((l) => started(l, { ...t, id, startedAt: Date.now() }));
     go(id, ac.signal)
       .then(
-        () => setTransfers((l) => finished(l, id, { state: 'done' })),
-        (e: unknown) =>
-          setTransfers((l) => finished(l, id, ac.signal.aborted ? { state: 'cancelled' } : { state: 'failed', error: say(e) })),
+        (r) => setTransfers((l) => finished(l, id, { ...r, state: 'done' })),
+        (e: unknown) => setTransfers((l) => finished(l, id, ac.signal.aborted ? cancelled(e) : { state: 'failed', error: say(e) })),
       )
       .finally(() => {
         controllers.current.delete(id);
@@ -86,15 +91,16 @@ export function useFiles(open: () => Promise<FileSource>) {
       if (!source) return;
       const to = folder ?? path;
       for (const file of files)
-        run({ direction: 'upload', name: file.name, path: to, total: file.size }, (id, signal) =>
-          source.upload(to, file, (loaded) => setTransfers((l) => progressed(l, id, loaded, Date.now())), signal),
-        );
+        run({ direction: 'upload', name: file.name, path: to, total: file.size }, async (id, signal) => {
+          const stored = await source.upload(to, file, (loaded) => setTransfers((l) => progressed(l, id, loaded, Date.now())), signal);
+          return { name: stored.name };
+        });
     },
     download(entry: RemoteEntry): void {
       if (src.kind !== 'ready') return;
       const source = src.source;
       const from = path;
-      run({ direction: 'download', name: entry.name, path: from, total: entry.size }, (id, signal) =>
+      run({ direction: 'download', name: entry.name, path: from, total: Math.max(entry.size, 0) }, (id, signal) =>
         source.download(from, entry.name, (loaded, total) => setTransfers((l) => progressed(l, id, loaded, Date.now(), total)), signal),
       );
     },
