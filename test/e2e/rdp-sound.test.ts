@@ -4,7 +4,6 @@
 // the gateway's /ws/rdp and the viewer page (guacamole-common-js, guacSound.ts). A person clicks Sound,
 // a program in the desktop plays a tone, the page's WebAudio analyser finds it within 1 s of the write.
 // With the pool's policy `audio` off, no sound stream reaches the page and nothing is heard.
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
@@ -14,14 +13,8 @@ import { ARTIFACTS, CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/browser.ts';
 import { desktopInfo } from '../helpers/desktops.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
+import { capturesOf, heardAt } from './sound-page.ts';
 import { timedToneArgv } from '../helpers/tone.ts';
-
-declare global {
-  // The sound players' test hook (client/src/modules/audio/guacSound.ts).
-  interface Window {
-    __deskportSound?: { analyser: AnalyserNode; context: AudioContext; received: { bytes: number; frames: number } };
-  }
-}
 
 let t: TestGateway;
 let guacd: GuacdProcess;
@@ -39,27 +32,7 @@ const sockets: string[] = [];
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 const soundState = () => page.getByTestId('sound-control').getAttribute('data-sound-state');
 
-/** In the page: Date.now() once the analyser's loudest bin is `hz` (±2 bins, above -45 dB), or null after `ms`. */
-function heard(hz: number, ms: number): Promise<number | null> {
-  return page.evaluate(
-    ([hz, ms]) =>
-      new Promise<number | null>((resolve) => {
-        const hook = window.__deskportSound!;
-        const a = hook.analyser;
-        const bins = new Float32Array(a.frequencyBinCount);
-        const width = hook.context.sampleRate / a.fftSize;
-        const end = performance.now() + ms;
-        const timer = setInterval(() => {
-          a.getFloatFrequencyData(bins);
-          let best = 0;
-          for (let i = 1; i < bins.length; i++) if (bins[i]! > bins[best]!) best = i;
-          if (bins[best]! > -45 && Math.abs(best * width - hz) <= 2 * width) (clearInterval(timer), resolve(Date.now()));
-          else if (performance.now() > end) (clearInterval(timer), resolve(null));
-        }, 5);
-      }),
-    [hz, ms] as const,
-  );
-}
+const heard = (hz: number, ms: number) => heardAt(page, hz, ms);
 
 /** Plays `hz` inside the desktop; resolves with the epoch ms its first sample was written. */
 async function play(hz: number, ms = 1200): Promise<number> {
@@ -68,20 +41,8 @@ async function play(hz: number, ms = 1200): Promise<number> {
   return Number(r.stdout.trim());
 }
 
-/** The desktop's parec processes (the bridge's capture), by its uid. */
-function captures(): number {
-  return readdirSync('/proc').filter((p) => {
-    try {
-      return (
-        /^\d+$/.test(p) &&
-        readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0]!.endsWith('parec') &&
-        readFileSync(`/proc/${p}/status`, 'utf8').includes(`Uid:\t${uid}\t`)
-      );
-    } catch {
-      return false;
-    }
-  }).length;
-}
+/** The desktop's parec processes (the bridge's capture). */
+const captures = () => capturesOf(uid);
 
 async function connected(): Promise<void> {
   await page.waitForFunction(
