@@ -153,6 +153,22 @@ describe('the bridge, against a stand-in chansrv listener', () => {
     expect(bridge!.stats().connections).toBe(2);
   });
 
+  it('backs off when the capture keeps failing (a dead sound server), rather than spinning', async () => {
+    listen();
+    let attempts = 0;
+    bridge = startRdpSoundBridge({
+      desktopId: 'd1',
+      socketPath: path,
+      capture: async () => {
+        attempts++;
+        throw new Error('its sound server does not answer (ECONNREFUSED)');
+      },
+      log: silentLog,
+    });
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(attempts).toBe(2); // at once, then after 1 s; the next waits 2 s (500 ms each would be 5)
+  });
+
   it('stop() ends the capture and the connection; twice is harmless', async () => {
     const chansrv = listen();
     start();

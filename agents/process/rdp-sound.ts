@@ -25,6 +25,10 @@ export const SILENT_TAIL_BATCHES = 5;
 export const MAX_QUEUED_BYTES = CHANSRV_BYTES_PER_SECOND / 4;
 /** How often a bridge looks for chansrv's listener while it has none. */
 const POLL_MS = 200;
+/** The pause after a bridge ends before the next (chansrv listens again at once): doubled after each one
+ *  that lasted under SHORT_MS (a dead sound server, chansrv refusing us), so a failure never spins. */
+export const PAUSE_MS = { first: 500, max: 30_000 } as const;
+const SHORT_MS = 5_000;
 
 export interface BridgeOptions {
   desktopId: string;
@@ -63,6 +67,8 @@ export function startRdpSoundBridge(o: BridgeOptions): RdpSoundBridge {
   let refused = ''; // the socket file a connect was refused on: not retried until it changes
   let conn: Socket | null = null;
   let capture: Readable | null = null;
+  let since = 0; // when the current connection started
+  let pause: number = PAUSE_MS.first;
   const timer = setInterval(() => void look(), POLL_MS);
   void look();
 
@@ -84,6 +90,7 @@ export function startRdpSoundBridge(o: BridgeOptions): RdpSoundBridge {
   async function bridge(c: Socket): Promise<void> {
     conn = c;
     stats.connections++;
+    since = Date.now();
     c.once('close', () => end('chansrv closed its audio socket'));
     c.on('data', () => {}); // chansrv sends nothing on this socket; drained if it ever does
     if (stopped) return end('stopped');
@@ -130,8 +137,9 @@ export function startRdpSoundBridge(o: BridgeOptions): RdpSoundBridge {
     c.destroy();
     const { sentBytes, droppedBatches } = stats;
     o.log.info({ desktopId: o.desktopId, why, sentBytes, droppedBatches }, 'rdp sound: bridge closed');
-    // chansrv listens again at once after a close; a moment's pause keeps a failing capture from spinning.
-    setTimeout(() => (busy = false), 500).unref();
+    if (stopped) return;
+    pause = Date.now() - since < SHORT_MS ? Math.min(pause * 2, PAUSE_MS.max) : PAUSE_MS.first;
+    setTimeout(() => (busy = false), pause).unref();
   }
 
   return {

@@ -13,7 +13,7 @@ import { ARTIFACTS, CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/browser.ts';
 import { desktopInfo } from '../helpers/desktops.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
-import { capturesOf, heardAt } from './sound-page.ts';
+import { captureCpu, capturesOf, heardAt } from './sound-page.ts';
 import { timedToneArgv } from '../helpers/tone.ts';
 
 let t: TestGateway;
@@ -116,6 +116,8 @@ describe('sound of an RDP desktop through xrdp, guacd and /ws/rdp', () => {
     }
     // The bridge runs while the RDP client with sound is connected: one capture, for chansrv.
     expect(captures(), 'one parec for the bridge').toBe(1);
+    const cpu = captureCpu(uid);
+    console.info(`rdp sound e2e: the bridge's parec used ${cpu.cpuMs} ms of CPU in ${Math.round(cpu.ageMs)} ms`);
     // It came with the display, from guacd's RDP sound, and not through /ws/audio.
     expect(audioStreams.some((a) => a.includes('audio/L16;rate=44100,channels=2'))).toBe(true);
     expect(sockets).not.toContain('/ws/audio');

@@ -46,3 +46,22 @@ export function capturesOf(uid: number): number {
     }
   }).length;
 }
+
+/** CPU time and age of the captures running as `uid`, summed (from /proc; clock ticks of 10 ms). */
+export function captureCpu(uid: number): { cpuMs: number; ageMs: number } {
+  const uptimeMs = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000;
+  let cpuMs = 0;
+  let ageMs = 0;
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      if (!readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0]!.endsWith('parec')) continue;
+      if (!readFileSync(`/proc/${p}/status`, 'utf8').includes(`Uid:\t${uid}\t`)) continue;
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' '); // fields from 3 on
+      cpuMs += (Number(f[11]) + Number(f[12])) * 10;
+      ageMs += uptimeMs - Number(f[19]) * 10;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { cpuMs, ageMs };
+}
