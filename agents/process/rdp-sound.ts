@@ -69,7 +69,7 @@ export function startRdpSoundBridge(o: BridgeOptions): RdpSoundBridge {
   let capture: Readable | null = null;
   let since = 0; // when the current connection started
   let pause: number = PAUSE_MS.first;
-  const timer = setInterval(() => void look(), POLL_MS);
+  const timer = setInterval(() => void look(), POLL_MS).unref();
   void look();
 
   async function look(): Promise<void> {
@@ -78,22 +78,22 @@ export function startRdpSoundBridge(o: BridgeOptions): RdpSoundBridge {
     if (!st?.isSocket() || `${st.ino}:${st.ctimeMs}` === refused || stopped || busy) return;
     busy = true;
     const c = createConnection(o.socketPath);
-    c.once('error', (err: NodeJS.ErrnoException) => {
-      if (conn !== c) {
-        refused = `${st.ino}:${st.ctimeMs}`; // a socket file left behind: no listener on it
-        busy = false;
-      } else end(`chansrv's audio socket failed (${err.code ?? err.message})`);
+    let connected = false;
+    c.on('error', (err: NodeJS.ErrnoException) => {
+      if (connected) return end(c, `chansrv's audio socket failed (${err.code ?? err.message})`);
+      refused = `${st.ino}:${st.ctimeMs}`; // a socket file left behind: no listener on it
+      busy = false;
     });
-    c.once('connect', () => void bridge(c));
+    c.once('connect', () => ((connected = true), void bridge(c)));
   }
 
   async function bridge(c: Socket): Promise<void> {
     conn = c;
     stats.connections++;
     since = Date.now();
-    c.once('close', () => end('chansrv closed its audio socket'));
+    c.once('close', () => end(c, 'chansrv closed its audio socket'));
     c.on('data', () => {}); // chansrv sends nothing on this socket; drained if it ever does
-    if (stopped) return end('stopped');
+    if (stopped) return end(c, 'stopped');
     o.log.info({ desktopId: o.desktopId }, 'rdp sound: a client with sound connected; bridging the desktop sound to xrdp-chansrv');
     let cap: Readable;
     try {
@@ -103,10 +103,11 @@ export function startRdpSoundBridge(o: BridgeOptions): RdpSoundBridge {
         { desktopId: o.desktopId, err: (err as Error).message },
         'rdp sound: the capture did not start; the RDP client hears nothing',
       );
-      return end('no capture');
+      return end(c, 'no capture');
     }
     if (conn !== c) return void cap.destroy();
     capture = cap;
+    cap.on('error', (err: Error) => end(c, `the capture failed (${err.message})`));
     let pending: Buffer = Buffer.alloc(0);
     let silentRun = SILENT_TAIL_BATCHES; // nothing to flush before the first sound
     cap.on('data', (chunk: Buffer) => {
@@ -125,12 +126,12 @@ export function startRdpSoundBridge(o: BridgeOptions): RdpSoundBridge {
       }
       pending = Buffer.from(pending.subarray(at)); // under one batch: bounded
     });
-    cap.once('close', () => end('the capture ended'));
+    cap.once('close', () => end(c, 'the capture ended'));
   }
 
-  function end(why: string): void {
-    const c = conn;
-    if (!c) return;
+  /** Ends connection `c` if it is still the current one (late events of an old one change nothing). */
+  function end(c: Socket | null, why: string): void {
+    if (!c || conn !== c) return;
     conn = null;
     capture?.destroy();
     capture = null;
@@ -148,7 +149,7 @@ export function startRdpSoundBridge(o: BridgeOptions): RdpSoundBridge {
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
-      end('stopped');
+      end(conn, 'stopped');
     },
   };
 }
