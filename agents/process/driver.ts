@@ -17,6 +17,7 @@ import { checkSpec, DESKTOP_ID, resolveOptions, type ProcessDriverOptions } from
 import { createRuntime, isRunning, jailFor, teardown } from './runtime.ts';
 import { command, desktopEnv, runOnce, type RunResult } from './sandbox.ts';
 import { vncPasswordFile } from './secret-files.ts';
+import { createRdpSound } from './rdp-sound.ts';
 import { openCapture } from './sound.ts';
 import { DisplayClash, startDesktop } from './start.ts';
 
@@ -35,6 +36,7 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
   const o = resolveOptions(options);
   const L = layout(o.dataDir);
   const rt = createRuntime(o, L);
+  const rdpSound = createRdpSound({ L, log: o.log }); // RDP desktops' sound, while a client is connected
   const ready = prepareRoot(L).then(async () => {
     const b = await rt.limits;
     o.log.info({ mechanism: b.mechanism, reason: b.reason || undefined, pidsLimit: o.pidsLimit }, 'process driver resource limits');
@@ -127,6 +129,7 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
       if (typeof desktopId !== 'string' || !DESKTOP_ID.test(desktopId)) return; // cannot name one of ours
       await serial(desktopId, async () => {
         const s = await readState(L, desktopId);
+        rdpSound.stop(desktopId);
         if (s) return teardown(rt, s);
         // A create that died before its first record: nothing runs, only files may remain.
         await rm(L.homeDir('pooled', desktopId), { recursive: true, force: true });
@@ -150,7 +153,9 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
       const serves = s.protocol ?? 'vnc';
       if (channel !== serves) throw unsupportedChannel(desktopId, channel, serves);
       // A desktop started before Xvnc moved to a unix socket still listens on its TCP port.
-      return dial(s.socket ? { path: s.socket } : { host: '127.0.0.1', port: s.port ?? 0 });
+      const stream = await dial(s.socket ? { path: s.socket } : { host: '127.0.0.1', port: s.port ?? 0 });
+      if (serves === 'rdp') rdpSound.follow(jailFor(rt, s), desktopId, stream);
+      return stream;
     },
 
     async fileHome(desktopId) {
@@ -164,6 +169,7 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
     },
 
     async close() {
+      rdpSound.stopAll();
       closed = true; // desktops keep running: they are detached, each in its own session
     },
   };

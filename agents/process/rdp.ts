@@ -46,7 +46,8 @@ export function xrdpIni(j: Jail): string {
     '',
     '[Channels]',
     'rdpdr=false',
-    'rdpsnd=false',
+    // Sound: chansrv listens for it while a client with rdpsnd is connected; the agent feeds it (rdp-sound.ts).
+    `rdpsnd=${withChansrv(j)}`,
     'drdynvc=true',
     'cliprdr=true',
     'rail=false',

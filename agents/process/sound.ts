@@ -106,17 +106,27 @@ async function waitForServer(path: string, ms: number): Promise<string | null> {
   }
 }
 
-/** parec's command line: the sink's monitor as raw PCM, with small buffers (latency over smoothness). */
-export function parecArgv(bin: string): string[] {
+/** What one capture delivers: /ws/audio's format (PCM_FORMAT), or xrdp-chansrv's (rdp-sound.ts). */
+export interface CaptureFormat {
+  rate: number;
+  channels: number;
+  /** Names the capture in PulseAudio (and in its log). */
+  client: string;
+}
+const WS_AUDIO: CaptureFormat = { rate: PCM_FORMAT.rate, channels: PCM_FORMAT.channels, client: 'deskport-capture' };
+
+/** parec's command line: the sink's monitor as raw s16le PCM (PulseAudio resamples to `f`), with small
+ *  buffers (latency over smoothness). */
+export function parecArgv(bin: string, f: CaptureFormat = WS_AUDIO): string[] {
   return [
     bin,
     '--raw',
     `--device=${SINK}.monitor`,
     `--format=${PCM_FORMAT.format}`,
-    `--rate=${PCM_FORMAT.rate}`,
-    `--channels=${PCM_FORMAT.channels}`,
+    `--rate=${f.rate}`,
+    `--channels=${f.channels}`,
     `--latency-msec=${PCM_FORMAT.captureLatencyMs}`,
-    '--client-name=deskport-capture',
+    `--client-name=${f.client}`,
   ];
 }
 
@@ -129,12 +139,12 @@ export function soundUnavailable(desktopId: string, why: string): Error {
  * Starts parec inside the desktop (its uid and sandbox, dying with the agent) and hands back its
  * stdout: a read-only socket of PCM. Closing that socket kills parec's whole process group.
  */
-export async function openCapture(j: Jail, L: Layout, desktopId: string): Promise<Socket> {
+export async function openCapture(j: Jail, L: Layout, desktopId: string, format: CaptureFormat = WS_AUDIO): Promise<Socket> {
   const bins = soundBins();
   if (!bins) throw soundUnavailable(desktopId, 'pulseaudio-utils is not installed on its host');
   const missing = await waitForServer(hostPulseSocket(j), SOCKET_WAIT_MS);
   if (missing) throw soundUnavailable(desktopId, missing);
-  const cmd = command(j, 'oneshot', parecArgv(bins.parec));
+  const cmd = command(j, 'oneshot', parecArgv(bins.parec, format));
   const env = { ...desktopEnv(j, false), PULSE_SERVER: pulseServer(j) };
   const log = openSync(L.logFile(desktopId, 'capture'), constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
   const fds = openAll(cmd.fds);

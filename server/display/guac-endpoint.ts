@@ -271,8 +271,8 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     if (left()) return finish(DisplayClose.Normal, 'viewer left');
     // Sound (docs/audio.md): guacd's parameters here, and the gateway drops the streams itself below.
     const hears = displayHears({
-      // Deskport's own RDP desktops play through /ws/audio (their agent's PulseAudio): guacd's copy would double it.
-      policyAudio: policy.audio && Boolean(session.machineId),
+      // Deskport's own RDP desktops too: their agent feeds xrdp's sound channel (agents/process/rdp-sound.ts).
+      policyAudio: policy.audio,
       shadow: Boolean(r.shadowId),
       shadowSound: Boolean(r.shadowId && deps.shadowSound?.(session.id, r.shadowId)),
     });

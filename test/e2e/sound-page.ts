@@ -1,5 +1,7 @@
 // The viewer's sound in a Chromium page, for the sound e2e tests: its state, turning it on with a real
-// click, and listening on the page's WebAudio analyser (after the volume, before the speakers) for a tone.
+// click, listening on the page's WebAudio analyser (after the volume, before the speakers) for a tone, and
+// counting the captures (`parec`) that run as a desktop's uid.
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 
 declare global {
@@ -42,4 +44,39 @@ export function heard(page: Page, hz: number, ms: number): Promise<number | null
       }),
     [hz, ms] as const,
   );
+}
+
+/** The parec processes running as `uid` (a desktop's captures), as /proc entries. */
+function capturePids(uid: number): string[] {
+  return readdirSync('/proc').filter((p) => {
+    try {
+      return (
+        /^\d+$/.test(p) &&
+        readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0]!.endsWith('parec') &&
+        readFileSync(`/proc/${p}/status`, 'utf8').includes(`Uid:\t${uid}\t`)
+      );
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** How many captures run as `uid`. */
+export const capturesOf = (uid: number): number => capturePids(uid).length;
+
+/** CPU time and age of the captures running as `uid`, summed (from /proc; clock ticks of 10 ms). */
+export function captureCpu(uid: number): { cpuMs: number; ageMs: number } {
+  const uptimeMs = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000;
+  let cpuMs = 0;
+  let ageMs = 0;
+  for (const p of capturePids(uid)) {
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' '); // fields from 3 on
+      cpuMs += (Number(f[11]) + Number(f[12])) * 10;
+      ageMs += uptimeMs - Number(f[19]) * 10;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { cpuMs, ageMs };
 }

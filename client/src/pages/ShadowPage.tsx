@@ -14,6 +14,8 @@ import { ViewerOverlay } from '../components/viewer/ViewerOverlay.tsx';
 import { ViewerToolbar } from '../components/viewer/ViewerToolbar.tsx';
 import { SoundControl } from '../components/viewer/SoundControl.tsx';
 import { createShadowAudioTicket } from '../api/audio.ts';
+import { guacSound } from '../modules/audio/guacSound.ts';
+import type { SoundState } from '../modules/audio/player.ts';
 import { navigate, paths } from '../modules/router.ts';
 import { ViewerConnection, type ViewerState } from '../modules/viewer/connection.ts';
 import { publishDebug } from '../modules/viewer/debugHook.ts';
@@ -69,7 +71,7 @@ export function ShadowPage({ shadowId }: { shadowId: string }) {
   const connRef = useRef<ViewerConnection | undefined>(undefined);
   const [load, setLoad] = useState<Load>({ kind: 'loading' });
   const [conn, setConn] = useState<ViewerState>({ kind: 'idle' });
-  const [owner, setOwner] = useState<{ name: string; pool?: string }>();
+  const [owner, setOwner] = useState<{ name: string; pool?: string; machine: boolean }>();
   const [ending, setEnding] = useState(false);
   const [asking, setAsking] = useState(false);
   const [upgrade, setUpgrade] = useState<Shadow>();
@@ -114,7 +116,7 @@ export function ShadowPage({ shadowId }: { shadowId: string }) {
     listHelpdeskSessions(ac.signal).then(
       (list) => {
         const s = list.find((x) => x.id === sessionId);
-        if (s) setOwner({ name: s.displayName, pool: s.poolName });
+        if (s) setOwner({ name: s.displayName, pool: s.poolName, machine: Boolean(s.machineId) });
       },
       () => {},
     );
@@ -244,7 +246,14 @@ export function ShadowPage({ shadowId }: { shadowId: string }) {
         onDisconnect={() => connRef.current?.disconnect()}
         sound={
           shadow?.sound && approved ? (
-            <SoundControl ticket={() => createShadowAudioTicket(shadowId)} disabled={status !== undefined} />
+            <SoundControl
+              // An existing machine's sound comes with the joined guacd display (guacSound.ts); the gateway lets
+              // it through only to a shadow the owner shared sound with. Pool desktops: /ws/audio, the shadow's tickets.
+              key={owner?.machine ? 'guac' : 'own'}
+              ticket={() => createShadowAudioTicket(shadowId)}
+              disabled={status !== undefined}
+              {...(owner?.machine ? { source: (onState: (s: SoundState) => void) => guacSound.player(onState) } : {})}
+            />
           ) : undefined
         }
       />

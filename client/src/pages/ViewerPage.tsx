@@ -30,7 +30,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const connRef = useRef<ViewerConnection | undefined>(undefined);
   const [state, setState] = useState<ViewerState>({ kind: 'idle' });
   /** The pool's or the machine's name and the pool's reconnect grace, once known. */
-  const [about, setAbout] = useState<{ name: string; graceS?: number }>();
+  const [about, setAbout] = useState<{ name: string; graceS?: number; driver?: string }>();
   const poolName = about?.name;
   const [clipboardOpen, setClipboardOpen] = useState(false);
   const [clipText, setClipText] = useState('');
@@ -71,7 +71,9 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         setUploadsOff(session.policy?.fileUpload === false);
         if (poolLookup) return;
         poolLookup = true;
-        const named: Promise<{ id: string; name: string; graceS?: number }[]> = session.machineId ? listMachines() : listPools();
+        const named: Promise<{ id: string; name: string; graceS?: number; driver?: string }[]> = session.machineId
+          ? listMachines()
+          : listPools();
         const id = session.machineId ?? session.poolId;
         named.then(
           (items) => setAbout(items.find((i) => i.id === id)),
@@ -99,6 +101,8 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   }, [poolName]);
 
   const gone = withoutDesktop(state);
+  // RDP desktops of the process driver: their agent feeds xrdp's sound channel (docker's play through /ws/audio).
+  const guacAudio = machine || (session?.protocol === 'rdp' && about?.driver === 'process');
   // Only the owner opens this page; the events stream says who asks to look (until the desktop is gone).
   const shadows = useOwnerShadows(sessionId, !gone);
   const recording = useRecordingNotice(sessionId, session, !gone);
@@ -149,11 +153,11 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         badge={<RecordingBadge active={recording.active} />}
         sound={
           <SoundControl
-            // Existing machines' sound comes with the display through guacd (guacSound.ts), not /ws/audio.
-            key={machine ? 'guac' : 'own'}
+            // Sound through guacd, with the display (guacSound.ts), not /ws/audio (docs/audio.md).
+            key={guacAudio ? 'guac' : 'own'}
             ticket={() => createAudioTicket(sessionId)}
             disabled={gone}
-            {...(machine ? { source: (onState: (s: SoundState) => void) => guacSound.player(onState) } : {})}
+            {...(guacAudio ? { source: (onState: (s: SoundState) => void) => guacSound.player(onState) } : {})}
           />
         }
       />
