@@ -3,7 +3,6 @@
 // the volume, before the speakers) finds each frequency within 1 s of the write inside the desktop.
 // Also: volume 0 silences, muting stops the capture, the choice is remembered, the consent prompt
 // offers "Also share sound". Screenshots at 1280x800 in test-artifacts/.
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
@@ -12,7 +11,7 @@ import { createProcessDriver, type ProcessDriver } from '../../agents/process/dr
 import { ARTIFACTS, CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/browser.ts';
 import { desktopInfo } from '../helpers/desktops.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { heard as heardIn, soundState as soundStateOf } from './sound-page.ts';
+import { capturesOf, heard as heardIn, soundState as soundStateOf } from './sound-page.ts';
 import { timedToneArgv } from '../helpers/tone.ts';
 
 let t: TestGateway;
@@ -34,19 +33,7 @@ async function play(hz: number, ms = 1200): Promise<number> {
   return Number(r.stdout.trim());
 }
 
-function captures(): number {
-  return readdirSync('/proc').filter((p) => {
-    try {
-      return (
-        /^\d+$/.test(p) &&
-        readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0]!.endsWith('parec') &&
-        readFileSync(`/proc/${p}/status`, 'utf8').includes(`Uid:\t${uid}\t`)
-      );
-    } catch {
-      return false;
-    }
-  }).length;
-}
+const captures = (): number => capturesOf(uid);
 
 beforeAll(async () => {
   t = await startTestGateway();
