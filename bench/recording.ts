@@ -14,7 +14,7 @@ import { silentLogger } from '../server/log.ts';
 import { FORMAT_VERSION } from '../server/recording/format.ts';
 import { PartWriter } from '../server/recording/part-writer.ts';
 import { scanPart } from '../server/recording/reader.ts';
-import { VncRecorder } from '../server/recording/vnc-recorder.ts';
+import { RECORDER_DEFAULTS, VncRecorder } from '../server/recording/vnc-recorder.ts';
 import { socketLink, type DesktopLink } from '../server/relay/desktop-link.ts';
 import { startXvnc } from '../test/helpers/xvnc.ts';
 import { BENCH_DIR } from './lib/children.ts';
@@ -149,7 +149,7 @@ const section = [
   START,
   '## Recording (issue #13)',
   '',
-  `Measured by \`bench/recording.ts\` on ${started.toISOString()} (${SECONDS} s per scenario, n = ${N}): the gateway's VNC recorder against a real Xvnc at 1280x800 with one xterm, encodings Tight/ZRLE at JPEG quality 6, a keyframe (fresh connection) every 60 s, at most one update request per 40 ms.`,
+  `Measured by \`bench/recording.ts\` on ${started.toISOString()} (${SECONDS} s per scenario, n = ${N}): the gateway's VNC recorder against a real Xvnc at 1280x800 with one xterm, encodings Tight/ZRLE at JPEG quality 6, a keyframe (fresh connection) every ${RECORDER_DEFAULTS.keyframeMs / 1000} s (the default), at most one update request per 40 ms.`,
   '',
   '| desktop | gateway CPU s per minute | recording MiB per minute | MiB per hour |',
   '| --- | --- | --- | --- |',
