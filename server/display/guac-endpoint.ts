@@ -21,13 +21,7 @@ import { createClipboardWithholder } from '../guac/clipboard-withhold.ts';
 import { displayStreams, type DisplayStreams } from '../guac/session-streams.ts';
 import type { Transfer } from '../guac/stream-policy.ts';
 import { createGuard, InstructionError } from '../guac/guard.ts';
-import {
-  createOwnerSnapshots,
-  createSnapshotRegistry,
-  SNAPSHOT_ACK_PREFIX,
-  SNAPSHOT_PREFIX,
-  snapshotInstructions,
-} from '../guac/shadow-snapshot.ts';
+import * as snap from '../guac/shadow-snapshot.ts';
 import { browserDisplay, joinSettings, machineSettings, ownRdpDesktop } from '../guac/settings.ts';
 import type { GuacTokens } from '../guac/token.ts';
 import type { Logger } from '../log.ts';
@@ -97,7 +91,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
   });
   const gate = createDisplayGate(deps);
   const owners = deps.connections ?? createGuacConnections();
-  const snapshots = createSnapshotRegistry();
+  const snapshots = snap.createSnapshotRegistry();
 
   /** The forward's one connection is for guacd only (peer-check.ts). */
   const peerGuard = () =>
@@ -154,7 +148,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     let closing = false;
     // Existing VNC machines: a refused password told apart from an unreachable server (machine-login.ts).
     let login: MachineLogin | undefined;
-    const own = isOwner ? createOwnerSnapshots((t) => browser.readyState === browser.OPEN && browser.send(t)) : undefined;
+    const own = isOwner ? snap.createOwnerSnapshots((t) => browser.readyState === browser.OPEN && browser.send(t)) : undefined;
     if (own) snapshots.set(session.id, own);
 
     const finish = (code: number, reason: string) => {
@@ -190,9 +184,9 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       silence.heard();
       if (isBinary) return finish(DisplayClose.BadViewerStream, 'binary messages are not Guacamole instructions');
       const text = data.toString();
-      if (own && text.startsWith(SNAPSHOT_PREFIX))
+      if (own && text.startsWith(snap.SNAPSHOT_PREFIX))
         return void (own.receive(text) || finish(DisplayClose.BadViewerStream, 'a malformed display snapshot'));
-      if (r.shadowId && text.startsWith(SNAPSHOT_ACK_PREFIX)) return; // the join's picture is the gateway's stream
+      if (r.shadowId && text.startsWith(snap.SNAPSHOT_ACK_PREFIX)) return; // the join's picture is the gateway's stream
       let out;
       try {
         out = guard.receive(text);
@@ -317,7 +311,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     const drawOwnersPicture = async () => {
       const png = await snapshots.request(session.id);
       if (!png || closing || browser.readyState !== browser.OPEN) return;
-      for (const t of snapshotInstructions(png, lastSync)) browser.send(t);
+      for (const t of snap.snapshotInstructions(png, lastSync)) browser.send(t);
     };
     c.on('data', (raw: string) => {
       if (raw.startsWith('4.sync,')) {

@@ -12,7 +12,7 @@ import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
 import { desktopInfo } from '../helpers/desktops.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { followGuacd, startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
-import { untilSameFrame } from '../helpers/guac-frame.ts';
+import { untilSameFrame } from './guac-frame.ts';
 
 declare global {
   interface Window {
