@@ -1,10 +1,11 @@
 // The first picture of a helpdesk join, from the owner's browser. guacd 1.6.0 syncs a joining user
-// with its own copy of the display, and after an RDP display-update resize (the owner's window, or
-// the owner's stage shrinking for the shadow banner) that copy is black with stray bytes while the
-// owner's browser still shows the desktop (measured: test/e2e/rdp-viewer.test.ts, docs/architecture.md
-// "Helpdesk joins"). guacd's later updates are right, but an unchanged desktop never repaints. So once
-// a join's own sync is through, the gateway asks the owner's display (client guacDisplay.ts) for a
-// PNG of what it shows and draws it on the join's default layer.
+// with its own copy of the display, and for an RDP desktop whose owner display had just been resized
+// (a display-update: the owner's stage shrinks for the shadow banner at approval) that copy was black
+// with a few stray bytes, while the owner's browser still showed the desktop and guacd's later updates
+// were right (measured: docs/architecture.md, "Shadowing sessions shown through guacd"). An unchanged
+// desktop never repaints, so the join stayed black. Once a join's own sync is through, the gateway
+// asks the owner's display (client guacDisplay.ts) for a PNG of what it shows and draws it on the
+// join's default layer.
 //
 // Between the gateway and the owner's browser: `17.deskport-snapshot,ID;` asks; the browser answers
 // with `deskport-snapshot,ID,BASE64` parts and `deskport-snapshot,ID,` (an empty part) at the end.

@@ -68,17 +68,25 @@ async function shadowPage(sound: boolean): Promise<{ page: Page; audio: string[]
     if (new URL(ws.url()).pathname === '/ws/rdp')
       ws.on('framereceived', (f) => audio.push(...(String(f.payload).match(/5\.audio,/g) ?? [])));
   });
-  await page.goto(`${t.url}/shadow/${id}`);
-  await displayed(page).catch(async (e: Error) => {
-    await page.screenshot({ path: `${ARTIFACTS}/rdp-sound-shadow-failed.png` });
+  const end = () => owner2.post(`/api/v1/shadows/${id}/end`);
+  try {
+    await page.goto(`${t.url}/shadow/${id}`);
+    await displayed(page).catch(async (e: Error) => {
+      await page.screenshot({ path: `${ARTIFACTS}/rdp-sound-shadow-failed.png` });
+      throw e;
+    });
+    // The machine's desktop, as the owner sees it: not guacd's black copy of it for the join (shadow-snapshot.ts).
+    const f = await untilSameFrame(owner, page);
+    console.info(`RDP machine shadow vs owner: ${Math.round(f.same * 100)}% alike, ${Math.round(f.black * 100)}% black, ${f.size}`);
+    expect(f.black).toBeLessThan(0.5);
+    expect(f.same).toBeGreaterThanOrEqual(0.9);
+  } catch (e) {
+    // A shadow left approved would stay on the owner's connection for the next test.
+    await end().catch(() => undefined);
+    await page.close();
     throw e;
-  });
-  // The machine's desktop, as the owner sees it: not guacd's black copy of it for the join (shadow-snapshot.ts).
-  const f = await untilSameFrame(owner, page);
-  console.info(`RDP machine shadow vs owner: ${Math.round(f.same * 100)}% alike, ${Math.round(f.black * 100)}% black, ${f.size}`);
-  expect(f.black).toBeLessThan(0.5);
-  expect(f.same).toBeGreaterThanOrEqual(0.9);
-  return { page, audio, end: () => owner2.post(`/api/v1/shadows/${id}/end`) };
+  }
+  return { page, audio, end };
 }
 
 beforeAll(async () => {
