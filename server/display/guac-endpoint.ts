@@ -21,6 +21,7 @@ import { createClipboardWithholder } from '../guac/clipboard-withhold.ts';
 import { displayStreams, type DisplayStreams } from '../guac/session-streams.ts';
 import type { Transfer } from '../guac/stream-policy.ts';
 import { createGuard, InstructionError } from '../guac/guard.ts';
+import * as snap from '../guac/shadow-snapshot.ts';
 import { browserDisplay, joinSettings, machineSettings, ownRdpDesktop } from '../guac/settings.ts';
 import type { GuacTokens } from '../guac/token.ts';
 import type { Logger } from '../log.ts';
@@ -90,6 +91,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
   });
   const gate = createDisplayGate(deps);
   const owners = deps.connections ?? createGuacConnections();
+  const snapshots = snap.createSnapshotRegistry();
 
   /** The forward's one connection is for guacd only (peer-check.ts). */
   const peerGuard = () =>
@@ -146,6 +148,8 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     let closing = false;
     // Existing VNC machines: a refused password told apart from an unreachable server (machine-login.ts).
     let login: MachineLogin | undefined;
+    const own = isOwner ? snap.createOwnerSnapshots((t) => browser.readyState === browser.OPEN && browser.send(t)) : undefined;
+    if (own) snapshots.set(session.id, own);
 
     const finish = (code: number, reason: string) => {
       if (closing) return;
@@ -179,9 +183,13 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     browser.on('message', (data: RawData, isBinary: boolean) => {
       silence.heard();
       if (isBinary) return finish(DisplayClose.BadViewerStream, 'binary messages are not Guacamole instructions');
+      const text = data.toString();
+      if (own && text.startsWith(snap.SNAPSHOT_PREFIX))
+        return void (own.receive(text) || finish(DisplayClose.BadViewerStream, 'a malformed display snapshot'));
+      if (r.shadowId && text.startsWith(snap.SNAPSHOT_ACK_PREFIX)) return; // the join's picture is the gateway's stream
       let out;
       try {
-        out = guard.receive(data.toString());
+        out = guard.receive(text);
       } catch (err) {
         if (!(err instanceof InstructionError)) throw err;
         slog.warn({ reason: err.message }, 'viewer sent a bad instruction');
@@ -202,6 +210,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       closing = true;
       silence.stop();
       release('viewer left');
+      if (own) (own.close(), snapshots.remove(session.id, own));
       // A helpdesk join's guacd id is the owner's connection: only the owner's own display unregisters it.
       if (isOwner && client?.guacamoleConnectionId) owners.remove(session.id, client.guacamoleConnectionId);
     });
@@ -298,7 +307,18 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
       early = '';
     });
     const withhold = mode === 'view' ? createClipboardWithholder() : null; // view: never the desktop's clipboard
+    let lastSync = '';
+    const drawOwnersPicture = async () => {
+      const png = await snapshots.request(session.id);
+      if (!png || closing || browser.readyState !== browser.OPEN) return;
+      for (const t of snap.snapshotInstructions(png, lastSync)) browser.send(t);
+    };
     c.on('data', (raw: string) => {
+      if (raw.startsWith('4.sync,')) {
+        // A join's first sync ends guacd's copy of the display: then the owner's picture goes over it.
+        if (r.shadowId && !lastSync) void drawOwnersPicture();
+        lastSync = /^4\.sync,\d+\.(\d+)/.exec(raw)?.[1] ?? lastSync;
+      }
       if (raw.startsWith('5.error,')) {
         raw = login?.explain(raw) ?? raw;
         guacdError = errorMessage(raw);

@@ -2,7 +2,7 @@
 // "machine" is a real RDP server with sound: a process-driver RDP desktop (xrdp + chansrv + the agent's
 // sound bridge, agents/process/rdp-sound.ts) that this test's own driver exposes on a loopback TCP port.
 // The owner connects to it through the gateway (guacd, /ws/rdp); the helpdesk joins that connection
-// (guacd `join`) in its own browser page, clicks Sound (guacSound.ts) and the page's WebAudio
+// (guacd `join`) in its own browser page, shows the machine's desktop as the owner sees it, clicks Sound (guacSound.ts) and the page's WebAudio
 // analyser finds a tone played in the desktop. A shadow approved without sound gets no sound stream.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -15,6 +15,7 @@ import { ARTIFACTS, CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/browser.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
 import { heard as heardAt } from './sound-page.ts';
+import { untilSameFrame } from './guac-frame.ts';
 import { timedToneArgv } from '../helpers/tone.ts';
 
 let t: TestGateway;
@@ -67,12 +68,25 @@ async function shadowPage(sound: boolean): Promise<{ page: Page; audio: string[]
     if (new URL(ws.url()).pathname === '/ws/rdp')
       ws.on('framereceived', (f) => audio.push(...(String(f.payload).match(/5\.audio,/g) ?? [])));
   });
-  await page.goto(`${t.url}/shadow/${id}`);
-  await displayed(page).catch(async (e: Error) => {
-    await page.screenshot({ path: `${ARTIFACTS}/rdp-sound-shadow-failed.png` });
+  const end = () => owner2.post(`/api/v1/shadows/${id}/end`);
+  try {
+    await page.goto(`${t.url}/shadow/${id}`);
+    await displayed(page).catch(async (e: Error) => {
+      await page.screenshot({ path: `${ARTIFACTS}/rdp-sound-shadow-failed.png` });
+      throw e;
+    });
+    // The machine's desktop, as the owner sees it: not guacd's black copy of it for the join (shadow-snapshot.ts).
+    const f = await untilSameFrame(owner, page);
+    console.info(`RDP machine shadow vs owner: ${Math.round(f.same * 100)}% alike, ${Math.round(f.black * 100)}% black, ${f.size}`);
+    expect(f.black).toBeLessThan(0.5);
+    expect(f.same).toBeGreaterThanOrEqual(0.9);
+  } catch (e) {
+    // A shadow left approved would stay on the owner's connection for the next test.
+    await end().catch(() => undefined);
+    await page.close();
     throw e;
-  });
-  return { page, audio, end: () => owner2.post(`/api/v1/shadows/${id}/end`) };
+  }
+  return { page, audio, end };
 }
 
 beforeAll(async () => {

@@ -12,6 +12,7 @@ import { ARTIFACTS, launchChromium } from '../helpers/browser.ts';
 import { desktopInfo } from '../helpers/desktops.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { followGuacd, startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
+import { untilSameFrame } from './guac-frame.ts';
 
 declare global {
   interface Window {
@@ -56,6 +57,48 @@ async function rdpPixels(timeout = 60_000): Promise<void> {
     undefined,
     { timeout, polling: 100 },
   );
+}
+
+/** A helpdesk (hugo) page on an approved shadow of the owner's session, connected; its sent frames are kept. */
+async function openShadow(mode: 'view' | 'control'): Promise<{ hd: Page; hdSent: string[]; end: () => Promise<void> }> {
+  const helper = await signIn(t.url, 'hugo', 'hugo-password-1');
+  const owner = await signIn(t.url, 'rosa', 'rosa-password-1');
+  const ask = await helper.post(`/api/v1/sessions/${sessionId}/shadow`, { mode, reason: 'rdp viewer test' });
+  expect(ask.status).toBe(201);
+  const shadowId = (ask.body as { shadow: { id: string } }).shadow.id;
+  expect((await owner.post(`/api/v1/shadows/${shadowId}/approve`)).status).toBe(200);
+  const hd = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  const hdSent: string[] = [];
+  hd.on('websocket', (ws) => ws.on('framesent', (f) => hdSent.push(String(f.payload))));
+  const end = async () => {
+    await hd.context().close();
+    await helper.post(`/api/v1/shadows/${shadowId}/end`).catch(() => undefined);
+  };
+  try {
+    await hd.goto(t.url);
+    await hd.getByLabel('Username').fill('hugo');
+    await hd.getByLabel('Password').fill('hugo-password-1');
+    await hd.getByRole('button', { name: 'Sign in' }).click();
+    await hd
+      .getByRole('link', { name: /Helpdesk/ })
+      .first()
+      .waitFor();
+    await hd.goto(`${t.url}/shadow/${shadowId}`);
+    await hd.waitForFunction(() => window.__deskport?.rfbState === 'connected', undefined, { timeout: 30_000 });
+  } catch (e) {
+    await hd.screenshot({ path: join(ARTIFACTS, `rdp-debug-shadow-${mode}.png`) }).catch(() => undefined);
+    await end();
+    throw e;
+  }
+  return { hd, hdSent, end };
+}
+
+/** The shadow's display shows what the owner's shows (sampled on a grid; fails on a black display). */
+async function expectOwnersPicture(hd: Page): Promise<void> {
+  const f = await untilSameFrame(page, hd);
+  console.info(`RDP shadow vs owner: ${Math.round(f.same * 100)}% of samples alike, ${Math.round(f.black * 100)}% black, ${f.size}`);
+  expect(f.black).toBeLessThan(0.5);
+  expect(f.same).toBeGreaterThanOrEqual(0.9);
 }
 
 async function fileSays(name: string, want: string, ms = 4_000): Promise<boolean> {
@@ -192,39 +235,19 @@ describe('the RDP viewer in Chromium', () => {
     await rdpPixels();
   });
 
-  it('shows a view-only helpdesk shadow of the RDP desktop with no input handlers: its keys never arrive', async () => {
-    const helper = await signIn(t.url, 'hugo', 'hugo-password-1');
-    const owner = await signIn(t.url, 'rosa', 'rosa-password-1');
-    const ask = await helper.post(`/api/v1/sessions/${sessionId}/shadow`, { mode: 'view', reason: 'rdp viewer test' });
-    expect(ask.status).toBe(201);
-    const shadowId = (ask.body as { shadow: { id: string } }).shadow.id;
-    expect((await owner.post(`/api/v1/shadows/${shadowId}/approve`)).status).toBe(200);
-    const hd = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    const hdSent: string[] = [];
-    hd.on('websocket', (ws) => ws.on('framesent', (f) => hdSent.push(String(f.payload))));
+  it('shows a view-only helpdesk shadow of the RDP desktop (the owner\u2019s picture, not black) with no input handlers: its keys never arrive', async () => {
+    const { hd, hdSent, end } = await openShadow('view');
     try {
-      await hd.goto(t.url);
-      await hd.getByLabel('Username').fill('hugo');
-      await hd.getByLabel('Password').fill('hugo-password-1');
-      await hd.getByRole('button', { name: 'Sign in' }).click();
-      await hd
-        .getByRole('link', { name: /Helpdesk/ })
-        .first()
-        .waitFor();
-      await hd.goto(`${t.url}/shadow/${shadowId}`);
-      await hd
-        .waitForFunction(() => window.__deskport?.rfbState === 'connected', undefined, { timeout: 30_000 })
-        .catch(async (e: unknown) => {
-          await hd.screenshot({ path: join(ARTIFACTS, 'rdp-debug-shadow.png') });
-          throw e;
-        });
       expect(await hd.getByTestId('shadow-mode-badge').textContent()).toMatch(/View only/);
+      // The owner's stage shrank for the shadow banner (a display-update resize): guacd's own copy for the join
+      // is black since; the join shows the owner's picture (server/guac/shadow-snapshot.ts), then guacd's updates.
+      await expectOwnersPicture(hd);
+      await hd.screenshot({ path: join(ARTIFACTS, 'rdp-25-shadow-view-only.png') });
       // No keyboard handler: the frame cannot even take focus.
       expect(await hd.locator('.guac-frame').getAttribute('tabindex')).toBeNull();
       await hd.locator('.guac-display').click({ position: { x: 200, y: 200 } });
       await hd.keyboard.type('echo from-view > view.txt', { delay: 10 });
       await hd.keyboard.press('Enter');
-      await hd.screenshot({ path: join(ARTIFACTS, 'rdp-25-shadow-view-only.png') });
       // Nothing to send them with: no key, mouse or size instruction left the page.
       expect(hdSent.filter((f) => /^(3\.key|5\.mouse|4\.size|5\.touch),/.test(f))).toEqual([]);
       // The owner types after it: the owner's file appearing while the view's never did shows the
@@ -232,8 +255,21 @@ describe('the RDP viewer in Chromium', () => {
       await typeUntil('echo owner-after-view > owner.txt', 'owner.txt', 'owner-after-view');
       expect(existsSync(join(home, 'view.txt'))).toBe(false);
     } finally {
-      await hd.context().close();
-      await helper.post(`/api/v1/shadows/${shadowId}/end`).catch(() => undefined);
+      await end();
+    }
+  });
+
+  it('shows a control helpdesk shadow of the RDP desktop (the owner\u2019s picture), and follows what the owner types', async () => {
+    const { hd, end } = await openShadow('control');
+    try {
+      expect(await hd.getByTestId('shadow-mode-badge').textContent()).toMatch(/Control/);
+      await expectOwnersPicture(hd);
+      await hd.screenshot({ path: join(ARTIFACTS, 'rdp-28-shadow-control.png') });
+      // guacd's updates after the picture: what the owner types shows in the shadow too.
+      await typeUntil('echo typed-while-shadowed > shadowed.txt', 'shadowed.txt', 'typed-while-shadowed');
+      await expectOwnersPicture(hd);
+    } finally {
+      await end();
     }
   });
 

@@ -18,6 +18,9 @@ const RESIZE_DEBOUNCE_MS = 350;
 /** Clipboard text from the desktop is kept up to this many characters. */
 const MAX_CLIPBOARD_CHARS = 1 << 20;
 const KEYSYM = { ctrl: 0xffe3, alt: 0xffe9, del: 0xffff } as const;
+/** The gateway's request for what this display shows (server/guac/shadow-snapshot.ts), and the size of the answer's parts. */
+const SNAPSHOT_OPCODE = 'deskport-snapshot';
+const SNAPSHOT_PART_CHARS = 8000;
 
 function sizeOf(el: HTMLElement): DisplaySize {
   return displaySize(el.clientWidth, el.clientHeight, window.devicePixelRatio);
@@ -92,7 +95,10 @@ export const openGuacDisplay: OpenDisplay = (o: DisplayOptions, h: DisplayHandle
   });
   observer.observe(o.target);
 
-  if (!o.viewOnly) attachInput(client, display, frame, screen, cleanups);
+  if (!o.viewOnly) {
+    attachInput(client, display, frame, screen, cleanups);
+    answerSnapshots(tunnel, display);
+  }
 
   // An existing machine's drive or SFTP: offered by guacd once the connection is up (control displays only).
   const refusals = watchRefusals(tunnel);
@@ -176,6 +182,31 @@ export const openGuacDisplay: OpenDisplay = (o: DisplayOptions, h: DisplayHandle
     },
   };
 };
+
+/**
+ * The owner's display answers the gateway's request for a PNG of what it shows: guacd 1.6.0 gives a
+ * helpdesk join a black copy of an RDP display after a display-update resize, and the gateway draws
+ * this picture over it (server/guac/shadow-snapshot.ts). Taken once the operations received so far are drawn.
+ */
+function answerSnapshots(tunnel: GuacamoleModule.Tunnel, display: GuacamoleModule.Display): void {
+  const inner = tunnel.oninstruction;
+  tunnel.oninstruction = (opcode, args) => {
+    if (opcode !== SNAPSHOT_OPCODE) return inner?.call(tunnel, opcode, args);
+    const id = String(args[0] ?? '');
+    display.flush(() => {
+      const png =
+        display.getWidth() && display.getHeight()
+          ? display
+              .flatten()
+              .toDataURL('image/png')
+              .replace(/^data:image\/png;base64,/, '')
+          : '';
+      for (let i = 0; i < png.length; i += SNAPSHOT_PART_CHARS)
+        tunnel.sendMessage(SNAPSHOT_OPCODE, id, png.slice(i, i + SNAPSHOT_PART_CHARS));
+      tunnel.sendMessage(SNAPSHOT_OPCODE, id, '');
+    });
+  };
+}
 
 /** Keyboard on the frame (only while it has focus), mouse and touch on the display, the remote cursor as the local one. */
 function attachInput(
