@@ -11,7 +11,7 @@ import { createProcessDriver, type ProcessDriver } from '../../agents/process/dr
 import { ARTIFACTS, CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/browser.ts';
 import { desktopInfo } from '../helpers/desktops.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { capturesOf, heard as heardIn, soundState as soundStateOf } from './sound-page.ts';
+import { capturesOf, heard as heardIn, soundState as soundStateOf, turnSoundOn } from './sound-page.ts';
 import { timedToneArgv } from '../helpers/tone.ts';
 
 let t: TestGateway;
@@ -65,10 +65,7 @@ describe('sound in the viewer', () => {
     expect(await soundState()).toBe('muted');
     expect(captures()).toBe(0);
     await shot('60-sound-off');
-    await page.getByTestId('sound-toggle').click();
-    await page.waitForFunction(
-      () => document.querySelector('[data-testid="sound-control"]')?.getAttribute('data-sound-state') === 'playing',
-    );
+    await turnSoundOn(page);
     await page.getByTestId('sound-volume').waitFor();
     // The first sound of a fresh desktop pays for starting its audio path (pacat's first connection,
     // the sink leaving idle, Chromium's output device): 0.3-1.3 s measured on this shared machine. The
@@ -103,10 +100,7 @@ describe('sound in the viewer', () => {
   });
 
   it('remembers the choice: after a reload, sound comes back at the first click into the desktop', async () => {
-    await page.getByTestId('sound-toggle').click();
-    await page.waitForFunction(
-      () => document.querySelector('[data-testid="sound-control"]')?.getAttribute('data-sound-state') === 'playing',
-    );
+    await turnSoundOn(page);
     await page.reload();
     await page.waitForFunction(() => window.__deskport?.rfbState === 'connected', undefined, { timeout: 30_000 });
     expect(await soundState()).toBe('muted');

@@ -13,7 +13,7 @@ import { ARTIFACTS, CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/browser.ts';
 import { desktopInfo } from '../helpers/desktops.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
-import { captureCpu, capturesOf, heard as heardAt } from './sound-page.ts';
+import { captureCpu, capturesOf, heard as heardAt, turnSoundOn } from './sound-page.ts';
 import { timedToneArgv } from '../helpers/tone.ts';
 
 let t: TestGateway;
@@ -98,10 +98,7 @@ afterAll(async () => {
 describe('sound of an RDP desktop through xrdp, guacd and /ws/rdp', () => {
   it('is off until clicked; then a 1 kHz and a 440 Hz tone played in the desktop are heard within 1 s', async () => {
     expect(await soundState()).toBe('muted');
-    await page.getByTestId('sound-toggle').click();
-    await page.waitForFunction(
-      () => document.querySelector('[data-testid="sound-control"]')?.getAttribute('data-sound-state') === 'playing',
-    );
+    await turnSoundOn(page);
     // The first sound of a fresh desktop pays for starting its audio path: a short unmeasured blip goes first.
     const warm = heard(2000, 8_000);
     await play(2000, 300);
