@@ -83,7 +83,11 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
     return typeof name === 'string' && DEAD_STATUSES.has(name) ? 'stopped' : 'running';
   }
 
-  const handleOf = async (s: VmState): Promise<DesktopHandle> => ({ desktopId: s.desktopId, state: await stateOf(s), startedAt: s.startedAt });
+  const handleOf = async (s: VmState): Promise<DesktopHandle> => ({
+    desktopId: s.desktopId,
+    state: await stateOf(s),
+    startedAt: s.startedAt,
+  });
 
   async function tail(file: string, bytes = 2_000): Promise<string> {
     const text = await readFile(file, 'latin1').catch(() => '');
@@ -149,7 +153,8 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
     if (spec.persistence === 'personal') {
       const others = (await readAllStates(o.stateDir)).filter((s) => s.homeKey === spec.homeKey && s.desktopId !== spec.desktopId);
       for (const s of others)
-        if (await stillRunning(refOf(s))) throw new Error(`personal disk ${JSON.stringify(spec.homeKey)} is held by desktop ${s.desktopId}; destroy it first`);
+        if (await stillRunning(refOf(s)))
+          throw new Error(`personal disk ${JSON.stringify(spec.homeKey)} is held by desktop ${s.desktopId}; destroy it first`);
     }
     signal?.throwIfAborted();
 
@@ -162,7 +167,9 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
       progress?.('creating', 'Creating the VM disk…');
       if (!(await stat(overlay).catch(() => null))) {
         newOverlay = true;
-        await qemuImg(['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', image.disk, overlay]);
+        await qemuImg(['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', image.disk, overlay]).catch((err: Error) =>
+          Promise.reject(new Error(`base image ${image.name} cannot back a VM disk: ${err.message.replace(/\s+/g, ' ')}`)),
+        );
       }
       const acc = await accel;
       const args = qemuArgs({
@@ -270,8 +277,12 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
     async openStream(desktopId, channel = 'vnc'): Promise<Socket> {
       const s = creating.has(desktopId) || !DESKTOP_ID.test(desktopId) ? null : await readState(paths(desktopId));
       if (!s || (await stateOf(s)) !== 'running') throw new Error(`desktop ${desktopId} is not running`);
-      if (channel === 'audio') throw Object.assign(new Error(`desktop ${desktopId} has no sound (VM desktops have none yet)`), { code: 'sound_unavailable' });
-      if (channel !== 'vnc') throw Object.assign(new Error(`desktop ${desktopId} serves vnc, not ${channel === 'rdp' ? 'rdp' : 'unknown'}`), { code: 'unsupported_channel' });
+      if (channel === 'audio')
+        throw Object.assign(new Error(`desktop ${desktopId} has no sound (VM desktops have none yet)`), { code: 'sound_unavailable' });
+      if (channel !== 'vnc')
+        throw Object.assign(new Error(`desktop ${desktopId} serves vnc, not ${channel === 'rdp' ? 'rdp' : 'unknown'}`), {
+          code: 'unsupported_channel',
+        });
       return dialSocket(paths(desktopId).vnc);
     },
 

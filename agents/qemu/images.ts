@@ -69,7 +69,8 @@ export const imageDirOf = (root: string, kind: VmKind, hash: string): string => 
 export const isVmKind = (name: string): name is VmKind => Object.hasOwn(VM_KINDS, name);
 
 /** A spec's image: a kind this repository builds, or an admin's own qcow2 base by absolute path. */
-export const IMAGE_REF = /^(?:[a-z][a-z0-9-]{0,31}|\/(?:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}\/){0,16}[A-Za-z0-9_][A-Za-z0-9._-]{0,127}\.qcow2)$/;
+export const IMAGE_REF =
+  /^(?:[a-z][a-z0-9-]{0,31}|\/(?:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}\/){0,16}[A-Za-z0-9_][A-Za-z0-9._-]{0,127}\.qcow2)$/;
 
 /** Resolves an image reference to the files QEMU boots, or rejects saying how to get them. */
 export async function resolveBootImage(ref: string, root: string): Promise<BootImage> {

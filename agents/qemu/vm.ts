@@ -109,7 +109,12 @@ export interface VmArgs {
  *  QMP on a unix socket, the serial console to a file, and a seccomp sandbox. */
 export function qemuArgs(a: VmArgs): string[] {
   const boot = a.image.kernel
-    ? ['-kernel', a.image.kernel, ...(a.image.initrd ? ['-initrd', a.image.initrd] : []), ...(a.image.append ? ['-append', a.image.append] : [])]
+    ? [
+        '-kernel',
+        a.image.kernel,
+        ...(a.image.initrd ? ['-initrd', a.image.initrd] : []),
+        ...(a.image.append ? ['-append', a.image.append] : []),
+      ]
     : [];
   return [
     ['-name', `deskport-${a.desktopId}`],
