@@ -2,7 +2,8 @@
 // shared driver contract, then what only this driver promises (boot, VncAuth with the desktop's
 // secret, no network, a graceful power-off, overlays, clear start-up failures). Cleans up every VM.
 import { randomBytes } from 'node:crypto';
-import { readdir, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { grabColours, vncLogin } from '../../test/helpers/vnc-login.ts';
 import { runDriverContract } from '../driver.contract.ts';
@@ -138,9 +139,10 @@ describe('qemu driver', () => {
   });
 
   describe('failures end in a clear error and leave no process, overlay or file', () => {
+    const ls = (dir: string): Promise<string[]> => readdir(dir).catch(() => []);
     const leftovers = async (): Promise<string[]> => [
-      ...(await readdir(`${stateDir}/qemu`)),
-      ...(await readdir(`${stateDir}/qemu-disks`)).map((d) => `qemu-disks/${d}`),
+      ...(await ls(`${stateDir}/qemu`)),
+      ...(await ls(`${stateDir}/qemu-disks`)).map((d) => `qemu-disks/${d}`),
     ];
     let before: string[] = [];
     beforeAll(async () => {
@@ -167,10 +169,10 @@ describe('qemu driver', () => {
       const base = `${stateDir}/corrupt.qcow2`;
       await writeFile(base, randomBytes(4096));
       await expect(driver.create(spec({ image: base }))).rejects.toThrow(
-        /^base image \/tmp\/\S+\/corrupt\.qcow2 cannot back a VM disk: qemu-img create failed: .*Image is not in qcow2 format/,
+        /^could not create the VM disk on base image \/tmp\/\S+\/corrupt\.qcow2: qemu-img create failed: .*Image is not in qcow2 format/,
       );
       await expect(driver.create(spec({ image: base, persistence: 'personal', homeKey: 'corrupt-user' }))).rejects.toThrow(
-        /cannot back a VM disk/,
+        /could not create the VM disk/,
       );
       expect(await leftovers()).toEqual(before);
     });
@@ -187,6 +189,35 @@ describe('qemu driver', () => {
       const s = spec();
       await expect(impatient.create(s)).rejects.toThrow(/did not finish booting|no RFB banner/);
       expect(await leftovers()).toEqual(before);
+    });
+
+    it('a full disk while creating the overlay (a 64 KiB tmpfs as the state dir)', async () => {
+      const small = await tempStateDir();
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'deskport-test', small]);
+      try {
+        const cramped = createQemuDriver({ stateDir: small });
+        const s = spec();
+        await expect(cramped.create(s)).rejects.toThrow(
+          /^could not create the VM disk on base image vm-test: qemu-img create failed: .*No space left on device/,
+        );
+        expect(await readdir(`${small}/qemu`)).toEqual([]);
+        expect(await readdir(`${small}/qemu-disks`)).toEqual([]);
+      } finally {
+        execFileSync('umount', [small]);
+        await rm(small, { recursive: true, force: true });
+      }
+    });
+
+    it('an aborted create rejects with the abort reason at any point and leaves nothing', async () => {
+      for (const afterMs of [0, 300, 3_000]) {
+        const s = spec();
+        const ac = new AbortController();
+        const pending = driver.create(s, ac.signal);
+        setTimeout(() => ac.abort(new Error('caller gave up')), afterMs);
+        await expect(pending).rejects.toThrow(/caller gave up/);
+        expect(await driver.inspect(s.desktopId)).toBeNull();
+        expect(await leftovers()).toEqual(before);
+      }
     });
 
     it('a rdp spec is refused before anything is made', async () => {

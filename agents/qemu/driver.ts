@@ -168,7 +168,7 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
       if (!(await stat(overlay).catch(() => null))) {
         newOverlay = true;
         await qemuImg(['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', image.disk, overlay]).catch((err: Error) =>
-          Promise.reject(new Error(`base image ${image.name} cannot back a VM disk: ${err.message.replace(/\s+/g, ' ')}`)),
+          Promise.reject(new Error(`could not create the VM disk on base image ${image.name}: ${err.message.replace(/\s+/g, ' ')}`)),
         );
       }
       const acc = await accel;
