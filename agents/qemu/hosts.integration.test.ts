@@ -1,7 +1,7 @@
 // A VM desktop host end to end: a real gateway, a real `bin/deskport agent --driver qemu` process and
 // real QEMU (TCG) booting the vm-test image. Launch, the guest's screen through the gateway's relay
 // (VncAuth with the desktop's secret), the agent killed with -9 and re-adopting the VM, typing that
-// reaches the guest (it powers off), and nothing left behind.
+// reaches the guest (it powers off), a warm spare VM claimed by a launch, and nothing left behind.
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,4 +117,37 @@ describe('a VM desktop host (qemu driver, TCG)', () => {
     await waitFor(async () => (await runningVms()).length === 0);
     await waitFor(async () => (await readdir(`${host.stateDir}/qemu`)).length === 0); // the pooled overlay went with it
   }, 120_000);
+
+  it('a warm spare VM is booted ahead: a launch claims it at once, and lowering minWarm stops them all', async () => {
+    const r = await admin.post('/api/v1/admin/pools', {
+      name: 'VM test (warm)',
+      driver: 'qemu',
+      protocol: 'vnc',
+      image: 'vm-test',
+      cpu: 1,
+      memoryMb: 256,
+      minWarm: 1,
+    });
+    expect(r.status).toBe(201);
+    const warmPool = (r.body as { id: string }).id;
+    await waitFor(async () => (await warmSpares()) === 1, 170_000);
+    const t0 = performance.now();
+    const launched = await admin.post('/api/v1/sessions', { poolId: warmPool });
+    const answered = performance.now() - t0;
+    expect((launched.body as { session: SessionJson }).session.state).toBe('ready');
+    const claimed = (launched.body as { session: SessionJson }).session;
+    expect((await blueShare(claimed.id)).share).toBeGreaterThan(0.8);
+    const frame = performance.now() - t0;
+    console.info(`qemu warm spare: launch answered ready in ${answered.toFixed(0)} ms, first full frame at ${frame.toFixed(0)} ms`);
+    expect((await admin.call('PATCH', `/api/v1/admin/pools/${warmPool}`, { minWarm: 0 })).status).toBe(200);
+    expect((await admin.del(`/api/v1/sessions/${claimed.id}`)).status).toBe(204);
+    // A replacement spare may have started meanwhile; with minWarm 0 it goes too.
+    await waitFor(async () => (await runningVms()).length === 0, 170_000);
+    await waitFor(async () => (await readdir(`${host.stateDir}/qemu`)).length === 0);
+  }, 400_000);
 });
+
+async function warmSpares(): Promise<number> {
+  const text = await (await fetch(`${t.url}/metrics`)).text();
+  return Number(/^deskport_warm_spares\{state="running"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+}
