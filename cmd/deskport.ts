@@ -24,7 +24,7 @@ Commands:
   up        gateway + in-process agent (process desktops) + SQLite: the all-in-one
   gateway   the gateway alone; remote agents connect to it
   agent     an agent for one host; dials out to a gateway
-  image     build the desktop container image (image build)
+  image     build the desktop container image or a VM image (image build)
   vault     re-encrypt stored machine secrets with a new key (vault rotate)
 
 Run bin/deskport <command> --help for its options. Configuration: README.md.`,
@@ -59,15 +59,16 @@ POST /api/v1/admin/hosts/enrollments.
 By default the gateway starts and supervises guacd when it finds one
 (DESKPORT_GUACD_BIN, ~/.cache/deskport/guacd from infra/guacd.sh, or PATH).
 VNC desktops never need guacd.`,
-  agent: `Usage: bin/deskport agent --gateway URL [--enroll TOKEN] [--name NAME] [--driver process|docker] [--state DIR] [--max-desktops N]
+  agent: `Usage: bin/deskport agent --gateway URL [--enroll TOKEN] [--name NAME] [--driver process|docker|qemu] [--state DIR] [--max-desktops N]
 
 Runs an agent that dials out to the gateway at URL (no inbound port needed).
   --gateway URL      the gateway, e.g. http://gw.example:8080 (env DESKPORT_GATEWAY)
   --enroll TOKEN     one-time enrollment token (first start only; env DESKPORT_ENROLL_TOKEN);
                      afterwards the host credential kept in --state is used
   --name NAME        host name shown to admins (default: this machine's hostname)
-  --driver NAME      desktop driver: process (local sandboxed desktops) or docker
-                     (containers from the pool's image; qemu: not available yet)
+  --driver NAME      desktop driver: process (local sandboxed desktops), docker
+                     (containers from the pool's image) or qemu (a VM per desktop;
+                     partial: only the vm-test image so far, docs/qemu.md)
   --state DIR        host credential and desktop state (default ./agent-state)
   --max-desktops N   desktops this host may run at once (default 8)
   --targets CIDR,... networks of existing machines this agent may dial for the gateway
@@ -77,11 +78,16 @@ Runs an agent that dials out to the gateway at URL (no inbound port needed).
 Network errors and gateway errors (5xx) are retried with backoff. A refusal that
 retrying cannot fix (enrollment token used, expired or unknown; host deleted)
 ends the agent with exit code 2 and one line saying what to do.`,
-  image: `Usage: bin/deskport image build [--force]
+  image: `Usage: bin/deskport image build [--kind desktop|vm-test|vm] [--force]
 
-Builds the desktop container image deskport-desktop:latest from Debian packages
-(no registry needed; infra/images/desktop/). Cached by a hash of the recipe: a
-second run with no change takes seconds. --force rebuilds anyway.`,
+Builds an image from Debian packages (no registry needed), cached by a hash of
+its recipe: a second run with no change takes seconds. --force rebuilds anyway.
+  --kind desktop   the desktop container image deskport-desktop:latest
+                   (infra/images/desktop/; the default)
+  --kind vm-test   the VM test image for the qemu driver: Debian's kernel and a
+                   busybox initramfs (infra/images/vm-test/), in
+                   ~/.cache/deskport/vm-images
+  --kind vm        the Debian desktop VM image: not built yet (docs/qemu.md)`,
   vault: `Usage: bin/deskport vault rotate [--data DIR]
 
 Re-encrypts every stored machine secret (shared passwords and keys, people's
@@ -135,7 +141,7 @@ async function main(argv: string[]): Promise<void> {
           help,
         }
       : cmd === 'image'
-        ? { force: { type: 'boolean' }, help }
+        ? { force: { type: 'boolean' }, kind: { type: 'string' }, help }
         : cmd === 'vault'
           ? { data: { type: 'string' }, help }
           : {
@@ -160,7 +166,7 @@ async function main(argv: string[]): Promise<void> {
   if (cmd === 'agent') return runAgent(values);
   if (cmd === 'image') {
     if (positionals.join(' ') !== 'build') fail('the image command takes one action: build; try bin/deskport image --help');
-    return runImageBuild(Boolean(values.force));
+    return runImageBuild(Boolean(values.force), (values.kind as string | undefined) ?? 'desktop');
   }
   if (cmd === 'vault') {
     if (positionals.join(' ') !== 'rotate') fail('the vault command takes one action: rotate; try bin/deskport vault --help');
@@ -196,7 +202,8 @@ async function runAgent(values: Record<string, string | boolean | undefined>): P
   const gateway = (values.gateway as string | undefined) ?? env.gateway;
   if (!gateway || !/^https?:\/\/[^/]+\/?$/.test(gateway)) fail('--gateway must be the gateway URL, e.g. http://127.0.0.1:8080');
   const driver = (values.driver as string | undefined) ?? 'process';
-  if (driver !== 'process' && driver !== 'docker') fail(`driver "${driver}" is not available; use --driver process or --driver docker`);
+  if (driver !== 'process' && driver !== 'docker' && driver !== 'qemu')
+    fail(`driver "${driver}" is not available; use --driver process, docker or qemu`);
   const max = Number((values['max-desktops'] as string | undefined) ?? 8);
   if (!Number.isInteger(max) || max < 1 || max > 10_000) fail('--max-desktops must be a whole number from 1 to 10000');
   const state = resolve((values.state as string | undefined) ?? './agent-state');
@@ -207,7 +214,13 @@ async function runAgent(values: Record<string, string | boolean | undefined>): P
     stateDir: state,
     name: (values.name as string | undefined) ?? hostname(),
     log,
-    drivers: [driver === 'docker' ? await dockerDriver(state, log) : createProcessDriver({ dataDir: state, log })],
+    drivers: [
+      driver === 'docker'
+        ? await dockerDriver(state, log)
+        : driver === 'qemu'
+          ? await qemuDriver(state, log)
+          : createProcessDriver({ dataDir: state, log }),
+    ],
     capacity: { desktops: max },
     targets: targetsOf(values.targets),
     ...(enroll ? { enrollToken: enroll } : {}),
@@ -268,8 +281,25 @@ async function dockerDriver(state: string, log: ReturnType<typeof createLogger>)
   return createDockerDriver({ stateDir: state, log });
 }
 
-async function runImageBuild(force: boolean): Promise<void> {
+/** Loaded on demand like docker's. */
+async function qemuDriver(state: string, log: ReturnType<typeof createLogger>) {
+  const { createQemuDriver } = await import('../agents/qemu/driver.ts');
+  try {
+    return createQemuDriver({ stateDir: state, log });
+  } catch (err) {
+    fail((err as Error).message);
+  }
+}
+
+async function runImageBuild(force: boolean, kind: string): Promise<void> {
   const log = createLogger({ level: agentEnv().logLevel });
+  if (kind === 'vm') fail('the Debian desktop VM image (--kind vm) is not built yet; --kind vm-test builds the test image (docs/qemu.md)');
+  if (kind === 'vm-test') {
+    const { buildVmImage } = await import('../agents/qemu/images.ts');
+    const r = await buildVmImage({ kind, log, force });
+    return void process.stdout.write(`VM image ${kind} ${r.cached ? 'is up to date' : 'built'} in ${r.dir} (${r.seconds.toFixed(1)} s)\n`);
+  }
+  if (kind !== 'desktop') fail(`unknown image kind "${kind}"; use --kind desktop, vm-test or vm`);
   const { buildDesktopImage } = await import('../infra/images/build.ts');
   const r = await buildDesktopImage({ log, force });
   process.stdout.write(`${r.image} ${r.cached ? 'is up to date' : 'built'} (recipe ${r.hash.slice(0, 12)}, ${r.seconds.toFixed(1)} s)\n`);

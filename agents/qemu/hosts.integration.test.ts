@@ -1,0 +1,153 @@
+// A VM desktop host end to end: a real gateway, a real `bin/deskport agent --driver qemu` process and
+// real QEMU (TCG) booting the vm-test image. Launch, the guest's screen through the gateway's relay
+// (VncAuth with the desktop's secret), the agent killed with -9 and re-adopting the VM, typing that
+// reaches the guest (it powers off), a warm spare VM claimed by a launch, and nothing left behind.
+import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgent, type TestAgent } from '../../test/helpers/cluster.ts';
+import {
+  ADMIN_PASSWORD,
+  launchPool,
+  signIn,
+  startTestGateway,
+  ticket,
+  type Api,
+  type SessionJson,
+  type TestGateway,
+} from '../../test/helpers/gateway.ts';
+import { RfbViewer } from '../../test/helpers/rfb-viewer.ts';
+import { stillRunning } from '../process/procfs.ts';
+import { prepareTestImage, removeAllVms } from './testing.ts';
+import { readAllStates } from './vm.ts';
+
+let t: TestGateway;
+let admin: Api;
+let host: TestAgent;
+let poolId: string;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  await prepareTestImage();
+  t = await startTestGateway({ embeddedAgent: false, env: { DESKPORT_AGENT_TIMEOUT_S: '3' } });
+  admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
+  host = await startAgent(admin, t.url, `vm-${randomBytes(2).toString('hex')}`, { driver: 'qemu', maxDesktops: 2 });
+  const r = await admin.post('/api/v1/admin/pools', {
+    name: 'VM test',
+    driver: 'qemu',
+    protocol: 'vnc',
+    image: 'vm-test',
+    cpu: 1,
+    memoryMb: 256,
+  });
+  expect(r.status).toBe(201);
+  poolId = (r.body as { id: string }).id;
+}, 300_000);
+
+afterAll(async () => {
+  if (admin) {
+    const live = (await admin.get('/api/v1/admin/sessions?state=starting,ready,lost')).body as { id: string }[];
+    for (const s of live ?? []) await admin.del(`/api/v1/admin/sessions/${s.id}`);
+  }
+  if (host) {
+    await host.kill('SIGKILL');
+    await removeAllVms(host.stateDir); // every QEMU the agent recorded, then its state dir
+    await host.cleanup();
+  }
+  await t?.cleanup();
+}, 60_000);
+
+async function waitFor(cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleep(200);
+  }
+}
+const sessionOf = async (id: string) => ((await admin.get(`/api/v1/sessions/${id}`)).body as { session: SessionJson }).session;
+const runningVms = async () => {
+  const alive = [];
+  for (const s of await readAllStates(host.stateDir)) if (await stillRunning({ pid: s.pid, start: s.pidStart })) alive.push(s);
+  return alive;
+};
+
+/** Share of the screen in its most common colour (the console's blue), read through the gateway. */
+async function blueShare(sessionId: string): Promise<{ share: number; colours: number }> {
+  const v = await RfbViewer.open(t.url, await ticket(admin, sessionId));
+  try {
+    await v.handshake();
+    const { pixels, distinctColours } = await v.capture();
+    const counts = new Map<number, number>();
+    for (let i = 0; i < pixels.length; i += 4) counts.set(pixels.readUInt32LE(i), (counts.get(pixels.readUInt32LE(i)) ?? 0) + 1);
+    return { share: Math.max(...counts.values()) / (pixels.length / 4), colours: distinctColours };
+  } finally {
+    v.close();
+  }
+}
+
+describe('a VM desktop host (qemu driver, TCG)', () => {
+  let session: SessionJson;
+
+  it('launches a VM from a pool and shows its screen through the gateway', async () => {
+    const t0 = performance.now();
+    session = await launchPool(admin, poolId, 170_000, t.url);
+    console.info(`qemu pool launch -> ready (TCG boot included): ${(performance.now() - t0).toFixed(0)} ms`);
+    expect(await runningVms()).toHaveLength(1);
+    const screen = await blueShare(session.id);
+    expect(screen.share).toBeGreaterThan(0.8); // the banner screen, not black
+    expect(screen.colours).toBeGreaterThan(1); // with text on it
+  }, 180_000);
+
+  it('an agent killed with -9 leaves the VM running and re-adopts it when it restarts', async () => {
+    const [before] = await runningVms();
+    await host.kill('SIGKILL');
+    await waitFor(async () => (await sessionOf(session.id)).state === 'lost');
+    expect((await runningVms()).map((s) => s.pid)).toEqual([before?.pid]); // the VM did not die with its agent
+    await host.restart(t.url);
+    await waitFor(async () => (await sessionOf(session.id)).state === 'ready');
+    expect((await blueShare(session.id)).share).toBeGreaterThan(0.8);
+  }, 120_000);
+
+  it('typing reaches the guest: "poweroff" ends the VM, the session ends and nothing is left', async () => {
+    const v = await RfbViewer.open(t.url, await ticket(admin, session.id));
+    await v.handshake();
+    v.type('poweroff\n');
+    await waitFor(async () => (await sessionOf(session.id)).state === 'ended', 60_000);
+    v.close();
+    await waitFor(async () => (await runningVms()).length === 0);
+    await waitFor(async () => (await readdir(`${host.stateDir}/qemu`)).length === 0); // the pooled overlay went with it
+  }, 120_000);
+
+  it('a warm spare VM is booted ahead: a launch claims it at once, and lowering minWarm stops them all', async () => {
+    const r = await admin.post('/api/v1/admin/pools', {
+      name: 'VM test (warm)',
+      driver: 'qemu',
+      protocol: 'vnc',
+      image: 'vm-test',
+      cpu: 1,
+      memoryMb: 256,
+      minWarm: 1,
+    });
+    expect(r.status).toBe(201);
+    const warmPool = (r.body as { id: string }).id;
+    await waitFor(async () => (await warmSpares()) === 1, 170_000);
+    const t0 = performance.now();
+    const launched = await admin.post('/api/v1/sessions', { poolId: warmPool });
+    const answered = performance.now() - t0;
+    expect((launched.body as { session: SessionJson }).session.state).toBe('ready');
+    const claimed = (launched.body as { session: SessionJson }).session;
+    expect((await blueShare(claimed.id)).share).toBeGreaterThan(0.8);
+    const frame = performance.now() - t0;
+    console.info(`qemu warm spare: launch answered ready in ${answered.toFixed(0)} ms, first full frame at ${frame.toFixed(0)} ms`);
+    expect((await admin.call('PATCH', `/api/v1/admin/pools/${warmPool}`, { minWarm: 0 })).status).toBe(200);
+    expect((await admin.del(`/api/v1/sessions/${claimed.id}`)).status).toBe(204);
+    // A replacement spare may have started meanwhile; with minWarm 0 it goes too.
+    await waitFor(async () => (await runningVms()).length === 0, 170_000);
+    await waitFor(async () => (await readdir(`${host.stateDir}/qemu`)).length === 0);
+  }, 400_000);
+});
+
+async function warmSpares(): Promise<number> {
+  const text = await (await fetch(`${t.url}/metrics`)).text();
+  return Number(/^deskport_warm_spares\{state="running"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+}

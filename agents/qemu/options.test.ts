@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import type { DesktopSpec } from '../driver.ts';
+import { checkQemuSpec, resolveOptions, SOCKET_SUFFIX_LENGTH, vcpusOf } from './options.ts';
+import { qemuArgs, vmPaths } from './vm.ts';
+import { hashSecret, sameSecret } from './vm.ts';
+
+const spec = (over: Partial<DesktopSpec> = {}): DesktopSpec => ({ desktopId: 'vm-1', secret: 'secret-1', persistence: 'pooled', ...over });
+
+describe('qemu driver options', () => {
+  it('fills defaults: the vm-test image, auto accelerator, 1 vCPU, 512 MB, a two-minute start', () => {
+    expect(resolveOptions({ stateDir: '/var/lib/dp' })).toMatchObject({
+      image: 'vm-test',
+      accel: 'auto',
+      cpus: 1,
+      memoryMb: 512,
+      startTimeoutMs: 120_000,
+      waitForGuest: true,
+    });
+  });
+
+  it('refuses a relative, comma-holding or too long state dir, naming the option', () => {
+    expect(() => resolveOptions({ stateDir: 'rel' })).toThrow(/stateDir must be an absolute path/);
+    expect(() => resolveOptions({ stateDir: '/a,b' })).toThrow(/comma/);
+    expect(() => resolveOptions({ stateDir: `/${'x'.repeat(107 - SOCKET_SUFFIX_LENGTH)}` })).toThrow(/at most/);
+    expect(() => resolveOptions({ stateDir: '/s', accel: 'hvf' as 'kvm' })).toThrow(/accel/);
+    expect(() => resolveOptions({ stateDir: '/s', image: 'deskport-desktop:latest' })).toThrow(/image/);
+  });
+});
+
+describe('qemu desktop specs', () => {
+  it('takes a kind or an absolute qcow2 path as image, nothing else', () => {
+    expect(() => checkQemuSpec(spec({ image: 'vm-test' }))).not.toThrow();
+    expect(() => checkQemuSpec(spec({ image: '/srv/images/win11.qcow2' }))).not.toThrow();
+    for (const image of ['/srv/x.img', 'deskport-desktop:latest', '/srv/a,b.qcow2', 'rel/x.qcow2', '/srv/-x.qcow2'])
+      expect(() => checkQemuSpec(spec({ image })), image).toThrow(/image must be/);
+  });
+
+  it('refuses rdp for now and too many vCPUs, naming the field', () => {
+    expect(() => checkQemuSpec(spec({ protocol: 'rdp' }))).toThrow(/protocol 'rdp'/);
+    expect(() => checkQemuSpec(spec({ cpu: 65 }))).toThrow(/cpu/);
+    expect(() => checkQemuSpec(spec({ desktopId: '../x' }))).toThrow(/desktopId/);
+  });
+
+  it('rounds fractional cores up to whole vCPUs', () => {
+    expect([vcpusOf(undefined, 1), vcpusOf(0.5, 1), vcpusOf(1.5, 1), vcpusOf(4, 1)]).toEqual([1, 1, 2, 4]);
+  });
+});
+
+describe('the QEMU command line', () => {
+  const paths = vmPaths('/s', 'vm-1');
+  const args = qemuArgs({
+    desktopId: 'vm-1',
+    image: { name: 'vm-test', disk: '/i/disk.qcow2', kernel: '/i/vmlinuz', initrd: '/i/initrd.img', append: 'quiet' },
+    overlay: paths.pooledOverlay,
+    paths,
+    accel: 'tcg',
+    cpus: 2,
+    memoryMb: 384,
+  });
+  const after = (flag: string): string | undefined => args[args.indexOf(flag) + 1];
+
+  it('has no network, no default devices, VNC only on a unix socket with a password, QMP on a unix socket', () => {
+    expect(after('-nic')).toBe('none');
+    expect(args).toContain('-nodefaults');
+    expect(after('-vnc')).toBe(`unix:${paths.vnc},password=on`);
+    expect(after('-qmp')).toBe(`unix:${paths.qmp},server=on,wait=off`);
+    expect(args.join(' ')).not.toMatch(/tcp|hostfwd|127\.0\.0\.1|0\.0\.0\.0/);
+    expect(after('-sandbox')).toMatch(/^on,.*spawn=deny/);
+  });
+
+  it('boots the image kernel and puts the overlay, never the base, on the drive', () => {
+    expect([after('-kernel'), after('-initrd'), after('-append')]).toEqual(['/i/vmlinuz', '/i/initrd.img', 'quiet']);
+    expect(after('-drive')).toBe(`file=${paths.pooledOverlay},format=qcow2,if=virtio,discard=unmap`);
+    expect(args.join(' ')).not.toContain('/i/disk.qcow2');
+    expect([after('-smp'), after('-m'), after('-accel')]).toEqual(['2', '384', 'tcg']);
+  });
+});
+
+describe('the kept secret', () => {
+  it('is a salted hash that recognises the same secret only', () => {
+    const stored = hashSecret('hunter22');
+    expect(stored).not.toContain('hunter22');
+    expect(sameSecret(stored, 'hunter22')).toBe(true);
+    expect(sameSecret(stored, 'hunter23')).toBe(false);
+    expect(hashSecret('hunter22')).not.toBe(stored);
+  });
+});

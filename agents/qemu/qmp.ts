@@ -1,0 +1,123 @@
+// A minimal QMP client (QEMU Machine Protocol: JSON lines over the VM's unix socket): connect, read
+// the greeting, leave negotiation mode, run one or a few commands, close. Connections are short-lived
+// on purpose: QEMU serves one QMP client at a time, and a restarted agent must find the socket free.
+import { connect, type Socket } from 'node:net';
+
+/** No QMP answer we use comes near this; a longer line means something else is talking. */
+const MAX_LINE_BYTES = 1 << 20;
+
+export class QmpError extends Error {
+  constructor(
+    message: string,
+    readonly errorClass?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface QmpSession {
+  /** Runs a command and resolves its `return` value; a QMP error rejects with QmpError. Events are skipped. */
+  execute(command: string, args?: Record<string, unknown>): Promise<unknown>;
+  close(): void;
+}
+
+/** Connects, reads the greeting and sends qmp_capabilities; everything within timeoutMs per step. */
+export async function openQmp(path: string, timeoutMs = 3_000): Promise<QmpSession> {
+  const socket = connect({ path });
+  const lines = lineReader(socket);
+  const step = async <T>(p: Promise<T>, what: string): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new QmpError(`QMP ${what} timed out after ${timeoutMs} ms on ${path}`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([p, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const session: QmpSession = {
+    async execute(command, args) {
+      socket.write(`${JSON.stringify(args ? { execute: command, arguments: args } : { execute: command })}\n`);
+      for (;;) {
+        const msg = await step(lines.next(), command);
+        if ('event' in msg) continue;
+        if ('error' in msg) {
+          const e = msg.error as { class?: string; desc?: string } | undefined;
+          throw new QmpError(`QMP ${command} failed: ${String(e?.desc ?? 'unknown error').slice(0, 300)}`, e?.class);
+        }
+        if ('return' in msg) return msg.return;
+      }
+    },
+    close() {
+      socket.destroy();
+    },
+  };
+  try {
+    await step(
+      new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve).once('error', reject);
+      }),
+      'connect',
+    );
+    const greeting = await step(lines.next(), 'greeting');
+    if (!('QMP' in greeting)) throw new QmpError(`${path} is not a QMP socket`);
+    await session.execute('qmp_capabilities');
+    return session;
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+}
+
+/** Opens a session, runs fn, and always closes. */
+export async function withQmp<T>(path: string, fn: (q: QmpSession) => Promise<T>, timeoutMs?: number): Promise<T> {
+  const q = await openQmp(path, timeoutMs);
+  try {
+    return await fn(q);
+  } finally {
+    q.close();
+  }
+}
+
+/** Splits the socket's bytes into parsed JSON objects, one per line, with a cap on the line length. */
+function lineReader(socket: Socket): { next: () => Promise<Record<string, unknown>> } {
+  const queue: Record<string, unknown>[] = [];
+  const waiters: { resolve: (m: Record<string, unknown>) => void; reject: (e: Error) => void }[] = [];
+  let buffered = '';
+  let failure: Error | null = null;
+  const fail = (err: Error): void => {
+    failure ??= err;
+    for (const w of waiters.splice(0)) w.reject(failure);
+  };
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    buffered += chunk;
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, nl).trim();
+      buffered = buffered.slice(nl + 1);
+      if (!line) continue;
+      let msg: unknown;
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        return fail(new QmpError('QMP sent a line that is not JSON'));
+      }
+      if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return fail(new QmpError('QMP sent a non-object'));
+      const waiter = waiters.shift();
+      if (waiter) waiter.resolve(msg as Record<string, unknown>);
+      else queue.push(msg as Record<string, unknown>);
+    }
+    if (buffered.length > MAX_LINE_BYTES) fail(new QmpError(`QMP line over ${MAX_LINE_BYTES} bytes`));
+  });
+  socket.on('error', (err) => fail(new QmpError(`QMP connection failed: ${err.message}`)));
+  socket.on('close', () => fail(new QmpError('QMP connection closed')));
+  return {
+    next: () => {
+      const msg = queue.shift();
+      if (msg) return Promise.resolve(msg);
+      if (failure) return Promise.reject(failure);
+      return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+    },
+  };
+}

@@ -1,0 +1,134 @@
+// One VM's files and its QEMU command line. Files: <stateDir>/qemu/<16 hex of the id>/ (root 0700)
+// holds state.json (what a restarted agent needs to re-adopt it), the pooled overlay, the QMP and VNC
+// sockets and the logs; personal overlays live in <stateDir>/qemu-disks/ and outlive their desktop.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { BootImage } from './images.ts';
+
+export interface VmPaths {
+  dir: string;
+  state: string;
+  qmp: string;
+  vnc: string;
+  console: string;
+  log: string;
+  pooledOverlay: string;
+}
+
+const short = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 16);
+
+export const rootOf = (stateDir: string): string => join(stateDir, 'qemu');
+
+export function vmPaths(stateDir: string, desktopId: string): VmPaths {
+  const dir = join(rootOf(stateDir), short(desktopId));
+  return {
+    dir,
+    state: join(dir, 'state.json'),
+    qmp: join(dir, 'qmp.sock'),
+    vnc: join(dir, 'vnc.sock'),
+    console: join(dir, 'console.log'),
+    log: join(dir, 'qemu.log'),
+    pooledOverlay: join(dir, 'overlay.qcow2'),
+  };
+}
+
+/** A person's disk: one overlay per home key, kept across their desktops. */
+export const personalOverlay = (stateDir: string, homeKey: string): string =>
+  join(stateDir, 'qemu-disks', `${createHash('sha256').update(homeKey).digest('hex').slice(0, 40)}.qcow2`);
+
+const stateSchema = z.object({
+  desktopId: z.string().regex(/^[a-z0-9-]{1,64}$/),
+  pid: z.number().int().positive(),
+  /** /proc/<pid>/stat start time: a recycled pid is never taken for this VM. */
+  pidStart: z.number().int().nonnegative(),
+  startedAt: z.number().int().nonnegative(),
+  persistence: z.enum(['pooled', 'personal']),
+  homeKey: z.string().max(256).optional(),
+  overlay: z.string().max(512),
+  image: z.string().max(512),
+  accel: z.enum(['kvm', 'tcg']),
+  /** salt:sha256(salt + secret): a retried create is recognised without keeping the secret on disk. */
+  secretHash: z.string().max(200),
+});
+export type VmState = z.infer<typeof stateSchema>;
+
+export function hashSecret(secret: string, salt = randomBytes(16).toString('hex')): string {
+  return `${salt}:${createHash('sha256').update(salt).update(secret).digest('hex')}`;
+}
+
+export function sameSecret(stored: string, secret: string): boolean {
+  const [salt] = stored.split(':');
+  const a = Buffer.from(stored);
+  const b = Buffer.from(hashSecret(secret, salt ?? ''));
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export async function writeState(p: VmPaths, s: VmState): Promise<void> {
+  const tmp = `${p.state}.tmp`;
+  await writeFile(tmp, JSON.stringify(s), { mode: 0o600 });
+  await rename(tmp, p.state);
+}
+
+export async function readState(p: VmPaths): Promise<VmState | null> {
+  const raw = await readFile(p.state, 'utf8').catch(() => null);
+  if (raw === null) return null;
+  try {
+    return stateSchema.parse(JSON.parse(raw));
+  } catch {
+    return null; // half-written by a crashed create: the directory is a leftover
+  }
+}
+
+export async function readAllStates(stateDir: string): Promise<VmState[]> {
+  const names = await readdir(rootOf(stateDir)).catch(() => [] as string[]);
+  const states = await Promise.all(
+    names.filter((n) => /^[0-9a-f]{16}$/.test(n)).map((n) => readState({ state: join(rootOf(stateDir), n, 'state.json') } as VmPaths)),
+  );
+  return states.filter((s): s is VmState => s !== null);
+}
+
+export async function prepareStateDir(stateDir: string): Promise<void> {
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await mkdir(rootOf(stateDir), { recursive: true, mode: 0o700 });
+  await mkdir(join(stateDir, 'qemu-disks'), { recursive: true, mode: 0o700 });
+}
+
+export interface VmArgs {
+  desktopId: string;
+  image: BootImage;
+  overlay: string;
+  paths: VmPaths;
+  accel: 'kvm' | 'tcg';
+  cpus: number;
+  memoryMb: number;
+}
+
+/** QEMU's argv: no default devices, no network, VNC on a unix socket with a password (set over QMP),
+ *  QMP on a unix socket, the serial console to a file, and a seccomp sandbox. */
+export function qemuArgs(a: VmArgs): string[] {
+  const boot = a.image.kernel
+    ? [
+        '-kernel',
+        a.image.kernel,
+        ...(a.image.initrd ? ['-initrd', a.image.initrd] : []),
+        ...(a.image.append ? ['-append', a.image.append] : []),
+      ]
+    : [];
+  return [
+    ['-name', `deskport-${a.desktopId}`],
+    ['-nodefaults', '-no-user-config'],
+    ['-machine', 'pc', '-accel', a.accel],
+    ['-smp', String(a.cpus), '-m', String(a.memoryMb)],
+    ['-vga', 'std'],
+    ['-nic', 'none'],
+    boot,
+    ['-drive', `file=${a.overlay},format=qcow2,if=virtio,discard=unmap`],
+    ['-serial', `file:${a.paths.console}`],
+    // password=on: no VNC client gets in until QMP set_password gives the desktop's secret.
+    ['-vnc', `unix:${a.paths.vnc},password=on`],
+    ['-qmp', `unix:${a.paths.qmp},server=on,wait=off`],
+    ['-sandbox', 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny'],
+  ].flat();
+}
