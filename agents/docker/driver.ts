@@ -1,6 +1,7 @@
 // The `docker` driver: a container per desktop (deskport-desktop image: Xvnc + openbox + xterm),
 // with no network at all; the VNC server is a unix socket in a bind-mounted host directory.
 // State lives in the engine (container labels) plus the password file; see README.md here.
+import { createDesktopQueue } from '../desktop-queue.ts';
 import Docker from 'dockerode';
 import type { Container, ContainerInspectInfo } from 'dockerode';
 import type { Socket } from 'node:net';
@@ -30,19 +31,11 @@ export function createDockerDriver(options: DockerDriverOptions): DockerDriver {
   const docker = new Docker({ socketPath: o.socketPath });
   const ready = prepareStateDir(o.stateDir);
   ready.catch((err: Error) => o.log.error({ stateDir: o.stateDir, err: err.message }, 'docker driver cannot prepare its state dir'));
-  const creating = new Set<string>(); // not reported until they answer
-  const queues = new Map<string, Promise<unknown>>();
+  const q = createDesktopQueue();
+  const { creating, serial } = q;
   let closed = false;
   const nameOf = (id: string): string => `${o.namePrefix}${id}`;
 
-  /** Calls on one key run one after another; different keys run concurrently. */
-  function serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const next = (queues.get(key) ?? Promise.resolve()).then(fn, fn);
-    const tail = next.catch(() => undefined);
-    queues.set(key, tail);
-    void tail.then(() => queues.get(key) === tail && queues.delete(key));
-    return next;
-  }
   /** Every engine call goes through here, so "engine down" reads the same everywhere. */
   const engine = <T>(p: Promise<T>): Promise<T> => p.catch((err: unknown) => Promise.reject(engineError(err, o.socketPath)));
 
@@ -155,18 +148,7 @@ export function createDockerDriver(options: DockerDriverOptions): DockerDriver {
       checkDockerSpec(spec);
       signal?.throwIfAborted();
       await ready;
-      // Personal desktops also queue per home, so two creates cannot both pass the holder check.
-      const home = spec.persistence === 'personal' ? `home:${spec.homeKey}` : null;
-      const run = (): Promise<DesktopHandle> =>
-        serial(spec.desktopId, async () => {
-          creating.add(spec.desktopId);
-          try {
-            return await createOnce(spec, signal, progress);
-          } finally {
-            creating.delete(spec.desktopId);
-          }
-        });
-      return home ? serial(home, run) : run();
+      return q.create(spec, () => createOnce(spec, signal, progress), true); // per person too: one holder check at a time
     },
 
     async destroy(desktopId) {

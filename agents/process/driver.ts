@@ -8,6 +8,7 @@
 // home, a private /proc (pid namespace), no network (by default) and no data dir at all; X needs its
 // cookie. bwrap does not get in the way of survival or kill: each program is spawned detached (own
 // session), and SIGKILL to a sandbox's pid 1 ends everything inside its pid namespace.
+import { createDesktopQueue } from '../desktop-queue.ts';
 import { connect, type Socket } from 'node:net';
 import { readFile, rm } from 'node:fs/promises';
 import type { DesktopDriver, DesktopHandle, ProgressFn } from '../driver.ts';
@@ -46,18 +47,10 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
     o.log.warn({ uid: process.getuid?.() }, 'process driver not running as root: desktops run as this user, isolation is reduced');
   if (o.sandbox === 'none') o.log.warn({}, 'process driver sandbox disabled: desktops are isolated by uid and file modes only');
 
-  const creating = new Set<string>(); // not reported until they answer
-  const queues = new Map<string, Promise<unknown>>();
+  const q = createDesktopQueue();
+  const { creating, serial } = q;
   let closed = false;
 
-  /** Calls on one desktop run one after another; different desktops run concurrently. */
-  function serial<T>(desktopId: string, fn: () => Promise<T>): Promise<T> {
-    const next = (queues.get(desktopId) ?? Promise.resolve()).then(fn, fn);
-    const tail = next.catch(() => undefined);
-    queues.set(desktopId, tail);
-    void tail.then(() => queues.get(desktopId) === tail && queues.delete(desktopId));
-    return next;
-  }
   const handleOf = async (s: DesktopState): Promise<DesktopHandle> => ({
     desktopId: s.desktopId,
     state: (await isRunning(s)) ? 'running' : 'stopped',
@@ -115,14 +108,7 @@ export function createProcessDriver(options: ProcessDriverOptions): ProcessDrive
       checkSpec(spec);
       signal?.throwIfAborted();
       await ready;
-      return serial(spec.desktopId, async () => {
-        creating.add(spec.desktopId);
-        try {
-          return await createOnce(spec, signal, progress);
-        } finally {
-          creating.delete(spec.desktopId);
-        }
-      });
+      return q.create(spec, () => createOnce(spec, signal, progress));
     },
 
     async destroy(desktopId) {

@@ -1,6 +1,7 @@
 // The `qemu` driver: one QEMU process per desktop (its own process group, outliving the agent), a
 // qcow2 overlay on a read-only base image, no guest network, VNC on a unix socket with the desktop's
 // secret set over QMP. A restarted agent re-adopts VMs from their state files. See docs/qemu.md.
+import { createDesktopQueue } from '../desktop-queue.ts';
 import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import type { Socket } from 'node:net';
@@ -37,20 +38,11 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
   const ready = prepareStateDir(o.stateDir);
   ready.catch((err: Error) => o.log.error({ stateDir: o.stateDir, err: err.message }, 'qemu driver cannot prepare its state dir'));
   const accel = pickAccel(o.accel);
-  const creating = new Set<string>(); // not reported until they answer
-  const queues = new Map<string, Promise<unknown>>();
+  const q = createDesktopQueue();
+  const { creating, serial } = q;
   let closed = false;
   const paths = (id: string): VmPaths => vmPaths(o.stateDir, id);
   const refOf = (s: VmState): ProcRef => ({ pid: s.pid, start: s.pidStart });
-
-  /** Calls on one key run one after another; different keys run concurrently. */
-  function serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const next = (queues.get(key) ?? Promise.resolve()).then(fn, fn);
-    const tail = next.catch(() => undefined);
-    queues.set(key, tail);
-    void tail.then(() => queues.get(key) === tail && queues.delete(key));
-    return next;
-  }
 
   async function waitExit(ref: ProcRef, ms: number): Promise<boolean> {
     for (const deadline = Date.now() + ms; ; await sleep(50)) {
@@ -239,18 +231,7 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
       checkQemuSpec(spec);
       signal?.throwIfAborted();
       await ready;
-      // Personal desktops also queue per person, so two creates cannot both pass the holder check.
-      const home = spec.persistence === 'personal' ? `home:${spec.homeKey}` : null;
-      const run = (): Promise<DesktopHandle> =>
-        serial(spec.desktopId, async () => {
-          creating.add(spec.desktopId);
-          try {
-            return await createOnce(spec, signal, progress);
-          } finally {
-            creating.delete(spec.desktopId);
-          }
-        });
-      return home ? serial(home, run) : run();
+      return q.create(spec, () => createOnce(spec, signal, progress), true); // per person too: one holder check at a time
     },
 
     async destroy(desktopId) {
