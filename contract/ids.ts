@@ -7,8 +7,8 @@ export const Id = z.string().check(z.regex(ID_PATTERN, 'must be an id'));
 
 export const DRIVERS = ['process', 'docker', 'qemu', 'static'] as const;
 export type DriverName = (typeof DRIVERS)[number];
-/** Drivers an agent can run today (qemu and static are names in the list, not built yet). */
-export const AGENT_DRIVERS = ['process', 'docker'] as const satisfies readonly DriverName[];
+/** Drivers an agent can run today (qemu partly: docs/qemu.md; static is a name in the list, not built yet). */
+export const AGENT_DRIVERS = ['process', 'docker', 'qemu'] as const satisfies readonly DriverName[];
 
 /** What a pool's desktops serve: VNC (relayed by the gateway to noVNC) or RDP (through guacd). */
 export const PROTOCOLS = ['vnc', 'rdp'] as const;
