@@ -38,6 +38,7 @@ import { createGuacEndpoint } from './display/guac-endpoint.ts';
 import { createGuacConnections } from './display/guac-connections.ts';
 import { createGuacTokens } from './guac/token.ts';
 import { sweepDrives } from './guac/session-streams.ts';
+import { shadowSharesSound } from './guac/audio.ts';
 import { ensureDefaultPool } from './bootstrap-pool.ts';
 import { createApp } from './http/app.ts';
 import { createFileTransfers } from './files/transfers.ts';
@@ -286,8 +287,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     viewerTimeoutMs: config.viewerTimeoutS * 1000,
     recordGuac: recording.recordGuac,
     // #13 sound through guacd: a helpdesk join hears only what the owner shared (server/guac/audio.ts).
-    shadowSound: (sessionId, shadowId) =>
-      shadows.activeFor(sessionId).some((x) => x.id === shadowId && x.state === 'approved' && x.sound === true),
+    shadowSound: (sessionId, shadowId) => shadowSharesSound(shadows.activeFor(sessionId), shadowId),
     openDesktop,
     poolProtocol: async (poolId) => (await store.getPool(poolId))?.protocol ?? null,
     openMachine: async (session, webSessionId) => {

@@ -16,7 +16,7 @@ import { DisplayClose } from '../../contract/display.ts';
 import { DomainError } from '../errors.ts';
 import type { Guacd } from '../guacd/guacd.ts';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../../contract/api/policy.ts';
-import { audioParams, createAudioFilter, displayHears } from '../guac/audio.ts';
+import { displayAudio } from '../guac/audio.ts';
 import { createClipboardWithholder } from '../guac/clipboard-withhold.ts';
 import { displayStreams, type DisplayStreams } from '../guac/session-streams.ts';
 import type { Transfer } from '../guac/stream-policy.ts';
@@ -279,14 +279,14 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     }
     if (left()) return finish(DisplayClose.Normal, 'viewer left');
     // Sound (docs/audio.md): guacd's parameters here, and the gateway drops the streams itself below.
-    const hears = displayHears({
-      // Deskport's own RDP desktops too: their agent feeds xrdp's sound channel (agents/process/rdp-sound.ts).
+    // Deskport's own RDP desktops too: their agent feeds xrdp's sound channel (agents/process/rdp-sound.ts).
+    const sound = displayAudio({
       policyAudio: policy.audio,
-      shadow: Boolean(r.shadowId),
-      shadowSound: Boolean(r.shadowId && deps.shadowSound?.(session.id, r.shadowId)),
+      join: Boolean(r.shadowId),
+      shadowSound: () => Boolean(r.shadowId && deps.shadowSound?.(session.id, r.shadowId)),
+      protocol: selector,
     });
-    settings = { ...settings, ...audioParams(hears, selector === 'vnc' || selector === 'ssh' ? selector : 'rdp', Boolean(r.shadowId)) };
-    const audio = createAudioFilter(hears);
+    settings = { ...settings, ...sound.params };
     // A helpdesk join shares the owner's connection, and with it the owner's recording.
     if (!r.shadowId && deps.recordGuac) {
       recording = await deps.recordGuac(session);
@@ -324,23 +324,21 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
         guacdError = errorMessage(raw);
       }
       if (browser.readyState !== browser.OPEN) return;
-      let text = audio.filter(raw);
-      if (text === '') return;
-      if (streams && !withhold) {
-        text = streams.fromGuacd(text, toGuacd);
-        if (text === '') return;
-      }
-      if (withhold) {
-        try {
+      let text: string;
+      try {
+        // A display that may not hear: what the filter cannot follow closes it (audio.ts fails closed).
+        text = sound.filter.filter(raw);
+        if (text !== '' && streams && !withhold) text = streams.fromGuacd(text, toGuacd);
+        if (text !== '' && withhold) {
           const kept = withhold.filter(text);
           if (kept.withheld > 0) deps.metrics.withheldClipboard(kept.withheld);
           text = kept.text;
-        } catch (err) {
-          slog.warn({ err: (err as Error).message }, 'guacd sent what the gateway cannot parse');
-          return finish(DisplayClose.DesktopFailed, 'the display proxy sent what the gateway cannot read');
         }
-        if (text === '') return;
+      } catch (err) {
+        slog.warn({ err: (err as Error).message }, 'guacd sent what the gateway cannot parse');
+        return finish(DisplayClose.DesktopFailed, 'the display proxy sent what the gateway cannot read');
       }
+      if (text === '') return;
       browser.send(text, (err) => {
         if (!err && c.guacdConnection.isPaused() && browser.bufferedAmount < LOW_WATER) c.guacdConnection.resume();
       });

@@ -37,33 +37,104 @@ export function firstArg(raw: string): string {
 
 /** Audio streams followed at once; guacd opens one per connection (two while one replaces another). */
 const MAX_HELD = 64;
+/** Digits of an element's length; Guacamole's lengths are code points. */
+const MAX_LENGTH_DIGITS = 9;
+const HIGH_SURROGATE = /[\uD800-\uDBFF]/;
+
+/** The filter cannot tell what it was given (not whole instructions, or more audio streams than it follows). */
+export class AudioFilterError extends Error {}
+
+/**
+ * `text` cut into whole instructions (guacamole-lite hands over one at a time; a run of several is cut
+ * too), or null when it is not a run of whole instructions (a part of one, a bad length).
+ */
+export function wholeInstructions(text: string): string[] | null {
+  const out: string[] = [];
+  let start = 0;
+  let i = 0;
+  while (i < text.length) {
+    const dot = text.indexOf('.', i);
+    if (dot <= i || dot - i > MAX_LENGTH_DIGITS) return null;
+    const digits = text.slice(i, dot);
+    if (!/^\d+$/.test(digits)) return null;
+    let end = dot + 1 + Number(digits);
+    // A character outside the BMP is one code point in two UTF-16 units.
+    if (HIGH_SURROGATE.test(text.slice(dot + 1, end)))
+      for (let j = dot + 1; j < end && end <= text.length; j++) {
+        const c = text.charCodeAt(j);
+        if (c >= 0xd800 && c <= 0xdbff) (end++, j++);
+      }
+    if (end >= text.length) return null;
+    i = end + 1;
+    if (text[end] === ';') {
+      out.push(text.slice(start, i));
+      start = i;
+    } else if (text[end] !== ',') return null;
+  }
+  return start === text.length && out.length > 0 ? out : null;
+}
 
 export interface AudioFilter {
-  /** One whole instruction from guacd → what may go on to the browser ('' = nothing). */
+  /** Whole instructions from guacd (one, as guacamole-lite hands them, or several) → what may go on to the browser ('' = nothing). */
   filter(raw: string): string;
   /** Audio instructions withheld so far. */
   withheld(): number;
 }
 
+/**
+ * Fails closed for a display that may not hear: an `audio` opener never passes, nor a `blob`/`end` of
+ * a stream it opened; what the filter cannot read, or more open audio streams than MAX_HELD, throws
+ * AudioFilterError (the display closes) rather than pass anything it could not follow.
+ */
 export function createAudioFilter(hears: boolean): AudioFilter {
   const held = new Set<string>(); // guacd's stream indexes of audio streams not yet ended
   let withheld = 0;
+  const keep = (ins: string): boolean => {
+    const op = opcodeOf(ins);
+    if (op === 'audio') {
+      const stream = firstArg(ins);
+      if (!held.has(stream) && held.size >= MAX_HELD) throw new AudioFilterError('more sound streams than the gateway follows');
+      held.add(stream);
+      withheld++;
+      return false;
+    }
+    if (held.size === 0 || (op !== 'blob' && op !== 'end')) return true;
+    const stream = firstArg(ins);
+    if (!held.has(stream)) return true;
+    if (op === 'end') held.delete(stream); // guacd may use the index again for another stream
+    withheld++;
+    return false;
+  };
   return {
     filter(raw) {
       if (hears) return raw;
-      const op = opcodeOf(raw);
-      if (op === 'audio') {
-        if (held.size < MAX_HELD) held.add(firstArg(raw));
-        withheld++;
-        return '';
-      }
-      if (held.size === 0 || (op !== 'blob' && op !== 'end')) return raw;
-      const stream = firstArg(raw);
-      if (!held.has(stream)) return raw;
-      if (op === 'end') held.delete(stream); // guacd may use the index again for another stream
-      withheld++;
-      return '';
+      const all = wholeInstructions(raw);
+      if (!all) throw new AudioFilterError('not whole Guacamole instructions');
+      const kept = all.filter(keep);
+      return kept.length === all.length ? raw : kept.join('');
     },
     withheld: () => withheld,
   };
+}
+
+/**
+ * Whether helpdesk shadow `shadowId` may hear. A display ticket names the helpdesk user, the session
+ * and the mode, not the shadow (the broker's redeem picks that user's first approved shadow in that
+ * mode), so the display may be another of that user's shadows in that mode: it hears only when every
+ * one of them was approved with sound.
+ */
+export function shadowSharesSound(
+  active: readonly { id: string; requesterId: string; mode: string; state: string; sound?: boolean }[],
+  shadowId: string,
+): boolean {
+  const approved = active.filter((x) => x.state === 'approved');
+  const s = approved.find((x) => x.id === shadowId);
+  return Boolean(s) && approved.every((x) => x.requesterId !== s!.requesterId || x.mode !== s!.mode || x.sound === true);
+}
+
+/** One display's sound: guacd's parameters and the gateway's filter (docs/audio.md). */
+export function displayAudio(o: { policyAudio: boolean; join: boolean; shadowSound: () => boolean; protocol: string }) {
+  const hears = displayHears({ policyAudio: o.policyAudio, shadow: o.join, shadowSound: o.join && o.shadowSound() });
+  const protocol = o.protocol === 'vnc' || o.protocol === 'ssh' ? o.protocol : 'rdp';
+  return { hears, params: audioParams(hears, protocol, o.join), filter: createAudioFilter(hears) };
 }
