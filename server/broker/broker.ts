@@ -353,7 +353,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
             : `The session is ${s.state}; launch a new one.`,
         );
       if (s.machineId) await machines?.checkTicket(s, webSessionId);
-      const t = await tickets.issue(user.id, s.id, mode, webSessionId);
+      const t = await tickets.issue(user.id, s.id, mode, { webSessionId });
       await ctx.audit.record({ actor: user.username, action: 'ticket.issue', target: s.id, result: 'ok', ip, details: { mode } });
       return t;
     },
@@ -386,7 +386,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
         const m = await store.getMachine(s.machineId);
         if (!m) return refuse('forbidden', 'machine_removed', 'the machine was removed');
         if (t.userId !== s.userId) {
-          const shadow = shadows?.approvedFor(t.userId, s.id, t.mode);
+          const shadow = shadows?.approvedFor(t, s.id);
           if (!shadow) return refuse('forbidden', 'shadow_not_approved', 'no approved shadow for this ticket');
           return { ok: true, session: s, desktop: null, machine: m, mode: t.mode, userId: t.userId, shadowId: shadow.id };
         }
@@ -405,7 +405,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
         return { ok: true, session: s, desktop: d, mode: t.mode, userId: t.userId };
       }
       // Anyone else's ticket rides on a shadow the owner approved, in exactly that mode.
-      const shadow = shadows?.approvedFor(t.userId, s.id, t.mode);
+      const shadow = shadows?.approvedFor(t, s.id);
       if (!shadow) return refuse('forbidden', 'shadow_not_approved', 'no approved shadow for this ticket');
       return { ok: true, session: s, desktop: d, mode: t.mode, userId: t.userId, shadowId: shadow.id };
     },

@@ -69,7 +69,7 @@ export function createHelpdesk({ store, broker, shadows, tickets }: HelpdeskDeps
       if (s.requesterId !== requester.id) throw forbidden('Only the helpdesk user who asked may open this shadow.');
       if (s.state === 'pending') throw conflict('shadow_pending', 'The person has not answered yet.');
       if (s.state !== 'approved') throw conflict('shadow_not_approved', `This shadow request is ${s.state}.`);
-      const t = await tickets.issue(requester.id, s.sessionId, s.mode);
+      const t = await tickets.issue(requester.id, s.sessionId, s.mode, { shadowId: s.id });
       await broker.auditTicket(requester, s.sessionId, s.mode, ip, s.id);
       return { ...t, mode: s.mode };
     },

@@ -176,9 +176,11 @@ export function createShadows(ctx: BrokerCtx) {
       return s;
     },
 
-    /** The requester's approved shadow of this session in this mode, for the display upgrade. */
-    approvedFor(userId: string, sessionId: string, mode: TicketMode): Shadow | undefined {
-      return active(sessionId).find((s) => s.requesterId === userId && s.state === 'approved' && s.mode === mode);
+    /** The approved shadow a ticket names, when it is this session's, its holder's and in the ticket's mode. */
+    approvedFor(t: { shadowId?: string | null; userId: string; mode: TicketMode }, sessionId: string): Shadow | undefined {
+      return active(sessionId).find(
+        (s) => s.id === t.shadowId && s.requesterId === t.userId && s.state === 'approved' && s.mode === t.mode,
+      );
     },
 
     /** The session ended: its shadows end with it. */

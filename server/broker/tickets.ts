@@ -1,5 +1,5 @@
 // One-time display tickets: 256 random bits handed to the browser, stored only as a hash, bound to
-// one user, one session and one mode, valid for at most 30 s, consumed atomically at the upgrade.
+// one user, one session and one mode (and, for a helpdesk join, one shadow), valid for at most 30 s, consumed atomically at the upgrade.
 import type { Clock } from '../clock.ts';
 import type { Store, Ticket, TicketMode } from '../store/types.ts';
 import { secretToken, sha256 } from '../util/random.ts';
@@ -8,8 +8,16 @@ export const TICKET_PATTERN = /^dpk_[A-Za-z0-9_-]{43}$/;
 export const MAX_TICKET_TTL_S = 30;
 
 export interface Tickets {
-  /** `webSessionId`: the browser's web session asking (passthrough machines use its sign-in); none for API tokens. */
-  issue(userId: string, sessionId: string, mode: TicketMode, webSessionId?: string | null): Promise<{ ticket: string; expiresAt: number }>;
+  /**
+   * `webSessionId`: the browser's web session asking (passthrough machines use its sign-in); none for API
+   * tokens. `shadowId`: the helpdesk shadow the ticket opens, so its display is that shadow's.
+   */
+  issue(
+    userId: string,
+    sessionId: string,
+    mode: TicketMode,
+    bind?: { webSessionId?: string | null; shadowId?: string },
+  ): Promise<{ ticket: string; expiresAt: number }>;
   /** The ticket's binding when it is well-formed, known, unused and unexpired; else null. Works once. */
   consume(ticket: string): Promise<Ticket | null>;
 }
@@ -17,7 +25,7 @@ export interface Tickets {
 export function createTickets(deps: { store: Store; clock: Clock; ttlS: number }): Tickets {
   const ttlMs = Math.min(deps.ttlS, MAX_TICKET_TTL_S) * 1000;
   return {
-    async issue(userId, sessionId, mode, webSessionId) {
+    async issue(userId, sessionId, mode, bind = {}) {
       const ticket = secretToken('dpk_');
       const now = deps.clock.now();
       const expiresAt = now + ttlMs;
@@ -29,7 +37,8 @@ export function createTickets(deps: { store: Store; clock: Clock; ttlS: number }
         expiresAt,
         usedAt: null,
         createdAt: now,
-        ...(webSessionId ? { webSessionId } : {}),
+        ...(bind.webSessionId ? { webSessionId: bind.webSessionId } : {}),
+        ...(bind.shadowId ? { shadowId: bind.shadowId } : {}),
       });
       return { ticket, expiresAt };
     },

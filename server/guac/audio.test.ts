@@ -150,12 +150,13 @@ describe('shadowSharesSound', () => {
     sound,
   });
 
-  it('hears only when this shadow, and every other approved shadow its ticket could stand for, shares sound', () => {
+  it('hears only when this very shadow is approved with sound, whatever its siblings', () => {
     expect(shadowSharesSound([sh('a', 'hugh', true)], 'a')).toBe(true);
     expect(shadowSharesSound([sh('a', 'hugh', false)], 'a')).toBe(false);
     expect(shadowSharesSound([sh('a', 'hugh', true)], 'b')).toBe(false);
-    // The same helpdesk user's second shadow in the same mode, without sound: the ticket may be either.
-    expect(shadowSharesSound([sh('a', 'hugh', true), sh('b', 'hugh', false)], 'a')).toBe(false);
+    // The same helpdesk user's second shadow in the same mode: each display's ticket names its own shadow.
+    expect(shadowSharesSound([sh('a', 'hugh', true), sh('b', 'hugh', false)], 'a')).toBe(true);
+    expect(shadowSharesSound([sh('a', 'hugh', true), sh('b', 'hugh', false)], 'b')).toBe(false);
     // Another user's shadow, another mode, or one not approved (pending, ended) does not matter.
     expect(shadowSharesSound([sh('a', 'hugh', true), sh('b', 'hana', false)], 'a')).toBe(true);
     expect(shadowSharesSound([sh('a', 'hugh', true), sh('b', 'hugh', false, 'control')], 'a')).toBe(true);

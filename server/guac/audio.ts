@@ -118,18 +118,14 @@ export function createAudioFilter(hears: boolean): AudioFilter {
 }
 
 /**
- * Whether helpdesk shadow `shadowId` may hear. A display ticket names the helpdesk user, the session
- * and the mode, not the shadow (the broker's redeem picks that user's first approved shadow in that
- * mode), so the display may be another of that user's shadows in that mode: it hears only when every
- * one of them was approved with sound.
+ * Whether helpdesk shadow `shadowId` may hear: it is approved, with sound. The display's ticket names
+ * its shadow (server/broker/tickets.ts), so this is that shadow's own consent, not a sibling's.
  */
 export function shadowSharesSound(
   active: readonly { id: string; requesterId: string; mode: string; state: string; sound?: boolean }[],
   shadowId: string,
 ): boolean {
-  const approved = active.filter((x) => x.state === 'approved');
-  const s = approved.find((x) => x.id === shadowId);
-  return Boolean(s) && approved.every((x) => x.requesterId !== s!.requesterId || x.mode !== s!.mode || x.sound === true);
+  return active.some((x) => x.id === shadowId && x.state === 'approved' && x.sound === true);
 }
 
 /** One display's sound: guacd's parameters and the gateway's filter (docs/audio.md). */

@@ -288,6 +288,7 @@ export interface TicketRow {
   used_at: number | null;
   created_at: number;
   web_session_id: string | null;
+  shadow_id: string | null;
 }
 export const TICKET_COLUMNS = columns<TicketRow>({
   hash: 1,
@@ -298,6 +299,7 @@ export const TICKET_COLUMNS = columns<TicketRow>({
   used_at: 1,
   created_at: 1,
   web_session_id: 1,
+  shadow_id: 1,
 });
 export const ticketToRow = (t: Ticket): TicketRow => ({
   hash: t.hash,
@@ -308,6 +310,7 @@ export const ticketToRow = (t: Ticket): TicketRow => ({
   used_at: t.usedAt ?? null,
   created_at: t.createdAt,
   web_session_id: t.webSessionId ?? null,
+  shadow_id: t.shadowId ?? null,
 });
 export const ticketFromRow = (r: TicketRow): Ticket => ({
   hash: r.hash,
@@ -318,6 +321,7 @@ export const ticketFromRow = (r: TicketRow): Ticket => ({
   usedAt: r.used_at,
   createdAt: r.created_at,
   ...(r.web_session_id ? { webSessionId: r.web_session_id } : {}),
+  ...(r.shadow_id ? { shadowId: r.shadow_id } : {}),
 });
 
 export interface AuditRow {

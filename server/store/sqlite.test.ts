@@ -54,6 +54,7 @@ describe('SQLite store file', () => {
         { version: 7, name: 'sign_in_secrets' },
         { version: 8, name: 'session_policy' },
         { version: 9, name: 'recordings' },
+        { version: 10, name: 'ticket_shadow' },
       ]);
     } finally {
       db.close();

@@ -141,6 +141,13 @@ export function sessionsContract(store: CurrentStore): void {
       expect(await store().consumeTicket(t.hash, T0 + 2)).toBeNull();
     });
 
+    it("keeps a shadow ticket's shadow", async () => {
+      const s = await session();
+      const t = aTicket(s.userId, s.id, { mode: 'view', shadowId: 'sh-0123456789abcdef01' });
+      await store().createTicket(t);
+      expect(await store().consumeTicket(t.hash, T0 + 1)).toEqual({ ...t, usedAt: T0 + 1 });
+    });
+
     it('lets only one of two concurrent consumers have a ticket', async () => {
       const s = await session();
       const t = aTicket(s.userId, s.id);

@@ -122,6 +122,8 @@ export interface Ticket {
   createdAt: number;
   /** The web session (its public id) the ticket was issued from; null/absent for API tokens and staff joins. */
   webSessionId?: string | null;
+  /** The helpdesk shadow the ticket opens (its requester holds it); absent for the owner's own tickets. */
+  shadowId?: string | null;
 }
 
 export interface AuditEvent {

@@ -132,6 +132,27 @@ describe('shadowing', () => {
     for (const a of ['shadow.approve', 'shadow.deny', 'shadow.end']) expect(actions).toContain(a);
   });
 
+  it('two shadows of one helpdesk user in one mode: each ticket opens its own shadow (its audit, its end)', async () => {
+    const a = (await ask('view')).shadow;
+    const b = (await ask('view')).shadow;
+    expect(b.id).not.toBe(a.id);
+    for (const s of [a, b]) expect((await answer(s.id, 'approve')).status).toBe(200);
+    const tb = (await helper.post(`/api/v1/shadows/${b.id}/tickets`)).body as { url: string };
+    const vb = await open(helper, tb.url);
+    // The display opened with B's ticket is B's: its start is audited under B's id.
+    const starts = async () =>
+      ((await admin.get('/api/v1/admin/audit?action=shadow.start')).body as { target: string }[]).map((e) => e.target);
+    await expect.poll(starts, { timeout: 5_000 }).toContain(b.id);
+    expect(await starts()).not.toContain(a.id);
+    // Ending A leaves B's display open; ending B closes it.
+    expect((await answer(a.id, 'end')).status).toBe(200);
+    await sleep(1_000);
+    expect(vb.closeInfo).toBeNull();
+    expect((await answer(b.id, 'end')).status).toBe(200);
+    await waitForClose(vb, 2_000);
+    expect(vb.closeInfo?.code).toBe(4001);
+  });
+
   it('a pool may allow view shadowing without consent (still only view)', async () => {
     const pools = (await admin.get('/api/v1/admin/pools')).body as { id: string }[];
     expect((await admin.call('PATCH', `/api/v1/admin/pools/${pools[0]!.id}`, { shadowWithoutConsent: true })).status).toBe(200);
