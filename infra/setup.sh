@@ -12,7 +12,7 @@ cd "$root"
 
 runtime_pkgs=(tigervnc-standalone-server tigervnc-tools openbox xterm x11-xserver-utils xauth bubblewrap fonts-dejavu-core procps
   xrdp xorgxrdp pulseaudio pulseaudio-utils)
-test_pkgs=(chromium slapd ldap-utils openssl xclip freerdp2-x11 xvfb openssh-server)
+test_pkgs=(chromium slapd ldap-utils openssl xclip freerdp2-x11 xvfb x11-apps openssh-server)
 test_pkgs+=(qemu-system-x86 qemu-utils busybox-static cpio) # the qemu driver and its vm-test image (docs/qemu.md)
 with_tests=0
 [ "${1:-}" = "--with-test-tools" ] && with_tests=1

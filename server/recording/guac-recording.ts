@@ -35,17 +35,33 @@ export interface GuacRecordingHandle {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createGuacRecording(d: GuacRecordingDeps) {
-  /** guacd keeps writing for a moment after the client left: wait until the size stops changing. */
+  /**
+   * guacd keeps writing for a moment after the client left (its last instructions when the
+   * connection's process frees it; on a loaded machine a pause of several hundred ms comes first):
+   * wait until the size has not changed for a whole second, at most `settleMs`.
+   */
   const settled = async (path: string): Promise<number | null> => {
     const step = 250;
+    const stableSteps = 4;
     let last = await sizeOf(path);
+    let same = 0;
     for (let waited = 0; waited < (d.settleMs ?? 10_000); waited += step) {
       await sleep(step);
       const now = await sizeOf(path);
-      if (now === last && now !== null) return now;
+      same = now === last && now !== null ? same + 1 : 0;
+      if (same >= stableSteps) return now;
       last = now;
     }
     return last;
+  };
+  /** The finished file's size and SHA-256, hashed again if guacd still wrote while it was hashed. */
+  const finalPart = async (path: string): Promise<{ bytes: number; sha256: string } | null> => {
+    for (let i = 0; ; i++) {
+      const size = await settled(path);
+      if (size === null || size === 0) return null;
+      const part = await sha256File(path);
+      if (part.bytes === (await sizeOf(path)) || i === 2) return part;
+    }
   };
 
   return {
@@ -79,10 +95,9 @@ export function createGuacRecording(d: GuacRecordingDeps) {
         settings: { 'recording-path': d.dir, 'recording-name': path.slice(d.dir.length + 1), 'create-recording-path': 'true' },
         end() {
           ended ??= (async () => {
-            const size = await settled(path);
+            const part = await finalPart(path);
             const endedAt = d.now();
-            const ok = size !== null && size > 0;
-            const part = ok ? await sha256File(path) : null;
+            const ok = part !== null;
             if (part) d.storage.add(part.bytes);
             await d.store.updateRecording(rec.id, {
               state: ok ? 'finished' : 'failed',
