@@ -62,6 +62,8 @@ export interface GuacEndpointDeps extends DisplayGateDeps {
   viewerTimeoutMs?: number;
   /** guacd's recording parameters for an owner's connection whose policy records (server/recording/guac-recording.ts). */
   recordGuac?: (session: Session) => Promise<GuacRecordingHandle | null>;
+  /** The owners' pictures, shared with shadow-only recording (server/recording/guac-shadow.ts). */
+  snapshots?: snap.SnapshotRegistry;
   /** Whether the owner approved this helpdesk shadow with "also share sound" (server/broker/shadows.ts). Default: no. */
   shadowSound?: (sessionId: string, shadowId: string) => boolean;
 }
@@ -91,7 +93,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
   });
   const gate = createDisplayGate(deps);
   const owners = deps.connections ?? createGuacConnections();
-  const snapshots = snap.createSnapshotRegistry();
+  const snapshots = deps.snapshots ?? snap.createSnapshotRegistry();
 
   /** The forward's one connection is for guacd only (peer-check.ts). */
   const peerGuard = () =>

@@ -1,0 +1,152 @@
+// One shadow-only recording of a session shown through guacd (RDP, SSH): guacd records a connection
+// only from its start, so the gateway joins the owner's live connection read-only as its own user
+// (the thumbnail's join, guac-thumbnail.ts) and writes the drawing instructions guacd sends it into a
+// `.guac` file, the format of guacd's own recordings. guacd 1.6.0 may give a join a black first
+// picture (shadow-snapshot.ts): right after guacd's first `sync` the owner's picture is written over
+// it. Every instruction, the file and the bytes read are capped. docs/recording-format.md.
+import { createWriteStream } from 'node:fs';
+import { connectGuacd, type GuacdEndpoint } from '../display/guac-thumbnail.ts';
+import { encodeInstruction, type Instruction } from '../guac/instructions.ts';
+import { snapshotInstructions } from '../guac/shadow-snapshot.ts';
+
+export interface GuacJoinRecorderOptions {
+  endpoint: GuacdEndpoint;
+  /** guacd's id of the owner's connection ('$…'). */
+  connectionId: string;
+  /** The `.guac` file; created, never overwritten. */
+  path: string;
+  /** The owner's picture as a PNG (base64), or null (shadow-snapshot.ts). */
+  snapshot: () => Promise<string | null>;
+  /** Counts bytes about to be written; false when storage refuses them (the recording ends). */
+  allowBytes: (n: number) => boolean;
+  /** The file's size at most: the recording ends, cut, when it would grow beyond. */
+  maxBytes: number;
+}
+
+export interface JoinRecordingEnd {
+  reason: string;
+  /** Bytes written into the file. */
+  bytes: number;
+  failed: boolean;
+  /** The disk's own error, if writing failed (ENOSPC, EIO): for the storage budget. */
+  diskError: NodeJS.ErrnoException | null;
+}
+
+export interface GuacJoinRecorder {
+  /** Resolves once the file is closed, with why the recording ended. */
+  ended: Promise<JoinRecordingEnd>;
+  stop(reason: string): Promise<void>;
+}
+
+/** What a recording keeps: drawing only (no clipboard, sound, files or messages reach the file). */
+const DRAWING = new Set(
+  (
+    'size img sync rect cfill copy cursor move shade dispose transfer arc cstroke close lfill lstroke line curve ' +
+    'start clip push pop reset identity transform distort set mouse name'
+  ).split(' '),
+);
+/** One instruction at most, as guacd's image blobs (about 8 KiB) and the thumbnail's join allow. */
+const MAX_INSTRUCTION_CHARS = 64 * 1024;
+/** Image streams open at once at most (libguac allocates 64). */
+const MAX_STREAMS = 256;
+/** Instructions held while the owner's picture is on its way, at most (then it is left out). */
+const MAX_HELD_CHARS = 8 * 1024 * 1024;
+/** Bytes queued toward a slow disk at most: beyond, the recording ends rather than grow memory. */
+const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+/** guacd ends a user that says nothing for 15 s; a still desktop sends no frames to answer. */
+const KEEPALIVE_MS = 5_000;
+
+export function startGuacJoinRecorder(o: GuacJoinRecorderOptions): GuacJoinRecorder {
+  const out = createWriteStream(o.path, { flags: 'wx', mode: 0o600 });
+  const conn = connectGuacd(o.endpoint, {
+    selector: o.connectionId,
+    params: { 'read-only': 'true' },
+    width: 1024,
+    height: 768,
+    // Dropped instructions (a cursor moved, an image stream refused) are read too: 4× the file.
+    limits: { maxInstructionChars: MAX_INSTRUCTION_CHARS, maxBytes: o.maxBytes * 4 },
+  });
+  const images = new Set<string>();
+  let bytes = 0;
+  let held: string[] | null = null;
+  let heldChars = 0;
+  let firstSync = true;
+  let stopped: { reason: string; failed: boolean } | null = null;
+  const keepalive = setInterval(() => conn.send('nop'), KEEPALIVE_MS);
+  keepalive.unref();
+
+  const write = (text: string): void => {
+    if (stopped) return;
+    const n = Buffer.byteLength(text);
+    if (bytes + n > o.maxBytes) return end(`cut at the size cap (${o.maxBytes} bytes)`, false);
+    if (!o.allowBytes(n)) return end('the recordings storage is full', false);
+    if (out.writableLength > MAX_QUEUED_BYTES) return end('the recordings disk is too slow', true);
+    bytes += n;
+    out.write(text);
+  };
+  const keep = (text: string): void => {
+    if (!held) return write(text);
+    held.push(text);
+    if ((heldChars += text.length) > MAX_HELD_CHARS) release(null);
+  };
+  /** The owner's picture (or none) after guacd's first sync, then what came meanwhile. */
+  const release = (png: string | null, timestamp = '0'): void => {
+    const rest = held;
+    if (!rest) return;
+    held = null;
+    if (png) for (const t of snapshotInstructions(png, timestamp)) write(t);
+    for (const t of rest) write(t);
+  };
+
+  conn.onInstruction((ins: Instruction) => {
+    const { opcode, args } = ins;
+    const stream = args[0] ?? '';
+    if (opcode === 'img' && images.size < MAX_STREAMS) images.add(stream);
+    else if (opcode === 'blob' || opcode === 'end') {
+      if (!images.has(stream)) return;
+      if (opcode === 'end') images.delete(stream);
+    } else if (!DRAWING.has(opcode)) return;
+    keep(encodeInstruction(opcode, ...args));
+    if (opcode === 'sync' && firstSync) {
+      // guacd's copy of the display ends here: the owner's picture goes over it.
+      firstSync = false;
+      held = [];
+      void o.snapshot().then(
+        (png) => release(png, stream),
+        () => release(null),
+      );
+    }
+  });
+
+  let diskError: NodeJS.ErrnoException | null = null;
+  let end!: (reason: string, failed: boolean) => void;
+  const ended = new Promise<JoinRecordingEnd>((resolve) => {
+    end = (reason, failed) => {
+      if (stopped) return;
+      release(null);
+      const s = (stopped = { reason, failed });
+      clearInterval(keepalive);
+      conn.close();
+      out.end();
+      out.once('close', () =>
+        resolve(
+          diskError
+            ? { reason: `writing the recording failed: ${diskError.message}`, failed: true, bytes, diskError }
+            : { ...s, bytes, diskError },
+        ),
+      );
+    };
+  });
+  out.on('error', (err) => {
+    diskError ??= err;
+    end('writing the recording failed', true);
+  });
+  void conn.ended.then((err) => end(err.message === 'closed' ? 'stopped' : `the join ended: ${err.message}`, false));
+  return {
+    ended,
+    async stop(reason) {
+      end(reason, false);
+      await ended;
+    },
+  };
+}
