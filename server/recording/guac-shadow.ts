@@ -53,6 +53,8 @@ export function createGuacShadowRecording(d: GuacShadowDeps) {
   const live = new Map<string, Live>();
   const starting = new Set<string>();
   const notBefore = new Map<string, number>();
+  /** Sessions whose recording the storage refused (until it starts, or the shadow ends). */
+  const refused = new Set<string>();
   const audit = (action: string, rec: Recording, details: Record<string, unknown>, result: 'ok' | 'failed' = 'ok') =>
     d.audit.record({
       actor: null,
@@ -73,10 +75,13 @@ export function createGuacShadowRecording(d: GuacShadowDeps) {
       const policy = await d.policyOf(session);
       if (policy.recording !== 'shadow' || !wanted.has(session.id)) return;
       if (!d.storage.canRecord()) {
-        d.countFailure();
         notBefore.set(session.id, d.now() + (d.retryMs ?? 5_000));
+        if (refused.has(session.id)) return; // counted and logged once per wait
+        refused.add(session.id);
+        d.countFailure();
         return void d.log.warn({ sessionId: session.id }, 'recording storage unavailable: this shadowed RDP/SSH session is not recorded');
       }
+      refused.delete(session.id);
       const rec = await d.store.createRecording(
         newRecording(session, { kind: 'guac', trigger: 'shadow', startedAt: d.now(), retentionDays: policy.recordingRetentionDays }),
       );
@@ -145,6 +150,7 @@ export function createGuacShadowRecording(d: GuacShadowDeps) {
     async shadowed(session: Session, on: boolean): Promise<void> {
       if (!on) {
         wanted.delete(session.id);
+        refused.delete(session.id);
         return stop(session.id, 'shadow ended');
       }
       wanted.set(session.id, session);
@@ -152,6 +158,7 @@ export function createGuacShadowRecording(d: GuacShadowDeps) {
     },
     async ended(sessionId: string): Promise<void> {
       wanted.delete(sessionId);
+      refused.delete(sessionId);
       await stop(sessionId, 'session ended');
     },
     /** Called every second: sessions that want a recording and have none get one when they can. */
