@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import type { Recording } from '../store/recording-types.ts';
 import type { Session, Store } from '../store/types.ts';
 import { newRecording, partPath, sha256File } from './files.ts';
+import { closeGuacRow } from './guac-recording.ts';
 import { startGuacJoinRecorder, type GuacJoinRecorder, type JoinRecordingEnd } from './guac-join-recorder.ts';
 import type { RecordingStorage } from './storage.ts';
 
@@ -111,21 +112,8 @@ export function createGuacShadowRecording(d: GuacShadowDeps) {
     try {
       if (end.diskError) d.storage.writeFailed(end.diskError);
       const part = end.bytes > 0 ? await sha256File(path).catch(() => null) : null;
-      const failed = end.failed || !part;
-      const endedAt = d.now();
-      await d.store.updateRecording(rec.id, {
-        state: failed ? 'failed' : 'finished',
-        endedAt,
-        durationMs: endedAt - rec.startedAt,
-        bytes: part?.bytes ?? 0,
-        parts: part ? [part] : [],
-        expiresAt: endedAt + rec.retentionDays * 86_400_000,
-        error: failed ? (part ? end.reason : 'the shadowed display sent nothing to record').slice(0, 300) : null,
-      });
-      if (part) await audit('recording.finished', rec, { part: 0, ...part });
-      if (failed) d.countFailure();
-      const reason = end.reason.slice(0, 200);
-      await audit('recording.stopped', rec, { reason, bytes: part?.bytes ?? 0 }, failed ? 'failed' : 'ok');
+      const error = end.failed ? end.reason : part ? null : 'the shadowed display sent nothing to record';
+      await closeGuacRow(d, rec, part, { reason: end.reason, error });
     } catch (err) {
       d.log.error({ err, recordingId: rec.id }, 'closing a shadow recording failed');
     } finally {
