@@ -51,7 +51,6 @@ import { createMetrics } from './metrics.ts';
 import { socketLink, wsLink, type DesktopLink } from './relay/desktop-link.ts';
 import { openSqliteStore } from './store/sqlite.ts';
 import { setUpRecording, type GatewayRecording } from './recording/setup.ts';
-import { createSnapshotRegistry } from './guac/shadow-snapshot.ts';
 import type { Desktop, Session } from './store/types.ts';
 import { secretToken, sha256 } from './util/random.ts';
 import { originAllowed, refuseUpgrade } from './util/ws.ts';
@@ -187,7 +186,6 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     return wsLink(await hub.openStream(d.hostId, d.id, 10_000, channel));
   };
   const guacConnections = createGuacConnections();
-  const guacSnapshots = createSnapshotRegistry();
   recording = await setUpRecording({
     config,
     store,
@@ -199,7 +197,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     policyOf: sessionPolicy,
     policyOfTarget: (t) => sessionPolicy({ poolId: null, machineId: null, ...t }),
     view: (s) => broker!.view(s),
-    guacJoin: { endpoint: () => guacd.endpoint(), connectionOf: guacConnections.current, snapshot: guacSnapshots.request },
+    guacJoin: { guacd, connections: guacConnections, snapshot: (id) => rdpDisplay.snapshots.request(id) },
   });
   ctx.recording = recording.broker;
   const guacTokens = createGuacTokens();
@@ -287,7 +285,6 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     guacd,
     tokens: guacTokens,
     connections: guacConnections,
-    snapshots: guacSnapshots,
     viewerTimeoutMs: config.viewerTimeoutS * 1000,
     recordGuac: recording.recordGuac,
     // #13 sound through guacd: a helpdesk join hears only what the owner shared (server/guac/audio.ts).

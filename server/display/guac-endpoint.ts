@@ -62,8 +62,6 @@ export interface GuacEndpointDeps extends DisplayGateDeps {
   viewerTimeoutMs?: number;
   /** guacd's recording parameters for an owner's connection whose policy records (server/recording/guac-recording.ts). */
   recordGuac?: (session: Session) => Promise<GuacRecordingHandle | null>;
-  /** The owners' pictures, shared with shadow-only recording (server/recording/guac-shadow.ts). */
-  snapshots?: snap.SnapshotRegistry;
   /** Whether the owner approved this helpdesk shadow with "also share sound" (server/broker/shadows.ts). Default: no. */
   shadowSound?: (sessionId: string, shadowId: string) => boolean;
 }
@@ -93,7 +91,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
   });
   const gate = createDisplayGate(deps);
   const owners = deps.connections ?? createGuacConnections();
-  const snapshots = deps.snapshots ?? snap.createSnapshotRegistry();
+  const snapshots = snap.createSnapshotRegistry();
 
   /** The forward's one connection is for guacd only (peer-check.ts). */
   const peerGuard = () =>
@@ -361,6 +359,8 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
   }
 
   return {
+    /** The owners' pictures: for helpdesk joins here and shadow-only recordings (server/recording/guac-shadow.ts). */
+    snapshots,
     handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
       if (upgradePath(req).pathname !== '/ws/rdp') return false;
       accept(req, socket, head).catch((err) => {

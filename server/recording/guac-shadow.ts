@@ -16,9 +16,9 @@ import type { RecordingStorage } from './storage.ts';
 
 /** How the gateway reaches an owner's live guacd connection (guac-endpoint.ts registers them). */
 export interface GuacJoinAccess {
-  endpoint: () => GuacdEndpoint | null;
-  /** guacd's id of the owner's live connection of the session, or null. */
-  connectionOf: (sessionId: string) => string | null;
+  guacd: { endpoint(): GuacdEndpoint | null };
+  /** guacd's id of the owner's live connection of a session (GuacConnections.current). */
+  connections: { current(sessionId: string): string | null };
   /** The owner's picture (shadow-snapshot.ts), or null. */
   snapshot: (sessionId: string) => Promise<string | null>;
 }
@@ -68,8 +68,8 @@ export function createGuacShadowRecording(d: GuacShadowDeps) {
 
   async function start(session: Session): Promise<void> {
     if (live.has(session.id) || starting.has(session.id) || (notBefore.get(session.id) ?? 0) > d.now()) return;
-    const endpoint = d.join.endpoint();
-    const connectionId = d.join.connectionOf(session.id);
+    const endpoint = d.join.guacd.endpoint();
+    const connectionId = d.join.connections.current(session.id);
     if (!endpoint || !connectionId) return; // the owner's display is not open: the sweep tries again
     starting.add(session.id);
     try {
