@@ -101,8 +101,10 @@ export function startGuacJoinRecorder(o: GuacJoinRecorderOptions): GuacJoinRecor
   conn.onInstruction((ins: Instruction) => {
     const { opcode, args } = ins;
     const stream = args[0] ?? '';
-    if (opcode === 'img' && images.size < MAX_STREAMS) images.add(stream);
-    else if (opcode === 'blob' || opcode === 'end') {
+    if (opcode === 'img') {
+      if (images.size >= MAX_STREAMS) return; // its blobs could not be kept either
+      images.add(stream);
+    } else if (opcode === 'blob' || opcode === 'end') {
       if (!images.has(stream)) return;
       if (opcode === 'end') images.delete(stream);
     } else if (!DRAWING.has(opcode)) return;
@@ -119,11 +121,13 @@ export function startGuacJoinRecorder(o: GuacJoinRecorderOptions): GuacJoinRecor
   });
 
   let diskError: NodeJS.ErrnoException | null = null;
+  let closing = false;
   let end!: (reason: string, failed: boolean) => void;
   const ended = new Promise<JoinRecordingEnd>((resolve) => {
     end = (reason, failed) => {
-      if (stopped) return;
-      release(null);
+      if (closing) return;
+      closing = true;
+      release(null); // what waited for the owner's picture is still written (the caps apply)
       const s = (stopped = { reason, failed });
       clearInterval(keepalive);
       conn.close();

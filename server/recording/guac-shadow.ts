@@ -74,7 +74,9 @@ export function createGuacShadowRecording(d: GuacShadowDeps) {
     starting.add(session.id);
     try {
       const policy = await d.policyOf(session);
-      if (policy.recording !== 'shadow' || !wanted.has(session.id)) return;
+      // Decided at the shadow's approval, as for VNC: a policy of `on` is guacd's own recording.
+      if (policy.recording !== 'shadow') return void wanted.delete(session.id);
+      if (!wanted.has(session.id)) return;
       if (!d.storage.canRecord()) {
         notBefore.set(session.id, d.now() + (d.retryMs ?? 5_000));
         if (refused.has(session.id)) return; // counted and logged once per wait
