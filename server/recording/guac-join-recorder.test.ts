@@ -83,6 +83,25 @@ describe('the shadow recorder (scripted guacd)', () => {
     await g.close();
   });
 
+  it('a sync before guacd’s copy of the display (the cursor’s) does not place the picture', async () => {
+    const g = await scriptedGuacd([enc('sync', '7'), ...PICTURE, enc('sync', '8')]);
+    const path = join(dir, 'd.guac');
+    const rec = startGuacJoinRecorder({
+      endpoint: { host: '127.0.0.1', port: g.port },
+      connectionId: '$owner-1',
+      path,
+      snapshot: async () => 'UE5H',
+      allowBytes: () => true,
+      maxBytes: 1024 * 1024,
+    });
+    await until(() => readFileSync(path, 'utf8').includes('4.1000'));
+    await rec.stop('shadow ended');
+    const text = readFileSync(path, 'utf8');
+    expect(text.indexOf('4.1000')).toBeGreaterThan(text.indexOf(enc('sync', '8')));
+    expect(text).toContain(enc('sync', '8') + enc('img', '1000', '12', '0', 'image/png', '0', '0'));
+    await g.close();
+  });
+
   it('ends, cut, at the size cap, and never writes past it', async () => {
     const many = Array.from({ length: 200 }, (_, i) => enc('rect', '0', String(i), '0', '8', '8'));
     const g = await scriptedGuacd([...PICTURE, enc('sync', '1'), ...many]);

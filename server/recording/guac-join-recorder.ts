@@ -71,6 +71,7 @@ export function startGuacJoinRecorder(o: GuacJoinRecorderOptions): GuacJoinRecor
   let held: string[] | null = null;
   let heldChars = 0;
   let firstSync = true;
+  let sized = false;
   let stopped: { reason: string; failed: boolean } | null = null;
   const keepalive = setInterval(() => conn.send('nop'), KEEPALIVE_MS);
   keepalive.unref();
@@ -109,8 +110,10 @@ export function startGuacJoinRecorder(o: GuacJoinRecorderOptions): GuacJoinRecor
       if (opcode === 'end') images.delete(stream);
     } else if (!DRAWING.has(opcode)) return;
     keep(encodeInstruction(opcode, ...args));
-    if (opcode === 'sync' && firstSync) {
-      // guacd's copy of the display ends here: the owner's picture goes over it.
+    if (opcode === 'size' && args[0] === '0') sized = true;
+    if (opcode === 'sync' && sized && firstSync) {
+      // guacd's copy of the display (its layers, the default one sized) ends at this sync: the owner's
+      // picture goes over it. guacd 1.6.0 sends a sync with the cursor before that copy.
       firstSync = false;
       held = [];
       void o.snapshot().then(
