@@ -83,8 +83,9 @@ describe('the shadow recorder (scripted guacd)', () => {
     await g.close();
   });
 
-  it('a sync before guacd’s copy of the display (the cursor’s) does not place the picture', async () => {
-    const g = await scriptedGuacd([enc('sync', '7'), ...PICTURE, enc('sync', '8')]);
+  it('what guacd sends before its layers (cursor, sync) goes after them; the picture follows the copy’s sync', async () => {
+    const cursor = enc('cursor', '0', '0', '-2', '0', '0', '32', '32');
+    const g = await scriptedGuacd([cursor, enc('sync', '7'), ...PICTURE, enc('sync', '8')]);
     const path = join(dir, 'd.guac');
     const rec = startGuacJoinRecorder({
       endpoint: { host: '127.0.0.1', port: g.port },
@@ -97,8 +98,8 @@ describe('the shadow recorder (scripted guacd)', () => {
     await until(() => readFileSync(path, 'utf8').includes('4.1000'));
     await rec.stop('shadow ended');
     const text = readFileSync(path, 'utf8');
-    expect(text.indexOf('4.1000')).toBeGreaterThan(text.indexOf(enc('sync', '8')));
-    expect(text).toContain(enc('sync', '8') + enc('img', '1000', '12', '0', 'image/png', '0', '0'));
+    // The cursor (drawn from layer -2) goes after the layers, the early sync is left out, the picture follows.
+    expect(text.startsWith(PICTURE.join('') + cursor + enc('sync', '8') + enc('img', '1000', '12', '0', 'image/png', '0', '0'))).toBe(true);
     await g.close();
   });
 

@@ -53,6 +53,8 @@ const MAX_STREAMS = 256;
 const MAX_HELD_CHARS = 8 * 1024 * 1024;
 /** Bytes queued toward a slow disk at most: beyond, the recording ends rather than grow memory. */
 const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+/** Instructions before the join's layers at most (guacd sends two or three). */
+const MAX_EARLY = 64;
 /** guacd ends a user that says nothing for 15 s; a still desktop sends no frames to answer. */
 const KEEPALIVE_MS = 5_000;
 
@@ -72,6 +74,9 @@ export function startGuacJoinRecorder(o: GuacJoinRecorderOptions): GuacJoinRecor
   let heldChars = 0;
   let firstSync = true;
   let sized = false;
+  /** What guacd sent before its first `size`, written before the sync that ends its copy of the display. */
+  const early: string[] = [];
+  let layered = false;
   let stopped: { reason: string; failed: boolean } | null = null;
   const keepalive = setInterval(() => conn.send('nop'), KEEPALIVE_MS);
   keepalive.unref();
@@ -109,8 +114,14 @@ export function startGuacJoinRecorder(o: GuacJoinRecorderOptions): GuacJoinRecor
       if (!images.has(stream)) return;
       if (opcode === 'end') images.delete(stream);
     } else if (!DRAWING.has(opcode)) return;
-    keep(encodeInstruction(opcode, ...args));
+    const text = encodeInstruction(opcode, ...args);
+    // guacd 1.6.0 sends a join its cursor (drawn from a buffer layer) and a sync before the layers
+    // exist: a player that draws that cursor from a 0x0 layer may stop. It goes after the layers.
+    if (!layered && opcode !== 'size' && early.length < MAX_EARLY) return void (opcode !== 'sync' && early.push(text));
+    layered = true;
     if (opcode === 'size' && args[0] === '0') sized = true;
+    if (opcode === 'sync' && early.length > 0) for (const t of early.splice(0)) keep(t);
+    keep(text);
     if (opcode === 'sync' && sized && firstSync) {
       // guacd's copy of the display (its layers, the default one sized) ends at this sync: the owner's
       // picture goes over it. guacd 1.6.0 sends a sync with the cursor before that copy.
