@@ -77,6 +77,11 @@ export const configSchema = z
     recordingsMinFreeMb: z.coerce.number().int().min(0).max(1_000_000_000).default(1024),
     /** A fresh recording connection (a seek point) this often. */
     recordingKeyframeS: z.coerce.number().int().min(1).max(3600).default(10),
+    /**
+     * UNFINISHED (README "Recording and playback"): '1' turns on recording policy `shadow` for RDP/SSH
+     * sessions through the gateway's own guacd join; off by default until it is reliable with browsers.
+     */
+    unfinishedGuacShadowRecording: z.enum(['0', '1']).default('0'),
     /** A recording's part files rotate at this size and this age. */
     recordingPartMb: z.coerce.number().int().min(1).max(4096).default(64),
     recordingPartMinutes: z.coerce
@@ -129,6 +134,7 @@ const ENV: Record<string, keyof z.infer<typeof configSchema>> = {
   DESKPORT_RECORDING_KEYFRAME_S: 'recordingKeyframeS',
   DESKPORT_RECORDING_PART_MB: 'recordingPartMb',
   DESKPORT_RECORDING_PART_MINUTES: 'recordingPartMinutes',
+  DESKPORT_UNFINISHED_GUAC_SHADOW_RECORDING: 'unfinishedGuacShadowRecording',
 };
 
 export class ConfigError extends Error {}

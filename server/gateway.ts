@@ -185,6 +185,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       return socketLink(await agent.openLocalStream(d.id, channel));
     return wsLink(await hub.openStream(d.hostId, d.id, 10_000, channel));
   };
+  const guacConnections = createGuacConnections();
   recording = await setUpRecording({
     config,
     store,
@@ -196,10 +197,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     policyOf: sessionPolicy,
     policyOfTarget: (t) => sessionPolicy({ poolId: null, machineId: null, ...t }),
     view: (s) => broker!.view(s),
+    guacJoin: { guacd, connections: guacConnections, snapshot: (id) => rdpDisplay.snapshots.request(id) },
   });
   ctx.recording = recording.broker;
   const guacTokens = createGuacTokens();
-  const guacConnections = createGuacConnections();
   const thumbnails = createThumbnails({
     openStream: openDesktop,
     guac: { endpoint: () => guacd.endpoint(), connections: guacConnections },

@@ -359,6 +359,8 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
   }
 
   return {
+    /** The owners' pictures: for helpdesk joins here and shadow-only recordings (server/recording/guac-shadow.ts). */
+    snapshots,
     handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
       if (upgradePath(req).pathname !== '/ws/rdp') return false;
       accept(req, socket, head).catch((err) => {

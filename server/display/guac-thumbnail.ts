@@ -54,6 +54,8 @@ export interface GuacdConnection {
   onInstruction(fn: (ins: Instruction) => void): void;
   /** Resolves with why the connection ended (guacd closed it, an error, a cap, or close()). */
   ended: Promise<Error>;
+  /** Sends one instruction to guacd (a recorder's keep-alive `nop`). */
+  send(opcode: string, ...args: string[]): void;
   close(): void;
 }
 
@@ -125,6 +127,7 @@ export function connectGuacd(endpoint: GuacdEndpoint, o: GuacdConnectionOptions)
     ready,
     onInstruction: (fn) => (listener = fn),
     ended,
+    send: (opcode, ...args) => void (sock.writable && send(opcode, ...args)),
     close: () => endWith(new Error('closed')),
   };
 }

@@ -6,6 +6,7 @@
 import type { SessionPolicy } from '../../contract/api/policy.ts';
 import type { Audit } from '../audit.ts';
 import type { Logger } from '../log.ts';
+import type { Recording } from '../store/recording-types.ts';
 import type { Session, Store } from '../store/types.ts';
 import { newRecording, partPath, sha256File, sizeOf } from './files.ts';
 import type { RecordingStorage } from './storage.ts';
@@ -75,9 +76,8 @@ export function createGuacRecording(d: GuacRecordingDeps) {
         d.log.warn({ sessionId: session.id }, 'recording storage unavailable: this RDP/SSH connection is not recorded');
         return null;
       }
-      const startedAt = d.now();
       const rec = await d.store.createRecording(
-        newRecording(session, { kind: 'guac', trigger: 'on', startedAt, retentionDays: policy.recordingRetentionDays }),
+        newRecording(session, { kind: 'guac', trigger: 'on', startedAt: d.now(), retentionDays: policy.recordingRetentionDays }),
       );
       const path = partPath(d.dir, rec, 0);
       const details = { sessionId: rec.sessionId, userId: rec.userId };
@@ -96,35 +96,11 @@ export function createGuacRecording(d: GuacRecordingDeps) {
         end() {
           ended ??= (async () => {
             const part = await finalPart(path);
-            const endedAt = d.now();
             const ok = part !== null;
             if (part) d.storage.add(part.bytes);
-            await d.store.updateRecording(rec.id, {
-              state: ok ? 'finished' : 'failed',
-              endedAt,
-              durationMs: endedAt - startedAt,
-              bytes: part?.bytes ?? 0,
-              parts: part ? [part] : [],
-              expiresAt: endedAt + rec.retentionDays * 86_400_000,
+            await closeGuacRow(d, rec, part, {
+              reason: 'connection ended',
               error: ok ? null : 'guacd wrote no recording (is the recordings directory shared with guacd?)',
-            });
-            if (part)
-              await d.audit.record({
-                actor: null,
-                action: 'recording.finished',
-                target: rec.id,
-                result: 'ok',
-                ip: null,
-                details: { ...details, part: 0, ...part },
-              });
-            else d.countFailure();
-            await d.audit.record({
-              actor: null,
-              action: 'recording.stopped',
-              target: rec.id,
-              result: ok ? 'ok' : 'failed',
-              ip: null,
-              details: { ...details, reason: 'connection ended', bytes: part?.bytes ?? 0 },
             });
             d.changed(session.id, false);
           })().catch((err) => d.log.error({ err, recordingId: rec.id }, 'closing a guacd recording failed'));
@@ -133,4 +109,34 @@ export function createGuacRecording(d: GuacRecordingDeps) {
       };
     },
   };
+}
+
+/** Closes a `.guac` recording's row with its one part (none: `failed`, with `error`), audited as every recording. */
+export async function closeGuacRow(
+  d: Pick<GuacRecordingDeps, 'store' | 'audit' | 'now' | 'countFailure'>,
+  rec: Recording,
+  part: { bytes: number; sha256: string } | null,
+  o: { reason: string; error: string | null },
+): Promise<void> {
+  const failed = o.error !== null || !part;
+  const endedAt = d.now();
+  await d.store.updateRecording(rec.id, {
+    state: failed ? 'failed' : 'finished',
+    endedAt,
+    durationMs: endedAt - rec.startedAt,
+    bytes: part?.bytes ?? 0,
+    parts: part ? [part] : [],
+    expiresAt: endedAt + rec.retentionDays * 86_400_000,
+    error: o.error?.slice(0, 300) ?? null,
+  });
+  const base = { actor: null, target: rec.id, ip: null };
+  const details = { sessionId: rec.sessionId, userId: rec.userId };
+  if (part) await d.audit.record({ ...base, action: 'recording.finished', result: 'ok', details: { ...details, part: 0, ...part } });
+  if (failed) d.countFailure();
+  await d.audit.record({
+    ...base,
+    action: 'recording.stopped',
+    result: failed ? 'failed' : 'ok',
+    details: { ...details, reason: o.reason.slice(0, 200), bytes: part?.bytes ?? 0 },
+  });
 }

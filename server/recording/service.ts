@@ -2,7 +2,8 @@
 // whole session, `shadow` while a helpdesk shadow is approved), runs one VNC recorder per session,
 // keeps the catalogue (store) and the audit trail, and enforces the storage budget: a recording the
 // full storage stopped is paused and resumes in a new part once there is space again (retryWaiting).
-// RDP/SSH sessions are recorded by guacd (guac-recording.ts); retention and deletion are in retention.ts.
+// RDP/SSH sessions are recorded by guacd (guac-recording.ts), and while shadowed by the gateway's own
+// join (guac-shadow.ts); retention and deletion are in retention.ts.
 import { mkdirSync } from 'node:fs';
 import type { SessionPolicy } from '../../contract/api/policy.ts';
 import type { Audit } from '../audit.ts';
@@ -29,7 +30,12 @@ export interface RecordingServiceDeps {
   /** Tells the session's viewers that recordingActive changed (a `state` event). */
   announce: (sessionId: string) => void;
   recorder?: { keyframeMs: number; partMaxBytes: number; partMaxMs: number };
+  /** Policy `shadow` for sessions shown through guacd (guac-shadow.ts). */
+  guacShadow?: { shadowed(s: Session, on: boolean): Promise<void>; ended(sessionId: string): Promise<void> };
 }
+
+/** Sessions shown through guacd: RDP and SSH, and every existing machine (a VNC machine too). */
+const throughGuacd = (s: Session): boolean => Boolean(s.machineId) || (s.protocol ?? 'vnc') !== 'vnc';
 
 export const RECORDING_UNAVAILABLE_MESSAGE =
   'Recording storage is full, and this desktop may only be used while it is recorded; ask an administrator to free space for recordings.';
@@ -240,7 +246,7 @@ export function createRecordingService(d: RecordingServiceDeps) {
       if (st === 'ready' && e.session.protocol === 'vnc') await consider(sessionId);
       else if (st === 'ended' || st === 'failed' || st === 'ending') {
         shadows.delete(sessionId);
-        await stop(sessionId, 'session ended');
+        await Promise.all([stop(sessionId, 'session ended'), d.guacShadow?.ended(sessionId)]);
       }
       return;
     }
@@ -251,6 +257,7 @@ export function createRecordingService(d: RecordingServiceDeps) {
     if (set.size > 0) shadows.set(sessionId, set);
     else shadows.delete(sessionId);
     const s = await d.store.getSession(sessionId);
+    if (s?.state === 'ready' && throughGuacd(s)) return d.guacShadow?.shadowed(s, set.size > 0);
     if (!s || s.state !== 'ready' || (s.protocol ?? 'vnc') !== 'vnc') return;
     const policy = await d.policyOf(s);
     if (policy.recording !== 'shadow') return;

@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import type { DesktopLink } from '../relay/desktop-link.ts';
 import type { Desktop, Session, Store } from '../store/types.ts';
 import { createGuacRecording } from './guac-recording.ts';
+import { createGuacShadowRecording, type GuacJoinAccess, type GuacShadowRecording } from './guac-shadow.ts';
 import { createRetention } from './retention.ts';
 import { createRecordingService } from './service.ts';
 import { createRecordingStorage, mib } from './storage.ts';
@@ -26,6 +27,8 @@ export interface RecordingSetupDeps {
   policyOfTarget: (t: { poolId: string } | { machineId: string }) => Promise<SessionPolicy>;
   /** The session's view as its owner gets it (broker.view), for the `state` event announcing recordingActive. */
   view: (s: Session) => import('../../contract/api/desktops.ts').SessionView;
+  /** The owners' guacd connections, for shadow-only recording of RDP/SSH sessions (guac-shadow.ts). */
+  guacJoin?: GuacJoinAccess;
 }
 
 const RETENTION_EVERY_MS = 60_000;
@@ -73,7 +76,27 @@ export async function setUpRecording(d: RecordingSetupDeps) {
       partMaxBytes: config.recordingPartMb * 1024 * 1024,
       partMaxMs: config.recordingPartMinutes * 60_000,
     },
+    guacShadow: {
+      shadowed: async (s, on) => guacShadow?.shadowed(s, on),
+      ended: async (id) => guacShadow?.ended(id),
+    },
   });
+  const guacShadow: GuacShadowRecording | undefined =
+    !d.guacJoin || config.unfinishedGuacShadowRecording !== '1'
+      ? undefined
+      : createGuacShadowRecording({
+          store,
+          audit: d.audit,
+          log,
+          dir,
+          storage,
+          now,
+          policyOf: d.policyOf,
+          join: d.guacJoin,
+          maxBytes: config.recordingPartMb * 1024 * 1024,
+          changed: (id, on) => service.guacChanged(id, on),
+          countFailure: () => service.countFailure(),
+        });
   const guac = createGuacRecording({
     store,
     audit: d.audit,
@@ -126,6 +149,7 @@ export async function setUpRecording(d: RecordingSetupDeps) {
     sweep(): void {
       watchStorage();
       service.retryWaiting();
+      guacShadow?.sweep();
       if (sweeping || now() - lastRetention < RETENTION_EVERY_MS) return;
       sweeping = true;
       lastRetention = now();
@@ -148,6 +172,6 @@ export async function setUpRecording(d: RecordingSetupDeps) {
         },
       ];
     },
-    stop: () => service.stopAll('gateway stopping'),
+    stop: () => Promise.all([service.stopAll('gateway stopping'), guacShadow?.stopAll('gateway stopping')]),
   };
 }

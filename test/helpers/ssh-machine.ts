@@ -16,12 +16,13 @@ export interface SshMachineRig {
   clients: GuacClient[];
 }
 
-export function useSshMachineRig(): SshMachineRig {
+/** `env`: the gateway's extra environment (configuration). */
+export function useSshMachineRig(env: Record<string, string> = {}): SshMachineRig {
   const rig = { clients: [] as GuacClient[] } as SshMachineRig;
   beforeAll(async () => {
     rig.sshd = await startSshd();
     rig.guacd = await startGuacd();
-    rig.t = await startTestGateway({ guacd: rig.guacd.guacd });
+    rig.t = await startTestGateway({ guacd: rig.guacd.guacd, env });
     rig.admin = await signIn(rig.t.url, 'admin', ADMIN_PASSWORD);
   }, 90_000);
   afterAll(async () => {
