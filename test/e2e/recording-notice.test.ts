@@ -24,6 +24,8 @@ async function signedInPage(t: TestGateway): Promise<Page> {
   await page.getByLabel('Username').fill('admin');
   await page.getByLabel('Password').fill(ADMIN_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  // Signed in once the portal shows: navigating away before would abort the sign-in request.
+  await page.getByRole('heading', { name: 'My desktops' }).waitFor();
   return page;
 }
 
