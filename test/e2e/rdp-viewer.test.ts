@@ -97,6 +97,10 @@ async function openShadow(mode: 'view' | 'control'): Promise<{ hd: Page; hdSent:
 async function expectOwnersPicture(hd: Page): Promise<void> {
   const f = await untilSameFrame(page, hd);
   console.info(`RDP shadow vs owner: ${Math.round(f.same * 100)}% of samples alike, ${Math.round(f.black * 100)}% black, ${f.size}`);
+  if (f.same < 0.9 || f.black >= 0.5) {
+    await page.screenshot({ path: join(ARTIFACTS, 'rdp-debug-shadow-owner.png') });
+    await hd.screenshot({ path: join(ARTIFACTS, 'rdp-debug-shadow-unlike.png') });
+  }
   expect(f.black).toBeLessThan(0.5);
   expect(f.same).toBeGreaterThanOrEqual(0.9);
 }

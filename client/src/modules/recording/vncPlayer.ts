@@ -218,9 +218,10 @@ export class VncPlayer implements Player {
       await run.connected;
     } else if (rec.type === 'data') {
       const run = this.next ?? this.shown;
+      const before = run?.delivered;
       run?.deliver(rec.bytes);
-      if (run && run === this.next && run.delivered === 1) {
-        // The new connection's first update is a full screen: show it once drawn.
+      if (run && run === this.next && before === 0 && run.delivered === 1) {
+        // The new connection's first update with pixels is a full screen: show it once drawn.
         void run
           .settled(() => stale() || this.next !== run)
           .then(() => {

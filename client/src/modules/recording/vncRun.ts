@@ -3,6 +3,7 @@
 // so a seek or a segment change never flashes a blank screen. View only: nothing reaches a desktop.
 import type RFB from '@novnc/novnc';
 import type { SegmentInfo } from './dprec.ts';
+import { carriesPixels } from './fbuPixels.ts';
 import { holdFlips, novncSettled, queuedBytes } from './novncState.ts';
 import { RecordedRfbChannel } from './rfbChannel.ts';
 
@@ -24,7 +25,7 @@ export class VncRun {
   private batch: Uint8Array[] = [];
   private batchBytes = 0;
   private held: { release(): void } | undefined;
-  /** Data records delivered; a layer is shown only after its first full update. */
+  /** Data records delivered that draw pixels; a layer is shown only after its first full update. */
   delivered = 0;
 
   constructor(RFBClass: typeof RFB, stage: HTMLElement, segment: SegmentInfo) {
@@ -51,7 +52,7 @@ export class VncRun {
     this.held?.release();
     this.held = undefined;
     this.channel.deliver(bytes);
-    this.delivered++;
+    if (carriesPixels(bytes)) this.delivered++;
   }
 
   /** Fast-forward: batch the bytes, hand a batch over when full, and let noVNC catch up. */
@@ -60,7 +61,7 @@ export class VncRun {
     this.held ??= holdFlips(this.rfb);
     this.batch.push(bytes);
     this.batchBytes += bytes.length;
-    this.delivered++;
+    if (carriesPixels(bytes)) this.delivered++;
     if (this.batchBytes >= BATCH_BYTES) await this.flushBatch(isCancelled);
   }
 

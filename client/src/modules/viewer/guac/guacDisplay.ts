@@ -21,6 +21,15 @@ const KEYSYM = { ctrl: 0xffe3, alt: 0xffe9, del: 0xffff } as const;
 /** The gateway's request for what this display shows (server/guac/shadow-snapshot.ts), and the size of the answer's parts. */
 const SNAPSHOT_OPCODE = 'deskport-snapshot';
 const SNAPSHOT_PART_CHARS = 8000;
+/**
+ * The picture is taken once the desktop has drawn nothing for SNAPSHOT_QUIET_MS and no size asked of it
+ * is pending, or after SNAPSHOT_MAX_WAIT_MS at most (the gateway waits 5 s): a picture taken in the
+ * middle of a redraw (after a display-update resize) would cover the join's newer pixels with old ones.
+ */
+const SNAPSHOT_QUIET_MS = 300;
+const SNAPSHOT_MAX_WAIT_MS = 3_000;
+/** Instructions that do not draw. */
+const NOT_DRAWING = new Set(['sync', 'nop', 'ack', 'blob', 'end', 'audio', 'clipboard', 'argv', 'name', 'mouse']);
 
 function sizeOf(el: HTMLElement): DisplaySize {
   return displaySize(el.clientWidth, el.clientHeight, window.devicePixelRatio);
@@ -82,6 +91,12 @@ export const openGuacDisplay: OpenDisplay = (o: DisplayOptions, h: DisplayHandle
   };
   display.onresize = fit;
 
+  let askedAt = -Infinity;
+  // A size asked of the desktop that it has not drawn yet (a display-update takes a moment).
+  const resizing = (): boolean =>
+    performance.now() - askedAt < SNAPSHOT_MAX_WAIT_MS &&
+    !!asked &&
+    (display.getWidth() !== asked.width || display.getHeight() !== asked.height);
   const observer = new ResizeObserver(() => {
     fit();
     if (!o.resizeSession) return;
@@ -90,6 +105,7 @@ export const openGuacDisplay: OpenDisplay = (o: DisplayOptions, h: DisplayHandle
       const next = resizeTo(asked, sizeOf(o.target));
       if (!next || !connected) return;
       asked = next;
+      askedAt = performance.now();
       client.sendSize(next.width, next.height);
     }, RESIZE_DEBOUNCE_MS);
   });
@@ -97,7 +113,7 @@ export const openGuacDisplay: OpenDisplay = (o: DisplayOptions, h: DisplayHandle
 
   if (!o.viewOnly) {
     attachInput(client, display, frame, screen, cleanups);
-    answerSnapshots(tunnel, display);
+    answerSnapshots(tunnel, display, resizing);
   }
 
   // An existing machine's drive or SFTP: offered by guacd once the connection is up (control displays only).
@@ -186,25 +202,36 @@ export const openGuacDisplay: OpenDisplay = (o: DisplayOptions, h: DisplayHandle
 /**
  * The owner's display answers the gateway's request for a PNG of what it shows: guacd 1.6.0 gives a
  * helpdesk join a black copy of an RDP display after a display-update resize, and the gateway draws
- * this picture over it (server/guac/shadow-snapshot.ts). Taken once the operations received so far are drawn.
+ * this picture over it (server/guac/shadow-snapshot.ts). Taken once the desktop is quiet (above) and
+ * the operations received so far are drawn.
  */
-function answerSnapshots(tunnel: GuacamoleModule.Tunnel, display: GuacamoleModule.Display): void {
+function answerSnapshots(tunnel: GuacamoleModule.Tunnel, display: GuacamoleModule.Display, resizing: () => boolean): void {
   const inner = tunnel.oninstruction;
+  let drewAt = performance.now();
   tunnel.oninstruction = (opcode, args) => {
-    if (opcode !== SNAPSHOT_OPCODE) return inner?.call(tunnel, opcode, args);
+    if (opcode !== SNAPSHOT_OPCODE) {
+      if (!NOT_DRAWING.has(opcode)) drewAt = performance.now();
+      return inner?.call(tunnel, opcode, args);
+    }
     const id = String(args[0] ?? '');
-    display.flush(() => {
-      const png =
-        display.getWidth() && display.getHeight()
-          ? display
-              .flatten()
-              .toDataURL('image/png')
-              .replace(/^data:image\/png;base64,/, '')
-          : '';
-      for (let i = 0; i < png.length; i += SNAPSHOT_PART_CHARS)
-        tunnel.sendMessage(SNAPSHOT_OPCODE, id, png.slice(i, i + SNAPSHOT_PART_CHARS));
-      tunnel.sendMessage(SNAPSHOT_OPCODE, id, '');
-    });
+    const asked = performance.now();
+    const take = (): void => {
+      const now = performance.now();
+      if (now - asked < SNAPSHOT_MAX_WAIT_MS && (now - drewAt < SNAPSHOT_QUIET_MS || resizing())) return void setTimeout(take, 50);
+      display.flush(() => {
+        const png =
+          display.getWidth() && display.getHeight()
+            ? display
+                .flatten()
+                .toDataURL('image/png')
+                .replace(/^data:image\/png;base64,/, '')
+            : '';
+        for (let i = 0; i < png.length; i += SNAPSHOT_PART_CHARS)
+          tunnel.sendMessage(SNAPSHOT_OPCODE, id, png.slice(i, i + SNAPSHOT_PART_CHARS));
+        tunnel.sendMessage(SNAPSHOT_OPCODE, id, '');
+      });
+    };
+    take();
   };
 }
 
