@@ -81,7 +81,6 @@ export const configSchema = z
      * UNFINISHED (README "Recording and playback"): '1' turns on recording policy `shadow` for RDP/SSH
      * sessions through the gateway's own guacd join; off by default until it is reliable with browsers.
      */
-    unfinishedGuacShadowRecording: z.enum(['0', '1']).default('0'),
     /** A recording's part files rotate at this size and this age. */
     recordingPartMb: z.coerce.number().int().min(1).max(4096).default(64),
     recordingPartMinutes: z.coerce
@@ -134,7 +133,6 @@ const ENV: Record<string, keyof z.infer<typeof configSchema>> = {
   DESKPORT_RECORDING_KEYFRAME_S: 'recordingKeyframeS',
   DESKPORT_RECORDING_PART_MB: 'recordingPartMb',
   DESKPORT_RECORDING_PART_MINUTES: 'recordingPartMinutes',
-  DESKPORT_UNFINISHED_GUAC_SHADOW_RECORDING: 'unfinishedGuacShadowRecording',
 };
 
 export class ConfigError extends Error {}

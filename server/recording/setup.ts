@@ -81,22 +81,21 @@ export async function setUpRecording(d: RecordingSetupDeps) {
       ended: async (id) => guacShadow?.ended(id),
     },
   });
-  const guacShadow: GuacShadowRecording | undefined =
-    !d.guacJoin || config.unfinishedGuacShadowRecording !== '1'
-      ? undefined
-      : createGuacShadowRecording({
-          store,
-          audit: d.audit,
-          log,
-          dir,
-          storage,
-          now,
-          policyOf: d.policyOf,
-          join: d.guacJoin,
-          maxBytes: config.recordingPartMb * 1024 * 1024,
-          changed: (id, on) => service.guacChanged(id, on),
-          countFailure: () => service.countFailure(),
-        });
+  const guacShadow: GuacShadowRecording | undefined = !d.guacJoin
+    ? undefined
+    : createGuacShadowRecording({
+        store,
+        audit: d.audit,
+        log,
+        dir,
+        storage,
+        now,
+        policyOf: d.policyOf,
+        join: d.guacJoin,
+        maxBytes: config.recordingPartMb * 1024 * 1024,
+        changed: (id, on) => service.guacChanged(id, on),
+        countFailure: () => service.countFailure(),
+      });
   const guac = createGuacRecording({
     store,
     audit: d.audit,

@@ -14,7 +14,7 @@ import { GuacClient } from '../helpers/guac-client.ts';
 import { until } from '../helpers/until.ts';
 import { addSshMachine, useSshMachineRig } from '../helpers/ssh-machine.ts';
 
-const rig = useSshMachineRig({ DESKPORT_UNFINISHED_GUAC_SHADOW_RECORDING: '1' });
+const rig = useSshMachineRig();
 let owner: Api;
 let helper: Api;
 

@@ -46,7 +46,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'deskport-rec-guac-shadow-'));
   [xrdp, guacd] = await Promise.all([startXrdp(), startGuacd()]);
   xterm = startOnDisplay(xrdp.display, 'xterm', ['-geometry', '100x30+0+0', '-e', '/bin/sh'], dir);
-  t = await startTestGateway({ guacd: guacd.guacd, embeddedAgent: false, env: { DESKPORT_UNFINISHED_GUAC_SHADOW_RECORDING: '1' } });
+  t = await startTestGateway({ guacd: guacd.guacd, embeddedAgent: false });
   admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
   agent = await startAgentProcess(t.url, admin, { stateDir: join(dir, 'agent'), name: 'machine-agent', targets: '127.0.0.1/32' });
   for (const [name, roles] of [
