@@ -3,11 +3,16 @@
 // process creates a fresh container from deskport-desktop), and warm spares (container and
 // process pools with minWarm 1). First frame = the viewer is connected and its canvas shows more
 // than one colour, as in the e2e tests. One warm-up launch per kind (reported apart), then N.
-// Usage: node --import tsx bench/launch.ts [--n 10] [--kinds process,cold-container,warm-container,warm-process]
+// VM kinds (issue #14): a `deskport agent --driver qemu` process boots the vm-test image under
+// whatever accelerator the host has (TCG on a machine without usable KVM): cold (a boot per launch)
+// and warm spare (a VM booted ahead).
+// Usage: node --import tsx bench/launch.ts [--n 10] [--kinds process,cold-container,warm-container,warm-process,cold-vm,warm-vm]
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
+import { pickAccel } from '../agents/qemu/options.ts';
+import { prepareTestImage, removeAllVms } from '../agents/qemu/testing.ts';
 import { startAgent, type TestAgent } from '../test/helpers/cluster.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../test/helpers/gateway.ts';
 import { REPO_DIR } from './lib/children.ts';
@@ -17,9 +22,10 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/helpers/chromium-flags.ts'
 
 const a = args();
 const N = Number(a.get('n') ?? 10);
-const KINDS = (a.get('kinds') ?? 'process,cold-container,warm-container,warm-process').split(',');
+const KINDS = (a.get('kinds') ?? 'process,cold-container,warm-container,warm-process,cold-vm,warm-vm').split(',');
 const PROCESS_POOL = 'Linux desktop (local)';
 const DOCKER_POOL = 'Docker desktop (bench)';
+const VM_POOL = 'VM desktop (bench)';
 
 // Page-side checks (run in Chromium; bench/ is type-checked without the DOM library, hence the
 // minimal structural types). Functions, not strings: the portal's CSP forbids eval.
@@ -87,14 +93,14 @@ async function endAll(page: Page, admin: Api): Promise<void> {
 }
 
 /** One click-to-first-frame through the portal; ends the session afterwards. */
-async function launchOnce(page: Page, t: TestGateway, admin: Api, poolName: string): Promise<number> {
+async function launchOnce(page: Page, t: TestGateway, admin: Api, poolName: string, timeoutMs = 30_000): Promise<number> {
   await page.goto(t.url);
   const button = page.getByRole('button', { name: `Launch ${poolName}`, exact: true });
   await button.waitFor({ timeout: 30_000 });
   const clicked = Date.now();
   await button.click();
-  await page.waitForFunction(connected, undefined, { timeout: 30_000, polling: 10 });
-  await page.waitForFunction(painted, undefined, { timeout: 30_000, polling: 10 });
+  await page.waitForFunction(connected, undefined, { timeout: timeoutMs, polling: 10 });
+  await page.waitForFunction(painted, undefined, { timeout: timeoutMs, polling: 10 });
   const ms = Date.now() - clicked;
   const sessionId = await page.evaluate(sessionOf);
   await page.goto('about:blank'); // leave the viewer before the session ends: no reconnect attempts
@@ -110,6 +116,7 @@ const results: LaunchKindResult[] = [];
 const notes: string[] = [];
 let t: TestGateway | undefined;
 let dock: TestAgent | undefined;
+let vmHost: TestAgent | undefined;
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 try {
   if (!existsSync(join(REPO_DIR, 'client/dist/index.html'))) throw new Error('client/dist is missing: run bench/setup.sh');
@@ -145,25 +152,48 @@ try {
       );
     }
   }
+  let vmOk = false;
+  if (KINDS.some((k) => k.endsWith('-vm'))) {
+    try {
+      await prepareTestImage();
+      vmHost = await startAgent(admin, t.url, 'bench-vm', { driver: 'qemu', maxDesktops: 2 });
+      const r = await admin.post('/api/v1/admin/pools', {
+        name: VM_POOL,
+        description: 'Bench: VMs of the vm-test image.',
+        driver: 'qemu',
+        protocol: 'vnc',
+        image: 'vm-test',
+        cpu: 1,
+        memoryMb: 256,
+      });
+      if (r.status !== 201) throw new Error(`VM pool: ${r.status}`);
+      vmOk = true;
+    } catch (err) {
+      notes.push(`VM launches skipped: ${(err as Error).message.split('\n')[0]} (infra/setup.sh --with-test-tools installs QEMU).`);
+    }
+  }
   const p = await pools(admin);
-  const kinds: Record<string, { label: string; pool: string; warm: boolean }> = {
+  const kinds: Record<string, { label: string; pool: string; warm: boolean; timeoutMs?: number }> = {
     process: { label: 'process desktop (Xvnc, cold)', pool: PROCESS_POOL, warm: false },
     'cold-container': { label: 'cold container (docker run)', pool: DOCKER_POOL, warm: false },
     'warm-container': { label: 'warm spare (container)', pool: DOCKER_POOL, warm: true },
     'warm-process': { label: 'warm spare (process desktop)', pool: PROCESS_POOL, warm: true },
+    'cold-vm': { label: 'cold VM (vm-test boot)', pool: VM_POOL, warm: false, timeoutMs: 180_000 },
+    'warm-vm': { label: 'warm spare (VM)', pool: VM_POOL, warm: true, timeoutMs: 180_000 },
   };
   for (const kind of KINDS) {
     const k = kinds[kind];
     if (!k) throw new Error(`unknown kind ${kind}`);
     if (k.pool === DOCKER_POOL && !dockerOk) continue;
+    if (k.pool === VM_POOL && !vmOk) continue;
     const poolId = p[k.pool]!.id;
     const res: LaunchKindResult = { kind, label: k.label, warmupMs: null, ms: [], summary: summarize([]), failures: [] };
     if (k.warm) await setMinWarm(admin, poolId, 1);
     for (let i = 0; i <= N; i++) {
       try {
         // A warm launch needs its spare up (it is replaced after each claim); a cold one needs none left.
-        if (k.warm) await waitFor('a running warm spare', async () => (await sparesRunning(t!.url)) >= 1);
-        const ms = await launchOnce(page, t, admin, k.pool);
+        if (k.warm) await waitFor('a running warm spare', async () => (await sparesRunning(t!.url)) >= 1, k.timeoutMs ?? 120_000);
+        const ms = await launchOnce(page, t, admin, k.pool, k.timeoutMs);
         if (i === 0) res.warmupMs = ms;
         else res.ms.push(ms);
         console.log(`launch: ${k.label} ${i === 0 ? 'warm-up' : `#${i}`}: ${ms} ms`);
@@ -186,9 +216,19 @@ try {
     `Click on "Launch" in the portal (Chromium, headless, 1280x800) → the viewer is connected and its canvas shows more than one colour; polled every 10 ms. ${N} measured launches per kind after one warm-up launch; the session is ended through the admin API after each.`,
     'Gateway, embedded agent (process driver), a docker agent process, dockerd, Xvnc and Chromium all run on this machine.',
   );
+  if (vmOk)
+    notes.push(
+      `VM kinds: a qemu agent process on this machine, vm-test image (a kernel and a busybox shell on the VGA console), 1 vCPU, 256 MB, accelerator ${await pickAccel('auto')}; a cold launch includes the whole boot.`,
+    );
   writeResult(NAME, started, { n: N, kinds: KINDS }, notes, { kinds: results });
 } finally {
   await browser.close().catch(() => undefined);
   await t?.cleanup().catch((err: Error) => console.error(`launch: cleanup: ${err.message}`));
   await dock?.cleanup().catch((err: Error) => console.error(`launch: agent cleanup: ${err.message}`));
+  if (vmHost) {
+    // Every VM the agent recorded is killed by its process group, then the agent and its state dir.
+    await vmHost.kill('SIGKILL').catch(() => undefined);
+    await removeAllVms(vmHost.stateDir).catch((err: Error) => console.error(`launch: VM cleanup: ${err.message}`));
+    await vmHost.cleanup().catch((err: Error) => console.error(`launch: VM agent cleanup: ${err.message}`));
+  }
 }

@@ -45,6 +45,8 @@ if [ "$experiments" = 1 ]; then
   done
 fi
 step launch bench bench/launch.ts
+# VM desktops (issue #14): an idle VM's CPU and memory (click → first frame of VMs is in launch).
+step vm bench bench/vm.ts
 step control-plane bench bench/control-plane.ts
 step fairness bench bench/fairness.ts
 # RDP through guacd (issue #12): the report section comes from report.ts below, not from rdp.ts itself.

@@ -13,7 +13,7 @@ cd "$root"
 runtime_pkgs=(tigervnc-standalone-server tigervnc-tools openbox xterm x11-xserver-utils xauth bubblewrap fonts-dejavu-core procps
   xrdp xorgxrdp pulseaudio pulseaudio-utils)
 test_pkgs=(chromium slapd ldap-utils openssl xclip freerdp2-x11 xvfb x11-apps openssh-server)
-test_pkgs+=(qemu-system-x86 qemu-utils busybox-static cpio) # the qemu driver and its vm-test image (docs/qemu.md)
+test_pkgs+=(qemu-system-x86 qemu-utils busybox-static cpio debootstrap) # the qemu driver, its vm-test and vm images (docs/qemu.md)
 with_tests=0
 [ "${1:-}" = "--with-test-tools" ] && with_tests=1
 pkgs=("${runtime_pkgs[@]}")
@@ -70,5 +70,9 @@ fi
 if [ "$with_tests" = 1 ]; then
   bash infra/docker.sh
   node --import tsx infra/images/build.ts
+  # The VM images of the qemu driver's tests (cached by recipe hash: seconds once built; the first
+  # build of the desktop VM image takes about 3 minutes).
+  bin/deskport image build --kind vm-test
+  bin/deskport image build --kind vm
 fi
 echo "setup: done"

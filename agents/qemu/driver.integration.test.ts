@@ -158,12 +158,15 @@ describe('qemu driver', () => {
       expect(await leftovers()).toEqual(before);
     });
 
-    it('a vm-test image that was never built here', async () => {
+    it('an image that was never built here', async () => {
       const bare = createQemuDriver({ stateDir, imageRoot: `${stateDir}/empty-image-root` });
       await expect(bare.create(spec())).rejects.toThrow(
         /^VM image vm-test is not built on this host: run bin\/deskport image build --kind vm-test$/,
       );
-      await expect(bare.create(spec({ image: 'vm' }))).rejects.toThrow(/VM image vm is not available yet/);
+      await expect(bare.create(spec({ image: 'vm' }))).rejects.toThrow(
+        /^VM image vm is not built on this host: run bin\/deskport image build --kind vm$/,
+      );
+      await expect(bare.create(spec({ image: 'vm-desktop' }))).rejects.toThrow(/^unknown VM image "vm-desktop": use vm, vm-test or/);
       expect(await leftovers()).toEqual(before);
     });
 

@@ -172,6 +172,7 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
         accel: acc,
         cpus: vcpusOf(spec.cpu, o.cpus),
         memoryMb: spec.memoryMb ?? o.memoryMb,
+        ...(spec.width && spec.height ? { width: spec.width, height: spec.height } : {}),
       });
       progress?.('starting', 'Starting the VM…');
       ref = await launch(args, p);

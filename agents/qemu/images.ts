@@ -15,10 +15,9 @@ const recipes = resolve(dirname(fileURLToPath(import.meta.url)), '../../infra/im
 /** The image kinds a recipe builds, with the files that decide their content. */
 export const VM_KINDS = {
   'vm-test': ['build.sh', 'rcS', 'console', 'inittab', 'banner'],
+  vm: ['build.sh', 'deskport-init', 'session', 'packages.txt'],
 } as const;
 export type VmKind = keyof typeof VM_KINDS;
-/** Named in the docs and in `image build --kind`, but its recipe is not written yet. */
-export const PLANNED_KINDS = ['vm'] as const;
 
 export const defaultImageRoot = (): string => join(homedir(), '.cache', 'deskport', 'vm-images');
 
@@ -80,9 +79,7 @@ export async function resolveBootImage(ref: string, root: string): Promise<BootI
     if (!s?.isFile()) throw new Error(`base image ${ref} not found on this host`);
     return { name: ref, disk: ref };
   }
-  if ((PLANNED_KINDS as readonly string[]).includes(ref))
-    throw new Error(`VM image ${ref} is not available yet: only vm-test is built so far (docs/qemu.md)`);
-  if (!isVmKind(ref)) throw new Error(`unknown VM image ${JSON.stringify(ref)}: use vm-test or an absolute path to a qcow2 base image`);
+  if (!isVmKind(ref)) throw new Error(`unknown VM image ${JSON.stringify(ref)}: use vm, vm-test or an absolute path to a qcow2 base image`);
   const dir = imageDirOf(root, ref, await recipeHash(ref));
   const raw = await readFile(join(dir, 'image.json'), 'utf8').catch(() => null);
   if (raw === null) throw new Error(`VM image ${ref} is not built on this host: run bin/deskport image build --kind ${ref}`);

@@ -73,6 +73,34 @@ describe('the QEMU command line', () => {
     expect(after('-drive')).toBe(`file=${paths.pooledOverlay},format=qcow2,if=virtio,discard=unmap`);
     expect(args.join(' ')).not.toContain('/i/disk.qcow2');
     expect([after('-smp'), after('-m'), after('-accel')]).toEqual(['2', '384', 'tcg']);
+    expect(args).not.toContain('-global'); // no size asked: the VGA's own default EDID
+  });
+
+  it("offers the pool's screen size as the VGA's preferred mode", () => {
+    const sized = qemuArgs({
+      desktopId: 'vm-1',
+      image: { name: 'vm', disk: '/i/d.qcow2' },
+      overlay: '/o.qcow2',
+      paths,
+      accel: 'tcg',
+      cpus: 1,
+      memoryMb: 512,
+      width: 1600,
+      height: 900,
+    });
+    expect(sized.filter((_, i) => sized[i - 1] === '-global')).toEqual(['VGA.xres=1600', 'VGA.yres=900']);
+    const huge = qemuArgs({
+      desktopId: 'vm-1',
+      image: { name: 'vm', disk: '/i/d.qcow2' },
+      overlay: '/o.qcow2',
+      paths,
+      accel: 'tcg',
+      cpus: 1,
+      memoryMb: 512,
+      width: 8192,
+      height: 8192,
+    });
+    expect(huge).not.toContain('-global'); // more than the VGA's memory holds: its default instead
   });
 });
 

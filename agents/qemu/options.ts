@@ -11,9 +11,9 @@ export interface QemuDriverOptions {
   /** Per-desktop files (state, overlay, QMP and VNC sockets, logs) under <stateDir>/qemu/, root 0700. */
   stateDir: string;
   log?: DriverLogger;
-  /** Where `image build --kind vm-test` put its images (default ~/.cache/deskport/vm-images). */
+  /** Where `image build --kind vm|vm-test` put its images (default ~/.cache/deskport/vm-images). */
   imageRoot?: string;
-  /** Image when the spec names none (default 'vm-test', the only kind built so far). */
+  /** Image when the spec names none (default 'vm-test', the small test image; pools name theirs). */
   image?: string;
   qemuBinary?: string;
   qemuImgBinary?: string;
@@ -61,7 +61,7 @@ export function resolveOptions(o: QemuDriverOptions): ResolvedOptions {
   if (typeof r.imageRoot !== 'string' || !isAbsolute(r.imageRoot)) fail('imageRoot must be an absolute path');
   // QEMU's option syntax splits on commas: paths it is given must not hold one.
   if (r.stateDir.includes(',') || r.imageRoot.includes(',')) fail('stateDir and imageRoot must not contain a comma');
-  if (typeof r.image !== 'string' || !IMAGE_REF.test(r.image)) fail('image must be vm-test or an absolute path to a .qcow2');
+  if (typeof r.image !== 'string' || !IMAGE_REF.test(r.image)) fail('image must be vm, vm-test or an absolute path to a .qcow2');
   for (const b of ['qemuBinary', 'qemuImgBinary'] as const)
     if (typeof r[b] !== 'string' || !/^[A-Za-z0-9_./-]{1,255}$/.test(r[b])) fail(`${b} must be a program name or path`);
   if (!['auto', 'kvm', 'tcg'].includes(r.accel)) fail(`accel must be 'auto', 'kvm' or 'tcg'`);
@@ -87,7 +87,7 @@ export function checkQemuSpec(spec: DesktopSpec): void {
   if (spec.cpu !== undefined && spec.cpu > 64) fail('cpu must be at most 64 vCPUs for a VM');
   if (spec.memoryMb !== undefined && spec.memoryMb > 1_048_576) fail('memoryMb must be at most 1048576');
   if (spec.image !== undefined && (typeof spec.image !== 'string' || !IMAGE_REF.test(spec.image)))
-    fail('image must be vm-test or an absolute path to a .qcow2 base image');
+    fail('image must be vm, vm-test or an absolute path to a .qcow2 base image');
 }
 
 /** vCPUs for a pool's cpu (cores, maybe fractional): at least one, rounded up. */

@@ -103,7 +103,13 @@ export interface VmArgs {
   accel: 'kvm' | 'tcg';
   cpus: number;
   memoryMb: number;
+  /** The pool's screen size: the preferred mode in the VGA's EDID, which a guest with a KMS driver
+   *  (bochs-drm, as in the vm image) takes; a guest on the VESA framebuffer (vm-test) keeps its own. */
+  width?: number;
+  height?: number;
 }
+
+const VGA_MEMORY = 16 * 1024 * 1024;
 
 /** QEMU's argv: no default devices, no network, VNC on a unix socket with a password (set over QMP),
  *  QMP on a unix socket, the serial console to a file, and a seccomp sandbox. */
@@ -122,6 +128,12 @@ export function qemuArgs(a: VmArgs): string[] {
     ['-machine', 'pc', '-accel', a.accel],
     ['-smp', String(a.cpus), '-m', String(a.memoryMb)],
     ['-vga', 'std'],
+    // An absolute pointer, so the guest's cursor is where the viewer points (a PS/2 mouse is relative).
+    ['-device', 'virtio-tablet-pci'],
+    // Only a mode that fits the VGA's 16 MiB of video memory at 32 bits per pixel.
+    ...(a.width && a.height && a.width * a.height * 4 <= VGA_MEMORY
+      ? [['-global', `VGA.xres=${a.width}`, '-global', `VGA.yres=${a.height}`]]
+      : []),
     ['-nic', 'none'],
     boot,
     ['-drive', `file=${a.overlay},format=qcow2,if=virtio,discard=unmap`],

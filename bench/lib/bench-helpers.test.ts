@@ -5,6 +5,7 @@ import { added } from './echo.ts';
 import { FirstImageWatch } from './guac-probe.ts';
 import { statTicks } from './procstat.ts';
 import { RDP_END, RDP_START, splice } from './report-rdp.ts';
+import { handRunSections } from './report-section.ts';
 import { percentile, summarize } from './stats.ts';
 
 describe('percentiles', () => {
@@ -57,5 +58,17 @@ describe('the RDP section of REPORT.md', () => {
       `# Report\n\n## Goals\n\n${section}\n\n## Run time per step\nx\n`,
     );
     expect(splice('# Report\n', section)).toBe(`# Report\n\n${section}\n`);
+  });
+});
+
+describe('hand-run sections kept by a full report', () => {
+  const rec = '<!-- recording:start -->\n## Recording\nfigures\n<!-- recording:end -->';
+  const vm = '<!-- vm:start -->\n## VM\n<!-- vm:end -->';
+  const report = `# Report\n\n${RDP_START}\n## RDP\n${RDP_END}\n\n${rec}\n\ntext\n\n${vm}\n<!-- broken:start -->\nno end\n`;
+
+  it('are found whole and in order, the named ones left out, an unclosed one ignored', () => {
+    expect(handRunSections(report, ['rdp'])).toEqual([rec, vm]);
+    expect(handRunSections(report)).toEqual([`${RDP_START}\n## RDP\n${RDP_END}`, rec, vm]);
+    expect(handRunSections('# Report\n')).toEqual([]);
   });
 });

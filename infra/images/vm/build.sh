@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
-# UNFINISHED (not wired into `image build --kind vm`, not listed in agents/qemu/images.ts): X and
-# openbox come up on the VGA console in 25-40 s under TCG, but the xterm does not show yet. See
-# docs/qemu.md, "Not built yet".
-# Builds the VM desktop image: a minimal Debian bookworm (debootstrap, packages.txt) with Xorg on the
-# VESA framebuffer, openbox and xterm, on an ext4 disk converted to qcow2; the kernel and initramfs
+# Builds the VM desktop image: a minimal Debian bookworm (debootstrap, packages.txt) with Xorg
+# (its modesetting driver on QEMU's standard VGA through the kernel's bochs-drm), openbox and xterm, on an ext4 disk converted to qcow2; the kernel and initramfs
 # are taken out of it so QEMU boots them directly (no boot loader), with deskport-init as PID 1.
 # Usage (root): build.sh OUT_DIR RECIPE_HASH [--force]. agents/qemu/images.ts computes the hash.
 set -euo pipefail
 out="$1"
 hash="$2"
 force="${3:-}"
+[ "$(id -u)" = 0 ] || { echo "build: the vm image is built as root (debootstrap, file ownership in the disk): run it with sudo" >&2; exit 1; }
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 for tool in debootstrap mkfs.ext4 qemu-img; do
   command -v "$tool" >/dev/null 2>&1 || { echo "build: $tool is missing: run bash infra/setup.sh" >&2; exit 1; }

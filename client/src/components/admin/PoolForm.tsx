@@ -195,8 +195,12 @@ export function PoolForm({ pool, groups, onSaved, onCancel }: Props) {
               error={errors.image}
               autocomplete="off"
               spellcheck={false}
-              placeholder={draft.driver === 'docker' ? 'deskport/xfce:latest' : 'ubuntu-24.04.qcow2'}
-              hint={draft.driver === 'docker' ? 'A container image the hosts can run.' : 'The disk template each VM starts from.'}
+              placeholder={draft.driver === 'docker' ? 'deskport/xfce:latest' : 'vm'}
+              hint={
+                draft.driver === 'docker'
+                  ? 'A container image the hosts can run.'
+                  : 'The disk each VM starts from: vm (the Debian desktop image), vm-test, or the full path of a .qcow2 file on the hosts.'
+              }
             />
           )}
         </div>
