@@ -15,7 +15,9 @@ import {
   HEARTBEAT_INTERVAL_MS,
   MAX_CONTROL_MESSAGE_BYTES,
   type AgentRequest,
+  MAX_INVENTORY,
   type AgentToGateway,
+  type DiskUsageReport,
   type InventoryItem,
 } from '../contract/agent-v1.ts';
 import { pipeWebSocketToSocket } from './pipe-socket.ts';
@@ -91,6 +93,25 @@ export function startAgent(o: AgentOptions): Agent {
   let retryTimer: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   const known = new Map<string, DesktopDriver>(); // desktopId → driver
+  const withDisks = o.drivers.filter((d) => d.diskUsage);
+  let measuring = false;
+  /** A heartbeat, with the disk the drivers' desktops hold when a driver keeps disks (a few stat calls). */
+  const beat = async (): Promise<void> => {
+    if (measuring) return; // a slow disk: skip a beat's measurement rather than pile them up
+    measuring = true;
+    let disk: DiskUsageReport | undefined;
+    try {
+      if (withDisks.length) {
+        const all = await Promise.all(withDisks.map((d) => d.diskUsage!()));
+        disk = { bytes: all.reduce((a, u) => a + u.bytes, 0), desktops: all.flatMap((u) => u.desktops).slice(0, MAX_INVENTORY) };
+      }
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, "could not measure the desktops' disk usage");
+    } finally {
+      measuring = false;
+    }
+    send({ type: 'heartbeat', at: Date.now(), desktops: running.size, capacity, ...(disk ? { disk } : {}) });
+  };
   const running = new Set<string>();
   let onReady!: (v: { hostId: string }) => void;
   const ready = new Promise<{ hostId: string }>((r) => (onReady = r));
@@ -183,10 +204,7 @@ export function startAgent(o: AgentOptions): Agent {
           }
         }
         clearInterval(heartbeat);
-        heartbeat = setInterval(
-          () => send({ type: 'heartbeat', at: Date.now(), desktops: running.size, capacity }),
-          m.heartbeatMs ?? HEARTBEAT_INTERVAL_MS,
-        );
+        heartbeat = setInterval(() => void beat(), m.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
         onReady({ hostId: m.hostId });
         return;
       }

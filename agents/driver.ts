@@ -53,6 +53,9 @@ export interface DesktopDriver {
   /** Where a running desktop's home is on this host and whose it is, for file transfer
    *  (agents/files/transfer.ts). Absent on drivers without a home here; rejects for a desktop that is not running. */
   fileHome?(desktopId: string): Promise<FileHome>;
+  /** Disk this driver's desktops hold on the host (allocated bytes, not virtual sizes): in total, kept
+   *  personal disks included, and per desktop it knows. Absent on drivers without disks of their own. */
+  diskUsage?(): Promise<{ bytes: number; desktops: { desktopId: string; bytes: number }[] }>;
   /** Stops managing; running desktops keep running so a restarted agent can re-adopt them. */
   close(): Promise<void>;
 }

@@ -3,16 +3,17 @@
 // process creates a fresh container from deskport-desktop), and warm spares (container and
 // process pools with minWarm 1). First frame = the viewer is connected and its canvas shows more
 // than one colour, as in the e2e tests. One warm-up launch per kind (reported apart), then N.
-// VM kinds (issue #14): a `deskport agent --driver qemu` process boots the vm-test image under
-// whatever accelerator the host has (TCG on a machine without usable KVM): cold (a boot per launch)
-// and warm spare (a VM booted ahead).
+// VM kinds (issue #14): a `deskport agent --driver qemu` process boots the Debian desktop VM image
+// (`image build --kind vm`) under whatever accelerator the host has (TCG on a machine without usable
+// KVM): cold (a boot per launch) and warm spare (a VM booted ahead).
 // Usage: node --import tsx bench/launch.ts [--n 10] [--kinds process,cold-container,warm-container,warm-process,cold-vm,warm-vm]
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { pickAccel } from '../agents/qemu/options.ts';
-import { prepareTestImage, removeAllVms } from '../agents/qemu/testing.ts';
+import { buildVmImage } from '../agents/qemu/images.ts';
+import { removeAllVms } from '../agents/qemu/testing.ts';
 import { startAgent, type TestAgent } from '../test/helpers/cluster.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../test/helpers/gateway.ts';
 import { REPO_DIR } from './lib/children.ts';
@@ -155,16 +156,16 @@ try {
   let vmOk = false;
   if (KINDS.some((k) => k.endsWith('-vm'))) {
     try {
-      await prepareTestImage();
+      await buildVmImage({ kind: 'vm' }); // seconds when cached; minutes the first time
       vmHost = await startAgent(admin, t.url, 'bench-vm', { driver: 'qemu', maxDesktops: 2 });
       const r = await admin.post('/api/v1/admin/pools', {
         name: VM_POOL,
-        description: 'Bench: VMs of the vm-test image.',
+        description: 'Bench: VMs of the Debian desktop VM image.',
         driver: 'qemu',
         protocol: 'vnc',
-        image: 'vm-test',
+        image: 'vm',
         cpu: 1,
-        memoryMb: 256,
+        memoryMb: 512,
       });
       if (r.status !== 201) throw new Error(`VM pool: ${r.status}`);
       vmOk = true;
@@ -178,7 +179,7 @@ try {
     'cold-container': { label: 'cold container (docker run)', pool: DOCKER_POOL, warm: false },
     'warm-container': { label: 'warm spare (container)', pool: DOCKER_POOL, warm: true },
     'warm-process': { label: 'warm spare (process desktop)', pool: PROCESS_POOL, warm: true },
-    'cold-vm': { label: 'cold VM (vm-test boot)', pool: VM_POOL, warm: false, timeoutMs: 180_000 },
+    'cold-vm': { label: 'cold VM (boot of the vm image)', pool: VM_POOL, warm: false, timeoutMs: 180_000 },
     'warm-vm': { label: 'warm spare (VM)', pool: VM_POOL, warm: true, timeoutMs: 180_000 },
   };
   for (const kind of KINDS) {
@@ -218,7 +219,7 @@ try {
   );
   if (vmOk)
     notes.push(
-      `VM kinds: a qemu agent process on this machine, vm-test image (a kernel and a busybox shell on the VGA console), 1 vCPU, 256 MB, accelerator ${await pickAccel('auto')}; a cold launch includes the whole boot.`,
+      `VM kinds: a qemu agent process on this machine, the vm image (Debian, X, openbox, xterm), 1 vCPU, 512 MB, accelerator ${await pickAccel('auto')}; a cold launch includes the whole boot.`,
     );
   writeResult(NAME, started, { n: N, kinds: KINDS }, notes, { kinds: results });
 } finally {

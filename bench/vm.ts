@@ -3,7 +3,7 @@
 // ready line), lets them settle, then reads each QEMU process over a window: CPU (utime + stime) as
 // a share of one core, RSS and PSS; also each create() (boot to ready) and destroy(). Click → first
 // frame through the portal, cold and from a warm spare, is in bench/launch.ts (kinds cold-vm, warm-vm).
-// Usage: node --import tsx bench/vm.ts [--n 2] [--image vm-test] [--memory-mb 256] [--settle-s 10] [--window-s 30]
+// Usage: node --import tsx bench/vm.ts [--n 2] [--image vm] [--memory-mb 512] [--settle-s 10] [--window-s 30]
 // Writes bench/results/vm.json and its own section of bench/REPORT.md.
 import { randomBytes } from 'node:crypto';
 import { createQemuDriver } from '../agents/qemu/driver.ts';
@@ -18,8 +18,8 @@ import { fmt, MiB, sleep, summarize, type Summary } from './lib/stats.ts';
 
 const a = args();
 const N = Number(a.get('n') ?? 2);
-const IMAGE = a.get('image') ?? 'vm-test';
-const MEMORY_MB = Number(a.get('memory-mb') ?? 256);
+const IMAGE = a.get('image') ?? 'vm';
+const MEMORY_MB = Number(a.get('memory-mb') ?? 512);
 const SETTLE_S = Number(a.get('settle-s') ?? 10);
 const WINDOW_S = Number(a.get('window-s') ?? 30);
 if (!(N >= 1 && N <= 8 && MEMORY_MB >= 64 && MEMORY_MB <= 8192 && SETTLE_S >= 0 && SETTLE_S <= 600 && WINDOW_S >= 5 && WINDOW_S <= 600)) {

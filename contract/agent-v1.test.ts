@@ -24,6 +24,7 @@ describe('agent protocol v1', () => {
     hello,
     { type: 'heartbeat', at: 5, desktops: 1 },
     { type: 'heartbeat', at: 6, desktops: 2, capacity: { desktops: 8, cpu: 4, memoryMb: 8192 } },
+    { type: 'heartbeat', at: 7, desktops: 1, disk: { bytes: 3 << 20, desktops: [{ desktopId: 'd-1', bytes: 1 << 20 }] } },
     { type: 'desktop.progress', desktopId: 'd-1', step: 'waiting_display', message: 'Waiting for the display' },
     { type: 'desktop.state', desktopId: 'd-1', state: 'failed', error: 'Xvnc exited' },
     { re: 'r1', ok: true, result: { startedAt: 3 } },
@@ -62,6 +63,20 @@ describe('agent protocol v1', () => {
     expect(decodeFromAgent(encode(hello).slice(0, 30))).toEqual({ ok: false, reason: 'message is not valid JSON' });
     expect(decodeFromAgent(JSON.stringify({ type: 'heartbeat', at: 1, desktops: 0, extra: true })).ok).toBe(false);
     expect(decodeFromAgent(JSON.stringify({ type: 'heartbeat', at: '1', desktops: 0 })).ok).toBe(false);
+    const disk = (d: unknown) => decodeFromAgent(JSON.stringify({ type: 'heartbeat', at: 1, desktops: 0, disk: d })).ok;
+    expect(disk({ bytes: -1, desktops: [] })).toBe(false);
+    expect(disk({ bytes: 1, desktops: [{ desktopId: '../x', bytes: 1 }] })).toBe(false);
+    expect(disk({ bytes: 1, desktops: Array.from({ length: 1001 }, (_, i) => ({ desktopId: `d-${i}`, bytes: 1 })) })).toBe(false);
+    // The longest report an agent may send still fits the control message cap.
+    const most = { desktopId: 'd'.repeat(64), bytes: Number.MAX_SAFE_INTEGER };
+    const longest = encode({
+      type: 'heartbeat',
+      at: Date.now(),
+      desktops: 1000,
+      disk: { bytes: Number.MAX_SAFE_INTEGER, desktops: Array(1000).fill(most) },
+    });
+    expect(Buffer.byteLength(longest)).toBeLessThan(MAX_CONTROL_MESSAGE_BYTES);
+    expect(decodeFromAgent(longest).ok).toBe(true);
     expect(decodeFromGateway(JSON.stringify({ id: 'r', type: 'desktop.destroy', desktopId: '../../etc' })).ok).toBe(false);
   });
   it('refuses a message over the cap before parsing it', () => {

@@ -68,6 +68,16 @@ export const welcomeSchema = z
   })
   .strict();
 
+const bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** Disk the desktops of drivers that keep disks (qemu: overlays and kept personal disks) hold on the host. */
+export const diskUsageSchema = z
+  .object({
+    bytes,
+    desktops: z.array(z.object({ desktopId, bytes }).strict()).max(MAX_INVENTORY),
+  })
+  .strict();
+export type DiskUsageReport = z.infer<typeof diskUsageSchema>;
+
 /** Every HEARTBEAT_INTERVAL_MS: liveness plus what the host has and uses now. */
 export const heartbeatSchema = z
   .object({
@@ -75,6 +85,7 @@ export const heartbeatSchema = z
     at: z.number().int(),
     desktops: z.number().int().min(0).max(MAX_INVENTORY),
     capacity: capacitySchema.optional(),
+    disk: diskUsageSchema.optional(),
   })
   .strict();
 

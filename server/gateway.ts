@@ -243,6 +243,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     history: async () => ({ ...(await history.answer()), alerts: recording!.alerts() }),
     recordings: { store, audit, dir: recording.dir, retention: recording.retention },
     connected: (id) => hub.connection(id) !== undefined,
+    diskUsage: (id) => hub.connection(id)?.disk,
     removeHost: (id, reason) => hub.removeHost(id, reason),
     files: createFileTransfers({ store, hub, audit, log, policyOf: sessionPolicy }),
     guacd,

@@ -13,7 +13,18 @@ import { readProc, sleep, stillRunning, type ProcRef } from '../process/procfs.t
 import { resolveBootImage } from './images.ts';
 import { checkQemuSpec, pickAccel, resolveOptions, vcpusOf, type QemuDriverOptions } from './options.ts';
 import { withQmp } from './qmp.ts';
-import { hashSecret, personalOverlay, prepareStateDir, qemuArgs, readAllStates, readState, sameSecret, vmPaths, writeState } from './vm.ts';
+import {
+  diskUsageOf,
+  hashSecret,
+  personalOverlay,
+  prepareStateDir,
+  qemuArgs,
+  readAllStates,
+  readState,
+  sameSecret,
+  vmPaths,
+  writeState,
+} from './vm.ts';
 import type { VmPaths, VmState } from './vm.ts';
 
 export interface QemuDriver extends DesktopDriver {
@@ -266,6 +277,11 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
           code: 'unsupported_channel',
         });
       return dialSocket(paths(desktopId).vnc);
+    },
+
+    async diskUsage() {
+      const usage = await diskUsageOf(o.stateDir);
+      return { bytes: usage.bytes, desktops: usage.desktops.filter((d) => !creating.has(d.desktopId)) };
     },
 
     async close() {

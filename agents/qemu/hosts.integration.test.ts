@@ -3,7 +3,7 @@
 // (VncAuth with the desktop's secret), the agent killed with -9 and re-adopting the VM, typing that
 // reaches the guest (it powers off), a warm spare VM claimed by a launch, and nothing left behind.
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type TestAgent } from '../../test/helpers/cluster.ts';
 import {
@@ -97,6 +97,26 @@ describe('a VM desktop host (qemu driver, TCG)', () => {
     expect(screen.share).toBeGreaterThan(0.8); // the banner screen, not black
     expect(screen.colours).toBeGreaterThan(1); // with text on it
   }, 180_000);
+
+  it("reports the VM's disk: the host's total on the Hosts list and the desktop's on the sessions list", async () => {
+    // From the agent's heartbeats (every second here): the overlay's allocated bytes, not its virtual size.
+    let hostDisk: { bytes: number; desktops: number } | undefined;
+    let sessionDisk: number | undefined;
+    await waitFor(async () => {
+      const hosts = (await admin.get('/api/v1/admin/hosts')).body as { id: string; disk?: { bytes: number; desktops: number } }[];
+      hostDisk = hosts.find((h) => h.id === host.hostId)?.disk;
+      const sessions = (await admin.get('/api/v1/admin/sessions')).body as { id: string; diskBytes?: number }[];
+      sessionDisk = sessions.find((s) => s.id === session.id)?.diskBytes;
+      return hostDisk !== undefined && sessionDisk !== undefined;
+    });
+    const [vm] = await runningVms();
+    const allocated = (await stat(vm!.overlay)).blocks * 512;
+    expect(hostDisk?.desktops).toBe(1);
+    expect(sessionDisk).toBeGreaterThan(0);
+    expect(sessionDisk).toBeLessThan(64 * 2 ** 20); // a fresh overlay on the base: small, far below the disk's virtual size
+    expect(Math.abs(sessionDisk! - allocated)).toBeLessThan(8 * 2 ** 20); // the guest may write a little between the two reads
+    expect(hostDisk!.bytes).toBeGreaterThanOrEqual(sessionDisk!);
+  }, 60_000);
 
   it('an agent killed with -9 leaves the VM running and re-adopts it when it restarts', async () => {
     const [before] = await runningVms();

@@ -2,7 +2,7 @@
 // holds state.json (what a restarted agent needs to re-adopt it), the pooled overlay, the QMP and VNC
 // sockets and the logs; personal overlays live in <stateDir>/qemu-disks/ and outlive their desktop.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { BootImage } from './images.ts';
@@ -87,6 +87,24 @@ export async function readAllStates(stateDir: string): Promise<VmState[]> {
     names.filter((n) => /^[0-9a-f]{16}$/.test(n)).map((n) => readState({ state: join(rootOf(stateDir), n, 'state.json') } as VmPaths)),
   );
   return states.filter((s): s is VmState => s !== null);
+}
+
+/** Allocated bytes of a file (what it takes on the disk; a qcow2 overlay's virtual size is far larger), 0 if gone. */
+const allocated = async (file: string): Promise<number> => {
+  const s = await stat(file).catch(() => null);
+  return s?.isFile() ? s.blocks * 512 : 0;
+};
+
+/** Disk the VMs under stateDir hold: each recorded VM's overlay, and in the total also the kept personal
+ *  disks of people with no VM running now. */
+export async function diskUsageOf(stateDir: string): Promise<{ bytes: number; desktops: { desktopId: string; bytes: number }[] }> {
+  const states = await readAllStates(stateDir);
+  const desktops = await Promise.all(states.map(async (s) => ({ desktopId: s.desktopId, bytes: await allocated(s.overlay) })));
+  const inUse = new Set(states.map((s) => s.overlay));
+  const disks = join(stateDir, 'qemu-disks');
+  const kept = (await readdir(disks).catch(() => [] as string[])).filter((n) => n.endsWith('.qcow2') && !inUse.has(join(disks, n)));
+  const keptBytes = (await Promise.all(kept.map((n) => allocated(join(disks, n))))).reduce((a, b) => a + b, 0);
+  return { bytes: desktops.reduce((a, d) => a + d.bytes, keptBytes), desktops };
 }
 
 export async function prepareStateDir(stateDir: string): Promise<void> {

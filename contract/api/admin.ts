@@ -108,8 +108,11 @@ export const HostView = z.object({
   connected: z.boolean(),
 });
 export type HostView = z.infer<typeof HostView>;
-/** A host in the list, with its load: desktops on it now (creating, running or stopping), of which warm spares. */
-export const HostListItem = z.object({ ...HostView.shape, desktops: z.number(), spares: z.number() });
+/** Disk the desktops of a connected host hold (VM disks: overlays and kept personal disks), from its agent's last heartbeat. */
+export const HostDisk = z.object({ bytes: z.number(), desktops: z.number() });
+/** A host in the list, with its load: desktops on it now (creating, running or stopping), of which warm spares;
+ *  `disk` when its agent reports disks (qemu hosts). */
+export const HostListItem = z.object({ ...HostView.shape, desktops: z.number(), spares: z.number(), disk: z.optional(HostDisk) });
 export type HostListItem = z.infer<typeof HostListItem>;
 export const HOST_ACTIONS = ['drain', 'cordon', 'uncordon'] as const;
 export type HostAction = (typeof HOST_ACTIONS)[number];
@@ -137,6 +140,8 @@ export const AdminSession = z.object({
   username: z.nullable(z.string()),
   poolName: z.nullable(z.string()),
   hostName: z.nullable(z.string()),
+  /** Disk the session's desktop holds on its host (a VM's overlay), as its agent last reported. */
+  diskBytes: z.optional(z.number()),
 });
 export type AdminSession = z.infer<typeof AdminSession>;
 

@@ -35,6 +35,7 @@ import type { Machines } from '../broker/machines.ts';
 import { createRecordingsRouter, type RecordingRoutesDeps } from './routes/recordings.ts';
 import type { FileTransfers } from '../files/transfers.ts';
 import { createFilesRouter } from './routes/files.ts';
+import type { DiskUsageReport } from '../../contract/agent-v1.ts';
 
 export interface AppDeps extends AuthDeps {
   broker: Broker;
@@ -44,6 +45,8 @@ export interface AppDeps extends AuthDeps {
   maxBodyBytes: number;
   metricsPublic: boolean;
   connected: (hostId: string) => boolean;
+  /** A connected host's last disk report (agents with disk-keeping drivers), else undefined. */
+  diskUsage: (hostId: string) => DiskUsageReport | undefined;
   removeHost: (hostId: string, reason: string) => { control: boolean; streams: number };
   shadows: Shadows;
   tickets: Tickets;

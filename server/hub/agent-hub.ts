@@ -17,6 +17,7 @@ import {
   MAX_CONTROL_MESSAGE_BYTES,
   RefusalCode,
   type AgentRequest,
+  type DiskUsageReport,
   type StreamConnect,
   type StreamOpen,
   type DesktopProgressEvent,
@@ -107,7 +108,12 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
   watchdog.unref();
 
   /** Records liveness; writes capacity only when it changed (a heartbeat costs one small write). */
-  async function heartbeat(conn: AgentConnection, capacity: Host['capacity'] | undefined): Promise<void> {
+  async function heartbeat(
+    conn: AgentConnection,
+    capacity: Host['capacity'] | undefined,
+    disk: DiskUsageReport | undefined,
+  ): Promise<void> {
+    conn.disk = disk;
     try {
       const changed = capacity && JSON.stringify(capacity) !== JSON.stringify(conn.capacity);
       if (changed) conn.capacity = capacity;
@@ -168,7 +174,7 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
       if (removed.has(conn)) return;
       conn.lastSeenAt = clock.now();
       if ('re' in msg) return conn.settle(msg);
-      if (msg.type === 'heartbeat') return void heartbeat(conn, msg.capacity);
+      if (msg.type === 'heartbeat') return void heartbeat(conn, msg.capacity, msg.disk);
       if (msg.type === 'desktop.progress') return events?.desktopProgress?.(conn.hostId, msg);
       if (msg.type === 'desktop.state')
         return void events?.desktopState(conn.hostId, msg).catch((err) => log.error({ err }, 'desktop.state handling failed'));

@@ -3,7 +3,7 @@
 import type { WebSocket } from 'ws';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
-import { encode, type AgentRequest, type Reply } from '../../contract/agent-v1.ts';
+import { encode, type AgentRequest, type DiskUsageReport, type Reply } from '../../contract/agent-v1.ts';
 import { closeWs } from '../util/ws.ts';
 
 export class AgentError extends Error {
@@ -23,6 +23,8 @@ export interface AgentConnection {
   lastSeenAt: number;
   /** Last capacity the agent reported. */
   capacity?: { desktops: number; cpu: number; memoryMb: number };
+  /** Disk its desktops hold, from its last heartbeat (drivers that keep disks: qemu). Kept in memory only. */
+  disk?: DiskUsageReport;
   request(body: RequestBody, timeoutMs?: number): Promise<Record<string, unknown>>;
   settle(reply: Reply): void;
   failPending(reason: string): void;

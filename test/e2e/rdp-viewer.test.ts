@@ -69,7 +69,21 @@ async function openShadow(mode: 'view' | 'control'): Promise<{ hd: Page; hdSent:
   expect((await owner.post(`/api/v1/shadows/${shadowId}/approve`)).status).toBe(200);
   const hd = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   const hdSent: string[] = [];
-  hd.on('websocket', (ws) => ws.on('framesent', (f) => hdSent.push(String(f.payload))));
+  // What the shadow's page got, for the failure message: each socket, and the opcodes of its first frames.
+  const hdGot: string[] = [];
+  hd.on('websocket', (ws) => {
+    hdGot.push(`open ${new URL(ws.url()).pathname}`);
+    ws.on('framesent', (f) => hdSent.push(String(f.payload)));
+    ws.on('framereceived', (f) => {
+      if (hdGot.length < 40)
+        hdGot.push(
+          String(f.payload)
+            .slice(0, 60)
+            .replace(/^(\d+\.[\w-]+).*$/s, '$1'),
+        );
+    });
+    ws.on('close', () => hdGot.push('close'));
+  });
   const end = async () => {
     await hd.context().close();
     await helper.post(`/api/v1/shadows/${shadowId}/end`).catch(() => undefined);
@@ -87,8 +101,9 @@ async function openShadow(mode: 'view' | 'control'): Promise<{ hd: Page; hdSent:
     await hd.waitForFunction(() => window.__deskport?.rfbState === 'connected', undefined, { timeout: 30_000 });
   } catch (e) {
     await hd.screenshot({ path: join(ARTIFACTS, `rdp-debug-shadow-${mode}.png`) }).catch(() => undefined);
+    const state = await hd.evaluate(() => JSON.stringify(window.__deskport ?? null)).catch(() => 'page gone');
     await end();
-    throw e;
+    throw new Error(`${(e as Error).message}\nshadow page state ${state}; its sockets: ${hdGot.join(' | ') || 'none'}`);
   }
   return { hd, hdSent, end };
 }

@@ -116,4 +116,24 @@ describe('a VM desktop in the browser (qemu driver, TCG)', () => {
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(ARTIFACTS, '63-vm-typed.png') });
   }, 300_000);
+
+  it("shows the VM's disk on the Hosts page and on Live sessions", async () => {
+    const admin2 = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await signInPage(admin2, t.url);
+      await admin2.getByRole('button', { name: `Resume ${POOL}` }).waitFor(); // signed in; the VM still runs
+      await admin2.goto(`${t.url}/admin/hosts`);
+      const disk = admin2.getByTestId(`host-row-${host.hostId}`).getByTestId('host-disk');
+      await disk.waitFor({ timeout: 15_000 });
+      expect(await disk.textContent()).toMatch(/^VM disks \d+(\.\d)? (KiB|MiB|GiB)$/);
+      await admin2.screenshot({ path: join(ARTIFACTS, '64-vm-hosts-disk.png') });
+      await admin2.goto(`${t.url}/admin/sessions`);
+      const sessionDisk = admin2.getByTestId('session-disk').first();
+      await sessionDisk.waitFor({ timeout: 15_000 });
+      expect(await sessionDisk.textContent()).toMatch(/^disk \d+(\.\d)? (KiB|MiB|GiB)$/);
+      await admin2.screenshot({ path: join(ARTIFACTS, '65-vm-sessions-disk.png') });
+    } finally {
+      await admin2.close();
+    }
+  }, 60_000);
 });

@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HostView, MetricsHistory, Pool } from '../../../contract/api/admin.ts';
+import type { DiskUsageReport } from '../../../contract/agent-v1.ts';
+import { HostListItem, HostView, MetricsHistory, Pool } from '../../../contract/api/admin.ts';
 import { DEFAULT_SESSION_POLICY } from '../../../contract/api/policy.ts';
 import { createAudit } from '../../audit.ts';
 import type { Broker } from '../../broker/broker.ts';
@@ -19,6 +20,7 @@ let url: string;
 let close: () => Promise<void>;
 let history: ReturnType<typeof createMetricsHistory>;
 const connected = new Set<string>();
+const disks = new Map<string, DiskUsageReport>();
 
 beforeEach(async () => {
   const clock = new ManualClock();
@@ -39,6 +41,7 @@ beforeEach(async () => {
       broker: {} as Broker,
       access: { userChanged: async () => {}, poolChanged: async () => {} },
       connected: (id) => connected.has(id),
+      diskUsage: (id) => disks.get(id),
       removeHost: () => ({ control: false, streams: 0 }),
       history: () => history.answer(),
     }),
@@ -51,6 +54,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   connected.clear();
+  disks.clear();
   await close();
   await store.close();
 });
@@ -97,6 +101,21 @@ describe('admin host state changes', () => {
     }
     expect((await store.getHost(h.id))?.state).toBe('offline');
     expect(await store.listAudit({ action: 'host.drain' })).toEqual([]);
+  });
+
+  it("lists a host's disk from its agent's last report, and none for a host that reports none", async () => {
+    const vm = await hostIn('online');
+    const plain = await hostIn('online');
+    disks.set(vm.id, {
+      bytes: 3 * 2 ** 30,
+      desktops: [
+        { desktopId: 'd-1', bytes: 2 ** 30 },
+        { desktopId: 'd-2', bytes: 2 ** 29 },
+      ],
+    });
+    const list = ((await call('/hosts')).body as unknown[]).map((h) => HostListItem.parse(h));
+    expect(list.find((h) => h.id === vm.id)?.disk).toEqual({ bytes: 3 * 2 ** 30, desktops: 2 });
+    expect(list.find((h) => h.id === plain.id)).not.toHaveProperty('disk');
   });
 
   it('is 404 for an unknown host and 400 for a malformed id', async () => {

@@ -24,6 +24,7 @@ import type { Guacd } from '../../guacd/guacd.ts';
 import type { Clock } from '../../clock.ts';
 import type { Host, Store } from '../../store/types.ts';
 import { parse } from '../validate.ts';
+import type { DiskUsageReport } from '../../../contract/agent-v1.ts';
 
 export function hostView(h: Host, connected: boolean): HostView {
   const { credentialHash: _omit, ...rest } = h;
@@ -42,6 +43,8 @@ export interface AdminRouterDeps {
   access: AccessChanges;
   clock: Clock;
   connected: (hostId: string) => boolean;
+  /** A connected host's last disk report (agents with disk-keeping drivers), else undefined. */
+  diskUsage: (hostId: string) => DiskUsageReport | undefined;
   /** Cuts a deleted host's agent off now (control connection and display streams). */
   removeHost: (hostId: string, reason: string) => { control: boolean; streams: number };
   history: () => Promise<MetricsHistory>;
@@ -72,14 +75,21 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
     const uname = new Map(users.map((u) => [u.id, u.username]));
     const pname = new Map(poolList.map((p) => [p.id, p.name]));
     const hname = new Map(hostList.map((h) => [h.id, h.name]));
+    // Per desktop, from each host's last disk report (read once per host, not per session).
+    const diskOf = new Map<string, number>();
+    for (const h of hostList) for (const d of deps.diskUsage(h.id)?.desktops ?? []) diskOf.set(d.desktopId, d.bytes);
     res.json(
-      sessions.map((s): AdminSession => ({
-        ...deps.broker.view(s),
-        desktopId: s.desktopId,
-        username: uname.get(s.userId) ?? null,
-        poolName: s.poolId ? (pname.get(s.poolId) ?? null) : null,
-        hostName: s.hostId ? (hname.get(s.hostId) ?? null) : null,
-      })),
+      sessions.map((s): AdminSession => {
+        const diskBytes = s.desktopId ? diskOf.get(s.desktopId) : undefined;
+        return {
+          ...deps.broker.view(s),
+          desktopId: s.desktopId,
+          username: uname.get(s.userId) ?? null,
+          poolName: s.poolId ? (pname.get(s.poolId) ?? null) : null,
+          hostName: s.hostId ? (hname.get(s.hostId) ?? null) : null,
+          ...(diskBytes !== undefined ? { diskBytes } : {}),
+        };
+      }),
     );
   });
   r.delete('/sessions/:id', async (req, res) => {
@@ -101,7 +111,17 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
   });
 
   r.get('/hosts', async (_req, res) => {
-    res.json((await hosts.list()).map(({ host, desktops, spares }) => ({ ...hostView(host, deps.connected(host.id)), desktops, spares })));
+    res.json(
+      (await hosts.list()).map(({ host, desktops, spares }) => {
+        const disk = deps.diskUsage(host.id);
+        return {
+          ...hostView(host, deps.connected(host.id)),
+          desktops,
+          spares,
+          ...(disk ? { disk: { bytes: disk.bytes, desktops: disk.desktops.length } } : {}),
+        };
+      }),
+    );
   });
   r.post('/hosts/enrollments', async (req, res) => {
     const { token, expiresAt } = await hosts.createEnrollment(who(req, res));

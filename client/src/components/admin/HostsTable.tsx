@@ -2,6 +2,7 @@
 // changes that fit each host (Drain, Cordon, Uncordon), SSH access (a terminal on it, as a machine) and Remove.
 import type { Host, HostAction } from '../../api/adminHosts.ts';
 import { paths } from '../../modules/router.ts';
+import { formatBytes } from '../../modules/recording/bytes.ts';
 import { formatAgo, formatDateTime } from '../../modules/time.ts';
 import { Badge, HostStateBadge } from '../Badge.tsx';
 import { Button } from '../Button.tsx';
@@ -80,6 +81,11 @@ export function HostsTable({ hosts, now, busy, onAction, onRemove }: Props) {
                 {h.desktops ?? '—'} / {h.capacity.desktops ?? '—'} desktops
               </div>
               {h.spares ? <div class="cell-sub">{h.spares} warm</div> : null}
+              {h.disk && (
+                <div class="cell-sub" data-testid="host-disk" title="Disk the VMs' disks take on this host, kept personal disks included">
+                  VM disks {formatBytes(h.disk.bytes)}
+                </div>
+              )}
               {capacityNote(h) && <div class="cell-sub">{capacityNote(h)}</div>}
             </td>
             <td class="nowrap" title={formatDateTime(h.lastHeartbeatAt)}>

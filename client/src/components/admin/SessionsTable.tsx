@@ -1,6 +1,7 @@
 // The admin's table of live sessions across all hosts, each with "End" and, while running, "Shadow".
 import type { AdminSession } from '../../api/admin.ts';
 import { offersEnd } from '../../modules/sessionActions.ts';
+import { formatBytes } from '../../modules/recording/bytes.ts';
 import { formatAgo, formatDateTime } from '../../modules/time.ts';
 import { StateBadge } from '../Badge.tsx';
 import { Button } from '../Button.tsx';
@@ -31,7 +32,14 @@ export function SessionsTable({ sessions, names, now, onEnd, onShadow }: Props) 
             {names.displayName(s) && <div class="cell-sub">{names.user(s)}</div>}
           </td>
           <td>{names.pool(s)}</td>
-          <td class="mono">{names.host(s)}</td>
+          <td>
+            <div class="mono">{names.host(s)}</div>
+            {s.diskBytes !== undefined && (
+              <div class="cell-sub" data-testid="session-disk" title="Disk this desktop's VM disk takes on its host">
+                disk {formatBytes(s.diskBytes)}
+              </div>
+            )}
+          </td>
           <td>
             <StateBadge state={s.state} />
           </td>
