@@ -81,22 +81,8 @@ export async function setUpRecording(d: RecordingSetupDeps) {
       ended: async (id) => guacShadow?.ended(id),
     },
   });
-  const guacShadow: GuacShadowRecording | undefined = !d.guacJoin
-    ? undefined
-    : createGuacShadowRecording({
-        store,
-        audit: d.audit,
-        log,
-        dir,
-        storage,
-        now,
-        policyOf: d.policyOf,
-        join: d.guacJoin,
-        maxBytes: config.recordingPartMb * 1024 * 1024,
-        changed: (id, on) => service.guacChanged(id, on),
-        countFailure: () => service.countFailure(),
-      });
-  const guac = createGuacRecording({
+  // What both RDP/SSH recorders (guacd's own, and the gateway's join while shadowed) share.
+  const guacDeps = {
     store,
     audit: d.audit,
     log,
@@ -104,9 +90,13 @@ export async function setUpRecording(d: RecordingSetupDeps) {
     storage,
     now,
     policyOf: d.policyOf,
-    changed: (id, on) => service.guacChanged(id, on),
+    changed: (id: string, on: boolean) => service.guacChanged(id, on),
     countFailure: () => service.countFailure(),
-  });
+  };
+  const guacShadow: GuacShadowRecording | undefined = !d.guacJoin
+    ? undefined
+    : createGuacShadowRecording({ ...guacDeps, join: d.guacJoin, maxBytes: config.recordingPartMb * 1024 * 1024 });
+  const guac = createGuacRecording(guacDeps);
   const retention = createRetention({ store, audit: d.audit, log, dir, storage, now });
   const recovered = await retention.recoverInterrupted();
   if (recovered) log.warn({ recovered }, 'recordings interrupted by the last stop were closed as failed');

@@ -4,28 +4,19 @@
 // The owner connects to it through the gateway (guacd, /ws/rdp); the helpdesk joins that connection
 // (guacd `join`) in its own browser page, shows the machine's desktop as the owner sees it, clicks Sound (guacSound.ts) and the page's WebAudio
 // analyser finds a tone played in the desktop. A shadow approved without sound gets no sound stream.
-import { randomBytes } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProcessDriver, type ProcessDriver } from '../../agents/process/driver.ts';
-import { removeAllDesktops, tempDataDir } from '../../agents/process/testing.ts';
 import { ARTIFACTS, CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/browser.ts';
-import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
-import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
+import { signIn, type Api, type TestGateway } from '../helpers/gateway.ts';
+import { startRdpMachineRig, type RdpMachineRig } from '../helpers/rdp-machine-rig.ts';
 import { heard as heardAt } from './sound-page.ts';
 import { untilSameFrame } from './guac-frame.ts';
 import { timedToneArgv } from '../helpers/tone.ts';
 
+let rig: RdpMachineRig;
 let t: TestGateway;
-let guacd: GuacdProcess;
 let browser: Browser;
-let driverDir: string;
-let driver: ProcessDriver;
-let forward: Server;
-const links: Socket[] = [];
-const desktopId = `snd-${randomBytes(4).toString('hex')}`;
 let owner: Page;
 let owner2: Api;
 let helper: Api;
@@ -34,7 +25,7 @@ let sessionId: string;
 const heard = async (page: Page, hz: number, ms: number) => (await heardAt(page, hz, ms)) !== null;
 
 async function play(hz: number, ms: number): Promise<void> {
-  const r = await driver.runInDesktop(desktopId, timedToneArgv(hz, ms), { timeoutMs: 20_000 });
+  const r = await rig.driver.runInDesktop(rig.desktopId, timedToneArgv(hz, ms), { timeoutMs: 20_000 });
   if (r.code !== 0) throw new Error(`tone player failed (${r.code}): ${r.stderr}`);
 }
 
@@ -135,47 +126,8 @@ async function shadowPage(sound: boolean): Promise<{ page: Page; sockets: Socket
 }
 
 beforeAll(async () => {
-  driverDir = await tempDataDir();
-  driver = createProcessDriver({ dataDir: driverDir });
-  guacd = await startGuacd();
-  [t] = await Promise.all([
-    startTestGateway({ guacd: guacd.guacd }),
-    driver.create({ desktopId, secret: randomBytes(9).toString('base64url'), persistence: 'pooled', protocol: 'rdp' }),
-  ]);
-  // The machine's RDP port: each connection is an RDP stream of the driver, as the gateway's agent would open one.
-  forward = createServer((c) => {
-    links.push(c);
-    driver.openStream(desktopId, 'rdp').then(
-      (s) => {
-        links.push(s);
-        c.pipe(s).pipe(c);
-        c.once('close', () => s.destroy());
-        s.once('close', () => c.destroy());
-      },
-      () => c.destroy(),
-    );
-  });
-  await new Promise<void>((r) => forward.listen(0, '127.0.0.1', r));
-  const admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
-  for (const [username, roles] of [
-    ['erin', ['user']],
-    ['hugh', ['helpdesk']],
-  ] as const)
-    expect((await admin.post('/api/v1/admin/users', { username, password: `${username}-password-1`, roles })).status).toBe(201);
-  const host = ((await admin.get('/api/v1/admin/hosts')).body as { id: string }[])[0]!;
-  const made = await admin.post('/api/v1/admin/machines', {
-    name: 'Sound PC',
-    protocol: 'rdp',
-    address: '127.0.0.1',
-    port: (forward.address() as { port: number }).port,
-    hostId: host.id,
-    credentialMode: 'shared',
-    username: 'svc-deskport', // xrdp without sesman checks no password (agents/process/rdp.ts)
-    password: 'any-password-1',
-    security: 'tls',
-    ignoreCert: true,
-  });
-  expect(made.status).toBe(201);
+  rig = await startRdpMachineRig({ name: 'Sound PC', idPrefix: 'snd' });
+  t = rig.t;
   browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'],
@@ -189,13 +141,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await t?.cleanup();
-  for (const l of links) l.destroy();
-  forward?.close();
-  await driver?.destroy(desktopId);
-  await driver?.close();
-  if (driverDir) await removeAllDesktops(driverDir);
-  await guacd?.kill();
+  await rig?.cleanup();
 }, 60_000);
 
 describe('a helpdesk shadow of an RDP machine with sound', () => {

@@ -5,91 +5,36 @@
 // guacDisplay.ts) answers the gateway's snapshot request, and that picture, right after guacd's first
 // sync in the file, is the desktop (decoded in the page: mostly not black); the Recordings page then
 // plays the file (guacamole-common-js's player) from its start to its end, showing the desktop.
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordingList, RecordingView } from '../../contract/api/recordings.ts';
-import { createProcessDriver, type ProcessDriver } from '../../agents/process/driver.ts';
-import { removeAllDesktops, tempDataDir } from '../../agents/process/testing.ts';
+import type { RecordingList } from '../../contract/api/recordings.ts';
 import { createInstructionParser } from '../../server/guac/instructions.ts';
 import { ARTIFACTS, CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/browser.ts';
-import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
-import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
+import { ADMIN_PASSWORD, signIn, type Api, type TestGateway } from '../helpers/gateway.ts';
+import { startRdpMachineRig, type RdpMachineRig } from '../helpers/rdp-machine-rig.ts';
+import { recordingEnded } from '../helpers/recording.ts';
 import { until } from '../helpers/until.ts';
 import { seekAndTime, signInAs, waitSettled } from './recordings-pages.ts';
 
+let rig: RdpMachineRig;
 let t: TestGateway;
-let guacd: GuacdProcess;
 let browser: Browser;
-let driverDir: string;
-let driver: ProcessDriver;
-let forward: Server;
-const links: Socket[] = [];
-const desktopId = `rec-${randomBytes(4).toString('hex')}`;
 let admin: Api;
 let machineId: string;
 let recordingId: string;
 
 beforeAll(async () => {
-  driverDir = await tempDataDir();
-  driver = createProcessDriver({ dataDir: driverDir });
-  guacd = await startGuacd();
-  [t] = await Promise.all([
-    startTestGateway({ guacd: guacd.guacd }),
-    driver.create({ desktopId, secret: randomBytes(9).toString('base64url'), persistence: 'pooled', protocol: 'rdp' }),
-  ]);
-  // The machine's RDP port: each connection is an RDP stream of the driver, as an agent would open one.
-  forward = createServer((c) => {
-    links.push(c);
-    driver.openStream(desktopId, 'rdp').then(
-      (s) => {
-        links.push(s);
-        c.pipe(s).pipe(c);
-        c.once('close', () => s.destroy());
-        s.once('close', () => c.destroy());
-      },
-      () => c.destroy(),
-    );
-  });
-  await new Promise<void>((r) => forward.listen(0, '127.0.0.1', r));
-  admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
-  for (const [username, roles] of [
-    ['erin', ['user']],
-    ['hugh', ['helpdesk']],
-  ] as const)
-    expect((await admin.post('/api/v1/admin/users', { username, password: `${username}-password-1`, roles })).status).toBe(201);
-  const host = ((await admin.get('/api/v1/admin/hosts')).body as { id: string }[])[0]!;
-  const made = await admin.post('/api/v1/admin/machines', {
-    name: 'Recorded PC',
-    protocol: 'rdp',
-    address: '127.0.0.1',
-    port: (forward.address() as { port: number }).port,
-    hostId: host.id,
-    credentialMode: 'shared',
-    username: 'svc-deskport', // xrdp without sesman checks no password (agents/process/rdp.ts)
-    password: 'any-password-1',
-    security: 'tls',
-    ignoreCert: true,
-    policy: { recording: 'shadow' },
-  });
-  expect(made.status).toBe(201);
-  machineId = (made.body as { id: string }).id;
+  rig = await startRdpMachineRig({ name: 'Recorded PC', idPrefix: 'rec', policy: { recording: 'shadow' } });
+  ({ t, admin, machineId } = rig);
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }, 150_000);
 
 afterAll(async () => {
   await browser?.close();
-  await t?.cleanup();
-  for (const l of links) l.destroy();
-  forward?.close();
-  await driver?.destroy(desktopId);
-  await driver?.close();
-  if (driverDir) await removeAllDesktops(driverDir);
-  await guacd?.kill();
+  await rig?.cleanup();
 }, 60_000);
 
 /** Share of pixels of a PNG (base64) that are near black, decoded by the page. */
@@ -139,14 +84,7 @@ describe('shadow-only recording of an RDP machine, owner in a browser', () => {
     await new Promise((r) => setTimeout(r, 2000));
     await page.screenshot({ path: `${ARTIFACTS}/recording-guac-shadow-owner.png` });
     expect((await owner.post(`/api/v1/shadows/${shadowId}/end`)).status).toBe(200);
-    const done = await until(
-      'the recording finished',
-      async () => {
-        const v = (await admin.get(`/api/v1/recordings/${live.id}`)).body as RecordingView;
-        return v.state !== 'recording' && v;
-      },
-      20_000,
-    );
+    const done = await recordingEnded(admin, live.id);
     expect(done.state, JSON.stringify(done)).toBe('finished');
     const list = createInstructionParser({ maxInstructionChars: 1024 * 1024, maxElements: 64 }).push(
       readFileSync(join(t.dataDir, 'recordings', `${live.id}.guac`), 'utf8'),

@@ -16,6 +16,8 @@ import { parseFileHead } from '../../server/recording/reader.ts';
 import { VncRecorder } from '../../server/recording/vnc-recorder.ts';
 import { desktopInfo } from './desktops.ts';
 import { launchDesktop, type Api } from './gateway.ts';
+import { until } from './until.ts';
+import type { RecordingView } from '../../contract/api/recordings.ts';
 import { startXvnc, type XvncHandle } from './xvnc.ts';
 
 const PASSWORD = 'rec-Xk9q2';
@@ -218,4 +220,16 @@ async function poll<T>(what: string, fn: () => Promise<T | undefined | false>, t
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
+}
+
+/** Waits until a recording is no longer being written (finished or failed) and answers its view. */
+export function recordingEnded(api: Api, id: string, timeoutMs = 20_000): Promise<RecordingView> {
+  return until(
+    'the recording finished',
+    async () => {
+      const v = (await api.get(`/api/v1/recordings/${id}`)).body as RecordingView;
+      return v.state !== 'recording' && v;
+    },
+    timeoutMs,
+  );
 }

@@ -7,10 +7,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RecordingList, RecordingView } from '../../contract/api/recordings.ts';
+import type { RecordingList } from '../../contract/api/recordings.ts';
 import { createInstructionParser } from '../../server/guac/instructions.ts';
 import { signIn, type Api } from '../helpers/gateway.ts';
 import { GuacClient } from '../helpers/guac-client.ts';
+import { recordingEnded } from '../helpers/recording.ts';
 import { until } from '../helpers/until.ts';
 import { addSshMachine, useSshMachineRig } from '../helpers/ssh-machine.ts';
 
@@ -51,14 +52,7 @@ describe('shadow-only recording of an SSH machine', () => {
     await new Promise((r) => setTimeout(r, 1500));
 
     expect((await owner.call('DELETE', `/api/v1/sessions/${sessionId}`)).status).toBeLessThan(300);
-    const done = await until(
-      'the recording finished',
-      async () => {
-        const v = (await rig.admin.get(`/api/v1/recordings/${live.id}`)).body as RecordingView;
-        return v.state !== 'recording' && v;
-      },
-      20_000,
-    );
+    const done = await recordingEnded(rig.admin, live.id);
     expect(done.state, JSON.stringify(done)).toBe('finished');
     const bytes = readFileSync(join(rig.t.dataDir, 'recordings', `${live.id}.guac`));
     expect(done.parts).toEqual([{ n: 0, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }]);

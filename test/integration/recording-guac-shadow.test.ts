@@ -12,13 +12,14 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordingList, RecordingView } from '../../contract/api/recordings.ts';
+import type { RecordingList } from '../../contract/api/recordings.ts';
 import { encodePng } from '../../server/display/png.ts';
 import { createInstructionParser, encodeInstruction } from '../../server/guac/instructions.ts';
 import { startAgentProcess, startOnDisplay, type GroupProcess } from '../helpers/agent-process.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
 import { decodePng, GuacClient } from '../helpers/guac-client.ts';
 import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
+import { recordingEnded } from '../helpers/recording.ts';
 import { until } from '../helpers/until.ts';
 import { startXrdp, type XrdpHandle } from '../helpers/xrdp.ts';
 
@@ -129,14 +130,7 @@ describe('shadow-only recording of an RDP machine (gateway joins guacd)', () => 
     await until('the file grows while the desktop changes', () => statSync(file).size > before, 10_000);
 
     expect((await helper.post(`/api/v1/shadows/${shadowId}/end`)).status).toBe(200);
-    const done = await until(
-      'the recording finished',
-      async () => {
-        const v = (await admin.get(`/api/v1/recordings/${live.id}`)).body as RecordingView;
-        return v.state !== 'recording' && v;
-      },
-      20_000,
-    );
+    const done = await recordingEnded(admin, live.id);
     expect(done.state, JSON.stringify(done)).toBe('finished');
     const bytes = readFileSync(file);
     const sha = createHash('sha256').update(bytes).digest('hex');
