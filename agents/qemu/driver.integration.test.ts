@@ -12,7 +12,7 @@ import { readCmdline, readProc, stillRunning } from '../process/procfs.ts';
 import { createQemuDriver, type QemuDriver } from './driver.ts';
 import { pickAccel } from './options.ts';
 import { withQmp } from './qmp.ts';
-import { personalOverlay, readState } from './vm.ts';
+import { personalOverlay, readState, TCG_TB_MIB } from './vm.ts';
 import { prepareTestImage, removeAllVms, tempStateDir } from './testing.ts';
 
 // A TCG boot takes 15-30 s on a busy 2-core machine; every create here waits for it.
@@ -59,7 +59,12 @@ describe('qemu driver', () => {
     expect(st).toMatchObject({ accel, persistence: 'pooled', image: 'vm-test' });
     const argv = await readCmdline(st.pid);
     const arg = (flag: string): string | undefined => argv[argv.indexOf(flag) + 1];
-    expect([arg('-smp'), arg('-m'), arg('-nic'), arg('-accel')]).toEqual(['2', '384', 'none', accel]);
+    expect([arg('-smp'), arg('-m'), arg('-nic'), arg('-accel')]).toEqual([
+      '2',
+      '384',
+      'none',
+      accel === 'tcg' ? `tcg,tb-size=${TCG_TB_MIB}` : 'kvm',
+    ]);
     expect(arg('-vnc')).toBe(`unix:${driver.pathsOf(s.desktopId).vnc},password=on`);
     expect(argv).not.toContain(s.secret);
     expect((await readProc(st.pid))?.pgid).toBe(st.pid); // its own process group, not the agent's

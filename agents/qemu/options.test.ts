@@ -72,7 +72,7 @@ describe('the QEMU command line', () => {
     expect([after('-kernel'), after('-initrd'), after('-append')]).toEqual(['/i/vmlinuz', '/i/initrd.img', 'quiet']);
     expect(after('-drive')).toBe(`file=${paths.pooledOverlay},format=qcow2,if=virtio,discard=unmap`);
     expect(args.join(' ')).not.toContain('/i/disk.qcow2');
-    expect([after('-smp'), after('-m'), after('-accel')]).toEqual(['2', '384', 'tcg']);
+    expect([after('-smp'), after('-m'), after('-accel')]).toEqual(['2', '384', 'tcg,tb-size=64']); // a 64 MiB translation cache, not 1 GiB
     expect(args).not.toContain('-global'); // no size asked: the VGA's own default EDID
   });
 
