@@ -95,20 +95,20 @@ export function startAgent(o: AgentOptions): Agent {
   const known = new Map<string, DesktopDriver>(); // desktopId → driver
   const withDisks = o.drivers.filter((d) => d.diskUsage);
   let measuring = false;
-  /** A heartbeat, with the disk the drivers' desktops hold when a driver keeps disks (a few stat calls). */
+  /** A heartbeat, with the disk the drivers' desktops hold when a driver keeps disks (a few stat calls).
+   *  Liveness never waits on the disk: while one measurement is still out, beats go without one. */
   const beat = async (): Promise<void> => {
-    if (measuring) return; // a slow disk: skip a beat's measurement rather than pile them up
-    measuring = true;
     let disk: DiskUsageReport | undefined;
-    try {
-      if (withDisks.length) {
+    if (withDisks.length && !measuring) {
+      measuring = true;
+      try {
         const all = await Promise.all(withDisks.map((d) => d.diskUsage!()));
         disk = { bytes: all.reduce((a, u) => a + u.bytes, 0), desktops: all.flatMap((u) => u.desktops).slice(0, MAX_INVENTORY) };
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, "could not measure the desktops' disk usage");
+      } finally {
+        measuring = false;
       }
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, "could not measure the desktops' disk usage");
-    } finally {
-      measuring = false;
     }
     send({ type: 'heartbeat', at: Date.now(), desktops: running.size, capacity, ...(disk ? { disk } : {}) });
   };

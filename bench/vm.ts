@@ -131,6 +131,6 @@ function section(d: VmBench, notes: string[], at: Date): string {
     '| --- | --- | --- | --- | --- |',
     ...rows,
     '',
-    `create() p50 ${fmt(d.createMs.p50, 4)} ms; destroy() p50 ${fmt(d.destroyMs.p50, 3)} ms. Click → first frame (cold and warm spare) is in the Launch section (kinds cold-vm, warm-vm).`,
+    `create() p50 ${fmt(d.createMs.p50, 4)} ms; destroy() p50 ${fmt(d.destroyMs.p50, 3)} ms. Click → first frame (cold and warm spare) comes from bench/launch.ts (kinds cold-vm, warm-vm), in the Launch section of a full run.`,
   ].join('\n');
 }

@@ -89,7 +89,7 @@ its recipe: a second run with no change takes seconds. --force rebuilds anyway.
                    ~/.cache/deskport/vm-images
   --kind vm        the Debian desktop VM image: a minimal Debian bookworm with X,
                    openbox and a terminal (infra/images/vm/; debootstrap, about
-                   3 minutes and 1.1 GB the first time; runs as root)`,
+                   5 minutes and 1.1 GB the first time; runs as root)`,
   vault: `Usage: bin/deskport vault rotate [--data DIR]
 
 Re-encrypts every stored machine secret (shared passwords and keys, people's

@@ -71,7 +71,7 @@ if [ "$with_tests" = 1 ]; then
   bash infra/docker.sh
   node --import tsx infra/images/build.ts
   # The VM images of the qemu driver's tests (cached by recipe hash: seconds once built; the first
-  # build of the desktop VM image takes about 3 minutes).
+  # build of the desktop VM image takes about 5 minutes).
   bin/deskport image build --kind vm-test
   bin/deskport image build --kind vm
 fi

@@ -113,7 +113,7 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
     capacity: Host['capacity'] | undefined,
     disk: DiskUsageReport | undefined,
   ): Promise<void> {
-    conn.disk = disk;
+    if (disk) conn.disk = disk; // a beat sent while the agent's last measurement was still out carries none
     try {
       const changed = capacity && JSON.stringify(capacity) !== JSON.stringify(conn.capacity);
       if (changed) conn.capacity = capacity;
