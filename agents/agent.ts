@@ -21,7 +21,7 @@ import {
   type InventoryItem,
 } from '../contract/agent-v1.ts';
 import { pipeWebSocketToSocket } from './pipe-socket.ts';
-import type { DesktopDriver, DisplayChannel } from './driver.ts';
+import { checkNetwork, type DesktopDriver, type DisplayChannel } from './driver.ts';
 import { nextDelay } from '../contract/backoff.ts';
 import { nothingToPresent, refusalOfClose, refusalOfUpgrade, type Refusal } from './refusal.ts';
 import { dialTarget, targetPolicy, type TargetPolicy } from './targets.ts';
@@ -273,6 +273,7 @@ export function startAgent(o: AgentOptions): Agent {
       case 'desktop.create': {
         const d = o.drivers.find((x) => x.name === m.driver);
         if (!d) throw Object.assign(new Error(`this host has no ${m.driver} driver`), { code: 'unsupported_driver' });
+        checkNetwork(d, m.spec);
         const h = await d.create(m.spec, undefined, (step, message) =>
           send({ type: 'desktop.progress', desktopId: m.spec.desktopId, step, message: message.slice(0, 200) }),
         );

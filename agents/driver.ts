@@ -18,6 +18,9 @@ export interface DesktopSpec {
   height?: number;
   /** What the desktop serves: 'vnc' (default) or 'rdp' (xrdp + xorgxrdp). A driver without RDP refuses 'rdp'. */
   protocol?: 'vnc' | 'rdp';
+  /** The desktop's own network: absent or 'none' = no interface; 'restricted' = a NIC that reaches
+   *  neither the host nor any other network. A driver without it refuses 'restricted'. */
+  network?: 'none' | 'restricted';
 }
 
 /** Which display server of a desktop a stream reaches; 'audio' is its sound as raw PCM (contract/audio.ts). */
@@ -35,6 +38,8 @@ export type ProgressFn = (step: ProgressStep, message: string) => void;
 
 export interface DesktopDriver {
   readonly name: 'process' | 'docker' | 'qemu' | 'static';
+  /** The desktop networks other than 'none' this driver builds (DesktopSpec.network); absent = none. */
+  readonly networks?: readonly NonNullable<DesktopSpec['network']>[];
   /** Starts the desktop; resolves once its VNC server answers the RFB banner. */
   create(spec: DesktopSpec, signal?: AbortSignal, progress?: ProgressFn): Promise<DesktopHandle>;
   /** Stops the desktop and frees what it held; a pooled desktop's home is removed, a personal one's kept.
@@ -58,4 +63,13 @@ export interface DesktopDriver {
   diskUsage?(): Promise<{ bytes: number; desktops: { desktopId: string; bytes: number }[] }>;
   /** Stops managing; running desktops keep running so a restarted agent can re-adopt them. */
   close(): Promise<void>;
+}
+
+/** A spec asking for a network the driver does not build is refused before anything starts. */
+export function checkNetwork(d: DesktopDriver, spec: DesktopSpec): void {
+  const n = spec.network ?? 'none';
+  if (n !== 'none' && !d.networks?.includes(n))
+    throw Object.assign(new Error(`the ${d.name} driver has no ${n} network; only qemu desktops have one`), {
+      code: 'unsupported_network',
+    });
 }

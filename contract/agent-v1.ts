@@ -131,6 +131,8 @@ export const desktopCreateSchema = z
         height: z.number().int().min(200).max(8192).optional(),
         /** What the desktop serves: 'vnc' (default) or 'rdp' (xrdp + xorgxrdp, on an agent-only unix socket). */
         protocol: z.enum(['vnc', 'rdp']).optional(),
+        /** The desktop's own network: absent = none; 'restricted' (qemu): a user-mode NIC that reaches nothing outside. */
+        network: z.enum(['none', 'restricted']).optional(),
       })
       .strict(),
   })

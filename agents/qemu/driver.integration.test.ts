@@ -3,7 +3,7 @@
 // secret, no network, a graceful power-off, overlays, clear start-up failures). Cleans up every VM.
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { grabColours, vncLogin } from '../../test/helpers/vnc-login.ts';
 import { runDriverContract } from '../driver.contract.ts';
@@ -70,6 +70,21 @@ describe('qemu driver', () => {
     expect((await readProc(st.pid))?.pgid).toBe(st.pid); // its own process group, not the agent's
     const kvm = await withQmp(driver.pathsOf(s.desktopId).qmp, (q) => q.execute('query-kvm'));
     expect(kvm).toMatchObject({ enabled: accel === 'kvm' });
+    await driver.destroy(s.desktopId);
+  });
+
+  it("a restricted network: the guest gets a virtio NIC and a DHCP lease on QEMU's isolated user-mode network", async () => {
+    const s = spec({ network: 'restricted' });
+    await driver.create(s);
+    const st = await stateOf(s.desktopId);
+    const argv = await readCmdline(st.pid);
+    expect(argv[argv.indexOf('-netdev') + 1]).toBe('user,id=net0,restrict=on,ipv6=off');
+    expect(argv).not.toContain('-nic');
+    const consoleFile = driver.pathsOf(s.desktopId).console;
+    await vi.waitFor(async () => expect(await readFile(consoleFile, 'utf8')).toContain('deskport-vm-test: network eth0 10.0.2.15'), {
+      timeout: 60_000,
+      interval: 250,
+    });
     await driver.destroy(s.desktopId);
   });
 

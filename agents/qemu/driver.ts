@@ -184,6 +184,7 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
         cpus: vcpusOf(spec.cpu, o.cpus),
         memoryMb: spec.memoryMb ?? o.memoryMb,
         ...(spec.width && spec.height ? { width: spec.width, height: spec.height } : {}),
+        ...(spec.network ? { network: spec.network } : {}),
       });
       progress?.('starting', 'Starting the VM…');
       ref = await launch(args, p);
@@ -236,6 +237,7 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
 
   return {
     name: 'qemu',
+    networks: ['restricted'],
     pathsOf: paths,
 
     async create(spec, signal, progress) {

@@ -14,7 +14,7 @@ const recipes = resolve(dirname(fileURLToPath(import.meta.url)), '../../infra/im
 
 /** The image kinds a recipe builds, with the files that decide their content. */
 export const VM_KINDS = {
-  'vm-test': ['build.sh', 'rcS', 'console', 'inittab', 'banner'],
+  'vm-test': ['build.sh', 'rcS', 'console', 'network', 'network-lease', 'inittab', 'banner'],
   vm: ['build.sh', 'deskport-init', 'session', 'packages.txt'],
 } as const;
 export type VmKind = keyof typeof VM_KINDS;

@@ -68,6 +68,24 @@ describe('the QEMU command line', () => {
     expect(after('-sandbox')).toMatch(/^on,.*spawn=deny/);
   });
 
+  it('a restricted network: one virtio NIC on user-mode networking with restrict=on, no forward, no second NIC', () => {
+    const net = qemuArgs({
+      desktopId: 'vm-1',
+      image: { name: 'vm-test', disk: '/i/d' },
+      overlay: '/o',
+      paths,
+      accel: 'tcg',
+      cpus: 1,
+      memoryMb: 256,
+      network: 'restricted',
+    });
+    const at = (flag: string): string | undefined => net[net.indexOf(flag) + 1];
+    expect(at('-netdev')).toBe('user,id=net0,restrict=on,ipv6=off');
+    expect(net.filter((a) => a.startsWith('virtio-net-pci'))).toEqual(['virtio-net-pci,netdev=net0']);
+    expect(net).not.toContain('-nic');
+    expect(net.join(' ')).not.toMatch(/hostfwd|guestfwd|smb=|tftp=/);
+  });
+
   it('boots the image kernel and puts the overlay, never the base, on the drive', () => {
     expect([after('-kernel'), after('-initrd'), after('-append')]).toEqual(['/i/vmlinuz', '/i/initrd.img', 'quiet']);
     expect(after('-drive')).toBe(`file=${paths.pooledOverlay},format=qcow2,if=virtio,discard=unmap`);

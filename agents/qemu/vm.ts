@@ -125,13 +125,23 @@ export interface VmArgs {
    *  (bochs-drm, as in the vm image) takes; a guest on the VESA framebuffer (vm-test) keeps its own. */
   width?: number;
   height?: number;
+  /** 'restricted': a virtio NIC on QEMU's user-mode network with restrict=on (DHCP from QEMU; no packet
+   *  reaches the host or any other network). Absent or 'none': no NIC at all. */
+  network?: 'none' | 'restricted';
+}
+
+/** The guest's NIC: none, or user-mode networking isolated by restrict=on (IPv4 only, so the one
+ *  rule covers everything; DHCP and the guest's own forwards are all it has). */
+export function networkArgs(network: VmArgs['network']): string[] {
+  if (network !== 'restricted') return ['-nic', 'none'];
+  return ['-netdev', 'user,id=net0,restrict=on,ipv6=off', '-device', 'virtio-net-pci,netdev=net0'];
 }
 
 const VGA_MEMORY = 16 * 1024 * 1024;
 /** MiB of TCG's translation cache per VM (software emulation only). */
 export const TCG_TB_MIB = 64;
 
-/** QEMU's argv: no default devices, no network, VNC on a unix socket with a password (set over QMP),
+/** QEMU's argv: no default devices, no network (unless restricted), VNC on a unix socket with a password (set over QMP),
  *  QMP on a unix socket, the serial console to a file, and a seccomp sandbox. */
 export function qemuArgs(a: VmArgs): string[] {
   const boot = a.image.kernel
@@ -156,7 +166,7 @@ export function qemuArgs(a: VmArgs): string[] {
     ...(a.width && a.height && a.width * a.height * 4 <= VGA_MEMORY
       ? [['-global', `VGA.xres=${a.width}`, '-global', `VGA.yres=${a.height}`]]
       : []),
-    ['-nic', 'none'],
+    networkArgs(a.network),
     boot,
     ['-drive', `file=${a.overlay},format=qcow2,if=virtio,discard=unmap`],
     ['-serial', `file:${a.paths.console}`],

@@ -9,6 +9,12 @@ export const PERSISTENCES = ['pooled', 'personal'] as const;
 export type Persistence = (typeof PERSISTENCES)[number];
 export const PLACEMENTS = ['breadth', 'depth'] as const;
 export type Placement = (typeof PLACEMENTS)[number];
+/** A desktop's own network: 'none' (no interface at all) or, for qemu pools, 'restricted': a user-mode
+ *  NIC with DHCP that reaches neither the host nor any other network (only the agent's own forwards). */
+export const POOL_NETWORKS = ['none', 'restricted'] as const;
+export type PoolNetwork = (typeof POOL_NETWORKS)[number];
+/** The drivers that offer each network other than 'none'. */
+export const NETWORK_DRIVERS: Record<Exclude<PoolNetwork, 'none'>, readonly (typeof DRIVERS)[number][]> = { restricted: ['qemu'] };
 
 const DAY_S = 86400;
 /** Ranges of the pool fields: the gateway refuses outside them, the pool form checks the same. */
@@ -46,6 +52,7 @@ export const PoolFields = z.strictObject({
   maxLifetimeS: whole(L.maxLifetimeS),
   persistence: z.enum(PERSISTENCES),
   placement: z.enum(PLACEMENTS),
+  network: z.enum(POOL_NETWORKS),
   groups: z.array(z.string().check(z.maxLength(64))).check(z.maxLength(L.groupsMax)),
   /** Helpdesk may view (not control) without asking; the user still sees a banner. */
   shadowWithoutConsent: z.boolean(),
@@ -68,6 +75,7 @@ export const POOL_DEFAULTS = {
   maxLifetimeS: 12 * 3600,
   persistence: 'pooled',
   placement: 'breadth',
+  network: 'none',
   groups: [],
   shadowWithoutConsent: false,
   policy: DEFAULT_SESSION_POLICY,

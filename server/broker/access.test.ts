@@ -90,6 +90,7 @@ beforeEach(async () => {
     maxLifetimeS: 0,
     persistence: 'pooled',
     placement: 'breadth',
+    network: 'none',
     groups: ['g-eng'],
     shadowWithoutConsent: true,
     policy: DEFAULT_SESSION_POLICY,

@@ -62,6 +62,7 @@ beforeEach(async () => {
     maxLifetimeS: 8 * 3600,
     persistence: 'pooled',
     placement: 'breadth',
+    network: 'none',
     groups: [],
     shadowWithoutConsent: false,
     policy: DEFAULT_SESSION_POLICY,

@@ -51,6 +51,7 @@ export async function startDesktop(
           ...(pool.cpu ? { cpu: pool.cpu } : {}),
           ...(pool.memoryMb ? { memoryMb: pool.memoryMb } : {}),
           ...(pool.protocol === 'rdp' ? { protocol: 'rdp' as const } : {}),
+          ...(pool.network !== 'none' ? { network: pool.network } : {}),
         },
       },
       CREATE_TIMEOUT_MS,

@@ -1,7 +1,7 @@
 // Pool administration: create, change and delete pools, each audited with the admin as actor.
 // Entitled groups must exist, names are unique, and a pool with live sessions is not deleted.
 import { completePolicy } from '../../contract/api/policy.ts';
-import { POOL_DEFAULTS, type PoolCreate, type PoolPatch } from '../../contract/api/admin.ts';
+import { NETWORK_DRIVERS, POOL_DEFAULTS, type PoolCreate, type PoolPatch } from '../../contract/api/admin.ts';
 import type { Audit } from '../audit.ts';
 import type { AccessChanges } from '../auth/deps.ts';
 import type { Clock } from '../clock.ts';
@@ -32,6 +32,14 @@ export function createPoolAdmin(deps: { store: Store; audit: Audit; clock: Clock
       ]);
   }
 
+  /** A network only the drivers that build it: a docker or process pool cannot honour 'restricted'. */
+  function checkNetwork(driver: Pool['driver'], network: Pool['network']): void {
+    if (network === 'none' || NETWORK_DRIVERS[network].includes(driver)) return;
+    throw invalid(`The ${network} network is for ${NETWORK_DRIVERS[network].join(' and ')} pools; this pool's driver is ${driver}.`, [
+      { field: 'network', problem: `${network} needs the ${NETWORK_DRIVERS[network].join(' or ')} driver` },
+    ]);
+  }
+
   return {
     /** Every pool; an RDP pool says so while guacd is absent or down (the admin's line: what to do). */
     async list(): Promise<(Pool & { unavailable?: string })[]> {
@@ -47,6 +55,7 @@ export function createPoolAdmin(deps: { store: Store; audit: Audit; clock: Clock
       return p;
     },
     async create(body: PoolCreate, by: AdminActor): Promise<Pool> {
+      checkNetwork(body.driver, body.network ?? POOL_DEFAULTS.network);
       await checkGroups(body.groups);
       if (await store.getPoolByName(body.name)) throw conflict('name_taken', `A pool named “${body.name}” exists already.`);
       const pool = await store.createPool({
@@ -74,9 +83,10 @@ export function createPoolAdmin(deps: { store: Store; audit: Audit; clock: Clock
         if (other && other.id !== id) throw conflict('name_taken', `A pool named “${patch.name}” exists already.`);
       }
       const { policy, ...fields } = patch;
-      const cur = policy ? await store.getPool(id) : null;
-      if (policy && !cur) throw notFound('pool');
-      const pool = await store.updatePool(id, cur ? { ...fields, policy: completePolicy({ ...cur.policy, ...policy }) } : fields);
+      const cur = policy || patch.driver || patch.network ? await store.getPool(id) : null;
+      if ((policy || patch.driver || patch.network) && !cur) throw notFound('pool');
+      if (cur) checkNetwork(patch.driver ?? cur.driver, patch.network ?? cur.network);
+      const pool = await store.updatePool(id, cur && policy ? { ...fields, policy: completePolicy({ ...cur.policy, ...policy }) } : fields);
       if (!pool) throw notFound('pool');
       await audit.record({
         actor: by.actor,

@@ -68,6 +68,7 @@ beforeEach(async () => {
     maxLifetimeS: 0,
     persistence: 'pooled',
     placement: 'breadth',
+    network: 'none',
     groups: [],
     shadowWithoutConsent: false,
     policy: DEFAULT_SESSION_POLICY,

@@ -198,3 +198,25 @@ describe('migration 008 (session policy)', () => {
     }
   });
 });
+
+describe('migration 011 (pool network)', () => {
+  it('gives pools that existed before it no network', () => {
+    const db = new BetterSqlite3(':memory:');
+    try {
+      const all = loadMigrations();
+      migrate(
+        db,
+        all.filter((m) => m.version <= 10),
+      );
+      db.prepare(
+        `INSERT INTO pools (id, name, description, driver, protocol, min_warm, max_desktops, max_per_user, idle_timeout_s, grace_s,
+          max_lifetime_s, persistence, placement, group_ids, created_at)
+        VALUES ('p1', 'Old VM', '', 'qemu', 'vnc', 0, 1, 1, 0, 0, 0, 'pooled', 'breadth', '[]', 1)`,
+      ).run();
+      expect(migrate(db, all).applied).toContain(11);
+      expect(db.prepare("SELECT network FROM pools WHERE id = 'p1'").get()).toEqual({ network: 'none' });
+    } finally {
+      db.close();
+    }
+  });
+});

@@ -38,6 +38,7 @@ export interface PoolRow {
   max_lifetime_s: number;
   persistence: string;
   placement: string;
+  network: string;
   group_ids: string;
   created_at: number;
   shadow_without_consent: number;
@@ -60,6 +61,7 @@ export const POOL_COLUMNS = columns<PoolRow>({
   max_lifetime_s: 1,
   persistence: 1,
   placement: 1,
+  network: 1,
   group_ids: 1,
   created_at: 1,
   shadow_without_consent: 1,
@@ -82,6 +84,7 @@ export const poolToRow = (p: Pool): PoolRow => ({
   max_lifetime_s: p.maxLifetimeS,
   persistence: p.persistence,
   placement: p.placement,
+  network: p.network,
   group_ids: json(p.groups),
   created_at: p.createdAt,
   shadow_without_consent: p.shadowWithoutConsent ? 1 : 0,
@@ -104,6 +107,7 @@ export const poolFromRow = (r: PoolRow): Pool => ({
   maxLifetimeS: r.max_lifetime_s,
   persistence: r.persistence as Pool['persistence'],
   placement: r.placement as Pool['placement'],
+  network: r.network === 'restricted' ? 'restricted' : 'none',
   groups: parse(r.group_ids),
   createdAt: r.created_at,
   shadowWithoutConsent: r.shadow_without_consent === 1,

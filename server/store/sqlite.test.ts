@@ -55,6 +55,7 @@ describe('SQLite store file', () => {
         { version: 8, name: 'session_policy' },
         { version: 9, name: 'recordings' },
         { version: 10, name: 'ticket_shadow' },
+        { version: 11, name: 'pool_network' },
       ]);
     } finally {
       db.close();

@@ -39,6 +39,7 @@ export const aPool = (o: Partial<Pool> = {}): Pool => ({
   maxLifetimeS: 0,
   persistence: 'pooled',
   placement: 'breadth',
+  network: 'none',
   groups: [],
   shadowWithoutConsent: false,
   policy: DEFAULT_SESSION_POLICY,

@@ -32,6 +32,7 @@ export type Protocol = 'vnc' | 'rdp';
 export type DriverName = 'process' | 'docker' | 'qemu' | 'static';
 export type Persistence = 'pooled' | 'personal';
 export type Placement = 'breadth' | 'depth';
+export type PoolNetwork = 'none' | 'restricted';
 
 export interface Pool {
   id: string;
@@ -50,6 +51,8 @@ export interface Pool {
   maxLifetimeS: number; // 0 = never
   persistence: Persistence;
   placement: Placement;
+  /** The desktops' own network (contract/api/admin.ts POOL_NETWORKS). */
+  network: PoolNetwork;
   groups: string[]; // entitled group ids; empty = everyone
   /** Helpdesk may shadow in view mode without the owner's consent (the owner still sees a banner). */
   shadowWithoutConsent: boolean;

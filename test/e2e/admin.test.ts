@@ -88,4 +88,35 @@ describe('admin pages', () => {
     const audit = (await (await admin.request.get(`${t.url}/api/v1/admin/audit?action=pool.update`)).json()) as unknown;
     expect(JSON.stringify(audit)).toContain('"fields":["policy"]');
   });
+
+  it('an admin gives a qemu pool the restricted guest network, and the choice goes when the driver changes', async () => {
+    const admin = await signedIn('admin', ADMIN_PASSWORD);
+    await admin.getByRole('link', { name: 'Pools' }).click();
+    await admin.getByRole('button', { name: 'New pool' }).click();
+    await admin.getByLabel('Name', { exact: true }).fill('Isolated VMs');
+    await admin.getByLabel('Driver').selectOption('docker');
+    await expect.poll(() => admin.getByLabel('Guest network').count()).toBe(0); // only qemu builds one
+    await admin.getByLabel('Driver').selectOption('qemu');
+    await admin.getByLabel('Image', { exact: true }).fill('vm');
+    await admin.getByLabel('Guest network').selectOption('restricted');
+    await admin.screenshot({ path: join(ARTIFACTS, '24-pool-guest-network.png') });
+    await admin.getByRole('button', { name: 'Create pool' }).click();
+    const stored = async () =>
+      (
+        (await (await admin.request.get(`${t.url}/api/v1/admin/pools`)).json()) as {
+          id: string;
+          name: string;
+          driver: string;
+          network: string;
+        }[]
+      ).find((p) => p.name === 'Isolated VMs');
+    await expect.poll(async () => (await stored())?.network).toBe('restricted');
+    await expect.poll(() => admin.getByText('restricted network').count()).toBe(1);
+    await admin.screenshot({ path: join(ARTIFACTS, '25-pools-restricted-network.png') });
+    await admin.getByRole('button', { name: 'Edit Isolated VMs' }).click();
+    await admin.getByLabel('Driver').selectOption('docker');
+    await admin.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(async () => (await stored())?.driver).toBe('docker');
+    expect((await stored())?.network).toBe('none');
+  });
 });

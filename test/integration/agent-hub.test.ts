@@ -123,6 +123,15 @@ describe('agent hub with a real agent', () => {
     await expect(
       conn.request({ type: 'desktop.create', driver: 'docker', spec: { desktopId: 'd-2', secret: 'secret12', persistence: 'pooled' } }),
     ).rejects.toMatchObject({ code: 'unsupported_driver' });
+    // A network only qemu builds: refused before any desktop starts.
+    await expect(
+      conn.request({
+        type: 'desktop.create',
+        driver: 'process',
+        spec: { desktopId: 'd-3', secret: 'secret12', persistence: 'pooled', network: 'restricted' },
+      }),
+    ).rejects.toMatchObject({ code: 'unsupported_network', message: expect.stringMatching(/process driver has no restricted network/) });
+    expect(await conn.request({ type: 'desktop.inspect', desktopId: 'd-3' })).toMatchObject({ state: 'gone' });
     driver.crash('d-1');
     await until(() => seen.states.length > 0);
     expect(seen.states[0]).toMatchObject({ desktopId: 'd-1', state: 'stopped' });

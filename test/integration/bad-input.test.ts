@@ -66,6 +66,19 @@ describe('HTTP edge', () => {
     const clash = await api.call('PATCH', `/api/v1/admin/pools/${made.id}`, { name: 'Linux desktop (local)' });
     expect(clash.status).toBe(409);
     expect(errorCodeOf(clash.body)).toBe('name_taken');
+    // A restricted network only on qemu pools: refused on create and on a change of either field.
+    const wired = await api.post('/api/v1/admin/pools', { name: 'Wired', driver: 'process', protocol: 'vnc', network: 'restricted' });
+    expect(wired.status).toBe(400);
+    expect((wired.body as { error: { details: { field: string }[] } }).error.details.map((d) => d.field)).toEqual(['network']);
+    expect((await api.call('PATCH', `/api/v1/admin/pools/${made.id}`, { network: 'restricted' })).status).toBe(400);
+    const vm = (await api.post('/api/v1/admin/pools', { name: 'VM net', driver: 'qemu', protocol: 'vnc', network: 'restricted' })).body as {
+      id: string;
+      network: string;
+    };
+    expect(vm.network).toBe('restricted');
+    expect((await api.call('PATCH', `/api/v1/admin/pools/${vm.id}`, { driver: 'docker' })).status).toBe(400);
+    expect((await api.call('PATCH', `/api/v1/admin/pools/${vm.id}`, { driver: 'docker', network: 'none' })).status).toBe(200);
+    expect((await api.del(`/api/v1/admin/pools/${vm.id}`)).status).toBe(204);
     expect((await api.del(`/api/v1/admin/pools/${made.id}`)).status).toBe(204);
   });
 

@@ -5,7 +5,7 @@ import { Pool, type PoolInput } from '../../../contract/api/admin.ts';
 import { api } from './client.ts';
 
 export { DRIVERS, PROTOCOLS, type DisplayProtocol as Protocol, type DriverName as Driver } from '../../../contract/ids.ts';
-export type { Persistence, Placement, PoolInput } from '../../../contract/api/admin.ts';
+export type { Persistence, Placement, PoolInput, PoolNetwork } from '../../../contract/api/admin.ts';
 export type AdminPool = Pool;
 
 const PoolList = z.array(Pool);

@@ -20,6 +20,7 @@ const pool: AdminPool = {
   maxLifetimeS: 43200,
   persistence: 'pooled',
   placement: 'breadth',
+  network: 'none',
   groups: ['g-1'],
   policy: DEFAULT_SESSION_POLICY,
   shadowWithoutConsent: false,
@@ -56,6 +57,14 @@ describe('pool form', () => {
   it('drops the image for drivers that do not use one', () => {
     const result = inputFromDraft({ ...draftFromPool(pool), driver: 'static' });
     expect(result.ok && result.input.image).toBeNull();
+  });
+
+  it('keeps a restricted network only for qemu pools, and sends a switch away from qemu with network none', () => {
+    const vm: AdminPool = { ...pool, driver: 'qemu', image: 'vm', network: 'restricted' };
+    const kept = inputFromDraft(draftFromPool(vm));
+    expect(kept.ok && kept.input.network).toBe('restricted');
+    const moved = inputFromDraft({ ...draftFromPool(vm), driver: 'docker' });
+    expect(moved.ok && changedFields(vm, moved.input)).toMatchObject({ driver: 'docker', network: 'none' });
   });
 
   it('names each field that is not a number instead of sending it', () => {

@@ -1,8 +1,8 @@
 // The pool form's model: text the admin types ↔ the API's pool fields. Checks the numbers it
 // builds and the contract's ranges (the gateway checks the same schema, contract/api/admin.ts);
 // the gateway's 400 details land on the same field names used here.
-import { PoolFields, POOL_DEFAULTS } from '../../../contract/api/admin.ts';
-import type { AdminPool, Driver, Persistence, Placement, PoolInput, Protocol } from '../api/adminPools.ts';
+import { NETWORK_DRIVERS, PoolFields, POOL_DEFAULTS } from '../../../contract/api/admin.ts';
+import type { AdminPool, Driver, Persistence, Placement, PoolInput, PoolNetwork, Protocol } from '../api/adminPools.ts';
 import { draftFromPolicy, policyFromDraft, samePolicy, type PolicyDraft } from './policyForm.ts';
 import { splitDuration, toSeconds, type DurationInput } from './duration.ts';
 
@@ -22,6 +22,7 @@ export interface PoolDraft {
   maxLifetimeS: DurationInput;
   persistence: Persistence;
   placement: Placement;
+  network: PoolNetwork;
   groups: string[];
   shadowWithoutConsent: boolean;
   policy: PolicyDraft;
@@ -32,6 +33,8 @@ const NEW_POOL: PoolInput = { name: '', driver: 'docker', protocol: 'vnc', ...PO
 
 /** Drivers that start desktops from an image or disk template. */
 export const usesImage = (driver: Driver): boolean => driver === 'docker' || driver === 'qemu';
+/** Drivers that can give desktops a network of their own (contract NETWORK_DRIVERS). */
+export const hasNetworkChoice = (driver: Driver): boolean => NETWORK_DRIVERS.restricted.includes(driver);
 
 export function draftFromPool(pool?: PoolInput): PoolDraft {
   const p = pool ?? NEW_POOL;
@@ -52,6 +55,7 @@ export function draftFromPool(pool?: PoolInput): PoolDraft {
     maxLifetimeS: splitDuration(p.maxLifetimeS),
     persistence: p.persistence,
     placement: p.placement,
+    network: p.network,
     groups: [...p.groups],
     shadowWithoutConsent: p.shadowWithoutConsent,
     policy: draftFromPolicy(p.policy),
@@ -96,6 +100,7 @@ export function inputFromDraft(d: PoolDraft): DraftResult {
     maxLifetimeS: seconds('maxLifetimeS'),
     persistence: d.persistence,
     placement: d.placement,
+    network: hasNetworkChoice(d.driver) ? d.network : 'none',
     groups: [...d.groups],
     shadowWithoutConsent: d.shadowWithoutConsent,
     policy: policyFromDraft(d.policy, errors),

@@ -42,8 +42,13 @@ echo "build: downloading $pkg"
 deb="$(ls "$work"/*.deb)"
 version="$(dpkg-deb -f "$deb" Version)"
 mkdir "$work/k"
-dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/k" --wildcards './boot/vmlinuz-*' \
-  './lib/modules/*/kernel/drivers/acpi/button.ko' './lib/modules/*/kernel/drivers/input/evdev.ko'
+# The modules rcS loads: the power button, and a virtio NIC (for pools with a restricted network).
+modules=(drivers/acpi/button drivers/input/evdev drivers/virtio/virtio_ring drivers/virtio/virtio
+  drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci
+  net/core/failover drivers/net/net_failover drivers/net/virtio_net)
+patterns=('./boot/vmlinuz-*')
+for m in "${modules[@]}"; do patterns+=("./lib/modules/*/kernel/$m.ko"); done
+dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/k" --wildcards "${patterns[@]}"
 
 echo "build: initramfs with busybox $("$busybox" | head -1 | awk '{print $2}')"
 root="$work/root"
@@ -51,9 +56,10 @@ mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc/init.d,proc,sys,dev,tmp,root,lib
 install -m 0755 "$busybox" "$root/bin/busybox"
 ln -s /bin/busybox "$root/bin/sh"
 ln -s /bin/busybox "$root/sbin/init"
-install -m 0644 "$work"/k/lib/modules/*/kernel/drivers/acpi/button.ko "$work"/k/lib/modules/*/kernel/drivers/input/evdev.ko "$root/lib/modules/"
+for m in "${modules[@]}"; do install -m 0644 "$work"/k/lib/modules/*/kernel/"$m.ko" "$root/lib/modules/"; done
 install -m 0755 "$here/rcS" "$root/etc/init.d/rcS"
 install -m 0755 "$here/console" "$root/bin/console"
+install -m 0755 "$here/network" "$here/network-lease" "$root/bin/"
 install -m 0644 "$here/inittab" "$root/etc/inittab"
 install -m 0644 "$here/banner" "$root/etc/banner"
 

@@ -256,6 +256,7 @@ describe('admin groups API', () => {
       maxLifetimeS: 0,
       persistence: 'pooled',
       placement: 'breadth',
+      network: 'none',
       groups: [g.id],
       shadowWithoutConsent: false,
       policy: DEFAULT_SESSION_POLICY,

@@ -9,12 +9,13 @@ import {
   type Driver,
   type Persistence,
   type Placement,
+  type PoolNetwork,
   type Protocol,
 } from '../../api/adminPools.ts';
 import { errorMessage, isApiError } from '../../api/client.ts';
 import { fieldProblems, unplacedProblems } from '../../api/fieldErrors.ts';
 import { formatDuration } from '../../modules/duration.ts';
-import { changedFields, draftFromPool, inputFromDraft, usesImage, type PoolDraft } from '../../modules/poolForm.ts';
+import { changedFields, draftFromPool, hasNetworkChoice, inputFromDraft, usesImage, type PoolDraft } from '../../modules/poolForm.ts';
 import { Button } from '../Button.tsx';
 import { ChoiceField } from '../ChoiceField.tsx';
 import { DurationField } from '../DurationField.tsx';
@@ -29,6 +30,10 @@ const DRIVER_OPTIONS: { value: Driver; label: string }[] = [
   { value: 'docker', label: 'docker: a container per desktop' },
   { value: 'qemu', label: 'qemu: a virtual machine per desktop' },
   { value: 'static', label: 'static: existing machines' },
+];
+const NETWORK_OPTIONS: { value: PoolNetwork; label: string }[] = [
+  { value: 'none', label: 'None: no network interface' },
+  { value: 'restricted', label: 'Restricted: an isolated NIC' },
 ];
 const PROTOCOL_OPTIONS: { value: Protocol; label: string }[] = [
   { value: 'vnc', label: 'VNC' },
@@ -60,6 +65,7 @@ const SHOWN = [
   'maxLifetimeS',
   'persistence',
   'placement',
+  'network',
   'groups',
   'shadowWithoutConsent',
   'policy',
@@ -201,6 +207,18 @@ export function PoolForm({ pool, groups, onSaved, onCancel }: Props) {
                   ? 'A container image the hosts can run.'
                   : 'The disk each VM starts from: vm (the Debian desktop image), vm-test, or the full path of a .qcow2 file on the hosts.'
               }
+            />
+          )}
+          {hasNetworkChoice(draft.driver) && (
+            <SelectField
+              id="pool-network"
+              name="network"
+              label="Guest network"
+              value={draft.network}
+              options={NETWORK_OPTIONS}
+              onValue={set('network')}
+              error={errors.network}
+              hint="Restricted: the VM gets a NIC and an address, but reaches neither this host nor any other network."
             />
           )}
         </div>

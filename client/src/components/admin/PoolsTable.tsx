@@ -55,6 +55,7 @@ export function PoolsTable({ pools, groupNames, editingId, onEdit, onDelete }: P
               </div>
             )}
             {resources(p) && <div class="cell-sub nowrap">{resources(p)}</div>}
+            {p.network === 'restricted' && <div class="cell-sub nowrap">restricted network</div>}
           </td>
           <td>
             <div>{p.persistence === 'personal' ? 'Personal' : 'Pooled'}</div>
