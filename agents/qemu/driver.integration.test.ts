@@ -73,6 +73,26 @@ describe('qemu driver', () => {
     await driver.destroy(s.desktopId);
   });
 
+  it('as root: each QEMU switches to a uid of its own with no capabilities once started (-runas)', async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test runs as root (as CI does): QEMU can only switch user from root');
+    const [a, b] = [spec(), spec()];
+    await Promise.all([driver.create(a), driver.create(b)]);
+    const [sa, sb] = [await stateOf(a.desktopId), await stateOf(b.desktopId)];
+    for (const st of [sa, sb]) {
+      expect(st.uid).toBeGreaterThanOrEqual(2_090_000_000);
+      const status = await readFile(`/proc/${st.pid}/status`, 'utf8');
+      expect(/^Uid:\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(status)!.slice(1).map(Number)).toEqual([st.uid, st.uid, st.uid]);
+      expect(/^Gid:\s+(\d+)/m.exec(status)![1]).toBe(String(st.uid));
+      expect(/^CapEff:\s+(\w+)/m.exec(status)![1]).toBe('0000000000000000');
+      expect((await readCmdline(st.pid)).join(' ')).toContain(`-runas ${st.uid}:${st.uid}`);
+    }
+    expect(sa.uid).not.toBe(sb.uid);
+    // Still a working desktop: the screen answers VncAuth through the agent's (root's) socket.
+    const session = await vncLogin(await driver.openStream(a.desktopId), a.secret);
+    session.socket.destroy();
+    await Promise.all([driver.destroy(a.desktopId), driver.destroy(b.desktopId)]);
+  });
+
   it("a restricted network: the guest gets a virtio NIC and a DHCP lease on QEMU's isolated user-mode network", async () => {
     const s = spec({ network: 'restricted' });
     await driver.create(s);

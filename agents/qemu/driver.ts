@@ -9,7 +9,8 @@ import { waitForBanner } from '../banner.ts';
 import { dialSocket } from '../docker/banner.ts';
 import type { DesktopDriver, DesktopHandle, DesktopSpec, ProgressFn } from '../driver.ts';
 import { DESKTOP_ID } from '../process/options.ts';
-import { readProc, sleep, stillRunning, type ProcRef } from '../process/procfs.ts';
+import { pickUid } from '../process/allocate.ts';
+import { listProcs, readProc, sleep, stillRunning, type ProcRef } from '../process/procfs.ts';
 import { resolveBootImage } from './images.ts';
 import { checkQemuSpec, pickAccel, resolveOptions, vcpusOf, type QemuDriverOptions } from './options.ts';
 import { withQmp } from './qmp.ts';
@@ -107,6 +108,20 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
     });
   }
 
+  /** uids handed out by creates still starting (their state files are not written yet). */
+  const pendingUids = new Set<number>();
+  /** As root: a uid no recorded VM and no process on the host has, held until the create ends.
+   *  Not root: undefined (QEMU cannot switch user; it runs as the agent's user). */
+  async function vmUid(): Promise<number | undefined> {
+    if (process.getuid?.() !== 0) return undefined;
+    const recorded = (await readAllStates(o.stateDir)).flatMap((s) => (s.uid === undefined ? [] : [s.uid]));
+    const procs = (await listProcs()).map((proc) => proc.uid);
+    // From here to the add, nothing awaits: two creates at once never pick the same uid.
+    const uid = pickUid({ base: o.uidBase, count: o.uidCount, taken: new Set([...pendingUids, ...recorded, ...procs]) });
+    pendingUids.add(uid);
+    return uid;
+  }
+
   /** Starts QEMU in its own process group with stdout/stderr to qemu.log; resolves its pid once it exists. */
   async function launch(args: string[], p: VmPaths): Promise<ProcRef> {
     const log = await open(p.log, 'a', 0o600);
@@ -165,6 +180,7 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
     const overlay = spec.persistence === 'personal' ? personalOverlay(o.stateDir, spec.homeKey ?? '') : p.pooledOverlay;
     let newOverlay = false;
     let ref: ProcRef | undefined;
+    let uid: number | undefined;
     try {
       await mkdir(p.dir, { mode: 0o700 });
       progress?.('creating', 'Creating the VM disk…');
@@ -175,6 +191,7 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
         );
       }
       const acc = await accel;
+      uid = await vmUid();
       const args = qemuArgs({
         desktopId: spec.desktopId,
         image,
@@ -185,6 +202,7 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
         memoryMb: spec.memoryMb ?? o.memoryMb,
         ...(spec.width && spec.height ? { width: spec.width, height: spec.height } : {}),
         ...(spec.network ? { network: spec.network } : {}),
+        ...(uid !== undefined ? { runAs: uid } : {}),
       });
       progress?.('starting', 'Starting the VM…');
       ref = await launch(args, p);
@@ -199,6 +217,7 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
         overlay,
         image: image.name,
         accel: acc,
+        ...(uid !== undefined ? { uid } : {}),
         secretHash: hashSecret(spec.secret),
       });
       const until = t0 + o.startTimeoutMs;
@@ -221,7 +240,7 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
           `desktop ${spec.desktopId}: ${failure}${log ? `\n--- qemu log (tail) ---\n${log}` : ''}${consoleTail ? `\n--- guest console (tail) ---\n${consoleTail}` : ''}`,
         );
       }
-      o.log.info({ desktopId: spec.desktopId, pid: started.pid, accel: acc, image: image.name, ms: Date.now() - t0 }, 'VM started');
+      o.log.info({ desktopId: spec.desktopId, pid: started.pid, uid, accel: acc, image: image.name, ms: Date.now() - t0 }, 'VM started');
       return { desktopId: spec.desktopId, state: 'running', startedAt: t0 };
     } catch (err) {
       // Nothing worth a graceful stop yet. A person's disk stays unless this attempt made it.
@@ -232,6 +251,8 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
       await rm(p.dir, { recursive: true, force: true }).catch(() => undefined);
       if (newOverlay) await rm(overlay, { force: true }).catch(() => undefined);
       throw err;
+    } finally {
+      if (uid !== undefined) pendingUids.delete(uid); // recorded in state.json by now, or not in use
     }
   }
 

@@ -68,6 +68,23 @@ describe('the QEMU command line', () => {
     expect(after('-sandbox')).toMatch(/^on,.*spawn=deny/);
   });
 
+  it('keeps root only without runAs: with it, -runas uid:gid and set*id left to QEMU for the switch', () => {
+    expect(after('-sandbox')).toContain('elevateprivileges=deny');
+    expect(args).not.toContain('-runas');
+    const dropped = qemuArgs({
+      desktopId: 'vm-1',
+      image: { name: 'vm-test', disk: '/i/d' },
+      overlay: '/o',
+      paths,
+      accel: 'tcg',
+      cpus: 1,
+      memoryMb: 256,
+      runAs: 2_090_000_007,
+    });
+    expect(dropped[dropped.indexOf('-runas') + 1]).toBe('2090000007:2090000007');
+    expect(dropped[dropped.indexOf('-sandbox') + 1]).toMatch(/^on,obsolete=deny,elevateprivileges=allow,spawn=deny,/);
+  });
+
   it('a restricted network: one virtio NIC on user-mode networking with restrict=on, no forward, no second NIC', () => {
     const net = qemuArgs({
       desktopId: 'vm-1',

@@ -28,6 +28,10 @@ export interface QemuDriverOptions {
   stopGraceMs?: number;
   /** Wait for the image's ready line on the serial console before create() resolves (default true). */
   waitForGuest?: boolean;
+  /** When the agent runs as root, each QEMU switches to a uid of its own from [uidBase, uidBase +
+   *  uidCount) once started (default 2_090_000_000 and 10_000: apart from the process driver's range). */
+  uidBase?: number;
+  uidCount?: number;
 }
 
 export type ResolvedOptions = Required<Omit<QemuDriverOptions, 'log'>> & { log: DriverLogger };
@@ -51,6 +55,8 @@ export function resolveOptions(o: QemuDriverOptions): ResolvedOptions {
     startTimeoutMs: o.startTimeoutMs ?? 120_000,
     stopGraceMs: o.stopGraceMs ?? 20_000,
     waitForGuest: o.waitForGuest ?? true,
+    uidBase: o.uidBase ?? 2_090_000_000,
+    uidCount: o.uidCount ?? 10_000,
   };
   const fail = (msg: string): never => {
     throw new Error(`qemu driver: ${msg}`);
@@ -65,7 +71,7 @@ export function resolveOptions(o: QemuDriverOptions): ResolvedOptions {
   for (const b of ['qemuBinary', 'qemuImgBinary'] as const)
     if (typeof r[b] !== 'string' || !/^[A-Za-z0-9_./-]{1,255}$/.test(r[b])) fail(`${b} must be a program name or path`);
   if (!['auto', 'kvm', 'tcg'].includes(r.accel)) fail(`accel must be 'auto', 'kvm' or 'tcg'`);
-  const int = (name: 'cpus' | 'memoryMb' | 'startTimeoutMs' | 'stopGraceMs', min: number, max: number): void => {
+  const int = (name: 'cpus' | 'memoryMb' | 'startTimeoutMs' | 'stopGraceMs' | 'uidBase' | 'uidCount', min: number, max: number): void => {
     const v = r[name];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(`${name} must be an integer in [${min}, ${max}]`);
   };
@@ -73,6 +79,8 @@ export function resolveOptions(o: QemuDriverOptions): ResolvedOptions {
   int('memoryMb', 64, 1_048_576);
   int('startTimeoutMs', 1, 600_000);
   int('stopGraceMs', 0, 600_000);
+  int('uidBase', 1000, 2_100_000_000);
+  int('uidCount', 1, 1_000_000);
   if (typeof r.waitForGuest !== 'boolean') fail('waitForGuest must be true or false');
   return r;
 }

@@ -49,6 +49,8 @@ const stateSchema = z.object({
   overlay: z.string().max(512),
   image: z.string().max(512),
   accel: z.enum(['kvm', 'tcg']),
+  /** The uid (and gid) QEMU switched to once started (-runas), when the agent runs as root. */
+  uid: z.number().int().nonnegative().optional(),
   /** salt:sha256(salt + secret): a retried create is recognised without keeping the secret on disk. */
   secretHash: z.string().max(200),
 });
@@ -128,6 +130,9 @@ export interface VmArgs {
   /** 'restricted': a virtio NIC on QEMU's user-mode network with restrict=on (DHCP from QEMU; no packet
    *  reaches the host or any other network). Absent or 'none': no NIC at all. */
   network?: 'none' | 'restricted';
+  /** A uid (used as the gid too) QEMU switches to just before the guest runs (-runas): set when the
+   *  agent runs as root, so no QEMU keeps root and no two VMs share a uid. */
+  runAs?: number;
 }
 
 /** The guest's NIC: none, or user-mode networking isolated by restrict=on (IPv4 only, so the one
@@ -173,6 +178,9 @@ export function qemuArgs(a: VmArgs): string[] {
     // password=on: no VNC client gets in until QMP set_password gives the desktop's secret.
     ['-vnc', `unix:${a.paths.vnc},password=on`],
     ['-qmp', `unix:${a.paths.qmp},server=on,wait=off`],
-    ['-sandbox', 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny'],
+    // QEMU installs its seccomp filter before -runas switches user, so set*id stays allowed when it
+    // switches: afterwards the process holds no capability, and set*id cannot raise it again.
+    ['-sandbox', `on,obsolete=deny,elevateprivileges=${a.runAs === undefined ? 'deny' : 'allow'},spawn=deny,resourcecontrol=deny`],
+    a.runAs === undefined ? [] : ['-runas', `${a.runAs}:${a.runAs}`],
   ].flat();
 }
