@@ -92,6 +92,10 @@ describe('a VM desktop in the browser (qemu driver, TCG)', () => {
     expect(screen.colour).toBe(0x2d3b4e); // the session's slate background
     expect(screen.share).toBeGreaterThan(0.4);
     expect(screen.white).toBeGreaterThan(0.1); // the terminal
+    // A VM has no file home, sound channel or clipboard bridge: its toolbar offers none of them.
+    const toolbar = page.getByRole('toolbar', { name: 'Desktop controls' });
+    await toolbar.getByRole('button', { name: 'Ctrl+Alt+Del' }).waitFor();
+    for (const name of ['Clipboard', 'Files', /sound/i]) expect(await toolbar.getByRole('button', { name }).count()).toBe(0);
     await page.screenshot({ path: join(ARTIFACTS, '62-vm-desktop.png') });
 
     const sessionId = await page.evaluate(() => window.__deskport!.sessionId);

@@ -101,6 +101,12 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   }, [poolName]);
 
   const gone = withoutDesktop(state);
+  // What the desktop behind this page offers besides its screen. A VM (qemu driver) has no file home,
+  // no sound channel and no clipboard bridge yet (docs/qemu.md), so its toolbar offers none of them;
+  // a pool session's buttons wait for its pool (one quick request) rather than vanish once it is known.
+  const known = machine || about !== undefined;
+  const vm = about?.driver === 'qemu';
+  const extras = known && !vm;
   // RDP desktops of the process driver: their agent feeds xrdp's sound channel (docker's play through /ws/audio).
   const guacAudio = machine || (session?.protocol === 'rdp' && about?.driver === 'process');
   // Only the owner opens this page; the events stream says who asks to look (until the desktop is gone).
@@ -131,12 +137,16 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         state={state}
         clipboardOpen={clipboardOpen}
         fullscreen={fullscreen}
-        onClipboard={() => {
-          setClipboardOpen((open) => !open);
-          setFilesOpen(false);
-        }}
+        {...(extras
+          ? {
+              onClipboard: () => {
+                setClipboardOpen((open) => !open);
+                setFilesOpen(false);
+              },
+            }
+          : {})}
         filesOpen={filesOpen}
-        {...(ownDesktop || (machine && policy && (policy.fileUpload || policy.fileDownload))
+        {...((ownDesktop && extras) || (machine && policy && (policy.fileUpload || policy.fileDownload))
           ? {
               onFiles: () => {
                 setFilesOpen((open) => !open);
@@ -152,13 +162,15 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         onDisconnect={() => conn()?.disconnect()}
         badge={<RecordingBadge active={recording.active} />}
         sound={
-          <SoundControl
-            // Sound through guacd, with the display (guacSound.ts), not /ws/audio (docs/audio.md).
-            key={guacAudio ? 'guac' : 'own'}
-            ticket={() => createAudioTicket(sessionId)}
-            disabled={gone}
-            {...(guacAudio ? { source: (onState: (s: SoundState) => void) => guacSound.player(onState) } : {})}
-          />
+          extras && (
+            <SoundControl
+              // Sound through guacd, with the display (guacSound.ts), not /ws/audio (docs/audio.md).
+              key={guacAudio ? 'guac' : 'own'}
+              ticket={() => createAudioTicket(sessionId)}
+              disabled={gone}
+              {...(guacAudio ? { source: (onState: (s: SoundState) => void) => guacSound.player(onState) } : {})}
+            />
+          )
         }
       />
       <ShadowBanner shadows={shadows.approved} onStop={shadows.end} />
@@ -189,7 +201,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
             />
           </div>
         )}
-        {(ownDesktop || machine) && !gone && (
+        {((ownDesktop && extras) || machine) && !gone && (
           <ViewerFiles
             openSource={openFiles}
             open={filesOpen}

@@ -12,7 +12,8 @@ interface Props {
   state: ViewerState;
   clipboardOpen: boolean;
   fullscreen: boolean;
-  onClipboard(): void;
+  /** The clipboard panel's button; absent where the desktop has no clipboard to reach (a VM). */
+  onClipboard?(): void;
   onCtrlAltDel(): void;
   onFullscreen(): void;
   onDisconnect(): void;
@@ -84,17 +85,19 @@ export function ViewerToolbar(props: Props) {
       <span class="viewer-toolbar__spacer" />
       {!props.viewOnly && (
         <>
-          <button
-            type="button"
-            class={`tb-btn${clipboardOpen ? ' is-on' : ''}`}
-            aria-expanded={clipboardOpen}
-            aria-controls="viewer-clipboard-panel"
-            disabled={gone}
-            onClick={props.onClipboard}
-          >
-            <Icon d={ICONS.clipboard} />
-            Clipboard
-          </button>
+          {props.onClipboard && (
+            <button
+              type="button"
+              class={`tb-btn${clipboardOpen ? ' is-on' : ''}`}
+              aria-expanded={clipboardOpen}
+              aria-controls="viewer-clipboard-panel"
+              disabled={gone}
+              onClick={props.onClipboard}
+            >
+              <Icon d={ICONS.clipboard} />
+              Clipboard
+            </button>
+          )}
           {props.onFiles && (
             <button
               type="button"
