@@ -332,3 +332,69 @@ describe('host reconciliation', () => {
     expect((await store.getSession(s.id))!.state).toBe('ready');
   });
 });
+
+describe('personal pools', () => {
+  let personal: Pool;
+  beforeEach(async () => {
+    await store.createHost({ ...(await store.getHost('h1'))!, id: 'h2', name: 'host-2', credentialHash: 'y' });
+    hosts.connected.add('h2');
+    await store.updatePool(pool.id, { maxPerUser: 2 });
+    personal = await store.createPool({ ...pool, id: 'p-personal', name: 'My VM', persistence: 'personal', maxPerUser: 2 });
+  });
+  const launchPersonal = async (user = alice) => {
+    const { session } = await broker.launch(user, personal.id, null);
+    await broker.idle();
+    return (await store.getSession(session.id))!;
+  };
+  /** Bob's pooled desktop on host-1, so placement alone would now pick host-2. */
+  const loadHost1 = async () => expect((await launchReady(bob)).hostId).toBe('h1');
+
+  it("go back to the host that holds the person's home, not where placement would put them", async () => {
+    const first = await launchPersonal();
+    expect(first).toMatchObject({ state: 'ready', hostId: 'h1' });
+    await broker.end(first.id, { username: 'alice' }, 'user');
+    await loadHost1();
+    const again = await launchPersonal();
+    expect(again).toMatchObject({ state: 'ready', hostId: 'h1' });
+    expect(hosts.sent('desktop.create').at(-1)).toMatchObject({ spec: { persistence: 'personal', homeKey: alice.id } });
+    // Someone new to the pool is placed as usual.
+    expect((await launchPersonal(bob)).hostId).toBe('h2');
+  });
+
+  it('say why when the home host cannot take the desktop, and start nothing elsewhere', async () => {
+    const first = await launchPersonal();
+    await broker.end(first.id, { username: 'alice' }, 'user');
+    const creates = hosts.sent('desktop.create').length;
+    hosts.connected.delete('h1');
+    await expect(broker.launch(alice, personal.id, null)).rejects.toMatchObject({
+      kind: 'unavailable',
+      code: 'home_host_unavailable',
+      message: expect.stringMatching(/“host-1”, which is not connected right now/),
+    });
+    hosts.connected.add('h1');
+    await store.updateHost('h1', { state: 'draining' });
+    await expect(broker.launch(alice, personal.id, null)).rejects.toMatchObject({ message: expect.stringMatching(/\(draining\)/) });
+    await store.updateHost('h1', { state: 'online', capacity: { desktops: 1, cpu: 2, memoryMb: 2048 } });
+    await loadHost1();
+    await expect(broker.launch(alice, personal.id, null)).rejects.toMatchObject({ message: expect.stringMatching(/no room/) });
+    expect(hosts.sent('desktop.create')).toHaveLength(creates + 1); // only Bob's
+    expect(await store.listSessions({ userId: alice.id, poolId: personal.id, state: ['starting', 'ready'] })).toEqual([]);
+  });
+
+  it('start anywhere once the home host is removed (its homes went with it), and ignore launches that never came up', async () => {
+    hosts.failCreate = 'no image';
+    const failed = await launchPersonal();
+    expect(failed).toMatchObject({ state: 'failed', hostId: 'h1' });
+    hosts.failCreate = null;
+    await loadHost1();
+    expect((await launchPersonal()).hostId).toBe('h2'); // the failed launch on host-1 holds no home
+    const s = (await store.listSessions({ userId: alice.id, poolId: personal.id, state: ['ready'] }))[0]!;
+    await broker.end(s.id, { username: 'alice' }, 'user');
+    await broker.idle();
+    await store.updateHost('h2', { state: 'offline' });
+    for (const d of await store.listDesktops({ hostId: 'h2' })) await store.updateDesktop(d.id, { state: 'gone' });
+    await store.deleteHost('h2');
+    hosts.connected.delete('h2');
+    expect((await launchPersonal()).hostId).toBe('h1');
+  });
+});

@@ -8,7 +8,7 @@ import type { Desktop, Pool, Session, TicketMode, User } from '../store/types.ts
 import { newId } from '../util/random.ts';
 import { destroyDesktop, moveSession, type BrokerCtx } from './transitions.ts';
 import { Background } from './background.ts';
-import { pickHost, startDesktop } from './desktops.ts';
+import { homeHost, pickHost, startDesktop } from './desktops.ts';
 import type { ProgressStep } from './session-events.ts';
 import type { Machines } from './machines.ts';
 import type { Shadows } from './shadows.ts';
@@ -173,7 +173,8 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
           'pool_full',
           `“${pool.name}” has reached its limit of ${pool.maxDesktops} desktops. Try again later or ask your admin.`,
         );
-      const host = await pickHost(ctx, pool);
+      // A personal desktop goes back to the host that holds the person's home; others by placement.
+      const host = (await homeHost(ctx, pool, user.id)) ?? (await pickHost(ctx, pool));
       if (!host) {
         const offered = (await store.listHosts()).some((h) => ctx.hosts.isConnected(h.id) && h.drivers.includes(pool.driver));
         throw unavailable(

@@ -2,6 +2,7 @@
 // strategy, record the desktop, ask the host's agent to create it, and on failure leave nothing
 // running (the desktop is marked failed and destroyed; the error is rethrown).
 import type { Desktop, Host, Pool } from '../store/types.ts';
+import { unavailable } from '../errors.ts';
 import { newId, vncSecret } from '../util/random.ts';
 import { destroyDesktop, moveDesktop, type BrokerCtx } from './transitions.ts';
 import { chooseHost } from './placement.ts';
@@ -15,6 +16,37 @@ export async function pickHost(ctx: BrokerCtx, pool: Pool): Promise<Host | null>
   const load = await ctx.store.countDesktopsByHost([...ACTIVE]);
   const candidates = hosts.map((host) => ({ host, desktops: load.get(host.id)?.desktops ?? 0 }));
   return chooseHost(candidates, pool.driver, pool.placement);
+}
+
+/** How far back a person's sessions in a pool are read to find where their personal desktop last ran. */
+const HOME_LOOKBACK = 20;
+
+/**
+ * A personal pool keeps a person's home (a container's or process desktop's home directory, a VM's
+ * disk) on the host their desktop ran on, so their next desktop must go there too. The host their
+ * newest session in the pool that came up ran on: returned when it can take a desktop now, else an
+ * `unavailable` that says what holds it up. Null when they have no such session yet, or that host was
+ * removed (its homes went with it): then any host will do.
+ */
+export async function homeHost(ctx: BrokerCtx, pool: Pool, userId: string): Promise<Host | null> {
+  if (pool.persistence !== 'personal') return null;
+  const recent = await ctx.store.listSessions({ userId, poolId: pool.id, limit: HOME_LOOKBACK });
+  const last = recent.find((s) => s.hostId && s.readyAt !== null);
+  const host = last?.hostId ? await ctx.store.getHost(last.hostId) : null;
+  if (!host) return null;
+  const where = `Your desktop in “${pool.name}” keeps your files on the host “${host.name}”`;
+  if (!ctx.hosts.isConnected(host.id) || host.state === 'unreachable' || host.state === 'offline')
+    throw unavailable('home_host_unavailable', `${where}, which is not connected right now. Try again once it is back, or ask your admin.`);
+  if (host.state !== 'online')
+    throw unavailable(
+      'home_host_unavailable',
+      `${where}, which your admin is taking out of service (${host.state}). Ask your admin when it will be back.`,
+    );
+  if (!host.drivers.includes(pool.driver))
+    throw unavailable('home_host_unavailable', `${where}, which no longer runs ${pool.driver} desktops. Ask your admin.`);
+  if ((await ctx.store.countDesktops({ hostId: host.id, state: [...ACTIVE] })) >= host.capacity.desktops)
+    throw unavailable('home_host_unavailable', `${where}, which has no room for another desktop right now. Try again in a minute.`);
+  return host;
 }
 
 export async function startDesktop(
