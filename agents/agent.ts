@@ -302,6 +302,12 @@ export function startAgent(o: AgentOptions): Agent {
         return {};
       case 'files.list':
         return files.list(m);
+      case 'disk.snapshot': {
+        const d = o.drivers.find((x) => x.name === m.driver);
+        if (!d?.snapshots)
+          throw Object.assign(new Error(`this host's ${m.driver} driver keeps no disks to snapshot`), { code: 'unsupported' });
+        return await d.snapshots(m.homeKey, m.op, m.name);
+      }
       case 'files.receive':
         await files.receive(m);
         return {};

@@ -3,6 +3,7 @@
 // driver.contract.ts.
 import type { Socket } from 'node:net';
 import type { FileHome } from './files/home-fs.ts';
+import type { DiskSnapshotResult, SnapshotOp } from '../contract/agent-v1-disks.ts';
 
 export interface DesktopSpec {
   desktopId: string; // chosen by the gateway: [a-z0-9-]{1,64}
@@ -58,6 +59,10 @@ export interface DesktopDriver {
   /** Where a running desktop's home is on this host and whose it is, for file transfer
    *  (agents/files/transfer.ts). Absent on drivers without a home here; rejects for a desktop that is not running. */
   fileHome?(desktopId: string): Promise<FileHome>;
+  /** Snapshots of a person's kept disk (the one personal desktops with this homeKey get): list, take
+   *  (also while a VM runs on it), restore (refused with code 'disk_in_use' while one does) or delete.
+   *  Absent on drivers without such disks. Answers the snapshots after the op. */
+  snapshots?(homeKey: string, op: SnapshotOp, name?: string): Promise<DiskSnapshotResult>;
   /** Disk this driver's desktops hold on the host (allocated bytes, not virtual sizes): in total, kept
    *  personal disks included, and per desktop it knows. Absent on drivers without disks of their own. */
   diskUsage?(): Promise<{ bytes: number; desktops: { desktopId: string; bytes: number }[] }>;

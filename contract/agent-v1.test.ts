@@ -36,6 +36,8 @@ describe('agent protocol v1', () => {
     { id: 'r2', type: 'desktop.destroy', desktopId: 'd-1' },
     { id: 'r3', type: 'desktop.inspect', desktopId: 'd-1' },
     { id: 'r4', type: 'stream.open', streamId: 's1', desktopId: 'd-1', key: 'k'.repeat(43) },
+    { id: 'r5', type: 'disk.snapshot', driver: 'qemu', homeKey: 'u-1_p-1', op: 'create', name: 'before the upgrade' },
+    { id: 'r6', type: 'disk.snapshot', driver: 'qemu', homeKey: 'u-1_p-1', op: 'list' },
   ];
   it.each(fromAgent.map((m) => ['type' in m ? m.type : 'reply', m] as const))('round-trips %s from the agent', (_t, m) => {
     expect(decodeFromAgent(encode(m))).toEqual({ ok: true, msg: m });
@@ -79,6 +81,23 @@ describe('agent protocol v1', () => {
     expect(decodeFromAgent(longest).ok).toBe(true);
     expect(decodeFromGateway(JSON.stringify({ id: 'r', type: 'desktop.destroy', desktopId: '../../etc' })).ok).toBe(false);
   });
+  it('refuses a disk.snapshot without a name for a change, or with a name that is not a plain one', () => {
+    const base = { id: 'r1', type: 'disk.snapshot', driver: 'qemu', homeKey: 'u-1' };
+    expect(decodeFromGateway(JSON.stringify({ ...base, op: 'restore' }))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('name'),
+    });
+    for (const name of ['../x', '', ' lead', 'a'.repeat(65), 'semi;colon'])
+      expect(decodeFromGateway(JSON.stringify({ ...base, op: 'create', name }))).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('name'),
+      });
+    expect(decodeFromGateway(JSON.stringify({ ...base, op: 'revert', name: 'x' }))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('op'),
+    });
+  });
+
   it('refuses a message over the cap before parsing it', () => {
     const r = decodeFromAgent('x'.repeat(MAX_CONTROL_MESSAGE_BYTES + 1));
     expect(r.ok).toBe(false);

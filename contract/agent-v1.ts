@@ -3,6 +3,7 @@
 // events carry no id. Every message is schema-validated and size-capped; encode/decode only here.
 import { z } from 'zod';
 import { filesListSchema, filesReceiveSchema, filesSendSchema } from './agent-v1-files.ts';
+import { diskSnapshotSchema, type DiskSnapshot } from './agent-v1-disks.ts';
 
 export const AGENT_PROTOCOL = 'deskport.agent.v1';
 /** Largest control message either side accepts (ws maxPayload). Inventory of 1000 desktops fits. */
@@ -26,6 +27,7 @@ export const MessageType = {
   FilesList: 'files.list',
   FilesReceive: 'files.receive',
   FilesSend: 'files.send',
+  DiskSnapshot: 'disk.snapshot',
 } as const;
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
@@ -199,6 +201,7 @@ export const gatewayToAgent = z.union([
   filesListSchema,
   filesReceiveSchema,
   filesSendSchema,
+  diskSnapshotSchema,
 ]);
 
 export type Hello = z.infer<typeof helloSchema>;
@@ -219,7 +222,7 @@ type FilesList = z.infer<typeof filesListSchema>;
 type FilesReceive = z.infer<typeof filesReceiveSchema>;
 type FilesSend = z.infer<typeof filesSendSchema>;
 export type AgentRequest =
-  DesktopCreate | DesktopDestroy | DesktopInspect | StreamOpen | StreamConnect | FilesList | FilesReceive | FilesSend;
+  DesktopCreate | DesktopDestroy | DesktopInspect | StreamOpen | StreamConnect | FilesList | FilesReceive | FilesSend | DiskSnapshot;
 
 export type Decoded<T> = { ok: true; msg: T } | { ok: false; reason: string };
 
@@ -240,6 +243,7 @@ const fromGatewayByType: Record<string, z.ZodType<GatewayToAgent>> = {
   [MessageType.FilesList]: filesListSchema,
   [MessageType.FilesReceive]: filesReceiveSchema,
   [MessageType.FilesSend]: filesSendSchema,
+  [MessageType.DiskSnapshot]: diskSnapshotSchema,
 };
 
 function decode<T>(byType: Record<string, z.ZodType<T>>, reply: z.ZodType<T> | null, data: Buffer | string, max: number): Decoded<T> {

@@ -54,6 +54,7 @@ import { setUpRecording, type GatewayRecording } from './recording/setup.ts';
 import type { Desktop, Session } from './store/types.ts';
 import { secretToken, sha256 } from './util/random.ts';
 import { originAllowed, refuseUpgrade } from './util/ws.ts';
+import { createSnapshots } from './broker/snapshots.ts';
 
 export interface GatewayOptions {
   config: Config;
@@ -225,7 +226,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   // The desktop's sound (server/audio/), allowed by the session's policy.
   const audioAccess = createAudioAccess({ store, shadows, policyOf: sessionPolicy });
   const audioTickets = createAudioTickets({ clock });
+  const snapshots = createSnapshots(ctx);
   const app = createApp({
+    snapshots,
     providers,
     publicUrl: () => config.publicUrl?.replace(/\/$/, '') ?? url,
     ...authDeps,

@@ -14,6 +14,7 @@ import { listProcs, readProc, sleep, stillRunning, type ProcRef } from '../proce
 import { resolveBootImage } from './images.ts';
 import { checkQemuSpec, pickAccel, resolveOptions, vcpusOf, type QemuDriverOptions } from './options.ts';
 import { withQmp } from './qmp.ts';
+import { snapshotOp } from './snapshots.ts';
 import {
   diskUsageOf,
   hashSecret,
@@ -300,6 +301,12 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
           code: 'unsupported_channel',
         });
       return dialSocket(paths(desktopId).vnc);
+    },
+
+    snapshots(homeKey, op, name) {
+      if (closed) return Promise.reject(new Error('qemu driver is closed'));
+      // On the person's queue: never beside a create of their desktop (which could start on the disk mid-restore).
+      return q.serial(`home:${homeKey}`, () => snapshotOp({ stateDir: o.stateDir, qemuImgBinary: o.qemuImgBinary }, homeKey, op, name));
     },
 
     async diskUsage() {

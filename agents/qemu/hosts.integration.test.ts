@@ -165,6 +165,70 @@ describe('a VM desktop host (qemu driver, TCG)', () => {
     await waitFor(async () => (await runningVms()).length === 0, 170_000);
     await waitFor(async () => (await readdir(`${host.stateDir}/qemu`)).length === 0);
   }, 400_000);
+
+  it('a personal VM pool: the person snapshots their disk live, restores it once the desktop ended, and every change is audited', async () => {
+    const r = await admin.post('/api/v1/admin/pools', {
+      name: 'VM test (personal)',
+      driver: 'qemu',
+      protocol: 'vnc',
+      image: 'vm-test',
+      cpu: 1,
+      memoryMb: 256,
+      persistence: 'personal',
+    });
+    expect(r.status).toBe(201);
+    const pool = (r.body as { id: string }).id;
+    const base = `/api/v1/pools/${pool}/snapshots`;
+    type List = {
+      exists: boolean;
+      running: boolean;
+      hostName: string | null;
+      snapshots: { name: string; createdAt: string }[];
+      max: number;
+    };
+    const pools = (await admin.get('/api/v1/pools')).body as { id: string; snapshots?: boolean }[];
+    expect(pools.find((p) => p.id === pool)?.snapshots).toBe(true);
+    expect(pools.find((p) => p.id === poolId)?.snapshots).toBeUndefined();
+    expect((await admin.get(base)).body).toMatchObject({ exists: false, hostName: null, snapshots: [], max: 10 });
+    expect(await admin.post(base, { name: 'too early' })).toMatchObject({ status: 409, body: { error: { code: 'no_disk' } } });
+
+    const s1 = await launchPool(admin, pool, 170_000, t.url);
+    const taken = await admin.post(base, { name: 'first one' });
+    expect(taken.status).toBe(201);
+    expect(taken.body as List).toMatchObject({ exists: true, running: true, hostName: host.name, snapshots: [{ name: 'first one' }] });
+    expect((await admin.post(base, { name: '../x' })).status).toBe(400);
+    expect(await admin.post(base, { name: 'first one' })).toMatchObject({ status: 409, body: { error: { code: 'snapshot_exists' } } });
+    const restore = `${base}/${encodeURIComponent('first one')}/restore`;
+    expect(await admin.post(restore, {})).toMatchObject({ status: 409, body: { error: { code: 'session_live' } } });
+    expect((await admin.del(`/api/v1/sessions/${s1.id}`)).status).toBe(204);
+    await waitFor(async () => (await runningVms()).length === 0, 60_000);
+    const restored = await admin.post(restore, {});
+    expect(restored).toMatchObject({ status: 200, body: { running: false, snapshots: [{ name: 'first one' }] } });
+    // The next desktop boots on the same disk: the snapshot is there, now taken from a running VM's view.
+    const s2 = await launchPool(admin, pool, 170_000, t.url);
+    expect((await admin.get(base)).body).toMatchObject({ running: true, snapshots: [{ name: 'first one' }] });
+    expect((await admin.del(`/api/v1/sessions/${s2.id}`)).status).toBe(204);
+    await waitFor(async () => (await runningVms()).length === 0, 60_000);
+    expect((await admin.del(`${base}/${encodeURIComponent('first one')}`)).body).toMatchObject({ snapshots: [] });
+    expect(await admin.del(`${base}/nope`)).toMatchObject({ status: 404, body: { error: { code: 'snapshot_unknown' } } });
+    expect(await admin.get(`/api/v1/pools/${poolId}/snapshots`)).toMatchObject({
+      status: 409,
+      body: { error: { code: 'not_snapshottable' } },
+    });
+
+    const audit = (await admin.get('/api/v1/admin/audit?limit=50')).body as { action: string; result: string }[];
+    const changes = audit.filter((e) => e.action.startsWith('disk.snapshot.')).map((e) => `${e.action} ${e.result}`);
+    expect(changes).toEqual(
+      expect.arrayContaining([
+        'disk.snapshot.create ok',
+        'disk.snapshot.create failed',
+        'disk.snapshot.restore failed',
+        'disk.snapshot.restore ok',
+        'disk.snapshot.delete ok',
+        'disk.snapshot.delete failed',
+      ]),
+    );
+  }, 400_000);
 });
 
 async function warmSpares(): Promise<number> {

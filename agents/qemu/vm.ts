@@ -92,7 +92,7 @@ export async function readAllStates(stateDir: string): Promise<VmState[]> {
 }
 
 /** Allocated bytes of a file (what it takes on the disk; a qcow2 overlay's virtual size is far larger), 0 if gone. */
-const allocated = async (file: string): Promise<number> => {
+export const allocated = async (file: string): Promise<number> => {
   const s = await stat(file).catch(() => null);
   return s?.isFile() ? s.blocks * 512 : 0;
 };

@@ -57,6 +57,8 @@ export const UserPool = z.object({
   idleTimeoutS: z.number(),
   /** The longest a desktop may run (seconds; 0 = never). */
   maxLifetimeS: z.number(),
+  /** The person's disk in this pool can be snapshotted (personal qemu pools): /pools/:id/snapshots. */
+  snapshots: z.optional(z.boolean()),
   /** Set when the pool cannot be launched now and why ("RDP needs guacd, …"); launching it answers 503 guacd_unavailable. */
   unavailable: z.optional(z.string()),
 });

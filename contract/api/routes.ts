@@ -7,6 +7,16 @@ import { ROUTES as desktops } from './desktops.ts';
 import { ROUTES as files } from './files.ts';
 import { ROUTES as machines } from './machines.ts';
 import { ROUTES as recordings } from './recordings.ts';
+import { ROUTES as snapshots } from './snapshots.ts';
 import type { RouteDoc } from './route.ts';
 
-export const API_ROUTES: readonly RouteDoc[] = [...auth, ...desktops, ...files, ...machines, ...admin, ...recordings, ...audio];
+export const API_ROUTES: readonly RouteDoc[] = [
+  ...auth,
+  ...desktops,
+  ...snapshots,
+  ...files,
+  ...machines,
+  ...admin,
+  ...recordings,
+  ...audio,
+];

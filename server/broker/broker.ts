@@ -258,6 +258,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
           graceS: p.graceS,
           idleTimeoutS: p.idleTimeoutS,
           maxLifetimeS: p.maxLifetimeS,
+          ...(p.driver === 'qemu' && p.persistence === 'personal' ? { snapshots: true } : {}),
           ...(unavailable ? { unavailable } : {}),
         };
       });

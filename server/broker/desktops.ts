@@ -1,6 +1,7 @@
 // Placing and starting desktops, shared by launches and warm spares: pick a host by the pool's
 // strategy, record the desktop, ask the host's agent to create it, and on failure leave nothing
 // running (the desktop is marked failed and destroyed; the error is rethrown).
+import { createHash } from 'node:crypto';
 import type { Desktop, Host, Pool } from '../store/types.ts';
 import { unavailable } from '../errors.ts';
 import { newId, vncSecret } from '../util/random.ts';
@@ -21,6 +22,25 @@ export async function pickHost(ctx: BrokerCtx, pool: Pool): Promise<Host | null>
 /** How far back a person's sessions in a pool are read to find where their personal desktop last ran. */
 const HOME_LOOKBACK = 20;
 
+/** The host of the person's newest session in this personal pool that came up; null when none (or it was removed). */
+export async function lastHostOf(ctx: BrokerCtx, pool: Pool, userId: string): Promise<Host | null> {
+  if (pool.persistence !== 'personal') return null;
+  const recent = await ctx.store.listSessions({ userId, poolId: pool.id, limit: HOME_LOOKBACK });
+  const last = recent.find((s) => s.hostId && s.readyAt !== null);
+  return last?.hostId ? ctx.store.getHost(last.hostId) : null;
+}
+
+/**
+ * The key of a person's kept home in a personal pool. Process and docker homes are the person's own
+ * across pools (homeKey = user id); a VM's disk belongs to one pool, because it sits on that pool's
+ * base image, so qemu pools key it by person and pool.
+ */
+export function homeKeyOf(pool: Pool, userId: string): string {
+  if (pool.driver !== 'qemu') return userId;
+  const key = `${userId}_${pool.id}`;
+  return key.length <= 64 ? key : `k_${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+}
+
 /**
  * A personal pool keeps a person's home (a container's or process desktop's home directory, a VM's
  * disk) on the host their desktop ran on, so their next desktop must go there too. The host their
@@ -29,10 +49,7 @@ const HOME_LOOKBACK = 20;
  * removed (its homes went with it): then any host will do.
  */
 export async function homeHost(ctx: BrokerCtx, pool: Pool, userId: string): Promise<Host | null> {
-  if (pool.persistence !== 'personal') return null;
-  const recent = await ctx.store.listSessions({ userId, poolId: pool.id, limit: HOME_LOOKBACK });
-  const last = recent.find((s) => s.hostId && s.readyAt !== null);
-  const host = last?.hostId ? await ctx.store.getHost(last.hostId) : null;
+  const host = await lastHostOf(ctx, pool, userId);
   if (!host) return null;
   const where = `Your desktop in “${pool.name}” keeps your files on the host “${host.name}”`;
   if (!ctx.hosts.isConnected(host.id) || host.state === 'unreachable' || host.state === 'offline')
@@ -78,7 +95,7 @@ export async function startDesktop(
           desktopId: desktop.id,
           secret: desktop.secret,
           persistence: pool.persistence,
-          ...(pool.persistence === 'personal' && o.ownerId ? { homeKey: o.ownerId } : {}),
+          ...(pool.persistence === 'personal' && o.ownerId ? { homeKey: homeKeyOf(pool, o.ownerId) } : {}),
           ...(pool.image ? { image: pool.image } : {}),
           ...(pool.cpu ? { cpu: pool.cpu } : {}),
           ...(pool.memoryMb ? { memoryMb: pool.memoryMb } : {}),

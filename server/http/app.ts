@@ -27,7 +27,9 @@ import type { Shadows } from '../broker/shadows.ts';
 import type { Tickets } from '../broker/tickets.ts';
 import { errorHandler, HttpError, notFoundHandler } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
+import type { Snapshots } from '../broker/snapshots.ts';
 import { createSessionRouter } from './routes/sessions.ts';
+import { createSnapshotRouter } from './routes/snapshots.ts';
 import { createAudioRouter, type AudioRouteDeps } from './routes/audio.ts';
 import type { Guacd, GuacdState } from '../guacd/guacd.ts';
 import { createMachineAdminRouter, createMachineUserRouter } from './routes/machines.ts';
@@ -39,6 +41,8 @@ import type { DiskUsageReport } from '../../contract/agent-v1.ts';
 
 export interface AppDeps extends AuthDeps {
   broker: Broker;
+  /** Snapshots of people's disks in personal VM pools. */
+  snapshots: Snapshots;
   machines: Machines;
   events: SessionEvents;
   metrics: Metrics;
@@ -151,6 +155,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(requireUser, enrolled, createHelpdeskRouter(deps));
   if (deps.files) api.use(requireUser, enrolled, createFilesRouter(deps.files));
   api.use(requireUser, enrolled, createSessionRouter(deps));
+  api.use(requireUser, enrolled, createSnapshotRouter(deps.snapshots));
   if (deps.recordings) api.use(requireUser, enrolled, createRecordingsRouter(deps.recordings));
   api.use(requireUser, enrolled, createAudioRouter({ ...deps.audio, audit: deps.audit }));
   app.use('/api/v1', api);

@@ -23,6 +23,8 @@ interface Props {
   onLaunch(): void;
   onResume(session: Session): void;
   onEnd(session: Session): void;
+  /** Personal VM pools: open the snapshots of the person's disk. */
+  onSnapshots?(): void;
 }
 
 function SessionLine({ session, now }: { session: Session; now: number }) {
@@ -38,7 +40,7 @@ function SessionLine({ session, now }: { session: Session; now: number }) {
   );
 }
 
-export function PoolCard({ pool, session: current, launching, error, now, onLaunch, onResume, onEnd }: Props) {
+export function PoolCard({ pool, session: current, launching, error, now, onLaunch, onResume, onEnd, onSnapshots }: Props) {
   // A lost session (its host stopped answering) is shown, but launching starts afresh elsewhere.
   const lost = current?.state === 'lost' ? current : undefined;
   const session = lost ? undefined : current;
@@ -76,6 +78,11 @@ export function PoolCard({ pool, session: current, launching, error, now, onLaun
           <span class="muted small">Not running</span>
         )}
         <div class="pool-card__actions">
+          {pool.snapshots && onSnapshots && (
+            <Button onClick={onSnapshots} data-testid={`snapshots-${pool.id}`} aria-label={`Snapshots of ${pool.name}`}>
+              Snapshots
+            </Button>
+          )}
           {session && (
             <Button
               variant="subtle-danger"

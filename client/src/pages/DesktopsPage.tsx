@@ -11,6 +11,7 @@ import { CredentialsDialog } from '../components/machines/CredentialsDialog.tsx'
 import { MachineCard } from '../components/machines/MachineCard.tsx';
 import { PageHeading } from '../components/PageHeading.tsx';
 import { PoolCard } from '../components/PoolCard.tsx';
+import { SnapshotsDialog } from '../components/SnapshotsDialog.tsx';
 import { PageLoading } from '../components/Spinner.tsx';
 import { connectMachine, listMachines, type UserMachine } from '../api/machines.ts';
 import { navigate, paths, type DesktopsNotice } from '../modules/router.ts';
@@ -47,6 +48,7 @@ export function DesktopsPage() {
   const [pools, setPools] = useState<Pool[]>();
   const [machines, setMachines] = useState<UserMachine[]>([]);
   const [credentialsFor, setCredentialsFor] = useState<UserMachine>();
+  const [snapshotsOf, setSnapshotsOf] = useState<Pool>();
   const [sessions, setSessions] = useState<Session[]>([]);
   const [loadError, setLoadError] = useState<string>();
   const [launching, setLaunching] = useState<string>();
@@ -152,6 +154,7 @@ export function DesktopsPage() {
               onLaunch={() => void launch(pool)}
               onResume={openSession}
               onEnd={(session) => setEnding({ session, name: pool.name, machine: false })}
+              onSnapshots={() => setSnapshotsOf(pool)}
             />
           ))}
           {machines.map((machine) => (
@@ -170,6 +173,7 @@ export function DesktopsPage() {
           ))}
         </div>
       )}
+      {snapshotsOf && <SnapshotsDialog pool={snapshotsOf} onClose={() => setSnapshotsOf(undefined)} />}
       {credentialsFor && (
         <CredentialsDialog
           machine={credentialsFor}
