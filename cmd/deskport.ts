@@ -67,8 +67,8 @@ Runs an agent that dials out to the gateway at URL (no inbound port needed).
                      afterwards the host credential kept in --state is used
   --name NAME        host name shown to admins (default: this machine's hostname)
   --driver NAME      desktop driver: process (local sandboxed desktops), docker
-                     (containers from the pool's image) or qemu (a VM per desktop;
-                     partial: only the vm-test image so far, docs/qemu.md)
+                     (containers from the pool's image) or qemu (a VM per desktop,
+                     docs/qemu.md)
   --state DIR        host credential and desktop state (default ./agent-state)
   --max-desktops N   desktops this host may run at once (default 8)
   --targets CIDR,... networks of existing machines this agent may dial for the gateway
@@ -79,9 +79,17 @@ Network errors and gateway errors (5xx) are retried with backoff. A refusal that
 retrying cannot fix (enrollment token used, expired or unknown; host deleted)
 ends the agent with exit code 2 and one line saying what to do.`,
   image: `Usage: bin/deskport image build [--kind desktop|vm-test|vm] [--force]
+       bin/deskport image list [--state DIR]
+       bin/deskport image prune [--state DIR] [--dry-run]
 
-Builds an image from Debian packages (no registry needed), cached by a hash of
-its recipe: a second run with no change takes seconds. --force rebuilds anyway.
+build: builds an image from Debian packages (no registry needed), cached by a
+hash of its recipe: a second run with no change takes seconds. --force rebuilds.
+list: the VM image builds in ~/.cache/deskport/vm-images, which one is current,
+their size, and the VM disks in the agent's --state (default ./agent-state)
+and the processes that still use each.
+prune: removes outdated VM image builds that no VM disk in --state sits on and
+no process has open (a kept personal disk keeps its build); --dry-run only says
+which. Give the --state of the host's qemu agent.
   --kind desktop   the desktop container image deskport-desktop:latest
                    (infra/images/desktop/; the default)
   --kind vm-test   the VM test image for the qemu driver: Debian's kernel and a
@@ -143,7 +151,7 @@ async function main(argv: string[]): Promise<void> {
           help,
         }
       : cmd === 'image'
-        ? { force: { type: 'boolean' }, kind: { type: 'string' }, help }
+        ? { force: { type: 'boolean' }, kind: { type: 'string' }, state: { type: 'string' }, 'dry-run': { type: 'boolean' }, help }
         : cmd === 'vault'
           ? { data: { type: 'string' }, help }
           : {
@@ -167,7 +175,10 @@ async function main(argv: string[]): Promise<void> {
 
   if (cmd === 'agent') return runAgent(values);
   if (cmd === 'image') {
-    if (positionals.join(' ') !== 'build') fail('the image command takes one action: build; try bin/deskport image --help');
+    const action = positionals.join(' ');
+    if (action === 'list' || action === 'prune')
+      return runImageCache(action, (values.state as string | undefined) ?? 'agent-state', Boolean(values['dry-run']));
+    if (action !== 'build') fail('the image command takes one action: build, list or prune; try bin/deskport image --help');
     return runImageBuild(Boolean(values.force), (values.kind as string | undefined) ?? 'desktop');
   }
   if (cmd === 'vault') {
@@ -291,6 +302,25 @@ async function qemuDriver(state: string, log: ReturnType<typeof createLogger>) {
   } catch (err) {
     fail((err as Error).message);
   }
+}
+
+async function runImageCache(action: 'list' | 'prune', state: string, dryRun: boolean): Promise<void> {
+  const { listVmImages, pruneVmImages } = await import('../agents/qemu/image-cache.ts');
+  const stateDirs = [resolve(state)];
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
+  const line = (i: Awaited<ReturnType<typeof listVmImages>>[number]) =>
+    `${i.kind.padEnd(8)} ${i.hash}  ${(i.current ? 'current' : 'outdated').padEnd(8)}  ${mib(i.bytes).padStart(9)}  ` +
+    `${i.overlays.length} disk(s)${i.openBy.length ? `, open in pid ${i.openBy.join(', ')}` : ''}  ${i.dir}\n`;
+  if (action === 'list') {
+    const all = await listVmImages({ stateDirs });
+    if (all.length === 0) return void process.stdout.write('No VM image builds in the cache.\n');
+    for (const i of all) process.stdout.write(line(i));
+    return;
+  }
+  const r = await pruneVmImages({ stateDirs, dryRun });
+  for (const i of r.removed) process.stdout.write(`${dryRun ? 'would remove' : 'removed'} ${line(i)}`);
+  const freed = r.removed.reduce((a, i) => a + i.bytes, 0);
+  process.stdout.write(`${r.removed.length} outdated build(s), ${mib(freed)} ${dryRun ? 'to free' : 'freed'}; ${r.kept.length} kept.\n`);
 }
 
 async function runImageBuild(force: boolean, kind: string): Promise<void> {
