@@ -87,7 +87,7 @@ describe('agent protocol v1', () => {
       ok: false,
       reason: expect.stringContaining('name'),
     });
-    for (const name of ['../x', '', ' lead', 'a'.repeat(65), 'semi;colon'])
+    for (const name of ['../x', '', ' lead', 'a'.repeat(65), 'semi;colon', '1', '2024.01'])
       expect(decodeFromGateway(JSON.stringify({ ...base, op: 'create', name }))).toMatchObject({
         ok: false,
         reason: expect.stringContaining('name'),

@@ -197,6 +197,7 @@ describe('a VM desktop host (qemu driver, TCG)', () => {
     expect(taken.status).toBe(201);
     expect(taken.body as List).toMatchObject({ exists: true, running: true, hostName: host.name, snapshots: [{ name: 'first one' }] });
     expect((await admin.post(base, { name: '../x' })).status).toBe(400);
+    expect((await admin.post(base, { name: '1' })).status).toBe(400); // qemu-img would take it for snapshot id 1
     expect(await admin.post(base, { name: 'first one' })).toMatchObject({ status: 409, body: { error: { code: 'snapshot_exists' } } });
     const restore = `${base}/${encodeURIComponent('first one')}/restore`;
     expect(await admin.post(restore, {})).toMatchObject({ status: 409, body: { error: { code: 'session_live' } } });

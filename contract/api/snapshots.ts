@@ -9,7 +9,12 @@ export { MAX_SNAPSHOTS, SNAPSHOT_NAME };
 
 export const SnapshotName = z
   .string()
-  .check(z.regex(SNAPSHOT_NAME, 'use 1 to 64 letters, digits, spaces, dots, dashes or underscores, starting with a letter or digit'));
+  .check(
+    z.regex(
+      SNAPSHOT_NAME,
+      'use 1 to 64 letters, digits, spaces, dots, dashes or underscores, with at least one letter, starting with a letter or digit',
+    ),
+  );
 export const SnapshotCreate = z.strictObject({ name: SnapshotName });
 export type SnapshotCreate = z.infer<typeof SnapshotCreate>;
 

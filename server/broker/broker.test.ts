@@ -381,6 +381,37 @@ describe('personal pools', () => {
     expect(await store.listSessions({ userId: alice.id, poolId: personal.id, state: ['starting', 'ready'] })).toEqual([]);
   });
 
+  it('keep a lost session whose home host is away instead of ending it for a launch that cannot start', async () => {
+    const first = await launchPersonal();
+    await store.updateSession(first.id, { state: 'lost' });
+    hosts.connected.delete('h1');
+    await expect(broker.launch(alice, personal.id, null)).rejects.toMatchObject({ code: 'home_host_unavailable' });
+    expect((await store.getSession(first.id))!.state).toBe('lost');
+    expect(ended).toEqual([]);
+  });
+
+  it('a warm spare on a full home host gives way to the personal desktop', async () => {
+    const first = await launchPersonal();
+    await broker.end(first.id, { username: 'alice' }, 'user');
+    await broker.idle();
+    await store.updateHost('h1', { capacity: { desktops: 1, cpu: 2, memoryMb: 2048 } });
+    const spare = await store.createDesktop({
+      id: 'd-spare',
+      poolId: pool.id,
+      hostId: 'h1',
+      state: 'running',
+      ownerId: null,
+      secret: 'spare-secret',
+      error: null,
+      createdAt: clock.now(),
+      updatedAt: clock.now(),
+    });
+    const again = await launchPersonal();
+    expect(again).toMatchObject({ state: 'ready', hostId: 'h1' });
+    expect(hosts.sent('desktop.destroy')).toContainEqual(expect.objectContaining({ desktopId: spare.id }));
+    expect((await store.getDesktop(spare.id))!.state).toBe('gone');
+  });
+
   it('start anywhere once the home host is removed (its homes went with it), and ignore launches that never came up', async () => {
     hosts.failCreate = 'no image';
     const failed = await launchPersonal();

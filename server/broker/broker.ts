@@ -154,6 +154,9 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
     const live = await store.findLiveSession(user.id, pool.id);
     if (live) return { session: live, created: false };
     await ctx.recording?.admit({ poolId: pool.id });
+    // A personal desktop can only start where its home is: while that host is away, say so before
+    // anything is ended (a lost session there may still come back with the person's work).
+    const home = pool.persistence === 'personal' ? await homeHost(ctx, pool, user.id) : null;
     // A session whose host vanished: the user chose to start afresh elsewhere. End it (its desktop is
     // destroyed when the host returns) so it cannot come back as a second session in this pool.
     for (const lost of await store.listSessions({ state: ['lost'], userId: user.id, poolId: pool.id })) {
@@ -174,7 +177,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
           `“${pool.name}” has reached its limit of ${pool.maxDesktops} desktops. Try again later or ask your admin.`,
         );
       // A personal desktop goes back to the host that holds the person's home; others by placement.
-      const host = (await homeHost(ctx, pool, user.id)) ?? (await pickHost(ctx, pool));
+      const host = home ?? (await pickHost(ctx, pool));
       if (!host) {
         const offered = (await store.listHosts()).some((h) => ctx.hosts.isConnected(h.id) && h.drivers.includes(pool.driver));
         throw unavailable(

@@ -19,14 +19,10 @@ export async function pickHost(ctx: BrokerCtx, pool: Pool): Promise<Host | null>
   return chooseHost(candidates, pool.driver, pool.placement);
 }
 
-/** How far back a person's sessions in a pool are read to find where their personal desktop last ran. */
-const HOME_LOOKBACK = 20;
-
 /** The host of the person's newest session in this personal pool that came up; null when none (or it was removed). */
 export async function lastHostOf(ctx: BrokerCtx, pool: Pool, userId: string): Promise<Host | null> {
   if (pool.persistence !== 'personal') return null;
-  const recent = await ctx.store.listSessions({ userId, poolId: pool.id, limit: HOME_LOOKBACK });
-  const last = recent.find((s) => s.hostId && s.readyAt !== null);
+  const [last] = await ctx.store.listSessions({ userId, poolId: pool.id, cameUp: true, limit: 1 });
   return last?.hostId ? ctx.store.getHost(last.hostId) : null;
 }
 
@@ -61,8 +57,20 @@ export async function homeHost(ctx: BrokerCtx, pool: Pool, userId: string): Prom
     );
   if (!host.drivers.includes(pool.driver))
     throw unavailable('home_host_unavailable', `${where}, which no longer runs ${pool.driver} desktops. Ask your admin.`);
-  if ((await ctx.store.countDesktops({ hostId: host.id, state: [...ACTIVE] })) >= host.capacity.desktops)
-    throw unavailable('home_host_unavailable', `${where}, which has no room for another desktop right now. Try again in a minute.`);
+  const full = async () => (await ctx.store.countDesktops({ hostId: host.id, state: [...ACTIVE] })) >= host.capacity.desktops;
+  if (await full()) {
+    // A warm spare (of any pool) gives way: a person's own desktop can only run here.
+    const [spare] = await ctx.store.listDesktops({ hostId: host.id, state: ['running'], ownerless: true });
+    if (spare) {
+      ctx.log.info(
+        { hostId: host.id, desktopId: spare.id, poolId: pool.id },
+        'a warm spare gives way to a personal desktop on its home host',
+      );
+      await destroyDesktop(ctx, spare);
+    }
+    if (await full())
+      throw unavailable('home_host_unavailable', `${where}, which has no room for another desktop right now. Try again in a minute.`);
+  }
   return host;
 }
 

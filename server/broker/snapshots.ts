@@ -9,7 +9,8 @@ import { entitled } from './broker.ts';
 import { homeKeyOf, lastHostOf } from './desktops.ts';
 import type { BrokerCtx } from './transitions.ts';
 
-const TIMEOUT_MS = 120_000;
+/** An op waits on the agent behind a create of the person's desktop (up to its 120 s), then runs. */
+const TIMEOUT_MS = 300_000;
 /** The agent's refusals, as the person should read them. */
 const REFUSALS: Record<string, (msg: string) => DomainError> = {
   no_disk: () => conflict('no_disk', 'You have no disk in this pool yet: launch its desktop once first.'),

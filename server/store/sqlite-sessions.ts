@@ -106,6 +106,7 @@ export function sqliteSessions(db: Database): SessionMethods {
         c.push('desktop_id = @desktopId');
         params.desktopId = filter.desktopId;
       }
+      if (filter.cameUp) c.push('ready_at IS NOT NULL AND host_id IS NOT NULL');
       if (filter.hostId !== undefined) {
         c.push('host_id = @hostId');
         params.hostId = filter.hostId;

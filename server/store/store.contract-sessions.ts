@@ -86,6 +86,16 @@ export function sessionsContract(store: CurrentStore): void {
       expect(await store().listSessions({ state: [] })).toEqual([]);
     });
 
+    it('cameUp: only sessions that came up on a host, newest first, however many never did', async () => {
+      const { user, pool } = await userAndPool();
+      await store().createSession(aSession(user.id, pool.id, { createdAt: T0, state: 'ended', hostId: 'h-home', readyAt: T0 + 5 }));
+      for (let i = 1; i <= 30; i++)
+        await store().createSession(aSession(user.id, pool.id, { createdAt: T0 + 10 + i, state: 'failed', hostId: 'h-other' }));
+      await store().createSession(aSession(user.id, pool.id, { createdAt: T0 + 100, state: 'starting', readyAt: null }));
+      const [last] = await store().listSessions({ userId: user.id, poolId: pool.id, cameUp: true, limit: 1 });
+      expect(last).toMatchObject({ hostId: 'h-home', readyAt: T0 + 5 });
+    });
+
     it('lists at most 500 sessions unless asked for more', async () => {
       const { user, pool } = await userAndPool();
       for (let i = 0; i < 501; i++) await store().createSession(aSession(user.id, pool.id, { createdAt: T0 + i, state: 'ended' }));

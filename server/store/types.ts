@@ -208,6 +208,8 @@ export interface SessionFilter {
   machineId?: string;
   hostId?: string;
   desktopId?: string;
+  /** Only sessions that came up on a host (readyAt and hostId set). */
+  cameUp?: boolean;
   /** Default 500, newest first; pass ALL_ROWS when every match is needed (sweeps, reconciliation). */
   limit?: number;
 }

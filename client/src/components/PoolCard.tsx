@@ -72,7 +72,9 @@ export function PoolCard({ pool, session: current, launching, error, now, onLaun
           <SessionLine session={session} now={now} />
         ) : lost ? (
           <span class="muted small" data-testid={`lost-${pool.id}`}>
-            Its machine stopped answering. It may come back; Launch starts a new desktop instead.
+            {pool.persistence === 'personal'
+              ? 'Its machine stopped answering. Your files are kept on it, so this desktop comes back when the machine does.'
+              : 'Its machine stopped answering. It may come back; Launch starts a new desktop instead.'}
           </span>
         ) : (
           <span class="muted small">Not running</span>

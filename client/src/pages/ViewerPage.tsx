@@ -31,6 +31,8 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const [state, setState] = useState<ViewerState>({ kind: 'idle' });
   /** The pool's or the machine's name and the pool's reconnect grace, once known. */
   const [about, setAbout] = useState<{ name: string; graceS?: number; driver?: string }>();
+  /** The pool lookup answered (or failed): what `about` says, if anything, is all there is to know. */
+  const [lookedUp, setLookedUp] = useState(false);
   const poolName = about?.name;
   const [clipboardOpen, setClipboardOpen] = useState(false);
   const [clipText, setClipText] = useState('');
@@ -75,10 +77,12 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
           ? listMachines()
           : listPools();
         const id = session.machineId ?? session.poolId;
-        named.then(
-          (items) => setAbout(items.find((i) => i.id === id)),
-          () => {},
-        );
+        named
+          .then(
+            (items) => setAbout(items.find((i) => i.id === id)),
+            () => {},
+          )
+          .finally(() => setLookedUp(true));
       },
       onFiles: (make) => {
         const p = policyRef.current;
@@ -103,8 +107,9 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   const gone = withoutDesktop(state);
   // What the desktop behind this page offers besides its screen. A VM (qemu driver) has no file home,
   // no sound channel and no clipboard bridge yet (docs/qemu.md), so its toolbar offers none of them;
-  // a pool session's buttons wait for its pool (one quick request) rather than vanish once it is known.
-  const known = machine || about !== undefined;
+  // a pool session's buttons wait for its pool lookup (one quick request) rather than vanish once it
+  // answers; a lookup that fails or finds no such pool counts as not a VM.
+  const known = machine || lookedUp;
   const vm = about?.driver === 'qemu';
   const extras = known && !vm;
   // RDP desktops of the process driver: their agent feeds xrdp's sound channel (docker's play through /ws/audio).
