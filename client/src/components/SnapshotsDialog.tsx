@@ -66,7 +66,9 @@ export function SnapshotsDialog({ pool, onClose }: Props) {
     ev.preventDefault();
     const n = name.trim();
     if (!SNAPSHOT_NAME.test(n)) {
-      setNameError('Use 1 to 64 letters, digits, spaces, dots, dashes or underscores, with at least one letter, starting with a letter or digit.');
+      setNameError(
+        'Use 1 to 64 letters, digits, spaces, dots, dashes or underscores, with at least one letter, starting with a letter or digit.',
+      );
       return;
     }
     setNameError(undefined);
