@@ -15,10 +15,11 @@ import {
   type Api,
   type SessionJson,
   type TestGateway,
+  endLiveSessions,
 } from '../../test/helpers/gateway.ts';
 import { RfbViewer } from '../../test/helpers/rfb-viewer.ts';
 import { stillRunning } from '../process/procfs.ts';
-import { prepareTestImage, removeAllVms } from './testing.ts';
+import { prepareTestImage } from './testing.ts';
 import { readAllStates } from './vm.ts';
 
 let t: TestGateway;
@@ -46,14 +47,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (admin) {
-    const live = (await admin.get('/api/v1/admin/sessions?state=starting,ready,lost')).body as { id: string }[];
-    for (const s of live ?? []) await admin.del(`/api/v1/admin/sessions/${s.id}`);
+    await endLiveSessions(admin);
   }
-  if (host) {
-    await host.kill('SIGKILL');
-    await removeAllVms(host.stateDir); // every QEMU the agent recorded, then its state dir
-    await host.cleanup();
-  }
+  await host?.cleanup(); // the agent, then every QEMU it recorded, then its state dir
   await t?.cleanup();
 }, 60_000);
 

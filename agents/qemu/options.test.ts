@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DesktopSpec } from '../driver.ts';
 import { checkQemuSpec, resolveOptions, SOCKET_SUFFIX_LENGTH, vcpusOf } from './options.ts';
-import { qemuArgs, vmPaths } from './vm.ts';
+import { qemuArgs, vmPaths, type VmArgs } from './vm.ts';
 import { hashSecret, sameSecret } from './vm.ts';
 
 const spec = (over: Partial<DesktopSpec> = {}): DesktopSpec => ({ desktopId: 'vm-1', secret: 'secret-1', persistence: 'pooled', ...over });
@@ -58,6 +58,18 @@ describe('the QEMU command line', () => {
     memoryMb: 384,
   });
   const after = (flag: string): string | undefined => args[args.indexOf(flag) + 1];
+  /** The same small VM with one option more. */
+  const argsWith = (more: Partial<VmArgs>): string[] =>
+    qemuArgs({
+      desktopId: 'vm-1',
+      image: { name: 'vm-test', disk: '/i/d' },
+      overlay: '/o',
+      paths,
+      accel: 'tcg',
+      cpus: 1,
+      memoryMb: 256,
+      ...more,
+    });
 
   it('has no network, no default devices, VNC only on a unix socket with a password, QMP on a unix socket', () => {
     expect(after('-nic')).toBe('none');
@@ -71,31 +83,13 @@ describe('the QEMU command line', () => {
   it('keeps root only without runAs: with it, -runas uid:gid and set*id left to QEMU for the switch', () => {
     expect(after('-sandbox')).toContain('elevateprivileges=deny');
     expect(args).not.toContain('-runas');
-    const dropped = qemuArgs({
-      desktopId: 'vm-1',
-      image: { name: 'vm-test', disk: '/i/d' },
-      overlay: '/o',
-      paths,
-      accel: 'tcg',
-      cpus: 1,
-      memoryMb: 256,
-      runAs: 2_090_000_007,
-    });
+    const dropped = argsWith({ runAs: 2_090_000_007 });
     expect(dropped[dropped.indexOf('-runas') + 1]).toBe('2090000007:2090000007');
     expect(dropped[dropped.indexOf('-sandbox') + 1]).toMatch(/^on,obsolete=deny,elevateprivileges=allow,spawn=deny,/);
   });
 
   it('a restricted network: one virtio NIC on user-mode networking with restrict=on, no forward, no second NIC', () => {
-    const net = qemuArgs({
-      desktopId: 'vm-1',
-      image: { name: 'vm-test', disk: '/i/d' },
-      overlay: '/o',
-      paths,
-      accel: 'tcg',
-      cpus: 1,
-      memoryMb: 256,
-      network: 'restricted',
-    });
+    const net = argsWith({ network: 'restricted' });
     const at = (flag: string): string | undefined => net[net.indexOf(flag) + 1];
     expect(at('-netdev')).toBe('user,id=net0,restrict=on,ipv6=off');
     expect(net.filter((a) => a.startsWith('virtio-net-pci'))).toEqual(['virtio-net-pci,netdev=net0']);

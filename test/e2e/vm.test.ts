@@ -10,11 +10,10 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildVmImage } from '../../agents/qemu/images.ts';
-import { removeAllVms } from '../../agents/qemu/testing.ts';
 import { vmPaths } from '../../agents/qemu/vm.ts';
 import { ARTIFACTS, launchChromium, recordLaunch, waitForFirstFrame } from '../helpers/browser.ts';
 import { startAgent, type TestAgent } from '../helpers/cluster.ts';
-import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
+import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway, endLiveSessions } from '../helpers/gateway.ts';
 import { signInPage } from './docker-pool.ts';
 
 const POOL = 'VM desktop';
@@ -46,14 +45,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   if (admin) {
-    const live = (await admin.get('/api/v1/admin/sessions?state=starting,ready,lost')).body as { id: string }[];
-    for (const s of live ?? []) await admin.del(`/api/v1/admin/sessions/${s.id}`);
+    await endLiveSessions(admin);
   }
-  if (host) {
-    await host.kill('SIGKILL');
-    await removeAllVms(host.stateDir);
-    await host.cleanup();
-  }
+  await host?.cleanup(); // the agent, then every VM it recorded
   await t?.cleanup();
 }, 60_000);
 

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeContainersOfStateDir } from '../../agents/docker/testing.ts';
+import { removeAllVms } from '../../agents/qemu/testing.ts';
 import type { Api } from './gateway.ts';
 
 const BIN = join(process.cwd(), 'bin/deskport');
@@ -96,6 +97,8 @@ export async function startAgent(
       killLeftoverDesktops(stateDir);
       // A container the gateway started after the test's last look (a refilled warm spare) dies too.
       if (driver === 'docker') await removeContainersOfStateDir(stateDir);
+      // Every QEMU the agent recorded, by its process group (the agent is gone; VMs outlive it).
+      if (driver === 'qemu') await removeAllVms(stateDir);
       rmSync(stateDir, { recursive: true, force: true });
     },
   };

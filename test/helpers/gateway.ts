@@ -144,3 +144,9 @@ export async function ticket(api: Api, sessionId: string, mode: 'control' | 'vie
   if (r.status !== 201) throw new Error(`ticket failed: ${r.status} ${JSON.stringify(r.body)}`);
   return (r.body as { url: string }).url;
 }
+
+/** Ends every live session (starting, ready or lost) through the admin API: a test's cleanup. */
+export async function endLiveSessions(admin: Api): Promise<void> {
+  const live = (await admin.get('/api/v1/admin/sessions?state=starting,ready,lost')).body as { id: string }[] | undefined;
+  for (const s of live ?? []) await admin.del(`/api/v1/admin/sessions/${s.id}`);
+}

@@ -4,7 +4,16 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type TestAgent } from '../helpers/cluster.ts';
-import { ADMIN_PASSWORD, signIn, startTestGateway, ticket, type Api, type SessionJson, type TestGateway } from '../helpers/gateway.ts';
+import {
+  ADMIN_PASSWORD,
+  signIn,
+  startTestGateway,
+  ticket,
+  type Api,
+  type SessionJson,
+  type TestGateway,
+  endLiveSessions,
+} from '../helpers/gateway.ts';
 import { RfbViewer } from '../helpers/rfb-viewer.ts';
 
 let t: TestGateway;
@@ -36,8 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (admin) {
-    const live = (await admin.get('/api/v1/admin/sessions?state=starting,ready,lost')).body as { id: string }[];
-    for (const s of live ?? []) await admin.del(`/api/v1/admin/sessions/${s.id}`);
+    await endLiveSessions(admin);
   }
   await dock?.cleanup();
   await t?.cleanup();

@@ -3,7 +3,16 @@
 // entitlements, and an agent killed with -9 and restarted.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type TestAgent } from '../helpers/cluster.ts';
-import { ADMIN_PASSWORD, signIn, startTestGateway, ticket, type Api, type SessionJson, type TestGateway } from '../helpers/gateway.ts';
+import {
+  ADMIN_PASSWORD,
+  signIn,
+  startTestGateway,
+  ticket,
+  type Api,
+  type SessionJson,
+  type TestGateway,
+  endLiveSessions,
+} from '../helpers/gateway.ts';
 import { RfbViewer } from '../helpers/rfb-viewer.ts';
 
 let t: TestGateway;
@@ -42,8 +51,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   if (admin) {
-    const live = (await admin.get('/api/v1/admin/sessions?state=starting,ready,lost')).body as { id: string }[];
-    for (const s of live ?? []) await admin.del(`/api/v1/admin/sessions/${s.id}`);
+    await endLiveSessions(admin);
     await patchPool({ minWarm: 0 }).catch(() => undefined);
     await sleep(1500); // let the sweep remove spares
   }
