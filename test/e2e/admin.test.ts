@@ -119,4 +119,16 @@ describe('admin pages', () => {
     await expect.poll(async () => (await stored())?.driver).toBe('docker');
     expect((await stored())?.network).toBe('none');
   });
+
+  it('Add a host gives the agent command for the driver the admin picks', async () => {
+    const admin = await signedIn('admin', ADMIN_PASSWORD);
+    await admin.getByRole('link', { name: 'Hosts' }).click();
+    await admin.getByRole('button', { name: 'Add a host' }).click();
+    await admin.getByLabel('Host name').fill('vm-node1');
+    await admin.getByLabel('Desktops it runs').selectOption('qemu');
+    await admin.getByRole('button', { name: 'Create enrollment token' }).click();
+    const command = (await admin.getByTestId('enroll-command').textContent()) ?? '';
+    expect(command).toMatch(/^bin\/deskport agent --gateway \S+ --enroll dpe_\S+ --name vm-node1 --driver qemu$/);
+    await admin.screenshot({ path: join(ARTIFACTS, '26-add-host-qemu.png') });
+  });
 });

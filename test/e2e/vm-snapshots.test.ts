@@ -62,12 +62,18 @@ describe('snapshots of a personal VM disk in the browser', () => {
     await signInPage(page, t.url);
     await openSnapshots();
     await dialog().getByTestId('snapshots-no-disk').waitFor();
-    await page.screenshot({ path: join(ARTIFACTS, '66-snapshots-no-disk.png') });
+    await page.screenshot({ path: join(ARTIFACTS, '65-snapshots-no-disk.png') });
     await dialog().getByRole('button', { name: 'Close' }).click();
 
     await page.getByRole('button', { name: `Launch ${POOL}` }).click();
     await waitForFirstFrame(page, 170_000);
     await page.getByTestId('viewer-back-toolbar').click();
+    // The running card holds three actions inside its frame.
+    const card = page.getByTestId(`pool-card-${poolId}`);
+    await card.getByRole('button', { name: `Resume ${POOL}` }).waitFor();
+    const [box, resume] = [await card.boundingBox(), await card.getByRole('button', { name: `Resume ${POOL}` }).boundingBox()];
+    expect(resume!.x + resume!.width).toBeLessThanOrEqual(box!.x + box!.width);
+    await page.screenshot({ path: join(ARTIFACTS, '66-my-desktops-vm-running.png') });
     await openSnapshots();
     await dialog().getByText('Your desktop is running on it now.').waitFor();
     await dialog().getByLabel('New snapshot').fill('before the upgrade');

@@ -23,7 +23,7 @@ type Pending = { kind: 'restore' | 'delete'; name: string } | undefined;
 const defaultName = (): string => {
   const d = new Date();
   const two = (n: number) => String(n).padStart(2, '0');
-  return `Snapshot ${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}.${two(d.getMinutes())}`;
+  return `Snapshot ${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}.${two(d.getMinutes())}.${two(d.getSeconds())}`;
 };
 
 export function SnapshotsDialog({ pool, onClose }: Props) {

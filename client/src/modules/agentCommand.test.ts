@@ -14,4 +14,11 @@ describe('the agent enrollment command', () => {
       "bin/deskport agent --gateway http://127.0.0.1:8080 --enroll t --name 'lab 1'",
     );
   });
+
+  it('names the driver unless it is the default process driver', () => {
+    expect(agentCommand('http://gw:8080', 't', 'vm1', 'qemu')).toBe(
+      'bin/deskport agent --gateway http://gw:8080 --enroll t --name vm1 --driver qemu',
+    );
+    expect(agentCommand('http://gw:8080', 't', 'n1', 'process')).toBe('bin/deskport agent --gateway http://gw:8080 --enroll t --name n1');
+  });
 });

@@ -5,6 +5,10 @@ export function shellQuote(s: string): string {
   return /^[A-Za-z0-9._@%+=:,/-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
-export function agentCommand(origin: string, token: string, name: string): string {
-  return `bin/deskport agent --gateway ${shellQuote(origin)} --enroll ${shellQuote(token)} --name ${shellQuote(name)}`;
+/** The drivers an agent runs; `process` is the agent's default, so its command leaves --driver out. */
+export type AgentDriver = 'process' | 'docker' | 'qemu';
+
+export function agentCommand(origin: string, token: string, name: string, driver: AgentDriver = 'process'): string {
+  const base = `bin/deskport agent --gateway ${shellQuote(origin)} --enroll ${shellQuote(token)} --name ${shellQuote(name)}`;
+  return driver === 'process' ? base : `${base} --driver ${driver}`;
 }

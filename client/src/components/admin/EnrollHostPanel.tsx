@@ -3,13 +3,20 @@
 import { useState } from 'preact/hooks';
 import { createEnrollment, type Enrollment, type Host } from '../../api/adminHosts.ts';
 import { errorMessage } from '../../api/client.ts';
-import { agentCommand } from '../../modules/agentCommand.ts';
+import { agentCommand, type AgentDriver } from '../../modules/agentCommand.ts';
 import { formatDateTime } from '../../modules/time.ts';
 import { useNow } from '../../modules/useNow.ts';
 import { Alert } from '../Alert.tsx';
 import { Button } from '../Button.tsx';
 import { CopyButton } from '../CopyButton.tsx';
+import { SelectField } from '../SelectField.tsx';
 import { TextField } from '../TextField.tsx';
+
+const DRIVERS: { value: AgentDriver; label: string }[] = [
+  { value: 'process', label: 'process: local desktops' },
+  { value: 'docker', label: 'docker: containers' },
+  { value: 'qemu', label: 'qemu: virtual machines' },
+];
 
 function minutesLeft(expiresAt: number, now: number): string {
   const m = Math.ceil((expiresAt - now) / 60_000);
@@ -24,6 +31,7 @@ interface Props {
 
 export function EnrollHostPanel({ suggestedName, hosts, onClose }: Props) {
   const [name, setName] = useState(suggestedName);
+  const [driver, setDriver] = useState<AgentDriver>('process');
   const [enrollment, setEnrollment] = useState<Enrollment>();
   const [error, setError] = useState<string>();
   const [nameError, setNameError] = useState<string>();
@@ -49,7 +57,7 @@ export function EnrollHostPanel({ suggestedName, hosts, onClose }: Props) {
     }
   };
 
-  const command = enrollment ? agentCommand(location.origin, enrollment.token, name.trim() || suggestedName) : '';
+  const command = enrollment ? agentCommand(location.origin, enrollment.token, name.trim() || suggestedName, driver) : '';
   const expired = enrollment !== undefined && enrollment.expiresAt <= now;
 
   return (
@@ -76,6 +84,15 @@ export function EnrollHostPanel({ suggestedName, hosts, onClose }: Props) {
           autocomplete="off"
           spellcheck={false}
           hint="How the host is listed here, e.g. rack2-node7."
+        />
+        <SelectField
+          id="enroll-driver"
+          name="driver"
+          label="Desktops it runs"
+          value={driver}
+          options={DRIVERS}
+          onValue={(v: AgentDriver) => setDriver(v)}
+          hint="Pools with this driver can place desktops on it. Docker and qemu hosts need their images built (README)."
         />
         {!enrollment && (
           <Button type="submit" variant="primary" busy={busy}>

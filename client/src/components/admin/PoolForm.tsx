@@ -364,6 +364,11 @@ export function PoolForm({ pool, groups, onSaved, onCancel }: Props) {
           </span>
         )}
       </section>
+      {draft.driver === 'qemu' && (
+        <p class="muted small" role="note" data-testid="pool-vm-policy-note">
+          VM desktops have no file transfer, clipboard or sound yet: the settings for those below do nothing for this pool until they do.
+        </p>
+      )}
       <PolicyFields id="pool" draft={draft.policy} onChange={set('policy')} errors={errors} />
       <div class="form-actions">
         <Button variant="ghost" onClick={onCancel} disabled={busy}>
