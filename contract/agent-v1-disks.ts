@@ -1,16 +1,13 @@
 // deskport.agent.v1, personal VM disks: the disk.snapshot request (list, take, restore, delete the
 // internal snapshots of one person's qcow2 disk) and its answer. docs/agent-protocol.md.
 import { z } from 'zod';
+import { MAX_SNAPSHOTS, SNAPSHOT_NAME } from './snapshot-rules.ts';
+
+export { MAX_SNAPSHOTS, SNAPSHOT_NAME };
 
 // The same shape as agent-v1.ts's ids (kept here: that module imports this one).
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
-/** A snapshot's name: what a person types, checked the same at the HTTP edge (contract/api/snapshots.ts).
- *  It holds a letter: qemu-img takes an all-digit name for a snapshot's numeric id first, so
- *  `snapshot -a 1` could restore another snapshot than the one named "1". */
-export const SNAPSHOT_NAME = /^(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
-/** Snapshots one disk may hold: each keeps the blocks it covers, so the disk grows with every one. */
-export const MAX_SNAPSHOTS = 10;
 export const SNAPSHOT_OPS = ['list', 'create', 'restore', 'delete'] as const;
 export type SnapshotOp = (typeof SNAPSHOT_OPS)[number];
 

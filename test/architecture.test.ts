@@ -48,6 +48,21 @@ describe('the import direction', () => {
       ),
     ).toEqual([]);
   });
+  it('the browser never reaches full zod: it compiles with eval, which the CSP forbids (zod/mini only)', () => {
+    const seen = new Set<string>();
+    const reached: string[] = [];
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const t of importsOf(file)) {
+        if (t === 'zod') reached.push(file);
+        // Vite's query imports (`x.ts?worker&url`) name the file before the `?`.
+        else if (project(t)) visit(t.replace(/\?.*$/, ''));
+      }
+    };
+    for (const f of sources('client/src').filter((f) => !f.endsWith('.test.ts'))) visit(f);
+    expect(reached).toEqual([]);
+  });
   it('server/ does not import agents/ or cmd/', () => {
     expect(violations(sources('server'), (t) => t.startsWith('agents/') || t.startsWith('cmd/'))).toEqual([]);
   });

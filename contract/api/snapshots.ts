@@ -2,7 +2,7 @@
 // runs), restore (once it has ended) and delete. The disk lives on the host where their desktop ran
 // (docs/qemu.md); the gateway asks that host's agent (contract/agent-v1-disks.ts).
 import { z } from 'zod/mini';
-import { MAX_SNAPSHOTS, SNAPSHOT_NAME } from '../agent-v1-disks.ts';
+import { MAX_SNAPSHOTS, SNAPSHOT_NAME } from '../snapshot-rules.ts';
 import type { RouteDoc } from './route.ts';
 
 export { MAX_SNAPSHOTS, SNAPSHOT_NAME };
