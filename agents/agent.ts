@@ -21,7 +21,7 @@ import {
   type InventoryItem,
 } from '../contract/agent-v1.ts';
 import { pipeWebSocketToSocket } from './pipe-socket.ts';
-import { checkNetwork, type DesktopDriver, type DisplayChannel } from './driver.ts';
+import { checkNetwork, driverNamed, type DesktopDriver, type DisplayChannel } from './driver.ts';
 import { nextDelay } from '../contract/backoff.ts';
 import { nothingToPresent, refusalOfClose, refusalOfUpgrade, type Refusal } from './refusal.ts';
 import { dialTarget, targetPolicy, type TargetPolicy } from './targets.ts';
@@ -271,8 +271,7 @@ export function startAgent(o: AgentOptions): Agent {
   async function perform(m: AgentRequest): Promise<Record<string, unknown>> {
     switch (m.type) {
       case 'desktop.create': {
-        const d = o.drivers.find((x) => x.name === m.driver);
-        if (!d) throw Object.assign(new Error(`this host has no ${m.driver} driver`), { code: 'unsupported_driver' });
+        const d = driverNamed(o.drivers, m.driver);
         checkNetwork(d, m.spec);
         const h = await d.create(m.spec, undefined, (step, message) =>
           send({ type: 'desktop.progress', desktopId: m.spec.desktopId, step, message: message.slice(0, 200) }),
@@ -303,8 +302,8 @@ export function startAgent(o: AgentOptions): Agent {
       case 'files.list':
         return files.list(m);
       case 'disk.snapshot': {
-        const d = o.drivers.find((x) => x.name === m.driver);
-        if (!d?.snapshots)
+        const d = driverNamed(o.drivers, m.driver);
+        if (!d.snapshots)
           throw Object.assign(new Error(`this host's ${m.driver} driver keeps no disks to snapshot`), { code: 'unsupported' });
         return await d.snapshots(m.homeKey, m.op, m.name);
       }

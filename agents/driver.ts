@@ -70,6 +70,13 @@ export interface DesktopDriver {
   close(): Promise<void>;
 }
 
+/** The host's driver of this name, or an `unsupported_driver` refusal. */
+export function driverNamed(drivers: readonly DesktopDriver[], name: string): DesktopDriver {
+  const d = drivers.find((x) => x.name === name);
+  if (!d) throw Object.assign(new Error(`this host has no ${name} driver`), { code: 'unsupported_driver' });
+  return d;
+}
+
 /** A spec asking for a network the driver does not build is refused before anything starts. */
 export function checkNetwork(d: DesktopDriver, spec: DesktopSpec): void {
   const n = spec.network ?? 'none';

@@ -11,6 +11,7 @@ import { createAudioAccess } from './audio/access.ts';
 import { createAudioEndpoint } from './audio/endpoint.ts';
 import { createAudioTickets } from './audio/tickets.ts';
 import { policyOf } from './broker/policy.ts';
+import { createSnapshots } from './broker/snapshots.ts';
 import { auditGuacTransfer } from './guac/transfer-audit.ts';
 import { ensureAdmin } from './auth/bootstrap.ts';
 import { createAccessGuard } from './broker/access.ts';
@@ -54,7 +55,6 @@ import { setUpRecording, type GatewayRecording } from './recording/setup.ts';
 import type { Desktop, Session } from './store/types.ts';
 import { secretToken, sha256 } from './util/random.ts';
 import { originAllowed, refuseUpgrade } from './util/ws.ts';
-import { createSnapshots } from './broker/snapshots.ts';
 
 export interface GatewayOptions {
   config: Config;
@@ -226,9 +226,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   // The desktop's sound (server/audio/), allowed by the session's policy.
   const audioAccess = createAudioAccess({ store, shadows, policyOf: sessionPolicy });
   const audioTickets = createAudioTickets({ clock });
-  const snapshots = createSnapshots(ctx);
   const app = createApp({
-    snapshots,
+    snapshots: createSnapshots(ctx),
     providers,
     publicUrl: () => config.publicUrl?.replace(/\/$/, '') ?? url,
     ...authDeps,

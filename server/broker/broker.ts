@@ -8,7 +8,7 @@ import type { Desktop, Pool, Session, TicketMode, User } from '../store/types.ts
 import { newId } from '../util/random.ts';
 import { destroyDesktop, moveSession, type BrokerCtx } from './transitions.ts';
 import { Background } from './background.ts';
-import { homeHost, pickHost, startDesktop } from './desktops.ts';
+import { homeHost, keepsVmDisk, pickHost, startDesktop } from './desktops.ts';
 import type { ProgressStep } from './session-events.ts';
 import type { Machines } from './machines.ts';
 import type { Shadows } from './shadows.ts';
@@ -156,7 +156,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
     await ctx.recording?.admit({ poolId: pool.id });
     // A personal desktop can only start where its home is: while that host is away, say so before
     // anything is ended (a lost session there may still come back with the person's work).
-    const home = pool.persistence === 'personal' ? await homeHost(ctx, pool, user.id) : null;
+    const home = await homeHost(ctx, pool, user.id);
     // A session whose host vanished: the user chose to start afresh elsewhere. End it (its desktop is
     // destroyed when the host returns) so it cannot come back as a second session in this pool.
     for (const lost of await store.listSessions({ state: ['lost'], userId: user.id, poolId: pool.id })) {
@@ -261,7 +261,7 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
           graceS: p.graceS,
           idleTimeoutS: p.idleTimeoutS,
           maxLifetimeS: p.maxLifetimeS,
-          ...(p.driver === 'qemu' && p.persistence === 'personal' ? { snapshots: true } : {}),
+          ...(keepsVmDisk(p) ? { snapshots: true } : {}),
           ...(unavailable ? { unavailable } : {}),
         };
       });

@@ -26,6 +26,9 @@ export async function lastHostOf(ctx: BrokerCtx, pool: Pool, userId: string): Pr
   return last?.hostId ? ctx.store.getHost(last.hostId) : null;
 }
 
+/** A pool whose people each keep a VM disk of their own (which they can snapshot). */
+export const keepsVmDisk = (pool: Pool): boolean => pool.driver === 'qemu' && pool.persistence === 'personal';
+
 /**
  * The key of a person's kept home in a personal pool. Process and docker homes are the person's own
  * across pools (homeKey = user id); a VM's disk belongs to one pool, because it sits on that pool's

@@ -6,7 +6,7 @@ import { MAX_SNAPSHOTS, type SnapshotList } from '../../contract/api/snapshots.t
 import { conflict, DomainError, notFound, unavailable } from '../errors.ts';
 import type { Pool, User } from '../store/types.ts';
 import { entitled } from './broker.ts';
-import { homeKeyOf, lastHostOf } from './desktops.ts';
+import { homeKeyOf, keepsVmDisk, lastHostOf } from './desktops.ts';
 import type { BrokerCtx } from './transitions.ts';
 
 /** An op waits on the agent behind a create of the person's desktop (up to its 120 s), then runs. */
@@ -27,7 +27,7 @@ export function createSnapshots(ctx: BrokerCtx) {
   async function poolOf(user: User, poolId: string): Promise<Pool> {
     const pool = await store.getPool(poolId);
     if (!pool || !entitled(user, pool)) throw notFound('pool');
-    if (pool.driver !== 'qemu' || pool.persistence !== 'personal')
+    if (!keepsVmDisk(pool))
       throw conflict('not_snapshottable', `“${pool.name}” keeps no disk of yours: only personal VM pools have snapshots.`);
     return pool;
   }

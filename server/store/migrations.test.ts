@@ -175,21 +175,27 @@ describe('migration 007 (kept sign-in passwords)', () => {
   });
 });
 
+/** A database migrated up to just before `version`, holding pool p1 as it was then, then migrated to the latest. */
+function withOldPool(version: number, driver: string): InstanceType<typeof BetterSqlite3> {
+  const db = new BetterSqlite3(':memory:');
+  const all = loadMigrations();
+  migrate(
+    db,
+    all.filter((m) => m.version < version),
+  );
+  db.prepare(
+    `INSERT INTO pools (id, name, description, driver, protocol, min_warm, max_desktops, max_per_user, idle_timeout_s, grace_s,
+      max_lifetime_s, persistence, placement, group_ids, created_at)
+    VALUES ('p1', 'Old', '', ?, 'vnc', 0, 1, 1, 0, 0, 0, 'pooled', 'breadth', '[]', 1)`,
+  ).run(driver);
+  expect(migrate(db, all).applied).toContain(version);
+  return db;
+}
+
 describe('migration 008 (session policy)', () => {
   it('gives pools and machines that existed before it the default policy', () => {
-    const db = new BetterSqlite3(':memory:');
+    const db = withOldPool(8, 'process');
     try {
-      const all = loadMigrations();
-      migrate(
-        db,
-        all.filter((m) => m.version <= 7),
-      );
-      db.prepare(
-        `INSERT INTO pools (id, name, description, driver, protocol, min_warm, max_desktops, max_per_user, idle_timeout_s, grace_s,
-          max_lifetime_s, persistence, placement, group_ids, created_at)
-        VALUES ('p1', 'Old', '', 'process', 'vnc', 0, 1, 1, 0, 0, 0, 'pooled', 'breadth', '[]', 1)`,
-      ).run();
-      expect(migrate(db, all).applied).toContain(8);
       const row = db.prepare("SELECT policy FROM pools WHERE id = 'p1'").get() as { policy: string };
       expect(policyFromText(row.policy)).toEqual(DEFAULT_SESSION_POLICY);
       expect(policyFromText('not json')).toEqual(DEFAULT_SESSION_POLICY);
@@ -201,19 +207,8 @@ describe('migration 008 (session policy)', () => {
 
 describe('migration 011 (pool network)', () => {
   it('gives pools that existed before it no network', () => {
-    const db = new BetterSqlite3(':memory:');
+    const db = withOldPool(11, 'qemu');
     try {
-      const all = loadMigrations();
-      migrate(
-        db,
-        all.filter((m) => m.version <= 10),
-      );
-      db.prepare(
-        `INSERT INTO pools (id, name, description, driver, protocol, min_warm, max_desktops, max_per_user, idle_timeout_s, grace_s,
-          max_lifetime_s, persistence, placement, group_ids, created_at)
-        VALUES ('p1', 'Old VM', '', 'qemu', 'vnc', 0, 1, 1, 0, 0, 0, 'pooled', 'breadth', '[]', 1)`,
-      ).run();
-      expect(migrate(db, all).applied).toContain(11);
       expect(db.prepare("SELECT network FROM pools WHERE id = 'p1'").get()).toEqual({ network: 'none' });
     } finally {
       db.close();
