@@ -1,22 +1,27 @@
 // The `qemu` driver: one QEMU process per desktop (its own process group, outliving the agent), a
 // qcow2 overlay on a read-only base image, no guest network, VNC on a unix socket with the desktop's
-// secret set over QMP. A restarted agent re-adopts VMs from their state files. See docs/qemu.md.
+// secret set over QMP. RDP VMs instead serve the guest's RDP through a user-mode forward on the host's
+// loopback, with the guest login set to the desktop's secret through QEMU's guest agent. A restarted
+// agent re-adopts VMs from their state files. See docs/qemu.md.
 import { createDesktopQueue } from '../desktop-queue.ts';
 import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
-import type { Socket } from 'node:net';
-import { waitForBanner } from '../banner.ts';
+import { connect, type Socket } from 'node:net';
+import { waitForBanner, type WaitOptions } from '../banner.ts';
+import { waitForX224 } from '../x224.ts';
 import { dialSocket } from '../docker/banner.ts';
 import type { DesktopDriver, DesktopHandle, DesktopSpec, ProgressFn } from '../driver.ts';
 import { DESKTOP_ID } from '../process/options.ts';
 import { pickUid } from '../process/allocate.ts';
 import { listProcs, readProc, sleep, stillRunning, type ProcRef } from '../process/procfs.ts';
-import { resolveBootImage } from './images.ts';
+import { rdpRefusal, resolveBootImage } from './images.ts';
+import { RDP_GUEST_USER, setGuestPassword } from './qga.ts';
 import { checkQemuSpec, pickAccel, resolveOptions, vcpusOf, type QemuDriverOptions } from './options.ts';
 import { withQmp } from './qmp.ts';
 import { snapshotOp } from './snapshots.ts';
 import {
   diskUsageOf,
+  forwardPortOf,
   hashSecret,
   personalOverlay,
   prepareStateDir,
@@ -33,6 +38,16 @@ export interface QemuDriver extends DesktopDriver {
   readonly name: 'qemu';
   /** A desktop's files (for tests and diagnostics). */
   pathsOf(desktopId: string): VmPaths;
+}
+
+/** A connected socket to QEMU's forward on the host's loopback. */
+function dialPort(port: number, timeoutMs = 5_000): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const timer = setTimeout(() => socket.destroy(new Error(`connect to 127.0.0.1:${port} timed out`)), timeoutMs);
+    socket.once('connect', () => (clearTimeout(timer), resolve(socket)));
+    socket.once('error', (err) => (clearTimeout(timer), reject(err)));
+  });
 }
 
 function killGroup(pid: number): void {
@@ -159,6 +174,37 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
     }
   }
 
+  /** The host port QEMU bound for an RDP VM's forward (HMP `info usernet`, through QMP). */
+  async function forwardPort(p: VmPaths, until: number, exited: () => Promise<string | null>): Promise<number | string> {
+    for (;;) {
+      const gone = await exited();
+      if (gone) return gone;
+      const text = await withQmp(p.qmp, (q) => q.execute('human-monitor-command', { 'command-line': 'info usernet' }), 2_000).catch(
+        () => null,
+      );
+      const port = typeof text === 'string' ? forwardPortOf(text) : null;
+      if (port !== null) return port;
+      if (Date.now() >= until) return 'QEMU did not report the RDP forward in time';
+      await sleep(100);
+    }
+  }
+
+  /** Until an RDP VM is ready: its forward's port, xrdp answering through it, the guest login set to the
+   *  secret. Resolves null when ready, or why it is not. */
+  async function rdpReady(spec: DesktopSpec, p: VmPaths, s: VmState, wait: WaitOptions & { until: number }): Promise<string | null> {
+    const port = await forwardPort(p, wait.until, async () => (await wait.gaveUp()) ?? null);
+    if (typeof port === 'string') return port;
+    await writeState(p, { ...s, rdpPort: port }); // before it answers: a restarted agent reaches it too
+    const failure =
+      (await waitForX224({ port }, { ...wait, timeoutMs: Math.max(1, wait.until - Date.now()), gaveUpEveryMs: 500 })) ??
+      (await setGuestPassword(p.qga, RDP_GUEST_USER, spec.secret, {
+        until: wait.until,
+        ...(wait.signal ? { signal: wait.signal } : {}),
+        gaveUp: async () => (await wait.gaveUp()) ?? null,
+      }));
+    return failure;
+  }
+
   async function createOnce(spec: DesktopSpec, signal?: AbortSignal, progress?: ProgressFn): Promise<DesktopHandle> {
     const p = paths(spec.desktopId);
     const existing = await readState(p);
@@ -169,6 +215,7 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
     }
     await rm(p.dir, { recursive: true, force: true }); // a dead leftover under this id
     const image = await resolveBootImage(spec.image ?? o.image, o.imageRoot);
+    const rdp = spec.protocol === 'rdp';
     if (spec.persistence === 'personal') {
       const others = (await readAllStates(o.stateDir)).filter((s) => s.homeKey === spec.homeKey && s.desktopId !== spec.desktopId);
       for (const s of others)
@@ -204,11 +251,12 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
         ...(spec.width && spec.height ? { width: spec.width, height: spec.height } : {}),
         ...(spec.network ? { network: spec.network } : {}),
         ...(uid !== undefined ? { runAs: uid } : {}),
+        ...(rdp ? { rdp } : {}),
       });
       progress?.('starting', 'Starting the VM…');
       ref = await launch(args, p);
       const started = ref;
-      await writeState(p, {
+      const state: VmState = {
         desktopId: spec.desktopId,
         pid: started.pid,
         pidStart: started.start,
@@ -220,10 +268,12 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
         accel: acc,
         ...(uid !== undefined ? { uid } : {}),
         secretHash: hashSecret(spec.secret),
-      });
+        ...(rdp ? { protocol: 'rdp' as const } : {}),
+      };
+      await writeState(p, state);
       const until = t0 + o.startTimeoutMs;
       const exited = async (): Promise<string | null> => ((await stillRunning(started)) ? null : 'QEMU exited at start');
-      const failure =
+      const vnc = async (): Promise<string | null> =>
         (await waitForBanner({ path: p.vnc }, { timeoutMs: Math.max(1, until - Date.now()), signal, gaveUp: exited })) ??
         // VNC answers before the secret is set, but refuses every password until it is.
         (await withQmp(p.qmp, (q) => q.execute('set_password', { protocol: 'vnc', password: spec.secret })).then(
@@ -233,6 +283,8 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
         (o.waitForGuest && image.readyMarker
           ? (progress?.('waiting_display', 'Booting the VM…'), await waitForMarker(p.console, image.readyMarker, until, started, signal))
           : null);
+      const wait = { until, timeoutMs: o.startTimeoutMs, gaveUp: exited, ...(signal ? { signal } : {}) };
+      const failure = rdp ? (progress?.('waiting_display', 'Booting the VM…'), await rdpReady(spec, p, state, wait)) : await vnc();
       signal?.throwIfAborted();
       if (failure) {
         const log = await tail(p.log);
@@ -241,7 +293,18 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
           `desktop ${spec.desktopId}: ${failure}${log ? `\n--- qemu log (tail) ---\n${log}` : ''}${consoleTail ? `\n--- guest console (tail) ---\n${consoleTail}` : ''}`,
         );
       }
-      o.log.info({ desktopId: spec.desktopId, pid: started.pid, uid, accel: acc, image: image.name, ms: Date.now() - t0 }, 'VM started');
+      o.log.info(
+        {
+          desktopId: spec.desktopId,
+          pid: started.pid,
+          uid,
+          accel: acc,
+          image: image.name,
+          protocol: rdp ? 'rdp' : 'vnc',
+          ms: Date.now() - t0,
+        },
+        'VM started',
+      );
       return { desktopId: spec.desktopId, state: 'running', startedAt: t0 };
     } catch (err) {
       // Nothing worth a graceful stop yet. A person's disk stays unless this attempt made it.
@@ -265,6 +328,8 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
     async create(spec, signal, progress) {
       if (closed) throw new Error('qemu driver is closed');
       checkQemuSpec(spec);
+      const refusal = spec.protocol === 'rdp' ? rdpRefusal(spec.image ?? o.image) : null;
+      if (refusal) throw new Error(`invalid desktop spec: ${refusal}`);
       signal?.throwIfAborted();
       await ready;
       return q.create(spec, () => createOnce(spec, signal, progress), true); // per person too: one holder check at a time
@@ -296,11 +361,17 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
       if (!s || (await stateOf(s)) !== 'running') throw new Error(`desktop ${desktopId} is not running`);
       if (channel === 'audio')
         throw Object.assign(new Error(`desktop ${desktopId} has no sound (VM desktops have none yet)`), { code: 'sound_unavailable' });
-      if (channel !== 'vnc')
-        throw Object.assign(new Error(`desktop ${desktopId} serves vnc, not ${channel === 'rdp' ? 'rdp' : 'unknown'}`), {
-          code: 'unsupported_channel',
-        });
-      return dialSocket(paths(desktopId).vnc);
+      const serves = s.protocol ?? 'vnc';
+      if (channel !== serves)
+        throw Object.assign(
+          new Error(`desktop ${desktopId} serves ${serves}, not ${channel === 'rdp' || channel === 'vnc' ? channel : 'unknown'}`),
+          {
+            code: 'unsupported_channel',
+          },
+        );
+      if (serves === 'vnc') return dialSocket(paths(desktopId).vnc);
+      if (s.rdpPort === undefined) throw new Error(`desktop ${desktopId} is still starting`);
+      return dialPort(s.rdpPort);
     },
 
     snapshots(homeKey, op, name) {

@@ -18,6 +18,13 @@ export const VM_KINDS = {
   vm: ['build.sh', 'deskport-init', 'session', 'packages.txt'],
 } as const;
 export type VmKind = keyof typeof VM_KINDS;
+/** The kinds whose guest can serve RDP (deskport.protocol=rdp); an admin's own qcow2 base is trusted to. */
+export const RDP_KINDS: readonly string[] = ['vm'];
+/** Why an image cannot serve protocol 'rdp', or null when it can. */
+export const rdpRefusal = (ref: string): string | null =>
+  ref.startsWith('/') || RDP_KINDS.includes(ref)
+    ? null
+    : `image ${ref} serves VNC only; RDP VMs need the vm image or an own base image with an RDP server`;
 
 export const defaultImageRoot = (): string => join(homedir(), '.cache', 'deskport', 'vm-images');
 

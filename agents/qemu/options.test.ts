@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DesktopSpec } from '../driver.ts';
 import { checkQemuSpec, resolveOptions, SOCKET_SUFFIX_LENGTH, vcpusOf } from './options.ts';
-import { qemuArgs, vmPaths, type VmArgs } from './vm.ts';
+import { forwardPortOf, qemuArgs, vmPaths, type VmArgs } from './vm.ts';
 import { hashSecret, sameSecret } from './vm.ts';
 
 const spec = (over: Partial<DesktopSpec> = {}): DesktopSpec => ({ desktopId: 'vm-1', secret: 'secret-1', persistence: 'pooled', ...over });
@@ -35,8 +35,8 @@ describe('qemu desktop specs', () => {
       expect(() => checkQemuSpec(spec({ image })), image).toThrow(/image must be/);
   });
 
-  it('refuses rdp for now and too many vCPUs, naming the field', () => {
-    expect(() => checkQemuSpec(spec({ protocol: 'rdp' }))).toThrow(/protocol 'rdp'/);
+  it('takes rdp; refuses too many vCPUs, naming the field', () => {
+    expect(() => checkQemuSpec(spec({ protocol: 'rdp', image: 'vm' }))).not.toThrow();
     expect(() => checkQemuSpec(spec({ cpu: 65 }))).toThrow(/cpu/);
     expect(() => checkQemuSpec(spec({ desktopId: '../x' }))).toThrow(/desktopId/);
   });
@@ -95,6 +95,34 @@ describe('the QEMU command line', () => {
     expect(net.filter((a) => a.startsWith('virtio-net-pci'))).toEqual(['virtio-net-pci,netdev=net0']);
     expect(net).not.toContain('-nic');
     expect(net.join(' ')).not.toMatch(/hostfwd|guestfwd|smb=|tftp=/);
+  });
+
+  it('an RDP VM: the NIC forwards a loopback port to the guest RDP port, the guest agent gets a port, no VNC', () => {
+    const rdp = argsWith({ rdp: true, image: { name: 'vm', disk: '/i/d', kernel: '/i/k', append: 'quiet' } });
+    const at = (flag: string): string | undefined => rdp[rdp.indexOf(flag) + 1];
+    expect(at('-netdev')).toBe('user,id=net0,restrict=on,ipv6=off,hostfwd=tcp:127.0.0.1:0-:3389');
+    expect(rdp.filter((a) => a.startsWith('hostfwd') || a.includes(',hostfwd='))).toHaveLength(1);
+    expect(at('-append')).toBe('quiet deskport.protocol=rdp');
+    expect(rdp).not.toContain('-vnc');
+    expect(at('-display')).toBe('none');
+    expect(at('-chardev')).toBe(`socket,id=qga0,path=${paths.qga},server=on,wait=off`);
+    expect(rdp).toContain('virtserialport,chardev=qga0,name=org.qemu.guest_agent.0');
+    // A restricted network asked besides changes nothing: one NIC, the same forward.
+    expect(argsWith({ rdp: true, network: 'restricted', image: { name: 'vm', disk: '/i/d' } }).filter((a) => a === '-netdev')).toHaveLength(
+      1,
+    );
+    // An admin's own disk (no kernel of ours): nothing appended.
+    expect(argsWith({ rdp: true, image: { name: '/srv/w.qcow2', disk: '/srv/w.qcow2' } })).not.toContain('-append');
+  });
+
+  it("reads the RDP forward's host port from QEMU's `info usernet`", () => {
+    const usernet =
+      'Hub -1 (net0):\r\n  Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ\r\n' +
+      '  TCP[ESTABLISHED]  12       127.0.0.1 50000       10.0.2.15  3389     0     0\r\n' +
+      '  TCP[HOST_FORWARD]   8       127.0.0.1 34147       10.0.2.15  3389     0     0\r\n';
+    expect(forwardPortOf(usernet)).toBe(34147);
+    expect(forwardPortOf(usernet.replace(/HOST_FORWARD/, 'CLOSED'))).toBeNull();
+    expect(forwardPortOf('')).toBeNull();
   });
 
   it('boots the image kernel and puts the overlay, never the base, on the drive', () => {

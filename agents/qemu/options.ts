@@ -85,13 +85,12 @@ export function resolveOptions(o: QemuDriverOptions): ResolvedOptions {
   return r;
 }
 
-/** The shared checks, then what only a VM takes: protocol vnc, vCPUs and memory in range, an image reference. */
+/** The shared checks, then what only a VM takes: vCPUs and memory in range, an image reference. */
 export function checkQemuSpec(spec: DesktopSpec): void {
   checkSpec(spec);
   const fail = (msg: string): never => {
     throw new Error(`invalid desktop spec: ${msg}`);
   };
-  if (spec.protocol === 'rdp') fail("protocol 'rdp' is not available for VM desktops yet (docs/qemu.md)");
   if (spec.cpu !== undefined && spec.cpu > 64) fail('cpu must be at most 64 vCPUs for a VM');
   if (spec.memoryMb !== undefined && spec.memoryMb > 1_048_576) fail('memoryMb must be at most 1048576');
   if (spec.image !== undefined && (typeof spec.image !== 'string' || !IMAGE_REF.test(spec.image)))

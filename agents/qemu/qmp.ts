@@ -21,21 +21,25 @@ export interface QmpSession {
   close(): void;
 }
 
+/** p, or a QmpError with `message` once ms have passed. */
+export async function within<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new QmpError(message)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Connects, reads the greeting and sends qmp_capabilities; everything within timeoutMs per step. */
 export async function openQmp(path: string, timeoutMs = 3_000): Promise<QmpSession> {
   const socket = connect({ path });
   const lines = lineReader(socket);
-  const step = async <T>(p: Promise<T>, what: string): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new QmpError(`QMP ${what} timed out after ${timeoutMs} ms on ${path}`)), timeoutMs);
-    });
-    try {
-      return await Promise.race([p, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const step = <T>(p: Promise<T>, what: string): Promise<T> =>
+    within(p, timeoutMs, `QMP ${what} timed out after ${timeoutMs} ms on ${path}`);
   const session: QmpSession = {
     async execute(command, args) {
       socket.write(`${JSON.stringify(args ? { execute: command, arguments: args } : { execute: command })}\n`);
@@ -80,8 +84,9 @@ export async function withQmp<T>(path: string, fn: (q: QmpSession) => Promise<T>
   }
 }
 
-/** Splits the socket's bytes into parsed JSON objects, one per line, with a cap on the line length. */
-function lineReader(socket: Socket): { next: () => Promise<Record<string, unknown>> } {
+/** Splits the socket's bytes into parsed JSON objects, one per line, with a cap on the line length.
+ *  Leading 0xFF bytes are dropped: QEMU's guest agent sends one before its answer to guest-sync-delimited. */
+export function lineReader(socket: Socket): { next: () => Promise<Record<string, unknown>> } {
   const queue: Record<string, unknown>[] = [];
   const waiters: { resolve: (m: Record<string, unknown>) => void; reject: (e: Error) => void }[] = [];
   let buffered = '';
@@ -94,7 +99,10 @@ function lineReader(socket: Socket): { next: () => Promise<Record<string, unknow
   socket.on('data', (chunk: string) => {
     buffered += chunk;
     for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
-      const line = buffered.slice(0, nl).trim();
+      const line = buffered
+        .slice(0, nl)
+        .replace(/^\uFFFD+/, '')
+        .trim();
       buffered = buffered.slice(nl + 1);
       if (!line) continue;
       let msg: unknown;

@@ -12,6 +12,8 @@ export interface VmPaths {
   state: string;
   qmp: string;
   vnc: string;
+  /** QEMU's guest agent (RDP VMs): the virtio-serial port's host end. */
+  qga: string;
   console: string;
   log: string;
   pooledOverlay: string;
@@ -28,6 +30,7 @@ export function vmPaths(stateDir: string, desktopId: string): VmPaths {
     state: join(dir, 'state.json'),
     qmp: join(dir, 'qmp.sock'),
     vnc: join(dir, 'vnc.sock'),
+    qga: join(dir, 'qga.sock'),
     console: join(dir, 'console.log'),
     log: join(dir, 'qemu.log'),
     pooledOverlay: join(dir, 'overlay.qcow2'),
@@ -51,6 +54,10 @@ const stateSchema = z.object({
   accel: z.enum(['kvm', 'tcg']),
   /** The uid (and gid) QEMU switched to once started (-runas), when the agent runs as root. */
   uid: z.number().int().nonnegative().optional(),
+  /** 'rdp': the guest serves RDP on a host forward (below) and there is no VNC server. Absent: 'vnc'. */
+  protocol: z.enum(['vnc', 'rdp']).optional(),
+  /** RDP VMs: the port on 127.0.0.1 QEMU forwards to the guest's RDP port (read back from QEMU once started). */
+  rdpPort: z.number().int().min(1).max(65535).optional(),
   /** salt:sha256(salt + secret): a retried create is recognised without keeping the secret on disk. */
   secretHash: z.string().max(200),
 });
@@ -133,20 +140,38 @@ export interface VmArgs {
   /** A uid (used as the gid too) QEMU switches to just before the guest runs (-runas): set when the
    *  agent runs as root, so no QEMU keeps root and no two VMs share a uid. */
   runAs?: number;
+  /** An RDP VM: the NIC gets a forward from an ephemeral port on the host's 127.0.0.1 to the guest's
+   *  RDP port, QEMU's guest agent gets a virtio-serial port, and there is no VNC server. A kernel the
+   *  driver boots is told deskport.protocol=rdp (the vm image then serves RDP). */
+  rdp?: boolean;
 }
+
+/** The guest's RDP port an RDP VM's forward points at. */
+export const GUEST_RDP_PORT = 3389;
 
 /** The guest's NIC: none, or user-mode networking isolated by restrict=on (IPv4 only, so the one
  *  rule covers everything; DHCP and the guest's own forwards are all it has). */
-export function networkArgs(network: VmArgs['network']): string[] {
-  if (network !== 'restricted') return ['-nic', 'none'];
-  return ['-netdev', 'user,id=net0,restrict=on,ipv6=off', '-device', 'virtio-net-pci,netdev=net0'];
+export function networkArgs(network: VmArgs['network'], rdp = false): string[] {
+  if (network !== 'restricted' && !rdp) return ['-nic', 'none'];
+  // Port 0: QEMU binds an ephemeral port on loopback, read back over QMP (forwardPortOf).
+  const forward = rdp ? `,hostfwd=tcp:127.0.0.1:0-:${GUEST_RDP_PORT}` : '';
+  return ['-netdev', `user,id=net0,restrict=on,ipv6=off${forward}`, '-device', 'virtio-net-pci,netdev=net0'];
+}
+
+/** The host port of the forward to the guest's RDP port in HMP `info usernet` output, or null. */
+export function forwardPortOf(usernet: string): number | null {
+  for (const line of usernet.split(/\r?\n/)) {
+    const m = /HOST_FORWARD\]\s+\d+\s+127\.0\.0\.1\s+(\d+)\s+\S+\s+(\d+)\b/.exec(line);
+    if (m && Number(m[2]) === GUEST_RDP_PORT) return Number(m[1]);
+  }
+  return null;
 }
 
 const VGA_MEMORY = 16 * 1024 * 1024;
 /** MiB of TCG's translation cache per VM (software emulation only). */
 export const TCG_TB_MIB = 64;
 
-/** QEMU's argv: no default devices, no network (unless restricted), VNC on a unix socket with a password (set over QMP),
+/** QEMU's argv: no default devices, no network (unless restricted or RDP), VNC on a unix socket (RDP VMs: none) with a password (set over QMP),
  *  QMP on a unix socket, the serial console to a file, and a seccomp sandbox. */
 export function qemuArgs(a: VmArgs): string[] {
   const boot = a.image.kernel
@@ -154,7 +179,7 @@ export function qemuArgs(a: VmArgs): string[] {
         '-kernel',
         a.image.kernel,
         ...(a.image.initrd ? ['-initrd', a.image.initrd] : []),
-        ...(a.image.append ? ['-append', a.image.append] : []),
+        ...(a.image.append || a.rdp ? ['-append', [a.image.append, a.rdp ? 'deskport.protocol=rdp' : ''].filter(Boolean).join(' ')] : []),
       ]
     : [];
   return [
@@ -171,12 +196,18 @@ export function qemuArgs(a: VmArgs): string[] {
     ...(a.width && a.height && a.width * a.height * 4 <= VGA_MEMORY
       ? [['-global', `VGA.xres=${a.width}`, '-global', `VGA.yres=${a.height}`]]
       : []),
-    networkArgs(a.network),
+    networkArgs(a.network, a.rdp),
     boot,
     ['-drive', `file=${a.overlay},format=qcow2,if=virtio,discard=unmap`],
     ['-serial', `file:${a.paths.console}`],
     // password=on: no VNC client gets in until QMP set_password gives the desktop's secret.
-    ['-vnc', `unix:${a.paths.vnc},password=on`],
+    a.rdp ? ['-display', 'none'] : ['-vnc', `unix:${a.paths.vnc},password=on`],
+    a.rdp
+      ? [
+          ['-chardev', `socket,id=qga0,path=${a.paths.qga},server=on,wait=off`],
+          ['-device', 'virtio-serial-pci', '-device', 'virtserialport,chardev=qga0,name=org.qemu.guest_agent.0'],
+        ].flat()
+      : [],
     ['-qmp', `unix:${a.paths.qmp},server=on,wait=off`],
     // QEMU installs its seccomp filter before -runas switches user, so set*id stays allowed when it
     // switches: afterwards the process holds no capability, and set*id cannot raise it again.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the VM desktop image: a minimal Debian bookworm (debootstrap, packages.txt) with Xorg
-# (its modesetting driver on QEMU's standard VGA through the kernel's bochs-drm), openbox and xterm, on an ext4 disk converted to qcow2; the kernel and initramfs
+# (its modesetting driver on QEMU's standard VGA through the kernel's bochs-drm), openbox and xterm,
+# xrdp for RDP VM pools, on an ext4 disk converted to qcow2; the kernel and initramfs
 # are taken out of it so QEMU boots them directly (no boot loader), with deskport-init as PID 1.
 # Usage (root): build.sh OUT_DIR RECIPE_HASH [--force]. agents/qemu/images.ts computes the hash.
 set -euo pipefail
@@ -40,6 +41,13 @@ install -m 0755 "$here/deskport-init" "$rootfs/sbin/deskport-init"
 mkdir -p "$rootfs/etc/deskport"
 install -m 0755 "$here/session" "$rootfs/etc/deskport/session"
 echo deskport-vm >"$rootfs/etc/hostname"
+# RDP VM pools: user deskport (its password is set per desktop through the guest agent) gets the same
+# session over xrdp; xrdp starts that session (autorun) with the credentials the gateway's guacd sends,
+# sesman keeps it across reconnects, and nothing logs to a syslog the guest does not run.
+chroot "$rootfs" useradd -m -s /bin/bash deskport
+install -m 0755 -o "$(chroot "$rootfs" id -u deskport)" "$here/session" "$rootfs/home/deskport/.xsession"
+sed -i -e 's/^autorun=.*/autorun=Xorg/' -e 's/^EnableSyslog=.*/EnableSyslog=false/' "$rootfs/etc/xrdp/xrdp.ini"
+sed -i -e 's/^AllowRootLogin=.*/AllowRootLogin=false/' -e 's/^EnableSyslog=.*/EnableSyslog=false/' "$rootfs/etc/xrdp/sesman.ini"
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/man "$rootfs"/usr/share/doc/*/changelog*
 
 new="$out.tmp-$$"
