@@ -5,8 +5,11 @@
 // than one colour, as in the e2e tests. One warm-up launch per kind (reported apart), then N.
 // VM kinds (issue #14): a `deskport agent --driver qemu` process boots the Debian desktop VM image
 // (`image build --kind vm`) under whatever accelerator the host has (TCG on a machine without usable
-// KVM): cold (a boot per launch) and warm spare (a VM booted ahead).
-// Usage: node --import tsx bench/launch.ts [--n 10] [--kinds process,cold-container,warm-container,warm-process,cold-vm,warm-vm]
+// KVM): cold (a boot per launch) and warm spare (a VM booted ahead); on request also RDP VMs
+// (cold-rdp-vm, warm-rdp-vm: the same image serving xrdp, through a real guacd and the RDP viewer;
+// first frame = the guest session's slate background fills most of the picture, since xrdp draws
+// before the session is up).
+// Usage: node --import tsx bench/launch.ts [--n 10] [--kinds process,cold-container,warm-container,warm-process,cold-vm,warm-vm,cold-rdp-vm,warm-rdp-vm]
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +18,7 @@ import { pickAccel } from '../agents/qemu/options.ts';
 import { buildVmImage } from '../agents/qemu/images.ts';
 import { removeAllVms } from '../agents/qemu/testing.ts';
 import { startAgent, type TestAgent } from '../test/helpers/cluster.ts';
+import { startGuacd, type GuacdProcess } from '../test/helpers/guacd-process.ts';
 import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway } from '../test/helpers/gateway.ts';
 import { REPO_DIR } from './lib/children.ts';
 import { args, initRun, resultName, writeResult } from './lib/results.ts';
@@ -27,6 +31,7 @@ const KINDS = (a.get('kinds') ?? 'process,cold-container,warm-container,warm-pro
 const PROCESS_POOL = 'Linux desktop (local)';
 const DOCKER_POOL = 'Docker desktop (bench)';
 const VM_POOL = 'VM desktop (bench)';
+const RDP_VM_POOL = 'RDP VM desktop (bench)';
 
 // Page-side checks (run in Chromium; bench/ is type-checked without the DOM library, hence the
 // minimal structural types). Functions, not strings: the portal's CSP forbids eval.
@@ -47,6 +52,19 @@ const painted = () => {
   const d = ctx.getImageData(0, 0, c.width, c.height).data;
   for (let i = 4; i < d.length; i += 4 * 97) if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) return true;
   return false;
+};
+/** An RDP VM's session is up: at least 30 % of the picture (sampled) is the session's slate (#2d3b4e, ±12 per
+ *  channel: guacd's images are lossy). The display's first canvas is its default layer. */
+const sessionShown = () => {
+  const c = (globalThis as unknown as PageGlobal).document.querySelector('[data-testid="viewer"] canvas');
+  const ctx = c && c.width > 0 ? c.getContext('2d') : null;
+  if (!c || !ctx) return false;
+  const d = ctx.getImageData(0, 0, c.width, c.height).data;
+  let slate = 0;
+  let all = 0;
+  for (let i = 0; i < d.length; i += 4 * 97, all++)
+    if (Math.abs(d[i]! - 0x2d) <= 12 && Math.abs(d[i + 1]! - 0x3b) <= 12 && Math.abs(d[i + 2]! - 0x4e) <= 12) slate++;
+  return all > 0 && slate / all > 0.3;
 };
 const sessionOf = () => (globalThis as unknown as PageGlobal).__deskport?.sessionId ?? '';
 
@@ -94,14 +112,14 @@ async function endAll(page: Page, admin: Api): Promise<void> {
 }
 
 /** One click-to-first-frame through the portal; ends the session afterwards. */
-async function launchOnce(page: Page, t: TestGateway, admin: Api, poolName: string, timeoutMs = 30_000): Promise<number> {
+async function launchOnce(page: Page, t: TestGateway, admin: Api, poolName: string, timeoutMs = 30_000, rdp = false): Promise<number> {
   await page.goto(t.url);
   const button = page.getByRole('button', { name: `Launch ${poolName}`, exact: true });
   await button.waitFor({ timeout: 30_000 });
   const clicked = Date.now();
   await button.click();
   await page.waitForFunction(connected, undefined, { timeout: timeoutMs, polling: 10 });
-  await page.waitForFunction(painted, undefined, { timeout: timeoutMs, polling: 10 });
+  await page.waitForFunction(rdp ? sessionShown : painted, undefined, { timeout: timeoutMs, polling: 10 });
   const ms = Date.now() - clicked;
   const sessionId = await page.evaluate(sessionOf);
   await page.goto('about:blank'); // leave the viewer before the session ends: no reconnect attempts
@@ -118,10 +136,18 @@ const notes: string[] = [];
 let t: TestGateway | undefined;
 let dock: TestAgent | undefined;
 let vmHost: TestAgent | undefined;
+let guacd: GuacdProcess | undefined;
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 try {
   if (!existsSync(join(REPO_DIR, 'client/dist/index.html'))) throw new Error('client/dist is missing: run bench/setup.sh');
-  t = await startTestGateway();
+  if (KINDS.some((k) => k.endsWith('-rdp-vm'))) {
+    try {
+      guacd = await startGuacd();
+    } catch (err) {
+      notes.push(`RDP VM launches skipped: ${(err as Error).message} (infra/setup.sh --with-test-tools builds guacd).`);
+    }
+  }
+  t = await startTestGateway(guacd ? { guacd: guacd.guacd } : {});
   const admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(t.url);
@@ -168,25 +194,40 @@ try {
         memoryMb: 512,
       });
       if (r.status !== 201) throw new Error(`VM pool: ${r.status}`);
+      if (guacd) {
+        const rdp = await admin.post('/api/v1/admin/pools', {
+          name: RDP_VM_POOL,
+          description: 'Bench: RDP VMs of the Debian desktop VM image.',
+          driver: 'qemu',
+          protocol: 'rdp',
+          image: 'vm',
+          cpu: 1,
+          memoryMb: 512,
+        });
+        if (rdp.status !== 201) throw new Error(`RDP VM pool: ${rdp.status}`);
+      }
       vmOk = true;
     } catch (err) {
       notes.push(`VM launches skipped: ${(err as Error).message.split('\n')[0]} (infra/setup.sh --with-test-tools installs QEMU).`);
     }
   }
   const p = await pools(admin);
-  const kinds: Record<string, { label: string; pool: string; warm: boolean; timeoutMs?: number }> = {
+  const kinds: Record<string, { label: string; pool: string; warm: boolean; timeoutMs?: number; rdp?: boolean }> = {
     process: { label: 'process desktop (Xvnc, cold)', pool: PROCESS_POOL, warm: false },
     'cold-container': { label: 'cold container (docker run)', pool: DOCKER_POOL, warm: false },
     'warm-container': { label: 'warm spare (container)', pool: DOCKER_POOL, warm: true },
     'warm-process': { label: 'warm spare (process desktop)', pool: PROCESS_POOL, warm: true },
     'cold-vm': { label: 'cold VM (boot of the vm image)', pool: VM_POOL, warm: false, timeoutMs: 180_000 },
     'warm-vm': { label: 'warm spare (VM)', pool: VM_POOL, warm: true, timeoutMs: 180_000 },
+    'cold-rdp-vm': { label: 'cold RDP VM (boot, first sesman login)', pool: RDP_VM_POOL, warm: false, timeoutMs: 240_000, rdp: true },
+    'warm-rdp-vm': { label: 'warm spare (RDP VM; first sesman login)', pool: RDP_VM_POOL, warm: true, timeoutMs: 240_000, rdp: true },
   };
   for (const kind of KINDS) {
     const k = kinds[kind];
     if (!k) throw new Error(`unknown kind ${kind}`);
     if (k.pool === DOCKER_POOL && !dockerOk) continue;
     if (k.pool === VM_POOL && !vmOk) continue;
+    if (k.pool === RDP_VM_POOL && !(vmOk && guacd)) continue;
     const poolId = p[k.pool]!.id;
     const res: LaunchKindResult = { kind, label: k.label, warmupMs: null, ms: [], summary: summarize([]), failures: [] };
     if (k.warm) await setMinWarm(admin, poolId, 1);
@@ -194,7 +235,7 @@ try {
       try {
         // A warm launch needs its spare up (it is replaced after each claim); a cold one needs none left.
         if (k.warm) await waitFor('a running warm spare', async () => (await sparesRunning(t!.url)) >= 1, k.timeoutMs ?? 120_000);
-        const ms = await launchOnce(page, t, admin, k.pool, k.timeoutMs);
+        const ms = await launchOnce(page, t, admin, k.pool, k.timeoutMs, k.rdp);
         if (i === 0) res.warmupMs = ms;
         else res.ms.push(ms);
         console.log(`launch: ${k.label} ${i === 0 ? 'warm-up' : `#${i}`}: ${ms} ms`);
@@ -219,12 +260,13 @@ try {
   );
   if (vmOk)
     notes.push(
-      `VM kinds: a qemu agent process on this machine, the vm image (Debian, X, openbox, xterm), 1 vCPU, 512 MB, accelerator ${await pickAccel('auto')}; a cold launch includes the whole boot.`,
+      `VM kinds: a qemu agent process on this machine, the vm image (Debian, X, openbox, xterm), 1 vCPU, 512 MB, accelerator ${await pickAccel('auto')}; a cold launch includes the whole boot.${guacd ? " RDP VM kinds: the same image serving xrdp, a guacd on this machine; first frame = 30 % of the picture is the guest session's slate (xrdp logs in and sesman starts the session at the first connect, also for a warm spare)." : ''}`,
     );
   writeResult(NAME, started, { n: N, kinds: KINDS }, notes, { kinds: results });
 } finally {
   await browser.close().catch(() => undefined);
   await t?.cleanup().catch((err: Error) => console.error(`launch: cleanup: ${err.message}`));
+  await guacd?.kill().catch(() => undefined);
   await dock?.cleanup().catch((err: Error) => console.error(`launch: agent cleanup: ${err.message}`));
   if (vmHost) {
     // Every VM the agent recorded is killed by its process group, then the agent and its state dir.

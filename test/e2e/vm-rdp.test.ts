@@ -3,7 +3,8 @@
 // deskport.protocol=rdp. The portal launches the pool with boot progress; the RDP viewer shows the
 // guest's session (xrdp logged user deskport in with the desktop's secret, set through QEMU's guest
 // agent; the browser never sees it); typing reaches the guest's terminal (a command there recolours
-// the desktop); and the guest's screen follows the browser window (xorgxrdp takes guacd's resize).
+// the desktop); the guest's screen follows the browser window (xorgxrdp takes guacd's resize); and the
+// clipboard works both ways (xrdp's chansrv in the guest), while Files and Sound are not offered.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -41,7 +42,9 @@ beforeAll(async () => {
   });
   expect(r.status).toBe(201);
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.url });
+  page = await context.newPage();
 }, 900_000);
 
 afterAll(async () => {
@@ -140,4 +143,36 @@ describe('an RDP VM desktop in the browser (qemu driver, TCG, guacd)', () => {
     expect(after!.width).toBeGreaterThan(800);
     await page.screenshot({ path: join(ARTIFACTS, '69-vm-rdp-resized.png') });
   }, 420_000);
+
+  it('has a clipboard both ways (xrdp in the guest), and no Files or Sound', async () => {
+    const toolbar = page.getByRole('toolbar', { name: 'Desktop controls' });
+    for (const name of ['Files', /sound/i]) expect(await toolbar.getByRole('button', { name }).count()).toBe(0);
+    // The panel's text becomes the guest's X clipboard: a command there takes it as the desktop's colour.
+    await toolbar.getByRole('button', { name: 'Clipboard' }).click();
+    await page.getByLabel('Clipboard text').fill('blue');
+    await page.getByRole('button', { name: 'Send to desktop' }).click();
+    await page.getByRole('button', { name: 'Close clipboard' }).click();
+    await page.locator('[data-testid="viewer"]').click({ position: { x: 300, y: 200 } });
+    await page.keyboard.type('xsetroot -solid $(xclip -o -selection clipboard)', { delay: 40 });
+    await page.keyboard.press('Enter');
+    await until(
+      'the desktop recoloured from the pasted clipboard',
+      () => screen(page),
+      (s) => s !== null && near(s.colour, 0x0000ff),
+      60_000,
+    );
+    // What is copied in the guest shows in the panel.
+    const copied = `copied-in-a-vm-${randomBytes(3).toString('hex')}`;
+    await page.keyboard.type(`printf ${copied} | xclip -selection clipboard`, { delay: 40 });
+    await page.keyboard.press('Enter');
+    await toolbar.getByRole('button', { name: 'Clipboard' }).click();
+    await until(
+      'the guest copy in the clipboard panel',
+      () => page.getByLabel('Clipboard text').inputValue(),
+      (v) => v === copied,
+      30_000,
+    );
+    await page.screenshot({ path: join(ARTIFACTS, '70-vm-rdp-clipboard.png') });
+    await page.getByRole('button', { name: 'Close clipboard' }).click();
+  }, 180_000);
 });

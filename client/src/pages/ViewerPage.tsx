@@ -105,13 +105,14 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
   }, [poolName]);
 
   const gone = withoutDesktop(state);
-  // What the desktop behind this page offers besides its screen. A VM (qemu driver) has no file home,
-  // no sound channel and no clipboard bridge yet (docs/qemu.md), so its toolbar offers none of them;
-  // a pool session's buttons wait for its pool lookup (one quick request) rather than vanish once it
-  // answers; a lookup that fails or finds no such pool counts as not a VM.
+  // What the desktop behind this page offers besides its screen. A VM (qemu driver) has no file home
+  // and no sound channel yet (docs/qemu.md); an RDP VM has the clipboard (xrdp's, in the guest), a VNC
+  // VM none. A pool session's buttons wait for its pool lookup (one quick request) rather than vanish
+  // once it answers; a lookup that fails or finds no such pool counts as not a VM.
   const known = machine || lookedUp;
   const vm = about?.driver === 'qemu';
   const extras = known && !vm;
+  const clipboard = extras || (known && vm && session?.protocol === 'rdp');
   // RDP desktops of the process driver: their agent feeds xrdp's sound channel (docker's play through /ws/audio).
   const guacAudio = machine || (session?.protocol === 'rdp' && about?.driver === 'process');
   // Only the owner opens this page; the events stream says who asks to look (until the desktop is gone).
@@ -142,7 +143,7 @@ export function ViewerPage({ sessionId }: { sessionId: string }) {
         state={state}
         clipboardOpen={clipboardOpen}
         fullscreen={fullscreen}
-        {...(extras
+        {...(clipboard
           ? {
               onClipboard: () => {
                 setClipboardOpen((open) => !open);

@@ -366,7 +366,9 @@ export function PoolForm({ pool, groups, onSaved, onCancel }: Props) {
       </section>
       {draft.driver === 'qemu' && (
         <p class="muted small" role="note" data-testid="pool-vm-policy-note">
-          VM desktops have no file transfer, clipboard or sound yet: the settings for those below do nothing for this pool until they do.
+          {draft.protocol === 'rdp'
+            ? 'RDP VM desktops have the clipboard but no file transfer or sound yet: the file and sound settings below do nothing for this pool until they do.'
+            : 'VM desktops have no file transfer, clipboard or sound yet: the settings for those below do nothing for this pool until they do.'}
         </p>
       )}
       <PolicyFields id="pool" draft={draft.policy} onChange={set('policy')} errors={errors} />
