@@ -265,8 +265,10 @@ describe('qemu driver', () => {
       }
     });
 
-    it('a rdp spec is refused before anything is made', async () => {
-      await expect(driver.create(spec({ protocol: 'rdp' }))).rejects.toThrow(/protocol 'rdp' is not available for VM desktops yet/);
+    it('an rdp spec on the test image (VNC only) is refused before anything is made', async () => {
+      const s = spec({ protocol: 'rdp' });
+      await expect(driver.create(s)).rejects.toThrow(/image vm-test serves VNC only/);
+      expect(await stat(driver.pathsOf(s.desktopId).dir).catch(() => null)).toBeNull();
     });
   });
 });
