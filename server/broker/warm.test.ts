@@ -12,6 +12,7 @@ import { createHostEvents } from './hosts.ts';
 import type { SessionEvent } from './session-events.ts';
 import { createTickets } from './tickets.ts';
 import { createTimers } from './timers.ts';
+import { REFILL_HOLD_MS } from './warm.ts';
 
 let store: Store;
 let clock: ManualClock;
@@ -95,6 +96,7 @@ describe('warm spares', () => {
   it('a launch claims a spare at once and a replacement starts in the background', async () => {
     await timers.sweep();
     await timers.idle();
+    await timers.sweep(); // the broker sweeps every second: spares are seen running before a claim
     const seen: SessionEvent[] = [];
     const { session } = await broker.launch(alice, pool.id, null);
     ctx.events.subscribe(session.id, { userId: alice.id, owner: true }, (e) => seen.push(e));
@@ -102,10 +104,43 @@ describe('warm spares', () => {
     const d = (await store.getDesktop(session.desktopId!))!;
     expect(d.ownerId).toBe(alice.id);
     expect(hosts.creates()).toHaveLength(2); // no create for the launch itself
+    // The replacement waits REFILL_HOLD_MS from the sweep that saw the spare go: its start must not
+    // take the CPU the claimed desktop needs for its first frame.
+    await timers.sweep();
+    await timers.idle();
+    expect(hosts.creates()).toHaveLength(2);
+    clock.advance(REFILL_HOLD_MS - 1);
+    await timers.sweep();
+    expect(hosts.creates()).toHaveLength(2);
+    clock.advance(1);
     await timers.sweep();
     await timers.idle();
     expect(hosts.creates()).toHaveLength(3);
     expect(await spares()).toHaveLength(2);
+  });
+
+  it('claims that keep coming delay refills by the hold at a time, not for as long as they last', async () => {
+    await store.updatePool(pool.id, { maxDesktops: 20 });
+    await timers.sweep();
+    await timers.idle();
+    const created = hosts.creates().length;
+    // One sweep a second for 8 s, with a launch claiming a spare before each sweep while there is one.
+    const refilled: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      if ((await spares()).some((d) => d.state === 'running')) {
+        // One person each: a second launch of the same person resumes their session.
+        const u = await store.createUser({ ...alice, id: `u-${i}`, username: `user${i}` });
+        expect((await broker.launch(u, pool.id, null)).session.state).toBe('ready');
+      }
+      await timers.sweep();
+      await timers.idle();
+      refilled.push(hosts.creates().length - created);
+      clock.advance(1_000);
+    }
+    // Both spares claimed at 0 and 1 s, the hold (from 0 s) ends at 3 s: both replaced; claimed again at 4
+    // and 5 s, replaced at 7 s.
+    expect(REFILL_HOLD_MS).toBe(3_000);
+    expect(refilled).toEqual([0, 0, 0, 2, 2, 2, 2, 4]);
   });
 
   it('respects maxDesktops and shrinks when minWarm is lowered', async () => {
