@@ -219,8 +219,8 @@ try {
     'warm-process': { label: 'warm spare (process desktop)', pool: PROCESS_POOL, warm: true },
     'cold-vm': { label: 'cold VM (boot of the vm image)', pool: VM_POOL, warm: false, timeoutMs: 180_000 },
     'warm-vm': { label: 'warm spare (VM)', pool: VM_POOL, warm: true, timeoutMs: 180_000 },
-    'cold-rdp-vm': { label: 'cold RDP VM (boot, first sesman login)', pool: RDP_VM_POOL, warm: false, timeoutMs: 240_000, rdp: true },
-    'warm-rdp-vm': { label: 'warm spare (RDP VM; first sesman login)', pool: RDP_VM_POOL, warm: true, timeoutMs: 240_000, rdp: true },
+    'cold-rdp-vm': { label: 'cold RDP VM (boot and session)', pool: RDP_VM_POOL, warm: false, timeoutMs: 240_000, rdp: true },
+    'warm-rdp-vm': { label: 'warm spare (RDP VM)', pool: RDP_VM_POOL, warm: true, timeoutMs: 240_000, rdp: true },
   };
   for (const kind of KINDS) {
     const k = kinds[kind];

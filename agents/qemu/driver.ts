@@ -14,8 +14,8 @@ import type { DesktopDriver, DesktopHandle, DesktopSpec, ProgressFn } from '../d
 import { DESKTOP_ID } from '../process/options.ts';
 import { pickUid } from '../process/allocate.ts';
 import { listProcs, readProc, sleep, stillRunning, type ProcRef } from '../process/procfs.ts';
-import { rdpRefusal, resolveBootImage } from './images.ts';
-import { RDP_GUEST_USER, setGuestPassword } from './qga.ts';
+import { isVmKind, rdpRefusal, resolveBootImage } from './images.ts';
+import { guestExec, RDP_GUEST_USER, setGuestPassword } from './qga.ts';
 import { checkQemuSpec, pickAccel, resolveOptions, vcpusOf, type QemuDriverOptions } from './options.ts';
 import { withQmp } from './qmp.ts';
 import { snapshotOp } from './snapshots.ts';
@@ -190,8 +190,14 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
   }
 
   /** Until an RDP VM is ready: its forward's port, xrdp answering through it, the guest login set to the
-   *  secret. Resolves null when ready, or why it is not. */
-  async function rdpReady(spec: DesktopSpec, p: VmPaths, s: VmState, wait: WaitOptions & { until: number }): Promise<string | null> {
+   *  secret; in an image of ours also the session started ahead (prestart). Resolves null when ready, or why it is not. */
+  async function rdpReady(
+    spec: DesktopSpec,
+    p: VmPaths,
+    s: VmState,
+    wait: WaitOptions & { until: number },
+    prestart: boolean,
+  ): Promise<string | null> {
     const port = await forwardPort(p, wait.until, async () => (await wait.gaveUp()) ?? null);
     if (typeof port === 'string') return port;
     await writeState(p, { ...s, rdpPort: port }); // before it answers: a restarted agent reaches it too
@@ -202,7 +208,33 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
         ...(wait.signal ? { signal: wait.signal } : {}),
         gaveUp: async () => (await wait.gaveUp()) ?? null,
       }));
-    return failure;
+    if (failure || !prestart) return failure;
+    // sesman starts the session (Xorg, openbox, a terminal: seconds under TCG) now rather than at the first
+    // connect, which then finds it running (KillDisconnected=false keeps it). Only a speed-up: a failure is logged.
+    const started = await guestExec(
+      p.qga,
+      '/usr/bin/xrdp-sesrun',
+      ['-s', '127.0.0.1', '-F', '0', '-t', 'Xorg', RDP_GUEST_USER],
+      `${spec.secret}\n`,
+      20_000,
+    ).catch((err: Error) => ({ code: -1, output: err.message }));
+    const display = /\bdisplay=:(\d{1,4})\b/.exec(started.output)?.[1];
+    if (started.code !== 0 || !display) {
+      o.log.warn(
+        { desktopId: spec.desktopId, code: started.code, output: started.output },
+        'could not start the RDP session ahead; the first connect starts it',
+      );
+      return null;
+    }
+    // Ready once openbox manages the terminal in that session, as a VNC VM's ready line says.
+    const wm = `until XAUTHORITY=/home/${RDP_GUEST_USER}/.Xauthority DISPLAY=:${display} xprop -root _NET_CLIENT_LIST 2>/dev/null | grep -q 0x; do sleep 0.2; done`;
+    const up = await guestExec(p.qga, '/bin/sh', ['-c', wm], '', Math.max(1_000, wait.until - Date.now())).catch((err: Error) => ({
+      code: -1,
+      output: err.message,
+    }));
+    if (up.code !== 0)
+      o.log.warn({ desktopId: spec.desktopId, output: up.output }, 'the RDP session started ahead did not show its window manager');
+    return null;
   }
 
   async function createOnce(spec: DesktopSpec, signal?: AbortSignal, progress?: ProgressFn): Promise<DesktopHandle> {
@@ -284,7 +316,9 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
           ? (progress?.('waiting_display', 'Booting the VM…'), await waitForMarker(p.console, image.readyMarker, until, started, signal))
           : null);
       const wait = { until, timeoutMs: o.startTimeoutMs, gaveUp: exited, ...(signal ? { signal } : {}) };
-      const failure = rdp ? (progress?.('waiting_display', 'Booting the VM…'), await rdpReady(spec, p, state, wait)) : await vnc();
+      const failure = rdp
+        ? (progress?.('waiting_display', 'Booting the VM…'), await rdpReady(spec, p, state, wait, isVmKind(image.name)))
+        : await vnc();
       signal?.throwIfAborted();
       if (failure) {
         const log = await tail(p.log);
