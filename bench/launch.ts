@@ -260,7 +260,7 @@ try {
   );
   if (vmOk)
     notes.push(
-      `VM kinds: a qemu agent process on this machine, the vm image (Debian, X, openbox, xterm), 1 vCPU, 512 MB, accelerator ${await pickAccel('auto')}; a cold launch includes the whole boot.${guacd ? " RDP VM kinds: the same image serving xrdp, a guacd on this machine; first frame = 30 % of the picture is the guest session's slate (xrdp logs in and sesman starts the session at the first connect, also for a warm spare)." : ''}`,
+      `VM kinds: a qemu agent process on this machine, the vm image (Debian, X, openbox, xterm), 1 vCPU, 512 MB, accelerator ${await pickAccel('auto')}; a cold launch includes the whole boot.${guacd ? " RDP VM kinds: the same image serving xrdp, a guacd on this machine; first frame = 30 % of the picture is the guest session's slate (the driver starts the session ahead through the guest agent; the first connect logs in and attaches to it)." : ''}`,
     );
   writeResult(NAME, started, { n: N, kinds: KINDS }, notes, { kinds: results });
 } finally {

@@ -1,8 +1,9 @@
 // RDP VM desktops under the real qemu driver and QEMU (TCG here): the Debian desktop image booted with
 // deskport.protocol=rdp serves xrdp with sesman; the driver forwards an ephemeral port on the host's
 // loopback to the guest's RDP port and sets the guest login of user deskport to the desktop's secret
-// through QEMU's guest agent. xfreerdp (a real RDP client, under Xvfb) logs in with that secret and
-// sees the session's slate desktop; with another password it gets xrdp's login dialog and no session.
+// through QEMU's guest agent, which also starts the session ahead. xfreerdp (a real RDP client, under
+// Xvfb) logs in with that secret and sees the session's slate desktop; with another password it gets
+// xrdp's login dialog and no session.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -15,6 +16,7 @@ import { countColour, killGroup, screenshot, startXvfb } from '../../test/helper
 import type { DesktopSpec } from '../driver.ts';
 import { isConnectionConfirm, X224_CONNECTION_REQUEST } from '../x224.ts';
 import { createQemuDriver, type QemuDriver } from './driver.ts';
+import { guestExec } from './qga.ts';
 import { buildVmImage } from './images.ts';
 import { prepareTestImage, removeAllVms, tempStateDir } from './testing.ts';
 import { readState } from './vm.ts';
@@ -118,6 +120,15 @@ describe('an RDP VM desktop', () => {
     await expect(driver.openStream(spec.desktopId, 'vnc')).rejects.toMatchObject({ code: 'unsupported_channel' });
     await expect(driver.openStream(spec.desktopId)).rejects.toMatchObject({ code: 'unsupported_channel' });
     expect(await stat(driver.pathsOf(spec.desktopId).vnc).catch(() => null)).toBeNull();
+    // The session was started ahead (xrdp-sesrun through the guest agent): its Xorg runs as deskport, openbox manages a window.
+    const running = await guestExec(
+      driver.pathsOf(spec.desktopId).qga,
+      '/bin/sh',
+      ['-c', 'pgrep -u deskport -x Xorg && pgrep -u deskport -x openbox'],
+      '',
+      10_000,
+    );
+    expect(running.code).toBe(0);
     // QEMU listens for the forward on 127.0.0.1 only: /proc/net/tcp shows 0100007F:<port> in LISTEN (0A).
     const hexPort = s!.rdpPort!.toString(16).toUpperCase().padStart(4, '0');
     const listening = (await readFile('/proc/net/tcp', 'utf8')).split('\n').filter((l) => l.includes(`:${hexPort} 00000000:0000 0A`));
