@@ -12,7 +12,7 @@ import { readCmdline, readProc, stillRunning } from '../process/procfs.ts';
 import { createQemuDriver, type QemuDriver } from './driver.ts';
 import { pickAccel } from './options.ts';
 import { withQmp } from './qmp.ts';
-import { personalOverlay, readState, TCG_TB_MIB } from './vm.ts';
+import { personalOverlay, readState, TCG_TB_MIB, writeState } from './vm.ts';
 import { prepareTestImage, removeAllVms, tempStateDir } from './testing.ts';
 
 // A TCG boot takes 15-30 s on a busy 2-core machine; every create here waits for it.
@@ -170,6 +170,26 @@ describe('qemu driver', () => {
     await driver.destroy(s.desktopId);
     expect(await driver.inspect(s.desktopId)).toBeNull();
     await expect(stat(driver.pathsOf(s.desktopId).dir)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('a VM whose create died with an earlier agent (state still starting) is stopped, and a new create starts it afresh', async () => {
+    const s = spec();
+    await driver.create(s);
+    const st = await stateOf(s.desktopId);
+    expect(st.starting).toBeUndefined(); // a finished create clears it
+    // As an agent killed mid-create leaves it: QEMU runs, the state says it never became ready.
+    await writeState(driver.pathsOf(s.desktopId), { ...st, starting: true });
+    const later = createQemuDriver({ stateDir });
+    expect(await later.inspect(s.desktopId)).toMatchObject({ state: 'stopped' });
+    await expect(later.openStream(s.desktopId)).rejects.toThrow(/not running/);
+    // The broker's retry of that create (same id and secret) gets a new VM, not the half-made one.
+    await later.create(s);
+    const fresh = await stateOf(s.desktopId);
+    expect(fresh.pid).not.toBe(st.pid);
+    expect(await stillRunning({ pid: st.pid, start: st.pidStart })).toBeNull();
+    expect(await later.inspect(s.desktopId)).toMatchObject({ state: 'running' });
+    await later.destroy(s.desktopId);
+    await later.close();
   });
 
   it('create is idempotent for the same secret and refuses another secret', async () => {

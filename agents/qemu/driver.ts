@@ -97,6 +97,7 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
 
   async function stateOf(s: VmState): Promise<DesktopHandle['state']> {
     if (!(await stillRunning(refOf(s)))) return 'stopped';
+    if (s.starting && !creating.has(s.desktopId)) return 'stopped'; // its create died with an earlier agent
     const status = await withQmp(paths(s.desktopId).qmp, (q) => q.execute('query-status'), 2_000).catch(() => null);
     const name = (status as { status?: unknown } | null)?.status;
     // No answer (QMP busy with another client) is not proof of death: the process is alive.
@@ -200,7 +201,8 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
   ): Promise<string | null> {
     const port = await forwardPort(p, wait.until, async () => (await wait.gaveUp()) ?? null);
     if (typeof port === 'string') return port;
-    await writeState(p, { ...s, rdpPort: port }); // before it answers: a restarted agent reaches it too
+    s.rdpPort = port;
+    await writeState(p, s); // still `starting`: usable only once create() ends
     const failure =
       (await waitForX224({ port }, { ...wait, timeoutMs: Math.max(1, wait.until - Date.now()), gaveUpEveryMs: 500 })) ??
       (await setGuestPassword(p.qga, RDP_GUEST_USER, spec.secret, {
@@ -208,15 +210,17 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
         ...(wait.signal ? { signal: wait.signal } : {}),
         gaveUp: async () => (await wait.gaveUp()) ?? null,
       }));
-    if (failure || !prestart) return failure;
+    // The session ahead needs time of its own; with too little left, the first connect starts it instead.
+    if (failure || !prestart || wait.until - Date.now() < 15_000) return failure;
     // sesman starts the session (Xorg, openbox, a terminal: seconds under TCG) now rather than at the first
     // connect, which then finds it running (KillDisconnected=false keeps it). Only a speed-up: a failure is logged.
     const started = await guestExec(
       p.qga,
       '/usr/bin/xrdp-sesrun',
-      ['-s', '127.0.0.1', '-F', '0', '-t', 'Xorg', RDP_GUEST_USER],
+      // 24 bits per pixel: what xrdp asks sesman for with an Xorg session, so the first connect matches this one.
+      ['-s', '127.0.0.1', '-F', '0', '-t', 'Xorg', '-b', '24', RDP_GUEST_USER],
       `${spec.secret}\n`,
-      20_000,
+      Math.min(20_000, wait.until - Date.now()),
     ).catch((err: Error) => ({ code: -1, output: err.message }));
     const display = /\bdisplay=:(\d{1,4})\b/.exec(started.output)?.[1];
     if (started.code !== 0 || !display) {
@@ -224,26 +228,34 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
         { desktopId: spec.desktopId, code: started.code, output: started.output },
         'could not start the RDP session ahead; the first connect starts it',
       );
-      return null;
+      return (await wait.gaveUp()) ?? null;
     }
-    // Ready once openbox manages the terminal in that session, as a VNC VM's ready line says.
-    const wm = `until XAUTHORITY=/home/${RDP_GUEST_USER}/.Xauthority DISPLAY=:${display} xprop -root _NET_CLIENT_LIST 2>/dev/null | grep -q 0x; do sleep 0.2; done`;
-    const up = await guestExec(p.qga, '/bin/sh', ['-c', wm], '', Math.max(1_000, wait.until - Date.now())).catch((err: Error) => ({
+    // Ready once openbox manages the terminal in that session, as a VNC VM's ready line says (the guest
+    // gives up by itself too, so nothing keeps polling there after the host stopped waiting).
+    const left = Math.max(1_000, wait.until - Date.now());
+    const wm = `timeout ${Math.ceil(left / 1000)} sh -c 'until XAUTHORITY=/home/${RDP_GUEST_USER}/.Xauthority DISPLAY=:${display} xprop -root _NET_CLIENT_LIST 2>/dev/null | grep -q 0x; do sleep 0.2; done'`;
+    const up = await guestExec(p.qga, '/bin/sh', ['-c', wm], '', left + 2_000).catch((err: Error) => ({
       code: -1,
       output: err.message,
     }));
     if (up.code !== 0)
       o.log.warn({ desktopId: spec.desktopId, output: up.output }, 'the RDP session started ahead did not show its window manager');
-    return null;
+    return (await wait.gaveUp()) ?? null; // QEMU may have died meanwhile (the guest agent's errors are only logged)
   }
 
   async function createOnce(spec: DesktopSpec, signal?: AbortSignal, progress?: ProgressFn): Promise<DesktopHandle> {
     const p = paths(spec.desktopId);
     const existing = await readState(p);
     if (existing && (await stillRunning(refOf(existing)))) {
-      // A retried create (say, after a lost reply) gets the same desktop; another secret is a conflict.
-      if (!sameSecret(existing.secretHash, spec.secret)) throw new Error(`desktop ${spec.desktopId} already exists with another secret`);
-      return { desktopId: spec.desktopId, state: 'running', startedAt: existing.startedAt };
+      if (existing.starting) {
+        // Its create died with an earlier agent: it was never ready. Start over.
+        killGroup(existing.pid);
+        await waitExit(refOf(existing), 5_000);
+      } else {
+        // A retried create (say, after a lost reply) gets the same desktop; another secret is a conflict.
+        if (!sameSecret(existing.secretHash, spec.secret)) throw new Error(`desktop ${spec.desktopId} already exists with another secret`);
+        return { desktopId: spec.desktopId, state: 'running', startedAt: existing.startedAt };
+      }
     }
     await rm(p.dir, { recursive: true, force: true }); // a dead leftover under this id
     const image = await resolveBootImage(spec.image ?? o.image, o.imageRoot);
@@ -301,6 +313,7 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
         ...(uid !== undefined ? { uid } : {}),
         secretHash: hashSecret(spec.secret),
         ...(rdp ? { protocol: 'rdp' as const } : {}),
+        starting: true,
       };
       await writeState(p, state);
       const until = t0 + o.startTimeoutMs;
@@ -327,6 +340,8 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
           `desktop ${spec.desktopId}: ${failure}${log ? `\n--- qemu log (tail) ---\n${log}` : ''}${consoleTail ? `\n--- guest console (tail) ---\n${consoleTail}` : ''}`,
         );
       }
+      const { starting: _, ...ready } = state;
+      await writeState(p, ready); // from now on a restarted agent re-adopts it
       o.log.info(
         {
           desktopId: spec.desktopId,

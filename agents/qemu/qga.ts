@@ -21,6 +21,8 @@ async function openSynced(path: string, syncMs: number) {
       `connect to ${path} timed out`,
     );
     const id = randomInt(1, 2 ** 31);
+    // 0xFF first: the guest agent drops whatever partial line an earlier client left (its documented reset).
+    socket.write(Buffer.from([0xff]));
     socket.write(`${JSON.stringify({ execute: 'guest-sync-delimited', arguments: { id } })}\n`);
     const synced = async (): Promise<void> => {
       for (;;) if ((await lines.next()).return === id) return;
@@ -77,13 +79,13 @@ export async function guestExec(
 }
 
 /** One connection: sync (so nothing a former client left unread is taken for an answer), then the command. */
-async function setPasswordOnce(path: string, user: string, password: string, syncMs: number): Promise<void> {
+async function setPasswordOnce(path: string, user: string, password: string, syncMs: number, callMs: number): Promise<void> {
   const qga = await openSynced(path, syncMs);
   try {
     await qga.call(
       'guest-set-user-password',
       { username: user, password: Buffer.from(password).toString('base64'), crypted: false },
-      30_000,
+      callMs,
     );
   } finally {
     qga.close();
@@ -108,7 +110,7 @@ export async function setGuestPassword(
     const left = o.until - Date.now();
     if (left <= 0) return `could not set the guest login: ${last} (does the image run QEMU's guest agent?)`;
     try {
-      await setPasswordOnce(path, user, password, Math.min(3_000, left));
+      await setPasswordOnce(path, user, password, Math.min(3_000, left), Math.max(1_000, Math.min(30_000, left)));
       return null;
     } catch (err) {
       if ((err as { final?: boolean }).final) return `the guest refused the password of ${user}: ${(err as Error).message}`;

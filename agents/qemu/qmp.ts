@@ -5,6 +5,8 @@ import { connect, type Socket } from 'node:net';
 
 /** No QMP answer we use comes near this; a longer line means something else is talking. */
 const MAX_LINE_BYTES = 1 << 20;
+/** Answers read ahead of the caller; more means the peer talks unasked (a hostile guest agent can). */
+const MAX_QUEUED = 64;
 
 export class QmpError extends Error {
   constructor(
@@ -93,10 +95,12 @@ export function lineReader(socket: Socket): { next: () => Promise<Record<string,
   let failure: Error | null = null;
   const fail = (err: Error): void => {
     failure ??= err;
+    socket.destroy(); // nothing more is read or buffered
     for (const w of waiters.splice(0)) w.reject(failure);
   };
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => {
+    if (failure) return;
     buffered += chunk;
     for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
       const line = buffered
@@ -114,7 +118,8 @@ export function lineReader(socket: Socket): { next: () => Promise<Record<string,
       if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return fail(new QmpError('QMP sent a non-object'));
       const waiter = waiters.shift();
       if (waiter) waiter.resolve(msg as Record<string, unknown>);
-      else queue.push(msg as Record<string, unknown>);
+      else if (queue.push(msg as Record<string, unknown>) > MAX_QUEUED)
+        return fail(new QmpError(`more than ${MAX_QUEUED} unasked messages`));
     }
     if (buffered.length > MAX_LINE_BYTES) fail(new QmpError(`QMP line over ${MAX_LINE_BYTES} bytes`));
   });

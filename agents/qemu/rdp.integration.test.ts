@@ -133,6 +133,11 @@ describe('an RDP VM desktop', () => {
     const hexPort = s!.rdpPort!.toString(16).toUpperCase().padStart(4, '0');
     const listening = (await readFile('/proc/net/tcp', 'utf8')).split('\n').filter((l) => l.includes(`:${hexPort} 00000000:0000 0A`));
     expect(listening.map((l) => l.trim().split(/\s+/)[1])).toEqual([`0100007F:${hexPort}`]);
+    // And nothing on IPv6 on that port.
+    const v6 = (await readFile('/proc/net/tcp6', 'utf8').catch(() => ''))
+      .split('\n')
+      .filter((l) => / 0A /.test(l) && l.includes(`:${hexPort} `));
+    expect(v6).toEqual([]);
   });
 
   it("logs in with the desktop's secret only: another password gets xrdp's dialog, the secret the session", async () => {
@@ -143,6 +148,9 @@ describe('an RDP VM desktop', () => {
     expect(wrongSlate).toBe(0);
     const [slate] = await rdpLogin(port, spec.secret, ([n]) => (n ?? 0) > W * H * 0.1, 120_000, [SLATE]);
     expect(slate).toBeGreaterThan(W * H * 0.1);
+    // The login attached to the session started ahead: still one Xorg of deskport in the guest.
+    const xorgs = await guestExec(driver.pathsOf(spec.desktopId).qga, '/bin/sh', ['-c', 'pgrep -c -u deskport -x Xorg'], '', 10_000);
+    expect(xorgs.output.trim()).toBe('1');
   });
 
   it('is re-adopted by a new driver instance, which reaches its RDP', async () => {

@@ -58,6 +58,9 @@ const stateSchema = z.object({
   protocol: z.enum(['vnc', 'rdp']).optional(),
   /** RDP VMs: the port on 127.0.0.1 QEMU forwards to the guest's RDP port (read back from QEMU once started). */
   rdpPort: z.number().int().min(1).max(65535).optional(),
+  /** Set while create() runs, removed once the VM is ready. A VM whose state still says so and whose
+   *  create is not running in this agent (it restarted meanwhile) never became usable: it counts as stopped. */
+  starting: z.boolean().optional(),
   /** salt:sha256(salt + secret): a retried create is recognised without keeping the secret on disk. */
   secretHash: z.string().max(200),
 });
@@ -162,7 +165,7 @@ export function networkArgs(network: VmArgs['network'], rdp = false): string[] {
 export function forwardPortOf(usernet: string): number | null {
   for (const line of usernet.split(/\r?\n/)) {
     const m = /HOST_FORWARD\]\s+\d+\s+127\.0\.0\.1\s+(\d+)\s+\S+\s+(\d+)\b/.exec(line);
-    if (m && Number(m[2]) === GUEST_RDP_PORT) return Number(m[1]);
+    if (m && Number(m[2]) === GUEST_RDP_PORT && Number(m[1]) >= 1 && Number(m[1]) <= 65535) return Number(m[1]);
   }
   return null;
 }
