@@ -11,36 +11,34 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildVmImage } from '../../agents/qemu/images.ts';
 import { ARTIFACTS, launchChromium, recordLaunch } from '../helpers/browser.ts';
-import { startAgent, type TestAgent } from '../helpers/cluster.ts';
-import { ADMIN_PASSWORD, endLiveSessions, signIn, startTestGateway, type Api, type TestGateway } from '../helpers/gateway.ts';
+import type { TestGateway } from '../helpers/gateway.ts';
 import { startGuacd, type GuacdProcess } from '../helpers/guacd-process.ts';
 import { signInPage } from './docker-pool.ts';
+import { startVmRig, stopVmRig, type VmRig } from './vm-rig.ts';
 
 const POOL = 'RDP VM';
 const SLATE = 0x2d3b4e; // the guest session's xsetroot colour
+let rig: VmRig | undefined;
 let t: TestGateway;
 let guacd: GuacdProcess;
-let admin: Api;
-let host: TestAgent;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
   await buildVmImage({ kind: 'vm' }); // infra/setup.sh built it; seconds when cached
   guacd = await startGuacd();
-  t = await startTestGateway({ embeddedAgent: false, guacd: guacd.guacd });
-  admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
-  host = await startAgent(admin, t.url, `vm-rdp-${randomBytes(2).toString('hex')}`, { driver: 'qemu', maxDesktops: 1 });
-  const r = await admin.post('/api/v1/admin/pools', {
-    name: POOL,
-    description: 'A virtual machine of your own over RDP: Debian with openbox and a terminal.',
-    driver: 'qemu',
-    protocol: 'rdp',
-    image: 'vm',
-    cpu: 1,
-    memoryMb: 512,
-  });
-  expect(r.status).toBe(201);
+  rig = await startVmRig(
+    'vm-rdp',
+    {
+      name: POOL,
+      description: 'A virtual machine of your own over RDP: Debian with openbox and a terminal.',
+      protocol: 'rdp',
+      image: 'vm',
+      memoryMb: 512,
+    },
+    guacd.guacd,
+  );
+  ({ t } = rig);
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.url });
@@ -49,9 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (admin) await endLiveSessions(admin);
-  await host?.cleanup(); // the agent, then every VM it recorded
-  await t?.cleanup();
+  await stopVmRig(rig);
   await guacd?.kill();
 }, 60_000);
 

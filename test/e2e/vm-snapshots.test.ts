@@ -3,17 +3,18 @@
 // small vm-test image. Before the first launch the dialog says there is no disk yet; while the
 // desktop runs a snapshot is taken and Restore waits; after the desktop ended the snapshot is
 // restored (after a second click) and deleted.
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareTestImage } from '../../agents/qemu/testing.ts';
 import { ARTIFACTS, launchChromium, waitForFirstFrame } from '../helpers/browser.ts';
-import { startAgent, type TestAgent } from '../helpers/cluster.ts';
-import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway, endLiveSessions } from '../helpers/gateway.ts';
+import type { TestAgent } from '../helpers/cluster.ts';
+import type { Api, TestGateway } from '../helpers/gateway.ts';
 import { signInPage } from './docker-pool.ts';
+import { startVmRig, stopVmRig, type VmRig } from './vm-rig.ts';
 
 const POOL = 'My own VM';
+let rig: VmRig | undefined;
 let t: TestGateway;
 let admin: Api;
 let host: TestAgent;
@@ -23,32 +24,22 @@ let poolId: string;
 
 beforeAll(async () => {
   await prepareTestImage();
-  t = await startTestGateway({ embeddedAgent: false });
-  admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
-  host = await startAgent(admin, t.url, `vm-snap-${randomBytes(2).toString('hex')}`, { driver: 'qemu', maxDesktops: 1 });
-  const r = await admin.post('/api/v1/admin/pools', {
+  rig = await startVmRig('vm-snap', {
     name: POOL,
     description: 'A virtual machine that keeps your disk.',
-    driver: 'qemu',
     protocol: 'vnc',
     image: 'vm-test',
-    cpu: 1,
     memoryMb: 256,
     persistence: 'personal',
   });
-  expect(r.status).toBe(201);
-  poolId = (r.body as { id: string }).id;
+  ({ t, admin, host, poolId } = rig);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 }, 300_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (admin) {
-    await endLiveSessions(admin);
-  }
-  await host?.cleanup(); // the agent, then every VM it recorded
-  await t?.cleanup();
+  await stopVmRig(rig);
 }, 60_000);
 
 const dialog = () => page.getByTestId('snapshots-dialog');

@@ -12,11 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildVmImage } from '../../agents/qemu/images.ts';
 import { vmPaths } from '../../agents/qemu/vm.ts';
 import { ARTIFACTS, launchChromium, recordLaunch, waitForFirstFrame } from '../helpers/browser.ts';
-import { startAgent, type TestAgent } from '../helpers/cluster.ts';
-import { ADMIN_PASSWORD, signIn, startTestGateway, type Api, type TestGateway, endLiveSessions } from '../helpers/gateway.ts';
+import type { TestAgent } from '../helpers/cluster.ts';
+import type { Api, TestGateway } from '../helpers/gateway.ts';
 import { signInPage } from './docker-pool.ts';
+import { startVmRig, stopVmRig, type VmRig } from './vm-rig.ts';
 
 const POOL = 'VM desktop';
+let rig: VmRig | undefined;
 let t: TestGateway;
 let admin: Api;
 let host: TestAgent;
@@ -25,30 +27,21 @@ let page: Page;
 
 beforeAll(async () => {
   await buildVmImage({ kind: 'vm' }); // infra/setup.sh built it; seconds when cached
-  t = await startTestGateway({ embeddedAgent: false });
-  admin = await signIn(t.url, 'admin', ADMIN_PASSWORD);
-  host = await startAgent(admin, t.url, `vm-e2e-${randomBytes(2).toString('hex')}`, { driver: 'qemu', maxDesktops: 1 });
-  const r = await admin.post('/api/v1/admin/pools', {
+  rig = await startVmRig('vm-e2e', {
     name: POOL,
     description: 'A virtual machine of your own: Debian with openbox and a terminal.',
-    driver: 'qemu',
     protocol: 'vnc',
     image: 'vm',
-    cpu: 1,
     memoryMb: 512,
   });
-  expect(r.status).toBe(201);
+  ({ t, admin, host } = rig);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 }, 900_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (admin) {
-    await endLiveSessions(admin);
-  }
-  await host?.cleanup(); // the agent, then every VM it recorded
-  await t?.cleanup();
+  await stopVmRig(rig);
 }, 60_000);
 
 /** The viewer canvas's most common colour and its share; and how many colours a sample holds. */
