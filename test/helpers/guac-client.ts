@@ -70,11 +70,17 @@ export class GuacClient {
   }
 
   /**
-   * Pings every 500 ms until the socket closes, as guacamole-common-js's WebSocket tunnel does, so the
-   * gateway's silent-viewer limit (15 s) does not close a display whose first frame is slow to come.
+   * Keeps the display open as guacamole-common-js does until the socket closes: the WebSocket tunnel's
+   * ping every 500 ms (the gateway's silent-viewer limit, 15 s) and the client's `nop` every 5 s. guacd
+   * drops a user it has heard nothing from for 15 s ("User is not responding"); on a static screen, or
+   * while a loaded machine is slow to connect the RDP session, there are no syncs to answer.
    */
   keepAlive(): this {
-    const timer = setInterval(() => this.send(encodeInstruction('', 'ping', String(Date.now()))), 500);
+    let ticks = 0;
+    const timer = setInterval(() => {
+      this.send(encodeInstruction('', 'ping', String(Date.now())));
+      if (++ticks % 10 === 0) this.send(encodeInstruction('nop'));
+    }, 500);
     void this.closed.then(() => clearInterval(timer));
     return this;
   }
