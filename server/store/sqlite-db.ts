@@ -1,11 +1,9 @@
-// The SQLite plumbing shared by the per-entity modules: opening the file (0600, WAL, FKs), a cache
-// for statements whose shape depends on a filter, SQLite error translation and patch merging.
+// The SQLite side of sql.ts: opening the file (0600, WAL, FKs) and `Sql` over better-sqlite3, with
+// each distinct SQL text prepared once and SQLite's constraint errors turned into the store's own.
 import { writeFileSync } from 'node:fs';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { StoreConflictError } from './errors.ts';
-import type { Bindable } from './rows.ts';
-
-export type Params = Record<string, Bindable>;
+import type { Dialect, Params, Sql } from './sql.ts';
 
 /** Opens (creating if needed) the database with the pragmas every connection needs. */
 export function openDatabase(file: string): Database {
@@ -42,53 +40,87 @@ function createPrivately(file: string): void {
   }
 }
 
-/** Prepares each distinct SQL text once; for queries whose WHERE depends on which filters are set. */
-export class StatementCache {
-  private readonly statements = new Map<string, Statement<[Params], unknown>>();
-  constructor(private readonly db: Database) {}
-
-  get<R>(sql: string): Statement<[Params], R> {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare<[Params], unknown>(sql);
-      this.statements.set(sql, s);
-    }
-    return s as Statement<[Params], R>;
-  }
-}
-
-/** Builds "WHERE a AND b" (or nothing) from the conditions that apply. */
-export function where(conditions: string[]): string {
-  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
-}
-
-/** A SQL list literal of code constants (never of input), e.g. LIVE_SESSION_STATES. */
-export function sqlList(values: readonly string[]): string {
-  return `(${values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ')})`;
-}
-
-/** Clamps a caller's limit: missing or nonsense means the default, too large means max. */
-export function clampLimit(limit: number | undefined, def: number, max: number): number {
-  if (limit === undefined || !Number.isFinite(limit) || limit < 1) return def;
-  return Math.min(Math.floor(limit), max);
-}
+export const SQLITE: Dialect = {
+  name: 'sqlite',
+  jsonEach: (expr) => `json_each(${expr})`,
+  jsonArrayAgg: (expr) => `json_group_array(${expr})`,
+  // BEGIN IMMEDIATE takes the write lock before the first read.
+  forUpdate: '',
+  skipLocked: '',
+};
 
 /**
- * The entity after a patch: only keys present with a defined value change (Partial<> lets
- * callers pass undefined), and id/createdAt never do, whatever a caller smuggles in at runtime.
+ * `Sql` over one better-sqlite3 connection. Statements run synchronously; a transaction is
+ * BEGIN IMMEDIATE ... COMMIT around an async function, so while one is open every other caller
+ * on this connection waits for it (otherwise its statements would run inside the transaction).
  */
-export function applyPatch<T extends { id: string; createdAt: number }>(current: T, patch: object): T {
-  const next: T = { ...current };
-  for (const [key, value] of Object.entries(patch)) {
-    if (value !== undefined && key in current && key !== 'id' && key !== 'createdAt') {
-      (next as Record<string, unknown>)[key] = value;
+export function sqliteSql(db: Database): Sql {
+  // Keyed by SQL text; the texts are code constants and filter combinations, a bounded set.
+  const statements = new Map<string, Statement>();
+  const prepare = (sql: string): Statement => {
+    let s = statements.get(sql);
+    if (!s) {
+      s = translate(() => db.prepare(sql));
+      statements.set(sql, s);
     }
-  }
-  return next;
+    return s;
+  };
+  const args = (params: Params | undefined): unknown[] =>
+    params === undefined ? [] : Array.isArray(params) ? (params as unknown[]) : [params];
+  let held: Promise<void> | null = null;
+
+  const inside: Sql = {
+    dialect: SQLITE,
+    async all<R>(sql: string, params?: Params) {
+      return translate(() => prepare(sql).all(...args(params)) as R[]);
+    },
+    async get<R>(sql: string, params?: Params) {
+      return translate(() => prepare(sql).get(...args(params)) as R | undefined);
+    },
+    async run(sql: string, params?: Params) {
+      return translate(() => prepare(sql).run(...args(params)).changes);
+    },
+    tx: (fn) => fn(inside),
+  };
+  return {
+    dialect: SQLITE,
+    async all(sql, params) {
+      while (held) await held;
+      return inside.all(sql, params);
+    },
+    async get(sql, params) {
+      while (held) await held;
+      return inside.get(sql, params);
+    },
+    async run(sql, params) {
+      while (held) await held;
+      return inside.run(sql, params);
+    },
+    async tx(fn) {
+      // The check and the claim run in one turn of the event loop, so two callers never both begin.
+      while (held) await held;
+      let release!: () => void;
+      held = new Promise((r) => (release = r));
+      try {
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const out = await fn(inside);
+          db.exec('COMMIT');
+          return out;
+        } catch (err) {
+          if (db.inTransaction) db.exec('ROLLBACK');
+          throw err;
+        }
+      } finally {
+        held = null;
+        release();
+      }
+    },
+  };
 }
 
-/** Runs a write, turning SQLite constraint errors into the store's own error type. */
-export function translate<T>(write: () => T): T {
+/** Runs a statement, turning SQLite constraint errors into the store's own error type. */
+function translate<T>(write: () => T): T {
   try {
     return write();
   } catch (err) {
@@ -103,37 +135,4 @@ export function translate<T>(write: () => T): T {
     }
     throw err;
   }
-}
-
-/** INSERT of every column from a row object, returning what was stored. */
-export function insertSql(table: string, columns: readonly string[]): string {
-  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')}) RETURNING *`;
-}
-
-/** UPDATE of every column but the key and created_at, returning the new row. */
-export function updateSql(table: string, columns: readonly string[], key = 'id'): string {
-  const set = columns.filter((c) => c !== key && c !== 'created_at').map((c) => `${c} = @${c}`);
-  return `UPDATE ${table} SET ${set.join(', ')} WHERE ${key} = @${key} RETURNING *`;
-}
-
-/**
- * A patch update as read, merge, write in one IMMEDIATE transaction: the write lock is taken
- * before the read, so a concurrent writer (another gateway process) cannot slip in between.
- */
-export function patcher<E extends { id: string; createdAt: number }, R>(
-  db: Database,
-  select: Statement<[string], R>,
-  update: Statement<[R], R>,
-  toRow: (e: E) => R,
-  fromRow: (r: R) => E,
-): (id: string, patch: object, guard?: (current: E) => boolean) => E | null {
-  // The optional guard makes it a compare-and-set: the write happens only if the stored row passes.
-  const tx = db.transaction((id: string, patch: object, guard?: (current: E) => boolean): E | null => {
-    const row = select.get(id);
-    if (!row) return null;
-    if (guard && !guard(fromRow(row))) return null;
-    const stored = translate(() => update.get(toRow(applyPatch(fromRow(row), patch))));
-    return stored ? fromRow(stored) : null;
-  });
-  return (id, patch, guard) => tx.immediate(id, patch, guard);
 }

@@ -1,5 +1,5 @@
 // The SQLite Store: the embedded default, one file in the data directory. Opens the file, runs
-// migrations, and composes the per-entity modules (sqlite-users.ts, sqlite-pools.ts, ...).
+// migrations, and serves the per-entity modules (sql-store.ts) over better-sqlite3.
 //
 // Foreign keys: credentials (web sessions, API tokens, tickets) die with their user by ON DELETE
 // CASCADE. History (sessions, desktops, audit) keeps plain ids without FKs, so deleting a user,
@@ -7,17 +7,8 @@
 // than turning warm (claimable by someone else). Group memberships are JSON arrays of group ids.
 import { systemClock, type Clock } from '../clock.ts';
 import { migrate } from './migrations.ts';
-import { sqliteAudit } from './sqlite-audit.ts';
-import { openDatabase } from './sqlite-db.ts';
-import { sqliteDesktops } from './sqlite-desktops.ts';
-import { sqliteIdentity } from './sqlite-identity.ts';
-import { sqliteMachines } from './sqlite-machines.ts';
-import { sqliteMfa } from './sqlite-mfa.ts';
-import { sqlitePools } from './sqlite-pools.ts';
-import { sqliteRecordings } from './sqlite-recordings.ts';
-import { sqliteSessions } from './sqlite-sessions.ts';
-import { sqliteSignInSecrets } from './sqlite-sign-in-secrets.ts';
-import { sqliteUsers } from './sqlite-users.ts';
+import { openDatabase, sqliteSql } from './sqlite-db.ts';
+import { sqlStore } from './sql-store.ts';
 import type { Store } from './types.ts';
 
 export interface SqliteStoreOptions {
@@ -36,16 +27,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     migrate(db, undefined, clock.now());
     const ping = db.prepare<[], { ok: number }>('SELECT 1 AS ok');
     return {
-      ...sqliteUsers(db, clock),
-      ...sqliteMfa(db),
-      ...sqliteIdentity(db),
-      ...sqlitePools(db),
-      ...sqliteDesktops(db),
-      ...sqliteSessions(db),
-      ...sqliteMachines(db),
-      ...sqliteSignInSecrets(db),
-      ...sqliteRecordings(db),
-      ...sqliteAudit(db, clock),
+      ...sqlStore(sqliteSql(db), clock),
       async ping() {
         try {
           return db.open && ping.get()?.ok === 1;

@@ -1,6 +1,5 @@
-// SQLite store: sessions and their one-time WebSocket tickets. consumeTicket is one UPDATE, so a
+// Sessions and their one-time WebSocket tickets. consumeTicket is one UPDATE, so a
 // ticket replayed in parallel opens at most one connection.
-import type { Database } from 'better-sqlite3';
 import {
   SESSION_COLUMNS,
   TICKET_COLUMNS,
@@ -11,7 +10,7 @@ import {
   type SessionRow,
   type TicketRow,
 } from './rows.ts';
-import { clampLimit, insertSql, patcher, sqlList, StatementCache, translate, updateSql, where, type Params } from './sqlite-db.ts';
+import { clampLimit, insertSql, many, one, patcher, sqlList, where, type Sql } from './sql.ts';
 import { MACHINE_SESSION_LIMITS } from './machine-types.ts';
 import { LIVE_SESSION_STATES, type Store } from './types.ts';
 
@@ -36,58 +35,54 @@ export const DEFAULT_SESSION_LIMIT = 500;
 
 const LIVE = sqlList(LIVE_SESSION_STATES);
 
-export function sqliteSessions(db: Database): SessionMethods {
+export function sqlSessions(q: Sql): SessionMethods {
+  const d = q.dialect;
   const session = {
-    insert: db.prepare<SessionRow, SessionRow>(insertSql('sessions', SESSION_COLUMNS)),
-    byId: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
-    update: db.prepare<SessionRow, SessionRow>(updateSql('sessions', SESSION_COLUMNS)),
-    live: db.prepare<[string, string], SessionRow>(`SELECT * FROM sessions
-      WHERE user_id = ? AND pool_id = ? AND state IN ${LIVE} ORDER BY created_at DESC, rowid DESC LIMIT 1`),
+    insert: insertSql('sessions', SESSION_COLUMNS),
+    byId: 'SELECT * FROM sessions WHERE id = ?',
+    // rowid: insertion order (SQLite's own; a generated column in PostgreSQL) breaks created_at ties.
+    live: `SELECT * FROM sessions
+      WHERE user_id = ? AND pool_id = ? AND state IN ${LIVE} ORDER BY created_at DESC, rowid DESC LIMIT 1`,
   };
   // The rules of server/broker/timers.ts in SQL, so a sweep reads only rows it may act on. A
   // session whose pool is gone matches on grace (300 s default) and the stuck rule only; a machine
   // session takes MACHINE_SESSION_LIMITS.
-  const limit = (column: string, machine: number) => `coalesce(p.${column}, iif(s.machine_id IS NOT NULL, ${machine}, NULL))`;
+  const limit = (column: string, machine: number) =>
+    `coalesce(p.${column}, CASE WHEN s.machine_id IS NOT NULL THEN ${machine} END)`;
   const L = MACHINE_SESSION_LIMITS;
   const [life, idle, grace] = [
     limit('max_lifetime_s', L.maxLifetimeS),
     limit('idle_timeout_s', L.idleTimeoutS),
     `coalesce(${limit('grace_s', L.graceS)}, 300)`,
   ];
-  const due = db.prepare<{ now: number; stuck: number }, SessionRow>(`SELECT s.* FROM sessions s LEFT JOIN pools p ON p.id = s.pool_id
+  const due = `SELECT s.* FROM sessions s LEFT JOIN pools p ON p.id = s.pool_id
     WHERE s.state IN ('ready', 'starting', 'lost') AND (
       (${life} > 0 AND s.created_at < @now - ${life} * 1000)
       OR (s.state = 'starting' AND s.created_at < @now - @stuck)
       OR (s.state = 'ready' AND ${idle} > 0 AND s.last_activity_at < @now - ${idle} * 1000)
       OR (s.state = 'ready' AND s.detached_at IS NOT NULL AND s.detached_at < @now - ${grace} * 1000)
       OR (s.state = 'lost' AND coalesce(s.detached_at, s.created_at) < @now - ${grace} * 1000))
-    ORDER BY s.created_at LIMIT 1000`);
-  const byState = db.prepare<[string], { state: string; n: number }>(
-    'SELECT state, count(*) AS n FROM sessions WHERE state IN (SELECT value FROM json_each(?)) GROUP BY state',
-  );
+    ORDER BY s.created_at LIMIT 1000`;
+  const byState = `SELECT state, count(*) AS n FROM sessions WHERE state IN (SELECT value FROM ${d.jsonEach('?')}) GROUP BY state`;
   const ticket = {
-    insert: db.prepare<TicketRow>(insertSql('tickets', TICKET_COLUMNS)),
-    consume: db.prepare<{ hash: string; now: number }, TicketRow>(`UPDATE tickets SET used_at = @now
-      WHERE hash = @hash AND used_at IS NULL AND expires_at > @now RETURNING *`),
+    insert: insertSql('tickets', TICKET_COLUMNS),
+    consume: `UPDATE tickets SET used_at = @now
+      WHERE hash = @hash AND used_at IS NULL AND expires_at > @now RETURNING *`,
     // Used tickets go too once expired: after expiry they are useless either way.
-    deleteExpired: db.prepare<[number]>('DELETE FROM tickets WHERE expires_at <= ?'),
+    deleteExpired: 'DELETE FROM tickets WHERE expires_at <= ?',
   };
-  const filtered = new StatementCache(db);
-  const patch = patcher(db, session.byId, session.update, sessionToRow, sessionFromRow);
+  const patch = patcher(q, 'sessions', SESSION_COLUMNS, sessionToRow, sessionFromRow);
 
   return {
     async createSession(s) {
-      return sessionFromRow(translate(() => session.insert.get(sessionToRow(s)))!);
+      return sessionFromRow((await q.get<SessionRow>(session.insert, sessionToRow(s)))!);
     },
-    async getSession(id) {
-      const row = session.byId.get(id);
-      return row ? sessionFromRow(row) : null;
-    },
+    getSession: (id) => one(q, session.byId, [id], sessionFromRow),
     async listSessions(filter = {}) {
       const c: string[] = [];
-      const params: Params = { limit: clampLimit(filter.limit, DEFAULT_SESSION_LIMIT, Number.MAX_SAFE_INTEGER) };
+      const params: Record<string, string | number> = { limit: clampLimit(filter.limit, DEFAULT_SESSION_LIMIT, Number.MAX_SAFE_INTEGER) };
       if (filter.state !== undefined) {
-        c.push('state IN (SELECT value FROM json_each(@state))');
+        c.push(`state IN (SELECT value FROM ${d.jsonEach('@state')})`);
         params.state = JSON.stringify(filter.state);
       }
       if (filter.userId !== undefined) {
@@ -112,29 +107,20 @@ export function sqliteSessions(db: Database): SessionMethods {
         params.hostId = filter.hostId;
       }
       const sql = `SELECT * FROM sessions ${where(c)} ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
-      return filtered.get<SessionRow>(sql).all(params).map(sessionFromRow);
+      return many(q, sql, params, sessionFromRow);
     },
-    async listDueSessions(now, stuckMs) {
-      return due.all({ now, stuck: stuckMs }).map(sessionFromRow);
-    },
+    listDueSessions: (now, stuckMs) => many(q, due, { now, stuck: stuckMs }, sessionFromRow),
     async countSessionsByState(states) {
       const out: Record<string, number> = Object.fromEntries(states.map((st) => [st, 0]));
-      for (const r of byState.all(JSON.stringify(states))) out[r.state] = r.n;
+      for (const r of await q.all<{ state: string; n: number }>(byState, [JSON.stringify(states)])) out[r.state] = r.n;
       return out;
     },
-    async updateSession(id, p) {
-      return patch(id, p);
-    },
-    async updateSessionIf(id, when, p) {
-      return patch(id, p, (cur) => when.state.includes(cur.state));
-    },
-    async findLiveSession(userId, poolId) {
-      const row = session.live.get(userId, poolId);
-      return row ? sessionFromRow(row) : null;
-    },
+    updateSession: (id, p) => patch(id, p),
+    updateSessionIf: (id, when, p) => patch(id, p, (cur) => when.state.includes(cur.state)),
+    findLiveSession: (userId, poolId) => one(q, session.live, [userId, poolId], sessionFromRow),
     async countLiveSessions(filter) {
       const c = [`state IN ${LIVE}`];
-      const params: Params = {};
+      const params: Record<string, string> = {};
       if (filter.userId !== undefined) {
         c.push('user_id = @userId');
         params.userId = filter.userId;
@@ -148,18 +134,13 @@ export function sqliteSessions(db: Database): SessionMethods {
         c.push('machine_id = @machineId');
         params.machineId = filter.machineId;
       }
-      return filtered.get<{ n: number }>(`SELECT count(*) AS n FROM sessions ${where(c)}`).get(params)?.n ?? 0;
+      return (await q.get<{ n: number }>(`SELECT count(*) AS n FROM sessions ${where(c)}`, params))?.n ?? 0;
     },
 
     async createTicket(t) {
-      translate(() => ticket.insert.run(ticketToRow(t)));
+      await q.run(ticket.insert, ticketToRow(t));
     },
-    async consumeTicket(hash, now) {
-      const row = ticket.consume.get({ hash, now });
-      return row ? ticketFromRow(row) : null;
-    },
-    async deleteExpiredTickets(now) {
-      return ticket.deleteExpired.run(now).changes;
-    },
+    consumeTicket: (hash, now) => one(q, ticket.consume, { hash, now }, ticketFromRow),
+    deleteExpiredTickets: (now) => q.run(ticket.deleteExpired, [now]),
   };
 }

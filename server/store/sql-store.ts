@@ -1,0 +1,30 @@
+// Every Store method but ping and close, written once over `Sql` (sql.ts) for both databases:
+// sqlite.ts and postgres.ts add the connection, the migrations and those two.
+import type { Clock } from '../clock.ts';
+import type { Sql } from './sql.ts';
+import { sqlAudit } from './sql-audit.ts';
+import { sqlDesktops } from './sql-desktops.ts';
+import { sqlIdentity } from './sql-identity.ts';
+import { sqlMachines } from './sql-machines.ts';
+import { sqlMfa } from './sql-mfa.ts';
+import { sqlPools } from './sql-pools.ts';
+import { sqlRecordings } from './sql-recordings.ts';
+import { sqlSessions } from './sql-sessions.ts';
+import { sqlSignInSecrets } from './sql-sign-in-secrets.ts';
+import { sqlUsers } from './sql-users.ts';
+import type { Store } from './types.ts';
+
+export function sqlStore(q: Sql, clock: Clock): Omit<Store, 'ping' | 'close'> {
+  return {
+    ...sqlUsers(q, clock),
+    ...sqlMfa(q),
+    ...sqlIdentity(q),
+    ...sqlPools(q),
+    ...sqlDesktops(q),
+    ...sqlSessions(q),
+    ...sqlMachines(q),
+    ...sqlSignInSecrets(q),
+    ...sqlRecordings(q),
+    ...sqlAudit(q, clock),
+  };
+}
