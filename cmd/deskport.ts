@@ -3,14 +3,14 @@
 // SIGTERM/SIGINT (desktops keep running; a restarted gateway re-adopts them).
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { startAgent } from '../agents/agent.ts';
 import { startEmbeddedAgent } from '../agents/embedded.ts';
 import { createProcessDriver } from '../agents/process/driver.ts';
 import { targetPolicy, type TargetPolicy } from '../agents/targets.ts';
 import { agentEnv, ConfigError, loadConfig, vaultRotationEnv } from '../server/config.ts';
-import { openSqliteStore } from '../server/store/sqlite.ts';
+import { openStore, sqliteFile, storeLabel } from '../server/store/open.ts';
 import { rotateVault, VaultError } from '../server/vault.ts';
 import { startGateway, type EmbeddedAgentStart } from '../server/gateway.ts';
 import { createLogger } from '../server/log.ts';
@@ -28,11 +28,14 @@ Commands:
   vault     re-encrypt stored machine secrets with a new key (vault rotate)
 
 Run bin/deskport <command> --help for its options. Configuration: README.md.`,
-  up: `Usage: bin/deskport up [--listen HOST:PORT] [--data DIR] [--guacd HOST:PORT | --no-guacd] [--targets CIDR,...]
+  up: `Usage: bin/deskport up [--listen HOST:PORT] [--data DIR] [--store sqlite|URL] [--guacd HOST:PORT | --no-guacd] [--targets CIDR,...]
 
 Runs the gateway with an in-process agent (process driver) and SQLite in DIR.
   --listen HOST:PORT   where to listen (default 127.0.0.1:8080; env DESKPORT_LISTEN)
   --data DIR           data directory (default ./data; env DESKPORT_DATA)
+  --store sqlite|URL   the database: sqlite (DIR/deskport.db, the default) or a
+                       postgres://user:password@host:port/database URL (env DESKPORT_STORE;
+                       prefer the environment: a flag shows in the process list)
   --guacd HOST:PORT    use the guacd there for RDP/SSH instead of supervising the
                        installed one (env DESKPORT_GUACD)
   --no-guacd           run without guacd: RDP/SSH pools show "RDP needs guacd"
@@ -47,12 +50,16 @@ DIR/vault.key, created 0600 at first start: back it up with the database.
 On first start with an empty DIR it creates the user "admin" (password from
 DESKPORT_ADMIN_PASSWORD, else a random one printed once) and the pool
 "Linux desktop (local)".`,
-  gateway: `Usage: bin/deskport gateway [--listen HOST:PORT] [--data DIR] [--guacd HOST:PORT | --no-guacd]
+  gateway: `Usage: bin/deskport gateway [--listen HOST:PORT] [--data DIR] [--store sqlite|URL] [--guacd HOST:PORT | --no-guacd]
 
 Runs the gateway alone (same bootstrap as "up"); agents enroll with a token from
 POST /api/v1/admin/hosts/enrollments.
   --listen HOST:PORT   where to listen (default 127.0.0.1:8080)
   --data DIR           data directory (default ./data)
+  --store sqlite|URL   the database: sqlite (DIR/deskport.db, the default) or a
+                       postgres://user:password@host:port/database URL (env DESKPORT_STORE;
+                       prefer the environment: a flag shows in the process list).
+                       One gateway per database for now (docs/store.md).
   --guacd HOST:PORT    use the guacd there for RDP/SSH instead of supervising the
                        installed one (env DESKPORT_GUACD)
   --no-guacd           run without guacd: RDP/SSH pools show "RDP needs guacd"
@@ -98,7 +105,7 @@ which. Give the --state of the host's qemu agent.
   --kind vm        the Debian desktop VM image: a minimal Debian bookworm with X,
                    openbox and a terminal (infra/images/vm/; debootstrap, about
                    5 minutes and 1.1 GB the first time; runs as root)`,
-  vault: `Usage: bin/deskport vault rotate [--data DIR]
+  vault: `Usage: bin/deskport vault rotate [--data DIR] [--store sqlite|URL]
 
 Re-encrypts every stored machine secret (shared passwords and keys, people's
 saved logins) with a new key, in one transaction. Stop the gateway first.
@@ -107,7 +114,8 @@ the secrets, then keeps the old key as vault.key.previous and makes the new one
 vault.key. An interrupted rotation leaves every secret readable; run it again.
 With DESKPORT_VAULT_KEY: give the new key in DESKPORT_VAULT_NEW_KEY, then start
 the gateway with DESKPORT_VAULT_KEY set to the new key.
-  --data DIR   data directory (default ./data; env DESKPORT_DATA)`,
+  --data DIR          data directory (default ./data; env DESKPORT_DATA)
+  --store sqlite|URL  the database (default sqlite: DIR/deskport.db; env DESKPORT_STORE)`,
 };
 
 function fail(msg: string): never {
@@ -153,10 +161,11 @@ async function main(argv: string[]): Promise<void> {
       : cmd === 'image'
         ? { force: { type: 'boolean' }, kind: { type: 'string' }, state: { type: 'string' }, 'dry-run': { type: 'boolean' }, help }
         : cmd === 'vault'
-          ? { data: { type: 'string' }, help }
+          ? { data: { type: 'string' }, store: { type: 'string' }, help }
           : {
               listen: { type: 'string' },
               data: { type: 'string' },
+              store: { type: 'string' },
               guacd: { type: 'string' },
               'no-guacd': { type: 'boolean' },
               ...(cmd === 'up' ? { targets: { type: 'string' } } : {}),
@@ -183,12 +192,18 @@ async function main(argv: string[]): Promise<void> {
   }
   if (cmd === 'vault') {
     if (positionals.join(' ') !== 'rotate') fail('the vault command takes one action: rotate; try bin/deskport vault --help');
-    return runVaultRotate(values.data as string | undefined);
+    return runVaultRotate(values.data as string | undefined, values.store as string | undefined);
   }
   const targets = targetsOf(values.targets);
   let config;
   try {
-    config = loadConfig({ listen: values.listen, dataDir: values.data, guacd: values.guacd, noGuacd: values['no-guacd'] });
+    config = loadConfig({
+      listen: values.listen,
+      dataDir: values.data,
+      store: values.store,
+      guacd: values.guacd,
+      noGuacd: values['no-guacd'],
+    });
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
@@ -264,16 +279,19 @@ function targetsOf(flag: string | boolean | undefined): TargetPolicy {
   }
 }
 
-async function runVaultRotate(data: string | undefined): Promise<void> {
+async function runVaultRotate(data: string | undefined, storeFlag: string | undefined): Promise<void> {
   let config;
   try {
-    config = loadConfig({ dataDir: data });
+    config = loadConfig({ dataDir: data, store: storeFlag });
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
-  if (!existsSync(join(config.dataDir, 'deskport.db'))) fail(`no Deskport database in ${config.dataDir}; pass --data DIR`);
-  const store = openSqliteStore({ file: join(config.dataDir, 'deskport.db') });
+  if (config.store === 'sqlite' && !existsSync(sqliteFile(config.dataDir)))
+    fail(`no Deskport database in ${config.dataDir}; pass --data DIR`);
+  const store = await openStore({ store: config.store, dataDir: config.dataDir }).catch((err: Error) =>
+    fail(`cannot open the database (${storeLabel(config.store, config.dataDir)}): ${err.message}`),
+  );
   try {
     const r = await rotateVault(
       { dataDir: config.dataDir, ...(config.vaultKey ? { envKey: config.vaultKey } : {}), newEnvKey: vaultRotationEnv().newKey },

@@ -2,7 +2,7 @@
 # Sets up everything Deskport needs on a Debian 12 machine, idempotently and fast when already
 # done: system packages (Xvnc, a window manager, a terminal, bubblewrap, xrdp for RDP desktops, PulseAudio for sound),
 # guacd for RDP/SSH (built by infra/guacd.sh from a guacamole-server tarball when one is at hand),
-# npm dependencies, and the web client build; for tests also Chromium, xfreerdp, Xvfb, an SSH
+# npm dependencies, and the web client build; for tests also Chromium, xfreerdp, Xvfb, PostgreSQL, an SSH
 # server, a Docker engine and the desktop image. Usage: infra/setup.sh [--with-test-tools]
 # Environment: DESKPORT_GUACD_TARBALL  guacamole-server-X.Y.Z.tar.gz to build guacd from (default:
 #              ../shared/vendor/guacamole-server-*.tar.gz beside the repository)
@@ -14,6 +14,7 @@ runtime_pkgs=(tigervnc-standalone-server tigervnc-tools openbox xterm x11-xserve
   xrdp xorgxrdp pulseaudio pulseaudio-utils)
 test_pkgs=(chromium slapd ldap-utils openssl xclip freerdp2-x11 xvfb x11-apps openssh-server)
 test_pkgs+=(qemu-system-x86 qemu-utils busybox-static cpio debootstrap) # the qemu driver, its vm-test and vm images (docs/qemu.md)
+test_pkgs+=(postgresql-15) # private clusters for the PostgreSQL store's tests (test/helpers/postgres.ts); citext ships in it
 with_tests=0
 [ "${1:-}" = "--with-test-tools" ] && with_tests=1
 pkgs=("${runtime_pkgs[@]}")

@@ -14,6 +14,15 @@ export const configSchema = z
   .object({
     listen: listen.default('127.0.0.1:8080'),
     dataDir: z.string().min(1).default('./data'),
+    /** `sqlite` (<dataDir>/deskport.db, one gateway) or a postgres:// URL that several gateways share (docs/store.md). */
+    store: z
+      .string()
+      .max(4096)
+      .refine(
+        (v) => v === 'sqlite' || /^postgres(ql)?:\/\/\S+$/.test(v),
+        'must be sqlite or a postgres:// URL, e.g. postgres://deskport@db.example/deskport',
+      )
+      .default('sqlite'),
     publicUrl: z.url({ protocol: /^https?$/ }).optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     adminPassword: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
@@ -105,6 +114,7 @@ export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'recordingsDir'
 const ENV: Record<string, keyof z.infer<typeof configSchema>> = {
   DESKPORT_LISTEN: 'listen',
   DESKPORT_DATA: 'dataDir',
+  DESKPORT_STORE: 'store',
   DESKPORT_PUBLIC_URL: 'publicUrl',
   DESKPORT_LOG_LEVEL: 'logLevel',
   DESKPORT_ADMIN_PASSWORD: 'adminPassword',

@@ -50,7 +50,7 @@ import { createAgentHub } from './hub/agent-hub.ts';
 import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { socketLink, wsLink, type DesktopLink } from './relay/desktop-link.ts';
-import { openSqliteStore } from './store/sqlite.ts';
+import { openStore, storeLabel } from './store/open.ts';
 import { setUpRecording, type GatewayRecording } from './recording/setup.ts';
 import type { Desktop, Session } from './store/types.ts';
 import { secretToken, sha256 } from './util/random.ts';
@@ -108,7 +108,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   if (!existsSync(config.dataDir)) mkdirSync(config.dataDir, { recursive: true });
   // Traversable but not listable: desktop homes live below, owned by their own unprivileged users.
   chmodSync(config.dataDir, 0o711);
-  const store = openSqliteStore({ file: join(config.dataDir, 'deskport.db') });
+  const store = await openStore({ store: config.store, dataDir: config.dataDir, log, exclusive: true });
   const audit = createAudit(store, log);
   const keys = loadVaultKeys(config.dataDir, config.vaultKey);
   if (keys.created) log.info({ file: keys.created }, 'created the vault key for machine secrets (back it up with the database)');
@@ -333,7 +333,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const boundPort = typeof addr === 'object' && addr ? addr.port : port;
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   url = `http://${urlHost}:${boundPort}`;
-  log.info({ url, dataDir: config.dataDir }, 'gateway listening');
+  log.info({ url, dataDir: config.dataDir, store: storeLabel(config.store, config.dataDir) }, 'gateway listening');
 
   let sweeping = false;
   const sweepTimer = setInterval(() => {

@@ -5,6 +5,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ZodError } from 'zod';
 import { DomainError, fromZod as domainFromZod, type FailureKind } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { StoreUnavailableError } from '../store/errors.ts';
 
 export class HttpError extends Error {
   constructor(
@@ -91,7 +92,16 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (err instanceof HttpError) e = err;
     else if (err instanceof DomainError) e = fromDomain(err);
     else if (status !== undefined) e = fromClientError(err, status);
-    else {
+    else if (err instanceof StoreUnavailableError) {
+      log.warn({ method: req.method, path: req.path, reason: err.message }, 'the database is unavailable');
+      e = new HttpError(
+        503,
+        'store_unavailable',
+        'The gateway cannot reach its database right now. Desktops that are open keep working; try again in a moment.',
+        undefined,
+        { 'Retry-After': '5' },
+      );
+    } else {
       log.error({ err, method: req.method, path: req.path }, 'unhandled error');
       e = new HttpError(500, 'internal', 'Something went wrong on the gateway. Try again; if it persists, tell your admin.');
     }

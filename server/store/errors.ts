@@ -21,3 +21,11 @@ export class StoreConflictError extends Error {
 export function isStoreConflict(err: unknown, code?: StoreConflictCode): err is StoreConflictError {
   return err instanceof StoreConflictError && (code === undefined || err.code === code);
 }
+
+/**
+ * The database cannot be reached (PostgreSQL down, restarting, or out of connections). The API
+ * answers 503 `store_unavailable`; open displays do not need the database and keep running.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}

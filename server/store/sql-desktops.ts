@@ -68,8 +68,7 @@ export function sqlDesktops(q: Sql): DesktopMethods {
       return many(q, `SELECT * FROM desktops ${sql} ORDER BY created_at, id`, params, desktopFromRow);
     },
     updateDesktop: (id, p) => patch(id, p),
-    updateDesktopIf: (id, when, p) =>
-      patch(id, p, (cur) => when.state.includes(cur.state) && (!when.ownerless || cur.ownerId === null)),
+    updateDesktopIf: (id, when, p) => patch(id, p, (cur) => when.state.includes(cur.state) && (!when.ownerless || cur.ownerId === null)),
     claimWarmDesktop: (poolId, userId, now) => one(q, claim, { poolId, userId, now }, desktopFromRow),
     async countDesktopsByHost(state) {
       const rows = await q.all<{ host_id: string; n: number; spares: number }>(

@@ -81,7 +81,8 @@ export function sqlIdentity(q: Sql): IdentityStore {
   const m = {
     of: 'SELECT * FROM group_mappings WHERE provider_id = ? ORDER BY external_group, id',
     clear: 'DELETE FROM group_mappings WHERE provider_id = ?',
-    insert: 'INSERT INTO group_mappings (id, provider_id, external_group, group_id, role) VALUES (@id, @provider_id, @external_group, @group_id, @role)',
+    insert:
+      'INSERT INTO group_mappings (id, provider_id, external_group, group_id, role) VALUES (@id, @provider_id, @external_group, @group_id, @role)',
   };
   const i = {
     get: 'SELECT * FROM user_identities WHERE provider_id = ? AND subject = ?',

@@ -1,7 +1,7 @@
 // Second factors (TOTP), recovery codes, remembered browsers and the MFA policy.
 // Every "use once" operation (a time step, a recovery code) is a single conditional UPDATE, so two
 // gateways sharing the file cannot both accept the same code.
-import { rememberedBrowserFromRow, totpFromRow, type RememberedBrowserRow, type TotpRow } from './rows-identity.ts';
+import { rememberedBrowserFromRow, totpFromRow } from './rows-identity.ts';
 import { one, type Sql } from './sql.ts';
 import { DEFAULT_MFA_POLICY, ROLES, type MfaPolicy, type Role, type Store } from './types.ts';
 

@@ -1,15 +1,6 @@
 // Sessions and their one-time WebSocket tickets. consumeTicket is one UPDATE, so a
 // ticket replayed in parallel opens at most one connection.
-import {
-  SESSION_COLUMNS,
-  TICKET_COLUMNS,
-  sessionFromRow,
-  sessionToRow,
-  ticketFromRow,
-  ticketToRow,
-  type SessionRow,
-  type TicketRow,
-} from './rows.ts';
+import { SESSION_COLUMNS, TICKET_COLUMNS, sessionFromRow, sessionToRow, ticketFromRow, ticketToRow, type SessionRow } from './rows.ts';
 import { clampLimit, insertSql, many, one, patcher, sqlList, where, type Sql } from './sql.ts';
 import { MACHINE_SESSION_LIMITS } from './machine-types.ts';
 import { LIVE_SESSION_STATES, type Store } from './types.ts';
@@ -47,8 +38,7 @@ export function sqlSessions(q: Sql): SessionMethods {
   // The rules of server/broker/timers.ts in SQL, so a sweep reads only rows it may act on. A
   // session whose pool is gone matches on grace (300 s default) and the stuck rule only; a machine
   // session takes MACHINE_SESSION_LIMITS.
-  const limit = (column: string, machine: number) =>
-    `coalesce(p.${column}, CASE WHEN s.machine_id IS NOT NULL THEN ${machine} END)`;
+  const limit = (column: string, machine: number) => `coalesce(p.${column}, CASE WHEN s.machine_id IS NOT NULL THEN ${machine} END)`;
   const L = MACHINE_SESSION_LIMITS;
   const [life, idle, grace] = [
     limit('max_lifetime_s', L.maxLifetimeS),

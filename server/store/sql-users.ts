@@ -16,10 +16,8 @@ import {
   userToRow,
   webSessionFromRow,
   webSessionToRow,
-  type ApiTokenRow,
   type GroupRow,
   type UserRow,
-  type WebSessionRow,
 } from './rows-identity.ts';
 import { insertSql, many, one, patcher, type Sql } from './sql.ts';
 import type { Store } from './types.ts';
