@@ -1,5 +1,6 @@
-// Control plane (issue #4): the broker with 1,000 simulated hosts and 20,000 live sessions in the
-// SQLite store. Measures, in this process over the real store and broker code: placement
+// Control plane (issues #4, #15): the broker with 1,000 simulated hosts and 20,000 live sessions in
+// the SQLite store, or with --store postgres in a private PostgreSQL 15 cluster started for the run
+// (result control-plane.postgres with --tag postgres; the report sets the two side by side). Measures, in this process over the real store and broker code: placement
 // decisions (pickHost: the store queries plus chooseHost) and the pure chooseHost over the same
 // 1,000 candidates, session creation (broker.launch until the session exists, and until it is
 // ready), and one broker sweep (which reads only the sessions due). Then the same data dir behind a real
@@ -7,6 +8,7 @@
 // "Simulated hosts" are host rows reported connected, whose agent answers every request at once:
 // what is measured is the gateway's own decision cost.
 // Usage: node --import tsx bench/control-plane.ts [--hosts 1000] [--sessions 20000] [--clients 200] [--api-s 8] [--profile] [--api-only]
+//        [--store sqlite|postgres] [--tag NAME]
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createAudit } from '../server/audit.ts';
@@ -22,7 +24,8 @@ import { systemClock } from '../server/clock.ts';
 import { POOL_DEFAULTS } from '../contract/api/admin.ts';
 import { silentLogger } from '../server/log.ts';
 import { createMetrics } from '../server/metrics.ts';
-import { openSqliteStore } from '../server/store/sqlite.ts';
+import { openStore } from '../server/store/open.ts';
+import { startPostgres, type PostgresCluster } from '../test/helpers/postgres.ts';
 import type { Pool, Store, User } from '../server/store/types.ts';
 import { newId, secretToken, sha256, vncSecret } from '../server/util/random.ts';
 import { machineWatch, watch } from './lib/procstat.ts';
@@ -38,6 +41,8 @@ const API_MS = Number(a.get('api-s') ?? 8) * 1000;
 const profile = a.has('profile');
 /** Only the API part (for a profiling pass): seed, then straight to the gateway under load. */
 const apiOnly = a.has('api-only');
+const STORE = a.get('store') ?? 'sqlite';
+if (STORE !== 'sqlite' && STORE !== 'postgres') throw new Error('--store must be sqlite or postgres');
 
 const NAME = resultName('control-plane');
 const started = new Date();
@@ -129,11 +134,14 @@ async function brokerFigures(store: Store, pool: Pool, users: User[]): Promise<v
   );
 }
 
+let cluster: PostgresCluster | undefined;
 try {
   // ---- seed: hosts, live sessions on running desktops, users (200 with API tokens) ----
   const { mkdirSync } = await import('node:fs');
   mkdirSync(dataDir, { recursive: true, mode: 0o711 });
-  const store = openSqliteStore({ file: join(dataDir, 'deskport.db') });
+  if (STORE === 'postgres') cluster = await startPostgres();
+  const storeSpec = cluster ? await cluster.createDatabase('bench') : 'sqlite';
+  const store = await openStore({ store: storeSpec, dataDir });
   const now = Date.now();
   const t0 = performance.now();
   const pool: Pool = {
@@ -248,6 +256,7 @@ try {
     dataDir,
     name: 'gateway-api',
     logLevel: 'warn',
+    store: storeSpec,
     ...(profile ? { cpuProfDir: join(PROFILES_DIR, NAME) } : {}),
   });
   data.pids = { 'gateway (API)': gw.gatewayPid };
@@ -311,7 +320,13 @@ try {
     "Sweep: the broker's 1 s timer pass (grace, idle, lifetime, stuck launches), which the gateway runs on its event loop; it reads only the live sessions a rule may end now (Store.listDueSessions), none of the 20,000 here.",
     `API: a real gateway (child process) on the same data dir; ${CLIENTS} clients with their own API token and session, each looping GET /sessions/:id, GET /sessions, GET /pools, POST /sessions/:id/tickets with keep-alive, for ${API_MS / 1000} s. Hosts are not connected there (no agent), which these routes do not need.`,
   ];
-  writeResult(NAME, started, { hosts: HOSTS, sessions: SESSIONS, clients: CLIENTS, apiMs: API_MS, profile }, notes, data);
+  if (cluster) {
+    notes.push(
+      "Store: PostgreSQL 15 from Debian's package, a private cluster on 127.0.0.1 started for this run (fsync off, as in the tests), the gateway's pool at 10 connections; the same machine runs it, the gateway and the clients.",
+    );
+  }
+  writeResult(NAME, started, { hosts: HOSTS, sessions: SESSIONS, clients: CLIENTS, apiMs: API_MS, profile, store: STORE }, notes, data);
 } finally {
   run.cleanup();
+  await cluster?.stop();
 }

@@ -213,7 +213,13 @@ async function main(argv: string[]): Promise<void> {
     cmd === 'up'
       ? { embeddedAgent: (o: EmbeddedAgentStart) => startEmbeddedAgent({ ...o, sessionNetwork: config.desktopNetwork, targets }) }
       : {};
-  const gw = await startGateway({ config, log, ...embeddedAgent }).catch((err: NodeJS.ErrnoException) => {
+  // A bug that leaves a promise unhandled must not take every open desktop down with the process.
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection (a bug; the gateway keeps serving)'));
+  let stopForFatal: (() => Promise<void>) | undefined;
+  const onFatal = () => {
+    void (stopForFatal?.() ?? Promise.resolve()).finally(() => process.exit(1));
+  };
+  const gw = await startGateway({ config, log, onFatal, ...embeddedAgent }).catch((err: NodeJS.ErrnoException) => {
     fail(err.code === 'EADDRINUSE' ? `${config.listen} is already in use; pick another with --listen` : `could not start: ${err.message}`);
   });
   if (gw.generatedAdminPassword) {
@@ -222,6 +228,7 @@ async function main(argv: string[]): Promise<void> {
     );
   }
   process.stdout.write(`Deskport is running at ${gw.url}/\n`);
+  stopForFatal = () => gw.stop();
   onSignals(() => gw.stop(), log);
 }
 

@@ -52,7 +52,7 @@ import { createMetrics } from './metrics.ts';
 import { socketLink, wsLink, type DesktopLink } from './relay/desktop-link.ts';
 import { openStore, storeLabel } from './store/open.ts';
 import { setUpRecording, type GatewayRecording } from './recording/setup.ts';
-import type { Desktop, Session } from './store/types.ts';
+import type { Desktop, Session, Store } from './store/types.ts';
 import { secretToken, sha256 } from './util/random.ts';
 import { originAllowed, refuseUpgrade } from './util/ws.ts';
 
@@ -65,6 +65,8 @@ export interface GatewayOptions {
   sweepIntervalMs?: number;
   /** guacd for RDP/SSH; default: from the configuration (server/guacd/create.ts). Tests pass NO_GUACD or their own. */
   guacd?: Guacd;
+  /** The gateway cannot go on (another gateway took its PostgreSQL database): the command stops it and exits. */
+  onFatal?: (err: Error) => void;
 }
 
 /** What the gateway hands its in-process agent. */
@@ -104,11 +106,32 @@ export interface Gateway {
 
 export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const { config, log } = o;
-  const clock = o.clock ?? systemClock;
   if (!existsSync(config.dataDir)) mkdirSync(config.dataDir, { recursive: true });
   // Traversable but not listable: desktop homes live below, owned by their own unprivileged users.
   chmodSync(config.dataDir, 0o711);
-  const store = await openStore({ store: config.store, dataDir: config.dataDir, log, exclusive: true });
+  const store = await openStore({
+    store: config.store,
+    dataDir: config.dataDir,
+    log,
+    exclusive: {
+      onLost: (err) => {
+        log.fatal({ reason: err.message }, 'another gateway took the database while it was unreachable; this gateway must stop');
+        o.onFatal?.(err);
+      },
+    },
+  });
+  try {
+    return await assemble(o, store);
+  } catch (err) {
+    // A failed start leaves nothing held: on PostgreSQL the pool and the one-gateway lock.
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
+  const { config, log } = o;
+  const clock = o.clock ?? systemClock;
   const audit = createAudit(store, log);
   const keys = loadVaultKeys(config.dataDir, config.vaultKey);
   if (keys.created) log.info({ file: keys.created }, 'created the vault key for machine secrets (back it up with the database)');
@@ -301,7 +324,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     // #13 files on existing machines: RDP drive folders, and every transfer through guacd audited.
     drivesDir,
     policyOf: sessionPolicy,
-    onTransfer: auditGuacTransfer({ store, audit }),
+    onTransfer: auditGuacTransfer({ store, audit, log }),
   });
   const audio = createAudioEndpoint({
     store,

@@ -4,12 +4,11 @@
 // with API tokens and an enrollment token are written into the store after start, the way an
 // admin would create them, but without argon2 so a thousand users cost nothing.
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { startEmbeddedAgent } from '../../agents/embedded.ts';
 import { loadConfig } from '../../server/config.ts';
 import { startGateway } from '../../server/gateway.ts';
 import { createLogger } from '../../server/log.ts';
-import { openSqliteStore } from '../../server/store/sqlite.ts';
+import { openStore } from '../../server/store/open.ts';
 import { newId, secretToken, sha256 } from '../../server/util/random.ts';
 import { createBenchDriver } from './bench-driver.ts';
 import { serveParent } from './child-side.ts';
@@ -26,6 +25,8 @@ export interface GatewayChildOptions {
   logLevel?: string;
   /** Experiment: the bench driver sets TCP_NODELAY on desktop sockets. */
   noDelay?: boolean;
+  /** DESKPORT_STORE: sqlite (in dataDir) or a postgres:// URL. */
+  store?: string;
 }
 
 export interface GatewayReady {
@@ -43,6 +44,7 @@ try {
       DESKPORT_ADMIN_PASSWORD: o.adminPassword,
       DESKPORT_LOCAL_CAPACITY: String(o.localCapacity ?? 8),
       DESKPORT_LOG_LEVEL: o.logLevel ?? 'info',
+      DESKPORT_STORE: o.store ?? 'sqlite',
     },
   );
   const log = createLogger({ level: config.logLevel });
@@ -50,8 +52,8 @@ try {
   const driver = embedded ? createBenchDriver({ vncPort: o.vncPort, noDelay: o.noDelay ?? false }) : undefined;
   const gw = await startGateway({ config, log, ...(driver ? { embeddedAgent: (a) => startEmbeddedAgent({ ...a, driver }) } : {}) });
 
-  // A second connection to the same SQLite file (WAL): seed what the admin API would create.
-  const store = openSqliteStore({ file: join(config.dataDir, 'deskport.db') });
+  // A second connection to the same database (SQLite in WAL mode, or PostgreSQL): seed what the admin API would create.
+  const store = await openStore({ store: config.store, dataDir: config.dataDir });
   const now = Date.now();
   const tokens: string[] = [];
   for (let i = 1; i <= (o.users ?? 0); i++) {

@@ -58,6 +58,8 @@ export async function startDeskport(o: {
   cpuProfDir?: string;
   logLevel?: string;
   noDelay?: boolean;
+  /** DESKPORT_STORE of the gateway: sqlite (the default, in dataDir) or a postgres:// URL. */
+  store?: string;
 }): Promise<DeskportChild> {
   const name = o.name ?? `gateway-${o.agent}`;
   const dataDir = o.dataDir ?? join(o.run.dir, name);
@@ -75,6 +77,7 @@ export async function startDeskport(o: {
         localCapacity: o.capacity ?? 8,
         logLevel: o.logLevel ?? 'info',
         noDelay: o.noDelay ?? false,
+        store: o.store ?? 'sqlite',
       }),
     },
   });

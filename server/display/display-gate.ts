@@ -72,7 +72,7 @@ export function createDisplayGate(deps: DisplayGateDeps): DisplayGate {
 
     attach(browser, r, slog) {
       const { session, mode, userId, shadowId } = r;
-      if (shadowId) void deps.onShadowDisplay?.(shadowId, userId);
+      if (shadowId) void deps.onShadowDisplay?.(shadowId, userId)?.catch((err: unknown) => slog.warn({ err }, 'shadow bookkeeping failed'));
       // Closing the browser side with our code is enough: each endpoint then closes its desktop side.
       const viewer = {
         userId,

@@ -9,12 +9,21 @@ import type { Store } from './types.ts';
 
 export const sqliteFile = (dataDir: string): string => join(dataDir, 'deskport.db');
 
-/** `exclusive`: the gateway's store, refused while another gateway holds the same PostgreSQL database. */
-export async function openStore(o: { store: string; dataDir: string; clock?: Clock; log?: Logger; exclusive?: boolean }): Promise<Store> {
+/**
+ * `exclusive`: the gateway's store, refused while another gateway holds the same PostgreSQL
+ * database; onLost if another took it while the database was unreachable (the gateway must stop).
+ */
+export async function openStore(o: {
+  store: string;
+  dataDir: string;
+  clock?: Clock;
+  log?: Logger;
+  exclusive?: { onLost: (err: Error) => void };
+}): Promise<Store> {
   if (o.store === 'sqlite') return openSqliteStore({ file: sqliteFile(o.dataDir), ...(o.clock ? { clock: o.clock } : {}) });
   return openPostgresStore({
     url: o.store,
-    exclusive: o.exclusive ?? false,
+    ...(o.exclusive ? { exclusive: o.exclusive } : {}),
     ...(o.clock ? { clock: o.clock } : {}),
     onError: (err) => o.log?.warn({ err: { message: err.message } }, 'a PostgreSQL connection failed; the next query opens a new one'),
   });

@@ -13,6 +13,8 @@ export const POSTGRES: Dialect = {
   jsonArrayAgg: (expr) => `coalesce(CAST(jsonb_agg(${expr}) AS text), '[]')`,
   forUpdate: ' FOR UPDATE',
   skipLocked: ' FOR UPDATE SKIP LOCKED',
+  // EXCLUSIVE: reads go on, every write waits (SQLite's BEGIN IMMEDIATE, for these tables).
+  lockTables: (tables) => `LOCK TABLE ${tables.join(', ')} IN EXCLUSIVE MODE`,
 };
 
 const INT8 = 20;
@@ -83,7 +85,8 @@ const UNREACHABLE_MESSAGES =
  * The store's own errors, as for SQLite: 23505 unique_violation and 23503 foreign_key_violation
  * are conflicts; a database that cannot be reached is StoreUnavailableError (503, not 500).
  */
-function translate(err: unknown): unknown {
+export function translate(err: unknown): unknown {
+  if (err instanceof StoreUnavailableError || err instanceof StoreConflictError) return err;
   const e = err as { code?: string; table?: string; detail?: string; constraint?: string; message?: string };
   if ((e.code && (UNREACHABLE_CODES.has(e.code) || UNREACHABLE_STATES.test(e.code))) || UNREACHABLE_MESSAGES.test(e.message ?? '')) {
     return new StoreUnavailableError(`The database cannot be reached (${e.code ?? e.message ?? 'no answer'}).`);
@@ -100,7 +103,30 @@ function translate(err: unknown): unknown {
     return new StoreConflictError('duplicate', `Already exists${what ? ` (${what})` : ''}.`, what);
   }
   if (e.code === '23503') return new StoreConflictError('missing_reference', 'Refers to something that does not exist.');
+  // Any other error may be logged: PostgreSQL's detail can quote the failing row ("Failing row
+  // contains (...)"), with a password hash or a TOTP secret in it. It stays out.
+  if (e && typeof e === 'object' && 'detail' in e) e.detail = undefined;
   return err;
+}
+
+/**
+ * A client checked out of the pool has no error listener of the pool's: a connection that breaks
+ * while it is out (the server restarting) would emit an unhandled 'error' and end the process.
+ * Calls `use` with the client and a place to note the failure, then releases it (destroyed if broken).
+ */
+export async function withClient<T>(pool: pg.Pool, use: (client: pg.PoolClient, broken: { err?: Error }) => Promise<T>): Promise<T> {
+  const client = await pool.connect().catch((err: unknown) => {
+    throw translate(err);
+  });
+  const broken: { err?: Error } = {};
+  const onError = (err: Error) => (broken.err ??= err);
+  client.on('error', onError);
+  try {
+    return await use(client, broken);
+  } finally {
+    client.off('error', onError);
+    client.release(broken.err ?? false);
+  }
 }
 
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
@@ -157,23 +183,19 @@ export function postgresSql(options: PostgresPoolOptions): PostgresSql {
     },
     tx,
   });
-  const sql = over(pool, async (fn) => {
-    const client = await pool.connect().catch((err: unknown) => {
-      throw translate(err);
-    });
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const inside: Sql = over(client, (f) => f(inside));
-      const out = await fn(inside);
-      await client.query('COMMIT');
-      return out;
-    } catch (err) {
-      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
-      throw translate(err);
-    } finally {
-      client.release(broken);
-    }
-  });
+  const sql = over(pool, (fn) =>
+    withClient(pool, async (client, broken) => {
+      try {
+        await client.query('BEGIN');
+        const inside: Sql = over(client, (f) => f(inside));
+        const out = await fn(inside);
+        await client.query('COMMIT');
+        return out;
+      } catch (err) {
+        await client.query('ROLLBACK').catch((e: Error) => (broken.err ??= e));
+        throw translate(err);
+      }
+    }),
+  );
   return { ...sql, pool };
 }

@@ -5,7 +5,8 @@
 import type pg from 'pg';
 import { systemClock, type Clock } from '../clock.ts';
 import { loadMigrations, SchemaTooNewError, SQLITE_MIGRATIONS_DIR, type Migration, type MigrationResult } from './migrations.ts';
-import { postgresSql } from './postgres-db.ts';
+import { postgresSql, translate, withClient } from './postgres-db.ts';
+import { DatabaseInUseError, holdGatewayLock, type GatewayLock } from './postgres-lock.ts';
 import { sqlStore } from './sql-store.ts';
 import type { Store } from './types.ts';
 
@@ -22,19 +23,12 @@ export interface PostgresStoreOptions {
   /** An idle connection failed (the server restarted): for the log. */
   onError?: (err: Error) => void;
   /**
-   * Refuse to open while another gateway holds the database (a session advisory lock on a
-   * connection kept for the store's life). Several gateways on one database need the shared state
-   * of docs/store.md "Several gateways", which is not built yet; until then a second gateway would
-   * mark the first one's hosts unreachable and sweep the same sessions.
+   * Refuse to open while another gateway holds the database (postgres-lock.ts). Several gateways on
+   * one database need the shared state of docs/store.md, which is not built yet; until then a
+   * second gateway would mark the first one's hosts unreachable and sweep the same sessions.
+   * Called if another gateway took the lock while PostgreSQL was unreachable: stop.
    */
-  exclusive?: boolean;
-}
-
-/** pg_try_advisory_lock key held by the one gateway on a database ("deskgate"). */
-const GATEWAY_LOCK = 0x6465736b67617465n;
-
-export class DatabaseInUseError extends Error {
-  override readonly name = 'DatabaseInUseError';
+  exclusive?: { onLost: (err: DatabaseInUseError) => void };
 }
 
 /** The PostgreSQL list must be SQLite's, version for version and name for name. */
@@ -51,8 +45,7 @@ export function loadPostgresMigrations(): Migration[] {
 /** Brings the database up to the newest migration, in one transaction under an advisory lock. */
 export async function migratePostgres(pool: pg.Pool, migrations = loadPostgresMigrations(), now = Date.now()): Promise<MigrationResult> {
   const latest = migrations.at(-1)?.version ?? 0;
-  const client = await pool.connect();
-  try {
+  return withClient(pool, async (client, broken) => {
     await client.query('BEGIN');
     try {
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK.toString()]);
@@ -74,12 +67,10 @@ export async function migratePostgres(pool: pg.Pool, migrations = loadPostgresMi
       await client.query('COMMIT');
       return { applied, version: Math.max(current, latest) };
     } catch (err) {
-      await client.query('ROLLBACK');
-      throw err;
+      await client.query('ROLLBACK').catch((e: Error) => (broken.err ??= e));
+      throw translate(err);
     }
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Connects, migrates and returns the store; throws (and closes the pool) if either fails. */
@@ -90,23 +81,20 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const clock = options.clock ?? systemClock;
   const q = postgresSql({ url: options.url, max: options.maxConnections, onError: options.onError });
   let closed = false;
-  let holder: pg.PoolClient | undefined;
+  let lock: GatewayLock | undefined;
   try {
     if (options.exclusive) {
-      holder = await q.pool.connect();
-      // The server restarting ends this connection and the lock with it: logged, not thrown.
-      holder.on('error', (err) => options.onError?.(err));
-      const got = (await holder.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [GATEWAY_LOCK.toString()])).rows[0]?.ok;
-      if (!got) {
-        throw new DatabaseInUseError(
-          'Another Deskport gateway is using this PostgreSQL database. Several gateways on one database are not ' +
-            'supported yet (docs/store.md); stop the other gateway or give this one its own database.',
-        );
-      }
+      lock = await holdGatewayLock({
+        url: options.url,
+        onLost: options.exclusive.onLost,
+        ...(options.onError ? { onError: options.onError } : {}),
+      }).catch((err: unknown) => {
+        throw translate(err);
+      });
     }
     await migratePostgres(q.pool, undefined, clock.now());
   } catch (err) {
-    holder?.release(true);
+    await lock?.close();
     await q.pool.end();
     throw err;
   }
@@ -123,8 +111,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async close() {
       if (closed) return;
       closed = true;
-      holder?.release(true);
+      await lock?.close();
       await q.pool.end();
     },
   };
 }
+
+export { DatabaseInUseError };

@@ -122,6 +122,8 @@ export function sqlIdentity(q: Sql): IdentityStore {
     listGroupMappings: (providerId) => many(q, m.of, [providerId], mappingFromRow),
     replaceGroupMappings: (providerId, mappings) =>
       q.tx(async (t) => {
+        // Two replacements at once must not both delete, then both insert (a union): the second waits here.
+        await t.get(p.byId + q.dialect.forUpdate, [providerId]);
         await t.run(m.clear, [providerId]);
         for (const x of mappings) {
           if ((x.groupId === null) === (x.role === null))

@@ -79,6 +79,9 @@ export function sqlMachines(q: Sql): MachineStore {
     findLiveMachineSession: (userId, machineId) => one(q, live, [userId, machineId], sessionFromRow),
     rewriteSecrets: (reseal) =>
       q.tx(async (t) => {
+        // A gateway still running must not seal a new secret with the old key meanwhile.
+        const lock = q.dialect.lockTables(['machines', 'machine_credentials', 'web_session_secrets']);
+        if (lock) await t.run(lock);
         let n = 0;
         const fresh = (v: string | null, aad: string) => (v === null ? null : (n++, reseal(v, aad)));
         for (const r of await t.all<Sealed & { id: string }>(sealed.machines)) {

@@ -106,6 +106,19 @@ export function sqlUsers(q: Sql, clock: Clock): UserMethods {
     q.tx(async (t) => {
       const g = await t.get<GroupRow>(group.byId + d.forUpdate, [id]);
       if (!g) return false;
+      // PostgreSQL: lock the pools and machines entitled to this group before the check, so deleting
+      // another of their groups at the same time waits, then sees this one gone (never two
+      // checks that each leave one group, together leaving none: "everyone").
+      if (d.forUpdate) {
+        for (const table of ['pools', 'machines']) {
+          await t.all(
+            `SELECT id FROM ${table} WHERE EXISTS (SELECT 1 FROM ${d.jsonEach(`${table}.group_ids`)} WHERE value = @id)${d.forUpdate}`,
+            {
+              id,
+            },
+          );
+        }
+      }
       const pools = (await t.all<{ name: string }>(group.soleEntitlementOf, { id })).map((p) => p.name);
       if (pools.length > 0) {
         throw new StoreConflictError(

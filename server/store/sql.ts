@@ -18,6 +18,8 @@ export interface Dialect {
   readonly forUpdate: string;
   /** Appended to a subquery that picks one of several rows to claim: rows another transaction is claiming are passed over. */
   readonly skipLocked: string;
+  /** A statement, run first in a transaction, that keeps every other writer out of these tables until it ends; null where the transaction already does (SQLite). */
+  lockTables(tables: readonly string[]): string | null;
 }
 
 export interface Sql {

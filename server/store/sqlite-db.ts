@@ -47,6 +47,7 @@ export const SQLITE: Dialect = {
   // BEGIN IMMEDIATE takes the write lock before the first read.
   forUpdate: '',
   skipLocked: '',
+  lockTables: () => null,
 };
 
 /**

@@ -158,6 +158,17 @@ export function accountsContract(store: CurrentStore): void {
       expect((await store().getUser(u.id))?.groups).toEqual([g.id]);
       expect((await store().getPool(pool.id))?.groups).toEqual([g.id]);
     });
+
+    it('deleting two groups of the same pools at once never leaves a pool entitled to no group (everyone)', async () => {
+      const g = await store().createGroup({ id: uid('g'), name: 'Left', description: '' });
+      const h = await store().createGroup({ id: uid('g'), name: 'Right', description: '' });
+      const pools = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store().createPool(aPool({ name: `Shared ${i}`, groups: [g.id, h.id] }))),
+      );
+      const results = await Promise.allSettled([store().deleteGroup(g.id), store().deleteGroup(h.id)]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1); // the other is refused: in use
+      for (const p of pools) expect((await store().getPool(p.id))?.groups).toHaveLength(1);
+    });
   });
 
   describe('web sessions and API tokens', () => {

@@ -65,6 +65,23 @@ export function identityContract(current: CurrentStore): void {
       expect(await s.listGroupMappings('corp')).toEqual([]);
     });
 
+    it('two replacements at once leave one of the two lists, never both merged', async () => {
+      const s = current();
+      await s.createIdentityProvider(provider());
+      const list = (tag: string) =>
+        Array.from({ length: 40 }, (_, i) => ({
+          id: `${tag}${i}`,
+          providerId: 'corp',
+          externalGroup: `${tag}-${i}`,
+          groupId: `g-${i}`,
+          role: null,
+        }));
+      await Promise.all([s.replaceGroupMappings('corp', list('a')), s.replaceGroupMappings('corp', list('b'))]);
+      const tags = new Set((await s.listGroupMappings('corp')).map((m) => m.externalGroup[0]));
+      expect(tags.size).toBe(1);
+      expect(await s.listGroupMappings('corp')).toHaveLength(40);
+    });
+
     it('links external identities to users, upserts them, and forgets them with the user', async () => {
       const s = current();
       await s.createUser({
