@@ -10,7 +10,15 @@ import type { FairnessPhase } from './fairness.ts';
 import type { LaunchKindResult } from './launch.ts';
 import { BENCH_DIR, REPO_DIR } from './lib/children.ts';
 import { table, yes } from './lib/md.ts';
-import { concurrencySection, controlPlaneSection, fairnessSection, launchSection, profileSection, relaySection } from './lib/report-raw.ts';
+import {
+  concurrencySection,
+  controlPlaneSection,
+  controlPlaneStoresSection,
+  fairnessSection,
+  launchSection,
+  profileSection,
+  relaySection,
+} from './lib/report-raw.ts';
 import { rdpSection, type RdpData } from './lib/report-rdp.ts';
 import { audioSection, type AudioData } from './lib/report-audio.ts';
 import { handRunSections } from './lib/report-section.ts';
@@ -30,6 +38,7 @@ const relay = readResult<RelayData>('relay');
 const conc = readResult<Conc['data']>('concurrency');
 const launch = readResult<Launch['data']>('launch');
 const cp = readResult<Record<string, unknown>>('control-plane');
+const cpPostgres = readResult<Record<string, unknown>>('control-plane.postgres');
 const fair = readResult<Fair['data']>('fairness');
 const rdp = readResult<RdpData>('rdp');
 const audio = readResult<AudioData>('audio');
@@ -238,6 +247,8 @@ const sections = [
   launch ? launchSection(launch as Launch) : '_launch: not run_',
   '',
   cp ? controlPlaneSection(cp) : '_control plane: not run_',
+  '',
+  cp && cpPostgres ? controlPlaneStoresSection(cp, cpPostgres) : '_control plane on PostgreSQL: not run_',
   '',
   fair ? fairnessSection(fair as Fair) : '_fairness: not run_',
   '',

@@ -48,6 +48,8 @@ step launch bench bench/launch.ts
 # VM desktops (issue #14): an idle VM's CPU and memory (click → first frame of VMs is in launch).
 step vm bench bench/vm.ts
 step control-plane bench bench/control-plane.ts
+# The same on PostgreSQL 15 (issue #15): a private cluster started and stopped by the run.
+step control-plane-postgres bench bench/control-plane.ts --store postgres --tag postgres
 step fairness bench bench/fairness.ts
 # RDP through guacd (issue #12): the report section comes from report.ts below, not from rdp.ts itself.
 step quiet-before-rdp bench bench/lib/quiet.ts --wait 60

@@ -235,6 +235,47 @@ export function controlPlaneSection(r: ResultFile<Record<string, unknown>>): str
   return out.join('\n');
 }
 
+/**
+ * The control plane on SQLite and on PostgreSQL (issue #15), side by side, from the two runs of
+ * bench/control-plane.ts (the second with --store postgres): same seed, same machine, one run each.
+ */
+export function controlPlaneStoresSection(
+  sqlite: ResultFile<Record<string, unknown>>,
+  postgres: ResultFile<Record<string, unknown>>,
+): string {
+  type D = {
+    pickHost: Timed;
+    sweep: Timed;
+    launchSequential: { createdMs: Summary };
+    seedSeconds: number;
+    api?: { perSecond: number; ms: Summary; gateway: { cpuPct: number } };
+  };
+  const a = sqlite.data as D;
+  const b = postgres.data as D;
+  const ratio = (x: number | undefined, y: number | undefined) => (x && y ? `${fmt(y / x)}x` : 'n/a');
+  const row = (name: string, x: number | undefined, y: number | undefined) => [name, fmt(x), fmt(y), ratio(x, y)];
+  const rows = [
+    row('placement pickHost p50 ms', a.pickHost.ms.p50, b.pickHost.ms.p50),
+    row('placement pickHost p99 ms', a.pickHost.ms.p99, b.pickHost.ms.p99),
+    row('broker sweep p50 ms (21,000 live sessions)', a.sweep.ms.p50, b.sweep.ms.p50),
+    row('launch until created p50 ms', a.launchSequential.createdMs.p50, b.launchSequential.createdMs.p50),
+    row('launch until created p99 ms', a.launchSequential.createdMs.p99, b.launchSequential.createdMs.p99),
+    row('API req/s, 200 clients', a.api?.perSecond, b.api?.perSecond),
+    row('API p50 ms', a.api?.ms.p50, b.api?.ms.p50),
+    row('API p99 ms', a.api?.ms.p99, b.api?.ms.p99),
+    row('gateway CPU % under the API load', a.api?.gateway.cpuPct, b.api?.gateway.cpuPct),
+    row('seeding s (through the Store)', a.seedSeconds, b.seedSeconds),
+  ];
+  return [
+    '### Control plane: SQLite and PostgreSQL',
+    header(postgres),
+    '',
+    table(['figure', 'SQLite', 'PostgreSQL 15', 'PostgreSQL / SQLite'], rows),
+    '',
+    notes(postgres),
+  ].join('\n');
+}
+
 export function fairnessSection(
   r: ResultFile<{ phases: FairnessPhase[]; stalledAbsorbedBytes: number; stalledAbsorbedBytesTwoSecondsLater: number }>,
 ): string {
