@@ -308,15 +308,19 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     });
     const withhold = mode === 'view' ? createClipboardWithholder() : null; // view: never the desktop's clipboard
     let lastSync = '';
-    const drawOwnersPicture = async () => {
+    const drawOwnersPicture = async (again: boolean) => {
       const png = await snapshots.request(session.id);
       if (!png || closing || browser.readyState !== browser.OPEN) return;
       for (const t of snap.snapshotInstructions(png, lastSync)) browser.send(t);
+      // Once more when the owner's display has settled: the first picture can predate guacd's repaint
+      // after the owner's resize for the shadow banner, and, drawn after that repaint reached the join,
+      // cover it with the black the repaint had fixed (a static desktop never repaints it again).
+      if (again) setTimeout(() => void drawOwnersPicture(false), snap.SNAPSHOT_AGAIN_MS).unref();
     };
     c.on('data', (raw: string) => {
       if (raw.startsWith('4.sync,')) {
         // A join's first sync ends guacd's copy of the display: then the owner's picture goes over it.
-        if (r.shadowId && !lastSync) void drawOwnersPicture();
+        if (r.shadowId && !lastSync) void drawOwnersPicture(true);
         lastSync = /^4\.sync,\d+\.(\d+)/.exec(raw)?.[1] ?? lastSync;
       }
       if (raw.startsWith('5.error,')) {

@@ -21,6 +21,8 @@ export const MAX_SNAPSHOT_CHARS = 48 * 1024 * 1024;
 const MAX_PART_CHARS = 16 * 1024;
 /** An owner display that does not answer in this time gives no picture (the join keeps guacd's). */
 export const SNAPSHOT_TIMEOUT_MS = 5_000;
+/** A join gets the owner's picture a second time this long after the first (server/display/guac-endpoint.ts). */
+export const SNAPSHOT_AGAIN_MS = 1_500;
 /** The join's stream index for the picture: above guacd's (libguac allocates at most 64). */
 export const SNAPSHOT_STREAM = '1000';
 /** The browser's `ack` of that stream: guacd never opened it, so it never hears of it. */
