@@ -123,6 +123,16 @@ function fail(msg: string): never {
   process.exit(2);
 }
 
+/** Polls /readyz until it answers 200 (true) or the time is up (false). */
+async function untilReady(url: string, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if ((await fetch(`${url}/readyz`).catch(() => null))?.ok) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
 function onSignals(stop: () => Promise<void>, log: ReturnType<typeof createLogger>): void {
   let stopping = false;
   const handler = (sig: string) => {
@@ -227,6 +237,8 @@ async function main(argv: string[]): Promise<void> {
       `\n  Created user "admin" with password: ${gw.generatedAdminPassword}\n  (shown once; change it after signing in)\n\n`,
     );
   }
+  // With the built-in agent, "running" once it has connected: a click before that would find no host.
+  if (cmd === 'up' && !(await untilReady(gw.url, 15_000))) log.warn('the built-in agent has not connected yet; /readyz says when it has');
   process.stdout.write(`Deskport is running at ${gw.url}/\n`);
   stopForFatal = () => gw.stop();
   onSignals(() => gw.stop(), log);

@@ -24,6 +24,7 @@ import { SessionEvents } from './broker/session-events.ts';
 import { createTickets } from './broker/tickets.ts';
 import { createShadows } from './broker/shadows.ts';
 import { createTimers } from './broker/timers.ts';
+import { createLeadership } from './broker/leadership.ts';
 import { createAdmission } from './display/admission.ts';
 import { createProviderRegistry } from './auth/providers.ts';
 import { createThumbnails } from './display/thumbnail.ts';
@@ -53,7 +54,7 @@ import { socketLink, wsLink, type DesktopLink } from './relay/desktop-link.ts';
 import { openStore, storeLabel } from './store/open.ts';
 import { setUpRecording, type GatewayRecording } from './recording/setup.ts';
 import type { Desktop, Session, Store } from './store/types.ts';
-import { secretToken, sha256 } from './util/random.ts';
+import { newId, secretToken, sha256 } from './util/random.ts';
 import { originAllowed, refuseUpgrade } from './util/ws.ts';
 
 export interface GatewayOptions {
@@ -358,14 +359,18 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
   url = `http://${urlHost}:${boundPort}`;
   log.info({ url, dataDir: config.dataDir, store: storeLabel(config.store, config.dataDir) }, 'gateway listening');
 
+  // This gateway's own state sweeps every time; the broker's sweep only while this gateway holds its
+  // lease. Alone on its store for now (docs/store.md), it takes the lease over at start.
+  const leadership = createLeadership({ store, clock, log, holder: newId('gw'), takeOver: true });
   let sweeping = false;
   const sweepTimer = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
     shadows.sweep();
     recording!.sweep();
-    timers
-      .sweep()
+    leadership
+      .lead()
+      .then((lead) => (lead ? timers.sweep() : undefined))
       .catch((err) => log.error({ err }, 'broker sweep failed'))
       .finally(() => (sweeping = false));
   }, o.sweepIntervalMs ?? 1000);
@@ -402,6 +407,7 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
     async stop() {
       ctx.stopping = true;
       clearInterval(sweepTimer);
+      await leadership.release();
       history.stop();
       admission.stop();
       providers.stop();

@@ -2,7 +2,7 @@
 // AUTOINCREMENT / an identity column (never reused), so beforeId paging is stable even when callers back-date `at`.
 import type { Clock } from '../clock.ts';
 import { AUDIT_INSERT_COLUMNS, auditFromRow, auditToRow, type AuditRow } from './rows.ts';
-import { clampLimit, insertSql, many, where, type Sql } from './sql.ts';
+import { clampLimit, Conditions, insertSql, many, type Sql } from './sql.ts';
 import type { Store } from './types.ts';
 
 export type AuditMethods = Pick<Store, 'appendAudit' | 'listAudit'>;
@@ -19,25 +19,11 @@ export function sqlAudit(q: Sql, clock: Clock): AuditMethods {
       return auditFromRow(row!);
     },
     async listAudit(filter = {}) {
-      const c: string[] = [];
-      const params: Record<string, string | number> = { limit: clampLimit(filter.limit, DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT) };
-      if (filter.since !== undefined) {
-        c.push('at >= @since');
-        params.since = filter.since;
-      }
-      if (filter.actor !== undefined) {
-        c.push('actor = @actor');
-        params.actor = filter.actor;
-      }
-      if (filter.action !== undefined) {
-        c.push('action = @action');
-        params.action = filter.action;
-      }
-      if (filter.beforeId !== undefined) {
-        c.push('id < @beforeId');
-        params.beforeId = filter.beforeId;
-      }
-      return many(q, `SELECT * FROM audit ${where(c)} ORDER BY id DESC LIMIT @limit`, params, auditFromRow);
+      const w = new Conditions({ limit: clampLimit(filter.limit, DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT) });
+      if (filter.since !== undefined) w.add('at >= @since', { since: filter.since });
+      w.eq('actor', 'actor', filter.actor).eq('action', 'action', filter.action);
+      if (filter.beforeId !== undefined) w.add('id < @beforeId', { beforeId: filter.beforeId });
+      return many(q, `SELECT * FROM audit ${w.where()} ORDER BY id DESC LIMIT @limit`, w.params, auditFromRow);
     },
   };
 }

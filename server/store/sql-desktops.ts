@@ -1,7 +1,8 @@
 // Desktops. claimWarmDesktop is a single UPDATE so two launches racing for the last
 // warm desktop (even from two gateway processes) can never both get it.
 import { DESKTOP_COLUMNS, desktopFromRow, desktopToRow, type DesktopRow } from './rows.ts';
-import { insertSql, many, one, patcher, where, type Sql } from './sql.ts';
+import type { Bindable } from './rows.ts';
+import { Conditions, insertSql, many, one, patcher, type Sql } from './sql.ts';
 import type { DesktopState, Store } from './types.ts';
 
 export type DesktopMethods = Pick<
@@ -39,23 +40,11 @@ export function sqlDesktops(q: Sql): DesktopMethods {
   const patch = patcher(q, 'desktops', DESKTOP_COLUMNS, desktopToRow, desktopFromRow);
 
   /** WHERE conditions and their parameters for whichever filter fields are set. */
-  function conditions(f: DesktopFilter): { sql: string; params: Record<string, string> } {
-    const c: string[] = [];
-    const params: Record<string, string> = {};
-    if (f.hostId !== undefined) {
-      c.push('host_id = @hostId');
-      params.hostId = f.hostId;
-    }
-    if (f.poolId !== undefined) {
-      c.push('pool_id = @poolId');
-      params.poolId = f.poolId;
-    }
-    if (f.state !== undefined) {
-      c.push(`state IN (SELECT value FROM ${d.jsonEach('@state')})`);
-      params.state = JSON.stringify(f.state);
-    }
-    if (f.ownerless !== undefined) c.push(f.ownerless ? 'owner_id IS NULL' : 'owner_id IS NOT NULL');
-    return { sql: where(c), params };
+  function conditions(f: DesktopFilter): { sql: string; params: Record<string, Bindable> } {
+    const w = new Conditions().eq('host_id', 'hostId', f.hostId).eq('pool_id', 'poolId', f.poolId);
+    if (f.state !== undefined) w.add(`state IN (SELECT value FROM ${d.jsonEach('@state')})`, { state: JSON.stringify(f.state) });
+    if (f.ownerless !== undefined) w.add(f.ownerless ? 'owner_id IS NULL' : 'owner_id IS NOT NULL');
+    return { sql: w.where(), params: w.params };
   }
 
   return {

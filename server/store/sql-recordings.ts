@@ -2,7 +2,7 @@
 // retention sweep each run on an index (recordings_user/pool/machine/host/started, recordings_expires).
 import type { RecordingStore } from './recording-types.ts';
 import { RECORDING_COLUMNS, recordingFromRow, recordingToRow, type RecordingRow } from './rows-recordings.ts';
-import { insertSql, many, one, updateSql, where, type Sql } from './sql.ts';
+import { Conditions, insertSql, many, one, updateSql, type Sql } from './sql.ts';
 
 const MAX_LIST = 500;
 
@@ -28,21 +28,15 @@ export function sqlRecordings(q: Sql): RecordingStore {
         return one(t, r.update, recordingToRow({ ...recordingFromRow(cur), ...patch }), recordingFromRow);
       }),
     async listRecordings(f) {
-      const c: string[] = [];
-      const args: Record<string, string | number> = { limit: Math.max(1, Math.min(MAX_LIST, f.limit)) };
-      const eq = (col: string, v: string | undefined) => {
-        if (v === undefined) return;
-        c.push(`${col} = @${col}`);
-        args[col] = v;
-      };
-      eq('user_id', f.userId);
-      eq('pool_id', f.poolId);
-      eq('machine_id', f.machineId);
-      eq('host_id', f.hostId);
-      if (f.from !== undefined) (c.push('started_at >= @from'), (args.from = f.from));
-      if (f.to !== undefined) (c.push('started_at < @to'), (args.to = f.to));
-      if (f.before !== undefined) (c.push('started_at < @before'), (args.before = f.before));
-      return many(q, `SELECT * FROM recordings ${where(c)} ORDER BY started_at DESC, id LIMIT @limit`, args, recordingFromRow);
+      const w = new Conditions({ limit: Math.max(1, Math.min(MAX_LIST, f.limit)) });
+      w.eq('user_id', 'userId', f.userId)
+        .eq('pool_id', 'poolId', f.poolId)
+        .eq('machine_id', 'machineId', f.machineId)
+        .eq('host_id', 'hostId', f.hostId);
+      if (f.from !== undefined) w.add('started_at >= @from', { from: f.from });
+      if (f.to !== undefined) w.add('started_at < @to', { to: f.to });
+      if (f.before !== undefined) w.add('started_at < @before', { before: f.before });
+      return many(q, `SELECT * FROM recordings ${w.where()} ORDER BY started_at DESC, id LIMIT @limit`, w.params, recordingFromRow);
     },
     listExpiredRecordings: (now, limit) => many(q, r.expired, [now, limit], recordingFromRow),
     listRecordingsInProgress: () => many(q, r.inProgress, [], recordingFromRow),

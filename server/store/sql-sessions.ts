@@ -1,7 +1,7 @@
 // Sessions and their one-time WebSocket tickets. consumeTicket is one UPDATE, so a
 // ticket replayed in parallel opens at most one connection.
 import { SESSION_COLUMNS, TICKET_COLUMNS, sessionFromRow, sessionToRow, ticketFromRow, ticketToRow, type SessionRow } from './rows.ts';
-import { clampLimit, insertSql, many, one, patcher, sqlList, where, type Sql } from './sql.ts';
+import { clampLimit, Conditions, insertSql, many, one, patcher, sqlList, type Sql } from './sql.ts';
 import { MACHINE_SESSION_LIMITS } from './machine-types.ts';
 import { LIVE_SESSION_STATES, type Store } from './types.ts';
 
@@ -69,35 +69,17 @@ export function sqlSessions(q: Sql): SessionMethods {
     },
     getSession: (id) => one(q, session.byId, [id], sessionFromRow),
     async listSessions(filter = {}) {
-      const c: string[] = [];
-      const params: Record<string, string | number> = { limit: clampLimit(filter.limit, DEFAULT_SESSION_LIMIT, Number.MAX_SAFE_INTEGER) };
-      if (filter.state !== undefined) {
-        c.push(`state IN (SELECT value FROM ${d.jsonEach('@state')})`);
-        params.state = JSON.stringify(filter.state);
-      }
-      if (filter.userId !== undefined) {
-        c.push('user_id = @userId');
-        params.userId = filter.userId;
-      }
-      if (filter.poolId !== undefined) {
-        c.push('pool_id = @poolId');
-        params.poolId = filter.poolId;
-      }
-      if (filter.machineId !== undefined) {
-        c.push('machine_id = @machineId');
-        params.machineId = filter.machineId;
-      }
-      if (filter.desktopId !== undefined) {
-        c.push('desktop_id = @desktopId');
-        params.desktopId = filter.desktopId;
-      }
-      if (filter.cameUp) c.push('ready_at IS NOT NULL AND host_id IS NOT NULL');
-      if (filter.hostId !== undefined) {
-        c.push('host_id = @hostId');
-        params.hostId = filter.hostId;
-      }
-      const sql = `SELECT * FROM sessions ${where(c)} ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
-      return many(q, sql, params, sessionFromRow);
+      const w = new Conditions({ limit: clampLimit(filter.limit, DEFAULT_SESSION_LIMIT, Number.MAX_SAFE_INTEGER) });
+      if (filter.state !== undefined)
+        w.add(`state IN (SELECT value FROM ${d.jsonEach('@state')})`, { state: JSON.stringify(filter.state) });
+      w.eq('user_id', 'userId', filter.userId)
+        .eq('pool_id', 'poolId', filter.poolId)
+        .eq('machine_id', 'machineId', filter.machineId)
+        .eq('desktop_id', 'desktopId', filter.desktopId);
+      if (filter.cameUp) w.add('ready_at IS NOT NULL AND host_id IS NOT NULL');
+      w.eq('host_id', 'hostId', filter.hostId);
+      const sql = `SELECT * FROM sessions ${w.where()} ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
+      return many(q, sql, w.params, sessionFromRow);
     },
     listDueSessions: (now, stuckMs) => many(q, due, { now, stuck: stuckMs }, sessionFromRow),
     async countSessionsByState(states) {
@@ -109,22 +91,10 @@ export function sqlSessions(q: Sql): SessionMethods {
     updateSessionIf: (id, when, p) => patch(id, p, (cur) => when.state.includes(cur.state)),
     findLiveSession: (userId, poolId) => one(q, session.live, [userId, poolId], sessionFromRow),
     async countLiveSessions(filter) {
-      const c = [`state IN ${LIVE}`];
-      const params: Record<string, string> = {};
-      if (filter.userId !== undefined) {
-        c.push('user_id = @userId');
-        params.userId = filter.userId;
-      }
-      if (filter.poolId !== undefined) {
-        c.push('pool_id = @poolId');
-        params.poolId = filter.poolId;
-      }
-      if (filter.kind !== undefined) c.push(filter.kind === 'pool' ? 'pool_id IS NOT NULL' : 'machine_id IS NOT NULL');
-      if (filter.machineId !== undefined) {
-        c.push('machine_id = @machineId');
-        params.machineId = filter.machineId;
-      }
-      return (await q.get<{ n: number }>(`SELECT count(*) AS n FROM sessions ${where(c)}`, params))?.n ?? 0;
+      const w = new Conditions().add(`state IN ${LIVE}`).eq('user_id', 'userId', filter.userId).eq('pool_id', 'poolId', filter.poolId);
+      if (filter.kind !== undefined) w.add(filter.kind === 'pool' ? 'pool_id IS NOT NULL' : 'machine_id IS NOT NULL');
+      w.eq('machine_id', 'machineId', filter.machineId);
+      return (await q.get<{ n: number }>(`SELECT count(*) AS n FROM sessions ${w.where()}`, w.params))?.n ?? 0;
     },
 
     async createTicket(t) {

@@ -5,6 +5,7 @@ import type { Sql } from './sql.ts';
 import { sqlAudit } from './sql-audit.ts';
 import { sqlDesktops } from './sql-desktops.ts';
 import { sqlIdentity } from './sql-identity.ts';
+import { sqlLeases } from './sql-leases.ts';
 import { sqlMachines } from './sql-machines.ts';
 import { sqlMfa } from './sql-mfa.ts';
 import { sqlPools } from './sql-pools.ts';
@@ -26,5 +27,6 @@ export function sqlStore(q: Sql, clock: Clock): Omit<Store, 'ping' | 'close'> {
     ...sqlSignInSecrets(q),
     ...sqlRecordings(q),
     ...sqlAudit(q, clock),
+    ...sqlLeases(q),
   };
 }

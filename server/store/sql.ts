@@ -40,6 +40,29 @@ export function where(conditions: string[]): string {
   return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
 }
 
+/** The WHERE of a filtered list and its @parameters, from whichever of the filter's fields are set. */
+export class Conditions {
+  readonly list: string[] = [];
+  readonly params: Record<string, Bindable>;
+  constructor(params: Record<string, Bindable> = {}) {
+    this.params = { ...params };
+  }
+  /** `column = @name`, when the value is set. */
+  eq(column: string, name: string, value: Bindable | undefined): this {
+    if (value !== undefined) this.add(`${column} = @${name}`, { [name]: value });
+    return this;
+  }
+  /** A condition (and the parameters it names). */
+  add(condition: string, params: Record<string, Bindable> = {}): this {
+    this.list.push(condition);
+    Object.assign(this.params, params);
+    return this;
+  }
+  where(): string {
+    return where(this.list);
+  }
+}
+
 /** A SQL list literal of code constants (never of input), e.g. LIVE_SESSION_STATES. */
 export function sqlList(values: readonly string[]): string {
   return `(${values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ')})`;

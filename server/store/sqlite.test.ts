@@ -56,6 +56,7 @@ describe('SQLite store file', () => {
         { version: 9, name: 'recordings' },
         { version: 10, name: 'ticket_shadow' },
         { version: 11, name: 'pool_network' },
+        { version: 12, name: 'leases' },
       ]);
     } finally {
       db.close();

@@ -5,6 +5,7 @@ import { accountsContract } from './store.contract-accounts.ts';
 import { auditContract } from './store.contract-audit.ts';
 import { fleetContract } from './store.contract-fleet.ts';
 import { identityContract } from './store.contract-identity.ts';
+import { leasesContract } from './store.contract-leases.ts';
 import { machinesContract } from './store.contract-machines.ts';
 import { recordingsContract } from './store.contract-recordings.ts';
 import { sessionsContract } from './store.contract-sessions.ts';
@@ -37,6 +38,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     machinesContract(current);
     signInSecretsContract(current);
     recordingsContract(current);
+    leasesContract(current);
 
     describe('lifecycle', () => {
       it('answers ping while open and not after close', async () => {

@@ -348,6 +348,16 @@ export interface Store extends IdentityStore, MachineStore, SignInSecretStore, R
   appendAudit(e: NewAuditEvent): Promise<AuditEvent>;
   listAudit(filter?: { since?: number; actor?: string; action?: string; limit?: number; beforeId?: number }): Promise<AuditEvent[]>;
 
+  // leases: one holder at a time per job, among gateways sharing the store
+  /**
+   * Takes the lease `name` for `holder` until `until` if it is free (never taken, or expired at
+   * `now`) or already `holder`'s (a renewal); one statement, so of several callers at once at most
+   * one gets it. True when `holder` has it now.
+   */
+  acquireLease(name: string, holder: string, now: number, until: number): Promise<boolean>;
+  /** Gives the lease up if `holder` has it (a gateway stopping), so another can take it at once. */
+  releaseLease(name: string, holder: string): Promise<void>;
+
   /** Cheap liveness check for /readyz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -47,6 +47,10 @@ function startUp(data: string, env: Record<string, string> = { DESKPORT_ADMIN_PA
   return { child, url, output: () => out };
 }
 
+/** "Running at" comes before the built-in agent has connected; /readyz says when it has. */
+const untilReady = (url: string) =>
+  expect.poll(async () => (await fetch(`${url}/readyz`)).status, { timeout: 15_000, interval: 100 }).toBe(200);
+
 const run = (...args: string[]) => spawnSync(BIN, args, { encoding: 'utf8', timeout: 30_000 });
 
 describe('bin/deskport', () => {
@@ -81,6 +85,7 @@ describe('bin/deskport', () => {
     const url = await first.url;
     const password = /password: (\S+)/.exec(first.output())?.[1];
     expect(password).toMatch(/^.{20}$/);
+    await untilReady(url);
     const api = await signIn(url, 'admin', password!);
     const s = await launchDesktop(api, url);
     const { pids } = await desktopInfo(api, data, s.id);
@@ -108,6 +113,7 @@ describe('bin/deskport', () => {
     const env = { DESKPORT_ADMIN_PASSWORD: 'kill-nine-password' };
     const first = startUp(data, env);
     const url = await first.url;
+    await untilReady(url);
     const api = await signIn(url, 'admin', env.DESKPORT_ADMIN_PASSWORD);
     const s = await launchDesktop(api, url);
     const { pids, home } = await desktopInfo(api, data, s.id);
