@@ -127,7 +127,7 @@ function fail(msg: string): never {
 async function untilReady(url: string, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    if ((await fetch(`${url}/readyz`).catch(() => null))?.ok) return true;
+    if ((await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) }).catch(() => null))?.ok) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
   return false;
@@ -225,13 +225,19 @@ async function main(argv: string[]): Promise<void> {
       : {};
   // A bug that leaves a promise unhandled must not take every open desktop down with the process.
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection (a bug; the gateway keeps serving)'));
-  let stopForFatal: (() => Promise<void>) | undefined;
+  let stopOnce: (() => Promise<void>) | undefined;
   const onFatal = () => {
-    void (stopForFatal?.() ?? Promise.resolve()).finally(() => process.exit(1));
+    // Another gateway took this one's database: stop, and exit even if stopping hangs.
+    setTimeout(() => process.exit(1), 15_000).unref();
+    void (stopOnce?.() ?? Promise.resolve()).finally(() => process.exit(1));
   };
   const gw = await startGateway({ config, log, onFatal, ...embeddedAgent }).catch((err: NodeJS.ErrnoException) => {
     fail(err.code === 'EADDRINUSE' ? `${config.listen} is already in use; pick another with --listen` : `could not start: ${err.message}`);
   });
+  // One stop, whoever asks first (a signal, a fatal error) and however often.
+  let stopping: Promise<void> | undefined;
+  stopOnce = () => (stopping ??= gw.stop());
+  onSignals(stopOnce, log);
   if (gw.generatedAdminPassword) {
     process.stdout.write(
       `\n  Created user "admin" with password: ${gw.generatedAdminPassword}\n  (shown once; change it after signing in)\n\n`,
@@ -240,8 +246,6 @@ async function main(argv: string[]): Promise<void> {
   // With the built-in agent, "running" once it has connected: a click before that would find no host.
   if (cmd === 'up' && !(await untilReady(gw.url, 15_000))) log.warn('the built-in agent has not connected yet; /readyz says when it has');
   process.stdout.write(`Deskport is running at ${gw.url}/\n`);
-  stopForFatal = () => gw.stop();
-  onSignals(() => gw.stop(), log);
 }
 
 async function runAgent(values: Record<string, string | boolean | undefined>): Promise<void> {

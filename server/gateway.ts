@@ -362,17 +362,23 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
   // This gateway's own state sweeps every time; the broker's sweep only while this gateway holds its
   // lease. Alone on its store for now (docs/store.md), it takes the lease over at start.
   const leadership = createLeadership({ store, clock, log, holder: newId('gw'), takeOver: true });
-  let sweeping = false;
+  // The lease is renewed every tick, also while a long sweep runs (which checks it between steps).
+  let renewing: Promise<void> | null = null;
+  let sweeping: Promise<void> | null = null;
   const sweepTimer = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
     shadows.sweep();
     recording!.sweep();
-    leadership
+    renewing ??= leadership
       .lead()
-      .then((lead) => (lead ? timers.sweep() : undefined))
-      .catch((err) => log.error({ err }, 'broker sweep failed'))
-      .finally(() => (sweeping = false));
+      .then((lead) => {
+        sweeping ??= lead
+          ? timers
+              .sweep(leadership.leading)
+              .catch((err) => log.error({ err }, 'broker sweep failed'))
+              .finally(() => (sweeping = null))
+          : null;
+      })
+      .finally(() => (renewing = null));
   }, o.sweepIntervalMs ?? 1000);
 
   if (o.embeddedAgent) {
@@ -407,7 +413,10 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
     async stop() {
       ctx.stopping = true;
       clearInterval(sweepTimer);
+      // Released first: a sweep still running stops at its next step, and is waited for before the store closes.
       await leadership.release();
+      await renewing;
+      await sweeping;
       history.stop();
       admission.stop();
       providers.stop();

@@ -63,6 +63,17 @@ describe('the broker sweep lease', () => {
     expect(await b.lead()).toBe(true);
   });
 
+  it('a request on its way when the lease is released does not take it back', async () => {
+    const clock = new ManualClock();
+    const [a, b] = two(clock);
+    expect(await a.lead()).toBe(true);
+    const onItsWay = a.lead();
+    await a.release();
+    expect(await onItsWay).toBe(false);
+    expect(await a.lead()).toBe(false);
+    expect(await b.lead()).toBe(true);
+  });
+
   it('a gateway alone on its store takes the lease over from a previous run of itself at once', async () => {
     const clock = new ManualClock();
     const [old] = two(clock);

@@ -17,7 +17,7 @@ export interface Leadership {
   lead(): Promise<boolean>;
   /** Whether this gateway holds the lease with the margin left, without asking the store. */
   leading(): boolean;
-  /** Gives the lease up (a gateway stopping), so another takes over at its next sweep. */
+  /** Gives the lease up for good (a gateway stopping), so another takes over at its next sweep. */
   release(): Promise<void>;
 }
 
@@ -37,6 +37,7 @@ export function createLeadership(o: {
   const ttl = o.ttlMs ?? LEASE_TTL_MS;
   let takeOver = o.takeOver ?? false;
   let until = 0;
+  let released = false;
   let was = false;
   const leading = () => o.clock.now() < until - MARGIN_MS;
   const note = () => {
@@ -45,26 +46,36 @@ export function createLeadership(o: {
       o.log.info({ holder: o.holder }, now ? 'this gateway runs the broker sweep' : 'this gateway no longer runs the broker sweep');
     was = now;
   };
+  let asking: Promise<boolean> | null = null;
+  const ask = async (): Promise<boolean> => {
+    const asked = o.clock.now();
+    try {
+      // Counted from before the request: the lease the store granted cannot end later than this.
+      // Judged as if every lease had expired (`now` at the end of time) when taking over.
+      const judgedAt = takeOver ? Number.MAX_SAFE_INTEGER : asked;
+      // Refused: another gateway holds it now (a lease taken over), so this one stops at once. And a
+      // request that was on its way when release() came must not take the lease back.
+      const got = await o.store.acquireLease(LEASE_NAME, o.holder, judgedAt, asked + ttl);
+      until = got && !released ? asked + ttl : 0;
+      takeOver = false;
+    } catch (err) {
+      o.log.warn({ err }, 'could not renew the broker sweep lease');
+    }
+    note();
+    return leading();
+  };
   return {
-    async lead() {
-      const asked = o.clock.now();
-      try {
-        // Counted from before the request: the lease the store granted cannot end later than this.
-        // Judged as if every lease had expired (`now` at the end of time) when taking over.
-        const judgedAt = takeOver ? Number.MAX_SAFE_INTEGER : asked;
-        // Refused: another gateway holds it now (a lease taken over), so this one stops at once.
-        until = (await o.store.acquireLease(LEASE_NAME, o.holder, judgedAt, asked + ttl)) ? asked + ttl : 0;
-        takeOver = false;
-      } catch (err) {
-        o.log.warn({ err }, 'could not renew the broker sweep lease');
-      }
-      note();
-      return leading();
+    lead() {
+      if (released) return Promise.resolve(false);
+      return (asking ??= ask().finally(() => (asking = null)));
     },
     leading,
     async release() {
+      released = true;
       until = 0;
       note();
+      // After a request on its way has landed, so the row it may write is the one deleted.
+      await asking?.catch(() => undefined);
       await o.store.releaseLease(LEASE_NAME, o.holder).catch(() => undefined);
     },
   };

@@ -19,7 +19,11 @@ export function createTimers(ctx: BrokerCtx, broker: Broker) {
   const system = { username: 'system' };
   const warm = createWarmSpares(ctx);
 
-  async function sweep(): Promise<void> {
+  /**
+   * One pass. `leading` (server/broker/leadership.ts) is asked again before each step: a pass that
+   * runs long must not go on acting once this gateway's lease is no longer safely its own.
+   */
+  async function sweep(leading: () => boolean = () => true): Promise<void> {
     const now = clock.now();
     const pools = new Map<string, Pool | null>();
     const poolOf = async (id: string) => {
@@ -28,6 +32,7 @@ export function createTimers(ctx: BrokerCtx, broker: Broker) {
     };
     // Only sessions a rule may end now (at most 1,000 per pass; the next pass takes the rest).
     for (const s of await store.listDueSessions(now, STUCK_LAUNCH_MS)) {
+      if (!leading()) return;
       // A machine session has no pool: its timers are MACHINE_SESSION_LIMITS (as in listDueSessions).
       const pool = s.machineId ? MACHINE_SESSION_LIMITS : s.poolId ? await poolOf(s.poolId) : null;
       const graceMs = (pool?.graceS ?? 300) * 1000;
@@ -52,8 +57,9 @@ export function createTimers(ctx: BrokerCtx, broker: Broker) {
         await broker.end(s.id, system, reason).catch((err) => log.warn({ err, sessionId: s.id }, 'policy end failed'));
       }
     }
+    if (!leading()) return;
     await warm.reconcile();
-    if (now - lastHousekeeping > HOUSEKEEPING_MS) {
+    if (now - lastHousekeeping > HOUSEKEEPING_MS && leading()) {
       lastHousekeeping = now;
       await store.deleteExpiredTickets(now);
       await store.deleteExpiredWebSessions(now);

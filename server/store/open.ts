@@ -25,7 +25,7 @@ export async function openStore(o: {
     url: o.store,
     ...(o.exclusive ? { exclusive: o.exclusive } : {}),
     ...(o.clock ? { clock: o.clock } : {}),
-    onError: (err) => o.log?.warn({ err: { message: err.message } }, 'a PostgreSQL connection failed; the next query opens a new one'),
+    onError: (err) => o.log?.warn({ err: { message: err.message } }, 'a PostgreSQL connection failed; it is opened again when needed'),
   });
 }
 

@@ -86,7 +86,7 @@ const UNREACHABLE_MESSAGES =
  * are conflicts; a database that cannot be reached is StoreUnavailableError (503, not 500).
  */
 export function translate(err: unknown): unknown {
-  if (err instanceof StoreUnavailableError || err instanceof StoreConflictError) return err;
+  if (err instanceof StoreUnavailableError || err instanceof StoreConflictError || typeof err !== 'object' || err === null) return err;
   const e = err as { code?: string; table?: string; detail?: string; constraint?: string; message?: string };
   if ((e.code && (UNREACHABLE_CODES.has(e.code) || UNREACHABLE_STATES.test(e.code))) || UNREACHABLE_MESSAGES.test(e.message ?? '')) {
     return new StoreUnavailableError(`The database cannot be reached (${e.code ?? e.message ?? 'no answer'}).`);

@@ -46,8 +46,8 @@ export function loadPostgresMigrations(): Migration[] {
 export async function migratePostgres(pool: pg.Pool, migrations = loadPostgresMigrations(), now = Date.now()): Promise<MigrationResult> {
   const latest = migrations.at(-1)?.version ?? 0;
   return withClient(pool, async (client, broken) => {
-    await client.query('BEGIN');
     try {
+      await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK.toString()]);
       await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
         version    BIGINT PRIMARY KEY,

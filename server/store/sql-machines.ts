@@ -79,7 +79,8 @@ export function sqlMachines(q: Sql): MachineStore {
     findLiveMachineSession: (userId, machineId) => one(q, live, [userId, machineId], sessionFromRow),
     rewriteSecrets: (reseal) =>
       q.tx(async (t) => {
-        // A gateway still running must not seal a new secret with the old key meanwhile.
+        // No new secret lands half-way through the rewrite (gateways should still be stopped: one running
+        // with the old key seals new secrets with it after the rotation, as the command's help says).
         const lock = q.dialect.lockTables(['machines', 'machine_credentials', 'web_session_secrets']);
         if (lock) await t.run(lock);
         let n = 0;

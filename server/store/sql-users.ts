@@ -112,7 +112,7 @@ export function sqlUsers(q: Sql, clock: Clock): UserMethods {
       if (d.forUpdate) {
         for (const table of ['pools', 'machines']) {
           await t.all(
-            `SELECT id FROM ${table} WHERE EXISTS (SELECT 1 FROM ${d.jsonEach(`${table}.group_ids`)} WHERE value = @id)${d.forUpdate}`,
+            `SELECT id FROM ${table} WHERE EXISTS (SELECT 1 FROM ${d.jsonEach(`${table}.group_ids`)} WHERE value = @id) ORDER BY id${d.forUpdate}`,
             {
               id,
             },
