@@ -1,9 +1,12 @@
 // A VM desktop host end to end: a real gateway, a real `bin/deskport agent --driver qemu` process and
 // real QEMU (TCG) booting the vm-test image. Launch, the guest's screen through the gateway's relay
 // (VncAuth with the desktop's secret), the agent killed with -9 and re-adopting the VM, typing that
-// reaches the guest (it powers off), a warm spare VM claimed by a launch, and nothing left behind.
-import { randomBytes } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
+// reaches the guest (it powers off), a VM crash ending its session, an admin's own bootable qcow2 base,
+// a warm spare VM claimed by a launch, and nothing left behind.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DisplayClose } from '../../contract/display.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type TestAgent } from '../../test/helpers/cluster.ts';
 import {
@@ -19,7 +22,7 @@ import {
 } from '../../test/helpers/gateway.ts';
 import { RfbViewer } from '../../test/helpers/rfb-viewer.ts';
 import { stillRunning } from '../process/procfs.ts';
-import { prepareTestImage } from './testing.ts';
+import { buildBootableTestDisk, prepareTestImage } from './testing.ts';
 import { readAllStates } from './vm.ts';
 
 let t: TestGateway;
@@ -67,18 +70,28 @@ const runningVms = async () => {
   return alive;
 };
 
-/** Share of the screen in its most common colour (the console's blue), read through the gateway. */
-async function blueShare(sessionId: string): Promise<{ share: number; colours: number }> {
+/** The banner's blue as the viewer reads it (32 bpp, 0x00RRGGBB): not the black of a BIOS or a blank screen. */
+const isBlue = (c: number): boolean => (c & 0xff) > 0x60 && (c & 0xff) > 2 * ((c >> 16) & 0xff) && (c & 0xff) > 2 * ((c >> 8) & 0xff);
+
+/** Share of the screen in its most common colour, and whether that is the console's blue, read through the gateway. */
+async function blueShare(sessionId: string): Promise<{ share: number; colours: number; blue: boolean; colour: string }> {
   const v = await RfbViewer.open(t.url, await ticket(admin, sessionId));
   try {
     await v.handshake();
     const { pixels, distinctColours } = await v.capture();
     const counts = new Map<number, number>();
     for (let i = 0; i < pixels.length; i += 4) counts.set(pixels.readUInt32LE(i), (counts.get(pixels.readUInt32LE(i)) ?? 0) + 1);
-    return { share: Math.max(...counts.values()) / (pixels.length / 4), colours: distinctColours };
+    const [colour, count] = [...counts].reduce((a, b) => (b[1] > a[1] ? b : a));
+    return { share: count / (pixels.length / 4), colours: distinctColours, blue: isBlue(colour), colour: colour.toString(16) };
   } finally {
     v.close();
   }
+}
+
+/** The vm-test banner: most of the screen in its blue. */
+function expectBanner(screen: { share: number; blue: boolean; colour: string }): void {
+  expect(screen, `most common colour ${screen.colour}`).toMatchObject({ blue: true });
+  expect(screen.share).toBeGreaterThan(0.8);
 }
 
 describe('a VM desktop host (qemu driver, TCG)', () => {
@@ -90,7 +103,7 @@ describe('a VM desktop host (qemu driver, TCG)', () => {
     console.info(`qemu pool launch -> ready (TCG boot included): ${(performance.now() - t0).toFixed(0)} ms`);
     expect(await runningVms()).toHaveLength(1);
     const screen = await blueShare(session.id);
-    expect(screen.share).toBeGreaterThan(0.8); // the banner screen, not black
+    expectBanner(screen); // the banner screen, not black
     expect(screen.colours).toBeGreaterThan(1); // with text on it
   }, 180_000);
 
@@ -103,11 +116,11 @@ describe('a VM desktop host (qemu driver, TCG)', () => {
       hostDisk = hosts.find((h) => h.id === host.hostId)?.disk;
       const sessions = (await admin.get('/api/v1/admin/sessions')).body as { id: string; diskBytes?: number }[];
       sessionDisk = sessions.find((s) => s.id === session.id)?.diskBytes;
-      return hostDisk !== undefined && sessionDisk !== undefined;
+      // Two requests: a heartbeat may land between them, so wait until both show the desktop.
+      return hostDisk?.desktops === 1 && sessionDisk !== undefined;
     });
     const [vm] = await runningVms();
     const allocated = (await stat(vm!.overlay)).blocks * 512;
-    expect(hostDisk?.desktops).toBe(1);
     expect(sessionDisk).toBeGreaterThan(0);
     expect(sessionDisk).toBeLessThan(64 * 2 ** 20); // a fresh overlay on the base: small, far below the disk's virtual size
     expect(Math.abs(sessionDisk! - allocated)).toBeLessThan(8 * 2 ** 20); // the guest may write a little between the two reads
@@ -121,7 +134,7 @@ describe('a VM desktop host (qemu driver, TCG)', () => {
     expect((await runningVms()).map((s) => s.pid)).toEqual([before?.pid]); // the VM did not die with its agent
     await host.restart(t.url);
     await waitFor(async () => (await sessionOf(session.id)).state === 'ready');
-    expect((await blueShare(session.id)).share).toBeGreaterThan(0.8);
+    expectBanner(await blueShare(session.id));
   }, 120_000);
 
   it('typing reaches the guest: "poweroff" ends the VM, the session ends and nothing is left', async () => {
@@ -133,6 +146,67 @@ describe('a VM desktop host (qemu driver, TCG)', () => {
     await waitFor(async () => (await runningVms()).length === 0);
     await waitFor(async () => (await readdir(`${host.stateDir}/qemu`)).length === 0); // the pooled overlay went with it
   }, 120_000);
+
+  it('a VM that crashes (its QEMU killed with -9) ends the session with a reason, and its overlay goes', async () => {
+    const crashed = await launchPool(admin, poolId, 170_000, t.url);
+    const [vm] = await runningVms();
+    expect(vm).toBeDefined();
+    const viewer = await RfbViewer.open(t.url, await ticket(admin, crashed.id));
+    await viewer.handshake();
+    process.kill(-vm!.pid, 'SIGKILL');
+    await waitFor(async () => (await sessionOf(crashed.id)).state === 'ended', 60_000);
+    // The person is told what happened and what to do.
+    expect((await sessionOf(crashed.id)).error).toMatch(/^The desktop stopped\. Launch it again/);
+    // The open display is closed (desktop gone, or the session ended), not left hanging on a dead socket.
+    await waitFor(async () => viewer.closeInfo !== null, 10_000);
+    expect([DisplayClose.DesktopGone, DisplayClose.SessionEnded]).toContain(viewer.closeInfo?.code);
+    await waitFor(async () => (await runningVms()).length === 0);
+    await waitFor(async () => (await readdir(`${host.stateDir}/qemu`)).length === 0);
+    // The person can start again at once: nothing of the crashed VM is in the way.
+    const again = await launchPool(admin, poolId, 170_000, t.url);
+    expectBanner(await blueShare(again.id));
+    expect((await admin.del(`/api/v1/sessions/${again.id}`)).status).toBe(204);
+    await waitFor(async () => (await runningVms()).length === 0, 60_000);
+  }, 400_000);
+
+  it("an admin's own qcow2 base image (it boots by itself through SeaBIOS, no kernel given) serves a pool, and stays untouched", async () => {
+    const dir = await mkdtemp('/tmp/deskport-admin-image-');
+    try {
+      const base = join(dir, 'base.qcow2');
+      await buildBootableTestDisk(base);
+      const before = createHash('sha256')
+        .update(await readFile(base))
+        .digest('hex');
+      const r = await admin.post('/api/v1/admin/pools', {
+        name: 'Own image',
+        driver: 'qemu',
+        protocol: 'vnc',
+        image: base,
+        cpu: 1,
+        memoryMb: 256,
+      });
+      expect(r.status).toBe(201);
+      const own = await launchPool(admin, (r.body as { id: string }).id, 170_000, t.url);
+      const [vm] = await runningVms();
+      expect(vm?.overlay.startsWith(`${host.stateDir}/`)).toBe(true); // the desktop writes to its own overlay
+      // No ready line from an image we did not build: ready once QEMU's VNC answers, while the BIOS
+      // may still be on the screen; the guest's banner follows.
+      let screen = { share: 0, colours: 0, blue: false, colour: '' };
+      for (const end = Date.now() + 60_000; !(screen.blue && screen.share > 0.8) && Date.now() < end; await sleep(1000))
+        screen = await blueShare(own.id);
+      expectBanner(screen);
+      expect((await admin.del(`/api/v1/sessions/${own.id}`)).status).toBe(204);
+      await waitFor(async () => (await runningVms()).length === 0, 60_000);
+      await waitFor(async () => (await readdir(`${host.stateDir}/qemu`)).length === 0);
+      expect(
+        createHash('sha256')
+          .update(await readFile(base))
+          .digest('hex'),
+      ).toBe(before);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 
   it('a warm spare VM is booted ahead: a launch claims it at once, and lowering minWarm stops them all', async () => {
     const r = await admin.post('/api/v1/admin/pools', {
@@ -152,7 +226,7 @@ describe('a VM desktop host (qemu driver, TCG)', () => {
     const answered = performance.now() - t0;
     expect((launched.body as { session: SessionJson }).session.state).toBe('ready');
     const claimed = (launched.body as { session: SessionJson }).session;
-    expect((await blueShare(claimed.id)).share).toBeGreaterThan(0.8);
+    expectBanner(await blueShare(claimed.id));
     const frame = performance.now() - t0;
     console.info(`qemu warm spare: launch answered ready in ${answered.toFixed(0)} ms, first full frame at ${frame.toFixed(0)} ms`);
     expect((await admin.call('PATCH', `/api/v1/admin/pools/${warmPool}`, { minWarm: 0 })).status).toBe(200);
