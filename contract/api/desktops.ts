@@ -174,7 +174,7 @@ export const ROUTES: readonly RouteDoc[] = [
     errors: {
       404: ['not_found'],
       409: ['limit_reached', 'pool_full', 'credentials_required', 'directory_sign_in_required'],
-      503: ['no_capacity', 'machine_unreachable', 'guacd_unavailable'],
+      503: ['no_capacity', 'machine_unreachable', 'guacd_unavailable', 'home_host_unavailable', 'launch_busy'],
     },
   },
   {

@@ -9,6 +9,7 @@ import { newId } from '../util/random.ts';
 import { destroyDesktop, moveSession, type BrokerCtx } from './transitions.ts';
 import { Background } from './background.ts';
 import { homeHost, keepsVmDisk, pickHost, startDesktop } from './desktops.ts';
+import { createLaunchLock } from './launch-lock.ts';
 import type { ProgressStep } from './session-events.ts';
 import type { Machines } from './machines.ts';
 import type { Shadows } from './shadows.ts';
@@ -224,16 +225,8 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
     return { session, created: true };
   }
 
-  // One launch at a time per user in this gateway, so two quick clicks cannot both miss the live
-  // session and start two desktops. Several gateways on one store will need a store-level guard too.
-  const launching = new Map<string, Promise<unknown>>();
-  function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = launching.get(key) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(fn);
-    launching.set(key, next);
-    void next.catch(() => undefined).finally(() => launching.get(key) === next && launching.delete(key));
-    return next;
-  }
+  // One launch at a time per person, across gateways (launch-lock.ts).
+  const serialized = createLaunchLock({ store, clock });
 
   /** Why this pool cannot launch for lack of guacd (RDP pools only), for its users; null when it can. */
   const guacdProblem = (pool: Pool): string | null => unavailableFor(pool.protocol, (ctx.guacd ?? NO_GUACD).status(), 'user');
