@@ -7,21 +7,19 @@ import { createDesktopQueue } from '../desktop-queue.ts';
 import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { waitForBanner, type WaitOptions } from '../banner.ts';
-import { waitForX224 } from '../x224.ts';
+import { waitForBanner } from '../banner.ts';
 import { dialSocket } from '../docker/banner.ts';
 import type { DesktopDriver, DesktopHandle, DesktopSpec, ProgressFn } from '../driver.ts';
 import { DESKTOP_ID } from '../process/options.ts';
 import { pickUid } from '../process/allocate.ts';
 import { listProcs, readProc, sleep, stillRunning, type ProcRef } from '../process/procfs.ts';
 import { isVmKind, rdpRefusal, resolveBootImage } from './images.ts';
-import { guestExec, RDP_GUEST_USER, setGuestPassword } from './qga.ts';
 import { checkQemuSpec, pickAccel, resolveOptions, vcpusOf, type QemuDriverOptions } from './options.ts';
 import { withQmp } from './qmp.ts';
+import { rdpReady } from './rdp.ts';
 import { snapshotOp } from './snapshots.ts';
 import {
   diskUsageOf,
-  forwardPortOf,
   hashSecret,
   personalOverlay,
   prepareStateDir,
@@ -175,74 +173,6 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
     }
   }
 
-  /** The host port QEMU bound for an RDP VM's forward (HMP `info usernet`, through QMP). */
-  async function forwardPort(p: VmPaths, until: number, exited: () => Promise<string | null>): Promise<number | string> {
-    for (;;) {
-      const gone = await exited();
-      if (gone) return gone;
-      const text = await withQmp(p.qmp, (q) => q.execute('human-monitor-command', { 'command-line': 'info usernet' }), 2_000).catch(
-        () => null,
-      );
-      const port = typeof text === 'string' ? forwardPortOf(text) : null;
-      if (port !== null) return port;
-      if (Date.now() >= until) return 'QEMU did not report the RDP forward in time';
-      await sleep(100);
-    }
-  }
-
-  /** Until an RDP VM is ready: its forward's port, xrdp answering through it, the guest login set to the
-   *  secret; in an image of ours also the session started ahead (prestart). Resolves null when ready, or why it is not. */
-  async function rdpReady(
-    spec: DesktopSpec,
-    p: VmPaths,
-    s: VmState,
-    wait: WaitOptions & { until: number },
-    prestart: boolean,
-  ): Promise<string | null> {
-    const port = await forwardPort(p, wait.until, async () => (await wait.gaveUp()) ?? null);
-    if (typeof port === 'string') return port;
-    s.rdpPort = port;
-    await writeState(p, s); // still `starting`: usable only once create() ends
-    const failure =
-      (await waitForX224({ port }, { ...wait, timeoutMs: Math.max(1, wait.until - Date.now()), gaveUpEveryMs: 500 })) ??
-      (await setGuestPassword(p.qga, RDP_GUEST_USER, spec.secret, {
-        until: wait.until,
-        ...(wait.signal ? { signal: wait.signal } : {}),
-        gaveUp: async () => (await wait.gaveUp()) ?? null,
-      }));
-    // The session ahead needs time of its own; with too little left, the first connect starts it instead.
-    if (failure || !prestart || wait.until - Date.now() < 15_000) return failure;
-    // sesman starts the session (Xorg, openbox, a terminal: seconds under TCG) now rather than at the first
-    // connect, which then finds it running (KillDisconnected=false keeps it). Only a speed-up: a failure is logged.
-    const started = await guestExec(
-      p.qga,
-      '/usr/bin/xrdp-sesrun',
-      // 24 bits per pixel: what xrdp asks sesman for with an Xorg session, so the first connect matches this one.
-      ['-s', '127.0.0.1', '-F', '0', '-t', 'Xorg', '-b', '24', RDP_GUEST_USER],
-      `${spec.secret}\n`,
-      Math.min(20_000, wait.until - Date.now()),
-    ).catch((err: Error) => ({ code: -1, output: err.message }));
-    const display = /\bdisplay=:(\d{1,4})\b/.exec(started.output)?.[1];
-    if (started.code !== 0 || !display) {
-      o.log.warn(
-        { desktopId: spec.desktopId, code: started.code, output: started.output },
-        'could not start the RDP session ahead; the first connect starts it',
-      );
-      return (await wait.gaveUp()) ?? null;
-    }
-    // Ready once openbox manages the terminal in that session, as a VNC VM's ready line says (the guest
-    // gives up by itself too, so nothing keeps polling there after the host stopped waiting).
-    const left = Math.max(1_000, wait.until - Date.now());
-    const wm = `timeout ${Math.ceil(left / 1000)} sh -c 'until XAUTHORITY=/home/${RDP_GUEST_USER}/.Xauthority DISPLAY=:${display} xprop -root _NET_CLIENT_LIST 2>/dev/null | grep -q 0x; do sleep 0.2; done'`;
-    const up = await guestExec(p.qga, '/bin/sh', ['-c', wm], '', left + 2_000).catch((err: Error) => ({
-      code: -1,
-      output: err.message,
-    }));
-    if (up.code !== 0)
-      o.log.warn({ desktopId: spec.desktopId, output: up.output }, 'the RDP session started ahead did not show its window manager');
-    return (await wait.gaveUp()) ?? null; // QEMU may have died meanwhile (the guest agent's errors are only logged)
-  }
-
   async function createOnce(spec: DesktopSpec, signal?: AbortSignal, progress?: ProgressFn): Promise<DesktopHandle> {
     const p = paths(spec.desktopId);
     const existing = await readState(p);
@@ -330,7 +260,7 @@ export function createQemuDriver(options: QemuDriverOptions): QemuDriver {
           : null);
       const wait = { until, timeoutMs: o.startTimeoutMs, gaveUp: exited, ...(signal ? { signal } : {}) };
       const failure = rdp
-        ? (progress?.('waiting_display', 'Booting the VM…'), await rdpReady(spec, p, state, wait, isVmKind(image.name)))
+        ? (progress?.('waiting_display', 'Booting the VM…'), await rdpReady(o.log, spec, p, state, wait, isVmKind(image.name)))
         : await vnc();
       signal?.throwIfAborted();
       if (failure) {
