@@ -50,11 +50,11 @@ export async function changeOwnPassword(
   if (by.via !== 'cookie') throw forbidden('Change your password from a signed-in browser session.', 'session_required');
   const body = read();
   const attempt: LoginAttempt = { account: accountKey(user.username), ip };
-  const wait = throttle.check(attempt);
+  const wait = await throttle.check(attempt);
   if (wait) throw throttled(wait.waitS, `Too many attempts. Try again in ${wait.waitS} s.`);
   if (!(await verifyPassword(user.passwordHash, body.currentPassword))) {
-    throttle.charge(attempt);
-    throttle.failed(attempt);
+    await throttle.charge(attempt);
+    await throttle.failed(attempt);
     await deps.audit.record({
       actor: user.username,
       action: 'user.password_change',

@@ -8,6 +8,7 @@
 //     in from recently and for browsers it remembered for MFA, so an attacker cannot use it to keep
 //     the owner out, and even for a stranger address the wait never exceeds a minute.
 import type { Clock } from '../clock.ts';
+import type { Store } from '../store/types.ts';
 import { addressKey, createThrottle, type Throttle, type ThrottleOptions } from './throttle.ts';
 
 export const PAIR_THROTTLE: ThrottleOptions = {
@@ -16,7 +17,6 @@ export const PAIR_THROTTLE: ThrottleOptions = {
   lockS: 60,
   maxLockS: 900,
   resetAfterS: 86400,
-  maxEntries: 20_000,
 };
 export const ADDRESS_THROTTLE: ThrottleOptions = {
   maxFailures: 20,
@@ -24,7 +24,6 @@ export const ADDRESS_THROTTLE: ThrottleOptions = {
   lockS: 60,
   maxLockS: 3600,
   resetAfterS: 86400,
-  maxEntries: 10_000,
 };
 export const ACCOUNT_BACKOFF: ThrottleOptions = {
   maxFailures: 10,
@@ -32,12 +31,11 @@ export const ACCOUNT_BACKOFF: ThrottleOptions = {
   lockS: 2,
   maxLockS: 60,
   resetAfterS: 3600,
-  maxEntries: 10_000,
 };
 
-const KNOWN_TTL_MS = 30 * 86400_000;
+/** An address an account signed in from counts as its own this long (housekeeping forgets it after). */
+export const KNOWN_TTL_MS = 30 * 86400_000;
 const KNOWN_PER_ACCOUNT = 8;
-const KNOWN_ACCOUNTS = 10_000;
 
 export type ThrottleScope = 'user' | 'address' | 'account';
 
@@ -52,13 +50,13 @@ export interface LoginAttempt {
 
 export interface LoginThrottle {
   /** Seconds to wait and which limit says so, or null when the attempt may go ahead. */
-  check(a: LoginAttempt): { waitS: number; scope: ThrottleScope } | null;
+  check(a: LoginAttempt): Promise<{ waitS: number; scope: ThrottleScope } | null>;
   /** Counts an attempt against the account before its (slow) check, so a burst cannot outrun it. */
-  charge(a: LoginAttempt): void;
+  charge(a: LoginAttempt): Promise<void>;
   /** The attempt failed: counts it against the address too; returns the lock this caused, if any. */
-  failed(a: LoginAttempt): { lockS: number; scope: ThrottleScope } | null;
+  failed(a: LoginAttempt): Promise<{ lockS: number; scope: ThrottleScope } | null>;
   /** The attempt succeeded: forgets the account's counters and remembers the address as its own. */
-  succeeded(a: LoginAttempt): void;
+  succeeded(a: LoginAttempt): Promise<void>;
 }
 
 export interface LoginThrottleOptions {
@@ -75,53 +73,45 @@ export function accountKey(username: string): string {
   return username.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
-export function createLoginThrottle(clock: Clock, o: LoginThrottleOptions = {}): LoginThrottle {
-  const pairs: Throttle = createThrottle(clock, { ...PAIR_THROTTLE, ...o.pair });
-  const addresses: Throttle = createThrottle(clock, { ...ADDRESS_THROTTLE, ...o.address });
-  const accounts: Throttle = createThrottle(clock, { ...ACCOUNT_BACKOFF, ...o.account });
-  // account → (address key → last successful sign-in); insertion order is recency for eviction.
-  const known = new Map<string, Map<string, number>>();
+export function createLoginThrottle(store: Store, clock: Clock, o: LoginThrottleOptions = {}): LoginThrottle {
+  const pairs: Throttle = createThrottle(store, clock, 'sign-in-pair', { ...PAIR_THROTTLE, ...o.pair });
+  const addresses: Throttle = createThrottle(store, clock, 'sign-in-address', { ...ADDRESS_THROTTLE, ...o.address });
+  const accounts: Throttle = createThrottle(store, clock, 'sign-in-account', { ...ACCOUNT_BACKOFF, ...o.account });
 
   const pairKey = (a: LoginAttempt) => `${a.account}\n${addressKey(a.ip)}`;
-  const isKnown = (a: LoginAttempt): boolean => {
+  const isKnown = async (a: LoginAttempt): Promise<boolean> => {
     if (a.trustedBrowser) return true;
-    const at = known.get(a.account)?.get(addressKey(a.ip));
-    return at !== undefined && clock.now() - at < KNOWN_TTL_MS;
+    const at = await store.knownAddressAt(a.account, addressKey(a.ip));
+    return at !== null && clock.now() - at < KNOWN_TTL_MS;
   };
 
   return {
-    check(a) {
-      const pair = pairs.check(pairKey(a));
-      const addr = addresses.check(addressKey(a.ip));
-      const account = isKnown(a) ? 0 : accounts.check(a.account);
+    async check(a) {
+      const [pair, addr, account] = await Promise.all([
+        pairs.check(pairKey(a)),
+        addresses.check(addressKey(a.ip)),
+        isKnown(a).then((known) => (known ? 0 : accounts.check(a.account))),
+      ]);
       const waitS = Math.max(pair, addr, account);
       if (waitS === 0) return null;
       return { waitS, scope: waitS === pair ? 'user' : waitS === addr ? 'address' : 'account' };
     },
-    charge(a) {
-      pairs.fail(pairKey(a));
-      accounts.fail(a.account);
+    async charge(a) {
+      await Promise.all([pairs.fail(pairKey(a)), accounts.fail(a.account)]);
     },
-    failed(a) {
-      const pair = pairs.check(pairKey(a));
-      const addr = addresses.fail(addressKey(a.ip));
-      const account = isKnown(a) ? 0 : accounts.check(a.account);
+    async failed(a) {
+      const pair = await pairs.check(pairKey(a));
+      const addr = await addresses.fail(addressKey(a.ip));
+      const account = (await isKnown(a)) ? 0 : await accounts.check(a.account);
       const lockS = Math.max(pair, addr, account);
       if (lockS === 0) return null;
       return { lockS, scope: lockS === addr ? 'address' : lockS === pair ? 'user' : 'account' };
     },
-    succeeded(a) {
-      pairs.succeed(pairKey(a));
-      accounts.succeed(a.account);
+    async succeeded(a) {
+      await Promise.all([pairs.succeed(pairKey(a)), accounts.succeed(a.account)]);
       // The address counter is deliberately left alone: signing in to one's own account must not
       // buy more guesses at others'. It ages out with its window.
-      const mine = known.get(a.account) ?? new Map<string, number>();
-      known.delete(a.account);
-      mine.delete(addressKey(a.ip));
-      mine.set(addressKey(a.ip), clock.now());
-      while (mine.size > KNOWN_PER_ACCOUNT) mine.delete(mine.keys().next().value!);
-      known.set(a.account, mine);
-      while (known.size > KNOWN_ACCOUNTS) known.delete(known.keys().next().value!);
+      await store.noteKnownAddress(a.account, addressKey(a.ip), clock.now(), KNOWN_PER_ACCOUNT);
     },
   };
 }

@@ -171,14 +171,14 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
     }
     const { ip } = at;
     const attempt = { account: accountKey(user.username), ip };
-    const wait = deps.throttle.check(attempt);
+    const wait = await deps.throttle.check(attempt);
     if (wait) throw throttled(wait.waitS, `Too many wrong codes. Wait ${wait.waitS} seconds and try again.`);
     const otp = input.otp?.trim() ? input.otp : undefined;
-    if (otp) deps.throttle.charge(attempt);
+    if (otp) await deps.throttle.charge(attempt);
     const second = await checkSecondFactor(deps, at.rememberCookie, user, otp);
     if (!second.ok && second.reason === 'otp_required') throw await otpRequired(deps);
     if (!second.ok) {
-      const lock = deps.throttle.failed(attempt);
+      const lock = await deps.throttle.failed(attempt);
       if (lock)
         await deps.audit.record({
           actor: user.username,
@@ -206,7 +206,7 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
           : 'That code is not right, or was used already. Enter the current code from your authenticator app, or a recovery code.',
       );
     }
-    deps.throttle.succeeded(attempt);
+    await deps.throttle.succeeded(attempt);
     pending.delete(hash);
     const session = await finish(user.id, p.providerId, { mfa: second.via }, at);
     const passed = await secondFactorPassed(deps, user, second.via, input.remember, ip);

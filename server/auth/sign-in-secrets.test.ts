@@ -86,7 +86,7 @@ describe('signing in with a password', () => {
   it('keeps the password of a directory sign-in for that web session, and sign-out deletes it', async () => {
     const bob = (await store.getUser('u-bob'))!;
     const directory: LoginOutcome = { ok: true, user: bob, provider: 'corp-ldap', directoryUsername: 'bob' };
-    const r = await signInWithPassword(deps, createLoginThrottle(clock), { username: 'bob', password: 'pw-from-ldap' }, from, {
+    const r = await signInWithPassword(deps, createLoginThrottle(store, clock), { username: 'bob', password: 'pw-from-ldap' }, from, {
       local: async () => ({ ok: false, reason: 'unknown_user', userId: null }),
       directories: async () => directory,
     });
@@ -99,7 +99,7 @@ describe('signing in with a password', () => {
   it('keeps nothing for a local account: its password is Deskport’s own', async () => {
     await user('u-local', '$argon2id$stand-in');
     const local = (await store.getUser('u-local'))!;
-    await signInWithPassword(deps, createLoginThrottle(clock), { username: 'u-local', password: 'local-password' }, from, {
+    await signInWithPassword(deps, createLoginThrottle(store, clock), { username: 'u-local', password: 'local-password' }, from, {
       local: async () => ({ ok: true, user: local }),
     });
     const [web] = await store.listWebSessionsOfUser('u-local');

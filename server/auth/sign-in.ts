@@ -60,17 +60,17 @@ export async function signInWithPassword(
   const attempt: LoginAttempt = { account, ip, trustedBrowser: (await rememberedAccount(deps, from.rememberCookie)) === account };
   const actor = username.slice(0, 64);
 
-  const wait = throttle.check(attempt);
+  const wait = await throttle.check(attempt);
   if (wait) {
     deps.log.info({ ip, wait: wait.waitS, scope: wait.scope }, 'sign-in refused: throttled');
     throw throttled(wait.waitS, `Too many failed sign-ins. Wait ${wait.waitS} seconds and try again.`);
   }
   // Charged before the (slow) password check so parallel guesses cannot outrun the counter;
   // a successful sign-in forgets it again.
-  throttle.charge(attempt);
+  await throttle.charge(attempt);
 
   const refuse = async (target: string | null, reason: string, provider?: string) => {
-    const lock = throttle.failed(attempt);
+    const lock = await throttle.failed(attempt);
     await deps.audit.record({
       actor,
       action: 'auth.login',
@@ -128,7 +128,7 @@ export async function signInWithPassword(
     throw new DomainError('unauthenticated', 'invalid_otp', OTP_REFUSED[second.reason]);
   }
 
-  throttle.succeeded(attempt);
+  await throttle.succeeded(attempt);
   const { session: web, cookie: session } = await signInBrowser(deps, from.sessionCookie, user.id, from.origin);
   // A directory account's password is what its machines know too: kept for this web session only,
   // for passthrough machines. Local passwords are Deskport's own and are never kept (docs/passthrough.md).

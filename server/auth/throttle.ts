@@ -1,7 +1,10 @@
 // Failed-login throttling, keyed by anything (a username, a client address). Failures count in a
-// sliding window; reaching the limit locks the key, and each further lock doubles. Memory is capped.
+// sliding window; reaching the limit locks the key, and each further lock doubles. The counters live
+// in the store (table throttles), so every gateway on it counts the same failures; housekeeping
+// forgets them once aged out and caps their number (pruneThrottles).
 import { isIPv6 } from 'node:net';
 import type { Clock } from '../clock.ts';
+import type { Store, ThrottleEntry } from '../store/types.ts';
 
 export interface ThrottleOptions {
   /** Failures within the window that trigger a lock. */
@@ -12,19 +15,19 @@ export interface ThrottleOptions {
   maxLockS: number;
   /** A key that locked keeps its doubling history until this long after its last failure. */
   resetAfterS: number;
-  /** Oldest entries (by last failure) are evicted beyond this many keys. */
-  maxEntries: number;
 }
 
 export interface Throttle {
   /** Seconds until `key` may try again, or 0. */
-  check(key: string): number;
+  check(key: string): Promise<number>;
   /** Records a failure; returns check(key) afterwards (non-zero when this failure locked it). */
-  fail(key: string): number;
+  fail(key: string): Promise<number>;
   /** Forgets the key entirely (a successful sign-in). */
-  succeed(key: string): void;
-  size(): number;
+  succeed(key: string): Promise<void>;
 }
+
+/** Counter rows kept at most, across every scope; housekeeping drops the least recently failed beyond. */
+export const MAX_THROTTLE_ROWS = 100_000;
 
 // The defaults of a bare throttle; the sign-in policy (login-throttle.ts) sets its own per scope.
 // A 1-minute first lock keeps a typo-prone person mostly unharmed, while the doubling (and failures
@@ -35,66 +38,44 @@ export const USER_THROTTLE: ThrottleOptions = {
   lockS: 60,
   maxLockS: 3600,
   resetAfterS: 86400,
-  maxEntries: 10_000,
 };
 
-interface Entry {
-  fails: number[]; // ascending timestamps inside the window; at most maxFailures of them
-  lockedUntil: number;
-  strikes: number;
-  lastFailAt: number;
+/** A failure at `now` applied to a counter (null: none yet). Pure, so a store can run it inside its transaction. */
+export function withFailure(o: ThrottleOptions, e: ThrottleEntry | null, now: number): ThrottleEntry {
+  const windowMs = o.windowS * 1000;
+  const live = e && !aged(o, e, now) ? e : null;
+  const fails = [...(live?.fails ?? []).filter((t) => now - t < windowMs), now].slice(-o.maxFailures);
+  let lockedUntil = live?.lockedUntil ?? 0;
+  let strikes = live?.strikes ?? 0;
+  if (fails.length >= o.maxFailures) {
+    const lockS = Math.min(o.maxLockS, o.lockS * 2 ** Math.min(strikes, 30));
+    lockedUntil = Math.max(lockedUntil, now + lockS * 1000);
+    strikes++;
+  }
+  const keepMs = strikes > 0 ? o.resetAfterS * 1000 : windowMs;
+  return { fails, lockedUntil, strikes, lastFailAt: now, expiresAt: Math.max(lockedUntil, now + keepMs) + 1 };
 }
 
-export function createThrottle(clock: Clock, options: Partial<ThrottleOptions> = {}): Throttle {
+/** Whether a counter has aged out: no lock left, and its failures (or its lock history) forgotten. */
+const aged = (o: ThrottleOptions, e: ThrottleEntry, now: number): boolean =>
+  e.lockedUntil <= now && (e.strikes > 0 ? now - e.lastFailAt > o.resetAfterS * 1000 : now - e.lastFailAt > o.windowS * 1000);
+
+const waitOf = (o: ThrottleOptions, e: ThrottleEntry | null, now: number): number =>
+  e && !aged(o, e, now) && e.lockedUntil > now ? Math.ceil((e.lockedUntil - now) / 1000) : 0;
+
+/** A throttle whose counters are the store's rows of `scope`. */
+export function createThrottle(store: Store, clock: Clock, scope: string, options: Partial<ThrottleOptions> = {}): Throttle {
   const o: ThrottleOptions = { ...USER_THROTTLE, ...options };
-  if (o.maxFailures < 1 || o.maxEntries < 1) throw new Error('throttle: maxFailures and maxEntries must be at least 1');
-  const windowMs = o.windowS * 1000;
-  // Map keeps insertion order; fail() re-inserts, so the first key is the least recently failed.
-  const entries = new Map<string, Entry>();
-
-  const stale = (e: Entry, now: number) =>
-    e.lockedUntil <= now && (e.strikes > 0 ? now - e.lastFailAt > o.resetAfterS * 1000 : now - e.lastFailAt > windowMs);
-
-  function live(key: string, now: number): Entry | undefined {
-    const e = entries.get(key);
-    if (e && stale(e, now)) {
-      entries.delete(key);
-      return undefined;
-    }
-    return e;
-  }
-
-  function check(key: string): number {
-    const now = clock.now();
-    const e = live(key, now);
-    return e && e.lockedUntil > now ? Math.ceil((e.lockedUntil - now) / 1000) : 0;
-  }
-
+  if (o.maxFailures < 1) throw new Error('throttle: maxFailures must be at least 1');
   return {
-    check,
-    fail(key) {
+    async check(key) {
+      return waitOf(o, await store.getThrottle(scope, key), clock.now());
+    },
+    async fail(key) {
       const now = clock.now();
-      const e = live(key, now) ?? { fails: [], lockedUntil: 0, strikes: 0, lastFailAt: now };
-      entries.delete(key);
-      while (entries.size >= o.maxEntries) {
-        const oldest = entries.keys().next().value;
-        if (oldest === undefined) break;
-        entries.delete(oldest);
-      }
-      e.fails = [...e.fails.filter((t) => now - t < windowMs), now].slice(-o.maxFailures);
-      e.lastFailAt = now;
-      if (e.fails.length >= o.maxFailures) {
-        const lockS = Math.min(o.maxLockS, o.lockS * 2 ** Math.min(e.strikes, 30));
-        e.lockedUntil = Math.max(e.lockedUntil, now + lockS * 1000);
-        e.strikes++;
-      }
-      entries.set(key, e);
-      return check(key);
+      return waitOf(o, await store.updateThrottle(scope, key, (e) => withFailure(o, e, now)), now);
     },
-    succeed(key) {
-      entries.delete(key);
-    },
-    size: () => entries.size,
+    succeed: (key) => store.deleteThrottle(scope, key),
   };
 }
 

@@ -33,11 +33,11 @@ export function createTotpEnrolment(deps: AuthDeps, throttle: LoginThrottle) {
 
   async function reauth(by: Actor, check: () => Promise<boolean>, action: string): Promise<void> {
     const attempt: LoginAttempt = { account: by.user.username.toLowerCase(), ip: by.ip };
-    const wait = throttle.check(attempt);
+    const wait = await throttle.check(attempt);
     if (wait) throw throttled(wait.waitS, `Too many attempts. Try again in ${wait.waitS} s.`);
     if (await check()) return;
-    throttle.charge(attempt);
-    throttle.failed(attempt);
+    await throttle.charge(attempt);
+    await throttle.failed(attempt);
     await audit(by, action, 'denied', { reason: 'bad_credentials' });
     throw new DomainError('forbidden', 'invalid_credentials', 'Your password (or code) is not right.');
   }
@@ -83,12 +83,12 @@ export function createTotpEnrolment(deps: AuthDeps, throttle: LoginThrottle) {
       );
     }
     const attempt: LoginAttempt = { account: user.username.toLowerCase(), ip: by.ip };
-    const wait = throttle.check(attempt);
+    const wait = await throttle.check(attempt);
     if (wait) throw throttled(wait.waitS, `Too many attempts. Try again in ${wait.waitS} s.`);
     const step = matchTotp(totp.secret, code, deps.clock.now());
     if (step === null) {
-      throttle.charge(attempt);
-      throttle.failed(attempt);
+      await throttle.charge(attempt);
+      await throttle.failed(attempt);
       // 400, not 401: the person is signed in; only the code is wrong.
       throw new DomainError('invalid', 'invalid_otp', 'That code is not right. Check the time on your phone and enter the newest code.', [
         { field: 'code', problem: 'is not the current code' },

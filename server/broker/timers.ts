@@ -2,6 +2,8 @@
 // state): disconnect grace, idle timeout, max lifetime, stuck launches, lost hosts, and the
 // housekeeping of expired tickets and cookies. Deadlines derive from stored timestamps, so they
 // survive a gateway restart.
+import { KNOWN_TTL_MS } from '../auth/login-throttle.ts';
+import { MAX_THROTTLE_ROWS } from '../auth/throttle.ts';
 import { MACHINE_SESSION_LIMITS } from '../store/machine-types.ts';
 import type { Pool } from '../store/types.ts';
 import type { Broker } from './broker.ts';
@@ -63,6 +65,8 @@ export function createTimers(ctx: BrokerCtx, broker: Broker) {
       lastHousekeeping = now;
       await store.deleteExpiredTickets(now);
       await store.deleteExpiredWebSessions(now);
+      await store.pruneThrottles(now, MAX_THROTTLE_ROWS);
+      await store.pruneKnownAddresses(now - KNOWN_TTL_MS);
       for (const [id, at] of activityWritten) if (now - at > ACTIVITY_WRITE_MS * 4) activityWritten.delete(id);
     }
   }

@@ -127,7 +127,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   // One throttle for every way of proving who one is (password, directory, code after a provider).
-  const loginThrottle = createLoginThrottle(deps.clock);
+  const loginThrottle = createLoginThrottle(deps.store, deps.clock);
   const oidcSignIn = createOidcSignIn({ ...deps, throttle: loginThrottle });
   const api = express.Router();
   api.use(express.json({ limit: deps.maxBodyBytes, strict: true }));

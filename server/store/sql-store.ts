@@ -12,6 +12,7 @@ import { sqlPools } from './sql-pools.ts';
 import { sqlRecordings } from './sql-recordings.ts';
 import { sqlSessions } from './sql-sessions.ts';
 import { sqlSignInSecrets } from './sql-sign-in-secrets.ts';
+import { sqlThrottles } from './sql-throttles.ts';
 import { sqlUsers } from './sql-users.ts';
 import type { Store } from './types.ts';
 
@@ -28,5 +29,6 @@ export function sqlStore(q: Sql, clock: Clock): Omit<Store, 'ping' | 'close'> {
     ...sqlRecordings(q),
     ...sqlAudit(q, clock),
     ...sqlLeases(q),
+    ...sqlThrottles(q),
   };
 }

@@ -57,6 +57,7 @@ describe('SQLite store file', () => {
         { version: 10, name: 'ticket_shadow' },
         { version: 11, name: 'pool_network' },
         { version: 12, name: 'leases' },
+        { version: 13, name: 'throttles' },
       ]);
     } finally {
       db.close();

@@ -10,6 +10,7 @@ import { machinesContract } from './store.contract-machines.ts';
 import { recordingsContract } from './store.contract-recordings.ts';
 import { sessionsContract } from './store.contract-sessions.ts';
 import { signInSecretsContract } from './store.contract-sign-in-secrets.ts';
+import { throttlesContract } from './store.contract-throttles.ts';
 import type { Store } from './types.ts';
 
 /** Gives each contract section the store of the running test. */
@@ -39,6 +40,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     signInSecretsContract(current);
     recordingsContract(current);
     leasesContract(current);
+    throttlesContract(current);
 
     describe('lifecycle', () => {
       it('answers ping while open and not after close', async () => {

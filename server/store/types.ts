@@ -216,6 +216,18 @@ export interface SessionFilter {
 
 export const ALL_ROWS = Number.MAX_SAFE_INTEGER;
 
+/** One sign-in throttle counter (server/auth/throttle.ts). */
+export interface ThrottleEntry {
+  /** Failure times inside the window, ascending; at most maxFailures of them. */
+  fails: number[];
+  lockedUntil: number;
+  /** Locks so far; each doubles the next. */
+  strikes: number;
+  lastFailAt: number;
+  /** When the counter may be forgotten: no lock left and its history aged out. */
+  expiresAt: number;
+}
+
 export interface Store extends IdentityStore, MachineStore, SignInSecretStore, RecordingStore {
   // users and groups
   createUser(u: Omit<User, 'createdAt'> & { createdAt?: number }): Promise<User>;
@@ -357,6 +369,19 @@ export interface Store extends IdentityStore, MachineStore, SignInSecretStore, R
   acquireLease(name: string, holder: string, now: number, until: number): Promise<boolean>;
   /** Gives the lease up if `holder` has it (a gateway stopping), so another can take it at once. */
   releaseLease(name: string, holder: string): Promise<void>;
+
+  // sign-in throttles (server/auth/throttle.ts), counted alike by every gateway on the store
+  getThrottle(scope: string, key: string): Promise<ThrottleEntry | null>;
+  /** Reads and rewrites one counter atomically among gateways: `change` gets what is stored (null for none). */
+  updateThrottle(scope: string, key: string, change: (current: ThrottleEntry | null) => ThrottleEntry): Promise<ThrottleEntry>;
+  deleteThrottle(scope: string, key: string): Promise<void>;
+  /** Housekeeping: counters past expiresAt, then beyond `keep` rows the least recently failed. */
+  pruneThrottles(now: number, keep: number): Promise<number>;
+  /** When the account last signed in from this address (key), or null. */
+  knownAddressAt(account: string, address: string): Promise<number | null>;
+  /** Remembers a successful sign-in's address for the account, keeping its `keep` most recent. */
+  noteKnownAddress(account: string, address: string, at: number, keep: number): Promise<void>;
+  pruneKnownAddresses(before: number): Promise<number>;
 
   /** Cheap liveness check for /readyz. */
   ping(): Promise<boolean>;

@@ -129,7 +129,7 @@ async function checkDirectories(
 export function createAuthRouter(deps: AuthDeps, options: AuthRouterOptions = {}): Router {
   const router = express.Router();
   const pp = createPassport(deps);
-  const throttle = options.throttle ?? createLoginThrottle(deps.clock);
+  const throttle = options.throttle ?? createLoginThrottle(deps.store, deps.clock);
 
   router.post('/auth/login', async (req, res) => {
     const body = parse(LoginBody, req.body);

@@ -69,20 +69,20 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
       },
     });
   // Each start holds an attempt in a bounded store: one address may not crowd out everyone else's.
-  const starts = createThrottle(deps.clock, {
+  const starts = createThrottle(deps.store, deps.clock, 'oidc-start', {
     maxFailures: 30,
     windowS: 60,
     lockS: 60,
     maxLockS: 600,
     resetAfterS: 3600,
-    maxEntries: 10_000,
   });
   const throttleStarts: RequestHandler = (req, _res, next) => {
     const key = addressKey(clientAddress(req));
-    const wait = starts.check(key);
-    if (wait > 0) return next(throttled(wait, `Too many sign-ins started from your address. Wait ${wait} seconds and try again.`));
-    starts.fail(key);
-    next();
+    void (async () => {
+      const wait = await starts.check(key);
+      if (wait > 0) throw throttled(wait, `Too many sign-ins started from your address. Wait ${wait} seconds and try again.`);
+      await starts.fail(key);
+    })().then(() => next(), next);
   };
   const oidcRoutes: RequestHandler = (req, res, next) => {
     router ??= build();
