@@ -13,7 +13,7 @@ import { buildVmImage } from '../../agents/qemu/images.ts';
 import { vmPaths } from '../../agents/qemu/vm.ts';
 import { ARTIFACTS, launchChromium, recordLaunch, waitForFirstFrame } from '../helpers/browser.ts';
 import type { TestAgent } from '../helpers/cluster.ts';
-import type { Api, TestGateway } from '../helpers/gateway.ts';
+import { endLiveSessions, type Api, type TestGateway } from '../helpers/gateway.ts';
 import { signInPage } from './docker-pool.ts';
 import { startVmRig, stopVmRig, type VmRig } from './vm-rig.ts';
 
@@ -125,6 +125,40 @@ describe('a VM desktop in the browser (qemu driver, TCG)', () => {
       await admin2.screenshot({ path: join(ARTIFACTS, '65-vm-sessions-disk.png') });
     } finally {
       await admin2.close();
+    }
+  }, 60_000);
+
+  it('a pool whose base image is not on the host: the launch page says why, once, and what to do', async () => {
+    await endLiveSessions(admin); // the host has room for one VM, which the first test's still holds
+    const r = await admin.post('/api/v1/admin/pools', {
+      name: 'Missing image',
+      driver: 'qemu',
+      protocol: 'vnc',
+      image: '/srv/deskport-nowhere/missing.qcow2',
+      cpu: 1,
+      memoryMb: 256,
+    });
+    expect(r.status).toBe(201);
+    const p = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await signInPage(p, t.url);
+      await p.getByRole('button', { name: 'Launch Missing image' }).click();
+      const error = p.getByTestId('launch-error');
+      await error.waitFor({ timeout: 30_000 });
+      const text = (await error.textContent()) ?? '';
+      expect(text).toContain('base image /srv/deskport-nowhere/missing.qcow2 not found on this host');
+      const page = (await p.locator('main').textContent()) ?? '';
+      expect(page.match(/tell your admin/g)).toHaveLength(1); // the advice once, not twice
+      // No step is claimed as the one it stopped at unless the page heard it.
+      const marks = await p
+        .getByTestId('launch-steps')
+        .locator('[data-mark]')
+        .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step')}:${e.getAttribute('data-mark')}`));
+      const failedAt = marks.filter((m) => m.endsWith(':failed'));
+      expect(failedAt.length === 0 || !failedAt[0]!.startsWith('queued:'), marks.join(' ')).toBe(true);
+      await p.screenshot({ path: join(ARTIFACTS, 'vm-missing-image.png') });
+    } finally {
+      await p.close();
     }
   }, 60_000);
 });

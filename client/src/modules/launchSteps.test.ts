@@ -46,6 +46,9 @@ describe('launch steps', () => {
     const ready = launchStepItems([ev('queued')], { ready: true });
     expect(marks(ready)).toEqual(['done', 'done', 'done', 'done', 'done']);
     expect(stepFraction(ready, true)).toBe(1);
+    // Failed before any step was heard: nothing is claimed as the step it stopped at.
+    const unheard = launchStepItems([], { ready: false, failedMessage: 'Stopped here' });
+    expect(unheard.map((s) => s.mark)).toEqual(['pending', 'pending', 'pending', 'pending', 'pending']);
     const failed = launchStepItems([ev('queued'), ev('placing', 'Looking…')], { ready: false, failedMessage: 'Stopped here' });
     expect(failed[1]).toMatchObject({ mark: 'failed', message: 'Stopped here' });
     expect(stepFraction(failed, true)).toBe(2 / 5);

@@ -72,6 +72,10 @@ export function launchStepItems(seen: readonly StepEvent[], { ready, failedMessa
   const list = order(seen);
   const latest = new Map(seen.map((e) => [e.step, e.message]));
   // The furthest step reached; events may repeat or arrive late, so position wins over arrival.
+  // A launch that failed before any step was heard (its page read the failure first) does not say
+  // where it stopped: no step is marked failed or active, the failure message says what happened.
+  if (failedMessage !== undefined && !ready && seen.length === 0)
+    return list.map((step) => ({ step, label: stepLabel(step), mark: 'pending' as const, known: KNOWN.includes(step) }));
   const current = ready ? list.indexOf('ready') : Math.max(0, ...seen.map((e) => list.indexOf(e.step)));
   return list.map((step, i) => {
     const known = KNOWN.includes(step);

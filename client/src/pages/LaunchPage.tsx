@@ -23,10 +23,14 @@ function stopsLaunch(session: Session): boolean {
   return isFinal(session.state) || session.state === 'ending' || session.state === 'lost';
 }
 
+const ADVICE = 'If it keeps failing, tell your administrator.';
+
+/** What went wrong and what to do; the gateway's own messages already end with their advice. */
 function failureText(session: Session): string {
-  if (session.state === 'failed') return session.error ?? 'The desktop could not be started.';
-  if (session.state === 'lost') return 'The host running this desktop stopped answering.';
-  return 'The session ended before the desktop was ready.';
+  if (session.state === 'failed' && session.error) return /\badmin/.test(session.error) ? session.error : `${session.error} ${ADVICE}`;
+  if (session.state === 'failed') return `The desktop could not be started. ${ADVICE}`;
+  if (session.state === 'lost') return `The host running this desktop stopped answering. ${ADVICE}`;
+  return `The session ended before the desktop was ready. ${ADVICE}`;
 }
 
 export function LaunchPage({ sessionId }: { sessionId: string }) {
@@ -158,7 +162,7 @@ export function LaunchPage({ sessionId }: { sessionId: string }) {
               </Button>
             }
           >
-            <span data-testid="launch-error">{failureText(session)}</span> If it keeps failing, tell your administrator.
+            <span data-testid="launch-error">{failureText(session)}</span>
           </Alert>
         )}
         {watchError && !failed && (
