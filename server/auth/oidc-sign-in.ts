@@ -1,6 +1,6 @@
 // What happens after an OpenID Connect provider answered, HTTP-free: the person's account is
 // provisioned or updated just in time (provisioning.ts), a second factor is asked when they have
-// one (the sign-in then waits in a bounded pending store for the code), a web session starts, and
+// one (the sign-in then waits in the store for the code, for whichever gateway gets it), a web session starts, and
 // everything is audited. The HTTP side (cookies, redirects) is server/http/routes/oidc-sign-in.ts.
 import { throttled, DomainError } from '../errors.ts';
 import { secretToken, sha256 } from '../util/random.ts';
@@ -32,20 +32,27 @@ export interface BrowserAt {
 }
 
 /**
- * A provider sign-in of someone with two-step verification waits here for the code: the browser
- * holds the key, the sign-in page asks for the code and posts it. Five minutes, five tries, one
- * success; bounded in number.
+ * A provider sign-in of someone with two-step verification waits in the store for the code (any
+ * gateway may get it): the browser holds the key, the sign-in page asks for the code and posts it.
+ * Five minutes, five tries, one success. Only a real provider sign-in makes one, and housekeeping
+ * removes the expired.
  */
 interface PendingCode {
   userId: string;
   providerId: string;
   next: string;
-  expiresAt: number;
-  tries: number;
 }
+const PENDING_KIND = 'oidc-code';
 export const PENDING_TTL_MS = 5 * 60_000;
-const PENDING_MAX = 10_000;
 const PENDING_TRIES = 5;
+
+/** What the store holds, if it has the shape this code writes (else the sign-in counts as expired). */
+function pendingCodeOf(data: unknown): PendingCode | null {
+  const d = data as Partial<PendingCode> | null;
+  return d && typeof d.userId === 'string' && typeof d.providerId === 'string' && typeof d.next === 'string'
+    ? { userId: d.userId, providerId: d.providerId, next: d.next }
+    : null;
+}
 
 export type IdentityOutcome =
   | { kind: 'disabled' }
@@ -87,7 +94,6 @@ const expired = () => new DomainError('unauthenticated', 'sign_in_expired', 'Thi
 
 export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
   const discovery = createOidcDiscovery({ clock: deps.clock });
-  const pending = new Map<string, PendingCode>();
 
   async function finish(userId: string, providerId: string, details: Record<string, unknown>, at: BrowserAt): Promise<IssuedSecret> {
     const { cookie } = await signInBrowser(deps, at.sessionCookie, userId, at.origin);
@@ -120,15 +126,9 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
     // Two-step verification applies to provider sign-ins too (unless this browser is remembered).
     const second = await checkSecondFactor(deps, at.rememberCookie, r.user, undefined);
     if (!second.ok) {
-      if (pending.size >= PENDING_MAX) pending.delete(pending.keys().next().value as string);
       const key = secretToken();
-      pending.set(sha256(key), {
-        userId: r.user.id,
-        providerId: identity.providerId,
-        next,
-        expiresAt: deps.clock.now() + PENDING_TTL_MS,
-        tries: 0,
-      });
+      const data: PendingCode = { userId: r.user.id, providerId: identity.providerId, next };
+      await deps.store.createPendingSignIn({ hash: sha256(key), kind: PENDING_KIND, data, expiresAt: deps.clock.now() + PENDING_TTL_MS });
       const { rememberDays } = await deps.store.getMfaPolicy();
       const query = new URLSearchParams({
         step: 'code',
@@ -158,15 +158,16 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
 
   async function confirmCode(pendingKey: string | undefined, body: () => CodeInput, at: BrowserAt): Promise<CodeOutcome> {
     const hash = pendingKey ? sha256(pendingKey) : '';
-    const p = pending.get(hash);
-    if (!p || p.expiresAt <= deps.clock.now()) {
-      pending.delete(hash);
+    const stored = hash ? await deps.store.getPendingSignIn(hash, PENDING_KIND) : null;
+    const p = stored && stored.expiresAt > deps.clock.now() ? pendingCodeOf(stored.data) : null;
+    if (!p) {
+      if (stored) await deps.store.takePendingSignIn(hash, PENDING_KIND);
       throw expired();
     }
     const input = body();
     const user = await deps.store.getUser(p.userId);
     if (!user || user.disabled) {
-      pending.delete(hash);
+      await deps.store.takePendingSignIn(hash, PENDING_KIND);
       throw expired();
     }
     const { ip } = at;
@@ -188,8 +189,9 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
           ip,
           details: { scope: lock.scope, lockS: lock.lockS },
         });
-      p.tries++;
-      if (p.tries >= PENDING_TRIES) pending.delete(hash);
+      // Counted in the store: tries through other gateways count too. Gone meanwhile counts as used up.
+      const tries = (await deps.store.countPendingSignInTry(hash)) ?? PENDING_TRIES;
+      if (tries >= PENDING_TRIES) await deps.store.takePendingSignIn(hash, PENDING_KIND);
       await deps.audit.record({
         actor: user.username,
         action: 'auth.login',
@@ -200,14 +202,15 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
       });
       throw new DomainError(
         'unauthenticated',
-        p.tries >= PENDING_TRIES ? 'sign_in_expired' : 'invalid_otp',
-        p.tries >= PENDING_TRIES
+        tries >= PENDING_TRIES ? 'sign_in_expired' : 'invalid_otp',
+        tries >= PENDING_TRIES
           ? 'Too many wrong codes. Sign in with your provider again.'
           : 'That code is not right, or was used already. Enter the current code from your authenticator app, or a recovery code.',
       );
     }
+    // One success per sign-in: of two requests with the right code at once, only one takes it.
+    if (!(await deps.store.takePendingSignIn(hash, PENDING_KIND))) throw expired();
     await deps.throttle.succeeded(attempt);
-    pending.delete(hash);
     const session = await finish(user.id, p.providerId, { mfa: second.via }, at);
     const passed = await secondFactorPassed(deps, user, second.via, input.remember, ip);
     return { user, next: p.next, session, remember: passed.cookie };

@@ -67,6 +67,7 @@ export function createTimers(ctx: BrokerCtx, broker: Broker) {
       await store.deleteExpiredWebSessions(now);
       await store.pruneThrottles(now, MAX_THROTTLE_ROWS);
       await store.pruneKnownAddresses(now - KNOWN_TTL_MS);
+      await store.deleteExpiredPendingSignIns(now);
       for (const [id, at] of activityWritten) if (now - at > ACTIVITY_WRITE_MS * 4) activityWritten.delete(id);
     }
   }

@@ -8,6 +8,7 @@ import { sqlIdentity } from './sql-identity.ts';
 import { sqlLeases } from './sql-leases.ts';
 import { sqlMachines } from './sql-machines.ts';
 import { sqlMfa } from './sql-mfa.ts';
+import { sqlPendingSignIns } from './sql-pending-sign-ins.ts';
 import { sqlPools } from './sql-pools.ts';
 import { sqlRecordings } from './sql-recordings.ts';
 import { sqlSessions } from './sql-sessions.ts';
@@ -30,5 +31,6 @@ export function sqlStore(q: Sql, clock: Clock): Omit<Store, 'ping' | 'close'> {
     ...sqlAudit(q, clock),
     ...sqlLeases(q),
     ...sqlThrottles(q),
+    ...sqlPendingSignIns(q),
   };
 }

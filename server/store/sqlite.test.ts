@@ -58,6 +58,7 @@ describe('SQLite store file', () => {
         { version: 11, name: 'pool_network' },
         { version: 12, name: 'leases' },
         { version: 13, name: 'throttles' },
+        { version: 14, name: 'pending_sign_ins' },
       ]);
     } finally {
       db.close();

@@ -7,6 +7,7 @@ import { fleetContract } from './store.contract-fleet.ts';
 import { identityContract } from './store.contract-identity.ts';
 import { leasesContract } from './store.contract-leases.ts';
 import { machinesContract } from './store.contract-machines.ts';
+import { pendingSignInsContract } from './store.contract-pending-sign-ins.ts';
 import { recordingsContract } from './store.contract-recordings.ts';
 import { sessionsContract } from './store.contract-sessions.ts';
 import { signInSecretsContract } from './store.contract-sign-in-secrets.ts';
@@ -41,6 +42,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     recordingsContract(current);
     leasesContract(current);
     throttlesContract(current);
+    pendingSignInsContract(current);
 
     describe('lifecycle', () => {
       it('answers ping while open and not after close', async () => {

@@ -216,6 +216,16 @@ export interface SessionFilter {
 
 export const ALL_ROWS = Number.MAX_SAFE_INTEGER;
 
+/** A sign-in waiting for its second step; `data` is what its kind keeps (JSON). */
+export interface PendingSignIn {
+  /** SHA-256 of the key the browser holds. */
+  hash: string;
+  kind: string;
+  data: unknown;
+  tries: number;
+  expiresAt: number;
+}
+
 /** One sign-in throttle counter (server/auth/throttle.ts). */
 export interface ThrottleEntry {
   /** Failure times inside the window, ascending; at most maxFailures of them. */
@@ -382,6 +392,15 @@ export interface Store extends IdentityStore, MachineStore, SignInSecretStore, R
   /** Remembers a successful sign-in's address for the account, keeping its `keep` most recent. */
   noteKnownAddress(account: string, address: string, at: number, keep: number): Promise<void>;
   pruneKnownAddresses(before: number): Promise<number>;
+
+  // sign-ins waiting for a second step (server/auth/oidc-sign-in.ts), for every gateway on the store
+  createPendingSignIn(p: { hash: string; kind: string; data: unknown; expiresAt: number }): Promise<void>;
+  getPendingSignIn(hash: string, kind: string): Promise<PendingSignIn | null>;
+  /** Counts a wrong try; the tries so far, or null when the sign-in is gone. */
+  countPendingSignInTry(hash: string): Promise<number | null>;
+  /** Removes and returns it (expired ones too: the caller tells); of callers at once, one gets it. */
+  takePendingSignIn(hash: string, kind: string): Promise<PendingSignIn | null>;
+  deleteExpiredPendingSignIns(now: number): Promise<number>;
 
   /** Cheap liveness check for /readyz. */
   ping(): Promise<boolean>;
