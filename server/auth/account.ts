@@ -50,10 +50,10 @@ export async function changeOwnPassword(
   if (by.via !== 'cookie') throw forbidden('Change your password from a signed-in browser session.', 'session_required');
   const body = read();
   const attempt: LoginAttempt = { account: accountKey(user.username), ip };
-  const wait = await throttle.check(attempt);
+  // Counted before the (slow) password check, so a burst cannot outrun the limit.
+  const wait = await throttle.admit(attempt);
   if (wait) throw throttled(wait.waitS, `Too many attempts. Try again in ${wait.waitS} s.`);
   if (!(await verifyPassword(user.passwordHash, body.currentPassword))) {
-    await throttle.charge(attempt);
     await throttle.failed(attempt);
     await deps.audit.record({
       actor: user.username,
@@ -65,6 +65,7 @@ export async function changeOwnPassword(
     });
     throw new DomainError('forbidden', 'invalid_credentials', 'Your current password is not right.');
   }
+  await throttle.succeeded(attempt);
   assertPasswordAllowed(body.newPassword, user.username, passwordPolicyOf(deps.config), 'newPassword');
   await deps.store.updateUser(user.id, { passwordHash: await hashPassword(body.newPassword) });
   await deps.store.deleteWebSessionsOfUser(user.id);

@@ -51,8 +51,15 @@ export interface LoginAttempt {
 export interface LoginThrottle {
   /** Seconds to wait and which limit says so, or null when the attempt may go ahead. */
   check(a: LoginAttempt): Promise<{ waitS: number; scope: ThrottleScope } | null>;
-  /** Counts an attempt against the account before its (slow) check, so a burst cannot outrun it. */
-  charge(a: LoginAttempt): Promise<void>;
+  /**
+   * The gate: counts the attempt against the pair and the account before its (slow) check, in one
+   * step each on the store, or says how long to wait when either is locked. A burst, on one gateway
+   * or several, cannot outrun it. `check` before it is the cheap refusal (and the only one for the
+   * address, which counts failures only).
+   */
+  charge(a: LoginAttempt): Promise<{ waitS: number; scope: ThrottleScope } | null>;
+  /** `check`, then `charge`: how long to wait, or null with the attempt counted (call failed or succeeded after). */
+  admit(a: LoginAttempt): Promise<{ waitS: number; scope: ThrottleScope } | null>;
   /** The attempt failed: counts it against the address too; returns the lock this caused, if any. */
   failed(a: LoginAttempt): Promise<{ lockS: number; scope: ThrottleScope } | null>;
   /** The attempt succeeded: forgets the account's counters and remembers the address as its own. */
@@ -85,7 +92,7 @@ export function createLoginThrottle(store: Store, clock: Clock, o: LoginThrottle
     return at !== null && clock.now() - at < KNOWN_TTL_MS;
   };
 
-  return {
+  const throttle: LoginThrottle = {
     async check(a) {
       const [pair, addr, account] = await Promise.all([
         pairs.check(pairKey(a)),
@@ -97,7 +104,18 @@ export function createLoginThrottle(store: Store, clock: Clock, o: LoginThrottle
       return { waitS, scope: waitS === pair ? 'user' : waitS === addr ? 'address' : 'account' };
     },
     async charge(a) {
-      await Promise.all([pairs.fail(pairKey(a)), accounts.fail(a.account)]);
+      const pair = await pairs.take(pairKey(a));
+      if (pair > 0) return { waitS: pair, scope: 'user' };
+      // The account's backoff never holds back its owner (a known address, a remembered browser); their attempts still count.
+      if (await isKnown(a)) {
+        await accounts.fail(a.account);
+        return null;
+      }
+      const account = await accounts.take(a.account);
+      return account > 0 ? { waitS: account, scope: 'account' } : null;
+    },
+    async admit(a) {
+      return (await throttle.check(a)) ?? (await throttle.charge(a));
     },
     async failed(a) {
       const pair = await pairs.check(pairKey(a));
@@ -114,4 +132,5 @@ export function createLoginThrottle(store: Store, clock: Clock, o: LoginThrottle
       await store.noteKnownAddress(a.account, addressKey(a.ip), clock.now(), KNOWN_PER_ACCOUNT);
     },
   };
+  return throttle;
 }

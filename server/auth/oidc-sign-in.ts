@@ -172,10 +172,10 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
     }
     const { ip } = at;
     const attempt = { account: accountKey(user.username), ip };
-    const wait = await deps.throttle.check(attempt);
-    if (wait) throw throttled(wait.waitS, `Too many wrong codes. Wait ${wait.waitS} seconds and try again.`);
     const otp = input.otp?.trim() ? input.otp : undefined;
-    if (otp) await deps.throttle.charge(attempt);
+    // A code is counted before it is checked (so a burst cannot outrun the limit); asking without one is not.
+    const wait = otp ? await deps.throttle.admit(attempt) : await deps.throttle.check(attempt);
+    if (wait) throw throttled(wait.waitS, `Too many wrong codes. Wait ${wait.waitS} seconds and try again.`);
     const second = await checkSecondFactor(deps, at.rememberCookie, user, otp);
     if (!second.ok && second.reason === 'otp_required') throw await otpRequired(deps);
     if (!second.ok) {

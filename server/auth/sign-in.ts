@@ -60,14 +60,13 @@ export async function signInWithPassword(
   const attempt: LoginAttempt = { account, ip, trustedBrowser: (await rememberedAccount(deps, from.rememberCookie)) === account };
   const actor = username.slice(0, 64);
 
-  const wait = await throttle.check(attempt);
+  // Charged before the (slow) password check, in one step on the store, so parallel guesses (on
+  // one gateway or several) cannot outrun the counter; a successful sign-in forgets it again.
+  const wait = await throttle.admit(attempt);
   if (wait) {
     deps.log.info({ ip, wait: wait.waitS, scope: wait.scope }, 'sign-in refused: throttled');
     throw throttled(wait.waitS, `Too many failed sign-ins. Wait ${wait.waitS} seconds and try again.`);
   }
-  // Charged before the (slow) password check so parallel guesses cannot outrun the counter;
-  // a successful sign-in forgets it again.
-  await throttle.charge(attempt);
 
   const refuse = async (target: string | null, reason: string, provider?: string) => {
     const lock = await throttle.failed(attempt);

@@ -22,6 +22,12 @@ export interface Throttle {
   check(key: string): Promise<number>;
   /** Records a failure; returns check(key) afterwards (non-zero when this failure locked it). */
   fail(key: string): Promise<number>;
+  /**
+   * The gate of an attempt, in one step on the store: while the key is locked, the seconds to wait
+   * (nothing counted); else 0, and the attempt is counted as a failure until it succeeds. Of a burst
+   * on several gateways at once, no more than the limit get 0.
+   */
+  take(key: string): Promise<number>;
   /** Forgets the key entirely (a successful sign-in). */
   succeed(key: string): Promise<void>;
 }
@@ -74,6 +80,15 @@ export function createThrottle(store: Store, clock: Clock, scope: string, option
     async fail(key) {
       const now = clock.now();
       return waitOf(o, await store.updateThrottle(scope, key, (e) => withFailure(o, e, now)), now);
+    },
+    async take(key) {
+      const now = clock.now();
+      let wait = 0;
+      await store.updateThrottle(scope, key, (e) => {
+        wait = waitOf(o, e, now);
+        return wait > 0 ? e! : withFailure(o, e, now);
+      });
+      return wait;
     },
     succeed: (key) => store.deleteThrottle(scope, key),
   };

@@ -33,10 +33,9 @@ export function createTotpEnrolment(deps: AuthDeps, throttle: LoginThrottle) {
 
   async function reauth(by: Actor, check: () => Promise<boolean>, action: string): Promise<void> {
     const attempt: LoginAttempt = { account: by.user.username.toLowerCase(), ip: by.ip };
-    const wait = await throttle.check(attempt);
+    const wait = await throttle.admit(attempt);
     if (wait) throw throttled(wait.waitS, `Too many attempts. Try again in ${wait.waitS} s.`);
-    if (await check()) return;
-    await throttle.charge(attempt);
+    if (await check()) return void (await throttle.succeeded(attempt));
     await throttle.failed(attempt);
     await audit(by, action, 'denied', { reason: 'bad_credentials' });
     throw new DomainError('forbidden', 'invalid_credentials', 'Your password (or code) is not right.');
@@ -83,11 +82,10 @@ export function createTotpEnrolment(deps: AuthDeps, throttle: LoginThrottle) {
       );
     }
     const attempt: LoginAttempt = { account: user.username.toLowerCase(), ip: by.ip };
-    const wait = await throttle.check(attempt);
+    const wait = await throttle.admit(attempt);
     if (wait) throw throttled(wait.waitS, `Too many attempts. Try again in ${wait.waitS} s.`);
     const step = matchTotp(totp.secret, code, deps.clock.now());
     if (step === null) {
-      await throttle.charge(attempt);
       await throttle.failed(attempt);
       // 400, not 401: the person is signed in; only the code is wrong.
       throw new DomainError('invalid', 'invalid_otp', 'That code is not right. Check the time on your phone and enter the newest code.', [
@@ -99,6 +97,7 @@ export function createTotpEnrolment(deps: AuthDeps, throttle: LoginThrottle) {
     if (!(await deps.store.confirmTotp(user.id, totp.secret, step, hashes, deps.clock.now()))) {
       throw conflict('mfa_not_pending', 'The set-up changed meanwhile (another tab?). Start again.');
     }
+    await throttle.succeeded(attempt);
     await audit(by, 'mfa.enroll', 'ok', { method: 'totp' });
     return { enabled: true, recoveryCodes };
   }

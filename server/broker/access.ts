@@ -7,7 +7,8 @@ import type { AccessCause, AccessChanges } from '../auth/deps.ts';
 import type { Audit } from '../audit.ts';
 import type { Logger } from '../log.ts';
 import { ALL_ROWS, type Session, type Store, type User } from '../store/types.ts';
-import { entitled, type Broker } from './broker.ts';
+import type { Broker } from './broker.ts';
+import { entitled } from './entitlement.ts';
 import type { Shadows } from './shadows.ts';
 import type { Viewers } from './viewers.ts';
 

@@ -8,8 +8,10 @@ import type { Clock } from '../clock.ts';
 import type { Store } from '../store/types.ts';
 import { newId } from '../util/random.ts';
 
-/** The longest a launch holds the lease: the section is store work only (a desktop starts afterwards). */
+/** How long a lease lasts unless renewed: a gateway that died inside a launch blocks its person this long. */
 export const LAUNCH_LEASE_MS = 30_000;
+/** How often a launch still running renews its lease (a third of its life). */
+const RENEW_MS = 10_000;
 /** Waits between tries while another gateway holds the lease: short first, a second at most. */
 const BACKOFF_MS = [20, 50, 100, 200, 400, 800, 1000];
 /** How long a launch waits for another gateway's launch of the same person before it gives up. */
@@ -32,9 +34,15 @@ export function createLaunchLock(o: { store: Store; clock: Clock; waitMs?: numbe
       await new Promise((r) => setTimeout(r, pause));
       waited += pause;
     }
+    // Renewed while the launch runs: ending a lost session on the way may wait for a host.
+    const renew = setInterval(() => {
+      const now = o.clock.now();
+      o.store.acquireLease(name, holder, now, now + LAUNCH_LEASE_MS).catch(() => undefined);
+    }, RENEW_MS);
     try {
       return await fn();
     } finally {
+      clearInterval(renew);
       await o.store.releaseLease(name, holder).catch(() => undefined);
     }
   }

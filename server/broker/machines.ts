@@ -13,7 +13,7 @@ import type { Logger } from '../log.ts';
 import { credentialAad, machineAad, type Machine, type MachineCredential } from '../store/machine-types.ts';
 import { ALL_ROWS, type Session, type Store, type User } from '../store/types.ts';
 import type { Vault } from '../vault.ts';
-import { entitled } from './broker.ts';
+import { entitled } from './entitlement.ts';
 import { pickDialer, unavailableReason } from './machine-hosts.ts';
 import { checkFields, mergeMachine, type MachineInput } from './machine-fields.ts';
 import { isStoreConflict } from '../store/errors.ts';

@@ -5,7 +5,7 @@ import { diskSnapshotResultSchema, type SnapshotOp } from '../../contract/agent-
 import { MAX_SNAPSHOTS, type SnapshotList } from '../../contract/api/snapshots.ts';
 import { conflict, DomainError, notFound, unavailable } from '../errors.ts';
 import type { Pool, User } from '../store/types.ts';
-import { entitled } from './broker.ts';
+import { entitled } from './entitlement.ts';
 import { homeKeyOf, keepsVmDisk, lastHostOf } from './desktops.ts';
 import type { BrokerCtx } from './transitions.ts';
 

@@ -4,7 +4,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { Broker, Redemption, Refusal } from '../broker/broker.ts';
+import type { Broker } from '../broker/broker.ts';
+import type { Redemption, Refusal } from '../broker/display-tickets.ts';
 import type { Viewers } from '../broker/viewers.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';

@@ -60,11 +60,14 @@ async function take(url: string, name: string, onBroken: (c: pg.Client, err: Err
     if (got) return client;
     // Held by a session of this very gateway that the server has not noticed is gone (only our side
     // saw the connection break)? End it and try again rather than report another gateway.
-    const own = await client.query(
-      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
+    // Counted only where the session was really ended (pg_terminate_backend true). In the select list,
+    // not the WHERE: there PostgreSQL may call it before the other conditions have filtered the row.
+    const own = await client.query<{ ended: number }>(
+      `SELECT count(*) FILTER (WHERE ok)::int AS ended FROM
+        (SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()) t`,
       [name],
     );
-    throw (own.rowCount ?? 0) > 0 ? new Error('an old session of this gateway held the lock; ended it') : inUse();
+    throw (own.rows[0]?.ended ?? 0) > 0 ? new Error('an old session of this gateway held the lock; ended it') : inUse();
   } catch (err) {
     await client.end().catch(() => undefined);
     throw err;

@@ -40,8 +40,11 @@ export function sqlThrottles(q: Sql): ThrottleMethods {
   const select = 'SELECT fails, locked_until, strikes, last_fail_at, expires_at FROM throttles WHERE scope = ? AND key = ?';
   const seed = `INSERT INTO throttles (scope, key, fails, locked_until, strikes, last_fail_at, expires_at)
     VALUES (?, ?, '[]', 0, 0, 0, 0) ON CONFLICT (scope, key) DO NOTHING`;
-  const write = `UPDATE throttles SET fails = @fails, locked_until = @lockedUntil, strikes = @strikes,
-    last_fail_at = @lastFailAt, expires_at = @expiresAt WHERE scope = @scope AND key = @key`;
+  // An upsert: a row deleted between the seed and the read (housekeeping, a success) is written anew.
+  const write = `INSERT INTO throttles (scope, key, fails, locked_until, strikes, last_fail_at, expires_at)
+    VALUES (@scope, @key, @fails, @lockedUntil, @strikes, @lastFailAt, @expiresAt)
+    ON CONFLICT (scope, key) DO UPDATE SET fails = excluded.fails, locked_until = excluded.locked_until,
+      strikes = excluded.strikes, last_fail_at = excluded.last_fail_at, expires_at = excluded.expires_at`;
   return {
     async getThrottle(scope, key) {
       const row = await q.get<ThrottleRow>(select, [scope, key]);
@@ -63,12 +66,15 @@ export function sqlThrottles(q: Sql): ThrottleMethods {
     },
     async pruneThrottles(now, keep) {
       let gone = await q.run('DELETE FROM throttles WHERE expires_at <= ?', [now]);
-      // Beyond `keep` rows (a spray of made-up names from many addresses), the least recently failed go.
+      // Beyond `keep` rows (a spray of made-up names from many addresses), the least recently failed
+      // go, those that never locked first; a lock in force never goes, or a flood of cheap rows
+      // (sign-in starts) could lift it.
       const count = Number((await q.get<{ n: number }>('SELECT COUNT(*) AS n FROM throttles'))?.n ?? 0);
       if (count > keep) {
         gone += await q.run(
-          `DELETE FROM throttles WHERE (scope, key) IN (SELECT scope, key FROM throttles ORDER BY last_fail_at ASC LIMIT ?)`,
-          [count - keep],
+          `DELETE FROM throttles WHERE (scope, key) IN (SELECT scope, key FROM throttles WHERE locked_until <= @now
+            ORDER BY CASE WHEN strikes > 0 THEN 1 ELSE 0 END, last_fail_at LIMIT @excess)`,
+          { now, excess: count - keep },
         );
       }
       return gone;

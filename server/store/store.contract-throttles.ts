@@ -42,6 +42,18 @@ export function throttlesContract(store: CurrentStore): void {
       expect((await s.getThrottle('pair', 'k'))?.fails).toHaveLength(20);
     });
 
+    it('beyond the cap never prunes a lock in force, and lock histories last', async () => {
+      const s = store();
+      await s.updateThrottle('pair', 'locked', (e) => ({ ...bump(e, T0), lockedUntil: T0 + 900_000, strikes: 1 }));
+      await s.updateThrottle('pair', 'history', (e) => ({ ...bump(e, T0 + 1), strikes: 2 }));
+      for (let i = 1; i <= 5; i++) await s.updateThrottle('oidc-start', `a${i}`, (e) => bump(e, T0 + 10 + i));
+      expect(await s.pruneThrottles(T0 + 20, 2)).toBe(5); // the five without a lock history first
+      expect(await s.getThrottle('pair', 'locked')).not.toBeNull();
+      expect(await s.getThrottle('pair', 'history')).not.toBeNull();
+      expect(await s.pruneThrottles(T0 + 20, 0)).toBe(1); // then the history; never the lock in force
+      expect(await s.getThrottle('pair', 'locked')).not.toBeNull();
+    });
+
     it('prunes expired counters, then the least recently failed beyond the cap', async () => {
       const s = store();
       await s.updateThrottle('pair', 'old', (e) => bump(e, T0));

@@ -27,7 +27,8 @@ const ADVICE = 'If it keeps failing, tell your administrator.';
 
 /** What went wrong and what to do; the gateway's own messages already end with their advice. */
 function failureText(session: Session): string {
-  if (session.state === 'failed' && session.error) return /\badmin/.test(session.error) ? session.error : `${session.error} ${ADVICE}`;
+  if (session.state === 'failed' && session.error)
+    return /tell your admin/.test(session.error) ? session.error : `${session.error} ${ADVICE}`;
   if (session.state === 'failed') return `The desktop could not be started. ${ADVICE}`;
   if (session.state === 'lost') return `The host running this desktop stopped answering. ${ADVICE}`;
   return `The session ended before the desktop was ready. ${ADVICE}`;
