@@ -1,11 +1,11 @@
 // One launch at a time per person across gateways sharing a store (a real SQLite store in memory; the
 // lease methods pass the PostgreSQL contract too). Two "gateways" are two locks or two brokers on one
 // store, with a SCRIPTED FAKE host control for the brokers (no agent, no desktops).
-import { DEFAULT_SESSION_POLICY } from '../../contract/api/policy.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.ts';
 import type { DomainError } from '../errors.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
+import { aHost, aPool, aUser } from '../store/store.fixtures.ts';
 import type { Store } from '../store/types.ts';
 import { createBroker } from './broker.ts';
 import { createLaunchLock, LAUNCH_LEASE_MS } from './launch-lock.ts';
@@ -70,42 +70,9 @@ describe('the launch lock', () => {
   it('two brokers on one store: a double launch of the same pool starts one desktop, the other resumes it', async () => {
     store = openSqliteStore({ file: ':memory:' });
     const clock = new ManualClock();
-    const base = { displayName: '', groups: [], disabled: false, passwordHash: null, roles: ['user' as const] };
-    const alice = await store.createUser({ id: 'u-alice', username: 'alice', ...base });
-    await store.createHost({
-      id: 'h1',
-      name: 'host-1',
-      labels: {},
-      drivers: ['process'],
-      capacity: { desktops: 4, cpu: 2, memoryMb: 2048 },
-      state: 'online',
-      credentialHash: 'x',
-      lastHeartbeatAt: clock.now(),
-      createdAt: clock.now(),
-    });
-    await store.createPool({
-      id: 'p1',
-      name: 'Linux',
-      description: '',
-      driver: 'process',
-      protocol: 'vnc',
-      image: null,
-      cpu: null,
-      memoryMb: null,
-      minWarm: 0,
-      maxDesktops: 5,
-      maxPerUser: 2,
-      idleTimeoutS: 3600,
-      graceS: 60,
-      maxLifetimeS: 8 * 3600,
-      persistence: 'pooled',
-      placement: 'breadth',
-      network: 'none',
-      groups: [],
-      shadowWithoutConsent: false,
-      policy: DEFAULT_SESSION_POLICY,
-      createdAt: clock.now(),
-    });
+    const alice = await store.createUser(aUser({ id: 'u-alice', username: 'alice' }));
+    await store.createHost(aHost({ id: 'h1', drivers: ['process'], lastHeartbeatAt: clock.now() }));
+    await store.createPool(aPool({ id: 'p1', driver: 'process', minWarm: 0, maxPerUser: 2 }));
     const brokers = [0, 1].map(() => {
       const ctx = testBrokerCtx(store, clock, new ScriptedHosts());
       return createBroker(ctx, createTickets({ store, clock, ttlS: 30 }));
