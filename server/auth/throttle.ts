@@ -4,7 +4,8 @@
 // forgets them once aged out and caps their number (pruneThrottles).
 import { isIPv6 } from 'node:net';
 import type { Clock } from '../clock.ts';
-import type { Store, ThrottleEntry } from '../store/types.ts';
+import type { ThrottleEntry } from '../store/sign-in-state-types.ts';
+import type { Store } from '../store/types.ts';
 
 export interface ThrottleOptions {
   /** Failures within the window that trigger a lock. */

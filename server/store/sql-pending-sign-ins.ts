@@ -2,7 +2,8 @@
 // one for good is a DELETE ... RETURNING, so of two requests with the same key at once one gets it;
 // a wrong try is counted in one UPDATE ... RETURNING.
 import type { Sql } from './sql.ts';
-import type { PendingSignIn, Store } from './types.ts';
+import type { PendingSignIn } from './sign-in-state-types.ts';
+import type { Store } from './types.ts';
 
 export type PendingSignInMethods = Pick<
   Store,

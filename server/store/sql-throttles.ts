@@ -3,7 +3,8 @@
 // before it is read (inserted empty if need be), so that row is locked (SQLite: BEGIN IMMEDIATE;
 // PostgreSQL: FOR UPDATE) and two gateways counting a failure at once both count.
 import type { Sql } from './sql.ts';
-import type { Store, ThrottleEntry } from './types.ts';
+import type { ThrottleEntry } from './sign-in-state-types.ts';
+import type { Store } from './types.ts';
 
 export type ThrottleMethods = Pick<
   Store,

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CurrentStore } from './store.contract.ts';
 import { T0 } from './store.fixtures.ts';
-import type { ThrottleEntry } from './types.ts';
+import type { ThrottleEntry } from './sign-in-state-types.ts';
 
 const bump = (e: ThrottleEntry | null, now: number): ThrottleEntry => ({
   fails: [...(e?.fails ?? []), now],

@@ -1,6 +1,7 @@
 // Entities and the Store interface. One interface, several implementations (SQLite now,
 // PostgreSQL later), all checked by one contract suite (store.contract.ts). Async so a network
 // database fits behind it. Times are epoch milliseconds.
+import type { SignInStateStore } from './sign-in-state-types.ts';
 import type { IdentityStore } from './identity-types.ts';
 import type { SessionPolicy } from '../../contract/api/policy.ts';
 import type { ViewerProtocol } from '../../contract/ids.ts';
@@ -216,29 +217,7 @@ export interface SessionFilter {
 
 export const ALL_ROWS = Number.MAX_SAFE_INTEGER;
 
-/** A sign-in waiting for its second step; `data` is what its kind keeps (JSON). */
-export interface PendingSignIn {
-  /** SHA-256 of the key the browser holds. */
-  hash: string;
-  kind: string;
-  data: unknown;
-  tries: number;
-  expiresAt: number;
-}
-
-/** One sign-in throttle counter (server/auth/throttle.ts). */
-export interface ThrottleEntry {
-  /** Failure times inside the window, ascending; at most maxFailures of them. */
-  fails: number[];
-  lockedUntil: number;
-  /** Locks so far; each doubles the next. */
-  strikes: number;
-  lastFailAt: number;
-  /** When the counter may be forgotten: no lock left and its history aged out. */
-  expiresAt: number;
-}
-
-export interface Store extends IdentityStore, MachineStore, SignInSecretStore, RecordingStore {
+export interface Store extends IdentityStore, MachineStore, SignInSecretStore, RecordingStore, SignInStateStore {
   // users and groups
   createUser(u: Omit<User, 'createdAt'> & { createdAt?: number }): Promise<User>;
   getUser(id: string): Promise<User | null>;
@@ -379,28 +358,6 @@ export interface Store extends IdentityStore, MachineStore, SignInSecretStore, R
   acquireLease(name: string, holder: string, now: number, until: number): Promise<boolean>;
   /** Gives the lease up if `holder` has it (a gateway stopping), so another can take it at once. */
   releaseLease(name: string, holder: string): Promise<void>;
-
-  // sign-in throttles (server/auth/throttle.ts), counted alike by every gateway on the store
-  getThrottle(scope: string, key: string): Promise<ThrottleEntry | null>;
-  /** Reads and rewrites one counter atomically among gateways: `change` gets what is stored (null for none). */
-  updateThrottle(scope: string, key: string, change: (current: ThrottleEntry | null) => ThrottleEntry): Promise<ThrottleEntry>;
-  deleteThrottle(scope: string, key: string): Promise<void>;
-  /** Housekeeping: counters past expiresAt, then beyond `keep` rows the least recently failed. */
-  pruneThrottles(now: number, keep: number): Promise<number>;
-  /** When the account last signed in from this address (key), or null. */
-  knownAddressAt(account: string, address: string): Promise<number | null>;
-  /** Remembers a successful sign-in's address for the account, keeping its `keep` most recent. */
-  noteKnownAddress(account: string, address: string, at: number, keep: number): Promise<void>;
-  pruneKnownAddresses(before: number): Promise<number>;
-
-  // sign-ins waiting for a second step (server/auth/oidc-sign-in.ts), for every gateway on the store
-  createPendingSignIn(p: { hash: string; kind: string; data: unknown; expiresAt: number }): Promise<void>;
-  getPendingSignIn(hash: string, kind: string): Promise<PendingSignIn | null>;
-  /** Counts a wrong try; the tries so far, or null when the sign-in is gone. */
-  countPendingSignInTry(hash: string): Promise<number | null>;
-  /** Removes and returns it (expired ones too: the caller tells); of callers at once, one gets it. */
-  takePendingSignIn(hash: string, kind: string): Promise<PendingSignIn | null>;
-  deleteExpiredPendingSignIns(now: number): Promise<number>;
 
   /** Cheap liveness check for /readyz. */
   ping(): Promise<boolean>;
