@@ -78,11 +78,14 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
   });
   const throttleStarts: RequestHandler = (req, _res, next) => {
     const key = addressKey(clientAddress(req));
-    void (async () => {
-      const wait = await starts.check(key);
-      if (wait > 0) throw throttled(wait, `Too many sign-ins started from your address. Wait ${wait} seconds and try again.`);
-      await starts.fail(key);
-    })().then(() => next(), next);
+    // Counted and refused in one step on the store, so a burst cannot outrun it.
+    starts
+      .take(key)
+      .then(
+        (wait) =>
+          next(wait > 0 ? throttled(wait, `Too many sign-ins started from your address. Wait ${wait} seconds and try again.`) : undefined),
+        next,
+      );
   };
   const oidcRoutes: RequestHandler = (req, res, next) => {
     router ??= build();
