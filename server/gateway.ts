@@ -21,10 +21,11 @@ import { createVault, loadVaultKeys } from './vault.ts';
 import type { BrokerCtx } from './broker/transitions.ts';
 import { createHostEvents } from './broker/hosts.ts';
 import { SessionEvents } from './broker/session-events.ts';
+import { startSweepLoop } from './broker/sweep-loop.ts';
+import { createCluster } from './cluster/cluster.ts';
 import { createTickets } from './broker/tickets.ts';
 import { createShadows } from './broker/shadows.ts';
 import { createTimers } from './broker/timers.ts';
-import { createLeadership } from './broker/leadership.ts';
 import { createAdmission } from './display/admission.ts';
 import { createProviderRegistry } from './auth/providers.ts';
 import { createThumbnails } from './display/thumbnail.ts';
@@ -40,7 +41,6 @@ import { createGuacEndpoint } from './display/guac-endpoint.ts';
 import { createGuacConnections } from './display/guac-connections.ts';
 import { createGuacTokens } from './guac/token.ts';
 import { sweepDrives } from './guac/session-streams.ts';
-import { shadowSharesSound } from './guac/audio.ts';
 import { ensureDefaultPool } from './bootstrap-pool.ts';
 import { createApp } from './http/app.ts';
 import { createFileTransfers } from './files/transfers.ts';
@@ -145,8 +145,21 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
   // guacd (RDP/SSH) is not needed by VNC: it starts beside the rest and comes up in the background.
   const guacd = o.guacd ?? createGuacd(config, log);
   const hub = createAgentHub({ store, clock, log, audit, heartbeatTimeoutMs: config.agentTimeoutS * 1000 });
-  const viewers = new Viewers();
+  const gatewayId = newId('gw');
   const events = new SessionEvents();
+  // The other gateways on this store (none on SQLite): session events, display closes and counts.
+  const cluster = createCluster({
+    gatewayId,
+    signals: store.signals,
+    clock,
+    log,
+    events,
+    viewers: () => viewers,
+    // A gateway went silent with the last displays of these sessions: their grace starts now.
+    onEmptied: (ids) =>
+      ids.forEach((id) => void broker?.viewerDetached(id).catch((err) => log.warn({ err, sessionId: id }, 'detach bookkeeping failed'))),
+  });
+  const viewers = new Viewers({ ...cluster.viewersHooks, settled: cluster.settled });
   const history = createMetricsHistory({
     store,
     clock,
@@ -239,6 +252,7 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
     return thumbnails.get(s.id, s.poolId && (await store.getPool(s.poolId))?.protocol === 'rdp' ? 'guacd' : d);
   };
   const timers = createTimers(ctx, broker);
+  await cluster.start();
   const hostEvents = createHostEvents(ctx, broker);
   hub.setEvents(hostEvents);
   await hostEvents.onStart();
@@ -314,8 +328,6 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
     connections: guacConnections,
     viewerTimeoutMs: config.viewerTimeoutS * 1000,
     recordGuac: recording.recordGuac,
-    // #13 sound through guacd: a helpdesk join hears only what the owner shared (server/guac/audio.ts).
-    shadowSound: (sessionId, shadowId) => shadowSharesSound(shadows.activeFor(sessionId), shadowId),
     openDesktop,
     poolProtocol: async (poolId) => (await store.getPool(poolId))?.protocol ?? null,
     openMachine: async (session, webSessionId) => {
@@ -359,27 +371,20 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
   url = `http://${urlHost}:${boundPort}`;
   log.info({ url, dataDir: config.dataDir, store: storeLabel(config.store, config.dataDir) }, 'gateway listening');
 
-  // This gateway's own state sweeps every time; the broker's sweep only while this gateway holds its
-  // lease. Alone on its store for now (docs/store.md), it takes the lease over at start.
-  const leadership = createLeadership({ store, clock, log, holder: newId('gw'), takeOver: true });
-  // The lease is renewed every tick, also while a long sweep runs (which checks it between steps).
-  let renewing: Promise<void> | null = null;
-  let sweeping: Promise<void> | null = null;
-  const sweepTimer = setInterval(() => {
-    shadows.sweep();
-    recording!.sweep();
-    renewing ??= leadership
-      .lead()
-      .then((lead) => {
-        sweeping ??= lead
-          ? timers
-              .sweep(leadership.leading)
-              .catch((err) => log.error({ err }, 'broker sweep failed'))
-              .finally(() => (sweeping = null))
-          : null;
-      })
-      .finally(() => (renewing = null));
-  }, o.sweepIntervalMs ?? 1000);
+  // Alone on its store for now (docs/store.md): it takes the sweep lease over at start.
+  const sweepLoop = startSweepLoop({
+    store,
+    clock,
+    log,
+    holder: gatewayId,
+    takeOver: true,
+    intervalMs: o.sweepIntervalMs ?? 1000,
+    everyTick: () => {
+      void shadows.sweep().catch((err: unknown) => log.warn({ err }, 'shadow sweep failed'));
+      recording!.sweep();
+    },
+    sweep: (leading) => timers.sweep(leading),
+  });
 
   if (o.embeddedAgent) {
     const enrollToken = async (): Promise<string> => {
@@ -412,11 +417,7 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
     machines,
     async stop() {
       ctx.stopping = true;
-      clearInterval(sweepTimer);
-      // Released first: a sweep still running stops at its next step, and is waited for before the store closes.
-      await leadership.release();
-      await renewing;
-      await sweeping;
+      await sweepLoop.stop();
       history.stop();
       admission.stop();
       providers.stop();
@@ -426,6 +427,7 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
       rdpDisplay.close();
       audio.close();
       await hub.close();
+      await cluster.stop();
       await guacd.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -34,8 +34,8 @@ export function createAudioAccess(deps: AudioAccessDeps) {
   }
 
   /** The approved shadow `shadowId` of this requester, with sound shared; throws why not. */
-  function shadowWithSound(requester: User, shadowId: string): Shadow {
-    const sh = shadows.get(requester, shadowId);
+  async function shadowWithSound(requester: User, shadowId: string): Promise<Shadow> {
+    const sh = await shadows.get(requester, shadowId);
     if (sh.requesterId !== requester.id) throw forbidden('Only the helpdesk user who asked may hear this shadow.');
     if (sh.state !== 'approved') throw conflict('shadow_not_approved', `This shadow request is ${sh.state}.`);
     if (!sh.sound) throw forbidden('The person did not share their sound with you.', 'sound_not_shared');
@@ -54,7 +54,7 @@ export function createAudioAccess(deps: AudioAccessDeps) {
 
     /** A helpdesk requester asks on their approved shadow. */
     async forShadow(requester: User, shadowId: string): Promise<{ session: Session; desktop: Desktop; shadow: Shadow }> {
-      const shadow = shadowWithSound(requester, shadowId);
+      const shadow = await shadowWithSound(requester, shadowId);
       const s = await store.getSession(shadow.sessionId);
       if (!s) throw notFound('session');
       const desktop = await liveDesktop(s);
@@ -63,10 +63,9 @@ export function createAudioAccess(deps: AudioAccessDeps) {
     },
 
     /** Still allowed, for a shadow's open sound socket (the shadow may end, or lose nothing else). */
-    shadowStillHears(requesterId: string, sessionId: string, shadowId: string): boolean {
-      return shadows
-        .activeFor(sessionId)
-        .some((x) => x.id === shadowId && x.requesterId === requesterId && x.state === 'approved' && x.sound);
+    async shadowStillHears(requesterId: string, sessionId: string, shadowId: string): Promise<boolean> {
+      const x = await store.getShadow(shadowId);
+      return x !== null && x.sessionId === sessionId && x.requesterId === requesterId && x.state === 'approved' && x.sound;
     },
   };
 }

@@ -44,9 +44,13 @@ export function createAudioEndpoint(deps: AudioEndpointDeps) {
   const totals = { bytesSent: 0, framesDropped: 0 };
 
   const recheck = setInterval(() => {
-    for (const l of listeners)
-      if (l.shadowId && !deps.access.shadowStillHears(l.userId, l.sessionId, l.shadowId))
-        closeWs(l.browser, DisplayClose.ShadowEnded, 'the shadow ended or no longer shares sound');
+    for (const l of listeners) {
+      if (!l.shadowId) continue;
+      void deps.access.shadowStillHears(l.userId, l.sessionId, l.shadowId).then(
+        (still) => still || closeWs(l.browser, DisplayClose.ShadowEnded, 'the shadow ended or no longer shares sound'),
+        (err: unknown) => log.warn({ err }, 'could not check a shadow still shares sound'),
+      );
+    }
   }, RECHECK_MS);
   recheck.unref();
 

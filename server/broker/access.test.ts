@@ -189,7 +189,7 @@ describe('the access guard', () => {
     await guard.userChanged(hank.id, by);
 
     expect(shadowView.closed[0]).toEqual([DisplayClose.AccessRevoked, 'you no longer have the helpdesk role']);
-    expect(shadows.get(bob, sh.id).state).toBe('ended');
+    expect((await shadows.get(bob, sh.id)).state).toBe('ended');
     expect(ownerView.closed).toEqual([]);
     expect((await store.getSession(s.id))?.state).toBe('ready');
 
@@ -198,7 +198,7 @@ describe('the access guard', () => {
     const second = display(s.id, hank, 'view', again.id);
     await guard.userChanged(hank.id, by);
     expect(second.closed[0]).toEqual([DisplayClose.AccountDisabled, 'your account was disabled']);
-    expect(shadows.get(bob, again.id).state).toBe('ended');
+    expect((await shadows.get(bob, again.id)).state).toBe('ended');
     expect(ownerView.closed).toEqual([]);
   });
 

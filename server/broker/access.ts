@@ -33,7 +33,7 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessChanges {
   /** Disabled or deleted: nothing of theirs stays open or usable. No grace: they cannot come back to it. */
   async function shutOut(userId: string, user: User | null, by: AccessCause): Promise<void> {
     const why = user ? 'your account was disabled' : 'your account was deleted';
-    const displaysClosed = viewers.closeUser(userId, DisplayClose.AccountDisabled, why);
+    const displaysClosed = viewers.close({ userId }, DisplayClose.AccountDisabled, why);
     const shadowsEnded = (await deps.shadows?.endAllBy(userId, `the helpdesk account was ${user ? 'disabled' : 'deleted'}`)) ?? 0;
     const sessions = await store.listSessions({ userId, state: HOLDING, limit: ALL_ROWS });
     for (const s of sessions) {
@@ -79,12 +79,7 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessChanges {
       const entitlement = s.machineId ? await store.getMachine(s.machineId) : s.poolId ? await store.getPool(s.poolId) : null;
       if (entitlement && entitled(user, entitlement)) continue;
       // Their own display gets the reason first; the session end then closes anyone else's (shadows).
-      viewers.closeUser(
-        user.id,
-        DisplayClose.AccessRevoked,
-        'you no longer have access to this desktop',
-        (sessionId) => sessionId === s.id,
-      );
+      viewers.close({ userId: user.id, sessionId: s.id }, DisplayClose.AccessRevoked, 'you no longer have access to this desktop');
       // The session ends now rather than after the pool's grace: a person without access to the pool
       // cannot get a ticket back into it. Its pool's persistence still applies (a personal home stays).
       await deps.endSession(
@@ -97,7 +92,7 @@ export function createAccessGuard(deps: AccessGuardDeps): AccessChanges {
     }
     let shadowsEnded = 0;
     if (!isStaff(user)) {
-      viewers.closeUser(user.id, DisplayClose.AccessRevoked, 'you no longer have the helpdesk role', (_s, v) => v.shadowId !== undefined);
+      viewers.close({ userId: user.id, shadowsOnly: true }, DisplayClose.AccessRevoked, 'you no longer have the helpdesk role');
       shadowsEnded = (await deps.shadows?.endAllBy(user.id, 'the helpdesk role was taken away')) ?? 0;
     }
     if (ended.length === 0 && shadowsEnded === 0) return;

@@ -19,9 +19,16 @@ export interface Refusal {
 }
 /** A pool session redeems to its desktop; a session on an existing machine to the machine (desktop null). */
 export type Redemption =
-  | ({ ok: true; session: Session; mode: TicketMode; userId: string; shadowId?: string; webSessionId?: string } & (
-      { desktop: Desktop; machine?: undefined } | { desktop: null; machine: Machine }
-    ))
+  | ({
+      ok: true;
+      session: Session;
+      mode: TicketMode;
+      userId: string;
+      shadowId?: string;
+      /** A shadow's: the owner also shared the desktop's sound. */
+      shadowSound?: boolean;
+      webSessionId?: string;
+    } & ({ desktop: Desktop; machine?: undefined } | { desktop: null; machine: Machine }))
   | Refusal;
 
 export function createDisplayTickets(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows, machines?: Machines) {
@@ -86,9 +93,18 @@ export function createDisplayTickets(ctx: BrokerCtx, tickets: Tickets, shadows?:
         const m = await store.getMachine(s.machineId);
         if (!m) return refuse('forbidden', 'machine_removed', 'the machine was removed');
         if (t.userId !== s.userId) {
-          const shadow = shadows?.approvedFor(t, s.id);
+          const shadow = await shadows?.approvedFor(t, s.id);
           if (!shadow) return refuse('forbidden', 'shadow_not_approved', 'no approved shadow for this ticket');
-          return { ok: true, session: s, desktop: null, machine: m, mode: t.mode, userId: t.userId, shadowId: shadow.id };
+          return {
+            ok: true,
+            session: s,
+            desktop: null,
+            machine: m,
+            mode: t.mode,
+            userId: t.userId,
+            shadowId: shadow.id,
+            shadowSound: shadow.sound,
+          };
         }
         if (!entitled(user, m)) return refuse('forbidden', 'access_revoked', 'the ticket holder no longer has access to this machine');
         const web = t.webSessionId ? { webSessionId: t.webSessionId } : {};
@@ -105,9 +121,9 @@ export function createDisplayTickets(ctx: BrokerCtx, tickets: Tickets, shadows?:
         return { ok: true, session: s, desktop: d, mode: t.mode, userId: t.userId };
       }
       // Anyone else's ticket rides on a shadow the owner approved, in exactly that mode.
-      const shadow = shadows?.approvedFor(t, s.id);
+      const shadow = await shadows?.approvedFor(t, s.id);
       if (!shadow) return refuse('forbidden', 'shadow_not_approved', 'no approved shadow for this ticket');
-      return { ok: true, session: s, desktop: d, mode: t.mode, userId: t.userId, shadowId: shadow.id };
+      return { ok: true, session: s, desktop: d, mode: t.mode, userId: t.userId, shadowId: shadow.id, shadowSound: shadow.sound };
     },
 
     async auditTicket(user: User, sessionId: string, mode: TicketMode, ip: string | null, shadowId: string): Promise<void> {

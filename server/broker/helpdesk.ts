@@ -34,6 +34,7 @@ export function createHelpdesk({ store, broker, shadows, tickets }: HelpdeskDeps
       const pool = new Map(pools.map((p) => [p.id, p.name]));
       const machine = new Map(machines.map((m) => [m.id, m.name]));
       const host = new Map(hosts.map((h) => [h.id, h.name]));
+      const shadowsOf = await shadows.activeForSessions(sessions.map((s) => s.id));
       return sessions.map((s) => ({
         ...broker.view(s),
         username: user.get(s.userId)?.username ?? null,
@@ -42,7 +43,7 @@ export function createHelpdesk({ store, broker, shadows, tickets }: HelpdeskDeps
         poolName: s.poolId ? (pool.get(s.poolId) ?? null) : s.machineId ? (machine.get(s.machineId) ?? null) : null,
         hostName: s.hostId ? (host.get(s.hostId) ?? null) : null,
         thumbnailUrl: `/api/v1/helpdesk/sessions/${s.id}/thumbnail`,
-        shadows: shadows.activeFor(s.id).map(shadowView),
+        shadows: (shadowsOf.get(s.id) ?? []).map(shadowView),
       }));
     },
 
@@ -64,14 +65,14 @@ export function createHelpdesk({ store, broker, shadows, tickets }: HelpdeskDeps
       requester: User,
       shadowId: string,
       ip: string | null,
-    ): Promise<{ ticket: string; expiresAt: number; mode: TicketMode }> {
-      const s = shadows.get(requester, shadowId);
+    ): Promise<{ ticket: string; expiresAt: number; mode: TicketMode; sessionId: string }> {
+      const s = await shadows.get(requester, shadowId);
       if (s.requesterId !== requester.id) throw forbidden('Only the helpdesk user who asked may open this shadow.');
       if (s.state === 'pending') throw conflict('shadow_pending', 'The person has not answered yet.');
       if (s.state !== 'approved') throw conflict('shadow_not_approved', `This shadow request is ${s.state}.`);
       const t = await tickets.issue(requester.id, s.sessionId, s.mode, { shadowId: s.id });
       await broker.auditTicket(requester, s.sessionId, s.mode, ip, s.id);
-      return { ...t, mode: s.mode };
+      return { ...t, mode: s.mode, sessionId: s.sessionId };
     },
   };
 }

@@ -1,6 +1,7 @@
 // Per-session launch progress and state events for the SSE stream. Late subscribers get the steps
 // so far; the backlog is bounded and dropped once the session settles. Streams are capped per
-// person and per session so that staff watching a session can never shut its owner out.
+// person and per session so that staff watching a session can never shut its owner out. Events
+// travel to the other gateways sharing the store (server/cluster/), whose streams deliver them too.
 import type { ProgressStep, SessionView, ShadowView } from '../../contract/api/desktops.ts';
 
 export type { ProgressStep };
@@ -38,6 +39,8 @@ export class SessionEvents {
   private listeners = new Map<string, Set<Entry>>();
   private backlog = new Map<string, SessionEvent[]>();
   private observers: ((sessionId: string, e: SessionEvent) => void)[] = [];
+  /** Set by the cluster: passes this gateway's events on to the others. */
+  relay: ((sessionId: string, e: SessionEvent) => void) | undefined;
 
   /** Sees every event of every session (the recorder decides from them); not a stream, no caps. */
   observe(fn: (sessionId: string, e: SessionEvent) => void): void {
@@ -46,6 +49,12 @@ export class SessionEvents {
 
   emit(sessionId: string, e: SessionEvent): void {
     for (const fn of this.observers) fn(sessionId, e);
+    this.relay?.(sessionId, e);
+    this.deliver(sessionId, e);
+  }
+
+  /** An event of this session from another gateway: to the streams here (its observers ran there). */
+  deliver(sessionId: string, e: SessionEvent): void {
     if (e.kind === 'progress') {
       const b = this.backlog.get(sessionId) ?? [];
       if (b.length < MAX_BACKLOG) b.push(e);

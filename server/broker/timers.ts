@@ -42,7 +42,14 @@ export function createTimers(ctx: BrokerCtx, broker: Broker) {
       if (pool && pool.maxLifetimeS > 0 && now - s.createdAt > pool.maxLifetimeS * 1000) reason = 'max_lifetime';
       else if (s.state === 'ready' && pool && pool.idleTimeoutS > 0 && now - s.lastActivityAt > pool.idleTimeoutS * 1000)
         reason = 'idle_timeout';
-      else if (s.state === 'ready' && ctx.viewers.count(s.id) === 0 && s.detachedAt !== null && now - s.detachedAt > graceMs)
+      // Not until every gateway's displays are known: one may have a display of this session.
+      else if (
+        s.state === 'ready' &&
+        s.detachedAt !== null &&
+        now - s.detachedAt > graceMs &&
+        ctx.viewers.count(s.id) === 0 &&
+        ctx.viewers.settled()
+      )
         reason = 'disconnect_grace';
       else if (s.state === 'lost' && now - (s.detachedAt ?? s.createdAt) > graceMs) reason = 'host_lost';
       if (s.state === 'starting' && now - s.createdAt > STUCK_LAUNCH_MS) {

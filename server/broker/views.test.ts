@@ -28,6 +28,7 @@ const shadow: Shadow = {
   requesterName: 'hank',
   requesterDisplayName: 'Hank',
   mode: 'view',
+  sound: false,
   reason: 'printer',
   state: 'approved',
   consent: 'owner',

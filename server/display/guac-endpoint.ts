@@ -62,8 +62,6 @@ export interface GuacEndpointDeps extends DisplayGateDeps {
   viewerTimeoutMs?: number;
   /** guacd's recording parameters for an owner's connection whose policy records (server/recording/guac-recording.ts). */
   recordGuac?: (session: Session) => Promise<GuacRecordingHandle | null>;
-  /** Whether the owner approved this helpdesk shadow with "also share sound" (server/broker/shadows.ts). Default: no. */
-  shadowSound?: (sessionId: string, shadowId: string) => boolean;
 }
 
 /** How long a closed display's forward waits for guacd to finish with the target before it is cut. */
@@ -283,7 +281,7 @@ export function createGuacEndpoint(deps: GuacEndpointDeps) {
     const sound = displayAudio({
       policyAudio: policy.audio,
       join: Boolean(r.shadowId),
-      shadowSound: () => Boolean(r.shadowId && deps.shadowSound?.(session.id, r.shadowId)),
+      shadowSound: () => Boolean(r.shadowId && r.shadowSound),
       protocol: selector,
     });
     settings = { ...settings, ...sound.params };

@@ -2,16 +2,7 @@
 // withholds guacd's audio streams (opener, blobs, end) from a display that may not hear, leaving
 // every other stream alone.
 import { describe, expect, it } from 'vitest';
-import {
-  AudioFilterError,
-  audioParams,
-  createAudioFilter,
-  displayAudio,
-  displayHears,
-  firstArg,
-  shadowSharesSound,
-  wholeInstructions,
-} from './audio.ts';
+import { AudioFilterError, audioParams, createAudioFilter, displayAudio, displayHears, firstArg, wholeInstructions } from './audio.ts';
 import { encodeInstruction as enc } from './instructions.ts';
 
 describe('displayHears', () => {
@@ -138,30 +129,6 @@ describe('createAudioFilter, fail-closed', () => {
     const f = createAudioFilter(true);
     expect(f.filter(audio + blob)).toBe(audio + blob);
     expect(f.filter(audio.slice(0, 9))).toBe(audio.slice(0, 9));
-  });
-});
-
-describe('shadowSharesSound', () => {
-  const sh = (id: string, requesterId: string, sound: boolean, mode = 'view', state = 'approved') => ({
-    id,
-    requesterId,
-    mode,
-    state,
-    sound,
-  });
-
-  it('hears only when this very shadow is approved with sound, whatever its siblings', () => {
-    expect(shadowSharesSound([sh('a', 'hugh', true)], 'a')).toBe(true);
-    expect(shadowSharesSound([sh('a', 'hugh', false)], 'a')).toBe(false);
-    expect(shadowSharesSound([sh('a', 'hugh', true)], 'b')).toBe(false);
-    // The same helpdesk user's second shadow in the same mode: each display's ticket names its own shadow.
-    expect(shadowSharesSound([sh('a', 'hugh', true), sh('b', 'hugh', false)], 'a')).toBe(true);
-    expect(shadowSharesSound([sh('a', 'hugh', true), sh('b', 'hugh', false)], 'b')).toBe(false);
-    // Another user's shadow, another mode, or one not approved (pending, ended) does not matter.
-    expect(shadowSharesSound([sh('a', 'hugh', true), sh('b', 'hana', false)], 'a')).toBe(true);
-    expect(shadowSharesSound([sh('a', 'hugh', true), sh('b', 'hugh', false, 'control')], 'a')).toBe(true);
-    expect(shadowSharesSound([sh('a', 'hugh', true), sh('b', 'hugh', false, 'view', 'pending')], 'a')).toBe(true);
-    expect(shadowSharesSound([sh('a', 'hugh', true, 'view', 'ended')], 'a')).toBe(false);
   });
 });
 

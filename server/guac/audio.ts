@@ -117,17 +117,6 @@ export function createAudioFilter(hears: boolean): AudioFilter {
   };
 }
 
-/**
- * Whether helpdesk shadow `shadowId` may hear: it is approved, with sound. The display's ticket names
- * its shadow (server/broker/tickets.ts), so this is that shadow's own consent, not a sibling's.
- */
-export function shadowSharesSound(
-  active: readonly { id: string; requesterId: string; mode: string; state: string; sound?: boolean }[],
-  shadowId: string,
-): boolean {
-  return active.some((x) => x.id === shadowId && x.state === 'approved' && x.sound === true);
-}
-
 /** One display's sound: guacd's parameters and the gateway's filter (docs/audio.md). */
 export function displayAudio(o: { policyAudio: boolean; join: boolean; shadowSound: () => boolean; protocol: string }) {
   const hears = displayHears({ policyAudio: o.policyAudio, shadow: o.join, shadowSound: o.join && o.shadowSound() });

@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../clock.ts';
 import { loadMigrations, SchemaTooNewError, SQLITE_MIGRATIONS_DIR, type Migration, type MigrationResult } from './migrations.ts';
 import { postgresSql, translate, withClient } from './postgres-db.ts';
 import { DatabaseInUseError, holdGatewayLock, type GatewayLock } from './postgres-lock.ts';
+import { postgresSignals } from './postgres-signals.ts';
 import { sqlStore } from './sql-store.ts';
 import type { Store } from './types.ts';
 
@@ -100,6 +101,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
   return {
     ...sqlStore(q, clock),
+    signals: postgresSignals(q, options.url, options.onError),
     async ping() {
       if (closed) return false;
       try {

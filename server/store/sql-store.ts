@@ -1,5 +1,5 @@
-// Every Store method but ping and close, written once over `Sql` (sql.ts) for both databases:
-// sqlite.ts and postgres.ts add the connection, the migrations and those two.
+// Every Store method but ping, close and signals, written once over `Sql` (sql.ts) for both databases:
+// sqlite.ts and postgres.ts add the connection, the migrations and those three.
 import type { Clock } from '../clock.ts';
 import type { Sql } from './sql.ts';
 import { sqlAudit } from './sql-audit.ts';
@@ -12,12 +12,13 @@ import { sqlPendingSignIns } from './sql-pending-sign-ins.ts';
 import { sqlPools } from './sql-pools.ts';
 import { sqlRecordings } from './sql-recordings.ts';
 import { sqlSessions } from './sql-sessions.ts';
+import { sqlShadows } from './sql-shadows.ts';
 import { sqlSignInSecrets } from './sql-sign-in-secrets.ts';
 import { sqlThrottles } from './sql-throttles.ts';
 import { sqlUsers } from './sql-users.ts';
 import type { Store } from './types.ts';
 
-export function sqlStore(q: Sql, clock: Clock): Omit<Store, 'ping' | 'close'> {
+export function sqlStore(q: Sql, clock: Clock): Omit<Store, 'ping' | 'close' | 'signals'> {
   return {
     ...sqlUsers(q, clock),
     ...sqlMfa(q),
@@ -32,5 +33,6 @@ export function sqlStore(q: Sql, clock: Clock): Omit<Store, 'ping' | 'close'> {
     ...sqlLeases(q),
     ...sqlThrottles(q),
     ...sqlPendingSignIns(q),
+    ...sqlShadows(q),
   };
 }

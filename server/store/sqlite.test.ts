@@ -59,6 +59,7 @@ describe('SQLite store file', () => {
         { version: 12, name: 'leases' },
         { version: 13, name: 'throttles' },
         { version: 14, name: 'pending_sign_ins' },
+        { version: 15, name: 'shadows' },
       ]);
     } finally {
       db.close();

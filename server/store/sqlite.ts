@@ -8,6 +8,7 @@
 import { systemClock, type Clock } from '../clock.ts';
 import { migrate } from './migrations.ts';
 import { openDatabase, sqliteSql } from './sqlite-db.ts';
+import { NO_OTHER_GATEWAYS } from './signal-types.ts';
 import { sqlStore } from './sql-store.ts';
 import type { Store } from './types.ts';
 
@@ -28,6 +29,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     const ping = db.prepare<[], { ok: number }>('SELECT 1 AS ok');
     return {
       ...sqlStore(sqliteSql(db), clock),
+      signals: NO_OTHER_GATEWAYS,
       async ping() {
         try {
           return db.open && ping.get()?.ok === 1;

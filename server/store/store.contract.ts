@@ -10,6 +10,7 @@ import { machinesContract } from './store.contract-machines.ts';
 import { pendingSignInsContract } from './store.contract-pending-sign-ins.ts';
 import { recordingsContract } from './store.contract-recordings.ts';
 import { sessionsContract } from './store.contract-sessions.ts';
+import { shadowsContract } from './store.contract-shadows.ts';
 import { signInSecretsContract } from './store.contract-sign-in-secrets.ts';
 import { throttlesContract } from './store.contract-throttles.ts';
 import type { Store } from './types.ts';
@@ -43,6 +44,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     leasesContract(current);
     throttlesContract(current);
     pendingSignInsContract(current);
+    shadowsContract(current);
 
     describe('lifecycle', () => {
       it('answers ping while open and not after close', async () => {

@@ -1,6 +1,8 @@
 // Entities and the Store interface. One interface, several implementations (SQLite now,
 // PostgreSQL later), all checked by one contract suite (store.contract.ts). Async so a network
 // database fits behind it. Times are epoch milliseconds.
+import type { Signals } from './signal-types.ts';
+import type { ShadowStore } from './shadow-types.ts';
 import type { SignInStateStore } from './sign-in-state-types.ts';
 import type { IdentityStore } from './identity-types.ts';
 import type { SessionPolicy } from '../../contract/api/policy.ts';
@@ -217,7 +219,7 @@ export interface SessionFilter {
 
 export const ALL_ROWS = Number.MAX_SAFE_INTEGER;
 
-export interface Store extends IdentityStore, MachineStore, SignInSecretStore, RecordingStore, SignInStateStore {
+export interface Store extends IdentityStore, MachineStore, SignInSecretStore, RecordingStore, SignInStateStore, ShadowStore {
   // users and groups
   createUser(u: Omit<User, 'createdAt'> & { createdAt?: number }): Promise<User>;
   getUser(id: string): Promise<User | null>;
@@ -360,6 +362,8 @@ export interface Store extends IdentityStore, MachineStore, SignInSecretStore, R
   releaseLease(name: string, holder: string): Promise<void>;
 
   /** Cheap liveness check for /readyz. */
+  /** Messages to the other gateways on this store (signal-types.ts). */
+  readonly signals: Signals;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

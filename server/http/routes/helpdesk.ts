@@ -55,11 +55,11 @@ export function createHelpdeskRouter(deps: HelpdeskDeps): Router {
 
   r.get('/sessions/:id/shadows', async (req, res) => {
     const s = await broker.visible(principalOf(res).user, parse(Id, req.params.id, 'session id'));
-    res.json(shadows.activeFor(s.id).map(shadowAnswer));
+    res.json((await shadows.activeFor(s.id)).map(shadowAnswer));
   });
 
-  r.get('/shadows/:id', (req, res) => {
-    res.json(shadowAnswer(shadows.get(principalOf(res).user, parse(Id, req.params.id, 'shadow id'))));
+  r.get('/shadows/:id', async (req, res) => {
+    res.json(shadowAnswer(await shadows.get(principalOf(res).user, parse(Id, req.params.id, 'shadow id'))));
   });
 
   for (const answer of ['approve', 'deny'] as const) {
@@ -80,7 +80,7 @@ export function createHelpdeskRouter(deps: HelpdeskDeps): Router {
     const t = await helpdesk.shadowTicket(principalOf(res).user, id, clientAddress(req));
     const answer: TicketAnswer = {
       ticket: t.ticket,
-      ...(await deps.displayUrl(shadows.get(principalOf(res).user, id).sessionId, t.ticket)),
+      ...(await deps.displayUrl(t.sessionId, t.ticket)),
       mode: t.mode,
       expiresAt: new Date(t.expiresAt).toISOString(),
     };
