@@ -12,7 +12,8 @@ import { targetPolicy, type TargetPolicy } from '../agents/targets.ts';
 import { agentEnv, ConfigError, loadConfig, vaultRotationEnv } from '../server/config.ts';
 import { openStore, sqliteFile, storeLabel } from '../server/store/open.ts';
 import { rotateVault, VaultError } from '../server/vault.ts';
-import { startGateway, type EmbeddedAgentStart } from '../server/gateway.ts';
+import type { EmbeddedAgentStart } from '../server/embedded-agent.ts';
+import { startGateway } from '../server/gateway.ts';
 import { createLogger } from '../server/log.ts';
 
 const HELP: Record<string, string> = {

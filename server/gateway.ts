@@ -4,7 +4,6 @@
 // agents/, which server/ never imports). stop() is clean and leaves desktops running on their hosts.
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { createAudit } from './audit.ts';
 import { createAudioAccess } from './audio/access.ts';
@@ -54,7 +53,8 @@ import { socketLink, wsLink, type DesktopLink } from './relay/desktop-link.ts';
 import { openStore, storeLabel } from './store/open.ts';
 import { setUpRecording, type GatewayRecording } from './recording/setup.ts';
 import type { Desktop, Session, Store } from './store/types.ts';
-import { newId, secretToken, sha256 } from './util/random.ts';
+import { launchEmbeddedAgent, type EmbeddedAgent, type EmbeddedAgentHandle, type EmbeddedAgentStart } from './embedded-agent.ts';
+import { newId } from './util/random.ts';
 import { originAllowed, refuseUpgrade } from './util/ws.ts';
 
 export interface GatewayOptions {
@@ -68,29 +68,6 @@ export interface GatewayOptions {
   guacd?: Guacd;
   /** The gateway cannot go on (another gateway took its PostgreSQL database): the command stops it and exits. */
   onFatal?: (err: Error) => void;
-}
-
-/** What the gateway hands its in-process agent. */
-export interface EmbeddedAgentStart {
-  gatewayUrl: string;
-  dataDir: string;
-  /** Where the agent keeps its host credential: <dataDir>/agent. */
-  stateDir: string;
-  capacity: { desktops: number };
-  /** Mints a one-time enrollment token (valid 10 minutes), for an agent that holds no credential yet. */
-  enrollToken(): Promise<string>;
-  log: Logger;
-}
-
-/** What the gateway needs of its in-process agent. */
-export interface EmbeddedAgent {
-  /** Resolves after the agent's first welcome. */
-  ready: Promise<{ hostId: string }>;
-  /** Resolves if the gateway refused the agent for good; it has stopped dialling by then. */
-  refused: Promise<unknown>;
-  /** A socket straight to a desktop's VNC server, so display bytes skip the dial-back WebSocket. */
-  openLocalStream(desktopId: string, channel?: 'vnc' | 'rdp' | 'audio'): Promise<Socket>;
-  stop(): Promise<void>;
 }
 
 export interface Gateway {
@@ -216,11 +193,10 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
   const access = createAccessGuard({ store, audit, log, viewers, shadows, endSession: broker.end });
   // Desktops of the embedded agent are reached through its driver's socket (no WebSocket hop)
   // unless configured otherwise; every other host's through its agent's dial-back stream.
-  let agent: EmbeddedAgent | undefined;
-  let localHostId: string | undefined;
+  let embedded: EmbeddedAgentHandle | undefined;
   const openDesktop = async (d: Desktop, channel: 'vnc' | 'rdp' | 'audio' = 'vnc'): Promise<DesktopLink> => {
-    if (agent && d.hostId === localHostId && config.embeddedStreams === 'direct')
-      return socketLink(await agent.openLocalStream(d.id, channel));
+    if (embedded && d.hostId === embedded.hostId() && config.embeddedStreams === 'direct')
+      return socketLink(await embedded.agent.openLocalStream(d.id, channel));
     return wsLink(await hub.openStream(d.hostId, d.id, 10_000, channel));
   };
   const guacConnections = createGuacConnections();
@@ -257,7 +233,6 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
   hub.setEvents(hostEvents);
   await hostEvents.onStart();
 
-  let agentReady = false;
   let url = ''; // the bound address, known after listen
   const providers = createProviderRegistry(store, log);
   await providers.reload();
@@ -291,7 +266,7 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
     // guacd is reported but never makes the gateway unready: VNC desktops work without it.
     ready: async () => {
       const checks: Record<string, boolean> = { store: await store.ping() };
-      if (o.embeddedAgent) checks.agent = agentReady;
+      if (o.embeddedAgent) checks.agent = embedded?.ready() ?? false;
       return { ok: Object.values(checks).every(Boolean), checks, guacd: guacd.status().state };
     },
   });
@@ -386,28 +361,7 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
     sweep: (leading) => timers.sweep(leading),
   });
 
-  if (o.embeddedAgent) {
-    const enrollToken = async (): Promise<string> => {
-      const token = secretToken('dpe_');
-      await store.createEnrollmentToken({ hash: sha256(token), createdAt: clock.now(), expiresAt: clock.now() + 600_000, usedAt: null });
-      return token;
-    };
-    const started = await o.embeddedAgent({
-      gatewayUrl: url,
-      dataDir: config.dataDir,
-      stateDir: join(config.dataDir, 'agent'),
-      capacity: { desktops: config.localCapacity },
-      enrollToken,
-      log,
-    });
-    agent = started;
-    void started.ready.then(({ hostId }) => {
-      localHostId = hostId;
-      agentReady = true;
-    });
-    // The built-in host deleted by an admin: the gateway serves on without it (readyz says so).
-    void started.refused.then(() => (agentReady = false));
-  }
+  if (o.embeddedAgent) embedded = await launchEmbeddedAgent(o.embeddedAgent, { store, clock, config, log, gatewayUrl: url });
 
   return {
     url,
@@ -422,7 +376,7 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
       admission.stop();
       providers.stop();
       await recording!.stop();
-      await agent?.stop();
+      await embedded?.agent.stop();
       display.close();
       rdpDisplay.close();
       audio.close();

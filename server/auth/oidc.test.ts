@@ -2,6 +2,7 @@
 // The flow against a real provider is in oidc.integration.test.ts.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.ts';
+import { openSqliteStore } from '../store/sqlite.ts';
 import {
   ATTEMPT_TTL_MS,
   claimAt,
@@ -144,37 +145,33 @@ describe('attempt store', () => {
     checks: null,
   });
 
-  it('hands each attempt out once, under a fresh random id', () => {
+  it('hands each attempt out once, under a fresh random id, kept as a hash', async () => {
     const clock = new ManualClock();
-    const store = createAttemptStore(clock);
-    const a = attempt(clock);
-    const id = store.put(a);
+    const db = openSqliteStore({ file: ':memory:', clock });
+    const store = createAttemptStore(db);
+    const a = { ...attempt(clock), checks: { codeVerifier: 'v'.repeat(43), state: 's'.repeat(43), nonce: 'n'.repeat(43) } };
+    const id = await store.put(a);
     expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(store.put(attempt(clock))).not.toBe(id);
-    expect(store.take(id)).toBe(a);
-    expect(store.take(id)).toBeNull();
+    expect(await store.put(attempt(clock))).not.toBe(id);
+    expect(await db.getPendingSignIn(id, 'oidc-attempt')).toBeNull(); // the id itself is not the key
+    expect(await store.peek(id)).toEqual(a);
+    expect(await store.take(id)).toEqual(a);
+    expect(await store.take(id)).toBeNull();
+    await db.close();
   });
 
-  it('evicts the oldest when full', () => {
+  it('keeps an expired attempt one more TTL (so it reads as expired), then housekeeping forgets it', async () => {
     const clock = new ManualClock();
-    const store = createAttemptStore(clock, { max: 3 });
-    const ids = [1, 2, 3, 4].map(() => store.put(attempt(clock)));
-    expect(store.size).toBe(3);
-    expect(store.peek(ids[0]!)).toBeUndefined();
-    expect(store.peek(ids[3]!)).toBeDefined();
-  });
-
-  it('keeps an expired attempt one more TTL (so it reads as expired), then forgets it', () => {
-    const clock = new ManualClock();
-    const store = createAttemptStore(clock);
-    const old = store.put(attempt(clock));
+    const db = openSqliteStore({ file: ':memory:', clock });
+    const store = createAttemptStore(db);
+    const old = await store.put(attempt(clock));
     clock.advance(ATTEMPT_TTL_MS + 1);
-    store.put(attempt(clock));
-    expect(store.peek(old)).toBeDefined();
+    expect(await db.deleteExpiredPendingSignIns(clock.now())).toBe(0);
+    expect((await store.peek(old))?.expiresAt).toBeLessThan(clock.now());
     clock.advance(ATTEMPT_TTL_MS);
-    store.put(attempt(clock));
-    expect(store.peek(old)).toBeUndefined();
-    expect(store.size).toBe(2);
+    expect(await db.deleteExpiredPendingSignIns(clock.now())).toBe(1);
+    expect(await store.take(old)).toBeNull();
+    await db.close();
   });
 });
 

@@ -5,6 +5,7 @@ import * as client from 'openid-client';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock.ts';
 import { secretToken, sha256 } from '../util/random.ts';
+import type { Store } from '../store/types.ts';
 import type { ExternalIdentity } from './identity.ts';
 
 // ---- Provider configuration -------------------------------------------------------------------
@@ -122,39 +123,53 @@ export interface OidcAttempt {
   checks: { codeVerifier: string; state: string; nonce: string } | null;
 }
 
-/** Bounded, in-memory, single-use store of sign-in attempts (exported so tests can tamper with one). */
+/**
+ * Single-use store of sign-in attempts between the start and the provider's answer. Rows of the
+ * store (pending_sign_ins, kind `oidc-attempt`, keyed by the SHA-256 of the cookie's id), so the
+ * answer may reach another gateway than the start did; how many there are is bounded by the start
+ * limit (oidc-sign-in.ts) and the TTL, and housekeeping deletes them.
+ */
 export interface AttemptStore {
-  put(attempt: OidcAttempt): string;
+  /** Keeps the attempt under `id` (a fresh random one when not given) and returns the id. */
+  put(attempt: OidcAttempt, id?: string): Promise<string>;
   /** Removes and returns the attempt (expired ones too: the caller tells "expired" from "unknown"). */
-  take(id: string): OidcAttempt | null;
-  peek(id: string): OidcAttempt | undefined;
-  readonly size: number;
+  take(id: string): Promise<OidcAttempt | null>;
+  /** Reads it without taking it (tests). */
+  peek(id: string): Promise<OidcAttempt | null>;
 }
 
 export const ATTEMPT_TTL_MS = 10 * 60_000;
+const ATTEMPT_KIND = 'oidc-attempt';
 
-export function createAttemptStore(clock: Clock, { max = 10_000, ttlMs = ATTEMPT_TTL_MS } = {}): AttemptStore {
-  const map = new Map<string, OidcAttempt>(); // insertion order is age order
+const Checks = z.object({ codeVerifier: z.string().max(256), state: z.string().max(256), nonce: z.string().max(256) });
+const StoredAttempt = z.object({
+  providerId: z.string().max(64),
+  next: z.string().max(2048),
+  expiresAt: z.number(),
+  checks: Checks.nullable(),
+});
+
+export function createAttemptStore(
+  store: Pick<Store, 'createPendingSignIn' | 'takePendingSignIn' | 'getPendingSignIn'>,
+  { ttlMs = ATTEMPT_TTL_MS } = {},
+): AttemptStore {
+  const read = (data: unknown): OidcAttempt | null => {
+    const parsed = StoredAttempt.safeParse(data);
+    return parsed.success ? parsed.data : null;
+  };
   return {
-    put(attempt) {
-      const now = clock.now();
-      // Expired attempts linger one more TTL so a late callback hears "expired", then go.
-      for (const [k, a] of map) {
-        if (a.expiresAt + ttlMs > now && map.size < max) break;
-        map.delete(k);
-      }
-      const id = secretToken();
-      map.set(id, attempt);
+    async put(attempt, id = secretToken()) {
+      // Kept one more TTL after it expires, so a late callback hears "expired" rather than "unknown".
+      await store.createPendingSignIn({ hash: sha256(id), kind: ATTEMPT_KIND, data: attempt, expiresAt: attempt.expiresAt + ttlMs });
       return id;
     },
-    take(id) {
-      const a = map.get(id) ?? null;
-      map.delete(id);
-      return a;
+    async take(id) {
+      const row = await store.takePendingSignIn(sha256(id), ATTEMPT_KIND);
+      return row ? read(row.data) : null;
     },
-    peek: (id) => map.get(id),
-    get size() {
-      return map.size;
+    async peek(id) {
+      const row = await store.getPendingSignIn(sha256(id), ATTEMPT_KIND);
+      return row ? read(row.data) : null;
     },
   };
 }

@@ -4,7 +4,7 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { throttled } from '../../errors.ts';
 import { createOidcSignIn as createSignIn, PENDING_TTL_MS, type BrowserAt, type OidcSignInDeps } from '../../auth/oidc-sign-in.ts';
-import type { OidcFailureReason } from '../../auth/oidc.ts';
+import { createAttemptStore, type OidcFailureReason } from '../../auth/oidc.ts';
 import { addressKey, createThrottle } from '../../auth/throttle.ts';
 import { meView } from '../../auth/views.ts';
 import { OidcCodeBody } from '../../../contract/api/auth.ts';
@@ -52,6 +52,7 @@ export function createOidcSignIn(deps: OidcSignInDeps): OidcSignIn {
       clock: deps.clock,
       log: deps.log,
       discovery: signIn.discovery,
+      attempts: createAttemptStore(deps.store),
       onIdentity: async (identity, req: Request, res: Response, next: string) => {
         const r = await signIn.acceptIdentity(identity, next, browserAt(req));
         if (r.kind === 'disabled') return void res.redirect(303, signInFailurePath('disabled', identity.providerId));

@@ -14,6 +14,7 @@ import {
   type TestOidcProvider,
 } from '../../../test/helpers/oidc-provider.ts';
 import { ManualClock } from '../../clock.ts';
+import { openSqliteStore } from '../../store/sqlite.ts';
 import { errorHandler } from '../errors.ts';
 import { createLogger } from '../../log.ts';
 import type { ExternalIdentity } from '../../auth/identity.ts';
@@ -29,7 +30,8 @@ import {
 import { ATTEMPT_COOKIE, createOidcRouter } from './oidc.ts';
 
 const clock = new ManualClock();
-const attempts = createAttemptStore(clock);
+const db = openSqliteStore({ file: ':memory:', clock });
+const attempts = createAttemptStore(db);
 const logLines: string[] = [];
 const log = createLogger({
   level: 'debug',
@@ -101,6 +103,7 @@ afterAll(async () => {
   server?.closeAllConnections();
   await new Promise((r) => server?.close(r));
   await idp?.stop();
+  await db.close();
 });
 
 beforeEach(() => {
@@ -185,7 +188,7 @@ describe('OIDC sign-in against a real provider', () => {
     const [qa, qb] = [(await a.start('corp')).searchParams, (await b.start('corp')).searchParams];
     for (const k of ['state', 'nonce', 'code_challenge']) expect(qa.get(k)).not.toBe(qb.get(k));
     expect(a.attemptId()).not.toBe(b.attemptId());
-    const rec = attempts.peek(a.attemptId())!;
+    const rec = (await attempts.peek(a.attemptId()))!;
     expect(rec.checks?.state).toBe(qa.get('state'));
     expect(rec.checks?.nonce).toBe(qa.get('nonce'));
   });
@@ -215,11 +218,11 @@ describe('OIDC sign-in against a real provider', () => {
   it('a code is exchanged once: the provider refuses it the second time, even with the right verifier', async () => {
     const b = new Browser();
     const cb = await b.signInUpTo('corp', 'alice');
-    const saved = structuredClone(attempts.peek(b.attemptId())!);
+    const saved = (await attempts.peek(b.attemptId()))!;
     expect((await b.request(cb)).status).toBe(303);
     identities.length = 0;
     // Bring the whole attempt back (verifier, state, nonce): only the provider stands in the way now.
-    b.jar.set(ATTEMPT_COOKIE, attempts.put(saved));
+    b.jar.set(ATTEMPT_COOKIE, await attempts.put(saved));
     await expectFailure(await b.request(cb), 'provider_error');
     expect(logLines.join('')).toMatch(/invalid_grant/);
   });
@@ -227,7 +230,9 @@ describe('OIDC sign-in against a real provider', () => {
   it("an ID token whose nonce is not this attempt's is refused by openid-client", async () => {
     const b = new Browser();
     const cb = await b.signInUpTo('corp', 'alice');
-    attempts.peek(b.attemptId())!.checks!.nonce = 'n'.repeat(43);
+    // The stored attempt's nonce changed under it (taken and put back with another).
+    const rec = (await attempts.take(b.attemptId()))!;
+    await attempts.put({ ...rec, checks: { ...rec.checks!, nonce: 'n'.repeat(43) } }, b.attemptId());
     await expectFailure(await b.request(cb), 'id_token_invalid');
     expect(logLines.at(-1)).toMatch(/OAUTH_JWT_CLAIM_COMPARISON_FAILED.*ID Token .{0,3}nonce/);
   });
@@ -322,6 +327,55 @@ describe('OIDC sign-in against a real provider', () => {
     expect(await endSessionUrl({ ...providers[0]!, issuer: 'http://127.0.0.1:9' }, undefined, `${app}/signed-out`)).toBeNull(); // unreachable
   });
 
+  it('sends the browser to the provider only once its attempt is stored: a store that fails means 503, no redirect', async () => {
+    const web = express();
+    const noop = async () => undefined;
+    let release: () => void = () => undefined;
+    let fail = false;
+    const slow: typeof attempts = {
+      ...attempts,
+      put: (a, id) =>
+        new Promise((resolve, reject) => {
+          release = () => (fail ? reject(new Error('database unreachable')) : resolve(attempts.put(a, id)));
+        }),
+    };
+    web.use(
+      '/api/v1',
+      createOidcRouter({ providers: () => providers, publicUrl: app, onIdentity: noop, onFailure: noop, clock, log, attempts: slow }),
+    );
+    const other = createServer(web);
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const start = () =>
+      fetch(`http://127.0.0.1:${(other.address() as AddressInfo).port}/api/v1/auth/oidc/corp/start`, { redirect: 'manual' });
+    try {
+      let answered = false;
+      const pending = start().then((r) => ((answered = true), r));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(answered).toBe(false);
+      release();
+      const res = await pending;
+      expect(res.status).toBe(302);
+      const id = res.headers
+        .getSetCookie()
+        .find((c) => c.startsWith(`${ATTEMPT_COOKIE}=`))!
+        .split(';')[0]!
+        .split('=')[1]!;
+      expect((await attempts.peek(id))?.checks?.state).toBe(new URL(res.headers.get('location')!).searchParams.get('state'));
+
+      fail = true;
+      const refused = start();
+      await new Promise((r) => setTimeout(r, 100));
+      release();
+      const r2 = await refused;
+      expect(r2.status).toBe(503);
+      expect(r2.headers.get('location')).toBeNull();
+      expect(await r2.text()).toMatch(/could not be started right now/);
+    } finally {
+      other.closeAllConnections();
+      await new Promise((r) => other.close(r));
+    }
+  });
+
   it('behind an https public URL with a path, the cookie is Secure and scoped, and the redirect URI follows', async () => {
     const web = express();
     const noop = async () => undefined;
@@ -334,6 +388,7 @@ describe('OIDC sign-in against a real provider', () => {
         onFailure: noop,
         clock,
         log,
+        attempts,
       }),
     );
     const other = createServer(web);
@@ -360,7 +415,7 @@ describe('OIDC sign-in against a real provider', () => {
     const b = new Browser();
     const cb = new URL(await b.signInUpTo('corp', 'alice'));
     const attemptId = b.attemptId();
-    const checks = attempts.peek(attemptId)!.checks!;
+    const checks = (await attempts.peek(attemptId))!.checks!;
     expect((await b.request(cb.href)).status).toBe(303);
     const secrets = [
       cb.searchParams.get('code')!,

@@ -8,11 +8,10 @@ import passport from 'passport';
 import type { Clock } from '../../clock.ts';
 import { notFound } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import { SECRET_RE } from '../../util/random.ts';
+import { SECRET_RE, secretToken } from '../../util/random.ts';
 import type { ExternalIdentity } from '../../auth/identity.ts';
 import {
   ATTEMPT_TTL_MS,
-  createAttemptStore,
   createOidcDiscovery,
   identityFromClaims,
   safeNextPath,
@@ -36,7 +35,8 @@ export interface OidcRouterOptions {
   clock: Clock;
   log: Logger;
   discovery?: OidcDiscovery;
-  attempts?: AttemptStore;
+  /** Where attempts wait for the provider's answer (createAttemptStore over the gateway's store). */
+  attempts: AttemptStore;
 }
 
 export const ATTEMPT_COOKIE = 'deskport_oidc';
@@ -55,6 +55,29 @@ class DeskportOidcStrategy extends Strategy {
   override shouldInitiateAuthRequest<T extends AuthenticateOptions>(_req: Request, _url: URL, options: T): boolean {
     return (options as T & Partial<Phase>).deskportPhase === 'start';
   }
+}
+
+/**
+ * Holds the response's end until `pending()` settles (the start's redirect until its attempt is
+ * stored). If storing failed, the redirect is not sent: the browser gets 503 and tries again.
+ */
+function holdEnd(res: Response, pending: () => Promise<unknown> | undefined): void {
+  const end = res.end.bind(res) as (...a: unknown[]) => Response;
+  res.end = ((...args: unknown[]) => {
+    const p = pending();
+    if (!p) return end(...args);
+    void p.then(
+      () => end(...args),
+      () => {
+        res.statusCode = 503;
+        res.removeHeader('Location');
+        res.removeHeader('Content-Length');
+        res.setHeader('Retry-After', '5');
+        end('The sign-in could not be started right now. Try again in a moment.');
+      },
+    );
+    return res;
+  }) as Response['end'];
 }
 
 /** The strategy keeps its checks in `req.session`; ours is a bag backed by the attempt record. */
@@ -93,7 +116,7 @@ export function createOidcRouter(opts: OidcRouterOptions): Router {
   const router = express.Router();
   const pp = new passport.Passport();
   const discovery = opts.discovery ?? createOidcDiscovery({ clock: opts.clock });
-  const attempts = opts.attempts ?? createAttemptStore(opts.clock);
+  const { attempts } = opts;
   const base = new URL(opts.publicUrl);
   const prefix = `${base.origin}${base.pathname.replace(/\/+$/, '')}`;
   const routeBase = (id: string) => `${base.pathname.replace(/\/+$/, '')}/api/v1/auth/oidc/${id}/`;
@@ -177,15 +200,18 @@ export function createOidcRouter(opts: OidcRouterOptions): Router {
       expiresAt: opts.clock.now() + ATTEMPT_TTL_MS,
       checks: null,
     };
-    const id = attempts.put(attempt);
+    const id = secretToken();
     res.cookie(ATTEMPT_COOKIE, id, { ...cookieOpts(p.id), maxAge: ATTEMPT_TTL_MS });
+    // The strategy hands its checks to the session bag, then redirects at once: the redirect waits
+    // until the attempt is stored, so the answer finds it whichever gateway it reaches.
+    let saved: Promise<unknown> | undefined;
     useSession(req, {
       set [SESSION_KEY](v: unknown) {
-        attempt.checks = checksFrom(v);
+        saved = attempts.put({ ...attempt, checks: checksFrom(v) }, id);
       },
     });
+    holdEnd(res, () => saved);
     await run(name, 'start', req, res, async (err) => {
-      attempts.take(id);
       await fail(p.id, 'provider_error', req, res, classify(err ?? new Error('no authorization URL')).detail);
     });
   });
@@ -197,7 +223,7 @@ export function createOidcRouter(opts: OidcRouterOptions): Router {
     // The attempt is single use whatever happens next.
     res.clearCookie(ATTEMPT_COOKIE, cookieOpts(p.id));
     const id = parseCookies(req.headers.cookie).get(ATTEMPT_COOKIE);
-    const attempt = id && SECRET_RE.test(id) ? attempts.take(id) : null;
+    const attempt = id && SECRET_RE.test(id) ? await attempts.take(id) : null;
     if (!attempt?.checks || attempt.providerId !== p.id)
       return fail(p.id, 'bad_state', req, res, { why: attempt ? 'other attempt' : 'no attempt' });
     if (attempt.expiresAt <= opts.clock.now()) return fail(p.id, 'expired', req, res);
