@@ -38,7 +38,7 @@ import type { DisplayGateDeps } from './display/display-gate.ts';
 import { createDisplayUrl } from './display/display-url.ts';
 import { createGuacEndpoint } from './display/guac-endpoint.ts';
 import { createGuacConnections } from './display/guac-connections.ts';
-import { createGuacTokens } from './guac/token.ts';
+import { createGuacTokens, guacTokenKey } from './guac/token.ts';
 import { sweepDrives } from './guac/session-streams.ts';
 import { ensureDefaultPool } from './bootstrap-pool.ts';
 import { createApp } from './http/app.ts';
@@ -214,7 +214,7 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
     guacJoin: { guacd, connections: guacConnections, snapshot: (id) => rdpDisplay.snapshots.request(id) },
   });
   ctx.recording = recording.broker;
-  const guacTokens = createGuacTokens();
+  const guacTokens = createGuacTokens(guacTokenKey(keys.primary));
   const thumbnails = createThumbnails({
     openStream: openDesktop,
     guac: { endpoint: () => guacd.endpoint(), connections: guacConnections },
@@ -238,7 +238,7 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
   await providers.reload();
   // The desktop's sound (server/audio/), allowed by the session's policy.
   const audioAccess = createAudioAccess({ store, shadows, policyOf: sessionPolicy });
-  const audioTickets = createAudioTickets({ clock });
+  const audioTickets = createAudioTickets({ clock, store });
   const app = createApp({
     snapshots: createSnapshots(ctx),
     providers,

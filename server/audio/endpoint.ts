@@ -59,7 +59,7 @@ export function createAudioEndpoint(deps: AudioEndpointDeps) {
     if (origin !== undefined && !deps.originAllowed(req, origin))
       return refuseUpgrade(socket, 403, 'sound connections must come from the gateway’s own pages');
     if (listeners.size >= MAX_LISTENERS) return refuseUpgrade(socket, 503, 'too many sound connections; try again later');
-    const b = deps.tickets.consume(upgradePath(req).searchParams.get('ticket') ?? '');
+    const b = await deps.tickets.consume(upgradePath(req).searchParams.get('ticket') ?? '');
     if (!b) return refuseUpgrade(socket, 401, 'unknown, used or expired sound ticket');
     const user = await deps.store.getUser(b.userId);
     if (!user || user.disabled) return refuseUpgrade(socket, 403, 'the ticket holder may no longer sign in');

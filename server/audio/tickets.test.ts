@@ -1,31 +1,46 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../clock.ts';
+import { openSqliteStore } from '../store/sqlite.ts';
+import type { Store } from '../store/types.ts';
 import { createAudioTickets } from './tickets.ts';
 
-const clockAt = (t: { now: number }) => ({ now: () => t.now });
-
 describe('sound tickets', () => {
-  it('work once, for the user and session they were issued to', () => {
-    const tickets = createAudioTickets({ clock: clockAt({ now: 0 }) });
-    const { ticket } = tickets.issue({ userId: 'u1', sessionId: 's1' });
+  const open: Store[] = [];
+  afterEach(async () => {
+    for (const s of open.splice(0)) await s.close();
+  });
+  const setUp = (ttlMs?: number) => {
+    const clock = new ManualClock();
+    const store = openSqliteStore({ file: ':memory:', clock });
+    open.push(store);
+    return { clock, store, tickets: createAudioTickets({ clock, store, ...(ttlMs ? { ttlMs } : {}) }) };
+  };
+
+  it('work once, for the user and session they were issued to, wherever they are redeemed', async () => {
+    const { clock, store, tickets } = setUp();
+    const { ticket } = await tickets.issue({ userId: 'u1', sessionId: 's1', shadowId: 'sh1' });
     expect(ticket).toMatch(/^dpa_/);
-    expect(tickets.consume(ticket)).toEqual({ userId: 'u1', sessionId: 's1' });
-    expect(tickets.consume(ticket)).toBeNull();
+    // Another gateway on the same store takes it.
+    const elsewhere = createAudioTickets({ clock, store });
+    expect(await elsewhere.consume(ticket)).toEqual({ userId: 'u1', sessionId: 's1', shadowId: 'sh1' });
+    expect(await tickets.consume(ticket)).toBeNull();
   });
 
-  it('expire after 30 s at most, whatever the option says', () => {
-    const now = { now: 0 };
-    const tickets = createAudioTickets({ clock: clockAt(now), ttlMs: 600_000 });
-    const { ticket } = tickets.issue({ userId: 'u1', sessionId: 's1' });
-    now.now = 30_000;
-    expect(tickets.consume(ticket)).toBeNull();
+  it('expire after 30 s at most, whatever the option says, and go with housekeeping', async () => {
+    const { clock, store, tickets } = setUp(600_000);
+    const { ticket, expiresAt } = await tickets.issue({ userId: 'u1', sessionId: 's1' });
+    expect(expiresAt - clock.now()).toBe(30_000);
+    clock.advance(30_000);
+    expect(await tickets.consume(ticket)).toBeNull();
+    await tickets.issue({ userId: 'u1', sessionId: 's1' });
+    clock.advance(30_000);
+    expect(await store.deleteExpiredPendingSignIns(clock.now())).toBe(1);
   });
 
-  it('refuse junk without a lookup, and keep the table capped', () => {
-    const tickets = createAudioTickets({ clock: clockAt({ now: 0 }), max: 3 });
-    expect(tickets.consume('../../etc/passwd')).toBeNull();
-    const first = tickets.issue({ userId: 'u', sessionId: 's' }).ticket;
-    for (let i = 0; i < 5; i++) tickets.issue({ userId: 'u', sessionId: 's' });
-    expect(tickets.size).toBeLessThanOrEqual(3);
-    expect(tickets.consume(first)).toBeNull(); // the oldest went first
+  it('refuse junk without a lookup, and are kept only as a hash', async () => {
+    const { store, tickets } = setUp();
+    expect(await tickets.consume('../../etc/passwd')).toBeNull();
+    const { ticket } = await tickets.issue({ userId: 'u', sessionId: 's' });
+    expect(await store.takePendingSignIn(ticket, 'audio-ticket')).toBeNull();
   });
 });

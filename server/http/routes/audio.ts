@@ -26,7 +26,7 @@ export function createAudioRouter(deps: AudioRouteDeps): Router {
   r.post('/sessions/:id/audio-tickets', async (req, res) => {
     const { user } = principalOf(res);
     const { session } = await deps.access.forOwner(user, parse(Id, req.params.id, 'session id'));
-    const t = deps.tickets.issue({ userId: user.id, sessionId: session.id });
+    const t = await deps.tickets.issue({ userId: user.id, sessionId: session.id });
     await deps.audit.record({
       actor: user.username,
       action: 'audio.ticket',
@@ -41,7 +41,7 @@ export function createAudioRouter(deps: AudioRouteDeps): Router {
   r.post('/shadows/:id/audio-tickets', requireRole('helpdesk'), async (req, res) => {
     const { user } = principalOf(res);
     const { session, shadow } = await deps.access.forShadow(user, parse(Id, req.params.id, 'shadow id'));
-    const t = deps.tickets.issue({ userId: user.id, sessionId: session.id, shadowId: shadow.id });
+    const t = await deps.tickets.issue({ userId: user.id, sessionId: session.id, shadowId: shadow.id });
     await deps.audit.record({
       actor: user.username,
       action: 'audio.ticket',
