@@ -1,7 +1,11 @@
 // The Deskport agent: dials OUT to the gateway (no inbound port), enrolls once with a one-time
 // token and keeps the host credential in its state dir, reports inventory, runs desktop drivers,
-// and dials back one WebSocket per display stream. Reconnects with capped backoff and jitter, except
-// after a permanent refusal (token or credential refused, host removed): then it stops (refusal.ts).
+// and dials back one WebSocket per display stream to the gateway that asked. With several gateways
+// on one store it keeps a control connection to each (link.ts; the list comes with the welcome and
+// when it changes); events go on one of them, the primary. Reconnects with capped backoff and
+// jitter, except after a permanent refusal (token or credential refused, host removed): then it
+// stops (refusal.ts).
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { Socket } from 'node:net';
@@ -10,20 +14,19 @@ import { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import {
   AGENT_PROTOCOL,
-  decodeFromGateway,
-  encode,
-  HEARTBEAT_INTERVAL_MS,
-  MAX_CONTROL_MESSAGE_BYTES,
   type AgentRequest,
+  MAX_GATEWAYS,
   MAX_INVENTORY,
   type AgentToGateway,
   type DiskUsageReport,
   type InventoryItem,
+  type Hello,
+  type Welcome,
 } from '../contract/agent-v1.ts';
 import { pipeWebSocketToSocket } from './pipe-socket.ts';
 import { checkNetwork, driverNamed, type DesktopDriver, type DisplayChannel } from './driver.ts';
-import { nextDelay } from '../contract/backoff.ts';
-import { nothingToPresent, refusalOfClose, refusalOfUpgrade, type Refusal } from './refusal.ts';
+import { startLink, toWsBase, type GatewayLink } from './link.ts';
+import { nothingToPresent, type Refusal } from './refusal.ts';
 import { dialTarget, targetPolicy, type TargetPolicy } from './targets.ts';
 import { createAgentFiles } from './files/agent-files.ts';
 
@@ -87,19 +90,23 @@ export function startAgent(o: AgentOptions): Agent {
   const credFile = join(o.stateDir, CREDENTIAL_FILE);
   mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
   let cred: Credential | null = readCredential(credFile);
-  let ws: WebSocket | undefined;
   let stopped = false;
-  let attempt = 0;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let heartbeat: NodeJS.Timeout | undefined;
+  /** One link per gateway, the first one made first (the configured address): the primary is the first welcomed. */
+  const links: GatewayLink[] = [];
+  /** Random per process: a gateway reconciles the inventory once per boot (docs/store.md). */
+  const bootId = randomBytes(12).toString('base64url');
+  /** The link a stream's request came on: its dial-back goes to that gateway. */
+  const streamLinks = new Map<string, GatewayLink>();
+  const primary = (): GatewayLink | undefined => links.find((l) => l.welcomed());
   const known = new Map<string, DesktopDriver>(); // desktopId → driver
   const withDisks = o.drivers.filter((d) => d.diskUsage);
   let measuring = false;
   /** A heartbeat, with the disk the drivers' desktops hold when a driver keeps disks (a few stat calls).
    *  Liveness never waits on the disk: while one measurement is still out, beats go without one. */
-  const beat = async (): Promise<void> => {
+  const beat = async (link: GatewayLink): Promise<void> => {
     let disk: DiskUsageReport | undefined;
-    if (withDisks.length && !measuring) {
+    const isPrimary = link === primary();
+    if (isPrimary && withDisks.length && !measuring) {
       measuring = true;
       try {
         const all = await Promise.all(withDisks.map((d) => d.diskUsage!()));
@@ -110,7 +117,7 @@ export function startAgent(o: AgentOptions): Agent {
         measuring = false;
       }
     }
-    send({ type: 'heartbeat', at: Date.now(), desktops: running.size, capacity, ...(disk ? { disk } : {}) });
+    link.send({ type: 'heartbeat', at: Date.now(), desktops: running.size, capacity, primary: isPrimary, ...(disk ? { disk } : {}) });
   };
   const running = new Set<string>();
   let onReady!: (v: { hostId: string }) => void;
@@ -122,12 +129,10 @@ export function startAgent(o: AgentOptions): Agent {
   function refuse(r: Refusal, details: Record<string, unknown>): void {
     if (stopped) return;
     stopped = true;
-    clearTimeout(retryTimer);
-    clearInterval(heartbeat);
+    for (const l of links) l.close();
     log.error({ ...details, refusal: r.code }, r.message);
     onRefused(r);
   }
-  const wsBase = o.gatewayUrl.replace(/^http/, 'ws').replace(/\/$/, '');
   const targets = o.targets ?? targetPolicy();
   const capacity = {
     desktops: o.capacity.desktops,
@@ -135,9 +140,8 @@ export function startAgent(o: AgentOptions): Agent {
     memoryMb: o.capacity.memoryMb || Math.floor(totalmem() / 2 ** 20),
   };
 
-  const send = (m: AgentToGateway) => {
-    if (ws?.readyState === WebSocket.OPEN) ws.send(encode(m));
-  };
+  /** Events (desktop state, create progress) go on the primary link only: one gateway acts on each. */
+  const sendEvent = (m: AgentToGateway) => primary()?.send(m);
 
   async function inventory(): Promise<InventoryItem[]> {
     const items: InventoryItem[] = [];
@@ -150,114 +154,90 @@ export function startAgent(o: AgentOptions): Agent {
     return items;
   }
 
-  function connect(): void {
-    if (stopped) return;
-    if (!cred && !o.enrollToken) return refuse(nothingToPresent(presented()), {});
-    const headers: Record<string, string> = cred
-      ? { authorization: `Bearer ${cred.credential}` }
-      : o.enrollToken
-        ? { 'x-deskport-enroll': o.enrollToken }
-        : {};
-    const sock = new WebSocket(`${wsBase}/agent/v1/connect`, {
-      headers,
-      maxPayload: MAX_CONTROL_MESSAGE_BYTES,
-      perMessageDeflate: false,
-      handshakeTimeout: 10_000,
-    });
-    ws = sock;
-    sock.on('open', () => {
-      void inventory()
-        .then((inv) => {
-          for (const i of inv) if (i.state === 'running') running.add(i.desktopId);
-          send({
-            type: 'hello',
-            protocol: AGENT_PROTOCOL,
-            agentVersion: AGENT_VERSION,
-            name: o.name,
-            drivers: o.drivers.map((d) => d.name),
-            capacity,
-            inventory: inv,
-          });
-        })
-        .catch((err) => {
-          log.error({ err }, 'could not read the desktop inventory');
-          sock.close(1011, 'inventory failed');
-        });
-    });
-    sock.on('message', (data, isBinary) => {
-      const d = isBinary ? ({ ok: false, reason: 'binary control message' } as const) : decodeFromGateway(data as Buffer);
-      if (!d.ok) {
-        log.warn({ reason: d.reason }, 'gateway sent a malformed message; reconnecting');
-        return sock.close(4400, d.reason.slice(0, 120));
+  const hello = async (): Promise<Hello> => {
+    const inv = await inventory();
+    for (const i of inv) if (i.state === 'running') running.add(i.desktopId);
+    return {
+      type: 'hello',
+      protocol: AGENT_PROTOCOL,
+      agentVersion: AGENT_VERSION,
+      name: o.name,
+      drivers: o.drivers.map((d) => d.name),
+      capacity,
+      inventory: inv,
+      bootId,
+    };
+  };
+
+  function onWelcome(_link: GatewayLink, m: Welcome): void {
+    if (m.credential) {
+      cred = { hostId: m.hostId, credential: m.credential };
+      try {
+        writeFileSync(credFile, JSON.stringify(cred), { mode: 0o600 });
+        log.info({ hostId: m.hostId }, 'enrolled; host credential saved');
+      } catch (err) {
+        // Keeps working on this connection; a restart would need a new enrollment token.
+        log.error({ err: (err as Error).message, file: credFile }, 'could not save the host credential');
       }
-      const m = d.msg;
-      if (m.type === 'welcome') {
-        attempt = 0;
-        if (m.credential) {
-          cred = { hostId: m.hostId, credential: m.credential };
-          try {
-            writeFileSync(credFile, JSON.stringify(cred), { mode: 0o600 });
-            log.info({ hostId: m.hostId }, 'enrolled; host credential saved');
-          } catch (err) {
-            // Keeps working on this connection; a restart would need a new enrollment token.
-            log.error({ err: (err as Error).message, file: credFile }, 'could not save the host credential');
-          }
-        }
-        clearInterval(heartbeat);
-        heartbeat = setInterval(() => void beat(), m.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
-        onReady({ hostId: m.hostId });
-        return;
-      }
-      void handle(m);
-    });
-    sock.on('unexpected-response', (req, res) => {
-      // Read the (small) body for the gateway's error code; a peer that never ends it is cut off.
-      const status = res.statusCode ?? 0;
-      let body = '';
-      let settled = false;
-      const done = () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(cutoff);
-        const r = refusalOfUpgrade(status, body, presented());
-        if (r) refuse(r, { status });
-        else log.warn({ status }, 'the gateway answered the connection with an error; retrying');
-        req.destroy();
-        sock.terminate();
-      };
-      const cutoff = setTimeout(done, 5_000);
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
-        if (body.length > 4096) res.destroy();
-      });
-      res.once('end', done);
-      res.once('close', done);
-    });
-    sock.on('error', (err) => log.debug({ err: err.message }, 'gateway connection error'));
-    sock.on('close', (code, reason) => {
-      clearInterval(heartbeat);
-      if (stopped) return;
-      const r = refusalOfClose(code, reason.toString(), presented());
-      if (r) return refuse(r, { code, reason: reason.toString() });
-      const delay = nextDelay(attempt++);
-      log.warn({ code, reason: reason.toString(), retryInMs: delay }, 'disconnected from the gateway');
-      retryTimer = setTimeout(connect, delay);
+    }
+    if (m.gateways) follow(m.gateways);
+    onReady({ hostId: m.hostId });
+  }
+
+  /**
+   * The gateways sharing one store: a link to each, and none to a gateway no longer listed. An empty
+   * list (a gateway that advertises no address) changes nothing.
+   */
+  function follow(urls: string[]): void {
+    if (stopped || urls.length === 0 || !cred) return;
+    const wanted = new Set(urls.slice(0, MAX_GATEWAYS));
+    for (const l of [...links]) {
+      if (wanted.has(l.url)) continue;
+      l.close(1000, 'gateway no longer listed');
+      links.splice(links.indexOf(l), 1);
+    }
+    for (const url of wanted) if (!links.some((l) => l.url === url)) links.push(link(url));
+    log.info({ gateways: links.map((l) => l.url) }, 'following the gateways sharing the store');
+  }
+
+  /** The credential, else (the first link only: enrolling) the token; null when there is neither. */
+  function presentWith(): Record<string, string> | null {
+    if (cred) return { authorization: `Bearer ${cred.credential}` };
+    if (o.enrollToken && links.length <= 1) return { 'x-deskport-enroll': o.enrollToken };
+    return null;
+  }
+
+  function link(url: string): GatewayLink {
+    return startLink({
+      url,
+      log,
+      headers: presentWith,
+      presented,
+      hello,
+      onWelcome,
+      onMessage: (l, m) => (m.type === 'gateways' ? follow(m.urls) : void handle(l, m)),
+      onRefused: refuse,
+      onNothingToPresent: () => refuse(nothingToPresent(presented()), {}),
+      beat: (l) => void beat(l),
     });
   }
 
-  async function handle(m: AgentRequest): Promise<void> {
+  async function handle(link: GatewayLink, m: AgentRequest): Promise<void> {
+    const streamId = 'streamId' in m ? m.streamId : undefined;
+    if (streamId) streamLinks.set(streamId, link);
     try {
       const result = await perform(m);
-      send({ re: m.id, ok: true, result });
+      link.send({ re: m.id, ok: true, result });
     } catch (err) {
       const e = err as Error & { code?: string };
       log.warn({ type: m.type, err: e.message }, 'request failed');
-      send({
+      link.send({
         re: m.id,
         ok: false,
         error: { code: typeof e.code === 'string' && /^[a-z_]{1,64}$/.test(e.code) ? e.code : 'failed', message: e.message.slice(0, 2000) },
       });
+    } finally {
+      if (streamId) streamLinks.delete(streamId);
     }
   }
 
@@ -274,7 +254,7 @@ export function startAgent(o: AgentOptions): Agent {
         const d = driverNamed(o.drivers, m.driver);
         checkNetwork(d, m.spec);
         const h = await d.create(m.spec, undefined, (step, message) =>
-          send({ type: 'desktop.progress', desktopId: m.spec.desktopId, step, message: message.slice(0, 200) }),
+          sendEvent({ type: 'desktop.progress', desktopId: m.spec.desktopId, step, message: message.slice(0, 200) }),
         );
         known.set(h.desktopId, d);
         running.add(h.desktopId);
@@ -318,6 +298,8 @@ export function startAgent(o: AgentOptions): Agent {
 
   /** Dials a stream back to the gateway; `attach` runs inside 'open'. */
   function dialStream(streamId: string, key: string, attach: (ws: WebSocket) => void): Promise<WebSocket> {
+    // Back to the gateway whose request it is (with one gateway, the configured one).
+    const wsBase = streamLinks.get(streamId)?.wsBase() ?? toWsBase(o.gatewayUrl);
     const back = new WebSocket(`${wsBase}/agent/v1/streams/${streamId}`, {
       headers: { 'x-deskport-stream-key': key },
       perMessageDeflate: false,
@@ -367,23 +349,22 @@ export function startAgent(o: AgentOptions): Agent {
         const h = d ? await d.inspect(id) : null;
         if (h?.state !== 'running' && running.delete(id)) {
           log.info({ desktopId: id }, 'desktop stopped on its own');
-          send({ type: 'desktop.state', desktopId: id, state: h ? 'stopped' : 'gone' });
+          sendEvent({ type: 'desktop.state', desktopId: id, state: h ? 'stopped' : 'gone' });
         }
       }
     })().catch((err) => log.warn({ err }, 'desktop monitor failed'));
   }, o.monitorIntervalMs ?? 5_000);
 
-  connect();
+  if (!cred && !o.enrollToken) refuse(nothingToPresent(presented()), {});
+  else links.push(link(o.gatewayUrl));
   return {
     ready,
     refused,
     openLocalStream: openDesktopSocket,
     async stop() {
       stopped = true;
-      clearTimeout(retryTimer);
-      clearInterval(heartbeat);
       clearInterval(monitor);
-      ws?.close(1001, 'agent stopping');
+      for (const l of links) l.close();
       // Desktops keep running: a restarted agent re-adopts them from the drivers' state.
       await Promise.all(o.drivers.map((d) => d.close()));
     },

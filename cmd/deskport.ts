@@ -51,7 +51,7 @@ DIR/vault.key, created 0600 at first start: back it up with the database.
 On first start with an empty DIR it creates the user "admin" (password from
 DESKPORT_ADMIN_PASSWORD, else a random one printed once) and the pool
 "Linux desktop (local)".`,
-  gateway: `Usage: bin/deskport gateway [--listen HOST:PORT] [--data DIR] [--store sqlite|URL] [--guacd HOST:PORT | --no-guacd]
+  gateway: `Usage: bin/deskport gateway [--listen HOST:PORT] [--data DIR] [--store sqlite|URL] [--advertise-url URL] [--guacd HOST:PORT | --no-guacd]
 
 Runs the gateway alone (same bootstrap as "up"); agents enroll with a token from
 POST /api/v1/admin/hosts/enrollments.
@@ -61,6 +61,9 @@ POST /api/v1/admin/hosts/enrollments.
                        postgres://user:password@host:port/database URL (env DESKPORT_STORE;
                        prefer the environment: a flag shows in the process list).
                        One gateway per database for now (docs/store.md).
+  --advertise-url URL  where agents reach this gateway directly, not through the load
+                       balancer (env DESKPORT_ADVERTISE_URL); with it, on PostgreSQL,
+                       agents keep a connection to every gateway that advertises one
   --guacd HOST:PORT    use the guacd there for RDP/SSH instead of supervising the
                        installed one (env DESKPORT_GUACD)
   --no-guacd           run without guacd: RDP/SSH pools show "RDP needs guacd"
@@ -179,7 +182,7 @@ async function main(argv: string[]): Promise<void> {
               store: { type: 'string' },
               guacd: { type: 'string' },
               'no-guacd': { type: 'boolean' },
-              ...(cmd === 'up' ? { targets: { type: 'string' } } : {}),
+              ...(cmd === 'up' ? { targets: { type: 'string' } } : { 'advertise-url': { type: 'string' } }),
               help,
             };
   let values: Record<string, string | boolean | undefined>;
@@ -212,6 +215,7 @@ async function main(argv: string[]): Promise<void> {
       listen: values.listen,
       dataDir: values.data,
       store: values.store,
+      advertiseUrl: values['advertise-url'],
       guacd: values.guacd,
       noGuacd: values['no-guacd'],
     });

@@ -28,11 +28,27 @@ export const MessageType = {
   FilesReceive: 'files.receive',
   FilesSend: 'files.send',
   DiskSnapshot: 'disk.snapshot',
+  Gateways: 'gateways',
 } as const;
+
+/** Most gateways an agent is told to keep a connection to (docs/store.md "Several gateways"). */
+export const MAX_GATEWAYS = 64;
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const desktopId = z.string().regex(/^[a-z0-9-]{1,64}$/);
 const driverName = z.enum(['process', 'docker', 'qemu', 'static']);
+/** A gateway's own address for agents: http(s), no credentials, query or fragment. */
+const gatewayUrl = z
+  .string()
+  .max(2048)
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password && !u.search && !u.hash;
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL without credentials, query or fragment');
 const inventoryItem = z.object({ desktopId, state: z.enum(['running', 'stopped']), startedAt: z.number().int().nonnegative() }).strict();
 
 const capacitySchema = z
@@ -56,6 +72,8 @@ export const helloSchema = z
     drivers: z.array(driverName).min(1).max(4),
     capacity: capacitySchema,
     inventory: z.array(inventoryItem).max(MAX_INVENTORY),
+    /** Random per agent process: a gateway reconciles the inventory once per boot (and after the host was away). */
+    bootId: id.optional(),
   })
   .strict();
 
@@ -67,6 +85,18 @@ export const welcomeSchema = z
     credential: z.string().max(128).optional(),
     /** How often the gateway wants heartbeats (it drops agents silent for about three of these). */
     heartbeatMs: z.number().int().min(200).max(60_000).optional(),
+    /** This gateway's own address (its advertise URL); stream dial-backs and reconnects go there. */
+    gatewayUrl: gatewayUrl.optional(),
+    /** Every gateway sharing this one's store, this one included: keep a connection to each. */
+    gateways: z.array(gatewayUrl).max(MAX_GATEWAYS).optional(),
+  })
+  .strict();
+
+/** Gateway → agent when the gateways sharing its store changed (one started or went away). */
+export const gatewaysSchema = z
+  .object({
+    type: z.literal(MessageType.Gateways),
+    urls: z.array(gatewayUrl).max(MAX_GATEWAYS),
   })
   .strict();
 
@@ -88,6 +118,8 @@ export const heartbeatSchema = z
     desktops: z.number().int().min(0).max(MAX_INVENTORY),
     capacity: capacitySchema.optional(),
     disk: diskUsageSchema.optional(),
+    /** The agent's connection that events go on (of its connections to several gateways); it alone records liveness in the store. */
+    primary: z.boolean().optional(),
   })
   .strict();
 
@@ -193,6 +225,7 @@ export const replySchema = z.union([
 export const agentToGateway = z.union([helloSchema, heartbeatSchema, desktopStateSchema, desktopProgressSchema, replySchema]);
 export const gatewayToAgent = z.union([
   welcomeSchema,
+  gatewaysSchema,
   desktopCreateSchema,
   desktopDestroySchema,
   desktopInspectSchema,
@@ -206,6 +239,7 @@ export const gatewayToAgent = z.union([
 
 export type Hello = z.infer<typeof helloSchema>;
 export type Welcome = z.infer<typeof welcomeSchema>;
+export type GatewaysMessage = z.infer<typeof gatewaysSchema>;
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
 export type DesktopStateEvent = z.infer<typeof desktopStateSchema>;
 export type DesktopProgressEvent = z.infer<typeof desktopProgressSchema>;
@@ -235,6 +269,7 @@ const fromAgentByType: Record<string, z.ZodType<AgentToGateway>> = {
 };
 const fromGatewayByType: Record<string, z.ZodType<GatewayToAgent>> = {
   [MessageType.Welcome]: welcomeSchema,
+  [MessageType.Gateways]: gatewaysSchema,
   [MessageType.DesktopCreate]: desktopCreateSchema,
   [MessageType.DesktopDestroy]: desktopDestroySchema,
   [MessageType.DesktopInspect]: desktopInspectSchema,

@@ -24,6 +24,16 @@ export const configSchema = z
       )
       .default('sqlite'),
     publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /**
+     * Where agents reach THIS gateway directly (not through the load balancer), with several gateways
+     * on one PostgreSQL: agents keep a connection to every gateway's advertised URL (docs/store.md).
+     */
+    advertiseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /**
+     * UNFINISHED (issue 15): lets several gateways share one PostgreSQL database by not taking the
+     * one-gateway lock. For tests of what is built; failover through a load balancer is not done.
+     */
+    unfinishedSeveralGateways: z.coerce.boolean().default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     adminPassword: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
     sessionTtlS: z.coerce
@@ -116,6 +126,8 @@ const ENV: Record<string, keyof z.infer<typeof configSchema>> = {
   DESKPORT_DATA: 'dataDir',
   DESKPORT_STORE: 'store',
   DESKPORT_PUBLIC_URL: 'publicUrl',
+  DESKPORT_ADVERTISE_URL: 'advertiseUrl',
+  DESKPORT_UNFINISHED_SEVERAL_GATEWAYS: 'unfinishedSeveralGateways',
   DESKPORT_LOG_LEVEL: 'logLevel',
   DESKPORT_ADMIN_PASSWORD: 'adminPassword',
   DESKPORT_SESSION_TTL_S: 'sessionTtlS',

@@ -19,18 +19,15 @@ import { createMachines, type Machines } from './broker/machines.ts';
 import { createVault, loadVaultKeys } from './vault.ts';
 import type { BrokerCtx } from './broker/transitions.ts';
 import { createHostEvents } from './broker/hosts.ts';
-import { SessionEvents } from './broker/session-events.ts';
 import { startSweepLoop } from './broker/sweep-loop.ts';
-import { createCluster } from './cluster/cluster.ts';
+import { createGatewayCluster } from './cluster/gateway-cluster.ts';
 import { createTickets } from './broker/tickets.ts';
 import { createShadows } from './broker/shadows.ts';
 import { createTimers } from './broker/timers.ts';
 import { createAdmission } from './display/admission.ts';
 import { createProviderRegistry } from './auth/providers.ts';
-import { createThumbnails } from './display/thumbnail.ts';
-import { notFound } from './errors.ts';
+import { createThumbnails, sessionThumbnail } from './display/thumbnail.ts';
 import { createMetricsHistory } from './metrics-history.ts';
-import { Viewers } from './broker/viewers.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { splitListen, type Config } from './config.ts';
 import { createVncEndpoint } from './display/vnc-endpoint.ts';
@@ -91,12 +88,17 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     store: config.store,
     dataDir: config.dataDir,
     log,
-    exclusive: {
-      onLost: (err) => {
-        log.fatal({ reason: err.message }, 'another gateway took the database while it was unreachable; this gateway must stop');
-        o.onFatal?.(err);
-      },
-    },
+    // One gateway per database until issue 15 is done (docs/store.md), unless the unfinished flag says otherwise.
+    ...(config.unfinishedSeveralGateways
+      ? {}
+      : {
+          exclusive: {
+            onLost: (err: Error) => {
+              log.fatal({ reason: err.message }, 'another gateway took the database while it was unreachable; this gateway must stop');
+              o.onFatal?.(err);
+            },
+          },
+        }),
   });
   try {
     return await assemble(o, store);
@@ -121,22 +123,26 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
 
   // guacd (RDP/SSH) is not needed by VNC: it starts beside the rest and comes up in the background.
   const guacd = o.guacd ?? createGuacd(config, log);
-  const hub = createAgentHub({ store, clock, log, audit, heartbeatTimeoutMs: config.agentTimeoutS * 1000 });
-  const gatewayId = newId('gw');
-  const events = new SessionEvents();
-  // The other gateways on this store (none on SQLite): session events, display closes and counts.
-  const cluster = createCluster({
-    gatewayId,
-    signals: store.signals,
+  const hub = createAgentHub({
+    store,
     clock,
     log,
-    events,
-    viewers: () => viewers,
-    // A gateway went silent with the last displays of these sessions: their grace starts now.
-    onEmptied: (ids) =>
-      ids.forEach((id) => void broker?.viewerDetached(id).catch((err) => log.warn({ err, sessionId: id }, 'detach bookkeeping failed'))),
+    audit,
+    heartbeatTimeoutMs: config.agentTimeoutS * 1000,
+    gateways: () => shared.gatewayList(),
+    onHeld: (hostId, held) => shared.hostHeld(hostId, held),
   });
-  const viewers = new Viewers({ ...cluster.viewersHooks, settled: cluster.settled });
+  const gatewayId = newId('gw');
+  // Streams and displays, shared with the other gateways on this store (none on SQLite).
+  const shared = createGatewayCluster({
+    gatewayId,
+    store,
+    clock,
+    log,
+    detached: (id) => broker!.viewerDetached(id),
+    advertiseUrl: config.advertiseUrl,
+  });
+  const { events, viewers } = shared;
   const history = createMetricsHistory({
     store,
     clock,
@@ -219,19 +225,13 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
     openStream: openDesktop,
     guac: { endpoint: () => guacd.endpoint(), connections: guacConnections },
   });
-  const thumbnail = async (sessionId: string): Promise<Buffer> => {
-    const s = await store.getSession(sessionId);
-    // Existing machines and desktops of rdp pools are shown through guacd: their thumbnail joins the owner's display.
-    if (s?.state === 'ready' && s.machineId) return thumbnails.get(s.id, 'guacd');
-    const d = s?.state === 'ready' && s.desktopId ? await store.getDesktop(s.desktopId) : null;
-    if (!s || !d || d.state !== 'running') throw notFound('live session');
-    return thumbnails.get(s.id, s.poolId && (await store.getPool(s.poolId))?.protocol === 'rdp' ? 'guacd' : d);
-  };
+  const thumbnail = (sessionId: string) => sessionThumbnail(store, thumbnails, sessionId);
   const timers = createTimers(ctx, broker);
-  await cluster.start();
+  let sweepLoop: ReturnType<typeof startSweepLoop> | undefined;
   const hostEvents = createHostEvents(ctx, broker);
-  hub.setEvents(hostEvents);
-  await hostEvents.onStart();
+  shared.wireAgents({ hub, hostEvents, leading: () => sweepLoop?.leading() ?? false });
+  await shared.start();
+  await hostEvents.onStart(store.signals.shared);
 
   let url = ''; // the bound address, known after listen
   const providers = createProviderRegistry(store, log);
@@ -346,13 +346,13 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
   url = `http://${urlHost}:${boundPort}`;
   log.info({ url, dataDir: config.dataDir, store: storeLabel(config.store, config.dataDir) }, 'gateway listening');
 
-  // Alone on its store for now (docs/store.md): it takes the sweep lease over at start.
-  const sweepLoop = startSweepLoop({
+  // Alone on its store (docs/store.md), it takes the sweep lease over at start; among several, it waits its turn.
+  sweepLoop = startSweepLoop({
     store,
     clock,
     log,
     holder: gatewayId,
-    takeOver: true,
+    takeOver: !config.unfinishedSeveralGateways,
     intervalMs: o.sweepIntervalMs ?? 1000,
     everyTick: () => {
       void shadows.sweep().catch((err: unknown) => log.warn({ err }, 'shadow sweep failed'));
@@ -381,7 +381,7 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
       rdpDisplay.close();
       audio.close();
       await hub.close();
-      await cluster.stop();
+      await shared.stop();
       await guacd.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

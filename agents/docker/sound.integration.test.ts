@@ -82,7 +82,13 @@ describe('docker desktop sound', () => {
     const t0 = performance.now();
     const s = await driver.openStream(id, 'audio');
     console.info(`docker openStream('audio'): ${(performance.now() - t0).toFixed(0)} ms`);
-    expect((await processes(c)).filter((p) => p.startsWith('parec '))).toHaveLength(1);
+    // parec starts once the FIFO has its reader (this side opens it as openStream returns): a moment later.
+    let capturing: string[] = [];
+    for (const deadline = Date.now() + 5_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+      capturing = (await processes(c)).filter((p) => p.startsWith('parec '));
+      if (capturing.length > 0) break;
+    }
+    expect(capturing).toHaveLength(1);
     const heard = findTone(s, 880, 15_000);
     await playTone(c, 880, 1_500);
     const pcm = await heard;

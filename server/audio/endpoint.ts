@@ -43,14 +43,19 @@ export function createAudioEndpoint(deps: AudioEndpointDeps) {
   const listeners = new Set<Listener>();
   const totals = { bytesSent: 0, framesDropped: 0 };
 
+  let checking = false; // one round at a time: a slow store must not pile rounds up
   const recheck = setInterval(() => {
-    for (const l of listeners) {
-      if (!l.shadowId) continue;
-      void deps.access.shadowStillHears(l.userId, l.sessionId, l.shadowId).then(
-        (still) => still || closeWs(l.browser, DisplayClose.ShadowEnded, 'the shadow ended or no longer shares sound'),
-        (err: unknown) => log.warn({ err }, 'could not check a shadow still shares sound'),
-      );
-    }
+    if (checking) return;
+    checking = true;
+    void (async () => {
+      for (const l of [...listeners]) {
+        if (!l.shadowId) continue;
+        const still = await deps.access.shadowStillHears(l.userId, l.sessionId, l.shadowId);
+        if (!still) closeWs(l.browser, DisplayClose.ShadowEnded, 'the shadow ended or no longer shares sound');
+      }
+    })()
+      .catch((err: unknown) => log.warn({ err }, 'could not check that shadows still share sound'))
+      .finally(() => (checking = false));
   }, RECHECK_MS);
   recheck.unref();
 

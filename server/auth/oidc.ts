@@ -110,7 +110,9 @@ export function safeNextPath(raw: unknown): string | null {
   const u = new URL(raw, base);
   // Dot-segments normalise back into "//host" ("/.//evil", "/a/..//evil"): check the result too.
   if (u.origin !== base || u.pathname.startsWith('//') || u.pathname.startsWith('/\\')) return null;
-  return u.pathname + u.search + u.hash;
+  const path = u.pathname + u.search + u.hash;
+  // Percent-encoding can make the normalised path longer than what was given.
+  return path.length <= 2048 ? path : null;
 }
 
 // ---- Per-attempt secrets ----------------------------------------------------------------------
@@ -126,8 +128,8 @@ export interface OidcAttempt {
 /**
  * Single-use store of sign-in attempts between the start and the provider's answer. Rows of the
  * store (pending_sign_ins, kind `oidc-attempt`, keyed by the SHA-256 of the cookie's id), so the
- * answer may reach another gateway than the start did; how many there are is bounded by the start
- * limit (oidc-sign-in.ts) and the TTL, and housekeeping deletes them.
+ * answer may reach another gateway than the start did; how many there are is bounded by the
+ * per-address start limit (oidc-sign-in.ts) and the TTL, and housekeeping deletes them.
  */
 export interface AttemptStore {
   /** Keeps the attempt under `id` (a fresh random one when not given) and returns the id. */

@@ -9,7 +9,6 @@ import type { Pool, Store, User } from '../store/types.ts';
 import { createBroker, type Broker } from './broker.ts';
 import { ScriptedHosts, testBrokerCtx } from './testing.ts';
 import type { BrokerCtx } from './transitions.ts';
-import { createHostEvents } from './hosts.ts';
 import type { SessionEvent } from './session-events.ts';
 import { createTickets } from './tickets.ts';
 import { createTimers } from './timers.ts';
@@ -257,79 +256,6 @@ describe('tickets', () => {
     await broker.end(s.id, { username: 'alice' }, 'user');
     expect(await broker.redeem(t2.ticket, null)).toMatchObject({ ok: false, kind: 'forbidden', code: 'session_not_ready' });
     expect(await code(broker.issueTicket(alice, s.id, 'control', null))).toBe('conflict session_not_ready');
-  });
-});
-
-describe('host reconciliation', () => {
-  const hello = (inventory: { desktopId: string; state: 'running' | 'stopped'; startedAt: number }[]) => ({
-    type: 'hello' as const,
-    protocol: 'deskport.agent.v1' as const,
-    agentVersion: 't',
-    name: 'host-1',
-    drivers: ['process' as const],
-    capacity: { desktops: 2, cpu: 2, memoryMb: 1 },
-    inventory,
-  });
-
-  it('marks sessions lost when the host drops and resumes them when it returns with the desktop', async () => {
-    const s = await launchReady();
-    const ev = createHostEvents(ctx, broker);
-    await ev.hostDisconnected('h1');
-    expect((await store.getSession(s.id))!.state).toBe('lost');
-    expect((await store.getHost('h1'))!.state).toBe('unreachable');
-    await ev.hostConnected((await store.getHost('h1'))!, hello([{ desktopId: s.desktopId!, state: 'running', startedAt: 1 }]));
-    expect((await store.getSession(s.id))!.state).toBe('ready');
-  });
-
-  it('ends sessions whose desktop vanished and destroys orphans the gateway does not know', async () => {
-    const s = await launchReady();
-    const ev = createHostEvents(ctx, broker);
-    await ev.hostConnected((await store.getHost('h1'))!, hello([{ desktopId: 'd-orphan', state: 'running', startedAt: 1 }]));
-    expect((await store.getSession(s.id))!.state).toBe('ended');
-    expect(hosts.sent('desktop.destroy')).toContainEqual({ type: 'desktop.destroy', desktopId: 'd-orphan' });
-    // The vanished desktop is destroyed on its host too: whatever it left there (a home, a display) goes.
-    expect(hosts.sent('desktop.destroy')).toContainEqual({ type: 'desktop.destroy', desktopId: s.desktopId });
-    expect((await store.getDesktop(s.desktopId!))!.state).toBe('gone');
-  });
-
-  it('ends the session when its desktop stops on its own, and has its host destroy it', async () => {
-    const s = await launchReady();
-    await createHostEvents(ctx, broker).desktopState('h1', { type: 'desktop.state', desktopId: s.desktopId!, state: 'stopped' });
-    expect((await store.getSession(s.id))!.state).toBe('ended');
-    expect(hosts.sent('desktop.destroy')).toEqual([{ type: 'desktop.destroy', desktopId: s.desktopId }]);
-    expect((await store.getDesktop(s.desktopId!))!.state).toBe('gone');
-  });
-
-  it('a desktop that dies with nobody on it (a warm spare) is destroyed on its host as well', async () => {
-    const s = await launchReady();
-    await broker.end(s.id, { username: 'admin' }, 'test');
-    hosts.requests = [];
-    const spare = await store.createDesktop({
-      id: 'd-spare',
-      poolId: s.poolId!,
-      hostId: 'h1',
-      state: 'running',
-      secret: 'x',
-      ownerId: null,
-      error: null,
-      createdAt: 1,
-      updatedAt: 1,
-    });
-    await createHostEvents(ctx, broker).desktopState('h1', {
-      type: 'desktop.state',
-      desktopId: spare.id,
-      state: 'failed',
-      error: 'Xvnc crashed',
-    });
-    expect(hosts.sent('desktop.destroy')).toEqual([{ type: 'desktop.destroy', desktopId: 'd-spare' }]);
-    expect((await store.getDesktop('d-spare'))!.state).toBe('gone');
-  });
-
-  it('ignores agent disconnects caused by the gateway itself shutting down', async () => {
-    const s = await launchReady();
-    ctx.stopping = true;
-    await createHostEvents(ctx, broker).hostDisconnected('h1');
-    expect((await store.getSession(s.id))!.state).toBe('ready');
   });
 });
 

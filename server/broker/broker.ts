@@ -307,8 +307,13 @@ export function createBroker(ctx: BrokerCtx, tickets: Tickets, shadows?: Shadows
     async viewerAttached(sessionId: string): Promise<void> {
       await store.updateSession(sessionId, { detachedAt: null, lastActivityAt: clock.now() });
     },
+    /**
+     * This gateway's last display of the session closed: its grace starts (the sweep still ends it
+     * only while no gateway has a display of it, so two gateways' last displays closing at once
+     * cannot leave a session without a grace).
+     */
     async viewerDetached(sessionId: string): Promise<void> {
-      if (ctx.viewers.count(sessionId) === 0) await store.updateSession(sessionId, { detachedAt: clock.now() });
+      if (ctx.viewers.localCount(sessionId) === 0) await store.updateSession(sessionId, { detachedAt: clock.now() });
     },
   };
   return broker;

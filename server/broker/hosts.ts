@@ -47,8 +47,22 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
     for (const s of sessions) await moveSession(ctx, s, 'failed', { error: 'The desktop’s start was interrupted. Launch it again.' });
   }
 
-  return {
+  /** The host is away: moved to unreachable if it was online, its ready sessions lost; the next hello reconciles. */
+  async function hostAway(hostId: string): Promise<void> {
+    const h = await store.getHost(hostId);
+    if (h?.state === 'online') await moveHost(store, h, 'unreachable');
+    await store.forgetHostReconcile(hostId);
+    for (const s of await store.listSessions({ state: ['ready'], hostId, limit: ALL_ROWS }))
+      await moveSession(ctx, s, 'lost', { detachedAt: clock.now() });
+  }
+
+  const api = {
+    /**
+     * An agent said hello. Its inventory is reconciled once per agent boot and once after the host
+     * was away: of the hellos one boot sends to several gateways, one gateway reconciles.
+     */
     async hostConnected(host: Host, hello: Hello): Promise<void> {
+      if (hello.bootId && !(await store.claimHostReconcile(host.id, hello.bootId))) return;
       const inv = new Map(hello.inventory.map((i) => [i.desktopId, i]));
       const desktops = await store.listDesktops({ hostId: host.id, state: ['creating', 'running', 'stopping', 'failed'] });
       const knownIds = new Set(desktops.map((d) => d.id));
@@ -84,12 +98,34 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
       }
     },
 
-    async hostDisconnected(hostId: string): Promise<void> {
-      if (ctx.stopping) return;
-      const h = await store.getHost(hostId);
-      if (h?.state === 'online') await moveHost(store, h, 'unreachable');
-      for (const s of await store.listSessions({ state: ['ready'], hostId, limit: ALL_ROWS }))
-        await moveSession(ctx, s, 'lost', { detachedAt: clock.now() });
+    /** This gateway's connection of the host's agent closed; `elsewhere`: another gateway still holds one. */
+    async hostDisconnected(hostId: string, elsewhere = false): Promise<void> {
+      if (ctx.stopping || elsewhere) return;
+      await hostAway(hostId);
+    },
+
+    /**
+     * Several gateways: every heartbeat, the store's host states are made to agree with who holds
+     * agents. A host held here but marked away (another gateway gave it up while this one was
+     * welcoming it) comes back and is reconciled; a host online that no gateway holds is away, once
+     * this gateway has heard every other (settled) and while it runs the sweep (leading).
+     */
+    async presence(o: {
+      hello: (hostId: string) => Hello | undefined;
+      heldElsewhere: (hostId: string) => boolean;
+      settled: boolean;
+      leading: boolean;
+    }): Promise<void> {
+      for (const h of await store.listHosts()) {
+        const hello = o.hello(h.id);
+        if (hello && (h.state === 'unreachable' || h.state === 'offline')) {
+          const back = await moveHost(store, h, 'online');
+          if (back) await api.hostConnected(back, hello);
+        } else if (!hello && h.state === 'online' && o.settled && o.leading && !o.heldElsewhere(h.id)) {
+          log.warn({ hostId: h.id }, 'no gateway holds this host’s agent; it is unreachable');
+          await hostAway(h.id);
+        }
+      }
     },
 
     async desktopState(hostId: string, e: DesktopStateEvent): Promise<void> {
@@ -110,10 +146,18 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
       );
     },
 
-    /** At gateway start: nobody watches yet and no agent is connected until it says hello. */
-    async onStart(): Promise<void> {
+    /**
+     * At gateway start: nobody watches yet and no agent is connected until it says hello. With
+     * other gateways on the store (`shared`), their hosts, displays and ends in progress are theirs:
+     * nothing is touched (presence() and the cluster's counts take over).
+     */
+    async onStart(shared = false): Promise<void> {
+      if (shared) return;
       const now = clock.now();
-      for (const h of await store.listHosts()) if (h.state === 'online') await moveHost(store, h, 'unreachable');
+      for (const h of await store.listHosts()) {
+        if (h.state === 'online') await moveHost(store, h, 'unreachable');
+        await store.forgetHostReconcile(h.id);
+      }
       for (const s of await store.listSessions({ state: ['ready'], limit: ALL_ROWS }))
         if (s.detachedAt === null) await store.updateSession(s.id, { detachedAt: now });
       // Ends that an earlier process did not finish: the desktop is destroyed when its host says hello.
@@ -125,4 +169,7 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
       }
     },
   };
+  return api;
 }
+
+export type HostEvents = ReturnType<typeof createHostEvents>;

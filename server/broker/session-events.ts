@@ -19,11 +19,15 @@ export interface Watcher {
   owner: boolean;
   /** Called when a newer stream of the same owner took this stream's place. */
   onEvicted?: () => void;
+  /** Called when events may have been missed (the gateway lost the others' signals for a while): end the stream so the page reconnects and reads the session again. */
+  onRestart?: () => void;
 }
 
 export type Subscription = { ok: true; unsubscribe: () => void } | { ok: false; reason: string };
 
 const MAX_BACKLOG = 16;
+/** Sessions whose launch steps are kept at once; a launch whose final event never came is forgotten first. */
+const MAX_BACKLOG_SESSIONS = 2_000;
 /** Streams one person may hold on one session (open tabs: launch page, viewer). */
 export const MAX_STREAMS_PER_WATCHER = 8;
 /** Streams of everyone but the owner on one session, together (the owner's are not counted). */
@@ -59,6 +63,8 @@ export class SessionEvents {
       const b = this.backlog.get(sessionId) ?? [];
       if (b.length < MAX_BACKLOG) b.push(e);
       this.backlog.set(sessionId, b);
+      // A Map keeps insertion order: the oldest launch goes first.
+      if (this.backlog.size > MAX_BACKLOG_SESSIONS) this.backlog.delete(this.backlog.keys().next().value as string);
     } else if (e.kind === 'state' && e.session.state !== 'starting') {
       this.backlog.delete(sessionId);
     }
@@ -94,6 +100,11 @@ export class SessionEvents {
         if (cur.size === 0) this.listeners.delete(sessionId);
       },
     };
+  }
+
+  /** Ends every stream (each page reconnects and reads its session again): events may have been missed. */
+  restartAll(): void {
+    for (const set of [...this.listeners.values()]) for (const { watcher } of [...set]) watcher.onRestart?.();
   }
 
   /** Open streams on the session (for tests and metrics). */

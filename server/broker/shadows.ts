@@ -209,6 +209,12 @@ export function createShadows(ctx: BrokerCtx) {
       lastSweep = now;
       for (const s of await store.listShadowsPendingSince(now - PENDING_TTL_MS, SWEEP_BATCH))
         await endOne(null, s, null, 'not answered in time');
+      // A session that ended without taking its shadows along (a gateway stopped in between).
+      const ready = new Map<string, boolean>();
+      for (const s of await store.listActiveShadows({})) {
+        if (!ready.has(s.sessionId)) ready.set(s.sessionId, (await store.getSession(s.sessionId))?.state === 'ready');
+        if (!ready.get(s.sessionId)) await endOne(null, s, null, 'the session ended');
+      }
       await store.deleteFinishedShadows(now - KEEP_ENDED_MS);
     },
   };

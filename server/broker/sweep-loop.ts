@@ -20,7 +20,7 @@ export interface SweepLoopOptions {
   sweep: (leading: () => boolean) => Promise<void>;
 }
 
-export function startSweepLoop(o: SweepLoopOptions): { stop(): Promise<void> } {
+export function startSweepLoop(o: SweepLoopOptions): { stop(): Promise<void>; leading(): boolean } {
   const leadership = createLeadership({ store: o.store, clock: o.clock, log: o.log, holder: o.holder, takeOver: o.takeOver });
   let renewing: Promise<void> | null = null;
   let sweeping: Promise<void> | null = null;
@@ -39,6 +39,8 @@ export function startSweepLoop(o: SweepLoopOptions): { stop(): Promise<void> } {
       .finally(() => (renewing = null));
   }, o.intervalMs);
   return {
+    /** Whether this gateway runs the broker's sweep now. */
+    leading: () => leadership.leading(),
     async stop() {
       clearInterval(timer);
       // Released first: a sweep still running stops at its next step, and is waited for (before the store closes).

@@ -2,6 +2,7 @@
 // `viewers` count) and can close them when the session ends. The displays are this gateway's; the
 // counts of other gateways sharing the store arrive over the cluster bus (server/cluster/), each
 // entry kept only while its gateway keeps repeating it, so a gateway that died stops counting.
+import { RemoteCounts } from '../cluster/remote-counts.ts';
 import type { TicketMode } from '../store/types.ts';
 
 export interface Viewer {
@@ -30,16 +31,10 @@ export interface ViewersOptions {
   settled?: () => boolean;
 }
 
-interface RemoteCount {
-  n: number;
-  /** When its gateway last said so (clock ms). */
-  at: number;
-}
-
 export class Viewers {
   private bySession = new Map<string, Set<Viewer>>();
-  /** gateway id → session id → its count there. */
-  private remote = new Map<string, Map<string, RemoteCount>>();
+  /** The other gateways' displays per session. */
+  private remote = new RemoteCounts();
 
   constructor(private readonly opts: ViewersOptions = {}) {}
 
@@ -61,9 +56,12 @@ export class Viewers {
 
   /** Displays open on the session, on this gateway and (as last heard) on the others. */
   count(sessionId: string): number {
-    let n = this.bySession.get(sessionId)?.size ?? 0;
-    for (const counts of this.remote.values()) n += counts.get(sessionId)?.n ?? 0;
-    return n;
+    return (this.bySession.get(sessionId)?.size ?? 0) + this.remote.sum(sessionId);
+  }
+
+  /** Displays open on the session on this gateway. */
+  localCount(sessionId: string): number {
+    return this.bySession.get(sessionId)?.size ?? 0;
   }
 
   /** Whether count() is whole: false while this gateway may not yet have heard every other gateway's counts. */
@@ -78,6 +76,11 @@ export class Viewers {
     return n;
   }
 
+  /** This gateway's displays, with their sessions. */
+  *local(): Generator<[string, Viewer]> {
+    for (const [sessionId, set] of this.bySession) for (const v of set) yield [sessionId, v];
+  }
+
   /** This gateway's counts per session, for the other gateways. */
   localCounts(): [string, number][] {
     return [...this.bySession].map(([id, set]) => [id, set.size]);
@@ -85,13 +88,7 @@ export class Viewers {
 
   /** Another gateway's counts as it said them at `at`; a 0 removes the entry. */
   setRemote(gatewayId: string, counts: [string, number][], at: number): void {
-    const mine = this.remote.get(gatewayId) ?? new Map<string, RemoteCount>();
-    for (const [sessionId, n] of counts) {
-      if (n > 0) mine.set(sessionId, { n, at });
-      else mine.delete(sessionId);
-    }
-    if (mine.size > 0) this.remote.set(gatewayId, mine);
-    else this.remote.delete(gatewayId);
+    this.remote.set(gatewayId, counts, at);
   }
 
   /**
@@ -99,16 +96,7 @@ export class Viewers {
    * goodbye). Returns the sessions that now have no display anywhere.
    */
   expireRemote(olderThan: number, gatewayId?: string): string[] {
-    const emptied: string[] = [];
-    for (const [gw, counts] of [...this.remote]) {
-      for (const [sessionId, c] of [...counts]) {
-        if (gw !== gatewayId && c.at >= olderThan) continue;
-        counts.delete(sessionId);
-        if (this.count(sessionId) === 0) emptied.push(sessionId);
-      }
-      if (counts.size === 0) this.remote.delete(gw);
-    }
-    return emptied;
+    return this.remote.expire(olderThan, gatewayId).filter((sessionId) => this.localCount(sessionId) === 0);
   }
 
   /** Closes the displays `sel` picks, here and on the other gateways; returns how many were here. */

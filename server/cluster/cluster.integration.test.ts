@@ -141,7 +141,7 @@ describe('two gateways on one PostgreSQL', () => {
     const approved = await b.shadows.decide(owner, asked.id, 'approve', null, { sound: true });
     expect(approved).toMatchObject({ state: 'approved', sound: true });
     await until(() => heardOnA.some((e) => e.kind === 'shadow' && e.shadow.state === 'approved'));
-    // A second answer anywhere is refused: the first one landed.
+    // A second answer on the other gateway is refused: it reads the answer the first one stored.
     await expect(a.shadows.decide(owner, asked.id, 'deny', null)).rejects.toThrow(/already/);
     // A display ticket of the helper is checked on this gateway against the other's answer.
     expect(await a.shadows.approvedFor({ shadowId: asked.id, userId: helper.id, mode: 'view' }, session.id)).toMatchObject({

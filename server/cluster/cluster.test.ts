@@ -12,7 +12,9 @@ function fakeSignalHub() {
   const listeners = new Set<(m: string) => void>();
   const sent: string[] = [];
   const dead = new Set<string>();
-  /** `who` stands for the gateway the signals are for: killed, it neither sends nor hears (kill -9). */
+  const deaf = new Set<string>();
+  const gaps = new Map<string, () => void>();
+  /** `who` stands for the gateway the signals are for: killed, it neither sends nor hears (kill -9); deaf, it only sends. */
   const signals = (who: string): Signals => ({
     shared: true,
     async publish(m) {
@@ -20,13 +22,22 @@ function fakeSignalHub() {
       sent.push(m);
       setImmediate(() => listeners.forEach((fn) => fn(m)));
     },
-    async listen(fn) {
-      const heard = (m: string) => dead.has(who) || fn(m);
+    async listen(fn, onGap) {
+      const heard = (m: string) => dead.has(who) || deaf.has(who) || fn(m);
       listeners.add(heard);
+      if (onGap) gaps.set(who, onGap);
       return async () => void listeners.delete(heard);
     },
   });
-  return { signals, sent, kill: (who: string) => dead.add(who), inject: (m: string) => listeners.forEach((fn) => fn(m)) };
+  return {
+    signals,
+    sent,
+    kill: (who: string) => dead.add(who),
+    deafen: (who: string) => deaf.add(who),
+    /** The listener of `who` was away and is back. */
+    reconnect: (who: string) => (deaf.delete(who), gaps.get(who)?.()),
+    inject: (m: string) => listeners.forEach((fn) => fn(m)),
+  };
 }
 
 const turn = () => new Promise((r) => setImmediate(r));
@@ -137,9 +148,12 @@ describe('gateways sharing a store', () => {
     expect(b.cluster.peers()).toEqual(['gw-a']);
     // A dies without a word (kill -9): its counts age out at B's next heartbeat past STALE_MS.
     hub.kill('gw-a');
-    clock.advance(STALE_MS + 1);
-    vi.advanceTimersByTime(HEARTBEAT_MS);
-    await turn();
+    for (let t = 0; t <= STALE_MS; t += HEARTBEAT_MS) {
+      expect(b.viewers.count('s-1')).toBe(1);
+      clock.advance(HEARTBEAT_MS);
+      vi.advanceTimersByTime(HEARTBEAT_MS);
+      await turn();
+    }
     expect(b.viewers.count('s-1')).toBe(0);
     expect(b.emptied).toEqual(['s-1']);
     expect(b.cluster.peers()).toEqual([]);
@@ -164,24 +178,96 @@ describe('gateways sharing a store', () => {
 
   it('drops a malformed message and goes on with the next', async () => {
     const { hub, a, b } = await two();
-    for (const junk of ['not json', '{}', JSON.stringify({ g: 'gw-x', m: { t: 'viewers', counts: [['s-1', -5]] } })]) hub.inject(junk);
-    hub.inject(JSON.stringify({ g: 'gw-x', m: { t: 'close', sel: { sessionId: 's-1', evil: true }, code: 4000, reason: 'x' } }));
     const v = viewer('u-bob');
-    b.viewers.add('s-1', v);
-    expect(v.closed).toEqual([]);
-    expect(a.viewers.count('s-1')).toBe(0);
+    a.viewers.add('s-1', v);
+    b.viewers.add('s-1', viewer('u-ann'));
     await turn();
-    expect(a.viewers.count('s-1')).toBe(1);
+    expect(a.viewers.count('s-1')).toBe(2);
+    const from = (m: unknown) => JSON.stringify({ g: 'gw-b', m });
+    for (const junk of [
+      'not json',
+      '{}',
+      from({ t: 'viewers', counts: [['s-1', 1.5]] }),
+      from({ t: 'viewers', counts: [['s-1', 2_000_000]] }),
+      from({ t: 'close', sel: { sessionId: 's-1', evil: true }, code: 4000, reason: 'x' }),
+      from({ t: 'close', sel: {}, code: 4000, reason: 'every display' }),
+      from({ t: 'close', sel: { shadowsOnly: true }, code: 4000, reason: 'every helper' }),
+      from({ t: 'surprise' }),
+    ])
+      hub.inject(junk);
+    expect(v.closed).toEqual([]);
+    expect(a.viewers.count('s-1')).toBe(2);
+    hub.inject(from({ t: 'close', sel: { sessionId: 's-1' }, code: 4000, reason: 'the session ended' }));
+    expect(v.closed).toEqual([[4000, 'the session ended']]);
+  });
+
+  it('a listener that throws does not stop the next message', async () => {
+    const { a, b } = await two();
+    b.events.subscribe('s-1', { userId: 'u', owner: true }, () => {
+      throw new Error('a broken stream');
+    });
+    a.events.emit('s-1', { kind: 'progress', step: 'placing', message: 'x', at: 1 });
+    a.viewers.add('s-2', viewer('u-bob'));
+    await turn();
+    expect(b.viewers.count('s-2')).toBe(1);
+  });
+
+  it('deaf (not even hearing itself), it keeps the others’ counts and is not settled; after the gap its streams restart', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { hub, clock, a, b } = await two();
+    a.viewers.add('s-1', viewer('u-bob'));
+    clock.advance(STALE_MS);
+    vi.advanceTimersByTime(HEARTBEAT_MS);
+    await turn();
+    expect(b.viewers.settled()).toBe(true);
+    hub.deafen('gw-b');
+    for (let t = 0; t <= STALE_MS * 2; t += HEARTBEAT_MS) {
+      clock.advance(HEARTBEAT_MS);
+      vi.advanceTimersByTime(HEARTBEAT_MS);
+      await turn();
+    }
+    // A goes on (its counts would be refreshed if B could hear them): B must not take its own deafness for A's death.
+    expect(b.viewers.count('s-1')).toBe(1);
+    expect(b.emptied).toEqual([]);
+    expect(b.viewers.settled()).toBe(false);
+    let restarted = 0;
+    b.events.subscribe('s-1', { userId: 'u', owner: true, onRestart: () => restarted++ }, () => undefined);
+    hub.reconnect('gw-b');
+    expect(restarted).toBe(1);
+    expect(b.viewers.settled()).toBe(false); // a whole round must be heard again first
+    for (let t = 0; t <= STALE_MS; t += HEARTBEAT_MS) {
+      clock.advance(HEARTBEAT_MS);
+      vi.advanceTimersByTime(HEARTBEAT_MS);
+      await turn();
+    }
+    expect(b.viewers.settled()).toBe(true);
+    expect(b.viewers.count('s-1')).toBe(1);
+  });
+
+  it('after its goodbye a gateway sends nothing, and a message of it that arrives late is dropped', async () => {
+    const { hub, a, b } = await two();
+    const v = viewer('u-bob');
+    a.viewers.add('s-1', v);
+    await turn();
+    await a.cluster.stop();
+    const sentBefore = hub.sent.length;
+    a.viewers.remove('s-1', v);
+    a.viewers.close({ sessionId: 's-9' }, 4000, 'x');
+    await turn();
+    expect(hub.sent.length).toBe(sentBefore);
+    hub.inject(JSON.stringify({ g: 'gw-a', m: { t: 'viewers', counts: [['s-1', 1]] } }));
+    expect(b.viewers.count('s-1')).toBe(0);
   });
 
   it('on SQLite (no other gateway) sends nothing and is settled at once', async () => {
     const events = new SessionEvents();
+    const calls: string[] = [];
     const cluster = createCluster({
       gatewayId: 'gw-1',
       signals: {
         shared: false,
-        publish: () => Promise.reject(new Error('nothing to publish to')),
-        listen: () => Promise.reject(new Error('no')),
+        publish: async (m) => void calls.push(m),
+        listen: async () => (calls.push('listen'), async () => undefined),
       },
       clock: new ManualClock(),
       log: silentLogger(),
@@ -191,8 +277,10 @@ describe('gateways sharing a store', () => {
     const viewers = new Viewers({ ...cluster.viewersHooks, settled: cluster.settled });
     await cluster.start();
     viewers.add('s-1', viewer('u-bob'));
+    viewers.closeAll('s-1', 4000, 'x');
     events.emit('s-1', { kind: 'progress', step: 'placing', message: 'x', at: 1 });
-    expect(viewers.settled()).toBe(true);
     await cluster.stop();
+    expect(calls).toEqual([]);
+    expect(viewers.settled()).toBe(true);
   });
 });

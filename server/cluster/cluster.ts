@@ -1,12 +1,22 @@
-// This gateway's part in a group of gateways sharing one store (docs/store.md "Several gateways"):
+// This gateway's part in a group of gateways sharing one store (docs/store.md "Between gateways"):
 // passes its session events and display closes to the others, tells them its display counts every
 // HEARTBEAT_MS, and applies theirs. On SQLite there is nobody to tell and this costs nothing.
+// Signals are at most once: a gateway that stops hearing even its own heartbeat is deaf, keeps
+// every count it has and says it is not settled, and after a gap it restarts its event streams.
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
-import type { SessionEvents } from '../broker/session-events.ts';
-import type { Viewers } from '../broker/viewers.ts';
+import type { SessionEvent, SessionEvents } from '../broker/session-events.ts';
+import type { Viewers, ViewerSelector } from '../broker/viewers.ts';
 import type { Signals } from '../store/signal-types.ts';
-import { COUNTS_PER_MESSAGE, Envelope, type ClusterMessage } from './messages.ts';
+import { RemoteCounts } from './remote-counts.ts';
+import {
+  COUNTS_PER_MESSAGE,
+  Envelope,
+  MAX_CLOSE_REASON_CHARS,
+  MAX_ERROR_CHARS,
+  MAX_PROGRESS_CHARS,
+  type ClusterMessage,
+} from './messages.ts';
 
 export const HEARTBEAT_MS = 5_000;
 /** A count not repeated for this long is forgotten: its gateway died or lost the database. */
@@ -22,30 +32,54 @@ export interface ClusterOptions {
   viewers: () => Viewers;
   /** Sessions that have no display on any gateway any more because one went silent (start their grace). */
   onEmptied?: (sessionIds: string[]) => void;
+  /** Signals may have been missed (the listener was away): check this gateway's own displays against the store. */
+  onGap?: () => void;
+  /** Each heartbeat, after the others' counts were aged (the gateway registry writes here). */
+  onHeartbeat?: () => void;
+  /** The hosts whose agents this gateway holds a connection of (repeated every heartbeat). */
+  heldHosts?: () => string[];
+  /** Hosts no other gateway holds any more (one said goodbye, or went silent): this gateway decides whether they are unreachable. */
+  onHostsDropped?: (hostIds: string[]) => void;
 }
 
 export interface Cluster {
   start(): Promise<void>;
   stop(): Promise<void>;
   /**
-   * True once this gateway has listened for STALE_MS: its picture of the others' displays is then
-   * whole. Until then a session without displays here may have some elsewhere.
+   * True once this gateway has listened for STALE_MS without a gap and still hears its own
+   * heartbeat: its picture of the others' displays is then whole.
    */
   settled(): boolean;
   /** The other gateways heard from within STALE_MS. */
   peers(): string[];
 }
 
+/** An event as it may travel: its free text cut to what a signal carries. */
+function travelling(e: SessionEvent): SessionEvent {
+  if (e.kind === 'progress') return e.message.length > MAX_PROGRESS_CHARS ? { ...e, message: e.message.slice(0, MAX_PROGRESS_CHARS) } : e;
+  if (e.kind === 'state' && e.session.error && e.session.error.length > MAX_ERROR_CHARS)
+    return { ...e, session: { ...e.session, error: e.session.error.slice(0, MAX_ERROR_CHARS) } };
+  return e;
+}
+
 export function createCluster(o: ClusterOptions) {
   const { clock, log } = o;
   const heard = new Map<string, number>();
-  let startedAt = Number.POSITIVE_INFINITY;
+  /** Gateways that said goodbye: anything of theirs arriving late (publishes overtake) is dropped. */
+  const gone = new Map<string, number>();
+  let listeningSince = Number.POSITIVE_INFINITY;
+  let selfHeardAt = Number.NEGATIVE_INFINITY;
   let unlisten: (() => Promise<void>) | undefined;
   let beat: NodeJS.Timeout | undefined;
   let failing = false;
+  let stopped = false;
+  /** The agent connections other gateways hold, per host. */
+  const hosts = new RemoteCounts();
+
+  const deaf = () => clock.now() - Math.max(selfHeardAt, listeningSince) > STALE_MS;
 
   function send(m: ClusterMessage): void {
-    if (!o.signals.shared) return;
+    if (!o.signals.shared || stopped) return;
     const text = JSON.stringify({ g: o.gatewayId, m } satisfies Envelope);
     o.signals.publish(text).then(
       () => {
@@ -54,8 +88,7 @@ export function createCluster(o: ClusterOptions) {
       },
       (err: Error) => {
         // Logged once per outage, not per message: the database being away is reported elsewhere.
-        if (!failing)
-          log.warn({ err: { message: err.message }, type: m.t }, 'could not tell the other gateways; they learn at the next heartbeat');
+        if (!failing) log.warn({ err: { message: err.message }, type: m.t }, 'could not tell the other gateways; this message is lost');
         failing = true;
       },
     );
@@ -65,13 +98,52 @@ export function createCluster(o: ClusterOptions) {
     for (let i = 0; i < counts.length; i += COUNTS_PER_MESSAGE) send({ t: 'viewers', counts: counts.slice(i, i + COUNTS_PER_MESSAGE) });
   }
 
+  function sendHeld(held: [string, 0 | 1][]): void {
+    for (let i = 0; i < held.length; i += COUNTS_PER_MESSAGE) send({ t: 'hosts', held: held.slice(i, i + COUNTS_PER_MESSAGE) });
+  }
+
   function heartbeat(): void {
     send({ t: 'alive' });
     sendCounts(o.viewers().localCounts());
+    sendHeld((o.heldHosts?.() ?? []).map((id) => [id, 1]));
     const now = clock.now();
-    for (const [gw, at] of heard) if (now - at > STALE_MS) heard.delete(gw);
-    const emptied = o.viewers().expireRemote(now - STALE_MS);
-    if (emptied.length > 0) o.onEmptied?.(emptied);
+    for (const [gw, at] of gone) if (now - at > STALE_MS) gone.delete(gw);
+    // Deaf, this gateway cannot tell a dead gateway from its own silence: it keeps what it has.
+    if (!deaf()) {
+      for (const [gw, at] of heard) if (now - at > STALE_MS) heard.delete(gw);
+      const emptied = o.viewers().expireRemote(now - STALE_MS);
+      if (emptied.length > 0) o.onEmptied?.(emptied);
+      const dropped = hosts.expire(now - STALE_MS);
+      if (dropped.length > 0) o.onHostsDropped?.(dropped);
+    }
+    o.onHeartbeat?.();
+  }
+
+  function apply(from: string, m: ClusterMessage, now: number): void {
+    switch (m.t) {
+      case 'event':
+        return o.events.deliver(m.s, m.e);
+      case 'close':
+        return void o.viewers().closeHere(m.sel, m.code, m.reason);
+      case 'viewers':
+        return o.viewers().setRemote(from, m.counts, now);
+      case 'hosts': {
+        hosts.set(from, m.held, now);
+        const dropped = m.held.filter(([id, held]) => held === 0 && hosts.sum(id) === 0).map(([id]) => id);
+        if (dropped.length > 0) o.onHostsDropped?.(dropped);
+        return;
+      }
+      case 'alive':
+        return;
+      case 'bye': {
+        heard.delete(from);
+        gone.set(from, now);
+        const emptied = o.viewers().expireRemote(Number.NEGATIVE_INFINITY, from);
+        if (emptied.length > 0) o.onEmptied?.(emptied);
+        const dropped = hosts.expire(Number.NEGATIVE_INFINITY, from);
+        if (dropped.length > 0) o.onHostsDropped?.(dropped);
+      }
+    }
   }
 
   function receive(text: string): void {
@@ -84,51 +156,55 @@ export function createCluster(o: ClusterOptions) {
       log.warn({ err: { message: (err as Error).message } }, 'dropped a malformed message from another gateway');
       return;
     }
-    if (env.g === o.gatewayId) return; // ours, back from PostgreSQL: applied when sent
     const now = clock.now();
+    if (env.g === o.gatewayId) {
+      selfHeardAt = now; // ours, back from PostgreSQL (applied when sent): proof this gateway hears
+      return;
+    }
+    if (gone.has(env.g)) return;
     heard.set(env.g, now);
-    const m = env.m;
-    switch (m.t) {
-      case 'event':
-        o.events.deliver(m.s, m.e);
-        break;
-      case 'close':
-        o.viewers().closeHere(m.sel, m.code, m.reason);
-        break;
-      case 'viewers':
-        o.viewers().setRemote(env.g, m.counts, now);
-        break;
-      case 'alive':
-        break;
-      case 'bye': {
-        heard.delete(env.g);
-        const emptied = o.viewers().expireRemote(Number.NEGATIVE_INFINITY, env.g);
-        if (emptied.length > 0) o.onEmptied?.(emptied);
-        break;
-      }
+    // A listener's throw would surface inside the database driver's socket handler: contained here.
+    try {
+      apply(env.g, env.m, now);
+    } catch (err) {
+      log.error({ err, type: env.m.t }, 'applying a message from another gateway failed');
     }
   }
 
+  function gap(): void {
+    log.info('listening to the other gateways again; messages sent meanwhile are lost');
+    listeningSince = clock.now(); // not settled again until it has heard a whole heartbeat round
+    o.events.restartAll();
+    o.onGap?.();
+  }
+
   const cluster = {
+    /** An agent connection here opened (true) or closed (false): the other gateways hear it. */
+    hostHeld: (hostId: string, held: boolean) => sendHeld([[hostId, held ? 1 : 0]]),
+
+    /** How many other gateways hold a connection of this host's agent (as last heard). */
+    heldElsewhere: (hostId: string) => hosts.sum(hostId),
+
     /** Hooks for `new Viewers(...)`: its changes and closes go to the other gateways. */
     viewersHooks: {
       onCount: (sessionId: string, n: number) => send({ t: 'viewers', counts: [[sessionId, n]] }),
-      onClose: (sel: Parameters<Viewers['close']>[0], code: number, reason: string) => send({ t: 'close', sel, code, reason }),
+      onClose: (sel: ViewerSelector, code: number, reason: string) =>
+        send({ t: 'close', sel, code, reason: reason.slice(0, MAX_CLOSE_REASON_CHARS) }),
     },
 
     async start() {
-      if (!o.signals.shared) return void (startedAt = Number.NEGATIVE_INFINITY);
-      o.events.relay = (sessionId, e) => send({ t: 'event', s: sessionId, e });
-      // Messages lost while the listener was away: nothing to fetch, the heartbeats carry the counts
-      // again and a stream's client asks for the session when it reconnects.
-      unlisten = await o.signals.listen(receive, () => log.info('listening to the other gateways again'));
-      startedAt = clock.now();
+      if (!o.signals.shared) return void (listeningSince = Number.NEGATIVE_INFINITY);
+      o.events.relay = (sessionId, e) => send({ t: 'event', s: sessionId, e: travelling(e) });
+      unlisten = await o.signals.listen(receive, gap);
+      listeningSince = clock.now();
       beat = setInterval(heartbeat, HEARTBEAT_MS);
       beat.unref();
       heartbeat();
     },
 
     async stop() {
+      if (stopped) return;
+      stopped = true; // nothing of this gateway goes out after its goodbye
       if (beat) clearInterval(beat);
       beat = undefined;
       o.events.relay = undefined;
@@ -139,7 +215,7 @@ export function createCluster(o: ClusterOptions) {
       }
     },
 
-    settled: () => clock.now() - startedAt >= STALE_MS,
+    settled: () => !o.signals.shared || (clock.now() - listeningSince >= STALE_MS && !deaf()),
 
     peers: () => [...heard].filter(([, at]) => clock.now() - at <= STALE_MS).map(([gw]) => gw),
 

@@ -4,8 +4,8 @@
 // cached for a moment per session and concurrent requests share one grab. Sessions shown through
 // guacd (RDP, SSH) have no RFB server to ask: their thumbnail joins the owner's live guacd connection
 // read-only instead (guac-thumbnail.ts), with the same cache and sharing.
-import { unavailable } from '../errors.ts';
-import type { Desktop } from '../store/types.ts';
+import { notFound, unavailable } from '../errors.ts';
+import type { Desktop, Store } from '../store/types.ts';
 import type { GuacConnections } from './guac-connections.ts';
 import { grabGuacFrame, type GuacdEndpoint } from './guac-thumbnail.ts';
 import { DesktopHandshake } from '../rfb/handshake.ts';
@@ -183,3 +183,18 @@ export function createThumbnails(deps: { openStream: (d: Desktop) => Promise<Des
     },
   };
 }
+
+/** A live session's thumbnail: existing machines and desktops of rdp pools through guacd (joining the owner's display), the rest over RFB. */
+export async function sessionThumbnail(
+  store: Pick<Store, 'getSession' | 'getDesktop' | 'getPool'>,
+  thumbnails: Thumbnails,
+  sessionId: string,
+): Promise<Buffer> {
+  const s = await store.getSession(sessionId);
+  if (s?.state === 'ready' && s.machineId) return thumbnails.get(s.id, 'guacd');
+  const d = s?.state === 'ready' && s.desktopId ? await store.getDesktop(s.desktopId) : null;
+  if (!s || !d || d.state !== 'running') throw notFound('live session');
+  return thumbnails.get(s.id, s.poolId && (await store.getPool(s.poolId))?.protocol === 'rdp' ? 'guacd' : d);
+}
+
+export type Thumbnails = ReturnType<typeof createThumbnails>;

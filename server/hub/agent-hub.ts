@@ -58,6 +58,8 @@ export interface AgentHub {
    * permanent refusal. Says what it closed.
    */
   removeHost(hostId: string, reason: string): { control: boolean; streams: number };
+  /** Tells every connected agent the gateways sharing this store changed (several gateways). */
+  announceGateways(urls: string[]): void;
   setEvents(e: HubEvents): void;
   close(): Promise<void>;
 }
@@ -80,6 +82,13 @@ export interface AgentHubOptions {
   audit: Audit;
   /** Silence after which an agent is dropped and its host becomes unreachable. */
   heartbeatTimeoutMs?: number;
+  /**
+   * Several gateways on one store: this gateway's own address for agents and every gateway's, told
+   * in each welcome so the agent keeps a connection to each (null: none advertised, one connection).
+   */
+  gateways?: () => { self: string; all: string[] } | null;
+  /** An agent connection here opened (true) or closed (false): the other gateways hear it. */
+  onHeld?: (hostId: string, held: boolean) => void;
 }
 
 export function createAgentHub(deps: AgentHubOptions): AgentHub {
@@ -112,11 +121,13 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
     conn: AgentConnection,
     capacity: Host['capacity'] | undefined,
     disk: DiskUsageReport | undefined,
+    primary: boolean,
   ): Promise<void> {
     if (disk) conn.disk = disk; // a beat sent while the agent's last measurement was still out carries none
     try {
       const changed = capacity && JSON.stringify(capacity) !== JSON.stringify(conn.capacity);
       if (changed) conn.capacity = capacity;
+      if (!primary && !changed) return;
       await store.updateHost(conn.hostId, { lastHeartbeatAt: clock.now(), ...(changed ? { capacity } : {}) });
     } catch (err) {
       log.warn({ err, hostId: conn.hostId }, 'heartbeat write failed');
@@ -174,7 +185,8 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
       if (removed.has(conn)) return;
       conn.lastSeenAt = clock.now();
       if ('re' in msg) return conn.settle(msg);
-      if (msg.type === 'heartbeat') return void heartbeat(conn, msg.capacity, msg.disk);
+      // Of an agent's connections to several gateways, only its primary one records liveness in the store.
+      if (msg.type === 'heartbeat') return void heartbeat(conn, msg.capacity, msg.disk, msg.primary !== false);
       if (msg.type === 'desktop.progress') return events?.desktopProgress?.(conn.hostId, msg);
       if (msg.type === 'desktop.state')
         return void events?.desktopState(conn.hostId, msg).catch((err) => log.error({ err }, 'desktop.state handling failed'));
@@ -191,6 +203,7 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
   function dropped(conn: AgentConnection): void {
     if (conns.get(conn.hostId) !== conn) return;
     conns.delete(conn.hostId);
+    deps.onHeld?.(conn.hostId, false);
     conn.failPending('the agent disconnected');
     log.info({ hostId: conn.hostId }, 'agent disconnected');
     void events?.hostDisconnected(conn.hostId).catch((err) => log.error({ err }, 'host disconnect handling failed'));
@@ -233,8 +246,19 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
     conns.get(host.id)?.close(CloseCode.Replaced, 'replaced by a newer connection');
     const conn = createAgentConnection({ ws, hostId: host.id, name: host.name, clock, log });
     conn.capacity = hello.capacity;
+    conn.hello = hello;
     conns.set(host.id, conn);
-    ws.send(encode({ type: 'welcome', hostId: host.id, heartbeatMs, ...(credential ? { credential } : {}) }));
+    deps.onHeld?.(host.id, true);
+    const gateways = deps.gateways?.();
+    ws.send(
+      encode({
+        type: 'welcome',
+        hostId: host.id,
+        heartbeatMs,
+        ...(credential ? { credential } : {}),
+        ...(gateways ? { gatewayUrl: gateways.self, gateways: gateways.all } : {}),
+      }),
+    );
     log.info({ hostId: host.id, name: host.name, inventory: hello.inventory.length }, 'agent connected');
     return { conn, host };
   }
@@ -324,6 +348,9 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
       }, 1000).unref();
       log.info({ hostId, control: conn !== undefined, streams: open.length }, 'host removed; its agent is cut off');
       return { control: conn !== undefined, streams: open.length };
+    },
+    announceGateways(urls) {
+      for (const c of conns.values()) if (!removed.has(c)) c.tell({ type: 'gateways', urls });
     },
     setEvents(e) {
       events = e;

@@ -3,7 +3,7 @@
 import type { WebSocket } from 'ws';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
-import { encode, type AgentRequest, type DiskUsageReport, type Reply } from '../../contract/agent-v1.ts';
+import { encode, type AgentRequest, type DiskUsageReport, type GatewaysMessage, type Hello, type Reply } from '../../contract/agent-v1.ts';
 import { closeWs } from '../util/ws.ts';
 
 export class AgentError extends Error {
@@ -25,7 +25,11 @@ export interface AgentConnection {
   capacity?: { desktops: number; cpu: number; memoryMb: number };
   /** Disk its desktops hold, from its last heartbeat (drivers that keep disks: qemu). Kept in memory only. */
   disk?: DiskUsageReport;
+  /** The agent's hello on this connection (its inventory then): for reconciling later, if the host turns out to have been away. */
+  hello?: Hello;
   request(body: RequestBody, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** A message that needs no answer (the gateway list). */
+  tell(m: GatewaysMessage): void;
   settle(reply: Reply): void;
   failPending(reason: string): void;
   close(code: number, reason: string): void;
@@ -58,6 +62,9 @@ export function createAgentConnection(o: { ws: WebSocket; hostId: string; name: 
           reject(new AgentError('agent_unreachable', 'could not send to the host'));
         });
       });
+    },
+    tell(m) {
+      if (o.ws.readyState === o.ws.OPEN) o.ws.send(encode(m));
     },
     settle(reply) {
       const p = pending.get(reply.re);

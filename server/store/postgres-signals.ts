@@ -9,8 +9,14 @@ import { MAX_SIGNAL_BYTES, type Signals } from './signal-types.ts';
 
 const CHANNEL = 'deskport_signals';
 
-export function postgresSignals(q: PostgresSql, url: string, onError?: (err: Error) => void): Signals {
+/** Signals, and closing every listener they opened (the store closing: nothing may keep reconnecting). */
+export function postgresSignals(q: PostgresSql, url: string, onError?: (err: Error) => void): Signals & { closeAll(): Promise<void> } {
+  const open = new Set<{ close(): Promise<void> }>();
   return {
+    async closeAll() {
+      await Promise.all([...open].map((k) => k.close()));
+      open.clear();
+    },
     shared: true,
     async publish(message) {
       const bytes = Buffer.byteLength(message);
@@ -31,7 +37,11 @@ export function postgresSignals(q: PostgresSql, url: string, onError?: (err: Err
         ...(onError ? { onError } : {}),
         ...(onGap ? { onReconnected: onGap } : {}),
       });
-      return () => kept.close();
+      open.add(kept);
+      return async () => {
+        open.delete(kept);
+        await kept.close();
+      };
     },
   };
 }

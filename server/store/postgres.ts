@@ -99,9 +99,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await q.pool.end();
     throw err;
   }
+  const signals = postgresSignals(q, options.url, options.onError);
   return {
     ...sqlStore(q, clock),
-    signals: postgresSignals(q, options.url, options.onError),
+    signals,
     async ping() {
       if (closed) return false;
       try {
@@ -113,6 +114,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async close() {
       if (closed) return;
       closed = true;
+      await signals.closeAll();
       await lock?.close();
       await q.pool.end();
     },

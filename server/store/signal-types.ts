@@ -1,4 +1,4 @@
-// Signals: short messages between the gateways sharing a store (docs/store.md "Several gateways").
+// Signals: short messages between the gateways sharing a store (docs/store.md "Between gateways").
 // PostgreSQL carries them with NOTIFY/LISTEN; SQLite has no other gateway to tell.
 
 /** PostgreSQL refuses NOTIFY payloads from 8,000 bytes; a signal stays below. */

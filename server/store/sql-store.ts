@@ -13,6 +13,7 @@ import { sqlPools } from './sql-pools.ts';
 import { sqlRecordings } from './sql-recordings.ts';
 import { sqlSessions } from './sql-sessions.ts';
 import { sqlShadows } from './sql-shadows.ts';
+import { sqlGateways } from './sql-gateways.ts';
 import { sqlSignInSecrets } from './sql-sign-in-secrets.ts';
 import { sqlThrottles } from './sql-throttles.ts';
 import { sqlUsers } from './sql-users.ts';
@@ -34,5 +35,6 @@ export function sqlStore(q: Sql, clock: Clock): Omit<Store, 'ping' | 'close' | '
     ...sqlThrottles(q),
     ...sqlPendingSignIns(q),
     ...sqlShadows(q),
+    ...sqlGateways(q),
   };
 }

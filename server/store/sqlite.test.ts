@@ -60,6 +60,7 @@ describe('SQLite store file', () => {
         { version: 13, name: 'throttles' },
         { version: 14, name: 'pending_sign_ins' },
         { version: 15, name: 'shadows' },
+        { version: 16, name: 'gateways' },
       ]);
     } finally {
       db.close();

@@ -11,6 +11,7 @@ import { pendingSignInsContract } from './store.contract-pending-sign-ins.ts';
 import { recordingsContract } from './store.contract-recordings.ts';
 import { sessionsContract } from './store.contract-sessions.ts';
 import { shadowsContract } from './store.contract-shadows.ts';
+import { gatewaysContract } from './store.contract-gateways.ts';
 import { signInSecretsContract } from './store.contract-sign-in-secrets.ts';
 import { throttlesContract } from './store.contract-throttles.ts';
 import type { Store } from './types.ts';
@@ -45,6 +46,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     throttlesContract(current);
     pendingSignInsContract(current);
     shadowsContract(current);
+    gatewaysContract(current);
 
     describe('lifecycle', () => {
       it('answers ping while open and not after close', async () => {

@@ -3,6 +3,7 @@
 // database fits behind it. Times are epoch milliseconds.
 import type { Signals } from './signal-types.ts';
 import type { ShadowStore } from './shadow-types.ts';
+import type { GatewayStore } from './gateway-types.ts';
 import type { SignInStateStore } from './sign-in-state-types.ts';
 import type { IdentityStore } from './identity-types.ts';
 import type { SessionPolicy } from '../../contract/api/policy.ts';
@@ -219,7 +220,7 @@ export interface SessionFilter {
 
 export const ALL_ROWS = Number.MAX_SAFE_INTEGER;
 
-export interface Store extends IdentityStore, MachineStore, SignInSecretStore, RecordingStore, SignInStateStore, ShadowStore {
+export interface Store extends IdentityStore, MachineStore, SignInSecretStore, RecordingStore, SignInStateStore, ShadowStore, GatewayStore {
   // users and groups
   createUser(u: Omit<User, 'createdAt'> & { createdAt?: number }): Promise<User>;
   getUser(id: string): Promise<User | null>;
@@ -361,9 +362,9 @@ export interface Store extends IdentityStore, MachineStore, SignInSecretStore, R
   /** Gives the lease up if `holder` has it (a gateway stopping), so another can take it at once. */
   releaseLease(name: string, holder: string): Promise<void>;
 
-  /** Cheap liveness check for /readyz. */
   /** Messages to the other gateways on this store (signal-types.ts). */
   readonly signals: Signals;
+  /** Cheap liveness check for /readyz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -23,10 +23,10 @@ export interface TestGateway {
 }
 
 export async function startTestGateway(
-  opts: { dataDir?: string; env?: Record<string, string>; embeddedAgent?: boolean; guacd?: Guacd } = {},
+  opts: { dataDir?: string; env?: Record<string, string>; embeddedAgent?: boolean; guacd?: Guacd; listen?: string } = {},
 ): Promise<TestGateway> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'deskport-test-'));
-  let listen = '127.0.0.1:0';
+  let listen = opts.listen ?? '127.0.0.1:0';
   const config = () => loadConfig({ listen, dataDir }, { DESKPORT_ADMIN_PASSWORD: ADMIN_PASSWORD, ...opts.env });
   // DESKPORT_TEST_LOG=FILE keeps the gateway's log of a test run for debugging.
   const logFile = process.env.DESKPORT_TEST_LOG;
@@ -43,6 +43,7 @@ export async function startTestGateway(
     });
   };
   let gw = await start();
+  let down = false;
   listen = new URL(gw.url).host; // a restart comes back on the same port, as a service would
   await waitReady(gw.url);
   const t: TestGateway = {
@@ -50,21 +51,26 @@ export async function startTestGateway(
     url: gw.url,
     dataDir,
     async restart() {
-      await gw.stop();
+      if (!down) await gw.stop();
+      down = false;
       // Same data dir and port: like an operator restarting the service.
       gw = await start();
       t.gw = gw;
       t.url = gw.url;
       await waitReady(gw.url);
     },
-    stop: () => gw.stop(),
+    async stop() {
+      down = true;
+      await gw.stop();
+    },
     async cleanup() {
       const api = await signIn(t.url, 'admin', ADMIN_PASSWORD).catch(() => null);
       if (api) {
         const live = (await api.get('/api/v1/admin/sessions?state=starting,ready,ending,lost')).body as { id: string }[];
         for (const s of live ?? []) await api.del(`/api/v1/admin/sessions/${s.id}`);
       }
-      await gw.stop().catch(() => undefined);
+      if (!down) await gw.stop().catch(() => undefined);
+      down = true;
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -169,8 +169,11 @@ export function createOidcRouter(opts: OidcRouterOptions): Router {
     then: (err: unknown, user: unknown, info: unknown) => Promise<void>,
   ): Promise<void> {
     return new Promise((resolve, reject) => {
-      // Starting ends in a redirect, which passport sends itself without calling back.
-      if (phase === 'start') res.once('finish', () => resolve());
+      // Starting ends in a redirect, which passport sends itself without calling back (or the browser left).
+      if (phase === 'start') {
+        res.once('finish', () => resolve());
+        res.once('close', () => resolve());
+      }
       const cb = (err: unknown, user?: unknown, info?: unknown) => void then(err, user, info).then(resolve, reject);
       const options: AuthenticateOptions & Phase = { session: false, deskportPhase: phase };
       (pp.authenticate(name, options, cb) as express.RequestHandler)(req, res, (e?: unknown) => (e ? reject(e) : resolve()));
@@ -207,7 +210,10 @@ export function createOidcRouter(opts: OidcRouterOptions): Router {
     let saved: Promise<unknown> | undefined;
     useSession(req, {
       set [SESSION_KEY](v: unknown) {
-        saved = attempts.put({ ...attempt, checks: checksFrom(v) }, id);
+        const put = attempts.put({ ...attempt, checks: checksFrom(v) }, id);
+        // Handled at once: the redirect may be a while behind (PAR, JAR), and a failure is answered by holdEnd.
+        put.catch((err: unknown) => opts.log.warn({ err, provider: p.id }, 'could not store an oidc sign-in attempt'));
+        saved = put;
       },
     });
     holdEnd(res, () => saved);

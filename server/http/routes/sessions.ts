@@ -78,7 +78,13 @@ export function createSessionRouter(deps: { store: Store; broker: Broker; events
       send('error', { message: 'replaced by a newer stream of yours' });
       res.end();
     };
-    const sub = deps.events.subscribe(s.id, { userId: user.id, owner: s.userId === user.id, onEvicted: evicted }, (e) => {
+    // Events may have been missed: end the stream without a word; the browser reconnects and reads the session.
+    const restart = () => {
+      stop();
+      res.end();
+    };
+    const watcher = { userId: user.id, owner: s.userId === user.id, onEvicted: evicted, onRestart: restart };
+    const sub = deps.events.subscribe(s.id, watcher, (e) => {
       open();
       if (e.kind === 'progress') return void send('progress', { step: e.step, message: e.message, at: e.at });
       if (e.kind === 'shadow') return void send('shadow', { shadow: e.shadow });
