@@ -18,6 +18,7 @@ import {
   MAX_GATEWAYS,
   MAX_INVENTORY,
   type AgentToGateway,
+  type DesktopStateEvent,
   type DiskUsageReport,
   type InventoryItem,
   type Hello,
@@ -93,7 +94,7 @@ export function startAgent(o: AgentOptions): Agent {
   let stopped = false;
   /** One link per gateway, the first one made first (the configured address): the primary is the first welcomed. */
   const links: GatewayLink[] = [];
-  /** Random per process: a gateway reconciles the inventory once per boot (docs/store.md). */
+  /** Random per process: among several gateways, one reconciles the inventory once per boot (docs/agent-protocol.md). */
   const bootId = randomBytes(12).toString('base64url');
   /** The link a stream's request came on: its dial-back goes to that gateway. */
   const streamLinks = new Map<string, GatewayLink>();
@@ -105,7 +106,7 @@ export function startAgent(o: AgentOptions): Agent {
    *  Liveness never waits on the disk: while one measurement is still out, beats go without one. */
   const beat = async (link: GatewayLink): Promise<void> => {
     let disk: DiskUsageReport | undefined;
-    const isPrimary = link === primary();
+    const isPrimary = link === currentPrimary();
     if (isPrimary && withDisks.length && !measuring) {
       measuring = true;
       try {
@@ -140,8 +141,26 @@ export function startAgent(o: AgentOptions): Agent {
     memoryMb: o.capacity.memoryMb || Math.floor(totalmem() / 2 ** 20),
   };
 
-  /** Events (desktop state, create progress) go on the primary link only: one gateway acts on each. */
-  const sendEvent = (m: AgentToGateway) => primary()?.send(m);
+  /**
+   * Events (desktop state, create progress) go on the primary link only: one gateway acts on each.
+   * A desktop's end is told again on a new primary: the old one may have died with it unread.
+   */
+  const recentEnds: { m: DesktopStateEvent; at: number }[] = [];
+  let lastPrimary: GatewayLink | undefined;
+  /** The primary link now; when it changed, the desktop ends of the last minute are told on it. */
+  const currentPrimary = (): GatewayLink | undefined => {
+    const p = primary();
+    if (p && p !== lastPrimary) for (const e of recentEnds) if (Date.now() - e.at < 60_000) p.send(e.m);
+    lastPrimary = p;
+    return p;
+  };
+  const sendEvent = (m: AgentToGateway): void => {
+    if ('type' in m && m.type === 'desktop.state') {
+      recentEnds.push({ m, at: Date.now() });
+      if (recentEnds.length > 100) recentEnds.shift();
+    }
+    currentPrimary()?.send(m);
+  };
 
   async function inventory(): Promise<InventoryItem[]> {
     const items: InventoryItem[] = [];

@@ -72,7 +72,9 @@ By default the gateway starts and supervises guacd when it finds one
 VNC desktops never need guacd.`,
   agent: `Usage: bin/deskport agent --gateway URL [--enroll TOKEN] [--name NAME] [--driver process|docker|qemu] [--state DIR] [--max-desktops N]
 
-Runs an agent that dials out to the gateway at URL (no inbound port needed).
+Runs an agent that dials out to the gateway at URL (no inbound port needed). With several
+gateways on one database, URL may be their load balancer: the agent then keeps a connection to
+each gateway at the address it advertises.
   --gateway URL      the gateway, e.g. http://gw.example:8080 (env DESKPORT_GATEWAY)
   --enroll TOKEN     one-time enrollment token (first start only; env DESKPORT_ENROLL_TOKEN);
                      afterwards the host credential kept in --state is used

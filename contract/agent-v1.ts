@@ -31,14 +31,14 @@ export const MessageType = {
   Gateways: 'gateways',
 } as const;
 
-/** Most gateways an agent is told to keep a connection to (docs/store.md "Several gateways"). */
+/** Most gateways an agent is told to keep a connection to (docs/agent-protocol.md "Several gateways"). */
 export const MAX_GATEWAYS = 64;
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const desktopId = z.string().regex(/^[a-z0-9-]{1,64}$/);
 const driverName = z.enum(['process', 'docker', 'qemu', 'static']);
 /** A gateway's own address for agents: http(s), no credentials, query or fragment. */
-const gatewayUrl = z
+export const GatewayUrl = z
   .string()
   .max(2048)
   .refine((v) => {
@@ -86,9 +86,9 @@ export const welcomeSchema = z
     /** How often the gateway wants heartbeats (it drops agents silent for about three of these). */
     heartbeatMs: z.number().int().min(200).max(60_000).optional(),
     /** This gateway's own address (its advertise URL); stream dial-backs and reconnects go there. */
-    gatewayUrl: gatewayUrl.optional(),
+    gatewayUrl: GatewayUrl.optional(),
     /** Every gateway sharing this one's store, this one included: keep a connection to each. */
-    gateways: z.array(gatewayUrl).max(MAX_GATEWAYS).optional(),
+    gateways: z.array(GatewayUrl).max(MAX_GATEWAYS).optional(),
   })
   .strict();
 
@@ -96,7 +96,7 @@ export const welcomeSchema = z
 export const gatewaysSchema = z
   .object({
     type: z.literal(MessageType.Gateways),
-    urls: z.array(gatewayUrl).max(MAX_GATEWAYS),
+    urls: z.array(GatewayUrl).max(MAX_GATEWAYS),
   })
   .strict();
 
@@ -320,7 +320,15 @@ export const encode = (msg: AgentToGateway | GatewayToAgent): string => JSON.str
  * WebSocket close codes used on agent sockets. HostRemoved (the host was deleted by an admin while
  * connected) is a permanent refusal like a refused upgrade: the agent stops instead of reconnecting.
  */
-export const CloseCode = { ProtocolError: 4400, Unauthorized: 4401, HostRemoved: 4403, Replaced: 4409, Shutdown: 1001 } as const;
+/** Resync: the gateway wants a fresh hello (inventory) from the agent, which reconnects at once. */
+export const CloseCode = {
+  ProtocolError: 4400,
+  Unauthorized: 4401,
+  HostRemoved: 4403,
+  Replaced: 4409,
+  Resync: 4412,
+  Shutdown: 1001,
+} as const;
 
 /**
  * Error codes of a refused /agent/v1/connect upgrade: HTTP 401 with {error: {code, message}}. Each

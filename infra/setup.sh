@@ -16,6 +16,7 @@ test_pkgs=(chromium slapd ldap-utils openssl xclip freerdp2-x11 xvfb x11-apps op
 test_pkgs+=(qemu-system-x86 qemu-utils busybox-static cpio debootstrap) # the qemu driver, its vm-test and vm images (docs/qemu.md)
 test_pkgs+=(syslinux syslinux-common mtools dosfstools) # a disk that boots by itself, as an admin's own base image would (agents/qemu/testing.ts)
 test_pkgs+=(postgresql-15) # private clusters for the PostgreSQL store's tests (test/helpers/postgres.ts); citext ships in it
+test_pkgs+=(haproxy) # in front of several gateways in the failover tests (infra/haproxy.cfg, test/integration/failover.test.ts)
 with_tests=0
 [ "${1:-}" = "--with-test-tools" ] && with_tests=1
 pkgs=("${runtime_pkgs[@]}")

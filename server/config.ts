@@ -1,6 +1,7 @@
 // Gateway configuration: the only module that reads process.env. Values come from defaults, then an
 // optional JSON file (DESKPORT_CONFIG), then DESKPORT_* variables, then command-line flags; the
 // result is validated once with zod and passed inward as a typed, frozen object.
+import { GatewayUrl } from '../contract/agent-v1.ts';
 import { readFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -28,12 +29,12 @@ export const configSchema = z
      * Where agents reach THIS gateway directly (not through the load balancer), with several gateways
      * on one PostgreSQL: agents keep a connection to every gateway's advertised URL (docs/store.md).
      */
-    advertiseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    advertiseUrl: GatewayUrl.optional(),
     /**
      * UNFINISHED (issue 15): lets several gateways share one PostgreSQL database by not taking the
      * one-gateway lock. For tests of what is built; failover through a load balancer is not done.
      */
-    unfinishedSeveralGateways: z.coerce.boolean().default(false),
+    unfinishedSeveralGateways: z.boolean().default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     adminPassword: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
     sessionTtlS: z.coerce
@@ -121,6 +122,9 @@ export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'recordingsDir'
   readonly guacdSearch: { bin?: string | undefined; root?: string | undefined; path: readonly string[] };
 };
 
+/** Environment switches: only `1` and `true` turn one on (z.coerce.boolean would take "false" for true). */
+const BOOLEAN_KEYS = new Set<string>(['trustProxy', 'metricsPublic', 'unfinishedSeveralGateways']);
+
 const ENV: Record<string, keyof z.infer<typeof configSchema>> = {
   DESKPORT_LISTEN: 'listen',
   DESKPORT_DATA: 'dataDir',
@@ -181,7 +185,7 @@ export function loadConfig(flagsIn: Record<string, unknown> = {}, env: NodeJS.Pr
   const fromEnv: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(ENV)) {
     const v = env[name];
-    if (v !== undefined && v !== '') fromEnv[key] = key === 'trustProxy' || key === 'metricsPublic' ? v === '1' || v === 'true' : v;
+    if (v !== undefined && v !== '') fromEnv[key] = BOOLEAN_KEYS.has(key) ? v === '1' || v === 'true' : v;
   }
   const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
   const parsed = configSchema.safeParse({ ...fromFile, ...fromEnv, ...defined });

@@ -141,6 +141,8 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
     log,
     detached: (id) => broker!.viewerDetached(id),
     advertiseUrl: config.advertiseUrl,
+    severalGateways: config.unfinishedSeveralGateways,
+    agentTimeoutMs: config.agentTimeoutS * 1000,
   });
   const { events, viewers } = shared;
   const history = createMetricsHistory({
@@ -228,10 +230,10 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
   const thumbnail = (sessionId: string) => sessionThumbnail(store, thumbnails, sessionId);
   const timers = createTimers(ctx, broker);
   let sweepLoop: ReturnType<typeof startSweepLoop> | undefined;
-  const hostEvents = createHostEvents(ctx, broker);
+  const hostEvents = createHostEvents(ctx, broker, { severalGateways: config.unfinishedSeveralGateways });
   shared.wireAgents({ hub, hostEvents, leading: () => sweepLoop?.leading() ?? false });
   await shared.start();
-  await hostEvents.onStart(store.signals.shared);
+  await hostEvents.onStart(await shared.others());
 
   let url = ''; // the bound address, known after listen
   const providers = createProviderRegistry(store, log);

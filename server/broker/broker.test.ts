@@ -7,7 +7,7 @@ import type { DomainError } from '../errors.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { Pool, Store, User } from '../store/types.ts';
 import { createBroker, type Broker } from './broker.ts';
-import { ScriptedHosts, testBrokerCtx } from './testing.ts';
+import { launchReady as launchReadyIn, ScriptedHosts, testBrokerCtx } from './testing.ts';
 import type { BrokerCtx } from './transitions.ts';
 import type { SessionEvent } from './session-events.ts';
 import { createTickets } from './tickets.ts';
@@ -70,13 +70,7 @@ beforeEach(async () => {
 });
 afterEach(async () => store.close());
 
-async function launchReady(user = alice) {
-  const { session } = await broker.launch(user, pool.id, null);
-  await broker.idle();
-  const s = (await store.getSession(session.id))!;
-  expect(s.state).toBe('ready');
-  return s;
-}
+const launchReady = (user = alice) => launchReadyIn(broker, store, user, pool.id);
 
 const code = async (p: Promise<unknown>) =>
   p.then(

@@ -8,7 +8,7 @@ import { aHost, aPool, aUser } from '../store/store.fixtures.ts';
 import type { Pool, Store, User } from '../store/types.ts';
 import { createBroker, type Broker } from './broker.ts';
 import { createHostEvents } from './hosts.ts';
-import { ScriptedHosts, testBrokerCtx } from './testing.ts';
+import { launchReady as launchReadyIn, ScriptedHosts, testBrokerCtx } from './testing.ts';
 import type { BrokerCtx } from './transitions.ts';
 import { createTickets } from './tickets.ts';
 
@@ -32,13 +32,7 @@ beforeEach(async () => {
 });
 afterEach(async () => store.close());
 
-async function launchReady(user = alice) {
-  const { session } = await broker.launch(user, pool.id, null);
-  await broker.idle();
-  const s = (await store.getSession(session.id))!;
-  expect(s.state).toBe('ready');
-  return s;
-}
+const launchReady = (user = alice) => launchReadyIn(broker, store, user, pool.id);
 
 describe('host reconciliation', () => {
   const hello = (inventory: { desktopId: string; state: 'running' | 'stopped'; startedAt: number }[]) => ({
@@ -111,46 +105,67 @@ describe('host reconciliation', () => {
     await createHostEvents(ctx, broker).hostDisconnected('h1');
     expect((await store.getSession(s.id))!.state).toBe('ready');
   });
-  it('several gateways: one reconcile per agent boot, another after the host was away', async () => {
+  it('alone, every hello reconciles (a reconnect the gateway did not notice included)', async () => {
     await launchReady();
     const ev = createHostEvents(ctx, broker);
     const orphan = { ...hello([{ desktopId: 'd-orphan', state: 'running', startedAt: 1 }]), bootId: 'boot-1' };
-    const host = (await store.getHost('h1'))!;
-    // The same boot's hellos reach two gateways: one destroys the orphan.
-    await Promise.all([ev.hostConnected(host, orphan), ev.hostConnected(host, orphan)]);
-    expect(hosts.sent('desktop.destroy').filter((d) => (d as { desktopId?: string }).desktopId === 'd-orphan')).toHaveLength(1);
-    await ev.hostConnected(host, orphan);
-    expect(hosts.sent('desktop.destroy').filter((d) => (d as { desktopId?: string }).desktopId === 'd-orphan')).toHaveLength(1);
-    await ev.hostDisconnected('h1');
+    await ev.hostConnected((await store.getHost('h1'))!, orphan);
     await ev.hostConnected((await store.getHost('h1'))!, orphan);
     expect(hosts.sent('desktop.destroy').filter((d) => (d as { desktopId?: string }).desktopId === 'd-orphan')).toHaveLength(2);
   });
 
-  it('several gateways: a disconnect here changes nothing while another gateway holds the agent', async () => {
-    const s = await launchReady();
-    await createHostEvents(ctx, broker).hostDisconnected('h1', true);
+  it('several gateways: one reconcile per agent boot, another after the host was away', async () => {
+    await launchReady();
+    const ev = createHostEvents(ctx, broker, { severalGateways: true });
+    const orphans = () => hosts.sent('desktop.destroy').filter((d) => (d as { desktopId?: string }).desktopId === 'd-orphan');
+    const orphan = { ...hello([{ desktopId: 'd-orphan', state: 'running', startedAt: 1 }]), bootId: 'boot-1' };
+    const host = (await store.getHost('h1'))!;
+    // The same boot's hellos reach two gateways: one destroys the orphan.
+    await Promise.all([ev.hostConnected(host, orphan), ev.hostConnected(host, orphan)]);
+    expect(orphans()).toHaveLength(1);
+    await ev.hostConnected(host, orphan);
+    expect(orphans()).toHaveLength(1);
+    // A disconnect on one gateway decides nothing among several: presence does.
+    await ev.hostDisconnected('h1');
     expect((await store.getHost('h1'))!.state).toBe('online');
-    expect((await store.getSession(s.id))!.state).toBe('ready');
+    // Away (presence), then back: reconciled again.
+    await ev.presence({
+      heldHere: () => false,
+      heldElsewhere: () => false,
+      resync: () => undefined,
+      staleBefore: Infinity,
+      settled: true,
+      leading: true,
+    });
+    expect((await store.getHost('h1'))!.state).toBe('unreachable');
+    await ev.hostConnected((await store.getHost('h1'))!, orphan);
+    expect(orphans()).toHaveLength(2);
   });
 
-  it('several gateways: presence brings back a host held here, and takes away one nobody holds only when settled and leading', async () => {
+  it('several gateways: presence asks an agent held here but marked away to say hello again, and takes away a host only when nobody holds it', async () => {
     const s = await launchReady();
-    const ev = createHostEvents(ctx, broker);
-    const inv = { ...hello([{ desktopId: s.desktopId!, state: 'running', startedAt: 1 }]), bootId: 'boot-1' };
-    await ev.hostDisconnected('h1'); // another gateway gave the host up
-    expect((await store.getSession(s.id))!.state).toBe('lost');
-    await ev.presence({ hello: () => inv, heldElsewhere: () => false, settled: false, leading: false });
+    const ev = createHostEvents(ctx, broker, { severalGateways: true });
+    const resynced: string[] = [];
+    const base = {
+      heldHere: () => false,
+      heldElsewhere: () => false,
+      resync: (id: string) => void resynced.push(id),
+      staleBefore: Infinity,
+    };
+    await ev.presence({ ...base, settled: false, leading: true });
+    await ev.presence({ ...base, settled: true, leading: false });
+    await ev.presence({ ...base, heldElsewhere: () => true, settled: true, leading: true });
+    // Its agent's primary connection wrote liveness lately: not away.
+    await store.updateHost('h1', { lastHeartbeatAt: clock.now() });
+    await ev.presence({ ...base, staleBefore: clock.now() - 1, settled: true, leading: true });
     expect((await store.getHost('h1'))!.state).toBe('online');
     expect((await store.getSession(s.id))!.state).toBe('ready');
-
-    const none = { hello: () => undefined, heldElsewhere: () => false };
-    await ev.presence({ ...none, settled: false, leading: true });
-    await ev.presence({ ...none, settled: true, leading: false });
-    await ev.presence({ ...none, heldElsewhere: () => true, settled: true, leading: true });
-    expect((await store.getHost('h1'))!.state).toBe('online');
-    await ev.presence({ ...none, settled: true, leading: true });
+    await ev.presence({ ...base, settled: true, leading: true });
     expect((await store.getHost('h1'))!.state).toBe('unreachable');
     expect((await store.getSession(s.id))!.state).toBe('lost');
+    expect(resynced).toEqual([]);
+    await ev.presence({ ...base, heldHere: () => true, settled: false, leading: false });
+    expect(resynced).toEqual(['h1']);
   });
 
   it('a gateway starting among others touches no host or session', async () => {

@@ -8,7 +8,13 @@ import { destroyDesktop, moveDesktop, moveSession, type BrokerCtx } from './tran
 import { moveHost } from './host-state.ts';
 import { DisplayClose } from '../../contract/display.ts';
 
-export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
+/**
+ * `severalGateways`: other gateways share the store (the unfinished mode). An inventory is then
+ * reconciled once per agent boot (the agent says hello to each gateway) and again after the host
+ * was away, and whether a host is away is the sweeping gateway's decision (presence()).
+ */
+export function createHostEvents(ctx: BrokerCtx, broker: Broker, o: { severalGateways?: boolean } = {}) {
+  const several = o.severalGateways ?? false;
   const { store, clock, log } = ctx;
   const system = { username: 'system' };
 
@@ -62,7 +68,7 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
      * was away: of the hellos one boot sends to several gateways, one gateway reconciles.
      */
     async hostConnected(host: Host, hello: Hello): Promise<void> {
-      if (hello.bootId && !(await store.claimHostReconcile(host.id, hello.bootId))) return;
+      if (several && hello.bootId && !(await store.claimHostReconcile(host.id, hello.bootId))) return;
       const inv = new Map(hello.inventory.map((i) => [i.desktopId, i]));
       const desktops = await store.listDesktops({ hostId: host.id, state: ['creating', 'running', 'stopping', 'failed'] });
       const knownIds = new Set(desktops.map((d) => d.id));
@@ -98,30 +104,43 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
       }
     },
 
-    /** This gateway's connection of the host's agent closed; `elsewhere`: another gateway still holds one. */
-    async hostDisconnected(hostId: string, elsewhere = false): Promise<void> {
-      if (ctx.stopping || elsewhere) return;
+    /**
+     * This gateway's connection of the host's agent closed. Alone, the host is away now. Among
+     * several gateways another may still hold the agent: presence() decides, from the store.
+     */
+    async hostDisconnected(hostId: string): Promise<void> {
+      if (ctx.stopping || several) return;
       await hostAway(hostId);
     },
 
     /**
-     * Several gateways: every heartbeat, the store's host states are made to agree with who holds
-     * agents. A host held here but marked away (another gateway gave it up while this one was
-     * welcoming it) comes back and is reconciled; a host online that no gateway holds is away, once
-     * this gateway has heard every other (settled) and while it runs the sweep (leading).
+     * Several gateways, every heartbeat: the store's host states are made to agree with who holds
+     * agents. A host held here but marked away is asked to say hello again (`resync`), so it is
+     * reconciled from a fresh inventory. A host `online` that no gateway holds and whose liveness
+     * (written by the agent's primary connection) is older than `staleBefore` is away: decided only
+     * by the gateway running the sweep (`leading`), once it has heard every other gateway (`settled`).
      */
-    async presence(o: {
-      hello: (hostId: string) => Hello | undefined;
+    async presence(p: {
+      heldHere: (hostId: string) => boolean;
       heldElsewhere: (hostId: string) => boolean;
+      resync: (hostId: string) => void;
+      staleBefore: number;
       settled: boolean;
       leading: boolean;
     }): Promise<void> {
       for (const h of await store.listHosts()) {
-        const hello = o.hello(h.id);
-        if (hello && (h.state === 'unreachable' || h.state === 'offline')) {
-          const back = await moveHost(store, h, 'online');
-          if (back) await api.hostConnected(back, hello);
-        } else if (!hello && h.state === 'online' && o.settled && o.leading && !o.heldElsewhere(h.id)) {
+        const here = p.heldHere(h.id);
+        if (here && (h.state === 'unreachable' || h.state === 'offline')) {
+          log.info({ hostId: h.id }, 'a host held here is marked away; asking its agent to say hello again');
+          p.resync(h.id);
+        } else if (
+          !here &&
+          h.state === 'online' &&
+          p.settled &&
+          p.leading &&
+          !p.heldElsewhere(h.id) &&
+          (h.lastHeartbeatAt ?? 0) < p.staleBefore
+        ) {
           log.warn({ hostId: h.id }, 'no gateway holds this host’s agent; it is unreachable');
           await hostAway(h.id);
         }
@@ -148,11 +167,11 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker) {
 
     /**
      * At gateway start: nobody watches yet and no agent is connected until it says hello. With
-     * other gateways on the store (`shared`), their hosts, displays and ends in progress are theirs:
-     * nothing is touched (presence() and the cluster's counts take over).
+     * other gateways running on the store (`others`), their hosts, displays and ends in progress
+     * are theirs: nothing is touched (presence() and the cluster's counts take over).
      */
-    async onStart(shared = false): Promise<void> {
-      if (shared) return;
+    async onStart(others = false): Promise<void> {
+      if (others) return;
       const now = clock.now();
       for (const h of await store.listHosts()) {
         if (h.state === 'online') await moveHost(store, h, 'unreachable');

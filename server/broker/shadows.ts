@@ -209,11 +209,15 @@ export function createShadows(ctx: BrokerCtx) {
       lastSweep = now;
       for (const s of await store.listShadowsPendingSince(now - PENDING_TTL_MS, SWEEP_BATCH))
         await endOne(null, s, null, 'not answered in time');
-      // A session that ended without taking its shadows along (a gateway stopped in between).
-      const ready = new Map<string, boolean>();
+      // A session that ended without taking its shadows along (a gateway stopped in between). A
+      // session that is only lost for a moment (its host dropped) keeps them.
+      const over = new Map<string, boolean>();
       for (const s of await store.listActiveShadows({})) {
-        if (!ready.has(s.sessionId)) ready.set(s.sessionId, (await store.getSession(s.sessionId))?.state === 'ready');
-        if (!ready.get(s.sessionId)) await endOne(null, s, null, 'the session ended');
+        if (!over.has(s.sessionId)) {
+          const state = (await store.getSession(s.sessionId))?.state;
+          over.set(s.sessionId, state === undefined || state === 'ended' || state === 'failed');
+        }
+        if (over.get(s.sessionId)) await endOne(null, s, null, 'the session ended');
       }
       await store.deleteFinishedShadows(now - KEEP_ENDED_MS);
     },

@@ -5,7 +5,8 @@ import type { AgentRequest } from '../../contract/agent-v1.ts';
 import { createAudit } from '../audit.ts';
 import type { Clock } from '../clock.ts';
 import { silentLogger } from '../log.ts';
-import type { Store } from '../store/types.ts';
+import type { Session, Store, User } from '../store/types.ts';
+import type { Broker } from './broker.ts';
 import { SessionEvents } from './session-events.ts';
 import type { BrokerCtx, BrokerMetrics, HostControl } from './transitions.ts';
 import { Viewers } from './viewers.ts';
@@ -75,4 +76,13 @@ export function testBrokerCtx(store: Store, clock: Clock, hosts: HostControl, me
     creating: new Set(),
     metrics: { launchSeconds: () => undefined, sessionEnded: () => undefined, ticketRejected: () => undefined, ...metrics },
   };
+}
+
+/** Launches `poolId` for `user` through `broker` and waits until the session is ready (it must be). */
+export async function launchReady(broker: Pick<Broker, 'launch' | 'idle'>, store: Store, user: User, poolId: string): Promise<Session> {
+  const { session } = await broker.launch(user, poolId, null);
+  await broker.idle();
+  const s = await store.getSession(session.id);
+  if (s?.state !== 'ready') throw new Error(`the session is ${s?.state ?? 'gone'}, not ready`);
+  return s;
 }

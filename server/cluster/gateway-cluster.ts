@@ -8,7 +8,7 @@ import type { Logger } from '../log.ts';
 import { SessionEvents } from '../broker/session-events.ts';
 import { Viewers } from '../broker/viewers.ts';
 import { startDisplayRecheck } from '../display/display-recheck.ts';
-import type { Hello } from '../../contract/agent-v1.ts';
+import { GatewayUrl, MAX_GATEWAYS } from '../../contract/agent-v1.ts';
 import type { HostEvents } from '../broker/hosts.ts';
 import type { AgentHub } from '../hub/agent-hub.ts';
 import type { Store } from '../store/types.ts';
@@ -16,13 +16,8 @@ import { createCluster, STALE_MS } from './cluster.ts';
 
 /** What the cluster needs of the agent side, wired once the hub and the host events exist. */
 interface AgentSide {
-  /** Hosts whose agents this gateway holds, and each one's hello. */
-  held(): string[];
-  hello(hostId: string): Hello | undefined;
-  /** Tell the connected agents the gateway list changed. */
-  announce(urls: string[]): void;
-  hostAway(hostId: string): Promise<void>;
-  presence: HostEvents['presence'];
+  hub: AgentHub;
+  hostEvents: HostEvents;
   /** Whether this gateway runs the broker's sweep. */
   leading(): boolean;
 }
@@ -39,6 +34,10 @@ export function createGatewayCluster(o: {
   detached: (sessionId: string) => Promise<void>;
   /** Where agents reach this gateway directly (config advertiseUrl); without it agents keep one connection. */
   advertiseUrl?: string | undefined;
+  /** Other gateways may share the store (the unfinished mode): registry, gateway list and presence run. */
+  severalGateways: boolean;
+  /** Agents silent for this long are away (config agentTimeoutS). */
+  agentTimeoutMs: number;
 }) {
   const { store, log, clock } = o;
   const startedAt = clock.now();
@@ -50,20 +49,28 @@ export function createGatewayCluster(o: {
 
   /** Each heartbeat: this gateway's registry row, the gateway list agents follow, host presence. */
   async function onHeartbeat(): Promise<void> {
-    if (!store.signals.shared || beating) return;
+    if (!o.severalGateways || beating) return;
     beating = true;
     try {
       const now = clock.now();
       await store.heartbeatGateway({ id: o.gatewayId, url: o.advertiseUrl ?? '', startedAt, seenAt: now });
       if (++beats % 720 === 0) await store.deleteStaleGateways(now - FORGET_GATEWAYS_MS);
-      const live = (await store.listGateways(now - STALE_MS)).map((g) => g.url).filter((u) => u !== '');
+      // Only addresses an agent accepts, at most as many as it keeps (a bad row must not make every welcome unreadable).
+      const live = (await store.listGateways(now - STALE_MS))
+        .map((g) => g.url)
+        .filter((u) => GatewayUrl.safeParse(u).success)
+        .slice(0, MAX_GATEWAYS);
       if (o.advertiseUrl && live.join() !== urls.join()) {
         urls = live;
-        agents?.announce(urls);
+        agents?.hub.announceGateways(gatewayList()?.all ?? []);
       }
-      await agents?.presence({
-        hello: (id) => agents?.hello(id),
+      if (!agents) return;
+      const { hub } = agents;
+      await agents.hostEvents.presence({
+        heldHere: (id) => hub.connection(id) !== undefined,
         heldElsewhere: (id) => cluster.heldElsewhere(id) > 0,
+        resync: (id) => hub.resync(id),
+        staleBefore: now - o.agentTimeoutMs,
         settled: cluster.settled(),
         leading: agents.leading(),
       });
@@ -73,6 +80,14 @@ export function createGatewayCluster(o: {
       beating = false;
     }
   }
+
+  /** For the hub's welcome: this gateway's URL and every gateway's; null without several gateways advertising. */
+  function gatewayList(): { self: string; all: string[] } | null {
+    if (!o.severalGateways || !o.advertiseUrl) return null;
+    const all = urls.includes(o.advertiseUrl) ? urls : [o.advertiseUrl, ...urls];
+    return { self: o.advertiseUrl, all: all.slice(0, MAX_GATEWAYS) };
+  }
+
   const events = new SessionEvents();
   let recheck: ReturnType<typeof startDisplayRecheck> | undefined;
   const cluster = createCluster({
@@ -88,13 +103,7 @@ export function createGatewayCluster(o: {
     // A close from another gateway may have been lost meanwhile: check every display here.
     onGap: () => void recheck?.all(),
     onHeartbeat: () => void onHeartbeat(),
-    heldHosts: () => agents?.held() ?? [],
-    // No other gateway holds these hosts' agents any more: unreachable unless this one does (and it has heard everyone).
-    onHostsDropped: (ids) => {
-      if (!cluster.settled()) return;
-      for (const id of ids)
-        if (!agents?.hello(id)) void agents?.hostAway(id).catch((err) => log.warn({ err, hostId: id }, 'host away bookkeeping failed'));
-    },
+    heldHosts: () => agents?.hub.connectedHosts() ?? [],
   });
   const viewers = new Viewers({ ...cluster.viewersHooks, settled: cluster.settled });
   // With other gateways, a lost close is caught by checking helpdesk displays against the store.
@@ -103,35 +112,24 @@ export function createGatewayCluster(o: {
     events,
     viewers,
     cluster,
-    /**
-     * Connects the agent side once the hub and host events exist (before start): an agent dropping
-     * here is away only if no other gateway holds it.
-     */
-    wireAgents(a: { hub: AgentHub; hostEvents: HostEvents; leading: () => boolean }) {
-      const { hub, hostEvents } = a;
-      hub.setEvents({ ...hostEvents, hostDisconnected: (id) => hostEvents.hostDisconnected(id, cluster.heldElsewhere(id) > 0) });
-      agents = {
-        held: () => hub.connectedHosts(),
-        hello: (id) => hub.connection(id)?.hello,
-        announce: (list) => hub.announceGateways(list),
-        hostAway: (id) => hostEvents.hostDisconnected(id),
-        presence: (p) => hostEvents.presence(p),
-        leading: a.leading,
-      };
+    /** Connects the agent side once the hub and host events exist (before start). */
+    wireAgents(a: AgentSide) {
+      agents = a;
+      a.hub.setEvents(a.hostEvents);
     },
-    /** For the hub's welcome: this gateway's URL and every gateway's; null without several gateways advertising. */
-    gatewayList(): { self: string; all: string[] } | null {
-      if (!store.signals.shared || !o.advertiseUrl) return null;
-      return { self: o.advertiseUrl, all: urls.includes(o.advertiseUrl) ? urls : [o.advertiseUrl, ...urls] };
+    gatewayList,
+    /** Whether other gateways run on the store now (a starting gateway then touches nothing of theirs). */
+    async others(): Promise<boolean> {
+      if (!o.severalGateways) return false;
+      return (await store.listGateways(clock.now() - STALE_MS)).some((g) => g.id !== o.gatewayId);
     },
     /** An agent connection opened or closed here; another gateway's closing is decided with hostsElsewhere. */
     hostHeld: (hostId: string, held: boolean) => cluster.hostHeld(hostId, held),
-    heldElsewhere: (hostId: string) => cluster.heldElsewhere(hostId) > 0,
     start: () => cluster.start(),
     async stop() {
       recheck?.stop();
       await cluster.stop();
-      if (store.signals.shared) await store.deleteGateway(o.gatewayId).catch(() => undefined);
+      if (o.severalGateways) await store.deleteGateway(o.gatewayId).catch(() => undefined);
     },
   };
 }

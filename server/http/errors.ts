@@ -5,7 +5,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ZodError } from 'zod';
 import { DomainError, fromZod as domainFromZod, type FailureKind } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { StoreUnavailableError } from '../store/errors.ts';
+import { StoreInvalidTextError, StoreUnavailableError } from '../store/errors.ts';
 
 export class HttpError extends Error {
   constructor(
@@ -92,6 +92,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (err instanceof HttpError) e = err;
     else if (err instanceof DomainError) e = fromDomain(err);
     else if (status !== undefined) e = fromClientError(err, status);
+    else if (err instanceof StoreInvalidTextError) e = badRequest('Please check the request: text must not contain NUL characters.');
     else if (err instanceof StoreUnavailableError) {
       log.warn({ method: req.method, path: req.path, reason: err.message }, 'the database is unavailable');
       e = new HttpError(

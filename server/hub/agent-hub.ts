@@ -60,6 +60,8 @@ export interface AgentHub {
   removeHost(hostId: string, reason: string): { control: boolean; streams: number };
   /** Tells every connected agent the gateways sharing this store changed (several gateways). */
   announceGateways(urls: string[]): void;
+  /** Closes the host's connection with CloseCode.Resync: its agent reconnects and says hello again (a fresh inventory). */
+  resync(hostId: string): void;
   setEvents(e: HubEvents): void;
   close(): Promise<void>;
 }
@@ -348,6 +350,9 @@ export function createAgentHub(deps: AgentHubOptions): AgentHub {
       }, 1000).unref();
       log.info({ hostId, control: conn !== undefined, streams: open.length }, 'host removed; its agent is cut off');
       return { control: conn !== undefined, streams: open.length };
+    },
+    resync(hostId) {
+      conns.get(hostId)?.close(CloseCode.Resync, 'say hello again: the host was marked away');
     },
     announceGateways(urls) {
       for (const c of conns.values()) if (!removed.has(c)) c.tell({ type: 'gateways', urls });

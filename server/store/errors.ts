@@ -29,3 +29,11 @@ export function isStoreConflict(err: unknown, code?: StoreConflictCode): err is 
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
 }
+
+/**
+ * Text the database cannot hold: PostgreSQL refuses NUL characters (SQLite keeps them). The API
+ * answers 400 `invalid_input`: nothing was written.
+ */
+export class StoreInvalidTextError extends Error {
+  override readonly name = 'StoreInvalidTextError';
+}

@@ -3,7 +3,7 @@
 // once and kept. BIGINT and NUMERIC come back as JS numbers (times are epoch ms, far below 2^53),
 // and PostgreSQL's constraint errors become the store's own.
 import pg from 'pg';
-import { StoreConflictError, StoreUnavailableError } from './errors.ts';
+import { StoreConflictError, StoreInvalidTextError, StoreUnavailableError } from './errors.ts';
 import type { Bindable } from './rows.ts';
 import type { Dialect, Params, Sql } from './sql.ts';
 
@@ -86,7 +86,14 @@ const UNREACHABLE_MESSAGES =
  * are conflicts; a database that cannot be reached is StoreUnavailableError (503, not 500).
  */
 export function translate(err: unknown): unknown {
-  if (err instanceof StoreUnavailableError || err instanceof StoreConflictError || typeof err !== 'object' || err === null) return err;
+  if (
+    err instanceof StoreUnavailableError ||
+    err instanceof StoreConflictError ||
+    err instanceof StoreInvalidTextError ||
+    typeof err !== 'object' ||
+    err === null
+  )
+    return err;
   const e = err as { code?: string; table?: string; detail?: string; constraint?: string; message?: string };
   if ((e.code && (UNREACHABLE_CODES.has(e.code) || UNREACHABLE_STATES.test(e.code))) || UNREACHABLE_MESSAGES.test(e.message ?? '')) {
     return new StoreUnavailableError(`The database cannot be reached (${e.code ?? e.message ?? 'no answer'}).`);
@@ -103,6 +110,8 @@ export function translate(err: unknown): unknown {
     return new StoreConflictError('duplicate', `Already exists${what ? ` (${what})` : ''}.`, what);
   }
   if (e.code === '23503') return new StoreConflictError('missing_reference', 'Refers to something that does not exist.');
+  // 22021 character_not_in_repertoire (a NUL in text), 22P05 untranslatable_character.
+  if (e.code === '22021' || e.code === '22P05') return new StoreInvalidTextError('Text must not contain NUL characters.');
   // Any other error may be logged: PostgreSQL's detail can quote the failing row ("Failing row
   // contains (...)"), with a password hash or a TOTP secret in it. It stays out.
   if (e && typeof e === 'object' && 'detail' in e) e.detail = undefined;

@@ -7,6 +7,7 @@ import { startPostgres, type PostgresCluster } from '../../test/helpers/postgres
 import { loadMigrations } from './migrations.ts';
 import { loadPostgresMigrations, migratePostgres, openPostgresStore } from './postgres.ts';
 import { toPositional } from './postgres-db.ts';
+import { StoreInvalidTextError } from './errors.ts';
 import { runStoreContract } from './store.contract.ts';
 import { aUser } from './store.fixtures.ts';
 
@@ -83,6 +84,16 @@ describe('PostgreSQL store', () => {
       const u = await store.createUser(aUser({ username: 'Alice', createdAt: 4_102_444_800_000 }));
       expect((await store.getUserByName('ALICE'))?.id).toBe(u.id);
       expect((await store.getUser(u.id))?.createdAt).toBe(4_102_444_800_000);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses text with a NUL character as invalid text (a 400 at the API), not an internal error', async () => {
+    const store = await openPostgresStore({ url: await freshDatabase() });
+    try {
+      await expect(store.createUser(aUser({ displayName: 'Al\u0000ice' }))).rejects.toBeInstanceOf(StoreInvalidTextError);
+      expect(await store.countUsers()).toBe(0);
     } finally {
       await store.close();
     }

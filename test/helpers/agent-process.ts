@@ -13,7 +13,7 @@ export interface GroupProcess {
   stop(): Promise<void>;
 }
 
-function group(child: ChildProcess): GroupProcess {
+export function group(child: ChildProcess): GroupProcess {
   return {
     child,
     async stop() {
@@ -30,7 +30,7 @@ function group(child: ChildProcess): GroupProcess {
 }
 
 /** Spawns a process group leader and resolves when `ready` matches its output (or rejects with that output). */
-function startUntil(
+export function startUntil(
   cmd: string,
   args: string[],
   ready: RegExp,

@@ -5,16 +5,16 @@
 // new gateway starting marks nothing unreachable, and the agent connects to it too.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedAgent } from '../../agents/embedded.ts';
 import type { Agent } from '../../agents/agent.ts';
-import { silentLogger } from '../../server/log.ts';
 import { ADMIN_PASSWORD, launchDesktop, signIn, startTestGateway, ticket, type Api, type TestGateway } from '../helpers/gateway.ts';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.ts';
 import { RfbViewer } from '../helpers/rfb-viewer.ts';
+import { connectedEverywhere, startAgentVia } from '../helpers/several-gateways.ts';
+import { until } from '../helpers/until.ts';
+import { freePort } from '../helpers/xvnc.ts';
 
 let pgc: PostgresCluster;
 let a: TestGateway;
@@ -25,14 +25,6 @@ let agent: Agent | undefined;
 let agentDir: string;
 const viewers: RfbViewer[] = [];
 const VAULT_KEY = randomBytes(32).toString('base64');
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 async function gateway(store: string, port: number): Promise<TestGateway> {
   return startTestGateway({
@@ -53,16 +45,6 @@ interface HostRow {
   connected: boolean;
 }
 const hostsOf = async (api: Api) => (await api.get('/api/v1/admin/hosts')).body as HostRow[];
-
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`${what}: still ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function drawing(base: string, api: Api, sessionId: string): Promise<RfbViewer> {
   const v = await RfbViewer.open(base, await ticket(api, sessionId));
@@ -95,23 +77,11 @@ afterAll(async () => {
 describe('two gateways on one PostgreSQL', () => {
   it('an agent that reached one gateway keeps a connection to both; a desktop launched through one is shown through either', async () => {
     const adminA = await signIn(a.url, 'admin', ADMIN_PASSWORD);
-    const token = ((await adminA.post('/api/v1/admin/hosts/enrollments')).body as { token: string }).token;
-    agent = await startEmbeddedAgent({
-      gatewayUrl: a.url,
-      dataDir: agentDir,
-      stateDir: join(agentDir, 'agent'),
-      capacity: { desktops: 4 },
-      enrollToken: async () => token,
-      log: silentLogger(),
-    });
-    const { hostId } = await agent.ready;
+    const started = await startAgentVia(a.url, adminA, agentDir);
+    agent = started.agent;
+    const { hostId } = started;
     const adminB = await signIn(b.url, 'admin', ADMIN_PASSWORD);
-    for (const api of [adminA, adminB])
-      await until(
-        'the host connected to each gateway',
-        () => hostsOf(api),
-        (hs) => hs.some((h) => h.id === hostId && h.connected && h.state === 'online'),
-      );
+    await connectedEverywhere([adminA, adminB], hostId);
 
     const s = await launchDesktop(adminB, b.url);
     expect(s.hostId).toBe(hostId);
@@ -120,8 +90,7 @@ describe('two gateways on one PostgreSQL', () => {
     // Each gateway counts the other's display too.
     await until(
       'both displays counted',
-      async () => ((await adminA.get(`/api/v1/sessions/${s.id}`)).body as { session: { viewers: number } }).session.viewers,
-      (n) => n === 2,
+      async () => ((await adminA.get(`/api/v1/sessions/${s.id}`)).body as { session: { viewers: number } }).session.viewers === 2,
     );
     onA.close();
     onB.close();
@@ -133,12 +102,7 @@ describe('two gateways on one PostgreSQL', () => {
     const s = ((await adminB.get('/api/v1/sessions')).body as { session: { id: string; state: string } }[])[0]!.session;
     const v = await drawing(a.url, adminA, s.id);
     await a.stop();
-    await until(
-      'the display on the stopped gateway closed',
-      async () => v.closeInfo,
-      (c) => c !== null,
-      5_000,
-    );
+    await until('the display on the stopped gateway closed', () => v.closeInfo, 5_000);
     const [host] = await hostsOf(adminB);
     expect(host).toMatchObject({ state: 'online', connected: true });
     expect(((await adminB.get(`/api/v1/sessions/${s.id}`)).body as { session: { state: string } }).session.state).toBe('ready');
@@ -150,11 +114,7 @@ describe('two gateways on one PostgreSQL', () => {
     expect((await hostsOf(adminB))[0]?.state).toBe('online');
     expect(((await adminB.get(`/api/v1/sessions/${s.id}`)).body as { session: { state: string } }).session.state).toBe('ready');
     const adminC = await signIn(c.url, 'admin', ADMIN_PASSWORD);
-    await until(
-      'the agent connected to the new gateway',
-      () => hostsOf(adminC),
-      (hs) => hs[0]?.connected === true,
-    );
+    await until('the agent connected to the new gateway', async () => (await hostsOf(adminC))[0]?.connected === true);
     await drawing(c.url, adminC, s.id);
   }, 120_000);
 });
