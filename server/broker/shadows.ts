@@ -160,11 +160,11 @@ export function createShadows(ctx: BrokerCtx) {
         throw s.requesterId === owner.id || isAdmin(owner)
           ? forbidden('Only the person whose desktop it is can answer.')
           : notFound('shadow request');
-      const already = () => conflict('already_answered', 'This request is already answered.');
       if (s.state !== 'pending') throw conflict('already_answered', `This request is already ${s.state}.`);
       const sound = answer === 'approve' && opts.sound === true;
       const moved = await move(s, answer === 'approve' ? 'approved' : 'denied', { sound });
-      if (!moved) throw already(); // answered, expired or ended elsewhere meanwhile
+      // Answered, expired or ended on another gateway meanwhile.
+      if (!moved) throw conflict('already_answered', 'This request is already answered.');
       await audit(owner, answer === 'approve' ? 'shadow.approve' : 'shadow.deny', moved, ip, answer === 'approve' ? { sound } : {});
       if (answer === 'approve' && moved.mode === 'control') {
         // An upgrade: the same helper's view shadow is replaced by this one.

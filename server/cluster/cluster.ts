@@ -224,5 +224,3 @@ export function createCluster(o: ClusterOptions) {
   };
   return cluster satisfies Cluster;
 }
-
-export type GatewayCluster = ReturnType<typeof createCluster>;

@@ -30,8 +30,6 @@ export function dedicatedClient(url: string, name: string, onBroken: (c: pg.Clie
 }
 
 export interface KeptConnection {
-  /** Connected now (false while connecting again). */
-  up(): boolean;
   close(): Promise<void>;
 }
 
@@ -105,7 +103,6 @@ export async function keepConnection(o: KeepConnectionOptions): Promise<KeptConn
   }, CHECK_EVERY_MS);
   check.unref();
   return {
-    up: () => client !== undefined,
     async close() {
       closed = true;
       clearInterval(check);
