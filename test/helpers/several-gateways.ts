@@ -18,6 +18,8 @@ const BIN = join(process.cwd(), 'bin/deskport');
 export interface GatewayProcess extends GroupProcess {
   url: string;
   dataDir: string;
+  /** SIGTERM, as an operator's restart does; resolves once it has exited (SIGKILL after 20 s). */
+  term(): Promise<void>;
 }
 
 /** A gateway process on `port`, sharing `store`; resolves once it listens. */
@@ -42,6 +44,18 @@ export async function startGatewayProcess(store: string, vaultKey: string, port:
     dataDir,
     async stop() {
       await p.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    async term() {
+      const child = p.child;
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const late = setTimeout(() => void p.stop(), 20_000);
+        await gone;
+        clearTimeout(late);
+      }
+      await p.stop(); // anything it left in its group
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
