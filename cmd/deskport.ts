@@ -232,19 +232,12 @@ async function main(argv: string[]): Promise<void> {
       : {};
   // A bug that leaves a promise unhandled must not take every open desktop down with the process.
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection (a bug; the gateway keeps serving)'));
-  let stopOnce: (() => Promise<void>) | undefined;
-  const onFatal = () => {
-    // Another gateway took this one's database: stop, and exit even if stopping hangs.
-    setTimeout(() => process.exit(1), 15_000).unref();
-    void (stopOnce?.() ?? Promise.resolve()).finally(() => process.exit(1));
-  };
-  const gw = await startGateway({ config, log, onFatal, ...embeddedAgent }).catch((err: NodeJS.ErrnoException) => {
+  const gw = await startGateway({ config, log, ...embeddedAgent }).catch((err: NodeJS.ErrnoException) => {
     fail(err.code === 'EADDRINUSE' ? `${config.listen} is already in use; pick another with --listen` : `could not start: ${err.message}`);
   });
-  // One stop, whoever asks first (a signal, a fatal error) and however often.
+  // One stop, however often a signal asks.
   let stopping: Promise<void> | undefined;
-  stopOnce = () => (stopping ??= gw.stop());
-  onSignals(stopOnce, log);
+  onSignals(() => (stopping ??= gw.stop()), log);
   if (gw.generatedAdminPassword) {
     process.stdout.write(
       `\n  Created user "admin" with password: ${gw.generatedAdminPassword}\n  (shown once; change it after signing in)\n\n`,

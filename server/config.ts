@@ -30,11 +30,6 @@ export const configSchema = z
      * on one PostgreSQL: agents keep a connection to every gateway's advertised URL (docs/store.md).
      */
     advertiseUrl: GatewayUrl.optional(),
-    /**
-     * UNFINISHED (issue 15): lets several gateways share one PostgreSQL database by not taking the
-     * one-gateway lock. For tests of what is built; failover through a load balancer is not done.
-     */
-    unfinishedSeveralGateways: z.boolean().default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     adminPassword: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
     sessionTtlS: z.coerce
@@ -123,7 +118,7 @@ export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'recordingsDir'
 };
 
 /** Environment switches: only `1` and `true` turn one on (z.coerce.boolean would take "false" for true). */
-const BOOLEAN_KEYS = new Set<string>(['trustProxy', 'metricsPublic', 'unfinishedSeveralGateways']);
+const BOOLEAN_KEYS = new Set<string>(['trustProxy', 'metricsPublic']);
 
 const ENV: Record<string, keyof z.infer<typeof configSchema>> = {
   DESKPORT_LISTEN: 'listen',
@@ -131,7 +126,6 @@ const ENV: Record<string, keyof z.infer<typeof configSchema>> = {
   DESKPORT_STORE: 'store',
   DESKPORT_PUBLIC_URL: 'publicUrl',
   DESKPORT_ADVERTISE_URL: 'advertiseUrl',
-  DESKPORT_UNFINISHED_SEVERAL_GATEWAYS: 'unfinishedSeveralGateways',
   DESKPORT_LOG_LEVEL: 'logLevel',
   DESKPORT_ADMIN_PASSWORD: 'adminPassword',
   DESKPORT_SESSION_TTL_S: 'sessionTtlS',

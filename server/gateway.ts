@@ -63,8 +63,6 @@ export interface GatewayOptions {
   sweepIntervalMs?: number;
   /** guacd for RDP/SSH; default: from the configuration (server/guacd/create.ts). Tests pass NO_GUACD or their own. */
   guacd?: Guacd;
-  /** The gateway cannot go on (another gateway took its PostgreSQL database): the command stops it and exits. */
-  onFatal?: (err: Error) => void;
 }
 
 export interface Gateway {
@@ -88,22 +86,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     store: config.store,
     dataDir: config.dataDir,
     log,
-    // One gateway per database until issue 15 is done (docs/store.md), unless the unfinished flag says otherwise.
-    ...(config.unfinishedSeveralGateways
-      ? {}
-      : {
-          exclusive: {
-            onLost: (err: Error) => {
-              log.fatal({ reason: err.message }, 'another gateway took the database while it was unreachable; this gateway must stop');
-              o.onFatal?.(err);
-            },
-          },
-        }),
   });
   try {
     return await assemble(o, store);
   } catch (err) {
-    // A failed start leaves nothing held: on PostgreSQL the pool and the one-gateway lock.
+    // A failed start leaves nothing held: on PostgreSQL the pool.
     await store.close().catch(() => undefined);
     throw err;
   }
@@ -141,7 +128,7 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
     log,
     detached: (id) => broker!.viewerDetached(id),
     advertiseUrl: config.advertiseUrl,
-    severalGateways: config.unfinishedSeveralGateways,
+    severalGateways: store.signals.shared,
     agentTimeoutMs: config.agentTimeoutS * 1000,
   });
   const { events, viewers } = shared;
@@ -230,10 +217,16 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
   const thumbnail = (sessionId: string) => sessionThumbnail(store, thumbnails, sessionId);
   const timers = createTimers(ctx, broker);
   let sweepLoop: ReturnType<typeof startSweepLoop> | undefined;
-  const hostEvents = createHostEvents(ctx, broker, { severalGateways: config.unfinishedSeveralGateways });
+  const hostEvents = createHostEvents(ctx, broker, { severalGateways: store.signals.shared });
   shared.wireAgents({ hub, hostEvents, leading: () => sweepLoop?.leading() ?? false });
   await shared.start();
-  await hostEvents.onStart(await shared.others());
+  // Other gateways running on this store now: a starting one touches nothing of theirs, and waits its turn for the sweep.
+  const others = await shared.others();
+  if (store.signals.shared && !config.advertiseUrl)
+    log.warn(
+      'no --advertise-url: agents that reach this gateway keep their one connection to it, and other gateways on this database cannot open their desktops (docs/store.md)',
+    );
+  await hostEvents.onStart(others);
 
   let url = ''; // the bound address, known after listen
   const providers = createProviderRegistry(store, log);
@@ -348,13 +341,13 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
   url = `http://${urlHost}:${boundPort}`;
   log.info({ url, dataDir: config.dataDir, store: storeLabel(config.store, config.dataDir) }, 'gateway listening');
 
-  // Alone on its store (docs/store.md), it takes the sweep lease over at start; among several, it waits its turn.
+  // Alone on its store (docs/store.md), it takes the sweep lease over at start; among others, it waits its turn.
   sweepLoop = startSweepLoop({
     store,
     clock,
     log,
     holder: gatewayId,
-    takeOver: !config.unfinishedSeveralGateways,
+    takeOver: !others,
     intervalMs: o.sweepIntervalMs ?? 1000,
     everyTick: () => {
       void shadows.sweep().catch((err: unknown) => log.warn({ err }, 'shadow sweep failed'));

@@ -9,7 +9,7 @@ import { moveHost } from './host-state.ts';
 import { DisplayClose } from '../../contract/display.ts';
 
 /**
- * `severalGateways`: other gateways share the store (the unfinished mode). An inventory is then
+ * `severalGateways`: other gateways may share the store (PostgreSQL). An inventory is then
  * reconciled once per agent boot (the agent says hello to each gateway) and again after the host
  * was away, and whether a host is away is the sweeping gateway's decision (presence()).
  */

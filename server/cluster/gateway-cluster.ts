@@ -34,7 +34,7 @@ export function createGatewayCluster(o: {
   detached: (sessionId: string) => Promise<void>;
   /** Where agents reach this gateway directly (config advertiseUrl); without it agents keep one connection. */
   advertiseUrl?: string | undefined;
-  /** Other gateways may share the store (the unfinished mode): registry, gateway list and presence run. */
+  /** Other gateways may share the store (PostgreSQL): registry, gateway list and presence run. */
   severalGateways: boolean;
   /** Agents silent for this long are away (config agentTimeoutS). */
   agentTimeoutMs: number;

@@ -9,21 +9,11 @@ import type { Store } from './types.ts';
 
 export const sqliteFile = (dataDir: string): string => join(dataDir, 'deskport.db');
 
-/**
- * `exclusive`: the gateway's store, refused while another gateway holds the same PostgreSQL
- * database; onLost if another took it while the database was unreachable (the gateway must stop).
- */
-export async function openStore(o: {
-  store: string;
-  dataDir: string;
-  clock?: Clock;
-  log?: Logger;
-  exclusive?: { onLost: (err: Error) => void };
-}): Promise<Store> {
+/** Any number of gateways may open the same PostgreSQL database (docs/store.md, "Between gateways"). */
+export async function openStore(o: { store: string; dataDir: string; clock?: Clock; log?: Logger }): Promise<Store> {
   if (o.store === 'sqlite') return openSqliteStore({ file: sqliteFile(o.dataDir), ...(o.clock ? { clock: o.clock } : {}) });
   return openPostgresStore({
     url: o.store,
-    ...(o.exclusive ? { exclusive: o.exclusive } : {}),
     ...(o.clock ? { clock: o.clock } : {}),
     onError: (err) => o.log?.warn({ err: { message: err.message } }, 'a PostgreSQL connection failed; it is opened again when needed'),
   });

@@ -6,7 +6,6 @@ import type pg from 'pg';
 import { systemClock, type Clock } from '../clock.ts';
 import { loadMigrations, SchemaTooNewError, SQLITE_MIGRATIONS_DIR, type Migration, type MigrationResult } from './migrations.ts';
 import { postgresSql, translate, withClient } from './postgres-db.ts';
-import { DatabaseInUseError, holdGatewayLock, type GatewayLock } from './postgres-lock.ts';
 import { postgresSignals } from './postgres-signals.ts';
 import { sqlStore } from './sql-store.ts';
 import type { Store } from './types.ts';
@@ -23,13 +22,6 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
   /** An idle connection failed (the server restarted): for the log. */
   onError?: (err: Error) => void;
-  /**
-   * Refuse to open while another gateway holds the database (postgres-lock.ts). Several gateways on
-   * one database need the shared state of docs/store.md, which is not built yet; until then a
-   * second gateway would mark the first one's hosts unreachable and sweep the same sessions.
-   * Called if another gateway took the lock while PostgreSQL was unreachable: stop.
-   */
-  exclusive?: { onLost: (err: DatabaseInUseError) => void };
 }
 
 /** The PostgreSQL list must be SQLite's, version for version and name for name. */
@@ -82,20 +74,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const clock = options.clock ?? systemClock;
   const q = postgresSql({ url: options.url, max: options.maxConnections, onError: options.onError });
   let closed = false;
-  let lock: GatewayLock | undefined;
   try {
-    if (options.exclusive) {
-      lock = await holdGatewayLock({
-        url: options.url,
-        onLost: options.exclusive.onLost,
-        ...(options.onError ? { onError: options.onError } : {}),
-      }).catch((err: unknown) => {
-        throw translate(err);
-      });
-    }
     await migratePostgres(q.pool, undefined, clock.now());
   } catch (err) {
-    await lock?.close();
     await q.pool.end();
     throw err;
   }
@@ -115,10 +96,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       if (closed) return;
       closed = true;
       await signals.closeAll();
-      await lock?.close();
       await q.pool.end();
     },
   };
 }
-
-export { DatabaseInUseError };

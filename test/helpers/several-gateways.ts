@@ -31,7 +31,6 @@ export async function startGatewayProcess(store: string, vaultKey: string, port:
     DESKPORT_STORE: store,
     DESKPORT_VAULT_KEY: vaultKey,
     DESKPORT_ADVERTISE_URL: url,
-    DESKPORT_UNFINISHED_SEVERAL_GATEWAYS: 'true',
     DESKPORT_ADMIN_PASSWORD: ADMIN_PASSWORD,
     DESKPORT_LOG_LEVEL: 'info',
   });

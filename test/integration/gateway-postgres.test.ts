@@ -1,6 +1,6 @@
 // The whole gateway on PostgreSQL 15 (a private cluster started by the test) with its embedded
 // agent and a real Xvnc desktop: nothing lands in the data directory's SQLite file, a second
-// gateway on the same database is refused with the reason, and while PostgreSQL is down the API
+// gateway joins the same database and leaves again, and while PostgreSQL is down the API
 // answers 503 store_unavailable, the open display keeps drawing, and the gateway recovers by itself.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -58,14 +58,25 @@ describe('a gateway on PostgreSQL', () => {
     expect(actions).toContain('session.launch');
   }, 90_000);
 
-  it('refuses a second gateway on the same database and says why', async () => {
+  it('lets a second gateway join the same database: it serves the same people and sessions, and leaves without touching them', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'deskport-test-'));
+    const sessions = async (a: Api) =>
+      ((await a.get('/api/v1/admin/sessions')).body as { id: string; state: string }[]).map((s) => `${s.id} ${s.state}`);
+    const before = await sessions(api);
+    expect(before.some((s) => s.endsWith(' ready'))).toBe(true);
+    const second = await startTestGateway({ dataDir, env: env(), embeddedAgent: false });
     try {
-      await expect(startTestGateway({ dataDir, env: env() })).rejects.toThrow(/Another Deskport gateway is using this PostgreSQL database/);
+      const there = await signIn(second.url, 'admin', ADMIN_PASSWORD);
+      expect(await sessions(there)).toEqual(before);
+      // Both gateways are in the registry that agents follow.
+      const rows = await sql<{ id: string }>('SELECT id FROM gateways');
+      expect(rows.length).toBe(2);
     } finally {
+      await second.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
-    expect((await api.get('/api/v1/sessions')).status).toBe(200); // the first one is untouched
+    expect(await sessions(api)).toEqual(before); // the first one's are untouched
+    expect(await sql('SELECT id FROM gateways')).toHaveLength(1); // the second one said goodbye
   }, 60_000);
 
   it('answers 503 while PostgreSQL is down, keeps the open display drawing, and recovers by itself', async () => {

@@ -1,10 +1,10 @@
-// Two gateways on one PostgreSQL 15 (the unfinished several-gateways mode, issue 15) and one agent
+// Two gateways on one PostgreSQL 15 (issue 15) and one agent
 // with the real process driver, which reaches the first gateway and then keeps a connection to
 // each. A desktop launched through one gateway is shown through either; a gateway stopping leaves
 // the host online and the session ready, and the displays it served open again on the other; a
 // new gateway starting marks nothing unreachable, and the agent connects to it too.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { RfbViewer } from '../helpers/rfb-viewer.ts';
 import { connectedEverywhere, startAgentVia } from '../helpers/several-gateways.ts';
 import { until } from '../helpers/until.ts';
 import { freePort } from '../helpers/xvnc.ts';
+import { removeAllDesktops } from '../../agents/process/testing.ts';
 
 let pgc: PostgresCluster;
 let a: TestGateway;
@@ -34,7 +35,6 @@ async function gateway(store: string, port: number): Promise<TestGateway> {
       DESKPORT_STORE: store,
       DESKPORT_VAULT_KEY: VAULT_KEY,
       DESKPORT_ADVERTISE_URL: `http://127.0.0.1:${port}`,
-      DESKPORT_UNFINISHED_SEVERAL_GATEWAYS: 'true',
     },
   });
 }
@@ -70,7 +70,8 @@ afterAll(async () => {
   await c?.cleanup();
   await a?.cleanup();
   await agent?.stop();
-  rmSync(agentDir, { recursive: true, force: true });
+  // Whatever a failed step left running (the sessions could not be ended through a gateway).
+  if (agentDir) await removeAllDesktops(agentDir);
   await pgc?.stop();
 }, 90_000);
 
