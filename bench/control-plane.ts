@@ -29,7 +29,9 @@ import { startPostgres, type PostgresCluster } from '../test/helpers/postgres.ts
 import type { Pool, Store, User } from '../server/store/types.ts';
 import { newId, secretToken, sha256, vncSecret } from '../server/util/random.ts';
 import { machineWatch, watch } from './lib/procstat.ts';
-import { args, initRun, LOGS_DIR, PROFILES_DIR, resultName, writeResult } from './lib/results.ts';
+import { args, initRun, LOGS_DIR, PROFILES_DIR, readResult, resultName, writeResult } from './lib/results.ts';
+import { controlPlaneStoresSection } from './lib/report-raw.ts';
+import { spliceSection } from './lib/report-section.ts';
 import { runDir, startDeskport } from './lib/stack.ts';
 import { fmt, Samples, type Summary } from './lib/stats.ts';
 
@@ -326,6 +328,10 @@ try {
     );
   }
   writeResult(NAME, started, { hosts: HOSTS, sessions: SESSIONS, clients: CLIENTS, apiMs: API_MS, profile, store: STORE }, notes, data);
+  // Run alone after the SQLite run, the comparison goes into the report at once (a full run's report.ts writes it too).
+  const sqlite = cluster ? readResult<Record<string, unknown>>('control-plane') : null;
+  const mine = readResult<Record<string, unknown>>(NAME);
+  if (sqlite && mine && !profile) spliceSection('control-plane-stores', controlPlaneStoresSection(sqlite, mine).replace(/^### /, '## '));
 } finally {
   run.cleanup();
   await cluster?.stop();

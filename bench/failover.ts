@@ -139,7 +139,7 @@ try {
     values: { drawAgainMs, closedMs, reattachMs, listenMs },
   };
   const notes = [
-    `${N} kills. Three \`bin/deskport gateway\` processes (DESKPORT_UNFINISHED_SEVERAL_GATEWAYS=true) on one private PostgreSQL 15, haproxy from infra/haproxy.cfg (health checks every 1 s), an agent with the process driver enrolled through haproxy, one Xvnc desktop.`,
+    `${N} kills. Three \`bin/deskport gateway\` processes on one private PostgreSQL 15, haproxy from infra/haproxy.cfg (health checks every 1 s), an agent with the process driver enrolled through haproxy, one Xvnc desktop.`,
     'Each round: SIGKILL of the gateway serving the display; as soon as the display closed, a new ticket and a new /ws/vnc through haproxy, tried every 50 ms, until the desktop\'s windows are drawn. The viewer page waits 0.25–0.5 s (its first backoff) before its first try: add that for what a person sees. Then the killed gateway is started again on its port; "re-attach" is start → the agent connected to it again.',
   ];
   writeResult('failover', started, { n: N }, notes, data);

@@ -236,7 +236,11 @@ const sections = [
   ...(rdp ? [rdpSection(rdp), ''] : []),
   ...(audio ? [audioSection(audio), ''] : []),
   // Sections benchmarks write alone (recording, recording seek, VM): kept from the previous report.
-  ...handRunSections(previousReport, [...(rdp ? ['rdp'] : []), ...(audio ? ['audio'] : [])]).flatMap((block) => [block, '']),
+  ...handRunSections(previousReport, [
+    ...(rdp ? ['rdp'] : []),
+    ...(audio ? ['audio'] : []),
+    ...(cp && cpPostgres ? ['control-plane-stores'] : []),
+  ]).flatMap((block) => [block, '']),
   ...(stepRows.length ? ['## Run time per step', '', table(['step', 'seconds'], stepRows), ''] : []),
   '## Raw figures',
   '',

@@ -50,6 +50,8 @@ step vm bench bench/vm.ts
 step control-plane bench bench/control-plane.ts
 # The same on PostgreSQL 15 (issue #15): a private cluster started and stopped by the run.
 step control-plane-postgres bench bench/control-plane.ts --store postgres --tag postgres
+# Issue #15: three gateways behind haproxy, the serving one killed 20 times (writes its own section).
+step failover bench bench/failover.ts
 step fairness bench bench/fairness.ts
 # RDP through guacd (issue #12): the report section comes from report.ts below, not from rdp.ts itself.
 step quiet-before-rdp bench bench/lib/quiet.ts --wait 60

@@ -8,7 +8,7 @@ import { openSqliteStore } from '../store/sqlite.ts';
 import type { Pool, Store, User } from '../store/types.ts';
 import { createBroker, type Broker } from './broker.ts';
 import { launchReady as launchReadyIn, ScriptedHosts, testBrokerCtx } from './testing.ts';
-import type { BrokerCtx } from './transitions.ts';
+import { moveSession, type BrokerCtx } from './transitions.ts';
 import type { SessionEvent } from './session-events.ts';
 import { createTickets } from './tickets.ts';
 import { createTimers } from './timers.ts';
@@ -207,6 +207,21 @@ describe('ending and timers', () => {
     await timers.sweep();
     expect((await store.getSession(t.id))!.state).toBe('ended');
     expect(ended).toEqual(['idle_timeout', 'max_lifetime']);
+  });
+  it('finishes an end its gateway left half done, once the sweeping gateway has seen it ending for 2 minutes', async () => {
+    const s = await launchReady();
+    await moveSession(ctx, s, 'ending'); // the gateway ending it died before destroying the desktop
+    const timers = createTimers(ctx, broker);
+    await timers.sweep(); // seen ending
+    clock.advance(61_000);
+    await timers.sweep();
+    expect((await store.getSession(s.id))!.state).toBe('ending');
+    expect(hosts.sent('desktop.destroy')).toHaveLength(0);
+    clock.advance(61_000);
+    await timers.sweep();
+    expect((await store.getSession(s.id))!.state).toBe('ended');
+    expect((await store.getDesktop(s.desktopId!))!.state).toBe('gone');
+    expect(ended).toEqual(['end_left_half_done']);
   });
 });
 

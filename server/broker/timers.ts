@@ -1,7 +1,7 @@
 // The broker's clock-driven rules, checked by one periodic sweep over live sessions (indexed by
 // state): disconnect grace, idle timeout, max lifetime, stuck launches, lost hosts, and the
-// housekeeping of expired tickets and cookies. Deadlines derive from stored timestamps, so they
-// survive a gateway restart.
+// housekeeping of expired tickets and cookies, and ends a gateway died in the middle of. Deadlines
+// derive from stored timestamps, so they survive a gateway restart.
 import { KNOWN_TTL_MS } from '../auth/login-throttle.ts';
 import { MAX_THROTTLE_ROWS } from '../auth/throttle.ts';
 import { MACHINE_SESSION_LIMITS } from '../store/machine-types.ts';
@@ -11,6 +11,9 @@ import { destroyDesktop, moveSession, type BrokerCtx } from './transitions.ts';
 import { createWarmSpares } from './warm.ts';
 
 export const STUCK_LAUNCH_MS = 180_000;
+/** An end still `ending` after this long (seen by the sweeping gateway) was left by a gateway that died: finished here. */
+export const STUCK_END_MS = 120_000;
+const MAX_STUCK_ENDS = 1000;
 const HOUSEKEEPING_MS = 60_000;
 const ACTIVITY_WRITE_MS = 15_000;
 
@@ -20,6 +23,41 @@ export function createTimers(ctx: BrokerCtx, broker: Broker) {
   const activityWritten = new Map<string, number>();
   const system = { username: 'system' };
   const warm = createWarmSpares(ctx);
+  /** Sessions seen `ending` by this gateway's housekeeping, and since when (no store field says when an end began). */
+  const endingSince = new Map<string, number>();
+
+  /**
+   * An end moves a session to `ending`, destroys its desktop, then moves it to `ended`. A gateway
+   * that died in between leaves it `ending`: alone, a gateway finishes those at start
+   * (hosts.ts onStart); among several, the sweeping gateway finishes those it has seen `ending`
+   * for STUCK_END_MS (longer than any destroy request may take): the desktop destroyed through
+   * this gateway's own connection to its host (retried at its next hello if that fails), the
+   * session ended.
+   */
+  async function finishStuckEnds(now: number, leading: () => boolean): Promise<void> {
+    const ending = await store.listSessions({ state: ['ending'], limit: MAX_STUCK_ENDS });
+    const live = new Set(ending.map((s) => s.id));
+    for (const id of endingSince.keys()) if (!live.has(id)) endingSince.delete(id);
+    for (const s of ending) {
+      const since = endingSince.get(s.id);
+      if (since === undefined) endingSince.set(s.id, now);
+      if (since === undefined || now - since < STUCK_END_MS || !leading()) continue;
+      endingSince.delete(s.id);
+      log.warn({ sessionId: s.id }, 'finishing an end that its gateway left half done');
+      const d = s.desktopId ? await store.getDesktop(s.desktopId) : null;
+      if (d && !ctx.creating.has(d.id)) await destroyDesktop(ctx, d);
+      if (!(await moveSession(ctx, s, 'ended', { error: null }))) continue;
+      ctx.metrics.sessionEnded('end_left_half_done');
+      await ctx.audit.record({
+        actor: 'system',
+        action: 'session.end',
+        target: s.id,
+        result: 'ok',
+        ip: null,
+        details: { reason: 'end_left_half_done' },
+      });
+    }
+  }
 
   /**
    * One pass. `leading` (server/broker/leadership.ts) is asked again before each step: a pass that
@@ -75,6 +113,7 @@ export function createTimers(ctx: BrokerCtx, broker: Broker) {
       await store.pruneThrottles(now, MAX_THROTTLE_ROWS);
       await store.pruneKnownAddresses(now - KNOWN_TTL_MS);
       await store.deleteExpiredPendingSignIns(now);
+      await finishStuckEnds(now, leading);
       for (const [id, at] of activityWritten) if (now - at > ACTIVITY_WRITE_MS * 4) activityWritten.delete(id);
     }
   }
