@@ -2,15 +2,21 @@
 // policy checks as a download), then lets the browser fetch its URL natively, straight to disk, and
 // follows the progress through the ticket's status. A ticket is a random secret bound to one person
 // and one session, works once, and only within its TTL; the status and cancel answer only its owner.
+// Tickets are store rows (migration 017), so with several gateways the ticket, the download, its
+// status and a cancel may each reach a different one: the gateway sending a download writes its
+// progress every second and stops when a cancel was asked elsewhere.
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { DownloadStatus, DownloadTicket } from '../../contract/api/files.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { HttpError } from '../http/errors.ts';
+import type { DownloadState, DownloadTicketMove, DownloadTicketRow, DownloadTicketStore } from '../store/download-ticket-types.ts';
+import { sha256 } from '../util/random.ts';
 import type { Actor, FileTransfers } from './transfers.ts';
 
 export interface DownloadTicketsOptions {
   files: Pick<FileTransfers, 'checkDownload' | 'download'>;
+  store: DownloadTicketStore;
   clock?: Clock;
   /** How long a ticket waits for the browser's request. Default 30 s. */
   ttlMs?: number;
@@ -18,62 +24,45 @@ export interface DownloadTicketsOptions {
   keepMs?: number;
   /** Tickets one person may hold unfinished at once. Default 8. */
   maxPerUser?: number;
+  /** How often the gateway sending a download writes its progress (and reads a cancel back). Default 1 s. */
+  progressMs?: number;
+  /** A running download not written for this long failed (its gateway died). Default 30 s. */
+  staleMs?: number;
 }
 
-interface Entry {
-  userId: string;
-  sessionId: string;
-  path: string;
-  name: string;
-  size: number;
-  expiresAt: number;
-  state: DownloadStatus['state'];
-  sent: number;
-  sha256?: string;
-  error?: string;
-  endedAt?: number;
-  cut: AbortController;
-}
-
-/** Tickets held at once, all people together: past this the oldest finished go first, then new ones are refused. */
-const MAX_ENTRIES = 10_000;
 const TICKET = /^[A-Za-z0-9_-]{43}$/;
+const EXPIRED = 'The browser did not start the download in time; try again.';
+const STALE = 'The gateway sending the download stopped; start the download again.';
 
 export function createDownloadTickets(o: DownloadTicketsOptions) {
+  const { store } = o;
   const clock = o.clock ?? systemClock;
   const ttlMs = o.ttlMs ?? 30_000;
   const keepMs = o.keepMs ?? 120_000;
   const maxPerUser = o.maxPerUser ?? 8;
-  const entries = new Map<string, Entry>();
+  const progressMs = o.progressMs ?? 1000;
+  const staleMs = o.staleMs ?? 30_000;
+  /** Downloads this gateway sends, by ticket hash: a cancel asked here cuts them at once. */
+  const sending = new Map<string, AbortController>();
 
-  function sweep(): void {
-    const now = clock.now();
-    for (const [id, e] of entries) {
-      if (e.state === 'waiting' && now >= e.expiresAt) {
-        e.state = 'expired';
-        e.error = 'The browser did not start the download in time; try again.';
-        e.endedAt = now;
-      }
-      if (e.endedAt !== undefined && now - e.endedAt >= keepMs) entries.delete(id);
-    }
-  }
+  const move = async (hash: string, from: readonly DownloadState[], m: DownloadTicketMove) =>
+    (await store.moveDownloadTicket(hash, from, m)) ?? (await store.getDownloadTicket(hash));
 
   /** The ticket, only for its owner on its session: anyone else learns nothing, not even that it exists. */
-  function entryOf(a: Actor, sessionId: string, ticket: string): Entry {
-    sweep();
-    const e = TICKET.test(ticket) ? entries.get(ticket) : undefined;
-    if (!e || e.userId !== a.user.id || e.sessionId !== sessionId) throw new HttpError(404, 'not_found', 'No such download.');
+  async function entryOf(a: Actor, sessionId: string, ticket: string): Promise<DownloadTicketRow> {
+    const hash = TICKET.test(ticket) ? sha256(ticket) : '';
+    let e = hash ? await store.getDownloadTicket(hash) : null;
+    const now = clock.now();
+    if (e && e.state === 'waiting' && now >= e.expiresAt)
+      e = await move(hash, ['waiting'], { state: 'expired', error: EXPIRED, endedAt: now });
+    if (e && e.state === 'running' && e.seenAt < now - staleMs)
+      e = await move(hash, ['running'], { state: 'failed', error: STALE, endedAt: now });
+    if (!e || e.userId !== a.user.id || e.sessionId !== sessionId || (e.endedAt !== null && now - e.endedAt >= keepMs))
+      throw new HttpError(404, 'not_found', 'No such download.');
     return e;
   }
 
-  function end(e: Entry, state: 'done' | 'failed' | 'cancelled', error?: string): void {
-    if (e.endedAt !== undefined) return;
-    e.state = state;
-    if (error) e.error = error;
-    e.endedAt = clock.now();
-  }
-
-  const statusOf = (e: Entry): DownloadStatus => ({
+  const statusOf = (e: DownloadTicketRow): DownloadStatus => ({
     state: e.state,
     name: e.name,
     size: e.size,
@@ -85,23 +74,35 @@ export function createDownloadTickets(o: DownloadTicketsOptions) {
   return {
     /** Checks the download as it would run, then issues its ticket. */
     async issue(a: Actor, sessionId: string, path: string): Promise<DownloadTicket> {
-      sweep();
-      const open = [...entries.values()].filter((e) => e.userId === a.user.id && e.endedAt === undefined).length;
-      if (open >= maxPerUser || entries.size >= MAX_ENTRIES)
+      const now = clock.now();
+      await store.sweepDownloadTickets({
+        now,
+        staleBefore: now - staleMs,
+        forgetBefore: now - keepMs,
+        expiredError: EXPIRED,
+        staleError: STALE,
+      });
+      if ((await store.countOpenDownloadTickets(a.user.id)) >= maxPerUser)
         throw new HttpError(429, 'too_many_transfers', `At most ${maxPerUser} downloads may wait or run at once; wait for one to finish.`);
       const { name, size } = await o.files.checkDownload(a, sessionId, path);
       const ticket = randomBytes(32).toString('base64url');
       const expiresAt = clock.now() + ttlMs;
-      entries.set(ticket, {
+      await store.createDownloadTicket({
+        hash: sha256(ticket),
         userId: a.user.id,
         sessionId,
         path,
         name,
         size,
-        expiresAt,
         state: 'waiting',
         sent: 0,
-        cut: new AbortController(),
+        sha256: null,
+        error: null,
+        cancel: false,
+        expiresAt,
+        seenAt: clock.now(),
+        endedAt: null,
+        createdAt: clock.now(),
       });
       const base = `/api/v1/sessions/${encodeURIComponent(sessionId)}/files/downloads/${ticket}`;
       return { ticket, url: base, statusUrl: `${base}/status`, name, size, expiresAt: new Date(expiresAt).toISOString() };
@@ -109,37 +110,57 @@ export function createDownloadTickets(o: DownloadTicketsOptions) {
 
     /** The browser's request: used up here, whatever happens next. */
     async stream(a: Actor, sessionId: string, ticket: string, res: ServerResponse): Promise<void> {
-      const e = entryOf(a, sessionId, ticket);
-      if (e.state !== 'waiting')
+      const e = await entryOf(a, sessionId, ticket);
+      const claimed =
+        e.state === 'waiting' ? await store.moveDownloadTicket(e.hash, ['waiting'], { state: 'running', seenAt: clock.now() }) : null;
+      if (!claimed)
         throw new HttpError(410, 'ticket_used', 'This download link was used already or has expired; start the download again.');
-      e.state = 'running';
+      const cut = new AbortController();
+      sending.set(e.hash, cut);
+      let sent = 0;
+      let size = e.size;
+      const end = (state: 'done' | 'failed' | 'cancelled', m: Omit<DownloadTicketMove, 'state'> = {}) =>
+        store.moveDownloadTicket(e.hash, ['running'], { state, sent, size, endedAt: clock.now(), ...m });
+      // Progress for status polls on any gateway, and a cancel asked on another one read back.
+      const beat = setInterval(() => {
+        store
+          .moveDownloadTicket(e.hash, ['running'], { state: 'running', sent, size, seenAt: clock.now() })
+          .then((row) => row?.cancel && cut.abort())
+          .catch(() => undefined);
+      }, progressMs);
       try {
         const r = await o.files.download(a, sessionId, e.path, res, {
-          signal: e.cut.signal,
-          onHeader: (size) => (e.size = size),
-          onProgress: (sent) => (e.sent = sent),
+          signal: cut.signal,
+          onHeader: (n) => (size = n),
+          onProgress: (n) => (sent = n),
         });
-        e.sent = r.sent;
-        if (r.complete) {
-          e.sha256 = r.sha256;
-          end(e, 'done');
-        } else if (r.reason === 'cancelled') end(e, 'cancelled');
-        else end(e, 'failed', `The download stopped after ${r.sent} of ${r.size} bytes${r.reason ? `: ${r.reason}` : ''}.`);
+        sent = r.sent;
+        if (r.complete) await end('done', { sha256: r.sha256 });
+        else if (r.reason === 'cancelled') await end('cancelled');
+        else await end('failed', { error: `The download stopped after ${r.sent} of ${r.size} bytes${r.reason ? `: ${r.reason}` : ''}.` });
       } catch (err) {
-        end(e, 'failed', err instanceof HttpError ? err.message : 'The download failed.');
+        await end('failed', { error: err instanceof HttpError ? err.message : 'The download failed.' }).catch(() => undefined);
         throw err;
+      } finally {
+        clearInterval(beat);
+        sending.delete(e.hash);
       }
     },
 
-    status(a: Actor, sessionId: string, ticket: string): DownloadStatus {
-      return statusOf(entryOf(a, sessionId, ticket));
+    async status(a: Actor, sessionId: string, ticket: string): Promise<DownloadStatus> {
+      return statusOf(await entryOf(a, sessionId, ticket));
     },
 
     /** Cuts a running download (the browser sees it fail) or voids a waiting ticket. */
-    cancel(a: Actor, sessionId: string, ticket: string): DownloadStatus {
-      const e = entryOf(a, sessionId, ticket);
-      if (e.state === 'waiting') end(e, 'cancelled');
-      else if (e.state === 'running') e.cut.abort();
+    async cancel(a: Actor, sessionId: string, ticket: string): Promise<DownloadStatus> {
+      let e = await entryOf(a, sessionId, ticket);
+      if (e.state === 'waiting') e = (await move(e.hash, ['waiting'], { state: 'cancelled', endedAt: clock.now() })) ?? e;
+      if (e.state === 'running') {
+        const here = sending.get(e.hash);
+        // Sent from this gateway: cut now. From another: it reads the flag back within progressMs.
+        if (here) here.abort();
+        else e = (await move(e.hash, ['running'], { state: 'running', cancel: true })) ?? e;
+      }
       return statusOf(e);
     },
   };

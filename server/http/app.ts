@@ -153,7 +153,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/admin', requireUser, requireRole('admin'), enrolled, createMachineAdminRouter(deps.machines));
   api.use(requireUser, enrolled, createMachineUserRouter(deps.machines));
   api.use(requireUser, enrolled, createHelpdeskRouter(deps));
-  if (deps.files) api.use(requireUser, enrolled, createFilesRouter(deps.files));
+  if (deps.files) api.use(requireUser, enrolled, createFilesRouter(deps.files, { store: deps.store, clock: deps.clock }));
   api.use(requireUser, enrolled, createSessionRouter(deps));
   api.use(requireUser, enrolled, createSnapshotRouter(deps.snapshots));
   if (deps.recordings) api.use(requireUser, enrolled, createRecordingsRouter(deps.recordings));

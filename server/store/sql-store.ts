@@ -13,6 +13,7 @@ import { sqlPools } from './sql-pools.ts';
 import { sqlRecordings } from './sql-recordings.ts';
 import { sqlSessions } from './sql-sessions.ts';
 import { sqlShadows } from './sql-shadows.ts';
+import { sqlDownloadTickets } from './sql-download-tickets.ts';
 import { sqlGateways } from './sql-gateways.ts';
 import { sqlSignInSecrets } from './sql-sign-in-secrets.ts';
 import { sqlThrottles } from './sql-throttles.ts';
@@ -35,6 +36,7 @@ export function sqlStore(q: Sql, clock: Clock): Omit<Store, 'ping' | 'close' | '
     ...sqlThrottles(q),
     ...sqlPendingSignIns(q),
     ...sqlShadows(q),
+    ...sqlDownloadTickets(q),
     ...sqlGateways(q),
   };
 }

@@ -61,6 +61,7 @@ describe('SQLite store file', () => {
         { version: 14, name: 'pending_sign_ins' },
         { version: 15, name: 'shadows' },
         { version: 16, name: 'gateways' },
+        { version: 17, name: 'download_tickets' },
       ]);
     } finally {
       db.close();

@@ -12,6 +12,7 @@ import { recordingsContract } from './store.contract-recordings.ts';
 import { sessionsContract } from './store.contract-sessions.ts';
 import { shadowsContract } from './store.contract-shadows.ts';
 import { gatewaysContract } from './store.contract-gateways.ts';
+import { downloadTicketsContract } from './store.contract-download-tickets.ts';
 import { signInSecretsContract } from './store.contract-sign-in-secrets.ts';
 import { throttlesContract } from './store.contract-throttles.ts';
 import type { Store } from './types.ts';
@@ -47,6 +48,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     pendingSignInsContract(current);
     shadowsContract(current);
     gatewaysContract(current);
+    downloadTicketsContract(current);
 
     describe('lifecycle', () => {
       it('answers ping while open and not after close', async () => {

@@ -3,6 +3,7 @@
 // database fits behind it. Times are epoch milliseconds.
 import type { Signals } from './signal-types.ts';
 import type { ShadowStore } from './shadow-types.ts';
+import type { DownloadTicketStore } from './download-ticket-types.ts';
 import type { GatewayStore } from './gateway-types.ts';
 import type { SignInStateStore } from './sign-in-state-types.ts';
 import type { IdentityStore } from './identity-types.ts';
@@ -220,7 +221,8 @@ export interface SessionFilter {
 
 export const ALL_ROWS = Number.MAX_SAFE_INTEGER;
 
-export interface Store extends IdentityStore, MachineStore, SignInSecretStore, RecordingStore, SignInStateStore, ShadowStore, GatewayStore {
+export interface Store
+  extends IdentityStore, MachineStore, SignInSecretStore, RecordingStore, SignInStateStore, ShadowStore, GatewayStore, DownloadTicketStore {
   // users and groups
   createUser(u: Omit<User, 'createdAt'> & { createdAt?: number }): Promise<User>;
   getUser(id: string): Promise<User | null>;

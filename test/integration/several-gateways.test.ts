@@ -3,7 +3,7 @@
 // each. A desktop launched through one gateway is shown through either; a gateway stopping leaves
 // the host online and the session ready, and the displays it served open again on the other; a
 // new gateway starting marks nothing unreachable, and the agent connects to it too.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,6 +96,31 @@ describe('two gateways on one PostgreSQL', () => {
     onA.close();
     onB.close();
   }, 120_000);
+
+  it('a download ticket asked for on one gateway is sent by the other and followed on the first', async () => {
+    const adminA = await signIn(a.url, 'admin', ADMIN_PASSWORD);
+    const adminB = await signIn(b.url, 'admin', ADMIN_PASSWORD);
+    const s = ((await adminA.get('/api/v1/sessions')).body as { session: { id: string } }[])[0]!.session;
+    const data = randomBytes(200_000);
+    const up = await fetch(`${a.url}/api/v1/sessions/${s.id}/files/content?path=Downloads&name=shared.bin`, {
+      method: 'PUT',
+      headers: { cookie: adminA.cookie, origin: a.url, 'content-type': 'application/octet-stream' },
+      body: data,
+    });
+    expect(up.status, await up.text()).toBe(201);
+    const tk = await adminA.post(`/api/v1/sessions/${s.id}/files/downloads`, { path: 'Downloads/shared.bin' });
+    expect(tk.status, JSON.stringify(tk.body)).toBe(201);
+    const { url: path, statusUrl } = tk.body as { url: string; statusUrl: string };
+    const got = await fetch(`${b.url}${path}`, { headers: { cookie: adminB.cookie } });
+    expect(got.status).toBe(200);
+    expect(Buffer.from(await got.arrayBuffer()).equals(data)).toBe(true);
+    expect((await fetch(`${a.url}${path}`, { headers: { cookie: adminA.cookie } })).status).toBe(410); // used, on any gateway
+    const sha = createHash('sha256').update(data).digest('hex');
+    await until('the status on the first gateway says done', async () => {
+      const st = (await adminA.get(statusUrl)).body as { state: string; sent: number; sha256?: string };
+      return st.state === 'done' && st.sent === data.length && st.sha256 === sha;
+    });
+  }, 60_000);
 
   it('a gateway stopping leaves the host online and the session ready; its display opens again on the other; a new gateway marks nothing unreachable', async () => {
     const adminA = await signIn(a.url, 'admin', ADMIN_PASSWORD);

@@ -17,7 +17,7 @@ function homePath(raw: string | undefined, what: string): string {
   return p;
 }
 
-export function createFilesRouter(files: FileTransfers, ticketOptions: Omit<DownloadTicketsOptions, 'files'> = {}): Router {
+export function createFilesRouter(files: FileTransfers, ticketOptions: Omit<DownloadTicketsOptions, 'files'>): Router {
   const r = Router();
   const tickets = createDownloadTickets({ ...ticketOptions, files });
   const sessionId = (raw: unknown) => parse(Id, raw, 'session id');
@@ -65,13 +65,13 @@ export function createFilesRouter(files: FileTransfers, ticketOptions: Omit<Down
     await tickets.stream(actor(req, res), sessionId(req.params.id), req.params.ticket, res);
   });
 
-  r.get('/sessions/:id/files/downloads/:ticket/status', (req, res) => {
+  r.get('/sessions/:id/files/downloads/:ticket/status', async (req, res) => {
     res.set('Cache-Control', 'no-store');
-    res.json(tickets.status(actor(req, res), sessionId(req.params.id), req.params.ticket));
+    res.json(await tickets.status(actor(req, res), sessionId(req.params.id), req.params.ticket));
   });
 
-  r.delete('/sessions/:id/files/downloads/:ticket', (req, res) => {
-    res.json(tickets.cancel(actor(req, res), sessionId(req.params.id), req.params.ticket));
+  r.delete('/sessions/:id/files/downloads/:ticket', async (req, res) => {
+    res.json(await tickets.cancel(actor(req, res), sessionId(req.params.id), req.params.ticket));
   });
 
   return r;
