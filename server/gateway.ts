@@ -20,7 +20,7 @@ import { createVault, loadVaultKeys } from './vault.ts';
 import type { BrokerCtx } from './broker/transitions.ts';
 import { createHostEvents } from './broker/hosts.ts';
 import { startSweepLoop } from './broker/sweep-loop.ts';
-import { createGatewayCluster } from './cluster/gateway-cluster.ts';
+import { createGatewayCluster, gatewayIdentity } from './cluster/gateway-cluster.ts';
 import { createTickets } from './broker/tickets.ts';
 import { createShadows } from './broker/shadows.ts';
 import { createTimers } from './broker/timers.ts';
@@ -51,7 +51,6 @@ import { openStore, storeLabel } from './store/open.ts';
 import { setUpRecording, type GatewayRecording } from './recording/setup.ts';
 import type { Desktop, Session, Store } from './store/types.ts';
 import { launchEmbeddedAgent, type EmbeddedAgent, type EmbeddedAgentHandle, type EmbeddedAgentStart } from './embedded-agent.ts';
-import { newId } from './util/random.ts';
 import { originAllowed, refuseUpgrade } from './util/ws.ts';
 
 export interface GatewayOptions {
@@ -119,10 +118,11 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
     gateways: () => shared.gatewayList(),
     onHeld: (hostId, held) => shared.hostHeld(hostId, held),
   });
-  const gatewayId = newId('gw');
+  const { id: gatewayId, previous } = gatewayIdentity(config.dataDir);
   // Streams and displays, shared with the other gateways on this store (none on SQLite).
   const shared = createGatewayCluster({
     gatewayId,
+    previousId: previous,
     store,
     clock,
     log,

@@ -3,7 +3,10 @@
 // close may have been lost (display-recheck.ts), and with several gateways its row in the gateway
 // registry, the gateway list its agents follow, and host states kept in line with who holds which
 // agent (hosts.ts presence). On SQLite the same parts, with nobody to tell.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Clock } from '../clock.ts';
+import { newId } from '../util/random.ts';
 import type { Logger } from '../log.ts';
 import { SessionEvents } from '../broker/session-events.ts';
 import { Viewers } from '../broker/viewers.ts';
@@ -22,11 +25,31 @@ interface AgentSide {
   leading(): boolean;
 }
 
+/**
+ * This gateway's id, and the id its previous run on this data directory had (kept in
+ * DATA/gateway-id): a registry row of that id is this gateway's own past, not another gateway.
+ */
+export function gatewayIdentity(dataDir: string): { id: string; previous: string | null } {
+  const file = join(dataDir, 'gateway-id');
+  let previous: string | null = null;
+  try {
+    const text = readFileSync(file, 'utf8').trim();
+    if (/^gw-[0-9a-f]{1,64}$/.test(text)) previous = text;
+  } catch {
+    // first start on this data directory
+  }
+  const id = newId('gw');
+  writeFileSync(file, `${id}\n`, { mode: 0o600 });
+  return { id, previous };
+}
+
 /** Gateway rows not seen for this long are deleted (they are ignored after STALE_MS already). */
 const FORGET_GATEWAYS_MS = 3600_000;
 
 export function createGatewayCluster(o: {
   gatewayId: string;
+  /** This gateway's id in its previous run (gatewayIdentity): not counted among the others. */
+  previousId?: string | null;
   store: Store;
   clock: Clock;
   log: Logger;
@@ -121,7 +144,9 @@ export function createGatewayCluster(o: {
     /** Whether other gateways run on the store now (a starting gateway then touches nothing of theirs). */
     async others(): Promise<boolean> {
       if (!o.severalGateways) return false;
-      return (await store.listGateways(clock.now() - STALE_MS)).some((g) => g.id !== o.gatewayId);
+      // A restart within 15 s finds its own previous row: alone, it must still clean up after itself.
+      if (o.previousId) await store.deleteGateway(o.previousId);
+      return (await store.listGateways(clock.now() - STALE_MS)).some((g) => g.id !== o.gatewayId && g.id !== o.previousId);
     },
     /** An agent connection opened or closed here; another gateway's closing is decided with hostsElsewhere. */
     hostHeld: (hostId: string, held: boolean) => cluster.hostHeld(hostId, held),
