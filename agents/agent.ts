@@ -6,7 +6,7 @@
 // jitter, except after a permanent refusal (token or credential refused, host removed): then it
 // stops (refusal.ts).
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -25,6 +25,8 @@ import {
   type Welcome,
 } from '../contract/agent-v1.ts';
 import { pipeWebSocketToSocket } from './pipe-socket.ts';
+import { dialStreamBack } from './dial-back.ts';
+import { CREDENTIAL_FILE, readCredential, type Credential } from './credential.ts';
 import { checkNetwork, driverNamed, type DesktopDriver, type DisplayChannel } from './driver.ts';
 import { startLink, toWsBase, type GatewayLink } from './link.ts';
 import { nothingToPresent, type Refusal } from './refusal.ts';
@@ -32,18 +34,6 @@ import { dialTarget, targetPolicy, type TargetPolicy } from './targets.ts';
 import { createAgentFiles } from './files/agent-files.ts';
 
 export const AGENT_VERSION = '0.1.0';
-
-/**
- * Display streams carry almost all bytes. RFC 6455 makes a client mask every frame, which costs a
- * copy and an XOR per byte here and an XOR per byte in the gateway; the mask protects proxies that
- * parse plaintext from script-chosen bytes. Over TLS or loopback no such proxy can see the frames,
- * so there a zero mask (which ws skips on both ends) is as safe and several times cheaper.
- */
-function unmaskedStreams(wsBase: string): boolean {
-  const host = new URL(wsBase).hostname;
-  return wsBase.startsWith('wss:') || host === 'localhost' || host === '[::1]' || host.startsWith('127.');
-}
-const zeroMask = (mask: Uint8Array): void => void mask.fill(0);
 
 export interface AgentOptions {
   gatewayUrl: string; // http(s)://host:port of the gateway
@@ -60,6 +50,8 @@ export interface AgentOptions {
   targets?: TargetPolicy;
   /** An upload that receives no byte for this long is abandoned (default 30 s). */
   fileStallMs?: number;
+  /** No followed gateway answering for this long: the configured address is dialled again (default 60 s). */
+  fallbackMs?: number;
 }
 
 export interface Agent {
@@ -80,11 +72,8 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
-interface Credential {
-  hostId: string;
-  credential: string;
-}
-export const CREDENTIAL_FILE = 'agent-credential.json'; // in the state dir: the credential got at enrollment
+/** How long no followed gateway may answer before the configured address is dialled again. */
+const FALLBACK_MS = 60_000;
 
 export function startAgent(o: AgentOptions): Agent {
   const log = o.log.child({ component: 'agent', name: o.name });
@@ -188,7 +177,12 @@ export function startAgent(o: AgentOptions): Agent {
     };
   };
 
-  function onWelcome(_link: GatewayLink, m: Welcome): void {
+  function onWelcome(l: GatewayLink, m: Welcome): void {
+    // Two links now dial one gateway (one came back through the configured address): keep the welcomed one.
+    for (const other of links.filter((x) => x !== l && x.url === l.url && !x.welcomed())) {
+      other.close(1000, 'another link reached this gateway');
+      links.splice(links.indexOf(other), 1);
+    }
     if (m.credential) {
       cred = { hostId: m.hostId, credential: m.credential };
       try {
@@ -217,6 +211,19 @@ export function startAgent(o: AgentOptions): Agent {
     }
     for (const url of wanted) if (!links.some((l) => l.url === url)) links.push(link(url));
     log.info({ gateways: links.map((l) => l.url) }, 'following the gateways sharing the store');
+  }
+
+  /**
+   * No gateway it follows has answered for fallbackMs (say every address changed while it was cut
+   * off): dial the configured address (the load balancer) again too; its welcome lists the gateways now.
+   */
+  let lonelySince: number | undefined;
+  function fallBack(): void {
+    if (stopped || !cred || links.some((l) => l.welcomed())) return void (lonelySince = undefined);
+    lonelySince ??= Date.now();
+    if (Date.now() - lonelySince < (o.fallbackMs ?? FALLBACK_MS) || links.some((l) => l.url === o.gatewayUrl)) return;
+    log.warn({ via: o.gatewayUrl }, 'no gateway it follows answers; dialling the configured address again');
+    links.push(link(o.gatewayUrl));
   }
 
   /** The credential, else (the first link only: enrolling) the token; null when there is neither. */
@@ -315,31 +322,9 @@ export function startAgent(o: AgentOptions): Agent {
     }
   }
 
-  /** Dials a stream back to the gateway; `attach` runs inside 'open'. */
-  function dialStream(streamId: string, key: string, attach: (ws: WebSocket) => void): Promise<WebSocket> {
-    // Back to the gateway whose request it is (with one gateway, the configured one).
-    const wsBase = streamLinks.get(streamId)?.wsBase() ?? toWsBase(o.gatewayUrl);
-    const back = new WebSocket(`${wsBase}/agent/v1/streams/${streamId}`, {
-      headers: { 'x-deskport-stream-key': key },
-      perMessageDeflate: false,
-      handshakeTimeout: 10_000,
-      ...(unmaskedStreams(wsBase) ? { generateMask: zeroMask } : {}),
-    });
-    return new Promise<WebSocket>((resolve, reject) => {
-      // Attached inside 'open', not after the await: a frame the gateway sends right behind the
-      // upgrade answer is emitted before a promise continuation runs, and would be lost (a client
-      // that speaks first, like guacd's RDP, then waits forever; measured by bench/rdp.ts).
-      back.once('open', () => {
-        attach(back);
-        resolve(back);
-      });
-      back.once('error', reject);
-      back.once('unexpected-response', () => reject(new Error('the gateway refused the stream')));
-    }).catch((err: Error) => {
-      back.terminate();
-      throw err;
-    });
-  }
+  /** Dials a stream back to the gateway whose request it is (with one gateway, the configured one). */
+  const dialStream = (streamId: string, key: string, attach: (ws: WebSocket) => void): Promise<WebSocket> =>
+    dialStreamBack(streamLinks.get(streamId)?.wsBase() ?? toWsBase(o.gatewayUrl), streamId, key, attach);
 
   /** Pipes `socket` to a new stream WebSocket dialled back to the gateway. */
   async function dialBack(streamId: string, key: string, socket: Socket): Promise<void> {
@@ -362,6 +347,7 @@ export function startAgent(o: AgentOptions): Agent {
   }
 
   const monitor = setInterval(() => {
+    fallBack();
     void (async () => {
       for (const id of [...running]) {
         const d = known.get(id);
@@ -388,13 +374,4 @@ export function startAgent(o: AgentOptions): Agent {
       await Promise.all(o.drivers.map((d) => d.close()));
     },
   };
-}
-
-function readCredential(file: string): Credential | null {
-  try {
-    const c = JSON.parse(readFileSync(file, 'utf8')) as Credential;
-    return typeof c.hostId === 'string' && typeof c.credential === 'string' ? c : null;
-  } catch {
-    return null;
-  }
 }

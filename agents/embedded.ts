@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { CREDENTIAL_FILE, startAgent, type Agent } from './agent.ts';
+import { startAgent, type Agent } from './agent.ts';
+import { CREDENTIAL_FILE } from './credential.ts';
 import type { DesktopDriver } from './driver.ts';
 import { createProcessDriver } from './process/driver.ts';
 import type { TargetPolicy } from './targets.ts';
@@ -27,6 +28,9 @@ export interface EmbeddedAgentOptions {
   driver?: DesktopDriver;
   /** Networks of existing machines this agent may dial (agents/targets.ts; default private ranges). */
   targets?: TargetPolicy;
+  /** Tests: how often it looks at its desktops and links, and when it dials the configured address again (agent.ts). */
+  monitorIntervalMs?: number;
+  fallbackMs?: number;
 }
 
 export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Agent> {
@@ -42,6 +46,8 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Agent
     log: o.log,
     capacity: o.capacity,
     ...(o.targets ? { targets: o.targets } : {}),
+    ...(o.monitorIntervalMs ? { monitorIntervalMs: o.monitorIntervalMs } : {}),
+    ...(o.fallbackMs ? { fallbackMs: o.fallbackMs } : {}),
     ...(enrollToken ? { enrollToken } : {}),
   });
   // The built-in host deleted by an admin: the gateway serves on without it (readyz says so);

@@ -21,6 +21,7 @@ import {
   startAgentVia,
   startGatewayProcess,
   startHaproxy,
+  stopAll,
   type GatewayProcess,
 } from '../test/helpers/several-gateways.ts';
 import { until } from '../test/helpers/until.ts';
@@ -29,7 +30,6 @@ import type { GroupProcess } from '../test/helpers/agent-process.ts';
 import { spliceSection } from './lib/report-section.ts';
 import { args, initRun, writeResult } from './lib/results.ts';
 import { fmt, summarize, type Summary } from './lib/stats.ts';
-import { removeAllDesktops } from '../agents/process/testing.ts';
 
 const a = args();
 const N = Number(a.get('n') ?? 20);
@@ -54,14 +54,7 @@ const viewers: RfbViewer[] = [];
 
 async function cleanUp(): Promise<void> {
   for (const v of viewers) v.close();
-  const admin = lb ? await signIn(lb.url, 'admin', ADMIN_PASSWORD).catch(() => null) : null;
-  const live = admin ? ((await admin.get('/api/v1/admin/sessions?state=starting,ready,lost')).body as { id: string }[]) : [];
-  for (const s of live ?? []) await admin?.del(`/api/v1/admin/sessions/${s.id}`).catch(() => undefined);
-  await agent?.stop().catch(() => undefined);
-  await lb?.stop();
-  for (const g of gateways) await g.stop();
-  // Whatever a failed step left running (the sessions could not be ended through a gateway).
-  await removeAllDesktops(agentDir);
+  await stopAll({ lbUrl: lb?.url, agent, lb, gateways, agentDir });
   await pgc?.stop();
 }
 for (const sig of ['SIGINT', 'SIGTERM'] as const)

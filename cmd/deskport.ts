@@ -60,7 +60,7 @@ POST /api/v1/admin/hosts/enrollments.
   --store sqlite|URL   the database: sqlite (DIR/deskport.db, the default) or a
                        postgres://user:password@host:port/database URL (env DESKPORT_STORE;
                        prefer the environment: a flag shows in the process list).
-                       One gateway per database for now (docs/store.md).
+                       Several gateways may share one PostgreSQL database (docs/store.md).
   --advertise-url URL  where agents reach this gateway directly, not through the load
                        balancer (env DESKPORT_ADVERTISE_URL); with it, on PostgreSQL,
                        agents keep a connection to every gateway that advertises one

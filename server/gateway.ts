@@ -217,12 +217,12 @@ async function assemble(o: GatewayOptions, store: Store): Promise<Gateway> {
   const thumbnail = (sessionId: string) => sessionThumbnail(store, thumbnails, sessionId);
   const timers = createTimers(ctx, broker);
   let sweepLoop: ReturnType<typeof startSweepLoop> | undefined;
-  const hostEvents = createHostEvents(ctx, broker, { severalGateways: store.signals.shared });
+  const hostEvents = createHostEvents(ctx, broker, { severalGateways: store.signals.shared, alone: shared.alone });
   shared.wireAgents({ hub, hostEvents, leading: () => sweepLoop?.leading() ?? false });
   await shared.start();
   // Other gateways running on this store now: a starting one touches nothing of theirs, and waits its turn for the sweep.
   const others = await shared.others();
-  if (store.signals.shared && !config.advertiseUrl)
+  if (others && !config.advertiseUrl)
     log.warn(
       'no --advertise-url: agents that reach this gateway keep their one connection to it, and other gateways on this database cannot open their desktops (docs/store.md)',
     );

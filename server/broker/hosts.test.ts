@@ -7,6 +7,7 @@ import { openSqliteStore } from '../store/sqlite.ts';
 import { aHost, aPool, aUser } from '../store/store.fixtures.ts';
 import type { Pool, Store, User } from '../store/types.ts';
 import { createBroker, type Broker } from './broker.ts';
+import { moveHost } from './host-state.ts';
 import { createHostEvents } from './hosts.ts';
 import { launchReady as launchReadyIn, ScriptedHosts, testBrokerCtx } from './testing.ts';
 import type { BrokerCtx } from './transitions.ts';
@@ -128,6 +129,12 @@ describe('host reconciliation', () => {
     // A disconnect on one gateway decides nothing among several: presence does.
     await ev.hostDisconnected('h1');
     expect((await store.getHost('h1'))!.state).toBe('online');
+    // Unless no other gateway runs now (a lone gateway on PostgreSQL): then at once, as on SQLite.
+    await createHostEvents(ctx, broker, { severalGateways: true, alone: () => true }).hostDisconnected('h1');
+    expect((await store.getHost('h1'))!.state).toBe('unreachable');
+    await moveHost(store, (await store.getHost('h1'))!, 'online'); // back, as the hub does before hostConnected
+    await ev.hostConnected((await store.getHost('h1'))!, orphan);
+    expect(orphans()).toHaveLength(2);
     // Away (presence), then back: reconciled again.
     await ev.presence({
       heldHere: () => false,
@@ -139,7 +146,7 @@ describe('host reconciliation', () => {
     });
     expect((await store.getHost('h1'))!.state).toBe('unreachable');
     await ev.hostConnected((await store.getHost('h1'))!, orphan);
-    expect(orphans()).toHaveLength(2);
+    expect(orphans()).toHaveLength(3);
   });
 
   it('several gateways: presence asks an agent held here but marked away to say hello again, and takes away a host only when nobody holds it', async () => {

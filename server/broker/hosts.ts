@@ -13,7 +13,15 @@ import { DisplayClose } from '../../contract/display.ts';
  * reconciled once per agent boot (the agent says hello to each gateway) and again after the host
  * was away, and whether a host is away is the sweeping gateway's decision (presence()).
  */
-export function createHostEvents(ctx: BrokerCtx, broker: Broker, o: { severalGateways?: boolean } = {}) {
+export function createHostEvents(
+  ctx: BrokerCtx,
+  broker: Broker,
+  o: {
+    severalGateways?: boolean;
+    /** On a shared store, no other gateway is running now (none heard, this one settled): a disconnect decides at once. */
+    alone?: () => boolean;
+  } = {},
+) {
   const several = o.severalGateways ?? false;
   const { store, clock, log } = ctx;
   const system = { username: 'system' };
@@ -109,7 +117,7 @@ export function createHostEvents(ctx: BrokerCtx, broker: Broker, o: { severalGat
      * several gateways another may still hold the agent: presence() decides, from the store.
      */
     async hostDisconnected(hostId: string): Promise<void> {
-      if (ctx.stopping || several) return;
+      if (ctx.stopping || (several && !(o.alone?.() ?? false))) return;
       await hostAway(hostId);
     },
 

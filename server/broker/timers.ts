@@ -4,7 +4,9 @@
 // derive from stored timestamps, so they survive a gateway restart.
 import { KNOWN_TTL_MS } from '../auth/login-throttle.ts';
 import { MAX_THROTTLE_ROWS } from '../auth/throttle.ts';
+import { sweepDownloadTickets } from '../files/download-tickets.ts';
 import { MACHINE_SESSION_LIMITS } from '../store/machine-types.ts';
+import { DisplayClose } from '../../contract/display.ts';
 import type { Pool } from '../store/types.ts';
 import type { Broker } from './broker.ts';
 import { destroyDesktop, moveSession, type BrokerCtx } from './transitions.ts';
@@ -44,10 +46,12 @@ export function createTimers(ctx: BrokerCtx, broker: Broker) {
       if (since === undefined || now - since < STUCK_END_MS || !leading()) continue;
       endingSince.delete(s.id);
       log.warn({ sessionId: s.id }, 'finishing an end that its gateway left half done');
+      ctx.viewers.closeAll(s.id, DisplayClose.SessionEnded, 'the session ended'); // on every gateway (its shadows end with the shadow sweep)
       const d = s.desktopId ? await store.getDesktop(s.desktopId) : null;
       if (d && !ctx.creating.has(d.id)) await destroyDesktop(ctx, d);
       if (!(await moveSession(ctx, s, 'ended', { error: null }))) continue;
       ctx.metrics.sessionEnded('end_left_half_done');
+      ctx.events.forget(s.id);
       await ctx.audit.record({
         actor: 'system',
         action: 'session.end',
@@ -113,6 +117,7 @@ export function createTimers(ctx: BrokerCtx, broker: Broker) {
       await store.pruneThrottles(now, MAX_THROTTLE_ROWS);
       await store.pruneKnownAddresses(now - KNOWN_TTL_MS);
       await store.deleteExpiredPendingSignIns(now);
+      await sweepDownloadTickets(store, now);
       await finishStuckEnds(now, leading);
       for (const [id, at] of activityWritten) if (now - at > ACTIVITY_WRITE_MS * 4) activityWritten.delete(id);
     }

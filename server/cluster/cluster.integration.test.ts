@@ -1,6 +1,7 @@
 // Two gateways' shared state on a real PostgreSQL 15 (their own stores, pools and listeners on one
 // database): signals both ways and back after a broken connection, session events and display counts
-// between clusters, and a helpdesk shadow asked on one gateway, answered and ended on the other.
+// between clusters, a helpdesk shadow asked on one gateway, answered and ended on the other, and
+// who counts as another gateway at start.
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type PostgresCluster } from '../../test/helpers/postgres.ts';
@@ -16,6 +17,7 @@ import { MAX_SIGNAL_BYTES } from '../store/signal-types.ts';
 import { aSession, aUser } from '../store/store.fixtures.ts';
 import type { Store } from '../store/types.ts';
 import { createCluster } from './cluster.ts';
+import { createGatewayCluster } from './gateway-cluster.ts';
 
 let pgc: PostgresCluster;
 let url: string;
@@ -157,5 +159,31 @@ describe('two gateways on one PostgreSQL', () => {
     expect((await storeA.getShadow(asked.id))?.state).toBe('ended');
     const audit = await storeA.listAudit({ limit: 20 });
     expect(audit.map((e) => e.action).filter((x) => x.startsWith('shadow.'))).toEqual(['shadow.end', 'shadow.approve', 'shadow.request']);
+  }, 30_000);
+
+  it('at start, a gateway that writes its row and is heard counts as another; one that stopped saying goodbye does not', async () => {
+    const [sa, sb] = [await open(), await open()];
+    const shared = (id: string, store: Store) => {
+      const c = createGatewayCluster({
+        gatewayId: id,
+        store,
+        clock: systemClock,
+        log: silentLogger(),
+        detached: async () => undefined,
+        severalGateways: true,
+        agentTimeoutMs: 15_000,
+        peerWaitMs: 2_000,
+      });
+      cleanups.push(() => c.stop());
+      return c;
+    };
+    const a = shared('gw-a0', sa);
+    await a.start();
+    expect(await a.others()).toBe(false); // nobody else yet
+    const b = shared('gw-b0', sb);
+    await b.start();
+    expect(await b.others()).toBe(true); // a's row, and a heard within the wait
+    await b.stop(); // goodbye: its row goes
+    expect(await a.others()).toBe(false);
   }, 30_000);
 });

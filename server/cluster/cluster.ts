@@ -162,7 +162,10 @@ export function createCluster(o: ClusterOptions) {
       return;
     }
     if (gone.has(env.g)) return;
+    const isNew = !heard.has(env.g);
     heard.set(env.g, now);
+    // A gateway just started (or back from silence): say we are here at once, not at our next heartbeat.
+    if (isNew) send({ t: 'alive' });
     // A listener's throw would surface inside the database driver's socket handler: contained here.
     try {
       apply(env.g, env.m, now);

@@ -15,7 +15,7 @@ import { GatewayUrl, MAX_GATEWAYS } from '../../contract/agent-v1.ts';
 import type { HostEvents } from '../broker/hosts.ts';
 import type { AgentHub } from '../hub/agent-hub.ts';
 import type { Store } from '../store/types.ts';
-import { createCluster, STALE_MS } from './cluster.ts';
+import { createCluster, HEARTBEAT_MS, STALE_MS } from './cluster.ts';
 
 /** What the cluster needs of the agent side, wired once the hub and the host events exist. */
 interface AgentSide {
@@ -61,6 +61,8 @@ export function createGatewayCluster(o: {
   severalGateways: boolean;
   /** Agents silent for this long are away (config agentTimeoutS). */
   agentTimeoutMs: number;
+  /** At start, how long a gateway in the registry has to be heard on the signals to count (default one heartbeat round and a margin). */
+  peerWaitMs?: number;
 }) {
   const { store, log, clock } = o;
   const startedAt = clock.now();
@@ -146,8 +148,21 @@ export function createGatewayCluster(o: {
       if (!o.severalGateways) return false;
       // A restart within 15 s finds its own previous row: alone, it must still clean up after itself.
       if (o.previousId) await store.deleteGateway(o.previousId);
-      return (await store.listGateways(clock.now() - STALE_MS)).some((g) => g.id !== o.gatewayId && g.id !== o.previousId);
+      // Its own row first: of two gateways starting together, at least one sees the other's.
+      await store.heartbeatGateway({ id: o.gatewayId, url: o.advertiseUrl ?? '', startedAt, seenAt: clock.now() });
+      const rows = (await store.listGateways(clock.now() - STALE_MS)).filter((g) => g.id !== o.gatewayId && g.id !== o.previousId);
+      // A fresh row may be a process that died without a goodbye (all gateways restarted at once):
+      // only a gateway heard on the signals within a heartbeat round counts. Waits only while unheard.
+      const deadline = Date.now() + (o.peerWaitMs ?? HEARTBEAT_MS + 1_500);
+      for (;;) {
+        const heard = new Set(cluster.peers());
+        if (rows.some((g) => heard.has(g.id))) return true;
+        if (rows.length === 0 || Date.now() >= deadline) return false;
+        await new Promise((r) => setTimeout(r, 100));
+      }
     },
+    /** No other gateway runs on the store now: none heard, and this one has listened long enough to know. */
+    alone: () => !o.severalGateways || (cluster.settled() && cluster.peers().length === 0),
     /** An agent connection opened or closed here; another gateway's closing is decided with hostsElsewhere. */
     hostHeld: (hostId: string, held: boolean) => cluster.hostHeld(hostId, held),
     start: () => cluster.start(),

@@ -99,6 +99,18 @@ describe('download tickets', () => {
     await expect(t.issue(user('bob'), 's1', 'Downloads/a.bin')).resolves.toMatchObject({ name: 'a.bin' });
   });
 
+  it('asking and cancelling over and over is capped too: finished tickets count until they are forgotten', async () => {
+    const clock = new ManualClock();
+    const t = createDownloadTickets({ files: scripted(complete), clock });
+    for (let i = 0; i < 64; i++) await t.cancel(ann, 's1', (await t.issue(ann, 's1', 'Downloads/a.bin')).ticket);
+    await expect(t.issue(ann, 's1', 'Downloads/a.bin')).rejects.toMatchObject({
+      status: 429,
+      message: expect.stringMatching(/two minutes/),
+    });
+    clock.advance(121_000);
+    await expect(t.issue(ann, 's1', 'Downloads/a.bin')).resolves.toMatchObject({ name: 'a.bin' });
+  });
+
   it('are shared by gateways on one store: asked on one, sent by another, followed and cancelled on the first', async () => {
     const a = createDownloadTickets({ files: scripted(complete), progressMs: 10 });
     const b = createDownloadTickets({ files: scripted(cuttable(() => undefined)), progressMs: 10 });
@@ -120,7 +132,7 @@ describe('download tickets', () => {
     await expect.poll(() => gone.status(ann, 's1', k.ticket)).toMatchObject({ state: 'running' });
     const other = createDownloadTickets({ files: scripted(complete), clock, maxPerUser: 1 });
     await expect(other.issue(ann, 's1', 'Downloads/a.bin')).rejects.toMatchObject({ status: 429 });
-    clock.advance(31_000);
+    clock.advance(91_000);
     expect(await other.status(ann, 's1', k.ticket)).toMatchObject({ state: 'failed', error: expect.stringMatching(/gateway sending/) });
     await expect(other.issue(ann, 's1', 'Downloads/a.bin')).resolves.toMatchObject({ name: 'a.bin' });
     stop?.();

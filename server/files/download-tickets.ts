@@ -26,22 +26,37 @@ export interface DownloadTicketsOptions {
   maxPerUser?: number;
   /** How often the gateway sending a download writes its progress (and reads a cancel back). Default 1 s. */
   progressMs?: number;
-  /** A running download not written for this long failed (its gateway died). Default 30 s. */
+  /** A running download not written for this long failed (its gateway died). Default 90 s. */
   staleMs?: number;
 }
 
 const TICKET = /^[A-Za-z0-9_-]{43}$/;
 const EXPIRED = 'The browser did not start the download in time; try again.';
 const STALE = 'The gateway sending the download stopped; start the download again.';
+export const DOWNLOAD_KEEP_MS = 120_000;
+export const DOWNLOAD_STALE_MS = 90_000;
+/** Tickets one person may have asked for within keepMs, finished ones included (each is a row until then). */
+const MAX_RECENT_PER_USER = 64;
+
+/** Housekeeping for the sweeping gateway (server/broker/timers.ts): expired, stale and long finished tickets. */
+export function sweepDownloadTickets(store: DownloadTicketStore, now: number): Promise<void> {
+  return store.sweepDownloadTickets({
+    now,
+    staleBefore: now - DOWNLOAD_STALE_MS,
+    forgetBefore: now - DOWNLOAD_KEEP_MS,
+    expiredError: EXPIRED,
+    staleError: STALE,
+  });
+}
 
 export function createDownloadTickets(o: DownloadTicketsOptions) {
   const { store } = o;
   const clock = o.clock ?? systemClock;
   const ttlMs = o.ttlMs ?? 30_000;
-  const keepMs = o.keepMs ?? 120_000;
+  const keepMs = o.keepMs ?? DOWNLOAD_KEEP_MS;
   const maxPerUser = o.maxPerUser ?? 8;
   const progressMs = o.progressMs ?? 1000;
-  const staleMs = o.staleMs ?? 30_000;
+  const staleMs = o.staleMs ?? DOWNLOAD_STALE_MS;
   /** Downloads this gateway sends, by ticket hash: a cancel asked here cuts them at once. */
   const sending = new Map<string, AbortController>();
 
@@ -82,8 +97,11 @@ export function createDownloadTickets(o: DownloadTicketsOptions) {
         expiredError: EXPIRED,
         staleError: STALE,
       });
-      if ((await store.countOpenDownloadTickets(a.user.id)) >= maxPerUser)
+      const mine = await store.countDownloadTickets(a.user.id);
+      if (mine.open >= maxPerUser)
         throw new HttpError(429, 'too_many_transfers', `At most ${maxPerUser} downloads may wait or run at once; wait for one to finish.`);
+      if (mine.all >= MAX_RECENT_PER_USER)
+        throw new HttpError(429, 'too_many_transfers', 'Too many downloads were started in the last two minutes; wait a moment.');
       const { name, size } = await o.files.checkDownload(a, sessionId, path);
       const ticket = randomBytes(32).toString('base64url');
       const expiresAt = clock.now() + ttlMs;
@@ -121,12 +139,18 @@ export function createDownloadTickets(o: DownloadTicketsOptions) {
       let size = e.size;
       const end = (state: 'done' | 'failed' | 'cancelled', m: Omit<DownloadTicketMove, 'state'> = {}) =>
         store.moveDownloadTicket(e.hash, ['running'], { state, sent, size, endedAt: clock.now(), ...m });
-      // Progress for status polls on any gateway, and a cancel asked on another one read back.
+      // Progress for status polls on any gateway, and a cancel asked on another one read back. A
+      // ticket no longer running (failed as stale after a long database outage) stops the download:
+      // its status would say otherwise. One write at a time, however slow the database is.
+      let writing = false;
       const beat = setInterval(() => {
+        if (writing) return;
+        writing = true;
         store
           .moveDownloadTicket(e.hash, ['running'], { state: 'running', sent, size, seenAt: clock.now() })
-          .then((row) => row?.cancel && cut.abort())
-          .catch(() => undefined);
+          .then((row) => (row === null || row.cancel) && cut.abort())
+          .catch(() => undefined)
+          .finally(() => (writing = false));
       }, progressMs);
       try {
         const r = await o.files.download(a, sessionId, e.path, res, {

@@ -36,8 +36,8 @@ export type DownloadTicketMove = Partial<
 export interface DownloadTicketStore {
   createDownloadTicket(t: DownloadTicketRow): Promise<void>;
   getDownloadTicket(hash: string): Promise<DownloadTicketRow | null>;
-  /** Tickets of this person not ended yet (waiting or running). */
-  countOpenDownloadTickets(userId: string): Promise<number>;
+  /** This person's tickets: not ended yet (waiting or running), and all that are still kept. */
+  countDownloadTickets(userId: string): Promise<{ open: number; all: number }>;
   /** Compare-and-set: moves the ticket only while its state is one of `from`. The row after, or null when it was not. */
   moveDownloadTicket(hash: string, from: readonly DownloadState[], move: DownloadTicketMove): Promise<DownloadTicketRow | null>;
   /**

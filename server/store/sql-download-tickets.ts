@@ -85,9 +85,12 @@ export function sqlDownloadTickets(q: Sql): DownloadTicketStore {
       await q.run(insert, toRow(t));
     },
     getDownloadTicket: (hash) => one(q, 'SELECT * FROM download_tickets WHERE hash = ?', [hash], fromRow),
-    async countOpenDownloadTickets(userId) {
-      const r = await q.get<{ n: number }>('SELECT count(*) AS n FROM download_tickets WHERE user_id = ? AND ended_at IS NULL', [userId]);
-      return Number(r?.n ?? 0);
+    async countDownloadTickets(userId) {
+      const r = await q.get<{ open: number; n: number }>(
+        'SELECT count(*) AS n, coalesce(sum(CASE WHEN ended_at IS NULL THEN 1 ELSE 0 END), 0) AS open FROM download_tickets WHERE user_id = ?',
+        [userId],
+      );
+      return { open: Number(r?.open ?? 0), all: Number(r?.n ?? 0) };
     },
     moveDownloadTicket: (hash, from, m) =>
       one(

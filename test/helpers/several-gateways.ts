@@ -9,7 +9,8 @@ import { group, startUntil, type GroupProcess } from './agent-process.ts';
 import { startEmbeddedAgent } from '../../agents/embedded.ts';
 import type { Agent } from '../../agents/agent.ts';
 import { silentLogger } from '../../server/log.ts';
-import { ADMIN_PASSWORD, type Api } from './gateway.ts';
+import { ADMIN_PASSWORD, endLiveSessions, signIn, type Api } from './gateway.ts';
+import { removeAllDesktops } from '../../agents/process/testing.ts';
 import { until } from './until.ts';
 import { freePort } from './xvnc.ts';
 
@@ -61,8 +62,8 @@ export async function startGatewayProcess(store: string, vaultKey: string, port:
 }
 
 /** haproxy from infra/haproxy.cfg in front of `backends` (host:port), listening on a loopback port. */
-export async function startHaproxy(backends: string[]): Promise<GroupProcess & { url: string }> {
-  const port = await freePort();
+export async function startHaproxy(backends: string[], listenPort?: number): Promise<GroupProcess & { url: string }> {
+  const port = listenPort ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'deskport-lb-'));
   let cfg = readFileSync(join(process.cwd(), 'infra/haproxy.cfg'), 'utf8').replace(/^  bind :8080$/m, `  bind 127.0.0.1:${port}`);
   cfg = cfg.replace(/^  server gw\d .*\n/gm, '');
@@ -95,7 +96,12 @@ export async function startHaproxy(backends: string[]): Promise<GroupProcess & {
 }
 
 /** An agent with the real process driver, enrolled through `url` (a gateway or haproxy); resolves with its host id once welcomed. */
-export async function startAgentVia(url: string, admin: Api, dir: string): Promise<{ agent: Agent; hostId: string }> {
+export async function startAgentVia(
+  url: string,
+  admin: Api,
+  dir: string,
+  extra: { monitorIntervalMs?: number; fallbackMs?: number } = {},
+): Promise<{ agent: Agent; hostId: string }> {
   const token = ((await admin.post('/api/v1/admin/hosts/enrollments')).body as { token: string }).token;
   const agent = await startEmbeddedAgent({
     gatewayUrl: url,
@@ -104,6 +110,7 @@ export async function startAgentVia(url: string, admin: Api, dir: string): Promi
     capacity: { desktops: 4 },
     enrollToken: async () => token,
     log: silentLogger(),
+    ...extra,
   });
   return { agent, hostId: (await agent.ready).hostId };
 }
@@ -116,4 +123,29 @@ export async function connectedEverywhere(apis: Api[], hostId: string): Promise<
         (h) => h.id === hostId && h.connected && h.state === 'online',
       ),
     );
+}
+
+/**
+ * Stops everything a several-gateways test or benchmark started, each step whatever happened
+ * before: sessions ended through `lbUrl` when a gateway still answers (so the agent destroys their
+ * desktops), the agent, haproxy, the gateways, then whatever desktops are left in `agentDir`.
+ */
+export async function stopAll(o: {
+  lbUrl?: string | undefined;
+  agent?: Agent | undefined;
+  lb?: GroupProcess | undefined;
+  gateways: GatewayProcess[];
+  agentDir?: string | undefined;
+}): Promise<void> {
+  if (o.lbUrl) {
+    try {
+      await endLiveSessions(await signIn(o.lbUrl, 'admin', ADMIN_PASSWORD));
+    } catch {
+      // no gateway answers: the desktops go below
+    }
+  }
+  await o.agent?.stop().catch(() => undefined);
+  await o.lb?.stop();
+  for (const g of o.gateways) await g.stop();
+  if (o.agentDir) await removeAllDesktops(o.agentDir);
 }

@@ -15,11 +15,17 @@ import type { Agent } from '../../agents/agent.ts';
 import { ADMIN_PASSWORD, launchDesktop, signIn, ticket, type Api } from '../helpers/gateway.ts';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.ts';
 import { RfbViewer } from '../helpers/rfb-viewer.ts';
-import { connectedEverywhere, startAgentVia, startGatewayProcess, startHaproxy, type GatewayProcess } from '../helpers/several-gateways.ts';
+import {
+  connectedEverywhere,
+  startAgentVia,
+  startGatewayProcess,
+  startHaproxy,
+  stopAll,
+  type GatewayProcess,
+} from '../helpers/several-gateways.ts';
 import { until } from '../helpers/until.ts';
 import { freePort } from '../helpers/xvnc.ts';
 import type { GroupProcess } from '../helpers/agent-process.ts';
-import { removeAllDesktops } from '../../agents/process/testing.ts';
 
 let pgc: PostgresCluster;
 let store: string;
@@ -42,16 +48,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const v of viewers) v.close();
-  // Sessions end through a live gateway, so their desktops are destroyed by the agent. Every step
-  // runs even when an earlier one (or beforeAll) failed: nothing may be left running.
-  const admin = lb ? await signIn(lb.url, 'admin', ADMIN_PASSWORD).catch(() => null) : null;
-  const live = admin ? ((await admin.get('/api/v1/admin/sessions?state=starting,ready,lost')).body as { id: string }[]) : [];
-  for (const s of live ?? []) await admin?.del(`/api/v1/admin/sessions/${s.id}`).catch(() => undefined);
-  await agent?.stop().catch(() => undefined);
-  await lb?.stop();
-  for (const g of gateways) await g.stop();
-  // Whatever a failed step left running (the sessions could not be ended through a gateway).
-  if (agentDir) await removeAllDesktops(agentDir);
+  // Every step runs even when an earlier one (or beforeAll) failed: nothing may be left running.
+  await stopAll({ lbUrl: lb?.url, agent, lb, gateways, agentDir });
   await pgc?.stop();
 }, 90_000);
 
@@ -104,7 +102,8 @@ async function sessionOf(api: Api, id: string): Promise<{ state: string; hostId:
 describe('several gateways behind haproxy', () => {
   it('a gateway killed under a viewer: the viewer draws again through another, nothing else changes', async () => {
     const admin = await signIn(lb!.url, 'admin', ADMIN_PASSWORD);
-    const started = await startAgentVia(lb!.url, admin, agentDir);
+    // Quick to dial haproxy again when every gateway it follows is gone (the last test): 2 s, not 60.
+    const started = await startAgentVia(lb!.url, admin, agentDir, { monitorIntervalMs: 250, fallbackMs: 2_000 });
     agent = started.agent;
     hostId = started.hostId;
     await connectedEverywhere(await Promise.all(gateways.map((g) => signIn(g.url, 'admin', ADMIN_PASSWORD))), hostId);
@@ -216,5 +215,40 @@ describe('several gateways behind haproxy', () => {
     // New work again: a second display of the same session opens through haproxy.
     expect((await drawing(admin, s.id)).v.width).toBeGreaterThan(0);
     for (const g of gateways) await connectedEverywhere([await signIn(g.url, 'admin', ADMIN_PASSWORD)], hostId);
+  }, 180_000);
+
+  it('every gateway moved to a new address while the agent was cut off: it comes back through haproxy', async () => {
+    const before = await signIn(lb!.url, 'admin', ADMIN_PASSWORD);
+    expect((await before.call('PATCH', `/api/v1/admin/pools/${await defaultPool(before)}`, { graceS: 300 })).status).toBe(200);
+    const mine = (await before.get('/api/v1/sessions')).body as { session: { id: string; state: string; readyAt: string } }[];
+    const live = mine.map((x) => x.session).filter((x) => x.state === 'ready');
+    expect(live.length).toBeGreaterThan(0);
+    const port = Number(new URL(lb!.url).port);
+    await lb!.stop();
+    for (const g of gateways) await g.term();
+    for (let i = 0; i < gateways.length; i++) gateways[i] = await startGatewayProcess(store, VAULT_KEY, await freePort());
+    lb = await startHaproxy(
+      gateways.map((g) => new URL(g.url).host),
+      port,
+    );
+    // The agent's links all dial addresses that are gone; after 2 s it dials haproxy again and follows the new list.
+    const apis = await Promise.all(gateways.map((g) => signIn(g.url, 'admin', ADMIN_PASSWORD)));
+    await until(
+      'the agent connected to every new gateway',
+      async () => {
+        for (const api of apis) {
+          const hosts = (await api.get('/api/v1/admin/hosts')).body as { id: string; connected: boolean; state: string }[];
+          if (!hosts.some((h) => h.id === hostId && h.connected && h.state === 'online')) return false;
+        }
+        return true;
+      },
+      60_000,
+      250,
+    );
+    const admin = await signIn(lb.url, 'admin', ADMIN_PASSWORD);
+    for (const s of live) {
+      expect(await sessionOf(admin, s.id)).toMatchObject({ state: 'ready', hostId, readyAt: s.readyAt });
+      expect((await drawing(admin, s.id)).v.width).toBeGreaterThan(0);
+    }
   }, 180_000);
 });
