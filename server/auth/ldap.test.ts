@@ -1,7 +1,8 @@
 // LDAP provider pieces that need no directory: filter escaping, DN parsing, config validation, and
 // the refusals decided before any connection is made.
 import { describe, expect, it } from 'vitest';
-import { escapeFilterValue, fillFilter, firstRdnValue, ldapAuthenticate, ldapProviderSchema } from './ldap.ts';
+import { escapeFilterValue, fillFilter, firstRdnValue } from './ldap-filter.ts';
+import { ldapAuthenticate, ldapProviderSchema } from './ldap.ts';
 
 const base = { id: 'corp', name: 'Corp directory', url: 'ldap://127.0.0.1:1', userBase: 'ou=people,dc=example,dc=test' };
 

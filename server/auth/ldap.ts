@@ -4,9 +4,10 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { Client, FilterParser, InvalidCredentialsError, ResultCodeError, type Entry } from 'ldapts';
+import { Client, InvalidCredentialsError, ResultCodeError, type Entry } from 'ldapts';
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../log.ts';
+import { fillFilter, firstRdnValue, isFilterTemplate } from './ldap-filter.ts';
 import type { ExternalIdentity } from './identity.ts';
 
 export type LdapFailReason = 'unknown_user' | 'bad_password' | 'disabled' | 'directory_unavailable';
@@ -20,7 +21,6 @@ export interface LdapOptions {
 const MAX_USERNAME = 256;
 const MAX_PASSWORD = 1024;
 const MAX_GROUPS = 1000;
-const PLACEHOLDER = /\{\{(username|dn)\}\}/g;
 
 // --- configuration ---------------------------------------------------------------------------
 
@@ -98,48 +98,6 @@ function isLdapUrl(value: string): boolean {
 function isLoopbackUrl(value: string): boolean {
   const h = new URL(value).hostname.replace(/^\[|\]$/g, '');
   return h === 'localhost' || h === '::1' || /^127\./.test(h);
-}
-
-function isFilterTemplate(template: string, allowed: string[]): boolean {
-  const used = [...template.matchAll(/\{\{([^}]*)\}\}/g)].map((m) => m[1]!);
-  if (used.some((p) => !allowed.includes(p))) return false;
-  try {
-    FilterParser.parseString(fillFilter(template, { username: 'x', dn: 'cn=x' }));
-    return template.startsWith('(') && template.endsWith(')');
-  } catch {
-    return false;
-  }
-}
-
-// --- filters and DNs -------------------------------------------------------------------------
-
-/** RFC 4515 assertion-value escaping: the characters that would change a filter's meaning. */
-export function escapeFilterValue(value: string): string {
-  return value.replace(/[\\*()\0]/g, (ch) => `\\${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
-/** Puts escaped values into a filter template's {{username}} and {{dn}} placeholders. */
-export function fillFilter(template: string, values: { username: string; dn?: string }): string {
-  return template.replace(PLACEHOLDER, (_, key: 'username' | 'dn') => escapeFilterValue(values[key] ?? ''));
-}
-
-/** The value of a DN's first RDN ("CN=Desk Admins,OU=Groups,..." → "Desk Admins"), unescaped (RFC 4514). */
-export function firstRdnValue(distinguishedName: string): string {
-  const eq = distinguishedName.indexOf('=');
-  if (eq < 0) return '';
-  const bytes: number[] = [];
-  for (let i = eq + 1; i < distinguishedName.length; i++) {
-    const ch = distinguishedName[i]!;
-    if (ch === ',' || ch === '+') break;
-    if (ch === '\\' && i + 1 < distinguishedName.length) {
-      const hex = distinguishedName.slice(i + 1, i + 3);
-      if (/^[0-9a-fA-F]{2}$/.test(hex)) {
-        bytes.push(parseInt(hex, 16));
-        i += 2;
-      } else bytes.push(...Buffer.from(distinguishedName[++i]!));
-    } else bytes.push(...Buffer.from(ch));
-  }
-  return Buffer.from(bytes).toString('utf8').trim();
 }
 
 function values(entry: Entry, name: string): string[] {

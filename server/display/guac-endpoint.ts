@@ -2,12 +2,11 @@
 // pools. Same gate as /ws/vnc (display-gate.ts); then a one-connection loopback forward onto an
 // agent stream to the desktop's xrdp (forward.ts), and guacamole-lite's guacd client pointed at it.
 // Every browser instruction passes the guard (server/guac/guard.ts) before guacd sees it.
-//
+// docs/architecture.md, "The /ws/rdp byte path".
 // guacamole-lite's Server is not used: its constructor installs SIGTERM/SIGINT handlers, it logs
 // to the console unconditionally, and it forwards browser messages to guacd untouched. The gateway
 // owns the WebSocket side (guard, ping answers, close codes, backpressure) and reuses guacamole-lite
 // for the guacd side (GuacdClient: select, args/connect handshake with version negotiation, ready).
-// docs/architecture.md, "The /ws/rdp byte path".
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import GuacdClient, { type GuacdSettings } from 'guacamole-lite/lib/GuacdClient.js';

@@ -41,6 +41,17 @@ export const CONFIDENTIAL_CLIENT = {
 } as const;
 export const PUBLIC_CLIENT = { clientId: 'deskport-public' } as const;
 
+/** Deskport's provider entry `corp` for the confidential client of the provider at `issuer` (before oidcProviderSchema). */
+export const corpProvider = (issuer: string) => ({
+  id: 'corp',
+  name: 'Corp SSO',
+  issuer,
+  ...CONFIDENTIAL_CLIENT,
+  scopes: 'openid profile email groups',
+  allowHttpIssuer: true,
+  endSessionRedirect: true,
+});
+
 export interface TestOidcProvider {
   issuer: string;
   provider: Provider;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OidcBrowser } from '../../../test/helpers/oidc-browser.ts';
 import {
   CONFIDENTIAL_CLIENT,
+  corpProvider,
   OIDC_ACCOUNTS,
   PUBLIC_CLIENT,
   startOidcProvider,
@@ -58,15 +59,7 @@ beforeAll(async () => {
     postLogoutRedirectUris: [`${app}/signed-out`],
   });
   providers = [
-    oidcProviderSchema.parse({
-      id: 'corp',
-      name: 'Corp SSO',
-      issuer: idp.issuer,
-      ...CONFIDENTIAL_CLIENT,
-      scopes: 'openid profile email groups',
-      allowHttpIssuer: true,
-      endSessionRedirect: true,
-    }),
+    oidcProviderSchema.parse(corpProvider(idp.issuer)),
     oidcProviderSchema.parse({
       id: 'corp-public',
       name: 'Corp (public)',
@@ -325,90 +318,6 @@ describe('OIDC sign-in against a real provider', () => {
 
     expect(await endSessionUrl(providers[1]!, undefined, `${app}/signed-out`)).toBeNull(); // not enabled
     expect(await endSessionUrl({ ...providers[0]!, issuer: 'http://127.0.0.1:9' }, undefined, `${app}/signed-out`)).toBeNull(); // unreachable
-  });
-
-  it('sends the browser to the provider only once its attempt is stored: a store that fails means 503, no redirect', async () => {
-    const web = express();
-    const noop = async () => undefined;
-    let release: () => void = () => undefined;
-    let fail = false;
-    const slow: typeof attempts = {
-      ...attempts,
-      put: (a, id) =>
-        new Promise((resolve, reject) => {
-          release = () => (fail ? reject(new Error('database unreachable')) : resolve(attempts.put(a, id)));
-        }),
-    };
-    web.use(
-      '/api/v1',
-      createOidcRouter({ providers: () => providers, publicUrl: app, onIdentity: noop, onFailure: noop, clock, log, attempts: slow }),
-    );
-    const other = createServer(web);
-    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
-    const start = () =>
-      fetch(`http://127.0.0.1:${(other.address() as AddressInfo).port}/api/v1/auth/oidc/corp/start`, { redirect: 'manual' });
-    try {
-      let answered = false;
-      const pending = start().then((r) => ((answered = true), r));
-      await new Promise((r) => setTimeout(r, 300));
-      expect(answered).toBe(false);
-      release();
-      const res = await pending;
-      expect(res.status).toBe(302);
-      const id = res.headers
-        .getSetCookie()
-        .find((c) => c.startsWith(`${ATTEMPT_COOKIE}=`))!
-        .split(';')[0]!
-        .split('=')[1]!;
-      expect((await attempts.peek(id))?.checks?.state).toBe(new URL(res.headers.get('location')!).searchParams.get('state'));
-
-      fail = true;
-      const refused = start();
-      await new Promise((r) => setTimeout(r, 100));
-      release();
-      const r2 = await refused;
-      expect(r2.status).toBe(503);
-      expect(r2.headers.get('location')).toBeNull();
-      expect(await r2.text()).toMatch(/could not be started right now/);
-    } finally {
-      other.closeAllConnections();
-      await new Promise((r) => other.close(r));
-    }
-  });
-
-  it('behind an https public URL with a path, the cookie is Secure and scoped, and the redirect URI follows', async () => {
-    const web = express();
-    const noop = async () => undefined;
-    web.use(
-      '/api/v1',
-      createOidcRouter({
-        providers: () => providers,
-        publicUrl: 'https://desk.example.com/vdi/',
-        onIdentity: noop,
-        onFailure: noop,
-        clock,
-        log,
-        attempts,
-      }),
-    );
-    const other = createServer(web);
-    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
-    try {
-      const res = await fetch(`http://127.0.0.1:${(other.address() as AddressInfo).port}/api/v1/auth/oidc/corp/start`, {
-        redirect: 'manual',
-      });
-      expect(res.status).toBe(302);
-      expect(new URL(res.headers.get('location')!).searchParams.get('redirect_uri')).toBe(
-        'https://desk.example.com/vdi/api/v1/auth/oidc/corp/callback',
-      );
-      const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${ATTEMPT_COOKIE}=`))!;
-      expect(cookie).toMatch(/; Secure/);
-      expect(cookie).toMatch(/Path=\/vdi\/api\/v1\/auth\/oidc\/corp\//);
-      expect(res.headers.get('cache-control')).toBe('no-store');
-    } finally {
-      other.closeAllConnections();
-      await new Promise((r) => other.close(r));
-    }
   });
 
   it('never logs codes, tokens, states, nonces, verifiers or the client secret', async () => {
