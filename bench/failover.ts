@@ -20,6 +20,7 @@ import {
   connectedEverywhere,
   startAgentVia,
   startGatewayProcess,
+  displaysOn,
   startHaproxy,
   stopAll,
   type GatewayProcess,
@@ -61,11 +62,6 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const)
   process.once(sig, () => {
     void cleanUp().finally(() => process.exit(130));
   });
-
-async function displaysOn(g: GatewayProcess): Promise<number> {
-  const text = await (await fetch(`${g.url}/metrics`)).text();
-  return Number(/^deskport_viewers (\d+)/m.exec(text)?.[1] ?? 'NaN');
-}
 
 async function drawing(api: Api, sessionId: string): Promise<RfbViewer> {
   const v = await RfbViewer.open(lb!.url, await ticket(api, sessionId));

@@ -72,13 +72,15 @@ export function createGatewayCluster(o: {
   let beating = false;
   let beats = 0;
 
+  const writeRow = (now: number) => store.heartbeatGateway({ id: o.gatewayId, url: o.advertiseUrl ?? '', startedAt, seenAt: now });
+
   /** Each heartbeat: this gateway's registry row, the gateway list agents follow, host presence. */
   async function onHeartbeat(): Promise<void> {
     if (!o.severalGateways || beating) return;
     beating = true;
     try {
       const now = clock.now();
-      await store.heartbeatGateway({ id: o.gatewayId, url: o.advertiseUrl ?? '', startedAt, seenAt: now });
+      await writeRow(now);
       if (++beats % 720 === 0) await store.deleteStaleGateways(now - FORGET_GATEWAYS_MS);
       // Only addresses an agent accepts, at most as many as it keeps (a bad row must not make every welcome unreadable).
       const live = (await store.listGateways(now - STALE_MS))
@@ -149,7 +151,7 @@ export function createGatewayCluster(o: {
       // A restart within 15 s finds its own previous row: alone, it must still clean up after itself.
       if (o.previousId) await store.deleteGateway(o.previousId);
       // Its own row first: of two gateways starting together, at least one sees the other's.
-      await store.heartbeatGateway({ id: o.gatewayId, url: o.advertiseUrl ?? '', startedAt, seenAt: clock.now() });
+      await writeRow(clock.now());
       const rows = (await store.listGateways(clock.now() - STALE_MS)).filter((g) => g.id !== o.gatewayId && g.id !== o.previousId);
       // A fresh row may be a process that died without a goodbye (all gateways restarted at once):
       // only a gateway heard on the signals within a heartbeat round counts. Waits only while unheard.

@@ -38,12 +38,12 @@ export const DOWNLOAD_STALE_MS = 90_000;
 /** Tickets one person may have asked for within keepMs, finished ones included (each is a row until then). */
 const MAX_RECENT_PER_USER = 64;
 
-/** Housekeeping for the sweeping gateway (server/broker/timers.ts): expired, stale and long finished tickets. */
-export function sweepDownloadTickets(store: DownloadTicketStore, now: number): Promise<void> {
+/** Expired, stale and long finished tickets: before each issue, and by the sweeping gateway (server/broker/timers.ts). */
+export function sweepDownloadTickets(store: DownloadTicketStore, now: number, keepMs = DOWNLOAD_KEEP_MS, staleMs = DOWNLOAD_STALE_MS) {
   return store.sweepDownloadTickets({
     now,
-    staleBefore: now - DOWNLOAD_STALE_MS,
-    forgetBefore: now - DOWNLOAD_KEEP_MS,
+    staleBefore: now - staleMs,
+    forgetBefore: now - keepMs,
     expiredError: EXPIRED,
     staleError: STALE,
   });
@@ -89,14 +89,7 @@ export function createDownloadTickets(o: DownloadTicketsOptions) {
   return {
     /** Checks the download as it would run, then issues its ticket. */
     async issue(a: Actor, sessionId: string, path: string): Promise<DownloadTicket> {
-      const now = clock.now();
-      await store.sweepDownloadTickets({
-        now,
-        staleBefore: now - staleMs,
-        forgetBefore: now - keepMs,
-        expiredError: EXPIRED,
-        staleError: STALE,
-      });
+      await sweepDownloadTickets(store, clock.now(), keepMs, staleMs);
       const mine = await store.countDownloadTickets(a.user.id);
       if (mine.open >= maxPerUser)
         throw new HttpError(429, 'too_many_transfers', `At most ${maxPerUser} downloads may wait or run at once; wait for one to finish.`);

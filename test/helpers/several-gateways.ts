@@ -149,3 +149,9 @@ export async function stopAll(o: {
   for (const g of o.gateways) await g.stop();
   if (o.agentDir) await removeAllDesktops(o.agentDir);
 }
+
+/** The `deskport_viewers` gauge of one gateway: the displays it serves itself. */
+export async function displaysOn(g: { url: string }): Promise<number> {
+  const text = await (await fetch(`${g.url}/metrics`)).text();
+  return Number(/^deskport_viewers (\d+)/m.exec(text)?.[1] ?? 'NaN');
+}

@@ -17,6 +17,7 @@ import { startPostgres, type PostgresCluster } from '../helpers/postgres.ts';
 import { RfbViewer } from '../helpers/rfb-viewer.ts';
 import {
   connectedEverywhere,
+  displaysOn,
   startAgentVia,
   startGatewayProcess,
   startHaproxy,
@@ -52,12 +53,6 @@ afterAll(async () => {
   await stopAll({ lbUrl: lb?.url, agent, lb, gateways, agentDir });
   await pgc?.stop();
 }, 90_000);
-
-/** The `deskport_viewers` gauge of one gateway (its own displays). */
-async function displaysOn(g: GatewayProcess): Promise<number> {
-  const text = await (await fetch(`${g.url}/metrics`)).text();
-  return Number(/^deskport_viewers (\d+)/m.exec(text)?.[1] ?? 'NaN');
-}
 
 async function drawing(api: Api, sessionId: string): Promise<{ v: RfbViewer; path: string }> {
   const path = await ticket(api, sessionId);
